@@ -1,0 +1,143 @@
+// Package cmdb holds the configuration management rules of SPEC §2.4: what a
+// configuration item is, which values are valid, how its lifecycle moves, the
+// relationship type catalogue, and how every modification is recorded. It
+// declares the Store it needs; package neo4j implements it.
+package cmdb
+
+import (
+	"time"
+)
+
+// Type is the class of a configuration item.
+type Type string
+
+// The CI classes.
+const (
+	TypeServer         Type = "SERVER"
+	TypeVirtualMachine Type = "VIRTUAL_MACHINE"
+	TypeContainer      Type = "CONTAINER"
+	TypeApplication    Type = "APPLICATION"
+	TypeDatabase       Type = "DATABASE"
+	TypeMiddleware     Type = "MIDDLEWARE"
+	TypeNetworkDevice  Type = "NETWORK_DEVICE"
+	TypeLoadBalancer   Type = "LOAD_BALANCER"
+	TypeCluster        Type = "CLUSTER"
+	TypeStorage        Type = "STORAGE"
+	TypeCloudResource  Type = "CLOUD_RESOURCE"
+	TypeDocument       Type = "DOCUMENT"
+)
+
+// Types lists every CI class.
+func Types() []Type {
+	return []Type{TypeServer, TypeVirtualMachine, TypeContainer, TypeApplication, TypeDatabase,
+		TypeMiddleware, TypeNetworkDevice, TypeLoadBalancer, TypeCluster, TypeStorage,
+		TypeCloudResource, TypeDocument}
+}
+
+// Environment is where a CI runs.
+type Environment string
+
+// The environments.
+const (
+	EnvProduction       Environment = "PRODUCTION"
+	EnvStaging          Environment = "STAGING"
+	EnvTest             Environment = "TEST"
+	EnvDevelopment      Environment = "DEVELOPMENT"
+	EnvDisasterRecovery Environment = "DISASTER_RECOVERY"
+)
+
+// Environments lists every environment.
+func Environments() []Environment {
+	return []Environment{EnvProduction, EnvStaging, EnvTest, EnvDevelopment, EnvDisasterRecovery}
+}
+
+// Criticality is how much the business depends on an item.
+type Criticality string
+
+// The criticalities, most critical first.
+const (
+	CriticalityCritical Criticality = "CRITICAL"
+	CriticalityHigh     Criticality = "HIGH"
+	CriticalityMedium   Criticality = "MEDIUM"
+	CriticalityLow      Criticality = "LOW"
+)
+
+// Criticalities lists every criticality, most critical first.
+func Criticalities() []Criticality {
+	return []Criticality{CriticalityCritical, CriticalityHigh, CriticalityMedium, CriticalityLow}
+}
+
+// CI is a configuration item.
+type CI struct {
+	ID           string
+	Name         string
+	Type         Type
+	Status       Status
+	Environment  Environment
+	Criticality  Criticality
+	Description  string
+	Location     string
+	OwnerGroupID string
+	// Attributes are free key/value pairs; keys follow AttributeKeyPattern.
+	Attributes map[string]string
+	// MinimumUp makes the CI a redundancy group: the members that must stay
+	// up for it to serve. Zero means it is not a redundancy group.
+	MinimumUp  int
+	Source     string
+	ExternalID string
+	Version    int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	RetiredAt  *time.Time
+}
+
+// Relationship is (Source)-[:Type]->(Target), with both ends loaded.
+type Relationship struct {
+	ID        string
+	Type      string
+	Source    CI
+	Target    CI
+	CreatedAt time.Time
+	CreatedBy string
+}
+
+// Action is what a history entry records.
+type Action string
+
+// The history actions.
+const (
+	ActionCreated             Action = "CREATED"
+	ActionUpdated             Action = "UPDATED"
+	ActionRetired             Action = "RETIRED"
+	ActionRelationshipAdded   Action = "RELATIONSHIP_ADDED"
+	ActionRelationshipRemoved Action = "RELATIONSHIP_REMOVED"
+)
+
+// FieldChange is one field's JSON value before and after; nil means absent.
+type FieldChange struct {
+	Field  string  `json:"field"`
+	Before *string `json:"before,omitempty"`
+	After  *string `json:"after,omitempty"`
+}
+
+// HistoryEntry is an immutable record of one modification of one or more CIs
+// (a relationship change is recorded once, on both ends).
+type HistoryEntry struct {
+	ID      string
+	At      time.Time
+	Actor   string
+	Action  Action
+	Changes []FieldChange
+	// ChangeID is the change (RFC) that authorised the modification, if any.
+	ChangeID string
+}
+
+// Direction selects a CI's relationships by which end it is.
+type Direction string
+
+// The directions.
+const (
+	Outgoing Direction = "OUTGOING"
+	Incoming Direction = "INCOMING"
+	Both     Direction = "BOTH"
+)

@@ -1,0 +1,602 @@
+package cmdb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/validate"
+)
+
+// Store persists CIs, their relationships and their history. Every method
+// runs in one transaction; callbacks run inside it and may run more than
+// once (the driver retries transient failures), so they must be pure.
+type Store interface {
+	// CreateCI writes ci and its CREATED entry. With key set, a key seen
+	// before returns the CI it created (CONFLICT when the fingerprint
+	// differs) and writes nothing. NOT_FOUND for an unknown owner group,
+	// CONFLICT for a taken (source, externalId).
+	CreateCI(ctx context.Context, ci CI, entry HistoryEntry, key *IdempotencyKey) (CI, error)
+	// GetCIs returns the CIs with these ids, in any order; absent ids are
+	// left out.
+	GetCIs(ctx context.Context, ids []string) ([]CI, error)
+	// ListCIs returns one page of CIs.
+	ListCIs(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[CI], error)
+	// UpdateCI locks the CI, passes it to apply and writes the result with
+	// its history entry; a nil entry means nothing changed and nothing is
+	// written. NOT_FOUND when absent; NOT_FOUND for an unknown owner group.
+	UpdateCI(ctx context.Context, id string, apply func(CI) (CI, *HistoryEntry, error)) (CI, error)
+	// Relate locks both CIs, calls check, and creates the relationship with
+	// its history entry unless the same (source, type, target) exists, in
+	// which case it returns that one and created is false.
+	Relate(ctx context.Context, rel Relationship, check func(src, tgt CI) error, entry HistoryEntry) (r Relationship, created bool, err error)
+	// Unrelate removes (source)-[:relType]->(target) and records entry on
+	// both ends; NOT_FOUND when there is no such relationship.
+	Unrelate(ctx context.Context, sourceID, relType, targetID string, entry HistoryEntry) (removedID string, err error)
+	// Relationships returns up to limit relationships per CI, keyed by CI id.
+	Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error)
+	// Members returns the MEMBER_OF members of each redundancy group.
+	Members(ctx context.Context, groupIDs []string) (map[string][]CI, error)
+	// Relationship returns one relationship by id; NOT_FOUND when absent.
+	Relationship(ctx context.Context, id string) (Relationship, error)
+	// HistoryEntry returns one history entry by id; NOT_FOUND when absent.
+	HistoryEntry(ctx context.Context, id string) (HistoryEntry, error)
+	// History returns one page of history per CI, newest first.
+	History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[HistoryEntry], error)
+}
+
+// IdempotencyKey identifies a create request that may be retried. Scope keeps
+// keys of different callers and operations apart; Fingerprint is a hash of
+// the request so that a key reused for another request is refused.
+type IdempotencyKey struct {
+	Scope       string
+	Key         string
+	Fingerprint string
+}
+
+// Notifier hears about every CI that was written, after the commit.
+type Notifier interface {
+	CIChanged(ci CI)
+}
+
+// Service applies the CMDB rules. Its clock and id source are injected so
+// that tests control them.
+type Service struct {
+	store  Store
+	now    func() time.Time
+	newID  func(prefix string) string
+	notify Notifier
+}
+
+// NewService returns a Service. notify may be nil.
+func NewService(store Store, now func() time.Time, newID func(prefix string) string, notify Notifier) *Service {
+	return &Service{store: store, now: now, newID: newID, notify: notify}
+}
+
+// ID prefixes, which let node(id:) tell kinds apart.
+const (
+	CIPrefix           = "ci"
+	RelationshipPrefix = "rel"
+	HistoryPrefix      = "cih"
+)
+
+// AttributeInput sets (Value non-nil) or removes (nil) one attribute.
+type AttributeInput struct {
+	Key   string
+	Value *string
+}
+
+// CreateInput describes a new CI. Nil pointers take defaults.
+type CreateInput struct {
+	Name           string
+	Type           Type
+	Status         *Status
+	Environment    *Environment
+	Criticality    *Criticality
+	Description    *string
+	Location       *string
+	OwnerGroupID   *string
+	Attributes     []AttributeInput
+	MinimumUp      *int
+	Source         *string
+	ExternalID     *string
+	IdempotencyKey *string
+}
+
+// Create validates in and stores a new CI. BAD_USER_INPUT names the field at
+// fault; see Store.CreateCI for the other codes.
+func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI, error) {
+	now := s.now().UTC()
+	ci := CI{
+		ID:          s.newID(CIPrefix),
+		Name:        in.Name,
+		Type:        in.Type,
+		Status:      StatusPlanned,
+		Environment: EnvProduction,
+		Criticality: CriticalityMedium,
+		Version:     1,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if in.Status != nil {
+		ci.Status = *in.Status
+	}
+	if in.Environment != nil {
+		ci.Environment = *in.Environment
+	}
+	if in.Criticality != nil {
+		ci.Criticality = *in.Criticality
+	}
+	ci.Description = deref(in.Description)
+	ci.Location = deref(in.Location)
+	ci.OwnerGroupID = deref(in.OwnerGroupID)
+	ci.Source = deref(in.Source)
+	ci.ExternalID = deref(in.ExternalID)
+	if err := validateCore(ci); err != nil {
+		return CI{}, err
+	}
+	if ci.Status == StatusRetired {
+		return CI{}, apperr.Invalid("status", "a CI cannot be created RETIRED")
+	}
+	if (ci.Source == "") != (ci.ExternalID == "") {
+		return CI{}, apperr.Invalid("externalId", "source and externalId go together: give both or neither")
+	}
+	if err := validate.Text("source", ci.Source, false, MaxSourceLen); err != nil {
+		return CI{}, err
+	}
+	if err := validate.Text("externalId", ci.ExternalID, false, MaxExternalIDLen); err != nil {
+		return CI{}, err
+	}
+	if in.MinimumUp != nil {
+		if err := checkMinimumUp(*in.MinimumUp); err != nil {
+			return CI{}, err
+		}
+		ci.MinimumUp = *in.MinimumUp
+	}
+	attrs, err := applyAttributes(nil, in.Attributes, false)
+	if err != nil {
+		return CI{}, err
+	}
+	ci.Attributes = attrs
+
+	var key *IdempotencyKey
+	if in.IdempotencyKey != nil {
+		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
+			return CI{}, err
+		}
+		key = &IdempotencyKey{
+			Scope:       actor + "\x1f" + "createConfigurationItem",
+			Key:         *in.IdempotencyKey,
+			Fingerprint: fingerprint(ci),
+		}
+	}
+	entry := HistoryEntry{
+		ID:      s.newID(HistoryPrefix),
+		At:      now,
+		Actor:   actor,
+		Action:  ActionCreated,
+		Changes: diff(CI{}, ci),
+	}
+	created, err := s.store.CreateCI(ctx, ci, entry, key)
+	if err != nil {
+		return CI{}, err
+	}
+	s.changed(created)
+	return created, nil
+}
+
+// UpdateInput changes some fields of a CI; nil pointers leave fields alone.
+type UpdateInput struct {
+	ID              string
+	ExpectedVersion int
+	Name            *string
+	Type            *Type
+	Status          *Status
+	Environment     *Environment
+	Criticality     *Criticality
+	Description     *string
+	Location        *string
+	OwnerGroupID    *string
+	Attributes      []AttributeInput
+	MinimumUp       *int
+}
+
+// Update applies in to the CI with optimistic concurrency. CONFLICT when
+// ExpectedVersion is stale, INVALID_TRANSITION for a forbidden status change
+// or a retired CI, NOT_FOUND for an unknown CI or owner group.
+func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI, error) {
+	now := s.now().UTC()
+	entryID := s.newID(HistoryPrefix)
+	if in.Status != nil && *in.Status == StatusRetired {
+		return CI{}, apperr.Invalid("status", "use retireConfigurationItem to retire a CI")
+	}
+	if in.MinimumUp != nil {
+		if err := checkMinimumUp(*in.MinimumUp); err != nil {
+			return CI{}, err
+		}
+	}
+	apply := func(cur CI) (CI, *HistoryEntry, error) {
+		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
+			return CI{}, nil, err
+		}
+		if cur.Status == StatusRetired {
+			return CI{}, nil, apperr.New(apperr.InvalidTransition, "CI %s is retired and can no longer be changed", cur.ID)
+		}
+		next := cur
+		next.Attributes = maps.Clone(cur.Attributes)
+		setIf(&next.Name, in.Name)
+		setIf(&next.Type, in.Type)
+		setIf(&next.Status, in.Status)
+		setIf(&next.Environment, in.Environment)
+		setIf(&next.Criticality, in.Criticality)
+		setIf(&next.Description, in.Description)
+		setIf(&next.Location, in.Location)
+		setIf(&next.OwnerGroupID, in.OwnerGroupID)
+		setIf(&next.MinimumUp, in.MinimumUp)
+		if err := validateCore(next); err != nil {
+			return CI{}, nil, err
+		}
+		if err := CheckTransition(cur.Status, next.Status); err != nil {
+			return CI{}, nil, err
+		}
+		attrs, err := applyAttributes(cur.Attributes, in.Attributes, true)
+		if err != nil {
+			return CI{}, nil, err
+		}
+		next.Attributes = attrs
+		changes := diff(cur, next)
+		if len(changes) == 0 {
+			return cur, nil, nil
+		}
+		next.Version = cur.Version + 1
+		next.UpdatedAt = now
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionUpdated, Changes: changes}, nil
+	}
+	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
+	if err != nil {
+		return CI{}, err
+	}
+	s.changed(ci)
+	return ci, nil
+}
+
+// Retire moves a CI to RETIRED for good. CONFLICT when expectedVersion is
+// stale, INVALID_TRANSITION when it is retired already.
+func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion int, reason string) (CI, error) {
+	if err := validate.Text("reason", reason, false, MaxDescriptionLen); err != nil {
+		return CI{}, err
+	}
+	now := s.now().UTC()
+	entryID := s.newID(HistoryPrefix)
+	apply := func(cur CI) (CI, *HistoryEntry, error) {
+		if err := checkVersion(cur, expectedVersion); err != nil {
+			return CI{}, nil, err
+		}
+		if err := CheckTransition(cur.Status, StatusRetired); err != nil {
+			return CI{}, nil, err
+		}
+		if cur.Status == StatusRetired {
+			return CI{}, nil, apperr.New(apperr.InvalidTransition, "CI %s is already retired", cur.ID)
+		}
+		next := cur
+		next.Status = StatusRetired
+		next.RetiredAt = &now
+		next.Version = cur.Version + 1
+		next.UpdatedAt = now
+		changes := diff(cur, next)
+		if reason != "" {
+			changes = append(changes, FieldChange{Field: "reason", After: jsonText(reason)})
+		}
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRetired, Changes: changes}, nil
+	}
+	ci, err := s.store.UpdateCI(ctx, id, apply)
+	if err != nil {
+		return CI{}, err
+	}
+	s.changed(ci)
+	return ci, nil
+}
+
+// Relate creates (source)-[:relType]->(target). BAD_USER_INPUT for an unknown
+// type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
+// redundancy group; NOT_FOUND for an unknown CI.
+func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID string) (Relationship, bool, error) {
+	rt, ok := LookupRelType(relType)
+	if !ok {
+		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q; valid types are %v (see the relationshipTypes query)", relType, RelTypeNames())
+	}
+	if sourceID == targetID {
+		return Relationship{}, false, apperr.Invalid("targetId", "a CI cannot be related to itself")
+	}
+	now := s.now().UTC()
+	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: sourceID}, Target: CI{ID: targetID}, CreatedAt: now, CreatedBy: actor}
+	check := func(src, tgt CI) error {
+		for _, c := range []CI{src, tgt} {
+			if c.Status == StatusRetired {
+				return apperr.Invalid("sourceId", "CI %s (%s) is retired; retired CIs take no new relationships", c.ID, c.Name)
+			}
+		}
+		if rt.Name == MemberOf && tgt.MinimumUp == 0 {
+			return apperr.Invalid("targetId", "CI %s (%s) is not a redundancy group; set its redundancyMinimumUp before adding MEMBER_OF members", tgt.ID, tgt.Name)
+		}
+		return nil
+	}
+	entry := HistoryEntry{
+		ID: s.newID(HistoryPrefix), At: now, Actor: actor, Action: ActionRelationshipAdded,
+		Changes: []FieldChange{{Field: "relationship", After: relText(sourceID, rt.Name, targetID)}},
+	}
+	r, created, err := s.store.Relate(ctx, rel, check, entry)
+	if err != nil {
+		return Relationship{}, false, err
+	}
+	if created {
+		s.changed(r.Source)
+		s.changed(r.Target)
+	}
+	return r, created, nil
+}
+
+// Unrelate removes (source)-[:relType]->(target); NOT_FOUND when absent.
+func (s *Service) Unrelate(ctx context.Context, actor, sourceID, relType, targetID string) (string, error) {
+	rt, ok := LookupRelType(relType)
+	if !ok {
+		return "", apperr.Invalid("type", "unknown relationship type %q; valid types are %v", relType, RelTypeNames())
+	}
+	entry := HistoryEntry{
+		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved,
+		Changes: []FieldChange{{Field: "relationship", Before: relText(sourceID, rt.Name, targetID)}},
+	}
+	id, err := s.store.Unrelate(ctx, sourceID, rt.Name, targetID, entry)
+	if err != nil {
+		return "", err
+	}
+	if s.notify != nil {
+		if cis, err := s.store.GetCIs(ctx, []string{sourceID, targetID}); err == nil {
+			for _, c := range cis {
+				s.notify.CIChanged(c)
+			}
+		}
+	}
+	return id, nil
+}
+
+// Get returns one CI; NOT_FOUND when absent.
+func (s *Service) Get(ctx context.Context, id string) (CI, error) {
+	cis, err := s.store.GetCIs(ctx, []string{id})
+	if err != nil {
+		return CI{}, err
+	}
+	if len(cis) == 0 {
+		return CI{}, apperr.New(apperr.NotFound, "no configuration item has id %q", id)
+	}
+	return cis[0], nil
+}
+
+// GetMany returns the CIs with these ids keyed by id (absent ones missing).
+func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]CI, error) {
+	cis, err := s.store.GetCIs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]CI, len(cis))
+	for _, c := range cis {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// Filter selects CIs; zero fields match everything. Without Statuses,
+// retired CIs are left out.
+type Filter struct {
+	Types         []Type
+	Statuses      []Status
+	Environments  []Environment
+	Criticalities []Criticality
+	OwnerGroupID  string
+	NameContains  string
+	AttrKey       string
+	AttrValue     string
+	Source        string
+}
+
+// OrderField is a sortable CI field.
+type OrderField string
+
+// The sortable fields.
+const (
+	OrderByName      OrderField = "NAME"
+	OrderByCreatedAt OrderField = "CREATED_AT"
+	OrderByUpdatedAt OrderField = "UPDATED_AT"
+)
+
+// Order sorts CIs; ties break by id.
+type Order struct {
+	Field OrderField
+	Desc  bool
+}
+
+// List returns one page of CIs matching f.
+func (s *Service) List(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[CI], error) {
+	for _, t := range f.Types {
+		if err := validate.Enum("filter.types", t, Types()); err != nil {
+			return paging.Page[CI]{}, err
+		}
+	}
+	if len(f.Statuses) == 0 {
+		f.Statuses = []Status{StatusPlanned, StatusActive, StatusMaintenance}
+	}
+	if err := validate.Text("filter.nameContains", f.NameContains, false, MaxNameLen); err != nil {
+		return paging.Page[CI]{}, err
+	}
+	if f.AttrKey != "" {
+		if err := checkAttrKey("filter.attribute", f.AttrKey); err != nil {
+			return paging.Page[CI]{}, err
+		}
+	}
+	if o.Field == "" {
+		o.Field = OrderByName
+	}
+	if !slices.Contains([]OrderField{OrderByName, OrderByCreatedAt, OrderByUpdatedAt}, o.Field) {
+		return paging.Page[CI]{}, apperr.Invalid("orderBy.field", "unknown field %q", o.Field)
+	}
+	return s.store.ListCIs(ctx, f, o, p)
+}
+
+// MaxRelationshipsPerCI caps CI.relationships.
+const MaxRelationshipsPerCI = 500
+
+// Relationships returns up to limit relationships of each CI.
+func (s *Service) Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error) {
+	if limit < 1 || limit > MaxRelationshipsPerCI {
+		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxRelationshipsPerCI, limit)
+	}
+	for _, t := range types {
+		if _, ok := LookupRelType(t); !ok {
+			return nil, apperr.Invalid("types", "unknown relationship type %q; valid types are %v", t, RelTypeNames())
+		}
+	}
+	return s.store.Relationships(ctx, ciIDs, dir, types, limit)
+}
+
+// Relationship returns one relationship; NOT_FOUND when absent.
+func (s *Service) Relationship(ctx context.Context, id string) (Relationship, error) {
+	return s.store.Relationship(ctx, id)
+}
+
+// HistoryEntry returns one history entry; NOT_FOUND when absent.
+func (s *Service) HistoryEntry(ctx context.Context, id string) (HistoryEntry, error) {
+	return s.store.HistoryEntry(ctx, id)
+}
+
+// Members returns the members of each redundancy group.
+func (s *Service) Members(ctx context.Context, groupIDs []string) (map[string][]CI, error) {
+	return s.store.Members(ctx, groupIDs)
+}
+
+// History returns a page of each CI's history, newest first.
+func (s *Service) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[HistoryEntry], error) {
+	return s.store.History(ctx, ciIDs, p)
+}
+
+func (s *Service) changed(ci CI) {
+	if s.notify != nil {
+		s.notify.CIChanged(ci)
+	}
+}
+
+func checkVersion(cur CI, expected int) error {
+	if cur.Version != expected {
+		return apperr.New(apperr.Conflict, "CI %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", cur.ID, cur.Version, expected)
+	}
+	return nil
+}
+
+func validateCore(ci CI) error {
+	if err := validate.Text("name", ci.Name, true, MaxNameLen); err != nil {
+		return err
+	}
+	if err := validate.Enum("type", ci.Type, Types()); err != nil {
+		return err
+	}
+	if err := validate.Enum("status", ci.Status, Statuses()); err != nil {
+		return err
+	}
+	if err := validate.Enum("environment", ci.Environment, Environments()); err != nil {
+		return err
+	}
+	if err := validate.Enum("criticality", ci.Criticality, Criticalities()); err != nil {
+		return err
+	}
+	if err := validate.Text("description", ci.Description, false, MaxDescriptionLen); err != nil {
+		return err
+	}
+	if err := validate.Text("location", ci.Location, false, MaxLocationLen); err != nil {
+		return err
+	}
+	return validate.Text("ownerGroupId", ci.OwnerGroupID, false, MaxExternalIDLen)
+}
+
+// diff lists the fields that differ between two versions of a CI, as JSON
+// text, in a stable order.
+func diff(before, after CI) []FieldChange {
+	var out []FieldChange
+	add := func(field string, b, a any, bSet, aSet bool) {
+		var bt, at *string
+		if bSet {
+			bt = jsonText(b)
+		}
+		if aSet {
+			at = jsonText(a)
+		}
+		if (bt == nil) != (at == nil) || (bt != nil && *bt != *at) {
+			out = append(out, FieldChange{Field: field, Before: bt, After: at})
+		}
+	}
+	str := func(field, b, a string) { add(field, b, a, b != "", a != "") }
+	str("name", before.Name, after.Name)
+	str("type", string(before.Type), string(after.Type))
+	str("status", string(before.Status), string(after.Status))
+	str("environment", string(before.Environment), string(after.Environment))
+	str("criticality", string(before.Criticality), string(after.Criticality))
+	str("description", before.Description, after.Description)
+	str("location", before.Location, after.Location)
+	str("ownerGroupId", before.OwnerGroupID, after.OwnerGroupID)
+	str("source", before.Source, after.Source)
+	str("externalId", before.ExternalID, after.ExternalID)
+	add("redundancyMinimumUp", before.MinimumUp, after.MinimumUp, before.MinimumUp != 0, after.MinimumUp != 0)
+	if before.RetiredAt == nil && after.RetiredAt != nil {
+		add("retiredAt", nil, after.RetiredAt.UTC().Format(time.RFC3339Nano), false, true)
+	}
+	keys := slices.Collect(maps.Keys(before.Attributes))
+	for k := range after.Attributes {
+		if _, ok := before.Attributes[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b, bok := before.Attributes[k]
+		a, aok := after.Attributes[k]
+		add("attributes."+k, b, a, bok, aok)
+	}
+	return out
+}
+
+func jsonText(v any) *string {
+	b, _ := json.Marshal(v) // strings and ints always marshal
+	s := string(b)
+	return &s
+}
+
+func relText(sourceID, relType, targetID string) *string {
+	return jsonText(map[string]string{"source": sourceID, "type": relType, "target": targetID})
+}
+
+// fingerprint identifies a create request by its content, leaving out the
+// generated id and times.
+func fingerprint(ci CI) string {
+	ci.ID, ci.CreatedAt, ci.UpdatedAt = "", time.Time{}, time.Time{}
+	b, _ := json.Marshal(ci)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

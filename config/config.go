@@ -1,0 +1,196 @@
+// Package config reads the server's settings from environment variables,
+// overridden by command-line flags, and checks them at start so that a bad
+// setting fails fast with a message naming the variable to fix.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	Addr            string
+	Neo4jURI        string
+	Neo4jUser       string
+	Neo4jPassword   string
+	Neo4jDatabase   string
+	JWTAlgorithm    string
+	JWTSecret       string
+	JWTPublicKey    []byte
+	JWTPrivateKey   []byte
+	JWTIssuer       string
+	JWTAudience     string
+	JWTTTL          time.Duration
+	JWTLeeway       time.Duration
+	CORSOrigins     []string
+	LogLevel        slog.Level
+	MaxDepth        int
+	MaxComplexity   int
+	MaxBodyBytes    int64
+	Introspection   bool
+	Demo            bool
+	ShutdownTimeout time.Duration
+}
+
+// Setting describes one variable, for the README and for -help.
+type Setting struct {
+	Env, Flag, Default, Help string
+}
+
+// Settings lists every setting with its default.
+func Settings() []Setting {
+	return []Setting{
+		{"ADDR", "addr", "127.0.0.1:8080", "host:port the HTTP server listens on"},
+		{"NEO4J_URI", "neo4j-uri", "bolt://127.0.0.1:7687", "Neo4j 5 URI (bolt://, neo4j://, neo4j+s://, …)"},
+		{"NEO4J_USER", "neo4j-user", "neo4j", "Neo4j user (used when NEO4J_PASSWORD is set)"},
+		{"NEO4J_PASSWORD", "neo4j-password", "", "Neo4j password; empty connects without authentication"},
+		{"NEO4J_DATABASE", "neo4j-database", "neo4j", "database name"},
+		{"JWT_ALGORITHM", "jwt-algorithm", "HS256", "HS256, RS256 or ES256; only this algorithm is accepted"},
+		{"JWT_SECRET", "jwt-secret", "", "HS256 secret, at least 32 bytes (required for HS256)"},
+		{"JWT_PUBLIC_KEY_FILE", "jwt-public-key-file", "", "PEM public key that verifies RS256/ES256 tokens"},
+		{"JWT_PRIVATE_KEY_FILE", "jwt-private-key-file", "", "PEM private key that signs RS256/ES256 tokens (optional)"},
+		{"JWT_ISSUER", "jwt-issuer", "itsm-graph", "required iss claim; empty disables the check"},
+		{"JWT_AUDIENCE", "jwt-audience", "itsm-graph", "required aud claim; empty disables the check"},
+		{"JWT_TTL", "jwt-ttl", "8h", "lifetime of tokens issued by login"},
+		{"JWT_LEEWAY", "jwt-leeway", "30s", "clock skew tolerated on exp/nbf/iat"},
+		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
+		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "5000", "highest complexity score a query may have"},
+		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
+		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
+		{"DEMO_DATA", "demo", "false", "load a small demo CMDB and accounts when the database is empty"},
+		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown"},
+	}
+}
+
+// Load reads settings from getenv, then from flags in args. The returned
+// error names the variable (and flag) at fault.
+func Load(args []string, getenv func(string) string) (Config, []string, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	values := map[string]*string{}
+	for _, s := range Settings() {
+		v := getenv(s.Env)
+		if v == "" {
+			v = s.Default
+		}
+		values[s.Env] = fs.String(s.Flag, v, s.Help+" (env "+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, fmt.Errorf("%w; run with -help to list the settings", err)
+	}
+	get := func(env string) string { return strings.TrimSpace(*values[env]) }
+
+	var errs []error
+	bad := func(env, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", env, fmt.Sprintf(format, a...)))
+	}
+	c := Config{
+		Addr:          get("ADDR"),
+		Neo4jURI:      get("NEO4J_URI"),
+		Neo4jUser:     get("NEO4J_USER"),
+		Neo4jPassword: *values["NEO4J_PASSWORD"],
+		Neo4jDatabase: get("NEO4J_DATABASE"),
+		JWTAlgorithm:  strings.ToUpper(get("JWT_ALGORITHM")),
+		JWTSecret:     *values["JWT_SECRET"],
+		JWTIssuer:     get("JWT_ISSUER"),
+		JWTAudience:   get("JWT_AUDIENCE"),
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ADDR", "want host:port, got %q", c.Addr)
+	}
+	if u, err := url.Parse(c.Neo4jURI); err != nil || u.Host == "" {
+		bad("NEO4J_URI", "want a URI like bolt://127.0.0.1:7687, got %q", c.Neo4jURI)
+	}
+	if c.Neo4jDatabase == "" {
+		bad("NEO4J_DATABASE", "must not be empty")
+	}
+	readFile := func(env string) []byte {
+		path := get(env)
+		if path == "" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			bad(env, "cannot read %q: %v", path, err)
+		}
+		return b
+	}
+	c.JWTPublicKey = readFile("JWT_PUBLIC_KEY_FILE")
+	c.JWTPrivateKey = readFile("JWT_PRIVATE_KEY_FILE")
+	switch c.JWTAlgorithm {
+	case "HS256":
+		if len(c.JWTSecret) < 32 {
+			bad("JWT_SECRET", "must be at least 32 bytes for HS256 (got %d); generate one with: openssl rand -hex 32", len(c.JWTSecret))
+		}
+	case "RS256", "ES256":
+		if c.JWTPublicKey == nil {
+			bad("JWT_PUBLIC_KEY_FILE", "is required for %s", c.JWTAlgorithm)
+		}
+	default:
+		bad("JWT_ALGORITHM", "must be HS256, RS256 or ES256, got %q", c.JWTAlgorithm)
+	}
+	duration := func(env string, dst *time.Duration, min time.Duration) {
+		d, err := time.ParseDuration(get(env))
+		if err != nil || d < min {
+			bad(env, "want a duration of at least %s like 8h or 30s, got %q", min, get(env))
+		}
+		*dst = d
+	}
+	duration("JWT_TTL", &c.JWTTTL, time.Minute)
+	duration("JWT_LEEWAY", &c.JWTLeeway, 0)
+	duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0)
+	integer := func(env string, min, max int) int {
+		n, err := strconv.Atoi(get(env))
+		if err != nil || n < min || n > max {
+			bad(env, "want a whole number from %d to %d, got %q", min, max, get(env))
+		}
+		return n
+	}
+	c.MaxDepth = integer("MAX_QUERY_DEPTH", 2, 100)
+	c.MaxComplexity = integer("MAX_QUERY_COMPLEXITY", 10, 10_000_000)
+	c.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1024, 1<<30))
+	boolean := func(env string) bool {
+		b, err := strconv.ParseBool(get(env))
+		if err != nil {
+			bad(env, "want true or false, got %q", get(env))
+		}
+		return b
+	}
+	c.Introspection = boolean("INTROSPECTION")
+	c.Demo = boolean("DEMO_DATA")
+	for _, o := range strings.Split(get("CORS_ORIGINS"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if o == "*" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("CORS_ORIGINS", "each origin must look like https://app.example.com (no wildcard, no path), got %q", o)
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", get("LOG_LEVEL"))
+	}
+	return c, fs.Args(), errors.Join(errs...)
+}
+
+// Usage writes every setting with its default.
+func Usage(w io.Writer) {
+	for _, s := range Settings() {
+		fmt.Fprintf(w, "  %-22s -%-22s default %q\n      %s\n", s.Env, s.Flag, s.Default, s.Help)
+	}
+}

@@ -1,0 +1,134 @@
+// Package demo loads a small, realistic CMDB and a few accounts into an empty
+// database, so that a newcomer has something to explore at once. It goes
+// through the domain services like any client, so the data obeys every rule
+// and has a full history.
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/people"
+)
+
+// AdminUsername and AdminPassword are the demo administrator's credentials.
+// They exist only in databases loaded with demo data.
+const (
+	AdminUsername = "admin"
+	AdminPassword = "demo-admin-password"
+)
+
+// Load fills an empty database and returns the admin account; when the
+// database already holds CIs it changes nothing and returns the existing
+// admin (loaded is false).
+func Load(ctx context.Context, svc *cmdb.Service, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
+	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
+	if err != nil {
+		return people.User{}, false, err
+	}
+	if page.Total > 0 {
+		admin, err = users.UserByUsername(ctx, AdminUsername)
+		return admin, false, err
+	}
+	const actor = "demo-loader"
+
+	groups := map[string]people.Group{}
+	for _, g := range []struct {
+		name, desc string
+		kind       people.GroupKind
+	}{
+		{"Service Desk", "First line support", people.Team},
+		{"Network Team", "Switches, routers, firewalls, load balancers", people.Team},
+		{"Database Team", "Database administration", people.Team},
+		{"Platform Team", "Hypervisors, VMs and storage", people.Team},
+		{"Acme Hosting", "Data centre provider", people.Vendor},
+	} {
+		if groups[g.name], err = dir.CreateGroup(ctx, g.name, g.desc, g.kind); err != nil {
+			return people.User{}, false, fmt.Errorf("demo group %s: %w", g.name, err)
+		}
+	}
+	pw := AdminPassword
+	admin, err = dir.CreateUser(ctx, people.NewUser{Username: AdminUsername, DisplayName: "Demo Administrator",
+		Email: "admin@example.com", Roles: []auth.Role{auth.Admin}, Password: &pw})
+	if err != nil {
+		return people.User{}, false, fmt.Errorf("demo admin: %w", err)
+	}
+	for _, u := range []people.NewUser{
+		{Username: "alice", DisplayName: "Alice Agent", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{groups["Service Desk"].ID}},
+		{Username: "carl", DisplayName: "Carl Config", Roles: []auth.Role{auth.ConfigManager}, GroupIDs: []string{groups["Platform Team"].ID}},
+		{Username: "ana", DisplayName: "Ana Analyst", Roles: []auth.Role{auth.Analyst}},
+		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
+	} {
+		if _, err := dir.CreateUser(ctx, u); err != nil {
+			return people.User{}, false, fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+	}
+
+	cis := map[string]cmdb.CI{}
+	active := cmdb.StatusActive
+	for _, c := range []struct {
+		name  string
+		typ   cmdb.Type
+		crit  cmdb.Criticality
+		group string
+		minUp int
+		attrs map[string]string
+	}{
+		{"core-switch-1", cmdb.TypeNetworkDevice, cmdb.CriticalityCritical, "Network Team", 0, map[string]string{"vendor": "Arista", "model": "7280R"}},
+		{"core-switch-2", cmdb.TypeNetworkDevice, cmdb.CriticalityCritical, "Network Team", 0, map[string]string{"vendor": "Arista", "model": "7280R"}},
+		{"lb-1", cmdb.TypeLoadBalancer, cmdb.CriticalityHigh, "Network Team", 0, nil},
+		{"san-1", cmdb.TypeStorage, cmdb.CriticalityCritical, "Platform Team", 0, map[string]string{"capacity_tb": "200"}},
+		{"esx-host-1", cmdb.TypeServer, cmdb.CriticalityHigh, "Platform Team", 0, map[string]string{"cpu": "64", "ram_gb": "512"}},
+		{"esx-host-2", cmdb.TypeServer, cmdb.CriticalityHigh, "Platform Team", 0, map[string]string{"cpu": "64", "ram_gb": "512"}},
+		{"esx-host-3", cmdb.TypeServer, cmdb.CriticalityHigh, "Platform Team", 0, map[string]string{"cpu": "64", "ram_gb": "512"}},
+		{"vm-web-1", cmdb.TypeVirtualMachine, cmdb.CriticalityMedium, "Platform Team", 0, map[string]string{"os": "linux"}},
+		{"vm-web-2", cmdb.TypeVirtualMachine, cmdb.CriticalityMedium, "Platform Team", 0, map[string]string{"os": "linux"}},
+		{"vm-db-1", cmdb.TypeVirtualMachine, cmdb.CriticalityHigh, "Database Team", 0, map[string]string{"os": "linux"}},
+		{"web-pool", cmdb.TypeCluster, cmdb.CriticalityHigh, "Platform Team", 1, nil},
+		{"orders-db", cmdb.TypeDatabase, cmdb.CriticalityCritical, "Database Team", 0, map[string]string{"engine": "postgresql", "version": "16"}},
+		{"orders-app", cmdb.TypeApplication, cmdb.CriticalityCritical, "Platform Team", 0, map[string]string{"language": "java"}},
+		{"payments-app", cmdb.TypeApplication, cmdb.CriticalityCritical, "Platform Team", 0, nil},
+		{"orders-runbook", cmdb.TypeDocument, cmdb.CriticalityLow, "Service Desk", 0, nil},
+	} {
+		in := cmdb.CreateInput{Name: c.name, Type: c.typ, Status: &active, Criticality: &c.crit}
+		gid := groups[c.group].ID
+		in.OwnerGroupID = &gid
+		if c.minUp > 0 {
+			in.MinimumUp = &c.minUp
+		}
+		for k, v := range c.attrs {
+			in.Attributes = append(in.Attributes, cmdb.AttributeInput{Key: k, Value: &v})
+		}
+		if cis[c.name], err = svc.Create(ctx, actor, in); err != nil {
+			return people.User{}, false, fmt.Errorf("demo CI %s: %w", c.name, err)
+		}
+	}
+	for _, r := range [][3]string{
+		{"vm-web-1", "HOSTED_ON", "esx-host-1"},
+		{"vm-web-2", "HOSTED_ON", "esx-host-2"},
+		{"vm-db-1", "HOSTED_ON", "esx-host-3"},
+		{"esx-host-1", "CONNECTS_TO", "core-switch-1"},
+		{"esx-host-2", "CONNECTS_TO", "core-switch-1"},
+		{"esx-host-3", "CONNECTS_TO", "core-switch-2"},
+		{"esx-host-1", "STORES_DATA_ON", "san-1"},
+		{"esx-host-2", "STORES_DATA_ON", "san-1"},
+		{"esx-host-3", "STORES_DATA_ON", "san-1"},
+		{"vm-web-1", "MEMBER_OF", "web-pool"},
+		{"vm-web-2", "MEMBER_OF", "web-pool"},
+		{"orders-app", "RUNS_ON", "web-pool"},
+		{"orders-db", "RUNS_ON", "vm-db-1"},
+		{"orders-app", "DEPENDS_ON", "orders-db"},
+		{"payments-app", "DEPENDS_ON", "orders-db"},
+		{"orders-app", "DEPENDS_ON", "lb-1"},
+		{"lb-1", "CONNECTS_TO", "core-switch-2"},
+		{"orders-app", "DOCUMENTED_BY", "orders-runbook"},
+	} {
+		if _, _, err := svc.Relate(ctx, actor, cis[r[0]].ID, r[1], cis[r[2]].ID); err != nil {
+			return people.User{}, false, fmt.Errorf("demo relationship %v: %w", r, err)
+		}
+	}
+	return admin, true, nil
+}

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/itsm-graph/itsm/apperr"
+)
+
+// publicMessage is what a client may read of err: the message of an
+// application error, a fixed text for anything else.
+func publicMessage(err error) string {
+	var app *apperr.Error
+	if errors.As(err, &app) {
+		return app.Message
+	}
+	return "internal error"
+}
+
+// presentError gives every GraphQL error an extensions.code from SPEC §3.
+// Application errors show their message; errors gqlgen raises about the
+// query itself (parse, validation, limits) are BAD_USER_INPUT with gqlgen's
+// message; anything else is INTERNAL with a fixed message and is logged,
+// so that database or driver text never reaches a client.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		presented := graphql.DefaultErrorPresenter(ctx, err)
+		var app *apperr.Error
+		var gqlErr *gqlerror.Error
+		switch {
+		case errors.As(err, &app):
+			presented.Message = app.Message
+			presented.Extensions = map[string]any{"code": string(app.Code)}
+			if app.Field != "" {
+				presented.Extensions["field"] = app.Field
+			}
+			if app.Code == apperr.Internal || app.Code == apperr.Unavailable {
+				log.Error("request failed", "code", app.Code, "err", err, "path", presented.Path.String())
+			}
+		case errors.As(err, &gqlErr) && errors.Unwrap(gqlErr) == nil:
+			presented.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
+			if c, ok := gqlErr.Extensions["code"]; ok && c != string(apperr.BadUserInput) {
+				presented.Extensions["reason"] = c
+			}
+		default:
+			log.Error("unexpected error", "err", err, "path", presented.Path.String())
+			presented.Message = "internal error"
+			presented.Extensions = map[string]any{"code": string(apperr.Internal)}
+		}
+		presented.Err = nil
+		return presented
+	}
+}
+
+// recoverPanic logs a resolver panic with its stack and answers INTERNAL.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.Error("panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return apperr.New(apperr.Internal, "internal error")
+	}
+}

@@ -1,0 +1,24 @@
+// Package ids makes the opaque identifiers of every record. An id is a kind
+// prefix and a random UUID, so that node(id:) can tell kinds apart without a
+// database round trip; clients must treat ids as opaque.
+package ids
+
+import (
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// New returns a fresh id of the given kind, for example "ci_0f3c…".
+func New(prefix string) string {
+	return prefix + "_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+}
+
+// Kind returns the prefix of an id made by New, or "" for anything else.
+func Kind(id string) string {
+	prefix, _, ok := strings.Cut(id, "_")
+	if !ok {
+		return ""
+	}
+	return prefix
+}

@@ -1,0 +1,100 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/people"
+)
+
+// actor is the subject recorded in history for the caller's writes.
+func actor(ctx context.Context) string {
+	if p := auth.FromContext(ctx); p != nil {
+		return p.Subject
+	}
+	return ""
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// notFoundAsNull lets an optional reference to a record that disappeared
+// resolve to null instead of failing the whole response.
+func notFoundAsNull(err error) error {
+	if errors.Is(err, dataloadgen.ErrNotFound) || apperr.Is(err, apperr.NotFound) {
+		return nil
+	}
+	return err
+}
+
+// nodeReaders says who may read each kind of node through node(id:); it
+// mirrors the @auth rules of the kind's own query.
+func nodeReaders(kind string) ([]auth.Role, bool) {
+	switch kind {
+	case cmdb.CIPrefix, cmdb.RelationshipPrefix, cmdb.HistoryPrefix, people.UserPrefix, people.GroupPrefix:
+		return auth.Staff, true
+	}
+	return nil, false
+}
+
+func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+	kind := ids.Kind(id)
+	roles, ok := nodeReaders(kind)
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
+	}
+	if _, err := auth.Require(ctx, roles...); err != nil {
+		return nil, err
+	}
+	switch kind {
+	case cmdb.CIPrefix:
+		ci, err := r.CMDB.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return ciModel(ci), nil
+	case people.UserPrefix:
+		u, err := r.People.User(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return userModel(u), nil
+	case people.GroupPrefix:
+		g, err := r.People.Group(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return groupModel(g), nil
+	case cmdb.RelationshipPrefix:
+		rel, err := r.CMDB.Relationship(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return relModel(rel), nil
+	default:
+		e, err := r.CMDB.HistoryEntry(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return historyModel(e), nil
+	}
+}

@@ -1,0 +1,57 @@
+// Package resolvers adapts GraphQL to the domain: each resolver decodes its
+// arguments, leaves authorisation to the @auth directive (or checks rows),
+// calls one domain method and maps the result. No Cypher and no business
+// rules live here.
+package resolvers
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/events"
+	"github.com/itsm-graph/itsm/graph"
+	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/people"
+)
+
+// Resolver is the root resolver; it holds the domain services.
+type Resolver struct {
+	CMDB   *cmdb.Service
+	People *people.Directory
+	Events *events.Broker
+	// LoaderWait is how long a loader collects keys before it queries.
+	LoaderWait time.Duration
+}
+
+// Schema returns the executable schema wired to r, with the directives.
+func (r *Resolver) Schema() graph.Config {
+	cfg := graph.Config{Resolvers: r}
+	cfg.Directives.Auth = authDirective
+	cfg.Directives.Public = func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+		return next(ctx)
+	}
+	connection := func(child int, first *int) int {
+		n := 20
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return 1 + n*child
+	}
+	cfg.Complexity.Query.ConfigurationItems = func(child int, _ *model.ConfigurationItemFilter, _ *model.ConfigurationItemOrder, first *int, _ *string) int {
+		return connection(child, first)
+	}
+	cfg.Complexity.Query.Users = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.Groups = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.ConfigurationItem.Relationships = func(child int, _ *model.RelationshipDirection, _ []string, first *int) int {
+		n := 100
+		if first != nil && *first > 0 {
+			n = *first
+		}
+		return 1 + n*child
+	}
+	cfg.Complexity.ConfigurationItem.History = func(child int, first *int, _ *string) int { return connection(child, first) }
+	return cfg
+}

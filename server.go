@@ -1,0 +1,244 @@
+// Command itsm serves the ITSM GraphQL API over Neo4j.
+//
+//	itsm [serve] [flags]   run the API (default)
+//	itsm migrate [flags]   apply schema migrations and exit
+//	itsm token --subject S --roles R1,R2 [--ttl D]   mint a bearer token
+//
+// Settings come from environment variables, overridden by flags; run
+// `itsm -help` to list them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/config"
+	"github.com/itsm-graph/itsm/demo"
+	"github.com/itsm-graph/itsm/events"
+	"github.com/itsm-graph/itsm/graph"
+	"github.com/itsm-graph/itsm/httpapi"
+	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/neo4j"
+	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/resolvers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if len(args) > 0 && (args[0] == "-help" || args[0] == "--help" || args[0] == "-h") {
+		fmt.Fprintln(out, "usage: itsm [serve|migrate|token] [flags]\n\nsettings (environment variable, flag, default):")
+		config.Usage(out)
+		fmt.Fprintln(out, "\ntoken flags: -subject S -roles R1,R2 [-ttl D]")
+		return nil
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, out)
+	case "migrate":
+		return migrate(ctx, args, getenv)
+	case "token":
+		return token(args, getenv, out)
+	default:
+		return fmt.Errorf("unknown command %q; use serve, migrate or token", cmd)
+	}
+}
+
+func loadConfig(args []string, getenv func(string) string) (config.Config, []string, *slog.Logger, error) {
+	cfg, rest, err := config.Load(args, getenv)
+	if err != nil {
+		return cfg, nil, nil, fmt.Errorf("invalid settings:\n%w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return cfg, rest, log, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*neo4j.Store, error) {
+	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return neo4j.Open(openCtx, neo4j.Config{URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase})
+}
+
+func newTokens(cfg config.Config) (*auth.Tokens, error) {
+	return auth.NewTokens(auth.TokenConfig{
+		Algorithm: cfg.JWTAlgorithm, Secret: []byte(cfg.JWTSecret),
+		PublicKeyPEM: cfg.JWTPublicKey, PrivateKeyPEM: cfg.JWTPrivateKey,
+		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL,
+	}, time.Now)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string) error {
+	cfg, _, log, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	log.Info("migrated", "schema_version", neo4j.SchemaVersion)
+	return nil
+}
+
+func token(args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	subject := fs.String("subject", "", "token subject (a user id for local accounts)")
+	roles := fs.String("roles", "", "comma-separated roles, for example CONFIG_MANAGER,ANALYST")
+	ttl := fs.Duration("ttl", 0, "lifetime (default JWT_TTL)")
+	// Unknown flags are server settings (for example -jwt-secret).
+	var own, rest []string
+	for i := 0; i < len(args); i++ {
+		name := strings.TrimLeft(strings.SplitN(args[i], "=", 2)[0], "-")
+		if name == "subject" || name == "roles" || name == "ttl" {
+			own = append(own, args[i])
+			if !strings.Contains(args[i], "=") && i+1 < len(args) {
+				own = append(own, args[i+1])
+				i++
+			}
+			continue
+		}
+		rest = append(rest, args[i])
+	}
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	if *subject == "" || *roles == "" {
+		return errors.New("token needs -subject and -roles, for example: token -subject ci-feed -roles CONFIG_MANAGER")
+	}
+	var rs []auth.Role
+	for _, r := range strings.Split(*roles, ",") {
+		role, err := auth.ParseRole(strings.TrimSpace(r))
+		if err != nil {
+			return err
+		}
+		rs = append(rs, role)
+	}
+	cfg, _, _, err := loadConfig(rest, getenv)
+	if err != nil {
+		return err
+	}
+	tokens, err := newTokens(cfg)
+	if err != nil {
+		return err
+	}
+	tok, _, err := tokens.Mint(*subject, rs, *ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, tok)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	cfg, _, log, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	tokens, err := newTokens(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+
+	broker := events.NewBroker()
+	ciService := cmdb.NewService(store.CMDB(), time.Now, ids.New, broker)
+	directory := people.NewDirectory(store.People(), tokens, time.Now, ids.New)
+	root := &resolvers.Resolver{CMDB: ciService, People: directory, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
+
+	handler := httpapi.New(httpapi.Options{
+		Schema:        graph.NewExecutableSchema(root.Schema()),
+		Verifier:      tokens,
+		Ready:         store.Ready,
+		PerResponse:   root.WithLoaders,
+		CORSOrigins:   cfg.CORSOrigins,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		MaxDepth:      cfg.MaxDepth,
+		MaxComplexity: cfg.MaxComplexity,
+		Introspection: cfg.Introspection,
+		Logger:        log,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
+
+	if cfg.Demo {
+		admin, loaded, err := demo.Load(ctx, ciService, directory, store.People())
+		switch {
+		case err != nil && !errors.Is(err, context.Canceled):
+			log.Warn("demo data not loaded", "err", err)
+		case err == nil:
+			tok, _, err := tokens.Mint(admin.ID, admin.Roles, 0)
+			if err != nil {
+				return err
+			}
+			if loaded {
+				fmt.Fprintln(out, "Loaded the demo CMDB.")
+			}
+			fmt.Fprintf(out, "Admin login: %s / %s\nAdmin token (send as 'Authorization: Bearer <token>'):\n%s\n", demo.AdminUsername, demo.AdminPassword, tok)
+		}
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
