@@ -23,17 +23,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/config"
 	"github.com/itsm-graph/itsm/demo"
-	"github.com/itsm-graph/itsm/events"
-	"github.com/itsm-graph/itsm/graph"
-	"github.com/itsm-graph/itsm/httpapi"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/neo4j"
-	"github.com/itsm-graph/itsm/people"
-	"github.com/itsm-graph/itsm/resolvers"
 )
 
 func main() {
@@ -175,26 +170,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		return err
 	}
 
-	broker := events.NewBroker()
-	ciService := cmdb.NewService(store.CMDB(), time.Now, ids.New, broker)
-	directory := people.NewDirectory(store.People(), tokens, time.Now, ids.New)
-	root := &resolvers.Resolver{CMDB: ciService, People: directory, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
-
-	handler := httpapi.New(httpapi.Options{
-		Schema:        graph.NewExecutableSchema(root.Schema()),
-		Verifier:      tokens,
-		Ready:         store.Ready,
-		PerResponse:   root.WithLoaders,
+	api := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
 		CORSOrigins:   cfg.CORSOrigins,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		MaxDepth:      cfg.MaxDepth,
 		MaxComplexity: cfg.MaxComplexity,
 		Introspection: cfg.Introspection,
-		Logger:        log,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           handler,
+		Handler:           api.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -210,7 +195,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
 
 	if cfg.Demo {
-		admin, loaded, err := demo.Load(ctx, ciService, directory, store.People())
+		admin, loaded, err := demo.Load(ctx, api.CMDB, api.People, store.People())
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)

@@ -1,10 +1,10 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
-	"bufio"
 	"net"
 	"net/http"
 	"net/url"

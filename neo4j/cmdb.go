@@ -249,7 +249,8 @@ func (m *CMDB) GetCIs(ctx context.Context, ids []string) ([]cmdb.CI, error) {
 // committed, so comparing versions without the lock could lose an update.
 const lockCI = `
 MATCH (c:CI {id: $id})
-SET c.version = c.version
+SET c._lock = true
+REMOVE c._lock
 RETURN properties(c) AS c`
 
 const replaceCI = `

@@ -371,37 +371,31 @@ func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.Us
 	return userModel(u), nil
 }
 
-// ConfigurationItem returns graph.ConfigurationItemResolver implementation.
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {
 	return &configurationItemResolver{r}
 }
 
-// Group returns graph.GroupResolver implementation.
 func (r *Resolver) Group() graph.GroupResolver { return &groupResolver{r} }
 
-// Mutation returns graph.MutationResolver implementation.
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
-// Query returns graph.QueryResolver implementation.
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
-// Redundancy returns graph.RedundancyResolver implementation.
 func (r *Resolver) Redundancy() graph.RedundancyResolver { return &redundancyResolver{r} }
 
-// Subscription returns graph.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
-// User returns graph.UserResolver implementation.
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
-// Viewer returns graph.ViewerResolver implementation.
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
-type configurationItemResolver struct{ *Resolver }
-type groupResolver struct{ *Resolver }
-type mutationResolver struct{ *Resolver }
-type queryResolver struct{ *Resolver }
-type redundancyResolver struct{ *Resolver }
-type subscriptionResolver struct{ *Resolver }
-type userResolver struct{ *Resolver }
-type viewerResolver struct{ *Resolver }
+type (
+	configurationItemResolver struct{ *Resolver }
+	groupResolver             struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	redundancyResolver        struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
+	userResolver              struct{ *Resolver }
+	viewerResolver            struct{ *Resolver }
+)

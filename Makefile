@@ -1,0 +1,20 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+.PHONY: run test generate check-generated vet lint neo4j-fetch
+
+run: ## Start a local Neo4j (unless NEO4J_URI is set) and serve the API with demo data.
+	@scripts/run
+
+test: ## Start a throwaway Neo4j, run every check and test against it, stop it.
+	@scripts/test
+
+generate: ## Regenerate graph/ and resolver stubs from schema.graphqls.
+	go tool gqlgen generate
+
+check-generated: ## Fail when generated code is not what schema.graphqls and gqlgen.yml produce.
+	@scripts/check-generated
+
+vet:
+	go vet ./...
+
+neo4j-fetch: ## Download the Neo4j jars into .cache/neo4j (done on first start anyway).
+	@scripts/neo4j fetch

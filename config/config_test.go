@@ -1,0 +1,64 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+const goodSecret = "0123456789abcdef0123456789abcdef"
+
+func TestLoadDefaults(t *testing.T) {
+	c, rest, err := Load(nil, env(map[string]string{"JWT_SECRET": goodSecret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
+		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
+		!c.Introspection || c.Demo || len(rest) != 0 {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	c, _, err := Load([]string{"-addr", "127.0.0.1:9000", "-cors-origins", "https://a.example, https://b.example/"},
+		env(map[string]string{"JWT_SECRET": goodSecret, "ADDR": "127.0.0.1:7000"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || strings.Join(c.CORSOrigins, " ") != "https://a.example https://b.example" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestLoadRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"missing secret", map[string]string{}, "JWT_SECRET: must be at least 32 bytes"},
+		{"short secret", map[string]string{"JWT_SECRET": "abc"}, "JWT_SECRET"},
+		{"bad algorithm", map[string]string{"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM"},
+		{"RS256 without key", map[string]string{"JWT_ALGORITHM": "RS256"}, "JWT_PUBLIC_KEY_FILE: is required"},
+		{"unreadable key", map[string]string{"JWT_ALGORITHM": "RS256", "JWT_PUBLIC_KEY_FILE": "/nonexistent.pem"}, "JWT_PUBLIC_KEY_FILE: cannot read"},
+		{"bad addr", map[string]string{"JWT_SECRET": goodSecret, "ADDR": "8080"}, "ADDR"},
+		{"bad uri", map[string]string{"JWT_SECRET": goodSecret, "NEO4J_URI": "localhost"}, "NEO4J_URI"},
+		{"wildcard origin", map[string]string{"JWT_SECRET": goodSecret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
+		{"origin with path", map[string]string{"JWT_SECRET": goodSecret, "CORS_ORIGINS": "https://a.example/app"}, "CORS_ORIGINS"},
+		{"bad ttl", map[string]string{"JWT_SECRET": goodSecret, "JWT_TTL": "soon"}, "JWT_TTL"},
+		{"bad depth", map[string]string{"JWT_SECRET": goodSecret, "MAX_QUERY_DEPTH": "0"}, "MAX_QUERY_DEPTH"},
+		{"bad bool", map[string]string{"JWT_SECRET": goodSecret, "INTROSPECTION": "maybe"}, "INTROSPECTION"},
+		{"bad log level", map[string]string{"JWT_SECRET": goodSecret, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := Load(nil, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}

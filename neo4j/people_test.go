@@ -1,0 +1,106 @@
+package neo4j_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/people"
+)
+
+func TestPeople(t *testing.T) {
+	f := setup(t)
+	team, err := f.dir.CreateGroup(f.ctx, "Service Desk", "first line", people.Team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendor, err := f.dir.CreateGroup(f.ctx, "Acme", "", people.Vendor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.dir.CreateGroup(f.ctx, "Acme", "", people.Team); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("duplicate group: %v", err)
+	}
+	u, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "alice", DisplayName: "Alice", Email: "alice@example.com",
+		Roles: []auth.Role{auth.Agent, auth.Agent, auth.Analyst}, Password: ptr("a long enough password"), GroupIDs: []string{team.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
+	if err != nil || stored.ID != u.ID || stored.Email != "alice@example.com" || fmt.Sprint(stored.Roles) != "[AGENT ANALYST]" ||
+		!stored.Active || stored.Kind != people.Human || !auth.CheckPassword(stored.PasswordHash, "a long enough password") {
+		t.Fatalf("stored user %+v, %v", stored, err)
+	}
+	refusals := []struct {
+		name string
+		in   people.NewUser
+		code apperr.Code
+	}{
+		{"taken username", people.NewUser{Username: "alice", DisplayName: "A", Roles: []auth.Role{auth.Agent}}, apperr.Conflict},
+		{"unknown group", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{"grp_nope"}}, apperr.NotFound},
+		{"short password", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, Password: ptr("short")}, apperr.BadUserInput},
+		{"service with password", people.NewUser{Username: "bot", DisplayName: "B", Kind: people.Service, Roles: []auth.Role{auth.Agent}, Password: ptr("a long enough password")}, apperr.BadUserInput},
+		{"no roles", people.NewUser{Username: "bob", DisplayName: "B"}, apperr.BadUserInput},
+		{"unknown role", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{"ROOT"}}, apperr.BadUserInput},
+		{"bad username", people.NewUser{Username: "a b", DisplayName: "B", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
+		{"bad email", people.NewUser{Username: "bob", DisplayName: "B", Email: "not-an-address", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
+	}
+	for _, tt := range refusals {
+		if _, err := f.dir.CreateUser(f.ctx, tt.in); !apperr.Is(err, tt.code) {
+			t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, true); err != nil {
+		t.Fatalf("adding twice: %v", err)
+	}
+	if _, err := f.dir.SetMembership(f.ctx, "grp_nope", u.ID, true); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("unknown group: %v", err)
+	}
+	if _, err := f.dir.SetMembership(f.ctx, team.ID, "usr_nope", true); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+	groups, err := f.dir.GroupsOf(f.ctx, []string{u.ID})
+	if err != nil || len(groups[u.ID]) != 2 || groups[u.ID][0].Name != "Acme" || groups[u.ID][1].Name != "Service Desk" {
+		t.Fatalf("groups of alice: %+v %v", groups, err)
+	}
+	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	members, err := f.dir.MembersOf(f.ctx, []string{team.ID, vendor.ID})
+	if err != nil || len(members[team.ID]) != 1 || members[team.ID][0].ID != u.ID || len(members[vendor.ID]) != 0 {
+		t.Fatalf("members: %+v %v", members, err)
+	}
+
+	for i := range 5 {
+		if _, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: fmt.Sprintf("user%d", i), DisplayName: "U", Roles: []auth.Role{auth.Requester}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	req := paging.Request{First: 4}
+	for {
+		p, err := f.dir.ListUsers(f.ctx, req)
+		if err != nil || p.Total != 6 {
+			t.Fatalf("list users: total %d, %v", p.Total, err)
+		}
+		for _, u := range p.Items {
+			names = append(names, u.Username)
+		}
+		if !p.HasNext {
+			break
+		}
+		req.After = p.Cursors[len(p.Cursors)-1]
+	}
+	if fmt.Sprint(names) != "[alice user0 user1 user2 user3 user4]" {
+		t.Fatalf("users in pages: %v", names)
+	}
+	gp, err := f.dir.ListGroups(f.ctx, paging.Request{First: 1})
+	if err != nil || gp.Total != 2 || !gp.HasNext || gp.Items[0].Name != "Acme" {
+		t.Fatalf("groups page: %+v %v", gp, err)
+	}
+}
