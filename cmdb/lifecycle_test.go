@@ -57,7 +57,7 @@ func TestRelationshipCatalogue(t *testing.T) {
 	}
 	for name, want := range map[string]ImpactDirection{
 		"DEPENDS_ON": TargetImpactsSource, "RUNS_ON": TargetImpactsSource, "HOSTED_ON": TargetImpactsSource,
-		"PART_OF": SourceImpactsTarget, MemberOf: SourceImpactsTarget, "CONNECTS_TO": BothWays, "DOCUMENTED_BY": NoImpact,
+		"PART_OF": SourceImpactsTarget, MemberOf: SourceImpactsTarget, "CONNECTS_TO": TargetImpactsSource, "INTERDEPENDS_WITH": BothWays, "DOCUMENTED_BY": NoImpact,
 	} {
 		got, ok := LookupRelType(name)
 		if !ok || got.Impact != want {

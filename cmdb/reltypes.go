@@ -24,6 +24,9 @@ type RelType struct {
 	Name        string
 	Description string
 	Impact      ImpactDirection
+	// CatalogOnly types link catalogue items (services, business units and
+	// processes) and are refused between two CIs.
+	CatalogOnly bool
 }
 
 // MemberOf is the relationship from a member to its redundancy group.
@@ -32,18 +35,21 @@ const MemberOf = "MEMBER_OF"
 // RelationshipTypes returns the catalogue, sorted by name.
 func RelationshipTypes() []RelType {
 	return []RelType{
-		{"BACKED_UP_BY", "The source's data is backed up by the target.", NoImpact},
-		{"CONNECTS_TO", "The source has a network link to the target; losing either end cuts the link.", BothWays},
-		{"DEPENDS_ON", "The source needs the target to work.", TargetImpactsSource},
-		{"DOCUMENTED_BY", "The target documents the source.", NoImpact},
-		{"HOSTED_ON", "The source is hosted on the target (a VM on a hypervisor, a site on a web server).", TargetImpactsSource},
-		{"INSTALLED_ON", "The source software is installed on the target.", TargetImpactsSource},
-		{MemberOf, "The source is one redundant member of the target cluster or pool.", SourceImpactsTarget},
-		{"PART_OF", "The source is a component of the target; the whole suffers when a part fails.", SourceImpactsTarget},
-		{"REPLICATES_TO", "The source replicates its data to the target.", NoImpact},
-		{"RUNS_ON", "The source runs on the target (a container on a node, an application on a server).", TargetImpactsSource},
-		{"STORES_DATA_ON", "The source keeps its data on the target storage.", TargetImpactsSource},
-		{"USES", "The source uses the target (for example a shared service).", TargetImpactsSource},
+		{"BACKED_UP_BY", "The source's data is backed up by the target.", NoImpact, false},
+		{"CONNECTS_TO", "The source reaches the network through the target (a server on a switch, a switch on a router).", TargetImpactsSource, false},
+		{"CONSUMES", "The source business unit consumes the target business service.", TargetImpactsSource, true},
+		{"DEPENDS_ON", "The source needs the target to work.", TargetImpactsSource, false},
+		{"DOCUMENTED_BY", "The target documents the source.", NoImpact, false},
+		{"HOSTED_ON", "The source is hosted on the target (a VM on a hypervisor, a site on a web server).", TargetImpactsSource, false},
+		{"INTERDEPENDS_WITH", "The two ends need each other (for example a primary and its witness); a failure of either impacts the other.", BothWays, false},
+		{"INSTALLED_ON", "The source software is installed on the target.", TargetImpactsSource, false},
+		{MemberOf, "The source is one redundant member of the target cluster or pool.", SourceImpactsTarget, false},
+		{"PART_OF", "The source is a component of the target; the whole suffers when a part fails.", SourceImpactsTarget, false},
+		{"REPLICATES_TO", "The source replicates its data to the target.", NoImpact, false},
+		{"RUNS_ON", "The source runs on the target (a container on a node, an application on a server).", TargetImpactsSource, false},
+		{"STORES_DATA_ON", "The source keeps its data on the target storage.", TargetImpactsSource, false},
+		{"SUPPORTS", "The source business service supports the target business process.", SourceImpactsTarget, true},
+		{"USES", "The source uses the target (for example a shared service).", TargetImpactsSource, false},
 	}
 }
 
@@ -62,6 +68,17 @@ func RelTypeNames() []string {
 	var names []string
 	for _, t := range RelationshipTypes() {
 		names = append(names, t.Name)
+	}
+	return names
+}
+
+// CIRelTypeNames returns the names of the types allowed between two CIs.
+func CIRelTypeNames() []string {
+	var names []string
+	for _, t := range RelationshipTypes() {
+		if !t.CatalogOnly {
+			names = append(names, t.Name)
+		}
 	}
 	return names
 }

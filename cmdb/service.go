@@ -309,8 +309,8 @@ func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion 
 // redundancy group; NOT_FOUND for an unknown CI.
 func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID string) (Relationship, bool, error) {
 	rt, ok := LookupRelType(relType)
-	if !ok {
-		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q; valid types are %v (see the relationshipTypes query)", relType, RelTypeNames())
+	if !ok || rt.CatalogOnly {
+		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", relType, CIRelTypeNames())
 	}
 	if sourceID == targetID {
 		return Relationship{}, false, apperr.Invalid("targetId", "a CI cannot be related to itself")
@@ -346,8 +346,8 @@ func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID
 // Unrelate removes (source)-[:relType]->(target); NOT_FOUND when absent.
 func (s *Service) Unrelate(ctx context.Context, actor, sourceID, relType, targetID string) (string, error) {
 	rt, ok := LookupRelType(relType)
-	if !ok {
-		return "", apperr.Invalid("type", "unknown relationship type %q; valid types are %v", relType, RelTypeNames())
+	if !ok || rt.CatalogOnly {
+		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", relType, CIRelTypeNames())
 	}
 	entry := HistoryEntry{
 		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved,

@@ -66,7 +66,7 @@ func Settings() []Setting {
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
-		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "5000", "highest complexity score a query may have"},
+		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "50000", "highest complexity score a query may have (about the number of fields it may return)"},
 		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
 		{"DEMO_DATA", "demo", "false", "load a small demo CMDB and accounts when the database is empty"},

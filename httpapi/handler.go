@@ -51,7 +51,7 @@ type Options struct {
 const (
 	DefaultMaxBodyBytes  = 1 << 20
 	DefaultMaxDepth      = 12
-	DefaultMaxComplexity = 5000
+	DefaultMaxComplexity = 50000
 	parserTokenLimit     = 15000
 	wsInitTimeout        = 10 * time.Second
 )

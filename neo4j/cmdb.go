@@ -175,7 +175,7 @@ MATCH (c:CI {source: $source, externalId: $externalId})
 RETURN c.id AS id`
 
 const createCI = `
-CREATE (c:CI)
+CREATE (c:CI:Item)
 SET c = $props
 RETURN properties(c) AS c`
 
@@ -292,6 +292,11 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 		if err := recordEntry(ctx, tx, *entry, id); err != nil {
 			return cmdb.CI{}, err
 		}
+		if next.Status == cmdb.StatusRetired && cur.Status != cmdb.StatusRetired {
+			if err := isolate(ctx, tx, id); err != nil {
+				return cmdb.CI{}, err
+			}
+		}
 		return ciFromProps(props(recs[0], "c")), nil
 	})
 }
@@ -343,6 +348,9 @@ func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src
 		created, _ := recs[0].Get("created")
 		r := relFromRecord(recs[0], rel.Type)
 		if created == true {
+			if err := addImpactEdges(ctx, tx, rel.Type, r.ID, rel.Source.ID, rel.Target.ID); err != nil {
+				return result{}, err
+			}
 			if err := recordEntry(ctx, tx, entry, rel.Source.ID, rel.Target.ID); err != nil {
 				return result{}, err
 			}
@@ -381,11 +389,14 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 			return "", apperr.New(apperr.NotFound, "there is no %s relationship from %q to %q", relType, sourceID, targetID)
 		}
 		id, _ := recs[0].Get("id")
+		relID, _ := id.(string)
+		if err := removeImpactEdgesOf(ctx, tx, relID, sourceID, targetID); err != nil {
+			return "", err
+		}
 		if err := recordEntry(ctx, tx, entry, sourceID, targetID); err != nil {
 			return "", err
 		}
-		s, _ := id.(string)
-		return s, nil
+		return relID, nil
 	})
 }
 

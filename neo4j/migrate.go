@@ -18,6 +18,9 @@ const SchemaVersion = 1
 func migrations() []string {
 	m := []string{
 		"CREATE CONSTRAINT ci_id IF NOT EXISTS FOR (c:CI) REQUIRE c.id IS UNIQUE",
+		// Item is every node of the impact graph: CIs, services, business
+		// units and processes.
+		"CREATE CONSTRAINT item_id IF NOT EXISTS FOR (i:Item) REQUIRE i.id IS UNIQUE",
 		"CREATE CONSTRAINT ci_source_external_id IF NOT EXISTS FOR (c:CI) REQUIRE (c.source, c.externalId) IS UNIQUE",
 		"CREATE INDEX ci_status IF NOT EXISTS FOR (c:CI) ON (c.status)",
 		"CREATE INDEX ci_type IF NOT EXISTS FOR (c:CI) ON (c.type)",
@@ -26,6 +29,11 @@ func migrations() []string {
 		"CREATE INDEX ci_created_at IF NOT EXISTS FOR (c:CI) ON (c.createdAt)",
 		"CREATE INDEX ci_updated_at IF NOT EXISTS FOR (c:CI) ON (c.updatedAt)",
 		"CREATE TEXT INDEX ci_name_lower IF NOT EXISTS FOR (c:CI) ON (c.nameLower)",
+		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
+		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
+		"CREATE CONSTRAINT business_unit_id IF NOT EXISTS FOR (u:BusinessUnit) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT business_process_id IF NOT EXISTS FOR (p:BusinessProcess) REQUIRE p.id IS UNIQUE",
 		"CREATE CONSTRAINT ci_history_id IF NOT EXISTS FOR (h:CIHistory) REQUIRE h.id IS UNIQUE",
 		"CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
 		"CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE",

@@ -157,63 +157,25 @@ func (p *People) GetGroups(ctx context.Context, ids []string) ([]people.Group, e
 const (
 	listUsers = `
 MATCH (u:User)
-WHERE $afterId IS NULL OR u.username > $afterValue
-RETURN properties(u) AS n ORDER BY u.username LIMIT $limit`
+WHERE $afterId IS NULL OR u.username > $afterValue OR (u.username = $afterValue AND u.id > $afterId)
+RETURN properties(u) AS n ORDER BY u.username, u.id LIMIT $limit`
 	countUsers = `MATCH (u:User) RETURN count(u) AS total`
 	listGroups = `
 MATCH (g:Group)
-WHERE $afterId IS NULL OR g.name > $afterValue
-RETURN properties(g) AS n ORDER BY g.name LIMIT $limit`
+WHERE $afterId IS NULL OR g.name > $afterValue OR (g.name = $afterValue AND g.id > $afterId)
+RETURN properties(g) AS n ORDER BY g.name, g.id LIMIT $limit`
 	countGroups = `MATCH (g:Group) RETURN count(g) AS total`
 )
 
-// listByUniqueKey pages through nodes sorted by a unique string property, so
-// the property alone is the keyset.
-func listByUniqueKey[T any](ctx context.Context, s *Store, list, count, sortName string, p paging.Request,
-	decode func(map[string]any) T, key func(T) (value, id string)) (paging.Page[T], error) {
-	params := map[string]any{"afterId": nil, "afterValue": nil, "limit": int64(p.First + 1)}
-	if p.After != "" {
-		k, err := paging.Decode(p.After, sortName)
-		if err != nil {
-			return paging.Page[T]{}, err
-		}
-		params["afterId"], params["afterValue"] = k.ID, k.Value
-	}
-	return read(ctx, s, func(tx driver.ManagedTransaction) (paging.Page[T], error) {
-		page := paging.Page[T]{HasPrevious: p.After != ""}
-		recs, err := collect(ctx, tx, list, params)
-		if err != nil {
-			return page, err
-		}
-		for _, r := range recs {
-			if len(page.Items) == p.First {
-				page.HasNext = true
-				break
-			}
-			item := decode(props(r, "n"))
-			v, id := key(item)
-			page.Items = append(page.Items, item)
-			page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: v, ID: id, Sort: sortName}))
-		}
-		cnt, err := collect(ctx, tx, count, nil)
-		if err != nil {
-			return page, err
-		}
-		total, _ := cnt[0].Get("total")
-		page.Total = int(total.(int64))
-		return page, nil
-	})
-}
-
 // ListUsers implements people.Store.
 func (p *People) ListUsers(ctx context.Context, req paging.Request) (paging.Page[people.User], error) {
-	return listByUniqueKey(ctx, p.s, listUsers, countUsers, "users", req, userFromProps,
+	return listPage(ctx, p.s, listUsers, countUsers, "users", map[string]any{}, req, userFromProps,
 		func(u people.User) (string, string) { return u.Username, u.ID })
 }
 
 // ListGroups implements people.Store.
 func (p *People) ListGroups(ctx context.Context, req paging.Request) (paging.Page[people.Group], error) {
-	return listByUniqueKey(ctx, p.s, listGroups, countGroups, "groups", req, groupFromProps,
+	return listPage(ctx, p.s, listGroups, countGroups, "groups", map[string]any{}, req, groupFromProps,
 		func(g people.Group) (string, string) { return g.Name, g.ID })
 }
 

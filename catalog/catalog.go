@@ -1,0 +1,402 @@
+// Package catalog holds the service catalogue rules of SPEC §2.1: business
+// and technical services with their lifecycle, the business units that
+// consume business services, the business processes they support, and
+// which links between them (and to CIs) are allowed. It declares the Store
+// it needs; package neo4j implements it.
+package catalog
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/validate"
+)
+
+// Kind is the kind of an item of the impact graph.
+type Kind string
+
+// The item kinds.
+const (
+	KindCI               Kind = "CONFIGURATION_ITEM"
+	KindTechnicalService Kind = "TECHNICAL_SERVICE"
+	KindBusinessService  Kind = "BUSINESS_SERVICE"
+	KindBusinessProcess  Kind = "BUSINESS_PROCESS"
+	KindBusinessUnit     Kind = "BUSINESS_UNIT"
+)
+
+// Kinds lists the item kinds from the infrastructure up to the business.
+func Kinds() []Kind {
+	return []Kind{KindCI, KindTechnicalService, KindBusinessService, KindBusinessProcess, KindBusinessUnit}
+}
+
+// ID prefixes per kind (CIs use cmdb.CIPrefix).
+const (
+	BusinessServicePrefix  = "bsv"
+	TechnicalServicePrefix = "tsv"
+	BusinessUnitPrefix     = "bu"
+	BusinessProcessPrefix  = "bp"
+)
+
+// Status is a service's lifecycle status: PIPELINE → LIVE → RETIRED.
+type Status string
+
+// The service statuses.
+const (
+	StatusPipeline Status = "PIPELINE"
+	StatusLive     Status = "LIVE"
+	StatusRetired  Status = "RETIRED"
+)
+
+// Statuses lists the service statuses in lifecycle order.
+func Statuses() []Status { return []Status{StatusPipeline, StatusLive, StatusRetired} }
+
+// CheckTransition returns INVALID_TRANSITION unless a service may move from
+// one status to the other.
+func CheckTransition(from, to Status) error {
+	allowed := map[Status][]Status{
+		StatusPipeline: {StatusLive, StatusRetired},
+		StatusLive:     {StatusRetired},
+	}
+	if from == to || slices.Contains(allowed[from], to) {
+		return nil
+	}
+	if len(allowed[from]) == 0 {
+		return apperr.New(apperr.InvalidTransition, "a %s service cannot change status", from)
+	}
+	return apperr.New(apperr.InvalidTransition, "a service cannot go from %s to %s; allowed next statuses: %v", from, to, allowed[from])
+}
+
+// Service is a business or technical service.
+type Service struct {
+	ID           string
+	Kind         Kind // KindBusinessService or KindTechnicalService
+	Name         string
+	Description  string
+	Status       Status
+	Criticality  cmdb.Criticality
+	OwnerGroupID string
+	Version      int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Unit is a business unit (a customer of services).
+type Unit struct {
+	ID          string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// Process is a business process that business services support.
+type Process struct {
+	ID          string
+	Name        string
+	Description string
+	Criticality cmdb.Criticality
+	CreatedAt   time.Time
+}
+
+// Ref identifies an end of a link, with what the rules need to know.
+type Ref struct {
+	ID      string
+	Kind    Kind
+	Name    string
+	Retired bool
+}
+
+// Link types of the catalogue; DEPENDS_ON is shared with the CI catalogue.
+const (
+	Consumes  = "CONSUMES"
+	Supports  = "SUPPORTS"
+	DependsOn = "DEPENDS_ON"
+)
+
+type linkRule struct {
+	source Kind
+	typ    string
+	target Kind
+}
+
+// linkRules are the only links the catalogue accepts (SPEC §2.1).
+func linkRules() []linkRule {
+	return []linkRule{
+		{KindBusinessUnit, Consumes, KindBusinessService},
+		{KindBusinessService, Supports, KindBusinessProcess},
+		{KindBusinessService, DependsOn, KindTechnicalService},
+		{KindTechnicalService, DependsOn, KindTechnicalService},
+		{KindTechnicalService, DependsOn, KindCI},
+	}
+}
+
+// CheckLink returns BAD_USER_INPUT unless (source)-[:typ]->(target) is a
+// link the catalogue allows between live items.
+func CheckLink(src Ref, typ string, tgt Ref) error {
+	if src.ID == tgt.ID {
+		return apperr.Invalid("targetId", "an item cannot be linked to itself")
+	}
+	for _, r := range []Ref{src, tgt} {
+		if r.Retired {
+			return apperr.Invalid("targetId", "%s (%s) is retired and takes no new links", r.ID, r.Name)
+		}
+	}
+	if slices.Contains(linkRules(), linkRule{src.Kind, typ, tgt.Kind}) {
+		return nil
+	}
+	var allowed []string
+	for _, r := range linkRules() {
+		allowed = append(allowed, string(r.source)+" "+r.typ+" "+string(r.target))
+	}
+	return apperr.Invalid("type", "%s %s %s is not a catalogue link; allowed: %v", src.Kind, typ, tgt.Kind, allowed)
+}
+
+// Filter selects services; zero fields match everything.
+type Filter struct {
+	Kinds        []Kind
+	Statuses     []Status
+	NameContains string
+}
+
+// Store persists the catalogue. Each method is one transaction.
+type Store interface {
+	CreateService(ctx context.Context, s Service) (Service, error)
+	// UpdateService locks the service, applies apply and writes the result
+	// (nothing when apply returns changed=false); NOT_FOUND when absent.
+	UpdateService(ctx context.Context, id string, apply func(Service) (Service, bool, error)) (Service, error)
+	GetServices(ctx context.Context, ids []string) ([]Service, error)
+	ListServices(ctx context.Context, f Filter, p paging.Request) (paging.Page[Service], error)
+	CreateUnit(ctx context.Context, u Unit) (Unit, error)
+	CreateProcess(ctx context.Context, p Process) (Process, error)
+	GetUnits(ctx context.Context, ids []string) ([]Unit, error)
+	GetProcesses(ctx context.Context, ids []string) ([]Process, error)
+	ListUnits(ctx context.Context, p paging.Request) (paging.Page[Unit], error)
+	ListProcesses(ctx context.Context, p paging.Request) (paging.Page[Process], error)
+	// Link locks both ends, calls check with them and creates the link
+	// unless it exists (created is false then). NOT_FOUND for an unknown end.
+	Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt Ref) error) (created bool, err error)
+	// Unlink removes a link; NOT_FOUND when there is none.
+	Unlink(ctx context.Context, sourceID, typ, targetID string) error
+	// Linked returns, per id, the items at the other end of its links of
+	// type typ, following them outgoing (or incoming when reverse).
+	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error)
+}
+
+// Catalog applies the catalogue rules.
+type Catalog struct {
+	store Store
+	now   func() time.Time
+	newID func(prefix string) string
+}
+
+// New returns a Catalog.
+func New(store Store, now func() time.Time, newID func(string) string) *Catalog {
+	return &Catalog{store: store, now: now, newID: newID}
+}
+
+// Limits on catalogue fields.
+const (
+	MaxNameLen        = 200
+	MaxDescriptionLen = 4000
+)
+
+// NewService describes a service to create.
+type NewService struct {
+	Kind         Kind
+	Name         string
+	Description  string
+	Status       *Status
+	Criticality  *cmdb.Criticality
+	OwnerGroupID string
+}
+
+// CreateService validates and stores a service. BAD_USER_INPUT names the
+// field; NOT_FOUND for an unknown owner group.
+func (c *Catalog) CreateService(ctx context.Context, in NewService) (Service, error) {
+	prefix := map[Kind]string{KindBusinessService: BusinessServicePrefix, KindTechnicalService: TechnicalServicePrefix}[in.Kind]
+	if prefix == "" {
+		return Service{}, apperr.Invalid("kind", "must be BUSINESS or TECHNICAL")
+	}
+	now := c.now().UTC()
+	s := Service{ID: c.newID(prefix), Kind: in.Kind, Name: in.Name, Description: in.Description, Status: StatusPipeline,
+		Criticality: cmdb.CriticalityMedium, OwnerGroupID: in.OwnerGroupID, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if in.Status != nil {
+		s.Status = *in.Status
+	}
+	if in.Criticality != nil {
+		s.Criticality = *in.Criticality
+	}
+	if err := validateService(s); err != nil {
+		return Service{}, err
+	}
+	if s.Status == StatusRetired {
+		return Service{}, apperr.Invalid("status", "a service cannot be created RETIRED")
+	}
+	return c.store.CreateService(ctx, s)
+}
+
+// ServiceUpdate changes some fields of a service; nil leaves a field alone.
+type ServiceUpdate struct {
+	ID              string
+	ExpectedVersion int
+	Name            *string
+	Description     *string
+	Status          *Status
+	Criticality     *cmdb.Criticality
+	OwnerGroupID    *string
+}
+
+// UpdateService applies u with optimistic concurrency: CONFLICT when the
+// version is stale, INVALID_TRANSITION for a forbidden status change.
+func (c *Catalog) UpdateService(ctx context.Context, u ServiceUpdate) (Service, error) {
+	now := c.now().UTC()
+	return c.store.UpdateService(ctx, u.ID, func(cur Service) (Service, bool, error) {
+		if cur.Version != u.ExpectedVersion {
+			return Service{}, false, apperr.New(apperr.Conflict, "service %s is at version %d, not %d: read it again and reapply your change", cur.ID, cur.Version, u.ExpectedVersion)
+		}
+		next := cur
+		set(&next.Name, u.Name)
+		set(&next.Description, u.Description)
+		set(&next.Status, u.Status)
+		set(&next.Criticality, u.Criticality)
+		set(&next.OwnerGroupID, u.OwnerGroupID)
+		if err := validateService(next); err != nil {
+			return Service{}, false, err
+		}
+		if err := CheckTransition(cur.Status, next.Status); err != nil {
+			return Service{}, false, err
+		}
+		if next == cur {
+			return cur, false, nil
+		}
+		next.Version++
+		next.UpdatedAt = now
+		return next, true, nil
+	})
+}
+
+// CreateUnit validates and stores a business unit.
+func (c *Catalog) CreateUnit(ctx context.Context, name, description string) (Unit, error) {
+	if err := validateNamed(name, description); err != nil {
+		return Unit{}, err
+	}
+	return c.store.CreateUnit(ctx, Unit{ID: c.newID(BusinessUnitPrefix), Name: name, Description: description, CreatedAt: c.now().UTC()})
+}
+
+// CreateProcess validates and stores a business process.
+func (c *Catalog) CreateProcess(ctx context.Context, name, description string, crit *cmdb.Criticality) (Process, error) {
+	if err := validateNamed(name, description); err != nil {
+		return Process{}, err
+	}
+	p := Process{ID: c.newID(BusinessProcessPrefix), Name: name, Description: description, Criticality: cmdb.CriticalityMedium, CreatedAt: c.now().UTC()}
+	if crit != nil {
+		p.Criticality = *crit
+	}
+	if err := validate.Enum("criticality", p.Criticality, cmdb.Criticalities()); err != nil {
+		return Process{}, err
+	}
+	return c.store.CreateProcess(ctx, p)
+}
+
+// Link creates (source)-[:typ]->(target) when the catalogue allows it;
+// created is false when it existed.
+func (c *Catalog) Link(ctx context.Context, actor, sourceID, typ, targetID string) (bool, error) {
+	if typ != Consumes && typ != Supports && typ != DependsOn {
+		return false, apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", typ)
+	}
+	return c.store.Link(ctx, sourceID, typ, targetID, c.newID(cmdb.RelationshipPrefix), c.now().UTC(), actor,
+		func(src, tgt Ref) error { return CheckLink(src, typ, tgt) })
+}
+
+// Unlink removes a link; NOT_FOUND when there is none.
+func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string) error {
+	if typ != Consumes && typ != Supports && typ != DependsOn {
+		return apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", typ)
+	}
+	return c.store.Unlink(ctx, sourceID, typ, targetID)
+}
+
+// Service returns one service; NOT_FOUND when absent.
+func (c *Catalog) Service(ctx context.Context, id string) (Service, error) {
+	s, err := c.store.GetServices(ctx, []string{id})
+	if err != nil {
+		return Service{}, err
+	}
+	if len(s) == 0 {
+		return Service{}, apperr.New(apperr.NotFound, "no service has id %q", id)
+	}
+	return s[0], nil
+}
+
+// Unit returns one business unit; NOT_FOUND when absent.
+func (c *Catalog) Unit(ctx context.Context, id string) (Unit, error) {
+	u, err := c.store.GetUnits(ctx, []string{id})
+	if err != nil {
+		return Unit{}, err
+	}
+	if len(u) == 0 {
+		return Unit{}, apperr.New(apperr.NotFound, "no business unit has id %q", id)
+	}
+	return u[0], nil
+}
+
+// Process returns one business process; NOT_FOUND when absent.
+func (c *Catalog) Process(ctx context.Context, id string) (Process, error) {
+	p, err := c.store.GetProcesses(ctx, []string{id})
+	if err != nil {
+		return Process{}, err
+	}
+	if len(p) == 0 {
+		return Process{}, apperr.New(apperr.NotFound, "no business process has id %q", id)
+	}
+	return p[0], nil
+}
+
+// Services pages through services matching f, by name.
+func (c *Catalog) Services(ctx context.Context, f Filter, p paging.Request) (paging.Page[Service], error) {
+	if err := validate.Text("filter.nameContains", f.NameContains, false, MaxNameLen); err != nil {
+		return paging.Page[Service]{}, err
+	}
+	return c.store.ListServices(ctx, f, p)
+}
+
+// Units pages through business units by name.
+func (c *Catalog) Units(ctx context.Context, p paging.Request) (paging.Page[Unit], error) {
+	return c.store.ListUnits(ctx, p)
+}
+
+// Processes pages through business processes by name.
+func (c *Catalog) Processes(ctx context.Context, p paging.Request) (paging.Page[Process], error) {
+	return c.store.ListProcesses(ctx, p)
+}
+
+// Linked returns the items linked to each id by typ (see Store.Linked).
+func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
+	return c.store.Linked(ctx, ids, typ, reverse)
+}
+
+func validateService(s Service) error {
+	if err := validateNamed(s.Name, s.Description); err != nil {
+		return err
+	}
+	if err := validate.Enum("status", s.Status, Statuses()); err != nil {
+		return err
+	}
+	return validate.Enum("criticality", s.Criticality, cmdb.Criticalities())
+}
+
+func validateNamed(name, description string) error {
+	if err := validate.Text("name", name, true, MaxNameLen); err != nil {
+		return err
+	}
+	return validate.Text("description", description, false, MaxDescriptionLen)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

@@ -1,0 +1,496 @@
+// Package impact answers the graph questions of SPEC §2.4: what is impacted
+// when items fail (with distance, severity and one shortest explaining
+// path), what an item depends on, what depends on it, its neighbourhood,
+// and how two items are connected. The store fetches the relevant subgraph
+// in one query; the rules — redundancy, severity, shortest paths — are
+// computed here, in Go, so they can be tested on hand-built topologies.
+package impact
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/cmdb"
+)
+
+// Severity is how badly an impacted item is hit.
+type Severity string
+
+// The severities, worst first.
+const (
+	Down     Severity = "DOWN"
+	Degraded Severity = "DEGRADED"
+	none     Severity = ""
+)
+
+func worse(a, b Severity) Severity {
+	if a == Down || b == Down {
+		return Down
+	}
+	if a == Degraded || b == Degraded {
+		return Degraded
+	}
+	return none
+}
+
+// Edge is a stored relationship, as a drawing shows it: Source and Target
+// are the ends of the relationship as stored, whatever way impact crosses it.
+type Edge struct {
+	ID     string
+	Type   string
+	Source string
+	Target string
+}
+
+// Step is one hop of impact: a failure of From reaches To across Edge.
+type Step struct {
+	From, To string
+	Edge     Edge
+}
+
+// Node is an item of a fetched subgraph.
+type Node struct {
+	ID   string
+	Kind catalog.Kind
+	// Item is the whole record: cmdb.CI, catalog.Service, catalog.Unit or
+	// catalog.Process.
+	Item any
+	// MinimumUp and Members describe a redundancy group (MinimumUp > 0):
+	// how many members must stay up, and how many it has in all.
+	MinimumUp int
+	Members   int
+	// Out are the impact steps leaving this node (towards what it impacts,
+	// or towards what it depends on for a dependency subgraph). Steps to
+	// nodes outside the subgraph may be present and are ignored.
+	Out []Step
+}
+
+// Subgraph is what the store fetched around some start items.
+type Subgraph map[string]*Node
+
+// Impacted is one item in a result.
+type Impacted struct {
+	Node     *Node
+	Distance int
+	Severity Severity
+	// Path is a shortest chain of steps from a start item to this one.
+	Path []Step
+}
+
+// Result is the answer of an impact analysis.
+type Result struct {
+	// Roots are the start items (distance 0, DOWN).
+	Roots []Impacted
+	// Impacted are the other reached items, nearest first, then by kind
+	// from infrastructure to business, then by name.
+	Impacted []Impacted
+	// Edges are the relationships between reached items.
+	Edges []Edge
+}
+
+// Count returns how many impacted items are of kind k.
+func (r Result) Count(k catalog.Kind) int {
+	n := 0
+	for _, i := range r.Impacted {
+		if i.Node.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// CountSeverity returns how many impacted items have severity s.
+func (r Result) CountSeverity(s Severity) int {
+	n := 0
+	for _, i := range r.Impacted {
+		if i.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// Analyze computes distances, severities and explaining paths over g from
+// the start items, which have failed. Severity follows SPEC §2.4: an item
+// is as badly hit as the worst item impacting it, except a redundancy group,
+// which is DOWN only when fewer than MinimumUp of its members remain up (a
+// DEGRADED member still counts as up) and DEGRADED otherwise.
+func Analyze(g Subgraph, starts []string, maxDepth int) Result {
+	dist, parent, order := bfs(g, starts, maxDepth)
+	in := map[string][]Step{}
+	for _, id := range order {
+		for _, s := range g[id].Out {
+			if _, ok := dist[s.To]; ok {
+				in[s.To] = append(in[s.To], s)
+			}
+		}
+	}
+	sev := map[string]Severity{}
+	for _, id := range starts {
+		if _, ok := g[id]; ok {
+			sev[id] = Down
+		}
+	}
+	// Severities only grow, so repeating passes in breadth-first order
+	// reaches the fixed point, cycles included.
+	for changed := true; changed; {
+		changed = false
+		for _, id := range order {
+			if sev[id] == Down && dist[id] == 0 {
+				continue
+			}
+			s := severityOf(g[id], in[id], sev)
+			if w := worse(sev[id], s); w != sev[id] {
+				sev[id] = w
+				changed = true
+			}
+		}
+	}
+	var res Result
+	for _, id := range order {
+		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: pathTo(id, parent)}
+		if item.Distance == 0 {
+			res.Roots = append(res.Roots, item)
+		} else {
+			res.Impacted = append(res.Impacted, item)
+		}
+	}
+	sortItems(res.Impacted)
+	res.Edges = edgesWithin(g, dist)
+	return res
+}
+
+func severityOf(n *Node, in []Step, sev map[string]Severity) Severity {
+	s := none
+	down, hit := 0, false
+	for _, st := range in {
+		from := sev[st.From]
+		if from == none {
+			continue
+		}
+		if n.MinimumUp > 0 && st.Edge.Type == cmdb.MemberOf {
+			hit = true
+			if from == Down {
+				down++
+			}
+			continue
+		}
+		s = worse(s, from)
+	}
+	if hit {
+		if n.Members-down < n.MinimumUp {
+			s = worse(s, Down)
+		} else {
+			s = worse(s, Degraded)
+		}
+	}
+	return s
+}
+
+// bfs returns hop distances from the start items (up to maxDepth), the step
+// that first reached each item, and the items in the order reached.
+func bfs(g Subgraph, starts []string, maxDepth int) (map[string]int, map[string]Step, []string) {
+	dist := map[string]int{}
+	parent := map[string]Step{}
+	var order []string
+	for _, id := range starts {
+		if _, ok := g[id]; ok {
+			if _, seen := dist[id]; !seen {
+				dist[id] = 0
+				order = append(order, id)
+			}
+		}
+	}
+	for i := 0; i < len(order); i++ {
+		id := order[i]
+		if dist[id] >= maxDepth {
+			continue
+		}
+		out := slices.Clone(g[id].Out)
+		// A stable order makes the explaining path deterministic.
+		slices.SortFunc(out, func(a, b Step) int { return strings.Compare(a.To+a.Edge.ID, b.To+b.Edge.ID) })
+		for _, s := range out {
+			if _, ok := g[s.To]; !ok {
+				continue
+			}
+			if _, seen := dist[s.To]; seen {
+				continue
+			}
+			dist[s.To] = dist[id] + 1
+			parent[s.To] = s
+			order = append(order, s.To)
+		}
+	}
+	return dist, parent, order
+}
+
+func pathTo(id string, parent map[string]Step) []Step {
+	var path []Step
+	for {
+		s, ok := parent[id]
+		if !ok {
+			break
+		}
+		path = append(path, s)
+		id = s.From
+	}
+	slices.Reverse(path)
+	return path
+}
+
+func edgesWithin(g Subgraph, dist map[string]int) []Edge {
+	seen := map[string]bool{}
+	var edges []Edge
+	for id := range dist {
+		for _, s := range g[id].Out {
+			if _, ok := dist[s.To]; ok && !seen[s.Edge.ID] {
+				seen[s.Edge.ID] = true
+				edges = append(edges, s.Edge)
+			}
+		}
+	}
+	slices.SortFunc(edges, func(a, b Edge) int { return strings.Compare(a.ID, b.ID) })
+	return edges
+}
+
+func kindRank(k catalog.Kind) int { return slices.Index(catalog.Kinds(), k) }
+
+func sortItems(items []Impacted) {
+	slices.SortStableFunc(items, func(a, b Impacted) int {
+		if a.Distance != b.Distance {
+			return a.Distance - b.Distance
+		}
+		if ka, kb := kindRank(a.Node.Kind), kindRank(b.Node.Kind); ka != kb {
+			return ka - kb
+		}
+		return strings.Compare(NameOf(a.Node.Item)+a.Node.ID, NameOf(b.Node.Item)+b.Node.ID)
+	})
+}
+
+// NameOf returns the name of any item record.
+func NameOf(item any) string {
+	switch v := item.(type) {
+	case cmdb.CI:
+		return v.Name
+	case catalog.Service:
+		return v.Name
+	case catalog.Unit:
+		return v.Name
+	case catalog.Process:
+		return v.Name
+	}
+	return ""
+}
+
+// Store fetches subgraphs. Each method is one query.
+type Store interface {
+	// Reach returns the start items and every item within depth steps of
+	// them along impact (towards what they impact), or against it when
+	// upstream (towards what they depend on), with each node's steps.
+	Reach(ctx context.Context, ids []string, depth int, upstream bool) (Subgraph, error)
+	// Neighbourhood returns the items within depth relationships of id,
+	// in any direction, across the given relationship types.
+	Neighbourhood(ctx context.Context, id string, depth int, types []string) (Subgraph, error)
+	// Paths returns up to limit shortest paths between two items across
+	// the given relationship types, in any direction, of at most maxLen.
+	Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string) ([]Path, error)
+}
+
+// Path is one path between two items: its nodes in order and the stored
+// relationships between consecutive nodes.
+type Path struct {
+	Nodes []*Node
+	Edges []Edge
+}
+
+// Limits bound the work one request may ask for.
+type Limits struct {
+	DefaultDepth int
+	MaxDepth     int
+	MaxStarts    int
+}
+
+// MaxSupportedDepth is the deepest traversal the store has statements for.
+const MaxSupportedDepth = 20
+
+// DefaultLimits are used when configuration says nothing.
+func DefaultLimits() Limits { return Limits{DefaultDepth: 10, MaxDepth: MaxSupportedDepth, MaxStarts: 100} }
+
+// Analyzer runs graph questions against a store.
+type Analyzer struct {
+	store  Store
+	limits Limits
+}
+
+// NewAnalyzer returns an Analyzer.
+func NewAnalyzer(store Store, limits Limits) *Analyzer {
+	return &Analyzer{store: store, limits: limits}
+}
+
+// Depth resolves a requested depth: the default when nil, BAD_USER_INPUT
+// outside 1..MaxDepth.
+func (a *Analyzer) Depth(field string, depth *int) (int, error) {
+	if depth == nil {
+		return a.limits.DefaultDepth, nil
+	}
+	if *depth < 1 || *depth > a.limits.MaxDepth {
+		return 0, apperr.Invalid(field, "must be between 1 and %d (got %d)", a.limits.MaxDepth, *depth)
+	}
+	return *depth, nil
+}
+
+func (a *Analyzer) checkStarts(ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, apperr.Invalid("ciIds", "give at least one id")
+	}
+	if len(ids) > a.limits.MaxStarts {
+		return nil, apperr.Invalid("ciIds", "at most %d ids at once (got %d)", a.limits.MaxStarts, len(ids))
+	}
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func missing(g Subgraph, ids []string) error {
+	for _, id := range ids {
+		if _, ok := g[id]; !ok {
+			return apperr.New(apperr.NotFound, "no CI, service, business unit or business process has id %q", id)
+		}
+	}
+	return nil
+}
+
+// Impact analyses the failure of the items ids (CIs or services).
+// NOT_FOUND for an unknown id; BAD_USER_INPUT for a bad depth or too many ids.
+func (a *Analyzer) Impact(ctx context.Context, ids []string, depth *int) (Result, error) {
+	starts, err := a.checkStarts(ids)
+	if err != nil {
+		return Result{}, err
+	}
+	d, err := a.Depth("maxDepth", depth)
+	if err != nil {
+		return Result{}, err
+	}
+	g, err := a.store.Reach(ctx, starts, d, false)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := missing(g, starts); err != nil {
+		return Result{}, err
+	}
+	return Analyze(g, starts, d), nil
+}
+
+// Dependencies returns what an item needs, down to the infrastructure, and
+// Dependents what needs it; both as reached items with distance and a path.
+func (a *Analyzer) Dependencies(ctx context.Context, id string, depth *int) (Result, error) {
+	return a.walk(ctx, id, depth, true)
+}
+
+// Dependents: see Dependencies.
+func (a *Analyzer) Dependents(ctx context.Context, id string, depth *int) (Result, error) {
+	return a.walk(ctx, id, depth, false)
+}
+
+func (a *Analyzer) walk(ctx context.Context, id string, depth *int, upstream bool) (Result, error) {
+	d, err := a.Depth("depth", depth)
+	if err != nil {
+		return Result{}, err
+	}
+	g, err := a.store.Reach(ctx, []string{id}, d, upstream)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := missing(g, []string{id}); err != nil {
+		return Result{}, err
+	}
+	res := Analyze(g, []string{id}, d)
+	if upstream {
+		// Severity speaks of failure travelling downstream; on the way up
+		// it means nothing.
+		for i := range res.Impacted {
+			res.Impacted[i].Severity = none
+		}
+	}
+	return res, nil
+}
+
+// MaxNeighbourhoodDepth bounds neighbourhood queries, which fan out in
+// every direction.
+const MaxNeighbourhoodDepth = 5
+
+// Neighbourhood returns the items within depth relationships of id.
+func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (Result, error) {
+	d := 1
+	if depth != nil {
+		d = *depth
+	}
+	if d < 1 || d > MaxNeighbourhoodDepth {
+		return Result{}, apperr.Invalid("depth", "must be between 1 and %d (got %d)", MaxNeighbourhoodDepth, d)
+	}
+	types, err := checkTypes(types)
+	if err != nil {
+		return Result{}, err
+	}
+	g, err := a.store.Neighbourhood(ctx, id, d, types)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := missing(g, []string{id}); err != nil {
+		return Result{}, err
+	}
+	res := Analyze(g, []string{id}, d)
+	for i := range res.Impacted {
+		res.Impacted[i].Severity = none
+	}
+	return res, nil
+}
+
+// Limits of path queries.
+const (
+	MaxPathLength = 10
+	MaxPaths      = 10
+)
+
+// Paths returns up to limit shortest paths from one item to another.
+func (a *Analyzer) Paths(ctx context.Context, fromID, toID string, maxLen, limit *int, types []string) ([]Path, error) {
+	l, k := 6, 3
+	if maxLen != nil {
+		l = *maxLen
+	}
+	if limit != nil {
+		k = *limit
+	}
+	if l < 1 || l > MaxPathLength {
+		return nil, apperr.Invalid("maxLength", "must be between 1 and %d (got %d)", MaxPathLength, l)
+	}
+	if k < 1 || k > MaxPaths {
+		return nil, apperr.Invalid("limit", "must be between 1 and %d (got %d)", MaxPaths, k)
+	}
+	if fromID == toID {
+		return nil, apperr.Invalid("toId", "must differ from fromId")
+	}
+	types, err := checkTypes(types)
+	if err != nil {
+		return nil, err
+	}
+	return a.store.Paths(ctx, fromID, toID, l, k, types)
+}
+
+func checkTypes(types []string) ([]string, error) {
+	if len(types) == 0 {
+		return cmdb.RelTypeNames(), nil
+	}
+	out := slices.Clone(types)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	for _, t := range out {
+		if _, ok := cmdb.LookupRelType(t); !ok {
+			return nil, apperr.Invalid("types", "unknown relationship type %q; valid types are %v", t, cmdb.RelTypeNames())
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,378 @@
+package neo4j
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/paging"
+)
+
+// Catalog implements catalog.Store.
+type Catalog struct{ s *Store }
+
+// Catalog returns the service catalogue part of the store.
+func (s *Store) Catalog() *Catalog { return &Catalog{s: s} }
+
+var _ catalog.Store = (*Catalog)(nil)
+
+// Labels of catalogue nodes, besides Item which every impact-graph node has.
+const (
+	labelService         = "Service"
+	labelBusinessService = "BusinessService"
+	labelTechService     = "TechnicalService"
+	labelBusinessUnit    = "BusinessUnit"
+	labelBusinessProcess = "BusinessProcess"
+)
+
+// kindOf tells an item's kind from its labels.
+func kindOf(labels []string) catalog.Kind {
+	switch {
+	case slices.Contains(labels, "CI"):
+		return catalog.KindCI
+	case slices.Contains(labels, labelBusinessService):
+		return catalog.KindBusinessService
+	case slices.Contains(labels, labelTechService):
+		return catalog.KindTechnicalService
+	case slices.Contains(labels, labelBusinessUnit):
+		return catalog.KindBusinessUnit
+	case slices.Contains(labels, labelBusinessProcess):
+		return catalog.KindBusinessProcess
+	}
+	return ""
+}
+
+func serviceToProps(s catalog.Service) map[string]any {
+	return map[string]any{
+		"id": s.ID, "name": s.Name, "nameLower": strings.ToLower(s.Name), "kind": string(s.Kind),
+		"description": nullable(s.Description), "status": string(s.Status), "criticality": string(s.Criticality),
+		"ownerGroupId": nullable(s.OwnerGroupID), "version": int64(s.Version), "createdAt": s.CreatedAt, "updatedAt": s.UpdatedAt,
+	}
+}
+
+func serviceFromProps(p map[string]any) catalog.Service {
+	return catalog.Service{
+		ID: str(p, "id"), Kind: catalog.Kind(str(p, "kind")), Name: str(p, "name"), Description: str(p, "description"),
+		Status: catalog.Status(str(p, "status")), Criticality: cmdb.Criticality(str(p, "criticality")),
+		OwnerGroupID: str(p, "ownerGroupId"), Version: num(p, "version"), CreatedAt: tm(p, "createdAt"), UpdatedAt: tm(p, "updatedAt"),
+	}
+}
+
+func unitFromProps(p map[string]any) catalog.Unit {
+	return catalog.Unit{ID: str(p, "id"), Name: str(p, "name"), Description: str(p, "description"), CreatedAt: tm(p, "createdAt")}
+}
+
+func processFromProps(p map[string]any) catalog.Process {
+	return catalog.Process{ID: str(p, "id"), Name: str(p, "name"), Description: str(p, "description"),
+		Criticality: cmdb.Criticality(str(p, "criticality")), CreatedAt: tm(p, "createdAt")}
+}
+
+// itemFromProps decodes any impact-graph node by its kind.
+func itemFromProps(kind catalog.Kind, p map[string]any) any {
+	switch kind {
+	case catalog.KindCI:
+		return ciFromProps(p)
+	case catalog.KindBusinessService, catalog.KindTechnicalService:
+		return serviceFromProps(p)
+	case catalog.KindBusinessUnit:
+		return unitFromProps(p)
+	default:
+		return processFromProps(p)
+	}
+}
+
+const (
+	createBusinessService  = `CREATE (s:Item:Service:BusinessService) SET s = $props`
+	createTechnicalService = `CREATE (s:Item:Service:TechnicalService) SET s = $props`
+)
+
+// CreateService implements catalog.Store.
+func (c *Catalog) CreateService(ctx context.Context, s catalog.Service) (catalog.Service, error) {
+	stmt := createTechnicalService
+	if s.Kind == catalog.KindBusinessService {
+		stmt = createBusinessService
+	}
+	return write(ctx, c.s, func(tx driver.ManagedTransaction) (catalog.Service, error) {
+		if err := ensureGroup(ctx, tx, s.OwnerGroupID); err != nil {
+			return catalog.Service{}, err
+		}
+		_, err := collect(ctx, tx, stmt, map[string]any{"props": serviceToProps(s)})
+		return s, err
+	})
+}
+
+const (
+	lockService = `
+MATCH (s:Service {id: $id})
+SET s._lock = true
+REMOVE s._lock
+RETURN properties(s) AS s`
+	replaceService = `MATCH (s:Service {id: $id}) SET s = $props`
+)
+
+// UpdateService implements catalog.Store.
+func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catalog.Service) (catalog.Service, bool, error)) (catalog.Service, error) {
+	return write(ctx, c.s, func(tx driver.ManagedTransaction) (catalog.Service, error) {
+		recs, err := collect(ctx, tx, lockService, map[string]any{"id": id})
+		if err != nil {
+			return catalog.Service{}, err
+		}
+		if len(recs) == 0 {
+			return catalog.Service{}, apperr.New(apperr.NotFound, "no service has id %q", id)
+		}
+		cur := serviceFromProps(props(recs[0], "s"))
+		next, changed, err := apply(cur)
+		if err != nil || !changed {
+			return next, err
+		}
+		if next.OwnerGroupID != cur.OwnerGroupID {
+			if err := ensureGroup(ctx, tx, next.OwnerGroupID); err != nil {
+				return catalog.Service{}, err
+			}
+		}
+		if _, err := collect(ctx, tx, replaceService, map[string]any{"id": id, "props": serviceToProps(next)}); err != nil {
+			return catalog.Service{}, err
+		}
+		if next.Status == catalog.StatusRetired && cur.Status != catalog.StatusRetired {
+			if err := isolate(ctx, tx, id); err != nil {
+				return catalog.Service{}, err
+			}
+		}
+		return next, nil
+	})
+}
+
+const (
+	servicesByID  = `MATCH (s:Service) WHERE s.id IN $ids RETURN properties(s) AS n`
+	unitsByID     = `MATCH (u:BusinessUnit) WHERE u.id IN $ids RETURN properties(u) AS n`
+	processesByID = `MATCH (p:BusinessProcess) WHERE p.id IN $ids RETURN properties(p) AS n`
+)
+
+func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, decode func(map[string]any) T) ([]T, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
+		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
+		out := make([]T, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, decode(props(r, "n")))
+		}
+		return out, err
+	})
+}
+
+// GetServices implements catalog.Store.
+func (c *Catalog) GetServices(ctx context.Context, ids []string) ([]catalog.Service, error) {
+	return byIDs(ctx, c.s, servicesByID, ids, serviceFromProps)
+}
+
+// GetUnits implements catalog.Store.
+func (c *Catalog) GetUnits(ctx context.Context, ids []string) ([]catalog.Unit, error) {
+	return byIDs(ctx, c.s, unitsByID, ids, unitFromProps)
+}
+
+// GetProcesses implements catalog.Store.
+func (c *Catalog) GetProcesses(ctx context.Context, ids []string) ([]catalog.Process, error) {
+	return byIDs(ctx, c.s, processesByID, ids, processFromProps)
+}
+
+const (
+	listServices = `
+MATCH (s:Service)
+WHERE ($kinds IS NULL OR s.kind IN $kinds)
+  AND ($statuses IS NULL OR s.status IN $statuses)
+  AND ($nameContains IS NULL OR s.nameLower CONTAINS $nameContains)
+  AND ($afterId IS NULL OR s.name > $afterValue OR (s.name = $afterValue AND s.id > $afterId))
+RETURN properties(s) AS n ORDER BY s.name, s.id LIMIT $limit`
+	countServices = `
+MATCH (s:Service)
+WHERE ($kinds IS NULL OR s.kind IN $kinds)
+  AND ($statuses IS NULL OR s.status IN $statuses)
+  AND ($nameContains IS NULL OR s.nameLower CONTAINS $nameContains)
+RETURN count(s) AS total`
+)
+
+// ListServices implements catalog.Store.
+func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.Request) (paging.Page[catalog.Service], error) {
+	params := map[string]any{
+		"kinds": nullList(f.Kinds), "statuses": nullList(f.Statuses),
+		"nameContains": nullable(strings.ToLower(f.NameContains)),
+	}
+	return listPage(ctx, c.s, listServices, countServices, "services", params, p, serviceFromProps,
+		func(s catalog.Service) (string, string) { return s.Name, s.ID })
+}
+
+const (
+	listUnits = `
+MATCH (u:BusinessUnit)
+WHERE $afterId IS NULL OR u.name > $afterValue OR (u.name = $afterValue AND u.id > $afterId)
+RETURN properties(u) AS n ORDER BY u.name, u.id LIMIT $limit`
+	countUnits     = `MATCH (u:BusinessUnit) RETURN count(u) AS total`
+	listProcesses  = `
+MATCH (p:BusinessProcess)
+WHERE $afterId IS NULL OR p.name > $afterValue OR (p.name = $afterValue AND p.id > $afterId)
+RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
+	countProcesses = `MATCH (p:BusinessProcess) RETURN count(p) AS total`
+)
+
+// ListUnits implements catalog.Store.
+func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
+	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, unitFromProps,
+		func(u catalog.Unit) (string, string) { return u.Name, u.ID })
+}
+
+// ListProcesses implements catalog.Store.
+func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
+	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, processFromProps,
+		func(x catalog.Process) (string, string) { return x.Name, x.ID })
+}
+
+const (
+	createUnit    = `CREATE (u:Item:BusinessUnit) SET u = $props`
+	createProcess = `CREATE (p:Item:BusinessProcess) SET p = $props`
+)
+
+// CreateUnit implements catalog.Store.
+func (c *Catalog) CreateUnit(ctx context.Context, u catalog.Unit) (catalog.Unit, error) {
+	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		_, err := collect(ctx, tx, createUnit, map[string]any{"props": map[string]any{
+			"id": u.ID, "name": u.Name, "description": nullable(u.Description), "createdAt": u.CreatedAt}})
+		return struct{}{}, err
+	})
+	return u, err
+}
+
+// CreateProcess implements catalog.Store.
+func (c *Catalog) CreateProcess(ctx context.Context, p catalog.Process) (catalog.Process, error) {
+	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		_, err := collect(ctx, tx, createProcess, map[string]any{"props": map[string]any{
+			"id": p.ID, "name": p.Name, "description": nullable(p.Description), "criticality": string(p.Criticality), "createdAt": p.CreatedAt}})
+		return struct{}{}, err
+	})
+	return p, err
+}
+
+const lockItem = `
+MATCH (n:Item {id: $id})
+SET n._lock = true
+REMOVE n._lock
+RETURN labels(n) AS labels, n.name AS name, n.status AS status`
+
+func lockRef(ctx context.Context, tx driver.ManagedTransaction, id string) (catalog.Ref, error) {
+	recs, err := collect(ctx, tx, lockItem, map[string]any{"id": id})
+	if err != nil {
+		return catalog.Ref{}, err
+	}
+	if len(recs) == 0 {
+		return catalog.Ref{}, apperr.New(apperr.NotFound, "no service, business unit, business process or CI has id %q", id)
+	}
+	labels, _ := recs[0].Get("labels")
+	name, _ := recs[0].Get("name")
+	status, _ := recs[0].Get("status")
+	n, _ := name.(string)
+	return catalog.Ref{ID: id, Kind: kindOf(strs(labels)), Name: n, Retired: status == "RETIRED"}, nil
+}
+
+const mergeLink = `
+MATCH (s:Item {id: $sourceId}), (t:Item {id: $targetId})
+MERGE (s)-[r:$$TYPE]->(t)
+ON CREATE SET r.id = $id, r.createdAt = $createdAt, r.createdBy = $createdBy
+RETURN r.id = $id AS created, r.id AS relId`
+
+// Link implements catalog.Store.
+func (c *Catalog) Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt catalog.Ref) error) (bool, error) {
+	return write(ctx, c.s, func(tx driver.ManagedTransaction) (bool, error) {
+		ids := []string{sourceID, targetID}
+		slices.Sort(ids)
+		refs := map[string]catalog.Ref{}
+		for _, id := range ids {
+			r, err := lockRef(ctx, tx, id)
+			if err != nil {
+				return false, err
+			}
+			refs[id] = r
+		}
+		if err := check(refs[sourceID], refs[targetID]); err != nil {
+			return false, err
+		}
+		recs, err := collect(ctx, tx, relStatement(mergeLink, typ), map[string]any{
+			"sourceId": sourceID, "targetId": targetID, "id": relID, "createdAt": at, "createdBy": actor})
+		if err != nil {
+			return false, err
+		}
+		if created, _ := recs[0].Get("created"); created != true {
+			return false, nil
+		}
+		return true, addImpactEdges(ctx, tx, typ, relID, sourceID, targetID)
+	})
+}
+
+const deleteLink = `
+MATCH (:Item {id: $sourceId})-[r:$$TYPE]->(:Item {id: $targetId})
+WITH r, r.id AS id
+DELETE r
+RETURN id`
+
+// Unlink implements catalog.Store.
+func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string) error {
+	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		recs, err := collect(ctx, tx, relStatement(deleteLink, typ), map[string]any{"sourceId": sourceID, "targetId": targetID})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if len(recs) == 0 {
+			return struct{}{}, apperr.New(apperr.NotFound, "there is no %s link from %q to %q", typ, sourceID, targetID)
+		}
+		id, _ := recs[0].Get("id")
+		relID, _ := id.(string)
+		return struct{}{}, removeImpactEdgesOf(ctx, tx, relID, sourceID, targetID)
+	})
+	return err
+}
+
+const (
+	linkedOut = `
+UNWIND $ids AS id
+MATCH (:Item {id: id})-[:$$TYPE]->(m:Item)
+WITH id, m ORDER BY m.name, m.id
+RETURN id, collect([labels(m), properties(m)]) AS items`
+	linkedIn = `
+UNWIND $ids AS id
+MATCH (:Item {id: id})<-[:$$TYPE]-(m:Item)
+WITH id, m ORDER BY m.name, m.id
+RETURN id, collect([labels(m), properties(m)]) AS items`
+)
+
+// Linked implements catalog.Store.
+func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
+	stmt := linkedOut
+	if reverse {
+		stmt = linkedIn
+	}
+	stmt = relStatement(stmt, typ)
+	return read(ctx, c.s, func(tx driver.ManagedTransaction) (map[string][]any, error) {
+		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string][]any, len(recs))
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			v, _ := r.Get("items")
+			list, _ := v.([]any)
+			for _, pair := range list {
+				lp, _ := pair.([]any)
+				if len(lp) != 2 {
+					continue
+				}
+				p, _ := lp[1].(map[string]any)
+				out[id.(string)] = append(out[id.(string)], itemFromProps(kindOf(strs(lp[0])), p))
+			}
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,252 @@
+package neo4j
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/impact"
+)
+
+// Impact implements impact.Store.
+type Impact struct {
+	s *Store
+	// Statements per depth: a variable-length bound cannot be a parameter.
+	downstream, upstream map[int]string
+}
+
+// Impact returns the graph-analysis part of the store.
+func (s *Store) Impact() *Impact {
+	im := &Impact{s: s, downstream: map[int]string{}, upstream: map[int]string{}}
+	for d := 1; d <= impact.MaxSupportedDepth; d++ {
+		n := strconv.Itoa(d)
+		im.downstream[d] = strings.ReplaceAll(reachDownstream, "$$DEPTH", n)
+		im.upstream[d] = strings.ReplaceAll(reachUpstream, "$$DEPTH", n)
+	}
+	return im
+}
+
+var _ impact.Store = (*Impact)(nil)
+
+// The reach statements find every item within DEPTH IMPACTS steps of the
+// start items. Collecting DISTINCT end nodes of a pattern without a path
+// variable lets Neo4j use its pruning breadth-first expand, which visits
+// each node once instead of every path. Each reached node comes back whole,
+// with its outgoing IMPACTS steps (including those leaving the set, which
+// the analysis ignores) and, for redundancy groups, its member count.
+const (
+	reachDownstream = `
+MATCH (s:Item) WHERE s.id IN $ids
+WITH collect(s) AS starts
+OPTIONAL CALL (starts) {
+  UNWIND starts AS s
+  MATCH (s)-[:IMPACTS*1..$$DEPTH]->(x:Item)
+  RETURN collect(DISTINCT x) AS reached
+}
+UNWIND starts + coalesce(reached, []) AS n
+WITH DISTINCT n` + reachReturn
+	reachUpstream = `
+MATCH (s:Item) WHERE s.id IN $ids
+WITH collect(s) AS starts
+OPTIONAL CALL (starts) {
+  UNWIND starts AS s
+  MATCH (s)<-[:IMPACTS*1..$$DEPTH]-(x:Item)
+  RETURN collect(DISTINCT x) AS reached
+}
+UNWIND starts + coalesce(reached, []) AS n
+WITH DISTINCT n` + reachUpstreamReturn
+	reachReturn = `
+RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
+       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-() } END AS members,
+       [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]] AS steps`
+	// Upstream, steps lead from an item to what it depends on.
+	reachUpstreamReturn = `
+RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
+       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-() } END AS members,
+       [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]] AS steps`
+)
+
+// Reach implements impact.Store.
+func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream bool) (impact.Subgraph, error) {
+	stmt := im.downstream[depth]
+	if upstream {
+		stmt = im.upstream[depth]
+	}
+	if stmt == "" {
+		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
+	}
+	return read(ctx, im.s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
+		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
+		if err != nil {
+			return nil, err
+		}
+		g := make(impact.Subgraph, len(recs))
+		for _, r := range recs {
+			n := nodeFromRecord(r)
+			steps, _ := r.Get("steps")
+			for _, st := range anyList(steps) {
+				f := anyList(st)
+				if len(f) != 4 {
+					continue
+				}
+				to, _ := f[0].(string)
+				via, _ := f[1].(string)
+				rel, _ := f[2].(string)
+				fwd, _ := f[3].(bool)
+				// fwd: the stored relationship runs the way the step does.
+				e := impact.Edge{ID: rel, Type: via, Source: to, Target: n.ID}
+				if fwd {
+					e.Source, e.Target = n.ID, to
+				}
+				n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
+			}
+			g[n.ID] = n
+		}
+		return g, nil
+	})
+}
+
+func nodeFromRecord(r *driver.Record) *impact.Node {
+	id, _ := r.Get("id")
+	labels, _ := r.Get("labels")
+	members, _ := r.Get("members")
+	p := props(r, "props")
+	kind := kindOf(strs(labels))
+	n := &impact.Node{Kind: kind, Item: itemFromProps(kind, p), MinimumUp: num(p, "minimumUp")}
+	n.ID, _ = id.(string)
+	if m, ok := members.(int64); ok {
+		n.Members = int(m)
+	}
+	return n
+}
+
+func anyList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// typeAlternation joins catalogue types for a pattern such as [:A|B].
+func typeAlternation(types []string) string {
+	for _, t := range types {
+		if _, ok := cmdb.LookupRelType(t); !ok {
+			panic("relationship type not in the catalogue: " + t)
+		}
+	}
+	return strings.Join(types, "|")
+}
+
+const neighbourhood = `
+MATCH (s:Item {id: $id})
+OPTIONAL CALL (s) {
+  MATCH (s)-[:$$TYPES*1..$$DEPTH]-(x:Item)
+  RETURN collect(DISTINCT x) AS reached
+}
+UNWIND [s] + coalesce(reached, []) AS n
+WITH DISTINCT n
+RETURN n.id AS id, labels(n) AS labels, properties(n) AS props, 0 AS members,
+       [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]] AS steps`
+
+// Neighbourhood implements impact.Store.
+func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string) (impact.Subgraph, error) {
+	if depth < 1 || depth > impact.MaxNeighbourhoodDepth {
+		panic("neighbourhood depth outside the allowed range")
+	}
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth)).Replace(neighbourhood)
+	return read(ctx, im.s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
+		recs, err := collect(ctx, tx, stmt, map[string]any{"id": id})
+		if err != nil {
+			return nil, err
+		}
+		g := make(impact.Subgraph, len(recs))
+		for _, r := range recs {
+			n := nodeFromRecord(r)
+			steps, _ := r.Get("steps")
+			for _, st := range anyList(steps) {
+				f := anyList(st)
+				if len(f) != 4 {
+					continue
+				}
+				to, _ := f[0].(string)
+				typ, _ := f[1].(string)
+				rel, _ := f[2].(string)
+				out, _ := f[3].(bool)
+				e := impact.Edge{ID: rel, Type: typ, Source: to, Target: n.ID}
+				if out {
+					e.Source, e.Target = n.ID, to
+				}
+				n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
+			}
+			g[n.ID] = n
+		}
+		return g, nil
+	})
+}
+
+const shortestPaths = `
+MATCH (a:Item {id: $from}), (b:Item {id: $to})
+MATCH p = SHORTEST $$K (a)-[:$$TYPES]-{1,$$LEN}(b)
+RETURN [n IN nodes(p) | [n.id, labels(n), properties(n)]] AS nodes,
+       [r IN relationships(p) | [r.id, type(r), startNode(r).id, endNode(r).id]] AS rels
+ORDER BY length(p)`
+
+const itemsExist = `MATCH (n:Item) WHERE n.id IN $ids RETURN collect(n.id) AS found`
+
+// Paths implements impact.Store.
+func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string) ([]impact.Path, error) {
+	if maxLen < 1 || maxLen > impact.MaxPathLength || limit < 1 || limit > impact.MaxPaths {
+		panic("path bounds outside the allowed range")
+	}
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$LEN", strconv.Itoa(maxLen), "$$K", strconv.Itoa(limit)).Replace(shortestPaths)
+	return read(ctx, im.s, func(tx driver.ManagedTransaction) ([]impact.Path, error) {
+		found, err := collect(ctx, tx, itemsExist, map[string]any{"ids": []string{fromID, toID}})
+		if err != nil {
+			return nil, err
+		}
+		v, _ := found[0].Get("found")
+		if err := missingIDs([]string{fromID, toID}, strs(v)); err != nil {
+			return nil, err
+		}
+		recs, err := collect(ctx, tx, stmt, map[string]any{"from": fromID, "to": toID})
+		if err != nil {
+			return nil, err
+		}
+		var paths []impact.Path
+		for _, r := range recs {
+			var p impact.Path
+			ns, _ := r.Get("nodes")
+			for _, x := range anyList(ns) {
+				f := anyList(x)
+				id, _ := f[0].(string)
+				pp, _ := f[2].(map[string]any)
+				kind := kindOf(strs(f[1]))
+				p.Nodes = append(p.Nodes, &impact.Node{ID: id, Kind: kind, Item: itemFromProps(kind, pp), MinimumUp: num(pp, "minimumUp")})
+			}
+			rs, _ := r.Get("rels")
+			for _, x := range anyList(rs) {
+				f := anyList(x)
+				e := impact.Edge{}
+				e.ID, _ = f[0].(string)
+				e.Type, _ = f[1].(string)
+				e.Source, _ = f[2].(string)
+				e.Target, _ = f[3].(string)
+				p.Edges = append(p.Edges, e)
+			}
+			paths = append(paths, p)
+		}
+		return paths, nil
+	})
+}
+
+func missingIDs(want, found []string) error {
+	for _, id := range want {
+		if !slices.Contains(found, id) {
+			return apperr.New(apperr.NotFound, "no CI, service, business unit or business process has id %q", id)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package neo4j
+
+import (
+	"context"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/paging"
+)
+
+// listPage runs a keyset-paged list statement and its count in one read
+// transaction. The list statement takes $afterValue/$afterId (null on the
+// first page) and $limit, orders by (value, id) and returns nodes as "n";
+// params holds its filters, shared with the count statement, which returns
+// "total". key gives an item's sort value and id for its cursor.
+func listPage[T any](ctx context.Context, s *Store, list, count, sortName string, params map[string]any, p paging.Request,
+	decode func(map[string]any) T, key func(T) (value, id string)) (paging.Page[T], error) {
+	params["afterId"], params["afterValue"], params["limit"] = nil, nil, int64(p.First+1)
+	if p.After != "" {
+		k, err := paging.Decode(p.After, sortName)
+		if err != nil {
+			return paging.Page[T]{}, err
+		}
+		params["afterId"], params["afterValue"] = k.ID, k.Value
+	}
+	return read(ctx, s, func(tx driver.ManagedTransaction) (paging.Page[T], error) {
+		page := paging.Page[T]{HasPrevious: p.After != ""}
+		recs, err := collect(ctx, tx, list, params)
+		if err != nil {
+			return page, err
+		}
+		for _, r := range recs {
+			if len(page.Items) == p.First {
+				page.HasNext = true
+				break
+			}
+			item := decode(props(r, "n"))
+			v, id := key(item)
+			page.Items = append(page.Items, item)
+			page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: v, ID: id, Sort: sortName}))
+		}
+		cnt, err := collect(ctx, tx, count, params)
+		if err != nil {
+			return page, err
+		}
+		total, _ := cnt[0].Get("total")
+		page.Total = int(total.(int64))
+		return page, nil
+	})
+}
