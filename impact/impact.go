@@ -317,7 +317,9 @@ type Limits struct {
 const MaxSupportedDepth = 20
 
 // DefaultLimits are used when configuration says nothing.
-func DefaultLimits() Limits { return Limits{DefaultDepth: 10, MaxDepth: MaxSupportedDepth, MaxStarts: 100} }
+func DefaultLimits() Limits {
+	return Limits{DefaultDepth: 10, MaxDepth: MaxSupportedDepth, MaxStarts: 100}
+}
 
 // Analyzer runs graph questions against a store.
 type Analyzer struct {

@@ -211,8 +211,8 @@ const (
 MATCH (u:BusinessUnit)
 WHERE $afterId IS NULL OR u.name > $afterValue OR (u.name = $afterValue AND u.id > $afterId)
 RETURN properties(u) AS n ORDER BY u.name, u.id LIMIT $limit`
-	countUnits     = `MATCH (u:BusinessUnit) RETURN count(u) AS total`
-	listProcesses  = `
+	countUnits    = `MATCH (u:BusinessUnit) RETURN count(u) AS total`
+	listProcesses = `
 MATCH (p:BusinessProcess)
 WHERE $afterId IS NULL OR p.name > $afterValue OR (p.name = $afterValue AND p.id > $afterId)
 RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
