@@ -28,6 +28,7 @@ import (
 	"github.com/itsm-graph/itsm/config"
 	"github.com/itsm-graph/itsm/demo"
 	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/neo4j"
 )
 
@@ -176,6 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		MaxDepth:      cfg.MaxDepth,
 		MaxComplexity: cfg.MaxComplexity,
 		Introspection: cfg.Introspection,
+		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -195,7 +197,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
 
 	if cfg.Demo {
-		admin, loaded, err := demo.Load(ctx, api.CMDB, api.People, store.People())
+		admin, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.People, store.People())
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)

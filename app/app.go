@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/httpapi"
+	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/resolvers"
@@ -35,21 +37,29 @@ type Limits struct {
 	MaxDepth      int
 	MaxComplexity int
 	Introspection bool
+	// Impact bounds graph analyses.
+	Impact impact.Limits
 }
 
 // App is the assembled API.
 type App struct {
 	CMDB    *cmdb.Service
+	Catalog *catalog.Catalog
 	People  *people.Directory
 	Handler http.Handler
 }
 
-// New assembles the API.
+// New assembles the API. Zero impact limits take impact.DefaultLimits.
 func New(d Deps, l Limits) *App {
+	if l.Impact == (impact.Limits{}) {
+		l.Impact = impact.DefaultLimits()
+	}
 	broker := events.NewBroker()
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker)
+	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
+	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
-	root := &resolvers.Resolver{CMDB: ci, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, Analyzer: an, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
 	h := httpapi.New(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
@@ -62,5 +72,5 @@ func New(d Deps, l Limits) *App {
 		Introspection: l.Introspection,
 		Logger:        d.Logger,
 	})
-	return &App{CMDB: ci, People: dir, Handler: h}
+	return &App{CMDB: ci, Catalog: cat, People: dir, Handler: h}
 }

@@ -373,6 +373,34 @@ func (c *Catalog) Processes(ctx context.Context, p paging.Request) (paging.Page[
 	return c.store.ListProcesses(ctx, p)
 }
 
+// BusinessCatalog returns the LIVE business services a unit consumes, or
+// every LIVE business service when unitID is empty; NOT_FOUND for an
+// unknown unit.
+func (c *Catalog) BusinessCatalog(ctx context.Context, unitID string) ([]Service, error) {
+	live := func(s Service) bool { return s.Kind == KindBusinessService && s.Status == StatusLive }
+	if unitID == "" {
+		page, err := c.store.ListServices(ctx, Filter{Kinds: []Kind{KindBusinessService}, Statuses: []Status{StatusLive}}, paging.Request{First: MaxCatalogSize})
+		return page.Items, err
+	}
+	if _, err := c.Unit(ctx, unitID); err != nil {
+		return nil, err
+	}
+	linked, err := c.store.Linked(ctx, []string{unitID}, Consumes, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []Service
+	for _, it := range linked[unitID] {
+		if s, ok := it.(Service); ok && live(s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// MaxCatalogSize caps the business catalogue returned in one answer.
+const MaxCatalogSize = 1000
+
 // Linked returns the items linked to each id by typ (see Store.Linked).
 func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
 	return c.store.Linked(ctx, ids, typ, reverse)

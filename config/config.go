@@ -40,6 +40,8 @@ type Config struct {
 	Introspection   bool
 	Demo            bool
 	ShutdownTimeout time.Duration
+	ImpactDepth     int
+	ImpactMaxDepth  int
 }
 
 // Setting describes one variable, for the README and for -help.
@@ -69,6 +71,8 @@ func Settings() []Setting {
 		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "50000", "highest complexity score a query may have (about the number of fields it may return)"},
 		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
+		{"IMPACT_DEFAULT_DEPTH", "impact-default-depth", "10", "hops an impact or dependency analysis follows when the query gives no depth"},
+		{"IMPACT_MAX_DEPTH", "impact-max-depth", "20", "most hops a query may ask for (at most 20)"},
 		{"DEMO_DATA", "demo", "false", "load a small demo CMDB and accounts when the database is empty"},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown"},
 	}
@@ -161,6 +165,11 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	c.MaxDepth = integer("MAX_QUERY_DEPTH", 2, 100)
 	c.MaxComplexity = integer("MAX_QUERY_COMPLEXITY", 10, 10_000_000)
 	c.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1024, 1<<30))
+	c.ImpactMaxDepth = integer("IMPACT_MAX_DEPTH", 1, 20)
+	c.ImpactDepth = integer("IMPACT_DEFAULT_DEPTH", 1, 20)
+	if c.ImpactDepth > c.ImpactMaxDepth {
+		bad("IMPACT_DEFAULT_DEPTH", "must not exceed IMPACT_MAX_DEPTH (%d), got %d", c.ImpactMaxDepth, c.ImpactDepth)
+	}
 	boolean := func(env string) bool {
 		b, err := strconv.ParseBool(get(env))
 		if err != nil {

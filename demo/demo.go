@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
@@ -24,7 +25,7 @@ const (
 // Load fills an empty database and returns the admin account; when the
 // database already holds CIs it changes nothing and returns the existing
 // admin (loaded is false).
-func Load(ctx context.Context, svc *cmdb.Service, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
+func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
 	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
 	if err != nil {
 		return people.User{}, false, err
@@ -130,5 +131,65 @@ func Load(ctx context.Context, svc *cmdb.Service, dir *people.Directory, users p
 			return people.User{}, false, fmt.Errorf("demo relationship %v: %w", r, err)
 		}
 	}
+	if err := loadCatalog(ctx, cat, cis, groups); err != nil {
+		return people.User{}, false, err
+	}
 	return admin, true, nil
+}
+
+func loadCatalog(ctx context.Context, cat *catalog.Catalog, cis map[string]cmdb.CI, groups map[string]people.Group) error {
+	ids := map[string]string{}
+	for _, c := range cis {
+		ids[c.Name] = c.ID
+	}
+	live := catalog.StatusLive
+	critical := cmdb.CriticalityCritical
+	for _, s := range []struct {
+		name string
+		kind catalog.Kind
+	}{
+		{"Webshop", catalog.KindBusinessService},
+		{"Payments", catalog.KindBusinessService},
+		{"Order processing", catalog.KindTechnicalService},
+		{"Payment gateway", catalog.KindTechnicalService},
+		{"Database platform", catalog.KindTechnicalService},
+	} {
+		created, err := cat.CreateService(ctx, catalog.NewService{Kind: s.kind, Name: s.name, Status: &live, Criticality: &critical, OwnerGroupID: groups["Platform Team"].ID})
+		if err != nil {
+			return fmt.Errorf("demo service %s: %w", s.name, err)
+		}
+		ids[s.name] = created.ID
+	}
+	for _, u := range []string{"Sales", "Finance"} {
+		created, err := cat.CreateUnit(ctx, u, "")
+		if err != nil {
+			return fmt.Errorf("demo unit %s: %w", u, err)
+		}
+		ids[u] = created.ID
+	}
+	for _, p := range []string{"Order to cash", "Customer payments"} {
+		created, err := cat.CreateProcess(ctx, p, "", &critical)
+		if err != nil {
+			return fmt.Errorf("demo process %s: %w", p, err)
+		}
+		ids[p] = created.ID
+	}
+	for _, l := range [][3]string{
+		{"Sales", catalog.Consumes, "Webshop"},
+		{"Finance", catalog.Consumes, "Payments"},
+		{"Sales", catalog.Consumes, "Payments"},
+		{"Webshop", catalog.Supports, "Order to cash"},
+		{"Payments", catalog.Supports, "Customer payments"},
+		{"Webshop", catalog.DependsOn, "Order processing"},
+		{"Payments", catalog.DependsOn, "Payment gateway"},
+		{"Order processing", catalog.DependsOn, "orders-app"},
+		{"Order processing", catalog.DependsOn, "Database platform"},
+		{"Payment gateway", catalog.DependsOn, "payments-app"},
+		{"Database platform", catalog.DependsOn, "orders-db"},
+	} {
+		if _, err := cat.Link(ctx, "demo-loader", ids[l[0]], l[1], ids[l[2]]); err != nil {
+			return fmt.Errorf("demo link %v: %w", l, err)
+		}
+	}
+	return nil
 }

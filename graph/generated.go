@@ -29,11 +29,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BusinessProcess() BusinessProcessResolver
+	BusinessUnit() BusinessUnitResolver
 	ConfigurationItem() ConfigurationItemResolver
 	Group() GroupResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
+	Service() ServiceResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
@@ -48,6 +51,55 @@ type ComplexityRoot struct {
 	Attribute struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	BusinessProcess struct {
+		CreatedAt   func(childComplexity int) int
+		Criticality func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		SupportedBy func(childComplexity int) int
+	}
+
+	BusinessProcessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BusinessProcessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BusinessProcessPayload struct {
+		BusinessProcess func(childComplexity int) int
+	}
+
+	BusinessUnit struct {
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Services    func(childComplexity int, includeAll *bool) int
+	}
+
+	BusinessUnitConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BusinessUnitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BusinessUnitPayload struct {
+		BusinessUnit func(childComplexity int) int
 	}
 
 	CIHistoryConnection struct {
@@ -79,6 +131,7 @@ type ComplexityRoot struct {
 		ExternalID    func(childComplexity int) int
 		History       func(childComplexity int, first *int, after *string) int
 		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
 		Location      func(childComplexity int) int
 		Name          func(childComplexity int) int
 		OwnerGroup    func(childComplexity int) int
@@ -121,6 +174,36 @@ type ComplexityRoot struct {
 		Field  func(childComplexity int) int
 	}
 
+	GraphEdge struct {
+		ID              func(childComplexity int) int
+		ImpactDirection func(childComplexity int) int
+		SourceID        func(childComplexity int) int
+		TargetID        func(childComplexity int) int
+		Type            func(childComplexity int) int
+	}
+
+	GraphNode struct {
+		Distance func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Item     func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Severity func(childComplexity int) int
+		Status   func(childComplexity int) int
+		Type     func(childComplexity int) int
+	}
+
+	GraphPath struct {
+		Edges  func(childComplexity int) int
+		Items  func(childComplexity int) int
+		Length func(childComplexity int) int
+	}
+
+	GraphView struct {
+		Edges func(childComplexity int) int
+		Nodes func(childComplexity int) int
+	}
+
 	Group struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -145,6 +228,37 @@ type ComplexityRoot struct {
 		Group func(childComplexity int) int
 	}
 
+	ImpactAnalysis struct {
+		Counts   func(childComplexity int) int
+		Graph    func(childComplexity int) int
+		Impacted func(childComplexity int) int
+		MaxDepth func(childComplexity int) int
+		Roots    func(childComplexity int) int
+	}
+
+	ImpactCounts struct {
+		BusinessProcesses  func(childComplexity int) int
+		BusinessServices   func(childComplexity int) int
+		BusinessUnits      func(childComplexity int) int
+		ConfigurationItems func(childComplexity int) int
+		Degraded           func(childComplexity int) int
+		Down               func(childComplexity int) int
+		TechnicalServices  func(childComplexity int) int
+		Total              func(childComplexity int) int
+	}
+
+	ImpactedItem struct {
+		Distance func(childComplexity int) int
+		Item     func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Path     func(childComplexity int) int
+		Severity func(childComplexity int) int
+	}
+
+	LinkCatalogItemsPayload struct {
+		Created func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
@@ -153,15 +267,21 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddGroupMember             func(childComplexity int, input model.GroupMemberInput) int
+		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
+		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
 		CreateConfigurationItem    func(childComplexity int, input model.CreateConfigurationItemInput) int
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
+		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
+		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
 		UnrelateConfigurationItems func(childComplexity int, input model.UnrelateConfigurationItemsInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
+		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
 
 	PageInfo struct {
@@ -171,16 +291,47 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PathsResult struct {
+		Graph func(childComplexity int) int
+		Paths func(childComplexity int) int
+	}
+
 	Query struct {
+		BusinessCatalog    func(childComplexity int, businessUnitID *string) int
+		BusinessProcesses  func(childComplexity int, first *int, after *string) int
+		BusinessUnits      func(childComplexity int, first *int, after *string) int
 		ConfigurationItem  func(childComplexity int, id string) int
 		ConfigurationItems func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
+		Dependencies       func(childComplexity int, id string, depth *int) int
+		Dependents         func(childComplexity int, id string, depth *int) int
 		Group              func(childComplexity int, id string) int
 		Groups             func(childComplexity int, first *int, after *string) int
+		ImpactAnalysis     func(childComplexity int, input model.ImpactAnalysisInput) int
 		Me                 func(childComplexity int) int
+		Neighbourhood      func(childComplexity int, id string, depth *int, types []string) int
 		Node               func(childComplexity int, id string) int
+		Paths              func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
 		RelationshipTypes  func(childComplexity int) int
+		Service            func(childComplexity int, id string) int
+		ServiceImpact      func(childComplexity int, serviceID string, maxDepth *int) int
+		Services           func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
+		SupportingTree     func(childComplexity int, serviceID string, depth *int) int
+		TechnicalCatalog   func(childComplexity int, first *int, after *string) int
 		User               func(childComplexity int, id string) int
 		Users              func(childComplexity int, first *int, after *string) int
+	}
+
+	Reach struct {
+		Graph func(childComplexity int) int
+		Items func(childComplexity int) int
+		Root  func(childComplexity int) int
+	}
+
+	ReachedItem struct {
+		Distance func(childComplexity int) int
+		Item     func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Path     func(childComplexity int) int
 	}
 
 	Redundancy struct {
@@ -212,8 +363,45 @@ type ComplexityRoot struct {
 		ConfigurationItem func(childComplexity int) int
 	}
 
+	Service struct {
+		Consumers   func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Criticality func(childComplexity int) int
+		DependsOn   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OwnerGroup  func(childComplexity int) int
+		ServiceKind func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Supports    func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		UsedBy      func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	ServiceConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ServiceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ServicePayload struct {
+		Service func(childComplexity int) int
+	}
+
 	Subscription struct {
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
+	}
+
+	UnlinkCatalogItemsPayload struct {
+		Removed func(childComplexity int) int
 	}
 
 	UnrelateConfigurationItemsPayload struct {
@@ -258,6 +446,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BusinessProcessResolver interface {
+	SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error)
+}
+type BusinessUnitResolver interface {
+	Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error)
+}
 type ConfigurationItemResolver interface {
 	OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error)
 
@@ -276,6 +470,12 @@ type MutationResolver interface {
 	RetireConfigurationItem(ctx context.Context, input model.RetireConfigurationItemInput) (*model.RetireConfigurationItemPayload, error)
 	RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error)
 	UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error)
+	CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error)
+	UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error)
+	CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error)
+	CreateBusinessProcess(ctx context.Context, input model.CreateBusinessProcessInput) (*model.BusinessProcessPayload, error)
+	LinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.LinkCatalogItemsPayload, error)
+	UnlinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.UnlinkCatalogItemsPayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error)
 	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
 	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
@@ -291,9 +491,30 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
+	Service(ctx context.Context, id string) (*model.Service, error)
+	Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error)
+	TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error)
+	BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error)
+	BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error)
+	BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error)
+	ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error)
+	ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error)
+	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
+	Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error)
+	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error)
+	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error)
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
+}
+type ServiceResolver interface {
+	OwnerGroup(ctx context.Context, obj *model.Service) (*model.Group, error)
+
+	Consumers(ctx context.Context, obj *model.Service) ([]*model.BusinessUnit, error)
+	Supports(ctx context.Context, obj *model.Service) ([]*model.BusinessProcess, error)
+	DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error)
+	UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error)
 }
 type SubscriptionResolver interface {
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
@@ -335,6 +556,169 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attribute.Value(childComplexity), true
+
+	case "BusinessProcess.createdAt":
+		if e.ComplexityRoot.BusinessProcess.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.CreatedAt(childComplexity), true
+	case "BusinessProcess.criticality":
+		if e.ComplexityRoot.BusinessProcess.Criticality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.Criticality(childComplexity), true
+	case "BusinessProcess.description":
+		if e.ComplexityRoot.BusinessProcess.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.Description(childComplexity), true
+	case "BusinessProcess.id":
+		if e.ComplexityRoot.BusinessProcess.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.ID(childComplexity), true
+	case "BusinessProcess.kind":
+		if e.ComplexityRoot.BusinessProcess.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.Kind(childComplexity), true
+	case "BusinessProcess.name":
+		if e.ComplexityRoot.BusinessProcess.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.Name(childComplexity), true
+	case "BusinessProcess.supportedBy":
+		if e.ComplexityRoot.BusinessProcess.SupportedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcess.SupportedBy(childComplexity), true
+
+	case "BusinessProcessConnection.edges":
+		if e.ComplexityRoot.BusinessProcessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessConnection.Edges(childComplexity), true
+	case "BusinessProcessConnection.pageInfo":
+		if e.ComplexityRoot.BusinessProcessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessConnection.PageInfo(childComplexity), true
+	case "BusinessProcessConnection.totalCount":
+		if e.ComplexityRoot.BusinessProcessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessConnection.TotalCount(childComplexity), true
+
+	case "BusinessProcessEdge.cursor":
+		if e.ComplexityRoot.BusinessProcessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessEdge.Cursor(childComplexity), true
+	case "BusinessProcessEdge.node":
+		if e.ComplexityRoot.BusinessProcessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessEdge.Node(childComplexity), true
+
+	case "BusinessProcessPayload.businessProcess":
+		if e.ComplexityRoot.BusinessProcessPayload.BusinessProcess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessProcessPayload.BusinessProcess(childComplexity), true
+
+	case "BusinessUnit.createdAt":
+		if e.ComplexityRoot.BusinessUnit.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.CreatedAt(childComplexity), true
+	case "BusinessUnit.description":
+		if e.ComplexityRoot.BusinessUnit.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.Description(childComplexity), true
+	case "BusinessUnit.id":
+		if e.ComplexityRoot.BusinessUnit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.ID(childComplexity), true
+	case "BusinessUnit.kind":
+		if e.ComplexityRoot.BusinessUnit.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.Kind(childComplexity), true
+	case "BusinessUnit.name":
+		if e.ComplexityRoot.BusinessUnit.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.Name(childComplexity), true
+	case "BusinessUnit.services":
+		if e.ComplexityRoot.BusinessUnit.Services == nil {
+			break
+		}
+
+		args, err := ec.field_BusinessUnit_services_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BusinessUnit.Services(childComplexity, args["includeAll"].(*bool)), true
+
+	case "BusinessUnitConnection.edges":
+		if e.ComplexityRoot.BusinessUnitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitConnection.Edges(childComplexity), true
+	case "BusinessUnitConnection.pageInfo":
+		if e.ComplexityRoot.BusinessUnitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitConnection.PageInfo(childComplexity), true
+	case "BusinessUnitConnection.totalCount":
+		if e.ComplexityRoot.BusinessUnitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitConnection.TotalCount(childComplexity), true
+
+	case "BusinessUnitEdge.cursor":
+		if e.ComplexityRoot.BusinessUnitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitEdge.Cursor(childComplexity), true
+	case "BusinessUnitEdge.node":
+		if e.ComplexityRoot.BusinessUnitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitEdge.Node(childComplexity), true
+
+	case "BusinessUnitPayload.businessUnit":
+		if e.ComplexityRoot.BusinessUnitPayload.BusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitPayload.BusinessUnit(childComplexity), true
 
 	case "CIHistoryConnection.edges":
 		if e.ComplexityRoot.CIHistoryConnection.Edges == nil {
@@ -458,6 +842,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItem.ID(childComplexity), true
+	case "ConfigurationItem.kind":
+		if e.ComplexityRoot.ConfigurationItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurationItem.Kind(childComplexity), true
 	case "ConfigurationItem.location":
 		if e.ComplexityRoot.ConfigurationItem.Location == nil {
 			break
@@ -602,6 +992,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
 
+	case "GraphEdge.id":
+		if e.ComplexityRoot.GraphEdge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.ID(childComplexity), true
+	case "GraphEdge.impactDirection":
+		if e.ComplexityRoot.GraphEdge.ImpactDirection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.ImpactDirection(childComplexity), true
+	case "GraphEdge.sourceId":
+		if e.ComplexityRoot.GraphEdge.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.SourceID(childComplexity), true
+	case "GraphEdge.targetId":
+		if e.ComplexityRoot.GraphEdge.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.TargetID(childComplexity), true
+	case "GraphEdge.type":
+		if e.ComplexityRoot.GraphEdge.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphEdge.Type(childComplexity), true
+
+	case "GraphNode.distance":
+		if e.ComplexityRoot.GraphNode.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Distance(childComplexity), true
+	case "GraphNode.id":
+		if e.ComplexityRoot.GraphNode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.ID(childComplexity), true
+	case "GraphNode.item":
+		if e.ComplexityRoot.GraphNode.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Item(childComplexity), true
+	case "GraphNode.kind":
+		if e.ComplexityRoot.GraphNode.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Kind(childComplexity), true
+	case "GraphNode.name":
+		if e.ComplexityRoot.GraphNode.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Name(childComplexity), true
+	case "GraphNode.severity":
+		if e.ComplexityRoot.GraphNode.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Severity(childComplexity), true
+	case "GraphNode.status":
+		if e.ComplexityRoot.GraphNode.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Status(childComplexity), true
+	case "GraphNode.type":
+		if e.ComplexityRoot.GraphNode.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphNode.Type(childComplexity), true
+
+	case "GraphPath.edges":
+		if e.ComplexityRoot.GraphPath.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Edges(childComplexity), true
+	case "GraphPath.items":
+		if e.ComplexityRoot.GraphPath.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Items(childComplexity), true
+	case "GraphPath.length":
+		if e.ComplexityRoot.GraphPath.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphPath.Length(childComplexity), true
+
+	case "GraphView.edges":
+		if e.ComplexityRoot.GraphView.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphView.Edges(childComplexity), true
+	case "GraphView.nodes":
+		if e.ComplexityRoot.GraphView.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GraphView.Nodes(childComplexity), true
+
 	case "Group.createdAt":
 		if e.ComplexityRoot.Group.CreatedAt == nil {
 			break
@@ -678,6 +1180,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GroupMemberPayload.Group(childComplexity), true
 
+	case "ImpactAnalysis.counts":
+		if e.ComplexityRoot.ImpactAnalysis.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.Counts(childComplexity), true
+	case "ImpactAnalysis.graph":
+		if e.ComplexityRoot.ImpactAnalysis.Graph == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.Graph(childComplexity), true
+	case "ImpactAnalysis.impacted":
+		if e.ComplexityRoot.ImpactAnalysis.Impacted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.Impacted(childComplexity), true
+	case "ImpactAnalysis.maxDepth":
+		if e.ComplexityRoot.ImpactAnalysis.MaxDepth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.MaxDepth(childComplexity), true
+	case "ImpactAnalysis.roots":
+		if e.ComplexityRoot.ImpactAnalysis.Roots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.Roots(childComplexity), true
+
+	case "ImpactCounts.businessProcesses":
+		if e.ComplexityRoot.ImpactCounts.BusinessProcesses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.BusinessProcesses(childComplexity), true
+	case "ImpactCounts.businessServices":
+		if e.ComplexityRoot.ImpactCounts.BusinessServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.BusinessServices(childComplexity), true
+	case "ImpactCounts.businessUnits":
+		if e.ComplexityRoot.ImpactCounts.BusinessUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.BusinessUnits(childComplexity), true
+	case "ImpactCounts.configurationItems":
+		if e.ComplexityRoot.ImpactCounts.ConfigurationItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.ConfigurationItems(childComplexity), true
+	case "ImpactCounts.degraded":
+		if e.ComplexityRoot.ImpactCounts.Degraded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Degraded(childComplexity), true
+	case "ImpactCounts.down":
+		if e.ComplexityRoot.ImpactCounts.Down == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Down(childComplexity), true
+	case "ImpactCounts.technicalServices":
+		if e.ComplexityRoot.ImpactCounts.TechnicalServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.TechnicalServices(childComplexity), true
+	case "ImpactCounts.total":
+		if e.ComplexityRoot.ImpactCounts.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactCounts.Total(childComplexity), true
+
+	case "ImpactedItem.distance":
+		if e.ComplexityRoot.ImpactedItem.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItem.Distance(childComplexity), true
+	case "ImpactedItem.item":
+		if e.ComplexityRoot.ImpactedItem.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItem.Item(childComplexity), true
+	case "ImpactedItem.kind":
+		if e.ComplexityRoot.ImpactedItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItem.Kind(childComplexity), true
+	case "ImpactedItem.path":
+		if e.ComplexityRoot.ImpactedItem.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItem.Path(childComplexity), true
+	case "ImpactedItem.severity":
+		if e.ComplexityRoot.ImpactedItem.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItem.Severity(childComplexity), true
+
+	case "LinkCatalogItemsPayload.created":
+		if e.ComplexityRoot.LinkCatalogItemsPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkCatalogItemsPayload.Created(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -708,6 +1328,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddGroupMember(childComplexity, args["input"].(model.GroupMemberInput)), true
+	case "Mutation.createBusinessProcess":
+		if e.ComplexityRoot.Mutation.CreateBusinessProcess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBusinessProcess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBusinessProcess(childComplexity, args["input"].(model.CreateBusinessProcessInput)), true
+	case "Mutation.createBusinessUnit":
+		if e.ComplexityRoot.Mutation.CreateBusinessUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBusinessUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBusinessUnit(childComplexity, args["input"].(model.CreateBusinessUnitInput)), true
 	case "Mutation.createConfigurationItem":
 		if e.ComplexityRoot.Mutation.CreateConfigurationItem == nil {
 			break
@@ -730,6 +1372,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGroup(childComplexity, args["input"].(model.CreateGroupInput)), true
+	case "Mutation.createService":
+		if e.ComplexityRoot.Mutation.CreateService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateService(childComplexity, args["input"].(model.CreateServiceInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -741,6 +1394,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.linkCatalogItems":
+		if e.ComplexityRoot.Mutation.LinkCatalogItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkCatalogItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkCatalogItems(childComplexity, args["input"].(model.CatalogLinkInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -785,6 +1449,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetireConfigurationItem(childComplexity, args["input"].(model.RetireConfigurationItemInput)), true
+	case "Mutation.unlinkCatalogItems":
+		if e.ComplexityRoot.Mutation.UnlinkCatalogItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkCatalogItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkCatalogItems(childComplexity, args["input"].(model.CatalogLinkInput)), true
 	case "Mutation.unrelateConfigurationItems":
 		if e.ComplexityRoot.Mutation.UnrelateConfigurationItems == nil {
 			break
@@ -807,6 +1482,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateConfigurationItem(childComplexity, args["input"].(model.UpdateConfigurationItemInput)), true
+	case "Mutation.updateService":
+		if e.ComplexityRoot.Mutation.UpdateService == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateService_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateService(childComplexity, args["input"].(model.UpdateServiceInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -833,6 +1519,52 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PathsResult.graph":
+		if e.ComplexityRoot.PathsResult.Graph == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathsResult.Graph(childComplexity), true
+	case "PathsResult.paths":
+		if e.ComplexityRoot.PathsResult.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathsResult.Paths(childComplexity), true
+
+	case "Query.businessCatalog":
+		if e.ComplexityRoot.Query.BusinessCatalog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_businessCatalog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BusinessCatalog(childComplexity, args["businessUnitId"].(*string)), true
+	case "Query.businessProcesses":
+		if e.ComplexityRoot.Query.BusinessProcesses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_businessProcesses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BusinessProcesses(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.businessUnits":
+		if e.ComplexityRoot.Query.BusinessUnits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_businessUnits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.configurationItem":
 		if e.ComplexityRoot.Query.ConfigurationItem == nil {
 			break
@@ -855,6 +1587,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ConfigurationItems(childComplexity, args["filter"].(*model.ConfigurationItemFilter), args["orderBy"].(*model.ConfigurationItemOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.dependencies":
+		if e.ComplexityRoot.Query.Dependencies == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dependencies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dependencies(childComplexity, args["id"].(string), args["depth"].(*int)), true
+	case "Query.dependents":
+		if e.ComplexityRoot.Query.Dependents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dependents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dependents(childComplexity, args["id"].(string), args["depth"].(*int)), true
 	case "Query.group":
 		if e.ComplexityRoot.Query.Group == nil {
 			break
@@ -877,6 +1631,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Groups(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.impactAnalysis":
+		if e.ComplexityRoot.Query.ImpactAnalysis == nil {
+			break
+		}
+
+		args, err := ec.field_Query_impactAnalysis_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ImpactAnalysis(childComplexity, args["input"].(model.ImpactAnalysisInput)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -884,6 +1649,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.neighbourhood":
+		if e.ComplexityRoot.Query.Neighbourhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighbourhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -895,12 +1671,78 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.paths":
+		if e.ComplexityRoot.Query.Paths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxLength"].(*int), args["limit"].(*int), args["types"].([]string)), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.RelationshipTypes(childComplexity), true
+	case "Query.service":
+		if e.ComplexityRoot.Query.Service == nil {
+			break
+		}
+
+		args, err := ec.field_Query_service_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Service(childComplexity, args["id"].(string)), true
+	case "Query.serviceImpact":
+		if e.ComplexityRoot.Query.ServiceImpact == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceImpact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceImpact(childComplexity, args["serviceId"].(string), args["maxDepth"].(*int)), true
+	case "Query.services":
+		if e.ComplexityRoot.Query.Services == nil {
+			break
+		}
+
+		args, err := ec.field_Query_services_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Services(childComplexity, args["filter"].(*model.ServiceFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.supportingTree":
+		if e.ComplexityRoot.Query.SupportingTree == nil {
+			break
+		}
+
+		args, err := ec.field_Query_supportingTree_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SupportingTree(childComplexity, args["serviceId"].(string), args["depth"].(*int)), true
+	case "Query.technicalCatalog":
+		if e.ComplexityRoot.Query.TechnicalCatalog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_technicalCatalog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TechnicalCatalog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -923,6 +1765,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "Reach.graph":
+		if e.ComplexityRoot.Reach.Graph == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.Graph(childComplexity), true
+	case "Reach.items":
+		if e.ComplexityRoot.Reach.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.Items(childComplexity), true
+	case "Reach.root":
+		if e.ComplexityRoot.Reach.Root == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.Root(childComplexity), true
+
+	case "ReachedItem.distance":
+		if e.ComplexityRoot.ReachedItem.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachedItem.Distance(childComplexity), true
+	case "ReachedItem.item":
+		if e.ComplexityRoot.ReachedItem.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachedItem.Item(childComplexity), true
+	case "ReachedItem.kind":
+		if e.ComplexityRoot.ReachedItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachedItem.Kind(childComplexity), true
+	case "ReachedItem.path":
+		if e.ComplexityRoot.ReachedItem.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReachedItem.Path(childComplexity), true
 
 	case "Redundancy.members":
 		if e.ComplexityRoot.Redundancy.Members == nil {
@@ -1013,6 +1899,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RetireConfigurationItemPayload.ConfigurationItem(childComplexity), true
 
+	case "Service.consumers":
+		if e.ComplexityRoot.Service.Consumers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Consumers(childComplexity), true
+	case "Service.createdAt":
+		if e.ComplexityRoot.Service.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.CreatedAt(childComplexity), true
+	case "Service.criticality":
+		if e.ComplexityRoot.Service.Criticality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Criticality(childComplexity), true
+	case "Service.dependsOn":
+		if e.ComplexityRoot.Service.DependsOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.DependsOn(childComplexity), true
+	case "Service.description":
+		if e.ComplexityRoot.Service.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Description(childComplexity), true
+	case "Service.id":
+		if e.ComplexityRoot.Service.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.ID(childComplexity), true
+	case "Service.kind":
+		if e.ComplexityRoot.Service.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Kind(childComplexity), true
+	case "Service.name":
+		if e.ComplexityRoot.Service.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Name(childComplexity), true
+	case "Service.ownerGroup":
+		if e.ComplexityRoot.Service.OwnerGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.OwnerGroup(childComplexity), true
+	case "Service.serviceKind":
+		if e.ComplexityRoot.Service.ServiceKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.ServiceKind(childComplexity), true
+	case "Service.status":
+		if e.ComplexityRoot.Service.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Status(childComplexity), true
+	case "Service.supports":
+		if e.ComplexityRoot.Service.Supports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Supports(childComplexity), true
+	case "Service.updatedAt":
+		if e.ComplexityRoot.Service.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.UpdatedAt(childComplexity), true
+	case "Service.usedBy":
+		if e.ComplexityRoot.Service.UsedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.UsedBy(childComplexity), true
+	case "Service.version":
+		if e.ComplexityRoot.Service.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Service.Version(childComplexity), true
+
+	case "ServiceConnection.edges":
+		if e.ComplexityRoot.ServiceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.Edges(childComplexity), true
+	case "ServiceConnection.pageInfo":
+		if e.ComplexityRoot.ServiceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.PageInfo(childComplexity), true
+	case "ServiceConnection.totalCount":
+		if e.ComplexityRoot.ServiceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceConnection.TotalCount(childComplexity), true
+
+	case "ServiceEdge.cursor":
+		if e.ComplexityRoot.ServiceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceEdge.Cursor(childComplexity), true
+	case "ServiceEdge.node":
+		if e.ComplexityRoot.ServiceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceEdge.Node(childComplexity), true
+
+	case "ServicePayload.service":
+		if e.ComplexityRoot.ServicePayload.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePayload.Service(childComplexity), true
+
 	case "Subscription.configurationItemChanged":
 		if e.ComplexityRoot.Subscription.ConfigurationItemChanged == nil {
 			break
@@ -1024,6 +2040,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ConfigurationItemChanged(childComplexity, args["ids"].([]string)), true
+
+	case "UnlinkCatalogItemsPayload.removed":
+		if e.ComplexityRoot.UnlinkCatalogItemsPayload.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnlinkCatalogItemsPayload.Removed(childComplexity), true
 
 	case "UnrelateConfigurationItemsPayload.removedRelationshipId":
 		if e.ComplexityRoot.UnrelateConfigurationItemsPayload.RemovedRelationshipID == nil {
@@ -1155,17 +2178,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
+			graphql.NewInputUnmarshaler("CatalogLinkInput", ec.unmarshalInputCatalogLinkInput),
 			graphql.NewInputUnmarshaler("ConfigurationItemFilter", ec.unmarshalInputConfigurationItemFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemOrder", ec.unmarshalInputConfigurationItemOrder),
+			graphql.NewInputUnmarshaler("CreateBusinessProcessInput", ec.unmarshalInputCreateBusinessProcessInput),
+			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("CreateConfigurationItemInput", ec.unmarshalInputCreateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
+			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
+			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
+			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
+			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
 	}
 	first := true
@@ -1597,11 +2627,13 @@ type Redundancy {
 """
 A configuration item: anything that must be managed to deliver an IT service.
 """
-type ConfigurationItem implements Node {
+type ConfigurationItem implements Node & GraphItem {
   "The opaque global identifier."
   id: ID!
   "Human name, unique only by convention."
   name: String!
+  "Always CONFIGURATION_ITEM."
+  kind: ItemKind!
   "The CI class."
   type: CIType!
   "Lifecycle status."
@@ -1946,6 +2978,496 @@ type UnrelateConfigurationItemsPayload {
 }
 
 # ---------------------------------------------------------------------------
+# Service catalogue and the impact graph
+# ---------------------------------------------------------------------------
+
+"""
+The kind of an item of the impact graph, from infrastructure up to the business.
+"""
+enum ItemKind {
+  "A configuration item."
+  CONFIGURATION_ITEM
+  "A supporting or shared service, not shown to customers."
+  TECHNICAL_SERVICE
+  "A service as customers see it."
+  BUSINESS_SERVICE
+  "A business process that business services support."
+  BUSINESS_PROCESS
+  "A business unit that consumes business services."
+  BUSINESS_UNIT
+}
+
+"""
+Anything that impact can reach: CIs, services, business processes and units.
+"""
+interface GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Human name."
+  name: String!
+  "What kind of item it is."
+  kind: ItemKind!
+}
+
+"""
+Business services face customers; technical services support them.
+"""
+enum ServiceKind {
+  "Shown in the business catalogue."
+  BUSINESS
+  "Shown in the technical catalogue only."
+  TECHNICAL
+}
+
+"""
+Service lifecycle: PIPELINE → LIVE → RETIRED (final); PIPELINE may also be retired directly.
+"""
+enum ServiceStatus {
+  "Being designed or built."
+  PIPELINE
+  "In the catalogue and in service."
+  LIVE
+  "Withdrawn; impact no longer crosses it."
+  RETIRED
+}
+
+"""
+A business or technical service.
+"""
+type Service implements Node & GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Name."
+  name: String!
+  "BUSINESS_SERVICE or TECHNICAL_SERVICE."
+  kind: ItemKind!
+  "Business or technical."
+  serviceKind: ServiceKind!
+  "What the service does."
+  description: String
+  "Lifecycle status."
+  status: ServiceStatus!
+  "How much the business depends on it."
+  criticality: Criticality!
+  "The group that owns the service."
+  ownerGroup: Group
+  "Optimistic concurrency version; pass it as expectedVersion when updating."
+  version: Int!
+  "When it was created."
+  createdAt: DateTime!
+  "When it was last modified."
+  updatedAt: DateTime!
+  "Business units consuming this (business) service."
+  consumers: [BusinessUnit!]!
+  "Business processes this (business) service supports."
+  supports: [BusinessProcess!]!
+  "Technical services and CIs this service depends on directly."
+  dependsOn: [GraphItem!]!
+  "Services that depend on this one directly."
+  usedBy: [Service!]!
+}
+
+"""
+A business unit: a customer of business services.
+"""
+type BusinessUnit implements Node & GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Name."
+  name: String!
+  "Always BUSINESS_UNIT."
+  kind: ItemKind!
+  "What the unit does."
+  description: String
+  "When it was created."
+  createdAt: DateTime!
+  "Business services the unit consumes; only LIVE ones unless includeAll."
+  services(includeAll: Boolean = false): [Service!]!
+}
+
+"""
+A business process supported by business services.
+"""
+type BusinessProcess implements Node & GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Name."
+  name: String!
+  "Always BUSINESS_PROCESS."
+  kind: ItemKind!
+  "What the process is."
+  description: String
+  "How much the business depends on it."
+  criticality: Criticality!
+  "When it was created."
+  createdAt: DateTime!
+  "Business services supporting it."
+  supportedBy: [Service!]!
+}
+
+"""
+A page of services.
+"""
+type ServiceConnection {
+  "Services of this page, by name."
+  edges: [ServiceEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of services matching, across all pages."
+  totalCount: Int!
+}
+
+"""
+A service with its cursor.
+"""
+type ServiceEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The service."
+  node: Service!
+}
+
+"""
+A page of business units.
+"""
+type BusinessUnitConnection {
+  "Units of this page, by name."
+  edges: [BusinessUnitEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of units across all pages."
+  totalCount: Int!
+}
+
+"""
+A business unit with its cursor.
+"""
+type BusinessUnitEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The unit."
+  node: BusinessUnit!
+}
+
+"""
+A page of business processes.
+"""
+type BusinessProcessConnection {
+  "Processes of this page, by name."
+  edges: [BusinessProcessEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of processes across all pages."
+  totalCount: Int!
+}
+
+"""
+A business process with its cursor.
+"""
+type BusinessProcessEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The process."
+  node: BusinessProcess!
+}
+
+"""
+Filters for ` + "`" + `services` + "`" + `.
+"""
+input ServiceFilter {
+  "Only these kinds."
+  kinds: [ServiceKind!]
+  "Only these statuses."
+  statuses: [ServiceStatus!]
+  "Case-insensitive substring of the name."
+  nameContains: String
+}
+
+"""
+How badly an impacted item is hit.
+"""
+enum Severity {
+  "Out of service."
+  DOWN
+  "Working with reduced capacity or resilience (for example a redundancy group that lost members but is above its minimum)."
+  DEGRADED
+}
+
+"""
+A stored relationship as drawn: from sourceId to targetId, whatever way impact crosses it.
+"""
+type GraphEdge {
+  "The relationship id."
+  id: ID!
+  "Relationship type, for example DEPENDS_ON."
+  type: String!
+  "Id of the item the relationship starts from."
+  sourceId: ID!
+  "Id of the item it points to."
+  targetId: ID!
+  "How impact crosses it."
+  impactDirection: ImpactDirection!
+}
+
+"""
+An item in a drawing, with what a renderer needs.
+"""
+type GraphNode {
+  "The item id."
+  id: ID!
+  "Kind of item."
+  kind: ItemKind!
+  "Name."
+  name: String!
+  "The CI type, or BUSINESS/TECHNICAL for services; null for units and processes."
+  type: String
+  "Lifecycle status, where the kind has one."
+  status: String
+  "Hops from the start item(s)."
+  distance: Int!
+  "For impact analyses, how badly it is hit; null for the start items and for other views."
+  severity: Severity
+  "The full item."
+  item: GraphItem!
+}
+
+"""
+Nodes and edges for drawing.
+"""
+type GraphView {
+  "Every item of the view."
+  nodes: [GraphNode!]!
+  "Every relationship between two items of the view."
+  edges: [GraphEdge!]!
+}
+
+"""
+One item reached by an analysis.
+"""
+type ImpactedItem {
+  "The item."
+  item: GraphItem!
+  "Its kind."
+  kind: ItemKind!
+  "Hops from the nearest start item."
+  distance: Int!
+  "How badly it is hit."
+  severity: Severity!
+  "A shortest chain of relationships from a start item to this one, in the order impact travels."
+  path: [GraphEdge!]!
+}
+
+"""
+How many impacted items there are of each kind and severity.
+"""
+type ImpactCounts {
+  "All impacted items (the start items excluded)."
+  total: Int!
+  "Impacted CIs."
+  configurationItems: Int!
+  "Impacted technical services."
+  technicalServices: Int!
+  "Impacted business services."
+  businessServices: Int!
+  "Impacted business processes."
+  businessProcesses: Int!
+  "Impacted business units."
+  businessUnits: Int!
+  "Items DOWN."
+  down: Int!
+  "Items DEGRADED."
+  degraded: Int!
+}
+
+"""
+What breaks when the start items go down.
+"""
+type ImpactAnalysis {
+  "The items assumed down."
+  roots: [GraphItem!]!
+  "The depth used."
+  maxDepth: Int!
+  "Every impacted item, nearest first, then from infrastructure to business, then by name."
+  impacted: [ImpactedItem!]!
+  "Counts by kind and severity."
+  counts: ImpactCounts!
+  "Roots and impacted items with the relationships between them, for drawing."
+  graph: GraphView!
+}
+
+"""
+Input of ` + "`" + `impactAnalysis` + "`" + `.
+"""
+input ImpactAnalysisInput {
+  "The CIs (or services) assumed down; at most 100."
+  ciIds: [ID!]!
+  "How many hops to follow (default and maximum are configuration; 10 and 20 by default)."
+  maxDepth: Int
+}
+
+"""
+One item reached by a dependency, dependent or neighbourhood query.
+"""
+type ReachedItem {
+  "The item."
+  item: GraphItem!
+  "Its kind."
+  kind: ItemKind!
+  "Hops from the start item."
+  distance: Int!
+  "A shortest chain of relationships from the start item to this one."
+  path: [GraphEdge!]!
+}
+
+"""
+The items reached from one start item.
+"""
+type Reach {
+  "The start item."
+  root: GraphItem!
+  "Items reached, nearest first."
+  items: [ReachedItem!]!
+  "Root and reached items with their relationships, for drawing."
+  graph: GraphView!
+}
+
+"""
+One path between two items.
+"""
+type GraphPath {
+  "The items along the path, from the first to the last."
+  items: [GraphItem!]!
+  "The relationships between consecutive items."
+  edges: [GraphEdge!]!
+  "Number of relationships."
+  length: Int!
+}
+
+"""
+Result of ` + "`" + `paths` + "`" + `.
+"""
+type PathsResult {
+  "Shortest paths first."
+  paths: [GraphPath!]!
+  "All paths merged, for drawing."
+  graph: GraphView!
+}
+
+"""
+Input of ` + "`" + `createService` + "`" + `.
+"""
+input CreateServiceInput {
+  "Business or technical."
+  kind: ServiceKind!
+  "Name, 1 to 200 characters."
+  name: String!
+  "At most 4000 characters."
+  description: String
+  "PIPELINE when omitted; RETIRED is not allowed."
+  status: ServiceStatus
+  "MEDIUM when omitted."
+  criticality: Criticality
+  "Owning group."
+  ownerGroupId: ID
+}
+
+"""
+Result of ` + "`" + `createService` + "`" + ` and ` + "`" + `updateService` + "`" + `.
+"""
+type ServicePayload {
+  "The service."
+  service: Service!
+}
+
+"""
+Input of ` + "`" + `updateService` + "`" + `; omitted fields stay unchanged.
+"""
+input UpdateServiceInput {
+  "The service."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "New name."
+  name: String
+  "New description."
+  description: String
+  "New status (PIPELINE → LIVE → RETIRED)."
+  status: ServiceStatus
+  "New criticality."
+  criticality: Criticality
+  "New owning group."
+  ownerGroupId: ID
+}
+
+"""
+Input of ` + "`" + `createBusinessUnit` + "`" + `.
+"""
+input CreateBusinessUnitInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "At most 4000 characters."
+  description: String
+}
+
+"""
+Result of ` + "`" + `createBusinessUnit` + "`" + `.
+"""
+type BusinessUnitPayload {
+  "The unit."
+  businessUnit: BusinessUnit!
+}
+
+"""
+Input of ` + "`" + `createBusinessProcess` + "`" + `.
+"""
+input CreateBusinessProcessInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "At most 4000 characters."
+  description: String
+  "MEDIUM when omitted."
+  criticality: Criticality
+}
+
+"""
+Result of ` + "`" + `createBusinessProcess` + "`" + `.
+"""
+type BusinessProcessPayload {
+  "The process."
+  businessProcess: BusinessProcess!
+}
+
+"""
+Input of ` + "`" + `linkCatalogItems` + "`" + ` and ` + "`" + `unlinkCatalogItems` + "`" + `. Allowed links: BUSINESS_UNIT CONSUMES
+BUSINESS_SERVICE; BUSINESS_SERVICE SUPPORTS BUSINESS_PROCESS; BUSINESS_SERVICE DEPENDS_ON
+TECHNICAL_SERVICE; TECHNICAL_SERVICE DEPENDS_ON TECHNICAL_SERVICE or CONFIGURATION_ITEM.
+"""
+input CatalogLinkInput {
+  "The item the link starts from."
+  sourceId: ID!
+  "CONSUMES, SUPPORTS or DEPENDS_ON."
+  type: String!
+  "The item it points to."
+  targetId: ID!
+}
+
+"""
+Result of ` + "`" + `linkCatalogItems` + "`" + `.
+"""
+type LinkCatalogItemsPayload {
+  "False when the link existed already."
+  created: Boolean!
+}
+
+"""
+Result of ` + "`" + `unlinkCatalogItems` + "`" + `.
+"""
+type UnlinkCatalogItemsPayload {
+  "Always true; a missing link fails with NOT_FOUND."
+  removed: Boolean!
+}
+
+# ---------------------------------------------------------------------------
 # Authentication and people inputs
 # ---------------------------------------------------------------------------
 
@@ -2076,6 +3598,45 @@ type Query {
   "Groups sorted by name, in pages of at most 100 (default 20)."
   groups(first: Int = 20, after: String): GroupConnection!
     @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "One service. NOT_FOUND when absent."
+  service(id: ID!): Service! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Services matching a filter, by name, in pages of at most 100 (default 20)."
+  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The technical catalogue: technical services by name (staff only)."
+  technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The business catalogue as a customer sees it: the LIVE business services of one business unit, or of every unit when none is given."
+  businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Business units by name."
+  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Business processes by name."
+  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What breaks when the given CIs (or services) go down: every impacted item with distance, severity and an explaining path."
+  impactAnalysis(input: ImpactAnalysisInput!): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What breaks when a service goes down."
+  serviceImpact(serviceId: ID!, maxDepth: Int): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What an item needs, down to the infrastructure (root-cause direction)."
+  dependencies(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What needs an item, up to the business."
+  dependents(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "A business service's whole supporting tree down to CIs (its dependencies)."
+  supportingTree(serviceId: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
+  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long."
+  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
 """
@@ -2104,6 +3665,24 @@ type Mutation {
   "Removes a typed relationship. NOT_FOUND when it does not exist."
   unrelateConfigurationItems(input: UnrelateConfigurationItemsInput!): UnrelateConfigurationItemsPayload!
     @auth(roles: [CONFIG_MANAGER])
+
+  "Creates a business or technical service."
+  createService(input: CreateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Updates a service. CONFLICT when expectedVersion is stale, INVALID_TRANSITION for a forbidden status change."
+  updateService(input: UpdateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Creates a business unit."
+  createBusinessUnit(input: CreateBusinessUnitInput!): BusinessUnitPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Creates a business process."
+  createBusinessProcess(input: CreateBusinessProcessInput!): BusinessProcessPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Links catalogue items (see CatalogLinkInput for the allowed links); idempotent."
+  linkCatalogItems(input: CatalogLinkInput!): LinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Removes a catalogue link. NOT_FOUND when there is none."
+  unlinkCatalogItems(input: CatalogLinkInput!): UnlinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
 
   "Creates a user account. CONFLICT when the username is taken."
   createUser(input: CreateUserInput!): CreateUserPayload! @auth(roles: [ADMIN])
@@ -2142,6 +3721,104 @@ func (ec *executionContext) childFields_Attribute(ctx context.Context, field gra
 		return ec.fieldContext_Attribute_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attribute", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessProcess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BusinessProcess_id(ctx, field)
+	case "name":
+		return ec.fieldContext_BusinessProcess_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_BusinessProcess_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_BusinessProcess_description(ctx, field)
+	case "criticality":
+		return ec.fieldContext_BusinessProcess_criticality(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BusinessProcess_createdAt(ctx, field)
+	case "supportedBy":
+		return ec.fieldContext_BusinessProcess_supportedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessProcess", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessProcessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BusinessProcessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BusinessProcessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BusinessProcessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessProcessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessProcessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BusinessProcessEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BusinessProcessEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessProcessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessProcessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "businessProcess":
+		return ec.fieldContext_BusinessProcessPayload_businessProcess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessProcessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessUnit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BusinessUnit_id(ctx, field)
+	case "name":
+		return ec.fieldContext_BusinessUnit_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_BusinessUnit_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_BusinessUnit_description(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_BusinessUnit_createdAt(ctx, field)
+	case "services":
+		return ec.fieldContext_BusinessUnit_services(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessUnit", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessUnitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BusinessUnitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BusinessUnitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BusinessUnitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessUnitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessUnitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BusinessUnitEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BusinessUnitEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessUnitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessUnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "businessUnit":
+		return ec.fieldContext_BusinessUnitPayload_businessUnit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessUnitPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CIHistoryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2190,6 +3867,8 @@ func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, f
 		return ec.fieldContext_ConfigurationItem_id(ctx, field)
 	case "name":
 		return ec.fieldContext_ConfigurationItem_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_ConfigurationItem_kind(ctx, field)
 	case "type":
 		return ec.fieldContext_ConfigurationItem_type(ctx, field)
 	case "status":
@@ -2286,6 +3965,66 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
 }
 
+func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphEdge_id(ctx, field)
+	case "type":
+		return ec.fieldContext_GraphEdge_type(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_GraphEdge_sourceId(ctx, field)
+	case "targetId":
+		return ec.fieldContext_GraphEdge_targetId(ctx, field)
+	case "impactDirection":
+		return ec.fieldContext_GraphEdge_impactDirection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GraphNode_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_GraphNode_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_GraphNode_name(ctx, field)
+	case "type":
+		return ec.fieldContext_GraphNode_type(ctx, field)
+	case "status":
+		return ec.fieldContext_GraphNode_status(ctx, field)
+	case "distance":
+		return ec.fieldContext_GraphNode_distance(ctx, field)
+	case "severity":
+		return ec.fieldContext_GraphNode_severity(ctx, field)
+	case "item":
+		return ec.fieldContext_GraphNode_item(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphNode", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_GraphPath_items(ctx, field)
+	case "edges":
+		return ec.fieldContext_GraphPath_edges(ctx, field)
+	case "length":
+		return ec.fieldContext_GraphPath_length(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphPath", field.Name)
+}
+
+func (ec *executionContext) childFields_GraphView(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_GraphView_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_GraphView_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GraphView", field.Name)
+}
+
 func (ec *executionContext) childFields_Group(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2334,6 +4073,68 @@ func (ec *executionContext) childFields_GroupMemberPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type GroupMemberPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ImpactAnalysis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roots":
+		return ec.fieldContext_ImpactAnalysis_roots(ctx, field)
+	case "maxDepth":
+		return ec.fieldContext_ImpactAnalysis_maxDepth(ctx, field)
+	case "impacted":
+		return ec.fieldContext_ImpactAnalysis_impacted(ctx, field)
+	case "counts":
+		return ec.fieldContext_ImpactAnalysis_counts(ctx, field)
+	case "graph":
+		return ec.fieldContext_ImpactAnalysis_graph(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactAnalysis", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_ImpactCounts_total(ctx, field)
+	case "configurationItems":
+		return ec.fieldContext_ImpactCounts_configurationItems(ctx, field)
+	case "technicalServices":
+		return ec.fieldContext_ImpactCounts_technicalServices(ctx, field)
+	case "businessServices":
+		return ec.fieldContext_ImpactCounts_businessServices(ctx, field)
+	case "businessProcesses":
+		return ec.fieldContext_ImpactCounts_businessProcesses(ctx, field)
+	case "businessUnits":
+		return ec.fieldContext_ImpactCounts_businessUnits(ctx, field)
+	case "down":
+		return ec.fieldContext_ImpactCounts_down(ctx, field)
+	case "degraded":
+		return ec.fieldContext_ImpactCounts_degraded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactedItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_ImpactedItem_item(ctx, field)
+	case "kind":
+		return ec.fieldContext_ImpactedItem_kind(ctx, field)
+	case "distance":
+		return ec.fieldContext_ImpactedItem_distance(ctx, field)
+	case "severity":
+		return ec.fieldContext_ImpactedItem_severity(ctx, field)
+	case "path":
+		return ec.fieldContext_ImpactedItem_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactedItem", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_LinkCatalogItemsPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkCatalogItemsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -2358,6 +4159,42 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PathsResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paths":
+		return ec.fieldContext_PathsResult_paths(ctx, field)
+	case "graph":
+		return ec.fieldContext_PathsResult_graph(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathsResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "root":
+		return ec.fieldContext_Reach_root(ctx, field)
+	case "items":
+		return ec.fieldContext_Reach_items(ctx, field)
+	case "graph":
+		return ec.fieldContext_Reach_graph(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reach", field.Name)
+}
+
+func (ec *executionContext) childFields_ReachedItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_ReachedItem_item(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReachedItem_kind(ctx, field)
+	case "distance":
+		return ec.fieldContext_ReachedItem_distance(ctx, field)
+	case "path":
+		return ec.fieldContext_ReachedItem_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReachedItem", field.Name)
 }
 
 func (ec *executionContext) childFields_Redundancy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2416,6 +4253,80 @@ func (ec *executionContext) childFields_RetireConfigurationItemPayload(ctx conte
 		return ec.fieldContext_RetireConfigurationItemPayload_configurationItem(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RetireConfigurationItemPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Service_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Service_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_Service_kind(ctx, field)
+	case "serviceKind":
+		return ec.fieldContext_Service_serviceKind(ctx, field)
+	case "description":
+		return ec.fieldContext_Service_description(ctx, field)
+	case "status":
+		return ec.fieldContext_Service_status(ctx, field)
+	case "criticality":
+		return ec.fieldContext_Service_criticality(ctx, field)
+	case "ownerGroup":
+		return ec.fieldContext_Service_ownerGroup(ctx, field)
+	case "version":
+		return ec.fieldContext_Service_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Service_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Service_updatedAt(ctx, field)
+	case "consumers":
+		return ec.fieldContext_Service_consumers(ctx, field)
+	case "supports":
+		return ec.fieldContext_Service_supports(ctx, field)
+	case "dependsOn":
+		return ec.fieldContext_Service_dependsOn(ctx, field)
+	case "usedBy":
+		return ec.fieldContext_Service_usedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ServiceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ServiceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ServicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "service":
+		return ec.fieldContext_ServicePayload_service(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnlinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removed":
+		return ec.fieldContext_UnlinkCatalogItemsPayload_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnlinkCatalogItemsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UnrelateConfigurationItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2622,6 +4533,20 @@ func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[strin
 	return args, nil
 }
 
+func (ec *executionContext) field_BusinessUnit_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeAll",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeAll"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_ConfigurationItem_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2688,6 +4613,34 @@ func (ec *executionContext) field_Mutation_addGroupMember_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createBusinessProcess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateBusinessProcessInput, error) {
+			return ec.unmarshalNCreateBusinessProcessInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessProcessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateBusinessUnitInput, error) {
+			return ec.unmarshalNCreateBusinessUnitInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessUnitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createConfigurationItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2716,12 +4669,40 @@ func (ec *executionContext) field_Mutation_createGroup_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateServiceInput, error) {
+			return ec.unmarshalNCreateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateServiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_linkCatalogItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CatalogLinkInput, error) {
+			return ec.unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2786,6 +4767,20 @@ func (ec *executionContext) field_Mutation_retireConfigurationItem_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unlinkCatalogItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CatalogLinkInput, error) {
+			return ec.unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unrelateConfigurationItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2814,6 +4809,20 @@ func (ec *executionContext) field_Mutation_updateConfigurationItem_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateServiceInput, error) {
+			return ec.unmarshalNUpdateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateServiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2825,6 +4834,64 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_businessCatalog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "businessUnitId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["businessUnitId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_businessProcesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_businessUnits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -2880,6 +4947,50 @@ func (ec *executionContext) field_Query_configurationItems_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dependencies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dependents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_group_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2916,6 +5027,50 @@ func (ec *executionContext) field_Query_groups_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_impactAnalysis_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImpactAnalysisInput, error) {
+			return ec.unmarshalNImpactAnalysisInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysisInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2927,6 +5082,162 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "fromId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxLength",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxLength"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceImpact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_service_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_services_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ServiceFilter, error) {
+			return ec.unmarshalOServiceFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_supportingTree_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_technicalCatalog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -3098,6 +5409,683 @@ func (ec *executionContext) _Attribute_value(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Attribute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attribute", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProcess_id(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BusinessProcess_name(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProcess_kind(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _BusinessProcess_description(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProcess_criticality(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_criticality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criticality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Criticality) graphql.Marshaler {
+			return ec.marshalNCriticality2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_criticality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "Criticality")
+}
+
+func (ec *executionContext) _BusinessProcess_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcess", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BusinessProcess_supportedBy(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_supportedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BusinessProcess().SupportedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_supportedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcess",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessProcessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BusinessProcessEdge) graphql.Marshaler {
+			return ec.marshalNBusinessProcessEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessProcessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessProcessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcessConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BusinessProcessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessProcessEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessProcessEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessProcess) graphql.Marshaler {
+			return ec.marshalNBusinessProcess2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessProcessPayload_businessProcess(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcessPayload_businessProcess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessProcess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessProcess) graphql.Marshaler {
+			return ec.marshalNBusinessProcess2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcessPayload_businessProcess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnit_id(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BusinessUnit_name(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessUnit_kind(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _BusinessUnit_description(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessUnit_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BusinessUnit_services(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BusinessUnit().Services(ctx, obj, fc.Args["includeAll"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_services(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BusinessUnit_services_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BusinessUnitEdge) graphql.Marshaler {
+			return ec.marshalNBusinessUnitEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnitConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BusinessUnitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnitEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BusinessUnitEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessUnit) graphql.Marshaler {
+			return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnitPayload_businessUnit(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitPayload_businessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessUnit) graphql.Marshaler {
+			return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitPayload_businessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _CIHistoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CIHistoryConnection) (ret graphql.Marshaler) {
@@ -3433,6 +6421,29 @@ func (ec *executionContext) _ConfigurationItem_name(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ConfigurationItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConfigurationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurationItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurationItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurationItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurationItem", field, false, false, "ItemKind")
 }
 
 func (ec *executionContext) _ConfigurationItem_type(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
@@ -4202,6 +7213,465 @@ func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, fi
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
 }
 
+func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphEdge_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphEdge_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphEdge_targetId(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_targetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_targetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphEdge_impactDirection(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphEdge_impactDirection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImpactDirection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ImpactDirection) graphql.Marshaler {
+			return ec.marshalNImpactDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphEdge_impactDirection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphEdge", field, false, false, "ImpactDirection")
+}
+
+func (ec *executionContext) _GraphNode_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _GraphNode_kind(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _GraphNode_name(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphNode_type(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphNode_status(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "String")
+}
+
+func (ec *executionContext) _GraphNode_distance(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphNode_severity(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+			return ec.marshalOSeverity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphNode", field, false, false, "Severity")
+}
+
+func (ec *executionContext) _GraphNode_item(ctx context.Context, field graphql.CollectedField, obj *model.GraphNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphNode_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphNode_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_items(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphPath_length(ctx context.Context, field graphql.CollectedField, obj *model.GraphPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphPath_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphPath_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GraphPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GraphView_nodes(ctx context.Context, field graphql.CollectedField, obj *model.GraphView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphView_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+			return ec.marshalNGraphNode2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphView_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphView",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GraphView_edges(ctx context.Context, field graphql.CollectedField, obj *model.GraphView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GraphView_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GraphView_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GraphView",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Group_id(ctx context.Context, field graphql.CollectedField, obj *model.Group) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4521,6 +7991,497 @@ func (ec *executionContext) fieldContext_GroupMemberPayload_group(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_roots(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_roots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_roots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_maxDepth(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_maxDepth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDepth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_maxDepth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactAnalysis", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactAnalysis_impacted(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_impacted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impacted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactedItem) graphql.Marshaler {
+			return ec.marshalNImpactedItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_impacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_counts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactCounts) graphql.Marshaler {
+			return ec.marshalNImpactCounts2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_graph(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_graph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Graph, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphView) graphql.Marshaler {
+			return ec.marshalNGraphView2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_graph(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphView(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactCounts_total(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_configurationItems(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurationItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_configurationItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_technicalServices(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_technicalServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechnicalServices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_technicalServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_businessServices(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_businessServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessServices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_businessServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_businessProcesses(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_businessProcesses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessProcesses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_businessProcesses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_businessUnits(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_businessUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_businessUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_down(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_down(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Down, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_down(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactCounts_degraded(ctx context.Context, field graphql.CollectedField, obj *model.ImpactCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactCounts_degraded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Degraded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactCounts_degraded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactedItem_item(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItem_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItem_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedItem", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _ImpactedItem_distance(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItem_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItem_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactedItem_severity(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItem_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItem_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedItem", field, false, false, "Severity")
+}
+
+func (ec *executionContext) _ImpactedItem_path(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItem_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItem_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LinkCatalogItemsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.LinkCatalogItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkCatalogItemsPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkCatalogItemsPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkCatalogItemsPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -4968,6 +8929,378 @@ func (ec *executionContext) fieldContext_Mutation_unrelateConfigurationItems(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateService(ctx, fc.Args["input"].(model.CreateServiceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePayload) graphql.Marshaler {
+			return ec.marshalNServicePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateService(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateService(ctx, fc.Args["input"].(model.UpdateServiceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServicePayload) graphql.Marshaler {
+			return ec.marshalNServicePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateService(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateService_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBusinessUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBusinessUnit(ctx, fc.Args["input"].(model.CreateBusinessUnitInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.BusinessUnitPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessUnitPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessUnitPayload) graphql.Marshaler {
+			return ec.marshalNBusinessUnitPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBusinessUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBusinessUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBusinessProcess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBusinessProcess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBusinessProcess(ctx, fc.Args["input"].(model.CreateBusinessProcessInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.BusinessProcessPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessProcessPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessProcessPayload) graphql.Marshaler {
+			return ec.marshalNBusinessProcessPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBusinessProcess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBusinessProcess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkCatalogItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkCatalogItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkCatalogItems(ctx, fc.Args["input"].(model.CatalogLinkInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.LinkCatalogItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.LinkCatalogItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LinkCatalogItemsPayload) graphql.Marshaler {
+			return ec.marshalNLinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLinkCatalogItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkCatalogItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkCatalogItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkCatalogItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkCatalogItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkCatalogItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkCatalogItems(ctx, fc.Args["input"].(model.CatalogLinkInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.UnlinkCatalogItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.UnlinkCatalogItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
+			return ec.marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkCatalogItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnlinkCatalogItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkCatalogItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5306,6 +9639,70 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathsResult_paths(ctx context.Context, field graphql.CollectedField, obj *model.PathsResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathsResult_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphPath) graphql.Marshaler {
+			return ec.marshalNGraphPath2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathsResult_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathsResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathsResult_graph(ctx context.Context, field graphql.CollectedField, obj *model.PathsResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathsResult_graph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Graph, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphView) graphql.Marshaler {
+			return ec.marshalNGraphView2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathsResult_graph(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathsResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphView(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5832,6 +10229,812 @@ func (ec *executionContext) fieldContext_Query_groups(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Service(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Service
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Service
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_service(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_service_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_services(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Services(ctx, fc.Args["filter"].(*model.ServiceFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
+			return ec.marshalNServiceConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_services(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_services_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_technicalCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_technicalCatalog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TechnicalCatalog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
+			return ec.marshalNServiceConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_technicalCatalog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_technicalCatalog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_businessCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_businessCatalog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BusinessCatalog(ctx, fc.Args["businessUnitId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.Service
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Service
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_businessCatalog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_businessCatalog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_businessUnits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_businessUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BusinessUnits(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.BusinessUnitConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessUnitConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessUnitConnection) graphql.Marshaler {
+			return ec.marshalNBusinessUnitConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_businessUnits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_businessUnits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_businessProcesses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_businessProcesses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BusinessProcesses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.BusinessProcessConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessProcessConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessProcessConnection) graphql.Marshaler {
+			return ec.marshalNBusinessProcessConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_businessProcesses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_businessProcesses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_impactAnalysis(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_impactAnalysis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ImpactAnalysis(ctx, fc.Args["input"].(model.ImpactAnalysisInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ImpactAnalysis
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ImpactAnalysis
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactAnalysis) graphql.Marshaler {
+			return ec.marshalNImpactAnalysis2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_impactAnalysis(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactAnalysis(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_impactAnalysis_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceImpact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceImpact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceImpact(ctx, fc.Args["serviceId"].(string), fc.Args["maxDepth"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ImpactAnalysis
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ImpactAnalysis
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactAnalysis) graphql.Marshaler {
+			return ec.marshalNImpactAnalysis2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceImpact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactAnalysis(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dependencies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dependencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dependencies(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Reach
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reach
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reach) graphql.Marshaler {
+			return ec.marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dependencies(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dependencies_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dependents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dependents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dependents(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Reach
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reach
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reach) graphql.Marshaler {
+			return ec.marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dependents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dependents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_supportingTree(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_supportingTree(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SupportingTree(ctx, fc.Args["serviceId"].(string), fc.Args["depth"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Reach
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reach
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reach) graphql.Marshaler {
+			return ec.marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_supportingTree(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_supportingTree_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighbourhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Reach
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reach
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reach) graphql.Marshaler {
+			return ec.marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighbourhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reach(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighbourhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxLength"].(*int), fc.Args["limit"].(*int), fc.Args["types"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.PathsResult
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.PathsResult
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PathsResult) graphql.Marshaler {
+			return ec.marshalNPathsResult2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPathsResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathsResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5903,6 +11106,212 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reach_root(ctx context.Context, field graphql.CollectedField, obj *model.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_root(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Root, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_root(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reach_items(ctx context.Context, field graphql.CollectedField, obj *model.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReachedItem) graphql.Marshaler {
+			return ec.marshalNReachedItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReachedItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReachedItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reach_graph(ctx context.Context, field graphql.CollectedField, obj *model.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_graph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Graph, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GraphView) graphql.Marshaler {
+			return ec.marshalNGraphView2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_graph(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reach",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphView(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReachedItem_item(ctx context.Context, field graphql.CollectedField, obj *model.ReachedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachedItem_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachedItem_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReachedItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReachedItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.ReachedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachedItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachedItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReachedItem", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _ReachedItem_distance(ctx context.Context, field graphql.CollectedField, obj *model.ReachedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachedItem_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachedItem_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReachedItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReachedItem_path(ctx context.Context, field graphql.CollectedField, obj *model.ReachedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReachedItem_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReachedItem_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReachedItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6275,6 +11684,570 @@ func (ec *executionContext) fieldContext_RetireConfigurationItemPayload_configur
 	return fc, nil
 }
 
+func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Service_name(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
+}
+
+func (ec *executionContext) _Service_kind(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _Service_serviceKind(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_serviceKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ServiceKind) graphql.Marshaler {
+			return ec.marshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_serviceKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "ServiceKind")
+}
+
+func (ec *executionContext) _Service_description(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "String")
+}
+
+func (ec *executionContext) _Service_status(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ServiceStatus) graphql.Marshaler {
+			return ec.marshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "ServiceStatus")
+}
+
+func (ec *executionContext) _Service_criticality(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_criticality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criticality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Criticality) graphql.Marshaler {
+			return ec.marshalNCriticality2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_criticality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Criticality")
+}
+
+func (ec *executionContext) _Service_ownerGroup(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_ownerGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().OwnerGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Service_ownerGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_version(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Service_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Service_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Service", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Service_consumers(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_consumers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().Consumers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BusinessUnit) graphql.Marshaler {
+			return ec.marshalNBusinessUnit2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_consumers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_supports(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_supports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().Supports(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BusinessProcess) graphql.Marshaler {
+			return ec.marshalNBusinessProcess2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_supports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessProcess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_dependsOn(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_dependsOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().DependsOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_dependsOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Service_usedBy(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_usedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Service().UsedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_usedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceEdge) graphql.Marshaler {
+			return ec.marshalNServiceEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ServiceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ServiceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServicePayload_service(ctx context.Context, field graphql.CollectedField, obj *model.ServicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePayload_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePayload_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -6335,6 +12308,29 @@ func (ec *executionContext) fieldContext_Subscription_configurationItemChanged(c
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UnlinkCatalogItemsPayload_removed(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkCatalogItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnlinkCatalogItemsPayload_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnlinkCatalogItemsPayload_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnlinkCatalogItemsPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _UnrelateConfigurationItemsPayload_removedRelationshipId(ctx context.Context, field graphql.CollectedField, obj *model.UnrelateConfigurationItemsPayload) (ret graphql.Marshaler) {
@@ -7950,6 +13946,62 @@ func UnmarshalAttributeInput(ctx context.Context, raw any) (model.AttributeInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCatalogLinkInput(ctx context.Context, obj any) (model.CatalogLinkInput, error) {
+	var it model.CatalogLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sourceId", "type", "targetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCatalogLinkInput unmarshals raw into the CatalogLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCatalogLinkInput(ctx context.Context, raw any) (model.CatalogLinkInput, error) {
+	var out model.CatalogLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CatalogLinkInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigurationItemFilter(ctx context.Context, obj any) (model.ConfigurationItemFilter, error) {
 	var it model.ConfigurationItemFilter
 	if obj == nil {
@@ -8091,6 +14143,111 @@ func (ec *executionContext) unmarshalInputConfigurationItemOrder(ctx context.Con
 func UnmarshalConfigurationItemOrder(ctx context.Context, raw any) (model.ConfigurationItemOrder, error) {
 	var out model.ConfigurationItemOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigurationItemOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateBusinessProcessInput(ctx context.Context, obj any) (model.CreateBusinessProcessInput, error) {
+	var it model.CreateBusinessProcessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "criticality"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "criticality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criticality"))
+			data, err := ec.unmarshalOCriticality2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Criticality = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBusinessProcessInput unmarshals raw into the CreateBusinessProcessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBusinessProcessInput(ctx context.Context, raw any) (model.CreateBusinessProcessInput, error) {
+	var out model.CreateBusinessProcessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBusinessProcessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateBusinessUnitInput(ctx context.Context, obj any) (model.CreateBusinessUnitInput, error) {
+	var it model.CreateBusinessUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBusinessUnitInput unmarshals raw into the CreateBusinessUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBusinessUnitInput(ctx context.Context, raw any) (model.CreateBusinessUnitInput, error) {
+	var out model.CreateBusinessUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBusinessUnitInput", raw, &out)
 	return out, err
 }
 
@@ -8276,6 +14433,83 @@ func UnmarshalCreateGroupInput(ctx context.Context, raw any) (model.CreateGroupI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context, obj any) (model.CreateServiceInput, error) {
+	var it model.CreateServiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "name", "description", "status", "criticality", "ownerGroupId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOServiceStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "criticality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criticality"))
+			data, err := ec.unmarshalOCriticality2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Criticality = data
+		case "ownerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerGroupID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateServiceInput unmarshals raw into the CreateServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateServiceInput(ctx context.Context, raw any) (model.CreateServiceInput, error) {
+	var out model.CreateServiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateServiceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
 	var it model.CreateUserInput
 	if obj == nil {
@@ -8406,6 +14640,55 @@ func (ec *executionContext) unmarshalInputGroupMemberInput(ctx context.Context, 
 func UnmarshalGroupMemberInput(ctx context.Context, raw any) (model.GroupMemberInput, error) {
 	var out model.GroupMemberInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GroupMemberInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImpactAnalysisInput(ctx context.Context, obj any) (model.ImpactAnalysisInput, error) {
+	var it model.ImpactAnalysisInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ciIds", "maxDepth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ciIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ciIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CiIds = data
+		case "maxDepth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDepth"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDepth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImpactAnalysisInput unmarshals raw into the ImpactAnalysisInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImpactAnalysisInput(ctx context.Context, raw any) (model.ImpactAnalysisInput, error) {
+	var out model.ImpactAnalysisInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImpactAnalysisInput", raw, &out)
 	return out, err
 }
 
@@ -8567,6 +14850,62 @@ func (ec *executionContext) unmarshalInputRetireConfigurationItemInput(ctx conte
 func UnmarshalRetireConfigurationItemInput(ctx context.Context, raw any) (model.RetireConfigurationItemInput, error) {
 	var out model.RetireConfigurationItemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RetireConfigurationItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputServiceFilter(ctx context.Context, obj any) (model.ServiceFilter, error) {
+	var it model.ServiceFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "statuses", "nameContains"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOServiceKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOServiceStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceFilter unmarshals raw into the ServiceFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceFilter(ctx context.Context, raw any) (model.ServiceFilter, error) {
+	var out model.ServiceFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceFilter", raw, &out)
 	return out, err
 }
 
@@ -8745,14 +15084,167 @@ func UnmarshalUpdateConfigurationItemInput(ctx context.Context, raw any) (model.
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context, obj any) (model.UpdateServiceInput, error) {
+	var it model.UpdateServiceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "name", "description", "status", "criticality", "ownerGroupId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOServiceStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "criticality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criticality"))
+			data, err := ec.unmarshalOCriticality2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Criticality = data
+		case "ownerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerGroupID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateServiceInput unmarshals raw into the UpdateServiceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateServiceInput(ctx context.Context, raw any) (model.UpdateServiceInput, error) {
+	var out model.UpdateServiceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateServiceInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
+
+func (ec *executionContext) _GraphItem(ctx context.Context, sel ast.SelectionSet, obj model.GraphItem) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.Service:
+		return ec._Service(ctx, sel, &obj)
+	case *model.Service:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Service(ctx, sel, obj)
+	case model.ConfigurationItem:
+		return ec._ConfigurationItem(ctx, sel, &obj)
+	case *model.ConfigurationItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurationItem(ctx, sel, obj)
+	case model.BusinessUnit:
+		return ec._BusinessUnit(ctx, sel, &obj)
+	case *model.BusinessUnit:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BusinessUnit(ctx, sel, obj)
+	case model.BusinessProcess:
+		return ec._BusinessProcess(ctx, sel, &obj)
+	case *model.BusinessProcess:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BusinessProcess(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of GraphItem must implement graphql.Marshaler", obj))
+		}
+	}
+}
 
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case model.Service:
+		return ec._Service(ctx, sel, &obj)
+	case *model.Service:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Service(ctx, sel, obj)
+	case model.ConfigurationItem:
+		return ec._ConfigurationItem(ctx, sel, &obj)
+	case *model.ConfigurationItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurationItem(ctx, sel, obj)
+	case model.BusinessUnit:
+		return ec._BusinessUnit(ctx, sel, &obj)
+	case *model.BusinessUnit:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BusinessUnit(ctx, sel, obj)
+	case model.BusinessProcess:
+		return ec._BusinessProcess(ctx, sel, &obj)
+	case *model.BusinessProcess:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._BusinessProcess(ctx, sel, obj)
 	case model.User:
 		return ec._User(ctx, sel, &obj)
 	case *model.User:
@@ -8774,13 +15266,6 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Group(ctx, sel, obj)
-	case model.ConfigurationItem:
-		return ec._ConfigurationItem(ctx, sel, &obj)
-	case *model.ConfigurationItem:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._ConfigurationItem(ctx, sel, obj)
 	case model.CIHistoryEntry:
 		return ec._CIHistoryEntry(ctx, sel, &obj)
 	case *model.CIHistoryEntry:
@@ -8819,6 +15304,357 @@ func (ec *executionContext) _Attribute(ctx context.Context, sel ast.SelectionSet
 			}
 		case "value":
 			out.Values[i] = ec._Attribute_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessProcessImplementors = []string{"BusinessProcess", "Node", "GraphItem"}
+
+func (ec *executionContext) _BusinessProcess(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessProcess) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessProcessImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessProcess")
+		case "id":
+			out.Values[i] = ec._BusinessProcess_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._BusinessProcess_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._BusinessProcess_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._BusinessProcess_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "criticality":
+			out.Values[i] = ec._BusinessProcess_criticality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._BusinessProcess_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "supportedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessProcess_supportedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessProcessConnectionImplementors = []string{"BusinessProcessConnection"}
+
+func (ec *executionContext) _BusinessProcessConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessProcessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessProcessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessProcessConnection")
+		case "edges":
+			out.Values[i] = ec._BusinessProcessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BusinessProcessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BusinessProcessConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessProcessEdgeImplementors = []string{"BusinessProcessEdge"}
+
+func (ec *executionContext) _BusinessProcessEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessProcessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessProcessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessProcessEdge")
+		case "cursor":
+			out.Values[i] = ec._BusinessProcessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BusinessProcessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessProcessPayloadImplementors = []string{"BusinessProcessPayload"}
+
+func (ec *executionContext) _BusinessProcessPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessProcessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessProcessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessProcessPayload")
+		case "businessProcess":
+			out.Values[i] = ec._BusinessProcessPayload_businessProcess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessUnitImplementors = []string{"BusinessUnit", "Node", "GraphItem"}
+
+func (ec *executionContext) _BusinessUnit(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessUnit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessUnitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessUnit")
+		case "id":
+			out.Values[i] = ec._BusinessUnit_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._BusinessUnit_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._BusinessUnit_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._BusinessUnit_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._BusinessUnit_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessUnit_services(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessUnitConnectionImplementors = []string{"BusinessUnitConnection"}
+
+func (ec *executionContext) _BusinessUnitConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessUnitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessUnitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessUnitConnection")
+		case "edges":
+			out.Values[i] = ec._BusinessUnitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BusinessUnitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BusinessUnitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessUnitEdgeImplementors = []string{"BusinessUnitEdge"}
+
+func (ec *executionContext) _BusinessUnitEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessUnitEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessUnitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessUnitEdge")
+		case "cursor":
+			out.Values[i] = ec._BusinessUnitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BusinessUnitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessUnitPayloadImplementors = []string{"BusinessUnitPayload"}
+
+func (ec *executionContext) _BusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessUnitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessUnitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessUnitPayload")
+		case "businessUnit":
+			out.Values[i] = ec._BusinessUnitPayload_businessUnit(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8978,7 +15814,7 @@ func (ec *executionContext) _CIHistoryEntry(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var configurationItemImplementors = []string{"ConfigurationItem", "Node"}
+var configurationItemImplementors = []string{"ConfigurationItem", "Node", "GraphItem"}
 
 func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurationItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, configurationItemImplementors)
@@ -8996,6 +15832,11 @@ func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.Sele
 			}
 		case "name":
 			out.Values[i] = ec._ConfigurationItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ConfigurationItem_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -9328,6 +16169,208 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var graphEdgeImplementors = []string{"GraphEdge"}
+
+func (ec *executionContext) _GraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.GraphEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphEdge")
+		case "id":
+			out.Values[i] = ec._GraphEdge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._GraphEdge_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceId":
+			out.Values[i] = ec._GraphEdge_sourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetId":
+			out.Values[i] = ec._GraphEdge_targetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impactDirection":
+			out.Values[i] = ec._GraphEdge_impactDirection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphNodeImplementors = []string{"GraphNode"}
+
+func (ec *executionContext) _GraphNode(ctx context.Context, sel ast.SelectionSet, obj *model.GraphNode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphNode")
+		case "id":
+			out.Values[i] = ec._GraphNode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._GraphNode_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._GraphNode_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._GraphNode_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._GraphNode_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "distance":
+			out.Values[i] = ec._GraphNode_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._GraphNode_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "item":
+			out.Values[i] = ec._GraphNode_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphPathImplementors = []string{"GraphPath"}
+
+func (ec *executionContext) _GraphPath(ctx context.Context, sel ast.SelectionSet, obj *model.GraphPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphPath")
+		case "items":
+			out.Values[i] = ec._GraphPath_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._GraphPath_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "length":
+			out.Values[i] = ec._GraphPath_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var graphViewImplementors = []string{"GraphView"}
+
+func (ec *executionContext) _GraphView(ctx context.Context, sel ast.SelectionSet, obj *model.GraphView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, graphViewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GraphView")
+		case "nodes":
+			out.Values[i] = ec._GraphView_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._GraphView_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var groupImplementors = []string{"Group", "Node"}
 
 func (ec *executionContext) _Group(ctx context.Context, sel ast.SelectionSet, obj *model.Group) graphql.Marshaler {
@@ -9501,6 +16544,213 @@ func (ec *executionContext) _GroupMemberPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var impactAnalysisImplementors = []string{"ImpactAnalysis"}
+
+func (ec *executionContext) _ImpactAnalysis(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactAnalysis) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactAnalysisImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactAnalysis")
+		case "roots":
+			out.Values[i] = ec._ImpactAnalysis_roots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxDepth":
+			out.Values[i] = ec._ImpactAnalysis_maxDepth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impacted":
+			out.Values[i] = ec._ImpactAnalysis_impacted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._ImpactAnalysis_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graph":
+			out.Values[i] = ec._ImpactAnalysis_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactCountsImplementors = []string{"ImpactCounts"}
+
+func (ec *executionContext) _ImpactCounts(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactCounts")
+		case "total":
+			out.Values[i] = ec._ImpactCounts_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configurationItems":
+			out.Values[i] = ec._ImpactCounts_configurationItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technicalServices":
+			out.Values[i] = ec._ImpactCounts_technicalServices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessServices":
+			out.Values[i] = ec._ImpactCounts_businessServices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessProcesses":
+			out.Values[i] = ec._ImpactCounts_businessProcesses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessUnits":
+			out.Values[i] = ec._ImpactCounts_businessUnits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "down":
+			out.Values[i] = ec._ImpactCounts_down(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "degraded":
+			out.Values[i] = ec._ImpactCounts_degraded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactedItemImplementors = []string{"ImpactedItem"}
+
+func (ec *executionContext) _ImpactedItem(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactedItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactedItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactedItem")
+		case "item":
+			out.Values[i] = ec._ImpactedItem_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ImpactedItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distance":
+			out.Values[i] = ec._ImpactedItem_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._ImpactedItem_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._ImpactedItem_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var linkCatalogItemsPayloadImplementors = []string{"LinkCatalogItemsPayload"}
+
+func (ec *executionContext) _LinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkCatalogItemsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkCatalogItemsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkCatalogItemsPayload")
+		case "created":
+			out.Values[i] = ec._LinkCatalogItemsPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -9605,6 +16855,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateService":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateService(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBusinessUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBusinessUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBusinessProcess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBusinessProcess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkCatalogItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkCatalogItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkCatalogItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkCatalogItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -9698,6 +16990,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var pathsResultImplementors = []string{"PathsResult"}
+
+func (ec *executionContext) _PathsResult(ctx context.Context, sel ast.SelectionSet, obj *model.PathsResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathsResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathsResult")
+		case "paths":
+			out.Values[i] = ec._PathsResult_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graph":
+			out.Values[i] = ec._PathsResult_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9771,6 +17101,84 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_groups(ctx, field)
 				})
+		case "service":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_service(ctx, field)
+				})
+		case "services":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_services(ctx, field)
+				})
+		case "technicalCatalog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_technicalCatalog(ctx, field)
+				})
+		case "businessCatalog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_businessCatalog(ctx, field)
+				})
+		case "businessUnits":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_businessUnits(ctx, field)
+				})
+		case "businessProcesses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_businessProcesses(ctx, field)
+				})
+		case "impactAnalysis":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_impactAnalysis(ctx, field)
+				})
+		case "serviceImpact":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceImpact(ctx, field)
+				})
+		case "dependencies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dependencies(ctx, field)
+				})
+		case "dependents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dependents(ctx, field)
+				})
+		case "supportingTree":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_supportingTree(ctx, field)
+				})
+		case "neighbourhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighbourhood(ctx, field)
+				})
+		case "paths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paths(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -9784,6 +17192,97 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reachImplementors = []string{"Reach"}
+
+func (ec *executionContext) _Reach(ctx context.Context, sel ast.SelectionSet, obj *model.Reach) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reachImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reach")
+		case "root":
+			out.Values[i] = ec._Reach_root(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._Reach_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "graph":
+			out.Values[i] = ec._Reach_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reachedItemImplementors = []string{"ReachedItem"}
+
+func (ec *executionContext) _ReachedItem(ctx context.Context, sel ast.SelectionSet, obj *model.ReachedItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reachedItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReachedItem")
+		case "item":
+			out.Values[i] = ec._ReachedItem_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ReachedItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distance":
+			out.Values[i] = ec._ReachedItem_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._ReachedItem_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10013,6 +17512,228 @@ func (ec *executionContext) _RetireConfigurationItemPayload(ctx context.Context,
 	return out
 }
 
+var serviceImplementors = []string{"Service", "Node", "GraphItem"}
+
+func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *model.Service) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Service")
+		case "id":
+			out.Values[i] = ec._Service_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Service_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Service_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "serviceKind":
+			out.Values[i] = ec._Service_serviceKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Service_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Service_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "criticality":
+			out.Values[i] = ec._Service_criticality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ownerGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_ownerGroup(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Service_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Service_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Service_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consumers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_consumers(ctx, field, obj)
+				})
+		case "supports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_supports(ctx, field, obj)
+				})
+		case "dependsOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_dependsOn(ctx, field, obj)
+				})
+		case "usedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_usedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceConnectionImplementors = []string{"ServiceConnection"}
+
+func (ec *executionContext) _ServiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceConnection")
+		case "edges":
+			out.Values[i] = ec._ServiceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ServiceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ServiceConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceEdgeImplementors = []string{"ServiceEdge"}
+
+func (ec *executionContext) _ServiceEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceEdge")
+		case "cursor":
+			out.Values[i] = ec._ServiceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ServiceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var servicePayloadImplementors = []string{"ServicePayload"}
+
+func (ec *executionContext) _ServicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ServicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, servicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServicePayload")
+		case "service":
+			out.Values[i] = ec._ServicePayload_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -10031,6 +17752,39 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var unlinkCatalogItemsPayloadImplementors = []string{"UnlinkCatalogItemsPayload"}
+
+func (ec *executionContext) _UnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unlinkCatalogItemsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnlinkCatalogItemsPayload")
+		case "removed":
+			out.Values[i] = ec._UnlinkCatalogItemsPayload_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var unrelateConfigurationItemsPayloadImplementors = []string{"UnrelateConfigurationItemsPayload"}
@@ -10713,6 +18467,134 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBusinessProcess2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BusinessProcess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusinessProcess2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBusinessProcess2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcess(ctx context.Context, sel ast.SelectionSet, v *model.BusinessProcess) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessProcess!")
+		return graphql.Null
+	}
+	return ec._BusinessProcess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessProcessConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessConnection(ctx context.Context, sel ast.SelectionSet, v *model.BusinessProcessConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessProcessConnection!")
+		return graphql.Null
+	}
+	return ec._BusinessProcessConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessProcessEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BusinessProcessEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusinessProcessEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBusinessProcessEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessEdge(ctx context.Context, sel ast.SelectionSet, v *model.BusinessProcessEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessProcessEdge!")
+		return graphql.Null
+	}
+	return ec._BusinessProcessEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessProcessPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessProcessPayload(ctx context.Context, sel ast.SelectionSet, v *model.BusinessProcessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessProcessPayload!")
+		return graphql.Null
+	}
+	return ec._BusinessProcessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessUnit2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BusinessUnit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx context.Context, sel ast.SelectionSet, v *model.BusinessUnit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessUnit!")
+		return graphql.Null
+	}
+	return ec._BusinessUnit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessUnitConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitConnection(ctx context.Context, sel ast.SelectionSet, v *model.BusinessUnitConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessUnitConnection!")
+		return graphql.Null
+	}
+	return ec._BusinessUnitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessUnitEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BusinessUnitEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBusinessUnitEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBusinessUnitEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitEdge(ctx context.Context, sel ast.SelectionSet, v *model.BusinessUnitEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessUnitEdge!")
+		return graphql.Null
+	}
+	return ec._BusinessUnitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBusinessUnitPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, v *model.BusinessUnitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessUnitPayload!")
+		return graphql.Null
+	}
+	return ec._BusinessUnitPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCIHistoryAction2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryAction(ctx context.Context, v any) (model.CIHistoryAction, error) {
 	var res model.CIHistoryAction
 	err := res.UnmarshalGQL(v)
@@ -10783,6 +18665,11 @@ func (ec *executionContext) marshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx context.Context, v any) (model.CatalogLinkInput, error) {
+	res, err := ec.unmarshalInputCatalogLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10849,6 +18736,16 @@ func (ec *executionContext) marshalNConfigurationItemOrderField2githubᚗcomᚋi
 	return v
 }
 
+func (ec *executionContext) unmarshalNCreateBusinessProcessInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessProcessInput(ctx context.Context, v any) (model.CreateBusinessProcessInput, error) {
+	res, err := ec.unmarshalInputCreateBusinessProcessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateBusinessUnitInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessUnitInput(ctx context.Context, v any) (model.CreateBusinessUnitInput, error) {
+	res, err := ec.unmarshalInputCreateBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateConfigurationItemInput(ctx context.Context, v any) (model.CreateConfigurationItemInput, error) {
 	res, err := ec.unmarshalInputCreateConfigurationItemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10873,6 +18770,11 @@ func (ec *executionContext) marshalNCreateGroupPayload2ᚖgithubᚗcomᚋitsmᚑ
 		return graphql.Null
 	}
 	return ec._CreateGroupPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateServiceInput(ctx context.Context, v any) (model.CreateServiceInput, error) {
+	res, err := ec.unmarshalInputCreateServiceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
@@ -10944,6 +18846,110 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._FieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdge(ctx context.Context, sel ast.SelectionSet, v *model.GraphEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphEdge!")
+		return graphql.Null
+	}
+	return ec._GraphEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx context.Context, sel ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphItem!")
+		return graphql.Null
+	}
+	return ec._GraphItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx context.Context, sel ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphNode2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphNode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphNode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphNode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphNode(ctx context.Context, sel ast.SelectionSet, v *model.GraphNode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphNode!")
+		return graphql.Null
+	}
+	return ec._GraphNode(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphPath2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGraphPath2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGraphPath2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphPath(ctx context.Context, sel ast.SelectionSet, v *model.GraphPath) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphPath!")
+		return graphql.Null
+	}
+	return ec._GraphPath(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGraphView2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphView(ctx context.Context, sel ast.SelectionSet, v *model.GraphView) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GraphView!")
+		return graphql.Null
+	}
+	return ec._GraphView(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNGroup2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Group) graphql.Marshaler {
@@ -11039,6 +19045,56 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactAnalysis2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysis(ctx context.Context, sel ast.SelectionSet, v *model.ImpactAnalysis) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactAnalysis!")
+		return graphql.Null
+	}
+	return ec._ImpactAnalysis(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImpactAnalysisInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysisInput(ctx context.Context, v any) (model.ImpactAnalysisInput, error) {
+	res, err := ec.unmarshalInputImpactAnalysisInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImpactCounts2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactCounts(ctx context.Context, sel ast.SelectionSet, v *model.ImpactCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactCounts!")
+		return graphql.Null
+	}
+	return ec._ImpactCounts(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNImpactDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactDirection(ctx context.Context, v any) (model.ImpactDirection, error) {
 	var res model.ImpactDirection
 	err := res.UnmarshalGQL(v)
@@ -11047,6 +19103,30 @@ func (ec *executionContext) unmarshalNImpactDirection2githubᚗcomᚋitsmᚑgrap
 
 func (ec *executionContext) marshalNImpactDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactDirection(ctx context.Context, sel ast.SelectionSet, v model.ImpactDirection) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNImpactedItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactedItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImpactedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItem(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactedItem!")
+		return graphql.Null
+	}
+	return ec._ImpactedItem(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -11061,6 +19141,24 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx context.Context, v any) (model.ItemKind, error) {
+	var res model.ItemKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx context.Context, sel ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.LinkCatalogItemsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LinkCatalogItemsPayload!")
+		return graphql.Null
+	}
+	return ec._LinkCatalogItemsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
@@ -11082,6 +19180,46 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋit
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathsResult2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPathsResult(ctx context.Context, sel ast.SelectionSet, v *model.PathsResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PathsResult!")
+		return graphql.Null
+	}
+	return ec._PathsResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx context.Context, sel ast.SelectionSet, v *model.Reach) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Reach!")
+		return graphql.Null
+	}
+	return ec._Reach(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReachedItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReachedItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReachedItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReachedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReachedItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReachedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReachedItem(ctx context.Context, sel ast.SelectionSet, v *model.ReachedItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReachedItem!")
+		return graphql.Null
+	}
+	return ec._ReachedItem(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRelateConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelateConfigurationItemsInput(ctx context.Context, v any) (model.RelateConfigurationItemsInput, error) {
@@ -11198,6 +19336,100 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 	return ret
 }
 
+func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx context.Context, sel ast.SelectionSet, v *model.Service) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Service!")
+		return graphql.Null
+	}
+	return ec._Service(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceConnection!")
+		return graphql.Null
+	}
+	return ec._ServiceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceEdge(ctx context.Context, sel ast.SelectionSet, v *model.ServiceEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceEdge!")
+		return graphql.Null
+	}
+	return ec._ServiceEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx context.Context, v any) (model.ServiceKind, error) {
+	var res model.ServiceKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx context.Context, sel ast.SelectionSet, v model.ServiceKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNServicePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServicePayload(ctx context.Context, sel ast.SelectionSet, v *model.ServicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServicePayload!")
+		return graphql.Null
+	}
+	return ec._ServicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, v any) (model.ServiceStatus, error) {
+	var res model.ServiceStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v model.ServiceStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (model.Severity, error) {
+	var res model.Severity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v model.Severity) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNSortDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSortDirection(ctx context.Context, v any) (model.SortDirection, error) {
 	var res model.SortDirection
 	err := res.UnmarshalGQL(v)
@@ -11220,6 +19452,14 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnlinkCatalogItemsPayload!")
+		return graphql.Null
+	}
+	return ec._UnlinkCatalogItemsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUnrelateConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnrelateConfigurationItemsInput(ctx context.Context, v any) (model.UnrelateConfigurationItemsInput, error) {
@@ -11246,6 +19486,11 @@ func (ec *executionContext) marshalNUpdateConfigurationItemPayload2ᚖgithubᚗc
 		return graphql.Null
 	}
 	return ec._UpdateConfigurationItemPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateServiceInput(ctx context.Context, v any) (model.UpdateServiceInput, error) {
+	res, err := ec.unmarshalInputUpdateServiceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
@@ -11925,6 +20170,118 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOServiceFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceFilter(ctx context.Context, v any) (*model.ServiceFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOServiceKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKindᚄ(ctx context.Context, v any) ([]model.ServiceKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ServiceKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOServiceKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ServiceKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOServiceStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatusᚄ(ctx context.Context, v any) ([]model.ServiceStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ServiceStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOServiceStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ServiceStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOServiceStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, v any) (*model.ServiceStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ServiceStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOServiceStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSeverity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (*model.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Severity)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSeverity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

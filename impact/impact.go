@@ -367,23 +367,24 @@ func missing(g Subgraph, ids []string) error {
 
 // Impact analyses the failure of the items ids (CIs or services).
 // NOT_FOUND for an unknown id; BAD_USER_INPUT for a bad depth or too many ids.
-func (a *Analyzer) Impact(ctx context.Context, ids []string, depth *int) (Result, error) {
+// It also returns the depth it used.
+func (a *Analyzer) Impact(ctx context.Context, ids []string, depth *int) (Result, int, error) {
 	starts, err := a.checkStarts(ids)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	d, err := a.Depth("maxDepth", depth)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	g, err := a.store.Reach(ctx, starts, d, false)
 	if err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
 	if err := missing(g, starts); err != nil {
-		return Result{}, err
+		return Result{}, 0, err
 	}
-	return Analyze(g, starts, d), nil
+	return Analyze(g, starts, d), d, nil
 }
 
 // Dependencies returns what an item needs, down to the infrastructure, and

@@ -143,7 +143,7 @@ func TestImpactThroughTheStore(t *testing.T) {
 		for _, n := range tt.starts {
 			ids = append(ids, g.ids[n])
 		}
-		res, err := g.an.Impact(g.ctx, ids, &depth)
+		res, _, err := g.an.Impact(g.ctx, ids, &depth)
 		if err != nil {
 			t.Fatal(tt.starts, err)
 		}
@@ -156,7 +156,7 @@ func TestImpactThroughTheStore(t *testing.T) {
 
 	// Paths explain with stored relationships: Sales is reached from db
 	// through app, Checkout and Webshop.
-	res, _ := g.an.Impact(g.ctx, []string{g.ids["db"]}, &depth)
+	res, _, _ := g.an.Impact(g.ctx, []string{g.ids["db"]}, &depth)
 	for _, i := range res.Impacted {
 		if g.byID[i.Node.ID] != "Sales" {
 			continue
@@ -175,15 +175,15 @@ func TestImpactThroughTheStore(t *testing.T) {
 
 	// Depth limit, unknown ids, bad depth.
 	two := 2
-	res, _ = g.an.Impact(g.ctx, []string{g.ids["db"]}, &two)
+	res, _, _ = g.an.Impact(g.ctx, []string{g.ids["db"]}, &two)
 	if g.summary(res) != "Checkout:2:DOWN app:1:DOWN" {
 		t.Fatalf("depth 2: %s", g.summary(res))
 	}
-	if _, err := g.an.Impact(g.ctx, []string{g.ids["db"], "ci_nope"}, nil); !apperr.Is(err, apperr.NotFound) {
+	if _, _, err := g.an.Impact(g.ctx, []string{g.ids["db"], "ci_nope"}, nil); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unknown id: %v", err)
 	}
 	for _, d := range []int{0, -1, impact.MaxSupportedDepth + 1} {
-		if _, err := g.an.Impact(g.ctx, []string{g.ids["db"]}, &d); !apperr.Is(err, apperr.BadUserInput) {
+		if _, _, err := g.an.Impact(g.ctx, []string{g.ids["db"]}, &d); !apperr.Is(err, apperr.BadUserInput) {
 			t.Fatalf("depth %d: %v", d, err)
 		}
 	}
@@ -237,14 +237,14 @@ func TestImpactThroughTheStore(t *testing.T) {
 	if _, err := g.svc.Retire(g.ctx, "t", g.ids["app"], 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	res, _ = g.an.Impact(g.ctx, []string{g.ids["db"]}, &depth)
+	res, _, _ = g.an.Impact(g.ctx, []string{g.ids["db"]}, &depth)
 	if g.summary(res) != "" {
 		t.Fatalf("after retiring app: %s", g.summary(res))
 	}
 	if _, err := g.svc.Unrelate(g.ctx, "t", g.ids["host1"], "CONNECTS_TO", g.ids["switch"]); err != nil {
 		t.Fatal(err)
 	}
-	res, _ = g.an.Impact(g.ctx, []string{g.ids["switch"]}, &depth)
+	res, _, _ = g.an.Impact(g.ctx, []string{g.ids["switch"]}, &depth)
 	if g.summary(res) != "host2:1:DOWN pool:3:DEGRADED web2:2:DOWN" {
 		t.Fatalf("after unrelate: %s", g.summary(res))
 	}
@@ -288,7 +288,7 @@ func TestCatalogLinksAreChecked(t *testing.T) {
 	if err := g.cat.Unlink(g.ctx, g.ids["Pay"], "DEPENDS_ON", g.ids["db"]); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unlink twice: %v", err)
 	}
-	res, _ := g.an.Impact(g.ctx, []string{g.ids["db"]}, nil)
+	res, _, _ := g.an.Impact(g.ctx, []string{g.ids["db"]}, nil)
 	if len(res.Impacted) != 0 {
 		t.Fatalf("impact after unlink: %s", g.summary(res))
 	}

@@ -20,6 +20,7 @@ func ciModel(c cmdb.CI) *model.ConfigurationItem {
 	m := &model.ConfigurationItem{
 		ID:           c.ID,
 		Name:         c.Name,
+		Kind:         model.ItemKindConfigurationItem,
 		Type:         model.CIType(c.Type),
 		Status:       model.CIStatus(c.Status),
 		Environment:  model.Environment(c.Environment),

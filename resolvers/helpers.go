@@ -8,9 +8,11 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 )
 
@@ -50,8 +52,12 @@ func notFoundAsNull(err error) error {
 // mirrors the @auth rules of the kind's own query.
 func nodeReaders(kind string) ([]auth.Role, bool) {
 	switch kind {
-	case cmdb.CIPrefix, cmdb.RelationshipPrefix, cmdb.HistoryPrefix, people.UserPrefix, people.GroupPrefix:
+	case cmdb.CIPrefix, cmdb.RelationshipPrefix, cmdb.HistoryPrefix, people.UserPrefix, people.GroupPrefix,
+		catalog.TechnicalServicePrefix, catalog.BusinessUnitPrefix, catalog.BusinessProcessPrefix:
 		return auth.Staff, true
+	case catalog.BusinessServicePrefix:
+		// Business services are the customer's catalogue.
+		return append([]auth.Role{auth.Requester}, auth.Staff...), true
 	}
 	return nil, false
 }
@@ -84,6 +90,24 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return groupModel(g), nil
+	case catalog.BusinessServicePrefix, catalog.TechnicalServicePrefix:
+		s, err := r.Catalog.Service(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return serviceModel(s), nil
+	case catalog.BusinessUnitPrefix:
+		u, err := r.Catalog.Unit(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return unitModel(u), nil
+	case catalog.BusinessProcessPrefix:
+		p, err := r.Catalog.Process(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return processModel(p), nil
 	case cmdb.RelationshipPrefix:
 		rel, err := r.CMDB.Relationship(ctx, id)
 		if err != nil {
@@ -97,4 +121,29 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		}
 		return historyModel(e), nil
 	}
+}
+
+func serviceKind(k model.ServiceKind) catalog.Kind {
+	if k == model.ServiceKindBusiness {
+		return catalog.KindBusinessService
+	}
+	return catalog.KindTechnicalService
+}
+
+func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter, first *int, after *string) (*model.ServiceConnection, error) {
+	req, err := paging.Normalize(first, after, paging.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Catalog.Services(ctx, f, req)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ServiceConnection{
+		Edges: edges(page, serviceModel, func(c string, n *model.Service) *model.ServiceEdge {
+			return &model.ServiceEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(page),
+		TotalCount: page.Total,
+	}, nil
 }

@@ -21,6 +21,14 @@ type loaders struct {
 	usersOfGroup  *dataloadgen.Loader[string, []people.User]
 	relationships *dataloadgen.Loader[relKey, []cmdb.Relationship]
 	history       *dataloadgen.Loader[historyKey, paging.Page[cmdb.HistoryEntry]]
+	linked        *dataloadgen.Loader[linkKey, []any]
+}
+
+// linkKey asks for the items linked to one item by one catalogue link type.
+type linkKey struct {
+	id      string
+	typ     string
+	reverse bool
 }
 
 // relKey asks for one CI's relationships with one set of arguments; keys with
@@ -76,6 +84,13 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 				func(k historyKey) string { return k.ciID },
 				func(args historyKey, ids []string) (map[string]paging.Page[cmdb.HistoryEntry], error) {
 					return r.CMDB.History(ctx, ids, paging.Request{First: args.first, After: args.after})
+				})
+		}, wait),
+		linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]any, error) {
+			return batchByArgs(keys, func(k linkKey) linkKey { return linkKey{typ: k.typ, reverse: k.reverse} },
+				func(k linkKey) string { return k.id },
+				func(args linkKey, ids []string) (map[string][]any, error) {
+					return r.Catalog.Linked(ctx, ids, args.typ, args.reverse)
 				})
 		}, wait),
 	}

@@ -10,18 +10,22 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/people"
 )
 
 // Resolver is the root resolver; it holds the domain services.
 type Resolver struct {
-	CMDB   *cmdb.Service
-	People *people.Directory
-	Events *events.Broker
+	CMDB     *cmdb.Service
+	Catalog  *catalog.Catalog
+	Analyzer *impact.Analyzer
+	People   *people.Directory
+	Events   *events.Broker
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 }
@@ -53,5 +57,9 @@ func (r *Resolver) Schema() graph.Config {
 		return 1 + n*child
 	}
 	cfg.Complexity.ConfigurationItem.History = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.Services = func(child int, _ *model.ServiceFilter, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.TechnicalCatalog = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.BusinessUnits = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.BusinessProcesses = func(child int, first *int, _ *string) int { return connection(child, first) }
 	return cfg
 }

@@ -11,12 +11,30 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 )
+
+func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports, reverse: true})
+	if err != nil {
+		return nil, err
+	}
+	return servicesOf(items, nil), nil
+}
+
+func (r *businessUnitResolver) Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes})
+	if err != nil {
+		return nil, err
+	}
+	all := includeAll != nil && *includeAll
+	return servicesOf(items, func(s catalog.Service) bool { return all || s.Status == catalog.StatusLive }), nil
+}
 
 func (r *configurationItemResolver) OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error) {
 	if obj.OwnerGroupID == "" {
@@ -161,6 +179,61 @@ func (r *mutationResolver) UnrelateConfigurationItems(ctx context.Context, input
 		return nil, err
 	}
 	return &model.UnrelateConfigurationItemsPayload{RemovedRelationshipID: id}, nil
+}
+
+func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
+	in := catalog.NewService{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
+		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: deref(input.OwnerGroupID)}
+	if input.Kind == model.ServiceKindBusiness {
+		in.Kind = catalog.KindBusinessService
+	}
+	s, err := r.Catalog.CreateService(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ServicePayload{Service: serviceModel(s)}, nil
+}
+
+func (r *mutationResolver) UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error) {
+	s, err := r.Catalog.UpdateService(ctx, catalog.ServiceUpdate{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Name: input.Name, Description: input.Description,
+		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: input.OwnerGroupID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ServicePayload{Service: serviceModel(s)}, nil
+}
+
+func (r *mutationResolver) CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error) {
+	u, err := r.Catalog.CreateUnit(ctx, input.Name, deref(input.Description))
+	if err != nil {
+		return nil, err
+	}
+	return &model.BusinessUnitPayload{BusinessUnit: unitModel(u)}, nil
+}
+
+func (r *mutationResolver) CreateBusinessProcess(ctx context.Context, input model.CreateBusinessProcessInput) (*model.BusinessProcessPayload, error) {
+	p, err := r.Catalog.CreateProcess(ctx, input.Name, deref(input.Description), enumPtr[cmdb.Criticality](input.Criticality))
+	if err != nil {
+		return nil, err
+	}
+	return &model.BusinessProcessPayload{BusinessProcess: processModel(p)}, nil
+}
+
+func (r *mutationResolver) LinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.LinkCatalogItemsPayload, error) {
+	created, err := r.Catalog.Link(ctx, actor(ctx), input.SourceID, input.Type, input.TargetID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LinkCatalogItemsPayload{Created: created}, nil
+}
+
+func (r *mutationResolver) UnlinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.UnlinkCatalogItemsPayload, error) {
+	if err := r.Catalog.Unlink(ctx, input.SourceID, input.Type, input.TargetID); err != nil {
+		return nil, err
+	}
+	return &model.UnlinkCatalogItemsPayload{Removed: true}, nil
 }
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
@@ -328,12 +401,197 @@ func (r *queryResolver) Groups(ctx context.Context, first *int, after *string) (
 	}, nil
 }
 
+func (r *queryResolver) Service(ctx context.Context, id string) (*model.Service, error) {
+	s, err := r.Catalog.Service(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return serviceModel(s), nil
+}
+
+func (r *queryResolver) Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error) {
+	var f catalog.Filter
+	if filter != nil {
+		for _, k := range filter.Kinds {
+			f.Kinds = append(f.Kinds, serviceKind(k))
+		}
+		f.Statuses = enumList[catalog.Status](filter.Statuses)
+		f.NameContains = deref(filter.NameContains)
+	}
+	return r.serviceConnection(ctx, f, first, after)
+}
+
+func (r *queryResolver) TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error) {
+	return r.serviceConnection(ctx, catalog.Filter{Kinds: []catalog.Kind{catalog.KindTechnicalService}}, first, after)
+}
+
+func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error) {
+	services, err := r.Catalog.BusinessCatalog(ctx, deref(businessUnitID))
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(services, serviceModel), nil
+}
+
+func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error) {
+	req, err := paging.Normalize(first, after, paging.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Catalog.Units(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &model.BusinessUnitConnection{
+		Edges: edges(page, unitModel, func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge {
+			return &model.BusinessUnitEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(page),
+		TotalCount: page.Total,
+	}, nil
+}
+
+func (r *queryResolver) BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error) {
+	req, err := paging.Normalize(first, after, paging.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Catalog.Processes(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &model.BusinessProcessConnection{
+		Edges: edges(page, processModel, func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge {
+			return &model.BusinessProcessEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(page),
+		TotalCount: page.Total,
+	}, nil
+}
+
+func (r *queryResolver) ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error) {
+	res, depth, err := r.Analyzer.Impact(ctx, input.CiIds, input.MaxDepth)
+	if err != nil {
+		return nil, err
+	}
+	return impactModel(res, depth), nil
+}
+
+func (r *queryResolver) ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error) {
+	if _, err := r.Catalog.Service(ctx, serviceID); err != nil {
+		return nil, err
+	}
+	res, depth, err := r.Analyzer.Impact(ctx, []string{serviceID}, maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	return impactModel(res, depth), nil
+}
+
+func (r *queryResolver) Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error) {
+	res, err := r.Analyzer.Dependencies(ctx, id, depth)
+	if err != nil {
+		return nil, err
+	}
+	return reachModel(res), nil
+}
+
+func (r *queryResolver) Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error) {
+	res, err := r.Analyzer.Dependents(ctx, id, depth)
+	if err != nil {
+		return nil, err
+	}
+	return reachModel(res), nil
+}
+
+func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error) {
+	if _, err := r.Catalog.Service(ctx, serviceID); err != nil {
+		return nil, err
+	}
+	res, err := r.Analyzer.Dependencies(ctx, serviceID, depth)
+	if err != nil {
+		return nil, err
+	}
+	return reachModel(res), nil
+}
+
+func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error) {
+	res, err := r.Analyzer.Neighbourhood(ctx, id, depth, types)
+	if err != nil {
+		return nil, err
+	}
+	return reachModel(res), nil
+}
+
+func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error) {
+	paths, err := r.Analyzer.Paths(ctx, fromID, toID, maxLength, limit, types)
+	if err != nil {
+		return nil, err
+	}
+	return pathsModel(paths), nil
+}
+
 func (r *redundancyResolver) Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error) {
 	members, err := loadersFrom(ctx).members.Load(ctx, obj.GroupID)
 	if err != nil {
 		return nil, err
 	}
 	return mapSlice(members, ciModel), nil
+}
+
+func (r *serviceResolver) OwnerGroup(ctx context.Context, obj *model.Service) (*model.Group, error) {
+	if obj.OwnerGroupID == "" {
+		return nil, nil
+	}
+	g, err := loadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return groupModel(g), nil
+}
+
+func (r *serviceResolver) Consumers(ctx context.Context, obj *model.Service) ([]*model.BusinessUnit, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes, reverse: true})
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.BusinessUnit{}
+	for _, it := range items {
+		if u, ok := it.(catalog.Unit); ok {
+			out = append(out, unitModel(u))
+		}
+	}
+	return out, nil
+}
+
+func (r *serviceResolver) Supports(ctx context.Context, obj *model.Service) ([]*model.BusinessProcess, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports})
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.BusinessProcess{}
+	for _, it := range items {
+		if p, ok := it.(catalog.Process); ok {
+			out = append(out, processModel(p))
+		}
+	}
+	return out, nil
+}
+
+func (r *serviceResolver) DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn})
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(items, itemModel), nil
+}
+
+func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error) {
+	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn, reverse: true})
+	if err != nil {
+		return nil, err
+	}
+	return servicesOf(items, nil), nil
 }
 
 func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error) {
@@ -371,6 +629,12 @@ func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.Us
 	return userModel(u), nil
 }
 
+func (r *Resolver) BusinessProcess() graph.BusinessProcessResolver {
+	return &businessProcessResolver{r}
+}
+
+func (r *Resolver) BusinessUnit() graph.BusinessUnitResolver { return &businessUnitResolver{r} }
+
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {
 	return &configurationItemResolver{r}
 }
@@ -383,6 +647,8 @@ func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Redundancy() graph.RedundancyResolver { return &redundancyResolver{r} }
 
+func (r *Resolver) Service() graph.ServiceResolver { return &serviceResolver{r} }
+
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
@@ -390,11 +656,14 @@ func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
 type (
+	businessProcessResolver   struct{ *Resolver }
+	businessUnitResolver      struct{ *Resolver }
 	configurationItemResolver struct{ *Resolver }
 	groupResolver             struct{ *Resolver }
 	mutationResolver          struct{ *Resolver }
 	queryResolver             struct{ *Resolver }
 	redundancyResolver        struct{ *Resolver }
+	serviceResolver           struct{ *Resolver }
 	subscriptionResolver      struct{ *Resolver }
 	userResolver              struct{ *Resolver }
 	viewerResolver            struct{ *Resolver }

@@ -10,6 +10,17 @@ import (
 	"time"
 )
 
+// Anything that impact can reach: CIs, services, business processes and units.
+type GraphItem interface {
+	IsGraphItem()
+	// The opaque global identifier.
+	GetID() string
+	// Human name.
+	GetName() string
+	// What kind of item it is.
+	GetKind() ItemKind
+}
+
 // An object with a globally unique, opaque identifier that `node(id:)` can fetch.
 type Node interface {
 	IsNode()
@@ -31,6 +42,110 @@ type AttributeInput struct {
 	Key string `json:"key"`
 	// Attribute value; at most 1000 characters.
 	Value *string `json:"value,omitempty"`
+}
+
+// A business process supported by business services.
+type BusinessProcess struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name.
+	Name string `json:"name"`
+	// Always BUSINESS_PROCESS.
+	Kind ItemKind `json:"kind"`
+	// What the process is.
+	Description *string `json:"description,omitempty"`
+	// How much the business depends on it.
+	Criticality Criticality `json:"criticality"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (BusinessProcess) IsNode() {}
+
+// The opaque global identifier.
+func (this BusinessProcess) GetID() string { return this.ID }
+
+func (BusinessProcess) IsGraphItem() {}
+
+// Human name.
+func (this BusinessProcess) GetName() string { return this.Name }
+
+// What kind of item it is.
+func (this BusinessProcess) GetKind() ItemKind { return this.Kind }
+
+// A page of business processes.
+type BusinessProcessConnection struct {
+	// Processes of this page, by name.
+	Edges []*BusinessProcessEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of processes across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A business process with its cursor.
+type BusinessProcessEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The process.
+	Node *BusinessProcess `json:"node"`
+}
+
+// Result of `createBusinessProcess`.
+type BusinessProcessPayload struct {
+	// The process.
+	BusinessProcess *BusinessProcess `json:"businessProcess"`
+}
+
+// A business unit: a customer of business services.
+type BusinessUnit struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name.
+	Name string `json:"name"`
+	// Always BUSINESS_UNIT.
+	Kind ItemKind `json:"kind"`
+	// What the unit does.
+	Description *string `json:"description,omitempty"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (BusinessUnit) IsNode() {}
+
+// The opaque global identifier.
+func (this BusinessUnit) GetID() string { return this.ID }
+
+func (BusinessUnit) IsGraphItem() {}
+
+// Human name.
+func (this BusinessUnit) GetName() string { return this.Name }
+
+// What kind of item it is.
+func (this BusinessUnit) GetKind() ItemKind { return this.Kind }
+
+// A page of business units.
+type BusinessUnitConnection struct {
+	// Units of this page, by name.
+	Edges []*BusinessUnitEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of units across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A business unit with its cursor.
+type BusinessUnitEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The unit.
+	Node *BusinessUnit `json:"node"`
+}
+
+// Result of `createBusinessUnit`.
+type BusinessUnitPayload struct {
+	// The unit.
+	BusinessUnit *BusinessUnit `json:"businessUnit"`
 }
 
 // A page of CI history entries.
@@ -72,12 +187,26 @@ func (CIHistoryEntry) IsNode() {}
 // The opaque global identifier.
 func (this CIHistoryEntry) GetID() string { return this.ID }
 
+// Input of `linkCatalogItems` and `unlinkCatalogItems`. Allowed links: BUSINESS_UNIT CONSUMES
+// BUSINESS_SERVICE; BUSINESS_SERVICE SUPPORTS BUSINESS_PROCESS; BUSINESS_SERVICE DEPENDS_ON
+// TECHNICAL_SERVICE; TECHNICAL_SERVICE DEPENDS_ON TECHNICAL_SERVICE or CONFIGURATION_ITEM.
+type CatalogLinkInput struct {
+	// The item the link starts from.
+	SourceID string `json:"sourceId"`
+	// CONSUMES, SUPPORTS or DEPENDS_ON.
+	Type string `json:"type"`
+	// The item it points to.
+	TargetID string `json:"targetId"`
+}
+
 // A configuration item: anything that must be managed to deliver an IT service.
 type ConfigurationItem struct {
 	// The opaque global identifier.
 	ID string `json:"id"`
 	// Human name, unique only by convention.
 	Name string `json:"name"`
+	// Always CONFIGURATION_ITEM.
+	Kind ItemKind `json:"kind"`
 	// The CI class.
 	Type CIType `json:"type"`
 	// Lifecycle status.
@@ -114,6 +243,14 @@ func (ConfigurationItem) IsNode() {}
 
 // The opaque global identifier.
 func (this ConfigurationItem) GetID() string { return this.ID }
+
+func (ConfigurationItem) IsGraphItem() {}
+
+// Human name.
+func (this ConfigurationItem) GetName() string { return this.Name }
+
+// What kind of item it is.
+func (this ConfigurationItem) GetKind() ItemKind { return this.Kind }
 
 // A page of configuration items.
 type ConfigurationItemConnection struct {
@@ -159,6 +296,24 @@ type ConfigurationItemOrder struct {
 	Field ConfigurationItemOrderField `json:"field"`
 	// The direction.
 	Direction SortDirection `json:"direction"`
+}
+
+// Input of `createBusinessProcess`.
+type CreateBusinessProcessInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// At most 4000 characters.
+	Description *string `json:"description,omitempty"`
+	// MEDIUM when omitted.
+	Criticality *Criticality `json:"criticality,omitempty"`
+}
+
+// Input of `createBusinessUnit`.
+type CreateBusinessUnitInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// At most 4000 characters.
+	Description *string `json:"description,omitempty"`
 }
 
 // Input of `createConfigurationItem`.
@@ -213,6 +368,22 @@ type CreateGroupPayload struct {
 	Group *Group `json:"group"`
 }
 
+// Input of `createService`.
+type CreateServiceInput struct {
+	// Business or technical.
+	Kind ServiceKind `json:"kind"`
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// At most 4000 characters.
+	Description *string `json:"description,omitempty"`
+	// PIPELINE when omitted; RETIRED is not allowed.
+	Status *ServiceStatus `json:"status,omitempty"`
+	// MEDIUM when omitted.
+	Criticality *Criticality `json:"criticality,omitempty"`
+	// Owning group.
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
+}
+
 // Input of `createUser`.
 type CreateUserInput struct {
 	// Unique login name: 3 to 64 of letters, digits, '.', '_', '-', '@'.
@@ -245,6 +416,58 @@ type FieldChange struct {
 	Before *string `json:"before,omitempty"`
 	// JSON value after, or null when the field was removed.
 	After *string `json:"after,omitempty"`
+}
+
+// A stored relationship as drawn: from sourceId to targetId, whatever way impact crosses it.
+type GraphEdge struct {
+	// The relationship id.
+	ID string `json:"id"`
+	// Relationship type, for example DEPENDS_ON.
+	Type string `json:"type"`
+	// Id of the item the relationship starts from.
+	SourceID string `json:"sourceId"`
+	// Id of the item it points to.
+	TargetID string `json:"targetId"`
+	// How impact crosses it.
+	ImpactDirection ImpactDirection `json:"impactDirection"`
+}
+
+// An item in a drawing, with what a renderer needs.
+type GraphNode struct {
+	// The item id.
+	ID string `json:"id"`
+	// Kind of item.
+	Kind ItemKind `json:"kind"`
+	// Name.
+	Name string `json:"name"`
+	// The CI type, or BUSINESS/TECHNICAL for services; null for units and processes.
+	Type *string `json:"type,omitempty"`
+	// Lifecycle status, where the kind has one.
+	Status *string `json:"status,omitempty"`
+	// Hops from the start item(s).
+	Distance int `json:"distance"`
+	// For impact analyses, how badly it is hit; null for the start items and for other views.
+	Severity *Severity `json:"severity,omitempty"`
+	// The full item.
+	Item GraphItem `json:"item"`
+}
+
+// One path between two items.
+type GraphPath struct {
+	// The items along the path, from the first to the last.
+	Items []GraphItem `json:"items"`
+	// The relationships between consecutive items.
+	Edges []*GraphEdge `json:"edges"`
+	// Number of relationships.
+	Length int `json:"length"`
+}
+
+// Nodes and edges for drawing.
+type GraphView struct {
+	// Every item of the view.
+	Nodes []*GraphNode `json:"nodes"`
+	// Every relationship between two items of the view.
+	Edges []*GraphEdge `json:"edges"`
 }
 
 // A team or vendor that owns CIs and works tickets.
@@ -298,6 +521,68 @@ type GroupMemberPayload struct {
 	Group *Group `json:"group"`
 }
 
+// What breaks when the start items go down.
+type ImpactAnalysis struct {
+	// The items assumed down.
+	Roots []GraphItem `json:"roots"`
+	// The depth used.
+	MaxDepth int `json:"maxDepth"`
+	// Every impacted item, nearest first, then from infrastructure to business, then by name.
+	Impacted []*ImpactedItem `json:"impacted"`
+	// Counts by kind and severity.
+	Counts *ImpactCounts `json:"counts"`
+	// Roots and impacted items with the relationships between them, for drawing.
+	Graph *GraphView `json:"graph"`
+}
+
+// Input of `impactAnalysis`.
+type ImpactAnalysisInput struct {
+	// The CIs (or services) assumed down; at most 100.
+	CiIds []string `json:"ciIds"`
+	// How many hops to follow (default and maximum are configuration; 10 and 20 by default).
+	MaxDepth *int `json:"maxDepth,omitempty"`
+}
+
+// How many impacted items there are of each kind and severity.
+type ImpactCounts struct {
+	// All impacted items (the start items excluded).
+	Total int `json:"total"`
+	// Impacted CIs.
+	ConfigurationItems int `json:"configurationItems"`
+	// Impacted technical services.
+	TechnicalServices int `json:"technicalServices"`
+	// Impacted business services.
+	BusinessServices int `json:"businessServices"`
+	// Impacted business processes.
+	BusinessProcesses int `json:"businessProcesses"`
+	// Impacted business units.
+	BusinessUnits int `json:"businessUnits"`
+	// Items DOWN.
+	Down int `json:"down"`
+	// Items DEGRADED.
+	Degraded int `json:"degraded"`
+}
+
+// One item reached by an analysis.
+type ImpactedItem struct {
+	// The item.
+	Item GraphItem `json:"item"`
+	// Its kind.
+	Kind ItemKind `json:"kind"`
+	// Hops from the nearest start item.
+	Distance int `json:"distance"`
+	// How badly it is hit.
+	Severity Severity `json:"severity"`
+	// A shortest chain of relationships from a start item to this one, in the order impact travels.
+	Path []*GraphEdge `json:"path"`
+}
+
+// Result of `linkCatalogItems`.
+type LinkCatalogItemsPayload struct {
+	// False when the link existed already.
+	Created bool `json:"created"`
+}
+
 // Input of `login`.
 type LoginInput struct {
 	// Login name.
@@ -332,8 +617,38 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// Result of `paths`.
+type PathsResult struct {
+	// Shortest paths first.
+	Paths []*GraphPath `json:"paths"`
+	// All paths merged, for drawing.
+	Graph *GraphView `json:"graph"`
+}
+
 // Read operations.
 type Query struct {
+}
+
+// The items reached from one start item.
+type Reach struct {
+	// The start item.
+	Root GraphItem `json:"root"`
+	// Items reached, nearest first.
+	Items []*ReachedItem `json:"items"`
+	// Root and reached items with their relationships, for drawing.
+	Graph *GraphView `json:"graph"`
+}
+
+// One item reached by a dependency, dependent or neighbourhood query.
+type ReachedItem struct {
+	// The item.
+	Item GraphItem `json:"item"`
+	// Its kind.
+	Kind ItemKind `json:"kind"`
+	// Hops from the start item.
+	Distance int `json:"distance"`
+	// A shortest chain of relationships from the start item to this one.
+	Path []*GraphEdge `json:"path"`
 }
 
 // Redundancy settings of a CI that groups redundant members (a cluster or pool).
@@ -411,8 +726,87 @@ type RetireConfigurationItemPayload struct {
 	ConfigurationItem *ConfigurationItem `json:"configurationItem"`
 }
 
+// A business or technical service.
+type Service struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name.
+	Name string `json:"name"`
+	// BUSINESS_SERVICE or TECHNICAL_SERVICE.
+	Kind ItemKind `json:"kind"`
+	// Business or technical.
+	ServiceKind ServiceKind `json:"serviceKind"`
+	// What the service does.
+	Description *string `json:"description,omitempty"`
+	// Lifecycle status.
+	Status ServiceStatus `json:"status"`
+	// How much the business depends on it.
+	Criticality Criticality `json:"criticality"`
+	// Optimistic concurrency version; pass it as expectedVersion when updating.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last modified.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// Id of the owning group, resolved by a loader.
+	OwnerGroupID string `json:"-"`
+}
+
+func (Service) IsNode() {}
+
+// The opaque global identifier.
+func (this Service) GetID() string { return this.ID }
+
+func (Service) IsGraphItem() {}
+
+// Human name.
+func (this Service) GetName() string { return this.Name }
+
+// What kind of item it is.
+func (this Service) GetKind() ItemKind { return this.Kind }
+
+// A page of services.
+type ServiceConnection struct {
+	// Services of this page, by name.
+	Edges []*ServiceEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of services matching, across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A service with its cursor.
+type ServiceEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The service.
+	Node *Service `json:"node"`
+}
+
+// Filters for `services`.
+type ServiceFilter struct {
+	// Only these kinds.
+	Kinds []ServiceKind `json:"kinds,omitempty"`
+	// Only these statuses.
+	Statuses []ServiceStatus `json:"statuses,omitempty"`
+	// Case-insensitive substring of the name.
+	NameContains *string `json:"nameContains,omitempty"`
+}
+
+// Result of `createService` and `updateService`.
+type ServicePayload struct {
+	// The service.
+	Service *Service `json:"service"`
+}
+
 // Live updates over WebSocket (graphql-transport-ws).
 type Subscription struct {
+}
+
+// Result of `unlinkCatalogItems`.
+type UnlinkCatalogItemsPayload struct {
+	// Always true; a missing link fails with NOT_FOUND.
+	Removed bool `json:"removed"`
 }
 
 // Input of `unrelateConfigurationItems`: removes `(source)-[:type]->(target)`.
@@ -463,6 +857,24 @@ type UpdateConfigurationItemInput struct {
 type UpdateConfigurationItemPayload struct {
 	// The CI after the update.
 	ConfigurationItem *ConfigurationItem `json:"configurationItem"`
+}
+
+// Input of `updateService`; omitted fields stay unchanged.
+type UpdateServiceInput struct {
+	// The service.
+	ID string `json:"id"`
+	// The version you read; a different current version fails with CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// New name.
+	Name *string `json:"name,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// New status (PIPELINE → LIVE → RETIRED).
+	Status *ServiceStatus `json:"status,omitempty"`
+	// New criticality.
+	Criticality *Criticality `json:"criticality,omitempty"`
+	// New owning group.
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
 }
 
 // A user account, human or service.
@@ -1107,6 +1519,73 @@ func (e ImpactDirection) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of an item of the impact graph, from infrastructure up to the business.
+type ItemKind string
+
+const (
+	// A configuration item.
+	ItemKindConfigurationItem ItemKind = "CONFIGURATION_ITEM"
+	// A supporting or shared service, not shown to customers.
+	ItemKindTechnicalService ItemKind = "TECHNICAL_SERVICE"
+	// A service as customers see it.
+	ItemKindBusinessService ItemKind = "BUSINESS_SERVICE"
+	// A business process that business services support.
+	ItemKindBusinessProcess ItemKind = "BUSINESS_PROCESS"
+	// A business unit that consumes business services.
+	ItemKindBusinessUnit ItemKind = "BUSINESS_UNIT"
+)
+
+var AllItemKind = []ItemKind{
+	ItemKindConfigurationItem,
+	ItemKindTechnicalService,
+	ItemKindBusinessService,
+	ItemKindBusinessProcess,
+	ItemKindBusinessUnit,
+}
+
+func (e ItemKind) IsValid() bool {
+	switch e {
+	case ItemKindConfigurationItem, ItemKindTechnicalService, ItemKindBusinessService, ItemKindBusinessProcess, ItemKindBusinessUnit:
+		return true
+	}
+	return false
+}
+
+func (e ItemKind) String() string {
+	return string(e)
+}
+
+func (e *ItemKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ItemKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ItemKind", str)
+	}
+	return nil
+}
+
+func (e ItemKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ItemKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ItemKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Which relationships of a CI to return.
 type RelationshipDirection string
 
@@ -1245,6 +1724,183 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Business services face customers; technical services support them.
+type ServiceKind string
+
+const (
+	// Shown in the business catalogue.
+	ServiceKindBusiness ServiceKind = "BUSINESS"
+	// Shown in the technical catalogue only.
+	ServiceKindTechnical ServiceKind = "TECHNICAL"
+)
+
+var AllServiceKind = []ServiceKind{
+	ServiceKindBusiness,
+	ServiceKindTechnical,
+}
+
+func (e ServiceKind) IsValid() bool {
+	switch e {
+	case ServiceKindBusiness, ServiceKindTechnical:
+		return true
+	}
+	return false
+}
+
+func (e ServiceKind) String() string {
+	return string(e)
+}
+
+func (e *ServiceKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ServiceKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ServiceKind", str)
+	}
+	return nil
+}
+
+func (e ServiceKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ServiceKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ServiceKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Service lifecycle: PIPELINE → LIVE → RETIRED (final); PIPELINE may also be retired directly.
+type ServiceStatus string
+
+const (
+	// Being designed or built.
+	ServiceStatusPipeline ServiceStatus = "PIPELINE"
+	// In the catalogue and in service.
+	ServiceStatusLive ServiceStatus = "LIVE"
+	// Withdrawn; impact no longer crosses it.
+	ServiceStatusRetired ServiceStatus = "RETIRED"
+)
+
+var AllServiceStatus = []ServiceStatus{
+	ServiceStatusPipeline,
+	ServiceStatusLive,
+	ServiceStatusRetired,
+}
+
+func (e ServiceStatus) IsValid() bool {
+	switch e {
+	case ServiceStatusPipeline, ServiceStatusLive, ServiceStatusRetired:
+		return true
+	}
+	return false
+}
+
+func (e ServiceStatus) String() string {
+	return string(e)
+}
+
+func (e *ServiceStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ServiceStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ServiceStatus", str)
+	}
+	return nil
+}
+
+func (e ServiceStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ServiceStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ServiceStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How badly an impacted item is hit.
+type Severity string
+
+const (
+	// Out of service.
+	SeverityDown Severity = "DOWN"
+	// Working with reduced capacity or resilience (for example a redundancy group that lost members but is above its minimum).
+	SeverityDegraded Severity = "DEGRADED"
+)
+
+var AllSeverity = []Severity{
+	SeverityDown,
+	SeverityDegraded,
+}
+
+func (e Severity) IsValid() bool {
+	switch e {
+	case SeverityDown, SeverityDegraded:
+		return true
+	}
+	return false
+}
+
+func (e Severity) String() string {
+	return string(e)
+}
+
+func (e *Severity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Severity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Severity", str)
+	}
+	return nil
+}
+
+func (e Severity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Severity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Severity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
