@@ -44,9 +44,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				log.Error("request failed", "code", app.Code, "err", err, "path", presented.Path.String())
 			}
 		case errors.As(err, &gqlErr) && errors.Unwrap(gqlErr) == nil:
+			code := gqlErr.Extensions["code"]
+			if c, ok := code.(string); ok && isSpecCode(c) {
+				presented.Extensions = map[string]any{"code": c}
+				break
+			}
 			presented.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
-			if c, ok := gqlErr.Extensions["code"]; ok && c != string(apperr.BadUserInput) {
-				presented.Extensions["reason"] = c
+			if code != nil {
+				presented.Extensions["reason"] = code
 			}
 		default:
 			log.Error("unexpected error", "err", err, "path", presented.Path.String())
@@ -64,4 +69,13 @@ func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 		log.Error("panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return apperr.New(apperr.Internal, "internal error")
 	}
+}
+
+func isSpecCode(c string) bool {
+	switch apperr.Code(c) {
+	case apperr.Unauthenticated, apperr.Forbidden, apperr.BadUserInput, apperr.NotFound, apperr.Conflict,
+		apperr.InvalidTransition, apperr.Unavailable, apperr.Internal:
+		return true
+	}
+	return false
 }

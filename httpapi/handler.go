@@ -92,6 +92,8 @@ func New(o Options) http.Handler {
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
+	} else {
+		gql.Use(noIntrospection{})
 	}
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
@@ -102,7 +104,7 @@ func New(o Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(o.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql))))
+	mux.Handle("/graphql", codedErrors(limitBody(o.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
 	mux.Handle("GET /{$}", playground.Handler("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"bufio"
 	"context"
 	"errors"
@@ -85,16 +88,106 @@ func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody refuses bodies over max bytes: gqlgen reads the whole body.
+// limitBody refuses bodies over max bytes with 413, whether or not the
+// client announced a length. gqlgen reads the whole body into memory anyway,
+// so reading it here first costs nothing more.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
+		tooLarge := func() {
 			writeGraphQLError(w, http.StatusRequestEntityTooLarge, string(apperr.BadUserInput), "the request body is larger than the limit of "+strconv.FormatInt(max, 10)+" bytes")
+		}
+		if r.ContentLength > max {
+			tooLarge()
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		if r.Body != nil && r.Body != http.NoBody {
+			body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+			if err != nil {
+				writeGraphQLError(w, http.StatusBadRequest, string(apperr.BadUserInput), "could not read the request body")
+				return
+			}
+			if int64(len(body)) > max {
+				tooLarge()
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// codedErrors gives a code to the errors gqlgen's transports write on their
+// own (an unsupported method or content type, a mutation over GET), which
+// never reach the error presenter. Only error statuses are rewritten.
+func codedErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &errorRewriter{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		rec.finish()
+	})
+}
+
+type errorRewriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (e *errorRewriter) WriteHeader(code int) {
+	e.status = code
+	if code < 400 {
+		e.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (e *errorRewriter) Write(b []byte) (int, error) {
+	if e.status == 0 {
+		e.WriteHeader(http.StatusOK)
+	}
+	if e.status >= 400 {
+		return e.buf.Write(b)
+	}
+	return e.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (e *errorRewriter) Unwrap() http.ResponseWriter { return e.ResponseWriter }
+
+// Hijack hands the connection to the WebSocket transport.
+func (e *errorRewriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(e.ResponseWriter).Hijack()
+}
+
+// Flush passes flushes through for streaming transports.
+func (e *errorRewriter) Flush() { _ = http.NewResponseController(e.ResponseWriter).Flush() }
+
+func (e *errorRewriter) finish() {
+	if e.status < 400 {
+		return
+	}
+	body := e.buf.Bytes()
+	var resp struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	if json.Unmarshal(body, &resp) == nil && len(resp.Errors) > 0 {
+		for _, er := range resp.Errors {
+			ext, _ := er["extensions"].(map[string]any)
+			if ext == nil {
+				ext = map[string]any{}
+				er["extensions"] = ext
+			}
+			if _, ok := ext["code"]; !ok {
+				ext["code"] = string(apperr.BadUserInput)
+			}
+		}
+		if b, err := json.Marshal(map[string]any{"errors": resp.Errors}); err == nil {
+			body = b
+			e.Header().Set("Content-Type", "application/json")
+		}
+	}
+	e.Header().Del("Content-Length")
+	e.ResponseWriter.WriteHeader(e.status)
+	_, _ = e.ResponseWriter.Write(body)
 }
 
 type statusRecorder struct {

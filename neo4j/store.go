@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -33,6 +34,27 @@ type Config struct {
 type Store struct {
 	driver driver.DriverWithContext
 	db     string
+	stats  counters
+}
+
+// counters count work sent to the database, so that benchmarks and tests can
+// check that a request costs a bounded number of round trips.
+type counters struct {
+	transactions atomic.Int64
+	statements   atomic.Int64
+}
+
+// Stats is a snapshot of the work sent to the database since Open.
+type Stats struct {
+	// Transactions counts managed transactions (each attempt).
+	Transactions int64
+	// Statements counts statements run inside them; each is one round trip.
+	Statements int64
+}
+
+// Stats returns the counters so far.
+func (s *Store) Stats() Stats {
+	return Stats{Transactions: s.stats.transactions.Load(), Statements: s.stats.statements.Load()}
 }
 
 // Open creates a driver and checks the server answers. The error names the
@@ -82,7 +104,7 @@ func (s *Store) session(ctx context.Context, mode driver.AccessMode) driver.Sess
 func read[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTransaction) (T, error)) (T, error) {
 	sess := s.session(ctx, driver.AccessModeRead)
 	defer func() { _ = sess.Close(context.WithoutCancel(ctx)) }()
-	v, err := driver.ExecuteRead(ctx, sess, work)
+	v, err := driver.ExecuteRead(ctx, sess, counted(s, work))
 	return v, mapErr(err)
 }
 
@@ -91,8 +113,26 @@ func read[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTrans
 func write[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTransaction) (T, error)) (T, error) {
 	sess := s.session(ctx, driver.AccessModeWrite)
 	defer func() { _ = sess.Close(context.WithoutCancel(ctx)) }()
-	v, err := driver.ExecuteWrite(ctx, sess, work)
+	v, err := driver.ExecuteWrite(ctx, sess, counted(s, work))
 	return v, mapErr(err)
+}
+
+// countingTx counts the statements a transaction runs.
+type countingTx struct {
+	driver.ManagedTransaction
+	s *Store
+}
+
+func (c countingTx) Run(ctx context.Context, cypher string, params map[string]any) (driver.ResultWithContext, error) {
+	c.s.stats.statements.Add(1)
+	return c.ManagedTransaction.Run(ctx, cypher, params)
+}
+
+func counted[T any](s *Store, work func(tx driver.ManagedTransaction) (T, error)) func(tx driver.ManagedTransaction) (T, error) {
+	return func(tx driver.ManagedTransaction) (T, error) {
+		s.stats.transactions.Add(1)
+		return work(countingTx{ManagedTransaction: tx, s: s})
+	}
 }
 
 // collect runs one statement and returns all its records.

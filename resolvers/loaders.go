@@ -121,6 +121,8 @@ func withEmpty[V any](ids []string, m map[string]V, err error) (map[string]V, er
 }
 
 // batchByArgs groups keys that share arguments and runs one fetch per group.
+// A group that fails fails only its own keys, so one bad argument does not
+// break sibling fields that landed in the same batch.
 func batchByArgs[K comparable, V any](keys []K, args func(K) K, id func(K) string,
 	fetch func(args K, ids []string) (map[string]V, error)) (map[K]V, error) {
 	groups := map[K][]K{}
@@ -129,18 +131,23 @@ func batchByArgs[K comparable, V any](keys []K, args func(K) K, id func(K) strin
 		groups[a] = append(groups[a], k)
 	}
 	out := make(map[K]V, len(keys))
+	failed := dataloadgen.MappedFetchError[K]{}
 	for a, ks := range groups {
 		ids := make([]string, len(ks))
 		for i, k := range ks {
 			ids[i] = id(k)
 		}
 		got, err := fetch(a, ids)
-		if err != nil {
-			return nil, err
-		}
 		for _, k := range ks {
+			if err != nil {
+				failed[k] = err
+				continue
+			}
 			out[k] = got[id(k)]
 		}
+	}
+	if len(failed) > 0 {
+		return out, failed
 	}
 	return out, nil
 }

@@ -1,0 +1,323 @@
+package cmdb
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/validate"
+)
+
+// ImportItem is one CI as a discovery feed reports it. Nil pointers keep the
+// stored value (or take the default for a new CI); Attributes are merged.
+type ImportItem struct {
+	ExternalID  string
+	Name        string
+	Type        Type
+	Status      *Status
+	Environment *Environment
+	Criticality *Criticality
+	Description *string
+	Location    *string
+	Attributes  []AttributeInput
+	MinimumUp   *int
+}
+
+// ImportRelationship relates two CIs of the same source by external id.
+type ImportRelationship struct {
+	SourceExternalID string
+	Type             string
+	TargetExternalID string
+}
+
+// ImportError reports one refused row; valid rows still land.
+type ImportError struct {
+	// Row is 1-based within its list (items or relationships).
+	Row     int
+	Kind    string // "ITEM" or "RELATIONSHIP"
+	Field   string
+	Message string
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Created, Updated, Unchanged int
+	// NotSeen are the ids of live CIs of the source that the import did not
+	// mention (only when asked for).
+	NotSeen                                      []string
+	RelationshipsCreated, RelationshipsUnchanged int
+	Errors                                       []ImportError
+}
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// BatchSize is how many rows go in one transaction.
+	BatchSize int
+	// ReportNotSeen lists the source's live CIs absent from this import.
+	ReportNotSeen bool
+	// Progress, when set, hears how far each stage got.
+	Progress func(stage string, done, total int)
+}
+
+// DefaultImportBatch keeps transactions to a few thousand rows.
+const DefaultImportBatch = 2000
+
+// ImportWrite is one CI to write with its history entry.
+type ImportWrite struct {
+	CI    CI
+	Entry HistoryEntry
+}
+
+// RelWrite is one relationship to merge, with the entry recorded on both
+// ends when it is new.
+type RelWrite struct {
+	Rel   Relationship
+	Entry HistoryEntry
+}
+
+// Importer is what an import needs from the store. Each call is one
+// transaction; apply runs inside it and may run more than once.
+type Importer interface {
+	// ImportCIs locks the existing CIs of source with these external ids
+	// and passes them to apply, keyed by external id; it writes what apply
+	// returns.
+	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates, updates []ImportWrite, err error)) error
+	// ImportRelationships resolves external ids of source to CIs, passes
+	// them to plan, and merges what it returns; it returns how many were new.
+	ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(byExternalID map[string]CI) ([]RelWrite, error)) (created int, err error)
+	// SourceCIs returns external id → id of the live CIs of source.
+	SourceCIs(ctx context.Context, source string) (map[string]string, error)
+}
+
+// Import upserts CIs and relationships from a discovery feed, idempotently
+// by (source, externalId). Invalid rows are reported by row number and
+// skipped; valid rows land in batches. It fails as a whole only for a bad
+// source or a store failure (with what landed before it committed).
+func (s *Service) Import(ctx context.Context, store Importer, actor, source string, items []ImportItem, rels []ImportRelationship, opt ImportOptions) (ImportReport, error) {
+	var rep ImportReport
+	if err := validate.Text("source", source, true, MaxSourceLen); err != nil {
+		return rep, err
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultImportBatch
+	}
+	progress := opt.Progress
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+
+	// Validate rows up front so that errors carry row numbers.
+	valid := make([]int, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		if err := checkImportItem(it); err != nil {
+			rep.Errors = append(rep.Errors, importErr(i+1, "ITEM", err))
+			continue
+		}
+		if seen[it.ExternalID] {
+			rep.Errors = append(rep.Errors, ImportError{Row: i + 1, Kind: "ITEM", Field: "externalId", Message: fmt.Sprintf("externalId %q appears more than once in this import", it.ExternalID)})
+			continue
+		}
+		seen[it.ExternalID] = true
+		valid = append(valid, i)
+	}
+
+	for start := 0; start < len(valid); start += opt.BatchSize {
+		batch := valid[start:min(start+opt.BatchSize, len(valid))]
+		created, updated, unchanged, rowErrs, err := s.importBatch(ctx, store, actor, source, items, batch)
+		if err != nil {
+			return rep, err
+		}
+		rep.Created += created
+		rep.Updated += updated
+		rep.Unchanged += unchanged
+		rep.Errors = append(rep.Errors, rowErrs...)
+		progress("items", start+len(batch), len(valid))
+	}
+
+	for start := 0; start < len(rels); start += opt.BatchSize {
+		end := min(start+opt.BatchSize, len(rels))
+		created, planned, rowErrs, err := s.importRelBatch(ctx, store, actor, source, rels[start:end], start)
+		if err != nil {
+			return rep, err
+		}
+		rep.RelationshipsCreated += created
+		rep.RelationshipsUnchanged += planned - created
+		rep.Errors = append(rep.Errors, rowErrs...)
+		progress("relationships", end, len(rels))
+	}
+
+	if opt.ReportNotSeen {
+		all, err := store.SourceCIs(ctx, source)
+		if err != nil {
+			return rep, err
+		}
+		for ext, id := range all {
+			if !seen[ext] {
+				rep.NotSeen = append(rep.NotSeen, id)
+			}
+		}
+		slices.Sort(rep.NotSeen)
+	}
+	slices.SortStableFunc(rep.Errors, func(a, b ImportError) int {
+		if a.Kind != b.Kind {
+			if a.Kind == "ITEM" {
+				return -1
+			}
+			return 1
+		}
+		return a.Row - b.Row
+	})
+	return rep, nil
+}
+
+func importErr(row int, kind string, err error) ImportError {
+	e := ImportError{Row: row, Kind: kind, Message: err.Error()}
+	if app, ok := err.(*apperr.Error); ok {
+		e.Field, e.Message = app.Field, app.Message
+	}
+	return e
+}
+
+func checkImportItem(it ImportItem) error {
+	if err := validate.Text("externalId", it.ExternalID, true, MaxExternalIDLen); err != nil {
+		return err
+	}
+	if it.Status != nil && *it.Status == StatusRetired {
+		return apperr.Invalid("status", "a feed cannot retire a CI; use retireConfigurationItem")
+	}
+	if it.MinimumUp != nil {
+		if err := checkMinimumUp(*it.MinimumUp); err != nil {
+			return err
+		}
+	}
+	probe := CI{Name: it.Name, Type: it.Type, Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium}
+	setIf(&probe.Status, it.Status)
+	setIf(&probe.Environment, it.Environment)
+	setIf(&probe.Criticality, it.Criticality)
+	setIf(&probe.Description, it.Description)
+	setIf(&probe.Location, it.Location)
+	if err := validateCore(probe); err != nil {
+		return err
+	}
+	_, err := applyAttributes(nil, it.Attributes, false)
+	return err
+}
+
+func (s *Service) importBatch(ctx context.Context, store Importer, actor, source string, items []ImportItem, rows []int) (created, updated, unchanged int, errs []ImportError, err error) {
+	now := s.now().UTC()
+	ext := make([]string, len(rows))
+	for i, r := range rows {
+		ext[i] = items[r].ExternalID
+	}
+	// Ids are drawn before the transaction so that a retried transaction
+	// writes the same ones.
+	newIDs := make([]string, 2*len(rows))
+	for i := range newIDs {
+		newIDs[i] = s.newID(map[bool]string{true: CIPrefix, false: HistoryPrefix}[i%2 == 0])
+	}
+	err = store.ImportCIs(ctx, source, ext, func(existing map[string]CI) ([]ImportWrite, []ImportWrite, error) {
+		created, updated, unchanged, errs = 0, 0, 0, nil
+		var creates, updates []ImportWrite
+		for i, r := range rows {
+			it := items[r]
+			cur, ok := existing[it.ExternalID]
+			if ok && cur.Status == StatusRetired {
+				errs = append(errs, ImportError{Row: r + 1, Kind: "ITEM", Field: "externalId", Message: fmt.Sprintf("CI %s (%s) is retired; a feed cannot bring it back", cur.ID, cur.Name)})
+				continue
+			}
+			var base CI
+			if ok {
+				base = cur
+				base.Attributes = maps.Clone(cur.Attributes)
+			} else {
+				base = CI{ID: newIDs[2*i], Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium,
+					Source: source, ExternalID: it.ExternalID, Version: 1, CreatedAt: now, UpdatedAt: now, Attributes: map[string]string{}}
+			}
+			next := base
+			next.Name, next.Type = it.Name, it.Type
+			setIf(&next.Status, it.Status)
+			setIf(&next.Environment, it.Environment)
+			setIf(&next.Criticality, it.Criticality)
+			setIf(&next.Description, it.Description)
+			setIf(&next.Location, it.Location)
+			setIf(&next.MinimumUp, it.MinimumUp)
+			attrs, err := applyAttributes(base.Attributes, it.Attributes, false)
+			if err != nil {
+				errs = append(errs, importErr(r+1, "ITEM", err))
+				continue
+			}
+			next.Attributes = attrs
+			if ok {
+				if err := CheckTransition(cur.Status, next.Status); err != nil {
+					errs = append(errs, importErr(r+1, "ITEM", err))
+					continue
+				}
+				changes := diff(cur, next)
+				if len(changes) == 0 {
+					unchanged++
+					continue
+				}
+				next.Version, next.UpdatedAt = cur.Version+1, now
+				updates = append(updates, ImportWrite{CI: next, Entry: HistoryEntry{ID: newIDs[2*i+1], At: now, Actor: actor, Action: ActionUpdated, Changes: changes}})
+				updated++
+				continue
+			}
+			creates = append(creates, ImportWrite{CI: next, Entry: HistoryEntry{ID: newIDs[2*i+1], At: now, Actor: actor, Action: ActionCreated, Changes: diff(CI{}, next)}})
+			created++
+		}
+		return creates, updates, nil
+	})
+	return created, updated, unchanged, errs, err
+}
+
+func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, source string, rels []ImportRelationship, offset int) (created, planned int, errs []ImportError, err error) {
+	now := s.now().UTC()
+	extSet := map[string]bool{}
+	for _, r := range rels {
+		extSet[r.SourceExternalID], extSet[r.TargetExternalID] = true, true
+	}
+	relIDs := make([]string, 2*len(rels))
+	for i := range relIDs {
+		relIDs[i] = s.newID(map[bool]string{true: RelationshipPrefix, false: HistoryPrefix}[i%2 == 0])
+	}
+	created, err = store.ImportRelationships(ctx, source, slices.Sorted(maps.Keys(extSet)), func(byExt map[string]CI) ([]RelWrite, error) {
+		planned, errs = 0, nil
+		var writes []RelWrite
+		for i, r := range rels {
+			row := offset + i + 1
+			rt, ok := LookupRelType(r.Type)
+			if !ok || rt.CatalogOnly {
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "type", Message: fmt.Sprintf("unknown relationship type %q between CIs", r.Type)})
+				continue
+			}
+			src, sok := byExt[r.SourceExternalID]
+			tgt, tok := byExt[r.TargetExternalID]
+			switch {
+			case !sok || src.Status == StatusRetired:
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "sourceExternalId", Message: fmt.Sprintf("%q is not a live CI of source %q", r.SourceExternalID, source)})
+				continue
+			case !tok || tgt.Status == StatusRetired:
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: fmt.Sprintf("%q is not a live CI of source %q", r.TargetExternalID, source)})
+				continue
+			case src.ID == tgt.ID:
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: "a CI cannot be related to itself"})
+				continue
+			case rt.Name == MemberOf && tgt.MinimumUp == 0:
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: fmt.Sprintf("%q is not a redundancy group (it has no redundancyMinimumUp)", r.TargetExternalID)})
+				continue
+			}
+			planned++
+			writes = append(writes, RelWrite{
+				Rel: Relationship{ID: relIDs[2*i], Type: rt.Name, Source: src, Target: tgt, CreatedAt: now, CreatedBy: actor},
+				Entry: HistoryEntry{ID: relIDs[2*i+1], At: now, Actor: actor, Action: ActionRelationshipAdded,
+					Changes: []FieldChange{{Field: "relationship", After: relText(src.ID, rt.Name, tgt.ID)}}},
+			})
+		}
+		return writes, nil
+	})
+	return created, planned, errs, err
+}
+

@@ -1,0 +1,182 @@
+package neo4j
+
+import (
+	"context"
+	"strings"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/cmdb"
+)
+
+var _ cmdb.Importer = (*CMDB)(nil)
+
+const (
+	lockBySourceKeys = `
+UNWIND $externalIds AS ext
+MATCH (c:CI {source: $source, externalId: ext})
+SET c._lock = true
+REMOVE c._lock
+RETURN properties(c) AS c`
+	importCreates = `
+UNWIND $rows AS row
+CREATE (c:CI:Item)
+SET c = row.props
+CREATE (h:CIHistory)
+SET h = row.entry
+CREATE (c)-[:HAS_HISTORY]->(h)`
+	importUpdates = `
+UNWIND $rows AS row
+MATCH (c:CI {id: row.props.id})
+SET c = row.props
+CREATE (h:CIHistory)
+SET h = row.entry
+CREATE (c)-[:HAS_HISTORY]->(h)`
+)
+
+func importRows(ws []cmdb.ImportWrite) ([]map[string]any, error) {
+	rows := make([]map[string]any, len(ws))
+	for i, w := range ws {
+		entry, err := entryParams(w.Entry)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = map[string]any{"props": ciToProps(w.CI), "entry": entry}
+	}
+	return rows, nil
+}
+
+// ImportCIs implements cmdb.Importer.
+func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(map[string]cmdb.CI) ([]cmdb.ImportWrite, []cmdb.ImportWrite, error)) error {
+	_, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		recs, err := collect(ctx, tx, lockBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
+		if err != nil {
+			return struct{}{}, err
+		}
+		existing := make(map[string]cmdb.CI, len(recs))
+		for _, r := range recs {
+			c := ciFromProps(props(r, "c"))
+			existing[c.ExternalID] = c
+		}
+		creates, updates, err := apply(existing)
+		if err != nil {
+			return struct{}{}, err
+		}
+		for stmt, ws := range map[string][]cmdb.ImportWrite{importCreates: creates, importUpdates: updates} {
+			if len(ws) == 0 {
+				continue
+			}
+			rows, err := importRows(ws)
+			if err != nil {
+				return struct{}{}, err
+			}
+			if _, err := collect(ctx, tx, stmt, map[string]any{"rows": rows}); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// mergeImportedRels merges relationships of one type and, for the new ones,
+// writes their IMPACTS mirror edges and history in the same statement. The
+// mirror clauses come from the type's impact direction (see impactedges.go).
+const mergeImportedRels = `
+UNWIND $rows AS row
+MATCH (s:CI {id: row.sourceId}), (t:CI {id: row.targetId})
+MERGE (s)-[r:$$TYPE]->(t)
+ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy
+WITH s, t, r, row
+WHERE r.id = row.id
+$$MIRROR
+CREATE (h:CIHistory)
+SET h = row.entry
+CREATE (s)-[:HAS_HISTORY]->(h)
+CREATE (t)-[:HAS_HISTORY]->(h)
+RETURN count(*) AS created`
+
+const (
+	mirrorSourceToTarget = "CREATE (s)-[:IMPACTS {via: type(r), rel: r.id, fwd: true}]->(t)"
+	mirrorTargetToSource = "CREATE (t)-[:IMPACTS {via: type(r), rel: r.id, fwd: false}]->(s)"
+)
+
+func mergeStatement(relType string) string {
+	rt, _ := cmdb.LookupRelType(relType)
+	mirror := ""
+	switch rt.Impact {
+	case cmdb.SourceImpactsTarget:
+		mirror = mirrorSourceToTarget
+	case cmdb.TargetImpactsSource:
+		mirror = mirrorTargetToSource
+	case cmdb.BothWays:
+		mirror = mirrorSourceToTarget + "\n" + mirrorTargetToSource
+	}
+	return relStatement(strings.Replace(mergeImportedRels, "$$MIRROR", mirror, 1), relType)
+}
+
+// ImportRelationships implements cmdb.Importer.
+func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(map[string]cmdb.CI) ([]cmdb.RelWrite, error)) (int, error) {
+	return write(ctx, m.s, func(tx driver.ManagedTransaction) (int, error) {
+		recs, err := collect(ctx, tx, lockBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
+		if err != nil {
+			return 0, err
+		}
+		byExt := make(map[string]cmdb.CI, len(recs))
+		for _, r := range recs {
+			c := ciFromProps(props(r, "c"))
+			byExt[c.ExternalID] = c
+		}
+		writes, err := plan(byExt)
+		if err != nil {
+			return 0, err
+		}
+		byType := map[string][]map[string]any{}
+		var order []string
+		for _, w := range writes {
+			entry, err := entryParams(w.Entry)
+			if err != nil {
+				return 0, err
+			}
+			if _, ok := byType[w.Rel.Type]; !ok {
+				order = append(order, w.Rel.Type)
+			}
+			byType[w.Rel.Type] = append(byType[w.Rel.Type], map[string]any{
+				"id": w.Rel.ID, "sourceId": w.Rel.Source.ID, "targetId": w.Rel.Target.ID,
+				"createdAt": w.Rel.CreatedAt, "createdBy": w.Rel.CreatedBy, "entry": entry,
+			})
+		}
+		created := 0
+		for _, t := range order {
+			recs, err := collect(ctx, tx, mergeStatement(t), map[string]any{"rows": byType[t]})
+			if err != nil {
+				return 0, err
+			}
+			n, _ := recs[0].Get("created")
+			created += int(n.(int64))
+		}
+		return created, nil
+	})
+}
+
+const sourceCIs = `
+MATCH (c:CI {source: $source})
+WHERE c.status <> 'RETIRED'
+RETURN c.externalId AS ext, c.id AS id`
+
+// SourceCIs implements cmdb.Importer.
+func (m *CMDB) SourceCIs(ctx context.Context, source string) (map[string]string, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string]string, error) {
+		recs, err := collect(ctx, tx, sourceCIs, map[string]any{"source": source})
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]string, len(recs))
+		for _, r := range recs {
+			ext, _ := r.Get("ext")
+			id, _ := r.Get("id")
+			out[ext.(string)] = id.(string)
+		}
+		return out, nil
+	})
+}
