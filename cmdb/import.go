@@ -320,4 +320,3 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 	})
 	return created, planned, errs, err
 }
-

@@ -1,12 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
