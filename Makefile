@@ -1,11 +1,14 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test generate check-generated vet lint neo4j-fetch
+.PHONY: run test bench generate check-generated vet neo4j-fetch
 
 run: ## Start a local Neo4j (unless NEO4J_URI is set) and serve the API with demo data.
 	@scripts/run
 
 test: ## Start a throwaway Neo4j, run every check and test against it, stop it.
 	@scripts/test
+
+bench: ## Generate synthetic CMDBs in a throwaway Neo4j and print latency, round-trip and import-rate tables.
+	@scripts/bench
 
 generate: ## Regenerate graph/ and resolver stubs from schema.graphqls.
 	go tool gqlgen generate

@@ -3,6 +3,7 @@
 //	itsm [serve] [flags]   run the API (default)
 //	itsm migrate [flags]   apply schema migrations and exit
 //	itsm token --subject S --roles R1,R2 [--ttl D]   mint a bearer token
+//	itsm import --source S --file F.jsonl [--report-not-seen]   bulk-load a discovery feed
 //
 // Settings come from environment variables, overridden by flags; run
 // `itsm -help` to list them.
@@ -26,7 +27,9 @@ import (
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/config"
+	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/demo"
+	"github.com/itsm-graph/itsm/feed"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/neo4j"
@@ -50,6 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		fmt.Fprintln(out, "usage: itsm [serve|migrate|token] [flags]\n\nsettings (environment variable, flag, default):")
 		config.Usage(out)
 		fmt.Fprintln(out, "\ntoken flags: -subject S -roles R1,R2 [-ttl D]")
+		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-batch N] (see package feed for the format)")
 		return nil
 	}
 	switch cmd {
@@ -59,13 +63,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return migrate(ctx, args, getenv)
 	case "token":
 		return token(args, getenv, out)
+	case "import":
+		return importFeed(ctx, args, getenv, out)
 	default:
-		return fmt.Errorf("unknown command %q; use serve, migrate or token", cmd)
+		return fmt.Errorf("unknown command %q; use serve, migrate, token or import", cmd)
 	}
 }
 
-func loadConfig(args []string, getenv func(string) string) (config.Config, []string, *slog.Logger, error) {
-	cfg, rest, err := config.Load(args, getenv)
+func loadConfig(args []string, getenv func(string) string, needTokens bool) (config.Config, []string, *slog.Logger, error) {
+	cfg, rest, err := config.Load(args, getenv, needTokens)
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("invalid settings:\n%w", err)
 	}
@@ -88,7 +94,7 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string) error {
-	cfg, _, log, err := loadConfig(args, getenv)
+	cfg, _, log, err := loadConfig(args, getenv, false)
 	if err != nil {
 		return err
 	}
@@ -104,25 +110,32 @@ func migrate(ctx context.Context, args []string, getenv func(string) string) err
 	return nil
 }
 
+// splitFlags separates a command's own flags from server settings, so that
+// for example `token -subject x -jwt-secret …` works. Boolean own flags take
+// no value unless written -flag=value.
+func splitFlags(args []string, own map[string]bool) (mine, rest []string) {
+	for i := 0; i < len(args); i++ {
+		name := strings.TrimLeft(strings.SplitN(args[i], "=", 2)[0], "-")
+		isBool, ok := own[name]
+		if !ok {
+			rest = append(rest, args[i])
+			continue
+		}
+		mine = append(mine, args[i])
+		if !isBool && !strings.Contains(args[i], "=") && i+1 < len(args) {
+			mine = append(mine, args[i+1])
+			i++
+		}
+	}
+	return mine, rest
+}
+
 func token(args []string, getenv func(string) string, out io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
 	subject := fs.String("subject", "", "token subject (a user id for local accounts)")
 	roles := fs.String("roles", "", "comma-separated roles, for example CONFIG_MANAGER,ANALYST")
 	ttl := fs.Duration("ttl", 0, "lifetime (default JWT_TTL)")
-	// Unknown flags are server settings (for example -jwt-secret).
-	var own, rest []string
-	for i := 0; i < len(args); i++ {
-		name := strings.TrimLeft(strings.SplitN(args[i], "=", 2)[0], "-")
-		if name == "subject" || name == "roles" || name == "ttl" {
-			own = append(own, args[i])
-			if !strings.Contains(args[i], "=") && i+1 < len(args) {
-				own = append(own, args[i+1])
-				i++
-			}
-			continue
-		}
-		rest = append(rest, args[i])
-	}
+	own, rest := splitFlags(args, map[string]bool{"subject": false, "roles": false, "ttl": false})
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
@@ -137,7 +150,7 @@ func token(args []string, getenv func(string) string, out io.Writer) error {
 		}
 		rs = append(rs, role)
 	}
-	cfg, _, _, err := loadConfig(rest, getenv)
+	cfg, _, _, err := loadConfig(rest, getenv, true)
 	if err != nil {
 		return err
 	}
@@ -154,7 +167,7 @@ func token(args []string, getenv func(string) string, out io.Writer) error {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
-	cfg, _, log, err := loadConfig(args, getenv)
+	cfg, _, log, err := loadConfig(args, getenv, true)
 	if err != nil {
 		return err
 	}
@@ -226,6 +239,75 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func importFeed(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	source := fs.String("source", "", "discovery source the feed comes from")
+	file := fs.String("file", "", "JSON Lines feed (- for standard input)")
+	notSeen := fs.Bool("report-not-seen", false, "list live CIs of the source that the feed does not mention")
+	batch := fs.Int("batch", cmdb.DefaultImportBatch, "rows per transaction")
+	actorName := fs.String("actor", "import-command", "who the history records as the author")
+	own, rest := splitFlags(args, map[string]bool{"source": false, "file": false, "report-not-seen": true, "batch": false, "actor": false})
+	if err := fs.Parse(own); err != nil {
+		return err
+	}
+	if *source == "" || *file == "" {
+		return errors.New("import needs -source and -file, for example: import -source vcenter -file feed.jsonl")
+	}
+	in := os.Stdin
+	if *file != "-" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		in = f
+	}
+	items, rels, err := feed.Read(in)
+	if err != nil {
+		return err
+	}
+	cfg, _, log, err := loadConfig(rest, getenv, false)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
+	start := time.Now()
+	rep, err := svc.Import(ctx, *actorName, *source, items, rels, cmdb.ImportOptions{
+		BatchSize: *batch, ReportNotSeen: *notSeen,
+		Progress: func(stage string, done, total int) {
+			rate := float64(done) / time.Since(start).Seconds()
+			fmt.Fprintf(os.Stderr, "\r%-13s %d/%d (%.0f/s)   ", stage, done, total, rate)
+			if done == total {
+				fmt.Fprintln(os.Stderr)
+				start = time.Now()
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("imported", "source", *source, "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged,
+		"relationships_created", rep.RelationshipsCreated, "relationships_unchanged", rep.RelationshipsUnchanged,
+		"not_seen", len(rep.NotSeen), "errors", len(rep.Errors))
+	fmt.Fprintf(out, "created %d, updated %d, unchanged %d; relationships created %d, unchanged %d; not seen %d; refused rows %d\n",
+		rep.Created, rep.Updated, rep.Unchanged, rep.RelationshipsCreated, rep.RelationshipsUnchanged, len(rep.NotSeen), len(rep.Errors))
+	for _, id := range rep.NotSeen {
+		fmt.Fprintln(out, "not seen:", id)
+	}
+	for _, e := range rep.Errors {
+		fmt.Fprintf(out, "%s row %d: %s\n", strings.ToLower(e.Kind), e.Row, e.Message)
 	}
 	return nil
 }

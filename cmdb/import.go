@@ -77,7 +77,7 @@ type RelWrite struct {
 	Entry HistoryEntry
 }
 
-// Importer is what an import needs from the store. Each call is one
+// Importer is the part of the Store that imports use. Each call is one
 // transaction; apply runs inside it and may run more than once.
 type Importer interface {
 	// ImportCIs locks the existing CIs of source with these external ids
@@ -91,12 +91,19 @@ type Importer interface {
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
 }
 
+// Limits of one import call through the API (the command line has none).
+const (
+	MaxImportItems         = 5000
+	MaxImportRelationships = 20000
+)
+
 // Import upserts CIs and relationships from a discovery feed, idempotently
 // by (source, externalId). Invalid rows are reported by row number and
 // skipped; valid rows land in batches. It fails as a whole only for a bad
 // source or a store failure (with what landed before it committed).
-func (s *Service) Import(ctx context.Context, store Importer, actor, source string, items []ImportItem, rels []ImportRelationship, opt ImportOptions) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, actor, source string, items []ImportItem, rels []ImportRelationship, opt ImportOptions) (ImportReport, error) {
 	var rep ImportReport
+	store := s.store
 	if err := validate.Text("source", source, true, MaxSourceLen); err != nil {
 		return rep, err
 	}

@@ -19,6 +19,7 @@ import (
 // runs in one transaction; callbacks run inside it and may run more than
 // once (the driver retries transient failures), so they must be pure.
 type Store interface {
+	Importer
 	// CreateCI writes ci and its CREATED entry. With key set, a key seen
 	// before returns the CI it created (CONFLICT when the fingerprint
 	// differs) and writes nothing. NOT_FOUND for an unknown owner group,

@@ -79,8 +79,10 @@ func Settings() []Setting {
 }
 
 // Load reads settings from getenv, then from flags in args. The returned
-// error names the variable (and flag) at fault.
-func Load(args []string, getenv func(string) string) (Config, []string, error) {
+// error names the variable (and flag) at fault. Commands that neither issue
+// nor check tokens (migrate, import) pass needTokens false, so they run
+// without a JWT key.
+func Load(args []string, getenv func(string) string, needTokens bool) (Config, []string, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	values := map[string]*string{}
@@ -133,12 +135,13 @@ func Load(args []string, getenv func(string) string) (Config, []string, error) {
 	}
 	c.JWTPublicKey = readFile("JWT_PUBLIC_KEY_FILE")
 	c.JWTPrivateKey = readFile("JWT_PRIVATE_KEY_FILE")
-	switch c.JWTAlgorithm {
-	case "HS256":
+	switch {
+	case !needTokens:
+	case c.JWTAlgorithm == "HS256":
 		if len(c.JWTSecret) < 32 {
 			bad("JWT_SECRET", "must be at least 32 bytes for HS256 (got %d); generate one with: openssl rand -hex 32", len(c.JWTSecret))
 		}
-	case "RS256", "ES256":
+	case c.JWTAlgorithm == "RS256" || c.JWTAlgorithm == "ES256":
 		if c.JWTPublicKey == nil {
 			bad("JWT_PUBLIC_KEY_FILE", "is required for %s", c.JWTAlgorithm)
 		}

@@ -11,7 +11,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 const goodSecret = "0123456789abcdef0123456789abcdef"
 
 func TestLoadDefaults(t *testing.T) {
-	c, rest, err := Load(nil, env(map[string]string{"JWT_SECRET": goodSecret}))
+	c, rest, err := Load(nil, env(map[string]string{"JWT_SECRET": goodSecret}), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestFlagsOverrideEnvironment(t *testing.T) {
 	c, _, err := Load([]string{"-addr", "127.0.0.1:9000", "-cors-origins", "https://a.example, https://b.example/"},
-		env(map[string]string{"JWT_SECRET": goodSecret, "ADDR": "127.0.0.1:7000"}))
+		env(map[string]string{"JWT_SECRET": goodSecret, "ADDR": "127.0.0.1:7000"}), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,10 +55,16 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := Load(nil, env(tt.env))
+			_, _, err := Load(nil, env(tt.env), true)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error naming %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestStoreCommandsNeedNoTokenKey(t *testing.T) {
+	if _, _, err := Load(nil, env(map[string]string{}), false); err != nil {
+		t.Fatalf("without a JWT key: %v", err)
 	}
 }

@@ -255,6 +255,24 @@ type ComplexityRoot struct {
 		Severity func(childComplexity int) int
 	}
 
+	ImportConfigurationItemsPayload struct {
+		Created                func(childComplexity int) int
+		Errors                 func(childComplexity int) int
+		NotSeen                func(childComplexity int) int
+		NotSeenCount           func(childComplexity int) int
+		RelationshipsCreated   func(childComplexity int) int
+		RelationshipsUnchanged func(childComplexity int) int
+		Unchanged              func(childComplexity int) int
+		Updated                func(childComplexity int) int
+	}
+
+	ImportRowError struct {
+		Field   func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Message func(childComplexity int) int
+		Row     func(childComplexity int) int
+	}
+
 	LinkCatalogItemsPayload struct {
 		Created func(childComplexity int) int
 	}
@@ -273,6 +291,7 @@ type ComplexityRoot struct {
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
 		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
@@ -470,6 +489,7 @@ type MutationResolver interface {
 	RetireConfigurationItem(ctx context.Context, input model.RetireConfigurationItemInput) (*model.RetireConfigurationItemPayload, error)
 	RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error)
 	UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error)
+	ImportConfigurationItems(ctx context.Context, input model.ImportConfigurationItemsInput) (*model.ImportConfigurationItemsPayload, error)
 	CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error)
 	UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error)
 	CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error)
@@ -1291,6 +1311,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImpactedItem.Severity(childComplexity), true
 
+	case "ImportConfigurationItemsPayload.created":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.Created(childComplexity), true
+	case "ImportConfigurationItemsPayload.errors":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.Errors(childComplexity), true
+	case "ImportConfigurationItemsPayload.notSeen":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeen(childComplexity), true
+	case "ImportConfigurationItemsPayload.notSeenCount":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeenCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeenCount(childComplexity), true
+	case "ImportConfigurationItemsPayload.relationshipsCreated":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsCreated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsCreated(childComplexity), true
+	case "ImportConfigurationItemsPayload.relationshipsUnchanged":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsUnchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsUnchanged(childComplexity), true
+	case "ImportConfigurationItemsPayload.unchanged":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.Unchanged(childComplexity), true
+	case "ImportConfigurationItemsPayload.updated":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.Updated(childComplexity), true
+
+	case "ImportRowError.field":
+		if e.ComplexityRoot.ImportRowError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Field(childComplexity), true
+	case "ImportRowError.kind":
+		if e.ComplexityRoot.ImportRowError.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Kind(childComplexity), true
+	case "ImportRowError.message":
+		if e.ComplexityRoot.ImportRowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Message(childComplexity), true
+	case "ImportRowError.row":
+		if e.ComplexityRoot.ImportRowError.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Row(childComplexity), true
+
 	case "LinkCatalogItemsPayload.created":
 		if e.ComplexityRoot.LinkCatalogItemsPayload.Created == nil {
 			break
@@ -1394,6 +1488,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.importConfigurationItems":
+		if e.ComplexityRoot.Mutation.ImportConfigurationItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importConfigurationItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportConfigurationItems(childComplexity, args["input"].(model.ImportConfigurationItemsInput)), true
 	case "Mutation.linkCatalogItems":
 		if e.ComplexityRoot.Mutation.LinkCatalogItems == nil {
 			break
@@ -2189,6 +2294,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
+			graphql.NewInputUnmarshaler("ImportConfigurationItemsInput", ec.unmarshalInputImportConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
+			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
@@ -3467,6 +3575,105 @@ type UnlinkCatalogItemsPayload {
   removed: Boolean!
 }
 
+"""
+One CI of a discovery feed. Omitted optional fields keep the stored value (or take the
+default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones.
+"""
+input ImportItemInput {
+  "Identifier of the CI in the feed; with the source it identifies the CI."
+  externalId: String!
+  "Name, 1 to 200 characters."
+  name: String!
+  "The CI class."
+  type: CIType!
+  "Status (not RETIRED)."
+  status: CIStatus
+  "Environment."
+  environment: Environment
+  "Criticality."
+  criticality: Criticality
+  "At most 4000 characters."
+  description: String
+  "At most 200 characters."
+  location: String
+  "Attributes to set (values must not be null)."
+  attributes: [AttributeInput!]
+  "Makes the CI a redundancy group needing this many MEMBER_OF members up."
+  redundancyMinimumUp: Int
+}
+
+"""
+One relationship of a discovery feed between two CIs of the same source.
+"""
+input ImportRelationshipInput {
+  "externalId of the CI the relationship starts from."
+  sourceExternalId: String!
+  "A CI relationship type from ` + "`" + `relationshipTypes` + "`" + `."
+  type: String!
+  "externalId of the CI it points to."
+  targetExternalId: String!
+}
+
+"""
+Input of ` + "`" + `importConfigurationItems` + "`" + `: at most 5000 items and 20000 relationships per call.
+"""
+input ImportConfigurationItemsInput {
+  "The discovery source, for example 'vcenter-eu1'."
+  source: String!
+  "CIs to create or update."
+  items: [ImportItemInput!]!
+  "Relationships to create (existing ones are left alone)."
+  relationships: [ImportRelationshipInput!]
+  "Also report the live CIs of this source that the import did not mention."
+  reportNotSeen: Boolean = false
+}
+
+"""
+Which list a refused import row belongs to.
+"""
+enum ImportRowKind {
+  "A row of items."
+  ITEM
+  "A row of relationships."
+  RELATIONSHIP
+}
+
+"""
+A refused import row; valid rows still land.
+"""
+type ImportRowError {
+  "1-based row number within its list."
+  row: Int!
+  "Which list."
+  kind: ImportRowKind!
+  "The field at fault, when one is."
+  field: String
+  "What was wrong and how to fix it."
+  message: String!
+}
+
+"""
+What an import did.
+"""
+type ImportConfigurationItemsPayload {
+  "CIs created."
+  created: Int!
+  "CIs changed (each with an UPDATED history entry)."
+  updated: Int!
+  "CIs already as reported."
+  unchanged: Int!
+  "Relationships created."
+  relationshipsCreated: Int!
+  "Relationships that existed already."
+  relationshipsUnchanged: Int!
+  "How many live CIs of the source the import did not mention (when reportNotSeen)."
+  notSeenCount: Int!
+  "Their ids (the first 1000)."
+  notSeen: [ID!]!
+  "Refused rows."
+  errors: [ImportRowError!]!
+}
+
 # ---------------------------------------------------------------------------
 # Authentication and people inputs
 # ---------------------------------------------------------------------------
@@ -3665,6 +3872,9 @@ type Mutation {
   "Removes a typed relationship. NOT_FOUND when it does not exist."
   unrelateConfigurationItems(input: UnrelateConfigurationItemsInput!): UnrelateConfigurationItemsPayload!
     @auth(roles: [CONFIG_MANAGER])
+
+  "Upserts CIs and relationships from a discovery feed, idempotently by (source, externalId). Invalid rows are reported by row number; valid rows still land."
+  importConfigurationItems(input: ImportConfigurationItemsInput!): ImportConfigurationItemsPayload! @auth(roles: [CONFIG_MANAGER])
 
   "Creates a business or technical service."
   createService(input: CreateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
@@ -4125,6 +4335,42 @@ func (ec *executionContext) childFields_ImpactedItem(ctx context.Context, field 
 		return ec.fieldContext_ImpactedItem_path(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpactedItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_ImportConfigurationItemsPayload_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportConfigurationItemsPayload_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportConfigurationItemsPayload_unchanged(ctx, field)
+	case "relationshipsCreated":
+		return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsCreated(ctx, field)
+	case "relationshipsUnchanged":
+		return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsUnchanged(ctx, field)
+	case "notSeenCount":
+		return ec.fieldContext_ImportConfigurationItemsPayload_notSeenCount(ctx, field)
+	case "notSeen":
+		return ec.fieldContext_ImportConfigurationItemsPayload_notSeen(ctx, field)
+	case "errors":
+		return ec.fieldContext_ImportConfigurationItemsPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportConfigurationItemsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_ImportRowError_row(ctx, field)
+	case "kind":
+		return ec.fieldContext_ImportRowError_kind(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRowError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4689,6 +4935,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importConfigurationItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImportConfigurationItemsInput, error) {
+			return ec.unmarshalNImportConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8461,6 +8721,291 @@ func (ec *executionContext) fieldContext_ImpactedItem_path(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportConfigurationItemsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_updated(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_relationshipsCreated(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsCreated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsCreated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_relationshipsCreated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_relationshipsUnchanged(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsUnchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsUnchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_relationshipsUnchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_notSeenCount(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_notSeenCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotSeenCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_notSeenCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_notSeen(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_notSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_notSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportRowError) graphql.Marshaler {
+			return ec.marshalNImportRowError2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportConfigurationItemsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRowError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportRowError_row(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportRowError_kind(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ImportRowKind) graphql.Marshaler {
+			return ec.marshalNImportRowKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "ImportRowKind")
+}
+
+func (ec *executionContext) _ImportRowError_field(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowError_message(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
 func (ec *executionContext) _LinkCatalogItemsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.LinkCatalogItemsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8923,6 +9468,68 @@ func (ec *executionContext) fieldContext_Mutation_unrelateConfigurationItems(ctx
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unrelateConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importConfigurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportConfigurationItems(ctx, fc.Args["input"].(model.ImportConfigurationItemsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ImportConfigurationItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ImportConfigurationItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportConfigurationItemsPayload) graphql.Marshaler {
+			return ec.marshalNImportConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportConfigurationItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14692,6 +15299,234 @@ func UnmarshalImpactAnalysisInput(ctx context.Context, raw any) (model.ImpactAna
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportConfigurationItemsInput(ctx context.Context, obj any) (model.ImportConfigurationItemsInput, error) {
+	var it model.ImportConfigurationItemsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["reportNotSeen"]; !present {
+		asMap["reportNotSeen"] = false
+	}
+
+	fieldsInOrder := [...]string{"source", "items", "relationships", "reportNotSeen"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNImportItemInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "relationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationships"))
+			data, err := ec.unmarshalOImportRelationshipInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRelationshipInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationships = data
+		case "reportNotSeen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportNotSeen"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportNotSeen = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportConfigurationItemsInput unmarshals raw into the ImportConfigurationItemsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportConfigurationItemsInput(ctx context.Context, raw any) (model.ImportConfigurationItemsInput, error) {
+	var out model.ImportConfigurationItemsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportConfigurationItemsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportItemInput(ctx context.Context, obj any) (model.ImportItemInput, error) {
+	var it model.ImportItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "name", "type", "status", "environment", "criticality", "description", "location", "attributes", "redundancyMinimumUp"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOCIStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "environment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
+			data, err := ec.unmarshalOEnvironment2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEnvironment(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Environment = data
+		case "criticality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criticality"))
+			data, err := ec.unmarshalOCriticality2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Criticality = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "location":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Location = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAttributeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
+		case "redundancyMinimumUp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redundancyMinimumUp"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RedundancyMinimumUp = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportItemInput unmarshals raw into the ImportItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportItemInput(ctx context.Context, raw any) (model.ImportItemInput, error) {
+	var out model.ImportItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportRelationshipInput(ctx context.Context, obj any) (model.ImportRelationshipInput, error) {
+	var it model.ImportRelationshipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sourceExternalId", "type", "targetExternalId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sourceExternalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceExternalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceExternalID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "targetExternalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetExternalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetExternalID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportRelationshipInput unmarshals raw into the ImportRelationshipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportRelationshipInput(ctx context.Context, raw any) (model.ImportRelationshipInput, error) {
+	var out model.ImportRelationshipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportRelationshipInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -16718,6 +17553,122 @@ func (ec *executionContext) _ImpactedItem(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var importConfigurationItemsPayloadImplementors = []string{"ImportConfigurationItemsPayload"}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImportConfigurationItemsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importConfigurationItemsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportConfigurationItemsPayload")
+		case "created":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsCreated":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_relationshipsCreated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsUnchanged":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_relationshipsUnchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notSeenCount":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_notSeenCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notSeen":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_notSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importRowErrorImplementors = []string{"ImportRowError"}
+
+func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.SelectionSet, obj *model.ImportRowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importRowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRowError")
+		case "row":
+			out.Values[i] = ec._ImportRowError_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ImportRowError_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportRowError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportRowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkCatalogItemsPayloadImplementors = []string{"LinkCatalogItemsPayload"}
 
 func (ec *executionContext) _LinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkCatalogItemsPayload) graphql.Marshaler {
@@ -16851,6 +17802,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unrelateConfigurationItems":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unrelateConfigurationItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importConfigurationItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importConfigurationItems(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19129,6 +20087,77 @@ func (ec *executionContext) marshalNImpactedItem2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._ImpactedItem(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNImportConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsInput(ctx context.Context, v any) (model.ImportConfigurationItemsInput, error) {
+	res, err := ec.unmarshalInputImportConfigurationItemsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ImportConfigurationItemsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportConfigurationItemsPayload!")
+		return graphql.Null
+	}
+	return ec._ImportConfigurationItemsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportItemInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportItemInputᚄ(ctx context.Context, v any) ([]*model.ImportItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ImportItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportItemInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNImportItemInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportItemInput(ctx context.Context, v any) (*model.ImportItemInput, error) {
+	res, err := ec.unmarshalInputImportItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportRelationshipInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRelationshipInput(ctx context.Context, v any) (*model.ImportRelationshipInput, error) {
+	res, err := ec.unmarshalInputImportRelationshipInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportRowError2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportRowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportRowError2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportRowError2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowError(ctx context.Context, sel ast.SelectionSet, v *model.ImportRowError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportRowError!")
+		return graphql.Null
+	}
+	return ec._ImportRowError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportRowKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowKind(ctx context.Context, v any) (model.ImportRowKind, error) {
+	var res model.ImportRowKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportRowKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRowKind(ctx context.Context, sel ast.SelectionSet, v model.ImportRowKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20086,6 +21115,23 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOImportRelationshipInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRelationshipInputᚄ(ctx context.Context, v any) ([]*model.ImportRelationshipInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ImportRelationshipInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportRelationshipInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRelationshipInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

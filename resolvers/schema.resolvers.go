@@ -181,6 +181,43 @@ func (r *mutationResolver) UnrelateConfigurationItems(ctx context.Context, input
 	return &model.UnrelateConfigurationItemsPayload{RemovedRelationshipID: id}, nil
 }
 
+func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input model.ImportConfigurationItemsInput) (*model.ImportConfigurationItemsPayload, error) {
+	if len(input.Items) > cmdb.MaxImportItems || len(input.Relationships) > cmdb.MaxImportRelationships {
+		return nil, apperr.Invalid("items", "one call takes at most %d items and %d relationships (got %d and %d); split the feed, or use the import command",
+			cmdb.MaxImportItems, cmdb.MaxImportRelationships, len(input.Items), len(input.Relationships))
+	}
+	items := make([]cmdb.ImportItem, len(input.Items))
+	for i, it := range input.Items {
+		items[i] = cmdb.ImportItem{
+			ExternalID: it.ExternalID, Name: it.Name, Type: cmdb.Type(it.Type),
+			Status: enumPtr[cmdb.Status](it.Status), Environment: enumPtr[cmdb.Environment](it.Environment),
+			Criticality: enumPtr[cmdb.Criticality](it.Criticality), Description: it.Description, Location: it.Location,
+			Attributes: attrInputs(it.Attributes), MinimumUp: it.RedundancyMinimumUp,
+		}
+	}
+	rels := make([]cmdb.ImportRelationship, len(input.Relationships))
+	for i, rel := range input.Relationships {
+		rels[i] = cmdb.ImportRelationship{SourceExternalID: rel.SourceExternalID, Type: rel.Type, TargetExternalID: rel.TargetExternalID}
+	}
+	rep, err := r.CMDB.Import(ctx, actor(ctx), input.Source, items, rels, cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen})
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ImportConfigurationItemsPayload{
+		Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged,
+		RelationshipsCreated: rep.RelationshipsCreated, RelationshipsUnchanged: rep.RelationshipsUnchanged,
+		NotSeenCount: len(rep.NotSeen), NotSeen: rep.NotSeen[:min(len(rep.NotSeen), 1000)],
+		Errors: make([]*model.ImportRowError, len(rep.Errors)),
+	}
+	if out.NotSeen == nil {
+		out.NotSeen = []string{}
+	}
+	for i, e := range rep.Errors {
+		out.Errors[i] = &model.ImportRowError{Row: e.Row, Kind: model.ImportRowKind(e.Kind), Field: optional(e.Field), Message: e.Message}
+	}
+	return out, nil
+}
+
 func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
 	in := catalog.NewService{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
 		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: deref(input.OwnerGroupID)}

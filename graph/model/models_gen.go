@@ -577,6 +577,85 @@ type ImpactedItem struct {
 	Path []*GraphEdge `json:"path"`
 }
 
+// Input of `importConfigurationItems`: at most 5000 items and 20000 relationships per call.
+type ImportConfigurationItemsInput struct {
+	// The discovery source, for example 'vcenter-eu1'.
+	Source string `json:"source"`
+	// CIs to create or update.
+	Items []*ImportItemInput `json:"items"`
+	// Relationships to create (existing ones are left alone).
+	Relationships []*ImportRelationshipInput `json:"relationships,omitempty"`
+	// Also report the live CIs of this source that the import did not mention.
+	ReportNotSeen *bool `json:"reportNotSeen,omitempty"`
+}
+
+// What an import did.
+type ImportConfigurationItemsPayload struct {
+	// CIs created.
+	Created int `json:"created"`
+	// CIs changed (each with an UPDATED history entry).
+	Updated int `json:"updated"`
+	// CIs already as reported.
+	Unchanged int `json:"unchanged"`
+	// Relationships created.
+	RelationshipsCreated int `json:"relationshipsCreated"`
+	// Relationships that existed already.
+	RelationshipsUnchanged int `json:"relationshipsUnchanged"`
+	// How many live CIs of the source the import did not mention (when reportNotSeen).
+	NotSeenCount int `json:"notSeenCount"`
+	// Their ids (the first 1000).
+	NotSeen []string `json:"notSeen"`
+	// Refused rows.
+	Errors []*ImportRowError `json:"errors"`
+}
+
+// One CI of a discovery feed. Omitted optional fields keep the stored value (or take the
+// default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones.
+type ImportItemInput struct {
+	// Identifier of the CI in the feed; with the source it identifies the CI.
+	ExternalID string `json:"externalId"`
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The CI class.
+	Type CIType `json:"type"`
+	// Status (not RETIRED).
+	Status *CIStatus `json:"status,omitempty"`
+	// Environment.
+	Environment *Environment `json:"environment,omitempty"`
+	// Criticality.
+	Criticality *Criticality `json:"criticality,omitempty"`
+	// At most 4000 characters.
+	Description *string `json:"description,omitempty"`
+	// At most 200 characters.
+	Location *string `json:"location,omitempty"`
+	// Attributes to set (values must not be null).
+	Attributes []*AttributeInput `json:"attributes,omitempty"`
+	// Makes the CI a redundancy group needing this many MEMBER_OF members up.
+	RedundancyMinimumUp *int `json:"redundancyMinimumUp,omitempty"`
+}
+
+// One relationship of a discovery feed between two CIs of the same source.
+type ImportRelationshipInput struct {
+	// externalId of the CI the relationship starts from.
+	SourceExternalID string `json:"sourceExternalId"`
+	// A CI relationship type from `relationshipTypes`.
+	Type string `json:"type"`
+	// externalId of the CI it points to.
+	TargetExternalID string `json:"targetExternalId"`
+}
+
+// A refused import row; valid rows still land.
+type ImportRowError struct {
+	// 1-based row number within its list.
+	Row int `json:"row"`
+	// Which list.
+	Kind ImportRowKind `json:"kind"`
+	// The field at fault, when one is.
+	Field *string `json:"field,omitempty"`
+	// What was wrong and how to fix it.
+	Message string `json:"message"`
+}
+
 // Result of `linkCatalogItems`.
 type LinkCatalogItemsPayload struct {
 	// False when the link existed already.
@@ -1514,6 +1593,64 @@ func (e *ImpactDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e ImpactDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which list a refused import row belongs to.
+type ImportRowKind string
+
+const (
+	// A row of items.
+	ImportRowKindItem ImportRowKind = "ITEM"
+	// A row of relationships.
+	ImportRowKindRelationship ImportRowKind = "RELATIONSHIP"
+)
+
+var AllImportRowKind = []ImportRowKind{
+	ImportRowKindItem,
+	ImportRowKindRelationship,
+}
+
+func (e ImportRowKind) IsValid() bool {
+	switch e {
+	case ImportRowKindItem, ImportRowKindRelationship:
+		return true
+	}
+	return false
+}
+
+func (e ImportRowKind) String() string {
+	return string(e)
+}
+
+func (e *ImportRowKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportRowKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportRowKind", str)
+	}
+	return nil
+}
+
+func (e ImportRowKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportRowKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportRowKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
