@@ -26,8 +26,8 @@ import (
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/config"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/config"
 	"github.com/itsm-graph/itsm/demo"
 	"github.com/itsm-graph/itsm/feed"
 	"github.com/itsm-graph/itsm/ids"
