@@ -79,10 +79,20 @@ func loadConfig(args []string, getenv func(string) string, needTokens bool) (con
 	return cfg, rest, log, nil
 }
 
+// openStore connects to Neo4j and applies the migrations; the caller closes
+// the store.
 func openStore(ctx context.Context, cfg config.Config) (*neo4j.Store, error) {
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	return neo4j.Open(openCtx, neo4j.Config{URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase})
+	store, err := neo4j.Open(openCtx, neo4j.Config{URI: cfg.Neo4jURI, User: cfg.Neo4jUser, Password: cfg.Neo4jPassword, Database: cfg.Neo4jDatabase})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		_ = store.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return store, nil
 }
 
 func newTokens(cfg config.Config) (*auth.Tokens, error) {
@@ -103,9 +113,6 @@ func migrate(ctx context.Context, args []string, getenv func(string) string) err
 		return err
 	}
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	log.Info("migrated", "schema_version", neo4j.SchemaVersion)
 	return nil
 }
@@ -180,9 +187,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		return err
 	}
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
 
 	api := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
 		CORSOrigins:   cfg.CORSOrigins,
@@ -279,9 +283,6 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
 	rep, err := svc.Import(ctx, *actorName, *source, items, rels, cmdb.ImportOptions{

@@ -203,7 +203,7 @@ func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.R
 		"nameContains": nullable(strings.ToLower(f.NameContains)),
 	}
 	return listPage(ctx, c.s, listServices, countServices, "services", params, p, serviceFromProps,
-		func(s catalog.Service) (string, string) { return s.Name, s.ID })
+		func(s catalog.Service) (any, string) { return s.Name, s.ID })
 }
 
 const (
@@ -222,13 +222,13 @@ RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
 // ListUnits implements catalog.Store.
 func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
 	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, unitFromProps,
-		func(u catalog.Unit) (string, string) { return u.Name, u.ID })
+		func(u catalog.Unit) (any, string) { return u.Name, u.ID })
 }
 
 // ListProcesses implements catalog.Store.
 func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
 	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, processFromProps,
-		func(x catalog.Process) (string, string) { return x.Name, x.ID })
+		func(x catalog.Process) (any, string) { return x.Name, x.ID })
 }
 
 const (

@@ -3,9 +3,6 @@ package neo4j
 import (
 	"context"
 	"strings"
-	"time"
-
-	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/cmdb"
@@ -50,7 +47,7 @@ func listStatement(prop string, desc bool) string {
 	}
 	return strings.NewReplacer("$$P", prop, "$$OP", op, "$$DIR", dir).Replace(`MATCH (c:CI)` + ciFilter + `
   AND ($afterId IS NULL OR c.$$P $$OP $afterValue OR (c.$$P = $afterValue AND c.id $$OP $afterId))
-RETURN properties(c) AS c
+RETURN properties(c) AS n
 ORDER BY c.$$P $$DIR, c.id $$DIR
 LIMIT $limit`)
 }
@@ -73,6 +70,9 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		return paging.Page[cmdb.CI]{}, apperr.Invalid("orderBy.field", "unknown field %q", o.Field)
 	}
 	sortName := string(o.Field) + map[bool]string{false: ":asc", true: ":desc"}[o.Desc]
+	if ord.isTime {
+		sortName += timeSortSuffix
+	}
 	params := map[string]any{
 		"statuses":      nullList(f.Statuses),
 		"types":         nullList(f.Types),
@@ -83,56 +83,18 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		"nameContains":  nullable(strings.ToLower(f.NameContains)),
 		"attrKey":       nil,
 		"attrValue":     nil,
-		"afterId":       nil,
-		"afterValue":    nil,
-		"limit":         int64(p.First + 1),
 	}
 	if f.AttrKey != "" {
 		params["attrKey"], params["attrValue"] = attrPrefix+f.AttrKey, f.AttrValue
 	}
-	if p.After != "" {
-		k, err := paging.Decode(p.After, sortName)
-		if err != nil {
-			return paging.Page[cmdb.CI]{}, err
+	key := func(c cmdb.CI) (any, string) {
+		switch ord.property {
+		case "createdAt":
+			return c.CreatedAt, c.ID
+		case "updatedAt":
+			return c.UpdatedAt, c.ID
 		}
-		params["afterId"], params["afterValue"] = k.ID, k.Value
-		if ord.isTime {
-			t, err := keysetTime(k)
-			if err != nil {
-				return paging.Page[cmdb.CI]{}, err
-			}
-			params["afterValue"] = t
-		}
+		return c.Name, c.ID
 	}
-	stmt := listStatement(ord.property, o.Desc)
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) (paging.Page[cmdb.CI], error) {
-		page := paging.Page[cmdb.CI]{HasPrevious: p.After != ""}
-		recs, err := collect(ctx, tx, stmt, params)
-		if err != nil {
-			return page, err
-		}
-		for _, r := range recs {
-			if len(page.Items) == p.First {
-				page.HasNext = true
-				break
-			}
-			c := ciFromProps(props(r, "c"))
-			var v any = c.Name
-			switch ord.property {
-			case "createdAt":
-				v = c.CreatedAt.Format(time.RFC3339Nano)
-			case "updatedAt":
-				v = c.UpdatedAt.Format(time.RFC3339Nano)
-			}
-			page.Items = append(page.Items, c)
-			page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: v, ID: c.ID, Sort: sortName}))
-		}
-		cnt, err := collect(ctx, tx, countCIs, params)
-		if err != nil {
-			return page, err
-		}
-		total, _ := cnt[0].Get("total")
-		page.Total = int(total.(int64))
-		return page, nil
-	})
+	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, ciFromProps, key)
 }

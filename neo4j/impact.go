@@ -80,8 +80,15 @@ func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream b
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return read(ctx, im.s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
-		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids})
+}
+
+// subgraph runs a statement returning one row per node (see reachReturn)
+// whose steps are [other id, relationship type, relationship id, whether
+// the stored relationship runs from this node to the other].
+func subgraph(ctx context.Context, s *Store, stmt string, params map[string]any) (impact.Subgraph, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
+		recs, err := collect(ctx, tx, stmt, params)
 		if err != nil {
 			return nil, err
 		}
@@ -95,12 +102,11 @@ func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream b
 					continue
 				}
 				to, _ := f[0].(string)
-				via, _ := f[1].(string)
+				typ, _ := f[1].(string)
 				rel, _ := f[2].(string)
-				fwd, _ := f[3].(bool)
-				// fwd: the stored relationship runs the way the step does.
-				e := impact.Edge{ID: rel, Type: via, Source: to, Target: n.ID}
-				if fwd {
+				fromHere, _ := f[3].(bool)
+				e := impact.Edge{ID: rel, Type: typ, Source: to, Target: n.ID}
+				if fromHere {
 					e.Source, e.Target = n.ID, to
 				}
 				n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
@@ -157,34 +163,7 @@ func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types
 		panic("neighbourhood depth outside the allowed range")
 	}
 	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth)).Replace(neighbourhood)
-	return read(ctx, im.s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
-		recs, err := collect(ctx, tx, stmt, map[string]any{"id": id})
-		if err != nil {
-			return nil, err
-		}
-		g := make(impact.Subgraph, len(recs))
-		for _, r := range recs {
-			n := nodeFromRecord(r)
-			steps, _ := r.Get("steps")
-			for _, st := range anyList(steps) {
-				f := anyList(st)
-				if len(f) != 4 {
-					continue
-				}
-				to, _ := f[0].(string)
-				typ, _ := f[1].(string)
-				rel, _ := f[2].(string)
-				out, _ := f[3].(bool)
-				e := impact.Edge{ID: rel, Type: typ, Source: to, Target: n.ID}
-				if out {
-					e.Source, e.Target = n.ID, to
-				}
-				n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
-			}
-			g[n.ID] = n
-		}
-		return g, nil
-	})
+	return subgraph(ctx, im.s, stmt, map[string]any{"id": id})
 }
 
 const shortestPaths = `

@@ -2,6 +2,8 @@ package neo4j
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -12,9 +14,10 @@ import (
 // transaction. The list statement takes $afterValue/$afterId (null on the
 // first page) and $limit, orders by (value, id) and returns nodes as "n";
 // params holds its filters, shared with the count statement, which returns
-// "total". key gives an item's sort value and id for its cursor.
+// "total". key gives an item's sort value and id for its cursor; times go
+// into cursors as RFC 3339 text and come back as times.
 func listPage[T any](ctx context.Context, s *Store, list, count, sortName string, params map[string]any, p paging.Request,
-	decode func(map[string]any) T, key func(T) (value, id string)) (paging.Page[T], error) {
+	decode func(map[string]any) T, key func(T) (value any, id string)) (paging.Page[T], error) {
 	params["afterId"], params["afterValue"], params["limit"] = nil, nil, int64(p.First+1)
 	if p.After != "" {
 		k, err := paging.Decode(p.After, sortName)
@@ -22,6 +25,11 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 			return paging.Page[T]{}, err
 		}
 		params["afterId"], params["afterValue"] = k.ID, k.Value
+		if strings.HasSuffix(sortName, timeSortSuffix) {
+			if params["afterValue"], err = keysetTime(k); err != nil {
+				return paging.Page[T]{}, err
+			}
+		}
 	}
 	return read(ctx, s, func(tx driver.ManagedTransaction) (paging.Page[T], error) {
 		page := paging.Page[T]{HasPrevious: p.After != ""}
@@ -36,6 +44,9 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 			}
 			item := decode(props(r, "n"))
 			v, id := key(item)
+			if t, ok := v.(time.Time); ok {
+				v = t.Format(time.RFC3339Nano)
+			}
 			page.Items = append(page.Items, item)
 			page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: v, ID: id, Sort: sortName}))
 		}
@@ -48,3 +59,6 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 		return page, nil
 	})
 }
+
+// timeSortSuffix marks sort names whose keyset value is a time.
+const timeSortSuffix = "@time"

@@ -170,13 +170,13 @@ RETURN properties(g) AS n ORDER BY g.name, g.id LIMIT $limit`
 // ListUsers implements people.Store.
 func (p *People) ListUsers(ctx context.Context, req paging.Request) (paging.Page[people.User], error) {
 	return listPage(ctx, p.s, listUsers, countUsers, "users", map[string]any{}, req, userFromProps,
-		func(u people.User) (string, string) { return u.Username, u.ID })
+		func(u people.User) (any, string) { return u.Username, u.ID })
 }
 
 // ListGroups implements people.Store.
 func (p *People) ListGroups(ctx context.Context, req paging.Request) (paging.Page[people.Group], error) {
 	return listPage(ctx, p.s, listGroups, countGroups, "groups", map[string]any{}, req, groupFromProps,
-		func(g people.Group) (string, string) { return g.Name, g.ID })
+		func(g people.Group) (any, string) { return g.Name, g.ID })
 }
 
 const (

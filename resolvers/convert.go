@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"context"
 	"sort"
 
 	"github.com/itsm-graph/itsm/cmdb"
@@ -103,6 +104,21 @@ func pageInfo[T any](p paging.Page[T]) *model.PageInfo {
 		info.StartCursor, info.EndCursor = &p.Cursors[0], &p.Cursors[n-1]
 	}
 	return info
+}
+
+// connect fetches one page with list and maps it to Relay edges, page info
+// and total, which every connection resolver then wraps in its own type.
+func connect[T, N, E any](ctx context.Context, first *int, after *string, list func(context.Context, paging.Request) (paging.Page[T], error),
+	node func(T) N, edge func(cursor string, n N) E) ([]E, *model.PageInfo, int, error) {
+	req, err := paging.Normalize(first, after, paging.MaxSize)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	page, err := list(ctx, req)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return edges(page, node, edge), pageInfo(page), page.Total, nil
 }
 
 // edges maps a page's items to Relay edges.

@@ -131,19 +131,11 @@ func serviceKind(k model.ServiceKind) catalog.Kind {
 }
 
 func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter, first *int, after *string) (*model.ServiceConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
+	list := func(ctx context.Context, p paging.Request) (paging.Page[catalog.Service], error) { return r.Catalog.Services(ctx, f, p) }
+	es, info, total, err := connect(ctx, first, after, list, serviceModel,
+		func(c string, n *model.Service) *model.ServiceEdge { return &model.ServiceEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Catalog.Services(ctx, f, req)
-	if err != nil {
-		return nil, err
-	}
-	return &model.ServiceConnection{
-		Edges: edges(page, serviceModel, func(c string, n *model.Service) *model.ServiceEdge {
-			return &model.ServiceEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.ServiceConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }

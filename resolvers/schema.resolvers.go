@@ -344,10 +344,6 @@ func (r *queryResolver) ConfigurationItem(ctx context.Context, id string) (*mode
 }
 
 func (r *queryResolver) ConfigurationItems(ctx context.Context, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) (*model.ConfigurationItemConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
-	if err != nil {
-		return nil, err
-	}
 	var f cmdb.Filter
 	if filter != nil {
 		f = cmdb.Filter{
@@ -367,17 +363,13 @@ func (r *queryResolver) ConfigurationItems(ctx context.Context, filter *model.Co
 	if orderBy != nil {
 		o = cmdb.Order{Field: cmdb.OrderField(orderBy.Field), Desc: orderBy.Direction == model.SortDirectionDesc}
 	}
-	page, err := r.CMDB.List(ctx, f, o, req)
+	list := func(ctx context.Context, p paging.Request) (paging.Page[cmdb.CI], error) { return r.CMDB.List(ctx, f, o, p) }
+	es, info, total, err := connect(ctx, first, after, list, ciModel,
+		func(c string, n *model.ConfigurationItem) *model.ConfigurationItemEdge { return &model.ConfigurationItemEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	return &model.ConfigurationItemConnection{
-		Edges: edges(page, ciModel, func(c string, n *model.ConfigurationItem) *model.ConfigurationItemEdge {
-			return &model.ConfigurationItemEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.ConfigurationItemConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *queryResolver) RelationshipTypes(ctx context.Context) ([]*model.RelationshipType, error) {
@@ -395,21 +387,12 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
+	es, info, total, err := connect(ctx, first, after, r.People.ListUsers, userModel,
+		func(c string, n *model.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.People.ListUsers(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UserConnection{
-		Edges: edges(page, userModel, func(c string, n *model.User) *model.UserEdge {
-			return &model.UserEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.UserConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *queryResolver) Group(ctx context.Context, id string) (*model.Group, error) {
@@ -421,21 +404,12 @@ func (r *queryResolver) Group(ctx context.Context, id string) (*model.Group, err
 }
 
 func (r *queryResolver) Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
+	es, info, total, err := connect(ctx, first, after, r.People.ListGroups, groupModel,
+		func(c string, n *model.Group) *model.GroupEdge { return &model.GroupEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.People.ListGroups(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &model.GroupConnection{
-		Edges: edges(page, groupModel, func(c string, n *model.Group) *model.GroupEdge {
-			return &model.GroupEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.GroupConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *queryResolver) Service(ctx context.Context, id string) (*model.Service, error) {
@@ -471,39 +445,21 @@ func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *str
 }
 
 func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
+	es, info, total, err := connect(ctx, first, after, r.Catalog.Units, unitModel,
+		func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge { return &model.BusinessUnitEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Catalog.Units(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &model.BusinessUnitConnection{
-		Edges: edges(page, unitModel, func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge {
-			return &model.BusinessUnitEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.BusinessUnitConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *queryResolver) BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
+	es, info, total, err := connect(ctx, first, after, r.Catalog.Processes, processModel,
+		func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge { return &model.BusinessProcessEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Catalog.Processes(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &model.BusinessProcessConnection{
-		Edges: edges(page, processModel, func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge {
-			return &model.BusinessProcessEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return &model.BusinessProcessConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *queryResolver) ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error) {
