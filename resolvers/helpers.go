@@ -131,7 +131,9 @@ func serviceKind(k model.ServiceKind) catalog.Kind {
 }
 
 func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter, first *int, after *string) (*model.ServiceConnection, error) {
-	list := func(ctx context.Context, p paging.Request) (paging.Page[catalog.Service], error) { return r.Catalog.Services(ctx, f, p) }
+	list := func(ctx context.Context, p paging.Request) (paging.Page[catalog.Service], error) {
+		return r.Catalog.Services(ctx, f, p)
+	}
 	es, info, total, err := connect(ctx, first, after, list, serviceModel,
 		func(c string, n *model.Service) *model.ServiceEdge { return &model.ServiceEdge{Cursor: c, Node: n} })
 	if err != nil {

@@ -363,9 +363,13 @@ func (r *queryResolver) ConfigurationItems(ctx context.Context, filter *model.Co
 	if orderBy != nil {
 		o = cmdb.Order{Field: cmdb.OrderField(orderBy.Field), Desc: orderBy.Direction == model.SortDirectionDesc}
 	}
-	list := func(ctx context.Context, p paging.Request) (paging.Page[cmdb.CI], error) { return r.CMDB.List(ctx, f, o, p) }
+	list := func(ctx context.Context, p paging.Request) (paging.Page[cmdb.CI], error) {
+		return r.CMDB.List(ctx, f, o, p)
+	}
 	es, info, total, err := connect(ctx, first, after, list, ciModel,
-		func(c string, n *model.ConfigurationItem) *model.ConfigurationItemEdge { return &model.ConfigurationItemEdge{Cursor: c, Node: n} })
+		func(c string, n *model.ConfigurationItem) *model.ConfigurationItemEdge {
+			return &model.ConfigurationItemEdge{Cursor: c, Node: n}
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +450,9 @@ func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *str
 
 func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error) {
 	es, info, total, err := connect(ctx, first, after, r.Catalog.Units, unitModel,
-		func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge { return &model.BusinessUnitEdge{Cursor: c, Node: n} })
+		func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge {
+			return &model.BusinessUnitEdge{Cursor: c, Node: n}
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +461,9 @@ func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *st
 
 func (r *queryResolver) BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error) {
 	es, info, total, err := connect(ctx, first, after, r.Catalog.Processes, processModel,
-		func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge { return &model.BusinessProcessEdge{Cursor: c, Node: n} })
+		func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge {
+			return &model.BusinessProcessEdge{Cursor: c, Node: n}
+		})
 	if err != nil {
 		return nil, err
 	}
