@@ -71,6 +71,10 @@ func New(d Deps, l Limits) *App {
 		MaxComplexity: l.MaxComplexity,
 		Introspection: l.Introspection,
 		Logger:        d.Logger,
+		StoreStats: func() (int64, int64) {
+			st := d.Store.Stats()
+			return st.Transactions, st.Statements
+		},
 	})
 	return &App{CMDB: ci, Catalog: cat, People: dir, Handler: h}
 }

@@ -45,6 +45,8 @@ type Options struct {
 	// Introspection enables schema introspection (GraphiQL needs it).
 	Introspection bool
 	Logger        *slog.Logger
+	// StoreStats feeds the database counters of /metrics; optional.
+	StoreStats StoreStats
 }
 
 // Defaults for the limits.
@@ -71,6 +73,7 @@ func New(o Options) http.Handler {
 		o.Logger = slog.Default()
 	}
 
+	m := newMetrics(o.StoreStats)
 	gql := handler.New(o.Schema)
 	gql.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
@@ -97,6 +100,7 @@ func New(o Options) http.Handler {
 	}
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	gql.AroundResponses(m.aroundResponses)
 	if o.PerResponse != nil {
 		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 			return next(o.PerResponse(ctx))
@@ -109,6 +113,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
@@ -129,7 +134,7 @@ func New(o Options) http.Handler {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(o.Logger, h)
+	return accessLog(o.Logger, m, mux, h)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -212,11 +212,19 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // Flush passes flushes through for streaming transports.
 func (s *statusRecorder) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
 
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+// accessLog logs and counts every request, labelled by the mux pattern it
+// matched (unmatched paths share one label).
+func accessLog(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", time.Since(start).Milliseconds())
+		took := time.Since(start)
+		route := "unmatched"
+		if _, pattern := mux.Handler(r); pattern != "" {
+			route = pattern
+		}
+		m.observe(route, rec.status, took)
+		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", took.Milliseconds())
 	})
 }
