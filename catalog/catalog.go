@@ -178,8 +178,9 @@ type Store interface {
 	// Link locks both ends, calls check with them and creates the link
 	// unless it exists (created is false then). NOT_FOUND for an unknown end.
 	Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt Ref) error) (created bool, err error)
-	// Unlink removes a link; NOT_FOUND when there is none.
-	Unlink(ctx context.Context, sourceID, typ, targetID string) error
+	// Unlink locks both ends, calls check with them and removes the link;
+	// NOT_FOUND when there is none.
+	Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt Ref) error) error
 	// Linked returns, per id, the items at the other end of its links of
 	// type typ, following them outgoing (or incoming when reverse).
 	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error)
@@ -316,7 +317,14 @@ func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string) er
 	if typ != Consumes && typ != Supports && typ != DependsOn {
 		return apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", typ)
 	}
-	return c.store.Unlink(ctx, sourceID, typ, targetID)
+	return c.store.Unlink(ctx, sourceID, typ, targetID, func(src, tgt Ref) error {
+		// Only catalogue links are removed here: a DEPENDS_ON between two
+		// CIs belongs to the CMDB, which records its history.
+		if !slices.Contains(linkRules(), linkRule{src.Kind, typ, tgt.Kind}) {
+			return apperr.New(apperr.NotFound, "there is no catalogue link %s %s %s; relationships between CIs are removed with unrelateConfigurationItems", sourceID, typ, targetID)
+		}
+		return nil
+	})
 }
 
 // Service returns one service; NOT_FOUND when absent.
@@ -374,8 +382,8 @@ func (c *Catalog) Processes(ctx context.Context, p paging.Request) (paging.Page[
 }
 
 // BusinessCatalog returns the LIVE business services a unit consumes, or
-// every LIVE business service when unitID is empty; NOT_FOUND for an
-// unknown unit.
+// every LIVE business service (consumed or not) when unitID is empty;
+// NOT_FOUND for an unknown unit.
 func (c *Catalog) BusinessCatalog(ctx context.Context, unitID string) ([]Service, error) {
 	live := func(s Service) bool { return s.Kind == KindBusinessService && s.Status == StatusLive }
 	if unitID == "" {

@@ -2398,9 +2398,10 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
-Restricts a root field to principals holding at least one of the listed roles.
+Restricts a field to principals holding at least one of the listed roles.
 ADMIN may call everything. With no roles listed, any authenticated principal may call it.
-Every field of Query, Mutation and Subscription carries either @auth or @public.
+Every field of Query, Mutation and Subscription carries either @auth or @public; nested
+fields carry it where they lead to data their parent's readers may not see.
 """
 directive @auth(roles: [Role!]) on FIELD_DEFINITION
 
@@ -2532,8 +2533,8 @@ type Group implements Node {
   description: String
   "Team or vendor."
   kind: GroupKind!
-  "Users in the group."
-  members: [User!]!
+  "Users in the group (staff only)."
+  members: [User!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
   "When the group was created."
   createdAt: DateTime!
 }
@@ -3157,8 +3158,8 @@ type Service implements Node & GraphItem {
   status: ServiceStatus!
   "How much the business depends on it."
   criticality: Criticality!
-  "The group that owns the service."
-  ownerGroup: Group
+  "The group that owns the service (staff only)."
+  ownerGroup: Group @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
   "Optimistic concurrency version; pass it as expectedVersion when updating."
   version: Int!
   "When it was created."
@@ -3169,10 +3170,10 @@ type Service implements Node & GraphItem {
   consumers: [BusinessUnit!]!
   "Business processes this (business) service supports."
   supports: [BusinessProcess!]!
-  "Technical services and CIs this service depends on directly."
-  dependsOn: [GraphItem!]!
-  "Services that depend on this one directly."
-  usedBy: [Service!]!
+  "Technical services and CIs this service depends on directly (staff only)."
+  dependsOn: [GraphItem!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  "Services that depend on this one directly (staff only)."
+  usedBy: [Service!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
 """
@@ -3345,7 +3346,11 @@ Nodes and edges for drawing.
 type GraphView {
   "Every item of the view."
   nodes: [GraphNode!]!
-  "Every relationship between two items of the view."
+  """
+  The relationships between items of the view that the view followed: for impact,
+  dependency and dependent views those that carry impact; for neighbourhoods and paths
+  those of the requested types.
+  """
   edges: [GraphEdge!]!
 }
 
@@ -3815,7 +3820,7 @@ type Query {
   "The technical catalogue: technical services by name (staff only)."
   technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
-  "The business catalogue as a customer sees it: the LIVE business services of one business unit, or of every unit when none is given."
+  "The business catalogue as a customer sees it: the LIVE business services one business unit consumes, or every LIVE business service when no unit is given."
   businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
   "Business units by name."
@@ -3836,13 +3841,13 @@ type Query {
   "What needs an item, up to the business."
   dependents(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
-  "A business service's whole supporting tree down to CIs (its dependencies)."
+  "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
   supportingTree(serviceId: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
   "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
   neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
-  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long."
+  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
   paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
@@ -8035,7 +8040,25 @@ func (ec *executionContext) _Group_members(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Group().Members(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.User
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.User
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.User) graphql.Marshaler {
 			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUserᚄ(ctx, selections, v)
 		},
@@ -12463,7 +12486,25 @@ func (ec *executionContext) _Service_ownerGroup(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Service().OwnerGroup(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Group
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Group
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
 			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
 		},
@@ -12628,7 +12669,25 @@ func (ec *executionContext) _Service_dependsOn(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Service().DependsOn(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []model.GraphItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.GraphItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
 			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
 		},
@@ -12660,7 +12719,25 @@ func (ec *executionContext) _Service_usedBy(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Service().UsedBy(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.Service
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Service
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
 			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
 		},

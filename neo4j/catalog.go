@@ -277,6 +277,22 @@ func lockRef(ctx context.Context, tx driver.ManagedTransaction, id string) (cata
 	return catalog.Ref{ID: id, Kind: kindOf(strs(labels)), Name: n, Retired: status == "RETIRED"}, nil
 }
 
+// lockRefs locks two items in id order, so that two transactions locking the
+// same pair cannot deadlock.
+func lockRefs(ctx context.Context, tx driver.ManagedTransaction, a, b string) (map[string]catalog.Ref, error) {
+	ids := []string{a, b}
+	slices.Sort(ids)
+	refs := map[string]catalog.Ref{}
+	for _, id := range ids {
+		r, err := lockRef(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		refs[id] = r
+	}
+	return refs, nil
+}
+
 const mergeLink = `
 MATCH (s:Item {id: $sourceId}), (t:Item {id: $targetId})
 MERGE (s)-[r:$$TYPE]->(t)
@@ -286,15 +302,9 @@ RETURN r.id = $id AS created, r.id AS relId`
 // Link implements catalog.Store.
 func (c *Catalog) Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt catalog.Ref) error) (bool, error) {
 	return write(ctx, c.s, func(tx driver.ManagedTransaction) (bool, error) {
-		ids := []string{sourceID, targetID}
-		slices.Sort(ids)
-		refs := map[string]catalog.Ref{}
-		for _, id := range ids {
-			r, err := lockRef(ctx, tx, id)
-			if err != nil {
-				return false, err
-			}
-			refs[id] = r
+		refs, err := lockRefs(ctx, tx, sourceID, targetID)
+		if err != nil {
+			return false, err
 		}
 		if err := check(refs[sourceID], refs[targetID]); err != nil {
 			return false, err
@@ -318,8 +328,15 @@ DELETE r
 RETURN id`
 
 // Unlink implements catalog.Store.
-func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string) error {
+func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt catalog.Ref) error) error {
 	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		refs, err := lockRefs(ctx, tx, sourceID, targetID)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if err := check(refs[sourceID], refs[targetID]); err != nil {
+			return struct{}{}, err
+		}
 		recs, err := collect(ctx, tx, relStatement(deleteLink, typ), map[string]any{"sourceId": sourceID, "targetId": targetID})
 		if err != nil {
 			return struct{}{}, err

@@ -62,12 +62,12 @@ UNWIND starts + coalesce(reached, []) AS n
 WITH DISTINCT n` + reachUpstreamReturn
 	reachReturn = `
 RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-() } END AS members,
+       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END AS members,
        [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]] AS steps`
 	// Upstream, steps lead from an item to what it depends on.
 	reachUpstreamReturn = `
 RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-() } END AS members,
+       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END AS members,
        [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]] AS steps`
 )
 
@@ -173,6 +173,21 @@ RETURN [n IN nodes(p) | [n.id, labels(n), properties(n)]] AS nodes,
        [r IN relationships(p) | [r.id, type(r), startNode(r).id, endNode(r).id]] AS rels
 ORDER BY length(p)`
 
+// pathOverfetch is how many candidate paths are fetched per path wanted.
+const pathOverfetch = 4
+
+// simple reports whether a path visits each item once.
+func simple(p impact.Path) bool {
+	seen := map[string]bool{}
+	for _, n := range p.Nodes {
+		if seen[n.ID] {
+			return false
+		}
+		seen[n.ID] = true
+	}
+	return true
+}
+
 const itemsExist = `MATCH (n:Item) WHERE n.id IN $ids RETURN collect(n.id) AS found`
 
 // Paths implements impact.Store.
@@ -180,7 +195,9 @@ func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit 
 	if maxLen < 1 || maxLen > impact.MaxPathLength || limit < 1 || limit > impact.MaxPaths {
 		panic("path bounds outside the allowed range")
 	}
-	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$LEN", strconv.Itoa(maxLen), "$$K", strconv.Itoa(limit)).Replace(shortestPaths)
+	// SHORTEST k never reuses a relationship but may revisit an item, so it
+	// is asked for more paths than wanted and the ones with loops dropped.
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$LEN", strconv.Itoa(maxLen), "$$K", strconv.Itoa(limit*pathOverfetch)).Replace(shortestPaths)
 	return read(ctx, im.s, func(tx driver.ManagedTransaction) ([]impact.Path, error) {
 		found, err := collect(ctx, tx, itemsExist, map[string]any{"ids": []string{fromID, toID}})
 		if err != nil {
@@ -196,6 +213,9 @@ func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit 
 		}
 		var paths []impact.Path
 		for _, r := range recs {
+			if len(paths) == limit {
+				break
+			}
 			var p impact.Path
 			ns, _ := r.Get("nodes")
 			for _, x := range anyList(ns) {
@@ -215,7 +235,9 @@ func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit 
 				e.Target, _ = f[3].(string)
 				p.Edges = append(p.Edges, e)
 			}
-			paths = append(paths, p)
+			if simple(p) {
+				paths = append(paths, p)
+			}
 		}
 		return paths, nil
 	})

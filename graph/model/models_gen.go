@@ -466,7 +466,9 @@ type GraphPath struct {
 type GraphView struct {
 	// Every item of the view.
 	Nodes []*GraphNode `json:"nodes"`
-	// Every relationship between two items of the view.
+	// The relationships between items of the view that the view followed: for impact,
+	// dependency and dependent views those that carry impact; for neighbourhoods and paths
+	// those of the requested types.
 	Edges []*GraphEdge `json:"edges"`
 }
 
