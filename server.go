@@ -4,6 +4,7 @@
 //	itsm migrate [flags]   apply schema migrations and exit
 //	itsm token --subject S --roles R1,R2 [--ttl D]   mint a bearer token
 //	itsm import --source S --file F.jsonl [--report-not-seen]   bulk-load a discovery feed
+//	itsm generate --size N [--seed S] > F.jsonl   write a synthetic discovery feed
 //
 // Settings come from environment variables, overridden by flags; run
 // `itsm -help` to list them.
@@ -30,6 +31,7 @@ import (
 	"github.com/itsm-graph/itsm/config"
 	"github.com/itsm-graph/itsm/demo"
 	"github.com/itsm-graph/itsm/feed"
+	"github.com/itsm-graph/itsm/gen"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/neo4j"
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		config.Usage(out)
 		fmt.Fprintln(out, "\ntoken flags: -subject S -roles R1,R2 [-ttl D]")
 		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-batch N] (see package feed for the format)")
+		fmt.Fprintln(out, "generate flags: -size N [-seed S] (writes the CIs and relationships of a synthetic CMDB as a feed)")
 		return nil
 	}
 	switch cmd {
@@ -65,8 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return token(args, getenv, out)
 	case "import":
 		return importFeed(ctx, args, getenv, out)
+	case "generate":
+		return generate(args, out)
 	default:
-		return fmt.Errorf("unknown command %q; use serve, migrate, token or import", cmd)
+		return fmt.Errorf("unknown command %q; use serve, migrate, token, import or generate", cmd)
 	}
 }
 
@@ -311,4 +316,18 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(out, "%s row %d: %s\n", strings.ToLower(e.Kind), e.Row, e.Message)
 	}
 	return nil
+}
+
+func generate(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	size := fs.Int("size", 10000, "number of CIs")
+	seed := fs.Uint64("seed", 1, "random seed; the same size and seed give the same feed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *size < 1 || *size > 10_000_000 {
+		return fmt.Errorf("-size must be between 1 and 10000000 (got %d)", *size)
+	}
+	c := gen.Generate(*size, *seed)
+	return feed.Write(out, c.Items, c.Relationships)
 }

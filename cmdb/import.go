@@ -1,8 +1,11 @@
 package cmdb
 
 import (
+	"sync"
+
 	"context"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"maps"
 	"slices"
 
@@ -55,6 +58,11 @@ type ImportReport struct {
 type ImportOptions struct {
 	// BatchSize is how many rows go in one transaction.
 	BatchSize int
+	// Workers is how many CI batches are written at once (default 2).
+	// Distinct batches never touch the same CI, so they do not contend;
+	// relationships are written one batch at a time because batches share
+	// hub CIs, whose locks would make them wait on each other.
+	Workers int
 	// ReportNotSeen lists the source's live CIs absent from this import.
 	ReportNotSeen bool
 	// Progress, when set, hears how far each stage got.
@@ -63,6 +71,10 @@ type ImportOptions struct {
 
 // DefaultImportBatch keeps transactions to a few thousand rows.
 const DefaultImportBatch = 2000
+
+// DefaultImportWorkers matches the small machines this runs on: one batch
+// being written while the next is prepared and sent.
+const DefaultImportWorkers = 2
 
 // ImportWrite is one CI to write with its history entry.
 type ImportWrite struct {
@@ -131,17 +143,33 @@ func (s *Service) Import(ctx context.Context, actor, source string, items []Impo
 		valid = append(valid, i)
 	}
 
+	if opt.Workers <= 0 {
+		opt.Workers = DefaultImportWorkers
+	}
+	var mu sync.Mutex
+	done := 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Workers)
 	for start := 0; start < len(valid); start += opt.BatchSize {
 		batch := valid[start:min(start+opt.BatchSize, len(valid))]
-		created, updated, unchanged, rowErrs, err := s.importBatch(ctx, store, actor, source, items, batch)
-		if err != nil {
-			return rep, err
-		}
-		rep.Created += created
-		rep.Updated += updated
-		rep.Unchanged += unchanged
-		rep.Errors = append(rep.Errors, rowErrs...)
-		progress("items", start+len(batch), len(valid))
+		g.Go(func() error {
+			created, updated, unchanged, rowErrs, err := s.importBatch(gctx, store, actor, source, items, batch)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Created += created
+			rep.Updated += updated
+			rep.Unchanged += unchanged
+			rep.Errors = append(rep.Errors, rowErrs...)
+			done += len(batch)
+			progress("items", done, len(valid))
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return rep, err
 	}
 
 	for start := 0; start < len(rels); start += opt.BatchSize {
@@ -326,4 +354,46 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 		return writes, nil
 	})
 	return created, planned, errs, err
+}
+
+// CheckFeed checks a self-contained feed without a database: every item by
+// the import rules, and every relationship against the items of the same
+// feed. It returns the rows an import of the feed into an empty source
+// would refuse.
+func CheckFeed(items []ImportItem, rels []ImportRelationship) []ImportError {
+	var errs []ImportError
+	byExt := make(map[string]ImportItem, len(items))
+	for i, it := range items {
+		if err := checkImportItem(it); err != nil {
+			errs = append(errs, importErr(i+1, "ITEM", err))
+			continue
+		}
+		if _, dup := byExt[it.ExternalID]; dup {
+			errs = append(errs, ImportError{Row: i + 1, Kind: "ITEM", Field: "externalId", Message: fmt.Sprintf("externalId %q appears more than once in this import", it.ExternalID)})
+			continue
+		}
+		byExt[it.ExternalID] = it
+	}
+	for i, r := range rels {
+		row := ImportError{Row: i + 1, Kind: "RELATIONSHIP"}
+		rt, ok := LookupRelType(r.Type)
+		src, sok := byExt[r.SourceExternalID]
+		tgt, tok := byExt[r.TargetExternalID]
+		switch {
+		case !ok || rt.CatalogOnly:
+			row.Field, row.Message = "type", fmt.Sprintf("unknown relationship type %q between CIs", r.Type)
+		case !sok:
+			row.Field, row.Message = "sourceExternalId", fmt.Sprintf("%q is not an item of this feed", r.SourceExternalID)
+		case !tok:
+			row.Field, row.Message = "targetExternalId", fmt.Sprintf("%q is not an item of this feed", r.TargetExternalID)
+		case src.ExternalID == tgt.ExternalID:
+			row.Field, row.Message = "targetExternalId", "a CI cannot be related to itself"
+		case rt.Name == MemberOf && tgt.MinimumUp == nil:
+			row.Field, row.Message = "targetExternalId", fmt.Sprintf("%q is not a redundancy group (it has no redundancyMinimumUp)", r.TargetExternalID)
+		default:
+			continue
+		}
+		errs = append(errs, row)
+	}
+	return errs
 }

@@ -117,7 +117,7 @@ const recordHistory = `
 CREATE (h:CIHistory)
 SET h = $entry
 WITH h
-MATCH (c:CI) WHERE c.id IN $ciIds
+MATCH (c:CI:Item) WHERE c.id IN $ciIds
 CREATE (c)-[:HAS_HISTORY]->(h)`
 
 func recordEntry(ctx context.Context, tx driver.ManagedTransaction, e cmdb.HistoryEntry, ciIDs ...string) error {
@@ -223,7 +223,7 @@ func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, entry cmdb.HistoryEntry
 }
 
 const getCIsByID = `
-MATCH (c:CI) WHERE c.id IN $ids
+MATCH (c:CI:Item) WHERE c.id IN $ids
 RETURN properties(c) AS c`
 
 func getCIs(ctx context.Context, tx driver.ManagedTransaction, ids []string) ([]cmdb.CI, error) {
@@ -248,13 +248,13 @@ func (m *CMDB) GetCIs(ctx context.Context, ids []string) ([]cmdb.CI, error) {
 // lockCI takes the CI's write lock before reading it: Neo4j reads at read
 // committed, so comparing versions without the lock could lose an update.
 const lockCI = `
-MATCH (c:CI {id: $id})
+MATCH (c:CI:Item {id: $id})
 SET c._lock = true
 REMOVE c._lock
 RETURN properties(c) AS c`
 
 const replaceCI = `
-MATCH (c:CI {id: $id})
+MATCH (c:CI:Item {id: $id})
 SET c = $props
 RETURN properties(c) AS c`
 
@@ -312,7 +312,7 @@ func relStatement(template, relType string) string {
 }
 
 const mergeRelationship = `
-MATCH (s:CI {id: $sourceId}), (t:CI {id: $targetId})
+MATCH (s:CI:Item {id: $sourceId}), (t:CI:Item {id: $targetId})
 MERGE (s)-[r:$$TYPE]->(t)
 ON CREATE SET r.id = $id, r.createdAt = $createdAt, r.createdBy = $createdBy
 RETURN properties(r) AS r, r.id = $id AS created, properties(s) AS s, properties(t) AS t`
@@ -373,7 +373,7 @@ func relFromRecord(r *driver.Record, relType string) cmdb.Relationship {
 }
 
 const deleteRelationship = `
-MATCH (s:CI {id: $sourceId})-[r:$$TYPE]->(t:CI {id: $targetId})
+MATCH (s:CI:Item {id: $sourceId})-[r:$$TYPE]->(t:CI:Item {id: $targetId})
 WITH r, r.id AS id
 DELETE r
 RETURN id`
@@ -405,7 +405,7 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 const (
 	relsOutgoing = `
 UNWIND $ids AS id
-MATCH (c:CI {id: id})
+MATCH (c:CI:Item {id: id})
 CALL (c) {
   MATCH (c)-[r]->(o:CI) WHERE type(r) IN $types
   RETURN r, c AS s, o AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
@@ -413,7 +413,7 @@ CALL (c) {
 RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
 	relsIncoming = `
 UNWIND $ids AS id
-MATCH (c:CI {id: id})
+MATCH (c:CI:Item {id: id})
 CALL (c) {
   MATCH (c)<-[r]-(o:CI) WHERE type(r) IN $types
   RETURN r, o AS s, c AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
@@ -421,7 +421,7 @@ CALL (c) {
 RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
 	relsBoth = `
 UNWIND $ids AS id
-MATCH (c:CI {id: id})
+MATCH (c:CI:Item {id: id})
 CALL (c) {
   MATCH (c)-[r]-(o:CI) WHERE type(r) IN $types
   RETURN r, startNode(r) AS s, endNode(r) AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
@@ -459,7 +459,7 @@ func (m *CMDB) Relationships(ctx context.Context, ciIDs []string, dir cmdb.Direc
 
 const membersOf = `
 UNWIND $ids AS id
-MATCH (g:CI {id: id})<-[:MEMBER_OF]-(m:CI)
+MATCH (g:CI:Item {id: id})<-[:MEMBER_OF]-(m:CI)
 WITH id, m ORDER BY m.name, m.id
 RETURN id, collect(properties(m)) AS items`
 
@@ -470,7 +470,7 @@ func (m *CMDB) Members(ctx context.Context, groupIDs []string) (map[string][]cmd
 
 const historyOf = `
 UNWIND $ids AS id
-MATCH (c:CI {id: id})
+MATCH (c:CI:Item {id: id})
 CALL (c) {
   MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
   WHERE $afterAt IS NULL OR h.at < $afterAt OR (h.at = $afterAt AND h.id < $afterId)

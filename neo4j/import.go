@@ -18,6 +18,10 @@ MATCH (c:CI {source: $source, externalId: ext})
 SET c._lock = true
 REMOVE c._lock
 RETURN properties(c) AS c`
+	readBySourceKeys = `
+UNWIND $externalIds AS ext
+MATCH (c:CI {source: $source, externalId: ext})
+RETURN properties(c) AS c`
 	importCreates = `
 UNWIND $rows AS row
 CREATE (c:CI:Item)
@@ -27,7 +31,7 @@ SET h = row.entry
 CREATE (c)-[:HAS_HISTORY]->(h)`
 	importUpdates = `
 UNWIND $rows AS row
-MATCH (c:CI {id: row.props.id})
+MATCH (c:CI:Item {id: row.props.id})
 SET c = row.props
 CREATE (h:CIHistory)
 SET h = row.entry
@@ -84,7 +88,7 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 // mirror clauses come from the type's impact direction (see impactedges.go).
 const mergeImportedRels = `
 UNWIND $rows AS row
-MATCH (s:CI {id: row.sourceId}), (t:CI {id: row.targetId})
+MATCH (s:CI:Item {id: row.sourceId}), (t:CI:Item {id: row.targetId})
 MERGE (s)-[r:$$TYPE]->(t)
 ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy
 WITH s, t, r, row
@@ -118,7 +122,8 @@ func mergeStatement(relType string) string {
 // ImportRelationships implements cmdb.Importer.
 func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(map[string]cmdb.CI) ([]cmdb.RelWrite, error)) (int, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (int, error) {
-		recs, err := collect(ctx, tx, lockBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
+		// A plain read: MERGE locks both ends of each relationship it writes.
+		recs, err := collect(ctx, tx, readBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
 		if err != nil {
 			return 0, err
 		}

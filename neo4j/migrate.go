@@ -12,22 +12,20 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start.
 func migrations() []string {
 	m := []string{
-		"CREATE CONSTRAINT ci_id IF NOT EXISTS FOR (c:CI) REQUIRE c.id IS UNIQUE",
 		// Item is every node of the impact graph: CIs, services, business
-		// units and processes.
+		// units and processes. Its id constraint also serves lookups of CIs
+		// by id (written (c:CI:Item {id: …})), so CIs need no index of their
+		// own on id: every index costs each write.
 		"CREATE CONSTRAINT item_id IF NOT EXISTS FOR (i:Item) REQUIRE i.id IS UNIQUE",
 		"CREATE CONSTRAINT ci_source_external_id IF NOT EXISTS FOR (c:CI) REQUIRE (c.source, c.externalId) IS UNIQUE",
-		"CREATE INDEX ci_status IF NOT EXISTS FOR (c:CI) ON (c.status)",
 		"CREATE INDEX ci_type IF NOT EXISTS FOR (c:CI) ON (c.type)",
 		"CREATE INDEX ci_name IF NOT EXISTS FOR (c:CI) ON (c.name)",
 		"CREATE INDEX ci_owner_group IF NOT EXISTS FOR (c:CI) ON (c.ownerGroupId)",
-		"CREATE INDEX ci_created_at IF NOT EXISTS FOR (c:CI) ON (c.createdAt)",
-		"CREATE INDEX ci_updated_at IF NOT EXISTS FOR (c:CI) ON (c.updatedAt)",
 		"CREATE TEXT INDEX ci_name_lower IF NOT EXISTS FOR (c:CI) ON (c.nameLower)",
 		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
 		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
@@ -42,6 +40,14 @@ func migrations() []string {
 		"CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE k.key IS UNIQUE",
 		"CREATE CONSTRAINT schema_version_name IF NOT EXISTS FOR (v:SchemaVersion) REQUIRE v.name IS UNIQUE",
 	}
+	// Indexes of earlier versions that cost writes and served no query.
+	m = append(m,
+		"DROP CONSTRAINT ci_id IF EXISTS",
+		"DROP INDEX ci_created_at IF EXISTS",
+		"DROP INDEX ci_updated_at IF EXISTS",
+		// A handful of statuses, most CIs ACTIVE: too unselective to help.
+		"DROP INDEX ci_status IF EXISTS",
+	)
 	// Relationship ids are looked up by node(id:); a relationship index needs
 	// its type, so there is one per catalogue type (names from the allowlist).
 	for _, t := range cmdb.RelationshipTypes() {

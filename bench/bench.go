@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"runtime/pprof"
+	"sync"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/gen"
+	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/neo4j"
+)
+
+const database = "neo4j"
+
+// bench holds what every size shares: the options and a bare driver for
+// wiping, the raw baselines and the bare traversal.
+type bench struct {
+	o   options
+	raw driver.DriverWithContext
+}
+
+func newBench(ctx context.Context, o options) (*bench, error) {
+	a := driver.NoAuth()
+	if o.password != "" {
+		a = driver.BasicAuth(o.user, o.password, "")
+	}
+	d, err := driver.NewDriverWithContext(o.uri, a)
+	if err != nil {
+		return nil, fmt.Errorf("-uri %q: %w", o.uri, err)
+	}
+	if err := d.VerifyConnectivity(ctx); err != nil {
+		_ = d.Close(ctx)
+		return nil, fmt.Errorf("cannot reach Neo4j at %s: %w", o.uri, err)
+	}
+	return &bench{o: o, raw: d}, nil
+}
+
+func (b *bench) close(ctx context.Context) { _ = b.raw.Close(ctx) }
+
+func (b *bench) version(ctx context.Context) string {
+	res, err := driver.ExecuteQuery(ctx, b.raw, `CALL dbms.components() YIELD versions, edition RETURN versions[0] + ' ' + edition AS v`,
+		nil, driver.EagerResultTransformer, driver.ExecuteQueryWithDatabase(database))
+	if err != nil || len(res.Records) == 0 {
+		return "?"
+	}
+	v, _ := res.Records[0].Get("v")
+	s, _ := v.(string)
+	return s
+}
+
+// autocommit runs a statement in an implicit transaction, which
+// CALL … IN TRANSACTIONS needs.
+func (b *bench) autocommit(ctx context.Context, stmt string, params map[string]any) error {
+	sess := b.raw.NewSession(ctx, driver.SessionConfig{DatabaseName: database, AccessMode: driver.AccessModeWrite})
+	defer func() { _ = sess.Close(ctx) }()
+	res, err := sess.Run(ctx, stmt, params)
+	if err == nil {
+		_, err = res.Consume(ctx)
+	}
+	return err
+}
+
+// Relationships go first, in their own batches: detaching a hub (the DNS
+// server has a few relationships per CI of the estate) together with
+// thousands of other nodes in one transaction exceeds Neo4j's
+// per-transaction memory limit.
+const (
+	wipeRels  = `MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS`
+	wipeNodes = `MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS`
+)
+
+func (b *bench) wipeData(ctx context.Context) error {
+	for _, stmt := range []string{wipeRels, wipeNodes} {
+		if err := b.autocommit(ctx, stmt, nil); err != nil {
+			return fmt.Errorf("wiping %s: %w", b.o.uri, err)
+		}
+	}
+	return nil
+}
+
+// wipe deletes everything and drops the raw baseline's index, leaving the
+// product's schema (Migrate recreates whatever is missing).
+func (b *bench) wipe(ctx context.Context) error {
+	if err := b.wipeData(ctx); err != nil {
+		return err
+	}
+	return b.autocommit(ctx, dropRawIndex, nil)
+}
+
+// phase times one step of a size's run.
+type phases struct {
+	list []Phase
+}
+
+func (p *phases) time(name string, f func() error) error {
+	t0 := time.Now()
+	err := f()
+	d := time.Since(t0)
+	p.list = append(p.list, Phase{Name: name, Seconds: secs(d)})
+	fmt.Fprintf(os.Stderr, "  %-34s %8.1f s\n", name, d.Seconds())
+	return err
+}
+
+func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
+	sr := SizeResult{Size: size}
+	var ph phases
+	fmt.Fprintf(os.Stderr, "== size %d\n", size)
+	var c *gen.CMDB
+	var picks map[string]string
+	_ = ph.time("generate", func() error {
+		c = gen.Generate(size, b.o.seed)
+		picks = map[string]string{"leaf": c.Leaf(), "median": c.Median(), "hub": c.Hub()}
+		return nil
+	})
+	sr.CIs, sr.Relationships, sr.CatalogueItems, sr.CatalogueLinks = len(c.Items), len(c.Relationships),
+		len(c.BusinessUnits)+len(c.BusinessProcesses)+len(c.BusinessServices)+len(c.TechnicalServices), len(c.Links)
+
+	var store *neo4j.Store
+	if err := ph.time("wipe + migrate", func() error {
+		if err := b.wipe(ctx); err != nil {
+			return err
+		}
+		var err error
+		store, err = neo4j.Open(ctx, neo4j.Config{URI: b.o.uri, User: b.o.user, Password: b.o.password, Database: database, RetryTime: 30 * time.Second})
+		if err != nil {
+			return err
+		}
+		return store.Migrate(ctx)
+	}); err != nil {
+		return sr, err
+	}
+	defer func() { _ = store.Close(ctx) }()
+
+	tokens, err := auth.NewTokens(auth.TokenConfig{Algorithm: "HS256", Secret: []byte("bench-secret-bench-secret-bench-secret!"), TTL: time.Hour}, time.Now)
+	if err != nil {
+		return sr, err
+	}
+	api := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: slog.Default()}, app.Limits{})
+
+	// A fresh JVM compiles and plans the import statements on first use,
+	// which costs seconds: run both imports once on a small estate, then
+	// wipe again, so that neither timed import pays for it.
+	if err := ph.time("warm-up imports + wipe", func() error {
+		w := gen.Generate(5000, b.o.seed+1)
+		if _, err := importProduct(ctx, api.CMDB, store, w, b.o.batch); err != nil {
+			return err
+		}
+		if _, _, err := b.importRaw(ctx, w, b.o.batch); err != nil {
+			return err
+		}
+		return b.wipeData(ctx)
+	}); err != nil {
+		return sr, err
+	}
+
+	if err := ph.time("import (product)", func() error {
+		imp, err := importProduct(ctx, api.CMDB, store, c, b.o.batch)
+		sr.Import.CIsPerSec, sr.Import.RelsPerSec = imp.cisPerSec, imp.relsPerSec
+		sr.Import.Statements, sr.Import.Transactions = imp.statements, imp.transactions
+		sr.Import.CISeconds, sr.Import.RelSeconds = secs(imp.ciTime), secs(imp.relTime)
+		sr.Import.CIRateFirstTenth, sr.Import.CIRateLastTenth = imp.ciRateFirst, imp.ciRateLast
+		sr.Import.RelRateFirstTenth, sr.Import.RelRateLastTenth = imp.relRateFirst, imp.relRateLast
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("import (raw driver baseline)", func() error {
+		ciTime, relTime, err := b.importRaw(ctx, c, b.o.batch)
+		sr.Import.RawCISeconds, sr.Import.RawRelSeconds = secs(ciTime), secs(relTime)
+		sr.Import.RawCIsPerSec = float64(len(c.Items)) / ciTime.Seconds()
+		sr.Import.RawRelsPerSec = float64(len(c.Relationships)) / relTime.Seconds()
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("delete raw baseline", func() error { return b.deleteRaw(ctx) }); err != nil {
+		return sr, err
+	}
+	sr.Import.RatioCIs = sr.Import.CIsPerSec / sr.Import.RawCIsPerSec
+	sr.Import.RatioRels = sr.Import.RelsPerSec / sr.Import.RawRelsPerSec
+
+	var idOf map[string]string
+	if err := ph.time("catalogue (setup, untimed)", func() error {
+		var err error
+		idOf, err = loadCatalogue(ctx, api.Catalog, store, c, b.o.linkWorkers)
+		return err
+	}); err != nil {
+		return sr, err
+	}
+
+	srv := httptest.NewServer(api.Handler)
+	defer srv.Close()
+	token, _, err := tokens.Mint("bench", []auth.Role{auth.Analyst}, 2*time.Hour)
+	if err != nil {
+		return sr, err
+	}
+	gql := &graphqlClient{url: srv.URL + "/graphql", token: token}
+
+	for _, name := range []string{"leaf", "median", "hub"} {
+		ext := picks[name]
+		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}
+		if st.ID == "" {
+			return sr, fmt.Errorf("the %s CI %s was not imported", name, ext)
+		}
+		if err := ph.time("impact via GraphQL: "+name, func() error {
+			if name == "hub" && b.o.cpuProfile != "" {
+				stop, err := startCPUProfile(fmt.Sprintf("%s.%d", b.o.cpuProfile, size))
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
+			return b.sampleGraphQL(ctx, gql, store, &st)
+		}); err != nil {
+			return sr, err
+		}
+		if err := ph.time("impact raw traversal: "+name, func() error {
+			return b.sampleRaw(ctx, &st)
+		}); err != nil {
+			return sr, err
+		}
+		if st.GraphQL.P50 > 0 && st.Raw.P50 > 0 {
+			st.RatioP50 = st.GraphQL.P50 / st.Raw.P50
+			st.RatioP95 = st.GraphQL.P95 / st.Raw.P95
+		}
+		sr.Starts = append(sr.Starts, st)
+	}
+	if b.o.profile {
+		_ = ph.time("profile raw traversal (hub)", func() error { return b.profileRaw(ctx, idOf[picks["hub"]]) })
+	}
+	sr.Phases = ph.list
+	return sr, nil
+}
+
+// loadCatalogue creates the catalogue through catalog.Catalog and returns
+// external id or catalogue key → product id, for CIs and catalogue items.
+func loadCatalogue(ctx context.Context, cat *catalog.Catalog, store *neo4j.Store, c *gen.CMDB, workers int) (map[string]string, error) {
+	idOf, err := store.CMDB().SourceCIs(ctx, gen.Source)
+	if err != nil {
+		return nil, err
+	}
+	live := catalog.StatusLive
+	for _, u := range c.BusinessUnits {
+		x, err := cat.CreateUnit(ctx, u.Name, u.Description)
+		if err != nil {
+			return nil, fmt.Errorf("business unit %s: %w", u.Key, err)
+		}
+		idOf[u.Key] = x.ID
+	}
+	for _, p := range c.BusinessProcesses {
+		x, err := cat.CreateProcess(ctx, p.Name, "", &p.Criticality)
+		if err != nil {
+			return nil, fmt.Errorf("business process %s: %w", p.Key, err)
+		}
+		idOf[p.Key] = x.ID
+	}
+	for kind, list := range map[catalog.Kind][]gen.Service{catalog.KindBusinessService: c.BusinessServices, catalog.KindTechnicalService: c.TechnicalServices} {
+		for _, s := range list {
+			x, err := cat.CreateService(ctx, catalog.NewService{Kind: kind, Name: s.Name, Status: &live, Criticality: &s.Criticality})
+			if err != nil {
+				return nil, fmt.Errorf("service %s: %w", s.Key, err)
+			}
+			idOf[s.Key] = x.ID
+		}
+	}
+	// Links are one transaction each; a few workers keep both cores busy.
+	work := make(chan gen.Link)
+	errs := make(chan error, max(1, workers))
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range work {
+				if _, err := cat.Link(ctx, "bench", idOf[l.Source], l.Type, idOf[l.Target]); err != nil {
+					errs <- fmt.Errorf("link %s %s %s: %w", l.Source, l.Type, l.Target, err)
+					for range work {
+					}
+					return
+				}
+			}
+		}()
+	}
+	for _, l := range c.Links {
+		work <- l
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	return idOf, <-errs
+}
+
+type importResult struct {
+	ciTime, relTime          time.Duration
+	cisPerSec, relsPerSec    float64
+	statements, transactions int64
+	// Rates over the first and the last tenth of the batches, to show
+	// whether the import slows down as the graph grows.
+	ciRateFirst, ciRateLast, relRateFirst, relRateLast float64
+}
+
+type mark struct {
+	done int
+	at   time.Time
+}
+
+// tenths returns the rows/s over the first and the last tenth (at least
+// one batch) of a stage's progress marks; start is when the stage began.
+func tenths(start time.Time, marks []mark) (first, last float64) {
+	if len(marks) == 0 {
+		return 0, 0
+	}
+	k := max(1, len(marks)/10)
+	f := marks[k-1]
+	first = float64(f.done) / f.at.Sub(start).Seconds()
+	from := mark{0, start}
+	if len(marks) > k {
+		from = marks[len(marks)-k-1]
+	}
+	l := marks[len(marks)-1]
+	last = float64(l.done-from.done) / l.at.Sub(from.at).Seconds()
+	return first, last
+}
+
+// importProduct imports the estate through cmdb.Service.Import and times
+// the CI stage and the relationship stage apart.
+func importProduct(ctx context.Context, svc *cmdb.Service, store *neo4j.Store, c *gen.CMDB, batch int) (importResult, error) {
+	var r importResult
+	before := store.Stats()
+	t0 := time.Now()
+	itemsDone := t0
+	var ciMarks, relMarks []mark
+	rep, err := svc.Import(ctx, "bench", gen.Source, c.Items, c.Relationships, cmdb.ImportOptions{
+		BatchSize: batch,
+		Progress: func(stage string, done, total int) {
+			now := time.Now()
+			if stage == "items" {
+				ciMarks = append(ciMarks, mark{done, now})
+				if done == total {
+					itemsDone = now
+				}
+			} else {
+				relMarks = append(relMarks, mark{done, now})
+			}
+		},
+	})
+	end := time.Now()
+	after := store.Stats()
+	if err != nil {
+		return r, err
+	}
+	if len(rep.Errors) > 0 {
+		e := rep.Errors[0]
+		return r, fmt.Errorf("import refused %d rows; first: %s row %d %s: %s", len(rep.Errors), e.Kind, e.Row, e.Field, e.Message)
+	}
+	if rep.Created != len(c.Items) || rep.RelationshipsCreated != len(c.Relationships) {
+		return r, fmt.Errorf("import created %d CIs and %d relationships, want %d and %d (is the database really empty?)",
+			rep.Created, rep.RelationshipsCreated, len(c.Items), len(c.Relationships))
+	}
+	r.ciTime, r.relTime = itemsDone.Sub(t0), end.Sub(itemsDone)
+	r.cisPerSec = float64(len(c.Items)) / r.ciTime.Seconds()
+	r.relsPerSec = float64(len(c.Relationships)) / r.relTime.Seconds()
+	r.statements, r.transactions = after.Statements-before.Statements, after.Transactions-before.Transactions
+	r.ciRateFirst, r.ciRateLast = tenths(t0, ciMarks)
+	r.relRateFirst, r.relRateLast = tenths(itemsDone, relMarks)
+	return r, nil
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
+}

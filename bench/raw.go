@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/gen"
+)
+
+// The raw baselines write the same rows under names the product never uses
+// (label RawCI, relationship types RAW_<type>) with the plainest statements
+// the driver allows, in batches of the same size, one transaction each.
+const (
+	createRawIndex = `CREATE INDEX bench_raw_ci IF NOT EXISTS FOR (c:RawCI) ON (c.externalId)`
+	awaitRawIndex  = `CALL db.awaitIndex('bench_raw_ci', 300)`
+	dropRawIndex   = `DROP INDEX bench_raw_ci IF EXISTS`
+	rawCreateCIs   = `UNWIND $rows AS r CREATE (c:RawCI) SET c = r`
+	rawMergeRels   = `
+UNWIND $rows AS r
+MATCH (s:RawCI {externalId: r.s}), (t:RawCI {externalId: r.t})
+MERGE (s)-[:RAW_$$TYPE]->(t)`
+	deleteRawRels = `MATCH (:RawCI)-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS`
+	deleteRawCIs  = `MATCH (c:RawCI) CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 10000 ROWS`
+
+	// rawTraversal is the bare reachability query the API's impact
+	// analysis is compared with.
+	rawTraversal = `MATCH (s:Item {id: $id})-[:IMPACTS*1..$$DEPTH]->(x) RETURN DISTINCT x.id AS id`
+)
+
+func rawRow(it cmdb.ImportItem) map[string]any {
+	r := map[string]any{"externalId": it.ExternalID, "source": gen.Source, "name": it.Name, "type": string(it.Type), "status": "ACTIVE"}
+	if it.Environment != nil {
+		r["environment"] = string(*it.Environment)
+	}
+	if it.Criticality != nil {
+		r["criticality"] = string(*it.Criticality)
+	}
+	if it.Location != nil {
+		r["location"] = *it.Location
+	}
+	if it.MinimumUp != nil {
+		r["minimumUp"] = int64(*it.MinimumUp)
+	}
+	for _, a := range it.Attributes {
+		if a.Value != nil {
+			r["attr_"+a.Key] = *a.Value
+		}
+	}
+	return r
+}
+
+func (b *bench) write(ctx context.Context, stmt string, params map[string]any) error {
+	_, err := driver.ExecuteQuery(ctx, b.raw, stmt, params, driver.EagerResultTransformer,
+		driver.ExecuteQueryWithDatabase(database), driver.ExecuteQueryWithWritersRouting(), driver.ExecuteQueryWithoutBookmarkManager())
+	return err
+}
+
+// importRaw writes the estate with bare UNWIND statements and returns how
+// long the CIs and the relationships took.
+func (b *bench) importRaw(ctx context.Context, c *gen.CMDB, batch int) (ciTime, relTime time.Duration, err error) {
+	if err := b.autocommit(ctx, createRawIndex, nil); err != nil {
+		return 0, 0, err
+	}
+	if err := b.autocommit(ctx, awaitRawIndex, nil); err != nil {
+		return 0, 0, err
+	}
+	t0 := time.Now()
+	for start := 0; start < len(c.Items); start += batch {
+		part := c.Items[start:min(start+batch, len(c.Items))]
+		rows := make([]map[string]any, len(part))
+		for i, it := range part {
+			rows[i] = rawRow(it)
+		}
+		if err := b.write(ctx, rawCreateCIs, map[string]any{"rows": rows}); err != nil {
+			return 0, 0, fmt.Errorf("raw CIs: %w", err)
+		}
+	}
+	t1 := time.Now()
+	for start := 0; start < len(c.Relationships); start += batch {
+		part := c.Relationships[start:min(start+batch, len(c.Relationships))]
+		byType := map[string][]map[string]any{}
+		for _, r := range part {
+			byType[r.Type] = append(byType[r.Type], map[string]any{"s": r.SourceExternalID, "t": r.TargetExternalID})
+		}
+		// One transaction per batch, one statement per type, as the
+		// product does.
+		types := slices.Sorted(func(yield func(string) bool) {
+			for t := range byType {
+				if !yield(t) {
+					return
+				}
+			}
+		})
+		sess := b.raw.NewSession(ctx, driver.SessionConfig{DatabaseName: database, AccessMode: driver.AccessModeWrite})
+		_, err := sess.ExecuteWrite(ctx, func(tx driver.ManagedTransaction) (any, error) {
+			for _, t := range types {
+				if _, ok := cmdb.LookupRelType(t); !ok {
+					return nil, fmt.Errorf("unknown relationship type %q", t)
+				}
+				res, err := tx.Run(ctx, strings.Replace(rawMergeRels, "$$TYPE", t, 1), map[string]any{"rows": byType[t]})
+				if err != nil {
+					return nil, err
+				}
+				if _, err := res.Consume(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		})
+		_ = sess.Close(ctx)
+		if err != nil {
+			return 0, 0, fmt.Errorf("raw relationships: %w", err)
+		}
+	}
+	return t1.Sub(t0), time.Since(t1), nil
+}
+
+func (b *bench) deleteRaw(ctx context.Context) error {
+	for _, stmt := range []string{deleteRawRels, deleteRawCIs} {
+		if err := b.autocommit(ctx, stmt, nil); err != nil {
+			return err
+		}
+	}
+	return b.autocommit(ctx, dropRawIndex, nil)
+}
+
+func (b *bench) traversal() string {
+	return strings.Replace(rawTraversal, "$$DEPTH", fmt.Sprint(b.o.depth), 1)
+}
+
+func (b *bench) traverse(ctx context.Context, id string) (int, error) {
+	res, err := driver.ExecuteQuery(ctx, b.raw, b.traversal(), map[string]any{"id": id}, driver.EagerResultTransformer,
+		driver.ExecuteQueryWithDatabase(database), driver.ExecuteQueryWithReadersRouting(), driver.ExecuteQueryWithoutBookmarkManager(),
+		driver.ExecuteQueryWithTransactionConfig(driver.WithTxTimeout(2*time.Minute)))
+	if err != nil {
+		return 0, err
+	}
+	return len(res.Records), nil
+}
+
+// sampleRaw times the bare traversal from st's start.
+func (b *bench) sampleRaw(ctx context.Context, st *StartResult) error {
+	var n int
+	lat, err := sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
+		var err error
+		n, err = b.traverse(ctx, st.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("raw traversal from %s: %w", st.ExternalID, err)
+	}
+	st.RawRows = n
+	st.Raw = lat
+	return nil
+}
+
+// profileRaw prints the plan of the bare traversal from id with its rows
+// and db hits per operator.
+func (b *bench) profileRaw(ctx context.Context, id string) error {
+	res, err := driver.ExecuteQuery(ctx, b.raw, "PROFILE "+b.traversal(), map[string]any{"id": id}, driver.EagerResultTransformer,
+		driver.ExecuteQueryWithDatabase(database), driver.ExecuteQueryWithReadersRouting())
+	if err != nil {
+		return err
+	}
+	if res.Summary.Profile() != nil {
+		fmt.Fprintln(os.Stderr, "  PROFILE", b.traversal())
+		printPlan(res.Summary.Profile(), "    ")
+	}
+	return nil
+}
+
+func printPlan(p driver.ProfiledPlan, indent string) {
+	fmt.Fprintf(os.Stderr, "%s%s rows=%d dbHits=%d time=%d %v\n", indent, p.Operator(), p.Records(), p.DbHits(), p.Time(), p.Arguments()["Details"])
+	for _, c := range p.Children() {
+		printPlan(c, indent+"  ")
+	}
+}

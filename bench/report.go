@@ -1,0 +1,206 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// Results is everything a run measured; -json writes it.
+type Results struct {
+	Started    string       `json:"started"`
+	Neo4j      string       `json:"neo4j"`
+	NumCPU     int          `json:"numCpu"`
+	GoMaxProcs int          `json:"goMaxProcs"`
+	Seed       uint64       `json:"seed"`
+	Samples    int          `json:"samples"`
+	Budget     string       `json:"budgetPerStart"`
+	Depth      int          `json:"depth"`
+	Batch      int          `json:"batch"`
+	Sizes      []SizeResult `json:"sizes"`
+	Total      float64      `json:"totalSeconds"`
+}
+
+// SizeResult is one CMDB size.
+type SizeResult struct {
+	Size           int           `json:"size"`
+	CIs            int           `json:"cis"`
+	Relationships  int           `json:"relationships"`
+	CatalogueItems int           `json:"catalogueItems"`
+	CatalogueLinks int           `json:"catalogueLinks"`
+	Import         ImportResult  `json:"import"`
+	Starts         []StartResult `json:"starts"`
+	Phases         []Phase       `json:"phases"`
+}
+
+// ImportResult compares the product's import with the raw UNWIND baseline.
+type ImportResult struct {
+	CIsPerSec     float64 `json:"cisPerSec"`
+	RelsPerSec    float64 `json:"relsPerSec"`
+	CISeconds     float64 `json:"ciSeconds"`
+	RelSeconds    float64 `json:"relSeconds"`
+	Statements    int64   `json:"statements"`
+	Transactions  int64   `json:"transactions"`
+	RawCIsPerSec  float64 `json:"rawCisPerSec"`
+	RawRelsPerSec float64 `json:"rawRelsPerSec"`
+	RawCISeconds  float64 `json:"rawCiSeconds"`
+	RawRelSeconds float64 `json:"rawRelSeconds"`
+	// Ours / raw: below 1 means the product is slower.
+	RatioCIs  float64 `json:"ratioCis"`
+	RatioRels float64 `json:"ratioRels"`
+	// The product's rates over the first and last tenth of its batches.
+	CIRateFirstTenth  float64 `json:"ciRateFirstTenth"`
+	CIRateLastTenth   float64 `json:"ciRateLastTenth"`
+	RelRateFirstTenth float64 `json:"relRateFirstTenth"`
+	RelRateLastTenth  float64 `json:"relRateLastTenth"`
+}
+
+// StartResult is impact analysis from one start CI.
+type StartResult struct {
+	Start      string `json:"start"`
+	ExternalID string `json:"externalId"`
+	ID         string `json:"id"`
+	// Impacted is counts.total of the API's answer, Expected what the
+	// generator computes for the same depth, RawRows what the bare
+	// traversal returned.
+	Impacted      int     `json:"impacted"`
+	Expected      int     `json:"expected"`
+	RawRows       int     `json:"rawRows"`
+	Down          int     `json:"down"`
+	Degraded      int     `json:"degraded"`
+	MaxDistance   int     `json:"maxDistance"`
+	ResponseBytes int     `json:"responseBytes"`
+	GraphQL       Latency `json:"graphql"`
+	Raw           Latency `json:"raw"`
+	RatioP50      float64 `json:"ratioP50"`
+	RatioP95      float64 `json:"ratioP95"`
+	Statements    int64   `json:"statementsPerRequest"`
+	Transactions  int64   `json:"transactionsPerRequest"`
+}
+
+// Latency summarises timed requests, in milliseconds.
+type Latency struct {
+	N    int     `json:"n"`
+	P50  float64 `json:"p50Ms"`
+	P95  float64 `json:"p95Ms"`
+	Max  float64 `json:"maxMs"`
+	Mean float64 `json:"meanMs"`
+}
+
+// Phase is how long one step of a size's run took.
+type Phase struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+func fmtMS(v float64) string {
+	switch {
+	case v >= 1000:
+		return fmt.Sprintf("%.2fs", v/1000)
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+// fmtLatency is fmtMS with its unit.
+func fmtLatency(v float64) string {
+	if v >= 1000 {
+		return fmtMS(v)
+	}
+	return fmtMS(v) + " ms"
+}
+
+func printSize(w io.Writer, sr SizeResult) {
+	fmt.Fprintf(w, "\n== impact analysis, size %d: %d CIs, %d relationships, %d catalogue items, %d catalogue links (latencies in ms)\n",
+		sr.Size, sr.CIs, sr.Relationships, sr.CatalogueItems, sr.CatalogueLinks)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "start\tCI\timpacted\tGraphQL p50\tp95\tmax\traw p50\tp95\tratio p50\tratio p95\tstatements/req\ttransactions/req\tn (gql/raw)\tresponse KB\t")
+	for _, s := range sr.Starts {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1fx\t%.1fx\t%d\t%d\t%d/%d\t%.0f\t\n",
+			s.Start, s.ExternalID, s.Impacted, fmtMS(s.GraphQL.P50), fmtMS(s.GraphQL.P95), fmtMS(s.GraphQL.Max),
+			fmtMS(s.Raw.P50), fmtMS(s.Raw.P95), s.RatioP50, s.RatioP95, s.Statements, s.Transactions,
+			s.GraphQL.N, s.Raw.N, float64(s.ResponseBytes)/1024)
+	}
+	_ = tw.Flush()
+	for _, s := range sr.Starts {
+		if s.Impacted != s.Expected || s.RawRows != s.Expected {
+			fmt.Fprintf(w, "WARNING: %s (%s): the API reports %d impacted items and the bare traversal %d rows; the generator expects %d\n",
+				s.Start, s.ExternalID, s.Impacted, s.RawRows, s.Expected)
+		}
+	}
+}
+
+func printSummary(w io.Writer, res Results) {
+	fmt.Fprintf(w, "\n== import through cmdb.Service.Import (batch %d) vs raw UNWIND baseline\n", res.Batch)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "size\tCIs/s\trels/s\traw CIs/s\traw rels/s\tratio CIs\tratio rels\tCIs s\trels s\traw CIs s\traw rels s\tstatements\ttransactions\t")
+	for _, s := range res.Sizes {
+		i := s.Import
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t\n",
+			s.Size, i.CIsPerSec, i.RelsPerSec, i.RawCIsPerSec, i.RawRelsPerSec, i.RatioCIs, i.RatioRels,
+			i.CISeconds, i.RelSeconds, i.RawCISeconds, i.RawRelSeconds, i.Statements, i.Transactions)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "(ratio = ours / raw; below 1 means the product imports slower than bare UNWIND statements)")
+	for _, s := range res.Sizes {
+		i := s.Import
+		fmt.Fprintf(w, "size %d, product rate over the first → last tenth of its batches: CIs/s %.0f → %.0f, rels/s %.0f → %.0f\n",
+			s.Size, i.CIRateFirstTenth, i.CIRateLastTenth, i.RelRateFirstTenth, i.RelRateLastTenth)
+	}
+
+	// Latency against the impacted set, across sizes.
+	type point struct {
+		size, impacted int
+		start          string
+		p50            float64
+	}
+	var pts []point
+	for _, s := range res.Sizes {
+		for _, st := range s.Starts {
+			pts = append(pts, point{s.Size, st.Impacted, st.Start, st.GraphQL.P50})
+		}
+	}
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(a.impacted, b.impacted), cmp.Compare(a.size, b.size)) })
+	var parts []string
+	for _, p := range pts {
+		parts = append(parts, fmt.Sprintf("%d → %s (%s@%dk)", p.impacted, fmtLatency(p.p50), p.start, p.size/1000))
+	}
+	fmt.Fprintf(w, "\n== GraphQL p50 by impacted-set size, all sizes: %s\n", strings.Join(parts, ", "))
+
+	fmt.Fprintln(w, "\n== phases (seconds)")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := "phase\t"
+	for _, s := range res.Sizes {
+		header += fmt.Sprintf("%d\t", s.Size)
+	}
+	fmt.Fprintln(tw, header)
+	var names []string
+	for _, s := range res.Sizes {
+		for _, p := range s.Phases {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	for _, n := range names {
+		line := n + "\t"
+		for _, s := range res.Sizes {
+			i := slices.IndexFunc(s.Phases, func(p Phase) bool { return p.Name == n })
+			if i < 0 {
+				line += "-\t"
+			} else {
+				line += fmt.Sprintf("%.1f\t", s.Phases[i].Seconds)
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "total %.1f s\n", res.Total)
+}
