@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		fmt.Fprintln(out, "usage: itsm [serve|migrate|token] [flags]\n\nsettings (environment variable, flag, default):")
 		config.Usage(out)
 		fmt.Fprintln(out, "\ntoken flags: -subject S -roles R1,R2 [-ttl D]")
-		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-batch N] (see package feed for the format)")
+		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-batch N] [-workers N] (see package feed for the format)")
 		fmt.Fprintln(out, "generate flags: -size N [-seed S] (writes the CIs and relationships of a synthetic CMDB as a feed)")
 		return nil
 	}
@@ -258,8 +258,9 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	file := fs.String("file", "", "JSON Lines feed (- for standard input)")
 	notSeen := fs.Bool("report-not-seen", false, "list live CIs of the source that the feed does not mention")
 	batch := fs.Int("batch", cmdb.DefaultImportBatch, "rows per transaction")
+	workers := fs.Int("workers", cmdb.DefaultImportWorkers, "CI batches written at once")
 	actorName := fs.String("actor", "import-command", "who the history records as the author")
-	own, rest := splitFlags(args, map[string]bool{"source": false, "file": false, "report-not-seen": true, "batch": false, "actor": false})
+	own, rest := splitFlags(args, map[string]bool{"source": false, "file": false, "report-not-seen": true, "batch": false, "workers": false, "actor": false})
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
@@ -291,7 +292,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
 	rep, err := svc.Import(ctx, *actorName, *source, items, rels, cmdb.ImportOptions{
-		BatchSize: *batch, ReportNotSeen: *notSeen,
+		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen,
 		Progress: func(stage string, done, total int) {
 			rate := float64(done) / time.Since(start).Seconds()
 			fmt.Fprintf(os.Stderr, "\r%-13s %d/%d (%.0f/s)   ", stage, done, total, rate)

@@ -18,6 +18,7 @@ import (
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/gen"
 	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/neo4j"
 )
 
@@ -206,6 +207,7 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		return sr, err
 	}
 	gql := &graphqlClient{url: srv.URL + "/graphql", token: token}
+	analyzer := impact.NewAnalyzer(store.Impact(), impact.DefaultLimits())
 
 	for _, name := range []string{"leaf", "median", "hub"} {
 		ext := picks[name]
@@ -229,6 +231,15 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 			return b.sampleRaw(ctx, &st)
 		}); err != nil {
 			return sr, err
+		}
+		if err := ph.time("impact in process: "+name, func() error {
+			return b.sampleDomain(ctx, analyzer, &st)
+		}); err != nil {
+			return sr, err
+		}
+		if st.Domain.P50 > 0 {
+			st.APIRatioP50 = st.GraphQL.P50 / st.Domain.P50
+			st.APIRatioP95 = st.GraphQL.P95 / st.Domain.P95
 		}
 		if st.GraphQL.P50 > 0 && st.Raw.P50 > 0 {
 			st.RatioP50 = st.GraphQL.P50 / st.Raw.P50

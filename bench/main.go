@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/itsm-graph/itsm/cmdb"
 	"io"
 	"log/slog"
 	"os"
@@ -63,7 +64,7 @@ func run() error {
 	flag.IntVar(&o.warmup, "warmup", 3, "untimed requests per start item before sampling")
 	flag.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	flag.IntVar(&o.depth, "depth", 10, "impact maxDepth")
-	flag.IntVar(&o.batch, "batch", 2000, "import batch size (rows per transaction)")
+	flag.IntVar(&o.batch, "batch", cmdb.DefaultImportBatch, "import batch size (rows per transaction)")
 	flag.DurationVar(&o.budget, "budget", 60*time.Second, "time budget per start item and method; sampling stops early (after at least 5 samples) when it is spent")
 	flag.IntVar(&o.linkWorkers, "link-workers", 4, "concurrent catalogue links during setup")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")

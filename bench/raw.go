@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/gen"
+	"github.com/itsm-graph/itsm/impact"
 )
 
 // The raw baselines write the same rows under names the product never uses
@@ -158,6 +159,21 @@ func (b *bench) sampleRaw(ctx context.Context, st *StartResult) error {
 	}
 	st.RawRows = n
 	st.Raw = lat
+	return nil
+}
+
+// sampleDomain times the analysis called in process, as the resolver calls
+// it, without HTTP, GraphQL or JSON.
+func (b *bench) sampleDomain(ctx context.Context, an *impact.Analyzer, st *StartResult) error {
+	depth := b.o.depth
+	lat, err := sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
+		_, _, err := an.Impact(ctx, []string{st.ID}, &depth)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("in-process impact from %s: %w", st.ExternalID, err)
+	}
+	st.Domain = lat
 	return nil
 }
 

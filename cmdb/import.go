@@ -70,7 +70,7 @@ type ImportOptions struct {
 }
 
 // DefaultImportBatch keeps transactions to a few thousand rows.
-const DefaultImportBatch = 2000
+const DefaultImportBatch = 5000
 
 // DefaultImportWorkers matches the small machines this runs on: one batch
 // being written while the next is prepared and sent.

@@ -1,6 +1,6 @@
 package cmdb
 
-import "slices"
+import "sync"
 
 // ImpactDirection says how a failure or change crosses (source)-[:T]->(target).
 type ImpactDirection string
@@ -53,14 +53,20 @@ func RelationshipTypes() []RelType {
 	}
 }
 
+// relTypeIndex is built once: lookups sit on hot paths (every edge of an
+// impact answer), and the catalogue never changes while the process runs.
+var relTypeIndex = sync.OnceValue(func() map[string]RelType {
+	m := map[string]RelType{}
+	for _, t := range RelationshipTypes() {
+		m[t.Name] = t
+	}
+	return m
+})
+
 // LookupRelType returns the catalogue entry named name.
 func LookupRelType(name string) (RelType, bool) {
-	types := RelationshipTypes()
-	i := slices.IndexFunc(types, func(t RelType) bool { return t.Name == name })
-	if i < 0 {
-		return RelType{}, false
-	}
-	return types[i], true
+	t, ok := relTypeIndex()[name]
+	return t, ok
 }
 
 // RelTypeNames returns the names of the catalogue, sorted.

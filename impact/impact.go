@@ -87,8 +87,15 @@ type Result struct {
 	// Impacted are the other reached items, nearest first, then by kind
 	// from infrastructure to business, then by name.
 	Impacted []Impacted
-	// Edges are the relationships between reached items.
-	Edges []Edge
+
+	graph Subgraph
+	dist  map[string]int
+}
+
+// Edges returns the relationships between reached items, by id. It is
+// computed on demand: many callers want only the items.
+func (r Result) Edges() []Edge {
+	return edgesWithin(r.graph, r.dist)
 }
 
 // Count returns how many impacted items are of kind k.
@@ -159,7 +166,7 @@ func Analyze(g Subgraph, starts []string, maxDepth int) Result {
 		}
 	}
 	sortItems(res.Impacted)
-	res.Edges = edgesWithin(g, dist)
+	res.graph, res.dist = g, dist
 	return res
 }
 
@@ -209,9 +216,15 @@ func bfs(g Subgraph, starts []string, maxDepth int) (map[string]int, map[string]
 		if dist[id] >= maxDepth {
 			continue
 		}
-		out := slices.Clone(g[id].Out)
-		// A stable order makes the explaining path deterministic.
-		slices.SortFunc(out, func(a, b Step) int { return strings.Compare(a.To+a.Edge.ID, b.To+b.Edge.ID) })
+		out := g[id].Out
+		// A stable order makes the explaining path deterministic. The
+		// subgraph belongs to this analysis, so it is sorted in place.
+		slices.SortFunc(out, func(a, b Step) int {
+			if c := strings.Compare(a.To, b.To); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Edge.ID, b.Edge.ID)
+		})
 		for _, s := range out {
 			if _, ok := g[s.To]; !ok {
 				continue
@@ -259,14 +272,26 @@ func edgesWithin(g Subgraph, dist map[string]int) []Edge {
 func kindRank(k catalog.Kind) int { return slices.Index(catalog.Kinds(), k) }
 
 func sortItems(items []Impacted) {
-	slices.SortStableFunc(items, func(a, b Impacted) int {
-		if a.Distance != b.Distance {
-			return a.Distance - b.Distance
+	type key struct {
+		distance, kind int
+		name, id       string
+	}
+	keys := make(map[*Node]key, len(items))
+	for _, it := range items {
+		keys[it.Node] = key{it.Distance, kindRank(it.Node.Kind), NameOf(it.Node.Item), it.Node.ID}
+	}
+	slices.SortFunc(items, func(a, b Impacted) int {
+		ka, kb := keys[a.Node], keys[b.Node]
+		if ka.distance != kb.distance {
+			return ka.distance - kb.distance
 		}
-		if ka, kb := kindRank(a.Node.Kind), kindRank(b.Node.Kind); ka != kb {
-			return ka - kb
+		if ka.kind != kb.kind {
+			return ka.kind - kb.kind
 		}
-		return strings.Compare(NameOf(a.Node.Item)+a.Node.ID, NameOf(b.Node.Item)+b.Node.ID)
+		if c := strings.Compare(ka.name, kb.name); c != 0 {
+			return c
+		}
+		return strings.Compare(ka.id, kb.id)
 	})
 }
 

@@ -158,8 +158,8 @@ func TestResultOrderCountsAndEdges(t *testing.T) {
 	if res.Count(catalog.KindCI) != 2 || res.Count(catalog.KindBusinessService) != 1 || res.Count(catalog.KindBusinessUnit) != 1 || res.CountSeverity(Down) != 4 {
 		t.Fatalf("counts wrong: %+v", res)
 	}
-	if len(res.Edges) != 4 {
-		t.Fatalf("edges %+v", res.Edges)
+	if len(res.Edges()) != 4 {
+		t.Fatalf("edges %+v", res.Edges())
 	}
 	if pathText(res.Impacted[3].Path) != "host>alpha>bs>unit" {
 		t.Fatalf("unit path %s", pathText(res.Impacted[3].Path))

@@ -1,6 +1,11 @@
 package resolvers
 
 import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
@@ -73,7 +78,7 @@ func nodeModel(n *impact.Node, distance int, sev impact.Severity) *model.GraphNo
 }
 
 func viewModel(res impact.Result, withSeverity bool) *model.GraphView {
-	v := &model.GraphView{Nodes: []*model.GraphNode{}, Edges: mapSlice(res.Edges, edgeModel)}
+	v := &model.GraphView{Nodes: []*model.GraphNode{}, Edges: mapSlice(res.Edges(), edgeModel)}
 	for _, r := range res.Roots {
 		v.Nodes = append(v.Nodes, nodeModel(r.Node, 0, ""))
 	}
@@ -87,7 +92,11 @@ func viewModel(res impact.Result, withSeverity bool) *model.GraphView {
 	return v
 }
 
-func impactModel(res impact.Result, depth int) *model.ImpactAnalysis {
+// impactModel maps an analysis to the API. The drawing and the explaining
+// paths cost as much as the rest of a large answer, so they are built only
+// when the query selects them.
+func impactModel(ctx context.Context, res impact.Result, depth int) *model.ImpactAnalysis {
+	wantPaths, wantGraph := selected(ctx, "impacted", "path"), selected(ctx, "graph")
 	m := &model.ImpactAnalysis{
 		MaxDepth: depth,
 		Roots:    make([]model.GraphItem, len(res.Roots)),
@@ -102,25 +111,38 @@ func impactModel(res impact.Result, depth int) *model.ImpactAnalysis {
 			Down:               res.CountSeverity(impact.Down),
 			Degraded:           res.CountSeverity(impact.Degraded),
 		},
-		Graph: viewModel(res, true),
+		Graph: &model.GraphView{},
+	}
+	if wantGraph {
+		m.Graph = viewModel(res, true)
 	}
 	for i, r := range res.Roots {
 		m.Roots[i] = itemModel(r.Node.Item)
 	}
 	for i, it := range res.Impacted {
 		m.Impacted[i] = &model.ImpactedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind),
-			Distance: it.Distance, Severity: model.Severity(it.Severity), Path: pathModel(it.Path)}
+			Distance: it.Distance, Severity: model.Severity(it.Severity)}
+		if wantPaths {
+			m.Impacted[i].Path = pathModel(it.Path)
+		}
 	}
 	return m
 }
 
-func reachModel(res impact.Result) *model.Reach {
-	m := &model.Reach{Items: make([]*model.ReachedItem, len(res.Impacted)), Graph: viewModel(res, false)}
+func reachModel(ctx context.Context, res impact.Result) *model.Reach {
+	m := &model.Reach{Items: make([]*model.ReachedItem, len(res.Impacted)), Graph: &model.GraphView{}}
+	if selected(ctx, "graph") {
+		m.Graph = viewModel(res, false)
+	}
+	wantPaths := selected(ctx, "items", "path")
 	if len(res.Roots) > 0 {
 		m.Root = itemModel(res.Roots[0].Node.Item)
 	}
 	for i, it := range res.Impacted {
-		m.Items[i] = &model.ReachedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind), Distance: it.Distance, Path: pathModel(it.Path)}
+		m.Items[i] = &model.ReachedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind), Distance: it.Distance}
+		if wantPaths {
+			m.Items[i].Path = pathModel(it.Path)
+		}
 	}
 	return m
 }
@@ -156,4 +178,29 @@ func servicesOf(items []any, keep func(catalog.Service) bool) []*model.Service {
 		}
 	}
 	return out
+}
+
+// selected reports whether the current field's selection reaches the field
+// path (for example "impacted", "path"), through fragments too.
+func selected(ctx context.Context, path ...string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return true // outside a GraphQL request: build everything
+	}
+	op := graphql.GetOperationContext(ctx)
+	set := graphql.GetFieldContext(ctx).Field.Selections
+	for _, name := range path {
+		var next ast.SelectionSet
+		found := false
+		for _, f := range graphql.CollectFields(op, set, nil) {
+			if f.Name == name {
+				found = true
+				next = append(next, f.Selections...)
+			}
+		}
+		if !found {
+			return false
+		}
+		set = next
+	}
+	return true
 }

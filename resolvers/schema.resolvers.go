@@ -475,7 +475,7 @@ func (r *queryResolver) ImpactAnalysis(ctx context.Context, input model.ImpactAn
 	if err != nil {
 		return nil, err
 	}
-	return impactModel(res, depth), nil
+	return impactModel(ctx, res, depth), nil
 }
 
 func (r *queryResolver) ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error) {
@@ -486,7 +486,7 @@ func (r *queryResolver) ServiceImpact(ctx context.Context, serviceID string, max
 	if err != nil {
 		return nil, err
 	}
-	return impactModel(res, depth), nil
+	return impactModel(ctx, res, depth), nil
 }
 
 func (r *queryResolver) Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error) {
@@ -494,7 +494,7 @@ func (r *queryResolver) Dependencies(ctx context.Context, id string, depth *int)
 	if err != nil {
 		return nil, err
 	}
-	return reachModel(res), nil
+	return reachModel(ctx, res), nil
 }
 
 func (r *queryResolver) Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error) {
@@ -502,7 +502,7 @@ func (r *queryResolver) Dependents(ctx context.Context, id string, depth *int) (
 	if err != nil {
 		return nil, err
 	}
-	return reachModel(res), nil
+	return reachModel(ctx, res), nil
 }
 
 func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error) {
@@ -513,7 +513,7 @@ func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, de
 	if err != nil {
 		return nil, err
 	}
-	return reachModel(res), nil
+	return reachModel(ctx, res), nil
 }
 
 func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error) {
@@ -521,7 +521,7 @@ func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int
 	if err != nil {
 		return nil, err
 	}
-	return reachModel(res), nil
+	return reachModel(ctx, res), nil
 }
 
 func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error) {
