@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start.
 func migrations() []string {
@@ -26,7 +26,6 @@ func migrations() []string {
 		"CREATE INDEX ci_type IF NOT EXISTS FOR (c:CI) ON (c.type)",
 		"CREATE INDEX ci_name IF NOT EXISTS FOR (c:CI) ON (c.name)",
 		"CREATE INDEX ci_owner_group IF NOT EXISTS FOR (c:CI) ON (c.ownerGroupId)",
-		"CREATE TEXT INDEX ci_name_lower IF NOT EXISTS FOR (c:CI) ON (c.nameLower)",
 		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
 		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
 		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
@@ -47,6 +46,9 @@ func migrations() []string {
 		"DROP INDEX ci_updated_at IF EXISTS",
 		// A handful of statuses, most CIs ACTIVE: too unselective to help.
 		"DROP INDEX ci_status IF EXISTS",
+		// The trigram TEXT index behind nameContains halved the bulk import
+		// rate; a scan of nameLower answers in about 50 ms at 70k CIs.
+		"DROP INDEX ci_name_lower IF EXISTS",
 	)
 	// Relationship ids are looked up by node(id:); a relationship index needs
 	// its type, so there is one per catalogue type (names from the allowlist).
