@@ -1,13 +1,10 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/itsm-graph/itsm/app"
 )
@@ -570,34 +567,13 @@ func TestConcurrentLinkCreatesOnce(t *testing.T) {
 	shop := w.createService(t, w.owner, map[string]any{"kind": "BUSINESS", "name": "Race Shop", "status": "LIVE"}).ID
 	race := w.id(t, "Race")
 	const n = 6
-	type result struct {
-		resp *gqlResponse
-		err  error
-	}
-	results := make([]result, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			<-start
-			r, err := e.post(ctx, w.owner, linkMutation, map[string]any{"in": map[string]any{"sourceId": shop, "type": "DEPENDS_ON", "targetId": race}})
-			results[i] = result{r, err}
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	resps := e.concurrently(t, n, w.owner, linkMutation, func(int) map[string]any {
+		return map[string]any{"in": map[string]any{"sourceId": shop, "type": "DEPENDS_ON", "targetId": race}}
+	})
 	created := 0
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("request %d: %v", i, r.err)
-		}
-		checkErrors(t, r.resp)
-		if len(r.resp.Errors) > 0 {
-			t.Errorf("request %d failed: %v", i, r.resp.codes())
+	for i, r := range resps {
+		if len(r.Errors) > 0 {
+			t.Errorf("request %d failed: %v", i, r.codes())
 			continue
 		}
 		var out struct {
@@ -605,7 +581,7 @@ func TestConcurrentLinkCreatesOnce(t *testing.T) {
 				Created bool `json:"created"`
 			} `json:"linkCatalogItems"`
 		}
-		if err := json.Unmarshal(r.resp.Data, &out); err != nil {
+		if err := json.Unmarshal(r.Data, &out); err != nil {
 			t.Fatal(err)
 		}
 		if out.LinkCatalogItems.Created {

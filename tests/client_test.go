@@ -354,3 +354,33 @@ func (e *env) mintOtherKey(t testing.TB) string {
 	}
 	return tok
 }
+
+// concurrently sends n requests at the same moment (they wait on one gate)
+// and returns their responses in order, each already checked by
+// checkErrors; a transport failure fails the test.
+func (e *env) concurrently(t testing.TB, n int, token, query string, vars func(i int) map[string]any) []*gqlResponse {
+	t.Helper()
+	resps := make([]*gqlResponse, n)
+	errs := make([]error, n)
+	gate := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			<-gate
+			resps[i], errs[i] = e.post(ctx, token, query, vars(i))
+		}(i)
+	}
+	close(gate)
+	wg.Wait()
+	for i := range resps {
+		if errs[i] != nil {
+			t.Fatalf("request %d: %v", i, errs[i])
+		}
+		checkErrors(t, resps[i])
+	}
+	return resps
+}

@@ -1,15 +1,12 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/itsm-graph/itsm/app"
 )
@@ -564,35 +561,14 @@ func TestConcurrentRelateCreatesOnce(t *testing.T) {
 	a := e.createCI(t, map[string]any{"name": "race-a", "type": "APPLICATION"})
 	b := e.createCI(t, map[string]any{"name": "race-b", "type": "DATABASE"})
 	const n = 5
-	type result struct {
-		resp *gqlResponse
-		err  error
-	}
-	results := make([]result, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			<-start
-			r, err := e.post(ctx, e.cm, relateMutation, map[string]any{"in": map[string]any{"sourceId": a.ID, "type": "DEPENDS_ON", "targetId": b.ID}})
-			results[i] = result{r, err}
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	resps := e.concurrently(t, n, e.cm, relateMutation, func(int) map[string]any {
+		return map[string]any{"in": map[string]any{"sourceId": a.ID, "type": "DEPENDS_ON", "targetId": b.ID}}
+	})
 	created := 0
 	ids := map[string]bool{}
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("request %d: %v", i, r.err)
-		}
-		checkErrors(t, r.resp)
-		if len(r.resp.Errors) > 0 {
-			t.Errorf("request %d failed: %s", i, errorsString(r.resp))
+	for i, r := range resps {
+		if len(r.Errors) > 0 {
+			t.Errorf("request %d failed: %s", i, errorsString(r))
 			continue
 		}
 		var out struct {
@@ -601,7 +577,7 @@ func TestConcurrentRelateCreatesOnce(t *testing.T) {
 				Relationship relData `json:"relationship"`
 			} `json:"relateConfigurationItems"`
 		}
-		if err := json.Unmarshal(r.resp.Data, &out); err != nil {
+		if err := json.Unmarshal(r.Data, &out); err != nil {
 			t.Fatal(err)
 		}
 		if out.RelateConfigurationItems.Created {

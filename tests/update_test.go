@@ -1,11 +1,9 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,58 +89,34 @@ func TestConcurrentUpdatesOneWins(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		c := e.createCI(t, map[string]any{"name": fmt.Sprintf("contended-%d", round), "type": "SERVER", "status": "ACTIVE"})
 		const writers = 8
-		type result struct {
-			writer int
-			resp   *gqlResponse
-			err    error
-		}
-		results := make([]result, writers)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := 0; i < writers; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				defer cancel()
-				<-start
-				r, err := e.post(ctx, e.cm, updateCIMutation, map[string]any{"in": map[string]any{
-					"id": c.ID, "expectedVersion": 1, "description": fmt.Sprintf("writer-%d", i),
-				}})
-				results[i] = result{i, r, err}
-			}(i)
-		}
-		close(start)
-		wg.Wait()
+		resps := e.concurrently(t, writers, e.cm, updateCIMutation, func(i int) map[string]any {
+			return map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": 1, "description": fmt.Sprintf("writer-%d", i)}}
+		})
 
 		winner := -1
 		conflicts := 0
-		for _, r := range results {
-			if r.err != nil {
-				t.Fatalf("writer %d: %v", r.writer, r.err)
-			}
-			checkErrors(t, r.resp)
+		for writer, r := range resps {
 			switch {
-			case len(r.resp.Errors) == 0:
+			case len(r.Errors) == 0:
 				if winner >= 0 {
-					t.Errorf("round %d: writers %d and %d both succeeded with expectedVersion 1", round, winner, r.writer)
+					t.Errorf("round %d: writers %d and %d both succeeded with expectedVersion 1", round, winner, writer)
 				}
-				winner = r.writer
+				winner = writer
 				var out struct {
 					UpdateConfigurationItem struct {
 						ConfigurationItem ciData `json:"configurationItem"`
 					} `json:"updateConfigurationItem"`
 				}
-				if err := json.Unmarshal(r.resp.Data, &out); err != nil {
+				if err := json.Unmarshal(r.Data, &out); err != nil {
 					t.Fatal(err)
 				}
 				if v := out.UpdateConfigurationItem.ConfigurationItem.Version; v != 2 {
 					t.Errorf("round %d: winner got version %d, want 2", round, v)
 				}
-			case len(r.resp.Errors) == 1 && r.resp.Errors[0].Extensions.Code == "CONFLICT":
+			case len(r.Errors) == 1 && r.Errors[0].Extensions.Code == "CONFLICT":
 				conflicts++
 			default:
-				t.Errorf("round %d: writer %d got errors %v, want success or CONFLICT", round, r.writer, r.resp.codes())
+				t.Errorf("round %d: writer %d got errors %v, want success or CONFLICT", round, writer, r.codes())
 			}
 		}
 		if winner < 0 || conflicts != writers-1 {
@@ -197,28 +171,9 @@ func TestIdempotentCreate(t *testing.T) {
 	t.Run("concurrent retries", func(t *testing.T) {
 		in := map[string]any{"name": "burst", "type": "CONTAINER", "idempotencyKey": "req-burst"}
 		const n = 5
-		results := make([]*gqlResponse, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-				defer cancel()
-				<-start
-				results[i], errs[i] = e.post(ctx, e.cm, createCIMutation, map[string]any{"in": in})
-			}(i)
-		}
-		close(start)
-		wg.Wait()
+		results := e.concurrently(t, n, e.cm, createCIMutation, func(int) map[string]any { return map[string]any{"in": in} })
 		ids := map[string]int{}
 		for i := range results {
-			if errs[i] != nil {
-				t.Fatalf("request %d: %v", i, errs[i])
-			}
-			checkErrors(t, results[i])
 			if len(results[i].Errors) > 0 {
 				t.Errorf("request %d failed: %v (%s)", i, results[i].codes(), results[i].Errors[0].Message)
 				continue
