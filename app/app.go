@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
@@ -45,6 +46,7 @@ type Limits struct {
 type App struct {
 	CMDB    *cmdb.Service
 	Catalog *catalog.Catalog
+	Changes *change.Service
 	People  *people.Directory
 	Handler http.Handler
 }
@@ -55,11 +57,12 @@ func New(d Deps, l Limits) *App {
 		l.Impact = impact.DefaultLimits()
 	}
 	broker := events.NewBroker()
-	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker)
-	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
+	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, broker)
+	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
+	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, Analyzer: an, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, Analyzer: an, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
 	h := httpapi.New(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
@@ -76,5 +79,5 @@ func New(d Deps, l Limits) *App {
 			return st.Transactions, st.Statements
 		},
 	})
-	return &App{CMDB: ci, Catalog: cat, People: dir, Handler: h}
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, People: dir, Handler: h}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
 )
@@ -435,4 +436,42 @@ func set[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// Items returns the services, business units and processes with these ids
+// that exist, by id; other ids (CIs included) are ignored.
+func (c *Catalog) Items(ctx context.Context, itemIDs []string) (map[string]any, error) {
+	byPrefix := map[string][]string{}
+	for _, id := range itemIDs {
+		byPrefix[ids.Kind(id)] = append(byPrefix[ids.Kind(id)], id)
+	}
+	out := map[string]any{}
+	if svc := append(byPrefix[BusinessServicePrefix], byPrefix[TechnicalServicePrefix]...); len(svc) > 0 {
+		got, err := c.store.GetServices(ctx, svc)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range got {
+			out[s.ID] = s
+		}
+	}
+	if us := byPrefix[BusinessUnitPrefix]; len(us) > 0 {
+		got, err := c.store.GetUnits(ctx, us)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range got {
+			out[u.ID] = u
+		}
+	}
+	if ps := byPrefix[BusinessProcessPrefix]; len(ps) > 0 {
+		got, err := c.store.GetProcesses(ctx, ps)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range got {
+			out[p.ID] = p
+		}
+	}
+	return out, nil
 }

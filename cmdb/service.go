@@ -51,6 +51,9 @@ type Store interface {
 	HistoryEntry(ctx context.Context, id string) (HistoryEntry, error)
 	// History returns one page of history per CI, newest first.
 	History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[HistoryEntry], error)
+	// Unauthorized returns a page, newest first, of the modifications
+	// (other than creations) since a time that name no change.
+	Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[Modification], error)
 }
 
 // IdempotencyKey identifies a create request that may be retried. Scope keeps
@@ -74,6 +77,7 @@ type Service struct {
 	now    func() time.Time
 	newID  func(prefix string) string
 	notify Notifier
+	gate   ChangeGate
 }
 
 // NewService returns a Service. notify may be nil.
@@ -207,6 +211,8 @@ type UpdateInput struct {
 	OwnerGroupID    *string
 	Attributes      []AttributeInput
 	MinimumUp       *int
+	// ChangeID is the implementing change the update is made under, if any.
+	ChangeID string
 }
 
 // Update applies in to the CI with optimistic concurrency. CONFLICT when
@@ -215,6 +221,9 @@ type UpdateInput struct {
 func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI, error) {
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
+	if err := s.checkChange(ctx, in.ChangeID, in.ID); err != nil {
+		return CI{}, err
+	}
 	if in.Status != nil && *in.Status == StatusRetired {
 		return CI{}, apperr.Invalid("status", "use retireConfigurationItem to retire a CI")
 	}
@@ -258,7 +267,7 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionUpdated, Changes: changes}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
 	}
 	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
 	if err != nil {
@@ -271,7 +280,16 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 // Retire moves a CI to RETIRED for good. CONFLICT when expectedVersion is
 // stale, INVALID_TRANSITION when it is retired already.
 func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion int, reason string) (CI, error) {
+	return s.RetireUnder(ctx, actor, id, expectedVersion, reason, "")
+}
+
+// RetireUnder is Retire carried out by the implementing change changeID
+// (none when empty), which history records.
+func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVersion int, reason, changeID string) (CI, error) {
 	if err := validate.Text("reason", reason, false, MaxDescriptionLen); err != nil {
+		return CI{}, err
+	}
+	if err := s.checkChange(ctx, changeID, id); err != nil {
 		return CI{}, err
 	}
 	now := s.now().UTC()
@@ -295,7 +313,7 @@ func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion 
 		if reason != "" {
 			changes = append(changes, FieldChange{Field: "reason", After: jsonText(reason)})
 		}
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRetired, Changes: changes}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRetired, Changes: changes, ChangeID: changeID}, nil
 	}
 	ci, err := s.store.UpdateCI(ctx, id, apply)
 	if err != nil {

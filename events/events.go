@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 )
 
@@ -15,51 +16,75 @@ import (
 // it events are dropped for that subscriber rather than stalling writers.
 const subscriberBuffer = 64
 
-// Broker delivers CI changes to subscribers.
-type Broker struct {
+// topic delivers records of one kind to subscribers filtered by record id.
+type topic[T any] struct {
 	mu     sync.Mutex
 	nextID int
-	subs   map[int]subscriber
+	subs   map[int]subscriber[T]
 }
 
-type subscriber struct {
+type subscriber[T any] struct {
 	ids []string
-	ch  chan cmdb.CI
+	ch  chan T
 }
 
-// NewBroker returns an empty broker.
-func NewBroker() *Broker { return &Broker{subs: map[int]subscriber{}} }
-
-// CIChanged implements cmdb.Notifier.
-func (b *Broker) CIChanged(ci cmdb.CI) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, s := range b.subs {
-		if len(s.ids) > 0 && !slices.Contains(s.ids, ci.ID) {
+func (t *topic[T]) publish(id string, v T) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.subs {
+		if len(s.ids) > 0 && !slices.Contains(s.ids, id) {
 			continue
 		}
 		select {
-		case s.ch <- ci:
+		case s.ch <- v:
 		default:
 		}
 	}
 }
 
+func (t *topic[T]) subscribe(ctx context.Context, ids []string) <-chan T {
+	ch := make(chan T, subscriberBuffer)
+	t.mu.Lock()
+	if t.subs == nil {
+		t.subs = map[int]subscriber[T]{}
+	}
+	id := t.nextID
+	t.nextID++
+	t.subs[id] = subscriber[T]{ids: slices.Clone(ids), ch: ch}
+	t.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		t.mu.Lock()
+		delete(t.subs, id)
+		close(ch)
+		t.mu.Unlock()
+	}()
+	return ch
+}
+
+// Broker delivers CI and change writes to subscribers.
+type Broker struct {
+	cis     topic[cmdb.CI]
+	changes topic[change.Change]
+}
+
+// NewBroker returns an empty broker.
+func NewBroker() *Broker { return &Broker{} }
+
+// CIChanged implements cmdb.Notifier.
+func (b *Broker) CIChanged(ci cmdb.CI) { b.cis.publish(ci.ID, ci) }
+
 // SubscribeCIs returns a channel of changes to the CIs with these ids (all
 // CIs when ids is empty), closed when ctx ends.
 func (b *Broker) SubscribeCIs(ctx context.Context, ids []string) <-chan cmdb.CI {
-	ch := make(chan cmdb.CI, subscriberBuffer)
-	b.mu.Lock()
-	id := b.nextID
-	b.nextID++
-	b.subs[id] = subscriber{ids: slices.Clone(ids), ch: ch}
-	b.mu.Unlock()
-	go func() {
-		<-ctx.Done()
-		b.mu.Lock()
-		delete(b.subs, id)
-		close(ch)
-		b.mu.Unlock()
-	}()
-	return ch
+	return b.cis.subscribe(ctx, ids)
+}
+
+// ChangeChanged implements change.Notifier.
+func (b *Broker) ChangeChanged(c change.Change) { b.changes.publish(c.ID, c) }
+
+// SubscribeChanges returns a channel of the changes with these ids (all
+// when ids is empty) each time one is written, closed when ctx ends.
+func (b *Broker) SubscribeChanges(ctx context.Context, ids []string) <-chan change.Change {
+	return b.changes.subscribe(ctx, ids)
 }

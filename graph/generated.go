@@ -31,7 +31,14 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	BusinessProcess() BusinessProcessResolver
 	BusinessUnit() BusinessUnitResolver
+	CIModification() CIModificationResolver
+	Change() ChangeResolver
+	ChangeApproval() ChangeApprovalResolver
+	ChangeAssessment() ChangeAssessmentResolver
+	ChangeConflict() ChangeConflictResolver
+	ChangeImpactedService() ChangeImpactedServiceResolver
 	ConfigurationItem() ConfigurationItemResolver
+	FreezeWindow() FreezeWindowResolver
 	Group() GroupResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -48,6 +55,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	ApprovalRequirement struct {
+		Count func(childComplexity int) int
+		Role  func(childComplexity int) int
+	}
+
 	Attribute struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -122,6 +134,146 @@ type ComplexityRoot struct {
 		ID       func(childComplexity int) int
 	}
 
+	CIModification struct {
+		ConfigurationItems func(childComplexity int) int
+		Entry              func(childComplexity int) int
+	}
+
+	CIModificationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CIModificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Change struct {
+		AllowedTransitions func(childComplexity int) int
+		Approvals          func(childComplexity int) int
+		Assessment         func(childComplexity int) int
+		AssignmentGroup    func(childComplexity int) int
+		BackoutPlan        func(childComplexity int) int
+		Conflicts          func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Description        func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Impact             func(childComplexity int, maxDepth *int) int
+		ImplementationPlan func(childComplexity int) int
+		Justification      func(childComplexity int) int
+		PlannedEnd         func(childComplexity int) int
+		PlannedStart       func(childComplexity int) int
+		Requester          func(childComplexity int) int
+		RequesterID        func(childComplexity int) int
+		RequiredApprovals  func(childComplexity int) int
+		Review             func(childComplexity int) int
+		Risk               func(childComplexity int) int
+		State              func(childComplexity int) int
+		Targets            func(childComplexity int) int
+		Template           func(childComplexity int) int
+		TestPlan           func(childComplexity int) int
+		Title              func(childComplexity int) int
+		Transitions        func(childComplexity int) int
+		Type               func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		Version            func(childComplexity int) int
+	}
+
+	ChangeApproval struct {
+		Approver   func(childComplexity int) int
+		ApproverID func(childComplexity int) int
+		At         func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		Decision   func(childComplexity int) int
+		Roles      func(childComplexity int) int
+	}
+
+	ChangeAssessment struct {
+		AssessedAt               func(childComplexity int) int
+		BusinessServices         func(childComplexity int) int
+		ConfigurationItems       func(childComplexity int) int
+		Conflicts                func(childComplexity int) int
+		DownCount                func(childComplexity int) int
+		FreezeWindows            func(childComplexity int) int
+		ImpactedBusinessServices func(childComplexity int) int
+		ImpactedCount            func(childComplexity int) int
+		MaxDepth                 func(childComplexity int) int
+		PastChanges              func(childComplexity int) int
+		PastFailures             func(childComplexity int) int
+		RequiredApprovals        func(childComplexity int) int
+		Risk                     func(childComplexity int) int
+		TechnicalServices        func(childComplexity int) int
+	}
+
+	ChangeCalendar struct {
+		Changes       func(childComplexity int) int
+		FreezeWindows func(childComplexity int) int
+	}
+
+	ChangeConflict struct {
+		Change       func(childComplexity int) int
+		OverlapEnd   func(childComplexity int) int
+		OverlapStart func(childComplexity int) int
+		Reasons      func(childComplexity int) int
+		SharedCount  func(childComplexity int) int
+		SharedItems  func(childComplexity int) int
+	}
+
+	ChangeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ChangeImpactedService struct {
+		Criticality func(childComplexity int) int
+		Distance    func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Service     func(childComplexity int) int
+		ServiceID   func(childComplexity int) int
+		Severity    func(childComplexity int) int
+	}
+
+	ChangePayload struct {
+		Change func(childComplexity int) int
+	}
+
+	ChangeReview struct {
+		At         func(childComplexity int) int
+		Notes      func(childComplexity int) int
+		Outcome    func(childComplexity int) int
+		ReviewerID func(childComplexity int) int
+	}
+
+	ChangeTemplate struct {
+		BackoutPlan        func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Description        func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		ImplementationPlan func(childComplexity int) int
+		Name               func(childComplexity int) int
+		TestPlan           func(childComplexity int) int
+	}
+
+	ChangeTemplatePayload struct {
+		Template func(childComplexity int) int
+	}
+
+	ChangeTransition struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Comment func(childComplexity int) int
+		From    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
 	ConfigurationItem struct {
 		Attributes    func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
@@ -168,10 +320,28 @@ type ComplexityRoot struct {
 		User func(childComplexity int) int
 	}
 
+	DeleteFreezeWindowPayload struct {
+		DeletedID func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		After  func(childComplexity int) int
 		Before func(childComplexity int) int
 		Field  func(childComplexity int) int
+	}
+
+	FreezeWindow struct {
+		End      func(childComplexity int) int
+		Global   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Services func(childComplexity int) int
+		Start    func(childComplexity int) int
+	}
+
+	FreezeWindowPayload struct {
+		FreezeWindow func(childComplexity int) int
 	}
 
 	GraphEdge struct {
@@ -287,18 +457,26 @@ type ComplexityRoot struct {
 		AddGroupMember             func(childComplexity int, input model.GroupMemberInput) int
 		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
 		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
+		CreateChange               func(childComplexity int, input model.CreateChangeInput) int
+		CreateChangeTemplate       func(childComplexity int, input model.CreateChangeTemplateInput) int
 		CreateConfigurationItem    func(childComplexity int, input model.CreateConfigurationItemInput) int
+		CreateFreezeWindow         func(childComplexity int, input model.CreateFreezeWindowInput) int
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		DecideChange               func(childComplexity int, input model.DecideChangeInput) int
+		DeleteFreezeWindow         func(childComplexity int, input model.DeleteFreezeWindowInput) int
 		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
 		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
+		ReviewChange               func(childComplexity int, input model.ReviewChangeInput) int
+		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
 		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
 		UnrelateConfigurationItems func(childComplexity int, input model.UnrelateConfigurationItemsInput) int
+		UpdateChange               func(childComplexity int, input model.UpdateChangeInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
@@ -316,28 +494,34 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		BusinessCatalog    func(childComplexity int, businessUnitID *string) int
-		BusinessProcesses  func(childComplexity int, first *int, after *string) int
-		BusinessUnits      func(childComplexity int, first *int, after *string) int
-		ConfigurationItem  func(childComplexity int, id string) int
-		ConfigurationItems func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
-		Dependencies       func(childComplexity int, id string, depth *int) int
-		Dependents         func(childComplexity int, id string, depth *int) int
-		Group              func(childComplexity int, id string) int
-		Groups             func(childComplexity int, first *int, after *string) int
-		ImpactAnalysis     func(childComplexity int, input model.ImpactAnalysisInput) int
-		Me                 func(childComplexity int) int
-		Neighbourhood      func(childComplexity int, id string, depth *int, types []string) int
-		Node               func(childComplexity int, id string) int
-		Paths              func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
-		RelationshipTypes  func(childComplexity int) int
-		Service            func(childComplexity int, id string) int
-		ServiceImpact      func(childComplexity int, serviceID string, maxDepth *int) int
-		Services           func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
-		SupportingTree     func(childComplexity int, serviceID string, depth *int) int
-		TechnicalCatalog   func(childComplexity int, first *int, after *string) int
-		User               func(childComplexity int, id string) int
-		Users              func(childComplexity int, first *int, after *string) int
+		BusinessCatalog     func(childComplexity int, businessUnitID *string) int
+		BusinessProcesses   func(childComplexity int, first *int, after *string) int
+		BusinessUnits       func(childComplexity int, first *int, after *string) int
+		Change              func(childComplexity int, id string) int
+		ChangeCalendar      func(childComplexity int, from time.Time, to time.Time) int
+		ChangeConflicts     func(childComplexity int, changeID string) int
+		ChangeTemplates     func(childComplexity int) int
+		Changes             func(childComplexity int, filter *model.ChangeFilter, first *int, after *string) int
+		ConfigurationItem   func(childComplexity int, id string) int
+		ConfigurationItems  func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
+		Dependencies        func(childComplexity int, id string, depth *int) int
+		Dependents          func(childComplexity int, id string, depth *int) int
+		Group               func(childComplexity int, id string) int
+		Groups              func(childComplexity int, first *int, after *string) int
+		ImpactAnalysis      func(childComplexity int, input model.ImpactAnalysisInput) int
+		Me                  func(childComplexity int) int
+		Neighbourhood       func(childComplexity int, id string, depth *int, types []string) int
+		Node                func(childComplexity int, id string) int
+		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
+		RelationshipTypes   func(childComplexity int) int
+		Service             func(childComplexity int, id string) int
+		ServiceImpact       func(childComplexity int, serviceID string, maxDepth *int) int
+		Services            func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
+		SupportingTree      func(childComplexity int, serviceID string, depth *int) int
+		TechnicalCatalog    func(childComplexity int, first *int, after *string) int
+		UnauthorizedChanges func(childComplexity int, since time.Time, first *int, after *string) int
+		User                func(childComplexity int, id string) int
+		Users               func(childComplexity int, first *int, after *string) int
 	}
 
 	Reach struct {
@@ -382,6 +566,18 @@ type ComplexityRoot struct {
 		ConfigurationItem func(childComplexity int) int
 	}
 
+	Risk struct {
+		Factors func(childComplexity int) int
+		Level   func(childComplexity int) int
+		Score   func(childComplexity int) int
+	}
+
+	RiskFactor struct {
+		Detail func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Points func(childComplexity int) int
+	}
+
 	Service struct {
 		Consumers   func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -416,6 +612,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		ChangeChanged            func(childComplexity int, ids []string) int
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
 	}
 
@@ -471,6 +668,35 @@ type BusinessProcessResolver interface {
 type BusinessUnitResolver interface {
 	Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error)
 }
+type CIModificationResolver interface {
+	ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error)
+}
+type ChangeResolver interface {
+	Targets(ctx context.Context, obj *model.Change) ([]model.GraphItem, error)
+
+	Requester(ctx context.Context, obj *model.Change) (*model.User, error)
+	AssignmentGroup(ctx context.Context, obj *model.Change) (*model.Group, error)
+	Template(ctx context.Context, obj *model.Change) (*model.ChangeTemplate, error)
+
+	Impact(ctx context.Context, obj *model.Change, maxDepth *int) (*model.ImpactAnalysis, error)
+	Conflicts(ctx context.Context, obj *model.Change) ([]*model.ChangeConflict, error)
+	AllowedTransitions(ctx context.Context, obj *model.Change) ([]model.ChangeState, error)
+	Transitions(ctx context.Context, obj *model.Change) ([]*model.ChangeTransition, error)
+}
+type ChangeApprovalResolver interface {
+	Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error)
+}
+type ChangeAssessmentResolver interface {
+	FreezeWindows(ctx context.Context, obj *model.ChangeAssessment) ([]*model.FreezeWindow, error)
+}
+type ChangeConflictResolver interface {
+	Change(ctx context.Context, obj *model.ChangeConflict) (*model.Change, error)
+
+	SharedItems(ctx context.Context, obj *model.ChangeConflict) ([]model.GraphItem, error)
+}
+type ChangeImpactedServiceResolver interface {
+	Service(ctx context.Context, obj *model.ChangeImpactedService) (*model.Service, error)
+}
 type ConfigurationItemResolver interface {
 	OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error)
 
@@ -478,6 +704,9 @@ type ConfigurationItemResolver interface {
 
 	Relationships(ctx context.Context, obj *model.ConfigurationItem, direction *model.RelationshipDirection, types []string, first *int) ([]*model.Relationship, error)
 	History(ctx context.Context, obj *model.ConfigurationItem, first *int, after *string) (*model.CIHistoryConnection, error)
+}
+type FreezeWindowResolver interface {
+	Services(ctx context.Context, obj *model.FreezeWindow) ([]*model.Service, error)
 }
 type GroupResolver interface {
 	Members(ctx context.Context, obj *model.Group) ([]*model.User, error)
@@ -500,6 +729,14 @@ type MutationResolver interface {
 	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
 	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
 	RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
+	CreateChange(ctx context.Context, input model.CreateChangeInput) (*model.ChangePayload, error)
+	UpdateChange(ctx context.Context, input model.UpdateChangeInput) (*model.ChangePayload, error)
+	TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error)
+	DecideChange(ctx context.Context, input model.DecideChangeInput) (*model.ChangePayload, error)
+	ReviewChange(ctx context.Context, input model.ReviewChangeInput) (*model.ChangePayload, error)
+	CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error)
+	CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error)
+	DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
@@ -524,6 +761,12 @@ type QueryResolver interface {
 	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
 	Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error)
 	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error)
+	Change(ctx context.Context, id string) (*model.Change, error)
+	Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error)
+	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
+	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
+	UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error)
+	ChangeTemplates(ctx context.Context) ([]*model.ChangeTemplate, error)
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
@@ -538,6 +781,7 @@ type ServiceResolver interface {
 }
 type SubscriptionResolver interface {
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
+	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
 }
 type UserResolver interface {
 	Groups(ctx context.Context, obj *model.User) ([]*model.Group, error)
@@ -563,6 +807,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "ApprovalRequirement.count":
+		if e.ComplexityRoot.ApprovalRequirement.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRequirement.Count(childComplexity), true
+	case "ApprovalRequirement.role":
+		if e.ComplexityRoot.ApprovalRequirement.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalRequirement.Role(childComplexity), true
 
 	case "Attribute.key":
 		if e.ComplexityRoot.Attribute.Key == nil {
@@ -809,6 +1066,579 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CIHistoryEntry.ID(childComplexity), true
 
+	case "CIModification.configurationItems":
+		if e.ComplexityRoot.CIModification.ConfigurationItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModification.ConfigurationItems(childComplexity), true
+	case "CIModification.entry":
+		if e.ComplexityRoot.CIModification.Entry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModification.Entry(childComplexity), true
+
+	case "CIModificationConnection.edges":
+		if e.ComplexityRoot.CIModificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModificationConnection.Edges(childComplexity), true
+	case "CIModificationConnection.pageInfo":
+		if e.ComplexityRoot.CIModificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModificationConnection.PageInfo(childComplexity), true
+	case "CIModificationConnection.totalCount":
+		if e.ComplexityRoot.CIModificationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModificationConnection.TotalCount(childComplexity), true
+
+	case "CIModificationEdge.cursor":
+		if e.ComplexityRoot.CIModificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModificationEdge.Cursor(childComplexity), true
+	case "CIModificationEdge.node":
+		if e.ComplexityRoot.CIModificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModificationEdge.Node(childComplexity), true
+
+	case "Change.allowedTransitions":
+		if e.ComplexityRoot.Change.AllowedTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.AllowedTransitions(childComplexity), true
+	case "Change.approvals":
+		if e.ComplexityRoot.Change.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Approvals(childComplexity), true
+	case "Change.assessment":
+		if e.ComplexityRoot.Change.Assessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Assessment(childComplexity), true
+	case "Change.assignmentGroup":
+		if e.ComplexityRoot.Change.AssignmentGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.AssignmentGroup(childComplexity), true
+	case "Change.backoutPlan":
+		if e.ComplexityRoot.Change.BackoutPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.BackoutPlan(childComplexity), true
+	case "Change.conflicts":
+		if e.ComplexityRoot.Change.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Conflicts(childComplexity), true
+	case "Change.createdAt":
+		if e.ComplexityRoot.Change.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.CreatedAt(childComplexity), true
+	case "Change.description":
+		if e.ComplexityRoot.Change.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Description(childComplexity), true
+	case "Change.id":
+		if e.ComplexityRoot.Change.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ID(childComplexity), true
+	case "Change.impact":
+		if e.ComplexityRoot.Change.Impact == nil {
+			break
+		}
+
+		args, err := ec.field_Change_impact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Change.Impact(childComplexity, args["maxDepth"].(*int)), true
+	case "Change.implementationPlan":
+		if e.ComplexityRoot.Change.ImplementationPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ImplementationPlan(childComplexity), true
+	case "Change.justification":
+		if e.ComplexityRoot.Change.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Justification(childComplexity), true
+	case "Change.plannedEnd":
+		if e.ComplexityRoot.Change.PlannedEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.PlannedEnd(childComplexity), true
+	case "Change.plannedStart":
+		if e.ComplexityRoot.Change.PlannedStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.PlannedStart(childComplexity), true
+	case "Change.requester":
+		if e.ComplexityRoot.Change.Requester == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Requester(childComplexity), true
+	case "Change.requesterId":
+		if e.ComplexityRoot.Change.RequesterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.RequesterID(childComplexity), true
+	case "Change.requiredApprovals":
+		if e.ComplexityRoot.Change.RequiredApprovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.RequiredApprovals(childComplexity), true
+	case "Change.review":
+		if e.ComplexityRoot.Change.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Review(childComplexity), true
+	case "Change.risk":
+		if e.ComplexityRoot.Change.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Risk(childComplexity), true
+	case "Change.state":
+		if e.ComplexityRoot.Change.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.State(childComplexity), true
+	case "Change.targets":
+		if e.ComplexityRoot.Change.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Targets(childComplexity), true
+	case "Change.template":
+		if e.ComplexityRoot.Change.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Template(childComplexity), true
+	case "Change.testPlan":
+		if e.ComplexityRoot.Change.TestPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.TestPlan(childComplexity), true
+	case "Change.title":
+		if e.ComplexityRoot.Change.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Title(childComplexity), true
+	case "Change.transitions":
+		if e.ComplexityRoot.Change.Transitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Transitions(childComplexity), true
+	case "Change.type":
+		if e.ComplexityRoot.Change.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Type(childComplexity), true
+	case "Change.updatedAt":
+		if e.ComplexityRoot.Change.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.UpdatedAt(childComplexity), true
+	case "Change.version":
+		if e.ComplexityRoot.Change.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Version(childComplexity), true
+
+	case "ChangeApproval.approver":
+		if e.ComplexityRoot.ChangeApproval.Approver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.Approver(childComplexity), true
+	case "ChangeApproval.approverId":
+		if e.ComplexityRoot.ChangeApproval.ApproverID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.ApproverID(childComplexity), true
+	case "ChangeApproval.at":
+		if e.ComplexityRoot.ChangeApproval.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.At(childComplexity), true
+	case "ChangeApproval.comment":
+		if e.ComplexityRoot.ChangeApproval.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.Comment(childComplexity), true
+	case "ChangeApproval.decision":
+		if e.ComplexityRoot.ChangeApproval.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.Decision(childComplexity), true
+	case "ChangeApproval.roles":
+		if e.ComplexityRoot.ChangeApproval.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeApproval.Roles(childComplexity), true
+
+	case "ChangeAssessment.assessedAt":
+		if e.ComplexityRoot.ChangeAssessment.AssessedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.AssessedAt(childComplexity), true
+	case "ChangeAssessment.businessServices":
+		if e.ComplexityRoot.ChangeAssessment.BusinessServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.BusinessServices(childComplexity), true
+	case "ChangeAssessment.configurationItems":
+		if e.ComplexityRoot.ChangeAssessment.ConfigurationItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.ConfigurationItems(childComplexity), true
+	case "ChangeAssessment.conflicts":
+		if e.ComplexityRoot.ChangeAssessment.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.Conflicts(childComplexity), true
+	case "ChangeAssessment.downCount":
+		if e.ComplexityRoot.ChangeAssessment.DownCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.DownCount(childComplexity), true
+	case "ChangeAssessment.freezeWindows":
+		if e.ComplexityRoot.ChangeAssessment.FreezeWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.FreezeWindows(childComplexity), true
+	case "ChangeAssessment.impactedBusinessServices":
+		if e.ComplexityRoot.ChangeAssessment.ImpactedBusinessServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.ImpactedBusinessServices(childComplexity), true
+	case "ChangeAssessment.impactedCount":
+		if e.ComplexityRoot.ChangeAssessment.ImpactedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.ImpactedCount(childComplexity), true
+	case "ChangeAssessment.maxDepth":
+		if e.ComplexityRoot.ChangeAssessment.MaxDepth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.MaxDepth(childComplexity), true
+	case "ChangeAssessment.pastChanges":
+		if e.ComplexityRoot.ChangeAssessment.PastChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.PastChanges(childComplexity), true
+	case "ChangeAssessment.pastFailures":
+		if e.ComplexityRoot.ChangeAssessment.PastFailures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.PastFailures(childComplexity), true
+	case "ChangeAssessment.requiredApprovals":
+		if e.ComplexityRoot.ChangeAssessment.RequiredApprovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.RequiredApprovals(childComplexity), true
+	case "ChangeAssessment.risk":
+		if e.ComplexityRoot.ChangeAssessment.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.Risk(childComplexity), true
+	case "ChangeAssessment.technicalServices":
+		if e.ComplexityRoot.ChangeAssessment.TechnicalServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.TechnicalServices(childComplexity), true
+
+	case "ChangeCalendar.changes":
+		if e.ComplexityRoot.ChangeCalendar.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeCalendar.Changes(childComplexity), true
+	case "ChangeCalendar.freezeWindows":
+		if e.ComplexityRoot.ChangeCalendar.FreezeWindows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeCalendar.FreezeWindows(childComplexity), true
+
+	case "ChangeConflict.change":
+		if e.ComplexityRoot.ChangeConflict.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.Change(childComplexity), true
+	case "ChangeConflict.overlapEnd":
+		if e.ComplexityRoot.ChangeConflict.OverlapEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.OverlapEnd(childComplexity), true
+	case "ChangeConflict.overlapStart":
+		if e.ComplexityRoot.ChangeConflict.OverlapStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.OverlapStart(childComplexity), true
+	case "ChangeConflict.reasons":
+		if e.ComplexityRoot.ChangeConflict.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.Reasons(childComplexity), true
+	case "ChangeConflict.sharedCount":
+		if e.ComplexityRoot.ChangeConflict.SharedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.SharedCount(childComplexity), true
+	case "ChangeConflict.sharedItems":
+		if e.ComplexityRoot.ChangeConflict.SharedItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConflict.SharedItems(childComplexity), true
+
+	case "ChangeConnection.edges":
+		if e.ComplexityRoot.ChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.Edges(childComplexity), true
+	case "ChangeConnection.pageInfo":
+		if e.ComplexityRoot.ChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.PageInfo(childComplexity), true
+	case "ChangeConnection.totalCount":
+		if e.ComplexityRoot.ChangeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.TotalCount(childComplexity), true
+
+	case "ChangeEdge.cursor":
+		if e.ComplexityRoot.ChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Cursor(childComplexity), true
+	case "ChangeEdge.node":
+		if e.ComplexityRoot.ChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Node(childComplexity), true
+
+	case "ChangeImpactedService.criticality":
+		if e.ComplexityRoot.ChangeImpactedService.Criticality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.Criticality(childComplexity), true
+	case "ChangeImpactedService.distance":
+		if e.ComplexityRoot.ChangeImpactedService.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.Distance(childComplexity), true
+	case "ChangeImpactedService.name":
+		if e.ComplexityRoot.ChangeImpactedService.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.Name(childComplexity), true
+	case "ChangeImpactedService.service":
+		if e.ComplexityRoot.ChangeImpactedService.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.Service(childComplexity), true
+	case "ChangeImpactedService.serviceId":
+		if e.ComplexityRoot.ChangeImpactedService.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.ServiceID(childComplexity), true
+	case "ChangeImpactedService.severity":
+		if e.ComplexityRoot.ChangeImpactedService.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeImpactedService.Severity(childComplexity), true
+
+	case "ChangePayload.change":
+		if e.ComplexityRoot.ChangePayload.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePayload.Change(childComplexity), true
+
+	case "ChangeReview.at":
+		if e.ComplexityRoot.ChangeReview.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeReview.At(childComplexity), true
+	case "ChangeReview.notes":
+		if e.ComplexityRoot.ChangeReview.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeReview.Notes(childComplexity), true
+	case "ChangeReview.outcome":
+		if e.ComplexityRoot.ChangeReview.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeReview.Outcome(childComplexity), true
+	case "ChangeReview.reviewerId":
+		if e.ComplexityRoot.ChangeReview.ReviewerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeReview.ReviewerID(childComplexity), true
+
+	case "ChangeTemplate.backoutPlan":
+		if e.ComplexityRoot.ChangeTemplate.BackoutPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.BackoutPlan(childComplexity), true
+	case "ChangeTemplate.createdAt":
+		if e.ComplexityRoot.ChangeTemplate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.CreatedAt(childComplexity), true
+	case "ChangeTemplate.description":
+		if e.ComplexityRoot.ChangeTemplate.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.Description(childComplexity), true
+	case "ChangeTemplate.id":
+		if e.ComplexityRoot.ChangeTemplate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.ID(childComplexity), true
+	case "ChangeTemplate.implementationPlan":
+		if e.ComplexityRoot.ChangeTemplate.ImplementationPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.ImplementationPlan(childComplexity), true
+	case "ChangeTemplate.name":
+		if e.ComplexityRoot.ChangeTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.Name(childComplexity), true
+	case "ChangeTemplate.testPlan":
+		if e.ComplexityRoot.ChangeTemplate.TestPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.TestPlan(childComplexity), true
+
+	case "ChangeTemplatePayload.template":
+		if e.ComplexityRoot.ChangeTemplatePayload.Template == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplatePayload.Template(childComplexity), true
+
+	case "ChangeTransition.actor":
+		if e.ComplexityRoot.ChangeTransition.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTransition.Actor(childComplexity), true
+	case "ChangeTransition.at":
+		if e.ComplexityRoot.ChangeTransition.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTransition.At(childComplexity), true
+	case "ChangeTransition.comment":
+		if e.ComplexityRoot.ChangeTransition.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTransition.Comment(childComplexity), true
+	case "ChangeTransition.from":
+		if e.ComplexityRoot.ChangeTransition.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTransition.From(childComplexity), true
+	case "ChangeTransition.to":
+		if e.ComplexityRoot.ChangeTransition.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTransition.To(childComplexity), true
+
 	case "ConfigurationItem.attributes":
 		if e.ComplexityRoot.ConfigurationItem.Attributes == nil {
 			break
@@ -993,6 +1823,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateUserPayload.User(childComplexity), true
 
+	case "DeleteFreezeWindowPayload.deletedId":
+		if e.ComplexityRoot.DeleteFreezeWindowPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteFreezeWindowPayload.DeletedID(childComplexity), true
+
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
 			break
@@ -1011,6 +1848,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
+
+	case "FreezeWindow.end":
+		if e.ComplexityRoot.FreezeWindow.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.End(childComplexity), true
+	case "FreezeWindow.global":
+		if e.ComplexityRoot.FreezeWindow.Global == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.Global(childComplexity), true
+	case "FreezeWindow.id":
+		if e.ComplexityRoot.FreezeWindow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.ID(childComplexity), true
+	case "FreezeWindow.name":
+		if e.ComplexityRoot.FreezeWindow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.Name(childComplexity), true
+	case "FreezeWindow.reason":
+		if e.ComplexityRoot.FreezeWindow.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.Reason(childComplexity), true
+	case "FreezeWindow.services":
+		if e.ComplexityRoot.FreezeWindow.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.Services(childComplexity), true
+	case "FreezeWindow.start":
+		if e.ComplexityRoot.FreezeWindow.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindow.Start(childComplexity), true
+
+	case "FreezeWindowPayload.freezeWindow":
+		if e.ComplexityRoot.FreezeWindowPayload.FreezeWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FreezeWindowPayload.FreezeWindow(childComplexity), true
 
 	case "GraphEdge.id":
 		if e.ComplexityRoot.GraphEdge.ID == nil {
@@ -1444,6 +2331,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateBusinessUnit(childComplexity, args["input"].(model.CreateBusinessUnitInput)), true
+	case "Mutation.createChange":
+		if e.ComplexityRoot.Mutation.CreateChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateChange(childComplexity, args["input"].(model.CreateChangeInput)), true
+	case "Mutation.createChangeTemplate":
+		if e.ComplexityRoot.Mutation.CreateChangeTemplate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createChangeTemplate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateChangeTemplate(childComplexity, args["input"].(model.CreateChangeTemplateInput)), true
 	case "Mutation.createConfigurationItem":
 		if e.ComplexityRoot.Mutation.CreateConfigurationItem == nil {
 			break
@@ -1455,6 +2364,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateConfigurationItem(childComplexity, args["input"].(model.CreateConfigurationItemInput)), true
+	case "Mutation.createFreezeWindow":
+		if e.ComplexityRoot.Mutation.CreateFreezeWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createFreezeWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateFreezeWindow(childComplexity, args["input"].(model.CreateFreezeWindowInput)), true
 	case "Mutation.createGroup":
 		if e.ComplexityRoot.Mutation.CreateGroup == nil {
 			break
@@ -1488,6 +2408,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.decideChange":
+		if e.ComplexityRoot.Mutation.DecideChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideChange(childComplexity, args["input"].(model.DecideChangeInput)), true
+	case "Mutation.deleteFreezeWindow":
+		if e.ComplexityRoot.Mutation.DeleteFreezeWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteFreezeWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteFreezeWindow(childComplexity, args["input"].(model.DeleteFreezeWindowInput)), true
 	case "Mutation.importConfigurationItems":
 		if e.ComplexityRoot.Mutation.ImportConfigurationItems == nil {
 			break
@@ -1554,6 +2496,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetireConfigurationItem(childComplexity, args["input"].(model.RetireConfigurationItemInput)), true
+	case "Mutation.reviewChange":
+		if e.ComplexityRoot.Mutation.ReviewChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewChange(childComplexity, args["input"].(model.ReviewChangeInput)), true
+	case "Mutation.transitionChange":
+		if e.ComplexityRoot.Mutation.TransitionChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionChange(childComplexity, args["input"].(model.TransitionChangeInput)), true
 	case "Mutation.unlinkCatalogItems":
 		if e.ComplexityRoot.Mutation.UnlinkCatalogItems == nil {
 			break
@@ -1576,6 +2540,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnrelateConfigurationItems(childComplexity, args["input"].(model.UnrelateConfigurationItemsInput)), true
+	case "Mutation.updateChange":
+		if e.ComplexityRoot.Mutation.UpdateChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateChange(childComplexity, args["input"].(model.UpdateChangeInput)), true
 	case "Mutation.updateConfigurationItem":
 		if e.ComplexityRoot.Mutation.UpdateConfigurationItem == nil {
 			break
@@ -1670,6 +2645,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.change":
+		if e.ComplexityRoot.Query.Change == nil {
+			break
+		}
+
+		args, err := ec.field_Query_change_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Change(childComplexity, args["id"].(string)), true
+	case "Query.changeCalendar":
+		if e.ComplexityRoot.Query.ChangeCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changeCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChangeCalendar(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.changeConflicts":
+		if e.ComplexityRoot.Query.ChangeConflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changeConflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChangeConflicts(childComplexity, args["changeId"].(string)), true
+	case "Query.changeTemplates":
+		if e.ComplexityRoot.Query.ChangeTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ChangeTemplates(childComplexity), true
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*model.ChangeFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.configurationItem":
 		if e.ComplexityRoot.Query.ConfigurationItem == nil {
 			break
@@ -1848,6 +2873,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TechnicalCatalog(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.unauthorizedChanges":
+		if e.ComplexityRoot.Query.UnauthorizedChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Query_unauthorizedChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UnauthorizedChanges(childComplexity, args["since"].(time.Time), args["first"].(*int), args["after"].(*string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -2004,6 +3040,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RetireConfigurationItemPayload.ConfigurationItem(childComplexity), true
 
+	case "Risk.factors":
+		if e.ComplexityRoot.Risk.Factors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Factors(childComplexity), true
+	case "Risk.level":
+		if e.ComplexityRoot.Risk.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Level(childComplexity), true
+	case "Risk.score":
+		if e.ComplexityRoot.Risk.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Risk.Score(childComplexity), true
+
+	case "RiskFactor.detail":
+		if e.ComplexityRoot.RiskFactor.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Detail(childComplexity), true
+	case "RiskFactor.name":
+		if e.ComplexityRoot.RiskFactor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Name(childComplexity), true
+	case "RiskFactor.points":
+		if e.ComplexityRoot.RiskFactor.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskFactor.Points(childComplexity), true
+
 	case "Service.consumers":
 		if e.ComplexityRoot.Service.Consumers == nil {
 			break
@@ -2134,6 +3208,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServicePayload.Service(childComplexity), true
 
+	case "Subscription.changeChanged":
+		if e.ComplexityRoot.Subscription.ChangeChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_changeChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ChangeChanged(childComplexity, args["ids"].([]string)), true
 	case "Subscription.configurationItemChanged":
 		if e.ComplexityRoot.Subscription.ConfigurationItemChanged == nil {
 			break
@@ -2284,14 +3369,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
 			graphql.NewInputUnmarshaler("CatalogLinkInput", ec.unmarshalInputCatalogLinkInput),
+			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemFilter", ec.unmarshalInputConfigurationItemFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemOrder", ec.unmarshalInputConfigurationItemOrder),
 			graphql.NewInputUnmarshaler("CreateBusinessProcessInput", ec.unmarshalInputCreateBusinessProcessInput),
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
+			graphql.NewInputUnmarshaler("CreateChangeInput", ec.unmarshalInputCreateChangeInput),
+			graphql.NewInputUnmarshaler("CreateChangeTemplateInput", ec.unmarshalInputCreateChangeTemplateInput),
 			graphql.NewInputUnmarshaler("CreateConfigurationItemInput", ec.unmarshalInputCreateConfigurationItemInput),
+			graphql.NewInputUnmarshaler("CreateFreezeWindowInput", ec.unmarshalInputCreateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DecideChangeInput", ec.unmarshalInputDecideChangeInput),
+			graphql.NewInputUnmarshaler("DeleteFreezeWindowInput", ec.unmarshalInputDeleteFreezeWindowInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
 			graphql.NewInputUnmarshaler("ImportConfigurationItemsInput", ec.unmarshalInputImportConfigurationItemsInput),
@@ -2300,8 +3391,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
+			graphql.NewInputUnmarshaler("ReviewChangeInput", ec.unmarshalInputReviewChangeInput),
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
+			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
@@ -3014,6 +4108,8 @@ input UpdateConfigurationItemInput {
   attributes: [AttributeInput!]
   "New minimum of members up for a redundancy group (at least 1)."
   redundancyMinimumUp: Int
+  "The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges."
+  changeId: ID
 }
 
 """
@@ -3034,6 +4130,8 @@ input RetireConfigurationItemInput {
   expectedVersion: Int!
   "Why it is retired (at most 4000 characters)."
   reason: String
+  "The IMPLEMENTING change this retirement carries out; the CI must be in its scope."
+  changeId: ID
 }
 
 """
@@ -3775,6 +4873,630 @@ type GroupMemberPayload {
 # Roots
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# Change management (SPEC §2.3)
+# ---------------------------------------------------------------------------
+
+"""
+The kind of change.
+"""
+enum ChangeType {
+  "Pre-authorised and low risk, created from a template: skips assessment and authorisation."
+  STANDARD
+  "Assessed from the graph and authorised by the change manager or the CAB, by risk."
+  NORMAL
+  "Expedited: assessed on submission and authorised by the emergency CAB."
+  EMERGENCY
+}
+
+"""
+Lifecycle: DRAFT → SUBMITTED → ASSESSED → AUTHORIZED → SCHEDULED → IMPLEMENTING →
+IMPLEMENTED → REVIEWED → CLOSED; REJECTED and CANCELLED end it early; FAILED (backed
+out) is reviewed like IMPLEMENTED.
+"""
+enum ChangeState {
+  "Being written; not yet a plan."
+  DRAFT
+  "Submitted and assessed from the graph; waiting for the change manager."
+  SUBMITTED
+  "Assessment accepted; waiting for the approvals its type and risk require."
+  ASSESSED
+  "Approved (or pre-authorised); ready to be scheduled."
+  AUTHORIZED
+  "On the calendar."
+  SCHEDULED
+  "Being carried out; CI modifications may be recorded against it."
+  IMPLEMENTING
+  "Carried out; waiting for its review."
+  IMPLEMENTED
+  "Post-implementation review recorded."
+  REVIEWED
+  "Finished."
+  CLOSED
+  "Refused by the change manager or the CAB."
+  REJECTED
+  "Withdrawn before implementation."
+  CANCELLED
+  "Implementation failed and was backed out."
+  FAILED
+}
+
+"""
+What the post-implementation review found.
+"""
+enum ChangeOutcome {
+  "The change achieved its aim."
+  SUCCESSFUL
+  "The change failed and was (or had to be) backed out."
+  FAILED_BACKED_OUT
+}
+
+"""
+A CAB vote.
+"""
+enum ApprovalDecision {
+  "Approve the change."
+  APPROVE
+  "Reject the change (a comment is required); this stops it."
+  REJECT
+}
+
+"""
+Risk levels: LOW below 20 points, MEDIUM below 45, HIGH below 70, CRITICAL from 70.
+"""
+enum RiskLevel {
+  "Below 20 points."
+  LOW
+  "20 to 44 points."
+  MEDIUM
+  "45 to 69 points."
+  HIGH
+  "70 points or more."
+  CRITICAL
+}
+
+"""
+The factors a change's risk score is the sum of.
+"""
+enum RiskFactorName {
+  "How many items the change impacts: 0, 5, 10, 15 or 20 points for none, up to 10, 100, 1000, more."
+  BLAST_RADIUS
+  "The most critical impacted business service: LOW 5, MEDIUM 10, HIGH 20, CRITICAL 30."
+  BUSINESS_CRITICALITY
+  "Business services the change would take DOWN (no redundancy absorbs it): 10 each, at most 30."
+  SINGLE_POINTS_OF_FAILURE
+  "Other changes overlapping in time and scope: 10 each, at most 30."
+  CONFLICTS
+  "The window falls in a freeze window that covers the change: 40."
+  FREEZE_WINDOW
+  "The share of reviewed changes on the same targets that failed, times 20."
+  CHANGE_HISTORY
+  "Emergency changes: 20."
+  EMERGENCY
+}
+
+"""
+How two changes collide.
+"""
+enum ConflictReason {
+  "Both change the same item."
+  SAME_TARGET
+  "One changes an item the other impacts."
+  TARGET_IMPACTED
+  "Both impact the same item (for example one business service through different CIs)."
+  SHARED_IMPACT
+}
+
+"""
+What one factor contributed to a risk score.
+"""
+type RiskFactor {
+  "The factor."
+  name: RiskFactorName!
+  "Points it added (0 when it does not apply)."
+  points: Int!
+  "Why, in words."
+  detail: String!
+}
+
+"""
+A risk score and its explanation: the factors sum to the score.
+"""
+type Risk {
+  "The sum of the factors' points."
+  score: Int!
+  "The level the score falls in."
+  level: RiskLevel!
+  "Every factor with what it contributed."
+  factors: [RiskFactor!]!
+}
+
+"""
+A business service a change would hit.
+"""
+type ChangeImpactedService {
+  "The service, or null when it no longer exists."
+  service: Service
+  "Its id."
+  serviceId: ID!
+  "Its name when assessed."
+  name: String!
+  "How badly it would be hit; null when the change targets the service itself."
+  severity: Severity
+  "Its criticality."
+  criticality: Criticality!
+  "Hops from the nearest target."
+  distance: Int!
+}
+
+"""
+Another active change whose window overlaps and whose scope (targets and what they impact) intersects.
+"""
+type ChangeConflict {
+  "The other change."
+  change: Change!
+  "How they collide, most direct first."
+  reasons: [ConflictReason!]!
+  "Up to 20 of the items both changes touch, business services first."
+  sharedItems: [GraphItem!]!
+  "How many items both changes touch."
+  sharedCount: Int!
+  "Start of the overlap of the two windows."
+  overlapStart: DateTime!
+  "End of the overlap of the two windows."
+  overlapEnd: DateTime!
+}
+
+"""
+Approvals needed from holders of one role.
+"""
+type ApprovalRequirement {
+  "The role."
+  role: Role!
+  "How many approvals from holders of the role."
+  count: Int!
+}
+
+"""
+The graph's view of a change when it was last assessed (on submission, assessment, and edits of its targets or window).
+"""
+type ChangeAssessment {
+  "When it was computed."
+  assessedAt: DateTime!
+  "The impact depth used."
+  maxDepth: Int!
+  "How many items the targets impact."
+  impactedCount: Int!
+  "How many of them would be DOWN."
+  downCount: Int!
+  "Impacted CIs."
+  configurationItems: Int!
+  "Impacted technical services."
+  technicalServices: Int!
+  "Impacted business services."
+  businessServices: Int!
+  "The business services hit (including targeted ones), worst first."
+  impactedBusinessServices: [ChangeImpactedService!]!
+  "Conflicts found then (the live list is Change.conflicts)."
+  conflicts: [ChangeConflict!]!
+  "Freeze windows that cover the change."
+  freezeWindows: [FreezeWindow!]!
+  "Reviewed changes on the same targets."
+  pastChanges: Int!
+  "How many of those failed."
+  pastFailures: Int!
+  "The risk and its explanation."
+  risk: Risk!
+  "The approvals authorisation needs for this type and risk; empty for STANDARD."
+  requiredApprovals: [ApprovalRequirement!]!
+}
+
+"""
+A recorded CAB vote.
+"""
+type ChangeApproval {
+  "Subject of the voter."
+  approverId: ID!
+  "The voter, when a local user."
+  approver: User
+  "The voter's roles that counted towards the rule."
+  roles: [Role!]!
+  "Approve or reject."
+  decision: ApprovalDecision!
+  "Their comment."
+  comment: String
+  "When."
+  at: DateTime!
+}
+
+"""
+An immutable record of a change's state change.
+"""
+type ChangeTransition {
+  "State before; null for the creation."
+  from: ChangeState
+  "State after."
+  to: ChangeState!
+  "Subject of who made it."
+  actor: ID!
+  "When."
+  at: DateTime!
+  "Why."
+  comment: String
+}
+
+"""
+The post-implementation review.
+"""
+type ChangeReview {
+  "What happened."
+  outcome: ChangeOutcome!
+  "Lessons and follow-ups."
+  notes: String!
+  "Subject of the reviewer."
+  reviewerId: ID!
+  "When."
+  at: DateTime!
+}
+
+"""
+A request for change (RFC).
+"""
+type Change implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Short summary."
+  title: String!
+  "What will be done."
+  description: String
+  "Why it is needed."
+  justification: String
+  "STANDARD, NORMAL or EMERGENCY."
+  type: ChangeType!
+  "Where it is in its lifecycle."
+  state: ChangeState!
+  "The CIs and services it modifies."
+  targets: [GraphItem!]!
+  "Start of the planned window."
+  plannedStart: DateTime
+  "End of the planned window."
+  plannedEnd: DateTime
+  "How it will be carried out."
+  implementationPlan: String
+  "How it will be undone if it fails."
+  backoutPlan: String
+  "How success will be checked."
+  testPlan: String
+  "Subject of who raised it."
+  requesterId: ID!
+  "Who raised it, when a local user."
+  requester: User
+  "The group that implements it."
+  assignmentGroup: Group
+  "The standard change template it came from."
+  template: ChangeTemplate
+  "The last assessment; null before submission."
+  assessment: ChangeAssessment
+  "The risk from the last assessment; null before submission."
+  risk: Risk
+  "The approvals authorisation needs; empty before assessment and for STANDARD changes."
+  requiredApprovals: [ApprovalRequirement!]!
+  "Votes cast on the current assessment."
+  approvals: [ChangeApproval!]!
+  "What the targets impact, computed now from the graph."
+  impact(maxDepth: Int): ImpactAnalysis!
+  "Active changes that conflict with this one now."
+  conflicts: [ChangeConflict!]!
+  "The states the caller may move it to with transitionChange."
+  allowedTransitions: [ChangeState!]!
+  "Every state change, oldest first."
+  transitions: [ChangeTransition!]!
+  "The post-implementation review, once recorded."
+  review: ChangeReview
+  "Incremented by every write; pass it as expectedVersion."
+  version: Int!
+  "When it was raised."
+  createdAt: DateTime!
+  "When it was last written."
+  updatedAt: DateTime!
+}
+
+"""
+A page of changes.
+"""
+type ChangeConnection {
+  "Changes of this page, newest first."
+  edges: [ChangeEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of changes across all pages."
+  totalCount: Int!
+}
+
+"""
+A change with its cursor.
+"""
+type ChangeEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The change."
+  node: Change!
+}
+
+"""
+Selects changes; absent fields match everything.
+"""
+input ChangeFilter {
+  "Only these states."
+  states: [ChangeState!]
+  "Only these types."
+  types: [ChangeType!]
+  "Only these risk levels (assessed changes)."
+  riskLevels: [RiskLevel!]
+  "Only changes raised by this subject."
+  requesterId: ID
+  "Only changes targeting this CI or service."
+  targetId: ID
+}
+
+"""
+A pre-authorised standard change.
+"""
+type ChangeTemplate implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Name; the default title of changes made from it."
+  name: String!
+  "What it does."
+  description: String
+  "The default implementation plan."
+  implementationPlan: String!
+  "The default backout plan."
+  backoutPlan: String!
+  "The default test plan."
+  testPlan: String
+  "When it was created."
+  createdAt: DateTime!
+}
+
+"""
+A period in which changes should not be implemented: everywhere, or on some services and everything that supports them.
+"""
+type FreezeWindow implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Name, for example 'Year-end close'."
+  name: String!
+  "Why."
+  reason: String
+  "Start (inclusive)."
+  start: DateTime!
+  "End (exclusive)."
+  end: DateTime!
+  "True when it covers every change."
+  global: Boolean!
+  "The services it protects; empty when global."
+  services: [Service!]!
+}
+
+"""
+Changes and freeze windows in a period.
+"""
+type ChangeCalendar {
+  "Submitted (not draft) changes whose window overlaps the period, by start."
+  changes: [Change!]!
+  "Freeze windows overlapping the period, by start."
+  freezeWindows: [FreezeWindow!]!
+}
+
+"""
+A modification of CIs with the CIs it touched.
+"""
+type CIModification {
+  "The history entry."
+  entry: CIHistoryEntry!
+  "The CIs it touched (both ends for a relationship)."
+  configurationItems: [ConfigurationItem!]!
+}
+
+"""
+A page of CI modifications.
+"""
+type CIModificationConnection {
+  "Modifications of this page, newest first."
+  edges: [CIModificationEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of modifications across all pages."
+  totalCount: Int!
+}
+
+"""
+A modification with its cursor.
+"""
+type CIModificationEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The modification."
+  node: CIModification!
+}
+
+"""
+Input of ` + "`" + `createChange` + "`" + `.
+"""
+input CreateChangeInput {
+  "Short summary, 1 to 200 characters (defaults to the template's name)."
+  title: String
+  "What will be done (at most 20000 characters)."
+  description: String
+  "Why it is needed."
+  justification: String
+  "NORMAL (default) or EMERGENCY; STANDARD changes come from a template."
+  type: ChangeType
+  "A standard change template: makes the change STANDARD with the template's plans as defaults."
+  templateId: ID
+  "The CIs and services it modifies (at most 100)."
+  targetIds: [ID!]
+  "Start of the planned window."
+  plannedStart: DateTime
+  "End of the planned window (after the start, at most 90 days later)."
+  plannedEnd: DateTime
+  "How it will be carried out."
+  implementationPlan: String
+  "How it will be undone."
+  backoutPlan: String
+  "How success will be checked."
+  testPlan: String
+  "The group that implements it."
+  assignmentGroupId: ID
+  "A retried request with the same key returns the first change and creates nothing."
+  idempotencyKey: String
+}
+
+"""
+Input of ` + "`" + `updateChange` + "`" + `: absent fields stay as they are.
+"""
+input UpdateChangeInput {
+  "The change."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "New title."
+  title: String
+  "New description."
+  description: String
+  "New justification."
+  justification: String
+  "NORMAL or EMERGENCY, only in DRAFT."
+  type: ChangeType
+  "New targets (replace the old ones)."
+  targetIds: [ID!]
+  "New start."
+  plannedStart: DateTime
+  "New end."
+  plannedEnd: DateTime
+  "New implementation plan."
+  implementationPlan: String
+  "New backout plan."
+  backoutPlan: String
+  "New test plan."
+  testPlan: String
+  "New implementing group."
+  assignmentGroupId: ID
+}
+
+"""
+Input of ` + "`" + `transitionChange` + "`" + `.
+"""
+input TransitionChangeInput {
+  "The change."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "The state to move to; AUTHORIZED comes from approvals and REVIEWED from reviewChange."
+  to: ChangeState!
+  "Why (at most 4000 characters)."
+  comment: String
+}
+
+"""
+Input of ` + "`" + `decideChange` + "`" + `.
+"""
+input DecideChangeInput {
+  "The change, which must be ASSESSED."
+  id: ID!
+  "Approve or reject."
+  decision: ApprovalDecision!
+  "Why; required to reject."
+  comment: String
+}
+
+"""
+Input of ` + "`" + `reviewChange` + "`" + `.
+"""
+input ReviewChangeInput {
+  "The change, which must be IMPLEMENTED or FAILED."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "What happened; a FAILED change is FAILED_BACKED_OUT."
+  outcome: ChangeOutcome!
+  "Lessons and follow-ups (required)."
+  notes: String!
+}
+
+"""
+Result of the change mutations.
+"""
+type ChangePayload {
+  "The change after the write."
+  change: Change!
+}
+
+"""
+Input of ` + "`" + `createChangeTemplate` + "`" + `.
+"""
+input CreateChangeTemplateInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "What it does."
+  description: String
+  "The implementation plan (required)."
+  implementationPlan: String!
+  "The backout plan (required)."
+  backoutPlan: String!
+  "The test plan."
+  testPlan: String
+}
+
+"""
+Result of ` + "`" + `createChangeTemplate` + "`" + `.
+"""
+type ChangeTemplatePayload {
+  "The template."
+  template: ChangeTemplate!
+}
+
+"""
+Input of ` + "`" + `createFreezeWindow` + "`" + `.
+"""
+input CreateFreezeWindowInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "Why."
+  reason: String
+  "Start (inclusive)."
+  start: DateTime!
+  "End (exclusive), at most 400 days after the start."
+  end: DateTime!
+  "The services it protects, with everything that supports them; none for a global freeze."
+  serviceIds: [ID!]
+}
+
+"""
+Result of ` + "`" + `createFreezeWindow` + "`" + `.
+"""
+type FreezeWindowPayload {
+  "The freeze window."
+  freezeWindow: FreezeWindow!
+}
+
+"""
+Input of ` + "`" + `deleteFreezeWindow` + "`" + `.
+"""
+input DeleteFreezeWindowInput {
+  "The freeze window."
+  id: ID!
+}
+
+"""
+Result of ` + "`" + `deleteFreezeWindow` + "`" + `.
+"""
+type DeleteFreezeWindowPayload {
+  "The id of the removed window."
+  deletedId: ID!
+}
+
 """
 Read operations.
 """
@@ -3849,6 +5571,24 @@ type Query {
 
   "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
   paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "One change. NOT_FOUND when absent."
+  change(id: ID!): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
+  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Submitted changes and freeze windows overlapping [from, to), at most 400 days."
+  changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Active changes that conflict with a change now: overlapping windows and intersecting scopes."
+  changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Modifications of CIs since a time made outside any implementing change (creations excluded), newest first."
+  unauthorizedChanges(since: DateTime!, first: Int = 20, after: String): CIModificationConnection! @auth(roles: [CHANGE_MANAGER, CONFIG_MANAGER, CAB_MEMBER, ANALYST])
+
+  "Standard change templates by name."
+  changeTemplates: [ChangeTemplate!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
 """
@@ -3910,6 +5650,30 @@ type Mutation {
 
   "Removes a user from a group (no-op when not a member)."
   removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
+
+  "Raises a change in DRAFT. A templateId makes it a pre-authorised STANDARD change. NOT_FOUND for unknown targets, template or group."
+  createChange(input: CreateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Edits a DRAFT, SUBMITTED or ASSESSED change (requester or CHANGE_MANAGER); moving its targets or window reassesses it and withdraws votes."
+  updateChange(input: UpdateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Moves a change along its lifecycle. INVALID_TRANSITION lists the allowed next states; FORBIDDEN names the role needed; CONFLICT for a stale version or a freeze window when scheduling."
+  transitionChange(input: TransitionChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Casts a CAB vote on an ASSESSED change; the change is AUTHORIZED when its rule is met, REJECTED on a rejection. CONFLICT for a second vote."
+  decideChange(input: DecideChangeInput!): ChangePayload! @auth(roles: [CAB_MEMBER, CHANGE_MANAGER])
+
+  "Records the post-implementation review of an IMPLEMENTED or FAILED change."
+  reviewChange(input: ReviewChangeInput!): ChangePayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Creates a pre-authorised standard change template."
+  createChangeTemplate(input: CreateChangeTemplateInput!): ChangeTemplatePayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Creates a freeze window, global or on some services."
+  createFreezeWindow(input: CreateFreezeWindowInput!): FreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Removes a freeze window. NOT_FOUND when absent."
+  deleteFreezeWindow(input: DeleteFreezeWindowInput!): DeleteFreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
 }
 
 """
@@ -3919,7 +5683,11 @@ type Subscription {
   "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
   configurationItemChanged(ids: [ID!]): ConfigurationItem!
     @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
+  changeChanged(ids: [ID!]): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
+
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3927,6 +5695,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_ApprovalRequirement_role(ctx, field)
+	case "count":
+		return ec.fieldContext_ApprovalRequirement_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalRequirement", field.Name)
+}
 
 func (ec *executionContext) childFields_Attribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4076,6 +5854,286 @@ func (ec *executionContext) childFields_CIHistoryEntry(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type CIHistoryEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_CIModification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entry":
+		return ec.fieldContext_CIModification_entry(ctx, field)
+	case "configurationItems":
+		return ec.fieldContext_CIModification_configurationItems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CIModification", field.Name)
+}
+
+func (ec *executionContext) childFields_CIModificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CIModificationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CIModificationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CIModificationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CIModificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CIModificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CIModificationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CIModificationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CIModificationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Change_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Change_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Change_description(ctx, field)
+	case "justification":
+		return ec.fieldContext_Change_justification(ctx, field)
+	case "type":
+		return ec.fieldContext_Change_type(ctx, field)
+	case "state":
+		return ec.fieldContext_Change_state(ctx, field)
+	case "targets":
+		return ec.fieldContext_Change_targets(ctx, field)
+	case "plannedStart":
+		return ec.fieldContext_Change_plannedStart(ctx, field)
+	case "plannedEnd":
+		return ec.fieldContext_Change_plannedEnd(ctx, field)
+	case "implementationPlan":
+		return ec.fieldContext_Change_implementationPlan(ctx, field)
+	case "backoutPlan":
+		return ec.fieldContext_Change_backoutPlan(ctx, field)
+	case "testPlan":
+		return ec.fieldContext_Change_testPlan(ctx, field)
+	case "requesterId":
+		return ec.fieldContext_Change_requesterId(ctx, field)
+	case "requester":
+		return ec.fieldContext_Change_requester(ctx, field)
+	case "assignmentGroup":
+		return ec.fieldContext_Change_assignmentGroup(ctx, field)
+	case "template":
+		return ec.fieldContext_Change_template(ctx, field)
+	case "assessment":
+		return ec.fieldContext_Change_assessment(ctx, field)
+	case "risk":
+		return ec.fieldContext_Change_risk(ctx, field)
+	case "requiredApprovals":
+		return ec.fieldContext_Change_requiredApprovals(ctx, field)
+	case "approvals":
+		return ec.fieldContext_Change_approvals(ctx, field)
+	case "impact":
+		return ec.fieldContext_Change_impact(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Change_conflicts(ctx, field)
+	case "allowedTransitions":
+		return ec.fieldContext_Change_allowedTransitions(ctx, field)
+	case "transitions":
+		return ec.fieldContext_Change_transitions(ctx, field)
+	case "review":
+		return ec.fieldContext_Change_review(ctx, field)
+	case "version":
+		return ec.fieldContext_Change_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Change_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Change_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approverId":
+		return ec.fieldContext_ChangeApproval_approverId(ctx, field)
+	case "approver":
+		return ec.fieldContext_ChangeApproval_approver(ctx, field)
+	case "roles":
+		return ec.fieldContext_ChangeApproval_roles(ctx, field)
+	case "decision":
+		return ec.fieldContext_ChangeApproval_decision(ctx, field)
+	case "comment":
+		return ec.fieldContext_ChangeApproval_comment(ctx, field)
+	case "at":
+		return ec.fieldContext_ChangeApproval_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeApproval", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assessedAt":
+		return ec.fieldContext_ChangeAssessment_assessedAt(ctx, field)
+	case "maxDepth":
+		return ec.fieldContext_ChangeAssessment_maxDepth(ctx, field)
+	case "impactedCount":
+		return ec.fieldContext_ChangeAssessment_impactedCount(ctx, field)
+	case "downCount":
+		return ec.fieldContext_ChangeAssessment_downCount(ctx, field)
+	case "configurationItems":
+		return ec.fieldContext_ChangeAssessment_configurationItems(ctx, field)
+	case "technicalServices":
+		return ec.fieldContext_ChangeAssessment_technicalServices(ctx, field)
+	case "businessServices":
+		return ec.fieldContext_ChangeAssessment_businessServices(ctx, field)
+	case "impactedBusinessServices":
+		return ec.fieldContext_ChangeAssessment_impactedBusinessServices(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_ChangeAssessment_conflicts(ctx, field)
+	case "freezeWindows":
+		return ec.fieldContext_ChangeAssessment_freezeWindows(ctx, field)
+	case "pastChanges":
+		return ec.fieldContext_ChangeAssessment_pastChanges(ctx, field)
+	case "pastFailures":
+		return ec.fieldContext_ChangeAssessment_pastFailures(ctx, field)
+	case "risk":
+		return ec.fieldContext_ChangeAssessment_risk(ctx, field)
+	case "requiredApprovals":
+		return ec.fieldContext_ChangeAssessment_requiredApprovals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeAssessment", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeCalendar(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "changes":
+		return ec.fieldContext_ChangeCalendar_changes(ctx, field)
+	case "freezeWindows":
+		return ec.fieldContext_ChangeCalendar_freezeWindows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeCalendar", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_ChangeConflict_change(ctx, field)
+	case "reasons":
+		return ec.fieldContext_ChangeConflict_reasons(ctx, field)
+	case "sharedItems":
+		return ec.fieldContext_ChangeConflict_sharedItems(ctx, field)
+	case "sharedCount":
+		return ec.fieldContext_ChangeConflict_sharedCount(ctx, field)
+	case "overlapStart":
+		return ec.fieldContext_ChangeConflict_overlapStart(ctx, field)
+	case "overlapEnd":
+		return ec.fieldContext_ChangeConflict_overlapEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ChangeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ChangeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ChangeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeImpactedService(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "service":
+		return ec.fieldContext_ChangeImpactedService_service(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_ChangeImpactedService_serviceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ChangeImpactedService_name(ctx, field)
+	case "severity":
+		return ec.fieldContext_ChangeImpactedService_severity(ctx, field)
+	case "criticality":
+		return ec.fieldContext_ChangeImpactedService_criticality(ctx, field)
+	case "distance":
+		return ec.fieldContext_ChangeImpactedService_distance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeImpactedService", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_ChangePayload_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outcome":
+		return ec.fieldContext_ChangeReview_outcome(ctx, field)
+	case "notes":
+		return ec.fieldContext_ChangeReview_notes(ctx, field)
+	case "reviewerId":
+		return ec.fieldContext_ChangeReview_reviewerId(ctx, field)
+	case "at":
+		return ec.fieldContext_ChangeReview_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeReview", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ChangeTemplate_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ChangeTemplate_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ChangeTemplate_description(ctx, field)
+	case "implementationPlan":
+		return ec.fieldContext_ChangeTemplate_implementationPlan(ctx, field)
+	case "backoutPlan":
+		return ec.fieldContext_ChangeTemplate_backoutPlan(ctx, field)
+	case "testPlan":
+		return ec.fieldContext_ChangeTemplate_testPlan(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ChangeTemplate_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeTemplatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "template":
+		return ec.fieldContext_ChangeTemplatePayload_template(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeTemplatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_ChangeTransition_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ChangeTransition_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_ChangeTransition_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_ChangeTransition_at(ctx, field)
+	case "comment":
+		return ec.fieldContext_ChangeTransition_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeTransition", field.Name)
+}
+
 func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4168,6 +6226,14 @@ func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CreateUserPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteFreezeWindowPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeleteFreezeWindowPayload_deletedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteFreezeWindowPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -4178,6 +6244,34 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 		return ec.fieldContext_FieldChange_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FreezeWindow_id(ctx, field)
+	case "name":
+		return ec.fieldContext_FreezeWindow_name(ctx, field)
+	case "reason":
+		return ec.fieldContext_FreezeWindow_reason(ctx, field)
+	case "start":
+		return ec.fieldContext_FreezeWindow_start(ctx, field)
+	case "end":
+		return ec.fieldContext_FreezeWindow_end(ctx, field)
+	case "global":
+		return ec.fieldContext_FreezeWindow_global(ctx, field)
+	case "services":
+		return ec.fieldContext_FreezeWindow_services(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreezeWindow", field.Name)
+}
+
+func (ec *executionContext) childFields_FreezeWindowPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "freezeWindow":
+		return ec.fieldContext_FreezeWindowPayload_freezeWindow(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FreezeWindowPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_GraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4506,6 +6600,30 @@ func (ec *executionContext) childFields_RetireConfigurationItemPayload(ctx conte
 	return nil, fmt.Errorf("no field named %q was found under type RetireConfigurationItemPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Risk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_Risk_score(ctx, field)
+	case "level":
+		return ec.fieldContext_Risk_level(ctx, field)
+	case "factors":
+		return ec.fieldContext_Risk_factors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Risk", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RiskFactor_name(ctx, field)
+	case "points":
+		return ec.fieldContext_RiskFactor_points(ctx, field)
+	case "detail":
+		return ec.fieldContext_RiskFactor_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskFactor", field.Name)
+}
+
 func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4798,6 +6916,20 @@ func (ec *executionContext) field_BusinessUnit_services_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Change_impact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_ConfigurationItem_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4892,12 +7024,54 @@ func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createChangeTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateChangeTemplateInput, error) {
+			return ec.unmarshalNCreateChangeTemplateInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateChangeTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateChangeInput, error) {
+			return ec.unmarshalNCreateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createConfigurationItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateConfigurationItemInput, error) {
 			return ec.unmarshalNCreateConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateConfigurationItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createFreezeWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateFreezeWindowInput, error) {
+			return ec.unmarshalNCreateFreezeWindowInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateFreezeWindowInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4940,6 +7114,34 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideChangeInput, error) {
+			return ec.unmarshalNDecideChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDecideChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteFreezeWindow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeleteFreezeWindowInput, error) {
+			return ec.unmarshalNDeleteFreezeWindowInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDeleteFreezeWindowInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5032,6 +7234,34 @@ func (ec *executionContext) field_Mutation_retireConfigurationItem_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reviewChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReviewChangeInput, error) {
+			return ec.unmarshalNReviewChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transitionChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionChangeInput, error) {
+			return ec.unmarshalNTransitionChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unlinkCatalogItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5052,6 +7282,20 @@ func (ec *executionContext) field_Mutation_unrelateConfigurationItems_args(ctx c
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UnrelateConfigurationItemsInput, error) {
 			return ec.unmarshalNUnrelateConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnrelateConfigurationItemsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateChangeInput, error) {
+			return ec.unmarshalNUpdateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateChangeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5157,6 +7401,86 @@ func (ec *executionContext) field_Query_businessUnits_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changeCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changeConflicts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "changeId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["changeId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_change_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ChangeFilter, error) {
+			return ec.unmarshalOChangeFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -5506,6 +7830,36 @@ func (ec *executionContext) field_Query_technicalCatalog_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_unauthorizedChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5539,6 +7893,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_changeChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -5629,6 +7997,52 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ApprovalRequirement_role(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRequirement_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRequirement_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRequirement", field, false, false, "Role")
+}
+
+func (ec *executionContext) _ApprovalRequirement_count(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalRequirement_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalRequirement_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalRequirement", field, false, false, "Int")
+}
 
 func (ec *executionContext) _Attribute_key(ctx context.Context, field graphql.CollectedField, obj *model.Attribute) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6642,6 +9056,2431 @@ func (ec *executionContext) fieldContext_CIHistoryEntry_changeId(_ context.Conte
 	return graphql.NewScalarFieldContext("CIHistoryEntry", field, false, false, "ID")
 }
 
+func (ec *executionContext) _CIModification_entry(ctx context.Context, field graphql.CollectedField, obj *model.CIModification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModification_entry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryEntry) graphql.Marshaler {
+			return ec.marshalNCIHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModification_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CIModification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CIModification_configurationItems(ctx context.Context, field graphql.CollectedField, obj *model.CIModification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModification_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CIModification().ConfigurationItems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModification_configurationItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CIModification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CIModificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModificationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CIModificationEdge) graphql.Marshaler {
+			return ec.marshalNCIModificationEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CIModificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIModificationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CIModificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModificationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CIModificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CIModificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModificationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModificationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CIModificationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CIModificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModificationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CIModificationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CIModificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModificationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIModification) graphql.Marshaler {
+			return ec.marshalNCIModification2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CIModificationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIModification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_id(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_title(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_description(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_justification(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_justification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Justification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_justification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_type(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeType) graphql.Marshaler {
+			return ec.marshalNChangeType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeType")
+}
+
+func (ec *executionContext) _Change_state(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeState) graphql.Marshaler {
+			return ec.marshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeState")
+}
+
+func (ec *executionContext) _Change_targets(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Targets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_plannedStart(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_plannedStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlannedStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_plannedStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_plannedEnd(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_plannedEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlannedEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_plannedEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_implementationPlan(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_implementationPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImplementationPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_implementationPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_backoutPlan(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_backoutPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackoutPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_backoutPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_testPlan(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_testPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_testPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_requesterId(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_requesterId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequesterID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_requesterId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_requester(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_requester(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Requester(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_requester(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_assignmentGroup(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_assignmentGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().AssignmentGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_assignmentGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_template(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_template(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Template(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeTemplate) graphql.Marshaler {
+			return ec.marshalOChangeTemplate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_assessment(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_assessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeAssessment) graphql.Marshaler {
+			return ec.marshalOChangeAssessment2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_assessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_risk(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Risk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+			return ec.marshalORisk2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRisk(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Risk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_requiredApprovals(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_requiredApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredApprovals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalRequirement) graphql.Marshaler {
+			return ec.marshalNApprovalRequirement2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_requiredApprovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRequirement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_approvals(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approvals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeApproval) graphql.Marshaler {
+			return ec.marshalNChangeApproval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_impact(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_impact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Change().Impact(ctx, obj, fc.Args["maxDepth"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactAnalysis) graphql.Marshaler {
+			return ec.marshalNImpactAnalysis2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactAnalysis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_impact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactAnalysis(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Change_impact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_conflicts(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Conflicts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
+			return ec.marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_allowedTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().AllowedTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChangeState) graphql.Marshaler {
+			return ec.marshalNChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_allowedTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ChangeState")
+}
+
+func (ec *executionContext) _Change_transitions(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_transitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Transitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeTransition) graphql.Marshaler {
+			return ec.marshalNChangeTransition2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTransitionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_transitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTransition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_review(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeReview) graphql.Marshaler {
+			return ec.marshalOChangeReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeReview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeReview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Change_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_approverId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_approverId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeApproval", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeApproval_approver(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_approver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChangeApproval().Approver(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_approver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeApproval",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeApproval_roles(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeApproval", field, false, false, "Role")
+}
+
+func (ec *executionContext) _ChangeApproval_decision(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ApprovalDecision) graphql.Marshaler {
+			return ec.marshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeApproval", field, false, false, "ApprovalDecision")
+}
+
+func (ec *executionContext) _ChangeApproval_comment(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeApproval_at(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeApproval_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeApproval_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeApproval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeAssessment_assessedAt(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_assessedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssessedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_assessedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeAssessment_maxDepth(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_maxDepth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDepth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_maxDepth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_impactedCount(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_impactedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImpactedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_impactedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_downCount(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_downCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_downCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_configurationItems(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurationItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_configurationItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_technicalServices(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_technicalServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechnicalServices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_technicalServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_businessServices(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_businessServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessServices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_businessServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_impactedBusinessServices(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_impactedBusinessServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImpactedBusinessServices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeImpactedService) graphql.Marshaler {
+			return ec.marshalNChangeImpactedService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeImpactedServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_impactedBusinessServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeImpactedService(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_conflicts(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
+			return ec.marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_freezeWindows(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_freezeWindows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChangeAssessment().FreezeWindows(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FreezeWindow) graphql.Marshaler {
+			return ec.marshalNFreezeWindow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_freezeWindows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreezeWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_pastChanges(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_pastChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_pastChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_pastFailures(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_pastFailures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PastFailures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_pastFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeAssessment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeAssessment_risk(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Risk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+			return ec.marshalNRisk2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRisk(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Risk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_requiredApprovals(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_requiredApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredApprovals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalRequirement) graphql.Marshaler {
+			return ec.marshalNApprovalRequirement2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_requiredApprovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalRequirement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeCalendar_changes(ctx context.Context, field graphql.CollectedField, obj *model.ChangeCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeCalendar_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeCalendar_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeCalendar",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeCalendar_freezeWindows(ctx context.Context, field graphql.CollectedField, obj *model.ChangeCalendar) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeCalendar_freezeWindows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreezeWindows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FreezeWindow) graphql.Marshaler {
+			return ec.marshalNFreezeWindow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeCalendar_freezeWindows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeCalendar",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreezeWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConflict_change(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChangeConflict().Change(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConflict_reasons(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ConflictReason) graphql.Marshaler {
+			return ec.marshalNConflictReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeConflict", field, false, false, "ConflictReason")
+}
+
+func (ec *executionContext) _ChangeConflict_sharedItems(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_sharedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChangeConflict().SharedItems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_sharedItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConflict",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConflict_sharedCount(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_sharedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_sharedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeConflict_overlapStart(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_overlapStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverlapStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_overlapStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeConflict", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeConflict_overlapEnd(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConflict_overlapEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverlapEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConflict_overlapEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeConflict", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
+			return ec.marshalNChangeEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeImpactedService_service(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChangeImpactedService().Service(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalOService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeImpactedService",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeImpactedService_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeImpactedService", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeImpactedService_name(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeImpactedService", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeImpactedService_severity(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Severity) graphql.Marshaler {
+			return ec.marshalOSeverity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeImpactedService", field, false, false, "Severity")
+}
+
+func (ec *executionContext) _ChangeImpactedService_criticality(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_criticality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Criticality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Criticality) graphql.Marshaler {
+			return ec.marshalNCriticality2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_criticality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeImpactedService", field, false, false, "Criticality")
+}
+
+func (ec *executionContext) _ChangeImpactedService_distance(ctx context.Context, field graphql.CollectedField, obj *model.ChangeImpactedService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeImpactedService_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeImpactedService_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeImpactedService", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChangePayload_change(ctx context.Context, field graphql.CollectedField, obj *model.ChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangePayload_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangePayload_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeReview_outcome(ctx context.Context, field graphql.CollectedField, obj *model.ChangeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeReview_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeOutcome) graphql.Marshaler {
+			return ec.marshalNChangeOutcome2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeReview_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "ChangeOutcome")
+}
+
+func (ec *executionContext) _ChangeReview_notes(ctx context.Context, field graphql.CollectedField, obj *model.ChangeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeReview_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeReview_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeReview_reviewerId(ctx context.Context, field graphql.CollectedField, obj *model.ChangeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeReview_reviewerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeReview_reviewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeReview_at(ctx context.Context, field graphql.CollectedField, obj *model.ChangeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeReview_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeReview_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeTemplate_id(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_description(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_implementationPlan(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_implementationPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImplementationPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_implementationPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_backoutPlan(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_backoutPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackoutPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_backoutPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_testPlan(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_testPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TestPlan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_testPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeTemplatePayload_template(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplatePayload_template(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Template, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeTemplate) graphql.Marshaler {
+			return ec.marshalNChangeTemplate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplatePayload_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeTemplatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeTransition_from(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTransition_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeState) graphql.Marshaler {
+			return ec.marshalOChangeState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTransition_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "ChangeState")
+}
+
+func (ec *executionContext) _ChangeTransition_to(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTransition_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ChangeState) graphql.Marshaler {
+			return ec.marshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTransition_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "ChangeState")
+}
+
+func (ec *executionContext) _ChangeTransition_actor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTransition_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTransition_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeTransition_at(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTransition_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTransition_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ChangeTransition_comment(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTransition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTransition_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTransition_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "String")
+}
+
 func (ec *executionContext) _ConfigurationItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7409,6 +12248,29 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteFreezeWindowPayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteFreezeWindowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteFreezeWindowPayload_deletedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteFreezeWindowPayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteFreezeWindowPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7476,6 +12338,208 @@ func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _FreezeWindow_id(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FreezeWindow_name(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
+}
+
+func (ec *executionContext) _FreezeWindow_reason(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "String")
+}
+
+func (ec *executionContext) _FreezeWindow_start(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _FreezeWindow_end(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _FreezeWindow_global(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_global(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Global, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_global(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FreezeWindow", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FreezeWindow_services(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindow_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FreezeWindow().Services(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindow_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreezeWindow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FreezeWindowPayload_freezeWindow(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FreezeWindowPayload_freezeWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreezeWindow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FreezeWindow) graphql.Marshaler {
+			return ec.marshalNFreezeWindow2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FreezeWindowPayload_freezeWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FreezeWindowPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreezeWindow(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *model.GraphEdge) (ret graphql.Marshaler) {
@@ -10179,6 +15243,502 @@ func (ec *executionContext) fieldContext_Mutation_removeGroupMember(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateChange(ctx, fc.Args["input"].(model.CreateChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CONFIG_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+			return ec.marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateChange(ctx, fc.Args["input"].(model.UpdateChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CONFIG_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+			return ec.marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionChange(ctx, fc.Args["input"].(model.TransitionChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CONFIG_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+			return ec.marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideChange(ctx, fc.Args["input"].(model.DecideChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CAB_MEMBER", "CHANGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+			return ec.marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewChange(ctx, fc.Args["input"].(model.ReviewChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+			return ec.marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createChangeTemplate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createChangeTemplate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateChangeTemplate(ctx, fc.Args["input"].(model.CreateChangeTemplateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ChangeTemplatePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangeTemplatePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeTemplatePayload) graphql.Marshaler {
+			return ec.marshalNChangeTemplatePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createChangeTemplate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTemplatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createChangeTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createFreezeWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createFreezeWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateFreezeWindow(ctx, fc.Args["input"].(model.CreateFreezeWindowInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.FreezeWindowPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.FreezeWindowPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FreezeWindowPayload) graphql.Marshaler {
+			return ec.marshalNFreezeWindowPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createFreezeWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FreezeWindowPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createFreezeWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteFreezeWindow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteFreezeWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteFreezeWindow(ctx, fc.Args["input"].(model.DeleteFreezeWindowInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.DeleteFreezeWindowPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.DeleteFreezeWindowPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteFreezeWindowPayload) graphql.Marshaler {
+			return ec.marshalNDeleteFreezeWindowPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDeleteFreezeWindowPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteFreezeWindow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteFreezeWindowPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteFreezeWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11665,6 +17225,366 @@ func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_change(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Change(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Change
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Change
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_change(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_change_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*model.ChangeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ChangeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangeConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+			return ec.marshalNChangeConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChangeCalendar(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ChangeCalendar
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangeCalendar
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeCalendar) graphql.Marshaler {
+			return ec.marshalNChangeCalendar2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeCalendar(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeCalendar(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changeCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChangeConflicts(ctx, fc.Args["changeId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.ChangeConflict
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.ChangeConflict
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
+			return ec.marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConflict(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changeConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unauthorizedChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UnauthorizedChanges(ctx, fc.Args["since"].(time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER", "CONFIG_MANAGER", "CAB_MEMBER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.CIModificationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CIModificationConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIModificationConnection) graphql.Marshaler {
+			return ec.marshalNCIModificationConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIModificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_unauthorizedChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ChangeTemplates(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.ChangeTemplate
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.ChangeTemplate
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeTemplate) graphql.Marshaler {
+			return ec.marshalNChangeTemplate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12312,6 +18232,153 @@ func (ec *executionContext) fieldContext_RetireConfigurationItemPayload_configur
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Risk_score(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Risk_level(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskLevel) graphql.Marshaler {
+			return ec.marshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Risk", field, false, false, "RiskLevel")
+}
+
+func (ec *executionContext) _Risk_factors(ctx context.Context, field graphql.CollectedField, obj *model.Risk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Risk_factors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RiskFactor) graphql.Marshaler {
+			return ec.marshalNRiskFactor2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Risk_factors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Risk",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskFactor_name(ctx context.Context, field graphql.CollectedField, obj *model.RiskFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFactor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskFactorName) graphql.Marshaler {
+			return ec.marshalNRiskFactorName2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactorName(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFactor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFactor", field, false, false, "RiskFactorName")
+}
+
+func (ec *executionContext) _RiskFactor_points(ctx context.Context, field graphql.CollectedField, obj *model.RiskFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFactor_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFactor_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFactor", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RiskFactor_detail(ctx context.Context, field graphql.CollectedField, obj *model.RiskFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskFactor_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskFactor_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskFactor", field, false, false, "String")
 }
 
 func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
@@ -12988,6 +19055,68 @@ func (ec *executionContext) fieldContext_Subscription_configurationItemChanged(c
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_configurationItemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_changeChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ChangeChanged(ctx, fc.Args["ids"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Change
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Change
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_changeChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_changeChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14686,6 +20815,76 @@ func UnmarshalCatalogLinkInput(ctx context.Context, raw any) (model.CatalogLinkI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputChangeFilter(ctx context.Context, obj any) (model.ChangeFilter, error) {
+	var it model.ChangeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"states", "types", "riskLevels", "requesterId", "targetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "states":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("states"))
+			data, err := ec.unmarshalOChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.States = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalOChangeType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "riskLevels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("riskLevels"))
+			data, err := ec.unmarshalORiskLevel2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevelᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RiskLevels = data
+		case "requesterId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requesterId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequesterID = data
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalChangeFilter unmarshals raw into the ChangeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeFilter(ctx context.Context, raw any) (model.ChangeFilter, error) {
+	var out model.ChangeFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputConfigurationItemFilter(ctx context.Context, obj any) (model.ConfigurationItemFilter, error) {
 	var it model.ConfigurationItemFilter
 	if obj == nil {
@@ -14935,6 +21134,202 @@ func UnmarshalCreateBusinessUnitInput(ctx context.Context, raw any) (model.Creat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateChangeInput(ctx context.Context, obj any) (model.CreateChangeInput, error) {
+	var it model.CreateChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "justification", "type", "templateId", "targetIds", "plannedStart", "plannedEnd", "implementationPlan", "backoutPlan", "testPlan", "assignmentGroupId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "justification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("justification"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Justification = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "templateId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("templateId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TemplateID = data
+		case "targetIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIds = data
+		case "plannedStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedStart"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedStart = data
+		case "plannedEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedEnd"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedEnd = data
+		case "implementationPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("implementationPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImplementationPlan = data
+		case "backoutPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("backoutPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BackoutPlan = data
+		case "testPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestPlan = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateChangeInput unmarshals raw into the CreateChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateChangeInput(ctx context.Context, raw any) (model.CreateChangeInput, error) {
+	var out model.CreateChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateChangeTemplateInput(ctx context.Context, obj any) (model.CreateChangeTemplateInput, error) {
+	var it model.CreateChangeTemplateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "implementationPlan", "backoutPlan", "testPlan"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "implementationPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("implementationPlan"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImplementationPlan = data
+		case "backoutPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("backoutPlan"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BackoutPlan = data
+		case "testPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestPlan = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateChangeTemplateInput unmarshals raw into the CreateChangeTemplateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateChangeTemplateInput(ctx context.Context, raw any) (model.CreateChangeTemplateInput, error) {
+	var out model.CreateChangeTemplateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateChangeTemplateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateConfigurationItemInput(ctx context.Context, obj any) (model.CreateConfigurationItemInput, error) {
 	var it model.CreateConfigurationItemInput
 	if obj == nil {
@@ -15058,6 +21453,76 @@ func (ec *executionContext) unmarshalInputCreateConfigurationItemInput(ctx conte
 func UnmarshalCreateConfigurationItemInput(ctx context.Context, raw any) (model.CreateConfigurationItemInput, error) {
 	var out model.CreateConfigurationItemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateConfigurationItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateFreezeWindowInput(ctx context.Context, obj any) (model.CreateFreezeWindowInput, error) {
+	var it model.CreateFreezeWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "reason", "start", "end", "serviceIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateFreezeWindowInput unmarshals raw into the CreateFreezeWindowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateFreezeWindowInput(ctx context.Context, raw any) (model.CreateFreezeWindowInput, error) {
+	var out model.CreateFreezeWindowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateFreezeWindowInput", raw, &out)
 	return out, err
 }
 
@@ -15275,6 +21740,104 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
 	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideChangeInput(ctx context.Context, obj any) (model.DecideChangeInput, error) {
+	var it model.DecideChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "decision", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideChangeInput unmarshals raw into the DecideChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideChangeInput(ctx context.Context, raw any) (model.DecideChangeInput, error) {
+	var out model.DecideChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteFreezeWindowInput(ctx context.Context, obj any) (model.DeleteFreezeWindowInput, error) {
+	var it model.DeleteFreezeWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteFreezeWindowInput unmarshals raw into the DeleteFreezeWindowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteFreezeWindowInput(ctx context.Context, raw any) (model.DeleteFreezeWindowInput, error) {
+	var out model.DeleteFreezeWindowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFreezeWindowInput", raw, &out)
 	return out, err
 }
 
@@ -15720,7 +22283,7 @@ func (ec *executionContext) unmarshalInputRetireConfigurationItemInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "reason"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "reason", "changeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15748,6 +22311,13 @@ func (ec *executionContext) unmarshalInputRetireConfigurationItemInput(ctx conte
 				return it, err
 			}
 			it.Reason = data
+		case "changeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeID = data
 		}
 	}
 	return it, nil
@@ -15762,6 +22332,69 @@ func (ec *executionContext) unmarshalInputRetireConfigurationItemInput(ctx conte
 func UnmarshalRetireConfigurationItemInput(ctx context.Context, raw any) (model.RetireConfigurationItemInput, error) {
 	var out model.RetireConfigurationItemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RetireConfigurationItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewChangeInput(ctx context.Context, obj any) (model.ReviewChangeInput, error) {
+	var it model.ReviewChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "outcome", "notes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalNChangeOutcome2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewChangeInput unmarshals raw into the ReviewChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewChangeInput(ctx context.Context, raw any) (model.ReviewChangeInput, error) {
+	var out model.ReviewChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewChangeInput", raw, &out)
 	return out, err
 }
 
@@ -15821,6 +22454,69 @@ func UnmarshalServiceFilter(ctx context.Context, raw any) (model.ServiceFilter, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransitionChangeInput(ctx context.Context, obj any) (model.TransitionChangeInput, error) {
+	var it model.TransitionChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionChangeInput unmarshals raw into the TransitionChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionChangeInput(ctx context.Context, raw any) (model.TransitionChangeInput, error) {
+	var out model.TransitionChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionChangeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx context.Context, obj any) (model.UnrelateConfigurationItemsInput, error) {
 	var it model.UnrelateConfigurationItemsInput
 	if obj == nil {
@@ -15877,6 +22573,132 @@ func UnmarshalUnrelateConfigurationItemsInput(ctx context.Context, raw any) (mod
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateChangeInput(ctx context.Context, obj any) (model.UpdateChangeInput, error) {
+	var it model.UpdateChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "title", "description", "justification", "type", "targetIds", "plannedStart", "plannedEnd", "implementationPlan", "backoutPlan", "testPlan", "assignmentGroupId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "justification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("justification"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Justification = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "targetIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIds = data
+		case "plannedStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedStart"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedStart = data
+		case "plannedEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedEnd"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedEnd = data
+		case "implementationPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("implementationPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImplementationPlan = data
+		case "backoutPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("backoutPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BackoutPlan = data
+		case "testPlan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("testPlan"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TestPlan = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateChangeInput unmarshals raw into the UpdateChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateChangeInput(ctx context.Context, raw any) (model.UpdateChangeInput, error) {
+	var out model.UpdateChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateChangeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateConfigurationItemInput(ctx context.Context, obj any) (model.UpdateConfigurationItemInput, error) {
 	var it model.UpdateConfigurationItemInput
 	if obj == nil {
@@ -15888,7 +22710,7 @@ func (ec *executionContext) unmarshalInputUpdateConfigurationItemInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "name", "type", "status", "environment", "criticality", "description", "location", "ownerGroupId", "attributes", "redundancyMinimumUp"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "name", "type", "status", "environment", "criticality", "description", "location", "ownerGroupId", "attributes", "redundancyMinimumUp", "changeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15979,6 +22801,13 @@ func (ec *executionContext) unmarshalInputUpdateConfigurationItemInput(ctx conte
 				return it, err
 			}
 			it.RedundancyMinimumUp = data
+		case "changeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeID = data
 		}
 	}
 	return it, nil
@@ -16178,6 +23007,27 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Group(ctx, sel, obj)
+	case model.FreezeWindow:
+		return ec._FreezeWindow(ctx, sel, &obj)
+	case *model.FreezeWindow:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FreezeWindow(ctx, sel, obj)
+	case model.ChangeTemplate:
+		return ec._ChangeTemplate(ctx, sel, &obj)
+	case *model.ChangeTemplate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ChangeTemplate(ctx, sel, obj)
+	case model.Change:
+		return ec._Change(ctx, sel, &obj)
+	case *model.Change:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Change(ctx, sel, obj)
 	case model.CIHistoryEntry:
 		return ec._CIHistoryEntry(ctx, sel, &obj)
 	case *model.CIHistoryEntry:
@@ -16197,6 +23047,44 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var approvalRequirementImplementors = []string{"ApprovalRequirement"}
+
+func (ec *executionContext) _ApprovalRequirement(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalRequirement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalRequirementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalRequirement")
+		case "role":
+			out.Values[i] = ec._ApprovalRequirement_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ApprovalRequirement_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var attributeImplementors = []string{"Attribute"}
 
@@ -16726,6 +23614,928 @@ func (ec *executionContext) _CIHistoryEntry(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var cIModificationImplementors = []string{"CIModification"}
+
+func (ec *executionContext) _CIModification(ctx context.Context, sel ast.SelectionSet, obj *model.CIModification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cIModificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CIModification")
+		case "entry":
+			out.Values[i] = ec._CIModification_entry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configurationItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CIModification_configurationItems(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cIModificationConnectionImplementors = []string{"CIModificationConnection"}
+
+func (ec *executionContext) _CIModificationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CIModificationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cIModificationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CIModificationConnection")
+		case "edges":
+			out.Values[i] = ec._CIModificationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CIModificationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CIModificationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cIModificationEdgeImplementors = []string{"CIModificationEdge"}
+
+func (ec *executionContext) _CIModificationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CIModificationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cIModificationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CIModificationEdge")
+		case "cursor":
+			out.Values[i] = ec._CIModificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CIModificationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeImplementors = []string{"Change", "Node"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "id":
+			out.Values[i] = ec._Change_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Change_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Change_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "justification":
+			out.Values[i] = ec._Change_justification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "type":
+			out.Values[i] = ec._Change_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Change_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_targets(ctx, field, obj)
+				})
+		case "plannedStart":
+			out.Values[i] = ec._Change_plannedStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "plannedEnd":
+			out.Values[i] = ec._Change_plannedEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "implementationPlan":
+			out.Values[i] = ec._Change_implementationPlan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "backoutPlan":
+			out.Values[i] = ec._Change_backoutPlan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "testPlan":
+			out.Values[i] = ec._Change_testPlan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requesterId":
+			out.Values[i] = ec._Change_requesterId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requester":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_requester(ctx, field, obj)
+				})
+		case "assignmentGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_assignmentGroup(ctx, field, obj)
+				})
+		case "template":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_template(ctx, field, obj)
+				})
+		case "assessment":
+			out.Values[i] = ec._Change_assessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "risk":
+			out.Values[i] = ec._Change_risk(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiredApprovals":
+			out.Values[i] = ec._Change_requiredApprovals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvals":
+			out.Values[i] = ec._Change_approvals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "impact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_impact(ctx, field, obj)
+				})
+		case "conflicts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_conflicts(ctx, field, obj)
+				})
+		case "allowedTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_allowedTransitions(ctx, field, obj)
+				})
+		case "transitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_transitions(ctx, field, obj)
+				})
+		case "review":
+			out.Values[i] = ec._Change_review(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Change_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Change_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Change_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeApprovalImplementors = []string{"ChangeApproval"}
+
+func (ec *executionContext) _ChangeApproval(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeApproval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeApproval")
+		case "approverId":
+			out.Values[i] = ec._ChangeApproval_approverId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approver":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChangeApproval_approver(ctx, field, obj)
+				})
+		case "roles":
+			out.Values[i] = ec._ChangeApproval_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._ChangeApproval_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._ChangeApproval_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ChangeApproval_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeAssessmentImplementors = []string{"ChangeAssessment"}
+
+func (ec *executionContext) _ChangeAssessment(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeAssessment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeAssessmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeAssessment")
+		case "assessedAt":
+			out.Values[i] = ec._ChangeAssessment_assessedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxDepth":
+			out.Values[i] = ec._ChangeAssessment_maxDepth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "impactedCount":
+			out.Values[i] = ec._ChangeAssessment_impactedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downCount":
+			out.Values[i] = ec._ChangeAssessment_downCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configurationItems":
+			out.Values[i] = ec._ChangeAssessment_configurationItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "technicalServices":
+			out.Values[i] = ec._ChangeAssessment_technicalServices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "businessServices":
+			out.Values[i] = ec._ChangeAssessment_businessServices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "impactedBusinessServices":
+			out.Values[i] = ec._ChangeAssessment_impactedBusinessServices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "conflicts":
+			out.Values[i] = ec._ChangeAssessment_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freezeWindows":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChangeAssessment_freezeWindows(ctx, field, obj)
+				})
+		case "pastChanges":
+			out.Values[i] = ec._ChangeAssessment_pastChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pastFailures":
+			out.Values[i] = ec._ChangeAssessment_pastFailures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "risk":
+			out.Values[i] = ec._ChangeAssessment_risk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiredApprovals":
+			out.Values[i] = ec._ChangeAssessment_requiredApprovals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeCalendarImplementors = []string{"ChangeCalendar"}
+
+func (ec *executionContext) _ChangeCalendar(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeCalendar) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeCalendarImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeCalendar")
+		case "changes":
+			out.Values[i] = ec._ChangeCalendar_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freezeWindows":
+			out.Values[i] = ec._ChangeCalendar_freezeWindows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeConflictImplementors = []string{"ChangeConflict"}
+
+func (ec *executionContext) _ChangeConflict(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeConflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeConflict")
+		case "change":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChangeConflict_change(ctx, field, obj)
+				})
+		case "reasons":
+			out.Values[i] = ec._ChangeConflict_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sharedItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChangeConflict_sharedItems(ctx, field, obj)
+				})
+		case "sharedCount":
+			out.Values[i] = ec._ChangeConflict_sharedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overlapStart":
+			out.Values[i] = ec._ChangeConflict_overlapStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overlapEnd":
+			out.Values[i] = ec._ChangeConflict_overlapEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeConnectionImplementors = []string{"ChangeConnection"}
+
+func (ec *executionContext) _ChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeConnection")
+		case "edges":
+			out.Values[i] = ec._ChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ChangeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeEdgeImplementors = []string{"ChangeEdge"}
+
+func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeEdge")
+		case "cursor":
+			out.Values[i] = ec._ChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeImpactedServiceImplementors = []string{"ChangeImpactedService"}
+
+func (ec *executionContext) _ChangeImpactedService(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeImpactedService) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImpactedServiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeImpactedService")
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChangeImpactedService_service(ctx, field, obj)
+				})
+		case "serviceId":
+			out.Values[i] = ec._ChangeImpactedService_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ChangeImpactedService_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "severity":
+			out.Values[i] = ec._ChangeImpactedService_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "criticality":
+			out.Values[i] = ec._ChangeImpactedService_criticality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distance":
+			out.Values[i] = ec._ChangeImpactedService_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changePayloadImplementors = []string{"ChangePayload"}
+
+func (ec *executionContext) _ChangePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangePayload")
+		case "change":
+			out.Values[i] = ec._ChangePayload_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeReviewImplementors = []string{"ChangeReview"}
+
+func (ec *executionContext) _ChangeReview(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeReview")
+		case "outcome":
+			out.Values[i] = ec._ChangeReview_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._ChangeReview_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewerId":
+			out.Values[i] = ec._ChangeReview_reviewerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ChangeReview_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeTemplateImplementors = []string{"ChangeTemplate", "Node"}
+
+func (ec *executionContext) _ChangeTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeTemplate")
+		case "id":
+			out.Values[i] = ec._ChangeTemplate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ChangeTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ChangeTemplate_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "implementationPlan":
+			out.Values[i] = ec._ChangeTemplate_implementationPlan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backoutPlan":
+			out.Values[i] = ec._ChangeTemplate_backoutPlan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testPlan":
+			out.Values[i] = ec._ChangeTemplate_testPlan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ChangeTemplate_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeTemplatePayloadImplementors = []string{"ChangeTemplatePayload"}
+
+func (ec *executionContext) _ChangeTemplatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeTemplatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeTemplatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeTemplatePayload")
+		case "template":
+			out.Values[i] = ec._ChangeTemplatePayload_template(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeTransitionImplementors = []string{"ChangeTransition"}
+
+func (ec *executionContext) _ChangeTransition(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeTransition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeTransitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeTransition")
+		case "from":
+			out.Values[i] = ec._ChangeTransition_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ChangeTransition_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._ChangeTransition_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ChangeTransition_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._ChangeTransition_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var configurationItemImplementors = []string{"ConfigurationItem", "Node", "GraphItem"}
 
 func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurationItem) graphql.Marshaler {
@@ -17038,6 +24848,39 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var deleteFreezeWindowPayloadImplementors = []string{"DeleteFreezeWindowPayload"}
+
+func (ec *executionContext) _DeleteFreezeWindowPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteFreezeWindowPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteFreezeWindowPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteFreezeWindowPayload")
+		case "deletedId":
+			out.Values[i] = ec._DeleteFreezeWindowPayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fieldChangeImplementors = []string{"FieldChange"}
 
 func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionSet, obj *model.FieldChange) graphql.Marshaler {
@@ -17062,6 +24905,103 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		case "after":
 			out.Values[i] = ec._FieldChange_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var freezeWindowImplementors = []string{"FreezeWindow", "Node"}
+
+func (ec *executionContext) _FreezeWindow(ctx context.Context, sel ast.SelectionSet, obj *model.FreezeWindow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freezeWindowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FreezeWindow")
+		case "id":
+			out.Values[i] = ec._FreezeWindow_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._FreezeWindow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._FreezeWindow_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "start":
+			out.Values[i] = ec._FreezeWindow_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "end":
+			out.Values[i] = ec._FreezeWindow_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "global":
+			out.Values[i] = ec._FreezeWindow_global(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FreezeWindow_services(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var freezeWindowPayloadImplementors = []string{"FreezeWindowPayload"}
+
+func (ec *executionContext) _FreezeWindowPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FreezeWindowPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, freezeWindowPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FreezeWindowPayload")
+		case "freezeWindow":
+			out.Values[i] = ec._FreezeWindowPayload_freezeWindow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -17960,6 +25900,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createChangeTemplate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createChangeTemplate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createFreezeWindow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createFreezeWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteFreezeWindow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteFreezeWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18213,6 +26209,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paths(ctx, field)
+				})
+		case "change":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_change(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
+				})
+		case "changeCalendar":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeCalendar(ctx, field)
+				})
+		case "changeConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeConflicts(ctx, field)
+				})
+		case "unauthorizedChanges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unauthorizedChanges(ctx, field)
+				})
+		case "changeTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeTemplates(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -18547,6 +26579,92 @@ func (ec *executionContext) _RetireConfigurationItemPayload(ctx context.Context,
 	return out
 }
 
+var riskImplementors = []string{"Risk"}
+
+func (ec *executionContext) _Risk(ctx context.Context, sel ast.SelectionSet, obj *model.Risk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Risk")
+		case "score":
+			out.Values[i] = ec._Risk_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "level":
+			out.Values[i] = ec._Risk_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "factors":
+			out.Values[i] = ec._Risk_factors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var riskFactorImplementors = []string{"RiskFactor"}
+
+func (ec *executionContext) _RiskFactor(ctx context.Context, sel ast.SelectionSet, obj *model.RiskFactor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskFactor")
+		case "name":
+			out.Values[i] = ec._RiskFactor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._RiskFactor_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._RiskFactor_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serviceImplementors = []string{"Service", "Node", "GraphItem"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *model.Service) graphql.Marshaler {
@@ -18784,6 +26902,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "configurationItemChanged":
 		return ec._Subscription_configurationItemChanged(ctx, fields[0])
+	case "changeChanged":
+		return ec._Subscription_changeChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -19459,6 +27579,40 @@ func (ec *executionContext) marshalNAccountKind2githubᚗcomᚋitsmᚑgraphᚋit
 	return v
 }
 
+func (ec *executionContext) unmarshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, v any) (model.ApprovalDecision, error) {
+	var res model.ApprovalDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, sel ast.SelectionSet, v model.ApprovalDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNApprovalRequirement2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalRequirement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalRequirement2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalRequirement2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirement(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalRequirement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalRequirement!")
+		return graphql.Null
+	}
+	return ec._ApprovalRequirement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAttribute2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attribute) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19680,6 +27834,46 @@ func (ec *executionContext) marshalNCIHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgrap
 	return ec._CIHistoryEntry(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCIModification2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModification(ctx context.Context, sel ast.SelectionSet, v *model.CIModification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CIModification!")
+		return graphql.Null
+	}
+	return ec._CIModification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCIModificationConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationConnection(ctx context.Context, sel ast.SelectionSet, v *model.CIModificationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CIModificationConnection!")
+		return graphql.Null
+	}
+	return ec._CIModificationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCIModificationEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CIModificationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCIModificationEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCIModificationEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationEdge(ctx context.Context, sel ast.SelectionSet, v *model.CIModificationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CIModificationEdge!")
+		return graphql.Null
+	}
+	return ec._CIModificationEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCIStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIStatus(ctx context.Context, v any) (model.CIStatus, error) {
 	var res model.CIStatus
 	err := res.UnmarshalGQL(v)
@@ -19703,6 +27897,266 @@ func (ec *executionContext) marshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋ
 func (ec *executionContext) unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx context.Context, v any) (model.CatalogLinkInput, error) {
 	res, err := ec.unmarshalInputCatalogLinkInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeApproval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeApproval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeApproval(ctx context.Context, sel ast.SelectionSet, v *model.ChangeApproval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeApproval!")
+		return graphql.Null
+	}
+	return ec._ChangeApproval(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeCalendar2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeCalendar(ctx context.Context, sel ast.SelectionSet, v *model.ChangeCalendar) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeCalendar!")
+		return graphql.Null
+	}
+	return ec._ChangeCalendar(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeConflict2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeConflict2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflict(ctx context.Context, sel ast.SelectionSet, v *model.ChangeConflict) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeConflict!")
+		return graphql.Null
+	}
+	return ec._ChangeConflict(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeConnection!")
+		return graphql.Null
+	}
+	return ec._ChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeEdge(ctx context.Context, sel ast.SelectionSet, v *model.ChangeEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeEdge!")
+		return graphql.Null
+	}
+	return ec._ChangeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeImpactedService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeImpactedServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeImpactedService) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeImpactedService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeImpactedService(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeImpactedService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeImpactedService(ctx context.Context, sel ast.SelectionSet, v *model.ChangeImpactedService) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeImpactedService!")
+		return graphql.Null
+	}
+	return ec._ChangeImpactedService(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeOutcome2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeOutcome(ctx context.Context, v any) (model.ChangeOutcome, error) {
+	var res model.ChangeOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOutcome2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeOutcome(ctx context.Context, sel ast.SelectionSet, v model.ChangeOutcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangePayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangePayload!")
+		return graphql.Null
+	}
+	return ec._ChangePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx context.Context, v any) (model.ChangeState, error) {
+	var res model.ChangeState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx context.Context, sel ast.SelectionSet, v model.ChangeState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx context.Context, v any) ([]model.ChangeState, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ChangeState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeState) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeTemplate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeTemplate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeTemplate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplate(ctx context.Context, sel ast.SelectionSet, v *model.ChangeTemplate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeTemplate!")
+		return graphql.Null
+	}
+	return ec._ChangeTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeTemplatePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplatePayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangeTemplatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeTemplatePayload!")
+		return graphql.Null
+	}
+	return ec._ChangeTemplatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeTransition2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeTransition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeTransition2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTransition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChangeTransition2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTransition(ctx context.Context, sel ast.SelectionSet, v *model.ChangeTransition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeTransition!")
+		return graphql.Null
+	}
+	return ec._ChangeTransition(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChangeType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx context.Context, v any) (model.ChangeType, error) {
+	var res model.ChangeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx context.Context, sel ast.SelectionSet, v model.ChangeType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
@@ -19771,6 +28225,46 @@ func (ec *executionContext) marshalNConfigurationItemOrderField2githubᚗcomᚋi
 	return v
 }
 
+func (ec *executionContext) unmarshalNConflictReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReason(ctx context.Context, v any) (model.ConflictReason, error) {
+	var res model.ConflictReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConflictReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReason(ctx context.Context, sel ast.SelectionSet, v model.ConflictReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNConflictReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReasonᚄ(ctx context.Context, v any) ([]model.ConflictReason, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ConflictReason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNConflictReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNConflictReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ConflictReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConflictReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConflictReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNCreateBusinessProcessInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessProcessInput(ctx context.Context, v any) (model.CreateBusinessProcessInput, error) {
 	res, err := ec.unmarshalInputCreateBusinessProcessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19778,6 +28272,16 @@ func (ec *executionContext) unmarshalNCreateBusinessProcessInput2githubᚗcomᚋ
 
 func (ec *executionContext) unmarshalNCreateBusinessUnitInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessUnitInput(ctx context.Context, v any) (model.CreateBusinessUnitInput, error) {
 	res, err := ec.unmarshalInputCreateBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateChangeInput(ctx context.Context, v any) (model.CreateChangeInput, error) {
+	res, err := ec.unmarshalInputCreateChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateChangeTemplateInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateChangeTemplateInput(ctx context.Context, v any) (model.CreateChangeTemplateInput, error) {
+	res, err := ec.unmarshalInputCreateChangeTemplateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -19792,6 +28296,11 @@ func (ec *executionContext) marshalNCreateConfigurationItemPayload2ᚖgithubᚗc
 		return graphql.Null
 	}
 	return ec._CreateConfigurationItemPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateFreezeWindowInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateFreezeWindowInput(ctx context.Context, v any) (model.CreateFreezeWindowInput, error) {
+	res, err := ec.unmarshalInputCreateFreezeWindowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateGroupInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateGroupInput(ctx context.Context, v any) (model.CreateGroupInput, error) {
@@ -19849,6 +28358,24 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecideChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDecideChangeInput(ctx context.Context, v any) (model.DecideChangeInput, error) {
+	res, err := ec.unmarshalInputDecideChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDeleteFreezeWindowInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDeleteFreezeWindowInput(ctx context.Context, v any) (model.DeleteFreezeWindowInput, error) {
+	res, err := ec.unmarshalInputDeleteFreezeWindowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteFreezeWindowPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDeleteFreezeWindowPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteFreezeWindowPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteFreezeWindowPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteFreezeWindowPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNEnvironment2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEnvironment(ctx context.Context, v any) (model.Environment, error) {
 	var res model.Environment
 	err := res.UnmarshalGQL(v)
@@ -19881,6 +28408,38 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._FieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFreezeWindow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FreezeWindow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFreezeWindow2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFreezeWindow2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindow(ctx context.Context, sel ast.SelectionSet, v *model.FreezeWindow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FreezeWindow!")
+		return graphql.Null
+	}
+	return ec._FreezeWindow(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFreezeWindowPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowPayload(ctx context.Context, sel ast.SelectionSet, v *model.FreezeWindowPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FreezeWindowPayload!")
+		return graphql.Null
+	}
+	return ec._FreezeWindowPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
@@ -20402,6 +28961,63 @@ func (ec *executionContext) marshalNRetireConfigurationItemPayload2ᚖgithubᚗc
 	return ec._RetireConfigurationItemPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReviewChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewChangeInput(ctx context.Context, v any) (model.ReviewChangeInput, error) {
+	res, err := ec.unmarshalInputReviewChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRisk2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRisk(ctx context.Context, sel ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Risk!")
+		return graphql.Null
+	}
+	return ec._Risk(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRiskFactor2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RiskFactor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskFactor2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskFactor2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactor(ctx context.Context, sel ast.SelectionSet, v *model.RiskFactor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RiskFactor!")
+		return graphql.Null
+	}
+	return ec._RiskFactor(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRiskFactorName2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactorName(ctx context.Context, v any) (model.RiskFactorName, error) {
+	var res model.RiskFactorName
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRiskFactorName2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskFactorName(ctx context.Context, sel ast.SelectionSet, v model.RiskFactorName) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx context.Context, v any) (model.RiskLevel, error) {
+	var res model.RiskLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx context.Context, sel ast.SelectionSet, v model.RiskLevel) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
 	var res model.Role
 	err := res.UnmarshalGQL(v)
@@ -20560,6 +29176,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNTransitionChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionChangeInput(ctx context.Context, v any) (model.TransitionChangeInput, error) {
+	res, err := ec.unmarshalInputTransitionChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UnlinkCatalogItemsPayload!")
@@ -20579,6 +29200,11 @@ func (ec *executionContext) marshalNUnrelateConfigurationItemsPayload2ᚖgithub�
 		return graphql.Null
 	}
 	return ec._UnrelateConfigurationItemsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateChangeInput(ctx context.Context, v any) (model.UpdateChangeInput, error) {
+	res, err := ec.unmarshalInputUpdateChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateConfigurationItemInput(ctx context.Context, v any) (model.UpdateConfigurationItemInput, error) {
@@ -20980,6 +29606,139 @@ func (ec *executionContext) marshalOCIType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsm
 	return v
 }
 
+func (ec *executionContext) marshalOChangeAssessment2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeAssessment(ctx context.Context, sel ast.SelectionSet, v *model.ChangeAssessment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChangeAssessment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOChangeFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeFilter(ctx context.Context, v any) (*model.ChangeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputChangeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChangeReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeReview(ctx context.Context, sel ast.SelectionSet, v *model.ChangeReview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChangeReview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx context.Context, v any) ([]model.ChangeState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ChangeState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChangeState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx context.Context, v any) (*model.ChangeState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ChangeState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChangeState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeState(ctx context.Context, sel ast.SelectionSet, v *model.ChangeState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOChangeTemplate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplate(ctx context.Context, sel ast.SelectionSet, v *model.ChangeTemplate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChangeTemplate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOChangeType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTypeᚄ(ctx context.Context, v any) ([]model.ChangeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ChangeType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChangeType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChangeType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx context.Context, v any) (*model.ChangeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ChangeType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeType(ctx context.Context, sel ast.SelectionSet, v *model.ChangeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOConfigurationItemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemFilter(ctx context.Context, v any) (*model.ConfigurationItemFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -21259,6 +30018,49 @@ func (ec *executionContext) marshalORelationshipDirection2ᚖgithubᚗcomᚋitsm
 	return v
 }
 
+func (ec *executionContext) marshalORisk2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRisk(ctx context.Context, sel ast.SelectionSet, v *model.Risk) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Risk(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORiskLevel2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevelᚄ(ctx context.Context, v any) ([]model.RiskLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RiskLevel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORiskLevel2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RiskLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, v any) ([]model.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -21293,6 +30095,13 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx context.Context, sel ast.SelectionSet, v *model.Service) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Service(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOServiceFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceFilter(ctx context.Context, v any) (*model.ServiceFilter, error) {

@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start.
 func migrations() []string {
@@ -39,6 +39,7 @@ func migrations() []string {
 		"CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (k:IdempotencyKey) REQUIRE k.key IS UNIQUE",
 		"CREATE CONSTRAINT schema_version_name IF NOT EXISTS FOR (v:SchemaVersion) REQUIRE v.name IS UNIQUE",
 	}
+	m = append(m, changeMigrations()...)
 	// Indexes of earlier versions that cost writes and served no query.
 	m = append(m,
 		"DROP CONSTRAINT ci_id IF EXISTS",

@@ -9,6 +9,7 @@ import (
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/ids"
@@ -54,6 +55,8 @@ func nodeReaders(kind string) ([]auth.Role, bool) {
 	switch kind {
 	case cmdb.CIPrefix, cmdb.RelationshipPrefix, cmdb.HistoryPrefix, people.UserPrefix, people.GroupPrefix,
 		catalog.TechnicalServicePrefix, catalog.BusinessUnitPrefix, catalog.BusinessProcessPrefix:
+		return auth.Staff, true
+	case change.Prefix, change.TemplatePrefix, change.FreezePrefix:
 		return auth.Staff, true
 	case catalog.BusinessServicePrefix:
 		// Business services are the customer's catalogue.
@@ -114,6 +117,18 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return relModel(rel), nil
+	case change.Prefix:
+		c, err := r.ChangeMgmt.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return changeModel(c), nil
+	case change.TemplatePrefix:
+		ts, err := r.ChangeMgmt.Templates(ctx, []string{id})
+		return oneOf(ts, err, id, "standard change template", templateModel)
+	case change.FreezePrefix:
+		fs, err := r.ChangeMgmt.Freezes(ctx, []string{id})
+		return oneOf(fs, err, id, "freeze window", freezeModel)
 	default:
 		e, err := r.CMDB.HistoryEntry(ctx, id)
 		if err != nil {
@@ -140,4 +155,16 @@ func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter,
 		return nil, err
 	}
 	return &model.ServiceConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+// oneOf picks id out of a batch lookup, NOT_FOUND (naming what) when absent.
+func oneOf[V any, N model.Node](got map[string]V, err error, id, what string, conv func(V) N) (model.Node, error) {
+	if err != nil {
+		return nil, err
+	}
+	v, ok := got[id]
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no %s has id %q", what, id)
+	}
+	return conv(v), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
@@ -21,11 +22,12 @@ import (
 
 // Resolver is the root resolver; it holds the domain services.
 type Resolver struct {
-	CMDB     *cmdb.Service
-	Catalog  *catalog.Catalog
-	Analyzer *impact.Analyzer
-	People   *people.Directory
-	Events   *events.Broker
+	CMDB       *cmdb.Service
+	Catalog    *catalog.Catalog
+	ChangeMgmt *change.Service
+	Analyzer   *impact.Analyzer
+	People     *people.Directory
+	Events     *events.Broker
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 }

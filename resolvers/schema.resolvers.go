@@ -8,10 +8,12 @@ package resolvers
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
@@ -34,6 +36,129 @@ func (r *businessUnitResolver) Services(ctx context.Context, obj *model.Business
 	}
 	all := includeAll != nil && *includeAll
 	return servicesOf(items, func(s catalog.Service) bool { return all || s.Status == catalog.StatusLive }), nil
+}
+
+func (r *cIModificationResolver) ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error) {
+	items, err := loadItems(ctx, obj.CIIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.ConfigurationItem{}
+	for _, it := range items {
+		if ci, ok := it.(*model.ConfigurationItem); ok {
+			out = append(out, ci)
+		}
+	}
+	return out, nil
+}
+
+func (r *changeResolver) Targets(ctx context.Context, obj *model.Change) ([]model.GraphItem, error) {
+	return loadItems(ctx, obj.TargetIDs)
+}
+
+func (r *changeResolver) Requester(ctx context.Context, obj *model.Change) (*model.User, error) {
+	u, err := changeLoadersFrom(ctx).users.Load(ctx, obj.RequesterID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return userModel(u), nil
+}
+
+func (r *changeResolver) AssignmentGroup(ctx context.Context, obj *model.Change) (*model.Group, error) {
+	if obj.AssignmentGroupID == "" {
+		return nil, nil
+	}
+	g, err := loadersFrom(ctx).groups.Load(ctx, obj.AssignmentGroupID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return groupModel(g), nil
+}
+
+func (r *changeResolver) Template(ctx context.Context, obj *model.Change) (*model.ChangeTemplate, error) {
+	if obj.TemplateID == "" {
+		return nil, nil
+	}
+	t, err := changeLoadersFrom(ctx).templates.Load(ctx, obj.TemplateID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return templateModel(t), nil
+}
+
+func (r *changeResolver) Impact(ctx context.Context, obj *model.Change, maxDepth *int) (*model.ImpactAnalysis, error) {
+	if len(obj.TargetIDs) == 0 {
+		return nil, apperr.New(apperr.BadUserInput, "change %s has no targets yet, so it impacts nothing; set targetIds first", obj.ID)
+	}
+	res, depth, err := r.Analyzer.Impact(ctx, obj.TargetIDs, maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	return impactModel(ctx, res, depth), nil
+}
+
+func (r *changeResolver) Conflicts(ctx context.Context, obj *model.Change) ([]*model.ChangeConflict, error) {
+	cs, err := r.ChangeMgmt.Conflicts(ctx, obj.Domain)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(cs, conflictModel), nil
+}
+
+func (r *changeResolver) AllowedTransitions(ctx context.Context, obj *model.Change) ([]model.ChangeState, error) {
+	return allowedFor(obj.Domain, principal(ctx)), nil
+}
+
+func (r *changeResolver) Transitions(ctx context.Context, obj *model.Change) ([]*model.ChangeTransition, error) {
+	ts, err := changeLoadersFrom(ctx).transitions.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(ts, transitionModel), nil
+}
+
+func (r *changeApprovalResolver) Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error) {
+	u, err := changeLoadersFrom(ctx).users.Load(ctx, obj.ApproverID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return userModel(u), nil
+}
+
+func (r *changeAssessmentResolver) FreezeWindows(ctx context.Context, obj *model.ChangeAssessment) ([]*model.FreezeWindow, error) {
+	fs, err := changeLoadersFrom(ctx).freezes.LoadAll(ctx, obj.FreezeWindowIDs)
+	out := []*model.FreezeWindow{}
+	for i, f := range fs {
+		if e := errAt(err, i); e != nil {
+			if notFoundAsNull(e) != nil {
+				return nil, e
+			}
+			continue // removed since the assessment
+		}
+		out = append(out, freezeModel(f))
+	}
+	return out, nil
+}
+
+func (r *changeConflictResolver) Change(ctx context.Context, obj *model.ChangeConflict) (*model.Change, error) {
+	c, err := changeLoadersFrom(ctx).changes.Load(ctx, obj.ChangeID)
+	if err != nil {
+		return nil, err
+	}
+	return changeModel(c), nil
+}
+
+func (r *changeConflictResolver) SharedItems(ctx context.Context, obj *model.ChangeConflict) ([]model.GraphItem, error) {
+	return loadItems(ctx, obj.SharedIDs)
+}
+
+func (r *changeImpactedServiceResolver) Service(ctx context.Context, obj *model.ChangeImpactedService) (*model.Service, error) {
+	items, err := loadItems(ctx, []string{obj.ServiceID})
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	svc, _ := items[0].(*model.Service)
+	return svc, nil
 }
 
 func (r *configurationItemResolver) OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error) {
@@ -94,6 +219,20 @@ func (r *configurationItemResolver) History(ctx context.Context, obj *model.Conf
 	}, nil
 }
 
+func (r *freezeWindowResolver) Services(ctx context.Context, obj *model.FreezeWindow) ([]*model.Service, error) {
+	items, err := loadItems(ctx, obj.ServiceIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Service{}
+	for _, it := range items {
+		if svc, ok := it.(*model.Service); ok {
+			out = append(out, svc)
+		}
+	}
+	return out, nil
+}
+
 func (r *groupResolver) Members(ctx context.Context, obj *model.Group) ([]*model.User, error) {
 	users, err := loadersFrom(ctx).usersOfGroup.Load(ctx, obj.ID)
 	if err != nil {
@@ -146,6 +285,7 @@ func (r *mutationResolver) UpdateConfigurationItem(ctx context.Context, input mo
 		OwnerGroupID:    input.OwnerGroupID,
 		Attributes:      attrInputs(input.Attributes),
 		MinimumUp:       input.RedundancyMinimumUp,
+		ChangeID:        deref(input.ChangeID),
 	})
 	if err != nil {
 		return nil, err
@@ -158,7 +298,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 	if input.Reason != nil {
 		reason = *input.Reason
 	}
-	ci, err := r.CMDB.Retire(ctx, actor(ctx), input.ID, input.ExpectedVersion, reason)
+	ci, err := r.CMDB.RetireUnder(ctx, actor(ctx), input.ID, input.ExpectedVersion, reason, deref(input.ChangeID))
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +464,90 @@ func (r *mutationResolver) RemoveGroupMember(ctx context.Context, input model.Gr
 		return nil, err
 	}
 	return &model.GroupMemberPayload{Group: groupModel(g)}, nil
+}
+
+func (r *mutationResolver) CreateChange(ctx context.Context, input model.CreateChangeInput) (*model.ChangePayload, error) {
+	in := change.CreateInput{
+		Title: deref(input.Title), Description: deref(input.Description), Justification: deref(input.Justification),
+		TemplateID: deref(input.TemplateID), TargetIDs: input.TargetIds,
+		PlannedStart: optionalTime(input.PlannedStart), PlannedEnd: optionalTime(input.PlannedEnd),
+		ImplementationPlan: deref(input.ImplementationPlan), BackoutPlan: deref(input.BackoutPlan), TestPlan: deref(input.TestPlan),
+		AssignmentGroupID: deref(input.AssignmentGroupID), IdempotencyKey: input.IdempotencyKey,
+	}
+	if input.Type != nil {
+		in.Type = change.Type(*input.Type)
+	}
+	c, err := r.ChangeMgmt.Create(ctx, principal(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePayload{Change: changeModel(c)}, nil
+}
+
+func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateChangeInput) (*model.ChangePayload, error) {
+	c, err := r.ChangeMgmt.Update(ctx, principal(ctx), change.UpdateInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Title: input.Title, Description: input.Description,
+		Justification: input.Justification, Type: enumPtr[change.Type](input.Type), TargetIDs: input.TargetIds,
+		PlannedStart: optionalTime(input.PlannedStart), PlannedEnd: optionalTime(input.PlannedEnd),
+		ImplementationPlan: input.ImplementationPlan, BackoutPlan: input.BackoutPlan, TestPlan: input.TestPlan,
+		AssignmentGroupID: input.AssignmentGroupID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePayload{Change: changeModel(c)}, nil
+}
+
+func (r *mutationResolver) TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error) {
+	c, err := r.ChangeMgmt.Transition(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.State(input.To), deref(input.Comment))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePayload{Change: changeModel(c)}, nil
+}
+
+func (r *mutationResolver) DecideChange(ctx context.Context, input model.DecideChangeInput) (*model.ChangePayload, error) {
+	c, err := r.ChangeMgmt.Decide(ctx, principal(ctx), input.ID, change.Decision(input.Decision), deref(input.Comment))
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePayload{Change: changeModel(c)}, nil
+}
+
+func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewChangeInput) (*model.ChangePayload, error) {
+	c, err := r.ChangeMgmt.Review(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.Outcome(input.Outcome), input.Notes)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePayload{Change: changeModel(c)}, nil
+}
+
+func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error) {
+	t, err := r.ChangeMgmt.CreateTemplate(ctx, principal(ctx), change.NewTemplate{
+		Name: input.Name, Description: deref(input.Description), ImplementationPlan: input.ImplementationPlan,
+		BackoutPlan: input.BackoutPlan, TestPlan: deref(input.TestPlan),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeTemplatePayload{Template: templateModel(t)}, nil
+}
+
+func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error) {
+	f, err := r.ChangeMgmt.CreateFreeze(ctx, principal(ctx), change.NewFreeze{
+		Name: input.Name, Reason: deref(input.Reason), Start: input.Start, End: input.End, ServiceIDs: input.ServiceIds,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.FreezeWindowPayload{FreezeWindow: freezeModel(f)}, nil
+}
+
+func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error) {
+	if err := r.ChangeMgmt.DeleteFreeze(ctx, input.ID); err != nil {
+		return nil, err
+	}
+	return &model.DeleteFreezeWindowPayload{DeletedID: input.ID}, nil
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
@@ -532,6 +756,73 @@ func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, m
 	return pathsModel(paths), nil
 }
 
+func (r *queryResolver) Change(ctx context.Context, id string) (*model.Change, error) {
+	c, err := r.ChangeMgmt.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return changeModel(c), nil
+}
+
+func (r *queryResolver) Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error) {
+	var f change.Filter
+	if filter != nil {
+		f = change.Filter{States: enumList[change.State](filter.States), Types: enumList[change.Type](filter.Types),
+			RiskLevels: enumList[change.Level](filter.RiskLevels), RequesterID: deref(filter.RequesterID), TargetID: deref(filter.TargetID)}
+	}
+	list := func(ctx context.Context, p paging.Request) (paging.Page[change.Change], error) {
+		return r.ChangeMgmt.List(ctx, f, p)
+	}
+	es, info, total, err := connect(ctx, first, after, list, changeModel,
+		func(c string, n *model.Change) *model.ChangeEdge { return &model.ChangeEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+func (r *queryResolver) ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error) {
+	cal, err := r.ChangeMgmt.Calendar(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangeCalendar{Changes: mapSlice(cal.Changes, changeModel), FreezeWindows: mapSlice(cal.Freezes, freezeModel)}, nil
+}
+
+func (r *queryResolver) ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error) {
+	c, err := r.ChangeMgmt.Get(ctx, changeID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := r.ChangeMgmt.Conflicts(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(cs, conflictModel), nil
+}
+
+func (r *queryResolver) UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error) {
+	list := func(ctx context.Context, p paging.Request) (paging.Page[cmdb.Modification], error) {
+		return r.CMDB.Unauthorized(ctx, since, p)
+	}
+	es, info, total, err := connect(ctx, first, after, list, modificationModel,
+		func(c string, n *model.CIModification) *model.CIModificationEdge {
+			return &model.CIModificationEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CIModificationConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+func (r *queryResolver) ChangeTemplates(ctx context.Context) ([]*model.ChangeTemplate, error) {
+	ts, err := r.ChangeMgmt.ListTemplates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(ts, templateModel), nil
+}
+
 func (r *redundancyResolver) Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error) {
 	members, err := loadersFrom(ctx).members.Load(ctx, obj.GroupID)
 	if err != nil {
@@ -614,6 +905,25 @@ func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids
 	return out, nil
 }
 
+func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error) {
+	if len(ids) > 100 {
+		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
+	}
+	in := r.Events.SubscribeChanges(ctx, ids)
+	out := make(chan *model.Change)
+	go func() {
+		defer close(out)
+		for c := range in {
+			select {
+			case out <- changeModel(c):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
 func (r *userResolver) Groups(ctx context.Context, obj *model.User) ([]*model.Group, error) {
 	groups, err := loadersFrom(ctx).groupsOfUser.Load(ctx, obj.ID)
 	if err != nil {
@@ -636,9 +946,27 @@ func (r *Resolver) BusinessProcess() graph.BusinessProcessResolver {
 
 func (r *Resolver) BusinessUnit() graph.BusinessUnitResolver { return &businessUnitResolver{r} }
 
+func (r *Resolver) CIModification() graph.CIModificationResolver { return &cIModificationResolver{r} }
+
+func (r *Resolver) Change() graph.ChangeResolver { return &changeResolver{r} }
+
+func (r *Resolver) ChangeApproval() graph.ChangeApprovalResolver { return &changeApprovalResolver{r} }
+
+func (r *Resolver) ChangeAssessment() graph.ChangeAssessmentResolver {
+	return &changeAssessmentResolver{r}
+}
+
+func (r *Resolver) ChangeConflict() graph.ChangeConflictResolver { return &changeConflictResolver{r} }
+
+func (r *Resolver) ChangeImpactedService() graph.ChangeImpactedServiceResolver {
+	return &changeImpactedServiceResolver{r}
+}
+
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {
 	return &configurationItemResolver{r}
 }
+
+func (r *Resolver) FreezeWindow() graph.FreezeWindowResolver { return &freezeWindowResolver{r} }
 
 func (r *Resolver) Group() graph.GroupResolver { return &groupResolver{r} }
 
@@ -657,15 +985,22 @@ func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 func (r *Resolver) Viewer() graph.ViewerResolver { return &viewerResolver{r} }
 
 type (
-	businessProcessResolver   struct{ *Resolver }
-	businessUnitResolver      struct{ *Resolver }
-	configurationItemResolver struct{ *Resolver }
-	groupResolver             struct{ *Resolver }
-	mutationResolver          struct{ *Resolver }
-	queryResolver             struct{ *Resolver }
-	redundancyResolver        struct{ *Resolver }
-	serviceResolver           struct{ *Resolver }
-	subscriptionResolver      struct{ *Resolver }
-	userResolver              struct{ *Resolver }
-	viewerResolver            struct{ *Resolver }
+	businessProcessResolver       struct{ *Resolver }
+	businessUnitResolver          struct{ *Resolver }
+	cIModificationResolver        struct{ *Resolver }
+	changeResolver                struct{ *Resolver }
+	changeApprovalResolver        struct{ *Resolver }
+	changeAssessmentResolver      struct{ *Resolver }
+	changeConflictResolver        struct{ *Resolver }
+	changeImpactedServiceResolver struct{ *Resolver }
+	configurationItemResolver     struct{ *Resolver }
+	freezeWindowResolver          struct{ *Resolver }
+	groupResolver                 struct{ *Resolver }
+	mutationResolver              struct{ *Resolver }
+	queryResolver                 struct{ *Resolver }
+	redundancyResolver            struct{ *Resolver }
+	serviceResolver               struct{ *Resolver }
+	subscriptionResolver          struct{ *Resolver }
+	userResolver                  struct{ *Resolver }
+	viewerResolver                struct{ *Resolver }
 )

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/itsm-graph/itsm/change"
 )
 
 // Anything that impact can reach: CIs, services, business processes and units.
@@ -26,6 +28,14 @@ type Node interface {
 	IsNode()
 	// The opaque global identifier.
 	GetID() string
+}
+
+// Approvals needed from holders of one role.
+type ApprovalRequirement struct {
+	// The role.
+	Role Role `json:"role"`
+	// How many approvals from holders of the role.
+	Count int `json:"count"`
 }
 
 // A key/value attribute of a CI (for example os = linux).
@@ -187,6 +197,32 @@ func (CIHistoryEntry) IsNode() {}
 // The opaque global identifier.
 func (this CIHistoryEntry) GetID() string { return this.ID }
 
+// A modification of CIs with the CIs it touched.
+type CIModification struct {
+	// The history entry.
+	Entry *CIHistoryEntry `json:"entry"`
+	// Ids of the CIs touched, resolved by a loader.
+	CIIDs []string `json:"-"`
+}
+
+// A page of CI modifications.
+type CIModificationConnection struct {
+	// Modifications of this page, newest first.
+	Edges []*CIModificationEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of modifications across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A modification with its cursor.
+type CIModificationEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The modification.
+	Node *CIModification `json:"node"`
+}
+
 // Input of `linkCatalogItems` and `unlinkCatalogItems`. Allowed links: BUSINESS_UNIT CONSUMES
 // BUSINESS_SERVICE; BUSINESS_SERVICE SUPPORTS BUSINESS_PROCESS; BUSINESS_SERVICE DEPENDS_ON
 // TECHNICAL_SERVICE; TECHNICAL_SERVICE DEPENDS_ON TECHNICAL_SERVICE or CONFIGURATION_ITEM.
@@ -197,6 +233,240 @@ type CatalogLinkInput struct {
 	Type string `json:"type"`
 	// The item it points to.
 	TargetID string `json:"targetId"`
+}
+
+// A request for change (RFC).
+type Change struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Short summary.
+	Title string `json:"title"`
+	// What will be done.
+	Description *string `json:"description,omitempty"`
+	// Why it is needed.
+	Justification *string `json:"justification,omitempty"`
+	// STANDARD, NORMAL or EMERGENCY.
+	Type ChangeType `json:"type"`
+	// Where it is in its lifecycle.
+	State ChangeState `json:"state"`
+	// Start of the planned window.
+	PlannedStart *time.Time `json:"plannedStart,omitempty"`
+	// End of the planned window.
+	PlannedEnd *time.Time `json:"plannedEnd,omitempty"`
+	// How it will be carried out.
+	ImplementationPlan *string `json:"implementationPlan,omitempty"`
+	// How it will be undone if it fails.
+	BackoutPlan *string `json:"backoutPlan,omitempty"`
+	// How success will be checked.
+	TestPlan *string `json:"testPlan,omitempty"`
+	// Subject of who raised it.
+	RequesterID string `json:"requesterId"`
+	// The last assessment; null before submission.
+	Assessment *ChangeAssessment `json:"assessment,omitempty"`
+	// The risk from the last assessment; null before submission.
+	Risk *Risk `json:"risk,omitempty"`
+	// The approvals authorisation needs; empty before assessment and for STANDARD changes.
+	RequiredApprovals []*ApprovalRequirement `json:"requiredApprovals"`
+	// Votes cast on the current assessment.
+	Approvals []*ChangeApproval `json:"approvals"`
+	// The post-implementation review, once recorded.
+	Review *ChangeReview `json:"review,omitempty"`
+	// Incremented by every write; pass it as expectedVersion.
+	Version int `json:"version"`
+	// When it was raised.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last written.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// Id of the implementing group, resolved by a loader.
+	AssignmentGroupID string `json:"-"`
+	// The change as the domain holds it.
+	Domain change.Change `json:"-"`
+	// Ids of the targets, resolved by a loader.
+	TargetIDs []string `json:"-"`
+	// Id of the template, resolved by a loader.
+	TemplateID string `json:"-"`
+}
+
+func (Change) IsNode() {}
+
+// The opaque global identifier.
+func (this Change) GetID() string { return this.ID }
+
+// A recorded CAB vote.
+type ChangeApproval struct {
+	// Subject of the voter.
+	ApproverID string `json:"approverId"`
+	// The voter's roles that counted towards the rule.
+	Roles []Role `json:"roles"`
+	// Approve or reject.
+	Decision ApprovalDecision `json:"decision"`
+	// Their comment.
+	Comment *string `json:"comment,omitempty"`
+	// When.
+	At time.Time `json:"at"`
+}
+
+// The graph's view of a change when it was last assessed (on submission, assessment, and edits of its targets or window).
+type ChangeAssessment struct {
+	// When it was computed.
+	AssessedAt time.Time `json:"assessedAt"`
+	// The impact depth used.
+	MaxDepth int `json:"maxDepth"`
+	// How many items the targets impact.
+	ImpactedCount int `json:"impactedCount"`
+	// How many of them would be DOWN.
+	DownCount int `json:"downCount"`
+	// Impacted CIs.
+	ConfigurationItems int `json:"configurationItems"`
+	// Impacted technical services.
+	TechnicalServices int `json:"technicalServices"`
+	// Impacted business services.
+	BusinessServices int `json:"businessServices"`
+	// The business services hit (including targeted ones), worst first.
+	ImpactedBusinessServices []*ChangeImpactedService `json:"impactedBusinessServices"`
+	// Conflicts found then (the live list is Change.conflicts).
+	Conflicts []*ChangeConflict `json:"conflicts"`
+	// Reviewed changes on the same targets.
+	PastChanges int `json:"pastChanges"`
+	// How many of those failed.
+	PastFailures int `json:"pastFailures"`
+	// The risk and its explanation.
+	Risk *Risk `json:"risk"`
+	// The approvals authorisation needs for this type and risk; empty for STANDARD.
+	RequiredApprovals []*ApprovalRequirement `json:"requiredApprovals"`
+	// Ids of the covering freeze windows, resolved by a loader.
+	FreezeWindowIDs []string `json:"-"`
+}
+
+// Changes and freeze windows in a period.
+type ChangeCalendar struct {
+	// Submitted (not draft) changes whose window overlaps the period, by start.
+	Changes []*Change `json:"changes"`
+	// Freeze windows overlapping the period, by start.
+	FreezeWindows []*FreezeWindow `json:"freezeWindows"`
+}
+
+// Another active change whose window overlaps and whose scope (targets and what they impact) intersects.
+type ChangeConflict struct {
+	// How they collide, most direct first.
+	Reasons []ConflictReason `json:"reasons"`
+	// How many items both changes touch.
+	SharedCount int `json:"sharedCount"`
+	// Start of the overlap of the two windows.
+	OverlapStart time.Time `json:"overlapStart"`
+	// End of the overlap of the two windows.
+	OverlapEnd time.Time `json:"overlapEnd"`
+	// Id of the other change, resolved by a loader.
+	ChangeID string `json:"-"`
+	// Ids of the shared items, resolved by a loader.
+	SharedIDs []string `json:"-"`
+}
+
+// A page of changes.
+type ChangeConnection struct {
+	// Changes of this page, newest first.
+	Edges []*ChangeEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of changes across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A change with its cursor.
+type ChangeEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *Change `json:"node"`
+}
+
+// Selects changes; absent fields match everything.
+type ChangeFilter struct {
+	// Only these states.
+	States []ChangeState `json:"states,omitempty"`
+	// Only these types.
+	Types []ChangeType `json:"types,omitempty"`
+	// Only these risk levels (assessed changes).
+	RiskLevels []RiskLevel `json:"riskLevels,omitempty"`
+	// Only changes raised by this subject.
+	RequesterID *string `json:"requesterId,omitempty"`
+	// Only changes targeting this CI or service.
+	TargetID *string `json:"targetId,omitempty"`
+}
+
+// A business service a change would hit.
+type ChangeImpactedService struct {
+	// Its id.
+	ServiceID string `json:"serviceId"`
+	// Its name when assessed.
+	Name string `json:"name"`
+	// How badly it would be hit; null when the change targets the service itself.
+	Severity *Severity `json:"severity,omitempty"`
+	// Its criticality.
+	Criticality Criticality `json:"criticality"`
+	// Hops from the nearest target.
+	Distance int `json:"distance"`
+}
+
+// Result of the change mutations.
+type ChangePayload struct {
+	// The change after the write.
+	Change *Change `json:"change"`
+}
+
+// The post-implementation review.
+type ChangeReview struct {
+	// What happened.
+	Outcome ChangeOutcome `json:"outcome"`
+	// Lessons and follow-ups.
+	Notes string `json:"notes"`
+	// Subject of the reviewer.
+	ReviewerID string `json:"reviewerId"`
+	// When.
+	At time.Time `json:"at"`
+}
+
+// A pre-authorised standard change.
+type ChangeTemplate struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name; the default title of changes made from it.
+	Name string `json:"name"`
+	// What it does.
+	Description *string `json:"description,omitempty"`
+	// The default implementation plan.
+	ImplementationPlan string `json:"implementationPlan"`
+	// The default backout plan.
+	BackoutPlan string `json:"backoutPlan"`
+	// The default test plan.
+	TestPlan *string `json:"testPlan,omitempty"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func (ChangeTemplate) IsNode() {}
+
+// The opaque global identifier.
+func (this ChangeTemplate) GetID() string { return this.ID }
+
+// Result of `createChangeTemplate`.
+type ChangeTemplatePayload struct {
+	// The template.
+	Template *ChangeTemplate `json:"template"`
+}
+
+// An immutable record of a change's state change.
+type ChangeTransition struct {
+	// State before; null for the creation.
+	From *ChangeState `json:"from,omitempty"`
+	// State after.
+	To ChangeState `json:"to"`
+	// Subject of who made it.
+	Actor string `json:"actor"`
+	// When.
+	At time.Time `json:"at"`
+	// Why.
+	Comment *string `json:"comment,omitempty"`
 }
 
 // A configuration item: anything that must be managed to deliver an IT service.
@@ -316,6 +586,50 @@ type CreateBusinessUnitInput struct {
 	Description *string `json:"description,omitempty"`
 }
 
+// Input of `createChange`.
+type CreateChangeInput struct {
+	// Short summary, 1 to 200 characters (defaults to the template's name).
+	Title *string `json:"title,omitempty"`
+	// What will be done (at most 20000 characters).
+	Description *string `json:"description,omitempty"`
+	// Why it is needed.
+	Justification *string `json:"justification,omitempty"`
+	// NORMAL (default) or EMERGENCY; STANDARD changes come from a template.
+	Type *ChangeType `json:"type,omitempty"`
+	// A standard change template: makes the change STANDARD with the template's plans as defaults.
+	TemplateID *string `json:"templateId,omitempty"`
+	// The CIs and services it modifies (at most 100).
+	TargetIds []string `json:"targetIds,omitempty"`
+	// Start of the planned window.
+	PlannedStart *time.Time `json:"plannedStart,omitempty"`
+	// End of the planned window (after the start, at most 90 days later).
+	PlannedEnd *time.Time `json:"plannedEnd,omitempty"`
+	// How it will be carried out.
+	ImplementationPlan *string `json:"implementationPlan,omitempty"`
+	// How it will be undone.
+	BackoutPlan *string `json:"backoutPlan,omitempty"`
+	// How success will be checked.
+	TestPlan *string `json:"testPlan,omitempty"`
+	// The group that implements it.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// A retried request with the same key returns the first change and creates nothing.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Input of `createChangeTemplate`.
+type CreateChangeTemplateInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// What it does.
+	Description *string `json:"description,omitempty"`
+	// The implementation plan (required).
+	ImplementationPlan string `json:"implementationPlan"`
+	// The backout plan (required).
+	BackoutPlan string `json:"backoutPlan"`
+	// The test plan.
+	TestPlan *string `json:"testPlan,omitempty"`
+}
+
 // Input of `createConfigurationItem`.
 type CreateConfigurationItemInput struct {
 	// Name, 1 to 200 characters.
@@ -350,6 +664,20 @@ type CreateConfigurationItemInput struct {
 type CreateConfigurationItemPayload struct {
 	// The created CI (or the one created by the first request with the same idempotency key).
 	ConfigurationItem *ConfigurationItem `json:"configurationItem"`
+}
+
+// Input of `createFreezeWindow`.
+type CreateFreezeWindowInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// Why.
+	Reason *string `json:"reason,omitempty"`
+	// Start (inclusive).
+	Start time.Time `json:"start"`
+	// End (exclusive), at most 400 days after the start.
+	End time.Time `json:"end"`
+	// The services it protects, with everything that supports them; none for a global freeze.
+	ServiceIds []string `json:"serviceIds,omitempty"`
 }
 
 // Input of `createGroup`.
@@ -408,6 +736,28 @@ type CreateUserPayload struct {
 	User *User `json:"user"`
 }
 
+// Input of `decideChange`.
+type DecideChangeInput struct {
+	// The change, which must be ASSESSED.
+	ID string `json:"id"`
+	// Approve or reject.
+	Decision ApprovalDecision `json:"decision"`
+	// Why; required to reject.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// Input of `deleteFreezeWindow`.
+type DeleteFreezeWindowInput struct {
+	// The freeze window.
+	ID string `json:"id"`
+}
+
+// Result of `deleteFreezeWindow`.
+type DeleteFreezeWindowPayload struct {
+	// The id of the removed window.
+	DeletedID string `json:"deletedId"`
+}
+
 // One field's value before and after a modification. Values are JSON text (null when absent).
 type FieldChange struct {
 	// The field, for example name, status, attributes.os, relationship.
@@ -416,6 +766,35 @@ type FieldChange struct {
 	Before *string `json:"before,omitempty"`
 	// JSON value after, or null when the field was removed.
 	After *string `json:"after,omitempty"`
+}
+
+// A period in which changes should not be implemented: everywhere, or on some services and everything that supports them.
+type FreezeWindow struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name, for example 'Year-end close'.
+	Name string `json:"name"`
+	// Why.
+	Reason *string `json:"reason,omitempty"`
+	// Start (inclusive).
+	Start time.Time `json:"start"`
+	// End (exclusive).
+	End time.Time `json:"end"`
+	// True when it covers every change.
+	Global bool `json:"global"`
+	// Ids of the protected services, resolved by a loader.
+	ServiceIDs []string `json:"-"`
+}
+
+func (FreezeWindow) IsNode() {}
+
+// The opaque global identifier.
+func (this FreezeWindow) GetID() string { return this.ID }
+
+// Result of `createFreezeWindow`.
+type FreezeWindowPayload struct {
+	// The freeze window.
+	FreezeWindow *FreezeWindow `json:"freezeWindow"`
 }
 
 // A stored relationship as drawn: from sourceId to targetId, whatever way impact crosses it.
@@ -799,12 +1178,46 @@ type RetireConfigurationItemInput struct {
 	ExpectedVersion int `json:"expectedVersion"`
 	// Why it is retired (at most 4000 characters).
 	Reason *string `json:"reason,omitempty"`
+	// The IMPLEMENTING change this retirement carries out; the CI must be in its scope.
+	ChangeID *string `json:"changeId,omitempty"`
 }
 
 // Result of `retireConfigurationItem`.
 type RetireConfigurationItemPayload struct {
 	// The retired CI.
 	ConfigurationItem *ConfigurationItem `json:"configurationItem"`
+}
+
+// Input of `reviewChange`.
+type ReviewChangeInput struct {
+	// The change, which must be IMPLEMENTED or FAILED.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// What happened; a FAILED change is FAILED_BACKED_OUT.
+	Outcome ChangeOutcome `json:"outcome"`
+	// Lessons and follow-ups (required).
+	Notes string `json:"notes"`
+}
+
+// A risk score and its explanation: the factors sum to the score.
+type Risk struct {
+	// The sum of the factors' points.
+	Score int `json:"score"`
+	// The level the score falls in.
+	Level RiskLevel `json:"level"`
+	// Every factor with what it contributed.
+	Factors []*RiskFactor `json:"factors"`
+}
+
+// What one factor contributed to a risk score.
+type RiskFactor struct {
+	// The factor.
+	Name RiskFactorName `json:"name"`
+	// Points it added (0 when it does not apply).
+	Points int `json:"points"`
+	// Why, in words.
+	Detail string `json:"detail"`
 }
 
 // A business or technical service.
@@ -884,6 +1297,18 @@ type ServicePayload struct {
 type Subscription struct {
 }
 
+// Input of `transitionChange`.
+type TransitionChangeInput struct {
+	// The change.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The state to move to; AUTHORIZED comes from approvals and REVIEWED from reviewChange.
+	To ChangeState `json:"to"`
+	// Why (at most 4000 characters).
+	Comment *string `json:"comment,omitempty"`
+}
+
 // Result of `unlinkCatalogItems`.
 type UnlinkCatalogItemsPayload struct {
 	// Always true; a missing link fails with NOT_FOUND.
@@ -904,6 +1329,36 @@ type UnrelateConfigurationItemsInput struct {
 type UnrelateConfigurationItemsPayload struct {
 	// The id the removed relationship had.
 	RemovedRelationshipID string `json:"removedRelationshipId"`
+}
+
+// Input of `updateChange`: absent fields stay as they are.
+type UpdateChangeInput struct {
+	// The change.
+	ID string `json:"id"`
+	// The version you read; a different current version fails with CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// New title.
+	Title *string `json:"title,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// New justification.
+	Justification *string `json:"justification,omitempty"`
+	// NORMAL or EMERGENCY, only in DRAFT.
+	Type *ChangeType `json:"type,omitempty"`
+	// New targets (replace the old ones).
+	TargetIds []string `json:"targetIds,omitempty"`
+	// New start.
+	PlannedStart *time.Time `json:"plannedStart,omitempty"`
+	// New end.
+	PlannedEnd *time.Time `json:"plannedEnd,omitempty"`
+	// New implementation plan.
+	ImplementationPlan *string `json:"implementationPlan,omitempty"`
+	// New backout plan.
+	BackoutPlan *string `json:"backoutPlan,omitempty"`
+	// New test plan.
+	TestPlan *string `json:"testPlan,omitempty"`
+	// New implementing group.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
 }
 
 // Input of `updateConfigurationItem`. Omitted fields stay unchanged.
@@ -932,6 +1387,8 @@ type UpdateConfigurationItemInput struct {
 	Attributes []*AttributeInput `json:"attributes,omitempty"`
 	// New minimum of members up for a redundancy group (at least 1).
 	RedundancyMinimumUp *int `json:"redundancyMinimumUp,omitempty"`
+	// The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges.
+	ChangeID *string `json:"changeId,omitempty"`
 }
 
 // Result of `updateConfigurationItem`.
@@ -1062,6 +1519,64 @@ func (e *AccountKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e AccountKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A CAB vote.
+type ApprovalDecision string
+
+const (
+	// Approve the change.
+	ApprovalDecisionApprove ApprovalDecision = "APPROVE"
+	// Reject the change (a comment is required); this stops it.
+	ApprovalDecisionReject ApprovalDecision = "REJECT"
+)
+
+var AllApprovalDecision = []ApprovalDecision{
+	ApprovalDecisionApprove,
+	ApprovalDecisionReject,
+}
+
+func (e ApprovalDecision) IsValid() bool {
+	switch e {
+	case ApprovalDecisionApprove, ApprovalDecisionReject:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalDecision) String() string {
+	return string(e)
+}
+
+func (e *ApprovalDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalDecision", str)
+	}
+	return nil
+}
+
+func (e ApprovalDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalDecision) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1286,6 +1801,215 @@ func (e CIType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What the post-implementation review found.
+type ChangeOutcome string
+
+const (
+	// The change achieved its aim.
+	ChangeOutcomeSuccessful ChangeOutcome = "SUCCESSFUL"
+	// The change failed and was (or had to be) backed out.
+	ChangeOutcomeFailedBackedOut ChangeOutcome = "FAILED_BACKED_OUT"
+)
+
+var AllChangeOutcome = []ChangeOutcome{
+	ChangeOutcomeSuccessful,
+	ChangeOutcomeFailedBackedOut,
+}
+
+func (e ChangeOutcome) IsValid() bool {
+	switch e {
+	case ChangeOutcomeSuccessful, ChangeOutcomeFailedBackedOut:
+		return true
+	}
+	return false
+}
+
+func (e ChangeOutcome) String() string {
+	return string(e)
+}
+
+func (e *ChangeOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeOutcome", str)
+	}
+	return nil
+}
+
+func (e ChangeOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Lifecycle: DRAFT → SUBMITTED → ASSESSED → AUTHORIZED → SCHEDULED → IMPLEMENTING →
+// IMPLEMENTED → REVIEWED → CLOSED; REJECTED and CANCELLED end it early; FAILED (backed
+// out) is reviewed like IMPLEMENTED.
+type ChangeState string
+
+const (
+	// Being written; not yet a plan.
+	ChangeStateDraft ChangeState = "DRAFT"
+	// Submitted and assessed from the graph; waiting for the change manager.
+	ChangeStateSubmitted ChangeState = "SUBMITTED"
+	// Assessment accepted; waiting for the approvals its type and risk require.
+	ChangeStateAssessed ChangeState = "ASSESSED"
+	// Approved (or pre-authorised); ready to be scheduled.
+	ChangeStateAuthorized ChangeState = "AUTHORIZED"
+	// On the calendar.
+	ChangeStateScheduled ChangeState = "SCHEDULED"
+	// Being carried out; CI modifications may be recorded against it.
+	ChangeStateImplementing ChangeState = "IMPLEMENTING"
+	// Carried out; waiting for its review.
+	ChangeStateImplemented ChangeState = "IMPLEMENTED"
+	// Post-implementation review recorded.
+	ChangeStateReviewed ChangeState = "REVIEWED"
+	// Finished.
+	ChangeStateClosed ChangeState = "CLOSED"
+	// Refused by the change manager or the CAB.
+	ChangeStateRejected ChangeState = "REJECTED"
+	// Withdrawn before implementation.
+	ChangeStateCancelled ChangeState = "CANCELLED"
+	// Implementation failed and was backed out.
+	ChangeStateFailed ChangeState = "FAILED"
+)
+
+var AllChangeState = []ChangeState{
+	ChangeStateDraft,
+	ChangeStateSubmitted,
+	ChangeStateAssessed,
+	ChangeStateAuthorized,
+	ChangeStateScheduled,
+	ChangeStateImplementing,
+	ChangeStateImplemented,
+	ChangeStateReviewed,
+	ChangeStateClosed,
+	ChangeStateRejected,
+	ChangeStateCancelled,
+	ChangeStateFailed,
+}
+
+func (e ChangeState) IsValid() bool {
+	switch e {
+	case ChangeStateDraft, ChangeStateSubmitted, ChangeStateAssessed, ChangeStateAuthorized, ChangeStateScheduled, ChangeStateImplementing, ChangeStateImplemented, ChangeStateReviewed, ChangeStateClosed, ChangeStateRejected, ChangeStateCancelled, ChangeStateFailed:
+		return true
+	}
+	return false
+}
+
+func (e ChangeState) String() string {
+	return string(e)
+}
+
+func (e *ChangeState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeState", str)
+	}
+	return nil
+}
+
+func (e ChangeState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kind of change.
+type ChangeType string
+
+const (
+	// Pre-authorised and low risk, created from a template: skips assessment and authorisation.
+	ChangeTypeStandard ChangeType = "STANDARD"
+	// Assessed from the graph and authorised by the change manager or the CAB, by risk.
+	ChangeTypeNormal ChangeType = "NORMAL"
+	// Expedited: assessed on submission and authorised by the emergency CAB.
+	ChangeTypeEmergency ChangeType = "EMERGENCY"
+)
+
+var AllChangeType = []ChangeType{
+	ChangeTypeStandard,
+	ChangeTypeNormal,
+	ChangeTypeEmergency,
+}
+
+func (e ChangeType) IsValid() bool {
+	switch e {
+	case ChangeTypeStandard, ChangeTypeNormal, ChangeTypeEmergency:
+		return true
+	}
+	return false
+}
+
+func (e ChangeType) String() string {
+	return string(e)
+}
+
+func (e *ChangeType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChangeType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChangeType", str)
+	}
+	return nil
+}
+
+func (e ChangeType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChangeType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChangeType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Fields `configurationItems` can be sorted by.
 type ConfigurationItemOrderField string
 
@@ -1342,6 +2066,67 @@ func (e *ConfigurationItemOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConfigurationItemOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How two changes collide.
+type ConflictReason string
+
+const (
+	// Both change the same item.
+	ConflictReasonSameTarget ConflictReason = "SAME_TARGET"
+	// One changes an item the other impacts.
+	ConflictReasonTargetImpacted ConflictReason = "TARGET_IMPACTED"
+	// Both impact the same item (for example one business service through different CIs).
+	ConflictReasonSharedImpact ConflictReason = "SHARED_IMPACT"
+)
+
+var AllConflictReason = []ConflictReason{
+	ConflictReasonSameTarget,
+	ConflictReasonTargetImpacted,
+	ConflictReasonSharedImpact,
+}
+
+func (e ConflictReason) IsValid() bool {
+	switch e {
+	case ConflictReasonSameTarget, ConflictReasonTargetImpacted, ConflictReasonSharedImpact:
+		return true
+	}
+	return false
+}
+
+func (e ConflictReason) String() string {
+	return string(e)
+}
+
+func (e *ConflictReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConflictReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConflictReason", str)
+	}
+	return nil
+}
+
+func (e ConflictReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConflictReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConflictReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1781,6 +2566,143 @@ func (e *RelationshipDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationshipDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The factors a change's risk score is the sum of.
+type RiskFactorName string
+
+const (
+	// How many items the change impacts: 0, 5, 10, 15 or 20 points for none, up to 10, 100, 1000, more.
+	RiskFactorNameBlastRadius RiskFactorName = "BLAST_RADIUS"
+	// The most critical impacted business service: LOW 5, MEDIUM 10, HIGH 20, CRITICAL 30.
+	RiskFactorNameBusinessCriticality RiskFactorName = "BUSINESS_CRITICALITY"
+	// Business services the change would take DOWN (no redundancy absorbs it): 10 each, at most 30.
+	RiskFactorNameSinglePointsOfFailure RiskFactorName = "SINGLE_POINTS_OF_FAILURE"
+	// Other changes overlapping in time and scope: 10 each, at most 30.
+	RiskFactorNameConflicts RiskFactorName = "CONFLICTS"
+	// The window falls in a freeze window that covers the change: 40.
+	RiskFactorNameFreezeWindow RiskFactorName = "FREEZE_WINDOW"
+	// The share of reviewed changes on the same targets that failed, times 20.
+	RiskFactorNameChangeHistory RiskFactorName = "CHANGE_HISTORY"
+	// Emergency changes: 20.
+	RiskFactorNameEmergency RiskFactorName = "EMERGENCY"
+)
+
+var AllRiskFactorName = []RiskFactorName{
+	RiskFactorNameBlastRadius,
+	RiskFactorNameBusinessCriticality,
+	RiskFactorNameSinglePointsOfFailure,
+	RiskFactorNameConflicts,
+	RiskFactorNameFreezeWindow,
+	RiskFactorNameChangeHistory,
+	RiskFactorNameEmergency,
+}
+
+func (e RiskFactorName) IsValid() bool {
+	switch e {
+	case RiskFactorNameBlastRadius, RiskFactorNameBusinessCriticality, RiskFactorNameSinglePointsOfFailure, RiskFactorNameConflicts, RiskFactorNameFreezeWindow, RiskFactorNameChangeHistory, RiskFactorNameEmergency:
+		return true
+	}
+	return false
+}
+
+func (e RiskFactorName) String() string {
+	return string(e)
+}
+
+func (e *RiskFactorName) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RiskFactorName(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RiskFactorName", str)
+	}
+	return nil
+}
+
+func (e RiskFactorName) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RiskFactorName) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RiskFactorName) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Risk levels: LOW below 20 points, MEDIUM below 45, HIGH below 70, CRITICAL from 70.
+type RiskLevel string
+
+const (
+	// Below 20 points.
+	RiskLevelLow RiskLevel = "LOW"
+	// 20 to 44 points.
+	RiskLevelMedium RiskLevel = "MEDIUM"
+	// 45 to 69 points.
+	RiskLevelHigh RiskLevel = "HIGH"
+	// 70 points or more.
+	RiskLevelCritical RiskLevel = "CRITICAL"
+)
+
+var AllRiskLevel = []RiskLevel{
+	RiskLevelLow,
+	RiskLevelMedium,
+	RiskLevelHigh,
+	RiskLevelCritical,
+}
+
+func (e RiskLevel) IsValid() bool {
+	switch e {
+	case RiskLevelLow, RiskLevelMedium, RiskLevelHigh, RiskLevelCritical:
+		return true
+	}
+	return false
+}
+
+func (e RiskLevel) String() string {
+	return string(e)
+}
+
+func (e *RiskLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RiskLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RiskLevel", str)
+	}
+	return nil
+}
+
+func (e RiskLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RiskLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RiskLevel) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

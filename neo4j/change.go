@@ -1,0 +1,566 @@
+package neo4j
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/paging"
+)
+
+// Changes implements change.Store. A change is a :Change node with a
+// TARGETS relationship to each item it modifies and a HAS_TRANSITION one to
+// each recorded state change; approvals, the assessment and the review are
+// small documents kept as JSON on the node, read and written with it under
+// its lock.
+type Changes struct{ s *Store }
+
+// Changes returns the change management part of the store.
+func (s *Store) Changes() *Changes { return &Changes{s: s} }
+
+var _ change.Store = (*Changes)(nil)
+
+func changeMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",
+		"CREATE INDEX change_created_at IF NOT EXISTS FOR (c:Change) ON (c.createdAt)",
+		"CREATE INDEX change_planned_start IF NOT EXISTS FOR (c:Change) ON (c.plannedStart)",
+		"CREATE CONSTRAINT change_transition_id IF NOT EXISTS FOR (t:ChangeTransition) REQUIRE t.id IS UNIQUE",
+		"CREATE CONSTRAINT change_template_id IF NOT EXISTS FOR (t:ChangeTemplate) REQUIRE t.id IS UNIQUE",
+		"CREATE CONSTRAINT freeze_window_id IF NOT EXISTS FOR (f:FreezeWindow) REQUIRE f.id IS UNIQUE",
+		"CREATE INDEX freeze_window_start IF NOT EXISTS FOR (f:FreezeWindow) ON (f.start)",
+	}
+}
+
+// approvalDoc, assessmentDoc and reviewDoc are the JSON shapes on the node.
+type approvalDoc struct {
+	ApproverID string      `json:"approverId"`
+	Roles      []auth.Role `json:"roles"`
+	Decision   string      `json:"decision"`
+	Comment    string      `json:"comment,omitempty"`
+	At         time.Time   `json:"at"`
+}
+
+type assessmentDoc struct {
+	At               time.Time                `json:"at"`
+	Depth            int                      `json:"depth"`
+	Counts           map[string]int           `json:"counts"`
+	Down             int                      `json:"down"`
+	BusinessServices []change.ImpactedService `json:"businessServices"`
+	Conflicts        []change.Conflict        `json:"conflicts"`
+	FreezeWindowIDs  []string                 `json:"freezeWindowIds"`
+	PastChanges      int                      `json:"pastChanges"`
+	PastFailures     int                      `json:"pastFailures"`
+	Risk             change.Risk              `json:"risk"`
+	Required         []change.Requirement     `json:"required"`
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func jsonProp(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func changeToProps(c change.Change) (map[string]any, error) {
+	p := map[string]any{
+		"id": c.ID, "title": c.Title, "description": nullable(c.Description), "justification": nullable(c.Justification),
+		"type": string(c.Type), "state": string(c.State), "targetIds": c.TargetIDs,
+		"plannedStart": nullTime(c.PlannedStart), "plannedEnd": nullTime(c.PlannedEnd),
+		"implementationPlan": nullable(c.ImplementationPlan), "backoutPlan": nullable(c.BackoutPlan), "testPlan": nullable(c.TestPlan),
+		"requesterId": c.RequesterID, "assignmentGroupId": nullable(c.AssignmentGroupID), "templateId": nullable(c.TemplateID),
+		"version": int64(c.Version), "createdAt": c.CreatedAt, "updatedAt": c.UpdatedAt,
+	}
+	var err error
+	approvals := make([]approvalDoc, 0, len(c.Approvals))
+	for _, a := range c.Approvals {
+		approvals = append(approvals, approvalDoc{ApproverID: a.ApproverID, Roles: a.Roles, Decision: string(a.Decision), Comment: a.Comment, At: a.At})
+	}
+	if p["approvals"], err = jsonProp(approvals); err != nil {
+		return nil, err
+	}
+	if c.Assessment != nil {
+		a := c.Assessment
+		doc := assessmentDoc{At: a.At, Depth: a.Depth, Counts: map[string]int{}, Down: a.Down, BusinessServices: a.BusinessServices,
+			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, PastChanges: a.PastChanges, PastFailures: a.PastFailures,
+			Risk: a.Risk, Required: a.Required}
+		for k, n := range a.Counts {
+			doc.Counts[string(k)] = n
+		}
+		if p["assessment"], err = jsonProp(doc); err != nil {
+			return nil, err
+		}
+		// Kept apart from the document: conflicts are found by comparing
+		// these lists, and the risk level is filtered on.
+		p["impactedIds"] = a.ImpactedIDs
+		p["riskLevel"] = string(a.Risk.Level)
+		p["riskScore"] = int64(a.Risk.Score)
+	}
+	if c.Review != nil {
+		if p["review"], err = jsonProp(c.Review); err != nil {
+			return nil, err
+		}
+		p["outcome"] = string(c.Review.Outcome)
+	}
+	return p, nil
+}
+
+func changeFromProps(p map[string]any) change.Change {
+	c := change.Change{
+		ID: str(p, "id"), Title: str(p, "title"), Description: str(p, "description"), Justification: str(p, "justification"),
+		Type: change.Type(str(p, "type")), State: change.State(str(p, "state")), TargetIDs: strs(p["targetIds"]),
+		PlannedStart: tm(p, "plannedStart"), PlannedEnd: tm(p, "plannedEnd"),
+		ImplementationPlan: str(p, "implementationPlan"), BackoutPlan: str(p, "backoutPlan"), TestPlan: str(p, "testPlan"),
+		RequesterID: str(p, "requesterId"), AssignmentGroupID: str(p, "assignmentGroupId"), TemplateID: str(p, "templateId"),
+		Version: num(p, "version"), CreatedAt: tm(p, "createdAt"), UpdatedAt: tm(p, "updatedAt"),
+	}
+	// The documents were written by changeToProps.
+	var approvals []approvalDoc
+	_ = json.Unmarshal([]byte(str(p, "approvals")), &approvals)
+	for _, a := range approvals {
+		c.Approvals = append(c.Approvals, change.Approval{ApproverID: a.ApproverID, Roles: a.Roles, Decision: change.Decision(a.Decision), Comment: a.Comment, At: a.At})
+	}
+	if doc := str(p, "assessment"); doc != "" {
+		var d assessmentDoc
+		_ = json.Unmarshal([]byte(doc), &d)
+		a := &change.Assessment{At: d.At, Depth: d.Depth, ImpactedIDs: strs(p["impactedIds"]), Counts: map[catalog.Kind]int{}, Down: d.Down,
+			BusinessServices: d.BusinessServices, Conflicts: d.Conflicts, FreezeWindowIDs: d.FreezeWindowIDs,
+			PastChanges: d.PastChanges, PastFailures: d.PastFailures, Risk: d.Risk, Required: d.Required}
+		for k, n := range d.Counts {
+			a.Counts[catalog.Kind(k)] = n
+		}
+		c.Assessment = a
+	}
+	if doc := str(p, "review"); doc != "" {
+		var r change.Review
+		_ = json.Unmarshal([]byte(doc), &r)
+		c.Review = &r
+	}
+	return c
+}
+
+func transitionParams(ts []change.Transition) []map[string]any {
+	out := make([]map[string]any, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, map[string]any{
+			"id": t.ID, "changeId": t.ChangeID, "from": nullable(string(t.From)), "to": string(t.To),
+			"actor": t.Actor, "at": t.At, "comment": nullable(t.Comment),
+		})
+	}
+	return out
+}
+
+func transitionFromProps(p map[string]any) change.Transition {
+	return change.Transition{ID: str(p, "id"), ChangeID: str(p, "changeId"), From: change.State(str(p, "from")),
+		To: change.State(str(p, "to")), Actor: str(p, "actor"), At: tm(p, "at"), Comment: str(p, "comment")}
+}
+
+const (
+	createChange = `
+CREATE (c:Change)
+SET c = $props
+WITH c
+UNWIND $targetIds AS tid
+MATCH (i:Item {id: tid})
+CREATE (c)-[:TARGETS]->(i)`
+	recordTransitions = `
+MATCH (c:Change {id: $id})
+UNWIND $transitions AS t
+CREATE (c)-[:HAS_TRANSITION]->(n:ChangeTransition)
+SET n = t`
+	retarget = `
+MATCH (c:Change {id: $id})
+OPTIONAL MATCH (c)-[r:TARGETS]->()
+DELETE r
+WITH DISTINCT c
+UNWIND $targetIds AS tid
+MATCH (i:Item {id: tid})
+CREATE (c)-[:TARGETS]->(i)`
+)
+
+// CreateChange implements change.Store.
+func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first change.Transition, key *cmdb.IdempotencyKey) (change.Change, error) {
+	props, err := changeToProps(c)
+	if err != nil {
+		return change.Change{}, err
+	}
+	return write(ctx, cs.s, func(tx driver.ManagedTransaction) (change.Change, error) {
+		if key != nil {
+			firstID, err := claimKey(ctx, tx, key, c.ID, c.CreatedAt)
+			if err != nil {
+				return change.Change{}, err
+			}
+			if firstID != c.ID {
+				got, err := getChanges(ctx, tx, []string{firstID})
+				if err != nil {
+					return change.Change{}, err
+				}
+				if len(got) == 0 {
+					return change.Change{}, apperr.New(apperr.NotFound, "the change created under idempotencyKey %q no longer exists", key.Key)
+				}
+				return got[firstID], nil
+			}
+		}
+		if err := ensureAssignmentGroup(ctx, tx, c.AssignmentGroupID); err != nil {
+			return change.Change{}, err
+		}
+		if _, err := collect(ctx, tx, createChange, map[string]any{"props": props, "targetIds": c.TargetIDs}); err != nil {
+			return change.Change{}, err
+		}
+		_, err := collect(ctx, tx, recordTransitions, map[string]any{"id": c.ID, "transitions": transitionParams([]change.Transition{first})})
+		return c, err
+	})
+}
+
+// ensureAssignmentGroup is ensureGroup with the error naming this field.
+func ensureAssignmentGroup(ctx context.Context, tx driver.ManagedTransaction, id string) error {
+	err := ensureGroup(ctx, tx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.New(apperr.NotFound, "assignmentGroupId: no group has id %q", id)
+	}
+	return err
+}
+
+const lockChange = `
+MATCH (c:Change {id: $id})
+SET c._lock = true
+REMOVE c._lock
+RETURN properties(c) AS c`
+
+const replaceChange = `MATCH (c:Change {id: $id}) SET c = $props`
+
+// UpdateChange implements change.Store.
+func (cs *Changes) UpdateChange(ctx context.Context, id string, apply func(change.Change) (change.Change, []change.Transition, error)) (change.Change, error) {
+	return write(ctx, cs.s, func(tx driver.ManagedTransaction) (change.Change, error) {
+		recs, err := collect(ctx, tx, lockChange, map[string]any{"id": id})
+		if err != nil {
+			return change.Change{}, err
+		}
+		if len(recs) == 0 {
+			return change.Change{}, apperr.New(apperr.NotFound, "no change has id %q", id)
+		}
+		cur := changeFromProps(props(recs[0], "c"))
+		next, trs, err := apply(cur)
+		if err != nil {
+			return change.Change{}, err
+		}
+		if next.Version == cur.Version {
+			return cur, nil
+		}
+		if next.AssignmentGroupID != cur.AssignmentGroupID {
+			if err := ensureAssignmentGroup(ctx, tx, next.AssignmentGroupID); err != nil {
+				return change.Change{}, err
+			}
+		}
+		p, err := changeToProps(next)
+		if err != nil {
+			return change.Change{}, err
+		}
+		if _, err := collect(ctx, tx, replaceChange, map[string]any{"id": id, "props": p}); err != nil {
+			return change.Change{}, err
+		}
+		if !slices.Equal(next.TargetIDs, cur.TargetIDs) {
+			if _, err := collect(ctx, tx, retarget, map[string]any{"id": id, "targetIds": next.TargetIDs}); err != nil {
+				return change.Change{}, err
+			}
+		}
+		if len(trs) > 0 {
+			if _, err := collect(ctx, tx, recordTransitions, map[string]any{"id": id, "transitions": transitionParams(trs)}); err != nil {
+				return change.Change{}, err
+			}
+		}
+		return next, nil
+	})
+}
+
+const getChangesByID = `
+MATCH (c:Change) WHERE c.id IN $ids
+RETURN properties(c) AS c`
+
+func getChanges(ctx context.Context, tx driver.ManagedTransaction, ids []string) (map[string]change.Change, error) {
+	recs, err := collect(ctx, tx, getChangesByID, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]change.Change, len(recs))
+	for _, r := range recs {
+		c := changeFromProps(props(r, "c"))
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// Changes implements change.Store.
+func (cs *Changes) Changes(ctx context.Context, ids []string) (map[string]change.Change, error) {
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (map[string]change.Change, error) {
+		return getChanges(ctx, tx, ids)
+	})
+}
+
+const changeFilter = `
+WHERE ($states IS NULL OR c.state IN $states)
+  AND ($types IS NULL OR c.type IN $types)
+  AND ($riskLevels IS NULL OR c.riskLevel IN $riskLevels)
+  AND ($requesterId IS NULL OR c.requesterId = $requesterId)
+  AND ($targetId IS NULL OR $targetId IN c.targetIds)`
+
+const (
+	listChanges = `MATCH (c:Change)` + changeFilter + `
+  AND ($afterId IS NULL OR c.createdAt < $afterValue OR (c.createdAt = $afterValue AND c.id < $afterId))
+RETURN properties(c) AS n
+ORDER BY c.createdAt DESC, c.id DESC
+LIMIT $limit`
+	countChanges = `MATCH (c:Change)` + changeFilter + `
+RETURN count(c) AS total`
+)
+
+// ListChanges implements change.Store: newest first.
+func (cs *Changes) ListChanges(ctx context.Context, f change.Filter, p paging.Request) (paging.Page[change.Change], error) {
+	params := map[string]any{
+		"states": nullList(f.States), "types": nullList(f.Types), "riskLevels": nullList(f.RiskLevels),
+		"requesterId": nullable(f.RequesterID), "targetId": nullable(f.TargetID),
+	}
+	return listPage(ctx, cs.s, listChanges, countChanges, "createdAt:desc"+timeSortSuffix, params, p, changeFromProps,
+		func(c change.Change) (any, string) { return c.CreatedAt, c.ID })
+}
+
+const changesIn = `
+MATCH (c:Change)
+WHERE c.plannedStart < $end AND c.plannedEnd > $start AND c.state IN $states
+RETURN properties(c) AS c
+ORDER BY c.plannedStart, c.id
+LIMIT $limit`
+
+// ChangesIn implements change.Store.
+func (cs *Changes) ChangesIn(ctx context.Context, w change.Window, states []change.State, limit int) ([]change.Change, error) {
+	if len(states) == 0 {
+		states = change.States()
+	}
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) ([]change.Change, error) {
+		recs, err := collect(ctx, tx, changesIn, map[string]any{"start": w.Start, "end": w.End, "states": nullList(states), "limit": int64(limit)})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]change.Change, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, changeFromProps(props(r, "c")))
+		}
+		return out, nil
+	})
+}
+
+const transitionsOf = `
+MATCH (c:Change)-[:HAS_TRANSITION]->(t:ChangeTransition) WHERE c.id IN $ids
+RETURN c.id AS id, properties(t) AS t
+ORDER BY t.at, t.id`
+
+// Transitions implements change.Store.
+func (cs *Changes) Transitions(ctx context.Context, ids []string) (map[string][]change.Transition, error) {
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (map[string][]change.Transition, error) {
+		recs, err := collect(ctx, tx, transitionsOf, map[string]any{"ids": ids})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]change.Transition{}
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			out[id.(string)] = append(out[id.(string)], transitionFromProps(props(r, "t")))
+		}
+		return out, nil
+	})
+}
+
+const pastOutcomes = `
+MATCH (c:Change)-[:TARGETS]->(i:Item)
+WHERE i.id IN $ids AND c.id <> $exclude AND c.outcome IS NOT NULL
+WITH DISTINCT c
+RETURN count(c) AS total, count(CASE WHEN c.outcome = $failed THEN 1 END) AS failed`
+
+// PastOutcomes implements change.Store.
+func (cs *Changes) PastOutcomes(ctx context.Context, targetIDs []string, excludeID string) (int, int, error) {
+	type counts struct{ total, failed int }
+	got, err := read(ctx, cs.s, func(tx driver.ManagedTransaction) (counts, error) {
+		recs, err := collect(ctx, tx, pastOutcomes, map[string]any{"ids": targetIDs, "exclude": excludeID, "failed": string(change.FailedBackedOut)})
+		if err != nil {
+			return counts{}, err
+		}
+		t, _ := recs[0].Get("total")
+		f, _ := recs[0].Get("failed")
+		return counts{int(t.(int64)), int(f.(int64))}, nil
+	})
+	return got.total, got.failed, err
+}
+
+const checkTargets = `
+UNWIND range(0, size($ids) - 1) AS n
+OPTIONAL MATCH (i:Item {id: $ids[n]})
+WITH n, i
+WHERE i IS NULL OR NOT (i:CI OR i:Service)
+RETURN $ids[n] AS id
+ORDER BY n
+LIMIT 1`
+
+// CheckTargets implements change.Store.
+func (cs *Changes) CheckTargets(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := read(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		recs, err := collect(ctx, tx, checkTargets, map[string]any{"ids": ids})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if len(recs) > 0 {
+			id, _ := recs[0].Get("id")
+			return struct{}{}, apperr.New(apperr.NotFound, "targetIds: no CI or service has id %q", id)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+func templateToProps(t change.Template) map[string]any {
+	return map[string]any{"id": t.ID, "name": t.Name, "description": nullable(t.Description),
+		"implementationPlan": t.ImplementationPlan, "backoutPlan": t.BackoutPlan, "testPlan": nullable(t.TestPlan),
+		"createdBy": t.CreatedBy, "createdAt": t.CreatedAt}
+}
+
+func templateFromProps(p map[string]any) change.Template {
+	return change.Template{ID: str(p, "id"), Name: str(p, "name"), Description: str(p, "description"),
+		ImplementationPlan: str(p, "implementationPlan"), BackoutPlan: str(p, "backoutPlan"), TestPlan: str(p, "testPlan"),
+		CreatedBy: str(p, "createdBy"), CreatedAt: tm(p, "createdAt")}
+}
+
+const (
+	createTemplate  = `CREATE (t:ChangeTemplate) SET t = $props`
+	templatesByID   = `MATCH (t:ChangeTemplate) WHERE t.id IN $ids RETURN properties(t) AS t`
+	listAllTemplate = `MATCH (t:ChangeTemplate) RETURN properties(t) AS t ORDER BY t.name, t.id LIMIT 1000`
+)
+
+// CreateTemplate implements change.Store.
+func (cs *Changes) CreateTemplate(ctx context.Context, t change.Template) (change.Template, error) {
+	_, err := write(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		_, err := collect(ctx, tx, createTemplate, map[string]any{"props": templateToProps(t)})
+		return struct{}{}, err
+	})
+	return t, err
+}
+
+// Templates implements change.Store.
+func (cs *Changes) Templates(ctx context.Context, ids []string) (map[string]change.Template, error) {
+	list, err := readAll(ctx, cs.s, templatesByID, map[string]any{"ids": ids}, "t", templateFromProps)
+	out := make(map[string]change.Template, len(list))
+	for _, t := range list {
+		out[t.ID] = t
+	}
+	return out, err
+}
+
+// ListTemplates implements change.Store.
+func (cs *Changes) ListTemplates(ctx context.Context) ([]change.Template, error) {
+	return readAll(ctx, cs.s, listAllTemplate, map[string]any{}, "t", templateFromProps)
+}
+
+// readAll runs one read statement and decodes the column key of each record.
+func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) T) ([]T, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
+		recs, err := collect(ctx, tx, stmt, params)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]T, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, decode(props(r, key)))
+		}
+		return out, nil
+	})
+}
+
+func freezeToProps(f change.FreezeWindow) map[string]any {
+	return map[string]any{"id": f.ID, "name": f.Name, "reason": nullable(f.Reason), "start": f.Start, "end": f.End,
+		"serviceIds": f.ServiceIDs, "createdBy": f.CreatedBy, "createdAt": f.CreatedAt}
+}
+
+func freezeFromProps(p map[string]any) change.FreezeWindow {
+	return change.FreezeWindow{ID: str(p, "id"), Name: str(p, "name"), Reason: str(p, "reason"), Start: tm(p, "start"),
+		End: tm(p, "end"), ServiceIDs: strs(p["serviceIds"]), CreatedBy: str(p, "createdBy"), CreatedAt: tm(p, "createdAt")}
+}
+
+const (
+	checkFreezeServices = `
+UNWIND $ids AS sid
+OPTIONAL MATCH (s:Service {id: sid})
+WITH sid, s WHERE s IS NULL
+RETURN sid LIMIT 1`
+	createFreeze  = `CREATE (f:FreezeWindow) SET f = $props`
+	deleteFreeze  = `MATCH (f:FreezeWindow {id: $id}) DELETE f RETURN count(*) AS n`
+	freezesByID   = `MATCH (f:FreezeWindow) WHERE f.id IN $ids RETURN properties(f) AS f`
+	freezesInSpan = `
+MATCH (f:FreezeWindow)
+WHERE f.start < $end AND f.end > $start
+RETURN properties(f) AS f
+ORDER BY f.start, f.id
+LIMIT 1000`
+)
+
+// CreateFreeze implements change.Store; NOT_FOUND for an unknown service.
+func (cs *Changes) CreateFreeze(ctx context.Context, f change.FreezeWindow) (change.FreezeWindow, error) {
+	return write(ctx, cs.s, func(tx driver.ManagedTransaction) (change.FreezeWindow, error) {
+		recs, err := collect(ctx, tx, checkFreezeServices, map[string]any{"ids": f.ServiceIDs})
+		if err != nil {
+			return change.FreezeWindow{}, err
+		}
+		if len(recs) > 0 {
+			id, _ := recs[0].Get("sid")
+			return change.FreezeWindow{}, apperr.New(apperr.NotFound, "serviceIds: no service has id %q", id)
+		}
+		_, err = collect(ctx, tx, createFreeze, map[string]any{"props": freezeToProps(f)})
+		return f, err
+	})
+}
+
+// DeleteFreeze implements change.Store.
+func (cs *Changes) DeleteFreeze(ctx context.Context, id string) error {
+	_, err := write(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		recs, err := collect(ctx, tx, deleteFreeze, map[string]any{"id": id})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if n, _ := recs[0].Get("n"); n == int64(0) {
+			return struct{}{}, apperr.New(apperr.NotFound, "no freeze window has id %q", id)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// FreezesIn implements change.Store.
+func (cs *Changes) FreezesIn(ctx context.Context, w change.Window) ([]change.FreezeWindow, error) {
+	return readAll(ctx, cs.s, freezesInSpan, map[string]any{"start": w.Start, "end": w.End}, "f", freezeFromProps)
+}
+
+// Freezes implements change.Store.
+func (cs *Changes) Freezes(ctx context.Context, ids []string) (map[string]change.FreezeWindow, error) {
+	list, err := readAll(ctx, cs.s, freezesByID, map[string]any{"ids": ids}, "f", freezeFromProps)
+	out := make(map[string]change.FreezeWindow, len(list))
+	for _, f := range list {
+		out[f.ID] = f
+	}
+	return out, err
+}
