@@ -1,6 +1,7 @@
 package change
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -106,19 +107,26 @@ func invalidTransition(from, to State, by via) error {
 	next := NextStates(from)
 	hint := ""
 	switch {
-	case to == Authorized && from == Assessed:
-		hint = "; an assessed change is authorised by approvals (decideChange), not directly"
-	case to == Reviewed && (from == Implemented || from == Failed):
-		hint = "; record the post-implementation review with reviewChange"
 	case by == byVote:
-		hint = "; votes are taken while a change is ASSESSED"
+		hint = "votes are taken while a change is ASSESSED"
 	case by == byReview:
-		hint = "; a review is recorded once a change is IMPLEMENTED or FAILED"
+		hint = "a review is recorded once a change is IMPLEMENTED or FAILED"
+	case from == Assessed && to == Authorized:
+		hint = "an assessed change is authorised by approvals (decideChange), not directly"
+	case from == Implemented || from == Failed:
+		hint = "record the post-implementation review with reviewChange"
 	}
-	if len(next) == 0 && hint == "" {
-		return apperr.New(apperr.InvalidTransition, "a %s change cannot change state", from)
+	msg := fmt.Sprintf("a change cannot go from %s to %s", from, to)
+	switch {
+	case len(next) > 0:
+		msg += fmt.Sprintf("; allowed next states: %v", next)
+	case hint == "":
+		msg = fmt.Sprintf("a change in state %s cannot change state", from)
 	}
-	return apperr.New(apperr.InvalidTransition, "a change cannot go from %s to %s; allowed next states: %v%s", from, to, next, hint)
+	if hint != "" {
+		msg += "; " + hint
+	}
+	return apperr.New(apperr.InvalidTransition, "%s", msg)
 }
 
 func joinRoles(rs []auth.Role) string {

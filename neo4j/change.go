@@ -179,11 +179,15 @@ WITH c
 UNWIND $targetIds AS tid
 MATCH (i:Item {id: tid})
 CREATE (c)-[:TARGETS]->(i)`
+	// Transitions of one write share their time, so a sequence number
+	// keeps their order.
 	recordTransitions = `
 MATCH (c:Change {id: $id})
-UNWIND $transitions AS t
+OPTIONAL MATCH (c)-[:HAS_TRANSITION]->(old:ChangeTransition)
+WITH c, count(old) AS base
+UNWIND range(0, size($transitions) - 1) AS i
 CREATE (c)-[:HAS_TRANSITION]->(n:ChangeTransition)
-SET n = t`
+SET n = $transitions[i], n.seq = base + i`
 	retarget = `
 MATCH (c:Change {id: $id})
 OPTIONAL MATCH (c)-[r:TARGETS]->()
@@ -368,7 +372,7 @@ func (cs *Changes) ChangesIn(ctx context.Context, w change.Window, states []chan
 const transitionsOf = `
 MATCH (c:Change)-[:HAS_TRANSITION]->(t:ChangeTransition) WHERE c.id IN $ids
 RETURN c.id AS id, properties(t) AS t
-ORDER BY t.at, t.id`
+ORDER BY t.seq`
 
 // Transitions implements change.Store.
 func (cs *Changes) Transitions(ctx context.Context, ids []string) (map[string][]change.Transition, error) {

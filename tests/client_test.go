@@ -360,6 +360,17 @@ func (e *env) mintOtherKey(t testing.TB) string {
 // checkErrors; a transport failure fails the test.
 func (e *env) concurrently(t testing.TB, n int, token, query string, vars func(i int) map[string]any) []*gqlResponse {
 	t.Helper()
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = token
+	}
+	return e.concurrentlyAs(t, tokens, query, vars)
+}
+
+// concurrentlyAs is concurrently with request i sent with tokens[i].
+func (e *env) concurrentlyAs(t testing.TB, tokens []string, query string, vars func(i int) map[string]any) []*gqlResponse {
+	t.Helper()
+	n := len(tokens)
 	resps := make([]*gqlResponse, n)
 	errs := make([]error, n)
 	gate := make(chan struct{})
@@ -371,7 +382,7 @@ func (e *env) concurrently(t testing.TB, n int, token, query string, vars func(i
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			<-gate
-			resps[i], errs[i] = e.post(ctx, token, query, vars(i))
+			resps[i], errs[i] = e.post(ctx, tokens[i], query, vars(i))
 		}(i)
 	}
 	close(gate)
