@@ -446,32 +446,23 @@ func (c *Catalog) Items(ctx context.Context, itemIDs []string) (map[string]any, 
 		byPrefix[ids.Kind(id)] = append(byPrefix[ids.Kind(id)], id)
 	}
 	out := map[string]any{}
-	if svc := append(byPrefix[BusinessServicePrefix], byPrefix[TechnicalServicePrefix]...); len(svc) > 0 {
-		got, err := c.store.GetServices(ctx, svc)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range got {
-			out[s.ID] = s
-		}
+	services, err := c.store.GetServices(ctx, append(byPrefix[BusinessServicePrefix], byPrefix[TechnicalServicePrefix]...))
+	putAll(out, services, func(s Service) string { return s.ID })
+	if err != nil {
+		return nil, err
 	}
-	if us := byPrefix[BusinessUnitPrefix]; len(us) > 0 {
-		got, err := c.store.GetUnits(ctx, us)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range got {
-			out[u.ID] = u
-		}
+	units, err := c.store.GetUnits(ctx, byPrefix[BusinessUnitPrefix])
+	putAll(out, units, func(u Unit) string { return u.ID })
+	if err != nil {
+		return nil, err
 	}
-	if ps := byPrefix[BusinessProcessPrefix]; len(ps) > 0 {
-		got, err := c.store.GetProcesses(ctx, ps)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range got {
-			out[p.ID] = p
-		}
+	processes, err := c.store.GetProcesses(ctx, byPrefix[BusinessProcessPrefix])
+	putAll(out, processes, func(p Process) string { return p.ID })
+	return out, err
+}
+
+func putAll[T any](out map[string]any, items []T, id func(T) string) {
+	for _, it := range items {
+		out[id(it)] = it
 	}
-	return out, nil
 }

@@ -231,7 +231,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 		}
 	}
 	now := s.now().UTC()
-	out, err := s.store.UpdateChange(ctx, in.ID, func(c Change) (Change, []Transition, error) {
+	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
 		if err := checkVersion(c, in.ExpectedVersion); err != nil {
 			return Change{}, nil, err
 		}
@@ -249,11 +249,6 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 		next.Version, next.UpdatedAt = c.Version+1, now
 		return next, nil, nil
 	})
-	if err != nil {
-		return Change{}, err
-	}
-	s.changed(out)
-	return out, nil
 }
 
 // Transition moves a change to state `to` on p's request. Submitting
@@ -296,7 +291,7 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, 
 		}
 	}
 	now := s.now().UTC()
-	out, err := s.store.UpdateChange(ctx, id, func(c Change) (Change, []Transition, error) {
+	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
 		if err := checkVersion(c, expectedVersion); err != nil {
 			return Change{}, nil, err
 		}
@@ -321,11 +316,6 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, 
 		c.Version, c.UpdatedAt = c.Version+1, now
 		return c, trs, nil
 	})
-	if err != nil {
-		return Change{}, err
-	}
-	s.changed(out)
-	return out, nil
 }
 
 // Decide records p's vote on an ASSESSED change. A rejection stops the
@@ -340,7 +330,7 @@ func (s *Service) Decide(ctx context.Context, p *auth.Principal, id string, d De
 		return Change{}, err
 	}
 	now := s.now().UTC()
-	out, err := s.store.UpdateChange(ctx, id, func(c Change) (Change, []Transition, error) {
+	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
 		to := Authorized
 		if d == Reject {
 			to = Rejected
@@ -374,11 +364,6 @@ func (s *Service) Decide(ctx context.Context, p *auth.Principal, id string, d De
 		c.Version, c.UpdatedAt = c.Version+1, now
 		return c, trs, nil
 	})
-	if err != nil {
-		return Change{}, err
-	}
-	s.changed(out)
-	return out, nil
 }
 
 // Review records the post-implementation review of an IMPLEMENTED or
@@ -391,7 +376,7 @@ func (s *Service) Review(ctx context.Context, p *auth.Principal, id string, expe
 		return Change{}, err
 	}
 	now := s.now().UTC()
-	out, err := s.store.UpdateChange(ctx, id, func(c Change) (Change, []Transition, error) {
+	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
 		if err := checkVersion(c, expectedVersion); err != nil {
 			return Change{}, nil, err
 		}
@@ -407,15 +392,20 @@ func (s *Service) Review(ctx context.Context, p *auth.Principal, id string, expe
 		c.Version, c.UpdatedAt = c.Version+1, now
 		return c, trs, nil
 	})
+}
+
+func (s *Service) transition(c Change, to State, actor string, at time.Time, comment string) Transition {
+	return Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, From: c.State, To: to, Actor: actor, At: at, Comment: comment}
+}
+
+// update writes a change through the store and tells subscribers.
+func (s *Service) update(ctx context.Context, id string, apply func(Change) (Change, []Transition, error)) (Change, error) {
+	out, err := s.store.UpdateChange(ctx, id, apply)
 	if err != nil {
 		return Change{}, err
 	}
 	s.changed(out)
 	return out, nil
-}
-
-func (s *Service) transition(c Change, to State, actor string, at time.Time, comment string) Transition {
-	return Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, From: c.State, To: to, Actor: actor, At: at, Comment: comment}
 }
 
 func (s *Service) changed(c Change) {

@@ -155,6 +155,9 @@ const (
 )
 
 func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, decode func(map[string]any) T) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil // no round trip for nothing
+	}
 	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
 		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
 		out := make([]T, 0, len(recs))

@@ -31,13 +31,17 @@ func changeWorld(t *testing.T, e *env) *world {
 	return w
 }
 
+// newChangeEnv serves the API over the change world; windows are planned
+// in days from base, today at midnight UTC.
+func newChangeEnv(t *testing.T, limits app.Limits) (*env, *world, changeTeam, time.Time) {
+	e := newEnv(t, limits)
+	return e, changeWorld(t, e), newChangeTeam(t, e), time.Now().UTC().Truncate(24 * time.Hour)
+}
+
 // TestNormalChangeFromDraftToClosed walks a NORMAL change through its whole
 // lifecycle with CAB approval, recording a CI modification under it.
 func TestNormalChangeFromDraftToClosed(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	// Building the world modified CIs outside any change too; the report
 	// is asked for what happened after it.
 	time.Sleep(10 * time.Millisecond)
@@ -196,10 +200,7 @@ func TestNormalChangeFromDraftToClosed(t *testing.T) {
 
 // TestStandardChangeFromTemplate: a template's change is pre-authorised.
 func TestStandardChangeFromTemplate(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 
 	var tpl struct {
 		CreateChangeTemplate struct {
@@ -241,10 +242,7 @@ func TestStandardChangeFromTemplate(t *testing.T) {
 // which a change manager and a CAB member make up; a freeze window does
 // not stop it being scheduled.
 func TestEmergencyChange(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	start, end := window(base, 1, 2, 3)
 	var fz struct {
 		CreateFreezeWindow struct {
@@ -290,10 +288,7 @@ func TestEmergencyChange(t *testing.T) {
 
 // TestRejectedChange: a CAB rejection needs a reason and ends the change.
 func TestRejectedChange(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	start, end := window(base, 4, 1, 2)
 	c := e.createChange(t, team.requester, normalChange("Re-platform HR", w.idsOf(t, "hr-app"), start, end))
 	c = e.transitionChange(t, team.requester, c, "SUBMITTED", "")
@@ -316,10 +311,7 @@ func TestRejectedChange(t *testing.T) {
 // TestChangeConflictsAndFreezeWindows checks conflicts found through the
 // graph and freeze windows inherited by supporting items.
 func TestChangeConflictsAndFreezeWindows(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	submit := func(title, target string, day, from, to int) changeData {
 		t.Helper()
 		s, en := window(base, day, from, to)
@@ -439,10 +431,7 @@ func TestChangeConflictsAndFreezeWindows(t *testing.T) {
 
 // TestConcurrentApprovals: votes arriving together are each counted once.
 func TestConcurrentApprovals(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	assessed := func(title string, day int) changeData {
 		s, en := window(base, day, 1, 2)
 		c := e.createChange(t, team.requester, normalChange(title, w.idsOf(t, "orders-db"), s, en))
@@ -497,10 +486,7 @@ func TestConcurrentApprovals(t *testing.T) {
 // TestChangeBadInputChangesNothing: each refused request names its fault
 // and leaves changes as they were.
 func TestChangeBadInputChangesNothing(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	start, end := window(base, 2, 1, 2)
 	c := e.createChange(t, team.requester, normalChange("Base", w.idsOf(t, "orders-db"), start, end))
 	count := func() int {
@@ -589,10 +575,7 @@ func TestChangeBadInputChangesNothing(t *testing.T) {
 
 // TestChangeListFilters: changes filters by state, type and target.
 func TestChangeListFilters(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{})
 	s, en := window(base, 2, 1, 2)
 	a := e.createChange(t, team.requester, normalChange("A", w.idsOf(t, "cache"), s, en))
 	b := e.createChange(t, team.requester, normalChange("B", w.idsOf(t, "hr-app"), s, en))
@@ -631,10 +614,7 @@ func TestChangeListFilters(t *testing.T) {
 
 // TestChangeSubscription: changeChanged delivers state changes.
 func TestChangeSubscription(t *testing.T) {
-	e := newEnv(t, app.Limits{CORSOrigins: []string{okOrigin}})
-	w := changeWorld(t, e)
-	team := newChangeTeam(t, e)
-	base := time.Now().UTC().Truncate(24 * time.Hour)
+	e, w, team, base := newChangeEnv(t, app.Limits{CORSOrigins: []string{okOrigin}})
 	s, en := window(base, 2, 1, 2)
 	c := e.createChange(t, team.requester, normalChange("Watched", w.idsOf(t, "cache"), s, en))
 
