@@ -128,8 +128,9 @@ type TransitionInput struct {
 // Transition moves an incident along the state machine (see transitions
 // for who may make which move) and records it in the history.
 //
-// Moving to ASSIGNED or IN_PROGRESS needs an assignment group; IN_PROGRESS
-// takes the acting agent as assignee when there is none. RESOLVED needs a
+// Moving to ASSIGNED or IN_PROGRESS needs an assignment group (except for a
+// reopen); IN_PROGRESS takes the acting agent as assignee when there is
+// none. RESOLVED needs a
 // resolution code and notes; ON_HOLD a hold reason. The first move out of
 // NEW (other than to CANCELLED) is the response. A reopen (RESOLVED →
 // IN_PROGRESS) is allowed within the policy's window and clears the
@@ -185,7 +186,8 @@ func moved(cur Incident, p auth.Principal, in TransitionInput, now time.Time) (I
 	next.HoldReason = ""
 	switch in.To {
 	case Assigned, InProgress:
-		if next.AssignmentGroupID == "" {
+		// A reopen goes back to whoever had it, or to the triage queue.
+		if next.AssignmentGroupID == "" && cur.State != Resolved {
 			return Incident{}, apperr.Invalid("assignmentGroupId", "incident %s has no assignment group; reassign it to a group first", cur.ID)
 		}
 		if in.To == InProgress && next.AssigneeID == "" && IsAgent(p) {

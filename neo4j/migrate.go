@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start.
 func migrations() []string {
@@ -55,6 +55,7 @@ func migrations() []string {
 	for _, t := range cmdb.RelationshipTypes() {
 		m = append(m, fmt.Sprintf("CREATE INDEX rel_%s_id IF NOT EXISTS FOR ()-[r:%s]-() ON (r.id)", t.Name, t.Name))
 	}
+	m = append(m, incidentMigrations()...)
 	return m
 }
 
