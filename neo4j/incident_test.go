@@ -40,7 +40,6 @@ type incidentFixture struct {
 	*graphFixture
 	clock   *movableClock
 	inc     *incident.Service
-	store   *incidentStore
 	group   people.Group
 	other   people.Group
 	agent   auth.Principal
@@ -48,8 +47,6 @@ type incidentFixture struct {
 	caller  auth.Principal
 	monitor auth.Principal
 }
-
-type incidentStore = struct{ incident.Store }
 
 // newIncidents builds Sales → Webshop → Checkout → app → db, plus Reports
 // → db, a service desk and a database team with an agent each, a caller,
