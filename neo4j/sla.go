@@ -52,16 +52,18 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 
 func slaFromProps(p map[string]any) sla.SLA {
 	a := sla.SLA{
-		ID:           str(p, "id"),
-		Name:         str(p, "name"),
-		Description:  str(p, "description"),
-		CustomerID:   str(p, "customerId"),
-		ServiceIDs:   idList(p["serviceIds"]),
-		ReviewPeriod: sla.ReviewPeriod(str(p, "reviewPeriod")),
-		ReviewStart:  tm(p, "reviewStart"),
-		Version:      num(p, "version"),
-		CreatedAt:    tm(p, "createdAt"),
-		UpdatedAt:    tm(p, "updatedAt"),
+		ID:        str(p, "id"),
+		Version:   num(p, "version"),
+		CreatedAt: tm(p, "createdAt"),
+		UpdatedAt: tm(p, "updatedAt"),
+		Terms: sla.Terms{
+			Name:         str(p, "name"),
+			Description:  str(p, "description"),
+			CustomerID:   str(p, "customerId"),
+			ServiceIDs:   idList(p["serviceIds"]),
+			ReviewPeriod: sla.ReviewPeriod(str(p, "reviewPeriod")),
+			ReviewStart:  tm(p, "reviewStart"),
+		},
 	}
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)

@@ -16,13 +16,13 @@ import (
 	"github.com/itsm-graph/itsm/sla"
 )
 
-func goldInput(f *incidentFixture) sla.Input {
+func goldInput(f *incidentFixture) sla.Terms {
 	var ts []sla.Target
 	for i, p := range sla.Priorities() {
 		n := time.Duration(1 << i)
 		ts = append(ts, sla.Target{Priority: p, Response: n * time.Hour, Resolution: 4 * n * time.Hour})
 	}
-	return sla.Input{Name: "Gold webshop", CustomerID: f.ids["Sales"], ServiceIDs: []string{f.ids["Webshop"]}, Targets: ts,
+	return sla.Terms{Name: "Gold webshop", CustomerID: f.ids["Sales"], ServiceIDs: []string{f.ids["Webshop"]}, Targets: ts,
 		Availability: 99.5, Schedule: sla.TwentyFourSeven(), WarningThreshold: 0.75, ReviewPeriod: sla.Monthly,
 		ReviewStart: time.Date(2026, 3, 15, 10, 0, 0, 0, time.UTC)}
 }

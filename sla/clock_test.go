@@ -22,8 +22,8 @@ func testSLA(sched Schedule) SLA {
 		n := 1 << i
 		ts = append(ts, Target{Priority: p, Response: hours(float64(n)), Resolution: hours(float64(4 * n))})
 	}
-	return SLA{ID: "sla_1", Name: "gold", CustomerID: "bu_1", ServiceIDs: []string{"bsv_1"}, Targets: ts,
-		Availability: 99.5, Schedule: sched, WarningThreshold: 0.75, ReviewPeriod: Quarterly, ReviewStart: t0}
+	return SLA{ID: "sla_1", Terms: Terms{Name: "gold", CustomerID: "bu_1", ServiceIDs: []string{"bsv_1"}, Targets: ts,
+		Availability: 99.5, Schedule: sched, WarningThreshold: 0.75, ReviewPeriod: Quarterly, ReviewStart: t0}}
 }
 
 func resolution(t *testing.T, s SLA, tk Ticket, now time.Time) Clock {

@@ -72,38 +72,23 @@ func NewService(store Store, now func() time.Time, newID func(prefix string) str
 	return &Service{store: store, now: now, newID: newID}
 }
 
-// Input describes an SLA to create or the new state of one to update.
-type Input struct {
-	Name             string
-	Description      string
-	CustomerID       string
-	ServiceIDs       []string
-	Targets          []Target
-	Availability     float64
-	Schedule         Schedule
-	WarningThreshold float64
-	ReviewPeriod     ReviewPeriod
-	ReviewStart      time.Time
-}
-
-func (in Input) apply(s SLA) SLA {
-	s.Name, s.Description, s.CustomerID = in.Name, in.Description, in.CustomerID
-	s.ServiceIDs = slices.Compact(slices.Sorted(slices.Values(in.ServiceIDs)))
-	s.Targets = slices.Clone(in.Targets)
-	slices.SortFunc(s.Targets, func(a, b Target) int {
+// normalized returns t with its lists sorted and without duplicates.
+func normalized(t Terms) Terms {
+	t.ServiceIDs = slices.Compact(slices.Sorted(slices.Values(t.ServiceIDs)))
+	t.Targets = slices.Clone(t.Targets)
+	slices.SortFunc(t.Targets, func(a, b Target) int {
 		return slices.Index(Priorities(), a.Priority) - slices.Index(Priorities(), b.Priority)
 	})
-	s.Availability, s.Schedule, s.WarningThreshold = in.Availability, in.Schedule, in.WarningThreshold
-	s.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(in.Schedule.Holidays)))
-	s.ReviewPeriod, s.ReviewStart = in.ReviewPeriod, in.ReviewStart.UTC()
-	return s
+	t.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(t.Schedule.Holidays)))
+	t.ReviewStart = t.ReviewStart.UTC()
+	return t
 }
 
-// Create validates in and stores a new SLA. BAD_USER_INPUT names the field
+// Create validates terms and stores a new SLA. BAD_USER_INPUT names the field
 // at fault; NOT_FOUND for an unknown customer or service.
-func (s *Service) Create(ctx context.Context, in Input) (SLA, error) {
+func (s *Service) Create(ctx context.Context, terms Terms) (SLA, error) {
 	now := s.now().UTC()
-	a := in.apply(SLA{ID: s.newID(SLAPrefix), Version: 1, CreatedAt: now, UpdatedAt: now})
+	a := SLA{ID: s.newID(SLAPrefix), Terms: normalized(terms), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := a.Validate(); err != nil {
 		return SLA{}, err
 	}
@@ -112,17 +97,18 @@ func (s *Service) Create(ctx context.Context, in Input) (SLA, error) {
 
 // Update replaces the SLA's terms with optimistic concurrency. CONFLICT when
 // expectedVersion is stale; NOT_FOUND as for Create or an unknown SLA.
-func (s *Service) Update(ctx context.Context, id string, expectedVersion int, in Input) (SLA, error) {
+func (s *Service) Update(ctx context.Context, id string, expectedVersion int, terms Terms) (SLA, error) {
 	now := s.now().UTC()
-	probe := in.apply(SLA{ID: id})
-	if err := probe.Validate(); err != nil {
+	terms = normalized(terms)
+	if err := terms.Validate(); err != nil {
 		return SLA{}, err
 	}
 	return s.store.UpdateSLA(ctx, id, func(cur SLA) (SLA, error) {
 		if cur.Version != expectedVersion {
 			return SLA{}, apperr.New(apperr.Conflict, "SLA %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", id, cur.Version, expectedVersion)
 		}
-		next := in.apply(cur)
+		next := cur
+		next.Terms = terms
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		return next, nil

@@ -68,7 +68,15 @@ func (p ReviewPeriod) Months() int {
 
 // SLA is an agreement with a customer business unit covering services.
 type SLA struct {
-	ID          string
+	ID string
+	Terms
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Terms are what an SLA agrees: everything about it that its owner edits.
+type Terms struct {
 	Name        string
 	Description string
 	// CustomerID is the business unit the agreement is with.
@@ -86,13 +94,10 @@ type SLA struct {
 	// ReviewStart anchors the review schedule: reviews fall on it and every
 	// ReviewPeriod after.
 	ReviewStart time.Time
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
 }
 
 // Target returns the target for priority p, and false when there is none.
-func (s SLA) Target(p Priority) (Target, bool) {
+func (s Terms) Target(p Priority) (Target, bool) {
 	i := slices.IndexFunc(s.Targets, func(t Target) bool { return t.Priority == p })
 	if i < 0 {
 		return Target{}, false
@@ -101,7 +106,7 @@ func (s SLA) Target(p Priority) (Target, bool) {
 }
 
 // Covers reports whether the SLA covers one of serviceIDs.
-func (s SLA) Covers(serviceIDs []string) bool {
+func (s Terms) Covers(serviceIDs []string) bool {
 	for _, id := range serviceIDs {
 		if slices.Contains(s.ServiceIDs, id) {
 			return true
@@ -121,7 +126,7 @@ const (
 )
 
 // Validate returns BAD_USER_INPUT naming the field at fault.
-func (s SLA) Validate() error {
+func (s Terms) Validate() error {
 	if err := validate.Text("name", s.Name, true, MaxNameLen); err != nil {
 		return err
 	}
