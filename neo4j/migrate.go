@@ -56,6 +56,7 @@ func migrations() []string {
 	for _, t := range cmdb.RelationshipTypes() {
 		m = append(m, fmt.Sprintf("CREATE INDEX rel_%s_id IF NOT EXISTS FOR ()-[r:%s]-() ON (r.id)", t.Name, t.Name))
 	}
+	m = append(m, incidentMigrations()...)
 	return m
 }
 

@@ -1,0 +1,105 @@
+package incident
+
+import (
+	"slices"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+)
+
+// readAllRoles read every incident: they assess changes, investigate
+// problems, own services or report (ADMIN holds every role).
+func readAllRoles() []auth.Role {
+	return []auth.Role{auth.Analyst, auth.ProblemManager, auth.ChangeManager, auth.CABMember,
+		auth.ServiceOwner, auth.ConfigManager, auth.KnowledgeManager}
+}
+
+// Scope is the set of incidents a principal may read, as a filter the store
+// applies. An incident is in scope when All is set, or it matches any of
+// the other conditions that are set.
+type Scope struct {
+	All bool
+	// CallerID: incidents this user is the caller of.
+	CallerID string
+	// AssigneeID: incidents assigned to this user.
+	AssigneeID string
+	// GroupIDs: incidents assigned to one of these groups.
+	GroupIDs []string
+	// Unassigned: incidents without an assignment group (the triage queue).
+	Unassigned bool
+	// Major: every major incident.
+	Major bool
+}
+
+// ScopeOf returns what p may read, given the groups p belongs to.
+//
+// The rules: the roles of readAllRoles read everything. An AGENT reads the
+// incidents of their groups, those assigned to them, the unassigned ones
+// (someone must triage them) and every major incident. Everyone reads the
+// incidents they are the caller of; a plain REQUESTER reads nothing else.
+func ScopeOf(p auth.Principal, groupIDs []string) Scope {
+	if p.HasAny(readAllRoles()) {
+		return Scope{All: true}
+	}
+	s := Scope{CallerID: p.Subject}
+	if IsAgent(p) {
+		s.AssigneeID = p.Subject
+		s.GroupIDs = slices.Clone(groupIDs)
+		s.Unassigned = true
+		s.Major = true
+	}
+	return s
+}
+
+// Contains reports whether inc is in the scope.
+func (s Scope) Contains(inc Incident) bool {
+	switch {
+	case s.All:
+		return true
+	case s.CallerID != "" && inc.CallerID == s.CallerID:
+		return true
+	case s.AssigneeID != "" && inc.AssigneeID == s.AssigneeID:
+		return true
+	case inc.AssignmentGroupID != "" && slices.Contains(s.GroupIDs, inc.AssignmentGroupID):
+		return true
+	case s.Unassigned && inc.AssignmentGroupID == "":
+		return true
+	default:
+		return s.Major && inc.Major
+	}
+}
+
+// isStaff reports whether p is service-desk or IT staff rather than a
+// plain requester: staff see internal work notes.
+func isStaff(p auth.Principal) bool { return p.HasAny(auth.Staff) }
+
+// Visible is the timeline rule: work notes are internal, seen by staff
+// only; comments are seen by everyone who may read the incident, the
+// caller included.
+func Visible(p auth.Principal, e TimelineEntry) bool {
+	return e.Kind == Comment || isStaff(p)
+}
+
+// VisibleKinds returns the timeline kinds p may read, for filtering in the
+// store.
+func VisibleKinds(p auth.Principal) []EntryKind {
+	if isStaff(p) {
+		return EntryKinds()
+	}
+	return []EntryKind{Comment}
+}
+
+// checkCanWrite returns FORBIDDEN unless p may add an entry of kind to inc:
+// agents write both kinds; the caller writes comments.
+func checkCanWrite(p auth.Principal, inc Incident, kind EntryKind) error {
+	if IsAgent(p) {
+		return nil
+	}
+	if kind == Comment && IsCaller(p, inc) {
+		return nil
+	}
+	if kind == WorkNote {
+		return apperr.New(apperr.Forbidden, "work notes are internal: adding one needs the AGENT role; callers add comments")
+	}
+	return apperr.New(apperr.Forbidden, "only agents and the incident's caller may comment on incident %s", inc.ID)
+}

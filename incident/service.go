@@ -1,0 +1,374 @@
+package incident
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/validate"
+)
+
+// Store persists incidents and their trails. Every method runs in one
+// transaction; callbacks run inside it and may run more than once (the
+// driver retries transient failures), so they must be pure.
+type Store interface {
+	// CreateIncident writes inc and rec. With key set, a key seen before
+	// writes nothing and returns the incident it created, with created
+	// false (CONFLICT when the fingerprint differs). NOT_FOUND for an
+	// unknown CI, service, group, assignee or manager.
+	CreateIncident(ctx context.Context, inc Incident, rec Records, key *IdempotencyKey) (got Incident, created bool, err error)
+	// GetIncidents returns the incidents with these ids, in any order;
+	// absent ids are left out.
+	GetIncidents(ctx context.Context, ids []string) ([]Incident, error)
+	// UpdateIncident locks the incident, passes it to apply and writes the
+	// result (when its version changed) and the records apply returns.
+	// NOT_FOUND when absent, and as CreateIncident for new references.
+	UpdateIncident(ctx context.Context, id string, apply func(Incident) (Incident, *Records, error)) (Incident, error)
+	// ListIncidents returns one page of the incidents in scope matching f,
+	// newest first.
+	ListIncidents(ctx context.Context, scope Scope, f Filter, p paging.Request) (paging.Page[Incident], error)
+	// ResolvedBefore returns up to limit RESOLVED incidents resolved at or
+	// before cutoff.
+	ResolvedBefore(ctx context.Context, cutoff time.Time, limit int) ([]Incident, error)
+	// ClockIncidents returns the incidents that are open or were resolved,
+	// closed or cancelled at or after since, with their history.
+	ClockIncidents(ctx context.Context, since time.Time) ([]Incident, map[string][]HistoryEntry, error)
+	// IncidentsOpened returns the incidents logged in [from, to) that
+	// affect or impact any of serviceIDs, with their history.
+	IncidentsOpened(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Incident, map[string][]HistoryEntry, error)
+	// OutageIncidents returns the incidents that took serviceID down and
+	// were logged before to and not resolved before from.
+	OutageIncidents(ctx context.Context, serviceID string, from, to time.Time) ([]Incident, error)
+	// History, Escalations, Communications and Timeline return the trails
+	// of many incidents, oldest first, keyed by incident id. Timeline
+	// returns only entries of the given kinds.
+	History(ctx context.Context, ids []string) (map[string][]HistoryEntry, error)
+	Escalations(ctx context.Context, ids []string) (map[string][]Escalation, error)
+	Communications(ctx context.Context, ids []string) (map[string][]Communication, error)
+	Timeline(ctx context.Context, ids []string, kinds []EntryKind) (map[string][]TimelineEntry, error)
+	// PriorityMatrix returns the stored matrix, nil when none was saved.
+	PriorityMatrix(ctx context.Context) (Matrix, error)
+	// SavePriorityMatrix replaces the stored matrix.
+	SavePriorityMatrix(ctx context.Context, m Matrix, actor string, at time.Time) error
+}
+
+// Service applies the incident rules. Its clock and id source are injected
+// so that tests control them.
+type Service struct {
+	store  Store
+	impact ImpactAnalyzer
+	policy Policy
+	now    func() time.Time
+	newID  func(prefix string) string
+}
+
+// NewService returns a Service. impact may be nil: incidents then carry no
+// computed impact (and their CIs and services are only checked to exist).
+func NewService(store Store, impact ImpactAnalyzer, policy Policy, now func() time.Time, newID func(prefix string) string) (*Service, error) {
+	if err := policy.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{store: store, impact: impact, policy: policy, now: now, newID: newID}, nil
+}
+
+// ID prefixes, which let node(id:) tell kinds apart.
+const (
+	IncidentPrefix      = "inc"
+	HistoryPrefix       = "inch"
+	EscalationPrefix    = "ince"
+	CommunicationPrefix = "incc"
+	TimelinePrefix      = "inct"
+)
+
+// SystemActor is the actor recorded for automatic changes.
+const SystemActor = "system"
+
+// Viewer is who reads: the principal and the groups they belong to, which
+// decide what they may see (ScopeOf).
+type Viewer struct {
+	Principal auth.Principal
+	GroupIDs  []string
+}
+
+// Matrix returns the priority matrix in force: the saved one, or the
+// default.
+func (s *Service) Matrix(ctx context.Context) (Matrix, error) {
+	m, err := s.store.PriorityMatrix(ctx)
+	if err != nil || m != nil {
+		return m, err
+	}
+	return DefaultMatrix(), nil
+}
+
+// SetMatrix replaces the priority matrix. FORBIDDEN without ADMIN;
+// BAD_USER_INPUT for an incomplete or invalid matrix. Existing incidents
+// keep their priority until their impact or urgency changes.
+func (s *Service) SetMatrix(ctx context.Context, p auth.Principal, m Matrix) (Matrix, error) {
+	if !p.Has(auth.Admin) {
+		return nil, apperr.New(apperr.Forbidden, "changing the priority matrix needs the ADMIN role")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.store.SavePriorityMatrix(ctx, m, p.Subject, s.now().UTC()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// CreateInput describes a new incident. Nil pointers take defaults.
+type CreateInput struct {
+	ShortDescription  string
+	Description       string
+	CallerID          *string
+	Channel           *Channel
+	Category          string
+	CIIDs             []string
+	ServiceIDs        []string
+	Impact            Level
+	Urgency           Level
+	AssignmentGroupID *string
+	AssigneeID        *string
+	IdempotencyKey    *string
+}
+
+// Create logs an incident for p. Anyone may log one; a requester logs it
+// for themself (CallerID must be empty or their own id) and cannot assign
+// it. Its priority comes from the matrix, its impact from the graph, and it
+// starts NEW (ASSIGNED when a group is given).
+//
+// With an idempotency key, a repeat of the same request by the same caller
+// returns the first incident and created is false. A monitoring alert
+// (channel MONITORING) repeated under its key while the incident is open is
+// folded into it: the alert count goes up and a work note records it.
+//
+// BAD_USER_INPUT names the field at fault; FORBIDDEN when a requester logs
+// for someone else or assigns; CONFLICT for a key reused for another
+// request; NOT_FOUND for unknown references.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Incident, bool, error) {
+	now := s.now().UTC()
+	inc := Incident{
+		ID:                s.newID(IncidentPrefix),
+		ShortDescription:  in.ShortDescription,
+		Description:       in.Description,
+		CallerID:          deref(in.CallerID),
+		OpenedBy:          p.Subject,
+		Channel:           ChannelPortal,
+		Category:          in.Category,
+		CIIDs:             sortedSet(in.CIIDs),
+		ServiceIDs:        sortedSet(in.ServiceIDs),
+		Impact:            in.Impact,
+		Urgency:           in.Urgency,
+		AssignmentGroupID: deref(in.AssignmentGroupID),
+		AssigneeID:        deref(in.AssigneeID),
+		State:             New,
+		AlertCount:        1,
+		Version:           1,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if in.Channel != nil {
+		inc.Channel = *in.Channel
+	}
+	if inc.CallerID == "" {
+		inc.CallerID = p.Subject
+	}
+	if !IsAgent(p) {
+		if inc.CallerID != p.Subject {
+			return Incident{}, false, apperr.New(apperr.Forbidden, "callerId: you may log incidents only for yourself; leave callerId out")
+		}
+		if inc.AssignmentGroupID != "" || inc.AssigneeID != "" {
+			return Incident{}, false, apperr.New(apperr.Forbidden, "assigning an incident needs the AGENT role; leave assignmentGroupId and assigneeId out")
+		}
+	}
+	if err := validateIncident(inc); err != nil {
+		return Incident{}, false, err
+	}
+	if inc.AssigneeID != "" && inc.AssignmentGroupID == "" {
+		return Incident{}, false, apperr.Invalid("assigneeId", "an assignee needs an assignment group; give assignmentGroupId too")
+	}
+	m, err := s.Matrix(ctx)
+	if err != nil {
+		return Incident{}, false, err
+	}
+	inc.Priority = m.Priority(inc.Impact, inc.Urgency)
+	var key *IdempotencyKey
+	if in.IdempotencyKey != nil {
+		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
+			return Incident{}, false, err
+		}
+		inc.IdempotencyKey = *in.IdempotencyKey
+		key = &IdempotencyKey{Scope: p.Subject + "\x1fcreateIncident", Key: *in.IdempotencyKey}
+		if inc.Channel != ChannelMonitoring {
+			key.Fingerprint = fingerprint(inc)
+		}
+	}
+	if err := s.computeImpact(ctx, &inc); err != nil {
+		return Incident{}, false, err
+	}
+	rec := Records{History: []HistoryEntry{{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, To: string(New)}}}
+	if inc.AssignmentGroupID != "" {
+		inc.State = Assigned
+		inc.RespondedAt = &now
+		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged"})
+	}
+	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)
+	if err != nil || created || inc.Channel != ChannelMonitoring || !got.Open() {
+		return got, created, err
+	}
+	got, err = s.foldAlert(ctx, p, got.ID, inc)
+	return got, false, err
+}
+
+// foldAlert records a repeated monitoring alert on the open incident id.
+func (s *Service) foldAlert(ctx context.Context, p auth.Principal, id string, alert Incident) (Incident, error) {
+	now := s.now().UTC()
+	note := TimelineEntry{ID: s.newID(TimelinePrefix), At: now, Author: p.Subject, Kind: WorkNote,
+		Body: "Repeated alert: " + alert.ShortDescription}
+	if alert.Description != "" {
+		note.Body += "\n\n" + alert.Description
+	}
+	return s.store.UpdateIncident(ctx, id, func(cur Incident) (Incident, *Records, error) {
+		if !cur.Open() {
+			return cur, nil, nil
+		}
+		next := cur
+		next.AlertCount++
+		next.Version++
+		next.UpdatedAt = now
+		return next, &Records{Timeline: []TimelineEntry{note}}, nil
+	})
+}
+
+func (s *Service) computeImpact(ctx context.Context, inc *Incident) error {
+	inc.ImpactedBusinessServiceIDs, inc.ImpactedBusinessUnitIDs, inc.DownServiceIDs = nil, nil, nil
+	items := append(append([]string(nil), inc.CIIDs...), inc.ServiceIDs...)
+	if s.impact == nil || len(items) == 0 {
+		return nil
+	}
+	sum, err := s.impact.Impact(ctx, items)
+	if err != nil {
+		return err
+	}
+	inc.ImpactedBusinessServiceIDs = sum.BusinessServiceIDs
+	inc.ImpactedBusinessUnitIDs = sum.BusinessUnitIDs
+	inc.DownServiceIDs = sum.DownServiceIDs
+	return nil
+}
+
+// Get returns one incident the viewer may read; NOT_FOUND when it does not
+// exist or is out of the viewer's scope (so ids cannot be probed).
+func (s *Service) Get(ctx context.Context, v Viewer, id string) (Incident, error) {
+	got, err := s.GetMany(ctx, v, []string{id})
+	if err != nil {
+		return Incident{}, err
+	}
+	inc, ok := got[id]
+	if !ok {
+		return Incident{}, apperr.New(apperr.NotFound, "no incident has id %q", id)
+	}
+	return inc, nil
+}
+
+// GetMany returns the incidents with these ids that the viewer may read,
+// keyed by id.
+func (s *Service) GetMany(ctx context.Context, v Viewer, ids []string) (map[string]Incident, error) {
+	incs, err := s.store.GetIncidents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	scope := ScopeOf(v.Principal, v.GroupIDs)
+	out := make(map[string]Incident, len(incs))
+	for _, i := range incs {
+		if scope.Contains(i) {
+			out[i.ID] = i
+		}
+	}
+	return out, nil
+}
+
+// Filter selects incidents; zero fields match everything.
+type Filter struct {
+	States            []State
+	Priorities        []Priority
+	AssignmentGroupID string
+	AssigneeID        string
+	CallerID          string
+	CIID              string
+	ServiceID         string
+	Major             *bool
+}
+
+// List returns one page of the incidents the viewer may read that match f,
+// newest first.
+func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request) (paging.Page[Incident], error) {
+	for _, st := range f.States {
+		if err := validate.Enum("filter.states", st, States()); err != nil {
+			return paging.Page[Incident]{}, err
+		}
+	}
+	for _, pr := range f.Priorities {
+		if err := validate.Enum("filter.priorities", pr, priorities()); err != nil {
+			return paging.Page[Incident]{}, err
+		}
+	}
+	return s.store.ListIncidents(ctx, ScopeOf(v.Principal, v.GroupIDs), f, p)
+}
+
+// History returns the state and priority history of each incident, oldest
+// first.
+func (s *Service) History(ctx context.Context, ids []string) (map[string][]HistoryEntry, error) {
+	return s.store.History(ctx, ids)
+}
+
+// Escalations returns the reassignment trail of each incident.
+func (s *Service) Escalations(ctx context.Context, ids []string) (map[string][]Escalation, error) {
+	return s.store.Escalations(ctx, ids)
+}
+
+// Communications returns the major-incident communications of each
+// incident.
+func (s *Service) Communications(ctx context.Context, ids []string) (map[string][]Communication, error) {
+	return s.store.Communications(ctx, ids)
+}
+
+// Timeline returns the timeline entries of each incident that the viewer
+// may see (Visible): callers get comments only.
+func (s *Service) Timeline(ctx context.Context, v Viewer, ids []string) (map[string][]TimelineEntry, error) {
+	return s.store.Timeline(ctx, ids, VisibleKinds(v.Principal))
+}
+
+func checkVersion(cur Incident, expected int) error {
+	if cur.Version != expected {
+		return apperr.New(apperr.Conflict, "incident %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", cur.ID, cur.Version, expected)
+	}
+	return nil
+}
+
+func requireAgent(p auth.Principal, what string) error {
+	if !IsAgent(p) {
+		return apperr.New(apperr.Forbidden, "%s needs the AGENT role", what)
+	}
+	return nil
+}
+
+// fingerprint identifies a create request by its content, leaving out the
+// generated id and times.
+func fingerprint(inc Incident) string {
+	inc.ID, inc.CreatedAt, inc.UpdatedAt = "", time.Time{}, time.Time{}
+	b, _ := json.Marshal(inc)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

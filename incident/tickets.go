@@ -1,0 +1,112 @@
+package incident
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/itsm-graph/itsm/sla"
+)
+
+// Ticket returns what the SLA clocks need to know about inc, from its
+// history (oldest first):
+//   - opened when logged, at the priority it was logged with, with every
+//     later priority change;
+//   - responded at RespondedAt (the first move out of NEW, or assignment);
+//   - paused while ON_HOLD, and while RESOLVED before a reopen;
+//   - resolved at ResolvedAt while RESOLVED or CLOSED;
+//   - the services it affects, those it impacts and those it took down, so
+//     that an SLA covering a business service applies to an incident on a
+//     CI that service depends on.
+func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
+	t := sla.Ticket{
+		ID:          inc.ID,
+		ServiceIDs:  sortedSet(slices.Concat(inc.ServiceIDs, inc.ImpactedBusinessServiceIDs, inc.DownServiceIDs)),
+		OpenedAt:    inc.CreatedAt,
+		Priority:    inc.Priority,
+		RespondedAt: inc.RespondedAt,
+		Cancelled:   inc.State == Cancelled,
+	}
+	if inc.State == Resolved || inc.State == Closed {
+		t.ResolvedAt = inc.ResolvedAt
+	}
+	first := true
+	var pausedAt *time.Time
+	for _, h := range history {
+		switch h.Field {
+		case FieldPriority:
+			if first {
+				t.Priority = Priority(h.From)
+				first = false
+			}
+			t.PriorityChanges = append(t.PriorityChanges, sla.PriorityChange{At: h.At, Priority: Priority(h.To)})
+		case FieldState:
+			to := State(h.To)
+			if pausedAt != nil && to != Closed {
+				end := h.At
+				t.Pauses = append(t.Pauses, sla.Interval{Start: *pausedAt, End: &end})
+				pausedAt = nil
+			}
+			if to == OnHold || to == Resolved {
+				at := h.At
+				pausedAt = &at
+			}
+		}
+	}
+	// An open hold pauses the clock until it ends; a resolution stops it
+	// (ResolvedAt) and needs no pause.
+	if pausedAt != nil && inc.State == OnHold {
+		t.Pauses = append(t.Pauses, sla.Interval{Start: *pausedAt})
+	}
+	return t
+}
+
+func tickets(incs []Incident, history map[string][]HistoryEntry) []sla.Ticket {
+	out := make([]sla.Ticket, 0, len(incs))
+	for _, i := range incs {
+		out = append(out, Ticket(i, history[i.ID]))
+	}
+	return out
+}
+
+// ClockTickets implements sla.Tickets.
+func (s *Service) ClockTickets(ctx context.Context, since time.Time) ([]sla.Ticket, error) {
+	incs, history, err := s.store.ClockIncidents(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	return tickets(incs, history), nil
+}
+
+// TicketsOpened implements sla.Tickets.
+func (s *Service) TicketsOpened(ctx context.Context, serviceIDs []string, from, to time.Time) ([]sla.Ticket, error) {
+	incs, history, err := s.store.IncidentsOpened(ctx, serviceIDs, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return tickets(incs, history), nil
+}
+
+// Outages implements sla.Tickets: an incident that took the service down
+// is an outage from when it was logged until it was resolved (open while it
+// is not).
+func (s *Service) Outages(ctx context.Context, serviceID string, from, to time.Time) ([]sla.Interval, error) {
+	incs, err := s.store.OutageIncidents(ctx, serviceID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sla.Interval, 0, len(incs))
+	for _, i := range incs {
+		if i.State == Cancelled {
+			continue
+		}
+		iv := sla.Interval{Start: i.CreatedAt}
+		if i.State == Resolved || i.State == Closed {
+			iv.End = i.ResolvedAt
+		}
+		out = append(out, iv)
+	}
+	return out, nil
+}
+
+var _ sla.Tickets = (*Service)(nil)

@@ -1,0 +1,345 @@
+package neo4j
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/sla"
+)
+
+// SLAs implements sla.Store. An SLA is an (:SLA) node, linked
+// (:SLA)-[:FOR_CUSTOMER]->(:BusinessUnit) and (:SLA)-[:COVERS]->(:Service);
+// its targets and schedule are JSON properties. Events and reviews are
+// nodes of their own.
+type SLAs struct{ s *Store }
+
+// SLAs returns the SLA part of the store.
+func (s *Store) SLAs() *SLAs { return &SLAs{s: s} }
+
+var _ sla.Store = (*SLAs)(nil)
+
+func slaToProps(a sla.SLA) (map[string]any, error) {
+	targets, err := json.Marshal(a.Targets)
+	if err != nil {
+		return nil, err
+	}
+	schedule, err := json.Marshal(a.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"id":               a.ID,
+		"name":             a.Name,
+		"description":      nullable(a.Description),
+		"customerId":       a.CustomerID,
+		"serviceIds":       list(a.ServiceIDs),
+		"targets":          string(targets),
+		"availability":     a.Availability,
+		"schedule":         string(schedule),
+		"warningThreshold": a.WarningThreshold,
+		"reviewPeriod":     string(a.ReviewPeriod),
+		"reviewStart":      a.ReviewStart,
+		"version":          int64(a.Version),
+		"createdAt":        a.CreatedAt,
+		"updatedAt":        a.UpdatedAt,
+	}, nil
+}
+
+func slaFromProps(p map[string]any) sla.SLA {
+	a := sla.SLA{
+		ID:        str(p, "id"),
+		Version:   num(p, "version"),
+		CreatedAt: tm(p, "createdAt"),
+		UpdatedAt: tm(p, "updatedAt"),
+		Terms: sla.Terms{
+			Name:         str(p, "name"),
+			Description:  str(p, "description"),
+			CustomerID:   str(p, "customerId"),
+			ServiceIDs:   idList(p["serviceIds"]),
+			ReviewPeriod: sla.ReviewPeriod(str(p, "reviewPeriod")),
+			ReviewStart:  tm(p, "reviewStart"),
+		},
+	}
+	a.Availability, _ = p["availability"].(float64)
+	a.WarningThreshold, _ = p["warningThreshold"].(float64)
+	// Both were written by slaToProps from valid values.
+	_ = json.Unmarshal([]byte(str(p, "targets")), &a.Targets)
+	_ = json.Unmarshal([]byte(str(p, "schedule")), &a.Schedule)
+	return a
+}
+
+const missingSLARefs = `
+RETURN EXISTS { MATCH (:BusinessUnit {id: $customerId}) } AS customer,
+       [id IN $serviceIds WHERE NOT EXISTS { MATCH (:Service:Item {id: id}) }] AS services`
+
+func checkSLARefs(ctx context.Context, tx driver.ManagedTransaction, a sla.SLA) error {
+	recs, err := collect(ctx, tx, missingSLARefs, map[string]any{"customerId": a.CustomerID, "serviceIds": list(a.ServiceIDs)})
+	if err != nil {
+		return err
+	}
+	if ok, _ := recs[0].Get("customer"); ok != true {
+		return apperr.New(apperr.NotFound, "customerId: no business unit has id %q", a.CustomerID)
+	}
+	v, _ := recs[0].Get("services")
+	if missing := strs(v); len(missing) > 0 {
+		return apperr.New(apperr.NotFound, "serviceIds: no service has id %q", missing[0])
+	}
+	return nil
+}
+
+const writeSLA = `
+MERGE (a:SLA {id: $id})
+SET a = $props
+WITH a
+OPTIONAL MATCH (a)-[old:COVERS|FOR_CUSTOMER]->()
+DELETE old
+WITH DISTINCT a
+MATCH (u:BusinessUnit {id: $props.customerId})
+CREATE (a)-[:FOR_CUSTOMER]->(u)
+WITH a
+UNWIND $props.serviceIds AS sid
+MATCH (s:Service:Item {id: sid})
+CREATE (a)-[:COVERS]->(s)`
+
+func putSLA(ctx context.Context, tx driver.ManagedTransaction, a sla.SLA) error {
+	if err := checkSLARefs(ctx, tx, a); err != nil {
+		return err
+	}
+	p, err := slaToProps(a)
+	if err != nil {
+		return err
+	}
+	_, err = collect(ctx, tx, writeSLA, map[string]any{"id": a.ID, "props": p})
+	return err
+}
+
+// CreateSLA implements sla.Store.
+func (m *SLAs) CreateSLA(ctx context.Context, a sla.SLA) (sla.SLA, error) {
+	return write(ctx, m.s, func(tx driver.ManagedTransaction) (sla.SLA, error) {
+		return a, putSLA(ctx, tx, a)
+	})
+}
+
+const lockSLA = `
+MATCH (a:SLA {id: $id})
+SET a._lock = true
+REMOVE a._lock
+RETURN properties(a) AS a`
+
+// UpdateSLA implements sla.Store.
+func (m *SLAs) UpdateSLA(ctx context.Context, id string, apply func(sla.SLA) (sla.SLA, error)) (sla.SLA, error) {
+	return write(ctx, m.s, func(tx driver.ManagedTransaction) (sla.SLA, error) {
+		recs, err := collect(ctx, tx, lockSLA, map[string]any{"id": id})
+		if err != nil {
+			return sla.SLA{}, err
+		}
+		if len(recs) == 0 {
+			return sla.SLA{}, apperr.New(apperr.NotFound, "no SLA has id %q", id)
+		}
+		next, err := apply(slaFromProps(props(recs[0], "a")))
+		if err != nil {
+			return sla.SLA{}, err
+		}
+		return next, putSLA(ctx, tx, next)
+	})
+}
+
+const getSLAs = `
+MATCH (a:SLA) WHERE a.id IN $ids
+RETURN properties(a) AS a`
+
+func (m *SLAs) query(ctx context.Context, cypher string, params map[string]any) ([]sla.SLA, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.SLA, error) {
+		recs, err := collect(ctx, tx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]sla.SLA, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, slaFromProps(props(r, "a")))
+		}
+		return out, nil
+	})
+}
+
+// GetSLAs implements sla.Store.
+func (m *SLAs) GetSLAs(ctx context.Context, ids []string) ([]sla.SLA, error) {
+	return m.query(ctx, getSLAs, map[string]any{"ids": ids})
+}
+
+const slasCovering = `
+MATCH (a:SLA)-[:COVERS]->(s:Service:Item)
+WHERE s.id IN $serviceIds
+RETURN DISTINCT properties(a) AS a`
+
+// SLAsCovering implements sla.Store.
+func (m *SLAs) SLAsCovering(ctx context.Context, serviceIDs []string) ([]sla.SLA, error) {
+	return m.query(ctx, slasCovering, map[string]any{"serviceIds": serviceIDs})
+}
+
+const slaFilter = `
+WHERE $customerId IS NULL OR a.customerId = $customerId`
+
+const listSLAs = `
+MATCH (a:SLA)` + slaFilter + `
+WITH a WHERE $afterId IS NULL OR a.name > $afterValue OR (a.name = $afterValue AND a.id > $afterId)
+RETURN properties(a) AS n
+ORDER BY a.name, a.id
+LIMIT $limit`
+
+const countSLAs = `
+MATCH (a:SLA)` + slaFilter + `
+RETURN count(a) AS total`
+
+// ListSLAs implements sla.Store.
+func (m *SLAs) ListSLAs(ctx context.Context, customerID string, p paging.Request) (paging.Page[sla.SLA], error) {
+	key := func(a sla.SLA) (any, string) { return a.Name, a.ID }
+	return listPage(ctx, m.s, listSLAs, countSLAs, "slas:name", map[string]any{"customerId": nullable(customerID)}, p, slaFromProps, key)
+}
+
+const recordEvents = `
+UNWIND $rows AS row
+MERGE (e:SLAEvent {key: row.key})
+ON CREATE SET e += row, e.created = $marker
+WITH e, e.created = $marker AS fresh
+REMOVE e.created
+RETURN properties(e) AS e, fresh`
+
+// RecordEvents implements sla.Store. The unique key constraint makes a
+// concurrent MERGE of the same key wait and then match, so each event is
+// created, and reported, once.
+func (m *SLAs) RecordEvents(ctx context.Context, events []sla.Event) ([]sla.Event, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	rows := make([]map[string]any, len(events))
+	for n, e := range events {
+		rows[n] = map[string]any{"key": e.Key(), "id": e.ID, "slaId": e.SLAID, "ticketId": e.TicketID, "metric": string(e.Metric),
+			"kind": string(e.Kind), "priority": string(e.Priority), "at": e.At, "recordedAt": e.RecordedAt}
+	}
+	return write(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Event, error) {
+		recs, err := collect(ctx, tx, recordEvents, map[string]any{"rows": rows, "marker": events[0].ID})
+		if err != nil {
+			return nil, err
+		}
+		var out []sla.Event
+		for _, r := range recs {
+			if fresh, _ := r.Get("fresh"); fresh == true {
+				out = append(out, eventFromProps(props(r, "e")))
+			}
+		}
+		return out, nil
+	})
+}
+
+func eventFromProps(p map[string]any) sla.Event {
+	return sla.Event{ID: str(p, "id"), SLAID: str(p, "slaId"), TicketID: str(p, "ticketId"), Metric: sla.Metric(str(p, "metric")),
+		Kind: sla.EventKind(str(p, "kind")), Priority: sla.Priority(str(p, "priority")), At: tm(p, "at"), RecordedAt: tm(p, "recordedAt")}
+}
+
+const eventsOf = `
+MATCH (e:SLAEvent) WHERE e.ticketId IN $ids
+RETURN properties(e) AS e
+ORDER BY e.at, e.id`
+
+// Events implements sla.Store.
+func (m *SLAs) Events(ctx context.Context, ticketIDs []string) ([]sla.Event, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Event, error) {
+		recs, err := collect(ctx, tx, eventsOf, map[string]any{"ids": ticketIDs})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]sla.Event, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, eventFromProps(props(r, "e")))
+		}
+		return out, nil
+	})
+}
+
+const recordReview = `
+MATCH (a:SLA {id: $slaId})
+CREATE (r:SLAReview)
+SET r = $props
+CREATE (a)-[:HAS_REVIEW]->(r)
+RETURN r.id AS id`
+
+// RecordReview implements sla.Store.
+func (m *SLAs) RecordReview(ctx context.Context, r sla.Review) (sla.Review, error) {
+	actions, err := json.Marshal(r.Actions)
+	if err != nil {
+		return sla.Review{}, err
+	}
+	p := map[string]any{"id": r.ID, "slaId": r.SLAID, "date": r.Date, "attendees": list(r.Attendees), "notes": nullable(r.Notes),
+		"actions": string(actions), "recordedBy": r.RecordedBy, "recordedAt": r.RecordedAt}
+	return write(ctx, m.s, func(tx driver.ManagedTransaction) (sla.Review, error) {
+		recs, err := collect(ctx, tx, recordReview, map[string]any{"slaId": r.SLAID, "props": p})
+		if err != nil {
+			return sla.Review{}, err
+		}
+		if len(recs) == 0 {
+			return sla.Review{}, apperr.New(apperr.NotFound, "slaId: no SLA has id %q", r.SLAID)
+		}
+		return r, nil
+	})
+}
+
+const reviewsOf = `
+MATCH (:SLA {id: $slaId})-[:HAS_REVIEW]->(r:SLAReview)
+RETURN properties(r) AS r
+ORDER BY r.date DESC, r.id`
+
+// Reviews implements sla.Store.
+func (m *SLAs) Reviews(ctx context.Context, slaID string) ([]sla.Review, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Review, error) {
+		recs, err := collect(ctx, tx, reviewsOf, map[string]any{"slaId": slaID})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]sla.Review, 0, len(recs))
+		for _, rec := range recs {
+			p := props(rec, "r")
+			r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
+				Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
+			_ = json.Unmarshal([]byte(str(p, "actions")), &r.Actions) // written by RecordReview
+			out = append(out, r)
+		}
+		return out, nil
+	})
+}
+
+const lastReviews = `
+MATCH (a:SLA)
+OPTIONAL MATCH (a)-[:HAS_REVIEW]->(r:SLAReview)
+RETURN properties(a) AS a, max(r.date) AS last`
+
+// LastReviews implements sla.Store.
+func (m *SLAs) LastReviews(ctx context.Context) ([]sla.SLA, map[string]time.Time, error) {
+	type result struct {
+		slas []sla.SLA
+		last map[string]time.Time
+	}
+	res, err := read(ctx, m.s, func(tx driver.ManagedTransaction) (result, error) {
+		recs, err := collect(ctx, tx, lastReviews, nil)
+		if err != nil {
+			return result{}, err
+		}
+		out := result{last: map[string]time.Time{}}
+		for _, r := range recs {
+			a := slaFromProps(props(r, "a"))
+			out.slas = append(out.slas, a)
+			if v, _ := r.Get("last"); v != nil {
+				if t, ok := v.(time.Time); ok {
+					out.last[a.ID] = t.UTC()
+				}
+			}
+		}
+		return out, nil
+	})
+	return res.slas, res.last, err
+}

@@ -1,0 +1,314 @@
+package sla
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/validate"
+)
+
+// ID prefixes.
+const (
+	SLAPrefix    = "sla"
+	EventPrefix  = "slae"
+	ReviewPrefix = "slar"
+)
+
+// Store persists SLAs, their events and reviews. Each method is one
+// transaction.
+type Store interface {
+	// CreateSLA writes s; NOT_FOUND when its customer is not a business
+	// unit or one of its services is not a service.
+	CreateSLA(ctx context.Context, s SLA) (SLA, error)
+	// UpdateSLA locks the SLA, passes it to apply and writes the result;
+	// NOT_FOUND when absent, and as CreateSLA for the references.
+	UpdateSLA(ctx context.Context, id string, apply func(SLA) (SLA, error)) (SLA, error)
+	// GetSLAs returns those that exist, in any order.
+	GetSLAs(ctx context.Context, ids []string) ([]SLA, error)
+	// ListSLAs returns one page of SLAs by name; customerID "" means all.
+	ListSLAs(ctx context.Context, customerID string, p paging.Request) (paging.Page[SLA], error)
+	// SLAsCovering returns the SLAs that cover any of serviceIDs.
+	SLAsCovering(ctx context.Context, serviceIDs []string) ([]SLA, error)
+	// RecordEvents stores the events whose Key is new and returns those,
+	// so that concurrent evaluators publish each event once.
+	RecordEvents(ctx context.Context, events []Event) ([]Event, error)
+	// Events returns the recorded events of these tickets.
+	Events(ctx context.Context, ticketIDs []string) ([]Event, error)
+	// RecordReview writes r; NOT_FOUND for an unknown SLA.
+	RecordReview(ctx context.Context, r Review) (Review, error)
+	// Reviews returns the reviews of an SLA, newest first.
+	Reviews(ctx context.Context, slaID string) ([]Review, error)
+	// LastReviews returns the date of the latest review of every SLA that
+	// has one, with every SLA.
+	LastReviews(ctx context.Context) ([]SLA, map[string]time.Time, error)
+}
+
+// Tickets is where the SLA service finds tickets: the incident service, and
+// later the request service, implement it.
+type Tickets interface {
+	// ClockTickets returns the tickets whose clocks may still produce
+	// events: open ones, and those resolved or closed at or after since.
+	ClockTickets(ctx context.Context, since time.Time) ([]Ticket, error)
+	// TicketsOpened returns the tickets opened in [from, to) that affect
+	// any of serviceIDs.
+	TicketsOpened(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Ticket, error)
+	// Outages returns the outage spans of tickets that took serviceID down
+	// and overlap [from, to).
+	Outages(ctx context.Context, serviceID string, from, to time.Time) ([]Interval, error)
+}
+
+// Service applies the SLA rules. Its clock and id source are injected.
+type Service struct {
+	store Store
+	now   func() time.Time
+	newID func(prefix string) string
+}
+
+// NewService returns a Service.
+func NewService(store Store, now func() time.Time, newID func(prefix string) string) *Service {
+	return &Service{store: store, now: now, newID: newID}
+}
+
+// normalized returns t with its lists sorted and without duplicates.
+func normalized(t Terms) Terms {
+	t.ServiceIDs = slices.Compact(slices.Sorted(slices.Values(t.ServiceIDs)))
+	t.Targets = slices.Clone(t.Targets)
+	slices.SortFunc(t.Targets, func(a, b Target) int {
+		return slices.Index(Priorities(), a.Priority) - slices.Index(Priorities(), b.Priority)
+	})
+	t.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(t.Schedule.Holidays)))
+	t.ReviewStart = t.ReviewStart.UTC()
+	return t
+}
+
+// Create validates terms and stores a new SLA. BAD_USER_INPUT names the field
+// at fault; NOT_FOUND for an unknown customer or service.
+func (s *Service) Create(ctx context.Context, terms Terms) (SLA, error) {
+	now := s.now().UTC()
+	a := SLA{ID: s.newID(SLAPrefix), Terms: normalized(terms), Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := a.Validate(); err != nil {
+		return SLA{}, err
+	}
+	return s.store.CreateSLA(ctx, a)
+}
+
+// Update replaces the SLA's terms with optimistic concurrency. CONFLICT when
+// expectedVersion is stale; NOT_FOUND as for Create or an unknown SLA.
+func (s *Service) Update(ctx context.Context, id string, expectedVersion int, terms Terms) (SLA, error) {
+	now := s.now().UTC()
+	terms = normalized(terms)
+	if err := terms.Validate(); err != nil {
+		return SLA{}, err
+	}
+	return s.store.UpdateSLA(ctx, id, func(cur SLA) (SLA, error) {
+		if cur.Version != expectedVersion {
+			return SLA{}, apperr.New(apperr.Conflict, "SLA %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", id, cur.Version, expectedVersion)
+		}
+		next := cur
+		next.Terms = terms
+		next.Version = cur.Version + 1
+		next.UpdatedAt = now
+		return next, nil
+	})
+}
+
+// Get returns one SLA; NOT_FOUND when absent.
+func (s *Service) Get(ctx context.Context, id string) (SLA, error) {
+	got, err := s.store.GetSLAs(ctx, []string{id})
+	if err != nil {
+		return SLA{}, err
+	}
+	if len(got) == 0 {
+		return SLA{}, apperr.New(apperr.NotFound, "no SLA has id %q", id)
+	}
+	return got[0], nil
+}
+
+// List returns one page of SLAs, optionally of one customer.
+func (s *Service) List(ctx context.Context, customerID string, p paging.Request) (paging.Page[SLA], error) {
+	return s.store.ListSLAs(ctx, customerID, p)
+}
+
+// Covering returns the SLAs that apply to a ticket affecting serviceIDs.
+func (s *Service) Covering(ctx context.Context, serviceIDs []string) ([]SLA, error) {
+	if len(serviceIDs) == 0 {
+		return nil, nil
+	}
+	return s.store.SLAsCovering(ctx, serviceIDs)
+}
+
+// TicketClocks returns the clocks of a ticket under every SLA that covers
+// it, keyed by SLA id.
+func (s *Service) TicketClocks(ctx context.Context, t Ticket) (map[string][]Clock, error) {
+	slas, err := s.Covering(ctx, t.ServiceIDs)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make(map[string][]Clock, len(slas))
+	for _, a := range slas {
+		if out[a.ID], err = Clocks(a, t, now); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// EvaluationLookback is how long after resolution a ticket is still
+// evaluated, so that a breach that happened while no evaluator ran (the
+// ticket resolved late during an outage) is still recorded.
+const EvaluationLookback = 7 * 24 * time.Hour
+
+// Evaluate records the warnings and breaches that are due now and returns
+// the ones this call recorded, for publishing. It may run on any number of
+// instances and after restarts: the store keeps each event once.
+func (s *Service) Evaluate(ctx context.Context, tickets Tickets) ([]Event, error) {
+	now := s.now().UTC()
+	ts, err := tickets.ClockTickets(ctx, now.Add(-EvaluationLookback))
+	if err != nil {
+		return nil, err
+	}
+	var serviceIDs, ticketIDs []string
+	for _, t := range ts {
+		serviceIDs = append(serviceIDs, t.ServiceIDs...)
+		ticketIDs = append(ticketIDs, t.ID)
+	}
+	slas, err := s.Covering(ctx, slices.Compact(slices.Sorted(slices.Values(serviceIDs))))
+	if err != nil {
+		return nil, err
+	}
+	var watches []Watch
+	for _, t := range ts {
+		for _, a := range slas {
+			if a.Covers(t.ServiceIDs) {
+				watches = append(watches, Watch{SLA: a, Ticket: t})
+			}
+		}
+	}
+	if len(watches) == 0 {
+		return nil, nil
+	}
+	recorded, err := s.store.Events(ctx, ticketIDs)
+	if err != nil {
+		return nil, err
+	}
+	fresh, err := Evaluate(now, watches, recorded, func() string { return s.newID(EventPrefix) })
+	if err != nil || len(fresh) == 0 {
+		return nil, err
+	}
+	return s.store.RecordEvents(ctx, fresh)
+}
+
+// Run evaluates every interval until ctx ends, handing the events it
+// records to publish. Failed rounds are reported to onError and retried at
+// the next tick; nothing is lost because the next round sees the same
+// clocks.
+func (s *Service) Run(ctx context.Context, every time.Duration, tickets Tickets, publish func([]Event), onError func(error)) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		events, err := s.Evaluate(ctx, tickets)
+		if err != nil && onError != nil {
+			onError(err)
+		}
+		if len(events) > 0 && publish != nil {
+			publish(events)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Events returns the recorded events of these tickets.
+func (s *Service) Events(ctx context.Context, ticketIDs []string) ([]Event, error) {
+	return s.store.Events(ctx, ticketIDs)
+}
+
+// Report computes the report of an SLA over [from, to). NOT_FOUND for an
+// unknown SLA; BAD_USER_INPUT for an empty period.
+func (s *Service) Report(ctx context.Context, slaID string, from, to time.Time, tickets Tickets) (Report, error) {
+	if err := CheckPeriod(from, to); err != nil {
+		return Report{}, err
+	}
+	a, err := s.Get(ctx, slaID)
+	if err != nil {
+		return Report{}, err
+	}
+	ts, err := tickets.TicketsOpened(ctx, a.ServiceIDs, from, to)
+	if err != nil {
+		return Report{}, err
+	}
+	return BuildReport(a, ts, from, to, s.now())
+}
+
+// ServiceAvailability measures a service over [from, to) around the clock
+// (24x7) from the outages of tickets that took it down.
+func (s *Service) ServiceAvailability(ctx context.Context, serviceID string, from, to time.Time, tickets Tickets) (Availability, error) {
+	if err := CheckPeriod(from, to); err != nil {
+		return Availability{}, err
+	}
+	if err := validate.Text("serviceId", serviceID, true, MaxIDLen); err != nil {
+		return Availability{}, err
+	}
+	outages, err := tickets.Outages(ctx, serviceID, from, to)
+	if err != nil {
+		return Availability{}, err
+	}
+	return ComputeAvailability(TwentyFourSeven(), from, to, outages)
+}
+
+// RecordReview validates and stores a review held for an SLA, attributed
+// to actor. BAD_USER_INPUT names the field at fault; NOT_FOUND for an
+// unknown SLA.
+func (s *Service) RecordReview(ctx context.Context, actor string, r Review) (Review, error) {
+	r.ID = s.newID(ReviewPrefix)
+	r.RecordedBy = actor
+	r.RecordedAt = s.now().UTC()
+	r.Date = r.Date.UTC()
+	if err := r.Validate(); err != nil {
+		return Review{}, err
+	}
+	return s.store.RecordReview(ctx, r)
+}
+
+// Reviews returns the reviews of an SLA, newest first.
+func (s *Service) Reviews(ctx context.Context, slaID string) ([]Review, error) {
+	return s.store.Reviews(ctx, slaID)
+}
+
+// UpcomingReviews lists the next review of every SLA that falls before
+// now + within (overdue ones included), soonest first. BAD_USER_INPUT for a
+// window outside 1..MaxUpcomingDays days.
+func (s *Service) UpcomingReviews(ctx context.Context, within time.Duration) ([]Upcoming, error) {
+	if within <= 0 || within > MaxUpcomingDays*24*time.Hour {
+		return nil, apperr.Invalid("withinDays", "must be between 1 and %d days", MaxUpcomingDays)
+	}
+	slas, last, err := s.store.LastReviews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	return upcoming(slas, last, now, within), nil
+}
+
+func upcoming(slas []SLA, last map[string]time.Time, now time.Time, within time.Duration) []Upcoming {
+	var out []Upcoming
+	for _, a := range slas {
+		var lr *time.Time
+		if t, ok := last[a.ID]; ok {
+			lr = &t
+		}
+		d := NextReview(a, lr)
+		if d.Before(now.Add(within)) {
+			out = append(out, Upcoming{SLA: a, Date: d, Overdue: d.Before(now)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Upcoming) int { return a.Date.Compare(b.Date) })
+	return out
+}
