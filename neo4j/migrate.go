@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start.
 func migrations() []string {
