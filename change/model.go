@@ -219,6 +219,10 @@ type Assessment struct {
 	BusinessServices []ImpactedService
 	Conflicts        []Conflict
 	FreezeWindowIDs  []string
+	// OpenIncidents are unresolved incidents on the targets or impacted
+	// items; SLAs the agreements covering impacted (or targeted) services.
+	OpenIncidents []TicketRef
+	SLAs          []Ref
 	// PastChanges and PastFailures count reviewed changes on the same
 	// targets, and those that failed.
 	PastChanges  int
@@ -226,6 +230,26 @@ type Assessment struct {
 	Risk         Risk
 	// Required is what authorisation needs for this type and risk.
 	Required []Requirement
+}
+
+// TicketRef names a ticket an assessment refers to.
+type TicketRef struct {
+	ID       string
+	Title    string
+	State    string
+	Priority string
+}
+
+// Ref names a record an assessment refers to.
+type Ref struct {
+	ID   string
+	Name string
+}
+
+// Exposure is what already depends on the items a change touches.
+type Exposure struct {
+	OpenIncidents []TicketRef
+	SLAs          []Ref
 }
 
 // ImpactedService is a business service the change would hit.

@@ -46,6 +46,9 @@ type Store interface {
 	DeleteFreeze(ctx context.Context, id string) error
 	FreezesIn(ctx context.Context, w Window) ([]FreezeWindow, error)
 	Freezes(ctx context.Context, ids []string) (map[string]FreezeWindow, error)
+	// Exposure returns the open incidents on any of itemIDs and the SLAs
+	// covering any of them that is a service, at most limit of each.
+	Exposure(ctx context.Context, itemIDs []string, limit int) (Exposure, error)
 	// CheckTargets returns NOT_FOUND naming the first id that is no CI or
 	// service.
 	CheckTargets(ctx context.Context, ids []string) error
@@ -447,6 +450,11 @@ func (s *Service) assess(ctx context.Context, c Change) (*Assessment, error) {
 	for _, f := range ApplicableFreezes(c, a.ImpactedIDs, freezes) {
 		a.FreezeWindowIDs = append(a.FreezeWindowIDs, f.ID)
 	}
+	ex, err := s.store.Exposure(ctx, append(slices.Clone(c.TargetIDs), a.ImpactedIDs...), maxExposure)
+	if err != nil {
+		return nil, err
+	}
+	a.OpenIncidents, a.SLAs = ex.OpenIncidents, ex.SLAs
 	if a.PastChanges, a.PastFailures, err = s.store.PastOutcomes(ctx, c.TargetIDs, c.ID); err != nil {
 		return nil, err
 	}
@@ -459,8 +467,12 @@ func (s *Service) assess(ctx context.Context, c Change) (*Assessment, error) {
 	return a, nil
 }
 
-// maxOverlapping bounds how many changes one window is compared with.
-const maxOverlapping = 1000
+// maxOverlapping bounds how many changes one window is compared with;
+// maxExposure how many incidents and SLAs an assessment lists.
+const (
+	maxOverlapping = 1000
+	maxExposure    = 100
+)
 
 func activeStates() []State {
 	return slices.DeleteFunc(States(), func(s State) bool { return !s.Active() })

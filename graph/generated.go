@@ -61,6 +61,18 @@ type ComplexityRoot struct {
 		Role  func(childComplexity int) int
 	}
 
+	AssessedIncident struct {
+		ID       func(childComplexity int) int
+		Priority func(childComplexity int) int
+		State    func(childComplexity int) int
+		Title    func(childComplexity int) int
+	}
+
+	AssessedSLA struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	Attribute struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -201,10 +213,12 @@ type ComplexityRoot struct {
 		ImpactedBusinessServices func(childComplexity int) int
 		ImpactedCount            func(childComplexity int) int
 		MaxDepth                 func(childComplexity int) int
+		OpenIncidents            func(childComplexity int) int
 		PastChanges              func(childComplexity int) int
 		PastFailures             func(childComplexity int) int
 		RequiredApprovals        func(childComplexity int) int
 		Risk                     func(childComplexity int) int
+		SlasAtRisk               func(childComplexity int) int
 		TechnicalServices        func(childComplexity int) int
 	}
 
@@ -822,6 +836,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApprovalRequirement.Role(childComplexity), true
 
+	case "AssessedIncident.id":
+		if e.ComplexityRoot.AssessedIncident.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedIncident.ID(childComplexity), true
+	case "AssessedIncident.priority":
+		if e.ComplexityRoot.AssessedIncident.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedIncident.Priority(childComplexity), true
+	case "AssessedIncident.state":
+		if e.ComplexityRoot.AssessedIncident.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedIncident.State(childComplexity), true
+	case "AssessedIncident.title":
+		if e.ComplexityRoot.AssessedIncident.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedIncident.Title(childComplexity), true
+
+	case "AssessedSLA.id":
+		if e.ComplexityRoot.AssessedSLA.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedSLA.ID(childComplexity), true
+	case "AssessedSLA.name":
+		if e.ComplexityRoot.AssessedSLA.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssessedSLA.Name(childComplexity), true
+
 	case "Attribute.key":
 		if e.ComplexityRoot.Attribute.Key == nil {
 			break
@@ -1377,6 +1429,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeAssessment.MaxDepth(childComplexity), true
+	case "ChangeAssessment.openIncidents":
+		if e.ComplexityRoot.ChangeAssessment.OpenIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.OpenIncidents(childComplexity), true
 	case "ChangeAssessment.pastChanges":
 		if e.ComplexityRoot.ChangeAssessment.PastChanges == nil {
 			break
@@ -1401,6 +1459,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeAssessment.Risk(childComplexity), true
+	case "ChangeAssessment.slasAtRisk":
+		if e.ComplexityRoot.ChangeAssessment.SlasAtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeAssessment.SlasAtRisk(childComplexity), true
 	case "ChangeAssessment.technicalServices":
 		if e.ComplexityRoot.ChangeAssessment.TechnicalServices == nil {
 			break
@@ -5049,6 +5113,30 @@ type ChangeConflict {
 }
 
 """
+An incident an assessment found on the change's scope, as it was then.
+"""
+type AssessedIncident {
+  "The incident's id."
+  id: ID!
+  "Its short description."
+  title: String!
+  "Its state then."
+  state: String!
+  "Its priority then (P1 to P5)."
+  priority: String!
+}
+
+"""
+An SLA an assessment found covering the change's scope.
+"""
+type AssessedSLA {
+  "The SLA's id."
+  id: ID!
+  "Its name."
+  name: String!
+}
+
+"""
 Approvals needed from holders of one role.
 """
 type ApprovalRequirement {
@@ -5082,6 +5170,10 @@ type ChangeAssessment {
   conflicts: [ChangeConflict!]!
   "Freeze windows that cover the change."
   freezeWindows: [FreezeWindow!]!
+  "Unresolved incidents on the targets or the items they impact (at most 100), highest priority first."
+  openIncidents: [AssessedIncident!]!
+  "SLAs covering the targeted or impacted services (at most 100): the agreements at risk."
+  slasAtRisk: [AssessedSLA!]!
   "Reviewed changes on the same targets."
   pastChanges: Int!
   "How many of those failed."
@@ -5707,6 +5799,30 @@ func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type ApprovalRequirement", field.Name)
 }
 
+func (ec *executionContext) childFields_AssessedIncident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AssessedIncident_id(ctx, field)
+	case "title":
+		return ec.fieldContext_AssessedIncident_title(ctx, field)
+	case "state":
+		return ec.fieldContext_AssessedIncident_state(ctx, field)
+	case "priority":
+		return ec.fieldContext_AssessedIncident_priority(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssessedIncident", field.Name)
+}
+
+func (ec *executionContext) childFields_AssessedSLA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AssessedSLA_id(ctx, field)
+	case "name":
+		return ec.fieldContext_AssessedSLA_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssessedSLA", field.Name)
+}
+
 func (ec *executionContext) childFields_Attribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -5989,6 +6105,10 @@ func (ec *executionContext) childFields_ChangeAssessment(ctx context.Context, fi
 		return ec.fieldContext_ChangeAssessment_conflicts(ctx, field)
 	case "freezeWindows":
 		return ec.fieldContext_ChangeAssessment_freezeWindows(ctx, field)
+	case "openIncidents":
+		return ec.fieldContext_ChangeAssessment_openIncidents(ctx, field)
+	case "slasAtRisk":
+		return ec.fieldContext_ChangeAssessment_slasAtRisk(ctx, field)
 	case "pastChanges":
 		return ec.fieldContext_ChangeAssessment_pastChanges(ctx, field)
 	case "pastFailures":
@@ -8043,6 +8163,144 @@ func (ec *executionContext) _ApprovalRequirement_count(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ApprovalRequirement_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApprovalRequirement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssessedIncident_id(ctx context.Context, field graphql.CollectedField, obj *model.AssessedIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedIncident_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedIncident_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedIncident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssessedIncident_title(ctx context.Context, field graphql.CollectedField, obj *model.AssessedIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedIncident_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedIncident_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssessedIncident_state(ctx context.Context, field graphql.CollectedField, obj *model.AssessedIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedIncident_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedIncident_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssessedIncident_priority(ctx context.Context, field graphql.CollectedField, obj *model.AssessedIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedIncident_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedIncident_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssessedSLA_id(ctx context.Context, field graphql.CollectedField, obj *model.AssessedSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedSLA_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedSLA_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedSLA", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssessedSLA_name(ctx context.Context, field graphql.CollectedField, obj *model.AssessedSLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssessedSLA_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssessedSLA_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssessedSLA", field, false, false, "String")
 }
 
 func (ec *executionContext) _Attribute_key(ctx context.Context, field graphql.CollectedField, obj *model.Attribute) (ret graphql.Marshaler) {
@@ -10426,6 +10684,70 @@ func (ec *executionContext) fieldContext_ChangeAssessment_freezeWindows(_ contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FreezeWindow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_openIncidents(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_openIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AssessedIncident) graphql.Marshaler {
+			return ec.marshalNAssessedIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_openIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssessedIncident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeAssessment_slasAtRisk(ctx context.Context, field graphql.CollectedField, obj *model.ChangeAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeAssessment_slasAtRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SlasAtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AssessedSLA) graphql.Marshaler {
+			return ec.marshalNAssessedSLA2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedSLAᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeAssessment_slasAtRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssessedSLA(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23087,6 +23409,92 @@ func (ec *executionContext) _ApprovalRequirement(ctx context.Context, sel ast.Se
 	return out
 }
 
+var assessedIncidentImplementors = []string{"AssessedIncident"}
+
+func (ec *executionContext) _AssessedIncident(ctx context.Context, sel ast.SelectionSet, obj *model.AssessedIncident) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assessedIncidentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssessedIncident")
+		case "id":
+			out.Values[i] = ec._AssessedIncident_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._AssessedIncident_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._AssessedIncident_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._AssessedIncident_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var assessedSLAImplementors = []string{"AssessedSLA"}
+
+func (ec *executionContext) _AssessedSLA(ctx context.Context, sel ast.SelectionSet, obj *model.AssessedSLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assessedSLAImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssessedSLA")
+		case "id":
+			out.Values[i] = ec._AssessedSLA_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AssessedSLA_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var attributeImplementors = []string{"Attribute"}
 
 func (ec *executionContext) _Attribute(ctx context.Context, sel ast.SelectionSet, obj *model.Attribute) graphql.Marshaler {
@@ -24032,6 +24440,16 @@ func (ec *executionContext) _ChangeAssessment(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ChangeAssessment_freezeWindows(ctx, field, obj)
 				})
+		case "openIncidents":
+			out.Values[i] = ec._ChangeAssessment_openIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slasAtRisk":
+			out.Values[i] = ec._ChangeAssessment_slasAtRisk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "pastChanges":
 			out.Values[i] = ec._ChangeAssessment_pastChanges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27612,6 +28030,54 @@ func (ec *executionContext) marshalNApprovalRequirement2ᚖgithubᚗcomᚋitsm�
 		return graphql.Null
 	}
 	return ec._ApprovalRequirement(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAssessedIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AssessedIncident) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssessedIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedIncident(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAssessedIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedIncident(ctx context.Context, sel ast.SelectionSet, v *model.AssessedIncident) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssessedIncident!")
+		return graphql.Null
+	}
+	return ec._AssessedIncident(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAssessedSLA2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedSLAᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AssessedSLA) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssessedSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedSLA(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAssessedSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedSLA(ctx context.Context, sel ast.SelectionSet, v *model.AssessedSLA) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssessedSLA!")
+		return graphql.Null
+	}
+	return ec._AssessedSLA(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAttribute2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attribute) graphql.Marshaler {

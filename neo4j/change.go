@@ -13,6 +13,7 @@ import (
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -57,6 +58,8 @@ type assessmentDoc struct {
 	BusinessServices []change.ImpactedService `json:"businessServices"`
 	Conflicts        []change.Conflict        `json:"conflicts"`
 	FreezeWindowIDs  []string                 `json:"freezeWindowIds"`
+	OpenIncidents    []change.TicketRef       `json:"openIncidents"`
+	SLAs             []change.Ref             `json:"slas"`
 	PastChanges      int                      `json:"pastChanges"`
 	PastFailures     int                      `json:"pastFailures"`
 	Risk             change.Risk              `json:"risk"`
@@ -98,7 +101,7 @@ func changeToProps(c change.Change) (map[string]any, error) {
 	if c.Assessment != nil {
 		a := c.Assessment
 		doc := assessmentDoc{At: a.At, Depth: a.Depth, Counts: map[string]int{}, Down: a.Down, BusinessServices: a.BusinessServices,
-			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, PastChanges: a.PastChanges, PastFailures: a.PastFailures,
+			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, OpenIncidents: a.OpenIncidents, SLAs: a.SLAs, PastChanges: a.PastChanges, PastFailures: a.PastFailures,
 			Risk: a.Risk, Required: a.Required}
 		for k, n := range a.Counts {
 			doc.Counts[string(k)] = n
@@ -141,6 +144,7 @@ func changeFromProps(p map[string]any) change.Change {
 		_ = json.Unmarshal([]byte(doc), &d)
 		a := &change.Assessment{At: d.At, Depth: d.Depth, ImpactedIDs: strs(p["impactedIds"]), Counts: map[catalog.Kind]int{}, Down: d.Down,
 			BusinessServices: d.BusinessServices, Conflicts: d.Conflicts, FreezeWindowIDs: d.FreezeWindowIDs,
+			OpenIncidents: d.OpenIncidents, SLAs: d.SLAs,
 			PastChanges: d.PastChanges, PastFailures: d.PastFailures, Risk: d.Risk, Required: d.Required}
 		for k, n := range d.Counts {
 			a.Counts[catalog.Kind(k)] = n
@@ -409,6 +413,43 @@ func (cs *Changes) PastOutcomes(ctx context.Context, targetIDs []string, exclude
 		return counts{int(t.(int64)), int(f.(int64))}, nil
 	})
 	return got.total, got.failed, err
+}
+
+const exposure = `
+CALL () {
+  UNWIND $ids AS id
+  MATCH (:Item {id: id})<-[:AFFECTS]-(i:Incident)
+  WHERE NOT i.state IN $ended
+  WITH DISTINCT i ORDER BY i.priority, i.createdAt LIMIT $limit
+  RETURN collect(i {.id, title: i.shortDescription, .state, .priority}) AS incidents
+}
+CALL () {
+  MATCH (a:SLA)-[:COVERS]->(s:Service:Item)
+  WHERE s.id IN $ids
+  WITH DISTINCT a ORDER BY a.name LIMIT $limit
+  RETURN collect(a {.id, .name}) AS slas
+}
+RETURN incidents, slas`
+
+// Exposure implements change.Store.
+func (cs *Changes) Exposure(ctx context.Context, itemIDs []string, limit int) (change.Exposure, error) {
+	ended := []string{string(incident.Resolved), string(incident.Closed), string(incident.Cancelled)}
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (change.Exposure, error) {
+		recs, err := collect(ctx, tx, exposure, map[string]any{"ids": itemIDs, "ended": ended, "limit": int64(limit)})
+		if err != nil {
+			return change.Exposure{}, err
+		}
+		var ex change.Exposure
+		incs, _ := recs[0].Get("incidents")
+		for _, m := range maps(incs) {
+			ex.OpenIncidents = append(ex.OpenIncidents, change.TicketRef{ID: str(m, "id"), Title: str(m, "title"), State: str(m, "state"), Priority: str(m, "priority")})
+		}
+		slas, _ := recs[0].Get("slas")
+		for _, m := range maps(slas) {
+			ex.SLAs = append(ex.SLAs, change.Ref{ID: str(m, "id"), Name: str(m, "name")})
+		}
+		return ex, nil
+	})
 }
 
 const checkTargets = `

@@ -142,6 +142,10 @@ func assessmentModel(a change.Assessment) *model.ChangeAssessment {
 		ConfigurationItems: a.Counts[catalog.KindCI], TechnicalServices: a.Counts[catalog.KindTechnicalService],
 		BusinessServices: a.Counts[catalog.KindBusinessService], PastChanges: a.PastChanges, PastFailures: a.PastFailures,
 		Risk: riskModel(a.Risk), Conflicts: mapSlice(a.Conflicts, conflictModel), FreezeWindowIDs: a.FreezeWindowIDs,
+		OpenIncidents: mapSlice(a.OpenIncidents, func(i change.TicketRef) *model.AssessedIncident {
+			return &model.AssessedIncident{ID: i.ID, Title: i.Title, State: i.State, Priority: i.Priority}
+		}),
+		SlasAtRisk: mapSlice(a.SLAs, func(r change.Ref) *model.AssessedSLA { return &model.AssessedSLA{ID: r.ID, Name: r.Name} }),
 		RequiredApprovals: mapSlice(a.Required, func(r change.Requirement) *model.ApprovalRequirement {
 			return &model.ApprovalRequirement{Role: model.Role(r.Role), Count: r.Count}
 		}),

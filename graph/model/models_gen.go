@@ -38,6 +38,26 @@ type ApprovalRequirement struct {
 	Count int `json:"count"`
 }
 
+// An incident an assessment found on the change's scope, as it was then.
+type AssessedIncident struct {
+	// The incident's id.
+	ID string `json:"id"`
+	// Its short description.
+	Title string `json:"title"`
+	// Its state then.
+	State string `json:"state"`
+	// Its priority then (P1 to P5).
+	Priority string `json:"priority"`
+}
+
+// An SLA an assessment found covering the change's scope.
+type AssessedSLA struct {
+	// The SLA's id.
+	ID string `json:"id"`
+	// Its name.
+	Name string `json:"name"`
+}
+
 // A key/value attribute of a CI (for example os = linux).
 type Attribute struct {
 	// Attribute name: letters, digits, '_', '-', '.', starting with a letter; at most 64 characters.
@@ -326,6 +346,10 @@ type ChangeAssessment struct {
 	ImpactedBusinessServices []*ChangeImpactedService `json:"impactedBusinessServices"`
 	// Conflicts found then (the live list is Change.conflicts).
 	Conflicts []*ChangeConflict `json:"conflicts"`
+	// Unresolved incidents on the targets or the items they impact (at most 100), highest priority first.
+	OpenIncidents []*AssessedIncident `json:"openIncidents"`
+	// SLAs covering the targeted or impacted services (at most 100): the agreements at risk.
+	SlasAtRisk []*AssessedSLA `json:"slasAtRisk"`
 	// Reviewed changes on the same targets.
 	PastChanges int `json:"pastChanges"`
 	// How many of those failed.
