@@ -327,6 +327,15 @@ func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVer
 // type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
 // redundancy group; NOT_FOUND for an unknown CI.
 func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID string) (Relationship, bool, error) {
+	return s.RelateUnder(ctx, actor, "", sourceID, relType, targetID)
+}
+
+// RelateUnder is Relate carried out by the implementing change changeID
+// (none when empty), which history records.
+func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (Relationship, bool, error) {
+	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
+		return Relationship{}, false, err
+	}
 	rt, ok := LookupRelType(relType)
 	if !ok || rt.CatalogOnly {
 		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", relType, CIRelTypeNames())
@@ -348,7 +357,7 @@ func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID
 		return nil
 	}
 	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: now, Actor: actor, Action: ActionRelationshipAdded,
+		ID: s.newID(HistoryPrefix), At: now, Actor: actor, Action: ActionRelationshipAdded, ChangeID: changeID,
 		Changes: []FieldChange{{Field: "relationship", After: relText(sourceID, rt.Name, targetID)}},
 	}
 	r, created, err := s.store.Relate(ctx, rel, check, entry)
@@ -364,12 +373,21 @@ func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID
 
 // Unrelate removes (source)-[:relType]->(target); NOT_FOUND when absent.
 func (s *Service) Unrelate(ctx context.Context, actor, sourceID, relType, targetID string) (string, error) {
+	return s.UnrelateUnder(ctx, actor, "", sourceID, relType, targetID)
+}
+
+// UnrelateUnder is Unrelate carried out by the implementing change
+// changeID (none when empty), which history records.
+func (s *Service) UnrelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (string, error) {
+	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
+		return "", err
+	}
 	rt, ok := LookupRelType(relType)
 	if !ok || rt.CatalogOnly {
 		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", relType, CIRelTypeNames())
 	}
 	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved,
+		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved, ChangeID: changeID,
 		Changes: []FieldChange{{Field: "relationship", Before: relText(sourceID, rt.Name, targetID)}},
 	}
 	id, err := s.store.Unrelate(ctx, sourceID, rt.Name, targetID, entry)

@@ -4217,6 +4217,8 @@ input RelateConfigurationItemsInput {
   type: String!
   "The CI the relationship points to."
   targetId: ID!
+  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
+  changeId: ID
 }
 
 """
@@ -4239,6 +4241,8 @@ input UnrelateConfigurationItemsInput {
   type: String!
   "The CI the relationship points to."
   targetId: ID!
+  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
+  changeId: ID
 }
 
 """
@@ -22550,7 +22554,7 @@ func (ec *executionContext) unmarshalInputRelateConfigurationItemsInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sourceId", "type", "targetId"}
+	fieldsInOrder := [...]string{"sourceId", "type", "targetId", "changeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22578,6 +22582,13 @@ func (ec *executionContext) unmarshalInputRelateConfigurationItemsInput(ctx cont
 				return it, err
 			}
 			it.TargetID = data
+		case "changeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeID = data
 		}
 	}
 	return it, nil
@@ -22851,7 +22862,7 @@ func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sourceId", "type", "targetId"}
+	fieldsInOrder := [...]string{"sourceId", "type", "targetId", "changeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22879,6 +22890,13 @@ func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx co
 				return it, err
 			}
 			it.TargetID = data
+		case "changeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeID = data
 		}
 	}
 	return it, nil

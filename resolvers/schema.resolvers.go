@@ -306,7 +306,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 }
 
 func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error) {
-	rel, created, err := r.CMDB.Relate(ctx, actor(ctx), input.SourceID, input.Type, input.TargetID)
+	rel, created, err := r.CMDB.RelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input m
 }
 
 func (r *mutationResolver) UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error) {
-	id, err := r.CMDB.Unrelate(ctx, actor(ctx), input.SourceID, input.Type, input.TargetID)
+	id, err := r.CMDB.UnrelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
 	if err != nil {
 		return nil, err
 	}

@@ -117,6 +117,13 @@ func TestNormalChangeFromDraftToClosed(t *testing.T) {
 	hr := e.snapshot(t, w.id(t, "hr-app"))
 	e.fail(t, e.cm, updateCIMutation, map[string]any{"in": map[string]any{"id": hr.ci.ID, "expectedVersion": hr.ci.Version, "description": "x", "changeId": c.ID}}, "BAD_USER_INPUT")
 	e.assertUnchanged(t, hr)
+	// So are relationship changes: both ends must be in scope.
+	e.ok(t, e.cm, relateMutation, map[string]any{"in": map[string]any{"sourceId": w.id(t, "orders-app"), "type": "CONNECTS_TO",
+		"targetId": w.id(t, "orders-db"), "changeId": c.ID}}, nil)
+	e.fail(t, e.cm, relateMutation, map[string]any{"in": map[string]any{"sourceId": w.id(t, "hr-app"), "type": "CONNECTS_TO",
+		"targetId": w.id(t, "orders-db"), "changeId": c.ID}}, "BAD_USER_INPUT")
+	e.ok(t, e.cm, unrelateMutation, map[string]any{"in": map[string]any{"sourceId": w.id(t, "orders-app"), "type": "CONNECTS_TO",
+		"targetId": w.id(t, "orders-db"), "changeId": c.ID}}, nil)
 	// A modification made outside any change is reported as unauthorised.
 	cache := e.snapshot(t, w.id(t, "cache"))
 	e.updateCI(t, map[string]any{"id": cache.ci.ID, "expectedVersion": cache.ci.Version, "description": "tuned by hand"})
@@ -133,10 +140,17 @@ func TestNormalChangeFromDraftToClosed(t *testing.T) {
 			} `json:"history"`
 		} `json:"configurationItem"`
 	}
-	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history(first: 1) { edges { node { action changeId } } } } }`,
+	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history(first: 3) { edges { node { action changeId } } } } }`,
 		map[string]any{"id": updated.ID}, &hist)
-	if h := hist.ConfigurationItem.History.Edges; len(h) != 1 || h[0].Node.Action != "UPDATED" || deref(h[0].Node.ChangeID) != c.ID {
-		t.Fatalf("history of the patched CI: %+v", h)
+	var actions []string
+	for _, h := range hist.ConfigurationItem.History.Edges {
+		if deref(h.Node.ChangeID) != c.ID {
+			t.Fatalf("history entry %s of the patched CI not recorded against the change", h.Node.Action)
+		}
+		actions = append(actions, h.Node.Action)
+	}
+	if !slices.Equal(actions, []string{"RELATIONSHIP_REMOVED", "RELATIONSHIP_ADDED", "UPDATED"}) {
+		t.Fatalf("history of the patched CI: %v", actions)
 	}
 	var unauth struct {
 		UnauthorizedChanges struct {

@@ -1153,6 +1153,8 @@ type RelateConfigurationItemsInput struct {
 	Type string `json:"type"`
 	// The CI the relationship points to.
 	TargetID string `json:"targetId"`
+	// The IMPLEMENTING change this carries out; both CIs must be in its scope.
+	ChangeID *string `json:"changeId,omitempty"`
 }
 
 // Result of `relateConfigurationItems`.
@@ -1347,6 +1349,8 @@ type UnrelateConfigurationItemsInput struct {
 	Type string `json:"type"`
 	// The CI the relationship points to.
 	TargetID string `json:"targetId"`
+	// The IMPLEMENTING change this carries out; both CIs must be in its scope.
+	ChangeID *string `json:"changeId,omitempty"`
 }
 
 // Result of `unrelateConfigurationItems`.
