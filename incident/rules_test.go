@@ -197,6 +197,43 @@ func TestReopenWindowAndAutoClose(t *testing.T) {
 	}
 }
 
+// TestAllowedTransitions: what the API offers each caller is exactly the
+// moves Transition would accept from them now.
+func TestAllowedTransitions(t *testing.T) {
+	pol := Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}
+	svc, err := NewService(nil, nil, pol, func() time.Time { return now }, func(p string) string { return p + "_x" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolvedAgo := func(d time.Duration) Incident {
+		inc := inState(Resolved)
+		r := now.Add(-d)
+		inc.ResolvedAt = &r
+		return inc
+	}
+	stranger := auth.Principal{Subject: "someone-else", Roles: []auth.Role{auth.Requester}}
+	tests := []struct {
+		name string
+		p    auth.Principal
+		inc  Incident
+		want []State
+	}{
+		{"agent, new", agent, inState(New), []State{Assigned, InProgress, Resolved, Cancelled}},
+		{"caller, new", caller, inState(New), []State{Cancelled}},
+		{"stranger, new", stranger, inState(New), nil},
+		{"caller, in progress", caller, inState(InProgress), nil},
+		{"agent, on hold", agent, inState(OnHold), []State{InProgress, Resolved, Cancelled}},
+		{"caller, resolved in the window", caller, resolvedAgo(time.Hour), []State{InProgress, Closed}},
+		{"caller, resolved after the window", caller, resolvedAgo(49 * time.Hour), []State{Closed}},
+		{"agent, closed", agent, inState(Closed), nil},
+	}
+	for _, tt := range tests {
+		if got := svc.AllowedTransitions(tt.p, tt.inc); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestVisibility(t *testing.T) {
 	note := TimelineEntry{Kind: WorkNote}
 	comment := TimelineEntry{Kind: Comment}

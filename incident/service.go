@@ -57,6 +57,13 @@ type Store interface {
 	SavePriorityMatrix(ctx context.Context, m Matrix, actor string, at time.Time) error
 }
 
+// Notifier hears about every incident that was written (created, changed,
+// or given a timeline entry or communication), after the commit, so that
+// subscriptions can follow incidents.
+type Notifier interface {
+	IncidentChanged(inc Incident)
+}
+
 // Service applies the incident rules. Its clock and id source are injected
 // so that tests control them.
 type Service struct {
@@ -65,15 +72,47 @@ type Service struct {
 	policy Policy
 	now    func() time.Time
 	newID  func(prefix string) string
+	notify Notifier
 }
 
 // NewService returns a Service. impact may be nil: incidents then carry no
 // computed impact (and their CIs and services are only checked to exist).
-func NewService(store Store, impact ImpactAnalyzer, policy Policy, now func() time.Time, newID func(prefix string) string) (*Service, error) {
+// notify may be nil. BAD_USER_INPUT for an invalid policy.
+func NewService(store Store, impact ImpactAnalyzer, policy Policy, now func() time.Time, newID func(prefix string) string, notify Notifier) (*Service, error) {
 	if err := policy.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{store: store, impact: impact, policy: policy, now: now, newID: newID}, nil
+	return &Service{store: store, impact: impact, policy: policy, now: now, newID: newID, notify: notify}, nil
+}
+
+// update runs one UpdateIncident and tells the notifier about the result.
+func (s *Service) update(ctx context.Context, id string, apply func(Incident) (Incident, *Records, error)) (Incident, error) {
+	inc, err := s.store.UpdateIncident(ctx, id, apply)
+	if err != nil {
+		return Incident{}, err
+	}
+	s.changed(inc)
+	return inc, nil
+}
+
+func (s *Service) changed(inc Incident) {
+	if s.notify != nil {
+		s.notify.IncidentChanged(inc)
+	}
+}
+
+// AllowedTransitions lists the states p may move inc to now with
+// Transition, in lifecycle order (the reopen window of the policy
+// applied).
+func (s *Service) AllowedTransitions(p auth.Principal, inc Incident) []State {
+	now := s.now().UTC()
+	var out []State
+	for _, to := range NextStates(inc.State) {
+		if checkTransition(p, inc, to, now, s.policy, false) == nil {
+			out = append(out, to)
+		}
+	}
+	return out
 }
 
 // ID prefixes, which let node(id:) tell kinds apart.
@@ -218,6 +257,9 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged"})
 	}
 	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)
+	if err == nil && created {
+		s.changed(got)
+	}
 	if err != nil || created || inc.Channel != ChannelMonitoring || !got.Open() {
 		return got, created, err
 	}
@@ -233,7 +275,7 @@ func (s *Service) foldAlert(ctx context.Context, p auth.Principal, id string, al
 	if alert.Description != "" {
 		note.Body += "\n\n" + alert.Description
 	}
-	return s.store.UpdateIncident(ctx, id, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
 		if !cur.Open() {
 			return cur, nil, nil
 		}

@@ -69,7 +69,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 		impacted = &probe
 	}
 	historyID := s.newID(HistoryPrefix)
-	return s.store.UpdateIncident(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -161,7 +161,7 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, in Transitio
 	}
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
-	return s.store.UpdateIncident(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -241,7 +241,7 @@ func (s *Service) Reassign(ctx context.Context, p auth.Principal, in ReassignInp
 	}
 	now := s.now().UTC()
 	escID, historyID := s.newID(EscalationPrefix), s.newID(HistoryPrefix)
-	return s.store.UpdateIncident(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -296,7 +296,7 @@ func (s *Service) SetMajor(ctx context.Context, p auth.Principal, in MajorInput)
 	}
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
-	return s.store.UpdateIncident(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -344,7 +344,7 @@ func (s *Service) AddCommunication(ctx context.Context, p auth.Principal, id, au
 		}
 	}
 	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: audience, Channel: channel, Message: message}
-	_, err := s.store.UpdateIncident(ctx, id, func(cur Incident) (Incident, *Records, error) {
+	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
 		if !cur.Major {
 			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is not a major incident; declare it major before recording communications", cur.ID)
 		}
@@ -366,7 +366,7 @@ func (s *Service) AddEntry(ctx context.Context, v Viewer, id string, kind EntryK
 	}
 	e := TimelineEntry{ID: s.newID(TimelinePrefix), At: s.now().UTC(), Author: v.Principal.Subject, Kind: kind, Body: body}
 	scope := ScopeOf(v.Principal, v.GroupIDs)
-	_, err := s.store.UpdateIncident(ctx, id, func(cur Incident) (Incident, *Records, error) {
+	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
 		if !scope.Contains(cur) {
 			return Incident{}, nil, apperr.New(apperr.NotFound, "no incident has id %q", id)
 		}
@@ -394,7 +394,7 @@ func (s *Service) Link(ctx context.Context, p auth.Principal, in LinkInput) (Inc
 		return Incident{}, err
 	}
 	now := s.now().UTC()
-	return s.store.UpdateIncident(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -430,7 +430,7 @@ func (s *Service) AutoClose(ctx context.Context) ([]Incident, error) {
 	var closed []Incident
 	for _, d := range DueForAutoClose(due, now, s.policy) {
 		historyID := s.newID(HistoryPrefix)
-		inc, err := s.store.UpdateIncident(ctx, d.ID, func(cur Incident) (Incident, *Records, error) {
+		inc, err := s.update(ctx, d.ID, func(cur Incident) (Incident, *Records, error) {
 			if err := checkTransition(auth.Principal{}, cur, Closed, now, s.policy, true); err != nil {
 				return Incident{}, nil, err
 			}

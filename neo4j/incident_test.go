@@ -37,8 +37,32 @@ func (c *movableClock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// heardIncidents records what the incident service notified, in order.
+type heardIncidents struct {
+	mu   sync.Mutex
+	list []incident.Incident
+}
+
+func (h *heardIncidents) IncidentChanged(inc incident.Incident) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.list = append(h.list, inc)
+}
+
+// versions renders what was heard as "id@version" steps.
+func (h *heardIncidents) versions() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]string, len(h.list))
+	for i, inc := range h.list {
+		out[i] = fmt.Sprintf("%s@%d", inc.ID, inc.Version)
+	}
+	return out
+}
+
 type incidentFixture struct {
 	*graphFixture
+	heard   *heardIncidents
 	clock   *movableClock
 	inc     *incident.Service
 	group   people.Group
@@ -62,9 +86,9 @@ func newIncidents(t *testing.T) *incidentFixture {
 		"bs:Reports DEPENDS_ON ts:Warehouse",
 		"ts:Warehouse DEPENDS_ON db",
 	)
-	f := &incidentFixture{graphFixture: g, clock: &movableClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	f := &incidentFixture{graphFixture: g, heard: &heardIncidents{}, clock: &movableClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
 	svc, err := incident.NewService(g.store.Incidents(), incident.GraphImpact{Analyzer: g.an},
-		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.now, ids.New)
+		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.now, ids.New, f.heard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +329,37 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 	page, err := f.inc.List(f.ctx, f.viewer(f.agent), incident.Filter{}, paging.Request{First: 10})
 	if err != nil || page.Total != 1 {
 		t.Fatalf("incidents: %d %v", page.Total, err)
+	}
+	// Only the creation was announced: refusals publish nothing.
+	if got := f.heard.versions(); !slices.Equal(got, []string{inc.ID + "@1"}) {
+		t.Fatalf("heard %v", got)
+	}
+}
+
+// TestIncidentWritesAreHeard: every committed write reaches the notifier
+// once, with the incident as written; a deduplicated retry is not a write.
+func TestIncidentWritesAreHeard(t *testing.T) {
+	f := newIncidents(t)
+	inc, _ := f.alert(t, "a", "x")
+	f.alert(t, "a", "again")
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), inc.ID, incident.Comment, "any news?"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, Reason: "triage"}); err != nil {
+		t.Fatal(err)
+	}
+	key := "k"
+	in := incident.CreateInput{ShortDescription: "printer", Impact: incident.Low, Urgency: incident.Low, IdempotencyKey: &key}
+	first, _, err := f.inc.Create(f.ctx, f.caller, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.inc.Create(f.ctx, f.caller, in); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{inc.ID + "@1", inc.ID + "@2", inc.ID + "@2", inc.ID + "@3", first.ID + "@1"}
+	if got := f.heard.versions(); !slices.Equal(got, want) {
+		t.Fatalf("heard %v, want %v", got, want)
 	}
 }
 

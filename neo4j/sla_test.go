@@ -175,21 +175,28 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	if again, err := restarted.Evaluate(f.ctx, f.inc); err != nil || len(again) != 0 {
 		t.Fatalf("after restart: %v %v", again, err)
 	}
-	// The clocks of a ticket, as the API would show them.
-	tk, err := f.inc.GetMany(f.ctx, f.viewer(f.agent), []string{inc.ID})
+	// The clocks of tickets, as the API shows them: one batch for both.
+	tk, err := f.inc.GetMany(f.ctx, f.viewer(f.agent), []string{inc.ID, app.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := f.inc.History(f.ctx, []string{inc.ID})
-	clocks, err := svc.TicketClocks(f.ctx, incident.Ticket(tk[inc.ID], h[inc.ID]))
-	if err != nil || len(clocks[gold.ID]) != 2 || !clocks[gold.ID][1].Breached() {
+	h, _ := f.inc.History(f.ctx, []string{inc.ID, app.ID})
+	clocks, err := svc.ClocksOf(f.ctx, []sla.Ticket{incident.Ticket(tk[inc.ID], h[inc.ID]), incident.Ticket(tk[app.ID], h[app.ID])})
+	if err != nil || len(clocks) != 2 {
 		t.Fatalf("clocks %+v %v", clocks, err)
+	}
+	dbc := clocks[inc.ID]
+	if len(dbc) != 1 || dbc[0].SLA.ID != gold.ID || len(dbc[0].Clocks) != 2 || !dbc[0].Clocks[0].Breached() || !dbc[0].Clocks[1].Breached() {
+		t.Fatalf("db clocks %+v", dbc)
+	}
+	if a := clocks[app.ID]; len(a) != 1 || a[0].Clocks[0].Status != sla.Met || a[0].Clocks[1].Status != sla.Met {
+		t.Fatalf("app clocks %+v", a)
 	}
 
 	// Resolve the db incident 10h after it was logged.
 	f.clock.advance(time.Hour + 25*time.Minute)
-	db, _ := f.inc.Get(f.ctx, f.viewer(f.agent), inc.ID)
-	resolved, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: db.Version, To: incident.Resolved,
+	cur, _ := f.inc.Get(f.ctx, f.viewer(f.agent), inc.ID)
+	resolved, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved,
 		ResolutionCode: incident.ResolvedFixed, ResolutionNotes: "disk replaced"})
 	if err != nil {
 		t.Fatal(err)
@@ -201,8 +208,8 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	}
 	// Webshop was down from the db alert until its resolution; the app
 	// outage inside it counts once. The period is twice that long.
-	dbOutage := resolved.ResolvedAt.Sub(db.CreatedAt)
-	from := db.CreatedAt.Add(-dbOutage / 2)
+	dbOutage := resolved.ResolvedAt.Sub(cur.CreatedAt)
+	from := cur.CreatedAt.Add(-dbOutage / 2)
 	to := resolved.ResolvedAt.Add(dbOutage / 2)
 	avail, err := svc.ServiceAvailability(f.ctx, f.ids["Webshop"], from, to, f.inc)
 	if err != nil || avail.Downtime != dbOutage || len(avail.Outages) != 1 {
