@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,6 +35,7 @@ import (
 	"github.com/itsm-graph/itsm/gen"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 )
 
@@ -193,14 +195,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	}
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 
-	api := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
+	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
 		CORSOrigins:   cfg.CORSOrigins,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		MaxDepth:      cfg.MaxDepth,
 		MaxComplexity: cfg.MaxComplexity,
 		Introspection: cfg.Introspection,
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
+		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
 	})
+	if err != nil {
+		return fmt.Errorf("invalid settings: %w", err)
+	}
+	// The periodic work stops with the server: bgCtx is cancelled after
+	// the HTTP server has shut down, and serve waits for it to finish.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		api.Run(bgCtx, app.Background{EvaluateSLAs: cfg.SLAEvaluationInterval, AutoClose: cfg.AutoCloseInterval})
+	}()
+	defer func() {
+		stopBackground()
+		background.Wait()
+	}()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           api.Handler,

@@ -4,8 +4,10 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/itsm-graph/itsm/auth"
@@ -16,9 +18,11 @@ import (
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/httpapi"
 	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/resolvers"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // Deps are what the API is built from. Now and NewID are injected so that
@@ -40,21 +44,33 @@ type Limits struct {
 	Introspection bool
 	// Impact bounds graph analyses.
 	Impact impact.Limits
+	// Incidents holds the reopen window and auto-close period; zero takes
+	// incident.DefaultPolicy.
+	Incidents incident.Policy
 }
 
 // App is the assembled API.
 type App struct {
-	CMDB    *cmdb.Service
-	Catalog *catalog.Catalog
-	Changes *change.Service
-	People  *people.Directory
-	Handler http.Handler
+	CMDB      *cmdb.Service
+	Catalog   *catalog.Catalog
+	Changes   *change.Service
+	Incidents *incident.Service
+	SLAs      *sla.Service
+	People    *people.Directory
+	Handler   http.Handler
+
+	events *events.Broker
+	logger *slog.Logger
 }
 
 // New assembles the API. Zero impact limits take impact.DefaultLimits.
-func New(d Deps, l Limits) *App {
+// The error names the setting at fault (an invalid incident policy).
+func New(d Deps, l Limits) (*App, error) {
 	if l.Impact == (impact.Limits{}) {
 		l.Impact = impact.DefaultLimits()
+	}
+	if l.Incidents == (incident.Policy{}) {
+		l.Incidents = incident.DefaultPolicy()
 	}
 	broker := events.NewBroker()
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
@@ -62,7 +78,13 @@ func New(d Deps, l Limits) *App {
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, Analyzer: an, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
+	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, broker)
+	if err != nil {
+		return nil, err
+	}
+	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
+		Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
 	h := httpapi.New(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
@@ -79,5 +101,66 @@ func New(d Deps, l Limits) *App {
 			return st.Transactions, st.Statements
 		},
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, People: dir, Handler: h}
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h,
+		events: broker, logger: d.Logger}, nil
+}
+
+// Background holds the periods of the API's own periodic work.
+type Background struct {
+	// EvaluateSLAs is how often the SLA evaluator looks for warnings and
+	// breaches.
+	EvaluateSLAs time.Duration
+	// AutoClose is how often resolved incidents past their confirmation
+	// period are closed.
+	AutoClose time.Duration
+}
+
+// Run does the periodic work until ctx ends and returns once it has
+// stopped: the SLA evaluator, which publishes the warnings and breaches it
+// records to slaEvents subscribers, and the automatic close of resolved
+// incidents. Both are safe on any number of instances (the store records
+// each SLA event once; a close re-checks the incident under its lock), and
+// a failed round is logged and retried at the next tick.
+func (a *App) Run(ctx context.Context, b Background) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.SLAs.Run(ctx, b.EvaluateSLAs, a.Incidents, a.events.SLAEvents, func(err error) {
+			if ctx.Err() == nil {
+				a.logger.Error("SLA evaluation failed", "err", err)
+			}
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		a.autoClose(ctx, b.AutoClose)
+	}()
+	wg.Wait()
+}
+
+// autoClose closes due incidents every period until ctx ends.
+func (a *App) autoClose(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		// A full batch means more may be due: go on without waiting.
+		for {
+			closed, err := a.Incidents.AutoClose(ctx)
+			if err != nil && ctx.Err() == nil {
+				a.logger.Error("closing resolved incidents failed", "err", err)
+			}
+			if len(closed) > 0 {
+				a.logger.Info("closed resolved incidents automatically", "count", len(closed))
+			}
+			if err != nil || len(closed) < incident.AutoCloseBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -147,7 +147,10 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	if err != nil {
 		return sr, err
 	}
-	api := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: slog.Default()}, app.Limits{})
+	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: slog.Default()}, app.Limits{})
+	if err != nil {
+		return sr, err
+	}
 
 	// A fresh JVM compiles and plans the import statements on first use,
 	// which costs seconds: run both imports once on a small estate, then

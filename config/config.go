@@ -42,6 +42,15 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	ImpactDepth     int
 	ImpactMaxDepth  int
+	// SLAEvaluationInterval is how often the SLA evaluator runs.
+	SLAEvaluationInterval time.Duration
+	// ReopenWindow is how long after resolution an incident may be reopened.
+	ReopenWindow time.Duration
+	// AutoCloseAfter is how long a resolved incident waits for its caller
+	// before it is closed automatically.
+	AutoCloseAfter time.Duration
+	// AutoCloseInterval is how often due incidents are looked for.
+	AutoCloseInterval time.Duration
 }
 
 // Setting describes one variable, for the README and for -help.
@@ -73,6 +82,10 @@ func Settings() []Setting {
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
 		{"IMPACT_DEFAULT_DEPTH", "impact-default-depth", "10", "hops an impact or dependency analysis follows when the query gives no depth"},
 		{"IMPACT_MAX_DEPTH", "impact-max-depth", "20", "most hops a query may ask for (at most 20)"},
+		{"SLA_EVALUATION_INTERVAL", "sla-evaluation-interval", "1m", "how often SLA clocks are checked for warnings and breaches (published on slaEvents)"},
+		{"INCIDENT_REOPEN_WINDOW", "incident-reopen-window", "120h", "how long after resolution the caller or an agent may reopen an incident"},
+		{"INCIDENT_AUTO_CLOSE_AFTER", "incident-auto-close-after", "120h", "how long a resolved incident waits for confirmation before it is closed automatically"},
+		{"INCIDENT_AUTO_CLOSE_INTERVAL", "incident-auto-close-interval", "10m", "how often resolved incidents past that period are closed"},
 		{"DEMO_DATA", "demo", "false", "load a small demo CMDB and accounts when the database is empty"},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown"},
 	}
@@ -158,6 +171,10 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	duration("JWT_TTL", &c.JWTTTL, time.Minute)
 	duration("JWT_LEEWAY", &c.JWTLeeway, 0)
 	duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0)
+	duration("SLA_EVALUATION_INTERVAL", &c.SLAEvaluationInterval, time.Second)
+	duration("INCIDENT_REOPEN_WINDOW", &c.ReopenWindow, time.Minute)
+	duration("INCIDENT_AUTO_CLOSE_AFTER", &c.AutoCloseAfter, time.Minute)
+	duration("INCIDENT_AUTO_CLOSE_INTERVAL", &c.AutoCloseInterval, time.Second)
 	integer := func(env string, min, max int) int {
 		n, err := strconv.Atoi(get(env))
 		if err != nil || n < min || n > max {

@@ -17,7 +17,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
 		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
-		!c.Introspection || c.Demo || len(rest) != 0 {
+		!c.Introspection || c.Demo || len(rest) != 0 || c.SLAEvaluationInterval != time.Minute ||
+		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -51,6 +52,10 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 		{"bad ttl", map[string]string{"JWT_SECRET": goodSecret, "JWT_TTL": "soon"}, "JWT_TTL"},
 		{"bad depth", map[string]string{"JWT_SECRET": goodSecret, "MAX_QUERY_DEPTH": "0"}, "MAX_QUERY_DEPTH"},
 		{"bad bool", map[string]string{"JWT_SECRET": goodSecret, "INTROSPECTION": "maybe"}, "INTROSPECTION"},
+		{"bad evaluation interval", map[string]string{"JWT_SECRET": goodSecret, "SLA_EVALUATION_INTERVAL": "0s"}, "SLA_EVALUATION_INTERVAL"},
+		{"bad reopen window", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_REOPEN_WINDOW": "five days"}, "INCIDENT_REOPEN_WINDOW"},
+		{"bad auto-close period", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_AFTER": "-1h"}, "INCIDENT_AUTO_CLOSE_AFTER"},
+		{"bad auto-close interval", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_INTERVAL": "10"}, "INCIDENT_AUTO_CLOSE_INTERVAL"},
 		{"bad log level", map[string]string{"JWT_SECRET": goodSecret, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 	}
 	for _, tt := range tests {

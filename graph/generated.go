@@ -41,10 +41,17 @@ type ResolverRoot interface {
 	ConfigurationItem() ConfigurationItemResolver
 	FreezeWindow() FreezeWindowResolver
 	Group() GroupResolver
+	Incident() IncidentResolver
+	IncidentEscalation() IncidentEscalationResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
+	SLA() SLAResolver
+	SLAEvent() SLAEventResolver
+	SLAReport() SLAReportResolver
+	SLAReview() SLAReviewResolver
 	Service() ServiceResolver
+	ServiceAvailability() ServiceAvailabilityResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
@@ -56,6 +63,16 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddIncidentCommunicationPayload struct {
+		Communication func(childComplexity int) int
+		Incident      func(childComplexity int) int
+	}
+
+	AddIncidentEntryPayload struct {
+		Entry    func(childComplexity int) int
+		Incident func(childComplexity int) int
+	}
+
 	ApprovalRequirement struct {
 		Count func(childComplexity int) int
 		Role  func(childComplexity int) int
@@ -331,6 +348,11 @@ type ComplexityRoot struct {
 		Group func(childComplexity int) int
 	}
 
+	CreateIncidentPayload struct {
+		Created  func(childComplexity int) int
+		Incident func(childComplexity int) int
+	}
+
 	CreateUserPayload struct {
 		User func(childComplexity int) int
 	}
@@ -458,6 +480,100 @@ type ComplexityRoot struct {
 		Row     func(childComplexity int) int
 	}
 
+	Incident struct {
+		AlertCount               func(childComplexity int) int
+		AllowedTransitions       func(childComplexity int) int
+		Assignee                 func(childComplexity int) int
+		AssigneeID               func(childComplexity int) int
+		AssignmentGroup          func(childComplexity int) int
+		Caller                   func(childComplexity int) int
+		CallerID                 func(childComplexity int) int
+		Category                 func(childComplexity int) int
+		CausedByChange           func(childComplexity int) int
+		CausedByChangeID         func(childComplexity int) int
+		Channel                  func(childComplexity int) int
+		ClosedAt                 func(childComplexity int) int
+		Communications           func(childComplexity int) int
+		ConfigurationItems       func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Description              func(childComplexity int) int
+		DownServices             func(childComplexity int) int
+		Escalations              func(childComplexity int) int
+		History                  func(childComplexity int) int
+		HoldReason               func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		Impact                   func(childComplexity int) int
+		ImpactedBusinessServices func(childComplexity int) int
+		ImpactedBusinessUnits    func(childComplexity int) int
+		KnowledgeArticleIds      func(childComplexity int) int
+		Major                    func(childComplexity int) int
+		MajorManagerID           func(childComplexity int) int
+		OpenedBy                 func(childComplexity int) int
+		Priority                 func(childComplexity int) int
+		ProblemIds               func(childComplexity int) int
+		ResolutionCode           func(childComplexity int) int
+		ResolutionNotes          func(childComplexity int) int
+		ResolvedAt               func(childComplexity int) int
+		RespondedAt              func(childComplexity int) int
+		SLAClocks                func(childComplexity int) int
+		Services                 func(childComplexity int) int
+		ShortDescription         func(childComplexity int) int
+		State                    func(childComplexity int) int
+		Timeline                 func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
+		Urgency                  func(childComplexity int) int
+		Version                  func(childComplexity int) int
+	}
+
+	IncidentCommunication struct {
+		Actor    func(childComplexity int) int
+		At       func(childComplexity int) int
+		Audience func(childComplexity int) int
+		Channel  func(childComplexity int) int
+		Message  func(childComplexity int) int
+	}
+
+	IncidentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IncidentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IncidentEntry struct {
+		At     func(childComplexity int) int
+		Author func(childComplexity int) int
+		Body   func(childComplexity int) int
+		Kind   func(childComplexity int) int
+	}
+
+	IncidentEscalation struct {
+		Actor          func(childComplexity int) int
+		At             func(childComplexity int) int
+		FromAssigneeID func(childComplexity int) int
+		FromGroup      func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		ToAssigneeID   func(childComplexity int) int
+		ToGroup        func(childComplexity int) int
+	}
+
+	IncidentHistoryEntry struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Comment func(childComplexity int) int
+		Field   func(childComplexity int) int
+		From    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	IncidentPayload struct {
+		Incident func(childComplexity int) int
+	}
+
 	LinkCatalogItemsPayload struct {
 		Created func(childComplexity int) int
 	}
@@ -470,6 +586,8 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddGroupMember             func(childComplexity int, input model.GroupMemberInput) int
+		AddIncidentCommunication   func(childComplexity int, input model.AddIncidentCommunicationInput) int
+		AddIncidentEntry           func(childComplexity int, input model.AddIncidentEntryInput) int
 		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
 		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
 		CreateChange               func(childComplexity int, input model.CreateChangeInput) int
@@ -477,22 +595,32 @@ type ComplexityRoot struct {
 		CreateConfigurationItem    func(childComplexity int, input model.CreateConfigurationItemInput) int
 		CreateFreezeWindow         func(childComplexity int, input model.CreateFreezeWindowInput) int
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
+		CreateIncident             func(childComplexity int, input model.CreateIncidentInput) int
+		CreateSLA                  func(childComplexity int, input model.CreateSLAInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
 		DecideChange               func(childComplexity int, input model.DecideChangeInput) int
 		DeleteFreezeWindow         func(childComplexity int, input model.DeleteFreezeWindowInput) int
 		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
 		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
+		LinkIncident               func(childComplexity int, input model.LinkIncidentInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
+		ReassignIncident           func(childComplexity int, input model.ReassignIncidentInput) int
+		RecordSLAReview            func(childComplexity int, input model.RecordSLAReviewInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
 		ReviewChange               func(childComplexity int, input model.ReviewChangeInput) int
+		SetMajorIncident           func(childComplexity int, input model.SetMajorIncidentInput) int
+		SetPriorityMatrix          func(childComplexity int, input model.SetPriorityMatrixInput) int
 		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
+		TransitionIncident         func(childComplexity int, input model.TransitionIncidentInput) int
 		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
 		UnrelateConfigurationItems func(childComplexity int, input model.UnrelateConfigurationItemsInput) int
 		UpdateChange               func(childComplexity int, input model.UpdateChangeInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
+		UpdateIncident             func(childComplexity int, input model.UpdateIncidentInput) int
+		UpdateSLA                  func(childComplexity int, input model.UpdateSLAInput) int
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
 
@@ -506,6 +634,16 @@ type ComplexityRoot struct {
 	PathsResult struct {
 		Graph func(childComplexity int) int
 		Paths func(childComplexity int) int
+	}
+
+	PriorityMatrixCell struct {
+		Impact   func(childComplexity int) int
+		Priority func(childComplexity int) int
+		Urgency  func(childComplexity int) int
+	}
+
+	PriorityMatrixPayload struct {
+		Cells func(childComplexity int) int
 	}
 
 	Query struct {
@@ -524,17 +662,26 @@ type ComplexityRoot struct {
 		Group               func(childComplexity int, id string) int
 		Groups              func(childComplexity int, first *int, after *string) int
 		ImpactAnalysis      func(childComplexity int, input model.ImpactAnalysisInput) int
+		Incident            func(childComplexity int, id string) int
+		Incidents           func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
 		Me                  func(childComplexity int) int
 		Neighbourhood       func(childComplexity int, id string, depth *int, types []string) int
 		Node                func(childComplexity int, id string) int
 		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
+		PriorityMatrix      func(childComplexity int) int
 		RelationshipTypes   func(childComplexity int) int
+		SLA                 func(childComplexity int, id string) int
+		SLAReport           func(childComplexity int, slaID string, from time.Time, to time.Time) int
+		SLAReviews          func(childComplexity int, slaID string) int
 		Service             func(childComplexity int, id string) int
+		ServiceAvailability func(childComplexity int, serviceID string, from time.Time, to time.Time) int
 		ServiceImpact       func(childComplexity int, serviceID string, maxDepth *int) int
 		Services            func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
+		Slas                func(childComplexity int, customerID *string, first *int, after *string) int
 		SupportingTree      func(childComplexity int, serviceID string, depth *int) int
 		TechnicalCatalog    func(childComplexity int, first *int, after *string) int
 		UnauthorizedChanges func(childComplexity int, since time.Time, first *int, after *string) int
+		UpcomingReviews     func(childComplexity int, withinDays int) int
 		User                func(childComplexity int, id string) int
 		Users               func(childComplexity int, first *int, after *string) int
 	}
@@ -593,6 +740,113 @@ type ComplexityRoot struct {
 		Points func(childComplexity int) int
 	}
 
+	SLA struct {
+		Availability     func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		CustomerID       func(childComplexity int) int
+		Description      func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Name             func(childComplexity int) int
+		ReviewPeriod     func(childComplexity int) int
+		ReviewStart      func(childComplexity int) int
+		Schedule         func(childComplexity int) int
+		Services         func(childComplexity int) int
+		Targets          func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
+		WarningThreshold func(childComplexity int) int
+	}
+
+	SLAClock struct {
+		Breached       func(childComplexity int) int
+		DueAt          func(childComplexity int) int
+		ElapsedSeconds func(childComplexity int) int
+		Metric         func(childComplexity int) int
+		Priority       func(childComplexity int) int
+		SLA            func(childComplexity int) int
+		Status         func(childComplexity int) int
+		StoppedAt      func(childComplexity int) int
+		TargetMinutes  func(childComplexity int) int
+		WarnAt         func(childComplexity int) int
+		Warning        func(childComplexity int) int
+	}
+
+	SLAConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SLAEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SLAEvent struct {
+		At         func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Incident   func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Metric     func(childComplexity int) int
+		Priority   func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		SLA        func(childComplexity int) int
+		TicketID   func(childComplexity int) int
+	}
+
+	SLAPayload struct {
+		SLA func(childComplexity int) int
+	}
+
+	SLAReport struct {
+		Breached                 func(childComplexity int) int
+		Compliance               func(childComplexity int) int
+		From                     func(childComplexity int) int
+		MeanTimeToResolveSeconds func(childComplexity int) int
+		MeanTimeToRespondSeconds func(childComplexity int) int
+		Met                      func(childComplexity int) int
+		SLA                      func(childComplexity int) int
+		Tickets                  func(childComplexity int) int
+		To                       func(childComplexity int) int
+	}
+
+	SLAReview struct {
+		Actions    func(childComplexity int) int
+		Attendees  func(childComplexity int) int
+		Date       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Notes      func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+		RecordedBy func(childComplexity int) int
+		SLA        func(childComplexity int) int
+	}
+
+	SLAReviewAction struct {
+		Description func(childComplexity int) int
+		Due         func(childComplexity int) int
+		OwnerID     func(childComplexity int) int
+	}
+
+	SLAReviewPayload struct {
+		Review func(childComplexity int) int
+	}
+
+	SLASchedule struct {
+		EndMinute   func(childComplexity int) int
+		Holidays    func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		StartMinute func(childComplexity int) int
+		TimeZone    func(childComplexity int) int
+		Weekdays    func(childComplexity int) int
+	}
+
+	SLATarget struct {
+		Priority          func(childComplexity int) int
+		ResolutionMinutes func(childComplexity int) int
+		ResponseMinutes   func(childComplexity int) int
+	}
+
 	Service struct {
 		Consumers   func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -609,6 +863,16 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 		UsedBy      func(childComplexity int) int
 		Version     func(childComplexity int) int
+	}
+
+	ServiceAvailability struct {
+		AgreedSeconds   func(childComplexity int) int
+		DowntimeSeconds func(childComplexity int) int
+		From            func(childComplexity int) int
+		Outages         func(childComplexity int) int
+		Percent         func(childComplexity int) int
+		Service         func(childComplexity int) int
+		To              func(childComplexity int) int
 	}
 
 	ServiceConnection struct {
@@ -629,6 +893,13 @@ type ComplexityRoot struct {
 	Subscription struct {
 		ChangeChanged            func(childComplexity int, ids []string) int
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
+		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string) int
+		SLAEvents                func(childComplexity int, slaID *string) int
+	}
+
+	TimeInterval struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
 	}
 
 	UnlinkCatalogItemsPayload struct {
@@ -637,6 +908,12 @@ type ComplexityRoot struct {
 
 	UnrelateConfigurationItemsPayload struct {
 		RemovedRelationshipID func(childComplexity int) int
+	}
+
+	UpcomingReview struct {
+		Date    func(childComplexity int) int
+		Overdue func(childComplexity int) int
+		SLA     func(childComplexity int) int
 	}
 
 	UpdateConfigurationItemPayload struct {
@@ -726,6 +1003,32 @@ type FreezeWindowResolver interface {
 type GroupResolver interface {
 	Members(ctx context.Context, obj *model.Group) ([]*model.User, error)
 }
+type IncidentResolver interface {
+	Caller(ctx context.Context, obj *model.Incident) (*model.User, error)
+
+	ConfigurationItems(ctx context.Context, obj *model.Incident) ([]*model.ConfigurationItem, error)
+	Services(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
+	ImpactedBusinessServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
+	ImpactedBusinessUnits(ctx context.Context, obj *model.Incident) ([]*model.BusinessUnit, error)
+	DownServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
+
+	AssignmentGroup(ctx context.Context, obj *model.Incident) (*model.Group, error)
+
+	Assignee(ctx context.Context, obj *model.Incident) (*model.User, error)
+
+	CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error)
+
+	AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error)
+	History(ctx context.Context, obj *model.Incident) ([]*model.IncidentHistoryEntry, error)
+	Escalations(ctx context.Context, obj *model.Incident) ([]*model.IncidentEscalation, error)
+	Communications(ctx context.Context, obj *model.Incident) ([]*model.IncidentCommunication, error)
+	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error)
+	SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error)
+}
+type IncidentEscalationResolver interface {
+	FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
+	ToGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
 	CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error)
@@ -752,6 +1055,18 @@ type MutationResolver interface {
 	CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error)
 	CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error)
 	DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error)
+	CreateIncident(ctx context.Context, input model.CreateIncidentInput) (*model.CreateIncidentPayload, error)
+	UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error)
+	TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error)
+	ReassignIncident(ctx context.Context, input model.ReassignIncidentInput) (*model.IncidentPayload, error)
+	SetMajorIncident(ctx context.Context, input model.SetMajorIncidentInput) (*model.IncidentPayload, error)
+	AddIncidentEntry(ctx context.Context, input model.AddIncidentEntryInput) (*model.AddIncidentEntryPayload, error)
+	AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error)
+	LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error)
+	SetPriorityMatrix(ctx context.Context, input model.SetPriorityMatrixInput) (*model.PriorityMatrixPayload, error)
+	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
+	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
+	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
@@ -782,9 +1097,34 @@ type QueryResolver interface {
 	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
 	UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error)
 	ChangeTemplates(ctx context.Context) ([]*model.ChangeTemplate, error)
+	Incident(ctx context.Context, id string) (*model.Incident, error)
+	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
+	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
+	SLA(ctx context.Context, id string) (*model.SLA, error)
+	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
+	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
+	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error)
+	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
+	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
+}
+type SLAResolver interface {
+	Customer(ctx context.Context, obj *model.SLA) (*model.BusinessUnit, error)
+
+	Services(ctx context.Context, obj *model.SLA) ([]*model.Service, error)
+}
+type SLAEventResolver interface {
+	SLA(ctx context.Context, obj *model.SLAEvent) (*model.SLA, error)
+
+	Incident(ctx context.Context, obj *model.SLAEvent) (*model.Incident, error)
+}
+type SLAReportResolver interface {
+	SLA(ctx context.Context, obj *model.SLAReport) (*model.SLA, error)
+}
+type SLAReviewResolver interface {
+	SLA(ctx context.Context, obj *model.SLAReview) (*model.SLA, error)
 }
 type ServiceResolver interface {
 	OwnerGroup(ctx context.Context, obj *model.Service) (*model.Group, error)
@@ -794,9 +1134,14 @@ type ServiceResolver interface {
 	DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error)
 	UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error)
 }
+type ServiceAvailabilityResolver interface {
+	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
+}
 type SubscriptionResolver interface {
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
+	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
+	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
 }
 type UserResolver interface {
 	Groups(ctx context.Context, obj *model.User) ([]*model.Group, error)
@@ -822,6 +1167,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AddIncidentCommunicationPayload.communication":
+		if e.ComplexityRoot.AddIncidentCommunicationPayload.Communication == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddIncidentCommunicationPayload.Communication(childComplexity), true
+	case "AddIncidentCommunicationPayload.incident":
+		if e.ComplexityRoot.AddIncidentCommunicationPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddIncidentCommunicationPayload.Incident(childComplexity), true
+
+	case "AddIncidentEntryPayload.entry":
+		if e.ComplexityRoot.AddIncidentEntryPayload.Entry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddIncidentEntryPayload.Entry(childComplexity), true
+	case "AddIncidentEntryPayload.incident":
+		if e.ComplexityRoot.AddIncidentEntryPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddIncidentEntryPayload.Incident(childComplexity), true
 
 	case "ApprovalRequirement.count":
 		if e.ComplexityRoot.ApprovalRequirement.Count == nil {
@@ -1881,6 +2252,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateGroupPayload.Group(childComplexity), true
 
+	case "CreateIncidentPayload.created":
+		if e.ComplexityRoot.CreateIncidentPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateIncidentPayload.Created(childComplexity), true
+	case "CreateIncidentPayload.incident":
+		if e.ComplexityRoot.CreateIncidentPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateIncidentPayload.Incident(childComplexity), true
+
 	case "CreateUserPayload.user":
 		if e.ComplexityRoot.CreateUserPayload.User == nil {
 			break
@@ -2337,6 +2721,434 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportRowError.Row(childComplexity), true
 
+	case "Incident.alertCount":
+		if e.ComplexityRoot.Incident.AlertCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AlertCount(childComplexity), true
+	case "Incident.allowedTransitions":
+		if e.ComplexityRoot.Incident.AllowedTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AllowedTransitions(childComplexity), true
+	case "Incident.assignee":
+		if e.ComplexityRoot.Incident.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Assignee(childComplexity), true
+	case "Incident.assigneeId":
+		if e.ComplexityRoot.Incident.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AssigneeID(childComplexity), true
+	case "Incident.assignmentGroup":
+		if e.ComplexityRoot.Incident.AssignmentGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AssignmentGroup(childComplexity), true
+	case "Incident.caller":
+		if e.ComplexityRoot.Incident.Caller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Caller(childComplexity), true
+	case "Incident.callerId":
+		if e.ComplexityRoot.Incident.CallerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.CallerID(childComplexity), true
+	case "Incident.category":
+		if e.ComplexityRoot.Incident.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Category(childComplexity), true
+	case "Incident.causedByChange":
+		if e.ComplexityRoot.Incident.CausedByChange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.CausedByChange(childComplexity), true
+	case "Incident.causedByChangeId":
+		if e.ComplexityRoot.Incident.CausedByChangeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.CausedByChangeID(childComplexity), true
+	case "Incident.channel":
+		if e.ComplexityRoot.Incident.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Channel(childComplexity), true
+	case "Incident.closedAt":
+		if e.ComplexityRoot.Incident.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ClosedAt(childComplexity), true
+	case "Incident.communications":
+		if e.ComplexityRoot.Incident.Communications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Communications(childComplexity), true
+	case "Incident.configurationItems":
+		if e.ComplexityRoot.Incident.ConfigurationItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ConfigurationItems(childComplexity), true
+	case "Incident.createdAt":
+		if e.ComplexityRoot.Incident.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.CreatedAt(childComplexity), true
+	case "Incident.description":
+		if e.ComplexityRoot.Incident.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Description(childComplexity), true
+	case "Incident.downServices":
+		if e.ComplexityRoot.Incident.DownServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.DownServices(childComplexity), true
+	case "Incident.escalations":
+		if e.ComplexityRoot.Incident.Escalations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Escalations(childComplexity), true
+	case "Incident.history":
+		if e.ComplexityRoot.Incident.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.History(childComplexity), true
+	case "Incident.holdReason":
+		if e.ComplexityRoot.Incident.HoldReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.HoldReason(childComplexity), true
+	case "Incident.id":
+		if e.ComplexityRoot.Incident.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ID(childComplexity), true
+	case "Incident.impact":
+		if e.ComplexityRoot.Incident.Impact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Impact(childComplexity), true
+	case "Incident.impactedBusinessServices":
+		if e.ComplexityRoot.Incident.ImpactedBusinessServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ImpactedBusinessServices(childComplexity), true
+	case "Incident.impactedBusinessUnits":
+		if e.ComplexityRoot.Incident.ImpactedBusinessUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ImpactedBusinessUnits(childComplexity), true
+	case "Incident.knowledgeArticleIds":
+		if e.ComplexityRoot.Incident.KnowledgeArticleIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.KnowledgeArticleIds(childComplexity), true
+	case "Incident.major":
+		if e.ComplexityRoot.Incident.Major == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Major(childComplexity), true
+	case "Incident.majorManagerId":
+		if e.ComplexityRoot.Incident.MajorManagerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.MajorManagerID(childComplexity), true
+	case "Incident.openedBy":
+		if e.ComplexityRoot.Incident.OpenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.OpenedBy(childComplexity), true
+	case "Incident.priority":
+		if e.ComplexityRoot.Incident.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Priority(childComplexity), true
+	case "Incident.problemIds":
+		if e.ComplexityRoot.Incident.ProblemIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ProblemIds(childComplexity), true
+	case "Incident.resolutionCode":
+		if e.ComplexityRoot.Incident.ResolutionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ResolutionCode(childComplexity), true
+	case "Incident.resolutionNotes":
+		if e.ComplexityRoot.Incident.ResolutionNotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ResolutionNotes(childComplexity), true
+	case "Incident.resolvedAt":
+		if e.ComplexityRoot.Incident.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ResolvedAt(childComplexity), true
+	case "Incident.respondedAt":
+		if e.ComplexityRoot.Incident.RespondedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.RespondedAt(childComplexity), true
+	case "Incident.slaClocks":
+		if e.ComplexityRoot.Incident.SLAClocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.SLAClocks(childComplexity), true
+	case "Incident.services":
+		if e.ComplexityRoot.Incident.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Services(childComplexity), true
+	case "Incident.shortDescription":
+		if e.ComplexityRoot.Incident.ShortDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ShortDescription(childComplexity), true
+	case "Incident.state":
+		if e.ComplexityRoot.Incident.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.State(childComplexity), true
+	case "Incident.timeline":
+		if e.ComplexityRoot.Incident.Timeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Timeline(childComplexity), true
+	case "Incident.updatedAt":
+		if e.ComplexityRoot.Incident.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.UpdatedAt(childComplexity), true
+	case "Incident.urgency":
+		if e.ComplexityRoot.Incident.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Urgency(childComplexity), true
+	case "Incident.version":
+		if e.ComplexityRoot.Incident.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Version(childComplexity), true
+
+	case "IncidentCommunication.actor":
+		if e.ComplexityRoot.IncidentCommunication.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.Actor(childComplexity), true
+	case "IncidentCommunication.at":
+		if e.ComplexityRoot.IncidentCommunication.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.At(childComplexity), true
+	case "IncidentCommunication.audience":
+		if e.ComplexityRoot.IncidentCommunication.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.Audience(childComplexity), true
+	case "IncidentCommunication.channel":
+		if e.ComplexityRoot.IncidentCommunication.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.Channel(childComplexity), true
+	case "IncidentCommunication.message":
+		if e.ComplexityRoot.IncidentCommunication.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.Message(childComplexity), true
+
+	case "IncidentConnection.edges":
+		if e.ComplexityRoot.IncidentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.Edges(childComplexity), true
+	case "IncidentConnection.pageInfo":
+		if e.ComplexityRoot.IncidentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.PageInfo(childComplexity), true
+	case "IncidentConnection.totalCount":
+		if e.ComplexityRoot.IncidentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.TotalCount(childComplexity), true
+
+	case "IncidentEdge.cursor":
+		if e.ComplexityRoot.IncidentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEdge.Cursor(childComplexity), true
+	case "IncidentEdge.node":
+		if e.ComplexityRoot.IncidentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEdge.Node(childComplexity), true
+
+	case "IncidentEntry.at":
+		if e.ComplexityRoot.IncidentEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.At(childComplexity), true
+	case "IncidentEntry.author":
+		if e.ComplexityRoot.IncidentEntry.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Author(childComplexity), true
+	case "IncidentEntry.body":
+		if e.ComplexityRoot.IncidentEntry.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Body(childComplexity), true
+	case "IncidentEntry.kind":
+		if e.ComplexityRoot.IncidentEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Kind(childComplexity), true
+
+	case "IncidentEscalation.actor":
+		if e.ComplexityRoot.IncidentEscalation.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.Actor(childComplexity), true
+	case "IncidentEscalation.at":
+		if e.ComplexityRoot.IncidentEscalation.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.At(childComplexity), true
+	case "IncidentEscalation.fromAssigneeId":
+		if e.ComplexityRoot.IncidentEscalation.FromAssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.FromAssigneeID(childComplexity), true
+	case "IncidentEscalation.fromGroup":
+		if e.ComplexityRoot.IncidentEscalation.FromGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.FromGroup(childComplexity), true
+	case "IncidentEscalation.reason":
+		if e.ComplexityRoot.IncidentEscalation.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.Reason(childComplexity), true
+	case "IncidentEscalation.toAssigneeId":
+		if e.ComplexityRoot.IncidentEscalation.ToAssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.ToAssigneeID(childComplexity), true
+	case "IncidentEscalation.toGroup":
+		if e.ComplexityRoot.IncidentEscalation.ToGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.ToGroup(childComplexity), true
+
+	case "IncidentHistoryEntry.actor":
+		if e.ComplexityRoot.IncidentHistoryEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.Actor(childComplexity), true
+	case "IncidentHistoryEntry.at":
+		if e.ComplexityRoot.IncidentHistoryEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.At(childComplexity), true
+	case "IncidentHistoryEntry.comment":
+		if e.ComplexityRoot.IncidentHistoryEntry.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.Comment(childComplexity), true
+	case "IncidentHistoryEntry.field":
+		if e.ComplexityRoot.IncidentHistoryEntry.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.Field(childComplexity), true
+	case "IncidentHistoryEntry.from":
+		if e.ComplexityRoot.IncidentHistoryEntry.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.From(childComplexity), true
+	case "IncidentHistoryEntry.to":
+		if e.ComplexityRoot.IncidentHistoryEntry.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.To(childComplexity), true
+
+	case "IncidentPayload.incident":
+		if e.ComplexityRoot.IncidentPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPayload.Incident(childComplexity), true
+
 	case "LinkCatalogItemsPayload.created":
 		if e.ComplexityRoot.LinkCatalogItemsPayload.Created == nil {
 			break
@@ -2374,6 +3186,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddGroupMember(childComplexity, args["input"].(model.GroupMemberInput)), true
+	case "Mutation.addIncidentCommunication":
+		if e.ComplexityRoot.Mutation.AddIncidentCommunication == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIncidentCommunication_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIncidentCommunication(childComplexity, args["input"].(model.AddIncidentCommunicationInput)), true
+	case "Mutation.addIncidentEntry":
+		if e.ComplexityRoot.Mutation.AddIncidentEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIncidentEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIncidentEntry(childComplexity, args["input"].(model.AddIncidentEntryInput)), true
 	case "Mutation.createBusinessProcess":
 		if e.ComplexityRoot.Mutation.CreateBusinessProcess == nil {
 			break
@@ -2451,6 +3285,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGroup(childComplexity, args["input"].(model.CreateGroupInput)), true
+	case "Mutation.createIncident":
+		if e.ComplexityRoot.Mutation.CreateIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIncident(childComplexity, args["input"].(model.CreateIncidentInput)), true
+	case "Mutation.createSLA":
+		if e.ComplexityRoot.Mutation.CreateSLA == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSLA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSLA(childComplexity, args["input"].(model.CreateSLAInput)), true
 	case "Mutation.createService":
 		if e.ComplexityRoot.Mutation.CreateService == nil {
 			break
@@ -2517,6 +3373,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkCatalogItems(childComplexity, args["input"].(model.CatalogLinkInput)), true
+	case "Mutation.linkIncident":
+		if e.ComplexityRoot.Mutation.LinkIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkIncident(childComplexity, args["input"].(model.LinkIncidentInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2528,6 +3395,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.reassignIncident":
+		if e.ComplexityRoot.Mutation.ReassignIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reassignIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReassignIncident(childComplexity, args["input"].(model.ReassignIncidentInput)), true
+	case "Mutation.recordSLAReview":
+		if e.ComplexityRoot.Mutation.RecordSLAReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordSLAReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordSLAReview(childComplexity, args["input"].(model.RecordSLAReviewInput)), true
 	case "Mutation.relateConfigurationItems":
 		if e.ComplexityRoot.Mutation.RelateConfigurationItems == nil {
 			break
@@ -2572,6 +3461,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReviewChange(childComplexity, args["input"].(model.ReviewChangeInput)), true
+	case "Mutation.setMajorIncident":
+		if e.ComplexityRoot.Mutation.SetMajorIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMajorIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMajorIncident(childComplexity, args["input"].(model.SetMajorIncidentInput)), true
+	case "Mutation.setPriorityMatrix":
+		if e.ComplexityRoot.Mutation.SetPriorityMatrix == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPriorityMatrix_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPriorityMatrix(childComplexity, args["input"].(model.SetPriorityMatrixInput)), true
 	case "Mutation.transitionChange":
 		if e.ComplexityRoot.Mutation.TransitionChange == nil {
 			break
@@ -2583,6 +3494,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransitionChange(childComplexity, args["input"].(model.TransitionChangeInput)), true
+	case "Mutation.transitionIncident":
+		if e.ComplexityRoot.Mutation.TransitionIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["input"].(model.TransitionIncidentInput)), true
 	case "Mutation.unlinkCatalogItems":
 		if e.ComplexityRoot.Mutation.UnlinkCatalogItems == nil {
 			break
@@ -2627,6 +3549,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateConfigurationItem(childComplexity, args["input"].(model.UpdateConfigurationItemInput)), true
+	case "Mutation.updateIncident":
+		if e.ComplexityRoot.Mutation.UpdateIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateIncident(childComplexity, args["input"].(model.UpdateIncidentInput)), true
+	case "Mutation.updateSLA":
+		if e.ComplexityRoot.Mutation.UpdateSLA == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSLA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSLA(childComplexity, args["input"].(model.UpdateSLAInput)), true
 	case "Mutation.updateService":
 		if e.ComplexityRoot.Mutation.UpdateService == nil {
 			break
@@ -2676,6 +3620,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathsResult.Paths(childComplexity), true
+
+	case "PriorityMatrixCell.impact":
+		if e.ComplexityRoot.PriorityMatrixCell.Impact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityMatrixCell.Impact(childComplexity), true
+	case "PriorityMatrixCell.priority":
+		if e.ComplexityRoot.PriorityMatrixCell.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityMatrixCell.Priority(childComplexity), true
+	case "PriorityMatrixCell.urgency":
+		if e.ComplexityRoot.PriorityMatrixCell.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityMatrixCell.Urgency(childComplexity), true
+
+	case "PriorityMatrixPayload.cells":
+		if e.ComplexityRoot.PriorityMatrixPayload.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityMatrixPayload.Cells(childComplexity), true
 
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
@@ -2837,6 +3807,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ImpactAnalysis(childComplexity, args["input"].(model.ImpactAnalysisInput)), true
+	case "Query.incident":
+		if e.ComplexityRoot.Query.Incident == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Incident(childComplexity, args["id"].(string)), true
+	case "Query.incidents":
+		if e.ComplexityRoot.Query.Incidents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Incidents(childComplexity, args["filter"].(*model.IncidentFilter), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2877,12 +3869,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxLength"].(*int), args["limit"].(*int), args["types"].([]string)), true
+	case "Query.priorityMatrix":
+		if e.ComplexityRoot.Query.PriorityMatrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PriorityMatrix(childComplexity), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.RelationshipTypes(childComplexity), true
+	case "Query.sla":
+		if e.ComplexityRoot.Query.SLA == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sla_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLA(childComplexity, args["id"].(string)), true
+	case "Query.slaReport":
+		if e.ComplexityRoot.Query.SLAReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAReport(childComplexity, args["slaId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.slaReviews":
+		if e.ComplexityRoot.Query.SLAReviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaReviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAReviews(childComplexity, args["slaId"].(string)), true
 	case "Query.service":
 		if e.ComplexityRoot.Query.Service == nil {
 			break
@@ -2894,6 +3925,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Service(childComplexity, args["id"].(string)), true
+	case "Query.serviceAvailability":
+		if e.ComplexityRoot.Query.ServiceAvailability == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceAvailability_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceAvailability(childComplexity, args["serviceId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.serviceImpact":
 		if e.ComplexityRoot.Query.ServiceImpact == nil {
 			break
@@ -2916,6 +3958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Services(childComplexity, args["filter"].(*model.ServiceFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.slas":
+		if e.ComplexityRoot.Query.Slas == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.supportingTree":
 		if e.ComplexityRoot.Query.SupportingTree == nil {
 			break
@@ -2949,6 +4002,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UnauthorizedChanges(childComplexity, args["since"].(time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Query.upcomingReviews":
+		if e.ComplexityRoot.Query.UpcomingReviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_upcomingReviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UpcomingReviews(childComplexity, args["withinDays"].(int)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -3143,6 +4207,444 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RiskFactor.Points(childComplexity), true
 
+	case "SLA.availability":
+		if e.ComplexityRoot.SLA.Availability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Availability(childComplexity), true
+	case "SLA.createdAt":
+		if e.ComplexityRoot.SLA.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.CreatedAt(childComplexity), true
+	case "SLA.customer":
+		if e.ComplexityRoot.SLA.Customer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Customer(childComplexity), true
+	case "SLA.customerId":
+		if e.ComplexityRoot.SLA.CustomerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.CustomerID(childComplexity), true
+	case "SLA.description":
+		if e.ComplexityRoot.SLA.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Description(childComplexity), true
+	case "SLA.id":
+		if e.ComplexityRoot.SLA.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.ID(childComplexity), true
+	case "SLA.name":
+		if e.ComplexityRoot.SLA.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Name(childComplexity), true
+	case "SLA.reviewPeriod":
+		if e.ComplexityRoot.SLA.ReviewPeriod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.ReviewPeriod(childComplexity), true
+	case "SLA.reviewStart":
+		if e.ComplexityRoot.SLA.ReviewStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.ReviewStart(childComplexity), true
+	case "SLA.schedule":
+		if e.ComplexityRoot.SLA.Schedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Schedule(childComplexity), true
+	case "SLA.services":
+		if e.ComplexityRoot.SLA.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Services(childComplexity), true
+	case "SLA.targets":
+		if e.ComplexityRoot.SLA.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Targets(childComplexity), true
+	case "SLA.updatedAt":
+		if e.ComplexityRoot.SLA.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.UpdatedAt(childComplexity), true
+	case "SLA.version":
+		if e.ComplexityRoot.SLA.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.Version(childComplexity), true
+	case "SLA.warningThreshold":
+		if e.ComplexityRoot.SLA.WarningThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.WarningThreshold(childComplexity), true
+
+	case "SLAClock.breached":
+		if e.ComplexityRoot.SLAClock.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Breached(childComplexity), true
+	case "SLAClock.dueAt":
+		if e.ComplexityRoot.SLAClock.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.DueAt(childComplexity), true
+	case "SLAClock.elapsedSeconds":
+		if e.ComplexityRoot.SLAClock.ElapsedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.ElapsedSeconds(childComplexity), true
+	case "SLAClock.metric":
+		if e.ComplexityRoot.SLAClock.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Metric(childComplexity), true
+	case "SLAClock.priority":
+		if e.ComplexityRoot.SLAClock.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Priority(childComplexity), true
+	case "SLAClock.sla":
+		if e.ComplexityRoot.SLAClock.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.SLA(childComplexity), true
+	case "SLAClock.status":
+		if e.ComplexityRoot.SLAClock.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Status(childComplexity), true
+	case "SLAClock.stoppedAt":
+		if e.ComplexityRoot.SLAClock.StoppedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.StoppedAt(childComplexity), true
+	case "SLAClock.targetMinutes":
+		if e.ComplexityRoot.SLAClock.TargetMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.TargetMinutes(childComplexity), true
+	case "SLAClock.warnAt":
+		if e.ComplexityRoot.SLAClock.WarnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.WarnAt(childComplexity), true
+	case "SLAClock.warning":
+		if e.ComplexityRoot.SLAClock.Warning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAClock.Warning(childComplexity), true
+
+	case "SLAConnection.edges":
+		if e.ComplexityRoot.SLAConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConnection.Edges(childComplexity), true
+	case "SLAConnection.pageInfo":
+		if e.ComplexityRoot.SLAConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConnection.PageInfo(childComplexity), true
+	case "SLAConnection.totalCount":
+		if e.ComplexityRoot.SLAConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAConnection.TotalCount(childComplexity), true
+
+	case "SLAEdge.cursor":
+		if e.ComplexityRoot.SLAEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEdge.Cursor(childComplexity), true
+	case "SLAEdge.node":
+		if e.ComplexityRoot.SLAEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEdge.Node(childComplexity), true
+
+	case "SLAEvent.at":
+		if e.ComplexityRoot.SLAEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.At(childComplexity), true
+	case "SLAEvent.id":
+		if e.ComplexityRoot.SLAEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.ID(childComplexity), true
+	case "SLAEvent.incident":
+		if e.ComplexityRoot.SLAEvent.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.Incident(childComplexity), true
+	case "SLAEvent.kind":
+		if e.ComplexityRoot.SLAEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.Kind(childComplexity), true
+	case "SLAEvent.metric":
+		if e.ComplexityRoot.SLAEvent.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.Metric(childComplexity), true
+	case "SLAEvent.priority":
+		if e.ComplexityRoot.SLAEvent.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.Priority(childComplexity), true
+	case "SLAEvent.recordedAt":
+		if e.ComplexityRoot.SLAEvent.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.RecordedAt(childComplexity), true
+	case "SLAEvent.sla":
+		if e.ComplexityRoot.SLAEvent.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.SLA(childComplexity), true
+	case "SLAEvent.ticketId":
+		if e.ComplexityRoot.SLAEvent.TicketID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.TicketID(childComplexity), true
+
+	case "SLAPayload.sla":
+		if e.ComplexityRoot.SLAPayload.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAPayload.SLA(childComplexity), true
+
+	case "SLAReport.breached":
+		if e.ComplexityRoot.SLAReport.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Breached(childComplexity), true
+	case "SLAReport.compliance":
+		if e.ComplexityRoot.SLAReport.Compliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Compliance(childComplexity), true
+	case "SLAReport.from":
+		if e.ComplexityRoot.SLAReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.From(childComplexity), true
+	case "SLAReport.meanTimeToResolveSeconds":
+		if e.ComplexityRoot.SLAReport.MeanTimeToResolveSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.MeanTimeToResolveSeconds(childComplexity), true
+	case "SLAReport.meanTimeToRespondSeconds":
+		if e.ComplexityRoot.SLAReport.MeanTimeToRespondSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.MeanTimeToRespondSeconds(childComplexity), true
+	case "SLAReport.met":
+		if e.ComplexityRoot.SLAReport.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Met(childComplexity), true
+	case "SLAReport.sla":
+		if e.ComplexityRoot.SLAReport.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.SLA(childComplexity), true
+	case "SLAReport.tickets":
+		if e.ComplexityRoot.SLAReport.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Tickets(childComplexity), true
+	case "SLAReport.to":
+		if e.ComplexityRoot.SLAReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.To(childComplexity), true
+
+	case "SLAReview.actions":
+		if e.ComplexityRoot.SLAReview.Actions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.Actions(childComplexity), true
+	case "SLAReview.attendees":
+		if e.ComplexityRoot.SLAReview.Attendees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.Attendees(childComplexity), true
+	case "SLAReview.date":
+		if e.ComplexityRoot.SLAReview.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.Date(childComplexity), true
+	case "SLAReview.id":
+		if e.ComplexityRoot.SLAReview.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.ID(childComplexity), true
+	case "SLAReview.notes":
+		if e.ComplexityRoot.SLAReview.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.Notes(childComplexity), true
+	case "SLAReview.recordedAt":
+		if e.ComplexityRoot.SLAReview.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.RecordedAt(childComplexity), true
+	case "SLAReview.recordedBy":
+		if e.ComplexityRoot.SLAReview.RecordedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.RecordedBy(childComplexity), true
+	case "SLAReview.sla":
+		if e.ComplexityRoot.SLAReview.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReview.SLA(childComplexity), true
+
+	case "SLAReviewAction.description":
+		if e.ComplexityRoot.SLAReviewAction.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReviewAction.Description(childComplexity), true
+	case "SLAReviewAction.due":
+		if e.ComplexityRoot.SLAReviewAction.Due == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReviewAction.Due(childComplexity), true
+	case "SLAReviewAction.ownerId":
+		if e.ComplexityRoot.SLAReviewAction.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReviewAction.OwnerID(childComplexity), true
+
+	case "SLAReviewPayload.review":
+		if e.ComplexityRoot.SLAReviewPayload.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReviewPayload.Review(childComplexity), true
+
+	case "SLASchedule.endMinute":
+		if e.ComplexityRoot.SLASchedule.EndMinute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.EndMinute(childComplexity), true
+	case "SLASchedule.holidays":
+		if e.ComplexityRoot.SLASchedule.Holidays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.Holidays(childComplexity), true
+	case "SLASchedule.kind":
+		if e.ComplexityRoot.SLASchedule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.Kind(childComplexity), true
+	case "SLASchedule.startMinute":
+		if e.ComplexityRoot.SLASchedule.StartMinute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.StartMinute(childComplexity), true
+	case "SLASchedule.timeZone":
+		if e.ComplexityRoot.SLASchedule.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.TimeZone(childComplexity), true
+	case "SLASchedule.weekdays":
+		if e.ComplexityRoot.SLASchedule.Weekdays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLASchedule.Weekdays(childComplexity), true
+
+	case "SLATarget.priority":
+		if e.ComplexityRoot.SLATarget.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATarget.Priority(childComplexity), true
+	case "SLATarget.resolutionMinutes":
+		if e.ComplexityRoot.SLATarget.ResolutionMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATarget.ResolutionMinutes(childComplexity), true
+	case "SLATarget.responseMinutes":
+		if e.ComplexityRoot.SLATarget.ResponseMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLATarget.ResponseMinutes(childComplexity), true
+
 	case "Service.consumers":
 		if e.ComplexityRoot.Service.Consumers == nil {
 			break
@@ -3234,6 +4736,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Service.Version(childComplexity), true
 
+	case "ServiceAvailability.agreedSeconds":
+		if e.ComplexityRoot.ServiceAvailability.AgreedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.AgreedSeconds(childComplexity), true
+	case "ServiceAvailability.downtimeSeconds":
+		if e.ComplexityRoot.ServiceAvailability.DowntimeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.DowntimeSeconds(childComplexity), true
+	case "ServiceAvailability.from":
+		if e.ComplexityRoot.ServiceAvailability.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.From(childComplexity), true
+	case "ServiceAvailability.outages":
+		if e.ComplexityRoot.ServiceAvailability.Outages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Outages(childComplexity), true
+	case "ServiceAvailability.percent":
+		if e.ComplexityRoot.ServiceAvailability.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Percent(childComplexity), true
+	case "ServiceAvailability.service":
+		if e.ComplexityRoot.ServiceAvailability.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Service(childComplexity), true
+	case "ServiceAvailability.to":
+		if e.ComplexityRoot.ServiceAvailability.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.To(childComplexity), true
+
 	case "ServiceConnection.edges":
 		if e.ComplexityRoot.ServiceConnection.Edges == nil {
 			break
@@ -3295,6 +4840,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ConfigurationItemChanged(childComplexity, args["ids"].([]string)), true
+	case "Subscription.incidentChanged":
+		if e.ComplexityRoot.Subscription.IncidentChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_incidentChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+	case "Subscription.slaEvents":
+		if e.ComplexityRoot.Subscription.SLAEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_slaEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SLAEvents(childComplexity, args["slaId"].(*string)), true
+
+	case "TimeInterval.end":
+		if e.ComplexityRoot.TimeInterval.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeInterval.End(childComplexity), true
+	case "TimeInterval.start":
+		if e.ComplexityRoot.TimeInterval.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeInterval.Start(childComplexity), true
 
 	case "UnlinkCatalogItemsPayload.removed":
 		if e.ComplexityRoot.UnlinkCatalogItemsPayload.Removed == nil {
@@ -3309,6 +4889,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnrelateConfigurationItemsPayload.RemovedRelationshipID(childComplexity), true
+
+	case "UpcomingReview.date":
+		if e.ComplexityRoot.UpcomingReview.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingReview.Date(childComplexity), true
+	case "UpcomingReview.overdue":
+		if e.ComplexityRoot.UpcomingReview.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingReview.Overdue(childComplexity), true
+	case "UpcomingReview.sla":
+		if e.ComplexityRoot.UpcomingReview.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingReview.SLA(childComplexity), true
 
 	case "UpdateConfigurationItemPayload.configurationItem":
 		if e.ComplexityRoot.UpdateConfigurationItemPayload.ConfigurationItem == nil {
@@ -3432,6 +5031,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddIncidentCommunicationInput", ec.unmarshalInputAddIncidentCommunicationInput),
+			graphql.NewInputUnmarshaler("AddIncidentEntryInput", ec.unmarshalInputAddIncidentEntryInput),
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
 			graphql.NewInputUnmarshaler("CatalogLinkInput", ec.unmarshalInputCatalogLinkInput),
 			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
@@ -3444,6 +5045,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateConfigurationItemInput", ec.unmarshalInputCreateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("CreateFreezeWindowInput", ec.unmarshalInputCreateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
+			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
+			graphql.NewInputUnmarshaler("CreateSLAInput", ec.unmarshalInputCreateSLAInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DecideChangeInput", ec.unmarshalInputDecideChangeInput),
@@ -3453,15 +5056,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ImportConfigurationItemsInput", ec.unmarshalInputImportConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
 			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
+			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
+			graphql.NewInputUnmarshaler("LinkIncidentInput", ec.unmarshalInputLinkIncidentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("PriorityMatrixCellInput", ec.unmarshalInputPriorityMatrixCellInput),
+			graphql.NewInputUnmarshaler("ReassignIncidentInput", ec.unmarshalInputReassignIncidentInput),
+			graphql.NewInputUnmarshaler("RecordSLAReviewInput", ec.unmarshalInputRecordSLAReviewInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
 			graphql.NewInputUnmarshaler("ReviewChangeInput", ec.unmarshalInputReviewChangeInput),
+			graphql.NewInputUnmarshaler("SLAReviewActionInput", ec.unmarshalInputSLAReviewActionInput),
+			graphql.NewInputUnmarshaler("SLAScheduleInput", ec.unmarshalInputSLAScheduleInput),
+			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
+			graphql.NewInputUnmarshaler("SLATermsInput", ec.unmarshalInputSLATermsInput),
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
+			graphql.NewInputUnmarshaler("SetMajorIncidentInput", ec.unmarshalInputSetMajorIncidentInput),
+			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
+			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
+			graphql.NewInputUnmarshaler("UpdateIncidentInput", ec.unmarshalInputUpdateIncidentInput),
+			graphql.NewInputUnmarshaler("UpdateSLAInput", ec.unmarshalInputUpdateSLAInput),
 			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
 	}
@@ -5594,6 +7211,1004 @@ type DeleteFreezeWindowPayload {
   deletedId: ID!
 }
 
+# ---------------------------------------------------------------------------
+# Incident management (SPEC §2.6)
+# ---------------------------------------------------------------------------
+
+"""
+Lifecycle: NEW → ASSIGNED → IN_PROGRESS ⇄ ON_HOLD → RESOLVED → CLOSED; CANCELLED ends it early.
+A RESOLVED incident may be reopened (back to IN_PROGRESS) within the reopen window and is
+closed automatically after the auto-close period.
+"""
+enum IncidentState {
+  "Logged; nobody has picked it up yet."
+  NEW
+  "With an assignment group (and maybe an assignee)."
+  ASSIGNED
+  "Being investigated."
+  IN_PROGRESS
+  "Waiting on the caller, a vendor or a change; the SLA clocks are paused."
+  ON_HOLD
+  "Service restored; waiting for the caller to confirm."
+  RESOLVED
+  "Finished (final)."
+  CLOSED
+  "Withdrawn (final)."
+  CANCELLED
+}
+
+"""
+An impact or urgency rating.
+"""
+enum IncidentLevel {
+  "High."
+  HIGH
+  "Medium."
+  MEDIUM
+  "Low."
+  LOW
+}
+
+"""
+A ticket priority, from impact × urgency through the priority matrix.
+"""
+enum Priority {
+  "Critical."
+  P1
+  "High."
+  P2
+  "Moderate."
+  P3
+  "Low."
+  P4
+  "Planning."
+  P5
+}
+
+"""
+How an incident was reported.
+"""
+enum IncidentChannel {
+  "A phone call to the service desk."
+  PHONE
+  "An email."
+  EMAIL
+  "The self-service portal (the default)."
+  PORTAL
+  "A chat."
+  CHAT
+  "In person at the service desk."
+  WALK_IN
+  "A monitoring tool: repeats under the same idempotencyKey fold into the open incident."
+  MONITORING
+}
+
+"""
+How an incident was resolved.
+"""
+enum ResolutionCode {
+  "The fault was fixed."
+  FIXED
+  "A workaround restored the service."
+  WORKAROUND
+  "A change fixed it."
+  RESOLVED_BY_CHANGE
+  "No fault was found."
+  NO_FAULT_FOUND
+  "Another incident covers it."
+  DUPLICATE
+  "The caller's mistake."
+  USER_ERROR
+  "It cleared by itself."
+  SELF_RESOLVED
+}
+
+"""
+What an ON_HOLD incident waits for.
+"""
+enum HoldReason {
+  "The caller."
+  AWAITING_CALLER
+  "A vendor."
+  AWAITING_VENDOR
+  "A change."
+  AWAITING_CHANGE
+}
+
+"""
+The kinds of timeline entries.
+"""
+enum IncidentEntryKind {
+  "Internal note, seen by staff only."
+  WORK_NOTE
+  "Comment, seen by the caller too."
+  COMMENT
+}
+
+"""
+What an incident history entry records a change of.
+"""
+enum IncidentHistoryField {
+  "The state."
+  STATE
+  "The priority."
+  PRIORITY
+  "The major-incident flag: NO, or YES: and the manager's id."
+  MAJOR
+}
+
+"""
+An immutable record of a state, priority or major-incident change.
+"""
+type IncidentHistoryEntry {
+  "What changed."
+  field: IncidentHistoryField!
+  "The value before; null for the creation."
+  from: String
+  "The value after."
+  to: String!
+  "Subject of who made it (system for automatic changes)."
+  actor: ID!
+  "When."
+  at: DateTime!
+  "Why."
+  comment: String
+}
+
+"""
+A functional escalation: the incident passed from one group (and assignee) to another.
+"""
+type IncidentEscalation {
+  "The group before; null when it had none."
+  fromGroup: Group
+  "The group after."
+  toGroup: Group
+  "Subject of the assignee before."
+  fromAssigneeId: ID
+  "Subject of the assignee after."
+  toAssigneeId: ID
+  "Subject of who reassigned it."
+  actor: ID!
+  "When."
+  at: DateTime!
+  "Why."
+  reason: String!
+}
+
+"""
+A message sent about a major incident.
+"""
+type IncidentCommunication {
+  "Who it went to, for example 'all staff'."
+  audience: String!
+  "How, for example 'email' or 'status page'."
+  channel: String!
+  "What was said."
+  message: String!
+  "Subject of who sent it."
+  actor: ID!
+  "When."
+  at: DateTime!
+}
+
+"""
+A work note or comment.
+"""
+type IncidentEntry {
+  "Work note (internal) or comment (seen by the caller)."
+  kind: IncidentEntryKind!
+  "The text."
+  body: String!
+  "Subject of the author."
+  author: ID!
+  "When."
+  at: DateTime!
+}
+
+"""
+Which of a ticket's clocks.
+"""
+enum SLAMetric {
+  "Time to the first response (the first move out of NEW, or assignment)."
+  RESPONSE
+  "Time to resolution."
+  RESOLUTION
+}
+
+"""
+Where an SLA clock stands.
+"""
+enum SLAClockStatus {
+  "Counting."
+  RUNNING
+  "Stopped while the ticket is on hold; the due time moves with the pause."
+  PAUSED
+  "Stopped within the target."
+  MET
+  "Ran past its due time."
+  BREACHED
+  "The SLA has no target for this priority."
+  NO_TARGET
+}
+
+"""
+One clock of an incident under one SLA that covers it.
+"""
+type SLAClock {
+  "The SLA."
+  sla: SLA!
+  "Response or resolution."
+  metric: SLAMetric!
+  "The priority whose target applies."
+  priority: Priority!
+  "The target in minutes of the SLA's working time."
+  targetMinutes: Int!
+  "Working time counted so far (up to the stop or now), pauses excluded, in seconds."
+  elapsedSeconds: Int!
+  "When it is due; null while paused."
+  dueAt: DateTime
+  "When the warning threshold is reached; null while paused."
+  warnAt: DateTime
+  "When it stopped; null while it runs."
+  stoppedAt: DateTime
+  "Where it stands."
+  status: SLAClockStatus!
+  "True once the warning threshold was reached."
+  warning: Boolean!
+  "True when it breached."
+  breached: Boolean!
+}
+
+"""
+An unplanned interruption or reduction in quality of an IT service.
+"""
+type Incident implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "One-line summary."
+  shortDescription: String!
+  "Details."
+  description: String
+  "Subject of who reported it; requesters see the incidents they are the caller of."
+  callerId: ID!
+  "The caller, when a local user the reader may see."
+  caller: User
+  "Subject of who logged it (an agent, or the monitoring service account)."
+  openedBy: ID!
+  "How it was reported."
+  channel: IncidentChannel!
+  "Free categorisation, for example 'database'."
+  category: String
+  "The CIs affected (staff only: empty for requesters)."
+  configurationItems: [ConfigurationItem!]!
+  "The services affected (requesters see business services only)."
+  services: [Service!]!
+  "Business services impacted, computed from the graph when it is logged and when its CIs or services change."
+  impactedBusinessServices: [Service!]!
+  "Business units impacted, computed from the graph likewise."
+  impactedBusinessUnits: [BusinessUnit!]!
+  "Services the graph says it took DOWN (not just DEGRADED); their availability counts this outage (requesters see business services only)."
+  downServices: [Service!]!
+  "How widely it hurts."
+  impact: IncidentLevel!
+  "How fast it must be fixed."
+  urgency: IncidentLevel!
+  "From impact × urgency through the priority matrix."
+  priority: Priority!
+  "The group working it."
+  assignmentGroup: Group
+  "Subject of the assignee."
+  assigneeId: ID
+  "The assignee, when a local user the reader may see."
+  assignee: User
+  "Where it is in its lifecycle."
+  state: IncidentState!
+  "What it waits for while ON_HOLD."
+  holdReason: HoldReason
+  "How it was resolved."
+  resolutionCode: ResolutionCode
+  "What was done."
+  resolutionNotes: String
+  "True for a major incident (hierarchical escalation)."
+  major: Boolean!
+  "Subject of the major incident manager."
+  majorManagerId: ID
+  "Ids of related problems."
+  problemIds: [ID!]!
+  "Id of the change that caused it."
+  causedByChangeId: ID
+  "The change that caused it (staff only; null for requesters)."
+  causedByChange: Change
+  "Ids of the knowledge articles used."
+  knowledgeArticleIds: [ID!]!
+  "How many monitoring alerts were folded into it (1 for the first)."
+  alertCount: Int!
+  "The states the caller may move it to with transitionIncident now."
+  allowedTransitions: [IncidentState!]!
+  "State, priority and major-incident changes, oldest first."
+  history: [IncidentHistoryEntry!]!
+  "Reassignments between groups, oldest first."
+  escalations: [IncidentEscalation!]!
+  "Messages sent about it as a major incident, oldest first."
+  communications: [IncidentCommunication!]!
+  "Work notes and comments, oldest first; requesters see comments only."
+  timeline: [IncidentEntry!]!
+  "Its response and resolution clocks under every SLA that covers what it affects or impacts."
+  slaClocks: [SLAClock!]!
+  "Incremented by every write; pass it as expectedVersion."
+  version: Int!
+  "When it was logged."
+  createdAt: DateTime!
+  "When it was last written."
+  updatedAt: DateTime!
+  "When it was first responded to."
+  respondedAt: DateTime
+  "When it was resolved (cleared by a reopen)."
+  resolvedAt: DateTime
+  "When it was closed or cancelled."
+  closedAt: DateTime
+}
+
+"""
+A page of incidents.
+"""
+type IncidentConnection {
+  "Incidents of this page, newest first."
+  edges: [IncidentEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of incidents across all pages."
+  totalCount: Int!
+}
+
+"""
+An incident with its cursor.
+"""
+type IncidentEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The incident."
+  node: Incident!
+}
+
+"""
+Selects incidents among those the caller may read; absent fields match everything.
+"""
+input IncidentFilter {
+  "Only these states."
+  states: [IncidentState!]
+  "Only these priorities."
+  priorities: [Priority!]
+  "Only incidents assigned to this group."
+  assignmentGroupId: ID
+  "Only incidents assigned to this subject."
+  assigneeId: ID
+  "Only incidents raised by this subject."
+  callerId: ID
+  "Only incidents affecting this CI."
+  configurationItemId: ID
+  "Only incidents affecting or impacting this service."
+  serviceId: ID
+  "Only major (true) or other (false) incidents."
+  major: Boolean
+}
+
+"""
+One cell of the priority matrix.
+"""
+type PriorityMatrixCell {
+  "The impact."
+  impact: IncidentLevel!
+  "The urgency."
+  urgency: IncidentLevel!
+  "The priority they give."
+  priority: Priority!
+}
+
+"""
+One cell of a new priority matrix.
+"""
+input PriorityMatrixCellInput {
+  "The impact."
+  impact: IncidentLevel!
+  "The urgency."
+  urgency: IncidentLevel!
+  "The priority they give."
+  priority: Priority!
+}
+
+"""
+Input of ` + "`" + `createIncident` + "`" + `.
+"""
+input CreateIncidentInput {
+  "One-line summary, 1 to 200 characters."
+  shortDescription: String!
+  "Details (at most 20000 characters)."
+  description: String
+  "Subject of who reported it; defaults to the caller of the mutation. Requesters may only log for themselves."
+  callerId: ID
+  "How it was reported (PORTAL by default)."
+  channel: IncidentChannel
+  "Free categorisation (at most 100 characters)."
+  category: String
+  "The CIs affected (at most 100)."
+  configurationItemIds: [ID!]
+  "The services affected (at most 100)."
+  serviceIds: [ID!]
+  "How widely it hurts."
+  impact: IncidentLevel!
+  "How fast it must be fixed."
+  urgency: IncidentLevel!
+  "The group to assign it to (agents only); it then starts ASSIGNED."
+  assignmentGroupId: ID
+  "A member of that group (agents only)."
+  assigneeId: ID
+  "A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it)."
+  idempotencyKey: String
+}
+
+"""
+Input of ` + "`" + `updateIncident` + "`" + `: absent fields stay as they are.
+"""
+input UpdateIncidentInput {
+  "The incident."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "New summary."
+  shortDescription: String
+  "New details."
+  description: String
+  "New category."
+  category: String
+  "New CIs (replace the old ones; recomputes the impact)."
+  configurationItemIds: [ID!]
+  "New services (replace the old ones; recomputes the impact)."
+  serviceIds: [ID!]
+  "New impact (recomputes the priority and the SLA due times)."
+  impact: IncidentLevel
+  "New urgency (recomputes the priority and the SLA due times)."
+  urgency: IncidentLevel
+}
+
+"""
+Input of ` + "`" + `transitionIncident` + "`" + `.
+"""
+input TransitionIncidentInput {
+  "The incident."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "The state to move to."
+  to: IncidentState!
+  "Why (at most 4000 characters)."
+  comment: String
+  "Required to resolve."
+  resolutionCode: ResolutionCode
+  "Required to resolve: what was done."
+  resolutionNotes: String
+  "Required to put on hold."
+  holdReason: HoldReason
+}
+
+"""
+Input of ` + "`" + `reassignIncident` + "`" + `.
+"""
+input ReassignIncidentInput {
+  "The incident, which must be open."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "The group it passes to."
+  groupId: ID!
+  "A member of that group; absent for the group's queue."
+  assigneeId: ID
+  "Why (required)."
+  reason: String!
+}
+
+"""
+Input of ` + "`" + `setMajorIncident` + "`" + `.
+"""
+input SetMajorIncidentInput {
+  "The incident, which must be open."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "True to declare a major incident, false to stand it down."
+  major: Boolean!
+  "The major incident manager (required to declare)."
+  managerId: ID
+  "Why (required)."
+  reason: String!
+}
+
+"""
+Input of ` + "`" + `addIncidentEntry` + "`" + `.
+"""
+input AddIncidentEntryInput {
+  "The incident."
+  incidentId: ID!
+  "WORK_NOTE (agents only) or COMMENT (agents and the caller)."
+  kind: IncidentEntryKind!
+  "The text, 1 to 20000 characters."
+  body: String!
+}
+
+"""
+Input of ` + "`" + `addIncidentCommunication` + "`" + `.
+"""
+input AddIncidentCommunicationInput {
+  "The incident, which must be major."
+  incidentId: ID!
+  "Who it went to (at most 200 characters)."
+  audience: String!
+  "How it was sent (at most 200 characters)."
+  channel: String!
+  "What was said."
+  message: String!
+}
+
+"""
+Input of ` + "`" + `linkIncident` + "`" + `: absent fields stay as they are; a given list replaces the old one.
+"""
+input LinkIncidentInput {
+  "The incident."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "Related problems (at most 100)."
+  problemIds: [ID!]
+  "The change that caused it; an empty string clears it."
+  causedByChangeId: ID
+  "Knowledge articles used (at most 100)."
+  knowledgeArticleIds: [ID!]
+}
+
+"""
+Input of ` + "`" + `setPriorityMatrix` + "`" + `.
+"""
+input SetPriorityMatrixInput {
+  "All nine (impact, urgency) cells, each once."
+  cells: [PriorityMatrixCellInput!]!
+}
+
+"""
+Result of the incident mutations.
+"""
+type IncidentPayload {
+  "The incident after the write."
+  incident: Incident!
+}
+
+"""
+Result of ` + "`" + `createIncident` + "`" + `.
+"""
+type CreateIncidentPayload {
+  "The incident: the new one, or the one a retry or a repeated alert refers to."
+  incident: Incident!
+  "False when the idempotencyKey was seen before and nothing new was created."
+  created: Boolean!
+}
+
+"""
+Result of ` + "`" + `addIncidentEntry` + "`" + `.
+"""
+type AddIncidentEntryPayload {
+  "The entry written."
+  entry: IncidentEntry!
+  "The incident it was added to."
+  incident: Incident!
+}
+
+"""
+Result of ` + "`" + `addIncidentCommunication` + "`" + `.
+"""
+type AddIncidentCommunicationPayload {
+  "The communication recorded."
+  communication: IncidentCommunication!
+  "The incident it was recorded on."
+  incident: Incident!
+}
+
+"""
+Result of ` + "`" + `setPriorityMatrix` + "`" + `.
+"""
+type PriorityMatrixPayload {
+  "The matrix now in force."
+  cells: [PriorityMatrixCell!]!
+}
+
+# ---------------------------------------------------------------------------
+# Service level management (SPEC §2.2)
+# ---------------------------------------------------------------------------
+
+"""
+When an SLA's clocks run.
+"""
+enum ScheduleKind {
+  "Around the clock (24x7)."
+  ALWAYS
+  "Working hours on working days in a time zone, holidays excluded."
+  WORKING_HOURS
+}
+
+"""
+A day of the week.
+"""
+enum Weekday {
+  "Monday."
+  MONDAY
+  "Tuesday."
+  TUESDAY
+  "Wednesday."
+  WEDNESDAY
+  "Thursday."
+  THURSDAY
+  "Friday."
+  FRIDAY
+  "Saturday."
+  SATURDAY
+  "Sunday."
+  SUNDAY
+}
+
+"""
+How often the customer reviews an SLA.
+"""
+enum ReviewPeriod {
+  "Every month."
+  MONTHLY
+  "Every three months."
+  QUARTERLY
+  "Every six months."
+  HALF_YEARLY
+  "Every year."
+  YEARLY
+}
+
+"""
+What happened to an SLA clock.
+"""
+enum SLAEventKind {
+  "The warning threshold was reached."
+  WARNING
+  "The clock ran past its due time."
+  BREACH
+}
+
+"""
+The response and resolution targets for one priority.
+"""
+type SLATarget {
+  "The priority."
+  priority: Priority!
+  "Time to respond, in minutes of working time."
+  responseMinutes: Int!
+  "Time to resolve, in minutes of working time."
+  resolutionMinutes: Int!
+}
+
+"""
+When an SLA's clocks run.
+"""
+type SLASchedule {
+  "ALWAYS (24x7) or WORKING_HOURS."
+  kind: ScheduleKind!
+  "IANA time zone of the working hours, for example Europe/Berlin."
+  timeZone: String
+  "Working days."
+  weekdays: [Weekday!]!
+  "Start of the working day, in minutes after local midnight."
+  startMinute: Int!
+  "End of the working day, in minutes after local midnight (1440 is midnight)."
+  endMinute: Int!
+  "Local dates that are not working days, YYYY-MM-DD."
+  holidays: [String!]!
+}
+
+"""
+A service level agreement with a customer business unit.
+"""
+type SLA implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Name."
+  name: String!
+  "What it agrees."
+  description: String
+  "The customer."
+  customer: BusinessUnit
+  "Id of the customer business unit."
+  customerId: ID!
+  "The services it covers; an incident affecting or impacting one of them runs clocks under it."
+  services: [Service!]!
+  "One target per priority, P1 first."
+  targets: [SLATarget!]!
+  "Agreed availability in percent."
+  availability: Float!
+  "When its clocks run."
+  schedule: SLASchedule!
+  "Fraction of a target after which a warning is raised, for example 0.75."
+  warningThreshold: Float!
+  "How often it is reviewed."
+  reviewPeriod: ReviewPeriod!
+  "The first scheduled review; the others follow every review period."
+  reviewStart: DateTime!
+  "Incremented by every write; pass it as expectedVersion."
+  version: Int!
+  "When it was created."
+  createdAt: DateTime!
+  "When it was last written."
+  updatedAt: DateTime!
+}
+
+"""
+A page of SLAs.
+"""
+type SLAConnection {
+  "SLAs of this page, by name."
+  edges: [SLAEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of SLAs across all pages."
+  totalCount: Int!
+}
+
+"""
+An SLA with its cursor.
+"""
+type SLAEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The SLA."
+  node: SLA!
+}
+
+"""
+How tickets under an SLA did in a period.
+"""
+type SLAReport {
+  "The SLA."
+  sla: SLA!
+  "Start of the period (inclusive)."
+  from: DateTime!
+  "End of the period (exclusive)."
+  to: DateTime!
+  "Tickets opened in the period (cancelled ones left out)."
+  tickets: Int!
+  "Resolved tickets whose clocks all met their targets."
+  met: Int!
+  "Tickets with a breached clock, resolved or not."
+  breached: Int!
+  "met / (met + breached) in percent; 100 when neither."
+  compliance: Float!
+  "Mean working time to respond, in seconds, of the tickets that responded."
+  meanTimeToRespondSeconds: Int!
+  "Mean working time to resolve, in seconds, of the tickets that resolved."
+  meanTimeToResolveSeconds: Int!
+}
+
+"""
+A span of time.
+"""
+type TimeInterval {
+  "Start (inclusive)."
+  start: DateTime!
+  "End (exclusive)."
+  end: DateTime!
+}
+
+"""
+How much of a period a service was up, from the outages of incidents that took it DOWN.
+"""
+type ServiceAvailability {
+  "The service."
+  service: Service
+  "Start of the period (inclusive)."
+  from: DateTime!
+  "End of the period (exclusive)."
+  to: DateTime!
+  "Service time in the period (24x7), in seconds."
+  agreedSeconds: Int!
+  "Time covered by outages, each instant once, in seconds."
+  downtimeSeconds: Int!
+  "100 × (agreed − downtime) / agreed."
+  percent: Float!
+  "The merged outages, clipped to the period."
+  outages: [TimeInterval!]!
+}
+
+"""
+A follow-up agreed in a review.
+"""
+type SLAReviewAction {
+  "What is to be done."
+  description: String!
+  "Subject of who owns it."
+  ownerId: ID
+  "When it is due."
+  due: DateTime
+}
+
+"""
+A recorded customer review of an SLA.
+"""
+type SLAReview {
+  "The review's id."
+  id: ID!
+  "The SLA reviewed."
+  sla: SLA
+  "When it was held."
+  date: DateTime!
+  "Who attended."
+  attendees: [String!]!
+  "What was discussed."
+  notes: String
+  "What was agreed."
+  actions: [SLAReviewAction!]!
+  "Subject of who recorded it."
+  recordedBy: ID!
+  "When it was recorded."
+  recordedAt: DateTime!
+}
+
+"""
+A review that is due.
+"""
+type UpcomingReview {
+  "The SLA."
+  sla: SLA!
+  "When the review falls due."
+  date: DateTime!
+  "True when the date has passed without a review."
+  overdue: Boolean!
+}
+
+"""
+A warning or breach recorded by the SLA evaluator.
+"""
+type SLAEvent {
+  "The event's id."
+  id: ID!
+  "The SLA."
+  sla: SLA
+  "Id of the ticket."
+  ticketId: ID!
+  "The incident, when the ticket is one the reader may see."
+  incident: Incident
+  "Response or resolution."
+  metric: SLAMetric!
+  "Warning or breach."
+  kind: SLAEventKind!
+  "The priority then."
+  priority: Priority!
+  "When it happened (the warning instant, or the due time the clock ran past)."
+  at: DateTime!
+  "When the evaluator recorded it."
+  recordedAt: DateTime!
+}
+
+"""
+A response or resolution target for one priority.
+"""
+input SLATargetInput {
+  "The priority."
+  priority: Priority!
+  "Time to respond, in minutes of working time (positive)."
+  responseMinutes: Int!
+  "Time to resolve, in minutes of working time (at least the response time, at most a year)."
+  resolutionMinutes: Int!
+}
+
+"""
+When an SLA's clocks run.
+"""
+input SLAScheduleInput {
+  "ALWAYS (24x7) or WORKING_HOURS."
+  kind: ScheduleKind!
+  "IANA time zone, required for WORKING_HOURS."
+  timeZone: String
+  "Working days, required for WORKING_HOURS."
+  weekdays: [Weekday!]
+  "Start of the working day in minutes after local midnight (480 is 08:00)."
+  startMinute: Int
+  "End of the working day in minutes after local midnight (1080 is 18:00; at most 1440)."
+  endMinute: Int
+  "Local dates that are not working days, YYYY-MM-DD (at most 1000)."
+  holidays: [String!]
+}
+
+"""
+The terms of an SLA, for ` + "`" + `createSLA` + "`" + ` and ` + "`" + `updateSLA` + "`" + `.
+"""
+input SLATermsInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "What it agrees (at most 4000 characters)."
+  description: String
+  "The customer business unit."
+  customerId: ID!
+  "The services it covers (1 to 500)."
+  serviceIds: [ID!]!
+  "One target for each of P1 to P5."
+  targets: [SLATargetInput!]!
+  "Agreed availability in percent (above 0, at most 100)."
+  availability: Float!
+  "When its clocks run."
+  schedule: SLAScheduleInput!
+  "Fraction of a target after which a warning is raised (between 0 and 1)."
+  warningThreshold: Float!
+  "How often it is reviewed."
+  reviewPeriod: ReviewPeriod!
+  "The first scheduled review."
+  reviewStart: DateTime!
+}
+
+"""
+Input of ` + "`" + `createSLA` + "`" + `.
+"""
+input CreateSLAInput {
+  "The terms."
+  terms: SLATermsInput!
+}
+
+"""
+Input of ` + "`" + `updateSLA` + "`" + `: the terms replace the old ones.
+"""
+input UpdateSLAInput {
+  "The SLA."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "The new terms."
+  terms: SLATermsInput!
+}
+
+"""
+A follow-up agreed in a review.
+"""
+input SLAReviewActionInput {
+  "What is to be done (1 to 2000 characters)."
+  description: String!
+  "Subject of who owns it."
+  ownerId: ID
+  "When it is due."
+  due: DateTime
+}
+
+"""
+Input of ` + "`" + `recordSLAReview` + "`" + `.
+"""
+input RecordSLAReviewInput {
+  "The SLA reviewed."
+  slaId: ID!
+  "When it was held."
+  date: DateTime!
+  "Who attended (1 to 100)."
+  attendees: [String!]!
+  "What was discussed (at most 20000 characters)."
+  notes: String
+  "What was agreed (at most 100)."
+  actions: [SLAReviewActionInput!]
+}
+
+"""
+Result of ` + "`" + `createSLA` + "`" + ` and ` + "`" + `updateSLA` + "`" + `.
+"""
+type SLAPayload {
+  "The SLA after the write."
+  sla: SLA!
+}
+
+"""
+Result of ` + "`" + `recordSLAReview` + "`" + `.
+"""
+type SLAReviewPayload {
+  "The review recorded."
+  review: SLAReview!
+}
+
 """
 Read operations.
 """
@@ -5686,6 +8301,33 @@ type Query {
 
   "Standard change templates by name."
   changeTemplates: [ChangeTemplate!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach."
+  incident(id: ID!): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
+  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The priority matrix in force: impact × urgency → priority, all nine cells."
+  priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "One SLA. NOT_FOUND when absent."
+  sla(id: ID!): SLA! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "SLAs by name, optionally of one customer business unit, in pages of at most 100 (default 20)."
+  slas(customerId: ID, first: Int = 20, after: String): SLAConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times. NOT_FOUND for an unknown SLA."
+  slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Availability of a service over [from, to), around the clock, from the outages of incidents that took it DOWN (overlapping outages counted once)."
+  serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!): ServiceAvailability! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The recorded reviews of an SLA, newest first."
+  slaReviews(slaId: ID!): [SLAReview!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The next review of every SLA falling within the coming days (1 to 366), overdue ones included, soonest first."
+  upcomingReviews(withinDays: Int! = 30): [UpcomingReview!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
 """
@@ -5771,6 +8413,42 @@ type Mutation {
 
   "Removes a freeze window. NOT_FOUND when absent."
   deleteFreezeWindow(input: DeleteFreezeWindowInput!): DeleteFreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Logs an incident; its priority comes from the matrix and its impacted business services and units from the graph. Requesters log for themselves and cannot assign. A repeated idempotencyKey returns the first incident (created false); a repeated MONITORING alert folds into the open incident. BAD_USER_INPUT names the field; NOT_FOUND for unknown CIs, services, groups or assignees; CONFLICT for a key reused with other input."
+  createIncident(input: CreateIncidentInput!): CreateIncidentPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
+
+  "Edits an open or resolved incident (agents). A new impact or urgency recomputes the priority; new CIs or services recompute the impact. CONFLICT when expectedVersion is stale."
+  updateIncident(input: UpdateIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Moves an incident along its lifecycle (agents; the caller may cancel a NEW one, and close or reopen a RESOLVED one). INVALID_TRANSITION names the allowed next states; FORBIDDEN when the move is not yours; CONFLICT for a stale version."
+  transitionIncident(input: TransitionIncidentInput!): IncidentPayload! @auth(roles: [REQUESTER, AGENT])
+
+  "Passes an open incident to another group or assignee, keeping the trail (functional escalation). NOT_FOUND for an unknown group or assignee."
+  reassignIncident(input: ReassignIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Declares (or stands down) a major incident with its manager (hierarchical escalation)."
+  setMajorIncident(input: SetMajorIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Adds a work note (agents) or a comment (agents and the caller) to an incident's timeline. NOT_FOUND for an incident you may not read."
+  addIncidentEntry(input: AddIncidentEntryInput!): AddIncidentEntryPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
+
+  "Records a message sent about a major incident. INVALID_TRANSITION unless the incident is major."
+  addIncidentCommunication(input: AddIncidentCommunicationInput!): AddIncidentCommunicationPayload! @auth(roles: [AGENT])
+
+  "Sets an incident's related problems, causing change and knowledge articles used."
+  linkIncident(input: LinkIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Replaces the priority matrix; new incidents and later impact or urgency changes use it. BAD_USER_INPUT unless all nine cells are given once."
+  setPriorityMatrix(input: SetPriorityMatrixInput!): PriorityMatrixPayload! @auth(roles: [ADMIN])
+
+  "Creates an SLA. BAD_USER_INPUT names the field; NOT_FOUND unless the customer is a business unit and the services are services."
+  createSLA(input: CreateSLAInput!): SLAPayload! @auth(roles: [SERVICE_OWNER])
+
+  "Replaces an SLA's terms. CONFLICT when expectedVersion is stale."
+  updateSLA(input: UpdateSLAInput!): SLAPayload! @auth(roles: [SERVICE_OWNER])
+
+  "Records a customer review of an SLA. NOT_FOUND for an unknown SLA."
+  recordSLAReview(input: RecordSLAReviewInput!): SLAReviewPayload! @auth(roles: [SERVICE_OWNER])
 }
 
 """
@@ -5783,6 +8461,12 @@ type Subscription {
 
   "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
   changeChanged(ids: [ID!]): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
+  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Emits each SLA warning and breach the evaluator records; only those of this SLA when given."
+  slaEvents(slaId: ID): SLAEvent! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
 `, BuiltIn: false},
@@ -5792,6 +8476,26 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AddIncidentCommunicationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "communication":
+		return ec.fieldContext_AddIncidentCommunicationPayload_communication(ctx, field)
+	case "incident":
+		return ec.fieldContext_AddIncidentCommunicationPayload_incident(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddIncidentCommunicationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddIncidentEntryPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entry":
+		return ec.fieldContext_AddIncidentEntryPayload_entry(ctx, field)
+	case "incident":
+		return ec.fieldContext_AddIncidentEntryPayload_incident(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddIncidentEntryPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -6343,6 +9047,16 @@ func (ec *executionContext) childFields_CreateGroupPayload(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type CreateGroupPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateIncidentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_CreateIncidentPayload_incident(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateIncidentPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateIncidentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -6597,6 +9311,194 @@ func (ec *executionContext) childFields_ImportRowError(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
 }
 
+func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Incident_id(ctx, field)
+	case "shortDescription":
+		return ec.fieldContext_Incident_shortDescription(ctx, field)
+	case "description":
+		return ec.fieldContext_Incident_description(ctx, field)
+	case "callerId":
+		return ec.fieldContext_Incident_callerId(ctx, field)
+	case "caller":
+		return ec.fieldContext_Incident_caller(ctx, field)
+	case "openedBy":
+		return ec.fieldContext_Incident_openedBy(ctx, field)
+	case "channel":
+		return ec.fieldContext_Incident_channel(ctx, field)
+	case "category":
+		return ec.fieldContext_Incident_category(ctx, field)
+	case "configurationItems":
+		return ec.fieldContext_Incident_configurationItems(ctx, field)
+	case "services":
+		return ec.fieldContext_Incident_services(ctx, field)
+	case "impactedBusinessServices":
+		return ec.fieldContext_Incident_impactedBusinessServices(ctx, field)
+	case "impactedBusinessUnits":
+		return ec.fieldContext_Incident_impactedBusinessUnits(ctx, field)
+	case "downServices":
+		return ec.fieldContext_Incident_downServices(ctx, field)
+	case "impact":
+		return ec.fieldContext_Incident_impact(ctx, field)
+	case "urgency":
+		return ec.fieldContext_Incident_urgency(ctx, field)
+	case "priority":
+		return ec.fieldContext_Incident_priority(ctx, field)
+	case "assignmentGroup":
+		return ec.fieldContext_Incident_assignmentGroup(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_Incident_assigneeId(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Incident_assignee(ctx, field)
+	case "state":
+		return ec.fieldContext_Incident_state(ctx, field)
+	case "holdReason":
+		return ec.fieldContext_Incident_holdReason(ctx, field)
+	case "resolutionCode":
+		return ec.fieldContext_Incident_resolutionCode(ctx, field)
+	case "resolutionNotes":
+		return ec.fieldContext_Incident_resolutionNotes(ctx, field)
+	case "major":
+		return ec.fieldContext_Incident_major(ctx, field)
+	case "majorManagerId":
+		return ec.fieldContext_Incident_majorManagerId(ctx, field)
+	case "problemIds":
+		return ec.fieldContext_Incident_problemIds(ctx, field)
+	case "causedByChangeId":
+		return ec.fieldContext_Incident_causedByChangeId(ctx, field)
+	case "causedByChange":
+		return ec.fieldContext_Incident_causedByChange(ctx, field)
+	case "knowledgeArticleIds":
+		return ec.fieldContext_Incident_knowledgeArticleIds(ctx, field)
+	case "alertCount":
+		return ec.fieldContext_Incident_alertCount(ctx, field)
+	case "allowedTransitions":
+		return ec.fieldContext_Incident_allowedTransitions(ctx, field)
+	case "history":
+		return ec.fieldContext_Incident_history(ctx, field)
+	case "escalations":
+		return ec.fieldContext_Incident_escalations(ctx, field)
+	case "communications":
+		return ec.fieldContext_Incident_communications(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Incident_timeline(ctx, field)
+	case "slaClocks":
+		return ec.fieldContext_Incident_slaClocks(ctx, field)
+	case "version":
+		return ec.fieldContext_Incident_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Incident_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Incident_updatedAt(ctx, field)
+	case "respondedAt":
+		return ec.fieldContext_Incident_respondedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Incident_resolvedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Incident_closedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentCommunication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "audience":
+		return ec.fieldContext_IncidentCommunication_audience(ctx, field)
+	case "channel":
+		return ec.fieldContext_IncidentCommunication_channel(ctx, field)
+	case "message":
+		return ec.fieldContext_IncidentCommunication_message(ctx, field)
+	case "actor":
+		return ec.fieldContext_IncidentCommunication_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_IncidentCommunication_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentCommunication", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IncidentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IncidentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IncidentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IncidentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IncidentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_IncidentEntry_kind(ctx, field)
+	case "body":
+		return ec.fieldContext_IncidentEntry_body(ctx, field)
+	case "author":
+		return ec.fieldContext_IncidentEntry_author(ctx, field)
+	case "at":
+		return ec.fieldContext_IncidentEntry_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEscalation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromGroup":
+		return ec.fieldContext_IncidentEscalation_fromGroup(ctx, field)
+	case "toGroup":
+		return ec.fieldContext_IncidentEscalation_toGroup(ctx, field)
+	case "fromAssigneeId":
+		return ec.fieldContext_IncidentEscalation_fromAssigneeId(ctx, field)
+	case "toAssigneeId":
+		return ec.fieldContext_IncidentEscalation_toAssigneeId(ctx, field)
+	case "actor":
+		return ec.fieldContext_IncidentEscalation_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_IncidentEscalation_at(ctx, field)
+	case "reason":
+		return ec.fieldContext_IncidentEscalation_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEscalation", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_IncidentHistoryEntry_field(ctx, field)
+	case "from":
+		return ec.fieldContext_IncidentHistoryEntry_from(ctx, field)
+	case "to":
+		return ec.fieldContext_IncidentHistoryEntry_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_IncidentHistoryEntry_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_IncidentHistoryEntry_at(ctx, field)
+	case "comment":
+		return ec.fieldContext_IncidentHistoryEntry_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentHistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_IncidentPayload_incident(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_LinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "created":
@@ -6639,6 +9541,26 @@ func (ec *executionContext) childFields_PathsResult(ctx context.Context, field g
 		return ec.fieldContext_PathsResult_graph(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PathsResult", field.Name)
+}
+
+func (ec *executionContext) childFields_PriorityMatrixCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "impact":
+		return ec.fieldContext_PriorityMatrixCell_impact(ctx, field)
+	case "urgency":
+		return ec.fieldContext_PriorityMatrixCell_urgency(ctx, field)
+	case "priority":
+		return ec.fieldContext_PriorityMatrixCell_priority(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriorityMatrixCell", field.Name)
+}
+
+func (ec *executionContext) childFields_PriorityMatrixPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cells":
+		return ec.fieldContext_PriorityMatrixPayload_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriorityMatrixPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6749,6 +9671,220 @@ func (ec *executionContext) childFields_RiskFactor(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RiskFactor", field.Name)
 }
 
+func (ec *executionContext) childFields_SLA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SLA_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SLA_name(ctx, field)
+	case "description":
+		return ec.fieldContext_SLA_description(ctx, field)
+	case "customer":
+		return ec.fieldContext_SLA_customer(ctx, field)
+	case "customerId":
+		return ec.fieldContext_SLA_customerId(ctx, field)
+	case "services":
+		return ec.fieldContext_SLA_services(ctx, field)
+	case "targets":
+		return ec.fieldContext_SLA_targets(ctx, field)
+	case "availability":
+		return ec.fieldContext_SLA_availability(ctx, field)
+	case "schedule":
+		return ec.fieldContext_SLA_schedule(ctx, field)
+	case "warningThreshold":
+		return ec.fieldContext_SLA_warningThreshold(ctx, field)
+	case "reviewPeriod":
+		return ec.fieldContext_SLA_reviewPeriod(ctx, field)
+	case "reviewStart":
+		return ec.fieldContext_SLA_reviewStart(ctx, field)
+	case "version":
+		return ec.fieldContext_SLA_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SLA_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SLA_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLA", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAClock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sla":
+		return ec.fieldContext_SLAClock_sla(ctx, field)
+	case "metric":
+		return ec.fieldContext_SLAClock_metric(ctx, field)
+	case "priority":
+		return ec.fieldContext_SLAClock_priority(ctx, field)
+	case "targetMinutes":
+		return ec.fieldContext_SLAClock_targetMinutes(ctx, field)
+	case "elapsedSeconds":
+		return ec.fieldContext_SLAClock_elapsedSeconds(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_SLAClock_dueAt(ctx, field)
+	case "warnAt":
+		return ec.fieldContext_SLAClock_warnAt(ctx, field)
+	case "stoppedAt":
+		return ec.fieldContext_SLAClock_stoppedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_SLAClock_status(ctx, field)
+	case "warning":
+		return ec.fieldContext_SLAClock_warning(ctx, field)
+	case "breached":
+		return ec.fieldContext_SLAClock_breached(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAClock", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SLAConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SLAConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SLAConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SLAEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SLAEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SLAEvent_id(ctx, field)
+	case "sla":
+		return ec.fieldContext_SLAEvent_sla(ctx, field)
+	case "ticketId":
+		return ec.fieldContext_SLAEvent_ticketId(ctx, field)
+	case "incident":
+		return ec.fieldContext_SLAEvent_incident(ctx, field)
+	case "metric":
+		return ec.fieldContext_SLAEvent_metric(ctx, field)
+	case "kind":
+		return ec.fieldContext_SLAEvent_kind(ctx, field)
+	case "priority":
+		return ec.fieldContext_SLAEvent_priority(ctx, field)
+	case "at":
+		return ec.fieldContext_SLAEvent_at(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_SLAEvent_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sla":
+		return ec.fieldContext_SLAPayload_sla(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sla":
+		return ec.fieldContext_SLAReport_sla(ctx, field)
+	case "from":
+		return ec.fieldContext_SLAReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SLAReport_to(ctx, field)
+	case "tickets":
+		return ec.fieldContext_SLAReport_tickets(ctx, field)
+	case "met":
+		return ec.fieldContext_SLAReport_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_SLAReport_breached(ctx, field)
+	case "compliance":
+		return ec.fieldContext_SLAReport_compliance(ctx, field)
+	case "meanTimeToRespondSeconds":
+		return ec.fieldContext_SLAReport_meanTimeToRespondSeconds(ctx, field)
+	case "meanTimeToResolveSeconds":
+		return ec.fieldContext_SLAReport_meanTimeToResolveSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAReport", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SLAReview_id(ctx, field)
+	case "sla":
+		return ec.fieldContext_SLAReview_sla(ctx, field)
+	case "date":
+		return ec.fieldContext_SLAReview_date(ctx, field)
+	case "attendees":
+		return ec.fieldContext_SLAReview_attendees(ctx, field)
+	case "notes":
+		return ec.fieldContext_SLAReview_notes(ctx, field)
+	case "actions":
+		return ec.fieldContext_SLAReview_actions(ctx, field)
+	case "recordedBy":
+		return ec.fieldContext_SLAReview_recordedBy(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_SLAReview_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAReview", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAReviewAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "description":
+		return ec.fieldContext_SLAReviewAction_description(ctx, field)
+	case "ownerId":
+		return ec.fieldContext_SLAReviewAction_ownerId(ctx, field)
+	case "due":
+		return ec.fieldContext_SLAReviewAction_due(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAReviewAction", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAReviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "review":
+		return ec.fieldContext_SLAReviewPayload_review(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAReviewPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SLASchedule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SLASchedule_kind(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_SLASchedule_timeZone(ctx, field)
+	case "weekdays":
+		return ec.fieldContext_SLASchedule_weekdays(ctx, field)
+	case "startMinute":
+		return ec.fieldContext_SLASchedule_startMinute(ctx, field)
+	case "endMinute":
+		return ec.fieldContext_SLASchedule_endMinute(ctx, field)
+	case "holidays":
+		return ec.fieldContext_SLASchedule_holidays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLASchedule", field.Name)
+}
+
+func (ec *executionContext) childFields_SLATarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priority":
+		return ec.fieldContext_SLATarget_priority(ctx, field)
+	case "responseMinutes":
+		return ec.fieldContext_SLATarget_responseMinutes(ctx, field)
+	case "resolutionMinutes":
+		return ec.fieldContext_SLATarget_resolutionMinutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLATarget", field.Name)
+}
+
 func (ec *executionContext) childFields_Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6785,6 +9921,26 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceAvailability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "service":
+		return ec.fieldContext_ServiceAvailability_service(ctx, field)
+	case "from":
+		return ec.fieldContext_ServiceAvailability_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ServiceAvailability_to(ctx, field)
+	case "agreedSeconds":
+		return ec.fieldContext_ServiceAvailability_agreedSeconds(ctx, field)
+	case "downtimeSeconds":
+		return ec.fieldContext_ServiceAvailability_downtimeSeconds(ctx, field)
+	case "percent":
+		return ec.fieldContext_ServiceAvailability_percent(ctx, field)
+	case "outages":
+		return ec.fieldContext_ServiceAvailability_outages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceAvailability", field.Name)
+}
+
 func (ec *executionContext) childFields_ServiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -6815,6 +9971,16 @@ func (ec *executionContext) childFields_ServicePayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ServicePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TimeInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TimeInterval_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TimeInterval_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeInterval", field.Name)
+}
+
 func (ec *executionContext) childFields_UnlinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "removed":
@@ -6829,6 +9995,18 @@ func (ec *executionContext) childFields_UnrelateConfigurationItemsPayload(ctx co
 		return ec.fieldContext_UnrelateConfigurationItemsPayload_removedRelationshipId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnrelateConfigurationItemsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpcomingReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sla":
+		return ec.fieldContext_UpcomingReview_sla(ctx, field)
+	case "date":
+		return ec.fieldContext_UpcomingReview_date(ctx, field)
+	case "overdue":
+		return ec.fieldContext_UpcomingReview_overdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpcomingReview", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateConfigurationItemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7121,6 +10299,34 @@ func (ec *executionContext) field_Mutation_addGroupMember_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addIncidentCommunication_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddIncidentCommunicationInput, error) {
+			return ec.unmarshalNAddIncidentCommunicationInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentCommunicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addIncidentEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddIncidentEntryInput, error) {
+			return ec.unmarshalNAddIncidentEntryInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentEntryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBusinessProcess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7219,6 +10425,34 @@ func (ec *executionContext) field_Mutation_createGroup_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateIncidentInput, error) {
+			return ec.unmarshalNCreateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSLA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateSLAInput, error) {
+			return ec.unmarshalNCreateSLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateSLAInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createService_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7303,12 +10537,54 @@ func (ec *executionContext) field_Mutation_linkCatalogItems_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_linkIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LinkIncidentInput, error) {
+			return ec.unmarshalNLinkIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLinkIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LoginInput, error) {
 			return ec.unmarshalNLoginInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoginInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reassignIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReassignIncidentInput, error) {
+			return ec.unmarshalNReassignIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReassignIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordSLAReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordSLAReviewInput, error) {
+			return ec.unmarshalNRecordSLAReviewInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRecordSLAReviewInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7373,12 +10649,54 @@ func (ec *executionContext) field_Mutation_reviewChange_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setMajorIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetMajorIncidentInput, error) {
+			return ec.unmarshalNSetMajorIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetMajorIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPriorityMatrix_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetPriorityMatrixInput, error) {
+			return ec.unmarshalNSetPriorityMatrixInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetPriorityMatrixInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transitionChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TransitionChangeInput, error) {
 			return ec.unmarshalNTransitionChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_transitionIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionIncidentInput, error) {
+			return ec.unmarshalNTransitionIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionIncidentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7435,6 +10753,34 @@ func (ec *executionContext) field_Mutation_updateConfigurationItem_args(ctx cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateConfigurationItemInput, error) {
 			return ec.unmarshalNUpdateConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateConfigurationItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateIncidentInput, error) {
+			return ec.unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSLA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSLAInput, error) {
+			return ec.unmarshalNUpdateSLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateSLAInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7755,6 +11101,50 @@ func (ec *executionContext) field_Query_impactAnalysis_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_incident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.IncidentFilter, error) {
+			return ec.unmarshalOIncidentFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7845,6 +11235,36 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_serviceAvailability_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_serviceImpact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7892,6 +11312,94 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slaReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slaId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slaId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slaReviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slaId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slaId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sla_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "customerId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["customerId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -7985,6 +11493,20 @@ func (ec *executionContext) field_Query_unauthorizedChanges_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_upcomingReviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "withinDays",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withinDays"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8046,6 +11568,42 @@ func (ec *executionContext) field_Subscription_configurationItemChanged_args(ctx
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assignmentGroupId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assignmentGroupId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_slaEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slaId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slaId"] = arg0
 	return args, nil
 }
 
@@ -8122,6 +11680,134 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AddIncidentCommunicationPayload_communication(ctx context.Context, field graphql.CollectedField, obj *model.AddIncidentCommunicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddIncidentCommunicationPayload_communication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Communication, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentCommunication) graphql.Marshaler {
+			return ec.marshalNIncidentCommunication2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentCommunication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddIncidentCommunicationPayload_communication(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddIncidentCommunicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentCommunication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddIncidentCommunicationPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.AddIncidentCommunicationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddIncidentCommunicationPayload_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddIncidentCommunicationPayload_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddIncidentCommunicationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddIncidentEntryPayload_entry(ctx context.Context, field graphql.CollectedField, obj *model.AddIncidentEntryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddIncidentEntryPayload_entry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentEntry) graphql.Marshaler {
+			return ec.marshalNIncidentEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddIncidentEntryPayload_entry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddIncidentEntryPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddIncidentEntryPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.AddIncidentEntryPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddIncidentEntryPayload_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddIncidentEntryPayload_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddIncidentEntryPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _ApprovalRequirement_role(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRequirement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -12543,6 +16229,61 @@ func (ec *executionContext) fieldContext_CreateGroupPayload_group(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateIncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.CreateIncidentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateIncidentPayload_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateIncidentPayload_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateIncidentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateIncidentPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.CreateIncidentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateIncidentPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateIncidentPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateIncidentPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14420,6 +18161,1796 @@ func (ec *executionContext) fieldContext_ImportRowError_message(_ context.Contex
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
 }
 
+func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_shortDescription(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_shortDescription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShortDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_shortDescription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incident_description(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incident_callerId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_callerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CallerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_callerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_caller(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_caller(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Caller(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_caller(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_openedBy(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_openedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_openedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_channel(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentChannel) graphql.Marshaler {
+			return ec.marshalNIncidentChannel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentChannel")
+}
+
+func (ec *executionContext) _Incident_category(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incident_configurationItems(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().ConfigurationItems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_configurationItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_services(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Services(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_impactedBusinessServices(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_impactedBusinessServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().ImpactedBusinessServices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_impactedBusinessServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_impactedBusinessUnits(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_impactedBusinessUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().ImpactedBusinessUnits(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BusinessUnit) graphql.Marshaler {
+			return ec.marshalNBusinessUnit2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_impactedBusinessUnits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_downServices(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_downServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().DownServices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_downServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_impact(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_impact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_impact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _Incident_urgency(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _Incident_priority(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _Incident_assignmentGroup(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assignmentGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().AssignmentGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assignmentGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_assigneeId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assigneeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssigneeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_assignee(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_state(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentState) graphql.Marshaler {
+			return ec.marshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentState")
+}
+
+func (ec *executionContext) _Incident_holdReason(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_holdReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HoldReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HoldReason) graphql.Marshaler {
+			return ec.marshalOHoldReason2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_holdReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "HoldReason")
+}
+
+func (ec *executionContext) _Incident_resolutionCode(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_resolutionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResolutionCode) graphql.Marshaler {
+			return ec.marshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_resolutionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ResolutionCode")
+}
+
+func (ec *executionContext) _Incident_resolutionNotes(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_resolutionNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionNotes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_resolutionNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
+}
+
+func (ec *executionContext) _Incident_major(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_major(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Major, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_major(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Incident_majorManagerId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_majorManagerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MajorManagerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_majorManagerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_problemIds(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_problemIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_problemIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_causedByChangeId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_causedByChangeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CausedByChangeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_causedByChangeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_causedByChange(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_causedByChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().CausedByChange(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalOChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_causedByChange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_knowledgeArticleIds(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_knowledgeArticleIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnowledgeArticleIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_knowledgeArticleIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_alertCount(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_alertCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_alertCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Incident_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_allowedTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().AllowedTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IncidentState) graphql.Marshaler {
+			return ec.marshalNIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_allowedTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "IncidentState")
+}
+
+func (ec *executionContext) _Incident_history(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentHistoryEntry) graphql.Marshaler {
+			return ec.marshalNIncidentHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_escalations(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_escalations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Escalations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentEscalation) graphql.Marshaler {
+			return ec.marshalNIncidentEscalation2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEscalationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_escalations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentEscalation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_communications(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_communications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Communications(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentCommunication) graphql.Marshaler {
+			return ec.marshalNIncidentCommunication2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentCommunicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_communications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentCommunication(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_timeline(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Timeline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentEntry) graphql.Marshaler {
+			return ec.marshalNIncidentEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_timeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_slaClocks(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_slaClocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().SLAClocks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAClock) graphql.Marshaler {
+			return ec.marshalNSLAClock2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_slaClocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_version(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Incident_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Incident_respondedAt(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_respondedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RespondedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_respondedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Incident_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Incident_closedAt(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentCommunication_audience(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentCommunication_channel(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentCommunication_message(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentCommunication_actor(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentCommunication_at(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.IncidentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentEdge) graphql.Marshaler {
+			return ec.marshalNIncidentEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.IncidentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.IncidentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IncidentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentEntry_kind(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEntry_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentEntryKind) graphql.Marshaler {
+			return ec.marshalNIncidentEntryKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEntry_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "IncidentEntryKind")
+}
+
+func (ec *executionContext) _IncidentEntry_body(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEntry_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEntry_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentEntry_author(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEntry_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentEscalation_fromGroup(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_fromGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentEscalation().FromGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_fromGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentEscalation_toGroup(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_toGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentEscalation().ToGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_toGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentEscalation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IncidentEscalation_fromAssigneeId(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_fromAssigneeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromAssigneeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_fromAssigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentEscalation_toAssigneeId(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_toAssigneeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToAssigneeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_toAssigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentEscalation_actor(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentEscalation_at(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentEscalation_reason(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_field(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentHistoryField) graphql.Marshaler {
+			return ec.marshalNIncidentHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "IncidentHistoryField")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_from(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_to(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_actor(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_comment(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentPayload_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentPayload_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LinkCatalogItemsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.LinkCatalogItemsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16066,6 +21597,750 @@ func (ec *executionContext) fieldContext_Mutation_deleteFreezeWindow(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateIncident(ctx, fc.Args["input"].(model.CreateIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.CreateIncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateIncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateIncidentPayload) graphql.Marshaler {
+			return ec.marshalNCreateIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateIncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateIncident(ctx, fc.Args["input"].(model.UpdateIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT"})
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionIncident(ctx, fc.Args["input"].(model.TransitionIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT"})
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reassignIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reassignIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReassignIncident(ctx, fc.Args["input"].(model.ReassignIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT"})
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reassignIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reassignIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMajorIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMajorIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMajorIncident(ctx, fc.Args["input"].(model.SetMajorIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT"})
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMajorIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMajorIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addIncidentEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addIncidentEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddIncidentEntry(ctx, fc.Args["input"].(model.AddIncidentEntryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.AddIncidentEntryPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AddIncidentEntryPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddIncidentEntryPayload) graphql.Marshaler {
+			return ec.marshalNAddIncidentEntryPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentEntryPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addIncidentEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddIncidentEntryPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addIncidentEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addIncidentCommunication(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addIncidentCommunication(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddIncidentCommunication(ctx, fc.Args["input"].(model.AddIncidentCommunicationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT"})
+				if err != nil {
+					var zeroVal *model.AddIncidentCommunicationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AddIncidentCommunicationPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddIncidentCommunicationPayload) graphql.Marshaler {
+			return ec.marshalNAddIncidentCommunicationPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentCommunicationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addIncidentCommunication(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddIncidentCommunicationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addIncidentCommunication_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkIncident(ctx, fc.Args["input"].(model.LinkIncidentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT"})
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+			return ec.marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkIncident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkIncident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPriorityMatrix(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPriorityMatrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPriorityMatrix(ctx, fc.Args["input"].(model.SetPriorityMatrixInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.PriorityMatrixPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.PriorityMatrixPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriorityMatrixPayload) graphql.Marshaler {
+			return ec.marshalNPriorityMatrixPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPriorityMatrix(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriorityMatrixPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPriorityMatrix_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSLA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSLA(ctx, fc.Args["input"].(model.CreateSLAInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAPayload) graphql.Marshaler {
+			return ec.marshalNSLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSLA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSLA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSLA(ctx, fc.Args["input"].(model.UpdateSLAInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAPayload) graphql.Marshaler {
+			return ec.marshalNSLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSLA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSLA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordSLAReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordSLAReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordSLAReview(ctx, fc.Args["input"].(model.RecordSLAReviewInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.SLAReviewPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAReviewPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAReviewPayload) graphql.Marshaler {
+			return ec.marshalNSLAReviewPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordSLAReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordSLAReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16217,6 +22492,107 @@ func (ec *executionContext) fieldContext_PathsResult_graph(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GraphView(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriorityMatrixCell_impact(ctx context.Context, field graphql.CollectedField, obj *model.PriorityMatrixCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityMatrixCell_impact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityMatrixCell_impact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityMatrixCell", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _PriorityMatrixCell_urgency(ctx context.Context, field graphql.CollectedField, obj *model.PriorityMatrixCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityMatrixCell_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityMatrixCell_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityMatrixCell", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _PriorityMatrixCell_priority(ctx context.Context, field graphql.CollectedField, obj *model.PriorityMatrixCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityMatrixCell_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityMatrixCell_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityMatrixCell", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _PriorityMatrixPayload_cells(ctx context.Context, field graphql.CollectedField, obj *model.PriorityMatrixPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityMatrixPayload_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriorityMatrixCell) graphql.Marshaler {
+			return ec.marshalNPriorityMatrixCell2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityMatrixPayload_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriorityMatrixPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriorityMatrixCell(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17912,6 +24288,552 @@ func (ec *executionContext) fieldContext_Query_changeTemplates(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_incident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Incident(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Incident
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Incident
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incident(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incident_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incidents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Incidents(ctx, fc.Args["filter"].(*model.IncidentFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.IncidentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.IncidentConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IncidentConnection) graphql.Marshaler {
+			return ec.marshalNIncidentConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incidents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_priorityMatrix(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_priorityMatrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PriorityMatrix(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.PriorityMatrixCell
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.PriorityMatrixCell
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriorityMatrixCell) graphql.Marshaler {
+			return ec.marshalNPriorityMatrixCell2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_priorityMatrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriorityMatrixCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sla(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLA(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SLA
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLA
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sla(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sla_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_slas(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Slas(ctx, fc.Args["customerId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SLAConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAConnection) graphql.Marshaler {
+			return ec.marshalNSLAConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slas(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slas_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAReport(ctx, fc.Args["slaId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SLAReport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAReport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAReport) graphql.Marshaler {
+			return ec.marshalNSLAReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceAvailability(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceAvailability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceAvailability(ctx, fc.Args["serviceId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ServiceAvailability
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceAvailability
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceAvailability) graphql.Marshaler {
+			return ec.marshalNServiceAvailability2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailability(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceAvailability(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceAvailability(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceAvailability_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_slaReviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaReviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAReviews(ctx, fc.Args["slaId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.SLAReview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.SLAReview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAReview) graphql.Marshaler {
+			return ec.marshalNSLAReview2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaReviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaReviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_upcomingReviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_upcomingReviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UpcomingReviews(ctx, fc.Args["withinDays"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.UpcomingReview
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.UpcomingReview
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UpcomingReview) graphql.Marshaler {
+			return ec.marshalNUpcomingReview2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpcomingReviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_upcomingReviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpcomingReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_upcomingReviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18708,6 +25630,1774 @@ func (ec *executionContext) fieldContext_RiskFactor_detail(_ context.Context, fi
 	return graphql.NewScalarFieldContext("RiskFactor", field, false, false, "String")
 }
 
+func (ec *executionContext) _SLA_id(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLA_name(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLA_description(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLA_customer(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_customer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLA().Customer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessUnit) graphql.Marshaler {
+			return ec.marshalOBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLA_customerId(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_customerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLA_services(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLA().Services(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLA_targets(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLATarget) graphql.Marshaler {
+			return ec.marshalNSLATarget2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLA",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLATarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLA_availability(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Availability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_availability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SLA_schedule(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_schedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Schedule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLASchedule) graphql.Marshaler {
+			return ec.marshalNSLASchedule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLASchedule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_schedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLA",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLASchedule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLA_warningThreshold(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_warningThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WarningThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_warningThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SLA_reviewPeriod(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_reviewPeriod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewPeriod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReviewPeriod) graphql.Marshaler {
+			return ec.marshalNReviewPeriod2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_reviewPeriod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "ReviewPeriod")
+}
+
+func (ec *executionContext) _SLA_reviewStart(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_reviewStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_reviewStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLA_version(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLA_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLA_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAClock_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAClock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAClock_metric(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAMetric) graphql.Marshaler {
+			return ec.marshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "SLAMetric")
+}
+
+func (ec *executionContext) _SLAClock_priority(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _SLAClock_targetMinutes(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_targetMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_targetMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAClock_elapsedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_elapsedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_elapsedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAClock_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAClock_warnAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_warnAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WarnAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_warnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAClock_stoppedAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_stoppedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_stoppedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAClock_status(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAClockStatus) graphql.Marshaler {
+			return ec.marshalNSLAClockStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "SLAClockStatus")
+}
+
+func (ec *executionContext) _SLAClock_warning(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_warning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warning, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_warning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SLAClock_breached(ctx context.Context, field graphql.CollectedField, obj *model.SLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAClock_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAClock_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAClock", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SLAConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAEdge) graphql.Marshaler {
+			return ec.marshalNSLAEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SLAEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SLAEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAEvent_id(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAEvent_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLAEvent().SLA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAEvent_ticketId(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_ticketId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TicketID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_ticketId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAEvent_incident(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLAEvent().Incident(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalOIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAEvent_metric(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAMetric) graphql.Marshaler {
+			return ec.marshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "SLAMetric")
+}
+
+func (ec *executionContext) _SLAEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAEventKind) graphql.Marshaler {
+			return ec.marshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "SLAEventKind")
+}
+
+func (ec *executionContext) _SLAEvent_priority(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _SLAEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAEvent_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAPayload_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAPayload_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAPayload_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAReport_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLAReport().SLA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAReport_from(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAReport_to(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAReport_tickets(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReport_met(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReport_breached(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReport_compliance(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SLAReport_meanTimeToRespondSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_meanTimeToRespondSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanTimeToRespondSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_meanTimeToRespondSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReport_meanTimeToResolveSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_meanTimeToResolveSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanTimeToResolveSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_meanTimeToResolveSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReview_id(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAReview_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLAReview().SLA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReview",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAReview_date(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAReview_attendees(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_attendees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attendees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_attendees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAReview_notes(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAReview_actions(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_actions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAReviewAction) graphql.Marshaler {
+			return ec.marshalNSLAReviewAction2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_actions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAReviewAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAReview_recordedBy(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_recordedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_recordedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAReview_recordedAt(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReview_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReview_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAReviewAction_description(ctx context.Context, field graphql.CollectedField, obj *model.SLAReviewAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReviewAction_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReviewAction_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReviewAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAReviewAction_ownerId(ctx context.Context, field graphql.CollectedField, obj *model.SLAReviewAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReviewAction_ownerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReviewAction_ownerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReviewAction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SLAReviewAction_due(ctx context.Context, field graphql.CollectedField, obj *model.SLAReviewAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReviewAction_due(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Due, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReviewAction_due(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReviewAction", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAReviewPayload_review(ctx context.Context, field graphql.CollectedField, obj *model.SLAReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReviewPayload_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAReview) graphql.Marshaler {
+			return ec.marshalNSLAReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReviewPayload_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAReview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLASchedule_kind(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScheduleKind) graphql.Marshaler {
+			return ec.marshalNScheduleKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐScheduleKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "ScheduleKind")
+}
+
+func (ec *executionContext) _SLASchedule_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLASchedule_weekdays(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_weekdays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weekdays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Weekday) graphql.Marshaler {
+			return ec.marshalNWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_weekdays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "Weekday")
+}
+
+func (ec *executionContext) _SLASchedule_startMinute(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_startMinute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartMinute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_startMinute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLASchedule_endMinute(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_endMinute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndMinute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_endMinute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLASchedule_holidays(ctx context.Context, field graphql.CollectedField, obj *model.SLASchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLASchedule_holidays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Holidays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLASchedule_holidays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLASchedule", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLATarget_priority(ctx context.Context, field graphql.CollectedField, obj *model.SLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATarget_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATarget_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _SLATarget_responseMinutes(ctx context.Context, field graphql.CollectedField, obj *model.SLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATarget_responseMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATarget_responseMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLATarget_resolutionMinutes(ctx context.Context, field graphql.CollectedField, obj *model.SLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLATarget_resolutionMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolutionMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLATarget_resolutionMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLATarget", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Service_id(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19152,6 +27842,185 @@ func (ec *executionContext) fieldContext_Service_usedBy(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceAvailability_service(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceAvailability().Service(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Service) graphql.Marshaler {
+			return ec.marshalOService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceAvailability",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceAvailability_from(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceAvailability_to(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceAvailability_agreedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_agreedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgreedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_agreedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceAvailability_downtimeSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_downtimeSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DowntimeSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_downtimeSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceAvailability_percent(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAvailability_outages(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_outages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimeInterval) graphql.Marshaler {
+			return ec.marshalNTimeInterval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_outages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServiceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServiceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19450,6 +28319,176 @@ func (ec *executionContext) fieldContext_Subscription_changeChanged(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_incidentChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_incidentChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().IncidentChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Incident
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Incident
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_incidentChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_incidentChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_slaEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_slaEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SLAEvents(ctx, fc.Args["slaId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.SLAEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAEvent
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAEvent) graphql.Marshaler {
+			return ec.marshalNSLAEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_slaEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_slaEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeInterval_start(ctx context.Context, field graphql.CollectedField, obj *model.TimeInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeInterval_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeInterval_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeInterval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TimeInterval_end(ctx context.Context, field graphql.CollectedField, obj *model.TimeInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeInterval_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeInterval_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeInterval", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _UnlinkCatalogItemsPayload_removed(ctx context.Context, field graphql.CollectedField, obj *model.UnlinkCatalogItemsPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19494,6 +28533,84 @@ func (ec *executionContext) _UnrelateConfigurationItemsPayload_removedRelationsh
 }
 func (ec *executionContext) fieldContext_UnrelateConfigurationItemsPayload_removedRelationshipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UnrelateConfigurationItemsPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UpcomingReview_sla(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingReview_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SLA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingReview_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpcomingReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpcomingReview_date(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingReview_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingReview_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingReview", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _UpcomingReview_overdue(ctx context.Context, field graphql.CollectedField, obj *model.UpcomingReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingReview_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingReview_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingReview", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _UpdateConfigurationItemPayload_configurationItem(ctx context.Context, field graphql.CollectedField, obj *model.UpdateConfigurationItemPayload) (ret graphql.Marshaler) {
@@ -21037,6 +30154,125 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddIncidentCommunicationInput(ctx context.Context, obj any) (model.AddIncidentCommunicationInput, error) {
+	var it model.AddIncidentCommunicationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"incidentId", "audience", "channel", "message"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddIncidentCommunicationInput unmarshals raw into the AddIncidentCommunicationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddIncidentCommunicationInput(ctx context.Context, raw any) (model.AddIncidentCommunicationInput, error) {
+	var out model.AddIncidentCommunicationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddIncidentCommunicationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddIncidentEntryInput(ctx context.Context, obj any) (model.AddIncidentEntryInput, error) {
+	var it model.AddIncidentEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"incidentId", "kind", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNIncidentEntryKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddIncidentEntryInput unmarshals raw into the AddIncidentEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddIncidentEntryInput(ctx context.Context, raw any) (model.AddIncidentEntryInput, error) {
+	var out model.AddIncidentEntryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddIncidentEntryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (model.AttributeInput, error) {
 	var it model.AttributeInput
 	if obj == nil {
@@ -21909,6 +31145,167 @@ func UnmarshalCreateGroupInput(ctx context.Context, raw any) (model.CreateGroupI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateIncidentInput(ctx context.Context, obj any) (model.CreateIncidentInput, error) {
+	var it model.CreateIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shortDescription", "description", "callerId", "channel", "category", "configurationItemIds", "serviceIds", "impact", "urgency", "assignmentGroupId", "assigneeId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shortDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortDescription"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortDescription = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "callerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("callerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CallerID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOIncidentChannel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateIncidentInput unmarshals raw into the CreateIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateIncidentInput(ctx context.Context, raw any) (model.CreateIncidentInput, error) {
+	var out model.CreateIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSLAInput(ctx context.Context, obj any) (model.CreateSLAInput, error) {
+	var it model.CreateSLAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"terms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "terms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terms"))
+			data, err := ec.unmarshalNSLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATermsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Terms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSLAInput unmarshals raw into the CreateSLAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSLAInput(ctx context.Context, raw any) (model.CreateSLAInput, error) {
+	var out model.CreateSLAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSLAInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateServiceInput(ctx context.Context, obj any) (model.CreateServiceInput, error) {
 	var it model.CreateServiceInput
 	if obj == nil {
@@ -22494,6 +31891,167 @@ func UnmarshalImportRelationshipInput(ctx context.Context, raw any) (model.Impor
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, obj any) (model.IncidentFilter, error) {
+	var it model.IncidentFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "callerId", "configurationItemId", "serviceId", "major"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "states":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("states"))
+			data, err := ec.unmarshalOIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.States = data
+		case "priorities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorities"))
+			data, err := ec.unmarshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priorities = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "callerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("callerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CallerID = data
+		case "configurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "major":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("major"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Major = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIncidentFilter unmarshals raw into the IncidentFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIncidentFilter(ctx context.Context, raw any) (model.IncidentFilter, error) {
+	var out model.IncidentFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IncidentFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLinkIncidentInput(ctx context.Context, obj any) (model.LinkIncidentInput, error) {
+	var it model.LinkIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "problemIds", "causedByChangeId", "knowledgeArticleIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "problemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemIds = data
+		case "causedByChangeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("causedByChangeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CausedByChangeID = data
+		case "knowledgeArticleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("knowledgeArticleIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KnowledgeArticleIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLinkIncidentInput unmarshals raw into the LinkIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLinkIncidentInput(ctx context.Context, raw any) (model.LinkIncidentInput, error) {
+	var out model.LinkIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LinkIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj any) (model.LoginInput, error) {
 	var it model.LoginInput
 	if obj == nil {
@@ -22540,6 +32098,202 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error) {
 	var out model.LoginInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPriorityMatrixCellInput(ctx context.Context, obj any) (model.PriorityMatrixCellInput, error) {
+	var it model.PriorityMatrixCellInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"impact", "urgency", "priority"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPriorityMatrixCellInput unmarshals raw into the PriorityMatrixCellInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPriorityMatrixCellInput(ctx context.Context, raw any) (model.PriorityMatrixCellInput, error) {
+	var out model.PriorityMatrixCellInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriorityMatrixCellInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReassignIncidentInput(ctx context.Context, obj any) (model.ReassignIncidentInput, error) {
+	var it model.ReassignIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "groupId", "assigneeId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReassignIncidentInput unmarshals raw into the ReassignIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReassignIncidentInput(ctx context.Context, raw any) (model.ReassignIncidentInput, error) {
+	var out model.ReassignIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReassignIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordSLAReviewInput(ctx context.Context, obj any) (model.RecordSLAReviewInput, error) {
+	var it model.RecordSLAReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slaId", "date", "attendees", "notes", "actions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAID = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "attendees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendees"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendees = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOSLAReviewActionInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordSLAReviewInput unmarshals raw into the RecordSLAReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordSLAReviewInput(ctx context.Context, raw any) (model.RecordSLAReviewInput, error) {
+	var out model.RecordSLAReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordSLAReviewInput", raw, &out)
 	return out, err
 }
 
@@ -22732,6 +32486,300 @@ func UnmarshalReviewChangeInput(ctx context.Context, raw any) (model.ReviewChang
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSLAReviewActionInput(ctx context.Context, obj any) (model.SLAReviewActionInput, error) {
+	var it model.SLAReviewActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"description", "ownerId", "due"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "ownerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerID = data
+		case "due":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("due"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Due = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLAReviewActionInput unmarshals raw into the SLAReviewActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLAReviewActionInput(ctx context.Context, raw any) (model.SLAReviewActionInput, error) {
+	var out model.SLAReviewActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLAReviewActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSLAScheduleInput(ctx context.Context, obj any) (model.SLAScheduleInput, error) {
+	var it model.SLAScheduleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "timeZone", "weekdays", "startMinute", "endMinute", "holidays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNScheduleKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐScheduleKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "weekdays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weekdays"))
+			data, err := ec.unmarshalOWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weekdays = data
+		case "startMinute":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startMinute"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartMinute = data
+		case "endMinute":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endMinute"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndMinute = data
+		case "holidays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holidays"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Holidays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLAScheduleInput unmarshals raw into the SLAScheduleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLAScheduleInput(ctx context.Context, raw any) (model.SLAScheduleInput, error) {
+	var out model.SLAScheduleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLAScheduleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSLATargetInput(ctx context.Context, obj any) (model.SLATargetInput, error) {
+	var it model.SLATargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"priority", "responseMinutes", "resolutionMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "responseMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("responseMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResponseMinutes = data
+		case "resolutionMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionMinutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLATargetInput unmarshals raw into the SLATargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLATargetInput(ctx context.Context, raw any) (model.SLATargetInput, error) {
+	var out model.SLATargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLATargetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSLATermsInput(ctx context.Context, obj any) (model.SLATermsInput, error) {
+	var it model.SLATermsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "customerId", "serviceIds", "targets", "availability", "schedule", "warningThreshold", "reviewPeriod", "reviewStart"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "customerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerID = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalNSLATargetInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "schedule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schedule"))
+			data, err := ec.unmarshalNSLAScheduleInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAScheduleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Schedule = data
+		case "warningThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("warningThreshold"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WarningThreshold = data
+		case "reviewPeriod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewPeriod"))
+			data, err := ec.unmarshalNReviewPeriod2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewPeriod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewPeriod = data
+		case "reviewStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewStart"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewStart = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLATermsInput unmarshals raw into the SLATermsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLATermsInput(ctx context.Context, raw any) (model.SLATermsInput, error) {
+	var out model.SLATermsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLATermsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputServiceFilter(ctx context.Context, obj any) (model.ServiceFilter, error) {
 	var it model.ServiceFilter
 	if obj == nil {
@@ -22785,6 +32833,118 @@ func (ec *executionContext) unmarshalInputServiceFilter(ctx context.Context, obj
 func UnmarshalServiceFilter(ctx context.Context, raw any) (model.ServiceFilter, error) {
 	var out model.ServiceFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetMajorIncidentInput(ctx context.Context, obj any) (model.SetMajorIncidentInput, error) {
+	var it model.SetMajorIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "major", "managerId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "major":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("major"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Major = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetMajorIncidentInput unmarshals raw into the SetMajorIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetMajorIncidentInput(ctx context.Context, raw any) (model.SetMajorIncidentInput, error) {
+	var out model.SetMajorIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetMajorIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetPriorityMatrixInput(ctx context.Context, obj any) (model.SetPriorityMatrixInput, error) {
+	var it model.SetPriorityMatrixInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cells"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cells":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cells"))
+			data, err := ec.unmarshalNPriorityMatrixCellInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cells = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetPriorityMatrixInput unmarshals raw into the SetPriorityMatrixInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPriorityMatrixInput(ctx context.Context, raw any) (model.SetPriorityMatrixInput, error) {
+	var out model.SetPriorityMatrixInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPriorityMatrixInput", raw, &out)
 	return out, err
 }
 
@@ -22848,6 +33008,90 @@ func (ec *executionContext) unmarshalInputTransitionChangeInput(ctx context.Cont
 func UnmarshalTransitionChangeInput(ctx context.Context, raw any) (model.TransitionChangeInput, error) {
 	var out model.TransitionChangeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTransitionIncidentInput(ctx context.Context, obj any) (model.TransitionIncidentInput, error) {
+	var it model.TransitionIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment", "resolutionCode", "resolutionNotes", "holdReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "resolutionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionCode"))
+			data, err := ec.unmarshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionCode = data
+		case "resolutionNotes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNotes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNotes = data
+		case "holdReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holdReason"))
+			data, err := ec.unmarshalOHoldReason2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoldReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionIncidentInput unmarshals raw into the TransitionIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionIncidentInput(ctx context.Context, raw any) (model.TransitionIncidentInput, error) {
+	var out model.TransitionIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionIncidentInput", raw, &out)
 	return out, err
 }
 
@@ -23166,6 +33410,160 @@ func UnmarshalUpdateConfigurationItemInput(ctx context.Context, raw any) (model.
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateIncidentInput(ctx context.Context, obj any) (model.UpdateIncidentInput, error) {
+	var it model.UpdateIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "shortDescription", "description", "category", "configurationItemIds", "serviceIds", "impact", "urgency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "shortDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortDescription"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortDescription = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateIncidentInput unmarshals raw into the UpdateIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateIncidentInput(ctx context.Context, raw any) (model.UpdateIncidentInput, error) {
+	var out model.UpdateIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSLAInput(ctx context.Context, obj any) (model.UpdateSLAInput, error) {
+	var it model.UpdateSLAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "terms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "terms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terms"))
+			data, err := ec.unmarshalNSLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATermsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Terms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSLAInput unmarshals raw into the UpdateSLAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSLAInput(ctx context.Context, raw any) (model.UpdateSLAInput, error) {
+	var out model.UpdateSLAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSLAInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateServiceInput(ctx context.Context, obj any) (model.UpdateServiceInput, error) {
 	var it model.UpdateServiceInput
 	if obj == nil {
@@ -23334,6 +33732,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case model.SLA:
+		return ec._SLA(ctx, sel, &obj)
+	case *model.SLA:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SLA(ctx, sel, obj)
 	case model.Relationship:
 		return ec._Relationship(ctx, sel, &obj)
 	case *model.Relationship:
@@ -23341,6 +33746,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Relationship(ctx, sel, obj)
+	case model.Incident:
+		return ec._Incident(ctx, sel, &obj)
+	case *model.Incident:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Incident(ctx, sel, obj)
 	case model.Group:
 		return ec._Group(ctx, sel, &obj)
 	case *model.Group:
@@ -23388,6 +33800,82 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var addIncidentCommunicationPayloadImplementors = []string{"AddIncidentCommunicationPayload"}
+
+func (ec *executionContext) _AddIncidentCommunicationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AddIncidentCommunicationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addIncidentCommunicationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddIncidentCommunicationPayload")
+		case "communication":
+			out.Values[i] = ec._AddIncidentCommunicationPayload_communication(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incident":
+			out.Values[i] = ec._AddIncidentCommunicationPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addIncidentEntryPayloadImplementors = []string{"AddIncidentEntryPayload"}
+
+func (ec *executionContext) _AddIncidentEntryPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AddIncidentEntryPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addIncidentEntryPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddIncidentEntryPayload")
+		case "entry":
+			out.Values[i] = ec._AddIncidentEntryPayload_entry(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incident":
+			out.Values[i] = ec._AddIncidentEntryPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var approvalRequirementImplementors = []string{"ApprovalRequirement"}
 
@@ -25252,6 +35740,44 @@ func (ec *executionContext) _CreateGroupPayload(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var createIncidentPayloadImplementors = []string{"CreateIncidentPayload"}
+
+func (ec *executionContext) _CreateIncidentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateIncidentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createIncidentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateIncidentPayload")
+		case "incident":
+			out.Values[i] = ec._CreateIncidentPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._CreateIncidentPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createUserPayloadImplementors = []string{"CreateUserPayload"}
 
 func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUserPayload) graphql.Marshaler {
@@ -26123,6 +36649,597 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var incidentImplementors = []string{"Incident", "Node"}
+
+func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet, obj *model.Incident) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Incident")
+		case "id":
+			out.Values[i] = ec._Incident_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shortDescription":
+			out.Values[i] = ec._Incident_shortDescription(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Incident_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "callerId":
+			out.Values[i] = ec._Incident_callerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "caller":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_caller(ctx, field, obj)
+				})
+		case "openedBy":
+			out.Values[i] = ec._Incident_openedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "channel":
+			out.Values[i] = ec._Incident_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.Values[i] = ec._Incident_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configurationItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_configurationItems(ctx, field, obj)
+				})
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_services(ctx, field, obj)
+				})
+		case "impactedBusinessServices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_impactedBusinessServices(ctx, field, obj)
+				})
+		case "impactedBusinessUnits":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_impactedBusinessUnits(ctx, field, obj)
+				})
+		case "downServices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_downServices(ctx, field, obj)
+				})
+		case "impact":
+			out.Values[i] = ec._Incident_impact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "urgency":
+			out.Values[i] = ec._Incident_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._Incident_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignmentGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_assignmentGroup(ctx, field, obj)
+				})
+		case "assigneeId":
+			out.Values[i] = ec._Incident_assigneeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_assignee(ctx, field, obj)
+				})
+		case "state":
+			out.Values[i] = ec._Incident_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "holdReason":
+			out.Values[i] = ec._Incident_holdReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionCode":
+			out.Values[i] = ec._Incident_resolutionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionNotes":
+			out.Values[i] = ec._Incident_resolutionNotes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "major":
+			out.Values[i] = ec._Incident_major(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "majorManagerId":
+			out.Values[i] = ec._Incident_majorManagerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "problemIds":
+			out.Values[i] = ec._Incident_problemIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "causedByChangeId":
+			out.Values[i] = ec._Incident_causedByChangeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "causedByChange":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_causedByChange(ctx, field, obj)
+				})
+		case "knowledgeArticleIds":
+			out.Values[i] = ec._Incident_knowledgeArticleIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "alertCount":
+			out.Values[i] = ec._Incident_alertCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowedTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_allowedTransitions(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_history(ctx, field, obj)
+				})
+		case "escalations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_escalations(ctx, field, obj)
+				})
+		case "communications":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_communications(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_timeline(ctx, field, obj)
+				})
+		case "slaClocks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_slaClocks(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Incident_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Incident_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Incident_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "respondedAt":
+			out.Values[i] = ec._Incident_respondedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedAt":
+			out.Values[i] = ec._Incident_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Incident_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentCommunicationImplementors = []string{"IncidentCommunication"}
+
+func (ec *executionContext) _IncidentCommunication(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentCommunication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentCommunicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentCommunication")
+		case "audience":
+			out.Values[i] = ec._IncidentCommunication_audience(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._IncidentCommunication_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._IncidentCommunication_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._IncidentCommunication_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IncidentCommunication_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentConnectionImplementors = []string{"IncidentConnection"}
+
+func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentConnection")
+		case "edges":
+			out.Values[i] = ec._IncidentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._IncidentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._IncidentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentEdgeImplementors = []string{"IncidentEdge"}
+
+func (ec *executionContext) _IncidentEdge(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentEdge")
+		case "cursor":
+			out.Values[i] = ec._IncidentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._IncidentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentEntryImplementors = []string{"IncidentEntry"}
+
+func (ec *executionContext) _IncidentEntry(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentEntry")
+		case "kind":
+			out.Values[i] = ec._IncidentEntry_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._IncidentEntry_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "author":
+			out.Values[i] = ec._IncidentEntry_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IncidentEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentEscalationImplementors = []string{"IncidentEscalation"}
+
+func (ec *executionContext) _IncidentEscalation(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentEscalation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentEscalationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentEscalation")
+		case "fromGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IncidentEscalation_fromGroup(ctx, field, obj)
+				})
+		case "toGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IncidentEscalation_toGroup(ctx, field, obj)
+				})
+		case "fromAssigneeId":
+			out.Values[i] = ec._IncidentEscalation_fromAssigneeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toAssigneeId":
+			out.Values[i] = ec._IncidentEscalation_toAssigneeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actor":
+			out.Values[i] = ec._IncidentEscalation_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._IncidentEscalation_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._IncidentEscalation_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentHistoryEntryImplementors = []string{"IncidentHistoryEntry"}
+
+func (ec *executionContext) _IncidentHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentHistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentHistoryEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentHistoryEntry")
+		case "field":
+			out.Values[i] = ec._IncidentHistoryEntry_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._IncidentHistoryEntry_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._IncidentHistoryEntry_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._IncidentHistoryEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._IncidentHistoryEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._IncidentHistoryEntry_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var incidentPayloadImplementors = []string{"IncidentPayload"}
+
+func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IncidentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, incidentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IncidentPayload")
+		case "incident":
+			out.Values[i] = ec._IncidentPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var linkCatalogItemsPayloadImplementors = []string{"LinkCatalogItemsPayload"}
 
 func (ec *executionContext) _LinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LinkCatalogItemsPayload) graphql.Marshaler {
@@ -26393,6 +37510,90 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reassignIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reassignIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMajorIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMajorIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addIncidentEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addIncidentEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addIncidentCommunication":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addIncidentCommunication(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkIncident":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkIncident(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPriorityMatrix":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPriorityMatrix(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSLA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSLA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSLA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSLA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordSLAReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordSLAReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26476,6 +37677,82 @@ func (ec *executionContext) _PathsResult(ctx context.Context, sel ast.SelectionS
 			}
 		case "graph":
 			out.Values[i] = ec._PathsResult_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priorityMatrixCellImplementors = []string{"PriorityMatrixCell"}
+
+func (ec *executionContext) _PriorityMatrixCell(ctx context.Context, sel ast.SelectionSet, obj *model.PriorityMatrixCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priorityMatrixCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriorityMatrixCell")
+		case "impact":
+			out.Values[i] = ec._PriorityMatrixCell_impact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgency":
+			out.Values[i] = ec._PriorityMatrixCell_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._PriorityMatrixCell_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priorityMatrixPayloadImplementors = []string{"PriorityMatrixPayload"}
+
+func (ec *executionContext) _PriorityMatrixPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PriorityMatrixPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priorityMatrixPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriorityMatrixPayload")
+		case "cells":
+			out.Values[i] = ec._PriorityMatrixPayload_cells(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26682,6 +37959,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_changeTemplates(ctx, field)
+				})
+		case "incident":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incident(ctx, field)
+				})
+		case "incidents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incidents(ctx, field)
+				})
+		case "priorityMatrix":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_priorityMatrix(ctx, field)
+				})
+		case "sla":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sla(ctx, field)
+				})
+		case "slas":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slas(ctx, field)
+				})
+		case "slaReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaReport(ctx, field)
+				})
+		case "serviceAvailability":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceAvailability(ctx, field)
+				})
+		case "slaReviews":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaReviews(ctx, field)
+				})
+		case "upcomingReviews":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_upcomingReviews(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -27102,6 +38433,703 @@ func (ec *executionContext) _RiskFactor(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var sLAImplementors = []string{"SLA", "Node"}
+
+func (ec *executionContext) _SLA(ctx context.Context, sel ast.SelectionSet, obj *model.SLA) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLA")
+		case "id":
+			out.Values[i] = ec._SLA_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._SLA_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._SLA_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "customer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLA_customer(ctx, field, obj)
+				})
+		case "customerId":
+			out.Values[i] = ec._SLA_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLA_services(ctx, field, obj)
+				})
+		case "targets":
+			out.Values[i] = ec._SLA_targets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availability":
+			out.Values[i] = ec._SLA_availability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "schedule":
+			out.Values[i] = ec._SLA_schedule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warningThreshold":
+			out.Values[i] = ec._SLA_warningThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewPeriod":
+			out.Values[i] = ec._SLA_reviewPeriod(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewStart":
+			out.Values[i] = ec._SLA_reviewStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._SLA_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SLA_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SLA_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAClockImplementors = []string{"SLAClock"}
+
+func (ec *executionContext) _SLAClock(ctx context.Context, sel ast.SelectionSet, obj *model.SLAClock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAClockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAClock")
+		case "sla":
+			out.Values[i] = ec._SLAClock_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metric":
+			out.Values[i] = ec._SLAClock_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._SLAClock_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetMinutes":
+			out.Values[i] = ec._SLAClock_targetMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "elapsedSeconds":
+			out.Values[i] = ec._SLAClock_elapsedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._SLAClock_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "warnAt":
+			out.Values[i] = ec._SLAClock_warnAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stoppedAt":
+			out.Values[i] = ec._SLAClock_stoppedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SLAClock_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warning":
+			out.Values[i] = ec._SLAClock_warning(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._SLAClock_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAConnectionImplementors = []string{"SLAConnection"}
+
+func (ec *executionContext) _SLAConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SLAConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAConnection")
+		case "edges":
+			out.Values[i] = ec._SLAConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SLAConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SLAConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAEdgeImplementors = []string{"SLAEdge"}
+
+func (ec *executionContext) _SLAEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SLAEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAEdge")
+		case "cursor":
+			out.Values[i] = ec._SLAEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SLAEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAEventImplementors = []string{"SLAEvent"}
+
+func (ec *executionContext) _SLAEvent(ctx context.Context, sel ast.SelectionSet, obj *model.SLAEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAEvent")
+		case "id":
+			out.Values[i] = ec._SLAEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sla":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLAEvent_sla(ctx, field, obj)
+				})
+		case "ticketId":
+			out.Values[i] = ec._SLAEvent_ticketId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incident":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLAEvent_incident(ctx, field, obj)
+				})
+		case "metric":
+			out.Values[i] = ec._SLAEvent_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._SLAEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._SLAEvent_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._SLAEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedAt":
+			out.Values[i] = ec._SLAEvent_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAPayloadImplementors = []string{"SLAPayload"}
+
+func (ec *executionContext) _SLAPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SLAPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAPayload")
+		case "sla":
+			out.Values[i] = ec._SLAPayload_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAReportImplementors = []string{"SLAReport"}
+
+func (ec *executionContext) _SLAReport(ctx context.Context, sel ast.SelectionSet, obj *model.SLAReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAReport")
+		case "sla":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLAReport_sla(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._SLAReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._SLAReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tickets":
+			out.Values[i] = ec._SLAReport_tickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "met":
+			out.Values[i] = ec._SLAReport_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "breached":
+			out.Values[i] = ec._SLAReport_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "compliance":
+			out.Values[i] = ec._SLAReport_compliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanTimeToRespondSeconds":
+			out.Values[i] = ec._SLAReport_meanTimeToRespondSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanTimeToResolveSeconds":
+			out.Values[i] = ec._SLAReport_meanTimeToResolveSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAReviewImplementors = []string{"SLAReview"}
+
+func (ec *executionContext) _SLAReview(ctx context.Context, sel ast.SelectionSet, obj *model.SLAReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAReview")
+		case "id":
+			out.Values[i] = ec._SLAReview_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sla":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLAReview_sla(ctx, field, obj)
+				})
+		case "date":
+			out.Values[i] = ec._SLAReview_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attendees":
+			out.Values[i] = ec._SLAReview_attendees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notes":
+			out.Values[i] = ec._SLAReview_notes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actions":
+			out.Values[i] = ec._SLAReview_actions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedBy":
+			out.Values[i] = ec._SLAReview_recordedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordedAt":
+			out.Values[i] = ec._SLAReview_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAReviewActionImplementors = []string{"SLAReviewAction"}
+
+func (ec *executionContext) _SLAReviewAction(ctx context.Context, sel ast.SelectionSet, obj *model.SLAReviewAction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAReviewActionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAReviewAction")
+		case "description":
+			out.Values[i] = ec._SLAReviewAction_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ownerId":
+			out.Values[i] = ec._SLAReviewAction_ownerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "due":
+			out.Values[i] = ec._SLAReviewAction_due(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAReviewPayloadImplementors = []string{"SLAReviewPayload"}
+
+func (ec *executionContext) _SLAReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SLAReviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAReviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAReviewPayload")
+		case "review":
+			out.Values[i] = ec._SLAReviewPayload_review(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAScheduleImplementors = []string{"SLASchedule"}
+
+func (ec *executionContext) _SLASchedule(ctx context.Context, sel ast.SelectionSet, obj *model.SLASchedule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAScheduleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLASchedule")
+		case "kind":
+			out.Values[i] = ec._SLASchedule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._SLASchedule_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "weekdays":
+			out.Values[i] = ec._SLASchedule_weekdays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startMinute":
+			out.Values[i] = ec._SLASchedule_startMinute(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endMinute":
+			out.Values[i] = ec._SLASchedule_endMinute(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holidays":
+			out.Values[i] = ec._SLASchedule_holidays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLATargetImplementors = []string{"SLATarget"}
+
+func (ec *executionContext) _SLATarget(ctx context.Context, sel ast.SelectionSet, obj *model.SLATarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLATargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLATarget")
+		case "priority":
+			out.Values[i] = ec._SLATarget_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "responseMinutes":
+			out.Values[i] = ec._SLATarget_responseMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolutionMinutes":
+			out.Values[i] = ec._SLATarget_resolutionMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serviceImplementors = []string{"Service", "Node", "GraphItem"}
 
 func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, obj *model.Service) graphql.Marshaler {
@@ -27193,6 +39221,70 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_usedBy(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceAvailabilityImplementors = []string{"ServiceAvailability"}
+
+func (ec *executionContext) _ServiceAvailability(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceAvailability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceAvailabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceAvailability")
+		case "service":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceAvailability_service(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._ServiceAvailability_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._ServiceAvailability_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "agreedSeconds":
+			out.Values[i] = ec._ServiceAvailability_agreedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downtimeSeconds":
+			out.Values[i] = ec._ServiceAvailability_downtimeSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percent":
+			out.Values[i] = ec._ServiceAvailability_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outages":
+			out.Values[i] = ec._ServiceAvailability_outages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27341,9 +39433,51 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_configurationItemChanged(ctx, fields[0])
 	case "changeChanged":
 		return ec._Subscription_changeChanged(ctx, fields[0])
+	case "incidentChanged":
+		return ec._Subscription_incidentChanged(ctx, fields[0])
+	case "slaEvents":
+		return ec._Subscription_slaEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var timeIntervalImplementors = []string{"TimeInterval"}
+
+func (ec *executionContext) _TimeInterval(ctx context.Context, sel ast.SelectionSet, obj *model.TimeInterval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeInterval")
+		case "start":
+			out.Values[i] = ec._TimeInterval_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TimeInterval_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var unlinkCatalogItemsPayloadImplementors = []string{"UnlinkCatalogItemsPayload"}
@@ -27392,6 +39526,49 @@ func (ec *executionContext) _UnrelateConfigurationItemsPayload(ctx context.Conte
 			out.Values[i] = graphql.MarshalString("UnrelateConfigurationItemsPayload")
 		case "removedRelationshipId":
 			out.Values[i] = ec._UnrelateConfigurationItemsPayload_removedRelationshipId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upcomingReviewImplementors = []string{"UpcomingReview"}
+
+func (ec *executionContext) _UpcomingReview(ctx context.Context, sel ast.SelectionSet, obj *model.UpcomingReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upcomingReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpcomingReview")
+		case "sla":
+			out.Values[i] = ec._UpcomingReview_sla(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._UpcomingReview_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._UpcomingReview_overdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28014,6 +40191,32 @@ func (ec *executionContext) unmarshalNAccountKind2githubᚗcomᚋitsmᚑgraphᚋ
 
 func (ec *executionContext) marshalNAccountKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAccountKind(ctx context.Context, sel ast.SelectionSet, v model.AccountKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNAddIncidentCommunicationInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentCommunicationInput(ctx context.Context, v any) (model.AddIncidentCommunicationInput, error) {
+	res, err := ec.unmarshalInputAddIncidentCommunicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddIncidentCommunicationPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentCommunicationPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddIncidentCommunicationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddIncidentCommunicationPayload!")
+		return graphql.Null
+	}
+	return ec._AddIncidentCommunicationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddIncidentEntryInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentEntryInput(ctx context.Context, v any) (model.AddIncidentEntryInput, error) {
+	res, err := ec.unmarshalInputAddIncidentEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddIncidentEntryPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddIncidentEntryPayload(ctx context.Context, sel ast.SelectionSet, v *model.AddIncidentEntryPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddIncidentEntryPayload!")
+		return graphql.Null
+	}
+	return ec._AddIncidentEntryPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, v any) (model.ApprovalDecision, error) {
@@ -28801,6 +41004,24 @@ func (ec *executionContext) marshalNCreateGroupPayload2ᚖgithubᚗcomᚋitsmᚑ
 	return ec._CreateGroupPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateIncidentInput(ctx context.Context, v any) (model.CreateIncidentInput, error) {
+	res, err := ec.unmarshalInputCreateIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateIncidentPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateIncidentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateIncidentPayload!")
+		return graphql.Null
+	}
+	return ec._CreateIncidentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateSLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateSLAInput(ctx context.Context, v any) (model.CreateSLAInput, error) {
+	res, err := ec.unmarshalInputCreateSLAInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateServiceInput(ctx context.Context, v any) (model.CreateServiceInput, error) {
 	res, err := ec.unmarshalInputCreateServiceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28893,6 +41114,20 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._FieldChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNFreezeWindow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FreezeWindow) graphql.Marshaler {
@@ -29279,6 +41514,230 @@ func (ec *executionContext) marshalNImportRowKind2githubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Incident!")
+		return graphql.Null
+	}
+	return ec._Incident(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIncidentChannel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx context.Context, v any) (model.IncidentChannel, error) {
+	var res model.IncidentChannel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentChannel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx context.Context, sel ast.SelectionSet, v model.IncidentChannel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIncidentCommunication2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentCommunicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentCommunication) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentCommunication2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentCommunication(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentCommunication2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentCommunication(ctx context.Context, sel ast.SelectionSet, v *model.IncidentCommunication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentCommunication!")
+		return graphql.Null
+	}
+	return ec._IncidentCommunication(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIncidentConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentConnection(ctx context.Context, sel ast.SelectionSet, v *model.IncidentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentConnection!")
+		return graphql.Null
+	}
+	return ec._IncidentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIncidentEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEdge(ctx context.Context, sel ast.SelectionSet, v *model.IncidentEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentEdge!")
+		return graphql.Null
+	}
+	return ec._IncidentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIncidentEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntry(ctx context.Context, sel ast.SelectionSet, v *model.IncidentEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentEntry!")
+		return graphql.Null
+	}
+	return ec._IncidentEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIncidentEntryKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryKind(ctx context.Context, v any) (model.IncidentEntryKind, error) {
+	var res model.IncidentEntryKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentEntryKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEntryKind(ctx context.Context, sel ast.SelectionSet, v model.IncidentEntryKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIncidentEscalation2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEscalationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentEscalation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentEscalation2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEscalation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentEscalation2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentEscalation(ctx context.Context, sel ast.SelectionSet, v *model.IncidentEscalation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentEscalation!")
+		return graphql.Null
+	}
+	return ec._IncidentEscalation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIncidentHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIncidentHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.IncidentHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentHistoryEntry!")
+		return graphql.Null
+	}
+	return ec._IncidentHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIncidentHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryField(ctx context.Context, v any) (model.IncidentHistoryField, error) {
+	var res model.IncidentHistoryField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentHistoryField(ctx context.Context, sel ast.SelectionSet, v model.IncidentHistoryField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx context.Context, v any) (model.IncidentLevel, error) {
+	var res model.IncidentLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx context.Context, sel ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx context.Context, sel ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IncidentPayload!")
+		return graphql.Null
+	}
+	return ec._IncidentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx context.Context, v any) (model.IncidentState, error) {
+	var res model.IncidentState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx context.Context, sel ast.SelectionSet, v model.IncidentState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx context.Context, v any) ([]model.IncidentState, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.IncidentState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IncidentState) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29311,6 +41770,11 @@ func (ec *executionContext) marshalNLinkCatalogItemsPayload2ᚖgithubᚗcomᚋit
 	return ec._LinkCatalogItemsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNLinkIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLinkIncidentInput(ctx context.Context, v any) (model.LinkIncidentInput, error) {
+	res, err := ec.unmarshalInputLinkIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29338,6 +41802,67 @@ func (ec *executionContext) marshalNPathsResult2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._PathsResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx context.Context, v any) (model.Priority, error) {
+	var res model.Priority
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx context.Context, sel ast.SelectionSet, v model.Priority) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPriorityMatrixCell2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriorityMatrixCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriorityMatrixCell2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPriorityMatrixCell2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCell(ctx context.Context, sel ast.SelectionSet, v *model.PriorityMatrixCell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriorityMatrixCell!")
+		return graphql.Null
+	}
+	return ec._PriorityMatrixCell(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPriorityMatrixCellInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellInputᚄ(ctx context.Context, v any) ([]*model.PriorityMatrixCellInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PriorityMatrixCellInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriorityMatrixCellInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPriorityMatrixCellInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixCellInput(ctx context.Context, v any) (*model.PriorityMatrixCellInput, error) {
+	res, err := ec.unmarshalInputPriorityMatrixCellInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriorityMatrixPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityMatrixPayload(ctx context.Context, sel ast.SelectionSet, v *model.PriorityMatrixPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PriorityMatrixPayload!")
+		return graphql.Null
+	}
+	return ec._PriorityMatrixPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx context.Context, sel ast.SelectionSet, v *model.Reach) graphql.Marshaler {
@@ -29370,6 +41895,16 @@ func (ec *executionContext) marshalNReachedItem2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._ReachedItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReassignIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReassignIncidentInput(ctx context.Context, v any) (model.ReassignIncidentInput, error) {
+	res, err := ec.unmarshalInputReassignIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRecordSLAReviewInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRecordSLAReviewInput(ctx context.Context, v any) (model.RecordSLAReviewInput, error) {
+	res, err := ec.unmarshalInputRecordSLAReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRelateConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelateConfigurationItemsInput(ctx context.Context, v any) (model.RelateConfigurationItemsInput, error) {
@@ -29449,6 +41984,16 @@ func (ec *executionContext) marshalNRetireConfigurationItemPayload2ᚖgithubᚗc
 func (ec *executionContext) unmarshalNReviewChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewChangeInput(ctx context.Context, v any) (model.ReviewChangeInput, error) {
 	res, err := ec.unmarshalInputReviewChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewPeriod2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewPeriod(ctx context.Context, v any) (model.ReviewPeriod, error) {
+	var res model.ReviewPeriod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewPeriod2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReviewPeriod(ctx context.Context, sel ast.SelectionSet, v model.ReviewPeriod) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNRisk2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRisk(ctx context.Context, sel ast.SelectionSet, v *model.Risk) graphql.Marshaler {
@@ -29543,6 +42088,256 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 	return ret
 }
 
+func (ec *executionContext) marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx context.Context, sel ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLA!")
+		return graphql.Null
+	}
+	return ec._SLA(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAClock2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAClock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAClock2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAClock2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClock(ctx context.Context, sel ast.SelectionSet, v *model.SLAClock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAClock!")
+		return graphql.Null
+	}
+	return ec._SLAClock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAClockStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockStatus(ctx context.Context, v any) (model.SLAClockStatus, error) {
+	var res model.SLAClockStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAClockStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockStatus(ctx context.Context, sel ast.SelectionSet, v model.SLAClockStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSLAConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAConnection(ctx context.Context, sel ast.SelectionSet, v *model.SLAConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAConnection!")
+		return graphql.Null
+	}
+	return ec._SLAConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEdge(ctx context.Context, sel ast.SelectionSet, v *model.SLAEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAEdge!")
+		return graphql.Null
+	}
+	return ec._SLAEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEvent(ctx context.Context, sel ast.SelectionSet, v *model.SLAEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAEvent!")
+		return graphql.Null
+	}
+	return ec._SLAEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx context.Context, v any) (model.SLAEventKind, error) {
+	var res model.SLAEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx context.Context, sel ast.SelectionSet, v model.SLAEventKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx context.Context, v any) (model.SLAMetric, error) {
+	var res model.SLAMetric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx context.Context, sel ast.SelectionSet, v model.SLAMetric) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAPayload(ctx context.Context, sel ast.SelectionSet, v *model.SLAPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAPayload!")
+		return graphql.Null
+	}
+	return ec._SLAPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReport(ctx context.Context, sel ast.SelectionSet, v *model.SLAReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAReport!")
+		return graphql.Null
+	}
+	return ec._SLAReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAReview2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAReview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReview(ctx context.Context, sel ast.SelectionSet, v *model.SLAReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAReview!")
+		return graphql.Null
+	}
+	return ec._SLAReview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAReviewAction2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAReviewAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAReviewAction2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAReviewAction2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewAction(ctx context.Context, sel ast.SelectionSet, v *model.SLAReviewAction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAReviewAction!")
+		return graphql.Null
+	}
+	return ec._SLAReviewAction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAReviewActionInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionInput(ctx context.Context, v any) (*model.SLAReviewActionInput, error) {
+	res, err := ec.unmarshalInputSLAReviewActionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLAReviewPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewPayload(ctx context.Context, sel ast.SelectionSet, v *model.SLAReviewPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAReviewPayload!")
+		return graphql.Null
+	}
+	return ec._SLAReviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLASchedule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLASchedule(ctx context.Context, sel ast.SelectionSet, v *model.SLASchedule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLASchedule!")
+		return graphql.Null
+	}
+	return ec._SLASchedule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLAScheduleInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAScheduleInput(ctx context.Context, v any) (*model.SLAScheduleInput, error) {
+	res, err := ec.unmarshalInputSLAScheduleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSLATarget2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLATarget) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLATarget2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLATarget2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATarget(ctx context.Context, sel ast.SelectionSet, v *model.SLATarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLATarget!")
+		return graphql.Null
+	}
+	return ec._SLATarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSLATargetInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetInputᚄ(ctx context.Context, v any) ([]*model.SLATargetInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SLATargetInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLATargetInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSLATargetInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATargetInput(ctx context.Context, v any) (*model.SLATargetInput, error) {
+	res, err := ec.unmarshalInputSLATargetInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLATermsInput(ctx context.Context, v any) (*model.SLATermsInput, error) {
+	res, err := ec.unmarshalInputSLATermsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScheduleKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐScheduleKind(ctx context.Context, v any) (model.ScheduleKind, error) {
+	var res model.ScheduleKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScheduleKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐScheduleKind(ctx context.Context, sel ast.SelectionSet, v model.ScheduleKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Service) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -29565,6 +42360,14 @@ func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋits
 		return graphql.Null
 	}
 	return ec._Service(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceAvailability2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailability(ctx context.Context, sel ast.SelectionSet, v *model.ServiceAvailability) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceAvailability!")
+		return graphql.Null
+	}
+	return ec._ServiceAvailability(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNServiceConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.ServiceConnection) graphql.Marshaler {
@@ -29627,6 +42430,16 @@ func (ec *executionContext) marshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNSetMajorIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetMajorIncidentInput(ctx context.Context, v any) (model.SetMajorIncidentInput, error) {
+	res, err := ec.unmarshalInputSetMajorIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetPriorityMatrixInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetPriorityMatrixInput(ctx context.Context, v any) (model.SetPriorityMatrixInput, error) {
+	res, err := ec.unmarshalInputSetPriorityMatrixInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (model.Severity, error) {
 	var res model.Severity
 	err := res.UnmarshalGQL(v)
@@ -29661,8 +42474,66 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeInterval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimeInterval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeInterval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeInterval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeInterval(ctx context.Context, sel ast.SelectionSet, v *model.TimeInterval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimeInterval!")
+		return graphql.Null
+	}
+	return ec._TimeInterval(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTransitionChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionChangeInput(ctx context.Context, v any) (model.TransitionChangeInput, error) {
 	res, err := ec.unmarshalInputTransitionChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTransitionIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionIncidentInput(ctx context.Context, v any) (model.TransitionIncidentInput, error) {
+	res, err := ec.unmarshalInputTransitionIncidentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29687,6 +42558,30 @@ func (ec *executionContext) marshalNUnrelateConfigurationItemsPayload2ᚖgithub�
 	return ec._UnrelateConfigurationItemsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNUpcomingReview2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpcomingReviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UpcomingReview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUpcomingReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpcomingReview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUpcomingReview2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpcomingReview(ctx context.Context, sel ast.SelectionSet, v *model.UpcomingReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpcomingReview!")
+		return graphql.Null
+	}
+	return ec._UpcomingReview(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateChangeInput(ctx context.Context, v any) (model.UpdateChangeInput, error) {
 	res, err := ec.unmarshalInputUpdateChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29703,6 +42598,16 @@ func (ec *executionContext) marshalNUpdateConfigurationItemPayload2ᚖgithubᚗc
 		return graphql.Null
 	}
 	return ec._UpdateConfigurationItemPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateIncidentInput(ctx context.Context, v any) (model.UpdateIncidentInput, error) {
+	res, err := ec.unmarshalInputUpdateIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateSLAInput(ctx context.Context, v any) (model.UpdateSLAInput, error) {
+	res, err := ec.unmarshalInputUpdateSLAInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateServiceInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateServiceInput(ctx context.Context, v any) (model.UpdateServiceInput, error) {
@@ -29772,6 +42677,46 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsm
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx context.Context, v any) (model.Weekday, error) {
+	var res model.Weekday
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx context.Context, sel ast.SelectionSet, v model.Weekday) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx context.Context, v any) ([]model.Weekday, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Weekday, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Weekday) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -29987,6 +42932,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBusinessUnit(ctx context.Context, sel ast.SelectionSet, v *model.BusinessUnit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BusinessUnit(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCIStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIStatusᚄ(ctx context.Context, v any) ([]model.CIStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -30089,6 +43041,13 @@ func (ec *executionContext) marshalOCIType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsm
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx context.Context, sel ast.SelectionSet, v *model.Change) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOChangeAssessment2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeAssessment(ctx context.Context, sel ast.SelectionSet, v *model.ChangeAssessment) graphql.Marshaler {
@@ -30385,6 +43344,22 @@ func (ec *executionContext) marshalOGroupKind2ᚖgithubᚗcomᚋitsmᚑgraphᚋi
 	return v
 }
 
+func (ec *executionContext) unmarshalOHoldReason2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx context.Context, v any) (*model.HoldReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.HoldReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOHoldReason2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx context.Context, sel ast.SelectionSet, v *model.HoldReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -30455,6 +43430,89 @@ func (ec *executionContext) unmarshalOImportRelationshipInput2ᚕᚖgithubᚗcom
 	return res, nil
 }
 
+func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Incident(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOIncidentChannel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx context.Context, v any) (*model.IncidentChannel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.IncidentChannel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIncidentChannel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx context.Context, sel ast.SelectionSet, v *model.IncidentChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOIncidentFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentFilter(ctx context.Context, v any) (*model.IncidentFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIncidentFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx context.Context, v any) (*model.IncidentLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.IncidentLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx context.Context, sel ast.SelectionSet, v *model.IncidentLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx context.Context, v any) ([]model.IncidentState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.IncidentState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOIncidentState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IncidentState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -30480,6 +43538,42 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgr
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityᚄ(ctx context.Context, v any) ([]model.Priority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Priority, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Priority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalORedundancy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRedundancy(ctx context.Context, sel ast.SelectionSet, v *model.Redundancy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30497,6 +43591,22 @@ func (ec *executionContext) unmarshalORelationshipDirection2ᚖgithubᚗcomᚋit
 }
 
 func (ec *executionContext) marshalORelationshipDirection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelationshipDirection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx context.Context, v any) (*model.ResolutionCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ResolutionCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx context.Context, sel ast.SelectionSet, v *model.ResolutionCode) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -30580,6 +43690,30 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx context.Context, sel ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SLA(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSLAReviewActionInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionInputᚄ(ctx context.Context, v any) ([]*model.SLAReviewActionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SLAReviewActionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAReviewActionInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOService2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐService(ctx context.Context, sel ast.SelectionSet, v *model.Service) graphql.Marshaler {
@@ -30759,6 +43893,42 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsm�
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx context.Context, v any) ([]model.Weekday, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Weekday, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOWeekday2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekdayᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Weekday) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWeekday2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐWeekday(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -41,6 +41,10 @@ func TestSLACrudAndReviews(t *testing.T) {
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(a) {
 		t.Fatalf("read back\n got %+v\nwant %+v\n%v", got, a, err)
 	}
+	many, err := svc.GetMany(f.ctx, []string{a.ID, "sla_nope"})
+	if err != nil || len(many) != 1 || fmt.Sprint(many[a.ID]) != fmt.Sprint(a) {
+		t.Fatalf("batch read %+v %v", many, err)
+	}
 	bad := in
 	bad.CustomerID = f.ids["Webshop"]
 	if _, err := svc.Create(f.ctx, bad); !apperr.Is(err, apperr.NotFound) {

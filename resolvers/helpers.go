@@ -13,8 +13,10 @@ import (
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // actor is the subject recorded in history for the caller's writes.
@@ -58,8 +60,14 @@ func nodeReaders(kind string) ([]auth.Role, bool) {
 		return auth.Staff, true
 	case change.Prefix, change.TemplatePrefix, change.FreezePrefix:
 		return auth.Staff, true
+	case sla.SLAPrefix:
+		return auth.Staff, true
 	case catalog.BusinessServicePrefix:
 		// Business services are the customer's catalogue.
+		return append([]auth.Role{auth.Requester}, auth.Staff...), true
+	case incident.IncidentPrefix:
+		// Everyone may ask; the incident's row-level scope decides (node
+		// applies it as the incident query does).
 		return append([]auth.Role{auth.Requester}, auth.Staff...), true
 	}
 	return nil, false
@@ -123,6 +131,22 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 			return nil, err
 		}
 		return changeModel(c), nil
+	case incident.IncidentPrefix:
+		v, err := r.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		inc, err := r.IncidentMgmt.Get(ctx, v, id)
+		if err != nil {
+			return nil, err
+		}
+		return incidentModel(inc), nil
+	case sla.SLAPrefix:
+		a, err := r.SLAMgmt.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return slaModel(a), nil
 	case change.TemplatePrefix:
 		ts, err := r.ChangeMgmt.Templates(ctx, []string{id})
 		return oneOf(ts, err, id, "standard change template", templateModel)

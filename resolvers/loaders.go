@@ -94,7 +94,7 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 				})
 		}, wait),
 	}
-	return r.withChangeLoaders(context.WithValue(ctx, loadersKey{}, l))
+	return r.withIncidentLoaders(r.withChangeLoaders(context.WithValue(ctx, loadersKey{}, l)))
 }
 
 func loadersFrom(ctx context.Context) *loaders {

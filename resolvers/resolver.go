@@ -17,17 +17,21 @@ import (
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // Resolver is the root resolver; it holds the domain services.
 type Resolver struct {
-	CMDB       *cmdb.Service
-	Catalog    *catalog.Catalog
-	ChangeMgmt *change.Service
-	Analyzer   *impact.Analyzer
-	People     *people.Directory
-	Events     *events.Broker
+	CMDB         *cmdb.Service
+	Catalog      *catalog.Catalog
+	ChangeMgmt   *change.Service
+	IncidentMgmt *incident.Service
+	SLAMgmt      *sla.Service
+	Analyzer     *impact.Analyzer
+	People       *people.Directory
+	Events       *events.Broker
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 }
@@ -63,5 +67,7 @@ func (r *Resolver) Schema() graph.Config {
 	cfg.Complexity.Query.TechnicalCatalog = func(child int, first *int, _ *string) int { return connection(child, first) }
 	cfg.Complexity.Query.BusinessUnits = func(child int, first *int, _ *string) int { return connection(child, first) }
 	cfg.Complexity.Query.BusinessProcesses = func(child int, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.Incidents = func(child int, _ *model.IncidentFilter, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
 	return cfg
 }

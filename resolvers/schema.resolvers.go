@@ -17,8 +17,10 @@ import (
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error) {
@@ -239,6 +241,91 @@ func (r *groupResolver) Members(ctx context.Context, obj *model.Group) ([]*model
 		return nil, err
 	}
 	return mapSlice(users, userModel), nil
+}
+
+func (r *incidentResolver) Caller(ctx context.Context, obj *model.Incident) (*model.User, error) {
+	return readableUser(ctx, obj.CallerID)
+}
+
+func (r *incidentResolver) ConfigurationItems(ctx context.Context, obj *model.Incident) ([]*model.ConfigurationItem, error) {
+	return itemsOf[*model.ConfigurationItem](ctx, obj.CIIDs)
+}
+
+func (r *incidentResolver) Services(ctx context.Context, obj *model.Incident) ([]*model.Service, error) {
+	return itemsOf[*model.Service](ctx, obj.ServiceIDs)
+}
+
+func (r *incidentResolver) ImpactedBusinessServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error) {
+	return itemsOf[*model.Service](ctx, obj.ImpactedBusinessServiceIDs)
+}
+
+func (r *incidentResolver) ImpactedBusinessUnits(ctx context.Context, obj *model.Incident) ([]*model.BusinessUnit, error) {
+	return itemsOf[*model.BusinessUnit](ctx, obj.ImpactedBusinessUnitIDs)
+}
+
+func (r *incidentResolver) DownServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error) {
+	return itemsOf[*model.Service](ctx, obj.DownServiceIDs)
+}
+
+func (r *incidentResolver) AssignmentGroup(ctx context.Context, obj *model.Incident) (*model.Group, error) {
+	return readableGroup(ctx, obj.AssignmentGroupID)
+}
+
+func (r *incidentResolver) Assignee(ctx context.Context, obj *model.Incident) (*model.User, error) {
+	return readableUser(ctx, deref(obj.AssigneeID))
+}
+
+func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error) {
+	id := deref(obj.CausedByChangeID)
+	if id == "" || !readable(ctx, id) {
+		return nil, nil
+	}
+	c, err := changeLoadersFrom(ctx).changes.Load(ctx, id)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return changeModel(c), nil
+}
+
+func (r *incidentResolver) AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error) {
+	return enumList[model.IncidentState](r.IncidentMgmt.AllowedTransitions(*principal(ctx), obj.Domain)), nil
+}
+
+func (r *incidentResolver) History(ctx context.Context, obj *model.Incident) ([]*model.IncidentHistoryEntry, error) {
+	h, err := incidentLoadersFrom(ctx).history.Load(ctx, obj.ID)
+	return mapSlice(h, incidentHistoryModel), err
+}
+
+func (r *incidentResolver) Escalations(ctx context.Context, obj *model.Incident) ([]*model.IncidentEscalation, error) {
+	es, err := incidentLoadersFrom(ctx).escalations.Load(ctx, obj.ID)
+	return mapSlice(es, escalationModel), err
+}
+
+func (r *incidentResolver) Communications(ctx context.Context, obj *model.Incident) ([]*model.IncidentCommunication, error) {
+	cs, err := incidentLoadersFrom(ctx).communications.Load(ctx, obj.ID)
+	return mapSlice(cs, communicationModel), err
+}
+
+func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error) {
+	es, err := incidentLoadersFrom(ctx).timeline.Load(ctx, obj.ID)
+	return mapSlice(es, entryModel), err
+}
+
+func (r *incidentResolver) SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error) {
+	tcs, err := incidentLoadersFrom(ctx).clocks.Load(ctx, obj.ID)
+	out := []*model.SLAClock{}
+	for _, tc := range tcs {
+		out = append(out, clockModels(tc)...)
+	}
+	return out, err
+}
+
+func (r *incidentEscalationResolver) FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error) {
+	return readableGroup(ctx, obj.FromGroupID)
+}
+
+func (r *incidentEscalationResolver) ToGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error) {
+	return readableGroup(ctx, obj.ToGroupID)
 }
 
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error) {
@@ -550,6 +637,127 @@ func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, input model.D
 	return &model.DeleteFreezeWindowPayload{DeletedID: input.ID}, nil
 }
 
+func (r *mutationResolver) CreateIncident(ctx context.Context, input model.CreateIncidentInput) (*model.CreateIncidentPayload, error) {
+	in := incident.CreateInput{
+		ShortDescription: input.ShortDescription, Description: deref(input.Description), CallerID: input.CallerID,
+		Channel: enumPtr[incident.Channel](input.Channel), Category: deref(input.Category), CIIDs: input.ConfigurationItemIds,
+		ServiceIDs: input.ServiceIds, Impact: incident.Level(input.Impact), Urgency: incident.Level(input.Urgency),
+		AssignmentGroupID: input.AssignmentGroupID, AssigneeID: input.AssigneeID, IdempotencyKey: input.IdempotencyKey,
+	}
+	inc, created, err := r.IncidentMgmt.Create(ctx, *principal(ctx), in)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateIncidentPayload{Incident: incidentModel(inc), Created: created}, nil
+}
+
+func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error) {
+	return incidentPayload(r.IncidentMgmt.Update(ctx, *principal(ctx), incident.UpdateInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ShortDescription: input.ShortDescription, Description: input.Description,
+		Category: input.Category, CIIDs: input.ConfigurationItemIds, SetCIs: input.ConfigurationItemIds != nil,
+		ServiceIDs: input.ServiceIds, SetServices: input.ServiceIds != nil,
+		Impact: enumPtr[incident.Level](input.Impact), Urgency: enumPtr[incident.Level](input.Urgency),
+	}))
+}
+
+func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error) {
+	return incidentPayload(r.IncidentMgmt.Transition(ctx, *principal(ctx), incident.TransitionInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: incident.State(input.To), Comment: deref(input.Comment),
+		ResolutionCode: incident.ResolutionCode(deref((*string)(input.ResolutionCode))), ResolutionNotes: deref(input.ResolutionNotes),
+		HoldReason: incident.HoldReason(deref((*string)(input.HoldReason))),
+	}))
+}
+
+func (r *mutationResolver) ReassignIncident(ctx context.Context, input model.ReassignIncidentInput) (*model.IncidentPayload, error) {
+	return incidentPayload(r.IncidentMgmt.Reassign(ctx, *principal(ctx), incident.ReassignInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, GroupID: input.GroupID, AssigneeID: deref(input.AssigneeID), Reason: input.Reason,
+	}))
+}
+
+func (r *mutationResolver) SetMajorIncident(ctx context.Context, input model.SetMajorIncidentInput) (*model.IncidentPayload, error) {
+	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, *principal(ctx), incident.MajorInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Major: input.Major, ManagerID: deref(input.ManagerID), Reason: input.Reason,
+	}))
+}
+
+func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.AddIncidentEntryInput) (*model.AddIncidentEntryPayload, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := r.IncidentMgmt.AddEntry(ctx, v, input.IncidentID, incident.EntryKind(input.Kind), input.Body)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := r.IncidentMgmt.Get(ctx, v, input.IncidentID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddIncidentEntryPayload{Entry: entryModel(e), Incident: incidentModel(inc)}, nil
+}
+
+func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error) {
+	c, err := r.IncidentMgmt.AddCommunication(ctx, *principal(ctx), input.IncidentID, input.Audience, input.Channel, input.Message)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := r.IncidentMgmt.Get(ctx, v, input.IncidentID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddIncidentCommunicationPayload{Communication: communicationModel(c), Incident: incidentModel(inc)}, nil
+}
+
+func (r *mutationResolver) LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error) {
+	return incidentPayload(r.IncidentMgmt.Link(ctx, *principal(ctx), incident.LinkInput{
+		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ProblemIDs: slicePtr(input.ProblemIds),
+		CausedByChangeID: input.CausedByChangeID, KnowledgeIDs: slicePtr(input.KnowledgeArticleIds),
+	}))
+}
+
+func (r *mutationResolver) SetPriorityMatrix(ctx context.Context, input model.SetPriorityMatrixInput) (*model.PriorityMatrixPayload, error) {
+	m, err := r.IncidentMgmt.SetMatrix(ctx, *principal(ctx), mapSlice(input.Cells, func(c *model.PriorityMatrixCellInput) incident.MatrixCell {
+		return incident.MatrixCell{Impact: incident.Level(c.Impact), Urgency: incident.Level(c.Urgency), Priority: incident.Priority(c.Priority)}
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return &model.PriorityMatrixPayload{Cells: matrixModel(m)}, nil
+}
+
+func (r *mutationResolver) CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error) {
+	a, err := r.SLAMgmt.Create(ctx, slaTerms(input.Terms))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAPayload{SLA: slaModel(a)}, nil
+}
+
+func (r *mutationResolver) UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error) {
+	a, err := r.SLAMgmt.Update(ctx, input.ID, input.ExpectedVersion, slaTerms(input.Terms))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAPayload{SLA: slaModel(a)}, nil
+}
+
+func (r *mutationResolver) RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error) {
+	rv, err := r.SLAMgmt.RecordReview(ctx, actor(ctx), sla.Review{
+		SLAID: input.SLAID, Date: input.Date, Attendees: input.Attendees, Notes: deref(input.Notes),
+		Actions: mapSlice(input.Actions, func(a *model.SLAReviewActionInput) sla.ReviewAction {
+			return sla.ReviewAction{Description: a.Description, OwnerID: deref(a.OwnerID), Due: a.Due}
+		}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAReviewPayload{Review: reviewModel(rv)}, nil
+}
+
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
 	p := auth.FromContext(ctx)
 	return &model.Viewer{Subject: p.Subject, Roles: fromRoles(p.Roles)}, nil
@@ -823,12 +1031,140 @@ func (r *queryResolver) ChangeTemplates(ctx context.Context) ([]*model.ChangeTem
 	return mapSlice(ts, templateModel), nil
 }
 
+func (r *queryResolver) Incident(ctx context.Context, id string) (*model.Incident, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := r.IncidentMgmt.Get(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	return incidentModel(inc), nil
+}
+
+func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := func(ctx context.Context, p paging.Request) (paging.Page[incident.Incident], error) {
+		return r.IncidentMgmt.List(ctx, v, incidentFilter(filter), p)
+	}
+	es, info, total, err := connect(ctx, first, after, list, incidentModel,
+		func(c string, n *model.Incident) *model.IncidentEdge { return &model.IncidentEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.IncidentConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+func (r *queryResolver) PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error) {
+	m, err := r.IncidentMgmt.Matrix(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return matrixModel(m), nil
+}
+
+func (r *queryResolver) SLA(ctx context.Context, id string) (*model.SLA, error) {
+	a, err := r.SLAMgmt.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return slaModel(a), nil
+}
+
+func (r *queryResolver) Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error) {
+	list := func(ctx context.Context, p paging.Request) (paging.Page[sla.SLA], error) {
+		return r.SLAMgmt.List(ctx, deref(customerID), p)
+	}
+	es, info, total, err := connect(ctx, first, after, list, slaModel,
+		func(c string, n *model.SLA) *model.SLAEdge { return &model.SLAEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+func (r *queryResolver) SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error) {
+	rep, err := r.SLAMgmt.Report(ctx, slaID, from, to, r.IncidentMgmt)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAReport{SLAID: slaID, From: from.UTC(), To: to.UTC(), Tickets: rep.Tickets, Met: rep.Met, Breached: rep.Breached,
+		Compliance: rep.Compliance, MeanTimeToRespondSeconds: int(rep.MeanTimeToRespond / time.Second),
+		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second)}, nil
+}
+
+func (r *queryResolver) ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error) {
+	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, from, to, r.IncidentMgmt)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ServiceAvailability{ServiceID: serviceID, From: from.UTC(), To: to.UTC(), AgreedSeconds: int(a.Agreed / time.Second),
+		DowntimeSeconds: int(a.Downtime / time.Second), Percent: a.Percent,
+		Outages: mapSlice(a.Outages, func(o sla.Interval) *model.TimeInterval {
+			return &model.TimeInterval{Start: o.Start.UTC(), End: o.End.UTC()}
+		})}, nil
+}
+
+func (r *queryResolver) SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error) {
+	rs, err := r.SLAMgmt.Reviews(ctx, slaID)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(rs, reviewModel), nil
+}
+
+func (r *queryResolver) UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error) {
+	up, err := r.SLAMgmt.UpcomingReviews(ctx, time.Duration(min(max(withinDays, 0), sla.MaxUpcomingDays+1))*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(up, func(u sla.Upcoming) *model.UpcomingReview {
+		return &model.UpcomingReview{SLA: slaModel(u.SLA), Date: u.Date, Overdue: u.Overdue}
+	}), nil
+}
+
 func (r *redundancyResolver) Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error) {
 	members, err := loadersFrom(ctx).members.Load(ctx, obj.GroupID)
 	if err != nil {
 		return nil, err
 	}
 	return mapSlice(members, ciModel), nil
+}
+
+func (r *sLAResolver) Customer(ctx context.Context, obj *model.SLA) (*model.BusinessUnit, error) {
+	units, err := itemsOf[*model.BusinessUnit](ctx, []string{obj.CustomerID})
+	if err != nil || len(units) == 0 {
+		return nil, err
+	}
+	return units[0], nil
+}
+
+func (r *sLAResolver) Services(ctx context.Context, obj *model.SLA) ([]*model.Service, error) {
+	return itemsOf[*model.Service](ctx, obj.ServiceIDs)
+}
+
+func (r *sLAEventResolver) SLA(ctx context.Context, obj *model.SLAEvent) (*model.SLA, error) {
+	return loadSLA(ctx, obj.SLAID)
+}
+
+func (r *sLAEventResolver) Incident(ctx context.Context, obj *model.SLAEvent) (*model.Incident, error) {
+	inc, err := incidentLoadersFrom(ctx).incidents.Load(ctx, obj.TicketID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return incidentModel(inc), nil
+}
+
+func (r *sLAReportResolver) SLA(ctx context.Context, obj *model.SLAReport) (*model.SLA, error) {
+	return loadSLA(ctx, obj.SLAID)
+}
+
+func (r *sLAReviewResolver) SLA(ctx context.Context, obj *model.SLAReview) (*model.SLA, error) {
+	return loadSLA(ctx, obj.SLAID)
 }
 
 func (r *serviceResolver) OwnerGroup(ctx context.Context, obj *model.Service) (*model.Group, error) {
@@ -886,6 +1222,14 @@ func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*mo
 	return servicesOf(items, nil), nil
 }
 
+func (r *serviceAvailabilityResolver) Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error) {
+	ss, err := itemsOf[*model.Service](ctx, []string{obj.ServiceID})
+	if err != nil || len(ss) == 0 {
+		return nil, err
+	}
+	return ss[0], nil
+}
+
 func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
@@ -916,6 +1260,41 @@ func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) 
 		for c := range in {
 			select {
 			case out <- changeModel(c):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error) {
+	var keys []string
+	switch {
+	case id != nil:
+		keys = []string{*id}
+	case assignmentGroupID != nil:
+		keys = []string{*assignmentGroupID}
+	}
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return followIncidents(ctx, r.Events.SubscribeIncidents(ctx, keys), v, deref(id), deref(assignmentGroupID)), nil
+}
+
+func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error) {
+	var keys []string
+	if slaID != nil {
+		keys = []string{*slaID}
+	}
+	in := r.Events.SubscribeSLAEvents(ctx, keys)
+	out := make(chan *model.SLAEvent)
+	go func() {
+		defer close(out)
+		for e := range in {
+			select {
+			case out <- slaEventModel(e):
 			case <-ctx.Done():
 				return
 			}
@@ -970,13 +1349,31 @@ func (r *Resolver) FreezeWindow() graph.FreezeWindowResolver { return &freezeWin
 
 func (r *Resolver) Group() graph.GroupResolver { return &groupResolver{r} }
 
+func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }
+
+func (r *Resolver) IncidentEscalation() graph.IncidentEscalationResolver {
+	return &incidentEscalationResolver{r}
+}
+
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Redundancy() graph.RedundancyResolver { return &redundancyResolver{r} }
 
+func (r *Resolver) SLA() graph.SLAResolver { return &sLAResolver{r} }
+
+func (r *Resolver) SLAEvent() graph.SLAEventResolver { return &sLAEventResolver{r} }
+
+func (r *Resolver) SLAReport() graph.SLAReportResolver { return &sLAReportResolver{r} }
+
+func (r *Resolver) SLAReview() graph.SLAReviewResolver { return &sLAReviewResolver{r} }
+
 func (r *Resolver) Service() graph.ServiceResolver { return &serviceResolver{r} }
+
+func (r *Resolver) ServiceAvailability() graph.ServiceAvailabilityResolver {
+	return &serviceAvailabilityResolver{r}
+}
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
@@ -996,10 +1393,17 @@ type (
 	configurationItemResolver     struct{ *Resolver }
 	freezeWindowResolver          struct{ *Resolver }
 	groupResolver                 struct{ *Resolver }
+	incidentResolver              struct{ *Resolver }
+	incidentEscalationResolver    struct{ *Resolver }
 	mutationResolver              struct{ *Resolver }
 	queryResolver                 struct{ *Resolver }
 	redundancyResolver            struct{ *Resolver }
+	sLAResolver                   struct{ *Resolver }
+	sLAEventResolver              struct{ *Resolver }
+	sLAReportResolver             struct{ *Resolver }
+	sLAReviewResolver             struct{ *Resolver }
 	serviceResolver               struct{ *Resolver }
+	serviceAvailabilityResolver   struct{ *Resolver }
 	subscriptionResolver          struct{ *Resolver }
 	userResolver                  struct{ *Resolver }
 	viewerResolver                struct{ *Resolver }

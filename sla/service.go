@@ -128,6 +128,20 @@ func (s *Service) Get(ctx context.Context, id string) (SLA, error) {
 	return got[0], nil
 }
 
+// GetMany returns the SLAs with these ids that exist, keyed by id, for
+// batch loading.
+func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]SLA, error) {
+	got, err := s.store.GetSLAs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]SLA, len(got))
+	for _, a := range got {
+		out[a.ID] = a
+	}
+	return out, nil
+}
+
 // List returns one page of SLAs, optionally of one customer.
 func (s *Service) List(ctx context.Context, customerID string, p paging.Request) (paging.Page[SLA], error) {
 	return s.store.ListSLAs(ctx, customerID, p)

@@ -71,6 +71,10 @@ type env struct {
 	store  *neo4j.Store
 	tokens *auth.Tokens
 	logs   *syncBuffer
+	// now is the server's clock; api is the assembled server, for tests
+	// that drive its periodic work.
+	now func() time.Time
+	api *app.App
 
 	// Tokens for the usual callers; their subjects are the constants below.
 	admin, cm, analyst, agent, requester string
@@ -88,12 +92,19 @@ const (
 // newEnv wipes and migrates the test database and serves the whole API on it.
 func newEnv(t *testing.T, limits app.Limits) *env {
 	t.Helper()
+	return newEnvAt(t, limits, time.Now)
+}
+
+// newEnvAt is newEnv with the server reading time from now (tokens keep
+// the real clock).
+func newEnvAt(t *testing.T, limits app.Limits, now func() time.Time) *env {
+	t.Helper()
 	store := neo4jtest.Open(t)
 	tokens, err := auth.NewTokens(tokenConfig(), time.Now)
 	if err != nil {
 		t.Fatalf("auth.NewTokens: %v", err)
 	}
-	e := &env{store: store, tokens: tokens}
+	e := &env{store: store, tokens: tokens, now: now}
 	e.serve(t, limits)
 	e.admin = e.mint(t, subjAdmin, auth.Admin)
 	e.cm = e.mint(t, subjCM, auth.ConfigManager)
@@ -116,9 +127,12 @@ func (e *env) serve(t *testing.T, limits app.Limits) {
 	t.Helper()
 	e.logs = &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	a := app.New(app.Deps{Store: e.store, Tokens: e.tokens, Now: time.Now, NewID: ids.New, Logger: logger}, limits)
+	a, err := app.New(app.Deps{Store: e.store, Tokens: e.tokens, Now: e.now, NewID: ids.New, Logger: logger}, limits)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
 	srv := httptest.NewServer(a.Handler)
-	e.srv, e.url = srv, srv.URL
+	e.srv, e.url, e.api = srv, srv.URL, a
 	logs := e.logs
 	t.Cleanup(func() {
 		srv.CloseClientConnections()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/incident"
 )
 
 // Anything that impact can reach: CIs, services, business processes and units.
@@ -28,6 +29,44 @@ type Node interface {
 	IsNode()
 	// The opaque global identifier.
 	GetID() string
+}
+
+// Input of `addIncidentCommunication`.
+type AddIncidentCommunicationInput struct {
+	// The incident, which must be major.
+	IncidentID string `json:"incidentId"`
+	// Who it went to (at most 200 characters).
+	Audience string `json:"audience"`
+	// How it was sent (at most 200 characters).
+	Channel string `json:"channel"`
+	// What was said.
+	Message string `json:"message"`
+}
+
+// Result of `addIncidentCommunication`.
+type AddIncidentCommunicationPayload struct {
+	// The communication recorded.
+	Communication *IncidentCommunication `json:"communication"`
+	// The incident it was recorded on.
+	Incident *Incident `json:"incident"`
+}
+
+// Input of `addIncidentEntry`.
+type AddIncidentEntryInput struct {
+	// The incident.
+	IncidentID string `json:"incidentId"`
+	// WORK_NOTE (agents only) or COMMENT (agents and the caller).
+	Kind IncidentEntryKind `json:"kind"`
+	// The text, 1 to 20000 characters.
+	Body string `json:"body"`
+}
+
+// Result of `addIncidentEntry`.
+type AddIncidentEntryPayload struct {
+	// The entry written.
+	Entry *IncidentEntry `json:"entry"`
+	// The incident it was added to.
+	Incident *Incident `json:"incident"`
 }
 
 // Approvals needed from holders of one role.
@@ -720,6 +759,48 @@ type CreateGroupPayload struct {
 	Group *Group `json:"group"`
 }
 
+// Input of `createIncident`.
+type CreateIncidentInput struct {
+	// One-line summary, 1 to 200 characters.
+	ShortDescription string `json:"shortDescription"`
+	// Details (at most 20000 characters).
+	Description *string `json:"description,omitempty"`
+	// Subject of who reported it; defaults to the caller of the mutation. Requesters may only log for themselves.
+	CallerID *string `json:"callerId,omitempty"`
+	// How it was reported (PORTAL by default).
+	Channel *IncidentChannel `json:"channel,omitempty"`
+	// Free categorisation (at most 100 characters).
+	Category *string `json:"category,omitempty"`
+	// The CIs affected (at most 100).
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// The services affected (at most 100).
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// How widely it hurts.
+	Impact IncidentLevel `json:"impact"`
+	// How fast it must be fixed.
+	Urgency IncidentLevel `json:"urgency"`
+	// The group to assign it to (agents only); it then starts ASSIGNED.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// A member of that group (agents only).
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `createIncident`.
+type CreateIncidentPayload struct {
+	// The incident: the new one, or the one a retry or a repeated alert refers to.
+	Incident *Incident `json:"incident"`
+	// False when the idempotencyKey was seen before and nothing new was created.
+	Created bool `json:"created"`
+}
+
+// Input of `createSLA`.
+type CreateSLAInput struct {
+	// The terms.
+	Terms *SLATermsInput `json:"terms"`
+}
+
 // Input of `createService`.
 type CreateServiceInput struct {
 	// Business or technical.
@@ -1061,10 +1142,205 @@ type ImportRowError struct {
 	Message string `json:"message"`
 }
 
+// An unplanned interruption or reduction in quality of an IT service.
+type Incident struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// One-line summary.
+	ShortDescription string `json:"shortDescription"`
+	// Details.
+	Description *string `json:"description,omitempty"`
+	// Subject of who reported it; requesters see the incidents they are the caller of.
+	CallerID string `json:"callerId"`
+	// Subject of who logged it (an agent, or the monitoring service account).
+	OpenedBy string `json:"openedBy"`
+	// How it was reported.
+	Channel IncidentChannel `json:"channel"`
+	// Free categorisation, for example 'database'.
+	Category *string `json:"category,omitempty"`
+	// How widely it hurts.
+	Impact IncidentLevel `json:"impact"`
+	// How fast it must be fixed.
+	Urgency IncidentLevel `json:"urgency"`
+	// From impact × urgency through the priority matrix.
+	Priority Priority `json:"priority"`
+	// Subject of the assignee.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// Where it is in its lifecycle.
+	State IncidentState `json:"state"`
+	// What it waits for while ON_HOLD.
+	HoldReason *HoldReason `json:"holdReason,omitempty"`
+	// How it was resolved.
+	ResolutionCode *ResolutionCode `json:"resolutionCode,omitempty"`
+	// What was done.
+	ResolutionNotes *string `json:"resolutionNotes,omitempty"`
+	// True for a major incident (hierarchical escalation).
+	Major bool `json:"major"`
+	// Subject of the major incident manager.
+	MajorManagerID *string `json:"majorManagerId,omitempty"`
+	// Ids of related problems.
+	ProblemIds []string `json:"problemIds"`
+	// Id of the change that caused it.
+	CausedByChangeID *string `json:"causedByChangeId,omitempty"`
+	// Ids of the knowledge articles used.
+	KnowledgeArticleIds []string `json:"knowledgeArticleIds"`
+	// How many monitoring alerts were folded into it (1 for the first).
+	AlertCount int `json:"alertCount"`
+	// Incremented by every write; pass it as expectedVersion.
+	Version int `json:"version"`
+	// When it was logged.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last written.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When it was first responded to.
+	RespondedAt *time.Time `json:"respondedAt,omitempty"`
+	// When it was resolved (cleared by a reopen).
+	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
+	// When it was closed or cancelled.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+	// Id of the assignment group, resolved by a loader.
+	AssignmentGroupID string `json:"-"`
+	// Ids of the affected CIs, resolved by a loader.
+	CIIDs []string `json:"-"`
+	// The incident as the domain holds it.
+	Domain incident.Incident `json:"-"`
+	// Ids of the services taken down, resolved by a loader.
+	DownServiceIDs []string `json:"-"`
+	// Ids of the impacted business services, resolved by a loader.
+	ImpactedBusinessServiceIDs []string `json:"-"`
+	// Ids of the impacted business units, resolved by a loader.
+	ImpactedBusinessUnitIDs []string `json:"-"`
+	// Ids of the affected services, resolved by a loader.
+	ServiceIDs []string `json:"-"`
+}
+
+func (Incident) IsNode() {}
+
+// The opaque global identifier.
+func (this Incident) GetID() string { return this.ID }
+
+// A message sent about a major incident.
+type IncidentCommunication struct {
+	// Who it went to, for example 'all staff'.
+	Audience string `json:"audience"`
+	// How, for example 'email' or 'status page'.
+	Channel string `json:"channel"`
+	// What was said.
+	Message string `json:"message"`
+	// Subject of who sent it.
+	Actor string `json:"actor"`
+	// When.
+	At time.Time `json:"at"`
+}
+
+// A page of incidents.
+type IncidentConnection struct {
+	// Incidents of this page, newest first.
+	Edges []*IncidentEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of incidents across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An incident with its cursor.
+type IncidentEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The incident.
+	Node *Incident `json:"node"`
+}
+
+// A work note or comment.
+type IncidentEntry struct {
+	// Work note (internal) or comment (seen by the caller).
+	Kind IncidentEntryKind `json:"kind"`
+	// The text.
+	Body string `json:"body"`
+	// Subject of the author.
+	Author string `json:"author"`
+	// When.
+	At time.Time `json:"at"`
+}
+
+// A functional escalation: the incident passed from one group (and assignee) to another.
+type IncidentEscalation struct {
+	// Subject of the assignee before.
+	FromAssigneeID *string `json:"fromAssigneeId,omitempty"`
+	// Subject of the assignee after.
+	ToAssigneeID *string `json:"toAssigneeId,omitempty"`
+	// Subject of who reassigned it.
+	Actor string `json:"actor"`
+	// When.
+	At time.Time `json:"at"`
+	// Why.
+	Reason string `json:"reason"`
+	// Id of the group before, resolved by a loader.
+	FromGroupID string `json:"-"`
+	// Id of the group after, resolved by a loader.
+	ToGroupID string `json:"-"`
+}
+
+// Selects incidents among those the caller may read; absent fields match everything.
+type IncidentFilter struct {
+	// Only these states.
+	States []IncidentState `json:"states,omitempty"`
+	// Only these priorities.
+	Priorities []Priority `json:"priorities,omitempty"`
+	// Only incidents assigned to this group.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// Only incidents assigned to this subject.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// Only incidents raised by this subject.
+	CallerID *string `json:"callerId,omitempty"`
+	// Only incidents affecting this CI.
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// Only incidents affecting or impacting this service.
+	ServiceID *string `json:"serviceId,omitempty"`
+	// Only major (true) or other (false) incidents.
+	Major *bool `json:"major,omitempty"`
+}
+
+// An immutable record of a state, priority or major-incident change.
+type IncidentHistoryEntry struct {
+	// What changed.
+	Field IncidentHistoryField `json:"field"`
+	// The value before; null for the creation.
+	From *string `json:"from,omitempty"`
+	// The value after.
+	To string `json:"to"`
+	// Subject of who made it (system for automatic changes).
+	Actor string `json:"actor"`
+	// When.
+	At time.Time `json:"at"`
+	// Why.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// Result of the incident mutations.
+type IncidentPayload struct {
+	// The incident after the write.
+	Incident *Incident `json:"incident"`
+}
+
 // Result of `linkCatalogItems`.
 type LinkCatalogItemsPayload struct {
 	// False when the link existed already.
 	Created bool `json:"created"`
+}
+
+// Input of `linkIncident`: absent fields stay as they are; a given list replaces the old one.
+type LinkIncidentInput struct {
+	// The incident.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Related problems (at most 100).
+	ProblemIds []string `json:"problemIds,omitempty"`
+	// The change that caused it; an empty string clears it.
+	CausedByChangeID *string `json:"causedByChangeId,omitempty"`
+	// Knowledge articles used (at most 100).
+	KnowledgeArticleIds []string `json:"knowledgeArticleIds,omitempty"`
 }
 
 // Input of `login`.
@@ -1109,6 +1385,32 @@ type PathsResult struct {
 	Graph *GraphView `json:"graph"`
 }
 
+// One cell of the priority matrix.
+type PriorityMatrixCell struct {
+	// The impact.
+	Impact IncidentLevel `json:"impact"`
+	// The urgency.
+	Urgency IncidentLevel `json:"urgency"`
+	// The priority they give.
+	Priority Priority `json:"priority"`
+}
+
+// One cell of a new priority matrix.
+type PriorityMatrixCellInput struct {
+	// The impact.
+	Impact IncidentLevel `json:"impact"`
+	// The urgency.
+	Urgency IncidentLevel `json:"urgency"`
+	// The priority they give.
+	Priority Priority `json:"priority"`
+}
+
+// Result of `setPriorityMatrix`.
+type PriorityMatrixPayload struct {
+	// The matrix now in force.
+	Cells []*PriorityMatrixCell `json:"cells"`
+}
+
 // Read operations.
 type Query struct {
 }
@@ -1133,6 +1435,34 @@ type ReachedItem struct {
 	Distance int `json:"distance"`
 	// A shortest chain of relationships from the start item to this one.
 	Path []*GraphEdge `json:"path"`
+}
+
+// Input of `reassignIncident`.
+type ReassignIncidentInput struct {
+	// The incident, which must be open.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The group it passes to.
+	GroupID string `json:"groupId"`
+	// A member of that group; absent for the group's queue.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// Why (required).
+	Reason string `json:"reason"`
+}
+
+// Input of `recordSLAReview`.
+type RecordSLAReviewInput struct {
+	// The SLA reviewed.
+	SLAID string `json:"slaId"`
+	// When it was held.
+	Date time.Time `json:"date"`
+	// Who attended (1 to 100).
+	Attendees []string `json:"attendees"`
+	// What was discussed (at most 20000 characters).
+	Notes *string `json:"notes,omitempty"`
+	// What was agreed (at most 100).
+	Actions []*SLAReviewActionInput `json:"actions,omitempty"`
 }
 
 // Redundancy settings of a CI that groups redundant members (a cluster or pool).
@@ -1246,6 +1576,257 @@ type RiskFactor struct {
 	Detail string `json:"detail"`
 }
 
+// A service level agreement with a customer business unit.
+type SLA struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name.
+	Name string `json:"name"`
+	// What it agrees.
+	Description *string `json:"description,omitempty"`
+	// Id of the customer business unit.
+	CustomerID string `json:"customerId"`
+	// One target per priority, P1 first.
+	Targets []*SLATarget `json:"targets"`
+	// Agreed availability in percent.
+	Availability float64 `json:"availability"`
+	// When its clocks run.
+	Schedule *SLASchedule `json:"schedule"`
+	// Fraction of a target after which a warning is raised, for example 0.75.
+	WarningThreshold float64 `json:"warningThreshold"`
+	// How often it is reviewed.
+	ReviewPeriod ReviewPeriod `json:"reviewPeriod"`
+	// The first scheduled review; the others follow every review period.
+	ReviewStart time.Time `json:"reviewStart"`
+	// Incremented by every write; pass it as expectedVersion.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last written.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// Ids of the covered services, resolved by a loader.
+	ServiceIDs []string `json:"-"`
+}
+
+func (SLA) IsNode() {}
+
+// The opaque global identifier.
+func (this SLA) GetID() string { return this.ID }
+
+// One clock of an incident under one SLA that covers it.
+type SLAClock struct {
+	// The SLA.
+	SLA *SLA `json:"sla"`
+	// Response or resolution.
+	Metric SLAMetric `json:"metric"`
+	// The priority whose target applies.
+	Priority Priority `json:"priority"`
+	// The target in minutes of the SLA's working time.
+	TargetMinutes int `json:"targetMinutes"`
+	// Working time counted so far (up to the stop or now), pauses excluded, in seconds.
+	ElapsedSeconds int `json:"elapsedSeconds"`
+	// When it is due; null while paused.
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// When the warning threshold is reached; null while paused.
+	WarnAt *time.Time `json:"warnAt,omitempty"`
+	// When it stopped; null while it runs.
+	StoppedAt *time.Time `json:"stoppedAt,omitempty"`
+	// Where it stands.
+	Status SLAClockStatus `json:"status"`
+	// True once the warning threshold was reached.
+	Warning bool `json:"warning"`
+	// True when it breached.
+	Breached bool `json:"breached"`
+}
+
+// A page of SLAs.
+type SLAConnection struct {
+	// SLAs of this page, by name.
+	Edges []*SLAEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of SLAs across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An SLA with its cursor.
+type SLAEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The SLA.
+	Node *SLA `json:"node"`
+}
+
+// A warning or breach recorded by the SLA evaluator.
+type SLAEvent struct {
+	// The event's id.
+	ID string `json:"id"`
+	// Id of the ticket.
+	TicketID string `json:"ticketId"`
+	// Response or resolution.
+	Metric SLAMetric `json:"metric"`
+	// Warning or breach.
+	Kind SLAEventKind `json:"kind"`
+	// The priority then.
+	Priority Priority `json:"priority"`
+	// When it happened (the warning instant, or the due time the clock ran past).
+	At time.Time `json:"at"`
+	// When the evaluator recorded it.
+	RecordedAt time.Time `json:"recordedAt"`
+	// Id of the SLA, resolved by a loader.
+	SLAID string `json:"-"`
+}
+
+// Result of `createSLA` and `updateSLA`.
+type SLAPayload struct {
+	// The SLA after the write.
+	SLA *SLA `json:"sla"`
+}
+
+// How tickets under an SLA did in a period.
+type SLAReport struct {
+	// Start of the period (inclusive).
+	From time.Time `json:"from"`
+	// End of the period (exclusive).
+	To time.Time `json:"to"`
+	// Tickets opened in the period (cancelled ones left out).
+	Tickets int `json:"tickets"`
+	// Resolved tickets whose clocks all met their targets.
+	Met int `json:"met"`
+	// Tickets with a breached clock, resolved or not.
+	Breached int `json:"breached"`
+	// met / (met + breached) in percent; 100 when neither.
+	Compliance float64 `json:"compliance"`
+	// Mean working time to respond, in seconds, of the tickets that responded.
+	MeanTimeToRespondSeconds int `json:"meanTimeToRespondSeconds"`
+	// Mean working time to resolve, in seconds, of the tickets that resolved.
+	MeanTimeToResolveSeconds int `json:"meanTimeToResolveSeconds"`
+	// Id of the SLA, resolved by a loader.
+	SLAID string `json:"-"`
+}
+
+// A recorded customer review of an SLA.
+type SLAReview struct {
+	// The review's id.
+	ID string `json:"id"`
+	// When it was held.
+	Date time.Time `json:"date"`
+	// Who attended.
+	Attendees []string `json:"attendees"`
+	// What was discussed.
+	Notes *string `json:"notes,omitempty"`
+	// What was agreed.
+	Actions []*SLAReviewAction `json:"actions"`
+	// Subject of who recorded it.
+	RecordedBy string `json:"recordedBy"`
+	// When it was recorded.
+	RecordedAt time.Time `json:"recordedAt"`
+	// Id of the SLA, resolved by a loader.
+	SLAID string `json:"-"`
+}
+
+// A follow-up agreed in a review.
+type SLAReviewAction struct {
+	// What is to be done.
+	Description string `json:"description"`
+	// Subject of who owns it.
+	OwnerID *string `json:"ownerId,omitempty"`
+	// When it is due.
+	Due *time.Time `json:"due,omitempty"`
+}
+
+// A follow-up agreed in a review.
+type SLAReviewActionInput struct {
+	// What is to be done (1 to 2000 characters).
+	Description string `json:"description"`
+	// Subject of who owns it.
+	OwnerID *string `json:"ownerId,omitempty"`
+	// When it is due.
+	Due *time.Time `json:"due,omitempty"`
+}
+
+// Result of `recordSLAReview`.
+type SLAReviewPayload struct {
+	// The review recorded.
+	Review *SLAReview `json:"review"`
+}
+
+// When an SLA's clocks run.
+type SLASchedule struct {
+	// ALWAYS (24x7) or WORKING_HOURS.
+	Kind ScheduleKind `json:"kind"`
+	// IANA time zone of the working hours, for example Europe/Berlin.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Working days.
+	Weekdays []Weekday `json:"weekdays"`
+	// Start of the working day, in minutes after local midnight.
+	StartMinute int `json:"startMinute"`
+	// End of the working day, in minutes after local midnight (1440 is midnight).
+	EndMinute int `json:"endMinute"`
+	// Local dates that are not working days, YYYY-MM-DD.
+	Holidays []string `json:"holidays"`
+}
+
+// When an SLA's clocks run.
+type SLAScheduleInput struct {
+	// ALWAYS (24x7) or WORKING_HOURS.
+	Kind ScheduleKind `json:"kind"`
+	// IANA time zone, required for WORKING_HOURS.
+	TimeZone *string `json:"timeZone,omitempty"`
+	// Working days, required for WORKING_HOURS.
+	Weekdays []Weekday `json:"weekdays,omitempty"`
+	// Start of the working day in minutes after local midnight (480 is 08:00).
+	StartMinute *int `json:"startMinute,omitempty"`
+	// End of the working day in minutes after local midnight (1080 is 18:00; at most 1440).
+	EndMinute *int `json:"endMinute,omitempty"`
+	// Local dates that are not working days, YYYY-MM-DD (at most 1000).
+	Holidays []string `json:"holidays,omitempty"`
+}
+
+// The response and resolution targets for one priority.
+type SLATarget struct {
+	// The priority.
+	Priority Priority `json:"priority"`
+	// Time to respond, in minutes of working time.
+	ResponseMinutes int `json:"responseMinutes"`
+	// Time to resolve, in minutes of working time.
+	ResolutionMinutes int `json:"resolutionMinutes"`
+}
+
+// A response or resolution target for one priority.
+type SLATargetInput struct {
+	// The priority.
+	Priority Priority `json:"priority"`
+	// Time to respond, in minutes of working time (positive).
+	ResponseMinutes int `json:"responseMinutes"`
+	// Time to resolve, in minutes of working time (at least the response time, at most a year).
+	ResolutionMinutes int `json:"resolutionMinutes"`
+}
+
+// The terms of an SLA, for `createSLA` and `updateSLA`.
+type SLATermsInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// What it agrees (at most 4000 characters).
+	Description *string `json:"description,omitempty"`
+	// The customer business unit.
+	CustomerID string `json:"customerId"`
+	// The services it covers (1 to 500).
+	ServiceIds []string `json:"serviceIds"`
+	// One target for each of P1 to P5.
+	Targets []*SLATargetInput `json:"targets"`
+	// Agreed availability in percent (above 0, at most 100).
+	Availability float64 `json:"availability"`
+	// When its clocks run.
+	Schedule *SLAScheduleInput `json:"schedule"`
+	// Fraction of a target after which a warning is raised (between 0 and 1).
+	WarningThreshold float64 `json:"warningThreshold"`
+	// How often it is reviewed.
+	ReviewPeriod ReviewPeriod `json:"reviewPeriod"`
+	// The first scheduled review.
+	ReviewStart time.Time `json:"reviewStart"`
+}
+
 // A business or technical service.
 type Service struct {
 	// The opaque global identifier.
@@ -1285,6 +1866,24 @@ func (this Service) GetName() string { return this.Name }
 // What kind of item it is.
 func (this Service) GetKind() ItemKind { return this.Kind }
 
+// How much of a period a service was up, from the outages of incidents that took it DOWN.
+type ServiceAvailability struct {
+	// Start of the period (inclusive).
+	From time.Time `json:"from"`
+	// End of the period (exclusive).
+	To time.Time `json:"to"`
+	// Service time in the period (24x7), in seconds.
+	AgreedSeconds int `json:"agreedSeconds"`
+	// Time covered by outages, each instant once, in seconds.
+	DowntimeSeconds int `json:"downtimeSeconds"`
+	// 100 × (agreed − downtime) / agreed.
+	Percent float64 `json:"percent"`
+	// The merged outages, clipped to the period.
+	Outages []*TimeInterval `json:"outages"`
+	// Id of the service, resolved by a loader.
+	ServiceID string `json:"-"`
+}
+
 // A page of services.
 type ServiceConnection struct {
 	// Services of this page, by name.
@@ -1319,8 +1918,36 @@ type ServicePayload struct {
 	Service *Service `json:"service"`
 }
 
+// Input of `setMajorIncident`.
+type SetMajorIncidentInput struct {
+	// The incident, which must be open.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// True to declare a major incident, false to stand it down.
+	Major bool `json:"major"`
+	// The major incident manager (required to declare).
+	ManagerID *string `json:"managerId,omitempty"`
+	// Why (required).
+	Reason string `json:"reason"`
+}
+
+// Input of `setPriorityMatrix`.
+type SetPriorityMatrixInput struct {
+	// All nine (impact, urgency) cells, each once.
+	Cells []*PriorityMatrixCellInput `json:"cells"`
+}
+
 // Live updates over WebSocket (graphql-transport-ws).
 type Subscription struct {
+}
+
+// A span of time.
+type TimeInterval struct {
+	// Start (inclusive).
+	Start time.Time `json:"start"`
+	// End (exclusive).
+	End time.Time `json:"end"`
 }
 
 // Input of `transitionChange`.
@@ -1333,6 +1960,24 @@ type TransitionChangeInput struct {
 	To ChangeState `json:"to"`
 	// Why (at most 4000 characters).
 	Comment *string `json:"comment,omitempty"`
+}
+
+// Input of `transitionIncident`.
+type TransitionIncidentInput struct {
+	// The incident.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The state to move to.
+	To IncidentState `json:"to"`
+	// Why (at most 4000 characters).
+	Comment *string `json:"comment,omitempty"`
+	// Required to resolve.
+	ResolutionCode *ResolutionCode `json:"resolutionCode,omitempty"`
+	// Required to resolve: what was done.
+	ResolutionNotes *string `json:"resolutionNotes,omitempty"`
+	// Required to put on hold.
+	HoldReason *HoldReason `json:"holdReason,omitempty"`
 }
 
 // Result of `unlinkCatalogItems`.
@@ -1357,6 +2002,16 @@ type UnrelateConfigurationItemsInput struct {
 type UnrelateConfigurationItemsPayload struct {
 	// The id the removed relationship had.
 	RemovedRelationshipID string `json:"removedRelationshipId"`
+}
+
+// A review that is due.
+type UpcomingReview struct {
+	// The SLA.
+	SLA *SLA `json:"sla"`
+	// When the review falls due.
+	Date time.Time `json:"date"`
+	// True when the date has passed without a review.
+	Overdue bool `json:"overdue"`
 }
 
 // Input of `updateChange`: absent fields stay as they are.
@@ -1423,6 +2078,38 @@ type UpdateConfigurationItemInput struct {
 type UpdateConfigurationItemPayload struct {
 	// The CI after the update.
 	ConfigurationItem *ConfigurationItem `json:"configurationItem"`
+}
+
+// Input of `updateIncident`: absent fields stay as they are.
+type UpdateIncidentInput struct {
+	// The incident.
+	ID string `json:"id"`
+	// The version you read; a different current version fails with CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// New summary.
+	ShortDescription *string `json:"shortDescription,omitempty"`
+	// New details.
+	Description *string `json:"description,omitempty"`
+	// New category.
+	Category *string `json:"category,omitempty"`
+	// New CIs (replace the old ones; recomputes the impact).
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// New services (replace the old ones; recomputes the impact).
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// New impact (recomputes the priority and the SLA due times).
+	Impact *IncidentLevel `json:"impact,omitempty"`
+	// New urgency (recomputes the priority and the SLA due times).
+	Urgency *IncidentLevel `json:"urgency,omitempty"`
+}
+
+// Input of `updateSLA`: the terms replace the old ones.
+type UpdateSLAInput struct {
+	// The SLA.
+	ID string `json:"id"`
+	// The version you read; a different current version fails with CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The new terms.
+	Terms *SLATermsInput `json:"terms"`
 }
 
 // Input of `updateService`; omitted fields stay unchanged.
@@ -2349,6 +3036,67 @@ func (e GroupKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What an ON_HOLD incident waits for.
+type HoldReason string
+
+const (
+	// The caller.
+	HoldReasonAwaitingCaller HoldReason = "AWAITING_CALLER"
+	// A vendor.
+	HoldReasonAwaitingVendor HoldReason = "AWAITING_VENDOR"
+	// A change.
+	HoldReasonAwaitingChange HoldReason = "AWAITING_CHANGE"
+)
+
+var AllHoldReason = []HoldReason{
+	HoldReasonAwaitingCaller,
+	HoldReasonAwaitingVendor,
+	HoldReasonAwaitingChange,
+}
+
+func (e HoldReason) IsValid() bool {
+	switch e {
+	case HoldReasonAwaitingCaller, HoldReasonAwaitingVendor, HoldReasonAwaitingChange:
+		return true
+	}
+	return false
+}
+
+func (e HoldReason) String() string {
+	return string(e)
+}
+
+func (e *HoldReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = HoldReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid HoldReason", str)
+	}
+	return nil
+}
+
+func (e HoldReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *HoldReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e HoldReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a failure or change propagates across a relationship `(source)-[:TYPE]->(target)`.
 type ImpactDirection string
 
@@ -2471,6 +3219,331 @@ func (e ImportRowKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How an incident was reported.
+type IncidentChannel string
+
+const (
+	// A phone call to the service desk.
+	IncidentChannelPhone IncidentChannel = "PHONE"
+	// An email.
+	IncidentChannelEmail IncidentChannel = "EMAIL"
+	// The self-service portal (the default).
+	IncidentChannelPortal IncidentChannel = "PORTAL"
+	// A chat.
+	IncidentChannelChat IncidentChannel = "CHAT"
+	// In person at the service desk.
+	IncidentChannelWalkIn IncidentChannel = "WALK_IN"
+	// A monitoring tool: repeats under the same idempotencyKey fold into the open incident.
+	IncidentChannelMonitoring IncidentChannel = "MONITORING"
+)
+
+var AllIncidentChannel = []IncidentChannel{
+	IncidentChannelPhone,
+	IncidentChannelEmail,
+	IncidentChannelPortal,
+	IncidentChannelChat,
+	IncidentChannelWalkIn,
+	IncidentChannelMonitoring,
+}
+
+func (e IncidentChannel) IsValid() bool {
+	switch e {
+	case IncidentChannelPhone, IncidentChannelEmail, IncidentChannelPortal, IncidentChannelChat, IncidentChannelWalkIn, IncidentChannelMonitoring:
+		return true
+	}
+	return false
+}
+
+func (e IncidentChannel) String() string {
+	return string(e)
+}
+
+func (e *IncidentChannel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentChannel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentChannel", str)
+	}
+	return nil
+}
+
+func (e IncidentChannel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentChannel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of timeline entries.
+type IncidentEntryKind string
+
+const (
+	// Internal note, seen by staff only.
+	IncidentEntryKindWorkNote IncidentEntryKind = "WORK_NOTE"
+	// Comment, seen by the caller too.
+	IncidentEntryKindComment IncidentEntryKind = "COMMENT"
+)
+
+var AllIncidentEntryKind = []IncidentEntryKind{
+	IncidentEntryKindWorkNote,
+	IncidentEntryKindComment,
+}
+
+func (e IncidentEntryKind) IsValid() bool {
+	switch e {
+	case IncidentEntryKindWorkNote, IncidentEntryKindComment:
+		return true
+	}
+	return false
+}
+
+func (e IncidentEntryKind) String() string {
+	return string(e)
+}
+
+func (e *IncidentEntryKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentEntryKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentEntryKind", str)
+	}
+	return nil
+}
+
+func (e IncidentEntryKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentEntryKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentEntryKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an incident history entry records a change of.
+type IncidentHistoryField string
+
+const (
+	// The state.
+	IncidentHistoryFieldState IncidentHistoryField = "STATE"
+	// The priority.
+	IncidentHistoryFieldPriority IncidentHistoryField = "PRIORITY"
+	// The major-incident flag: NO, or YES: and the manager's id.
+	IncidentHistoryFieldMajor IncidentHistoryField = "MAJOR"
+)
+
+var AllIncidentHistoryField = []IncidentHistoryField{
+	IncidentHistoryFieldState,
+	IncidentHistoryFieldPriority,
+	IncidentHistoryFieldMajor,
+}
+
+func (e IncidentHistoryField) IsValid() bool {
+	switch e {
+	case IncidentHistoryFieldState, IncidentHistoryFieldPriority, IncidentHistoryFieldMajor:
+		return true
+	}
+	return false
+}
+
+func (e IncidentHistoryField) String() string {
+	return string(e)
+}
+
+func (e *IncidentHistoryField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentHistoryField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentHistoryField", str)
+	}
+	return nil
+}
+
+func (e IncidentHistoryField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentHistoryField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentHistoryField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An impact or urgency rating.
+type IncidentLevel string
+
+const (
+	// High.
+	IncidentLevelHigh IncidentLevel = "HIGH"
+	// Medium.
+	IncidentLevelMedium IncidentLevel = "MEDIUM"
+	// Low.
+	IncidentLevelLow IncidentLevel = "LOW"
+)
+
+var AllIncidentLevel = []IncidentLevel{
+	IncidentLevelHigh,
+	IncidentLevelMedium,
+	IncidentLevelLow,
+}
+
+func (e IncidentLevel) IsValid() bool {
+	switch e {
+	case IncidentLevelHigh, IncidentLevelMedium, IncidentLevelLow:
+		return true
+	}
+	return false
+}
+
+func (e IncidentLevel) String() string {
+	return string(e)
+}
+
+func (e *IncidentLevel) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentLevel(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentLevel", str)
+	}
+	return nil
+}
+
+func (e IncidentLevel) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentLevel) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Lifecycle: NEW → ASSIGNED → IN_PROGRESS ⇄ ON_HOLD → RESOLVED → CLOSED; CANCELLED ends it early.
+// A RESOLVED incident may be reopened (back to IN_PROGRESS) within the reopen window and is
+// closed automatically after the auto-close period.
+type IncidentState string
+
+const (
+	// Logged; nobody has picked it up yet.
+	IncidentStateNew IncidentState = "NEW"
+	// With an assignment group (and maybe an assignee).
+	IncidentStateAssigned IncidentState = "ASSIGNED"
+	// Being investigated.
+	IncidentStateInProgress IncidentState = "IN_PROGRESS"
+	// Waiting on the caller, a vendor or a change; the SLA clocks are paused.
+	IncidentStateOnHold IncidentState = "ON_HOLD"
+	// Service restored; waiting for the caller to confirm.
+	IncidentStateResolved IncidentState = "RESOLVED"
+	// Finished (final).
+	IncidentStateClosed IncidentState = "CLOSED"
+	// Withdrawn (final).
+	IncidentStateCancelled IncidentState = "CANCELLED"
+)
+
+var AllIncidentState = []IncidentState{
+	IncidentStateNew,
+	IncidentStateAssigned,
+	IncidentStateInProgress,
+	IncidentStateOnHold,
+	IncidentStateResolved,
+	IncidentStateClosed,
+	IncidentStateCancelled,
+}
+
+func (e IncidentState) IsValid() bool {
+	switch e {
+	case IncidentStateNew, IncidentStateAssigned, IncidentStateInProgress, IncidentStateOnHold, IncidentStateResolved, IncidentStateClosed, IncidentStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e IncidentState) String() string {
+	return string(e)
+}
+
+func (e *IncidentState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentState", str)
+	}
+	return nil
+}
+
+func (e IncidentState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of an item of the impact graph, from infrastructure up to the business.
 type ItemKind string
 
@@ -2538,6 +3611,73 @@ func (e ItemKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A ticket priority, from impact × urgency through the priority matrix.
+type Priority string
+
+const (
+	// Critical.
+	PriorityP1 Priority = "P1"
+	// High.
+	PriorityP2 Priority = "P2"
+	// Moderate.
+	PriorityP3 Priority = "P3"
+	// Low.
+	PriorityP4 Priority = "P4"
+	// Planning.
+	PriorityP5 Priority = "P5"
+)
+
+var AllPriority = []Priority{
+	PriorityP1,
+	PriorityP2,
+	PriorityP3,
+	PriorityP4,
+	PriorityP5,
+}
+
+func (e Priority) IsValid() bool {
+	switch e {
+	case PriorityP1, PriorityP2, PriorityP3, PriorityP4, PriorityP5:
+		return true
+	}
+	return false
+}
+
+func (e Priority) String() string {
+	return string(e)
+}
+
+func (e *Priority) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Priority(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Priority", str)
+	}
+	return nil
+}
+
+func (e Priority) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Priority) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Priority) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Which relationships of a CI to return.
 type RelationshipDirection string
 
@@ -2594,6 +3734,143 @@ func (e *RelationshipDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationshipDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How an incident was resolved.
+type ResolutionCode string
+
+const (
+	// The fault was fixed.
+	ResolutionCodeFixed ResolutionCode = "FIXED"
+	// A workaround restored the service.
+	ResolutionCodeWorkaround ResolutionCode = "WORKAROUND"
+	// A change fixed it.
+	ResolutionCodeResolvedByChange ResolutionCode = "RESOLVED_BY_CHANGE"
+	// No fault was found.
+	ResolutionCodeNoFaultFound ResolutionCode = "NO_FAULT_FOUND"
+	// Another incident covers it.
+	ResolutionCodeDuplicate ResolutionCode = "DUPLICATE"
+	// The caller's mistake.
+	ResolutionCodeUserError ResolutionCode = "USER_ERROR"
+	// It cleared by itself.
+	ResolutionCodeSelfResolved ResolutionCode = "SELF_RESOLVED"
+)
+
+var AllResolutionCode = []ResolutionCode{
+	ResolutionCodeFixed,
+	ResolutionCodeWorkaround,
+	ResolutionCodeResolvedByChange,
+	ResolutionCodeNoFaultFound,
+	ResolutionCodeDuplicate,
+	ResolutionCodeUserError,
+	ResolutionCodeSelfResolved,
+}
+
+func (e ResolutionCode) IsValid() bool {
+	switch e {
+	case ResolutionCodeFixed, ResolutionCodeWorkaround, ResolutionCodeResolvedByChange, ResolutionCodeNoFaultFound, ResolutionCodeDuplicate, ResolutionCodeUserError, ResolutionCodeSelfResolved:
+		return true
+	}
+	return false
+}
+
+func (e ResolutionCode) String() string {
+	return string(e)
+}
+
+func (e *ResolutionCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResolutionCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResolutionCode", str)
+	}
+	return nil
+}
+
+func (e ResolutionCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResolutionCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResolutionCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How often the customer reviews an SLA.
+type ReviewPeriod string
+
+const (
+	// Every month.
+	ReviewPeriodMonthly ReviewPeriod = "MONTHLY"
+	// Every three months.
+	ReviewPeriodQuarterly ReviewPeriod = "QUARTERLY"
+	// Every six months.
+	ReviewPeriodHalfYearly ReviewPeriod = "HALF_YEARLY"
+	// Every year.
+	ReviewPeriodYearly ReviewPeriod = "YEARLY"
+)
+
+var AllReviewPeriod = []ReviewPeriod{
+	ReviewPeriodMonthly,
+	ReviewPeriodQuarterly,
+	ReviewPeriodHalfYearly,
+	ReviewPeriodYearly,
+}
+
+func (e ReviewPeriod) IsValid() bool {
+	switch e {
+	case ReviewPeriodMonthly, ReviewPeriodQuarterly, ReviewPeriodHalfYearly, ReviewPeriodYearly:
+		return true
+	}
+	return false
+}
+
+func (e ReviewPeriod) String() string {
+	return string(e)
+}
+
+func (e *ReviewPeriod) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReviewPeriod(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReviewPeriod", str)
+	}
+	return nil
+}
+
+func (e ReviewPeriod) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReviewPeriod) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReviewPeriod) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -2813,6 +4090,247 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an SLA clock stands.
+type SLAClockStatus string
+
+const (
+	// Counting.
+	SLAClockStatusRunning SLAClockStatus = "RUNNING"
+	// Stopped while the ticket is on hold; the due time moves with the pause.
+	SLAClockStatusPaused SLAClockStatus = "PAUSED"
+	// Stopped within the target.
+	SLAClockStatusMet SLAClockStatus = "MET"
+	// Ran past its due time.
+	SLAClockStatusBreached SLAClockStatus = "BREACHED"
+	// The SLA has no target for this priority.
+	SLAClockStatusNoTarget SLAClockStatus = "NO_TARGET"
+)
+
+var AllSLAClockStatus = []SLAClockStatus{
+	SLAClockStatusRunning,
+	SLAClockStatusPaused,
+	SLAClockStatusMet,
+	SLAClockStatusBreached,
+	SLAClockStatusNoTarget,
+}
+
+func (e SLAClockStatus) IsValid() bool {
+	switch e {
+	case SLAClockStatusRunning, SLAClockStatusPaused, SLAClockStatusMet, SLAClockStatusBreached, SLAClockStatusNoTarget:
+		return true
+	}
+	return false
+}
+
+func (e SLAClockStatus) String() string {
+	return string(e)
+}
+
+func (e *SLAClockStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAClockStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAClockStatus", str)
+	}
+	return nil
+}
+
+func (e SLAClockStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAClockStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAClockStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to an SLA clock.
+type SLAEventKind string
+
+const (
+	// The warning threshold was reached.
+	SLAEventKindWarning SLAEventKind = "WARNING"
+	// The clock ran past its due time.
+	SLAEventKindBreach SLAEventKind = "BREACH"
+)
+
+var AllSLAEventKind = []SLAEventKind{
+	SLAEventKindWarning,
+	SLAEventKindBreach,
+}
+
+func (e SLAEventKind) IsValid() bool {
+	switch e {
+	case SLAEventKindWarning, SLAEventKindBreach:
+		return true
+	}
+	return false
+}
+
+func (e SLAEventKind) String() string {
+	return string(e)
+}
+
+func (e *SLAEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAEventKind", str)
+	}
+	return nil
+}
+
+func (e SLAEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which of a ticket's clocks.
+type SLAMetric string
+
+const (
+	// Time to the first response (the first move out of NEW, or assignment).
+	SLAMetricResponse SLAMetric = "RESPONSE"
+	// Time to resolution.
+	SLAMetricResolution SLAMetric = "RESOLUTION"
+)
+
+var AllSLAMetric = []SLAMetric{
+	SLAMetricResponse,
+	SLAMetricResolution,
+}
+
+func (e SLAMetric) IsValid() bool {
+	switch e {
+	case SLAMetricResponse, SLAMetricResolution:
+		return true
+	}
+	return false
+}
+
+func (e SLAMetric) String() string {
+	return string(e)
+}
+
+func (e *SLAMetric) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SLAMetric(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SLAMetric", str)
+	}
+	return nil
+}
+
+func (e SLAMetric) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SLAMetric) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SLAMetric) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// When an SLA's clocks run.
+type ScheduleKind string
+
+const (
+	// Around the clock (24x7).
+	ScheduleKindAlways ScheduleKind = "ALWAYS"
+	// Working hours on working days in a time zone, holidays excluded.
+	ScheduleKindWorkingHours ScheduleKind = "WORKING_HOURS"
+)
+
+var AllScheduleKind = []ScheduleKind{
+	ScheduleKindAlways,
+	ScheduleKindWorkingHours,
+}
+
+func (e ScheduleKind) IsValid() bool {
+	switch e {
+	case ScheduleKindAlways, ScheduleKindWorkingHours:
+		return true
+	}
+	return false
+}
+
+func (e ScheduleKind) String() string {
+	return string(e)
+}
+
+func (e *ScheduleKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScheduleKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScheduleKind", str)
+	}
+	return nil
+}
+
+func (e ScheduleKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScheduleKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScheduleKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -3048,6 +4566,79 @@ func (e *SortDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A day of the week.
+type Weekday string
+
+const (
+	// Monday.
+	WeekdayMonday Weekday = "MONDAY"
+	// Tuesday.
+	WeekdayTuesday Weekday = "TUESDAY"
+	// Wednesday.
+	WeekdayWednesday Weekday = "WEDNESDAY"
+	// Thursday.
+	WeekdayThursday Weekday = "THURSDAY"
+	// Friday.
+	WeekdayFriday Weekday = "FRIDAY"
+	// Saturday.
+	WeekdaySaturday Weekday = "SATURDAY"
+	// Sunday.
+	WeekdaySunday Weekday = "SUNDAY"
+)
+
+var AllWeekday = []Weekday{
+	WeekdayMonday,
+	WeekdayTuesday,
+	WeekdayWednesday,
+	WeekdayThursday,
+	WeekdayFriday,
+	WeekdaySaturday,
+	WeekdaySunday,
+}
+
+func (e Weekday) IsValid() bool {
+	switch e {
+	case WeekdayMonday, WeekdayTuesday, WeekdayWednesday, WeekdayThursday, WeekdayFriday, WeekdaySaturday, WeekdaySunday:
+		return true
+	}
+	return false
+}
+
+func (e Weekday) String() string {
+	return string(e)
+}
+
+func (e *Weekday) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Weekday(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Weekday", str)
+	}
+	return nil
+}
+
+func (e Weekday) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Weekday) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Weekday) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
