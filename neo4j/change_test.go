@@ -16,7 +16,7 @@ import (
 // covering the business service, and forgets the incident once resolved.
 func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 	f := newIncidents(t)
-	slas := sla.NewService(f.store.SLAs(), f.clock.now, ids.New)
+	slas := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
 	gold, err := slas.Create(f.ctx, goldInput(f))
 	if err != nil {
 		t.Fatal(err)
@@ -26,9 +26,9 @@ func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chg := change.NewService(f.store.Changes(), f.an, change.DefaultPolicy(), f.clock.now, ids.New, nil)
+	chg := change.NewService(f.store.Changes(), f.an, change.DefaultPolicy(), f.clock.Now, ids.New, nil)
 	requester := &auth.Principal{Subject: f.agent.Subject, Roles: []auth.Role{auth.Agent}}
-	start, end := f.clock.now().Add(48*time.Hour), f.clock.now().Add(50*time.Hour)
+	start, end := f.clock.Now().Add(48*time.Hour), f.clock.Now().Add(50*time.Hour)
 	c, err := chg.Create(f.ctx, requester, change.CreateInput{Title: "db patch", TargetIDs: []string{f.ids["db"]},
 		PlannedStart: &start, PlannedEnd: &end, ImplementationPlan: "patch", BackoutPlan: "restore"})
 	if err != nil {

@@ -12,30 +12,11 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/sla"
 )
-
-// movableClock is a clock tests move by hand; every reading advances it by
-// a millisecond so that records keep their order.
-type movableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movableClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
-func (c *movableClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // heardIncidents records what the incident service notified, in order.
 type heardIncidents struct {
@@ -63,7 +44,7 @@ func (h *heardIncidents) versions() []string {
 type incidentFixture struct {
 	*graphFixture
 	heard   *heardIncidents
-	clock   *movableClock
+	clock   *neo4jtest.Clock
 	inc     *incident.Service
 	group   people.Group
 	other   people.Group
@@ -86,9 +67,9 @@ func newIncidents(t *testing.T) *incidentFixture {
 		"bs:Reports DEPENDS_ON ts:Warehouse",
 		"ts:Warehouse DEPENDS_ON db",
 	)
-	f := &incidentFixture{graphFixture: g, heard: &heardIncidents{}, clock: &movableClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}}
+	f := &incidentFixture{graphFixture: g, heard: &heardIncidents{}, clock: neo4jtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	svc, err := incident.NewService(g.store.Incidents(), incident.GraphImpact{Analyzer: g.an},
-		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.now, ids.New, f.heard)
+		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.Now, ids.New, f.heard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +176,7 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 		if mod != nil {
 			mod(&in)
 		}
-		f.clock.advance(10 * time.Minute)
+		f.clock.Advance(10 * time.Minute)
 		next, err := f.inc.Transition(f.ctx, f.agent, in)
 		if err != nil || next.State != to || next.Version != cur.Version+1 {
 			t.Fatalf("→ %s: %+v %v", to, next, err)
@@ -528,13 +509,13 @@ func TestReopenWindowAndAutoCloseInTheStore(t *testing.T) {
 		return cur
 	}
 	a := resolve("a")
-	f.clock.advance(24 * time.Hour)
+	f.clock.Advance(24 * time.Hour)
 	b := resolve("b")
 	reopened, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: b.ID, ExpectedVersion: b.Version, To: incident.InProgress, Comment: "still broken"})
 	if err != nil || reopened.ResolvedAt != nil || reopened.ResolutionCode != "" {
 		t.Fatalf("reopen: %+v %v", reopened, err)
 	}
-	f.clock.advance(25 * time.Hour) // a was resolved 49h ago
+	f.clock.Advance(25 * time.Hour) // a was resolved 49h ago
 	if _, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: a.ID, ExpectedVersion: a.Version, To: incident.InProgress}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("late reopen: %v", err)
 	}
@@ -542,7 +523,7 @@ func TestReopenWindowAndAutoCloseInTheStore(t *testing.T) {
 	if err != nil || len(closed) != 0 {
 		t.Fatalf("too early: %v %v", closed, err)
 	}
-	f.clock.advance(23 * time.Hour) // a: 72h
+	f.clock.Advance(23 * time.Hour) // a: 72h
 	closed, err = f.inc.AutoClose(f.ctx)
 	if err != nil || len(closed) != 1 || closed[0].ID != a.ID || closed[0].State != incident.Closed {
 		t.Fatalf("auto close: %+v %v", closed, err)

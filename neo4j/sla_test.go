@@ -29,7 +29,7 @@ func goldInput(f *incidentFixture) sla.Terms {
 
 func TestSLACrudAndReviews(t *testing.T) {
 	f := newIncidents(t)
-	svc := sla.NewService(f.store.SLAs(), f.clock.now, ids.New)
+	svc := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
 	in := goldInput(f)
 	in.Schedule = sla.Schedule{Kind: sla.WorkingHours, TimeZone: "Europe/Berlin", Weekdays: []time.Weekday{time.Monday, time.Friday},
 		StartMinute: 480, EndMinute: 1080, Holidays: []string{"2026-12-25"}}
@@ -102,18 +102,18 @@ func TestSLACrudAndReviews(t *testing.T) {
 
 func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	f := newIncidents(t)
-	svc := sla.NewService(f.store.SLAs(), f.clock.now, ids.New)
+	svc := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
 	gold, err := svc.Create(f.ctx, goldInput(f))
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := f.clock.now()
+	start := f.clock.Now()
 	// The db alert is P2 (high impact, medium urgency): 2h to respond, 8h
 	// to resolve; it impacts Webshop, which gold covers.
 	inc, _ := f.alert(t, "db-1", "x")
 	// A second incident on the app, an hour later, overlaps the first
 	// outage of Webshop; it is resolved before the first one.
-	f.clock.advance(time.Hour)
+	f.clock.Advance(time.Hour)
 	app, _, err := f.inc.Create(f.ctx, f.agent, incident.CreateInput{ShortDescription: "app crash", CIIDs: []string{f.ids["app"]},
 		Impact: incident.High, Urgency: incident.High, AssignmentGroupID: &f.group.ID})
 	if err != nil {
@@ -140,7 +140,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 		t.Fatalf("fresh: %s", got)
 	}
 	// 1h35m after the db alert: its response warning (at 1h30m) is due.
-	f.clock.advance(35 * time.Minute)
+	f.clock.Advance(35 * time.Minute)
 	if got := evaluate(); got != "db:RESPONSE:WARNING" {
 		t.Fatalf("first warning: %q", got)
 	}
@@ -156,7 +156,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	}
 	// Past 8h: the db incident breached response and resolution; two
 	// evaluators racing record each event once between them.
-	f.clock.advance(7 * time.Hour)
+	f.clock.Advance(7 * time.Hour)
 	var wg sync.WaitGroup
 	results := make([]string, 2)
 	for n := range results {
@@ -175,7 +175,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	}
 	// A restarted evaluator (a new service over the same store) adds
 	// nothing.
-	restarted := sla.NewService(f.store.SLAs(), f.clock.now, ids.New)
+	restarted := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
 	if again, err := restarted.Evaluate(f.ctx, f.inc); err != nil || len(again) != 0 {
 		t.Fatalf("after restart: %v %v", again, err)
 	}
@@ -198,14 +198,14 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	}
 
 	// Resolve the db incident 10h after it was logged.
-	f.clock.advance(time.Hour + 25*time.Minute)
+	f.clock.Advance(time.Hour + 25*time.Minute)
 	cur, _ := f.inc.Get(f.ctx, f.viewer(f.agent), inc.ID)
 	resolved, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved,
 		ResolutionCode: incident.ResolvedFixed, ResolutionNotes: "disk replaced"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := f.clock.now()
+	end := f.clock.Now()
 	report, err := svc.Report(f.ctx, gold.ID, start, end, f.inc)
 	if err != nil || report.Tickets != 2 || report.Met != 1 || report.Breached != 1 || math.Abs(report.Compliance-50) > 1e-9 {
 		t.Fatalf("report %+v %v", report, err)

@@ -132,15 +132,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 		}
 		return changeModel(c), nil
 	case incident.IncidentPrefix:
-		v, err := r.viewer(ctx)
-		if err != nil {
-			return nil, err
-		}
-		inc, err := r.IncidentMgmt.Get(ctx, v, id)
-		if err != nil {
-			return nil, err
-		}
-		return incidentModel(inc), nil
+		return r.incidentFor(ctx, id)
 	case sla.SLAPrefix:
 		a, err := r.SLAMgmt.Get(ctx, id)
 		if err != nil {

@@ -99,6 +99,20 @@ func (r *Resolver) readViewer(ctx context.Context) (incident.Viewer, error) {
 	return v, nil
 }
 
+// incidentFor reads one incident in the reader's scope; NOT_FOUND when it
+// is absent or out of reach.
+func (r *Resolver) incidentFor(ctx context.Context, id string) (*model.Incident, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inc, err := r.IncidentMgmt.Get(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	return incidentModel(inc), nil
+}
+
 // clocksOf computes the SLA clocks of a batch of incidents: the incidents
 // (in the reader's scope), their history and the covering SLAs are three
 // reads whatever the batch size.

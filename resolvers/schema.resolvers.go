@@ -689,11 +689,11 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 	if err != nil {
 		return nil, err
 	}
-	inc, err := r.IncidentMgmt.Get(ctx, v, input.IncidentID)
+	inc, err := r.incidentFor(ctx, input.IncidentID)
 	if err != nil {
 		return nil, err
 	}
-	return &model.AddIncidentEntryPayload{Entry: entryModel(e), Incident: incidentModel(inc)}, nil
+	return &model.AddIncidentEntryPayload{Entry: entryModel(e), Incident: inc}, nil
 }
 
 func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error) {
@@ -701,15 +701,11 @@ func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input m
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.viewer(ctx)
+	inc, err := r.incidentFor(ctx, input.IncidentID)
 	if err != nil {
 		return nil, err
 	}
-	inc, err := r.IncidentMgmt.Get(ctx, v, input.IncidentID)
-	if err != nil {
-		return nil, err
-	}
-	return &model.AddIncidentCommunicationPayload{Communication: communicationModel(c), Incident: incidentModel(inc)}, nil
+	return &model.AddIncidentCommunicationPayload{Communication: communicationModel(c), Incident: inc}, nil
 }
 
 func (r *mutationResolver) LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error) {
@@ -1032,15 +1028,7 @@ func (r *queryResolver) ChangeTemplates(ctx context.Context) ([]*model.ChangeTem
 }
 
 func (r *queryResolver) Incident(ctx context.Context, id string) (*model.Incident, error) {
-	v, err := r.viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	inc, err := r.IncidentMgmt.Get(ctx, v, id)
-	if err != nil {
-		return nil, err
-	}
-	return incidentModel(inc), nil
+	return r.incidentFor(ctx, id)
 }
 
 func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error) {

@@ -1,34 +1,13 @@
 package tests
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
-
-// testClock is the server's clock in the incident tests: it stands still
-// unless moved, except that every reading adds a millisecond so that
-// records written in a row keep their order.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // incidentFields is what the incident tests read of an incident.
 const incidentFields = `
@@ -198,10 +177,10 @@ func newIncidentTeam(t *testing.T, e *env) incidentTeam {
 
 // newIncidentEnv serves the API on the change world with the server's
 // clock at start.
-func newIncidentEnv(t *testing.T, limits app.Limits, start time.Time) (*env, *world, incidentTeam, *testClock) {
+func newIncidentEnv(t *testing.T, limits app.Limits, start time.Time) (*env, *world, incidentTeam, *neo4jtest.Clock) {
 	t.Helper()
-	clock := &testClock{t: start}
-	e := newEnvAt(t, limits, clock.now)
+	clock := neo4jtest.NewClock(start)
+	e := newEnvAt(t, limits, clock.Now)
 	return e, changeWorld(t, e), newIncidentTeam(t, e), clock
 }
 

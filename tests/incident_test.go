@@ -47,7 +47,7 @@ func TestMonitoringAlertToResolution(t *testing.T) {
 	}
 
 	// The same alert again: no second incident; it is folded in.
-	clock.advance(5 * time.Minute)
+	clock.Advance(5 * time.Minute)
 	again, created := e.createIncident(t, team.monitor, alert(w, t, "orders-db-down-1", "still down"))
 	if created || again.ID != inc.ID || again.AlertCount != 2 || again.Version != 2 {
 		t.Fatalf("repeat: created %v, %+v", created, again)
@@ -58,7 +58,7 @@ func TestMonitoringAlertToResolution(t *testing.T) {
 
 	// An agent works it: takes it for the service desk, investigates,
 	// waits on the caller, resumes and resolves.
-	clock.advance(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	cur := e.incidentWrite(t, team.agent, reassignIncidentMutation, "reassignIncident", map[string]any{
 		"id": inc.ID, "expectedVersion": again.Version, "groupId": team.deskID, "assigneeId": team.agentID, "reason": "triage"})
 	if cur.State != "ASSIGNED" || cur.AssignmentGroup == nil || cur.AssignmentGroup.Name != "Service desk" || cur.RespondedAt == nil {
@@ -72,10 +72,10 @@ func TestMonitoringAlertToResolution(t *testing.T) {
 		t.Fatalf("on hold: %s %v", deref(cur.HoldReason), cur.clocks(gold))
 	}
 	// The caller answers with a comment; the clock stood still meanwhile.
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	e.ok(t, team.caller, addEntryMutation, map[string]any{"in": map[string]any{"incidentId": inc.ID, "kind": "COMMENT", "body": "Yes, checkout fails"}}, nil)
 	cur = e.transitionIncident(t, team.agent, cur, "IN_PROGRESS", nil)
-	clock.advance(30 * time.Minute)
+	clock.Advance(30 * time.Minute)
 	cur = e.transitionIncident(t, team.agent, cur, "RESOLVED", map[string]any{"resolutionCode": "FIXED", "resolutionNotes": "freed disk space"})
 	if deref(cur.ResolutionCode) != "FIXED" || cur.ResolvedAt == nil || !slices.Equal(cur.clocks(gold), []string{"RESPONSE:MET", "RESOLUTION:MET"}) {
 		t.Fatalf("resolved: %+v", cur)

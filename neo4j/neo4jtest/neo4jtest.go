@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -106,4 +107,30 @@ func lock(t testing.TB, uri string) func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		_ = f.Close()
 	}
+}
+
+// Clock is a clock tests move by hand, for services that take their time
+// source as a func. Every reading adds a millisecond so that records
+// written in a row keep their order.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock standing at start.
+func NewClock(start time.Time) *Clock { return &Clock{t: start} }
+
+// Now returns the time, a millisecond after the previous reading.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

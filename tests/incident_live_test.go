@@ -1,0 +1,198 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itsm-graph/itsm/app"
+)
+
+// liveEvent is one subscription message's data, whatever the field.
+type liveEvent struct {
+	Payload json.RawMessage `json:"-"`
+	Data    map[string]struct {
+		ID       string `json:"id"`
+		State    string `json:"state"`
+		Version  int    `json:"version"`
+		Kind     string `json:"kind"`
+		Metric   string `json:"metric"`
+		TicketID string `json:"ticketId"`
+		Incident *named `json:"incident"`
+		SLA      *named `json:"sla"`
+	} `json:"data"`
+}
+
+// nextEvent returns the next message of subscription id on c, skipping
+// other subscriptions' messages; false when none arrives within wait.
+func nextEvent(t *testing.T, c *wsClient, id, field string, wait time.Duration) (liveEvent, bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		m, ok := c.tryNext(t, time.Until(deadline))
+		if !ok {
+			return liveEvent{}, false
+		}
+		if m.Type != "next" {
+			t.Fatalf("subscription %s: got %s %s", m.ID, m.Type, m.Payload)
+		}
+		if m.ID != id {
+			continue
+		}
+		var ev liveEvent
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			t.Fatalf("payload %s: %v", m.Payload, err)
+		}
+		if _, ok := ev.Data[field]; !ok {
+			t.Fatalf("subscription %s delivered %s", id, m.Payload)
+		}
+		ev.Payload = m.Payload
+		return ev, true
+	}
+}
+
+// awaitLive writes work notes on incident id as token until subscription
+// sub on c delivers one: subscriptions start asynchronously, and this
+// proves that one has.
+func (e *env) awaitLive(t *testing.T, c *wsClient, sub, token, id string) {
+	t.Helper()
+	for i := 0; i < 40; i++ {
+		e.ok(t, token, addEntryMutation, map[string]any{"in": map[string]any{"incidentId": id, "kind": "WORK_NOTE", "body": "watching"}}, nil)
+		if _, ok := nextEvent(t, c, sub, "incidentChanged", 250*time.Millisecond); ok {
+			return
+		}
+	}
+	t.Fatalf("subscription %s never delivered", sub)
+}
+
+// TestIncidentChangedSubscription: incidentChanged follows one incident or
+// one assignment group, and delivers only incidents the subscriber may
+// read.
+func TestIncidentChangedSubscription(t *testing.T) {
+	e, w, team, _ := newIncidentEnv(t, app.Limits{CORSOrigins: []string{okOrigin}}, t0)
+	inc, _ := e.createIncident(t, team.monitor, alert(w, t, "sub-1", ""))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	connect := func(token, id, query string, vars map[string]any) *wsClient {
+		c := e.connectWS(t, ctx, okOrigin, map[string]any{"Authorization": "Bearer " + token})
+		c.expectAck(t)
+		c.subscribe(t, id, query, vars)
+		return c
+	}
+	const byID = `subscription($id: ID) { incidentChanged(id: $id) { id state version } }`
+	one := connect(team.agent, "1", byID, map[string]any{"id": inc.ID})
+	desk := connect(team.agent, "2", `subscription($g: ID) { incidentChanged(assignmentGroupId: $g) { id state version } }`, map[string]any{"g": team.deskID})
+	caller := connect(team.caller, "3", byID, nil)
+	stranger := connect(team.other, "4", byID, nil)
+
+	e.awaitLive(t, one, "1", team.agent, inc.ID)
+	cur := e.incidentWrite(t, team.agent, reassignIncidentMutation, "reassignIncident", map[string]any{
+		"id": inc.ID, "expectedVersion": inc.Version, "groupId": team.deskID, "reason": "triage"})
+	for _, c := range []struct {
+		ws *wsClient
+		id string
+	}{{one, "1"}, {desk, "2"}, {caller, "3"}} {
+		for {
+			ev, ok := nextEvent(t, c.ws, c.id, "incidentChanged", 10*time.Second)
+			if !ok {
+				t.Fatalf("subscription %s: no ASSIGNED event", c.id)
+			}
+			if d := ev.Data["incidentChanged"]; d.State == "ASSIGNED" {
+				if d.ID != inc.ID || d.Version != cur.Version {
+					t.Fatalf("subscription %s: %s", c.id, ev.Payload)
+				}
+				break
+			}
+		}
+	}
+	// Someone else's incident never reaches a requester.
+	if ev, ok := nextEvent(t, stranger, "4", "incidentChanged", 300*time.Millisecond); ok {
+		t.Fatalf("stranger heard %s", ev.Payload)
+	}
+	// Nor does another group's traffic reach the desk's subscription.
+	other, _ := e.createIncident(t, team.other, map[string]any{"shortDescription": "mouse broken", "impact": "LOW", "urgency": "LOW"})
+	if ev, ok := nextEvent(t, stranger, "4", "incidentChanged", 10*time.Second); !ok || ev.Data["incidentChanged"].ID != other.ID {
+		t.Fatalf("the stranger's own incident: %v %s", ok, ev.Payload)
+	}
+	if ev, ok := nextEvent(t, desk, "2", "incidentChanged", 300*time.Millisecond); ok {
+		t.Fatalf("desk heard %s", ev.Payload)
+	}
+}
+
+// TestBackgroundSLAEvaluationAndAutoClose: the app's periodic work records
+// warnings and breaches as the clock passes them, publishes each once on
+// slaEvents, and closes a resolved incident once its confirmation period
+// has run out.
+func TestBackgroundSLAEvaluationAndAutoClose(t *testing.T) {
+	e, w, team, clock := newIncidentEnv(t, app.Limits{CORSOrigins: []string{okOrigin}}, t0)
+	gold := e.createSLA(t, w.owner, goldSLA(w, t))
+	inc, _ := e.createIncident(t, team.monitor, alert(w, t, "bg-1", ""))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ws := e.connectWS(t, ctx, okOrigin, map[string]any{"Authorization": "Bearer " + e.analyst})
+	ws.expectAck(t)
+	ws.subscribe(t, "1", `subscription($id: ID) { slaEvents(slaId: $id) { kind metric ticketId incident { id } sla { id name } } }`, map[string]any{"id": gold})
+	ws.subscribe(t, "2", `subscription($id: ID) { incidentChanged(id: $id) { id state version } }`, map[string]any{"id": inc.ID})
+	// Both subscriptions are live once the second one delivers.
+	e.awaitLive(t, ws, "2", team.agent, inc.ID)
+
+	bg, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: 20 * time.Millisecond})
+	}()
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	// Two hours and a minute later nobody has responded: the response
+	// clock warned (at 1h30m) and breached (at 2h).
+	clock.Advance(2*time.Hour + time.Minute)
+	var kinds []string
+	for len(kinds) < 2 {
+		ev, ok := nextEvent(t, ws, "1", "slaEvents", 10*time.Second)
+		if !ok {
+			t.Fatalf("SLA events so far: %v", kinds)
+		}
+		d := ev.Data["slaEvents"]
+		if d.TicketID != inc.ID || d.Incident == nil || d.Incident.ID != inc.ID || d.SLA == nil || d.SLA.Name != "Retail gold" {
+			t.Fatalf("event %s", ev.Payload)
+		}
+		kinds = append(kinds, d.Metric+":"+d.Kind)
+	}
+	slices.Sort(kinds)
+	if !slices.Equal(kinds, []string{"RESPONSE:BREACH", "RESPONSE:WARNING"}) {
+		t.Fatalf("events %v", kinds)
+	}
+	// Further rounds find nothing new.
+	if ev, ok := nextEvent(t, ws, "1", "slaEvents", 300*time.Millisecond); ok {
+		t.Fatalf("again: %s", ev.Payload)
+	}
+	cur := e.readIncident(t, team.agent, inc.ID)
+	if !slices.Equal(cur.clocks(gold), []string{"RESPONSE:BREACHED", "RESOLUTION:RUNNING"}) {
+		t.Fatalf("clocks %v", cur.clocks(gold))
+	}
+
+	// Resolved and never confirmed: closed by the system after the
+	// auto-close period (the default 120h).
+	cur = e.transitionIncident(t, team.agent, cur, "RESOLVED", map[string]any{"resolutionCode": "WORKAROUND", "resolutionNotes": "failed over"})
+	clock.Advance(121 * time.Hour)
+	for {
+		ev, ok := nextEvent(t, ws, "2", "incidentChanged", 10*time.Second)
+		if !ok {
+			t.Fatal("never closed")
+		}
+		if ev.Data["incidentChanged"].State == "CLOSED" {
+			break
+		}
+	}
+	closed := e.readIncident(t, team.caller, inc.ID)
+	last := closed.History[len(closed.History)-1]
+	if closed.State != "CLOSED" || last.Actor != "system" || deref(last.From) != "RESOLVED" {
+		t.Fatalf("closed: %s, last history %+v", closed.State, last)
+	}
+}
