@@ -386,3 +386,82 @@ func TestIdempotentIncidentCreates(t *testing.T) {
 		t.Fatalf("folded alerts: count %d, version %d", got.AlertCount, got.Version)
 	}
 }
+
+// TestMajorIncidentAndLinks: hierarchical escalation with its
+// communications, and links to problems, knowledge and the causing change,
+// which requesters do not see.
+func TestMajorIncidentAndLinks(t *testing.T) {
+	e, w, team, _ := newIncidentEnv(t, app.Limits{}, t0)
+	inc, _ := e.createIncident(t, team.monitor, alert(w, t, "major-1", ""))
+	const comm = `mutation($in: AddIncidentCommunicationInput!) { addIncidentCommunication(input: $in) {
+		communication { audience channel message actor } incident { id version } } }`
+	msg := map[string]any{"in": map[string]any{"incidentId": inc.ID, "audience": "all staff", "channel": "email", "message": "Checkout is down"}}
+	e.fail(t, team.agent, comm, msg, "INVALID_TRANSITION")
+
+	const major = incidentFields + `
+mutation($in: SetMajorIncidentInput!) { setMajorIncident(input: $in) { incident { ...I majorManagerId communications { audience message actor } } } }`
+	var out struct {
+		SetMajorIncident struct {
+			Incident struct {
+				incidentData
+				MajorManagerID *string `json:"majorManagerId"`
+			} `json:"incident"`
+		} `json:"setMajorIncident"`
+	}
+	e.fail(t, team.agent, major, map[string]any{"in": map[string]any{"id": inc.ID, "expectedVersion": 1, "major": true, "reason": "revenue"}}, "BAD_USER_INPUT")
+	e.ok(t, team.agent, major, map[string]any{"in": map[string]any{"id": inc.ID, "expectedVersion": 1, "major": true,
+		"managerId": team.agentID, "reason": "revenue at risk"}}, &out)
+	m := out.SetMajorIncident.Incident
+	if !m.Major || deref(m.MajorManagerID) != team.agentID || m.Version != 2 || m.History[len(m.History)-1].To != "YES:"+team.agentID {
+		t.Fatalf("major: %+v", m)
+	}
+	var sent struct {
+		AddIncidentCommunication struct {
+			Communication struct {
+				Audience string `json:"audience"`
+				Actor    string `json:"actor"`
+			} `json:"communication"`
+			Incident struct {
+				Version int `json:"version"`
+			} `json:"incident"`
+		} `json:"addIncidentCommunication"`
+	}
+	e.ok(t, team.agent, comm, msg, &sent)
+	if c := sent.AddIncidentCommunication; c.Communication.Audience != "all staff" || c.Communication.Actor != team.agentID || c.Incident.Version != 2 {
+		t.Fatalf("communication %+v", c)
+	}
+
+	c := e.createChange(t, team.agent, normalChange("Resize orders-db", w.idsOf(t, "orders-db"), "2026-03-01T20:00:00Z", "2026-03-01T22:00:00Z"))
+	const link = `mutation($in: LinkIncidentInput!) { linkIncident(input: $in) { incident { id version problemIds knowledgeArticleIds causedByChangeId causedByChange { id name: title } } } }`
+	var linked struct {
+		LinkIncident struct {
+			Incident struct {
+				Version             int      `json:"version"`
+				ProblemIds          []string `json:"problemIds"`
+				KnowledgeArticleIds []string `json:"knowledgeArticleIds"`
+				CausedByChangeID    *string  `json:"causedByChangeId"`
+				CausedByChange      *named   `json:"causedByChange"`
+			} `json:"incident"`
+		} `json:"linkIncident"`
+	}
+	e.fail(t, team.caller, link, map[string]any{"in": map[string]any{"id": inc.ID, "expectedVersion": 2, "problemIds": []string{"prb_1"}}}, "FORBIDDEN")
+	e.ok(t, team.agent, link, map[string]any{"in": map[string]any{"id": inc.ID, "expectedVersion": 2, "problemIds": []string{"prb_2", "prb_1"},
+		"knowledgeArticleIds": []string{"kb_1"}, "causedByChangeId": c.ID}}, &linked)
+	l := linked.LinkIncident.Incident
+	if l.Version != 3 || !slices.Equal(l.ProblemIds, []string{"prb_1", "prb_2"}) || !slices.Equal(l.KnowledgeArticleIds, []string{"kb_1"}) ||
+		l.CausedByChange == nil || l.CausedByChange.Name != "Resize orders-db" {
+		t.Fatalf("linked %+v", l)
+	}
+	// The caller sees that a change caused it, not the change itself.
+	var mine struct {
+		Incident struct {
+			CausedByChangeID *string `json:"causedByChangeId"`
+			CausedByChange   *named  `json:"causedByChange"`
+			Communications   []any   `json:"communications"`
+		} `json:"incident"`
+	}
+	e.ok(t, team.caller, `query($id: ID!) { incident(id: $id) { causedByChangeId causedByChange { id } communications { message } } }`, map[string]any{"id": inc.ID}, &mine)
+	if deref(mine.Incident.CausedByChangeID) != c.ID || mine.Incident.CausedByChange != nil || len(mine.Incident.Communications) != 1 {
+		t.Fatalf("caller's view %+v", mine.Incident)
+	}
+}
