@@ -69,5 +69,17 @@ func (r *Resolver) Schema() graph.Config {
 	cfg.Complexity.Query.BusinessProcesses = func(child int, first *int, _ *string) int { return connection(child, first) }
 	cfg.Complexity.Query.Incidents = func(child int, _ *model.IncidentFilter, first *int, _ *string) int { return connection(child, first) }
 	cfg.Complexity.Query.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.Changes = func(child int, _ *model.ChangeFilter, first *int, _ *string) int { return connection(child, first) }
+	cfg.Complexity.Query.UnauthorizedChanges = func(child int, _ time.Time, first *int, _ *string) int { return connection(child, first) }
+	// A change's live impact and conflicts each run an impact analysis: a
+	// list of changes asking for them costs one analysis per change, so
+	// they weigh enough that the complexity limit bounds how many one
+	// request may run (lists should read the stored assessment instead).
+	cfg.Complexity.Change.Impact = func(child int, _ *int) int { return liveAnalysisCost + child }
+	cfg.Complexity.Change.Conflicts = func(child int) int { return liveAnalysisCost + child }
 	return cfg
 }
+
+// liveAnalysisCost is the complexity of a field that runs an impact
+// analysis: with the default limit of 50000, about 40 per request.
+const liveAnalysisCost = 1000

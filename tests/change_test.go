@@ -624,6 +624,25 @@ func TestChangeListFilters(t *testing.T) {
 			t.Errorf("filter %v: %v, want %v", tt.filter, got, tt.want)
 		}
 	}
+	// Live analyses of a long list are refused up front; a short one runs.
+	e.fail(t, e.analyst, `{ changes(first: 100) { edges { node { impact { counts { total } } conflicts { sharedCount } } } } }`, nil, "BAD_USER_INPUT")
+	var live struct {
+		Changes struct {
+			Edges []struct {
+				Node struct {
+					Impact struct {
+						Counts struct {
+							Total int `json:"total"`
+						} `json:"counts"`
+					} `json:"impact"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"changes"`
+	}
+	e.ok(t, e.analyst, `{ changes(first: 2) { edges { node { impact { counts { total } } } } } }`, nil, &live)
+	if len(live.Changes.Edges) != 2 || live.Changes.Edges[0].Node.Impact.Counts.Total != 2 || live.Changes.Edges[1].Node.Impact.Counts.Total != 4 {
+		t.Fatalf("live impact: %+v", live.Changes.Edges)
+	}
 }
 
 // TestChangeSubscription: changeChanged delivers state changes.
