@@ -2,9 +2,6 @@ package change
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -13,6 +10,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
@@ -759,9 +757,7 @@ func describe(req []Requirement) string {
 
 func fingerprint(in CreateInput) string {
 	in.IdempotencyKey = nil
-	b, _ := json.Marshal(in)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return ids.Fingerprint(in)
 }
 
 func dedupe(ids []string) []string {

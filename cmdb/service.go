@@ -2,8 +2,6 @@ package cmdb
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
 )
@@ -620,9 +619,7 @@ func relText(sourceID, relType, targetID string) *string {
 // generated id and times.
 func fingerprint(ci CI) string {
 	ci.ID, ci.CreatedAt, ci.UpdatedAt = "", time.Time{}, time.Time{}
-	b, _ := json.Marshal(ci)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return ids.Fingerprint(ci)
 }
 
 func deref(p *string) string {

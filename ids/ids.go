@@ -4,6 +4,9 @@
 package ids
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strings"
 
 	"github.com/google/uuid"
@@ -21,4 +24,14 @@ func Kind(id string) string {
 		return ""
 	}
 	return prefix
+}
+
+// Fingerprint identifies a request by its content (a hash of its JSON), so
+// that an idempotency key reused for a different request can be told from
+// a retry. Callers blank what differs between retries (generated ids,
+// times) first.
+func Fingerprint(v any) string {
+	b, _ := json.Marshal(v) // plain request structs always marshal
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -2,13 +2,11 @@ package incident
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
 )
@@ -403,9 +401,7 @@ func requireAgent(p auth.Principal, what string) error {
 // generated id and times.
 func fingerprint(inc Incident) string {
 	inc.ID, inc.CreatedAt, inc.UpdatedAt = "", time.Time{}, time.Time{}
-	b, _ := json.Marshal(inc)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return ids.Fingerprint(inc)
 }
 
 func deref(p *string) string {
