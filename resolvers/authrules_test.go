@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/itsm-graph/itsm/graph"
@@ -45,5 +46,37 @@ func TestOnlyLoginIsPublic(t *testing.T) {
 				t.Errorf("%s.%s is @public; only Mutation.login may be", name, f.Name)
 			}
 		}
+	}
+}
+
+// SPEC §3: every type and field of the contract has a description; so do
+// input fields and enum values, which clients see just as much.
+func TestEverythingIsDescribed(t *testing.T) {
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &Resolver{}}).Schema()
+	described := 0
+	for name, def := range schema.Types {
+		if def.BuiltIn || strings.HasPrefix(name, "__") {
+			continue
+		}
+		if def.Description == "" {
+			t.Errorf("type %s has no description", name)
+		}
+		for _, f := range def.Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			described++
+			if f.Description == "" {
+				t.Errorf("%s.%s has no description", name, f.Name)
+			}
+		}
+		for _, v := range def.EnumValues {
+			if v.Description == "" {
+				t.Errorf("enum value %s.%s has no description", name, v.Name)
+			}
+		}
+	}
+	if described < 100 {
+		t.Fatalf("checked only %d fields; is the schema loaded?", described)
 	}
 }
