@@ -7,9 +7,11 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
@@ -25,7 +27,7 @@ const (
 // Load fills an empty database and returns the admin account; when the
 // database already holds CIs it changes nothing and returns the existing
 // admin (loaded is false).
-func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
+func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
 	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
 	if err != nil {
 		return people.User{}, false, err
@@ -61,6 +63,9 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, dir *peo
 		{Username: "alice", DisplayName: "Alice Agent", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{groups["Service Desk"].ID}},
 		{Username: "carl", DisplayName: "Carl Config", Roles: []auth.Role{auth.ConfigManager}, GroupIDs: []string{groups["Platform Team"].ID}},
 		{Username: "ana", DisplayName: "Ana Analyst", Roles: []auth.Role{auth.Analyst}},
+		{Username: "cora", DisplayName: "Cora Change Manager", Roles: []auth.Role{auth.ChangeManager}},
+		{Username: "cab-dana", DisplayName: "Dana (CAB)", Roles: []auth.Role{auth.CABMember}},
+		{Username: "cab-eli", DisplayName: "Eli (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
 	} {
 		if _, err := dir.CreateUser(ctx, u); err != nil {
@@ -134,7 +139,34 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, dir *peo
 	if err := loadCatalog(ctx, cat, cis, groups); err != nil {
 		return people.User{}, false, err
 	}
+	if err := loadChanges(ctx, chg, &auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis, groups); err != nil {
+		return people.User{}, false, err
+	}
 	return admin, true, nil
+}
+
+// loadChanges adds a standard change template and a submitted database
+// upgrade next weekend, whose assessment shows what it would take down.
+func loadChanges(ctx context.Context, chg *change.Service, p *auth.Principal, cis map[string]cmdb.CI, groups map[string]people.Group) error {
+	if _, err := chg.CreateTemplate(ctx, p, change.NewTemplate{Name: "Restart an application server",
+		Description:        "Rolling restart of one application instance behind the load balancer",
+		ImplementationPlan: "drain the instance, restart, check health, re-enable", BackoutPlan: "keep the instance drained"}); err != nil {
+		return fmt.Errorf("demo change template: %w", err)
+	}
+	now := time.Now().UTC()
+	saturday := now.AddDate(0, 0, (int(time.Saturday)-int(now.Weekday())+7)%7+7).Truncate(24 * time.Hour).Add(22 * time.Hour)
+	end := saturday.Add(4 * time.Hour)
+	c, err := chg.Create(ctx, p, change.CreateInput{Title: "Upgrade orders-db to PostgreSQL 16.4",
+		Justification: "security fixes", TargetIDs: []string{cis["orders-db"].ID}, PlannedStart: &saturday, PlannedEnd: &end,
+		ImplementationPlan: "switch to maintenance, pg_upgrade, run smoke tests", BackoutPlan: "restore the pre-upgrade snapshot",
+		TestPlan: "order placement smoke test", AssignmentGroupID: groups["Database Team"].ID})
+	if err != nil {
+		return fmt.Errorf("demo change: %w", err)
+	}
+	if _, err := chg.Transition(ctx, p, c.ID, c.Version, change.Submitted, "ready for the CAB"); err != nil {
+		return fmt.Errorf("demo change submission: %w", err)
+	}
+	return nil
 }
 
 func loadCatalog(ctx context.Context, cat *catalog.Catalog, cis map[string]cmdb.CI, groups map[string]people.Group) error {
