@@ -33,6 +33,9 @@ type Store interface {
 	ChangesIn(ctx context.Context, w Window, states []State, limit int) ([]Change, error)
 	// Transitions returns the transitions of each change, oldest first.
 	Transitions(ctx context.Context, changeIDs []string) (map[string][]Transition, error)
+	// Modifications returns, per change, the CI modifications recorded
+	// against it, oldest first.
+	Modifications(ctx context.Context, changeIDs []string) (map[string][]cmdb.Modification, error)
 	// PastOutcomes counts reviewed changes other than excludeID that
 	// targeted any of targetIDs, and those that failed.
 	PastOutcomes(ctx context.Context, targetIDs []string, excludeID string) (total, failed int, err error)
@@ -537,6 +540,11 @@ func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.
 // Transitions returns each change's recorded transitions, oldest first.
 func (s *Service) Transitions(ctx context.Context, ids []string) (map[string][]Transition, error) {
 	return s.store.Transitions(ctx, ids)
+}
+
+// Modifications returns the CI modifications made under each change.
+func (s *Service) Modifications(ctx context.Context, ids []string) (map[string][]cmdb.Modification, error) {
+	return s.store.Modifications(ctx, ids)
 }
 
 // Conflicts compares c with the active changes as they are now.

@@ -186,6 +186,7 @@ type ComplexityRoot struct {
 		Assessment         func(childComplexity int) int
 		AssignmentGroup    func(childComplexity int) int
 		BackoutPlan        func(childComplexity int) int
+		CiModifications    func(childComplexity int) int
 		Conflicts          func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		Description        func(childComplexity int) int
@@ -974,6 +975,7 @@ type ChangeResolver interface {
 	Conflicts(ctx context.Context, obj *model.Change) ([]*model.ChangeConflict, error)
 	AllowedTransitions(ctx context.Context, obj *model.Change) ([]model.ChangeState, error)
 	Transitions(ctx context.Context, obj *model.Change) ([]*model.ChangeTransition, error)
+	CiModifications(ctx context.Context, obj *model.Change) ([]*model.CIModification, error)
 }
 type ChangeApprovalResolver interface {
 	Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error)
@@ -1565,6 +1567,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.BackoutPlan(childComplexity), true
+	case "Change.ciModifications":
+		if e.ComplexityRoot.Change.CiModifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.CiModifications(childComplexity), true
 	case "Change.conflicts":
 		if e.ComplexityRoot.Change.Conflicts == nil {
 			break
@@ -6905,6 +6913,8 @@ type Change implements Node {
   allowedTransitions: [ChangeState!]!
   "Every state change, oldest first."
   transitions: [ChangeTransition!]!
+  "The CI modifications recorded against it while implementing, oldest first."
+  ciModifications: [CIModification!]!
   "The post-implementation review, once recorded."
   review: ChangeReview
   "Incremented by every write; pass it as expectedVersion."
@@ -8761,6 +8771,8 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 		return ec.fieldContext_Change_allowedTransitions(ctx, field)
 	case "transitions":
 		return ec.fieldContext_Change_transitions(ctx, field)
+	case "ciModifications":
+		return ec.fieldContext_Change_ciModifications(ctx, field)
 	case "review":
 		return ec.fieldContext_Change_review(ctx, field)
 	case "version":
@@ -13869,6 +13881,38 @@ func (ec *executionContext) fieldContext_Change_transitions(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ChangeTransition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_ciModifications(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_ciModifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().CiModifications(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CIModification) graphql.Marshaler {
+			return ec.marshalNCIModification2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_ciModifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIModification(ctx, field)
 		},
 	}
 	return fc, nil
@@ -34788,6 +34832,12 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Change_transitions(ctx, field, obj)
 				})
+		case "ciModifications":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_ciModifications(ctx, field, obj)
+				})
 		case "review":
 			out.Values[i] = ec._Change_review(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -40520,6 +40570,22 @@ func (ec *executionContext) marshalNCIHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgrap
 		return graphql.Null
 	}
 	return ec._CIHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCIModification2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CIModification) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCIModification2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCIModification2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModification(ctx context.Context, sel ast.SelectionSet, v *model.CIModification) graphql.Marshaler {

@@ -394,6 +394,28 @@ func (cs *Changes) Transitions(ctx context.Context, ids []string) (map[string][]
 	})
 }
 
+const modificationsOf = `
+MATCH (ch:Change)-[:AUTHORISED]->(h:CIHistory) WHERE ch.id IN $ids
+RETURN ch.id AS id, h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS h
+ORDER BY h.at, h.id`
+
+// Modifications implements change.Store.
+func (cs *Changes) Modifications(ctx context.Context, changeIDs []string) (map[string][]cmdb.Modification, error) {
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (map[string][]cmdb.Modification, error) {
+		recs, err := collect(ctx, tx, modificationsOf, map[string]any{"ids": changeIDs})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]cmdb.Modification{}
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			h := props(r, "h")
+			out[id.(string)] = append(out[id.(string)], cmdb.Modification{Entry: entryFromProps(h), CIIDs: strs(h["ciIds"])})
+		}
+		return out, nil
+	})
+}
+
 const pastOutcomes = `
 MATCH (c:Change)-[:TARGETS]->(i:Item)
 WHERE i.id IN $ids AND c.id <> $exclude AND c.outcome IS NOT NULL

@@ -120,12 +120,22 @@ WITH h
 MATCH (c:CI:Item) WHERE c.id IN $ciIds
 CREATE (c)-[:HAS_HISTORY]->(h)`
 
+// linkToChange ties an entry to the change it was made under, so that a
+// change lists its modifications without a scan of all history.
+const linkToChange = `
+MATCH (h:CIHistory {id: $entryId})
+MATCH (ch:Change {id: $changeId})
+CREATE (ch)-[:AUTHORISED]->(h)`
+
 func recordEntry(ctx context.Context, tx driver.ManagedTransaction, e cmdb.HistoryEntry, ciIDs ...string) error {
 	params, err := entryParams(e)
 	if err != nil {
 		return err
 	}
-	_, err = collect(ctx, tx, recordHistory, map[string]any{"entry": params, "ciIds": ciIDs})
+	if _, err = collect(ctx, tx, recordHistory, map[string]any{"entry": params, "ciIds": ciIDs}); err != nil || e.ChangeID == "" {
+		return err
+	}
+	_, err = collect(ctx, tx, linkToChange, map[string]any{"entryId": e.ID, "changeId": e.ChangeID})
 	return err
 }
 

@@ -21,6 +21,7 @@ type changeLoaders struct {
 	users       *dataloadgen.Loader[string, people.User]
 	changes     *dataloadgen.Loader[string, change.Change]
 	transitions *dataloadgen.Loader[string, []change.Transition]
+	mods        *dataloadgen.Loader[string, []cmdb.Modification]
 	templates   *dataloadgen.Loader[string, change.Template]
 	freezes     *dataloadgen.Loader[string, change.FreezeWindow]
 }
@@ -37,6 +38,10 @@ func (r *Resolver) withChangeLoaders(ctx context.Context) context.Context {
 		}, wait),
 		transitions: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]change.Transition, error) {
 			m, err := r.ChangeMgmt.Transitions(ctx, keys)
+			return withEmpty(keys, m, err)
+		}, wait),
+		mods: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]cmdb.Modification, error) {
+			m, err := r.ChangeMgmt.Modifications(ctx, keys)
 			return withEmpty(keys, m, err)
 		}, wait),
 		templates: dataloadgen.NewMappedLoader(r.ChangeMgmt.Templates, wait),

@@ -119,6 +119,14 @@ func (r *changeResolver) Transitions(ctx context.Context, obj *model.Change) ([]
 	return mapSlice(ts, transitionModel), nil
 }
 
+func (r *changeResolver) CiModifications(ctx context.Context, obj *model.Change) ([]*model.CIModification, error) {
+	mods, err := changeLoadersFrom(ctx).mods.Load(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(mods, modificationModel), nil
+}
+
 func (r *changeApprovalResolver) Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error) {
 	u, err := changeLoadersFrom(ctx).users.Load(ctx, obj.ApproverID)
 	if err != nil {

@@ -181,6 +181,27 @@ func TestNormalChangeFromDraftToClosed(t *testing.T) {
 		t.Fatalf("unauthorised modifications touch %v (total %d)", touched, unauth.UnauthorizedChanges.TotalCount)
 	}
 
+	// The change lists what was done under it: the update and the
+	// relationship added and removed (each recorded once).
+	var mods struct {
+		Change struct {
+			CIModifications []struct {
+				Entry struct {
+					Action string `json:"action"`
+				} `json:"entry"`
+				ConfigurationItems []named `json:"configurationItems"`
+			} `json:"ciModifications"`
+		} `json:"change"`
+	}
+	e.ok(t, e.analyst, `query($id: ID!) { change(id: $id) { ciModifications { entry { action } configurationItems { id name } } } }`, map[string]any{"id": c.ID}, &mods)
+	var done []string
+	for _, m := range mods.Change.CIModifications {
+		done = append(done, fmt.Sprintf("%s:%d", m.Entry.Action, len(m.ConfigurationItems)))
+	}
+	if !slices.Equal(done, []string{"UPDATED:1", "RELATIONSHIP_ADDED:2", "RELATIONSHIP_REMOVED:2"}) {
+		t.Fatalf("modifications under the change: %v", done)
+	}
+
 	// Closure needs the review first.
 	c = e.transitionChange(t, team.otherAgent, c, "IMPLEMENTED", "done")
 	r = e.fail(t, team.manager, transitionChangeMutation, map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": c.Version, "to": "CLOSED"}}, "INVALID_TRANSITION")
