@@ -58,6 +58,8 @@ func New(d Deps, l Limits) *App {
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
+	// Answers that show only names and kinds skip reading whole records.
+	an.SetDetail(resolvers.ItemDetail)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, Analyzer: an, People: dir, Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
 	h := httpapi.New(httpapi.Options{
