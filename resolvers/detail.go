@@ -20,18 +20,28 @@ var itemTypes = map[string]bool{
 	"GraphItem": true, "ConfigurationItem": true, "Service": true, "BusinessUnit": true, "BusinessProcess": true,
 }
 
+// answerTypes are the types of the fields whose resolvers map an analysis
+// straight to the answer; only their selections decide the detail.
+var answerTypes = map[string]bool{"ImpactAnalysis": true, "Reach": true}
+
 // ItemDetail tells an impact.Analyzer how much of each reached item the
-// current field shows: summaries when every item it selects (roots,
-// impacted or reached items, the drawing's items) asks for summary fields
-// only, whole records otherwise and outside a GraphQL request. Fragments
-// count whatever their type condition and @skip/@include are ignored, so
-// the answer errs towards whole records.
+// current field shows. It answers summaries only for a field returning an
+// impact analysis or a reach whose every selected item (roots, impacted or
+// reached items, the drawing's items) asks for summary fields only; whole
+// records otherwise, so that any other caller (a resolver whose domain
+// logic reads the records) and calls outside a GraphQL request get whole
+// records. Fragments count whatever their type condition and
+// @skip/@include are ignored, so the answer errs towards whole records.
 func ItemDetail(ctx context.Context) impact.Detail {
-	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+	if !graphql.HasOperationContext(ctx) {
+		return impact.WholeItems
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Definition == nil || !answerTypes[fc.Field.Definition.Type.Name()] {
 		return impact.WholeItems
 	}
 	op := graphql.GetOperationContext(ctx)
-	if summariesSuffice(op, graphql.GetFieldContext(ctx).Field.Selections, false, 0) {
+	if summariesSuffice(op, fc.Field.Selections, false, 0) {
 		return impact.Summaries
 	}
 	return impact.WholeItems
