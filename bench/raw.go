@@ -183,35 +183,28 @@ func (b *bench) traverse(ctx context.Context, stmt, id string) (int, error) {
 }
 
 // sampleRaw times the raw answer statement from st's start.
-func (b *bench) sampleRaw(ctx context.Context, st *StartResult) error {
-	var n int
-	lat, err := sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
-		var err error
-		n, err = b.traverse(ctx, b.answer(), st.ID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("raw answer from %s: %w", st.ExternalID, err)
-	}
-	st.RawAnswerRows = n
-	st.Raw = lat
-	return nil
+func (b *bench) sampleRaw(ctx context.Context, st *StartResult) (err error) {
+	st.Raw, st.RawAnswerRows, err = b.sampleStatement(ctx, b.answer(), st)
+	return err
 }
 
 // sampleBare times the bare id-only traversal from st's start.
-func (b *bench) sampleBare(ctx context.Context, st *StartResult) error {
+func (b *bench) sampleBare(ctx context.Context, st *StartResult) (err error) {
+	st.Bare, st.RawRows, err = b.sampleStatement(ctx, b.traversal(), st)
+	return err
+}
+
+func (b *bench) sampleStatement(ctx context.Context, stmt string, st *StartResult) (Latency, int, error) {
 	var n int
 	lat, err := sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
 		var err error
-		n, err = b.traverse(ctx, b.traversal(), st.ID)
+		n, err = b.traverse(ctx, stmt, st.ID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("bare traversal from %s: %w", st.ExternalID, err)
+		return lat, 0, fmt.Errorf("raw statement from %s: %w", st.ExternalID, err)
 	}
-	st.RawRows = n
-	st.Bare = lat
-	return nil
+	return lat, n, nil
 }
 
 // sampleDomain times the analysis called in process, as the resolver calls
