@@ -158,8 +158,9 @@ func Analyze(g Subgraph, starts []string, maxDepth int) Result {
 		}
 	}
 	var res Result
+	paths := pathsTo(order, parent)
 	for _, id := range order {
-		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: pathTo(id, parent)}
+		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: paths[id]}
 		if item.Distance == 0 {
 			res.Roots = append(res.Roots, item)
 		} else {
@@ -241,18 +242,24 @@ func bfs(g Subgraph, starts []string, maxDepth int) (map[string]int, map[string]
 	return dist, parent, order
 }
 
-func pathTo(id string, parent map[string]Step) []Step {
-	var path []Step
-	for {
+// pathsTo returns the explaining path of every item reached through a
+// parent step. Items come in breadth-first order, so a parent's path is
+// built before its children's, and each path is its parent's plus one
+// step: one allocation of the exact length per item.
+func pathsTo(order []string, parent map[string]Step) map[string][]Step {
+	paths := make(map[string][]Step, len(parent))
+	for _, id := range order {
 		s, ok := parent[id]
 		if !ok {
-			break
+			continue // a start item
 		}
-		path = append(path, s)
-		id = s.From
+		prev := paths[s.From]
+		p := make([]Step, len(prev)+1)
+		copy(p, prev)
+		p[len(prev)] = s
+		paths[id] = p
 	}
-	slices.Reverse(path)
-	return path
+	return paths
 }
 
 func edgesWithin(g Subgraph, dist map[string]int) []Edge {

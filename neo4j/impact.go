@@ -55,10 +55,13 @@ var _ impact.Store = (*Impact)(nil)
 // steps (including those leaving the set, which the analysis ignores) and,
 // for redundancy groups, its member count.
 //
-// Everything comes back in a single row: the driver pays for every record
-// message (framing, hydration, and a goroutine per socket read when the
-// server sends a receive-timeout hint, as Neo4j 5 does), which cost more
-// than the traversal itself for a few hundred items.
+// Items come back in rows of up to nodesPerRow, each a list: the driver
+// pays for every record message (framing, hydration, and a goroutine per
+// socket read when the server sends a receive-timeout hint, as Neo4j 5
+// does), which cost more than the traversal itself for a few hundred items
+// sent one per row. Only node references are collected for the whole set;
+// one row's values at a time stay within the server's per-transaction
+// memory limit, which a single row holding a hub's whole impact exceeds.
 const (
 	reachDownstream = `
 MATCH (s:Item) WHERE s.id IN $ids
@@ -69,7 +72,10 @@ OPTIONAL CALL (starts) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND starts + coalesce(reached, []) AS n
-WITH DISTINCT n` + reachReturn
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n` + reachReturn
 	reachUpstream = `
 MATCH (s:Item) WHERE s.id IN $ids
 WITH collect(s) AS starts
@@ -79,16 +85,23 @@ OPTIONAL CALL (starts) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND starts + coalesce(reached, []) AS n
-WITH DISTINCT n` + reachUpstreamReturn
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n` + reachUpstreamReturn
 	reachReturn = `
-RETURN collect([n.id, labels(n), $$RECORD,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
-       [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]]) AS nodes`
+  RETURN collect([n.id, labels(n), $$RECORD,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]]) AS nodes
+}
+RETURN nodes`
 	// Upstream, steps lead from an item to what it depends on.
 	reachUpstreamReturn = `
-RETURN collect([n.id, labels(n), $$RECORD,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
-       [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]]) AS nodes`
+  RETURN collect([n.id, labels(n), $$RECORD,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]]) AS nodes
+}
+RETURN nodes`
 
 	// The record of a reached item: whole, or what impact.Summaries names
 	// (kind is a service's business/technical property).
@@ -96,17 +109,20 @@ RETURN collect([n.id, labels(n), $$RECORD,
 	summaryRecord = `n {.id, .name, .kind, .type, .status, .minimumUp}`
 )
 
+// nodesPerRow bounds the items of one result row (see the reach statements).
+const nodesPerRow = 1000
+
 // Reach implements impact.Store.
 func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream bool, detail impact.Detail) (impact.Subgraph, error) {
 	stmt := im.reach[reachKey{upstream, detail, depth}]
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow})
 }
 
-// subgraph runs a statement returning one row whose column nodes lists,
-// per node, [id, labels, record, live member count, steps]; each step is
+// subgraph runs a statement returning rows whose column nodes lists, per
+// node, [id, labels, record, live member count, steps]; each step is
 // [other id, relationship type, relationship id, whether the stored
 // relationship runs from this node to the other].
 func subgraph(ctx context.Context, s *Store, stmt string, params map[string]any) (impact.Subgraph, error) {
@@ -115,16 +131,13 @@ func subgraph(ctx context.Context, s *Store, stmt string, params map[string]any)
 		if err != nil {
 			return nil, err
 		}
-		var nodes []any
-		if len(recs) > 0 {
-			v, _ := recs[0].Get("nodes")
-			nodes = anyList(v)
-		}
-		g := make(impact.Subgraph, len(nodes))
-		for _, x := range nodes {
-			n := nodeFromList(anyList(x))
-			if n != nil {
-				g[n.ID] = n
+		g := impact.Subgraph{}
+		for _, r := range recs {
+			v, _ := r.Get("nodes")
+			for _, x := range anyList(v) {
+				if n := nodeFromList(anyList(x)); n != nil {
+					g[n.ID] = n
+				}
 			}
 		}
 		return g, nil
@@ -184,9 +197,14 @@ OPTIONAL CALL (s) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND [s] + coalesce(reached, []) AS n
-WITH DISTINCT n
-RETURN collect([n.id, labels(n), properties(n), 0,
-       [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]]]) AS nodes`
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n
+  RETURN collect([n.id, labels(n), properties(n), 0,
+         [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]]]) AS nodes
+}
+RETURN nodes`
 
 // Neighbourhood implements impact.Store.
 func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string) (impact.Subgraph, error) {
@@ -194,7 +212,7 @@ func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types
 		panic("neighbourhood depth outside the allowed range")
 	}
 	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth)).Replace(neighbourhood)
-	return subgraph(ctx, im.s, stmt, map[string]any{"id": id})
+	return subgraph(ctx, im.s, stmt, map[string]any{"id": id, "chunk": nodesPerRow})
 }
 
 const shortestPaths = `
