@@ -74,6 +74,8 @@ func New(d Deps, l Limits) (*App, error) {
 	}
 	broker := events.NewBroker()
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
+	// Answers that show only names and kinds skip reading whole records.
+	an.SetDetail(resolvers.ItemDetail)
 	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, broker)
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)

@@ -129,8 +129,10 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 
 	var store *neo4j.Store
 	if err := ph.time("wipe + migrate", func() error {
-		if err := b.wipe(ctx); err != nil {
-			return err
+		if !b.o.reuse {
+			if err := b.wipe(ctx); err != nil {
+				return err
+			}
 		}
 		var err error
 		store, err = neo4j.Open(ctx, neo4j.Config{URI: b.o.uri, User: b.o.user, Password: b.o.password, Database: database, RetryTime: 30 * time.Second})
@@ -152,54 +154,16 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		return sr, err
 	}
 
-	// A fresh JVM compiles and plans the import statements on first use,
-	// which costs seconds: run both imports once on a small estate, then
-	// wipe again, so that neither timed import pays for it.
-	if err := ph.time("warm-up imports + wipe", func() error {
-		w := gen.Generate(5000, b.o.seed+1)
-		if _, err := importProduct(ctx, api.CMDB, store, w, b.o.batch); err != nil {
-			return err
-		}
-		if _, _, err := b.importRaw(ctx, w, b.o.batch); err != nil {
-			return err
-		}
-		return b.wipeData(ctx)
-	}); err != nil {
-		return sr, err
-	}
-
-	if err := ph.time("import (product)", func() error {
-		imp, err := importProduct(ctx, api.CMDB, store, c, b.o.batch)
-		sr.Import.CIsPerSec, sr.Import.RelsPerSec = imp.cisPerSec, imp.relsPerSec
-		sr.Import.Statements, sr.Import.Transactions = imp.statements, imp.transactions
-		sr.Import.CISeconds, sr.Import.RelSeconds = secs(imp.ciTime), secs(imp.relTime)
-		sr.Import.CIRateFirstTenth, sr.Import.CIRateLastTenth = imp.ciRateFirst, imp.ciRateLast
-		sr.Import.RelRateFirstTenth, sr.Import.RelRateLastTenth = imp.relRateFirst, imp.relRateLast
-		return err
-	}); err != nil {
-		return sr, err
-	}
-	if err := ph.time("import (raw driver baseline)", func() error {
-		ciTime, relTime, err := b.importRaw(ctx, c, b.o.batch)
-		sr.Import.RawCISeconds, sr.Import.RawRelSeconds = secs(ciTime), secs(relTime)
-		sr.Import.RawCIsPerSec = float64(len(c.Items)) / ciTime.Seconds()
-		sr.Import.RawRelsPerSec = float64(len(c.Relationships)) / relTime.Seconds()
-		return err
-	}); err != nil {
-		return sr, err
-	}
-	if err := ph.time("delete raw baseline", func() error { return b.deleteRaw(ctx) }); err != nil {
-		return sr, err
-	}
-	sr.Import.RatioCIs = sr.Import.CIsPerSec / sr.Import.RawCIsPerSec
-	sr.Import.RatioRels = sr.Import.RelsPerSec / sr.Import.RawRelsPerSec
-
 	var idOf map[string]string
-	if err := ph.time("catalogue (setup, untimed)", func() error {
-		var err error
-		idOf, err = loadCatalogue(ctx, api.Catalog, store, c, b.o.linkWorkers)
-		return err
-	}); err != nil {
+	if b.o.reuse {
+		idOf, err = store.CMDB().SourceCIs(ctx, gen.Source)
+		if err != nil {
+			return sr, err
+		}
+		if len(idOf) != len(c.Items) {
+			return sr, fmt.Errorf("-reuse: the database holds %d CIs of source %s, size %d has %d: load it first without -reuse", len(idOf), gen.Source, size, len(c.Items))
+		}
+	} else if idOf, err = b.load(ctx, api, store, c, &sr, &ph); err != nil {
 		return sr, err
 	}
 
@@ -211,15 +175,18 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}
 	gql := &graphqlClient{url: srv.URL + "/graphql", token: token}
 	analyzer := impact.NewAnalyzer(store.Impact(), impact.DefaultLimits())
+	// The benchmark's query shows no item field beyond the id, so the API
+	// fetches summaries (resolvers.ItemDetail); the in-process run does too.
+	analyzer.SetDetail(func(context.Context) impact.Detail { return impact.Summaries })
 
-	for _, name := range []string{"leaf", "median", "hub"} {
+	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}
 		if st.ID == "" {
 			return sr, fmt.Errorf("the %s CI %s was not imported", name, ext)
 		}
 		if err := ph.time("impact via GraphQL: "+name, func() error {
-			if name == "hub" && b.o.cpuProfile != "" {
+			if name == b.o.profileStart && b.o.cpuProfile != "" {
 				stop, err := startCPUProfile(fmt.Sprintf("%s.%d", b.o.cpuProfile, size))
 				if err != nil {
 					return err
@@ -230,8 +197,13 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		}); err != nil {
 			return sr, err
 		}
-		if err := ph.time("impact raw traversal: "+name, func() error {
+		if err := ph.time("impact raw answer: "+name, func() error {
 			return b.sampleRaw(ctx, &st)
+		}); err != nil {
+			return sr, err
+		}
+		if err := ph.time("impact bare traversal: "+name, func() error {
+			return b.sampleBare(ctx, &st)
 		}); err != nil {
 			return sr, err
 		}
@@ -248,6 +220,10 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 			st.RatioP50 = st.GraphQL.P50 / st.Raw.P50
 			st.RatioP95 = st.GraphQL.P95 / st.Raw.P95
 		}
+		if st.GraphQL.P50 > 0 && st.Bare.P50 > 0 {
+			st.BareRatioP50 = st.GraphQL.P50 / st.Bare.P50
+			st.BareRatioP95 = st.GraphQL.P95 / st.Bare.P95
+		}
 		sr.Starts = append(sr.Starts, st)
 	}
 	if b.o.profile {
@@ -255,6 +231,62 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}
 	sr.Phases = ph.list
 	return sr, nil
+}
+
+// load imports the estate through the product and through the raw
+// baseline (timing both), then creates the catalogue; it returns external
+// id or catalogue key → product id.
+func (b *bench) load(ctx context.Context, api *app.App, store *neo4j.Store, c *gen.CMDB, sr *SizeResult, ph *phases) (map[string]string, error) {
+	// A fresh JVM compiles and plans the import statements on first use,
+	// which costs seconds: run both imports once on a small estate, then
+	// wipe again, so that neither timed import pays for it.
+	if err := ph.time("warm-up imports + wipe", func() error {
+		w := gen.Generate(5000, b.o.seed+1)
+		if _, err := importProduct(ctx, api.CMDB, store, w, b.o.batch); err != nil {
+			return err
+		}
+		if _, _, err := b.importRaw(ctx, w, b.o.batch); err != nil {
+			return err
+		}
+		return b.wipeData(ctx)
+	}); err != nil {
+		return nil, err
+	}
+
+	if err := ph.time("import (product)", func() error {
+		imp, err := importProduct(ctx, api.CMDB, store, c, b.o.batch)
+		sr.Import.CIsPerSec, sr.Import.RelsPerSec = imp.cisPerSec, imp.relsPerSec
+		sr.Import.Statements, sr.Import.Transactions = imp.statements, imp.transactions
+		sr.Import.CISeconds, sr.Import.RelSeconds = secs(imp.ciTime), secs(imp.relTime)
+		sr.Import.CIRateFirstTenth, sr.Import.CIRateLastTenth = imp.ciRateFirst, imp.ciRateLast
+		sr.Import.RelRateFirstTenth, sr.Import.RelRateLastTenth = imp.relRateFirst, imp.relRateLast
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := ph.time("import (raw driver baseline)", func() error {
+		ciTime, relTime, err := b.importRaw(ctx, c, b.o.batch)
+		sr.Import.RawCISeconds, sr.Import.RawRelSeconds = secs(ciTime), secs(relTime)
+		sr.Import.RawCIsPerSec = float64(len(c.Items)) / ciTime.Seconds()
+		sr.Import.RawRelsPerSec = float64(len(c.Relationships)) / relTime.Seconds()
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := ph.time("delete raw baseline", func() error { return b.deleteRaw(ctx) }); err != nil {
+		return nil, err
+	}
+	sr.Import.RatioCIs = sr.Import.CIsPerSec / sr.Import.RawCIsPerSec
+	sr.Import.RatioRels = sr.Import.RelsPerSec / sr.Import.RawRelsPerSec
+
+	var idOf map[string]string
+	err := ph.time("catalogue (setup, untimed)", func() error {
+		var err error
+		idOf, err = loadCatalogue(ctx, api.Catalog, store, c, b.o.linkWorkers)
+		return err
+	})
+	return idOf, err
+
 }
 
 // loadCatalogue creates the catalogue through catalog.Catalog and returns

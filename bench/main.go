@@ -42,6 +42,9 @@ type options struct {
 	jsonPath            string
 	profile             bool
 	cpuProfile          string
+	profileStart        string
+	starts              []string
+	reuse               bool
 }
 
 func main() {
@@ -69,7 +72,11 @@ func run() error {
 	flag.IntVar(&o.linkWorkers, "link-workers", 4, "concurrent catalogue links during setup")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.BoolVar(&o.profile, "profile", false, "PROFILE the raw traversal from the hub and print its plan")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the API (client and server, in this process) while it serves the hub's requests to FILE.<size>")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the API (client and server, in this process) while it serves the requests from -profile-start to FILE.<size>")
+	flag.StringVar(&o.profileStart, "profile-start", "hub", "start item whose requests -cpuprofile records: leaf, median or hub")
+	var starts string
+	flag.StringVar(&starts, "starts", "leaf,median,hub", "comma-separated start items to time: leaf, median, hub")
+	flag.BoolVar(&o.reuse, "reuse", false, "time impact analysis on the estate an earlier run of the same size and seed left in the database: no wipe, no import, no catalogue (use with one size)")
 	flag.BoolVar(&wipe, "wipe", false, "confirm that the database may be wiped")
 	flag.Parse()
 
@@ -79,12 +86,22 @@ func run() error {
 	if !wipe && o.uri != envURI {
 		return fmt.Errorf("refusing to wipe %s: pass -wipe to confirm it is a throwaway database (or set %s, which names one)", o.uri, EnvURI)
 	}
+	for _, s := range strings.Split(starts, ",") {
+		s = strings.TrimSpace(s)
+		if s != "leaf" && s != "median" && s != "hub" {
+			return fmt.Errorf("-starts: %q is not leaf, median or hub", s)
+		}
+		o.starts = append(o.starts, s)
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 100 || n > 1_000_000 {
 			return fmt.Errorf("-sizes: %q is not a size between 100 and 1000000", s)
 		}
 		o.sizes = append(o.sizes, n)
+	}
+	if o.reuse && len(o.sizes) != 1 {
+		return fmt.Errorf("-reuse needs exactly one size: the one loaded by the earlier run")
 	}
 	if o.samples < 1 || o.depth < 1 || o.depth > 20 || o.batch < 1 {
 		return fmt.Errorf("-samples and -batch must be positive and -depth between 1 and 20")

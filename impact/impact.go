@@ -55,8 +55,9 @@ type Step struct {
 type Node struct {
 	ID   string
 	Kind catalog.Kind
-	// Item is the whole record: cmdb.CI, catalog.Service, catalog.Unit or
-	// catalog.Process.
+	// Item is the record: cmdb.CI, catalog.Service, catalog.Unit or
+	// catalog.Process, whole or, when fetched as Summaries, with only the
+	// summary fields set.
 	Item any
 	// MinimumUp and Members describe a redundancy group (MinimumUp > 0):
 	// how many members must stay up, and how many it has in all.
@@ -157,8 +158,9 @@ func Analyze(g Subgraph, starts []string, maxDepth int) Result {
 		}
 	}
 	var res Result
+	paths := pathsTo(order, parent)
 	for _, id := range order {
-		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: pathTo(id, parent)}
+		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: paths[id]}
 		if item.Distance == 0 {
 			res.Roots = append(res.Roots, item)
 		} else {
@@ -240,18 +242,24 @@ func bfs(g Subgraph, starts []string, maxDepth int) (map[string]int, map[string]
 	return dist, parent, order
 }
 
-func pathTo(id string, parent map[string]Step) []Step {
-	var path []Step
-	for {
+// pathsTo returns the explaining path of every item reached through a
+// parent step. Items come in breadth-first order, so a parent's path is
+// built before its children's, and each path is its parent's plus one
+// step: one allocation of the exact length per item.
+func pathsTo(order []string, parent map[string]Step) map[string][]Step {
+	paths := make(map[string][]Step, len(parent))
+	for _, id := range order {
 		s, ok := parent[id]
 		if !ok {
-			break
+			continue // a start item
 		}
-		path = append(path, s)
-		id = s.From
+		prev := paths[s.From]
+		p := make([]Step, len(prev)+1)
+		copy(p, prev)
+		p[len(prev)] = s
+		paths[id] = p
 	}
-	slices.Reverse(path)
-	return path
+	return paths
 }
 
 func edgesWithin(g Subgraph, dist map[string]int) []Edge {
@@ -310,12 +318,26 @@ func NameOf(item any) string {
 	return ""
 }
 
+// Detail says how much of each reached item's record a store fetches.
+type Detail int
+
+const (
+	// WholeItems fetches every field of every item.
+	WholeItems Detail = iota
+	// Summaries fetches only what the analysis and a drawing use: id,
+	// kind, name, type, status and the redundancy minimum. Every other
+	// field of Node.Item is left zero. A large answer costs about half as
+	// much to fetch and decode this way.
+	Summaries
+)
+
 // Store fetches subgraphs. Each method is one query.
 type Store interface {
 	// Reach returns the start items and every item within depth steps of
 	// them along impact (towards what they impact), or against it when
-	// upstream (towards what they depend on), with each node's steps.
-	Reach(ctx context.Context, ids []string, depth int, upstream bool) (Subgraph, error)
+	// upstream (towards what they depend on), with each node's steps and
+	// each item's record in the given detail.
+	Reach(ctx context.Context, ids []string, depth int, upstream bool, detail Detail) (Subgraph, error)
 	// Neighbourhood returns the items within depth relationships of id,
 	// in any direction, across the given relationship types.
 	Neighbourhood(ctx context.Context, id string, depth int, types []string) (Subgraph, error)
@@ -350,11 +372,28 @@ func DefaultLimits() Limits {
 type Analyzer struct {
 	store  Store
 	limits Limits
+	detail func(context.Context) Detail
 }
 
-// NewAnalyzer returns an Analyzer.
+// NewAnalyzer returns an Analyzer. Its results carry whole item records
+// unless SetDetail says otherwise.
 func NewAnalyzer(store Store, limits Limits) *Analyzer {
 	return &Analyzer{store: store, limits: limits}
+}
+
+// SetDetail installs f, which tells from a request's context how much of
+// each item Impact, Dependencies and Dependents must fetch. An API layer
+// that knows which fields its caller asked for can thus skip reading whole
+// records when only names and kinds are shown.
+func (a *Analyzer) SetDetail(f func(context.Context) Detail) {
+	a.detail = f
+}
+
+func (a *Analyzer) detailFor(ctx context.Context) Detail {
+	if a.detail == nil {
+		return WholeItems
+	}
+	return a.detail(ctx)
 }
 
 // Depth resolves a requested depth: the default when nil, BAD_USER_INPUT
@@ -402,7 +441,7 @@ func (a *Analyzer) Impact(ctx context.Context, ids []string, depth *int) (Result
 	if err != nil {
 		return Result{}, 0, err
 	}
-	g, err := a.store.Reach(ctx, starts, d, false)
+	g, err := a.store.Reach(ctx, starts, d, false, a.detailFor(ctx))
 	if err != nil {
 		return Result{}, 0, err
 	}
@@ -428,7 +467,7 @@ func (a *Analyzer) walk(ctx context.Context, id string, depth *int, upstream boo
 	if err != nil {
 		return Result{}, err
 	}
-	g, err := a.store.Reach(ctx, []string{id}, d, upstream)
+	g, err := a.store.Reach(ctx, []string{id}, d, upstream, a.detailFor(ctx))
 	if err != nil {
 		return Result{}, err
 	}

@@ -16,17 +16,30 @@ import (
 // Impact implements impact.Store.
 type Impact struct {
 	s *Store
-	// Statements per depth: a variable-length bound cannot be a parameter.
-	downstream, upstream map[int]string
+	// Statements per direction, detail and depth: a variable-length bound
+	// cannot be a parameter.
+	reach map[reachKey]string
+}
+
+type reachKey struct {
+	upstream bool
+	detail   impact.Detail
+	depth    int
 }
 
 // Impact returns the graph-analysis part of the store.
 func (s *Store) Impact() *Impact {
-	im := &Impact{s: s, downstream: map[int]string{}, upstream: map[int]string{}}
+	im := &Impact{s: s, reach: map[reachKey]string{}}
 	for d := 1; d <= impact.MaxSupportedDepth; d++ {
-		n := strconv.Itoa(d)
-		im.downstream[d] = strings.ReplaceAll(reachDownstream, "$$DEPTH", n)
-		im.upstream[d] = strings.ReplaceAll(reachUpstream, "$$DEPTH", n)
+		for _, up := range []bool{false, true} {
+			stmt := reachDownstream
+			if up {
+				stmt = reachUpstream
+			}
+			for detail, record := range map[impact.Detail]string{impact.WholeItems: wholeRecord, impact.Summaries: summaryRecord} {
+				im.reach[reachKey{up, detail, d}] = strings.NewReplacer("$$DEPTH", strconv.Itoa(d), "$$RECORD", record).Replace(stmt)
+			}
+		}
 	}
 	return im
 }
@@ -36,9 +49,19 @@ var _ impact.Store = (*Impact)(nil)
 // The reach statements find every item within DEPTH IMPACTS steps of the
 // start items. Collecting DISTINCT end nodes of a pattern without a path
 // variable lets Neo4j use its pruning breadth-first expand, which visits
-// each node once instead of every path. Each reached node comes back whole,
-// with its outgoing IMPACTS steps (including those leaving the set, which
-// the analysis ignores) and, for redundancy groups, its member count.
+// each node once instead of every path. Each reached node comes back with
+// its record ($$RECORD: whole, or only the summary fields, which saves
+// reading and decoding a dozen properties per item), its outgoing IMPACTS
+// steps (including those leaving the set, which the analysis ignores) and,
+// for redundancy groups, its member count.
+//
+// Items come back in rows of up to nodesPerRow, each a list: the driver
+// pays for every record message (framing, hydration, and a goroutine per
+// socket read when the server sends a receive-timeout hint, as Neo4j 5
+// does), which cost more than the traversal itself for a few hundred items
+// sent one per row. Only node references are collected for the whole set;
+// one row's values at a time stay within the server's per-transaction
+// memory limit, which a single row holding a hub's whole impact exceeds.
 const (
 	reachDownstream = `
 MATCH (s:Item) WHERE s.id IN $ids
@@ -49,7 +72,10 @@ OPTIONAL CALL (starts) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND starts + coalesce(reached, []) AS n
-WITH DISTINCT n` + reachReturn
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n` + reachReturn
 	reachUpstream = `
 MATCH (s:Item) WHERE s.id IN $ids
 WITH collect(s) AS starts
@@ -59,74 +85,92 @@ OPTIONAL CALL (starts) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND starts + coalesce(reached, []) AS n
-WITH DISTINCT n` + reachUpstreamReturn
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n` + reachUpstreamReturn
 	reachReturn = `
-RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END AS members,
-       [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]] AS steps`
+  RETURN collect([n.id, labels(n), $$RECORD,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]]) AS nodes
+}
+RETURN nodes`
 	// Upstream, steps lead from an item to what it depends on.
 	reachUpstreamReturn = `
-RETURN n.id AS id, labels(n) AS labels, properties(n) AS props,
-       CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END AS members,
-       [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]] AS steps`
+  RETURN collect([n.id, labels(n), $$RECORD,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]]) AS nodes
+}
+RETURN nodes`
+
+	// The record of a reached item: whole, or what impact.Summaries names
+	// (kind is a service's business/technical property).
+	wholeRecord   = `properties(n)`
+	summaryRecord = `n {.id, .name, .kind, .type, .status, .minimumUp}`
 )
 
+// nodesPerRow bounds the items of one result row (see the reach statements).
+const nodesPerRow = 1000
+
 // Reach implements impact.Store.
-func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream bool) (impact.Subgraph, error) {
-	stmt := im.downstream[depth]
-	if upstream {
-		stmt = im.upstream[depth]
-	}
+func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream bool, detail impact.Detail) (impact.Subgraph, error) {
+	stmt := im.reach[reachKey{upstream, detail, depth}]
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow})
 }
 
-// subgraph runs a statement returning one row per node (see reachReturn)
-// whose steps are [other id, relationship type, relationship id, whether
-// the stored relationship runs from this node to the other].
+// subgraph runs a statement returning rows whose column nodes lists, per
+// node, [id, labels, record, live member count, steps]; each step is
+// [other id, relationship type, relationship id, whether the stored
+// relationship runs from this node to the other].
 func subgraph(ctx context.Context, s *Store, stmt string, params map[string]any) (impact.Subgraph, error) {
 	return read(ctx, s, func(tx driver.ManagedTransaction) (impact.Subgraph, error) {
 		recs, err := collect(ctx, tx, stmt, params)
 		if err != nil {
 			return nil, err
 		}
-		g := make(impact.Subgraph, len(recs))
+		g := impact.Subgraph{}
 		for _, r := range recs {
-			n := nodeFromRecord(r)
-			steps, _ := r.Get("steps")
-			for _, st := range anyList(steps) {
-				f := anyList(st)
-				if len(f) != 4 {
-					continue
+			v, _ := r.Get("nodes")
+			for _, x := range anyList(v) {
+				if n := nodeFromList(anyList(x)); n != nil {
+					g[n.ID] = n
 				}
-				to, _ := f[0].(string)
-				typ, _ := f[1].(string)
-				rel, _ := f[2].(string)
-				fromHere, _ := f[3].(bool)
-				e := impact.Edge{ID: rel, Type: typ, Source: to, Target: n.ID}
-				if fromHere {
-					e.Source, e.Target = n.ID, to
-				}
-				n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
 			}
-			g[n.ID] = n
 		}
 		return g, nil
 	})
 }
 
-func nodeFromRecord(r *driver.Record) *impact.Node {
-	id, _ := r.Get("id")
-	labels, _ := r.Get("labels")
-	members, _ := r.Get("members")
-	p := props(r, "props")
-	kind := kindOf(strs(labels))
+func nodeFromList(f []any) *impact.Node {
+	if len(f) != 5 {
+		return nil
+	}
+	p, _ := f[2].(map[string]any)
+	kind := kindOf(strs(f[1]))
 	n := &impact.Node{Kind: kind, Item: itemFromProps(kind, p), MinimumUp: num(p, "minimumUp")}
-	n.ID, _ = id.(string)
-	if m, ok := members.(int64); ok {
+	n.ID, _ = f[0].(string)
+	if m, ok := f[3].(int64); ok {
 		n.Members = int(m)
+	}
+	steps := anyList(f[4])
+	n.Out = make([]impact.Step, 0, len(steps))
+	for _, st := range steps {
+		sf := anyList(st)
+		if len(sf) != 4 {
+			continue
+		}
+		to, _ := sf[0].(string)
+		typ, _ := sf[1].(string)
+		rel, _ := sf[2].(string)
+		fromHere, _ := sf[3].(bool)
+		e := impact.Edge{ID: rel, Type: typ, Source: to, Target: n.ID}
+		if fromHere {
+			e.Source, e.Target = n.ID, to
+		}
+		n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
 	}
 	return n
 }
@@ -153,9 +197,14 @@ OPTIONAL CALL (s) {
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND [s] + coalesce(reached, []) AS n
-WITH DISTINCT n
-RETURN n.id AS id, labels(n) AS labels, properties(n) AS props, 0 AS members,
-       [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]] AS steps`
+WITH collect(DISTINCT n) AS items
+UNWIND range(0, size(items) - 1, $chunk) AS from
+CALL (items, from) {
+  UNWIND items[from..from + $chunk] AS n
+  RETURN collect([n.id, labels(n), properties(n), 0,
+         [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]]]) AS nodes
+}
+RETURN nodes`
 
 // Neighbourhood implements impact.Store.
 func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string) (impact.Subgraph, error) {
@@ -163,7 +212,7 @@ func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types
 		panic("neighbourhood depth outside the allowed range")
 	}
 	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth)).Replace(neighbourhood)
-	return subgraph(ctx, im.s, stmt, map[string]any{"id": id})
+	return subgraph(ctx, im.s, stmt, map[string]any{"id": id, "chunk": nodesPerRow})
 }
 
 const shortestPaths = `
