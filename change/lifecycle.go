@@ -32,14 +32,12 @@ type step struct {
 	requester bool
 }
 
-// implementers carry out scheduled changes.
-var implementers = []auth.Role{auth.ChangeManager, auth.Agent, auth.ConfigManager}
-
-var managers = []auth.Role{auth.ChangeManager}
-
 // lifecycle is SPEC §2.3's state machine. ADMIN may take every step a role
 // may take.
 func lifecycle() []step {
+	managers := []auth.Role{auth.ChangeManager}
+	// implementers carry out scheduled changes.
+	implementers := []auth.Role{auth.ChangeManager, auth.Agent, auth.ConfigManager}
 	return []step{
 		{Draft, Submitted, byRequest, managers, true},
 		{Draft, Cancelled, byRequest, managers, true},

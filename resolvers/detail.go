@@ -9,20 +9,29 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 )
 
-// summaryFields are the fields of an item (GraphItem and its types) that an
-// impact.Summaries record fills.
-var summaryFields = map[string]bool{
-	"__typename": true, "id": true, "name": true, "kind": true, "type": true, "status": true, "serviceKind": true,
+// isSummaryField reports whether an item field (of GraphItem and its
+// types) is filled by an impact.Summaries record.
+func isSummaryField(name string) bool {
+	switch name {
+	case "__typename", "id", "name", "kind", "type", "status", "serviceKind":
+		return true
+	}
+	return false
 }
 
-// itemTypes are the schema types whose values come from impact.Node.Item.
-var itemTypes = map[string]bool{
-	"GraphItem": true, "ConfigurationItem": true, "Service": true, "BusinessUnit": true, "BusinessProcess": true,
+// isItemType reports whether values of a schema type come from
+// impact.Node.Item.
+func isItemType(name string) bool {
+	switch name {
+	case "GraphItem", "ConfigurationItem", "Service", "BusinessUnit", "BusinessProcess":
+		return true
+	}
+	return false
 }
 
-// answerTypes are the types of the fields whose resolvers map an analysis
-// straight to the answer; only their selections decide the detail.
-var answerTypes = map[string]bool{"ImpactAnalysis": true, "Reach": true}
+// isAnswerType reports whether a field of this type maps an analysis
+// straight to the answer; only such fields' selections decide the detail.
+func isAnswerType(name string) bool { return name == "ImpactAnalysis" || name == "Reach" }
 
 // ItemDetail tells an impact.Analyzer how much of each reached item the
 // current field shows. It answers summaries only for a field returning an
@@ -37,7 +46,7 @@ func ItemDetail(ctx context.Context) impact.Detail {
 		return impact.WholeItems
 	}
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Field.Definition == nil || !answerTypes[fc.Field.Definition.Type.Name()] {
+	if fc == nil || fc.Field.Definition == nil || !isAnswerType(fc.Field.Definition.Type.Name()) {
 		return impact.WholeItems
 	}
 	op := graphql.GetOperationContext(ctx)
@@ -59,7 +68,7 @@ func summariesSuffice(op *graphql.OperationContext, set ast.SelectionSet, inItem
 		switch s := sel.(type) {
 		case *ast.Field:
 			if inItem {
-				if !summaryFields[s.Name] {
+				if !isSummaryField(s.Name) {
 					return false
 				}
 				continue
@@ -67,7 +76,7 @@ func summariesSuffice(op *graphql.OperationContext, set ast.SelectionSet, inItem
 			if s.Definition == nil {
 				return false
 			}
-			if !summariesSuffice(op, s.SelectionSet, itemTypes[s.Definition.Type.Name()], depth) {
+			if !summariesSuffice(op, s.SelectionSet, isItemType(s.Definition.Type.Name()), depth) {
 				return false
 			}
 		case *ast.InlineFragment:
