@@ -158,14 +158,7 @@ func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, deco
 	if len(ids) == 0 {
 		return nil, nil // no round trip for nothing
 	}
-	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
-		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
-		out := make([]T, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, decode(props(r, "n")))
-		}
-		return out, err
-	})
+	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", decode)
 }
 
 // GetServices implements catalog.Store.

@@ -186,5 +186,3 @@ func checkTargets(ts []Target) error {
 	}
 	return nil
 }
-
-func enumErr[T ~string](field string, v T, valid []T) error { return validate.Enum(field, v, valid) }
