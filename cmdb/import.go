@@ -76,7 +76,7 @@ const DefaultImportBatch = 5000
 // being written while the next is prepared and sent.
 const DefaultImportWorkers = 2
 
-// ImportWrite is one CI to write with its history entry.
+// ImportWrite is one CI to update with its history entry.
 type ImportWrite struct {
 	CI    CI
 	Entry HistoryEntry
@@ -94,8 +94,9 @@ type RelWrite struct {
 type Importer interface {
 	// ImportCIs locks the existing CIs of source with these external ids
 	// and passes them to apply, keyed by external id; it writes what apply
-	// returns.
-	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates, updates []ImportWrite, err error)) error
+	// returns. As in CreateCI and UpdateCI, a created CI's CREATED entry is
+	// derived, and recorded before the CI's first update.
+	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates []CI, updates []ImportWrite, err error)) error
 	// ImportRelationships resolves external ids of source to CIs, passes
 	// them to plan, and merges what it returns; it returns how many were new.
 	ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(byExternalID map[string]CI) ([]RelWrite, error)) (created int, err error)
@@ -250,12 +251,13 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 	// Ids are drawn before the transaction so that a retried transaction
 	// writes the same ones.
 	newIDs := make([]string, 2*len(rows))
-	for i := range newIDs {
-		newIDs[i] = s.newID(map[bool]string{true: CIPrefix, false: HistoryPrefix}[i%2 == 0])
+	for i := range rows {
+		newIDs[2*i], newIDs[2*i+1] = s.newID(CIPrefix), s.newID(HistoryPrefix)
 	}
-	err = store.ImportCIs(ctx, source, ext, func(existing map[string]CI) ([]ImportWrite, []ImportWrite, error) {
+	err = store.ImportCIs(ctx, source, ext, func(existing map[string]CI) ([]CI, []ImportWrite, error) {
 		created, updated, unchanged, errs = 0, 0, 0, nil
-		var creates, updates []ImportWrite
+		var creates []CI
+		var updates []ImportWrite
 		for i, r := range rows {
 			it := items[r]
 			cur, ok := existing[it.ExternalID]
@@ -269,7 +271,7 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 				base.Attributes = maps.Clone(cur.Attributes)
 			} else {
 				base = CI{ID: newIDs[2*i], Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium,
-					Source: source, ExternalID: it.ExternalID, Version: 1, CreatedAt: now, UpdatedAt: now, Attributes: map[string]string{}}
+					Source: source, ExternalID: it.ExternalID, Version: 1, CreatedAt: now, CreatedBy: actor, UpdatedAt: now, Attributes: map[string]string{}}
 			}
 			next := base
 			next.Name, next.Type = it.Name, it.Type
@@ -300,7 +302,7 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 				updated++
 				continue
 			}
-			creates = append(creates, ImportWrite{CI: next, Entry: HistoryEntry{ID: newIDs[2*i+1], At: now, Actor: actor, Action: ActionCreated, Changes: diff(CI{}, next)}})
+			creates = append(creates, next)
 			created++
 		}
 		return creates, updates, nil
@@ -315,8 +317,8 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 		extSet[r.SourceExternalID], extSet[r.TargetExternalID] = true, true
 	}
 	relIDs := make([]string, 2*len(rels))
-	for i := range relIDs {
-		relIDs[i] = s.newID(map[bool]string{true: RelationshipPrefix, false: HistoryPrefix}[i%2 == 0])
+	for i := range rels {
+		relIDs[2*i], relIDs[2*i+1] = s.newID(RelationshipPrefix), s.newID(HistoryPrefix)
 	}
 	created, err = store.ImportRelationships(ctx, source, slices.Sorted(maps.Keys(extSet)), func(byExt map[string]CI) ([]RelWrite, error) {
 		planned, errs = 0, nil

@@ -87,8 +87,11 @@ type CI struct {
 	ExternalID string
 	Version    int
 	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	RetiredAt  *time.Time
+	// CreatedBy is the subject who created the CI (for a feed, who ran the
+	// import).
+	CreatedBy string
+	UpdatedAt time.Time
+	RetiredAt *time.Time
 }
 
 // Relationship is (Source)-[:Type]->(Target), with both ends loaded.

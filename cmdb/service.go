@@ -19,18 +19,21 @@ import (
 // once (the driver retries transient failures), so they must be pure.
 type Store interface {
 	Importer
-	// CreateCI writes ci and its CREATED entry. With key set, a key seen
+	// CreateCI writes ci. Its CREATED entry is CreationEntry(ci): the
+	// store reads it from the CI itself until the CI first changes, and
+	// records it then, before the change (see UpdateCI). With key set, a key seen
 	// before returns the CI it created (CONFLICT when the fingerprint
 	// differs) and writes nothing. NOT_FOUND for an unknown owner group,
 	// CONFLICT for a taken (source, externalId).
-	CreateCI(ctx context.Context, ci CI, entry HistoryEntry, key *IdempotencyKey) (CI, error)
+	CreateCI(ctx context.Context, ci CI, key *IdempotencyKey) (CI, error)
 	// GetCIs returns the CIs with these ids, in any order; absent ids are
 	// left out.
 	GetCIs(ctx context.Context, ids []string) ([]CI, error)
 	// ListCIs returns one page of CIs.
 	ListCIs(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[CI], error)
 	// UpdateCI locks the CI, passes it to apply and writes the result with
-	// its history entry; a nil entry means nothing changed and nothing is
+	// its history entry, first recording the CI's CREATED entry if it is not
+	// recorded yet; a nil entry means nothing changed and nothing is
 	// written. NOT_FOUND when absent; NOT_FOUND for an unknown owner group.
 	UpdateCI(ctx context.Context, id string, apply func(CI) (CI, *HistoryEntry, error)) (CI, error)
 	// Relate locks both CIs, calls check, and creates the relationship with
@@ -127,6 +130,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 		Criticality: CriticalityMedium,
 		Version:     1,
 		CreatedAt:   now,
+		CreatedBy:   actor,
 		UpdatedAt:   now,
 	}
 	if in.Status != nil {
@@ -181,14 +185,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 			Fingerprint: fingerprint(ci),
 		}
 	}
-	entry := HistoryEntry{
-		ID:      s.newID(HistoryPrefix),
-		At:      now,
-		Actor:   actor,
-		Action:  ActionCreated,
-		Changes: diff(CI{}, ci),
-	}
-	created, err := s.store.CreateCI(ctx, ci, entry, key)
+	created, err := s.store.CreateCI(ctx, ci, key)
 	if err != nil {
 		return CI{}, err
 	}
@@ -618,7 +615,10 @@ func relText(sourceID, relType, targetID string) *string {
 // fingerprint identifies a create request by its content, leaving out the
 // generated id and times.
 func fingerprint(ci CI) string {
-	ci.ID, ci.CreatedAt, ci.UpdatedAt = "", time.Time{}, time.Time{}
+	// CreatedBy is left out as well: the key's scope already names the
+	// caller, and keys claimed before CIs recorded their creator must
+	// still match their retries.
+	ci.ID, ci.CreatedAt, ci.CreatedBy, ci.UpdatedAt = "", time.Time{}, "", time.Time{}
 	return ids.Fingerprint(ci)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,7 +31,6 @@ func ciToProps(c cmdb.CI) map[string]any {
 	p := map[string]any{
 		"id":           c.ID,
 		"name":         c.Name,
-		"nameLower":    strings.ToLower(c.Name),
 		"type":         string(c.Type),
 		"status":       string(c.Status),
 		"environment":  string(c.Environment),
@@ -42,6 +42,7 @@ func ciToProps(c cmdb.CI) map[string]any {
 		"externalId":   nullable(c.ExternalID),
 		"version":      int64(c.Version),
 		"createdAt":    c.CreatedAt,
+		"createdBy":    nullable(c.CreatedBy),
 		"updatedAt":    c.UpdatedAt,
 	}
 	if c.MinimumUp > 0 {
@@ -72,6 +73,7 @@ func ciFromProps(p map[string]any) cmdb.CI {
 		ExternalID:   str(p, "externalId"),
 		Version:      num(p, "version"),
 		CreatedAt:    tm(p, "createdAt"),
+		CreatedBy:    str(p, "createdBy"),
 		UpdatedAt:    tm(p, "updatedAt"),
 		RetiredAt:    tmPtr(p, "retiredAt"),
 		Attributes:   map[string]string{},
@@ -119,6 +121,30 @@ SET h = $entry
 WITH h
 MATCH (c:CI:Item) WHERE c.id IN $ciIds
 CREATE (c)-[:HAS_HISTORY]->(h)`
+
+// recordCreation writes the CREATED entry of CIs about to change (see
+// cmdb.CreationEntry), unless it is already written: by an earlier change,
+// or because the CI was created before creations were derived.
+const recordCreation = `
+UNWIND $entries AS e
+MATCH (c:CI:Item {id: e.ciId})
+WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) }
+CREATE (h:CIHistory)
+SET h = e.entry
+CREATE (c)-[:HAS_HISTORY]->(h)`
+
+func recordCreations(ctx context.Context, tx driver.ManagedTransaction, cis []cmdb.CI) error {
+	entries := make([]map[string]any, len(cis))
+	for i, c := range cis {
+		params, err := entryParams(cmdb.CreationEntry(c))
+		if err != nil {
+			return err
+		}
+		entries[i] = map[string]any{"ciId": c.ID, "entry": params}
+	}
+	_, err := collect(ctx, tx, recordCreation, map[string]any{"entries": entries})
+	return err
+}
 
 // linkToChange ties an entry to the change it was made under, so that a
 // change lists its modifications without a scan of all history.
@@ -190,10 +216,10 @@ SET c = $props
 RETURN properties(c) AS c`
 
 // CreateCI implements cmdb.Store.
-func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, entry cmdb.HistoryEntry, key *cmdb.IdempotencyKey) (cmdb.CI, error) {
+func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, key *cmdb.IdempotencyKey) (cmdb.CI, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.CI, error) {
 		if key != nil {
-			first, err := claimKey(ctx, tx, key, ci.ID, entry.At)
+			first, err := claimKey(ctx, tx, key, ci.ID, ci.CreatedAt)
 			if err != nil {
 				return cmdb.CI{}, err
 			}
@@ -223,9 +249,6 @@ func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, entry cmdb.HistoryEntry
 		}
 		recs, err := collect(ctx, tx, createCI, map[string]any{"props": ciToProps(ci)})
 		if err != nil {
-			return cmdb.CI{}, err
-		}
-		if err := recordEntry(ctx, tx, entry, ci.ID); err != nil {
 			return cmdb.CI{}, err
 		}
 		return ciFromProps(props(recs[0], "c")), nil
@@ -294,6 +317,9 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 			if err := ensureGroup(ctx, tx, next.OwnerGroupID); err != nil {
 				return cmdb.CI{}, err
 			}
+		}
+		if err := recordCreations(ctx, tx, []cmdb.CI{cur}); err != nil {
+			return cmdb.CI{}, err
 		}
 		recs, err := collect(ctx, tx, replaceCI, map[string]any{"id": id, "props": ciToProps(next)})
 		if err != nil {
@@ -489,9 +515,9 @@ CALL (c) {
 }
 CALL (c) {
   MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
-  RETURN count(h) AS total
+  RETURN count(h) AS total, count(CASE WHEN h.action = 'CREATED' THEN 1 END) > 0 AS recorded
 }
-RETURN id, entries, total`
+RETURN id, entries, total, recorded, properties(c) AS ci`
 
 const historySort = "history"
 
@@ -519,14 +545,28 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 			id, _ := r.Get("id")
 			v, _ := r.Get("entries")
 			total, _ := r.Get("total")
+			recorded, _ := r.Get("recorded")
 			page := paging.Page[cmdb.HistoryEntry]{HasPrevious: p.After != ""}
 			page.Total = int(total.(int64))
+			entries := make([]cmdb.HistoryEntry, 0, len(maps(v))+1)
 			for _, hp := range maps(v) {
+				entries = append(entries, entryFromProps(hp))
+			}
+			if recorded != true {
+				// The CI has not changed since it was created: its CREATED
+				// entry is derived from it (see cmdb.CreationEntry).
+				page.Total++
+				created := cmdb.CreationEntry(ciFromProps(props(r, "ci")))
+				if p.After == "" || newerFirst(created, params["afterAt"].(time.Time), params["afterId"].(string)) > 0 {
+					entries = append(entries, created)
+					slices.SortFunc(entries, func(a, b cmdb.HistoryEntry) int { return newerFirst(a, b.At, b.ID) })
+				}
+			}
+			for _, e := range entries {
 				if len(page.Items) == p.First {
 					page.HasNext = true
 					break
 				}
-				e := entryFromProps(hp)
 				page.Items = append(page.Items, e)
 				page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: e.At.Format(time.RFC3339Nano), ID: e.ID, Sort: historySort}))
 			}
@@ -534,6 +574,15 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 		}
 		return out, nil
 	})
+}
+
+// newerFirst orders history entries as History lists them: newest first,
+// then by id descending. It is negative when e comes before (at, id).
+func newerFirst(e cmdb.HistoryEntry, at time.Time, id string) int {
+	if c := at.Compare(e.At); c != 0 {
+		return c
+	}
+	return strings.Compare(id, e.ID)
 }
 
 func keysetTime(k paging.Keyset) (time.Time, error) {
@@ -574,18 +623,28 @@ func (m *CMDB) Relationship(ctx context.Context, id string) (cmdb.Relationship, 
 	})
 }
 
-const historyEntryByID = `MATCH (h:CIHistory {id: $id}) RETURN properties(h) AS h`
+// historyEntryByID finds a recorded entry, or the CI whose CREATED entry
+// would have the id if it is still derived.
+const historyEntryByID = `
+OPTIONAL MATCH (h:CIHistory {id: $id})
+OPTIONAL MATCH (c:CI:Item {id: $ciId})
+  WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) }
+RETURN properties(h) AS h, properties(c) AS c`
 
 // HistoryEntry implements cmdb.Store.
 func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.HistoryEntry, error) {
-		recs, err := collect(ctx, tx, historyEntryByID, map[string]any{"id": id})
+		ciID, _ := cmdb.CreationCI(id)
+		recs, err := collect(ctx, tx, historyEntryByID, map[string]any{"id": id, "ciId": ciID})
 		if err != nil {
 			return cmdb.HistoryEntry{}, err
 		}
-		if len(recs) == 0 {
-			return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)
+		if h := props(recs[0], "h"); h != nil {
+			return entryFromProps(h), nil
 		}
-		return entryFromProps(props(recs[0], "h")), nil
+		if c := props(recs[0], "c"); c != nil {
+			return cmdb.CreationEntry(ciFromProps(c)), nil
+		}
+		return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)
 	})
 }

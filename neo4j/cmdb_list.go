@@ -18,7 +18,7 @@ WHERE c.status IN $statuses
   AND ($criticalities IS NULL OR c.criticality IN $criticalities)
   AND ($ownerGroupId IS NULL OR c.ownerGroupId = $ownerGroupId)
   AND ($source IS NULL OR c.source = $source)
-  AND ($nameContains IS NULL OR c.nameLower CONTAINS $nameContains)
+  AND ($nameContains IS NULL OR toLower(c.name) CONTAINS $nameContains)
   AND ($attrKey IS NULL OR c[$attrKey] = $attrValue)`
 
 const countCIs = `MATCH (c:CI)` + ciFilter + `

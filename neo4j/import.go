@@ -23,12 +23,9 @@ UNWIND $externalIds AS ext
 MATCH (c:CI {source: $source, externalId: ext})
 RETURN properties(c) AS c`
 	importCreates = `
-UNWIND $rows AS row
+UNWIND $rows AS props
 CREATE (c:CI:Item)
-SET c = row.props
-CREATE (h:CIHistory)
-SET h = row.entry
-CREATE (c)-[:HAS_HISTORY]->(h)`
+SET c = props`
 	importUpdates = `
 UNWIND $rows AS row
 MATCH (c:CI:Item {id: row.props.id})
@@ -38,7 +35,7 @@ SET h = row.entry
 CREATE (c)-[:HAS_HISTORY]->(h)`
 )
 
-func importRows(ws []cmdb.ImportWrite) ([]map[string]any, error) {
+func updateRows(ws []cmdb.ImportWrite) ([]map[string]any, error) {
 	rows := make([]map[string]any, len(ws))
 	for i, w := range ws {
 		entry, err := entryParams(w.Entry)
@@ -51,7 +48,7 @@ func importRows(ws []cmdb.ImportWrite) ([]map[string]any, error) {
 }
 
 // ImportCIs implements cmdb.Importer.
-func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(map[string]cmdb.CI) ([]cmdb.ImportWrite, []cmdb.ImportWrite, error)) error {
+func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(map[string]cmdb.CI) ([]cmdb.CI, []cmdb.ImportWrite, error)) error {
 	_, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (struct{}, error) {
 		recs, err := collect(ctx, tx, lockBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
 		if err != nil {
@@ -66,15 +63,28 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 		if err != nil {
 			return struct{}{}, err
 		}
-		for stmt, ws := range map[string][]cmdb.ImportWrite{importCreates: creates, importUpdates: updates} {
-			if len(ws) == 0 {
-				continue
+		if len(creates) > 0 {
+			rows := make([]map[string]any, len(creates))
+			for i, c := range creates {
+				rows[i] = ciToProps(c)
 			}
-			rows, err := importRows(ws)
+			if _, err := collect(ctx, tx, importCreates, map[string]any{"rows": rows}); err != nil {
+				return struct{}{}, err
+			}
+		}
+		if len(updates) > 0 {
+			before := make([]cmdb.CI, len(updates))
+			for i, w := range updates {
+				before[i] = existing[w.CI.ExternalID]
+			}
+			if err := recordCreations(ctx, tx, before); err != nil {
+				return struct{}{}, err
+			}
+			rows, err := updateRows(updates)
 			if err != nil {
 				return struct{}{}, err
 			}
-			if _, err := collect(ctx, tx, stmt, map[string]any{"rows": rows}); err != nil {
+			if _, err := collect(ctx, tx, importUpdates, map[string]any{"rows": rows}); err != nil {
 				return struct{}{}, err
 			}
 		}
