@@ -56,6 +56,8 @@ type ImportResult struct {
 	CIRateLastTenth   float64 `json:"ciRateLastTenth"`
 	RelRateFirstTenth float64 `json:"relRateFirstTenth"`
 	RelRateLastTenth  float64 `json:"relRateLastTenth"`
+	// The product's CI rate in each untimed warm-up round.
+	WarmUpCIsPerSec []float64 `json:"warmUpCisPerSec"`
 }
 
 // StartResult is impact analysis from one start CI.
@@ -176,6 +178,11 @@ func printSummary(w io.Writer, res Results) {
 		}
 		fmt.Fprintf(w, "size %d, product rate over the first → last tenth of its batches: CIs/s %.0f → %.0f, rels/s %.0f → %.0f\n",
 			s.Size, i.CIRateFirstTenth, i.CIRateLastTenth, i.RelRateFirstTenth, i.RelRateLastTenth)
+		var warm []string
+		for _, r := range i.WarmUpCIsPerSec {
+			warm = append(warm, fmt.Sprintf("%.0f", r))
+		}
+		fmt.Fprintf(w, "size %d, product CIs/s in the untimed warm-up rounds: %s\n", s.Size, strings.Join(warm, " → "))
 	}
 
 	// Latency against the impacted set, across sizes.
