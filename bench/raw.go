@@ -27,7 +27,10 @@ const (
 UNWIND $rows AS r
 MATCH (s:RawCI {externalId: r.s}), (t:RawCI {externalId: r.t})
 MERGE (s)-[:RAW_$$TYPE]->(t)`
-	deleteRawRels = `MATCH (:RawCI)-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS`
+	// Relationships are deleted from their source ends, a few each: a
+	// statement matching the relationships themselves exceeded the
+	// per-transaction memory limit at 1M CIs (4M relationships).
+	deleteRawRels = `MATCH (c:RawCI) CALL (c) { MATCH (c)-[r]->() DELETE r } IN TRANSACTIONS OF 1000 ROWS`
 	deleteRawCIs  = `MATCH (c:RawCI) CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 10000 ROWS`
 
 	// rawTraversal is the bare reachability query: ids only, no distance,
