@@ -241,8 +241,8 @@ func (b *bench) load(ctx context.Context, api *app.App, store *neo4j.Store, c *g
 	// statements run at their steady speed (a fresh JVM starts at a fifth
 	// of it). Both imports are warmed the same way, on estates of their own
 	// that stay until both timed imports are done: wiping them first would
-	// leave the timed product import reusing freed record ids, a cost the
-	// raw baseline after it would not pay.
+	// have the timed product import, and not the raw one after it, reuse
+	// the record ids the wipe freed.
 	if err := ph.time("warm-up imports", func() error {
 		rates, err := b.warmUp(ctx, api.CMDB, store)
 		sr.Import.WarmUpCIsPerSec = rates

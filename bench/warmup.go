@@ -14,9 +14,10 @@ import (
 const (
 	warmUpSource = "bench-warm-up"
 	// Rounds of warmUpItems CIs through each import, until the product's
-	// rate rises by less than warmUpSettled over each of two rounds (after at least
-	// warmUpMinRounds, at most warmUpMaxRounds). On two cores a fresh JVM
-	// starts near 6,000 CIs/s and is still speeding up after 150,000 CIs.
+	// rate rises by less than warmUpSettled over each of two rounds (after
+	// at least warmUpMinRounds, at most warmUpMaxRounds). On two cores a
+	// fresh JVM starts at 3,000 to 6,000 CIs/s and is still speeding up
+	// after 150,000 CIs.
 	warmUpItems     = 20000
 	warmUpMinRounds = 4
 	warmUpMaxRounds = 16
