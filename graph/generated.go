@@ -310,6 +310,7 @@ type ComplexityRoot struct {
 	ConfigurationItem struct {
 		Attributes    func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		CreatedBy     func(childComplexity int) int
 		Criticality   func(childComplexity int) int
 		Description   func(childComplexity int) int
 		Environment   func(childComplexity int) int
@@ -2095,6 +2096,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItem.CreatedAt(childComplexity), true
+	case "ConfigurationItem.createdBy":
+		if e.ComplexityRoot.ConfigurationItem.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurationItem.CreatedBy(childComplexity), true
 	case "ConfigurationItem.criticality":
 		if e.ComplexityRoot.ConfigurationItem.Criticality == nil {
 			break
@@ -5553,6 +5560,8 @@ type ConfigurationItem implements Node & GraphItem {
   version: Int!
   "When the CI was created."
   createdAt: DateTime!
+  "Who created the CI (for a discovery feed, who ran the import); null for CIs created before creators were recorded."
+  createdBy: String
   "When the CI was last modified."
   updatedAt: DateTime!
   "When the CI was retired, if it was."
@@ -9009,6 +9018,8 @@ func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, f
 		return ec.fieldContext_ConfigurationItem_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ConfigurationItem_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ConfigurationItem_createdBy(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ConfigurationItem_updatedAt(ctx, field)
 	case "retiredAt":
@@ -15931,6 +15942,29 @@ func (ec *executionContext) _ConfigurationItem_createdAt(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ConfigurationItem_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ConfigurationItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ConfigurationItem_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurationItem_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurationItem_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurationItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _ConfigurationItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
@@ -35602,6 +35636,11 @@ func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.Sele
 		case "createdAt":
 			out.Values[i] = ec._ConfigurationItem_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._ConfigurationItem_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":

@@ -32,6 +32,7 @@ func ciModel(c cmdb.CI) *model.ConfigurationItem {
 		ExternalID:   optional(c.ExternalID),
 		Version:      c.Version,
 		CreatedAt:    c.CreatedAt,
+		CreatedBy:    optional(c.CreatedBy),
 		UpdatedAt:    c.UpdatedAt,
 		RetiredAt:    c.RetiredAt,
 		OwnerGroupID: c.OwnerGroupID,

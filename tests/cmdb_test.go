@@ -60,7 +60,7 @@ func TestCIGraphReadBack(t *testing.T) {
 	wantWeb := ciData{
 		ID: web.ID, Name: "shop-web", Type: "APPLICATION", Status: "ACTIVE", Environment: "STAGING", Criticality: "HIGH",
 		Description: strp("Storefront"), Location: strp("eu-west-1"), Version: 1,
-		CreatedAt: web.CreatedAt, UpdatedAt: web.CreatedAt,
+		CreatedAt: web.CreatedAt, CreatedBy: strp(subjCM), UpdatedAt: web.CreatedAt,
 		Attributes: []attribute{{"os", "linux"}, {"tier", "web"}},
 		OwnerGroup: &named{ID: groupID, Name: "Web Platform"},
 	}
@@ -97,7 +97,7 @@ func TestCIGraphReadBack(t *testing.T) {
 
 	const q = `query($id: ID!) {
   configurationItem(id: $id) {
-    name version
+    name version createdBy
     ownerGroup { name }
     attributes { key value }
     out: relationships(direction: OUTGOING) { type impactDirection source { name } target { name } }
@@ -112,6 +112,7 @@ func TestCIGraphReadBack(t *testing.T) {
 	type view struct {
 		Name       string `json:"name"`
 		Version    int    `json:"version"`
+		CreatedBy  string `json:"createdBy"`
 		OwnerGroup *struct {
 			Name string `json:"name"`
 		} `json:"ownerGroup"`
@@ -171,6 +172,9 @@ func TestCIGraphReadBack(t *testing.T) {
 		}
 		if v.Version != 1 {
 			t.Errorf("version = %d after relating, want 1", v.Version)
+		}
+		if v.CreatedBy != subjCM {
+			t.Errorf("createdBy = %q, want %q", v.CreatedBy, subjCM)
 		}
 		// Newest first: the three relationships, then the creation.
 		var actions []string

@@ -9,7 +9,7 @@ import (
 const ciFields = `
 fragment CIFields on ConfigurationItem {
   id name type status environment criticality description location
-  source externalId version createdAt updatedAt retiredAt
+  source externalId version createdAt createdBy updatedAt retiredAt
   attributes { key value }
   ownerGroup { id name }
   redundancy { minimumUp members { name } }
@@ -46,6 +46,7 @@ type ciData struct {
 	ExternalID  *string     `json:"externalId"`
 	Version     int         `json:"version"`
 	CreatedAt   string      `json:"createdAt"`
+	CreatedBy   *string     `json:"createdBy"`
 	UpdatedAt   string      `json:"updatedAt"`
 	RetiredAt   *string     `json:"retiredAt"`
 	Attributes  []attribute `json:"attributes"`

@@ -142,8 +142,8 @@ func TestImportOverHTTP(t *testing.T) {
 	}
 	for ext, c := range cis {
 		w.remember(c.Name, c.ID, "CONFIGURATION_ITEM")
-		if deref(c.Source) != source || c.Version != 1 || c.Status != "ACTIVE" {
-			t.Errorf("%s: source %s version %d status %s", ext, deref(c.Source), c.Version, c.Status)
+		if deref(c.Source) != source || c.Version != 1 || c.Status != "ACTIVE" || deref(c.CreatedBy) != subjCM {
+			t.Errorf("%s: source %s version %d status %s createdBy %s", ext, deref(c.Source), c.Version, c.Status, deref(c.CreatedBy))
 		}
 	}
 	if c := cis["app"]; c.Name != "app" || c.Type != "APPLICATION" || c.Criticality != "HIGH" || c.Environment != "STAGING" {

@@ -562,6 +562,8 @@ type ConfigurationItem struct {
 	Version int `json:"version"`
 	// When the CI was created.
 	CreatedAt time.Time `json:"createdAt"`
+	// Who created the CI (for a discovery feed, who ran the import); null for CIs created before creators were recorded.
+	CreatedBy *string `json:"createdBy,omitempty"`
 	// When the CI was last modified.
 	UpdatedAt time.Time `json:"updatedAt"`
 	// When the CI was retired, if it was.
