@@ -548,8 +548,9 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 			recorded, _ := r.Get("recorded")
 			page := paging.Page[cmdb.HistoryEntry]{HasPrevious: p.After != ""}
 			page.Total = int(total.(int64))
-			entries := make([]cmdb.HistoryEntry, 0, len(maps(v))+1)
-			for _, hp := range maps(v) {
+			stored := maps(v)
+			entries := make([]cmdb.HistoryEntry, 0, len(stored)+1)
+			for _, hp := range stored {
 				entries = append(entries, entryFromProps(hp))
 			}
 			if recorded != true {
