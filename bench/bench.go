@@ -179,6 +179,12 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	// fetches summaries (resolvers.ItemDetail); the in-process run does too.
 	analyzer.SetDetail(func(context.Context) impact.Detail { return impact.Summaries })
 
+	if err := ph.time("GraphQL floor", func() error {
+		sr.Floor, err = b.sampleFloor(ctx, gql)
+		return err
+	}); err != nil {
+		return sr, err
+	}
 	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}

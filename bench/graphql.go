@@ -48,11 +48,20 @@ type impactResponse struct {
 	} `json:"errors"`
 }
 
+// floorQuery asks for nothing stored: its latency is what any request
+// costs through the same handler (HTTP, authentication, parsing,
+// validation, execution, encoding) before the database is involved.
+const floorQuery = `query Floor { __typename }`
+
 // impact posts one impactAnalysis request and returns the whole body, read
 // to the end (so that a timed request includes transferring the answer);
 // decoding it is left to the caller, outside any timing.
 func (g *graphqlClient) impact(ctx context.Context, id string, depth int) ([]byte, error) {
-	body, _ := json.Marshal(map[string]any{"query": impactQuery, "variables": map[string]any{"id": id, "depth": depth}})
+	return g.post(ctx, impactQuery, map[string]any{"id": id, "depth": depth})
+}
+
+func (g *graphqlClient) post(ctx context.Context, query string, vars map[string]any) ([]byte, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -134,6 +143,21 @@ func (b *bench) sampleGraphQL(ctx context.Context, g *graphqlClient, store *neo4
 	st.Statements = max(st.Statements, slices.Max(stmts))
 	st.Transactions = max(st.Transactions, slices.Max(txs))
 	return nil
+}
+
+// sampleFloor times floorQuery, checking its answer once.
+func (b *bench) sampleFloor(ctx context.Context, g *graphqlClient) (Latency, error) {
+	data, err := g.post(ctx, floorQuery, nil)
+	if err != nil {
+		return Latency{}, err
+	}
+	if !bytes.Equal(data, []byte(`{"data":{"__typename":"Query"}}`)) {
+		return Latency{}, fmt.Errorf("floor query answered %.300s", data)
+	}
+	return sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
+		_, err := g.post(ctx, floorQuery, nil)
+		return err
+	})
 }
 
 // sample runs f up to warmup times untimed (fewer once a quarter of the
