@@ -82,11 +82,10 @@ type ImportWrite struct {
 	Entry HistoryEntry
 }
 
-// RelWrite is one relationship to merge, with the entry recorded on both
-// ends when it is new.
+// RelWrite is one relationship to merge. A new one's RELATIONSHIP_ADDED
+// entry is derived (see RelationshipEntry).
 type RelWrite struct {
-	Rel   Relationship
-	Entry HistoryEntry
+	Rel Relationship
 }
 
 // Importer is the part of the Store that imports use. Each call is one
@@ -99,6 +98,8 @@ type Importer interface {
 	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates []CI, updates []ImportWrite, err error)) error
 	// ImportRelationships resolves external ids of source to CIs, passes
 	// them to plan, and merges what it returns; it returns how many were new.
+	// A new relationship's RELATIONSHIP_ADDED entry is derived, and recorded
+	// before the relationship is removed.
 	ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(byExternalID map[string]CI) ([]RelWrite, error)) (created int, err error)
 	// SourceCIs returns external id → id of the live CIs of source.
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
@@ -316,9 +317,9 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 	for _, r := range rels {
 		extSet[r.SourceExternalID], extSet[r.TargetExternalID] = true, true
 	}
-	relIDs := make([]string, 2*len(rels))
+	relIDs := make([]string, len(rels))
 	for i := range rels {
-		relIDs[2*i], relIDs[2*i+1] = s.newID(RelationshipPrefix), s.newID(HistoryPrefix)
+		relIDs[i] = s.newID(RelationshipPrefix)
 	}
 	created, err = store.ImportRelationships(ctx, source, slices.Sorted(maps.Keys(extSet)), func(byExt map[string]CI) ([]RelWrite, error) {
 		planned, errs = 0, nil
@@ -348,9 +349,7 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 			}
 			planned++
 			writes = append(writes, RelWrite{
-				Rel: Relationship{ID: relIDs[2*i], Type: rt.Name, Source: src, Target: tgt, CreatedAt: now, CreatedBy: actor},
-				Entry: HistoryEntry{ID: relIDs[2*i+1], At: now, Actor: actor, Action: ActionRelationshipAdded,
-					Changes: []FieldChange{{Field: "relationship", After: relText(src.ID, rt.Name, tgt.ID)}}},
+				Rel: Relationship{ID: relIDs[i], Type: rt.Name, Source: src, Target: tgt, CreatedAt: now, CreatedBy: actor},
 			})
 		}
 		return writes, nil

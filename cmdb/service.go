@@ -352,10 +352,7 @@ func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, re
 		}
 		return nil
 	}
-	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: now, Actor: actor, Action: ActionRelationshipAdded, ChangeID: changeID,
-		Changes: []FieldChange{{Field: "relationship", After: relText(sourceID, rt.Name, targetID)}},
-	}
+	entry := addedEntry(s.newID(HistoryPrefix), now, actor, changeID, sourceID, rt.Name, targetID)
 	r, created, err := s.store.Relate(ctx, rel, check, entry)
 	if err != nil {
 		return Relationship{}, false, err

@@ -408,16 +408,18 @@ func relFromRecord(r *driver.Record, relType string) cmdb.Relationship {
 	}
 }
 
+// deleteRelationship returns, for a feed relationship, its derived ADDED
+// entry, which must be recorded now that the relationship goes.
 const deleteRelationship = `
 MATCH (s:CI:Item {id: $sourceId})-[r:$$TYPE]->(t:CI:Item {id: $targetId})
-WITH r, r.id AS id
+WITH r, r.id AS id, CASE WHEN r.derivedEntry THEN ` + derivedRelEntry + ` END AS added
 DELETE r
-RETURN id`
+RETURN id, added`
 
 // Unrelate implements cmdb.Store.
 func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string, entry cmdb.HistoryEntry) (string, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (string, error) {
-		recs, err := collect(ctx, tx, relStatement(deleteRelationship, relType), map[string]any{"sourceId": sourceID, "targetId": targetID})
+		recs, err := collect(ctx, tx, relStatement(deleteRelationship, relType), derivedParams(map[string]any{"sourceId": sourceID, "targetId": targetID}))
 		if err != nil {
 			return "", err
 		}
@@ -428,6 +430,11 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 		relID, _ := id.(string)
 		if err := removeImpactEdgesOf(ctx, tx, relID, sourceID, targetID); err != nil {
 			return "", err
+		}
+		if added := props(recs[0], "added"); added != nil {
+			if err := recordEntry(ctx, tx, entryFromMap(added), sourceID, targetID); err != nil {
+				return "", err
+			}
 		}
 		if err := recordEntry(ctx, tx, entry, sourceID, targetID); err != nil {
 			return "", err
@@ -504,26 +511,59 @@ func (m *CMDB) Members(ctx context.Context, groupIDs []string) (map[string][]cmd
 	return grouped(ctx, m.s, membersOf, groupIDs, ciFromProps)
 }
 
+// derivedRelEntry is what cmdb.RelationshipEntry needs of a relationship r
+// whose ADDED entry is derived, with the entry's id; entryFromMap reads it.
+// The id is made as cmdb.RelationshipEntryID makes it.
+const derivedRelEntry = `{rel: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id,
+  at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix))}`
+
+// derivedParams are the parameters derivedRelEntry uses.
+func derivedParams(params map[string]any) map[string]any {
+	params["entryPrefix"], params["relPrefix"] = cmdb.HistoryPrefix+"_", cmdb.RelationshipPrefix+"_"
+	return params
+}
+
+// entryFromMap decodes a recorded entry's properties or a derivedRelEntry.
+func entryFromMap(p map[string]any) cmdb.HistoryEntry {
+	if _, derived := p["rel"]; !derived {
+		return entryFromProps(p)
+	}
+	return cmdb.RelationshipEntry(cmdb.Relationship{
+		ID: str(p, "rel"), Type: str(p, "type"),
+		Source: cmdb.CI{ID: str(p, "source")}, Target: cmdb.CI{ID: str(p, "target")},
+		CreatedAt: tm(p, "at"), CreatedBy: str(p, "actor"),
+	})
+}
+
+// A CI's history is its recorded entries and the derived ADDED entries of
+// its feed relationships, merged in one order; its CREATED entry, while
+// derived, is added in Go (it needs the CI whole).
 const historyOf = `
 UNWIND $ids AS id
 MATCH (c:CI:Item {id: id})
 CALL (c) {
-  MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
-  WHERE $afterAt IS NULL OR h.at < $afterAt OR (h.at = $afterAt AND h.id < $afterId)
-  WITH h ORDER BY h.at DESC, h.id DESC LIMIT $limit
-  RETURN collect(properties(h)) AS entries
+  CALL (c) {
+    MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
+    RETURN properties(h) AS entry
+    UNION ALL
+    MATCH (c)-[r]-(:CI) WHERE r.derivedEntry
+    RETURN ` + derivedRelEntry + ` AS entry
+  }
+  WITH entry
+  WHERE $afterAt IS NULL OR entry.at < $afterAt OR (entry.at = $afterAt AND entry.id < $afterId)
+  ORDER BY entry.at DESC, entry.id DESC LIMIT $limit
+  RETURN collect(entry) AS entries
 }
-CALL (c) {
-  MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
-  RETURN count(h) AS total, count(CASE WHEN h.action = 'CREATED' THEN 1 END) > 0 AS recorded
-}
-RETURN id, entries, total, recorded, properties(c) AS ci`
+RETURN id, entries,
+  COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
+  EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) } AS recorded,
+  properties(c) AS ci`
 
 const historySort = "history"
 
 // History implements cmdb.Store.
 func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-	params := map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil}
+	params := derivedParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil})
 	if p.After != "" {
 		k, err := paging.Decode(p.After, historySort)
 		if err != nil {
@@ -551,7 +591,7 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 			stored := maps(v)
 			entries := make([]cmdb.HistoryEntry, 0, len(stored)+1)
 			for _, hp := range stored {
-				entries = append(entries, entryFromProps(hp))
+				entries = append(entries, entryFromMap(hp))
 			}
 			if recorded != true {
 				// The CI has not changed since it was created: its CREATED
@@ -632,10 +672,25 @@ OPTIONAL MATCH (c:CI:Item {id: $ciId})
   WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) }
 RETURN properties(h) AS h, properties(c) AS c`
 
+// derivedEntryByRel finds the feed relationship whose ADDED entry would
+// have the id, one branch per type as in relationshipByID.
+func derivedEntryByRel() string {
+	var branches []string
+	for _, t := range cmdb.RelationshipTypes() {
+		if t.CatalogOnly {
+			continue
+		}
+		branches = append(branches, relStatement(`
+  MATCH (:CI)-[r:$$TYPE]->(:CI) WHERE r.id = $relId AND r.derivedEntry
+  RETURN `+derivedRelEntry+` AS entry`, t.Name))
+	}
+	return "CALL () {" + strings.Join(branches, "\n  UNION") + "\n}\nRETURN entry"
+}
+
 // HistoryEntry implements cmdb.Store.
 func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.HistoryEntry, error) {
-		ciID, _ := cmdb.CreationCI(id)
+		ciID, relID, _ := cmdb.DerivedFrom(id)
 		recs, err := collect(ctx, tx, historyEntryByID, map[string]any{"id": id, "ciId": ciID})
 		if err != nil {
 			return cmdb.HistoryEntry{}, err
@@ -645,6 +700,15 @@ func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, 
 		}
 		if c := props(recs[0], "c"); c != nil {
 			return cmdb.CreationEntry(ciFromProps(c)), nil
+		}
+		if relID != "" {
+			recs, err := collect(ctx, tx, derivedEntryByRel(), derivedParams(map[string]any{"relId": relID}))
+			if err != nil {
+				return cmdb.HistoryEntry{}, err
+			}
+			if len(recs) > 0 {
+				return entryFromMap(props(recs[0], "entry")), nil
+			}
 		}
 		return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)
 	})

@@ -8,27 +8,48 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// The history has no index on time: every index costs each bulk-import
-// write, and this report is an occasional audit, so it scans the history
-// of the period.
-const unauthorizedFilter = `
-WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> 'CREATED'`
-
-const (
-	listUnauthorized = `MATCH (h:CIHistory)` + unauthorizedFilter + `
-  AND ($afterId IS NULL OR h.at < $afterValue OR (h.at = $afterValue AND h.id < $afterId))
-WITH h ORDER BY h.at DESC, h.id DESC LIMIT $limit
-RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS n`
-	countUnauthorized = `MATCH (h:CIHistory)` + unauthorizedFilter + `
-RETURN count(h) AS total`
-)
+// Unauthorized modifications are recorded entries made under no change,
+// and the derived ADDED entries of feed relationships (feeds run under no
+// change). The history has no index on time: every index costs each
+// bulk-import write, and this report is an occasional audit, so it scans
+// the history and the relationships of the period.
+func unauthorizedStatements() (list, count string) {
+	var types []string
+	for _, t := range cmdb.RelationshipTypes() {
+		if !t.CatalogOnly {
+			types = append(types, t.Name)
+		}
+	}
+	entries := `
+CALL () {
+  MATCH (h:CIHistory)
+  WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> 'CREATED'
+  RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS n
+  UNION ALL
+  MATCH (:CI)-[r:` + typeAlternation(types) + `]->(:CI)
+  WHERE r.derivedEntry AND r.createdAt >= $since
+  RETURN ` + derivedRelEntry + ` AS n
+}`
+	list = entries + `
+WITH n WHERE $afterId IS NULL OR n.at < $afterValue OR (n.at = $afterValue AND n.id < $afterId)
+RETURN n ORDER BY n.at DESC, n.id DESC LIMIT $limit`
+	count = entries + `
+RETURN count(n) AS total`
+	return list, count
+}
 
 // Unauthorized implements cmdb.Store.
 func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[cmdb.Modification], error) {
-	return listPage(ctx, m.s, listUnauthorized, countUnauthorized, "unauthorized"+timeSortSuffix,
-		map[string]any{"since": since}, p,
+	list, count := unauthorizedStatements()
+	return listPage(ctx, m.s, list, count, "unauthorized"+timeSortSuffix,
+		derivedParams(map[string]any{"since": since}), p,
 		func(n map[string]any) cmdb.Modification {
-			return cmdb.Modification{Entry: entryFromProps(n), CIIDs: strs(n["ciIds"])}
+			e := entryFromMap(n)
+			ciIDs := strs(n["ciIds"])
+			if _, derived := n["rel"]; derived {
+				ciIDs = []string{str(n, "source"), str(n, "target")}
+			}
+			return cmdb.Modification{Entry: e, CIIDs: ciIDs}
 		},
 		func(m cmdb.Modification) (any, string) { return m.Entry.At, m.Entry.ID })
 }

@@ -94,20 +94,18 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 }
 
 // mergeImportedRels merges relationships of one type and, for the new ones,
-// writes their IMPACTS mirror edges and history in the same statement. The
-// mirror clauses come from the type's impact direction (see impactedges.go).
+// writes their IMPACTS mirror edges in the same statement. The mirror
+// clauses come from the type's impact direction (see impactedges.go). A
+// new relationship is marked as having its ADDED entry derived
+// (derivedEntry, see cmdb.RelationshipEntry).
 const mergeImportedRels = `
 UNWIND $rows AS row
 MATCH (s:CI:Item {id: row.sourceId}), (t:CI:Item {id: row.targetId})
 MERGE (s)-[r:$$TYPE]->(t)
-ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy
+ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy, r.derivedEntry = true
 WITH s, t, r, row
 WHERE r.id = row.id
 $$MIRROR
-CREATE (h:CIHistory)
-SET h = row.entry
-CREATE (s)-[:HAS_HISTORY]->(h)
-CREATE (t)-[:HAS_HISTORY]->(h)
 RETURN count(*) AS created`
 
 const (
@@ -149,16 +147,12 @@ func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalI
 		byType := map[string][]map[string]any{}
 		var order []string
 		for _, w := range writes {
-			entry, err := entryParams(w.Entry)
-			if err != nil {
-				return 0, err
-			}
 			if _, ok := byType[w.Rel.Type]; !ok {
 				order = append(order, w.Rel.Type)
 			}
 			byType[w.Rel.Type] = append(byType[w.Rel.Type], map[string]any{
 				"id": w.Rel.ID, "sourceId": w.Rel.Source.ID, "targetId": w.Rel.Target.ID,
-				"createdAt": w.Rel.CreatedAt, "createdBy": w.Rel.CreatedBy, "entry": entry,
+				"createdAt": w.Rel.CreatedAt, "createdBy": w.Rel.CreatedBy,
 			})
 		}
 		created := 0
