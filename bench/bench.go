@@ -176,8 +176,8 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	gql := &graphqlClient{url: srv.URL + "/graphql", token: token}
 	analyzer := impact.NewAnalyzer(store.Impact(), impact.DefaultLimits())
 	// The benchmark's query shows no item field beyond the id, so the API
-	// fetches summaries (resolvers.ItemDetail); the in-process run does too.
-	analyzer.SetDetail(func(context.Context) impact.Detail { return impact.Summaries })
+	// fetches names only (resolvers.ItemDetail); the in-process run does too.
+	analyzer.SetDetail(func(context.Context) impact.Detail { return impact.Names })
 
 	if err := ph.time("GraphQL floor", func() error {
 		sr.Floor, err = b.sampleFloor(ctx, gql)

@@ -318,7 +318,9 @@ func NameOf(item any) string {
 	return ""
 }
 
-// Detail says how much of each reached item's record a store fetches.
+// Detail says how much of each reached item's record a store fetches. The
+// levels are ordered: a smaller Detail fetches more, so the detail that
+// serves several needs is the smallest of them.
 type Detail int
 
 const (
@@ -329,6 +331,9 @@ const (
 	// field of Node.Item is left zero. A large answer costs about half as
 	// much to fetch and decode this way.
 	Summaries
+	// Names fetches only what the analysis itself uses: id, kind, name
+	// (answers are ordered by it) and the redundancy minimum.
+	Names
 )
 
 // Store fetches subgraphs. Each method is one query.

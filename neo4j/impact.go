@@ -9,6 +9,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/impact"
 )
@@ -36,7 +37,7 @@ func (s *Store) Impact() *Impact {
 			if up {
 				stmt = reachUpstream
 			}
-			for detail, record := range map[impact.Detail]string{impact.WholeItems: wholeRecord, impact.Summaries: summaryRecord} {
+			for detail, record := range map[impact.Detail]string{impact.WholeItems: wholeRecord, impact.Summaries: summaryRecord, impact.Names: nameRecord} {
 				im.reach[reachKey{up, detail, d}] = strings.NewReplacer("$$DEPTH", strconv.Itoa(d), "$$RECORD", record).Replace(stmt)
 			}
 		}
@@ -103,10 +104,12 @@ RETURN nodes`
 }
 RETURN nodes`
 
-	// The record of a reached item: whole, or what impact.Summaries names
-	// (kind is a service's business/technical property).
+	// The record of a reached item: whole, or what impact.Summaries or
+	// impact.Names needs beyond the id and labels, as a list (see
+	// summaryItem), which costs less to send and decode than a map.
 	wholeRecord   = `properties(n)`
-	summaryRecord = `n {.id, .name, .kind, .type, .status, .minimumUp}`
+	summaryRecord = `[n.name, n.minimumUp, n.type, n.status]`
+	nameRecord    = `[n.name, n.minimumUp]`
 )
 
 // nodesPerRow bounds the items of one result row (see the reach statements).
@@ -148,10 +151,15 @@ func nodeFromList(f []any) *impact.Node {
 	if len(f) != 5 {
 		return nil
 	}
-	p, _ := f[2].(map[string]any)
 	kind := kindOf(strs(f[1]))
-	n := &impact.Node{Kind: kind, Item: itemFromProps(kind, p), MinimumUp: num(p, "minimumUp")}
+	n := &impact.Node{Kind: kind}
 	n.ID, _ = f[0].(string)
+	switch rec := f[2].(type) {
+	case map[string]any:
+		n.Item, n.MinimumUp = itemFromProps(kind, rec), num(rec, "minimumUp")
+	case []any:
+		n.Item, n.MinimumUp = summaryItem(kind, n.ID, rec)
+	}
 	if m, ok := f[3].(int64); ok {
 		n.Members = int(m)
 	}
@@ -173,6 +181,34 @@ func nodeFromList(f []any) *impact.Node {
 		n.Out = append(n.Out, impact.Step{From: n.ID, To: to, Edge: e})
 	}
 	return n
+}
+
+// summaryItem builds an item, and returns its redundancy minimum, from a
+// summaryRecord or nameRecord list. A service's kind is its label's.
+func summaryItem(kind catalog.Kind, id string, rec []any) (any, int) {
+	field := func(i int) string {
+		if i >= len(rec) {
+			return ""
+		}
+		s, _ := rec[i].(string)
+		return s
+	}
+	minimumUp := 0
+	if len(rec) > 1 {
+		if m, ok := rec[1].(int64); ok {
+			minimumUp = int(m)
+		}
+	}
+	switch kind {
+	case catalog.KindCI:
+		return cmdb.CI{ID: id, Name: field(0), Type: cmdb.Type(field(2)), Status: cmdb.Status(field(3)), MinimumUp: minimumUp}, minimumUp
+	case catalog.KindBusinessService, catalog.KindTechnicalService:
+		return catalog.Service{ID: id, Name: field(0), Kind: kind, Status: catalog.Status(field(3))}, minimumUp
+	case catalog.KindBusinessUnit:
+		return catalog.Unit{ID: id, Name: field(0)}, minimumUp
+	default:
+		return catalog.Process{ID: id, Name: field(0)}, minimumUp
+	}
 }
 
 func anyList(v any) []any {

@@ -30,7 +30,7 @@ func TestReachAcrossSeveralRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	im := f.store.Impact()
-	for _, detail := range []impact.Detail{impact.WholeItems, impact.Summaries} {
+	for _, detail := range []impact.Detail{impact.WholeItems, impact.Summaries, impact.Names} {
 		down, err := im.Reach(f.ctx, []string{idOf["host"]}, 3, false, detail)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package neo4j_test
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -138,21 +139,26 @@ func TestImpactThroughTheStore(t *testing.T) {
 		{[]string{"web1", "web2"}, "Checkout:3:DOWN Ordering:5:DOWN Sales:5:DOWN Webshop:4:DOWN app:2:DOWN pool:1:DOWN"},
 		{[]string{"Checkout"}, "Ordering:2:DOWN Sales:2:DOWN Webshop:1:DOWN"},
 	}
-	for _, tt := range tests {
-		var ids []string
-		for _, n := range tt.starts {
-			ids = append(ids, g.ids[n])
-		}
-		res, _, err := g.an.Impact(g.ctx, ids, &depth)
-		if err != nil {
-			t.Fatal(tt.starts, err)
-		}
-		want := strings.Fields(tt.want)
-		sort.Strings(want)
-		if got := g.summary(res); got != strings.Join(want, " ") {
-			t.Errorf("%v:\n got  %s\n want %s", tt.starts, got, strings.Join(want, " "))
+	// Every detail of record reads what severities and names need.
+	for _, detail := range []impact.Detail{impact.WholeItems, impact.Summaries, impact.Names} {
+		g.an.SetDetail(func(context.Context) impact.Detail { return detail })
+		for _, tt := range tests {
+			var ids []string
+			for _, n := range tt.starts {
+				ids = append(ids, g.ids[n])
+			}
+			res, _, err := g.an.Impact(g.ctx, ids, &depth)
+			if err != nil {
+				t.Fatal(tt.starts, err)
+			}
+			want := strings.Fields(tt.want)
+			sort.Strings(want)
+			if got := g.summary(res); got != strings.Join(want, " ") {
+				t.Errorf("detail %d, %v:\n got  %s\n want %s", detail, tt.starts, got, strings.Join(want, " "))
+			}
 		}
 	}
+	g.an.SetDetail(nil)
 
 	// Paths explain with stored relationships: Sales is reached from db
 	// through app, Checkout and Webshop.

@@ -9,14 +9,25 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 )
 
-// isSummaryField reports whether an item field (of GraphItem and its
-// types) is filled by an impact.Summaries record.
-func isSummaryField(name string) bool {
+// itemFieldNeed is how much of an item record a field of GraphItem or of
+// one of its types needs.
+func itemFieldNeed(name string) impact.Detail {
 	switch name {
-	case "__typename", "id", "name", "kind", "type", "status", "serviceKind":
-		return true
+	case "__typename", "id", "name", "kind":
+		return impact.Names
+	case "type", "status", "serviceKind":
+		return impact.Summaries
 	}
-	return false
+	return impact.WholeItems
+}
+
+// drawingFieldNeed is how much of an item record a field of a drawing's
+// node (GraphNode) needs: its type and status come from the record.
+func drawingFieldNeed(name string) impact.Detail {
+	if name == "type" || name == "status" {
+		return impact.Summaries
+	}
+	return impact.Names
 }
 
 // isItemType reports whether values of a schema type come from
@@ -34,13 +45,13 @@ func isItemType(name string) bool {
 func isAnswerType(name string) bool { return name == "ImpactAnalysis" || name == "Reach" }
 
 // ItemDetail tells an impact.Analyzer how much of each reached item the
-// current field shows. It answers summaries only for a field returning an
-// impact analysis or a reach whose every selected item (roots, impacted or
-// reached items, the drawing's items) asks for summary fields only; whole
-// records otherwise, so that any other caller (a resolver whose domain
-// logic reads the records) and calls outside a GraphQL request get whole
-// records. Fragments count whatever their type condition and
-// @skip/@include are ignored, so the answer errs towards whole records.
+// current field shows. It answers less than whole records only for a field
+// returning an impact analysis or a reach, from what its selection asks of
+// items (roots, impacted or reached items, the drawing's nodes and items);
+// whole records otherwise, so that any other caller (a resolver whose
+// domain logic reads the records) and calls outside a GraphQL request get
+// whole records. Fragments count whatever their type condition and
+// @skip/@include are ignored, so the answer errs towards more.
 func ItemDetail(ctx context.Context) impact.Detail {
 	if !graphql.HasOperationContext(ctx) {
 		return impact.WholeItems
@@ -49,49 +60,49 @@ func ItemDetail(ctx context.Context) impact.Detail {
 	if fc == nil || fc.Field.Definition == nil || !isAnswerType(fc.Field.Definition.Type.Name()) {
 		return impact.WholeItems
 	}
-	op := graphql.GetOperationContext(ctx)
-	if summariesSuffice(op, fc.Field.Selections, false, 0) {
-		return impact.Summaries
-	}
-	return impact.WholeItems
+	return need(graphql.GetOperationContext(ctx), fc.Field.Selections, false, 0)
 }
 
 // maxFragmentNesting stops a walk through fragment spreads early; the
 // validator already refuses cycles, this only bounds the work.
 const maxFragmentNesting = 32
 
-func summariesSuffice(op *graphql.OperationContext, set ast.SelectionSet, inItem bool, depth int) bool {
+// need is the detail a selection set needs, inItem when it selects fields
+// of an item.
+func need(op *graphql.OperationContext, set ast.SelectionSet, inItem bool, depth int) impact.Detail {
 	if depth > maxFragmentNesting {
-		return false
+		return impact.WholeItems
 	}
+	d := impact.Names
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if inItem {
-				if !isSummaryField(s.Name) {
-					return false
+			switch {
+			case inItem:
+				d = min(d, itemFieldNeed(s.Name))
+			case s.Definition == nil:
+				return impact.WholeItems
+			default:
+				if s.ObjectDefinition != nil && s.ObjectDefinition.Name == "GraphNode" {
+					d = min(d, drawingFieldNeed(s.Name))
 				}
-				continue
-			}
-			if s.Definition == nil {
-				return false
-			}
-			if !summariesSuffice(op, s.SelectionSet, isItemType(s.Definition.Type.Name()), depth) {
-				return false
+				d = min(d, need(op, s.SelectionSet, isItemType(s.Definition.Type.Name()), depth))
 			}
 		case *ast.InlineFragment:
-			if !summariesSuffice(op, s.SelectionSet, inItem, depth+1) {
-				return false
-			}
+			d = min(d, need(op, s.SelectionSet, inItem, depth+1))
 		case *ast.FragmentSpread:
 			def := s.Definition
 			if def == nil && op.Doc != nil {
 				def = op.Doc.Fragments.ForName(s.Name)
 			}
-			if def == nil || !summariesSuffice(op, def.SelectionSet, inItem, depth+1) {
-				return false
+			if def == nil {
+				return impact.WholeItems
 			}
+			d = min(d, need(op, def.SelectionSet, inItem, depth+1))
+		}
+		if d == impact.WholeItems {
+			return d
 		}
 	}
-	return true
+	return d
 }

@@ -119,6 +119,35 @@ func TestImpactAnswersCarryWholeItems(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("summary answer:\n got  %s\n want %s", got, want)
 	}
+
+	// Names only for the items; the drawing's node types and statuses
+	// still come from the records.
+	const names = `query($in: ImpactAnalysisInput!) {
+  impactAnalysis(input: $in) {
+    roots { id name }
+    impacted { item { id name kind } distance severity }
+    graph { nodes { name type status } }
+  }
+}`
+	var nm struct {
+		ImpactAnalysis struct {
+			Roots    []map[string]any `json:"roots"`
+			Impacted []map[string]any `json:"impacted"`
+			Graph    struct {
+				Nodes []map[string]any `json:"nodes"`
+			} `json:"graph"`
+		} `json:"impactAnalysis"`
+	}
+	e.ok(t, e.analyst, names, map[string]any{"in": map[string]any{"ciIds": []string{db.ID}}}, &nm)
+	got, _ = json.Marshal(nm.ImpactAnalysis)
+	want = `{"roots":[{"id":"` + db.ID + `","name":"detail-db"}],` +
+		`"impacted":[{"distance":1,"item":{"id":"` + app1.ID + `","kind":"CONFIGURATION_ITEM","name":"detail-app"},"severity":"DOWN"},` +
+		`{"distance":2,"item":{"id":"` + shop.ID + `","kind":"TECHNICAL_SERVICE","name":"Detail-Shop"},"severity":"DOWN"}],` +
+		`"graph":{"nodes":[{"name":"detail-db","status":"ACTIVE","type":"DATABASE"},{"name":"detail-app","status":"MAINTENANCE","type":"APPLICATION"},` +
+		`{"name":"Detail-Shop","status":"LIVE","type":"TECHNICAL"}]}}`
+	if string(got) != want {
+		t.Errorf("names answer:\n got  %s\n want %s", got, want)
+	}
 }
 
 // equalJSON compares two values by their JSON encodings.
