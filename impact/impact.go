@@ -9,7 +9,6 @@ package impact
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/catalog"
@@ -77,8 +76,6 @@ type Impacted struct {
 	Node     *Node
 	Distance int
 	Severity Severity
-	// Path is a shortest chain of steps from a start item to this one.
-	Path []Step
 }
 
 // Result is the answer of an impact analysis.
@@ -89,14 +86,7 @@ type Result struct {
 	// from infrastructure to business, then by name.
 	Impacted []Impacted
 
-	graph Subgraph
-	dist  map[string]int
-}
-
-// Edges returns the relationships between reached items, by id. It is
-// computed on demand: many callers want only the items.
-func (r Result) Edges() []Edge {
-	return edgesWithin(r.graph, r.dist)
+	x *indexed
 }
 
 // Count returns how many impacted items are of kind k.
@@ -119,188 +109,6 @@ func (r Result) CountSeverity(s Severity) int {
 		}
 	}
 	return n
-}
-
-// Analyze computes distances, severities and explaining paths over g from
-// the start items, which have failed. Severity follows SPEC §2.4: an item
-// is as badly hit as the worst item impacting it, except a redundancy group,
-// which is DOWN only when fewer than MinimumUp of its members remain up (a
-// DEGRADED member still counts as up) and DEGRADED otherwise.
-func Analyze(g Subgraph, starts []string, maxDepth int) Result {
-	dist, parent, order := bfs(g, starts, maxDepth)
-	in := map[string][]Step{}
-	for _, id := range order {
-		for _, s := range g[id].Out {
-			if _, ok := dist[s.To]; ok {
-				in[s.To] = append(in[s.To], s)
-			}
-		}
-	}
-	sev := map[string]Severity{}
-	for _, id := range starts {
-		if _, ok := g[id]; ok {
-			sev[id] = Down
-		}
-	}
-	// Severities only grow, so repeating passes in breadth-first order
-	// reaches the fixed point, cycles included.
-	for changed := true; changed; {
-		changed = false
-		for _, id := range order {
-			if sev[id] == Down && dist[id] == 0 {
-				continue
-			}
-			s := severityOf(g[id], in[id], sev)
-			if w := worse(sev[id], s); w != sev[id] {
-				sev[id] = w
-				changed = true
-			}
-		}
-	}
-	var res Result
-	paths := pathsTo(order, parent)
-	for _, id := range order {
-		item := Impacted{Node: g[id], Distance: dist[id], Severity: sev[id], Path: paths[id]}
-		if item.Distance == 0 {
-			res.Roots = append(res.Roots, item)
-		} else {
-			res.Impacted = append(res.Impacted, item)
-		}
-	}
-	sortItems(res.Impacted)
-	res.graph, res.dist = g, dist
-	return res
-}
-
-func severityOf(n *Node, in []Step, sev map[string]Severity) Severity {
-	s := none
-	down, hit := 0, false
-	for _, st := range in {
-		from := sev[st.From]
-		if from == none {
-			continue
-		}
-		if n.MinimumUp > 0 && st.Edge.Type == cmdb.MemberOf {
-			hit = true
-			if from == Down {
-				down++
-			}
-			continue
-		}
-		s = worse(s, from)
-	}
-	if hit {
-		if n.Members-down < n.MinimumUp {
-			s = worse(s, Down)
-		} else {
-			s = worse(s, Degraded)
-		}
-	}
-	return s
-}
-
-// bfs returns hop distances from the start items (up to maxDepth), the step
-// that first reached each item, and the items in the order reached.
-func bfs(g Subgraph, starts []string, maxDepth int) (map[string]int, map[string]Step, []string) {
-	dist := map[string]int{}
-	parent := map[string]Step{}
-	var order []string
-	for _, id := range starts {
-		if _, ok := g[id]; ok {
-			if _, seen := dist[id]; !seen {
-				dist[id] = 0
-				order = append(order, id)
-			}
-		}
-	}
-	for i := 0; i < len(order); i++ {
-		id := order[i]
-		if dist[id] >= maxDepth {
-			continue
-		}
-		out := g[id].Out
-		// A stable order makes the explaining path deterministic. The
-		// subgraph belongs to this analysis, so it is sorted in place.
-		slices.SortFunc(out, func(a, b Step) int {
-			if c := strings.Compare(a.To, b.To); c != 0 {
-				return c
-			}
-			return strings.Compare(a.Edge.ID, b.Edge.ID)
-		})
-		for _, s := range out {
-			if _, ok := g[s.To]; !ok {
-				continue
-			}
-			if _, seen := dist[s.To]; seen {
-				continue
-			}
-			dist[s.To] = dist[id] + 1
-			parent[s.To] = s
-			order = append(order, s.To)
-		}
-	}
-	return dist, parent, order
-}
-
-// pathsTo returns the explaining path of every item reached through a
-// parent step. Items come in breadth-first order, so a parent's path is
-// built before its children's, and each path is its parent's plus one
-// step: one allocation of the exact length per item.
-func pathsTo(order []string, parent map[string]Step) map[string][]Step {
-	paths := make(map[string][]Step, len(parent))
-	for _, id := range order {
-		s, ok := parent[id]
-		if !ok {
-			continue // a start item
-		}
-		prev := paths[s.From]
-		p := make([]Step, len(prev)+1)
-		copy(p, prev)
-		p[len(prev)] = s
-		paths[id] = p
-	}
-	return paths
-}
-
-func edgesWithin(g Subgraph, dist map[string]int) []Edge {
-	seen := map[string]bool{}
-	var edges []Edge
-	for id := range dist {
-		for _, s := range g[id].Out {
-			if _, ok := dist[s.To]; ok && !seen[s.Edge.ID] {
-				seen[s.Edge.ID] = true
-				edges = append(edges, s.Edge)
-			}
-		}
-	}
-	slices.SortFunc(edges, func(a, b Edge) int { return strings.Compare(a.ID, b.ID) })
-	return edges
-}
-
-func kindRank(k catalog.Kind) int { return slices.Index(catalog.Kinds(), k) }
-
-func sortItems(items []Impacted) {
-	type key struct {
-		distance, kind int
-		name, id       string
-	}
-	keys := make(map[*Node]key, len(items))
-	for _, it := range items {
-		keys[it.Node] = key{it.Distance, kindRank(it.Node.Kind), NameOf(it.Node.Item), it.Node.ID}
-	}
-	slices.SortFunc(items, func(a, b Impacted) int {
-		ka, kb := keys[a.Node], keys[b.Node]
-		if ka.distance != kb.distance {
-			return ka.distance - kb.distance
-		}
-		if ka.kind != kb.kind {
-			return ka.kind - kb.kind
-		}
-		if c := strings.Compare(ka.name, kb.name); c != 0 {
-			return c
-		}
-		return strings.Compare(ka.id, kb.id)
-	})
 }
 
 // NameOf returns the name of any item record.

@@ -2,6 +2,7 @@ package impact
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -117,9 +118,23 @@ func TestAnalyze(t *testing.T) {
 			if len(res.Roots) != len(tt.starts) {
 				t.Fatalf("%d roots, want %d", len(res.Roots), len(tt.starts))
 			}
+			for _, r := range res.Roots {
+				if p := res.Path(r.Node.ID); len(p) != 0 {
+					t.Errorf("start %s has path %s", r.Node.ID, pathText(p))
+				}
+			}
+			// Each path is a chain from a start item to its item, as long
+			// as the item's distance.
 			for _, i := range res.Impacted {
-				if len(i.Path) != i.Distance {
-					t.Errorf("%s: path of %d steps for distance %d", i.Node.ID, len(i.Path), i.Distance)
+				p := res.Path(i.Node.ID)
+				if len(p) != i.Distance || !slices.Contains(tt.starts, p[0].From) || p[len(p)-1].To != i.Node.ID {
+					t.Errorf("%s: path %s for distance %d", i.Node.ID, pathText(p), i.Distance)
+					continue
+				}
+				for k := 1; k < len(p); k++ {
+					if p[k].From != p[k-1].To {
+						t.Errorf("%s: broken path %s", i.Node.ID, pathText(p))
+					}
 				}
 			}
 		})
@@ -134,8 +149,9 @@ func TestShortestPathIsReported(t *testing.T) {
 	res := Analyze(g, []string{"host"}, 10)
 	for _, i := range res.Impacted {
 		if i.Node.ID == "svc" {
-			if i.Distance != 1 || pathText(i.Path) != "host>svc" || i.Path[0].Edge.Type != "USES" || i.Path[0].Edge.Source != "svc" {
-				t.Fatalf("svc: distance %d, path %s via %+v", i.Distance, pathText(i.Path), i.Path)
+			p := res.Path("svc")
+			if i.Distance != 1 || pathText(p) != "host>svc" || p[0].Edge.Type != "USES" || p[0].Edge.Source != "svc" {
+				t.Fatalf("svc: distance %d, path %s via %+v", i.Distance, pathText(p), p)
 			}
 			return
 		}
@@ -161,7 +177,7 @@ func TestResultOrderCountsAndEdges(t *testing.T) {
 	if len(res.Edges()) != 4 {
 		t.Fatalf("edges %+v", res.Edges())
 	}
-	if pathText(res.Impacted[3].Path) != "host>alpha>bs>unit" {
-		t.Fatalf("unit path %s", pathText(res.Impacted[3].Path))
+	if p := res.Path(res.Impacted[3].Node.ID); pathText(p) != "host>alpha>bs>unit" {
+		t.Fatalf("unit path %s", pathText(p))
 	}
 }

@@ -168,7 +168,7 @@ func TestImpactThroughTheStore(t *testing.T) {
 			continue
 		}
 		var hops []string
-		for _, s := range i.Path {
+		for _, s := range res.Path(i.Node.ID) {
 			hops = append(hops, g.byID[s.Edge.Source]+"-"+s.Edge.Type+"->"+g.byID[s.Edge.Target])
 		}
 		if strings.Join(hops, " ") != "app-DEPENDS_ON->db Checkout-DEPENDS_ON->app Webshop-DEPENDS_ON->Checkout Sales-CONSUMES->Webshop" {

@@ -123,7 +123,7 @@ func impactModel(ctx context.Context, res impact.Result, depth int) *model.Impac
 		m.Impacted[i] = &model.ImpactedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind),
 			Distance: it.Distance, Severity: model.Severity(it.Severity)}
 		if wantPaths {
-			m.Impacted[i].Path = pathModel(it.Path)
+			m.Impacted[i].Path = pathModel(res.Path(it.Node.ID))
 		}
 	}
 	return m
@@ -141,7 +141,7 @@ func reachModel(ctx context.Context, res impact.Result) *model.Reach {
 	for i, it := range res.Impacted {
 		m.Items[i] = &model.ReachedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind), Distance: it.Distance}
 		if wantPaths {
-			m.Items[i].Path = pathModel(it.Path)
+			m.Items[i].Path = pathModel(res.Path(it.Node.ID))
 		}
 	}
 	return m
