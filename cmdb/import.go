@@ -1,13 +1,13 @@
 package cmdb
 
 import (
-	"sync"
-
 	"context"
 	"fmt"
-	"golang.org/x/sync/errgroup"
 	"maps"
 	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/validate"

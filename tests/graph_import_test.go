@@ -186,6 +186,17 @@ func TestImportOverHTTP(t *testing.T) {
 			t.Errorf("%s has %d relationships, want %d", ext, s.rels, wantRels[ext])
 		}
 	}
+	// A feed's entries (derived from what it created) are nodes like any.
+	for _, h := range snaps["pool"].history {
+		var out struct {
+			Node historyEntry `json:"node"`
+		}
+		e.ok(t, e.analyst, `query($id: ID!) { node(id: $id) { ... on CIHistoryEntry { id actor action at changes { field before after } } } }`,
+			map[string]any{"id": h.ID}, &out)
+		if !equalJSON(t, out.Node, h) {
+			t.Errorf("node(id: %s) = %+v, in the history %+v", h.ID, out.Node, h)
+		}
+	}
 
 	t.Run("re-import is idempotent", func(t *testing.T) {
 		again := e.importFeed(t, e.cm, feed)
