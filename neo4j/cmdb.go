@@ -512,10 +512,12 @@ func (m *CMDB) Members(ctx context.Context, groupIDs []string) (map[string][]cmd
 }
 
 // derivedRelEntry is what cmdb.RelationshipEntry needs of a relationship r
-// whose ADDED entry is derived, with the entry's id; entryFromMap reads it.
-// The id is made as cmdb.RelationshipEntryID makes it.
+// whose ADDED entry is derived, with the entry's id (made as
+// cmdb.RelationshipEntryID makes it) and the CIs it concerns; entryFromMap
+// reads it.
 const derivedRelEntry = `{rel: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id,
-  at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix))}`
+  at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix)),
+  ciIds: [startNode(r).id, endNode(r).id]}`
 
 // derivedParams are the parameters derivedRelEntry uses.
 func derivedParams(params map[string]any) map[string]any {

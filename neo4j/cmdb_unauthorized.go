@@ -44,12 +44,7 @@ func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Reque
 	return listPage(ctx, m.s, list, count, "unauthorized"+timeSortSuffix,
 		derivedParams(map[string]any{"since": since}), p,
 		func(n map[string]any) cmdb.Modification {
-			e := entryFromMap(n)
-			ciIDs := strs(n["ciIds"])
-			if _, derived := n["rel"]; derived {
-				ciIDs = []string{str(n, "source"), str(n, "target")}
-			}
-			return cmdb.Modification{Entry: e, CIIDs: ciIDs}
+			return cmdb.Modification{Entry: entryFromMap(n), CIIDs: strs(n["ciIds"])}
 		},
 		func(m cmdb.Modification) (any, string) { return m.Entry.At, m.Entry.ID })
 }
