@@ -678,13 +678,10 @@ RETURN properties(h) AS h, properties(c) AS c`
 // have the id, one branch per type as in relationshipByID.
 func derivedEntryByRel() string {
 	var branches []string
-	for _, t := range cmdb.RelationshipTypes() {
-		if t.CatalogOnly {
-			continue
-		}
+	for _, t := range cmdb.CIRelTypeNames() {
 		branches = append(branches, relStatement(`
   MATCH (:CI)-[r:$$TYPE]->(:CI) WHERE r.id = $relId AND r.derivedEntry
-  RETURN `+derivedRelEntry+` AS entry`, t.Name))
+  RETURN `+derivedRelEntry+` AS entry`, t))
 	}
 	return "CALL () {" + strings.Join(branches, "\n  UNION") + "\n}\nRETURN entry"
 }

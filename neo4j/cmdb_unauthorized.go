@@ -14,19 +14,13 @@ import (
 // bulk-import write, and this report is an occasional audit, so it scans
 // the history and the relationships of the period.
 func unauthorizedStatements() (list, count string) {
-	var types []string
-	for _, t := range cmdb.RelationshipTypes() {
-		if !t.CatalogOnly {
-			types = append(types, t.Name)
-		}
-	}
 	entries := `
 CALL () {
   MATCH (h:CIHistory)
   WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> 'CREATED'
   RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS n
   UNION ALL
-  MATCH (:CI)-[r:` + typeAlternation(types) + `]->(:CI)
+  MATCH (:CI)-[r:` + typeAlternation(cmdb.CIRelTypeNames()) + `]->(:CI)
   WHERE r.derivedEntry AND r.createdAt >= $since
   RETURN ` + derivedRelEntry + ` AS n
 }`
