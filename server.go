@@ -197,9 +197,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 
 	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
 		CORSOrigins:   cfg.CORSOrigins,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		MaxDepth:      cfg.MaxDepth,
-		MaxComplexity: cfg.MaxComplexity,
+		Request:       cfg.Request,
 		Introspection: cfg.Introspection,
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},

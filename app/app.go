@@ -19,6 +19,7 @@ import (
 	"github.com/itsm-graph/itsm/httpapi"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/limits"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/resolvers"
@@ -37,10 +38,10 @@ type Deps struct {
 
 // Limits are the HTTP settings of httpapi.Options that come from config.
 type Limits struct {
-	CORSOrigins   []string
-	MaxBodyBytes  int64
-	MaxDepth      int
-	MaxComplexity int
+	CORSOrigins []string
+	// Request bounds the work of one request; zero fields take
+	// limits.Default.
+	Request       limits.Request
 	Introspection bool
 	// Impact bounds graph analyses.
 	Impact impact.Limits
@@ -93,9 +94,7 @@ func New(d Deps, l Limits) (*App, error) {
 		Ready:         d.Store.Ready,
 		PerResponse:   root.WithLoaders,
 		CORSOrigins:   l.CORSOrigins,
-		MaxBodyBytes:  l.MaxBodyBytes,
-		MaxDepth:      l.MaxDepth,
-		MaxComplexity: l.MaxComplexity,
+		Limits:        l.Request,
 		Introspection: l.Introspection,
 		Logger:        d.Logger,
 		StoreStats: func() (int64, int64) {

@@ -15,28 +15,29 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itsm-graph/itsm/limits"
 )
 
 // Config is every setting of the server.
 type Config struct {
-	Addr            string
-	Neo4jURI        string
-	Neo4jUser       string
-	Neo4jPassword   string
-	Neo4jDatabase   string
-	JWTAlgorithm    string
-	JWTSecret       string
-	JWTPublicKey    []byte
-	JWTPrivateKey   []byte
-	JWTIssuer       string
-	JWTAudience     string
-	JWTTTL          time.Duration
-	JWTLeeway       time.Duration
-	CORSOrigins     []string
-	LogLevel        slog.Level
-	MaxDepth        int
-	MaxComplexity   int
-	MaxBodyBytes    int64
+	Addr          string
+	Neo4jURI      string
+	Neo4jUser     string
+	Neo4jPassword string
+	Neo4jDatabase string
+	JWTAlgorithm  string
+	JWTSecret     string
+	JWTPublicKey  []byte
+	JWTPrivateKey []byte
+	JWTIssuer     string
+	JWTAudience   string
+	JWTTTL        time.Duration
+	JWTLeeway     time.Duration
+	CORSOrigins   []string
+	LogLevel      slog.Level
+	// Request bounds the work of one request.
+	Request         limits.Request
 	Introspection   bool
 	Demo            bool
 	ShutdownTimeout time.Duration
@@ -77,7 +78,15 @@ func Settings() []Setting {
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
-		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "50000", "highest complexity score a query may have (about the number of fields it may return)"},
+		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "50000", "highest cost score a query may have: about the number of values it may return, graph analyses and counts weighing what they cost"},
+		{"MAX_QUERY_TOKENS", "max-query-tokens", "5000", "most lexical tokens a query document may have"},
+		{"MAX_QUERY_ALIASES", "max-query-aliases", "30", "most aliased fields a query may select (fragments counted where spread)"},
+		{"MAX_QUERY_FIELDS", "max-query-fields", "2000", "most fields a query may select (fragments counted where spread)"},
+		{"MAX_QUERY_FIELD_REPEATS", "max-query-field-repeats", "20", "most times one response name may be selected in one selection set"},
+		{"MAX_QUERY_DIRECTIVES", "max-query-directives", "50", "most directives a query document may use"},
+		{"MAX_REQUEST_TRANSACTIONS", "max-request-transactions", "100", "most database transactions one query, mutation or subscription event may run"},
+		{"MAX_REQUEST_CONCURRENCY", "max-request-concurrency", "4", "most database transactions one request runs at once"},
+		{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "20", "most operations one WebSocket connection may have active at once"},
 		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
 		{"IMPACT_DEFAULT_DEPTH", "impact-default-depth", "10", "hops an impact or dependency analysis follows when the query gives no depth"},
@@ -182,9 +191,19 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 		}
 		return n
 	}
-	c.MaxDepth = integer("MAX_QUERY_DEPTH", 2, 100)
-	c.MaxComplexity = integer("MAX_QUERY_COMPLEXITY", 10, 10_000_000)
-	c.MaxBodyBytes = int64(integer("MAX_BODY_BYTES", 1024, 1<<30))
+	c.Request = limits.Request{
+		MaxBodyBytes:              int64(integer("MAX_BODY_BYTES", 1024, 1<<30)),
+		MaxTokens:                 integer("MAX_QUERY_TOKENS", 100, 1_000_000),
+		MaxAliases:                integer("MAX_QUERY_ALIASES", 1, 10_000),
+		MaxFields:                 integer("MAX_QUERY_FIELDS", 10, 1_000_000),
+		MaxFieldRepeats:           integer("MAX_QUERY_FIELD_REPEATS", 1, 10_000),
+		MaxDirectives:             integer("MAX_QUERY_DIRECTIVES", 1, 10_000),
+		MaxDepth:                  integer("MAX_QUERY_DEPTH", 2, 100),
+		MaxComplexity:             integer("MAX_QUERY_COMPLEXITY", 10, 10_000_000),
+		MaxTransactions:           integer("MAX_REQUEST_TRANSACTIONS", 1, 1_000_000),
+		MaxConcurrentTransactions: integer("MAX_REQUEST_CONCURRENCY", 1, 1000),
+		MaxSubscriptions:          integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000),
+	}
 	c.ImpactMaxDepth = integer("IMPACT_MAX_DEPTH", 1, 20)
 	c.ImpactDepth = integer("IMPACT_DEFAULT_DEPTH", 1, 20)
 	if c.ImpactDepth > c.ImpactMaxDepth {

@@ -16,7 +16,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
-		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
+		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.Request.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
 		!c.Introspection || c.Demo || len(rest) != 0 || c.SLAEvaluationInterval != time.Minute ||
 		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute {
 		t.Fatalf("unexpected defaults: %+v", c)

@@ -21,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 // Verifier checks bearer tokens.
@@ -38,10 +39,10 @@ type Options struct {
 	PerResponse func(ctx context.Context) context.Context
 	// CORSOrigins lists the browser origins allowed to call the API and
 	// to open WebSockets; empty means no cross-origin access at all.
-	CORSOrigins   []string
-	MaxBodyBytes  int64
-	MaxDepth      int
-	MaxComplexity int
+	CORSOrigins []string
+	// Limits bound the work of one request; zero fields take
+	// limits.Default.
+	Limits limits.Request
 	// Introspection enables schema introspection (GraphiQL needs it).
 	Introspection bool
 	Logger        *slog.Logger
@@ -49,26 +50,11 @@ type Options struct {
 	StoreStats StoreStats
 }
 
-// Defaults for the limits.
-const (
-	DefaultMaxBodyBytes  = 1 << 20
-	DefaultMaxDepth      = 12
-	DefaultMaxComplexity = 50000
-	parserTokenLimit     = 15000
-	wsInitTimeout        = 10 * time.Second
-)
+const wsInitTimeout = 10 * time.Second
 
 // New returns the HTTP handler of the whole API.
 func New(o Options) http.Handler {
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
-	}
-	if o.MaxComplexity <= 0 {
-		o.MaxComplexity = DefaultMaxComplexity
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -83,13 +69,13 @@ func New(o Options) http.Handler {
 		InitFunc:              wsInit(o.Verifier),
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: 15 * time.Second,
-		PayloadReadLimit:      &o.MaxBodyBytes,
+		PayloadReadLimit:      &o.Limits.MaxBodyBytes,
 	})
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.SetParserTokenLimit(parserTokenLimit)
+	gql.SetParserTokenLimit(o.Limits.MaxTokens)
 	gql.SetDisableSuggestion(true)
 	gql.SetErrorPresenter(presentError(o.Logger))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
@@ -98,8 +84,10 @@ func New(o Options) http.Handler {
 	} else {
 		gql.Use(noIntrospection{})
 	}
-	gql.Use(depthLimit{max: o.MaxDepth})
-	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	gql.Use(newDocumentLimits(o.Limits))
+	gql.Use(extension.FixedComplexityLimit(o.Limits.MaxComplexity))
+	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
+	gql.AroundResponses(withBudget(o.Limits))
 	gql.AroundResponses(m.aroundResponses)
 	if o.PerResponse != nil {
 		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -108,7 +96,7 @@ func New(o Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", codedErrors(limitBody(o.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
+	mux.Handle("/graphql", codedErrors(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
 	mux.Handle("GET /{$}", playground.Handler("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -52,6 +52,7 @@ func authenticate(v Verifier, next http.Handler) http.Handler {
 // on WebSocket requests.
 func wsInit(v Verifier) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		ctx = withWSConn(ctx)
 		header := payload.Authorization()
 		if header == "" {
 			header = payload.GetString("authorization")

@@ -17,6 +17,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 // Config says where the database is.
@@ -102,6 +103,12 @@ func (s *Store) session(ctx context.Context, mode driver.AccessMode) driver.Sess
 
 // read runs work in one managed read transaction.
 func read[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTransaction) (T, error)) (T, error) {
+	release, err := limits.Acquire(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer release()
 	sess := s.session(ctx, driver.AccessModeRead)
 	defer func() { _ = sess.Close(context.WithoutCancel(ctx)) }()
 	v, err := driver.ExecuteRead(ctx, sess, counted(s, work))
@@ -111,6 +118,12 @@ func read[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTrans
 // write runs work in one managed write transaction. work may run more than
 // once, so it must not have effects outside the transaction.
 func write[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTransaction) (T, error)) (T, error) {
+	release, err := limits.Acquire(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer release()
 	sess := s.session(ctx, driver.AccessModeWrite)
 	defer func() { _ = sess.Close(context.WithoutCancel(ctx)) }()
 	v, err := driver.ExecuteWrite(ctx, sess, counted(s, work))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 const importMutation = `
@@ -296,7 +297,7 @@ func TestImportOverHTTP(t *testing.T) {
 		}
 
 		// 20001 relationships need a bigger body than the default limit.
-		big := e.sibling(t, app.Limits{MaxBodyBytes: 8 << 20})
+		big := e.sibling(t, app.Limits{Request: limits.Request{MaxBodyBytes: 8 << 20}})
 		manyRels := make([]m, 20001)
 		for i := range manyRels {
 			manyRels[i] = m{"sourceExternalId": "a", "type": "USES", "targetExternalId": fmt.Sprintf("b%d", i)}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 // selection returns a selection set on a ConfigurationItem that is exactly
@@ -78,7 +79,7 @@ fragment G on ConfigurationItem { ` + selection(10) + ` }`, vars},
 	}
 
 	t.Run("configured limit", func(t *testing.T) {
-		shallow := e.sibling(t, app.Limits{MaxDepth: 3})
+		shallow := e.sibling(t, app.Limits{Request: limits.Request{MaxDepth: 3}})
 		shallow.ok(t, e.analyst, `{ configurationItems { edges { cursor } } }`, nil, nil)
 		shallow.fail(t, e.analyst, `{ configurationItems { edges { node { id } } } }`, nil, "BAD_USER_INPUT")
 	})
@@ -144,7 +145,7 @@ func (e *env) postBody(t *testing.T, token string, body []byte, chunked bool) *g
 func TestBodyLimit(t *testing.T) {
 	e := newEnv(t, app.Limits{})
 	const limit = 4096
-	small := e.sibling(t, app.Limits{MaxBodyBytes: limit})
+	small := e.sibling(t, app.Limits{Request: limits.Request{MaxBodyBytes: limit}})
 
 	cases := []struct {
 		name    string

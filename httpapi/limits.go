@@ -1,0 +1,292 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/limits"
+)
+
+// documentLimits parses each new document with the token limit and measures
+// it before gqlgen does anything else with it. Documents that passed are
+// remembered, so a repeated query costs a map lookup.
+type documentLimits struct {
+	limits limits.Request
+	passed *lru.LRU[struct{}]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = documentLimits{}
+
+func newDocumentLimits(l limits.Request) documentLimits {
+	return documentLimits{limits: l, passed: lru.New[struct{}](1000)}
+}
+
+func (documentLimits) ExtensionName() string { return "DocumentLimits" }
+
+func (documentLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (d documentLimits) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if _, ok := d.passed.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, d.limits.MaxTokens)
+	if err != nil {
+		if strings.Contains(err.Error(), "exceeded token limit") {
+			return limitError("the query has more than %d tokens, the limit: send a smaller query or split it into several", d.limits.MaxTokens)
+		}
+		// gqlgen parses again and reports the syntax error itself.
+		return nil
+	}
+	if err := d.measure(doc); err != nil {
+		return err
+	}
+	d.passed.Add(ctx, params.Query, struct{}{})
+	return nil
+}
+
+func limitError(format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
+	return err
+}
+
+// measure checks every operation of doc against the limits. Each fragment
+// is measured once and its measure reused wherever it is spread, so the
+// work is linear in the size of the document however its fragments nest.
+func (d documentLimits) measure(doc *ast.QueryDocument) *gqlerror.Error {
+	m := &measurer{limits: d.limits, doc: doc, frags: map[string]*shape{}}
+	if n := directiveCount(doc); n > d.limits.MaxDirectives {
+		return limitError("the query uses %d directives; the limit is %d", n, d.limits.MaxDirectives)
+	}
+	for _, op := range doc.Operations {
+		s, err := m.set(op.SelectionSet)
+		if err != nil {
+			return err
+		}
+		switch {
+		case s.depth > d.limits.MaxDepth:
+			return limitError("the query is nested %d levels deep; the limit is %d: split it into several queries", s.depth, d.limits.MaxDepth)
+		case s.aliases > d.limits.MaxAliases:
+			return limitError("the query has %s aliased fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.aliases), d.limits.MaxAliases)
+		case s.fields > d.limits.MaxFields:
+			return limitError("the query selects %s fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.fields), d.limits.MaxFields)
+		}
+	}
+	return nil
+}
+
+// shape is the measure of a selection set with its fragments expanded.
+// Counts saturate instead of overflowing; keys counts each response name
+// of the set's own level, where validation compares fields pairwise.
+type shape struct {
+	fields, aliases, depth int
+	keys                   map[string]int
+}
+
+type measurer struct {
+	limits limits.Request
+	doc    *ast.QueryDocument
+	frags  map[string]*shape // nil while a fragment is being measured
+}
+
+// set measures a selection set and refuses it when one response name is
+// selected more often than MaxFieldRepeats.
+func (m *measurer) set(sel ast.SelectionSet) (*shape, *gqlerror.Error) {
+	s := &shape{keys: map[string]int{}}
+	spread := map[string]bool{}
+	if err := m.collect(sel, s, spread); err != nil {
+		return nil, err
+	}
+	for key, n := range s.keys {
+		if n > m.limits.MaxFieldRepeats {
+			return nil, limitError("the query selects %q %s times in one selection set (fragments included); the limit is %d", key, count(n), m.limits.MaxFieldRepeats)
+		}
+	}
+	return s, nil
+}
+
+// collect adds the selections of one level to s: fields with what they
+// select, inline fragments in place, and named fragments from their
+// measure. A fragment spread twice on one level adds its keys once, as
+// validation compares it once, but its fields twice, as every walk after
+// validation expands it again.
+func (m *measurer) collect(sel ast.SelectionSet, s *shape, spread map[string]bool) *gqlerror.Error {
+	for _, x := range sel {
+		switch x := x.(type) {
+		case *ast.Field:
+			sub, err := m.set(x.SelectionSet)
+			if err != nil {
+				return err
+			}
+			s.fields = add(s.fields, add(1, sub.fields))
+			s.aliases = add(s.aliases, sub.aliases)
+			if x.Alias != "" && x.Alias != x.Name {
+				s.aliases = add(s.aliases, 1)
+			}
+			s.depth = max(s.depth, 1+sub.depth)
+			key := x.Alias
+			if key == "" {
+				key = x.Name
+			}
+			s.keys[key] = add(s.keys[key], 1)
+		case *ast.InlineFragment:
+			if err := m.collect(x.SelectionSet, s, spread); err != nil {
+				return err
+			}
+		case *ast.FragmentSpread:
+			f, err := m.fragment(x.Name)
+			if err != nil || f == nil {
+				return err
+			}
+			s.fields = add(s.fields, f.fields)
+			s.aliases = add(s.aliases, f.aliases)
+			s.depth = max(s.depth, f.depth)
+			if !spread[x.Name] {
+				spread[x.Name] = true
+				for k, n := range f.keys {
+					s.keys[k] = add(s.keys[k], n)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fragment returns the measure of a named fragment, nil when the document
+// does not define it (validation reports that).
+func (m *measurer) fragment(name string) (*shape, *gqlerror.Error) {
+	if f, seen := m.frags[name]; seen {
+		if f == nil {
+			return nil, limitError("fragment %s spreads itself; remove the cycle", name)
+		}
+		return f, nil
+	}
+	def := m.doc.Fragments.ForName(name)
+	if def == nil {
+		return nil, nil
+	}
+	m.frags[name] = nil
+	f, err := m.set(def.SelectionSet)
+	if err != nil {
+		return nil, err
+	}
+	m.frags[name] = f
+	return f, nil
+}
+
+// directiveCount counts the directives written in the document; each is
+// written once and validated once, so fragments are not expanded.
+func directiveCount(doc *ast.QueryDocument) int {
+	n := 0
+	var walk func(ast.SelectionSet)
+	walk = func(sel ast.SelectionSet) {
+		for _, x := range sel {
+			switch x := x.(type) {
+			case *ast.Field:
+				n += len(x.Directives)
+				walk(x.SelectionSet)
+			case *ast.InlineFragment:
+				n += len(x.Directives)
+				walk(x.SelectionSet)
+			case *ast.FragmentSpread:
+				n += len(x.Directives)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		n += len(op.Directives)
+		for _, v := range op.VariableDefinitions {
+			n += len(v.Directives)
+		}
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		n += len(f.Directives)
+		walk(f.SelectionSet)
+	}
+	return n
+}
+
+// add is saturating addition: doubling fragments reach huge counts.
+func add(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// count prints a saturated count as what it means.
+func count(n int) string {
+	if n == math.MaxInt {
+		return "more than " + fmt.Sprint(math.MaxInt32)
+	}
+	return fmt.Sprint(n)
+}
+
+// wsConn counts the operations active on one WebSocket connection; wsInit
+// puts one in the connection's context, which also tells operations that
+// they arrived over a WebSocket.
+type wsConn struct{ active atomic.Int64 }
+
+type wsConnKey struct{}
+
+func withWSConn(ctx context.Context) context.Context {
+	return context.WithValue(ctx, wsConnKey{}, &wsConn{})
+}
+
+// operationLimits refuses subscriptions that did not arrive over a
+// WebSocket (over POST or GET a subscription would hold the request open
+// with nothing to send) and caps the operations one connection runs at
+// once: each costs goroutines and a broker subscription for as long as it
+// lives.
+type operationLimits struct{ maxPerConn int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = operationLimits{}
+
+func (operationLimits) ExtensionName() string { return "OperationLimits" }
+
+func (operationLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (o operationLimits) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	conn, _ := ctx.Value(wsConnKey{}).(*wsConn)
+	if conn == nil {
+		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
+			return refuse("subscriptions are served over WebSocket only: connect to /graphql with the graphql-transport-ws protocol")
+		}
+		return next(ctx)
+	}
+	if conn.active.Add(1) > int64(o.maxPerConn) {
+		conn.active.Add(-1)
+		return refuse(fmt.Sprintf("this connection already runs %d operations, the limit: complete a subscription before starting another, or open another connection", o.maxPerConn))
+	}
+	context.AfterFunc(ctx, func() { conn.active.Add(-1) })
+	return next(ctx)
+}
+
+func refuse(message string) graphql.ResponseHandler {
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{limitError("%s", message)}})
+}
+
+// withBudget gives each response (a query, a mutation, or one event of a
+// subscription) its own database budget.
+func withBudget(l limits.Request) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(limits.WithBudget(ctx, limits.NewBudget(l.MaxTransactions, l.MaxConcurrentTransactions)))
+	}
+}
