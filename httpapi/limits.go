@@ -22,7 +22,7 @@ import (
 // remembered, so a repeated query costs a map lookup.
 type documentLimits struct {
 	limits limits.Request
-	passed *lru.LRU[struct{}]
+	passed smallQueries[struct{}]
 }
 
 var _ interface {
@@ -31,7 +31,7 @@ var _ interface {
 } = documentLimits{}
 
 func newDocumentLimits(l limits.Request) documentLimits {
-	return documentLimits{limits: l, passed: lru.New[struct{}](1000)}
+	return documentLimits{limits: l, passed: newSmallQueries[struct{}]()}
 }
 
 func (documentLimits) ExtensionName() string { return "DocumentLimits" }
@@ -288,5 +288,26 @@ func refuse(message string) graphql.ResponseHandler {
 func withBudget(l limits.Request) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		return next(limits.WithBudget(ctx, limits.NewBudget(l.MaxTransactions, l.MaxConcurrentTransactions)))
+	}
+}
+
+// cacheableQueryBytes is the longest query kept in the query caches: a
+// cache of 1000 documents of up to MAX_BODY_BYTES each, with their syntax
+// trees, would hold gigabytes. Longer queries are parsed on every request.
+const cacheableQueryBytes = 32 << 10
+
+// smallQueries is a query cache that keeps only queries of at most
+// cacheableQueryBytes.
+type smallQueries[T any] struct{ lru *lru.LRU[T] }
+
+func newSmallQueries[T any]() smallQueries[T] { return smallQueries[T]{lru: lru.New[T](1000)} }
+
+func (c smallQueries[T]) Get(ctx context.Context, query string) (T, bool) {
+	return c.lru.Get(ctx, query)
+}
+
+func (c smallQueries[T]) Add(ctx context.Context, query string, v T) {
+	if len(query) <= cacheableQueryBytes {
+		c.lru.Add(ctx, query, v)
 	}
 }
