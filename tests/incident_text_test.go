@@ -177,6 +177,11 @@ func TestRequesterReadsOnlyCustomerVisibleText(t *testing.T) {
 			t.Errorf("the caller (%s) reads the agent: %s", q.field, data)
 		}
 	}
+	list := e.gql(t, team.caller, `query { incidents(first: 10) { edges { node { id`+textFields+` } } } }`, nil)
+	if len(list.Errors) > 0 || !strings.Contains(string(list.Data), inc.ID) {
+		t.Fatalf("the caller lists: %s", truncate(list.Body))
+	}
+	noLeaks(t, "the caller (incidents)", string(list.Data), secret, team.agentID)
 	if t.Failed() {
 		t.FailNow()
 	}
