@@ -528,11 +528,12 @@ type ComplexityRoot struct {
 	}
 
 	IncidentCommunication struct {
-		Actor    func(childComplexity int) int
-		At       func(childComplexity int) int
-		Audience func(childComplexity int) int
-		Channel  func(childComplexity int) int
-		Message  func(childComplexity int) int
+		Actor      func(childComplexity int) int
+		At         func(childComplexity int) int
+		Audience   func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		Message    func(childComplexity int) int
+		Visibility func(childComplexity int) int
 	}
 
 	IncidentConnection struct {
@@ -554,22 +555,24 @@ type ComplexityRoot struct {
 	}
 
 	IncidentEscalation struct {
-		Actor          func(childComplexity int) int
-		At             func(childComplexity int) int
-		FromAssigneeID func(childComplexity int) int
-		FromGroup      func(childComplexity int) int
-		Reason         func(childComplexity int) int
-		ToAssigneeID   func(childComplexity int) int
-		ToGroup        func(childComplexity int) int
+		Actor            func(childComplexity int) int
+		At               func(childComplexity int) int
+		FromAssigneeID   func(childComplexity int) int
+		FromGroup        func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		ReasonVisibility func(childComplexity int) int
+		ToAssigneeID     func(childComplexity int) int
+		ToGroup          func(childComplexity int) int
 	}
 
 	IncidentHistoryEntry struct {
-		Actor   func(childComplexity int) int
-		At      func(childComplexity int) int
-		Comment func(childComplexity int) int
-		Field   func(childComplexity int) int
-		From    func(childComplexity int) int
-		To      func(childComplexity int) int
+		Actor             func(childComplexity int) int
+		At                func(childComplexity int) int
+		Comment           func(childComplexity int) int
+		CommentVisibility func(childComplexity int) int
+		Field             func(childComplexity int) int
+		From              func(childComplexity int) int
+		To                func(childComplexity int) int
 	}
 
 	IncidentPayload struct {
@@ -1008,6 +1011,7 @@ type GroupResolver interface {
 }
 type IncidentResolver interface {
 	Caller(ctx context.Context, obj *model.Incident) (*model.User, error)
+	OpenedBy(ctx context.Context, obj *model.Incident) (*string, error)
 
 	ConfigurationItems(ctx context.Context, obj *model.Incident) ([]*model.ConfigurationItem, error)
 	Services(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
@@ -1016,8 +1020,10 @@ type IncidentResolver interface {
 	DownServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
 
 	AssignmentGroup(ctx context.Context, obj *model.Incident) (*model.Group, error)
-
+	AssigneeID(ctx context.Context, obj *model.Incident) (*string, error)
 	Assignee(ctx context.Context, obj *model.Incident) (*model.User, error)
+
+	MajorManagerID(ctx context.Context, obj *model.Incident) (*string, error)
 
 	CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error)
 
@@ -3019,6 +3025,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentCommunication.Message(childComplexity), true
+	case "IncidentCommunication.visibility":
+		if e.ComplexityRoot.IncidentCommunication.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCommunication.Visibility(childComplexity), true
 
 	case "IncidentConnection.edges":
 		if e.ComplexityRoot.IncidentConnection.Edges == nil {
@@ -3107,6 +3119,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEscalation.Reason(childComplexity), true
+	case "IncidentEscalation.reasonVisibility":
+		if e.ComplexityRoot.IncidentEscalation.ReasonVisibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEscalation.ReasonVisibility(childComplexity), true
 	case "IncidentEscalation.toAssigneeId":
 		if e.ComplexityRoot.IncidentEscalation.ToAssigneeID == nil {
 			break
@@ -3138,6 +3156,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentHistoryEntry.Comment(childComplexity), true
+	case "IncidentHistoryEntry.commentVisibility":
+		if e.ComplexityRoot.IncidentHistoryEntry.CommentVisibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentHistoryEntry.CommentVisibility(childComplexity), true
 	case "IncidentHistoryEntry.field":
 		if e.ComplexityRoot.IncidentHistoryEntry.Field == nil {
 			break
@@ -7335,6 +7359,22 @@ enum HoldReason {
 }
 
 """
+Who may read a free text written on a ticket. The writer decides when writing it and it never
+changes. Staff read every text; a requester (the incident's caller, holding no staff role) reads
+CUSTOMER_VISIBLE text only, and sees no one's user id but their own (null instead). Agents'
+transition comments, reassignment and major-incident reasons and communications are INTERNAL
+unless the writer marks them CUSTOMER_VISIBLE; a requester's own text is always CUSTOMER_VISIBLE.
+Timeline entries take theirs from their kind; descriptions and resolution notes are read by the
+caller. Texts written before visibilities existed are INTERNAL.
+"""
+enum TextVisibility {
+  "Staff only (the default for text written by staff)."
+  INTERNAL
+  "Staff and the incident's caller."
+  CUSTOMER_VISIBLE
+}
+
+"""
 The kinds of timeline entries.
 """
 enum IncidentEntryKind {
@@ -7352,7 +7392,7 @@ enum IncidentHistoryField {
   STATE
   "The priority."
   PRIORITY
-  "The major-incident flag: NO, or YES: and the manager's id."
+  "The major-incident flag: NO, or YES: and the manager's id (requesters read YES without it)."
   MAJOR
 }
 
@@ -7366,12 +7406,14 @@ type IncidentHistoryEntry {
   from: String
   "The value after."
   to: String!
-  "Subject of who made it (system for automatic changes)."
-  actor: ID!
+  "Subject of who made it (system for automatic changes); null for a requester unless it is them or the system."
+  actor: ID
   "When."
   at: DateTime!
-  "Why."
+  "Why; null for a requester when INTERNAL."
   comment: String
+  "Who may read the comment (INTERNAL when there is none)."
+  commentVisibility: TextVisibility!
 }
 
 """
@@ -7382,20 +7424,22 @@ type IncidentEscalation {
   fromGroup: Group
   "The group after."
   toGroup: Group
-  "Subject of the assignee before."
+  "Subject of the assignee before; null for a requester."
   fromAssigneeId: ID
-  "Subject of the assignee after."
+  "Subject of the assignee after; null for a requester."
   toAssigneeId: ID
-  "Subject of who reassigned it."
-  actor: ID!
+  "Subject of who reassigned it; null for a requester."
+  actor: ID
   "When."
   at: DateTime!
-  "Why."
-  reason: String!
+  "Why; null for a requester when INTERNAL."
+  reason: String
+  "Who may read the reason."
+  reasonVisibility: TextVisibility!
 }
 
 """
-A message sent about a major incident.
+A message sent about a major incident. Requesters read the CUSTOMER_VISIBLE ones only.
 """
 type IncidentCommunication {
   "Who it went to, for example 'all staff'."
@@ -7404,10 +7448,12 @@ type IncidentCommunication {
   channel: String!
   "What was said."
   message: String!
-  "Subject of who sent it."
-  actor: ID!
+  "Subject of who sent it; null for a requester."
+  actor: ID
   "When."
   at: DateTime!
+  "Whether the caller reads it on the incident."
+  visibility: TextVisibility!
 }
 
 """
@@ -7418,8 +7464,8 @@ type IncidentEntry {
   kind: IncidentEntryKind!
   "The text."
   body: String!
-  "Subject of the author."
-  author: ID!
+  "Subject of the author; null for a requester unless it is them."
+  author: ID
   "When."
   at: DateTime!
 }
@@ -7492,8 +7538,8 @@ type Incident implements Node {
   callerId: ID!
   "The caller, when a local user the reader may see."
   caller: User
-  "Subject of who logged it (an agent, or the monitoring service account)."
-  openedBy: ID!
+  "Subject of who logged it (an agent, or the monitoring service account); null for a requester unless it is them."
+  openedBy: ID
   "How it was reported."
   channel: IncidentChannel!
   "Free categorisation, for example 'database'."
@@ -7516,7 +7562,7 @@ type Incident implements Node {
   priority: Priority!
   "The group working it."
   assignmentGroup: Group
-  "Subject of the assignee."
+  "Subject of the assignee; null for a requester."
   assigneeId: ID
   "The assignee, when a local user the reader may see."
   assignee: User
@@ -7526,11 +7572,11 @@ type Incident implements Node {
   holdReason: HoldReason
   "How it was resolved."
   resolutionCode: ResolutionCode
-  "What was done."
+  "What was done (read by the caller)."
   resolutionNotes: String
   "True for a major incident (hierarchical escalation)."
   major: Boolean!
-  "Subject of the major incident manager."
+  "Subject of the major incident manager; null for a requester."
   majorManagerId: ID
   "Ids of related problems."
   problemIds: [ID!]!
@@ -7544,11 +7590,11 @@ type Incident implements Node {
   alertCount: Int!
   "The states the caller may move it to with transitionIncident now."
   allowedTransitions: [IncidentState!]!
-  "State, priority and major-incident changes, oldest first."
+  "State, priority and major-incident changes, oldest first; requesters read customer-visible comments only, and the major-incident flag without its manager."
   history: [IncidentHistoryEntry!]!
-  "Reassignments between groups, oldest first."
+  "Reassignments between groups, oldest first; requesters read customer-visible reasons only."
   escalations: [IncidentEscalation!]!
-  "Messages sent about it as a major incident, oldest first."
+  "Messages sent about it as a major incident, oldest first; requesters read customer-visible ones only."
   communications: [IncidentCommunication!]!
   "Work notes and comments, oldest first; requesters see comments only."
   timeline: [IncidentEntry!]!
@@ -7702,9 +7748,11 @@ input TransitionIncidentInput {
   to: IncidentState!
   "Why (at most 4000 characters)."
   comment: String
+  "Who may read the comment: INTERNAL by default for staff; a requester's comment is CUSTOMER_VISIBLE (INTERNAL is FORBIDDEN to them)."
+  commentVisibility: TextVisibility
   "Required to resolve."
   resolutionCode: ResolutionCode
-  "Required to resolve: what was done."
+  "Required to resolve: what was done, read by the caller."
   resolutionNotes: String
   "Required to put on hold."
   holdReason: HoldReason
@@ -7724,6 +7772,8 @@ input ReassignIncidentInput {
   assigneeId: ID
   "Why (required)."
   reason: String!
+  "Who may read the reason: INTERNAL (the default) or CUSTOMER_VISIBLE."
+  reasonVisibility: TextVisibility
 }
 
 """
@@ -7740,6 +7790,8 @@ input SetMajorIncidentInput {
   managerId: ID
   "Why (required)."
   reason: String!
+  "Who may read the reason: INTERNAL (the default) or CUSTOMER_VISIBLE."
+  reasonVisibility: TextVisibility
 }
 
 """
@@ -7766,6 +7818,8 @@ input AddIncidentCommunicationInput {
   channel: String!
   "What was said."
   message: String!
+  "INTERNAL (the default) for messages to staff; CUSTOMER_VISIBLE for messages the caller reads on the incident too."
+  visibility: TextVisibility
 }
 
 """
@@ -9436,6 +9490,8 @@ func (ec *executionContext) childFields_IncidentCommunication(ctx context.Contex
 		return ec.fieldContext_IncidentCommunication_actor(ctx, field)
 	case "at":
 		return ec.fieldContext_IncidentCommunication_at(ctx, field)
+	case "visibility":
+		return ec.fieldContext_IncidentCommunication_visibility(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentCommunication", field.Name)
 }
@@ -9492,6 +9548,8 @@ func (ec *executionContext) childFields_IncidentEscalation(ctx context.Context, 
 		return ec.fieldContext_IncidentEscalation_at(ctx, field)
 	case "reason":
 		return ec.fieldContext_IncidentEscalation_reason(ctx, field)
+	case "reasonVisibility":
+		return ec.fieldContext_IncidentEscalation_reasonVisibility(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentEscalation", field.Name)
 }
@@ -9510,6 +9568,8 @@ func (ec *executionContext) childFields_IncidentHistoryEntry(ctx context.Context
 		return ec.fieldContext_IncidentHistoryEntry_at(ctx, field)
 	case "comment":
 		return ec.fieldContext_IncidentHistoryEntry_comment(ctx, field)
+	case "commentVisibility":
+		return ec.fieldContext_IncidentHistoryEntry_commentVisibility(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentHistoryEntry", field.Name)
 }
@@ -18372,18 +18432,18 @@ func (ec *executionContext) _Incident_openedBy(ctx context.Context, field graphq
 			return ec.fieldContext_Incident_openedBy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OpenedBy, nil
+			return ec.Resolvers.Incident().OpenedBy(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Incident_openedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Incident_channel(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -18702,7 +18762,7 @@ func (ec *executionContext) _Incident_assigneeId(ctx context.Context, field grap
 			return ec.fieldContext_Incident_assigneeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AssigneeID, nil
+			return ec.Resolvers.Incident().AssigneeID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -18713,7 +18773,7 @@ func (ec *executionContext) _Incident_assigneeId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Incident_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Incident_assignee(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -18872,7 +18932,7 @@ func (ec *executionContext) _Incident_majorManagerId(ctx context.Context, field 
 			return ec.fieldContext_Incident_majorManagerId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MajorManagerID, nil
+			return ec.Resolvers.Incident().MajorManagerID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -18883,7 +18943,7 @@ func (ec *executionContext) _Incident_majorManagerId(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_Incident_majorManagerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("Incident", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Incident_problemIds(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -19412,11 +19472,11 @@ func (ec *executionContext) _IncidentCommunication_actor(ctx context.Context, fi
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IncidentCommunication_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19444,6 +19504,29 @@ func (ec *executionContext) _IncidentCommunication_at(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_IncidentCommunication_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IncidentCommunication_visibility(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentCommunication_visibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TextVisibility) graphql.Marshaler {
+			return ec.marshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentCommunication_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentCommunication", field, false, false, "TextVisibility")
 }
 
 func (ec *executionContext) _IncidentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.IncidentConnection) (ret graphql.Marshaler) {
@@ -19646,11 +19729,11 @@ func (ec *executionContext) _IncidentEntry_author(ctx context.Context, field gra
 			return obj.Author, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IncidentEntry_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19802,11 +19885,11 @@ func (ec *executionContext) _IncidentEscalation_actor(ctx context.Context, field
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IncidentEscalation_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19848,15 +19931,38 @@ func (ec *executionContext) _IncidentEscalation_reason(ctx context.Context, fiel
 			return obj.Reason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEscalation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentEscalation_reasonVisibility(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEscalation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEscalation_reasonVisibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonVisibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TextVisibility) graphql.Marshaler {
+			return ec.marshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_IncidentEscalation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "String")
+func (ec *executionContext) fieldContext_IncidentEscalation_reasonVisibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentEscalation", field, false, false, "TextVisibility")
 }
 
 func (ec *executionContext) _IncidentHistoryEntry_field(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
@@ -19940,11 +20046,11 @@ func (ec *executionContext) _IncidentHistoryEntry_actor(ctx context.Context, fie
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IncidentHistoryEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19995,6 +20101,29 @@ func (ec *executionContext) _IncidentHistoryEntry_comment(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_IncidentHistoryEntry_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _IncidentHistoryEntry_commentVisibility(ctx context.Context, field graphql.CollectedField, obj *model.IncidentHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentHistoryEntry_commentVisibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommentVisibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TextVisibility) graphql.Marshaler {
+			return ec.marshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentHistoryEntry_commentVisibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IncidentHistoryEntry", field, false, false, "TextVisibility")
 }
 
 func (ec *executionContext) _IncidentPayload_incident(ctx context.Context, field graphql.CollectedField, obj *model.IncidentPayload) (ret graphql.Marshaler) {
@@ -30243,7 +30372,7 @@ func (ec *executionContext) unmarshalInputAddIncidentCommunicationInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"incidentId", "audience", "channel", "message"}
+	fieldsInOrder := [...]string{"incidentId", "audience", "channel", "message", "visibility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30278,6 +30407,13 @@ func (ec *executionContext) unmarshalInputAddIncidentCommunicationInput(ctx cont
 				return it, err
 			}
 			it.Message = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
 		}
 	}
 	return it, nil
@@ -32246,7 +32382,7 @@ func (ec *executionContext) unmarshalInputReassignIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "groupId", "assigneeId", "reason"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "groupId", "assigneeId", "reason", "reasonVisibility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32288,6 +32424,13 @@ func (ec *executionContext) unmarshalInputReassignIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.Reason = data
+		case "reasonVisibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonVisibility"))
+			data, err := ec.unmarshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonVisibility = data
 		}
 	}
 	return it, nil
@@ -32925,7 +33068,7 @@ func (ec *executionContext) unmarshalInputSetMajorIncidentInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "major", "managerId", "reason"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "major", "managerId", "reason", "reasonVisibility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32967,6 +33110,13 @@ func (ec *executionContext) unmarshalInputSetMajorIncidentInput(ctx context.Cont
 				return it, err
 			}
 			it.Reason = data
+		case "reasonVisibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonVisibility"))
+			data, err := ec.unmarshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonVisibility = data
 		}
 	}
 	return it, nil
@@ -33100,7 +33250,7 @@ func (ec *executionContext) unmarshalInputTransitionIncidentInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment", "resolutionCode", "resolutionNotes", "holdReason"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment", "commentVisibility", "resolutionCode", "resolutionNotes", "holdReason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33135,6 +33285,13 @@ func (ec *executionContext) unmarshalInputTransitionIncidentInput(ctx context.Co
 				return it, err
 			}
 			it.Comment = data
+		case "commentVisibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentVisibility"))
+			data, err := ec.unmarshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentVisibility = data
 		case "resolutionCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionCode"))
 			data, err := ec.unmarshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx, v)
@@ -36776,10 +36933,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 					return ec._Incident_caller(ctx, field, obj)
 				})
 		case "openedBy":
-			out.Values[i] = ec._Incident_openedBy(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_openedBy(ctx, field, obj)
+				})
 		case "channel":
 			out.Values[i] = ec._Incident_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36842,10 +37000,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 					return ec._Incident_assignmentGroup(ctx, field, obj)
 				})
 		case "assigneeId":
-			out.Values[i] = ec._Incident_assigneeId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_assigneeId(ctx, field, obj)
+				})
 		case "assignee":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -36878,10 +37037,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "majorManagerId":
-			out.Values[i] = ec._Incident_majorManagerId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_majorManagerId(ctx, field, obj)
+				})
 		case "problemIds":
 			out.Values[i] = ec._Incident_problemIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37019,11 +37179,16 @@ func (ec *executionContext) _IncidentCommunication(ctx context.Context, sel ast.
 			}
 		case "actor":
 			out.Values[i] = ec._IncidentCommunication_actor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "at":
 			out.Values[i] = ec._IncidentCommunication_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visibility":
+			out.Values[i] = ec._IncidentCommunication_visibility(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37148,7 +37313,7 @@ func (ec *executionContext) _IncidentEntry(ctx context.Context, sel ast.Selectio
 			}
 		case "author":
 			out.Values[i] = ec._IncidentEntry_author(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "at":
@@ -37208,7 +37373,7 @@ func (ec *executionContext) _IncidentEscalation(ctx context.Context, sel ast.Sel
 			}
 		case "actor":
 			out.Values[i] = ec._IncidentEscalation_actor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
@@ -37218,6 +37383,11 @@ func (ec *executionContext) _IncidentEscalation(ctx context.Context, sel ast.Sel
 			}
 		case "reason":
 			out.Values[i] = ec._IncidentEscalation_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonVisibility":
+			out.Values[i] = ec._IncidentEscalation_reasonVisibility(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37266,7 +37436,7 @@ func (ec *executionContext) _IncidentHistoryEntry(ctx context.Context, sel ast.S
 			}
 		case "actor":
 			out.Values[i] = ec._IncidentHistoryEntry_actor(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "at":
@@ -37277,6 +37447,11 @@ func (ec *executionContext) _IncidentHistoryEntry(ctx context.Context, sel ast.S
 		case "comment":
 			out.Values[i] = ec._IncidentHistoryEntry_comment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "commentVisibility":
+			out.Values[i] = ec._IncidentHistoryEntry_commentVisibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -42608,6 +42783,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx context.Context, v any) (model.TextVisibility, error) {
+	var res model.TextVisibility
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx context.Context, sel ast.SelectionSet, v model.TextVisibility) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNTimeInterval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimeInterval) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43991,6 +44176,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx context.Context, v any) (*model.TextVisibility, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.TextVisibility)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx context.Context, sel ast.SelectionSet, v *model.TextVisibility) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

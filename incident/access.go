@@ -77,7 +77,7 @@ func isStaff(p auth.Principal) bool { return p.HasAny(auth.Staff) }
 // only; comments are seen by everyone who may read the incident, the
 // caller included.
 func Visible(p auth.Principal, e TimelineEntry) bool {
-	return e.Kind == Comment || isStaff(p)
+	return readsText(p, e.Kind.Visibility())
 }
 
 // VisibleKinds returns the timeline kinds p may read, for filtering in the

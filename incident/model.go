@@ -160,6 +160,8 @@ type HistoryEntry struct {
 	From    string
 	To      string
 	Comment string
+	// CommentVisibility says who may read Comment.
+	CommentVisibility Visibility
 }
 
 // Escalation records a functional escalation: the incident passed from one
@@ -173,6 +175,8 @@ type Escalation struct {
 	FromAssigneeID string
 	ToAssigneeID   string
 	Reason         string
+	// ReasonVisibility says who may read Reason.
+	ReasonVisibility Visibility
 }
 
 // Communication records a message sent about a major incident.
@@ -183,6 +187,10 @@ type Communication struct {
 	Audience string
 	Channel  string
 	Message  string
+	// Visibility says whether the message is for staff only or reaches the
+	// caller on the incident too; the audience is free text and cannot
+	// tell.
+	Visibility Visibility
 }
 
 // EntryKind tells internal work notes from caller-visible comments.

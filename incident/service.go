@@ -252,7 +252,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if inc.AssignmentGroupID != "" {
 		inc.State = Assigned
 		inc.RespondedAt = &now
-		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged"})
+		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged", CommentVisibility: CustomerVisible})
 	}
 	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)
 	if err == nil && created {
@@ -361,26 +361,39 @@ func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request
 }
 
 // History returns the state and priority history of each incident, oldest
-// first.
-func (s *Service) History(ctx context.Context, ids []string) (map[string][]HistoryEntry, error) {
-	return s.store.History(ctx, ids)
+// first, as the viewer may read it (HistoryFor).
+func (s *Service) History(ctx context.Context, v Viewer, ids []string) (map[string][]HistoryEntry, error) {
+	m, err := s.store.History(ctx, ids)
+	return readAs(v, m, HistoryFor), err
 }
 
-// Escalations returns the reassignment trail of each incident.
-func (s *Service) Escalations(ctx context.Context, ids []string) (map[string][]Escalation, error) {
-	return s.store.Escalations(ctx, ids)
+// Escalations returns the reassignment trail of each incident as the
+// viewer may read it (EscalationsFor).
+func (s *Service) Escalations(ctx context.Context, v Viewer, ids []string) (map[string][]Escalation, error) {
+	m, err := s.store.Escalations(ctx, ids)
+	return readAs(v, m, EscalationsFor), err
 }
 
 // Communications returns the major-incident communications of each
-// incident.
-func (s *Service) Communications(ctx context.Context, ids []string) (map[string][]Communication, error) {
-	return s.store.Communications(ctx, ids)
+// incident that the viewer may read (CommunicationsFor).
+func (s *Service) Communications(ctx context.Context, v Viewer, ids []string) (map[string][]Communication, error) {
+	m, err := s.store.Communications(ctx, ids)
+	return readAs(v, m, CommunicationsFor), err
 }
 
 // Timeline returns the timeline entries of each incident that the viewer
-// may see (Visible): callers get comments only.
+// may see (Visible, TimelineFor): callers get comments only.
 func (s *Service) Timeline(ctx context.Context, v Viewer, ids []string) (map[string][]TimelineEntry, error) {
-	return s.store.Timeline(ctx, ids, VisibleKinds(v.Principal))
+	m, err := s.store.Timeline(ctx, ids, VisibleKinds(v.Principal))
+	return readAs(v, m, TimelineFor), err
+}
+
+// readAs applies a trail's reading rule to the trails of many incidents.
+func readAs[T any](v Viewer, trails map[string][]T, rule func(auth.Principal, []T) []T) map[string][]T {
+	for id, trail := range trails {
+		trails[id] = rule(v.Principal, trail)
+	}
+	return trails
 }
 
 func checkVersion(cur Incident, expected int) error {

@@ -96,7 +96,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 		if next.Priority != cur.Priority {
 			rec.History = append(rec.History, HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldPriority,
 				From: string(cur.Priority), To: string(next.Priority),
-				Comment: "impact " + string(next.Impact) + ", urgency " + string(next.Urgency)})
+				Comment: "impact " + string(next.Impact) + ", urgency " + string(next.Urgency), CommentVisibility: CustomerVisible})
 		}
 		if sameIncident(cur, next) {
 			return cur, nil, nil
@@ -118,6 +118,9 @@ type TransitionInput struct {
 	ExpectedVersion int
 	To              State
 	Comment         string
+	// CommentVisibility is who may read Comment; nil for the default
+	// (textVisibility).
+	CommentVisibility *Visibility
 	// ResolutionCode and ResolutionNotes are required to resolve.
 	ResolutionCode  ResolutionCode
 	ResolutionNotes string
@@ -146,6 +149,10 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, in Transitio
 	if err := validate.Text("comment", in.Comment, false, MaxCommentLen); err != nil {
 		return Incident{}, err
 	}
+	visibility, err := textVisibility("commentVisibility", p, in.CommentVisibility)
+	if err != nil {
+		return Incident{}, err
+	}
 	switch in.To {
 	case Resolved:
 		if err := validate.Enum("resolutionCode", in.ResolutionCode, ResolutionCodes()); err != nil {
@@ -172,7 +179,7 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, in Transitio
 		if err != nil {
 			return Incident{}, nil, err
 		}
-		entry := HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState, From: string(cur.State), To: string(in.To), Comment: in.Comment}
+		entry := HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState, From: string(cur.State), To: string(in.To), Comment: in.Comment, CommentVisibility: visibility}
 		return next, &Records{History: []HistoryEntry{entry}}, nil
 	})
 }
@@ -218,6 +225,9 @@ type ReassignInput struct {
 	// AssigneeID is a member of the group, or empty for the group's queue.
 	AssigneeID string
 	Reason     string
+	// ReasonVisibility is who may read Reason; nil for the default
+	// (textVisibility).
+	ReasonVisibility *Visibility
 }
 
 // Reassign is functional escalation: the incident passes to another group
@@ -239,6 +249,10 @@ func (s *Service) Reassign(ctx context.Context, p auth.Principal, in ReassignInp
 			return Incident{}, c
 		}
 	}
+	visibility, err := textVisibility("reasonVisibility", p, in.ReasonVisibility)
+	if err != nil {
+		return Incident{}, err
+	}
 	now := s.now().UTC()
 	escID, historyID := s.newID(EscalationPrefix), s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
@@ -257,14 +271,14 @@ func (s *Service) Reassign(ctx context.Context, p auth.Principal, in ReassignInp
 		next.UpdatedAt = now
 		rec := &Records{Escalations: []Escalation{{ID: escID, At: now, Actor: p.Subject,
 			FromGroupID: cur.AssignmentGroupID, ToGroupID: in.GroupID,
-			FromAssigneeID: cur.AssigneeID, ToAssigneeID: in.AssigneeID, Reason: in.Reason}}}
+			FromAssigneeID: cur.AssigneeID, ToAssigneeID: in.AssigneeID, Reason: in.Reason, ReasonVisibility: visibility}}}
 		if cur.State == New || cur.State == InProgress && cur.AssignmentGroupID != in.GroupID {
 			next.State = Assigned
 			if cur.RespondedAt == nil {
 				next.RespondedAt = &now
 			}
 			rec.History = append(rec.History, HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState,
-				From: string(cur.State), To: string(Assigned), Comment: in.Reason})
+				From: string(cur.State), To: string(Assigned), Comment: in.Reason, CommentVisibility: visibility})
 		}
 		return next, rec, nil
 	})
@@ -278,6 +292,9 @@ type MajorInput struct {
 	// ManagerID is the major incident manager, required when Major.
 	ManagerID string
 	Reason    string
+	// ReasonVisibility is who may read Reason; nil for the default
+	// (textVisibility).
+	ReasonVisibility *Visibility
 }
 
 // SetMajor is hierarchical escalation: the incident becomes a major
@@ -292,6 +309,10 @@ func (s *Service) SetMajor(ctx context.Context, p auth.Principal, in MajorInput)
 		return Incident{}, err
 	}
 	if err := validate.Text("reason", in.Reason, true, MaxCommentLen); err != nil {
+		return Incident{}, err
+	}
+	visibility, err := textVisibility("reasonVisibility", p, in.ReasonVisibility)
+	if err != nil {
 		return Incident{}, err
 	}
 	now := s.now().UTC()
@@ -315,7 +336,7 @@ func (s *Service) SetMajor(ctx context.Context, p auth.Principal, in MajorInput)
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		entry := HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldMajor,
-			From: majorText(cur), To: majorText(next), Comment: in.Reason}
+			From: majorText(cur), To: majorText(next), Comment: in.Reason, CommentVisibility: visibility}
 		return next, &Records{History: []HistoryEntry{entry}}, nil
 	})
 }
@@ -327,24 +348,42 @@ func majorText(i Incident) string {
 	return "YES:" + i.MajorManagerID
 }
 
+// CommunicationInput is a message sent about a major incident.
+type CommunicationInput struct {
+	IncidentID string
+	Audience   string
+	Channel    string
+	Message    string
+	// Visibility is whether the caller reads it on the incident; nil for
+	// the default (textVisibility: INTERNAL, as the writer is an agent).
+	Visibility *Visibility
+}
+
 // AddCommunication records a message sent to an audience about a major
 // incident. It appends to a trail and leaves the version alone. FORBIDDEN
-// without AGENT; INVALID_TRANSITION unless the incident is major.
-func (s *Service) AddCommunication(ctx context.Context, p auth.Principal, id, audience, channel, message string) (Communication, error) {
+// without AGENT; INVALID_TRANSITION unless the incident is major;
+// BAD_USER_INPUT for a missing or too long field.
+func (s *Service) AddCommunication(ctx context.Context, p auth.Principal, in CommunicationInput) (Communication, error) {
 	if err := requireAgent(p, "recording a communication"); err != nil {
 		return Communication{}, err
 	}
 	for _, c := range []error{
-		validate.Text("audience", audience, true, MaxAudienceLen),
-		validate.Text("channel", channel, true, MaxAudienceLen),
-		validate.Text("message", message, true, MaxEntryLen),
+		validate.Text("audience", in.Audience, true, MaxAudienceLen),
+		validate.Text("channel", in.Channel, true, MaxAudienceLen),
+		validate.Text("message", in.Message, true, MaxEntryLen),
 	} {
 		if c != nil {
 			return Communication{}, c
 		}
 	}
-	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: audience, Channel: channel, Message: message}
-	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
+	visibility, err := textVisibility("visibility", p, in.Visibility)
+	if err != nil {
+		return Communication{}, err
+	}
+	id := in.IncidentID
+	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: in.Audience, Channel: in.Channel,
+		Message: in.Message, Visibility: visibility}
+	_, err = s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
 		if !cur.Major {
 			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is not a major incident; declare it major before recording communications", cur.ID)
 		}
@@ -439,7 +478,7 @@ func (s *Service) AutoClose(ctx context.Context) ([]Incident, error) {
 			}
 			next, err := moved(cur, auth.Principal{}, TransitionInput{To: Closed}, now)
 			entry := HistoryEntry{ID: historyID, At: now, Actor: SystemActor, Field: FieldState, From: string(cur.State), To: string(Closed),
-				Comment: "closed automatically: not reopened within " + s.policy.AutoCloseAfter.String() + " of resolution"}
+				Comment: "closed automatically: not reopened within " + s.policy.AutoCloseAfter.String() + " of resolution", CommentVisibility: CustomerVisible}
 			return next, &Records{History: []HistoryEntry{entry}}, err
 		})
 		switch {

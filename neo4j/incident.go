@@ -158,22 +158,34 @@ func trailRows(rec incident.Records) map[string][]map[string]any {
 	out := map[string][]map[string]any{}
 	for n, h := range rec.History {
 		out[labelHistory] = append(out[labelHistory], map[string]any{"id": h.ID, "at": h.At, "seq": int64(n), "actor": h.Actor,
-			"field": string(h.Field), "from": nullable(h.From), "to": h.To, "comment": nullable(h.Comment)})
+			"field": string(h.Field), "from": nullable(h.From), "to": h.To, "comment": nullable(h.Comment),
+			"commentVisibility": string(storedVisibility(h.CommentVisibility))})
 	}
 	for n, e := range rec.Escalations {
 		out[labelEscalation] = append(out[labelEscalation], map[string]any{"id": e.ID, "at": e.At, "seq": int64(n), "actor": e.Actor,
 			"fromGroupId": nullable(e.FromGroupID), "toGroupId": e.ToGroupID, "fromAssigneeId": nullable(e.FromAssigneeID),
-			"toAssigneeId": nullable(e.ToAssigneeID), "reason": e.Reason})
+			"toAssigneeId": nullable(e.ToAssigneeID), "reason": e.Reason, "reasonVisibility": string(storedVisibility(e.ReasonVisibility))})
 	}
 	for n, c := range rec.Communications {
 		out[labelCommunication] = append(out[labelCommunication], map[string]any{"id": c.ID, "at": c.At, "seq": int64(n), "actor": c.Actor,
-			"audience": c.Audience, "channel": c.Channel, "message": c.Message})
+			"audience": c.Audience, "channel": c.Channel, "message": c.Message, "visibility": string(storedVisibility(c.Visibility))})
 	}
 	for n, e := range rec.Timeline {
 		out[labelTimeline] = append(out[labelTimeline], map[string]any{"id": e.ID, "at": e.At, "seq": int64(n), "author": e.Author,
 			"kind": string(e.Kind), "body": e.Body})
 	}
 	return out
+}
+
+// storedVisibility is the visibility a text is stored and read with.
+// Records written before texts had one carry none: they were written
+// without the writer choosing, so they read as INTERNAL, which needs no
+// rewrite of old rows and cannot show a requester more than before.
+func storedVisibility(v incident.Visibility) incident.Visibility {
+	if v == incident.CustomerVisible {
+		return v
+	}
+	return incident.Internal
 }
 
 func appendTrails(ctx context.Context, tx driver.ManagedTransaction, id string, rec incident.Records) error {
@@ -217,7 +229,8 @@ func trailsIn[T any](ctx context.Context, tx driver.ManagedTransaction, label st
 
 func historyFromProps(p map[string]any) incident.HistoryEntry {
 	return incident.HistoryEntry{ID: str(p, "id"), At: tm(p, "at"), Actor: str(p, "actor"), Field: incident.HistoryField(str(p, "field")),
-		From: str(p, "from"), To: str(p, "to"), Comment: str(p, "comment")}
+		From: str(p, "from"), To: str(p, "to"), Comment: str(p, "comment"),
+		CommentVisibility: storedVisibility(incident.Visibility(str(p, "commentVisibility")))}
 }
 
 // History implements incident.Store.
@@ -230,7 +243,8 @@ func (m *Incidents) Escalations(ctx context.Context, ids []string) (map[string][
 	return readTrails(ctx, m.s, labelEscalation, ids, nil, func(p map[string]any) incident.Escalation {
 		return incident.Escalation{ID: str(p, "id"), At: tm(p, "at"), Actor: str(p, "actor"),
 			FromGroupID: str(p, "fromGroupId"), ToGroupID: str(p, "toGroupId"),
-			FromAssigneeID: str(p, "fromAssigneeId"), ToAssigneeID: str(p, "toAssigneeId"), Reason: str(p, "reason")}
+			FromAssigneeID: str(p, "fromAssigneeId"), ToAssigneeID: str(p, "toAssigneeId"), Reason: str(p, "reason"),
+			ReasonVisibility: storedVisibility(incident.Visibility(str(p, "reasonVisibility")))}
 	})
 }
 
@@ -238,7 +252,8 @@ func (m *Incidents) Escalations(ctx context.Context, ids []string) (map[string][
 func (m *Incidents) Communications(ctx context.Context, ids []string) (map[string][]incident.Communication, error) {
 	return readTrails(ctx, m.s, labelCommunication, ids, nil, func(p map[string]any) incident.Communication {
 		return incident.Communication{ID: str(p, "id"), At: tm(p, "at"), Actor: str(p, "actor"),
-			Audience: str(p, "audience"), Channel: str(p, "channel"), Message: str(p, "message")}
+			Audience: str(p, "audience"), Channel: str(p, "channel"), Message: str(p, "message"),
+			Visibility: storedVisibility(incident.Visibility(str(p, "visibility")))}
 	})
 }
 

@@ -113,7 +113,7 @@ func (f *incidentFixture) viewer(p auth.Principal, groups ...string) incident.Vi
 
 func historyText(t *testing.T, f *incidentFixture, id string) string {
 	t.Helper()
-	h, err := f.inc.History(f.ctx, []string{id})
+	h, err := f.inc.History(f.ctx, f.viewer(f.agent), []string{id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 	if cur, err = f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: cur.Version, GroupID: f.other.ID, AssigneeID: f.agent2.Subject, Reason: "database fault"}); err != nil || cur.State != incident.Assigned {
 		t.Fatalf("escalate: %+v %v", cur, err)
 	}
-	esc, err := f.inc.Escalations(f.ctx, []string{inc.ID})
+	esc, err := f.inc.Escalations(f.ctx, f.viewer(f.agent), []string{inc.ID})
 	if err != nil || len(esc[inc.ID]) != 2 || esc[inc.ID][1].FromGroupID != f.group.ID || esc[inc.ID][1].ToGroupID != f.other.ID || esc[inc.ID][1].Reason != "database fault" {
 		t.Fatalf("escalations %+v %v", esc, err)
 	}
@@ -283,7 +283,7 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 			return err
 		}, apperr.Forbidden},
 		{"communication on a normal incident", func() error {
-			_, err := f.inc.AddCommunication(f.ctx, f.agent, inc.ID, "all staff", "email", "x")
+			_, err := f.inc.AddCommunication(f.ctx, f.agent, incident.CommunicationInput{IncidentID: inc.ID, Audience: "all staff", Channel: "email", Message: "x"})
 			return err
 		}, apperr.InvalidTransition},
 		{"requester updates", func() error {
@@ -370,7 +370,7 @@ func TestConcurrentTransitionsNeverLoseAnUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	esc, _ := f.inc.Escalations(f.ctx, []string{inc.ID})
+	esc, _ := f.inc.Escalations(f.ctx, f.viewer(f.agent), []string{inc.ID})
 	if ok != 1 || conflicts != 7 || len(esc[inc.ID]) != 1 {
 		t.Fatalf("ok %d conflicts %d escalations %d", ok, conflicts, len(esc[inc.ID]))
 	}
@@ -470,10 +470,10 @@ func TestMajorIncidentAndLinks(t *testing.T) {
 	if _, err := f.inc.Get(f.ctx, f.viewer(f.agent2, f.other.ID), inc.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.AddCommunication(f.ctx, f.agent2, inc.ID, "Sales", "email", "webshop down, next update 10:00"); err != nil {
+	if _, err := f.inc.AddCommunication(f.ctx, f.agent2, incident.CommunicationInput{IncidentID: inc.ID, Audience: "Sales", Channel: "email", Message: "webshop down, next update 10:00"}); err != nil {
 		t.Fatal(err)
 	}
-	comms, err := f.inc.Communications(f.ctx, []string{inc.ID})
+	comms, err := f.inc.Communications(f.ctx, f.viewer(f.agent), []string{inc.ID})
 	if err != nil || len(comms[inc.ID]) != 1 || comms[inc.ID][0].Audience != "Sales" {
 		t.Fatalf("communications %+v %v", comms, err)
 	}
@@ -528,7 +528,7 @@ func TestReopenWindowAndAutoCloseInTheStore(t *testing.T) {
 	if err != nil || len(closed) != 1 || closed[0].ID != a.ID || closed[0].State != incident.Closed {
 		t.Fatalf("auto close: %+v %v", closed, err)
 	}
-	h, _ := f.inc.History(f.ctx, []string{a.ID})
+	h, _ := f.inc.History(f.ctx, f.viewer(f.agent), []string{a.ID})
 	last := h[a.ID][len(h[a.ID])-1]
 	if last.Actor != incident.SystemActor || last.To != string(incident.Closed) {
 		t.Fatalf("auto close entry %+v", last)

@@ -184,7 +184,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _ := f.inc.History(f.ctx, []string{inc.ID, app.ID})
+	h, _ := f.inc.History(f.ctx, f.viewer(f.agent), []string{inc.ID, app.ID})
 	clocks, err := svc.ClocksOf(f.ctx, []sla.Ticket{incident.Ticket(tk[inc.ID], h[inc.ID]), incident.Ticket(tk[app.ID], h[app.ID])})
 	if err != nil || len(clocks) != 2 {
 		t.Fatalf("clocks %+v %v", clocks, err)

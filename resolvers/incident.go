@@ -42,15 +42,27 @@ func (r *Resolver) withIncidentLoaders(ctx context.Context) context.Context {
 		return r.IncidentMgmt.GetMany(ctx, v, keys)
 	}, wait)
 	l.history = dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]incident.HistoryEntry, error) {
-		m, err := r.IncidentMgmt.History(ctx, keys)
+		v, err := r.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, err := r.IncidentMgmt.History(ctx, v, keys)
 		return withEmpty(keys, m, err)
 	}, wait)
 	l.escalations = dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]incident.Escalation, error) {
-		m, err := r.IncidentMgmt.Escalations(ctx, keys)
+		v, err := r.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, err := r.IncidentMgmt.Escalations(ctx, v, keys)
 		return withEmpty(keys, m, err)
 	}, wait)
 	l.communications = dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]incident.Communication, error) {
-		m, err := r.IncidentMgmt.Communications(ctx, keys)
+		v, err := r.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m, err := r.IncidentMgmt.Communications(ctx, v, keys)
 		return withEmpty(keys, m, err)
 	}, wait)
 	l.timeline = dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]incident.TimelineEntry, error) {
@@ -125,7 +137,9 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 	if err != nil {
 		return nil, err
 	}
-	history, err := r.IncidentMgmt.History(ctx, keys)
+	// The reader's history suffices: it keeps state and priority changes
+	// whole, which is all a ticket's clocks read.
+	history, err := r.IncidentMgmt.History(ctx, v, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +188,12 @@ func itemsOf[T model.GraphItem](ctx context.Context, itemIDs []string) ([]T, err
 	return out, nil
 }
 
+// shownPerson is a user id on an incident as the reader may see it
+// (incident.ShownPerson): null when hidden.
+func shownPerson(ctx context.Context, id string) *string {
+	return optional(incident.ShownPerson(*principal(ctx), id))
+}
+
 // readableUser loads a user the reader may see; null otherwise, or when
 // the subject is no local user (a service account or an outside identity).
 func readableUser(ctx context.Context, id string) (*model.User, error) {
@@ -211,10 +231,10 @@ func loadSLA(ctx context.Context, id string) (*model.SLA, error) {
 func incidentModel(i incident.Incident) *model.Incident {
 	m := &model.Incident{
 		ID: i.ID, ShortDescription: i.ShortDescription, Description: optional(i.Description), CallerID: i.CallerID,
-		OpenedBy: i.OpenedBy, Channel: model.IncidentChannel(i.Channel), Category: optional(i.Category),
+		Channel: model.IncidentChannel(i.Channel), Category: optional(i.Category),
 		Impact: model.IncidentLevel(i.Impact), Urgency: model.IncidentLevel(i.Urgency), Priority: model.Priority(i.Priority),
-		AssigneeID: optional(i.AssigneeID), State: model.IncidentState(i.State), ResolutionNotes: optional(i.ResolutionNotes),
-		Major: i.Major, MajorManagerID: optional(i.MajorManagerID), ProblemIds: nonNil(i.ProblemIDs),
+		State: model.IncidentState(i.State), ResolutionNotes: optional(i.ResolutionNotes),
+		Major: i.Major, ProblemIds: nonNil(i.ProblemIDs),
 		CausedByChangeID: optional(i.CausedByChange), KnowledgeArticleIds: nonNil(i.KnowledgeIDs), AlertCount: i.AlertCount,
 		Version: i.Version, CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 		RespondedAt: optionalTime(i.RespondedAt), ResolvedAt: optionalTime(i.ResolvedAt), ClosedAt: optionalTime(i.ClosedAt),
@@ -244,20 +264,22 @@ func slicePtr(s []string) *[]string {
 
 func incidentHistoryModel(h incident.HistoryEntry) *model.IncidentHistoryEntry {
 	return &model.IncidentHistoryEntry{Field: model.IncidentHistoryField(h.Field), From: optional(h.From), To: h.To,
-		Actor: h.Actor, At: h.At, Comment: optional(h.Comment)}
+		Actor: optional(h.Actor), At: h.At, Comment: optional(h.Comment), CommentVisibility: model.TextVisibility(h.CommentVisibility)}
 }
 
 func escalationModel(e incident.Escalation) *model.IncidentEscalation {
 	return &model.IncidentEscalation{FromGroupID: e.FromGroupID, ToGroupID: e.ToGroupID, FromAssigneeID: optional(e.FromAssigneeID),
-		ToAssigneeID: optional(e.ToAssigneeID), Actor: e.Actor, At: e.At, Reason: e.Reason}
+		ToAssigneeID: optional(e.ToAssigneeID), Actor: optional(e.Actor), At: e.At, Reason: optional(e.Reason),
+		ReasonVisibility: model.TextVisibility(e.ReasonVisibility)}
 }
 
 func communicationModel(c incident.Communication) *model.IncidentCommunication {
-	return &model.IncidentCommunication{Audience: c.Audience, Channel: c.Channel, Message: c.Message, Actor: c.Actor, At: c.At}
+	return &model.IncidentCommunication{Audience: c.Audience, Channel: c.Channel, Message: c.Message, Actor: optional(c.Actor), At: c.At,
+		Visibility: model.TextVisibility(c.Visibility)}
 }
 
 func entryModel(e incident.TimelineEntry) *model.IncidentEntry {
-	return &model.IncidentEntry{Kind: model.IncidentEntryKind(e.Kind), Body: e.Body, Author: e.Author, At: e.At}
+	return &model.IncidentEntry{Kind: model.IncidentEntryKind(e.Kind), Body: e.Body, Author: optional(e.Author), At: e.At}
 }
 
 func matrixModel(m incident.Matrix) []*model.PriorityMatrixCell {

@@ -255,6 +255,10 @@ func (r *incidentResolver) Caller(ctx context.Context, obj *model.Incident) (*mo
 	return readableUser(ctx, obj.CallerID)
 }
 
+func (r *incidentResolver) OpenedBy(ctx context.Context, obj *model.Incident) (*string, error) {
+	return shownPerson(ctx, obj.Domain.OpenedBy), nil
+}
+
 func (r *incidentResolver) ConfigurationItems(ctx context.Context, obj *model.Incident) ([]*model.ConfigurationItem, error) {
 	return itemsOf[*model.ConfigurationItem](ctx, obj.CIIDs)
 }
@@ -279,8 +283,16 @@ func (r *incidentResolver) AssignmentGroup(ctx context.Context, obj *model.Incid
 	return readableGroup(ctx, obj.AssignmentGroupID)
 }
 
+func (r *incidentResolver) AssigneeID(ctx context.Context, obj *model.Incident) (*string, error) {
+	return shownPerson(ctx, obj.Domain.AssigneeID), nil
+}
+
 func (r *incidentResolver) Assignee(ctx context.Context, obj *model.Incident) (*model.User, error) {
-	return readableUser(ctx, deref(obj.AssigneeID))
+	return readableUser(ctx, obj.Domain.AssigneeID)
+}
+
+func (r *incidentResolver) MajorManagerID(ctx context.Context, obj *model.Incident) (*string, error) {
+	return shownPerson(ctx, obj.Domain.MajorManagerID), nil
 }
 
 func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error) {
@@ -671,7 +683,8 @@ func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.Updat
 func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error) {
 	return incidentPayload(r.IncidentMgmt.Transition(ctx, *principal(ctx), incident.TransitionInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: incident.State(input.To), Comment: deref(input.Comment),
-		ResolutionCode: incident.ResolutionCode(deref((*string)(input.ResolutionCode))), ResolutionNotes: deref(input.ResolutionNotes),
+		CommentVisibility: enumPtr[incident.Visibility](input.CommentVisibility),
+		ResolutionCode:    incident.ResolutionCode(deref((*string)(input.ResolutionCode))), ResolutionNotes: deref(input.ResolutionNotes),
 		HoldReason: incident.HoldReason(deref((*string)(input.HoldReason))),
 	}))
 }
@@ -679,12 +692,14 @@ func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.T
 func (r *mutationResolver) ReassignIncident(ctx context.Context, input model.ReassignIncidentInput) (*model.IncidentPayload, error) {
 	return incidentPayload(r.IncidentMgmt.Reassign(ctx, *principal(ctx), incident.ReassignInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, GroupID: input.GroupID, AssigneeID: deref(input.AssigneeID), Reason: input.Reason,
+		ReasonVisibility: enumPtr[incident.Visibility](input.ReasonVisibility),
 	}))
 }
 
 func (r *mutationResolver) SetMajorIncident(ctx context.Context, input model.SetMajorIncidentInput) (*model.IncidentPayload, error) {
 	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, *principal(ctx), incident.MajorInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Major: input.Major, ManagerID: deref(input.ManagerID), Reason: input.Reason,
+		ReasonVisibility: enumPtr[incident.Visibility](input.ReasonVisibility),
 	}))
 }
 
@@ -705,7 +720,8 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 }
 
 func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error) {
-	c, err := r.IncidentMgmt.AddCommunication(ctx, *principal(ctx), input.IncidentID, input.Audience, input.Channel, input.Message)
+	c, err := r.IncidentMgmt.AddCommunication(ctx, *principal(ctx), incident.CommunicationInput{IncidentID: input.IncidentID,
+		Audience: input.Audience, Channel: input.Channel, Message: input.Message, Visibility: enumPtr[incident.Visibility](input.Visibility)})
 	if err != nil {
 		return nil, err
 	}

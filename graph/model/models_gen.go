@@ -41,6 +41,8 @@ type AddIncidentCommunicationInput struct {
 	Channel string `json:"channel"`
 	// What was said.
 	Message string `json:"message"`
+	// INTERNAL (the default) for messages to staff; CUSTOMER_VISIBLE for messages the caller reads on the incident too.
+	Visibility *TextVisibility `json:"visibility,omitempty"`
 }
 
 // Result of `addIncidentCommunication`.
@@ -1154,8 +1156,6 @@ type Incident struct {
 	Description *string `json:"description,omitempty"`
 	// Subject of who reported it; requesters see the incidents they are the caller of.
 	CallerID string `json:"callerId"`
-	// Subject of who logged it (an agent, or the monitoring service account).
-	OpenedBy string `json:"openedBy"`
 	// How it was reported.
 	Channel IncidentChannel `json:"channel"`
 	// Free categorisation, for example 'database'.
@@ -1166,20 +1166,16 @@ type Incident struct {
 	Urgency IncidentLevel `json:"urgency"`
 	// From impact × urgency through the priority matrix.
 	Priority Priority `json:"priority"`
-	// Subject of the assignee.
-	AssigneeID *string `json:"assigneeId,omitempty"`
 	// Where it is in its lifecycle.
 	State IncidentState `json:"state"`
 	// What it waits for while ON_HOLD.
 	HoldReason *HoldReason `json:"holdReason,omitempty"`
 	// How it was resolved.
 	ResolutionCode *ResolutionCode `json:"resolutionCode,omitempty"`
-	// What was done.
+	// What was done (read by the caller).
 	ResolutionNotes *string `json:"resolutionNotes,omitempty"`
 	// True for a major incident (hierarchical escalation).
 	Major bool `json:"major"`
-	// Subject of the major incident manager.
-	MajorManagerID *string `json:"majorManagerId,omitempty"`
 	// Ids of related problems.
 	ProblemIds []string `json:"problemIds"`
 	// Id of the change that caused it.
@@ -1221,7 +1217,7 @@ func (Incident) IsNode() {}
 // The opaque global identifier.
 func (this Incident) GetID() string { return this.ID }
 
-// A message sent about a major incident.
+// A message sent about a major incident. Requesters read the CUSTOMER_VISIBLE ones only.
 type IncidentCommunication struct {
 	// Who it went to, for example 'all staff'.
 	Audience string `json:"audience"`
@@ -1229,10 +1225,12 @@ type IncidentCommunication struct {
 	Channel string `json:"channel"`
 	// What was said.
 	Message string `json:"message"`
-	// Subject of who sent it.
-	Actor string `json:"actor"`
+	// Subject of who sent it; null for a requester.
+	Actor *string `json:"actor,omitempty"`
 	// When.
 	At time.Time `json:"at"`
+	// Whether the caller reads it on the incident.
+	Visibility TextVisibility `json:"visibility"`
 }
 
 // A page of incidents.
@@ -1259,24 +1257,26 @@ type IncidentEntry struct {
 	Kind IncidentEntryKind `json:"kind"`
 	// The text.
 	Body string `json:"body"`
-	// Subject of the author.
-	Author string `json:"author"`
+	// Subject of the author; null for a requester unless it is them.
+	Author *string `json:"author,omitempty"`
 	// When.
 	At time.Time `json:"at"`
 }
 
 // A functional escalation: the incident passed from one group (and assignee) to another.
 type IncidentEscalation struct {
-	// Subject of the assignee before.
+	// Subject of the assignee before; null for a requester.
 	FromAssigneeID *string `json:"fromAssigneeId,omitempty"`
-	// Subject of the assignee after.
+	// Subject of the assignee after; null for a requester.
 	ToAssigneeID *string `json:"toAssigneeId,omitempty"`
-	// Subject of who reassigned it.
-	Actor string `json:"actor"`
+	// Subject of who reassigned it; null for a requester.
+	Actor *string `json:"actor,omitempty"`
 	// When.
 	At time.Time `json:"at"`
-	// Why.
-	Reason string `json:"reason"`
+	// Why; null for a requester when INTERNAL.
+	Reason *string `json:"reason,omitempty"`
+	// Who may read the reason.
+	ReasonVisibility TextVisibility `json:"reasonVisibility"`
 	// Id of the group before, resolved by a loader.
 	FromGroupID string `json:"-"`
 	// Id of the group after, resolved by a loader.
@@ -1311,12 +1311,14 @@ type IncidentHistoryEntry struct {
 	From *string `json:"from,omitempty"`
 	// The value after.
 	To string `json:"to"`
-	// Subject of who made it (system for automatic changes).
-	Actor string `json:"actor"`
+	// Subject of who made it (system for automatic changes); null for a requester unless it is them or the system.
+	Actor *string `json:"actor,omitempty"`
 	// When.
 	At time.Time `json:"at"`
-	// Why.
+	// Why; null for a requester when INTERNAL.
 	Comment *string `json:"comment,omitempty"`
+	// Who may read the comment (INTERNAL when there is none).
+	CommentVisibility TextVisibility `json:"commentVisibility"`
 }
 
 // Result of the incident mutations.
@@ -1451,6 +1453,8 @@ type ReassignIncidentInput struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 	// Why (required).
 	Reason string `json:"reason"`
+	// Who may read the reason: INTERNAL (the default) or CUSTOMER_VISIBLE.
+	ReasonVisibility *TextVisibility `json:"reasonVisibility,omitempty"`
 }
 
 // Input of `recordSLAReview`.
@@ -1932,6 +1936,8 @@ type SetMajorIncidentInput struct {
 	ManagerID *string `json:"managerId,omitempty"`
 	// Why (required).
 	Reason string `json:"reason"`
+	// Who may read the reason: INTERNAL (the default) or CUSTOMER_VISIBLE.
+	ReasonVisibility *TextVisibility `json:"reasonVisibility,omitempty"`
 }
 
 // Input of `setPriorityMatrix`.
@@ -1974,9 +1980,11 @@ type TransitionIncidentInput struct {
 	To IncidentState `json:"to"`
 	// Why (at most 4000 characters).
 	Comment *string `json:"comment,omitempty"`
+	// Who may read the comment: INTERNAL by default for staff; a requester's comment is CUSTOMER_VISIBLE (INTERNAL is FORBIDDEN to them).
+	CommentVisibility *TextVisibility `json:"commentVisibility,omitempty"`
 	// Required to resolve.
 	ResolutionCode *ResolutionCode `json:"resolutionCode,omitempty"`
-	// Required to resolve: what was done.
+	// Required to resolve: what was done, read by the caller.
 	ResolutionNotes *string `json:"resolutionNotes,omitempty"`
 	// Required to put on hold.
 	HoldReason *HoldReason `json:"holdReason,omitempty"`
@@ -3357,7 +3365,7 @@ const (
 	IncidentHistoryFieldState IncidentHistoryField = "STATE"
 	// The priority.
 	IncidentHistoryFieldPriority IncidentHistoryField = "PRIORITY"
-	// The major-incident flag: NO, or YES: and the manager's id.
+	// The major-incident flag: NO, or YES: and the manager's id (requesters read YES without it).
 	IncidentHistoryFieldMajor IncidentHistoryField = "MAJOR"
 )
 
@@ -4568,6 +4576,70 @@ func (e *SortDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who may read a free text written on a ticket. The writer decides when writing it and it never
+// changes. Staff read every text; a requester (the incident's caller, holding no staff role) reads
+// CUSTOMER_VISIBLE text only, and sees no one's user id but their own (null instead). Agents'
+// transition comments, reassignment and major-incident reasons and communications are INTERNAL
+// unless the writer marks them CUSTOMER_VISIBLE; a requester's own text is always CUSTOMER_VISIBLE.
+// Timeline entries take theirs from their kind; descriptions and resolution notes are read by the
+// caller. Texts written before visibilities existed are INTERNAL.
+type TextVisibility string
+
+const (
+	// Staff only (the default for text written by staff).
+	TextVisibilityInternal TextVisibility = "INTERNAL"
+	// Staff and the incident's caller.
+	TextVisibilityCustomerVisible TextVisibility = "CUSTOMER_VISIBLE"
+)
+
+var AllTextVisibility = []TextVisibility{
+	TextVisibilityInternal,
+	TextVisibilityCustomerVisible,
+}
+
+func (e TextVisibility) IsValid() bool {
+	switch e {
+	case TextVisibilityInternal, TextVisibilityCustomerVisible:
+		return true
+	}
+	return false
+}
+
+func (e TextVisibility) String() string {
+	return string(e)
+}
+
+func (e *TextVisibility) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TextVisibility(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TextVisibility", str)
+	}
+	return nil
+}
+
+func (e TextVisibility) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TextVisibility) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TextVisibility) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
