@@ -660,7 +660,11 @@ func (r *mutationResolver) CreateIncident(ctx context.Context, input model.Creat
 }
 
 func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Update(ctx, *principal(ctx), incident.UpdateInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Update(ctx, v, incident.UpdateInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ShortDescription: input.ShortDescription, Description: input.Description,
 		Category: input.Category, CIIDs: input.ConfigurationItemIds, SetCIs: input.ConfigurationItemIds != nil,
 		ServiceIDs: input.ServiceIds, SetServices: input.ServiceIds != nil,
@@ -669,7 +673,11 @@ func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.Updat
 }
 
 func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Transition(ctx, *principal(ctx), incident.TransitionInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Transition(ctx, v, incident.TransitionInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: incident.State(input.To), Comment: deref(input.Comment),
 		ResolutionCode: incident.ResolutionCode(deref((*string)(input.ResolutionCode))), ResolutionNotes: deref(input.ResolutionNotes),
 		HoldReason: incident.HoldReason(deref((*string)(input.HoldReason))),
@@ -677,13 +685,21 @@ func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.T
 }
 
 func (r *mutationResolver) ReassignIncident(ctx context.Context, input model.ReassignIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Reassign(ctx, *principal(ctx), incident.ReassignInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Reassign(ctx, v, incident.ReassignInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, GroupID: input.GroupID, AssigneeID: deref(input.AssigneeID), Reason: input.Reason,
 	}))
 }
 
 func (r *mutationResolver) SetMajorIncident(ctx context.Context, input model.SetMajorIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, *principal(ctx), incident.MajorInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, v, incident.MajorInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Major: input.Major, ManagerID: deref(input.ManagerID), Reason: input.Reason,
 	}))
 }
@@ -705,7 +721,11 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 }
 
 func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error) {
-	c, err := r.IncidentMgmt.AddCommunication(ctx, *principal(ctx), input.IncidentID, input.Audience, input.Channel, input.Message)
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.IncidentMgmt.AddCommunication(ctx, v, input.IncidentID, input.Audience, input.Channel, input.Message)
 	if err != nil {
 		return nil, err
 	}
@@ -717,7 +737,11 @@ func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input m
 }
 
 func (r *mutationResolver) LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Link(ctx, *principal(ctx), incident.LinkInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Link(ctx, v, incident.LinkInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ProblemIDs: slicePtr(input.ProblemIds),
 		CausedByChangeID: input.CausedByChangeID, KnowledgeIDs: slicePtr(input.KnowledgeArticleIds),
 	}))
