@@ -92,6 +92,7 @@ func New(d Deps, l Limits) (*App, error) {
 		Verifier:      d.Tokens,
 		Ready:         d.Store.Ready,
 		PerResponse:   root.WithLoaders,
+		AroundFields:  root.Guard,
 		CORSOrigins:   l.CORSOrigins,
 		MaxBodyBytes:  l.MaxBodyBytes,
 		MaxDepth:      l.MaxDepth,

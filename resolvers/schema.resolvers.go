@@ -285,7 +285,7 @@ func (r *incidentResolver) Assignee(ctx context.Context, obj *model.Incident) (*
 
 func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error) {
 	id := deref(obj.CausedByChangeID)
-	if id == "" || !readable(ctx, id) {
+	if id == "" || !mayRead(ctx, id) {
 		return nil, nil
 	}
 	c, err := changeLoadersFrom(ctx).changes.Load(ctx, id)
@@ -1254,38 +1254,22 @@ func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	in := r.Events.SubscribeCIs(ctx, ids)
-	out := make(chan *model.ConfigurationItem)
-	go func() {
-		defer close(out)
-		for ci := range in {
-			select {
-			case out <- ciModel(ci):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeCIs(ctx, ids), nil, ciModel), nil
 }
 
 func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	in := r.Events.SubscribeChanges(ctx, ids)
-	out := make(chan *model.Change)
-	go func() {
-		defer close(out)
-		for c := range in {
-			select {
-			case out <- changeModel(c):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeChanges(ctx, ids), nil, changeModel), nil
 }
 
 func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error) {
@@ -1300,7 +1284,7 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, 
 	if err != nil {
 		return nil, err
 	}
-	return followIncidents(ctx, r.Events.SubscribeIncidents(ctx, keys), v, deref(id), deref(assignmentGroupID)), nil
+	return followIncidents(ctx, r.streamSeer(v), r.Events.SubscribeIncidents(ctx, keys), deref(id), deref(assignmentGroupID)), nil
 }
 
 func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error) {
@@ -1308,19 +1292,12 @@ func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-
 	if slaID != nil {
 		keys = []string{*slaID}
 	}
-	in := r.Events.SubscribeSLAEvents(ctx, keys)
-	out := make(chan *model.SLAEvent)
-	go func() {
-		defer close(out)
-		for e := range in {
-			select {
-			case out <- slaEventModel(e):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An event shows its incident: only those in the subscriber's scope.
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeSLAEvents(ctx, keys), nil, slaEventModel), nil
 }
 
 func (r *userResolver) Groups(ctx context.Context, obj *model.User) ([]*model.Group, error) {
