@@ -93,6 +93,7 @@ func New(d Deps, l Limits) (*App, error) {
 		Verifier:      d.Tokens,
 		Ready:         d.Store.Ready,
 		PerResponse:   root.WithLoaders,
+		AroundFields:  root.Guard,
 		CORSOrigins:   l.CORSOrigins,
 		Limits:        l.Request,
 		Introspection: l.Introspection,

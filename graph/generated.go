@@ -5217,6 +5217,13 @@ Restricts a field to principals holding at least one of the listed roles.
 ADMIN may call everything. With no roles listed, any authenticated principal may call it.
 Every field of Query, Mutation and Subscription carries either @auth or @public; nested
 fields carry it where they lead to data their parent's readers may not see.
+
+Beyond roles, every object passes its own type's row rule however it is reached (root
+field, nested field, node, list, subscription event): a requester sees their own incidents,
+account and groups and the business catalogue, an AGENT the incidents of their groups, the
+unassigned and the major ones, staff roles the rest. An object the caller may not see is left out of lists and
+resolves to null (NOT_FOUND where the field is non-null); a mutation's payload shows what it
+wrote, each write having answered NOT_FOUND for a row its caller may not read.
 """
 directive @auth(roles: [Role!]) on FIELD_DEFINITION
 
@@ -5991,9 +5998,9 @@ type Service implements Node & GraphItem {
   createdAt: DateTime!
   "When it was last modified."
   updatedAt: DateTime!
-  "Business units consuming this (business) service."
+  "Business units consuming this (business) service (staff only: empty for requesters)."
   consumers: [BusinessUnit!]!
-  "Business processes this (business) service supports."
+  "Business processes this (business) service supports (staff only: empty for requesters)."
   supports: [BusinessProcess!]!
   "Technical services and CIs this service depends on directly (staff only)."
   dependsOn: [GraphItem!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
@@ -6832,7 +6839,7 @@ type ChangeAssessment {
   conflicts: [ChangeConflict!]!
   "Freeze windows that cover the change."
   freezeWindows: [FreezeWindow!]!
-  "Unresolved incidents on the targets or the items they impact (at most 100), highest priority first."
+  "Unresolved incidents on the targets or the items they impact (at most 100), highest priority first; only those the caller may read."
   openIncidents: [AssessedIncident!]!
   "SLAs covering the targeted or impacted services (at most 100): the agreements at risk."
   slasAtRisk: [AssessedSLA!]!
@@ -7500,8 +7507,8 @@ enum SLAClockStatus {
 One clock of an incident under one SLA that covers it.
 """
 type SLAClock {
-  "The SLA."
-  sla: SLA!
+  "The SLA; null for callers who may not read SLAs (requesters)."
+  sla: SLA
   "Response or resolution."
   metric: SLAMetric!
   "The priority whose target applies."
@@ -8289,7 +8296,7 @@ type Query {
   "The caller."
   me: Viewer! @auth
 
-  "Any object by its global id, subject to the same authorisation as its own query. NOT_FOUND when absent."
+  "Any object by its global id, subject to the same authorisation as its own query: FORBIDDEN for a kind your roles may not read, NOT_FOUND when absent or out of your reach."
   node(id: ID!): Node @auth
 
   "One CI. NOT_FOUND when absent."
@@ -8538,7 +8545,7 @@ type Subscription {
   "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
   incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
-  "Emits each SLA warning and breach the evaluator records; only those of this SLA when given."
+  "Emits each SLA warning and breach the evaluator records on incidents the caller may read; only those of this SLA when given."
   slaEvents(slaId: ID): SLAEvent! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
@@ -26231,10 +26238,10 @@ func (ec *executionContext) _SLAClock_sla(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
-			return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+			return ec.marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SLAClock_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -38815,7 +38822,7 @@ func (ec *executionContext) _SLAClock(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = graphql.MarshalString("SLAClock")
 		case "sla":
 			out.Values[i] = ec._SLAClock_sla(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "metric":

@@ -36,6 +36,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// PerResponse prepares a context for each GraphQL response (loaders).
 	PerResponse func(ctx context.Context) context.Context
+	// AroundFields, when set, wraps the resolution of every field (the
+	// row-level visibility rules).
+	AroundFields graphql.FieldMiddleware
 	// CORSOrigins lists the browser origins allowed to call the API and
 	// to open WebSockets; empty means no cross-origin access at all.
 	CORSOrigins []string
@@ -92,6 +95,9 @@ func New(o Options) http.Handler {
 		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 			return next(o.PerResponse(ctx))
 		})
+	}
+	if o.AroundFields != nil {
+		gql.AroundFields(o.AroundFields)
 	}
 
 	mux := http.NewServeMux()

@@ -69,6 +69,30 @@ func (s Scope) Contains(inc Incident) bool {
 	}
 }
 
+// CanRead is the incident row rule: whether the viewer may see inc. Every
+// path that hands out an incident applies it (Get, GetMany and List through
+// ScopeOf; the resolvers' visibility rules for nested and streamed
+// incidents), and every write applies it first (readable), so that a write
+// answers exactly what a read of the same id answers.
+func (v Viewer) CanRead(inc Incident) bool {
+	return ScopeOf(v.Principal, v.GroupIDs).Contains(inc)
+}
+
+// readable is the first check of every write on an existing incident: an
+// incident the viewer may not read is NOT_FOUND, with the message of Get,
+// before any check that could tell it exists (its version, its state, the
+// viewer's right to make the change).
+func readable(v Viewer, inc Incident) error {
+	if !v.CanRead(inc) {
+		return notFound(inc.ID)
+	}
+	return nil
+}
+
+func notFound(id string) error {
+	return apperr.New(apperr.NotFound, "no incident has id %q", id)
+}
+
 // isStaff reports whether p is service-desk or IT staff rather than a
 // plain requester: staff see internal work notes.
 func isStaff(p auth.Principal) bool { return p.HasAny(auth.Staff) }

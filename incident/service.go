@@ -310,7 +310,7 @@ func (s *Service) Get(ctx context.Context, v Viewer, id string) (Incident, error
 	}
 	inc, ok := got[id]
 	if !ok {
-		return Incident{}, apperr.New(apperr.NotFound, "no incident has id %q", id)
+		return Incident{}, notFound(id)
 	}
 	return inc, nil
 }

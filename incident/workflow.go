@@ -30,10 +30,11 @@ type UpdateInput struct {
 // Update applies in with optimistic concurrency. A new impact or urgency
 // recomputes the priority (recorded in the history, and moving the SLA due
 // times); new CIs or services recompute the impacted business services.
-// FORBIDDEN without AGENT; CONFLICT when ExpectedVersion is stale;
-// INVALID_TRANSITION on a closed or cancelled incident; BAD_USER_INPUT and
-// NOT_FOUND as for Create.
-func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) (Incident, error) {
+// FORBIDDEN without AGENT; NOT_FOUND for an incident v may not read;
+// CONFLICT when ExpectedVersion is stale; INVALID_TRANSITION on a closed or
+// cancelled incident; BAD_USER_INPUT and NOT_FOUND as for Create.
+func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Incident, error) {
+	p := v.Principal
 	if err := requireAgent(p, "updating an incident"); err != nil {
 		return Incident{}, err
 	}
@@ -51,7 +52,10 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 			return Incident{}, err
 		}
 		if len(cur) == 0 {
-			return Incident{}, apperr.New(apperr.NotFound, "no incident has id %q", in.ID)
+			return Incident{}, notFound(in.ID)
+		}
+		if err := readable(v, cur[0]); err != nil {
+			return Incident{}, err
 		}
 		probe := cur[0]
 		if in.SetCIs {
@@ -70,6 +74,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 	}
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -139,10 +146,11 @@ type TransitionInput struct {
 // IN_PROGRESS) is allowed within the policy's window and clears the
 // resolution.
 //
-// INVALID_TRANSITION lists the allowed next states; FORBIDDEN when p may
-// not make the move; CONFLICT when ExpectedVersion is stale;
-// BAD_USER_INPUT for a missing or bad field.
-func (s *Service) Transition(ctx context.Context, p auth.Principal, in TransitionInput) (Incident, error) {
+// NOT_FOUND for an incident v may not read; INVALID_TRANSITION lists the
+// allowed next states; FORBIDDEN when v may not make the move; CONFLICT
+// when ExpectedVersion is stale; BAD_USER_INPUT for a missing or bad field.
+func (s *Service) Transition(ctx context.Context, v Viewer, in TransitionInput) (Incident, error) {
+	p := v.Principal
 	if err := validate.Enum("to", in.To, States()); err != nil {
 		return Incident{}, err
 	}
@@ -169,6 +177,9 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, in Transitio
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -233,10 +244,11 @@ type ReassignInput struct {
 // Reassign is functional escalation: the incident passes to another group
 // (or assignee), and the trail keeps where it came from. A NEW incident, or
 // one IN_PROGRESS that changes group, becomes ASSIGNED (recorded in the
-// history). FORBIDDEN without AGENT; INVALID_TRANSITION unless the incident
-// is open; CONFLICT when ExpectedVersion is stale; NOT_FOUND for an unknown
-// group or assignee.
-func (s *Service) Reassign(ctx context.Context, p auth.Principal, in ReassignInput) (Incident, error) {
+// history). FORBIDDEN without AGENT; NOT_FOUND for an incident v may not
+// read, and for an unknown group or assignee; INVALID_TRANSITION unless the
+// incident is open; CONFLICT when ExpectedVersion is stale.
+func (s *Service) Reassign(ctx context.Context, v Viewer, in ReassignInput) (Incident, error) {
+	p := v.Principal
 	if err := requireAgent(p, "reassigning an incident"); err != nil {
 		return Incident{}, err
 	}
@@ -256,6 +268,9 @@ func (s *Service) Reassign(ctx context.Context, p auth.Principal, in ReassignInp
 	now := s.now().UTC()
 	escID, historyID := s.newID(EscalationPrefix), s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -299,9 +314,11 @@ type MajorInput struct {
 
 // SetMajor is hierarchical escalation: the incident becomes a major
 // incident with its own manager, or stands down. Recorded in the history.
-// FORBIDDEN without AGENT; INVALID_TRANSITION unless open; CONFLICT when
-// stale; NOT_FOUND for an unknown manager.
-func (s *Service) SetMajor(ctx context.Context, p auth.Principal, in MajorInput) (Incident, error) {
+// FORBIDDEN without AGENT; NOT_FOUND for an incident v may not read, and
+// for an unknown manager; INVALID_TRANSITION unless open; CONFLICT when
+// stale.
+func (s *Service) SetMajor(ctx context.Context, v Viewer, in MajorInput) (Incident, error) {
+	p := v.Principal
 	if err := requireAgent(p, "declaring a major incident"); err != nil {
 		return Incident{}, err
 	}
@@ -318,6 +335,9 @@ func (s *Service) SetMajor(ctx context.Context, p auth.Principal, in MajorInput)
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}
@@ -361,9 +381,11 @@ type CommunicationInput struct {
 
 // AddCommunication records a message sent to an audience about a major
 // incident. It appends to a trail and leaves the version alone. FORBIDDEN
-// without AGENT; INVALID_TRANSITION unless the incident is major;
-// BAD_USER_INPUT for a missing or too long field.
-func (s *Service) AddCommunication(ctx context.Context, p auth.Principal, in CommunicationInput) (Communication, error) {
+// without AGENT; NOT_FOUND for an incident v may not read;
+// INVALID_TRANSITION unless the incident is major; BAD_USER_INPUT for a
+// missing or too long field.
+func (s *Service) AddCommunication(ctx context.Context, v Viewer, in CommunicationInput) (Communication, error) {
+	p := v.Principal
 	if err := requireAgent(p, "recording a communication"); err != nil {
 		return Communication{}, err
 	}
@@ -384,6 +406,9 @@ func (s *Service) AddCommunication(ctx context.Context, p auth.Principal, in Com
 	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: in.Audience, Channel: in.Channel,
 		Message: in.Message, Visibility: visibility}
 	_, err = s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if !cur.Major {
 			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is not a major incident; declare it major before recording communications", cur.ID)
 		}
@@ -404,10 +429,9 @@ func (s *Service) AddEntry(ctx context.Context, v Viewer, id string, kind EntryK
 		return TimelineEntry{}, err
 	}
 	e := TimelineEntry{ID: s.newID(TimelinePrefix), At: s.now().UTC(), Author: v.Principal.Subject, Kind: kind, Body: body}
-	scope := ScopeOf(v.Principal, v.GroupIDs)
 	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
-		if !scope.Contains(cur) {
-			return Incident{}, nil, apperr.New(apperr.NotFound, "no incident has id %q", id)
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
 		}
 		if err := checkCanWrite(v.Principal, cur, kind); err != nil {
 			return Incident{}, nil, err
@@ -427,13 +451,18 @@ type LinkInput struct {
 }
 
 // Link sets the related problems, the change that caused the incident and
-// the knowledge articles used. FORBIDDEN without AGENT; CONFLICT when stale.
-func (s *Service) Link(ctx context.Context, p auth.Principal, in LinkInput) (Incident, error) {
+// the knowledge articles used. FORBIDDEN without AGENT; NOT_FOUND for an
+// incident v may not read; CONFLICT when stale.
+func (s *Service) Link(ctx context.Context, v Viewer, in LinkInput) (Incident, error) {
+	p := v.Principal
 	if err := requireAgent(p, "linking an incident"); err != nil {
 		return Incident{}, err
 	}
 	now := s.now().UTC()
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
+		if err := readable(v, cur); err != nil {
+			return Incident{}, nil, err
+		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Incident{}, nil, err
 		}

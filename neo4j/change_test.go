@@ -59,7 +59,7 @@ func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 			t.Fatal(err)
 		}
 		step.ExpectedVersion = cur.Version
-		if _, err := f.inc.Transition(f.ctx, f.agent, step); err != nil {
+		if _, err := f.inc.Transition(f.ctx, f.as(f.agent), step); err != nil {
 			t.Fatalf("%s: %v", step.To, err)
 		}
 	}

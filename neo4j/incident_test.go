@@ -111,6 +111,20 @@ func (f *incidentFixture) viewer(p auth.Principal, groups ...string) incident.Vi
 	return incident.Viewer{Principal: p, GroupIDs: groups}
 }
 
+// as returns p as the incident rules see them, with the groups p belongs
+// to: what the API passes to every incident write.
+func (f *incidentFixture) as(p auth.Principal) incident.Viewer {
+	groups, err := f.dir.GroupsOf(f.ctx, []string{p.Subject})
+	if err != nil {
+		panic(err)
+	}
+	v := incident.Viewer{Principal: p}
+	for _, g := range groups[p.Subject] {
+		v.GroupIDs = append(v.GroupIDs, g.ID)
+	}
+	return v
+}
+
 func historyText(t *testing.T, f *incidentFixture, id string) string {
 	t.Helper()
 	h, err := f.inc.History(f.ctx, f.viewer(f.agent), []string{id})
@@ -166,10 +180,13 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 
 	// Work it: reassign to the service desk's agent, investigate, hold,
 	// resume, raise urgency, resolve; the caller confirms.
-	cur, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, AssigneeID: f.agent.Subject, Reason: "triage"})
+	cur, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, AssigneeID: f.agent.Subject, Reason: "triage"})
 	if err != nil || cur.State != incident.Assigned || cur.RespondedAt == nil {
 		t.Fatalf("reassign: %+v %v", cur, err)
 	}
+	// worker is the agent who has it: the desk's, then the database
+	// team's (an agent outside the incident's group may not touch it).
+	worker := f.agent
 	step := func(to incident.State, mod func(*incident.TransitionInput)) {
 		t.Helper()
 		in := incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: to}
@@ -177,7 +194,7 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 			mod(&in)
 		}
 		f.clock.Advance(10 * time.Minute)
-		next, err := f.inc.Transition(f.ctx, f.agent, in)
+		next, err := f.inc.Transition(f.ctx, f.as(worker), in)
 		if err != nil || next.State != to || next.Version != cur.Version+1 {
 			t.Fatalf("→ %s: %+v %v", to, next, err)
 		}
@@ -190,25 +207,26 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 	}
 	step(incident.InProgress, nil)
 	high := incident.High
-	if cur, err = f.inc.Update(f.ctx, f.agent, incident.UpdateInput{ID: inc.ID, ExpectedVersion: cur.Version, Urgency: &high}); err != nil || cur.Priority != sla.P1 {
+	if cur, err = f.inc.Update(f.ctx, f.as(f.agent), incident.UpdateInput{ID: inc.ID, ExpectedVersion: cur.Version, Urgency: &high}); err != nil || cur.Priority != sla.P1 {
 		t.Fatalf("urgency: %+v %v", cur, err)
 	}
 	// Functional escalation to the database team keeps the trail.
-	if cur, err = f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: cur.Version, GroupID: f.other.ID, AssigneeID: f.agent2.Subject, Reason: "database fault"}); err != nil || cur.State != incident.Assigned {
+	if cur, err = f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: cur.Version, GroupID: f.other.ID, AssigneeID: f.agent2.Subject, Reason: "database fault"}); err != nil || cur.State != incident.Assigned {
 		t.Fatalf("escalate: %+v %v", cur, err)
 	}
 	esc, err := f.inc.Escalations(f.ctx, f.viewer(f.agent), []string{inc.ID})
 	if err != nil || len(esc[inc.ID]) != 2 || esc[inc.ID][1].FromGroupID != f.group.ID || esc[inc.ID][1].ToGroupID != f.other.ID || esc[inc.ID][1].Reason != "database fault" {
 		t.Fatalf("escalations %+v %v", esc, err)
 	}
+	worker = f.agent2
 	// Resolving needs a code and notes.
-	if _, err := f.inc.Transition(f.ctx, f.agent2, incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved}); !apperr.Is(err, apperr.BadUserInput) {
+	if _, err := f.inc.Transition(f.ctx, f.as(f.agent2), incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved}); !apperr.Is(err, apperr.BadUserInput) {
 		t.Fatalf("resolve without code: %v", err)
 	}
 	step(incident.Resolved, func(in *incident.TransitionInput) {
 		in.ResolutionCode, in.ResolutionNotes = incident.ResolvedFixed, "restarted the listener"
 	})
-	closed, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Closed, Comment: "works again"})
+	closed, err := f.inc.Transition(f.ctx, f.as(f.caller), incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Closed, Comment: "works again"})
 	if err != nil || closed.State != incident.Closed || closed.ClosedAt == nil {
 		t.Fatalf("caller closes: %+v %v", closed, err)
 	}
@@ -218,7 +236,7 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 		t.Fatalf("history\n got %s\nwant %s", got, wantHistory)
 	}
 	// Closed is final: the error says so, and nothing is written.
-	_, err = f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: closed.Version, To: incident.InProgress})
+	_, err = f.inc.Transition(f.ctx, f.as(worker), incident.TransitionInput{ID: inc.ID, ExpectedVersion: closed.Version, To: incident.InProgress})
 	if !apperr.Is(err, apperr.InvalidTransition) || !strings.Contains(err.Error(), "final") {
 		t.Fatalf("after close: %v", err)
 	}
@@ -243,23 +261,23 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 		code apperr.Code
 	}{
 		{"stale version", func() error {
-			_, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: 7, To: incident.Cancelled})
+			_, err := f.inc.Transition(f.ctx, f.as(f.agent), incident.TransitionInput{ID: inc.ID, ExpectedVersion: 7, To: incident.Cancelled})
 			return err
 		}, apperr.Conflict},
 		{"invalid transition", func() error {
-			_, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: 1, To: incident.OnHold, HoldReason: incident.AwaitingCaller})
+			_, err := f.inc.Transition(f.ctx, f.as(f.agent), incident.TransitionInput{ID: inc.ID, ExpectedVersion: 1, To: incident.OnHold, HoldReason: incident.AwaitingCaller})
 			return err
 		}, apperr.InvalidTransition},
 		{"requester moves it", func() error {
-			_, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: inc.ID, ExpectedVersion: 1, To: incident.InProgress})
+			_, err := f.inc.Transition(f.ctx, f.as(f.caller), incident.TransitionInput{ID: inc.ID, ExpectedVersion: 1, To: incident.InProgress})
 			return err
 		}, apperr.Forbidden},
 		{"unknown group", func() error {
-			_, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: "grp_nope", Reason: "x"})
+			_, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: "grp_nope", Reason: "x"})
 			return err
 		}, apperr.NotFound},
 		{"assignee outside the group", func() error {
-			_, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: f.group.ID, AssigneeID: f.agent2.Subject, Reason: "x"})
+			_, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: f.group.ID, AssigneeID: f.agent2.Subject, Reason: "x"})
 			return err
 		}, apperr.BadUserInput},
 		{"unknown CI", func() error {
@@ -283,11 +301,11 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 			return err
 		}, apperr.Forbidden},
 		{"communication on a normal incident", func() error {
-			_, err := f.inc.AddCommunication(f.ctx, f.agent, incident.CommunicationInput{IncidentID: inc.ID, Audience: "all staff", Channel: "email", Message: "x"})
+			_, err := f.inc.AddCommunication(f.ctx, f.as(f.agent), incident.CommunicationInput{IncidentID: inc.ID, Audience: "all staff", Channel: "email", Message: "x"})
 			return err
 		}, apperr.InvalidTransition},
 		{"requester updates", func() error {
-			_, err := f.inc.Update(f.ctx, f.caller, incident.UpdateInput{ID: inc.ID, ExpectedVersion: 1})
+			_, err := f.inc.Update(f.ctx, f.as(f.caller), incident.UpdateInput{ID: inc.ID, ExpectedVersion: 1})
 			return err
 		}, apperr.Forbidden},
 	}
@@ -326,7 +344,7 @@ func TestIncidentWritesAreHeard(t *testing.T) {
 	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), inc.ID, incident.Comment, "any news?"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, Reason: "triage"}); err != nil {
+	if _, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, Reason: "triage"}); err != nil {
 		t.Fatal(err)
 	}
 	key := "k"
@@ -353,7 +371,7 @@ func TestConcurrentTransitionsNeverLoseAnUpdate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: f.group.ID, Reason: "mine"})
+			_, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 1, GroupID: f.group.ID, Reason: "mine"})
 			errs <- err
 		}()
 	}
@@ -462,7 +480,7 @@ func TestIncidentVisibilityAndTimeline(t *testing.T) {
 func TestMajorIncidentAndLinks(t *testing.T) {
 	f := newIncidents(t)
 	inc, _ := f.alert(t, "a", "x")
-	cur, err := f.inc.SetMajor(f.ctx, f.agent, incident.MajorInput{ID: inc.ID, ExpectedVersion: 1, Major: true, ManagerID: f.agent2.Subject, Reason: "webshop down"})
+	cur, err := f.inc.SetMajor(f.ctx, f.as(f.agent), incident.MajorInput{ID: inc.ID, ExpectedVersion: 1, Major: true, ManagerID: f.agent2.Subject, Reason: "webshop down"})
 	if err != nil || !cur.Major || cur.MajorManagerID != f.agent2.Subject {
 		t.Fatalf("major: %+v %v", cur, err)
 	}
@@ -470,7 +488,7 @@ func TestMajorIncidentAndLinks(t *testing.T) {
 	if _, err := f.inc.Get(f.ctx, f.viewer(f.agent2, f.other.ID), inc.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.AddCommunication(f.ctx, f.agent2, incident.CommunicationInput{IncidentID: inc.ID, Audience: "Sales", Channel: "email", Message: "webshop down, next update 10:00"}); err != nil {
+	if _, err := f.inc.AddCommunication(f.ctx, f.as(f.agent2), incident.CommunicationInput{IncidentID: inc.ID, Audience: "Sales", Channel: "email", Message: "webshop down, next update 10:00"}); err != nil {
 		t.Fatal(err)
 	}
 	comms, err := f.inc.Communications(f.ctx, f.viewer(f.agent), []string{inc.ID})
@@ -479,7 +497,7 @@ func TestMajorIncidentAndLinks(t *testing.T) {
 	}
 	problems := []string{"prb_1"}
 	change := "chg_9"
-	cur, err = f.inc.Link(f.ctx, f.agent, incident.LinkInput{ID: inc.ID, ExpectedVersion: cur.Version, ProblemIDs: &problems, CausedByChangeID: &change})
+	cur, err = f.inc.Link(f.ctx, f.as(f.agent), incident.LinkInput{ID: inc.ID, ExpectedVersion: cur.Version, ProblemIDs: &problems, CausedByChangeID: &change})
 	if err != nil || fmt.Sprint(cur.ProblemIDs) != "[prb_1]" || cur.CausedByChange != "chg_9" {
 		t.Fatalf("link %+v %v", cur, err)
 	}
@@ -491,7 +509,7 @@ func TestMajorIncidentAndLinks(t *testing.T) {
 		t.Fatalf("history %s", h)
 	}
 	// Changing the CIs recomputes the impact: the app alone spares Reports.
-	cur, err = f.inc.Update(f.ctx, f.agent, incident.UpdateInput{ID: inc.ID, ExpectedVersion: cur.Version, CIIDs: []string{f.ids["app"]}, SetCIs: true})
+	cur, err = f.inc.Update(f.ctx, f.as(f.agent), incident.UpdateInput{ID: inc.ID, ExpectedVersion: cur.Version, CIIDs: []string{f.ids["app"]}, SetCIs: true})
 	if err != nil || fmt.Sprint(cur.ImpactedBusinessServiceIDs) != fmt.Sprint([]string{f.ids["Webshop"]}) || len(cur.DownServiceIDs) != 2 {
 		t.Fatalf("recomputed impact %+v %v", cur, err)
 	}
@@ -501,7 +519,7 @@ func TestReopenWindowAndAutoCloseInTheStore(t *testing.T) {
 	f := newIncidents(t)
 	resolve := func(key string) incident.Incident {
 		inc, _ := f.alert(t, key, "x")
-		cur, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: inc.Version, To: incident.Resolved,
+		cur, err := f.inc.Transition(f.ctx, f.as(f.agent), incident.TransitionInput{ID: inc.ID, ExpectedVersion: inc.Version, To: incident.Resolved,
 			ResolutionCode: incident.ResolvedSelfCleared, ResolutionNotes: "recovered"})
 		if err != nil {
 			t.Fatal(err)
@@ -511,12 +529,12 @@ func TestReopenWindowAndAutoCloseInTheStore(t *testing.T) {
 	a := resolve("a")
 	f.clock.Advance(24 * time.Hour)
 	b := resolve("b")
-	reopened, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: b.ID, ExpectedVersion: b.Version, To: incident.InProgress, Comment: "still broken"})
+	reopened, err := f.inc.Transition(f.ctx, f.as(f.caller), incident.TransitionInput{ID: b.ID, ExpectedVersion: b.Version, To: incident.InProgress, Comment: "still broken"})
 	if err != nil || reopened.ResolvedAt != nil || reopened.ResolutionCode != "" {
 		t.Fatalf("reopen: %+v %v", reopened, err)
 	}
 	f.clock.Advance(25 * time.Hour) // a was resolved 49h ago
-	if _, err := f.inc.Transition(f.ctx, f.caller, incident.TransitionInput{ID: a.ID, ExpectedVersion: a.Version, To: incident.InProgress}); !apperr.Is(err, apperr.InvalidTransition) {
+	if _, err := f.inc.Transition(f.ctx, f.as(f.caller), incident.TransitionInput{ID: a.ID, ExpectedVersion: a.Version, To: incident.InProgress}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("late reopen: %v", err)
 	}
 	closed, err := f.inc.AutoClose(f.ctx)

@@ -39,16 +39,16 @@ func TestTextVisibilityIsStoredAndOldTextIsInternal(t *testing.T) {
 	f := newIncidents(t)
 	inc, _ := f.alert(t, "a", "x")
 	public := incident.CustomerVisible
-	cur, err := f.inc.SetMajor(f.ctx, f.agent, incident.MajorInput{ID: inc.ID, ExpectedVersion: 1, Major: true, ManagerID: f.agent2.Subject,
+	cur, err := f.inc.SetMajor(f.ctx, f.as(f.agent), incident.MajorInput{ID: inc.ID, ExpectedVersion: 1, Major: true, ManagerID: f.agent2.Subject,
 		Reason: "webshop down", ReasonVisibility: &public})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.Reassign(f.ctx, f.agent, incident.ReassignInput{ID: inc.ID, ExpectedVersion: cur.Version, GroupID: f.group.ID,
+	if _, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: cur.Version, GroupID: f.group.ID,
 		Reason: "to the desk", ReasonVisibility: &public}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.AddCommunication(f.ctx, f.agent, incident.CommunicationInput{IncidentID: inc.ID, Audience: "customers", Channel: "status page",
+	if _, err := f.inc.AddCommunication(f.ctx, f.as(f.agent), incident.CommunicationInput{IncidentID: inc.ID, Audience: "customers", Channel: "status page",
 		Message: "we are on it", Visibility: &public}); err != nil {
 		t.Fatal(err)
 	}

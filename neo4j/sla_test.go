@@ -149,7 +149,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	}
 	// The app incident resolves within its P1 targets (responded when
 	// logged with a group; 4h to resolve).
-	_, err = f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: app.ID, ExpectedVersion: app.Version, To: incident.Resolved,
+	_, err = f.inc.Transition(f.ctx, f.as(f.agent), incident.TransitionInput{ID: app.ID, ExpectedVersion: app.Version, To: incident.Resolved,
 		ResolutionCode: incident.ResolvedFixed, ResolutionNotes: "restarted"})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +200,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	// Resolve the db incident 10h after it was logged.
 	f.clock.Advance(time.Hour + 25*time.Minute)
 	cur, _ := f.inc.Get(f.ctx, f.viewer(f.agent), inc.ID)
-	resolved, err := f.inc.Transition(f.ctx, f.agent, incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved,
+	resolved, err := f.inc.Transition(f.ctx, f.as(f.agent), incident.TransitionInput{ID: inc.ID, ExpectedVersion: cur.Version, To: incident.Resolved,
 		ResolutionCode: incident.ResolvedFixed, ResolutionNotes: "disk replaced"})
 	if err != nil {
 		t.Fatal(err)

@@ -51,37 +51,9 @@ func notFoundAsNull(err error) error {
 	return err
 }
 
-// nodeReaders says who may read each kind of node through node(id:); it
-// mirrors the @auth rules of the kind's own query.
-func nodeReaders(kind string) ([]auth.Role, bool) {
-	switch kind {
-	case cmdb.CIPrefix, cmdb.RelationshipPrefix, cmdb.HistoryPrefix, people.UserPrefix, people.GroupPrefix,
-		catalog.TechnicalServicePrefix, catalog.BusinessUnitPrefix, catalog.BusinessProcessPrefix:
-		return auth.Staff, true
-	case change.Prefix, change.TemplatePrefix, change.FreezePrefix:
-		return auth.Staff, true
-	case sla.SLAPrefix:
-		return auth.Staff, true
-	case catalog.BusinessServicePrefix:
-		// Business services are the customer's catalogue.
-		return append([]auth.Role{auth.Requester}, auth.Staff...), true
-	case incident.IncidentPrefix:
-		// Everyone may ask; the incident's row-level scope decides (node
-		// applies it as the incident query does).
-		return append([]auth.Role{auth.Requester}, auth.Staff...), true
-	}
-	return nil, false
-}
-
-func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+// loadNode reads the record id refers to; node applies the rules.
+func (r *Resolver) loadNode(ctx context.Context, id string) (model.Node, error) {
 	kind := ids.Kind(id)
-	roles, ok := nodeReaders(kind)
-	if !ok {
-		return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
-	}
-	if _, err := auth.Require(ctx, roles...); err != nil {
-		return nil, err
-	}
 	switch kind {
 	case cmdb.CIPrefix:
 		ci, err := r.CMDB.Get(ctx, id)
@@ -145,13 +117,14 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	case change.FreezePrefix:
 		fs, err := r.ChangeMgmt.Freezes(ctx, []string{id})
 		return oneOf(fs, err, id, "freeze window", freezeModel)
-	default:
+	case cmdb.HistoryPrefix:
 		e, err := r.CMDB.HistoryEntry(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		return historyModel(e), nil
 	}
+	return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
 }
 
 func serviceKind(k model.ServiceKind) catalog.Kind {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/graph/model"
-	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/sla"
 )
@@ -96,7 +96,11 @@ func (r *Resolver) viewer(ctx context.Context) (incident.Viewer, error) {
 }
 
 func (r *Resolver) readViewer(ctx context.Context) (incident.Viewer, error) {
-	p := *principal(ctx)
+	return r.viewerOf(ctx, *principal(ctx))
+}
+
+// viewerOf returns p with the groups p belongs to.
+func (r *Resolver) viewerOf(ctx context.Context, p auth.Principal) (incident.Viewer, error) {
 	v := incident.Viewer{Principal: p}
 	if p.Subject == "" {
 		return v, nil
@@ -153,29 +157,15 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 	return withEmpty(keys, m, err)
 }
 
-// readable reports whether the reader may see the object id refers to,
-// by the rules node(id:) applies to its kind: a requester reading their
-// incident sees its business services, not the CIs, groups or people
-// behind it.
-func readable(ctx context.Context, id string) bool {
-	roles, ok := nodeReaders(ids.Kind(id))
-	return ok && principal(ctx).HasAny(roles)
-}
-
-func readableIDs(ctx context.Context, in []string) []string {
-	out := make([]string, 0, len(in))
-	for _, id := range in {
-		if readable(ctx, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // itemsOf loads the items with these ids that the reader may see and that
-// are of model type T, in the order of ids.
+// are of model type T, in the order of ids: a requester reading their
+// incident sees its business services, not the CIs or units behind it.
 func itemsOf[T model.GraphItem](ctx context.Context, itemIDs []string) ([]T, error) {
-	items, err := loadItems(ctx, readableIDs(ctx, itemIDs))
+	keep, err := mayReadIDs(ctx, itemIDs)
+	if err != nil {
+		return nil, err
+	}
+	items, err := loadItems(ctx, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +187,7 @@ func shownPerson(ctx context.Context, id string) *string {
 // readableUser loads a user the reader may see; null otherwise, or when
 // the subject is no local user (a service account or an outside identity).
 func readableUser(ctx context.Context, id string) (*model.User, error) {
-	if id == "" || !readable(ctx, id) {
+	if id == "" || !mayRead(ctx, id) {
 		return nil, nil
 	}
 	u, err := changeLoadersFrom(ctx).users.Load(ctx, id)
@@ -209,7 +199,7 @@ func readableUser(ctx context.Context, id string) (*model.User, error) {
 
 // readableGroup loads a group the reader may see; null otherwise.
 func readableGroup(ctx context.Context, id string) (*model.Group, error) {
-	if id == "" || !readable(ctx, id) {
+	if id == "" || !mayRead(ctx, id) {
 		return nil, nil
 	}
 	g, err := loadersFrom(ctx).groups.Load(ctx, id)
@@ -385,23 +375,11 @@ func incidentPayload(i incident.Incident, err error) (*model.IncidentPayload, er
 	return &model.IncidentPayload{Incident: incidentModel(i)}, nil
 }
 
-// followIncidents forwards the written incidents the viewer may read and
-// the subscription asked for, until ctx ends.
-func followIncidents(ctx context.Context, in <-chan incident.Incident, v incident.Viewer, id, groupID string) <-chan *model.Incident {
-	scope := incident.ScopeOf(v.Principal, v.GroupIDs)
-	out := make(chan *model.Incident)
-	go func() {
-		defer close(out)
-		for inc := range in {
-			if !scope.Contains(inc) || id != "" && inc.ID != id || groupID != "" && inc.AssignmentGroupID != groupID {
-				continue
-			}
-			select {
-			case out <- incidentModel(inc):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
+// followIncidents forwards the written incidents the subscriber may read
+// (the visibility rules, with s) and the subscription asked for, until ctx
+// ends.
+func followIncidents(ctx context.Context, s *seer, in <-chan incident.Incident, id, groupID string) <-chan *model.Incident {
+	return stream(ctx, s, in, func(inc incident.Incident) bool {
+		return (id == "" || inc.ID == id) && (groupID == "" || inc.AssignmentGroupID == groupID)
+	}, incidentModel)
 }

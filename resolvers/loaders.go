@@ -22,6 +22,8 @@ type loaders struct {
 	relationships *dataloadgen.Loader[relKey, []cmdb.Relationship]
 	history       *dataloadgen.Loader[historyKey, paging.Page[cmdb.HistoryEntry]]
 	linked        *dataloadgen.Loader[linkKey, []any]
+	// seer is the response's reader, for the visibility rules.
+	seer *seer
 }
 
 // linkKey asks for the items linked to one item by one catalogue link type.
@@ -94,6 +96,7 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 				})
 		}, wait),
 	}
+	l.seer = r.seerFor(ctx)
 	return r.withIncidentLoaders(r.withChangeLoaders(context.WithValue(ctx, loadersKey{}, l)))
 }
 

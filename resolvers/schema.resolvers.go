@@ -297,7 +297,7 @@ func (r *incidentResolver) MajorManagerID(ctx context.Context, obj *model.Incide
 
 func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error) {
 	id := deref(obj.CausedByChangeID)
-	if id == "" || !readable(ctx, id) {
+	if id == "" || !mayRead(ctx, id) {
 		return nil, nil
 	}
 	c, err := changeLoadersFrom(ctx).changes.Load(ctx, id)
@@ -672,7 +672,11 @@ func (r *mutationResolver) CreateIncident(ctx context.Context, input model.Creat
 }
 
 func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Update(ctx, *principal(ctx), incident.UpdateInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Update(ctx, v, incident.UpdateInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ShortDescription: input.ShortDescription, Description: input.Description,
 		Category: input.Category, CIIDs: input.ConfigurationItemIds, SetCIs: input.ConfigurationItemIds != nil,
 		ServiceIDs: input.ServiceIds, SetServices: input.ServiceIds != nil,
@@ -681,7 +685,11 @@ func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.Updat
 }
 
 func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Transition(ctx, *principal(ctx), incident.TransitionInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Transition(ctx, v, incident.TransitionInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: incident.State(input.To), Comment: deref(input.Comment),
 		CommentVisibility: enumPtr[incident.Visibility](input.CommentVisibility),
 		ResolutionCode:    incident.ResolutionCode(deref((*string)(input.ResolutionCode))), ResolutionNotes: deref(input.ResolutionNotes),
@@ -690,14 +698,22 @@ func (r *mutationResolver) TransitionIncident(ctx context.Context, input model.T
 }
 
 func (r *mutationResolver) ReassignIncident(ctx context.Context, input model.ReassignIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Reassign(ctx, *principal(ctx), incident.ReassignInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Reassign(ctx, v, incident.ReassignInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, GroupID: input.GroupID, AssigneeID: deref(input.AssigneeID), Reason: input.Reason,
 		ReasonVisibility: enumPtr[incident.Visibility](input.ReasonVisibility),
 	}))
 }
 
 func (r *mutationResolver) SetMajorIncident(ctx context.Context, input model.SetMajorIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, *principal(ctx), incident.MajorInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.SetMajor(ctx, v, incident.MajorInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Major: input.Major, ManagerID: deref(input.ManagerID), Reason: input.Reason,
 		ReasonVisibility: enumPtr[incident.Visibility](input.ReasonVisibility),
 	}))
@@ -720,7 +736,11 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 }
 
 func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error) {
-	c, err := r.IncidentMgmt.AddCommunication(ctx, *principal(ctx), incident.CommunicationInput{IncidentID: input.IncidentID,
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.IncidentMgmt.AddCommunication(ctx, v, incident.CommunicationInput{IncidentID: input.IncidentID,
 		Audience: input.Audience, Channel: input.Channel, Message: input.Message, Visibility: enumPtr[incident.Visibility](input.Visibility)})
 	if err != nil {
 		return nil, err
@@ -733,7 +753,11 @@ func (r *mutationResolver) AddIncidentCommunication(ctx context.Context, input m
 }
 
 func (r *mutationResolver) LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error) {
-	return incidentPayload(r.IncidentMgmt.Link(ctx, *principal(ctx), incident.LinkInput{
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return incidentPayload(r.IncidentMgmt.Link(ctx, v, incident.LinkInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, ProblemIDs: slicePtr(input.ProblemIds),
 		CausedByChangeID: input.CausedByChangeID, KnowledgeIDs: slicePtr(input.KnowledgeArticleIds),
 	}))
@@ -1246,38 +1270,22 @@ func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	in := r.Events.SubscribeCIs(ctx, ids)
-	out := make(chan *model.ConfigurationItem)
-	go func() {
-		defer close(out)
-		for ci := range in {
-			select {
-			case out <- ciModel(ci):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeCIs(ctx, ids), nil, ciModel), nil
 }
 
 func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	in := r.Events.SubscribeChanges(ctx, ids)
-	out := make(chan *model.Change)
-	go func() {
-		defer close(out)
-		for c := range in {
-			select {
-			case out <- changeModel(c):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeChanges(ctx, ids), nil, changeModel), nil
 }
 
 func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error) {
@@ -1292,7 +1300,7 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, 
 	if err != nil {
 		return nil, err
 	}
-	return followIncidents(ctx, r.Events.SubscribeIncidents(ctx, keys), v, deref(id), deref(assignmentGroupID)), nil
+	return followIncidents(ctx, r.streamSeer(v), r.Events.SubscribeIncidents(ctx, keys), deref(id), deref(assignmentGroupID)), nil
 }
 
 func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error) {
@@ -1300,19 +1308,12 @@ func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-
 	if slaID != nil {
 		keys = []string{*slaID}
 	}
-	in := r.Events.SubscribeSLAEvents(ctx, keys)
-	out := make(chan *model.SLAEvent)
-	go func() {
-		defer close(out)
-		for e := range in {
-			select {
-			case out <- slaEventModel(e):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An event shows its incident: only those in the subscriber's scope.
+	return stream(ctx, r.streamSeer(v), r.Events.SubscribeSLAEvents(ctx, keys), nil, slaEventModel), nil
 }
 
 func (r *userResolver) Groups(ctx context.Context, obj *model.User) ([]*model.Group, error) {

@@ -196,9 +196,11 @@ func TestRequesterReadsOnlyCustomerVisibleText(t *testing.T) {
 		"channel": "status page", "message": "Checkout is degraded; next update at 11:00", "visibility": "CUSTOMER_VISIBLE"}}, nil)
 	cur = e.incidentWrite(t, team.agent, reassignIncidentMutation, "reassignIncident", map[string]any{"id": inc.ID,
 		"expectedVersion": cur.Version, "groupId": network, "reason": "Passed to our network team", "reasonVisibility": "CUSTOMER_VISIBLE"})
-	cur = e.incidentWrite(t, team.agent, setMajorMutation, "setMajorIncident", map[string]any{"id": inc.ID,
+	// The incident is the network team's now: the desk agent no longer
+	// reads it, nor writes it.
+	cur = e.incidentWrite(t, netAgent, setMajorMutation, "setMajorIncident", map[string]any{"id": inc.ID,
 		"expectedVersion": cur.Version, "major": false, "reason": "The outage is contained", "reasonVisibility": "CUSTOMER_VISIBLE"})
-	cur = e.transitionIncident(t, team.agent, cur, "RESOLVED", map[string]any{"resolutionCode": "FIXED",
+	cur = e.transitionIncident(t, netAgent, cur, "RESOLVED", map[string]any{"resolutionCode": "FIXED",
 		"resolutionNotes": "Restarted the payment gateway", "comment": secret + " resolve: gateway leaked memory again"})
 	// The caller's own text is for the service desk to read with them: it
 	// cannot be made internal.
@@ -237,15 +239,15 @@ func TestRequesterReadsOnlyCustomerVisibleText(t *testing.T) {
 	// Staff (an agent of the group now working it) read everything, and
 	// who may read each text.
 	staff, data := e.readText(t, netAgent, staffTextQuery, "incident", inc.ID)
-	agent := team.agentID
+	agent, net := team.agentID, netUser.ID
 	wantHistory = []string{
 		"STATE ->NEW by " + agent + ": - [INTERNAL]",
 		"STATE NEW>ASSIGNED by " + agent + ": " + secret + " reassign: vendor contract lapsed [INTERNAL]",
 		"STATE ASSIGNED>IN_PROGRESS by " + agent + ": " + secret + " transition: the DBA broke it [INTERNAL]",
 		"MAJOR NO>YES:" + agent + " by " + agent + ": " + secret + " major: the CFO escalated [INTERNAL]",
 		"STATE IN_PROGRESS>ON_HOLD by " + agent + ": Please restart your browser and tell us [CUSTOMER_VISIBLE]",
-		"MAJOR YES:" + agent + ">NO by " + agent + ": The outage is contained [CUSTOMER_VISIBLE]",
-		"STATE ON_HOLD>RESOLVED by " + agent + ": " + secret + " resolve: gateway leaked memory again [INTERNAL]",
+		"MAJOR YES:" + agent + ">NO by " + net + ": The outage is contained [CUSTOMER_VISIBLE]",
+		"STATE ON_HOLD>RESOLVED by " + net + ": " + secret + " resolve: gateway leaked memory again [INTERNAL]",
 		"STATE RESOLVED>IN_PROGRESS by " + subjCaller + ": Still broken [CUSTOMER_VISIBLE]",
 	}
 	if got := staff.history(); !slices.Equal(got, wantHistory) {

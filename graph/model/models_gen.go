@@ -387,7 +387,7 @@ type ChangeAssessment struct {
 	ImpactedBusinessServices []*ChangeImpactedService `json:"impactedBusinessServices"`
 	// Conflicts found then (the live list is Change.conflicts).
 	Conflicts []*ChangeConflict `json:"conflicts"`
-	// Unresolved incidents on the targets or the items they impact (at most 100), highest priority first.
+	// Unresolved incidents on the targets or the items they impact (at most 100), highest priority first; only those the caller may read.
 	OpenIncidents []*AssessedIncident `json:"openIncidents"`
 	// SLAs covering the targeted or impacted services (at most 100): the agreements at risk.
 	SlasAtRisk []*AssessedSLA `json:"slasAtRisk"`
@@ -1621,8 +1621,8 @@ func (this SLA) GetID() string { return this.ID }
 
 // One clock of an incident under one SLA that covers it.
 type SLAClock struct {
-	// The SLA.
-	SLA *SLA `json:"sla"`
+	// The SLA; null for callers who may not read SLAs (requesters).
+	SLA *SLA `json:"sla,omitempty"`
 	// Response or resolution.
 	Metric SLAMetric `json:"metric"`
 	// The priority whose target applies.

@@ -1,0 +1,533 @@
+package resolvers
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/sla"
+)
+
+// Row-level visibility: which objects a reader may see.
+//
+// This file is the one place that decides it. Every record has an id whose
+// prefix names its kind; kinds says, per kind, who may read records of it.
+// records says which records an object of each GraphQL type shows (a
+// record type shows itself; a snapshot such as an assessment's incident
+// shows the record it was taken from). An object is visible when the reader
+// may read every record it shows.
+//
+// Every path applies it:
+//   - Guard, a field middleware on every field of every operation, screens
+//     whatever any field returns (root fields, nested fields, lists, node,
+//     assessments, reports, the objects inside subscription events): a
+//     hidden object resolves to null, is left out of a list, or fails a
+//     non-null field with NOT_FOUND.
+//   - node(id:) answers FORBIDDEN to roles that may not read the kind at
+//     all, and NOT_FOUND for a record the reader may not see.
+//   - The subscription streams drop events whose object the subscriber may
+//     not see (they are channels, which Guard does not see into).
+//   - The resolvers that load referenced records by id skip those the
+//     reader may not see before loading them (mayRead): an optimisation,
+//     Guard would hide them anyway.
+//
+// Writes are the exception to Guard: a mutation's payload shows what the
+// write wrote (a login, the account that logged in), because every write
+// checked its row first. Incident writes apply the incident row rule
+// (incident.Viewer.CanRead, the rule of incident.ScopeOf) before any other
+// check on the row and answer NOT_FOUND like the read; writes on other
+// kinds need roles that read every record of the kind (@auth). What a
+// payload's objects lead to is screened as usual.
+
+// kind is what the rules know of one kind of record.
+type kind struct {
+	// typ is the GraphQL type of its records.
+	typ string
+	// readers may read every record of the kind (ADMIN holds every role).
+	// They are the roles of the kind's own query (@auth), so node(id:)
+	// answers FORBIDDEN to anyone else, as that query does.
+	readers []auth.Role
+	// own, when set, also lets a reader who is not among readers see some
+	// records of the kind: their own account, the groups they belong to,
+	// the incidents in their scope.
+	own ownRule
+}
+
+type ownRule int
+
+const (
+	noOwn ownRule = iota
+	// ownAccount: a user sees their own account (me.user).
+	ownAccount
+	// ownGroups: a user sees the groups they belong to (me.user.groups).
+	ownGroups
+	// incidentScope: incident.ScopeOf decides, record by record; readers
+	// is who may ask at all.
+	incidentScope
+)
+
+var (
+	staff    = auth.Staff
+	everyone = append([]auth.Role{auth.Requester}, auth.Staff...)
+)
+
+func staffOnly(typ string) kind { return kind{typ: typ, readers: staff} }
+
+// kinds lists every kind of record the API hands out, by id prefix.
+var kinds = map[string]kind{
+	cmdb.CIPrefix:                  staffOnly("ConfigurationItem"),
+	cmdb.RelationshipPrefix:        staffOnly("Relationship"),
+	cmdb.HistoryPrefix:             staffOnly("CIHistoryEntry"),
+	people.UserPrefix:              {typ: "User", readers: staff, own: ownAccount},
+	people.GroupPrefix:             {typ: "Group", readers: staff, own: ownGroups},
+	catalog.TechnicalServicePrefix: staffOnly("Service"),
+	// Business services are the customer's catalogue.
+	catalog.BusinessServicePrefix: {typ: "Service", readers: everyone},
+	catalog.BusinessUnitPrefix:    staffOnly("BusinessUnit"),
+	catalog.BusinessProcessPrefix: staffOnly("BusinessProcess"),
+	change.Prefix:                 staffOnly("Change"),
+	change.TemplatePrefix:         staffOnly("ChangeTemplate"),
+	change.FreezePrefix:           staffOnly("FreezeWindow"),
+	sla.SLAPrefix:                 staffOnly("SLA"),
+	// Everyone may ask for an incident; its row scope decides (requesters
+	// their own, agents their groups', the unassigned and major ones).
+	incident.IncidentPrefix: {typ: "Incident", readers: everyone, own: incidentScope},
+}
+
+// records returns the ids of the records obj shows, and false when obj is
+// of a type that shows none (a value belonging to its parent, such as a
+// risk factor or an incident's timeline entry). Every Node shows itself;
+// the other types listed show a record by reference.
+func records(obj any) ([]string, bool) {
+	if v := reflect.ValueOf(obj); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, false // null shows nothing
+	}
+	switch o := obj.(type) {
+	case model.Node:
+		return []string{o.GetID()}, true
+	case *model.AssessedIncident:
+		return []string{o.ID}, true
+	case *model.AssessedSLA:
+		return []string{o.ID}, true
+	case *model.SLAEvent:
+		return []string{o.SLAID, o.TicketID}, true
+	case *model.SLAReport:
+		return []string{o.SLAID}, true
+	case *model.SLAReview:
+		return []string{o.SLAID}, true
+	case *model.UpcomingReview:
+		if o.SLA == nil {
+			return nil, true
+		}
+		return []string{o.SLA.ID}, true
+	case *model.ServiceAvailability:
+		return []string{o.ServiceID}, true
+	case *model.ChangeImpactedService:
+		return []string{o.ServiceID}, true
+	case *model.GraphNode:
+		return []string{o.ID}, true
+	}
+	return nil, false
+}
+
+// seer is a reader as the rules need them: the principal and, read only
+// when a rule needs them, their groups and the incidents in their scope.
+type seer struct {
+	p *auth.Principal
+	// viewer returns the principal with their groups.
+	viewer func(ctx context.Context) (incident.Viewer, error)
+	// incidents returns those of ids the reader may read (incident row
+	// scope applied), keyed by id.
+	incidents func(ctx context.Context, ids []string) (map[string]incident.Incident, error)
+
+	allOnce sync.Once
+	seesAll bool
+}
+
+// all reports whether the reader may read every record of every kind (the
+// reading roles, ADMIN): the rules then hide nothing, and Guard need not
+// look.
+func (s *seer) all() bool {
+	s.allOnce.Do(func() {
+		s.seesAll = s.readsAllIncidents()
+		for _, k := range kinds {
+			s.seesAll = s.seesAll && s.p.HasAny(k.readers)
+		}
+	})
+	return s.seesAll
+}
+
+// seerFor returns the reader of ctx for one response: groups and incidents
+// come from the response's loaders.
+func (r *Resolver) seerFor(ctx context.Context) *seer {
+	return &seer{p: principal(ctx), viewer: r.viewer, incidents: r.scopedIncidents}
+}
+
+// streamSeer returns the subscriber v for the life of a subscription: its
+// groups as read when it subscribed, incidents read afresh for each event.
+func (r *Resolver) streamSeer(v incident.Viewer) *seer {
+	p := v.Principal
+	return &seer{
+		p:      &p,
+		viewer: func(context.Context) (incident.Viewer, error) { return v, nil },
+		incidents: func(ctx context.Context, ids []string) (map[string]incident.Incident, error) {
+			return r.IncidentMgmt.GetMany(ctx, v, ids)
+		},
+	}
+}
+
+// scopedIncidents reads the incidents of ids in the reader's scope through
+// the response's loader (batched and cached), or directly without one.
+func (r *Resolver) scopedIncidents(ctx context.Context, keys []string) (map[string]incident.Incident, error) {
+	l := incidentLoadersFrom(ctx)
+	if l == nil {
+		v, err := r.viewer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return r.IncidentMgmt.GetMany(ctx, v, keys)
+	}
+	got, err := l.incidents.LoadAll(ctx, keys)
+	out := make(map[string]incident.Incident, len(keys))
+	for i, inc := range got {
+		if e := errAt(err, i); e != nil {
+			if notFoundAsNull(e) != nil {
+				return nil, e
+			}
+			continue // out of scope, or absent
+		}
+		out[keys[i]] = inc
+	}
+	return out, nil
+}
+
+// visible reports, for each object, whether the reader may see it.
+func (s *seer) visible(ctx context.Context, objs []any) ([]bool, error) {
+	shown := make([][]string, len(objs))
+	var lookup []string
+	for i, o := range objs {
+		shown[i], _ = records(o)
+		for _, id := range shown[i] {
+			if ids.Kind(id) == incident.IncidentPrefix && !s.readsAllIncidents() && ownRecord(o, id) == nil {
+				lookup = append(lookup, id)
+			}
+		}
+	}
+	var inScope map[string]incident.Incident
+	if len(lookup) > 0 {
+		var err error
+		if inScope, err = s.incidents(ctx, lookup); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]bool, len(objs))
+	for i, o := range objs {
+		ok := true
+		for _, id := range shown[i] {
+			may, err := s.mayRead(ctx, id, ownRecord(o, id), inScope)
+			if err != nil {
+				return nil, err
+			}
+			ok = ok && may
+		}
+		out[i] = ok
+	}
+	return out, nil
+}
+
+// ownRecord returns the incident record an object carries for id, if any,
+// so that its scope is decided without reading it again.
+func ownRecord(obj any, id string) *incident.Incident {
+	if m, ok := obj.(*model.Incident); ok && m.ID == id {
+		return &m.Domain
+	}
+	return nil
+}
+
+func (s *seer) readsAllIncidents() bool {
+	return incident.ScopeOf(*s.p, nil).All
+}
+
+// mayRead decides one record by its id. rec is the incident record when the
+// id is an incident's and the caller has it; inScope holds the incidents
+// the caller looked up in the reader's scope otherwise.
+func (s *seer) mayRead(ctx context.Context, id string, rec *incident.Incident, inScope map[string]incident.Incident) (bool, error) {
+	k, ok := kinds[ids.Kind(id)]
+	if !ok {
+		return false, nil // an unknown kind is nobody's to see
+	}
+	switch k.own {
+	case incidentScope:
+		if s.readsAllIncidents() {
+			return true, nil
+		}
+		if rec == nil {
+			_, ok := inScope[id]
+			return ok, nil
+		}
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return false, err
+		}
+		return v.CanRead(*rec), nil
+	case ownAccount:
+		return s.p.HasAny(k.readers) || s.p.Subject != "" && id == s.p.Subject, nil
+	case ownGroups:
+		if s.p.HasAny(k.readers) {
+			return true, nil
+		}
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return false, err
+		}
+		return slices.Contains(v.GroupIDs, id), nil
+	}
+	return s.p.HasAny(k.readers), nil
+}
+
+// mayReadIDs returns the ids of records (of kinds other than incidents)
+// that the reader may see, in order.
+func (s *seer) mayReadIDs(ctx context.Context, in []string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for _, id := range in {
+		ok, err := s.mayRead(ctx, id, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Guard is the field middleware that applies the rules to what every field
+// returns: a list loses the objects the reader may not see, a nullable
+// field answers null, a non-null one NOT_FOUND. A mutation's payload is the
+// exception: a write answers with what it wrote (each write checked the
+// row before writing); what the payload's objects lead to is screened as
+// usual.
+func (r *Resolver) Guard(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil || res == nil {
+		return res, err
+	}
+	switch res.(type) { // the bulk of fields, at no cost
+	case string, bool, int, float64, *string, *int, []string:
+		return res, nil
+	}
+	shape := shapeOf(reflect.TypeOf(res))
+	if shape == plain {
+		return res, nil
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc != nil && fc.Parent != nil && fc.Parent.Object == "Mutation" {
+		return res, nil
+	}
+	s := r.seerAt(ctx, fc)
+	if s.all() {
+		return res, nil
+	}
+	val := reflect.ValueOf(res)
+	if shape == one {
+		if val.Kind() == reflect.Pointer && val.IsNil() {
+			return res, nil
+		}
+		ok, err := s.visible(ctx, []any{res})
+		if err != nil {
+			return nil, err
+		}
+		if ok[0] {
+			return res, nil
+		}
+		if fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Type.NonNull {
+			shown, _ := records(res)
+			return nil, apperr.New(apperr.NotFound, "no %s has id %q", fc.Field.Definition.Type.Name(), firstOr(shown))
+		}
+		return nil, nil
+	}
+	objs := make([]any, 0, val.Len())
+	for i := 0; i < val.Len(); i++ {
+		objs = append(objs, val.Index(i).Interface())
+	}
+	ok, err := s.visible(ctx, objs)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(ok, false) {
+		return res, nil
+	}
+	kept := reflect.MakeSlice(val.Type(), 0, val.Len())
+	for i, o := range ok {
+		if o {
+			kept = reflect.Append(kept, val.Index(i))
+		}
+	}
+	return kept.Interface(), nil
+}
+
+// seerAt returns who reads the field of fc: the caller, except under
+// login, whose caller is anonymous: a login's answer is read as the account
+// that just logged in (its own account and groups).
+func (r *Resolver) seerAt(ctx context.Context, fc *graphql.FieldContext) *seer {
+	for f := fc; f != nil; f = f.Parent {
+		if f.Object != "Mutation" || f.Field.Field == nil || f.Field.Name != "login" {
+			continue
+		}
+		if lp, ok := f.Result.(*model.LoginPayload); ok && lp.User != nil {
+			p := auth.Principal{Subject: lp.User.ID, Roles: toRoles(lp.User.Roles)}
+			return &seer{
+				p:      &p,
+				viewer: func(ctx context.Context) (incident.Viewer, error) { return r.viewerOf(ctx, p) },
+				incidents: func(ctx context.Context, ids []string) (map[string]incident.Incident, error) {
+					v, err := r.viewerOf(ctx, p)
+					if err != nil {
+						return nil, err
+					}
+					return r.IncidentMgmt.GetMany(ctx, v, ids)
+				},
+			}
+		}
+	}
+	if l := loadersFrom(ctx); l != nil && l.seer != nil {
+		return l.seer
+	}
+	return r.seerFor(ctx)
+}
+
+func firstOr(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// shape says how a field's result holds objects the rules screen.
+type shape int
+
+const (
+	plain shape = iota // nothing to screen (scalars, values, payloads)
+	one                // one object that may show records
+	many               // a list whose elements may
+)
+
+var shapes sync.Map // reflect.Type → shape
+
+func shapeOf(t reflect.Type) shape {
+	if s, ok := shapes.Load(t); ok {
+		return s.(shape)
+	}
+	s := plain
+	switch {
+	case mayShowRecords(t):
+		s = one
+	case t.Kind() == reflect.Slice && mayShowRecords(t.Elem()):
+		s = many
+	}
+	shapes.Store(t, s)
+	return s
+}
+
+// mayShowRecords reports whether values of type t may be objects that show
+// records: interfaces (Node, GraphItem) may; pointers to the types records
+// knows do.
+func mayShowRecords(t reflect.Type) bool {
+	if t.Kind() == reflect.Interface {
+		return true
+	}
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	_, ok := records(reflect.New(t.Elem()).Interface())
+	return ok
+}
+
+// node answers node(id:): FORBIDDEN to roles that may not read the kind,
+// NOT_FOUND for an unknown id or a record the reader may not see.
+func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
+	k, ok := kinds[ids.Kind(id)]
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
+	}
+	if _, err := auth.Require(ctx, k.readers...); err != nil {
+		return nil, err
+	}
+	n, err := r.loadNode(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ok2, err := r.seerFor(ctx).visible(ctx, []any{n})
+	if err != nil {
+		return nil, err
+	}
+	if !ok2[0] {
+		return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
+	}
+	return n, nil
+}
+
+// mayRead reports whether the reader of ctx may see the record id refers
+// to (for kinds other than incidents, whose rows it does not read).
+func mayRead(ctx context.Context, id string) bool {
+	ok, err := seerFrom(ctx).mayRead(ctx, id, nil, nil)
+	return err == nil && ok
+}
+
+// mayReadIDs keeps the ids of ctx's reader may see, in order.
+func mayReadIDs(ctx context.Context, in []string) ([]string, error) {
+	return seerFrom(ctx).mayReadIDs(ctx, in)
+}
+
+// seerFrom returns the response's reader from its loaders. Without loaders
+// (which every response has) it knows only the principal: it sees no group
+// and no incident it would have to look up.
+func seerFrom(ctx context.Context) *seer {
+	if l := loadersFrom(ctx); l != nil && l.seer != nil {
+		return l.seer
+	}
+	p := principal(ctx)
+	return &seer{
+		p:      p,
+		viewer: func(context.Context) (incident.Viewer, error) { return incident.Viewer{Principal: *p}, nil },
+		incidents: func(context.Context, []string) (map[string]incident.Incident, error) {
+			return nil, nil
+		},
+	}
+}
+
+// stream forwards the events of in that the subscriber may see, converted,
+// until ctx ends.
+func stream[E any, M any](ctx context.Context, s *seer, in <-chan E, keep func(E) bool, conv func(E) M) <-chan M {
+	out := make(chan M)
+	go func() {
+		defer close(out)
+		for e := range in {
+			if keep != nil && !keep(e) {
+				continue
+			}
+			m := conv(e)
+			ok, err := s.visible(ctx, []any{m})
+			if err != nil || !ok[0] {
+				continue
+			}
+			select {
+			case out <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
