@@ -98,6 +98,7 @@ func New(o Options) http.Handler {
 	} else {
 		gql.Use(noIntrospection{})
 	}
+	gql.Use(strictEnums{schema: o.Schema.Schema()})
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	gql.AroundResponses(m.aroundResponses)
