@@ -79,3 +79,31 @@ func isSpecCode(c string) bool {
 	}
 	return false
 }
+
+// maxErrorsPerResponse bounds the errors of one response: a document that
+// breaks a rule thousands of times (unknown directives, say) would otherwise
+// get an answer hundreds of times its own size.
+const maxErrorsPerResponse = 100
+
+// capErrors keeps the first maxErrorsPerResponse-1 errors of a response and
+// replaces the rest with one error saying how many were left out. Every
+// GraphQL response passes through it: validation failures as well as
+// execution results and subscription events.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrorsPerResponse {
+		return resp
+	}
+	kept := resp.Errors[:maxErrorsPerResponse-1]
+	left := resp.Errors[len(kept):]
+	code := string(apperr.BadUserInput)
+	if c, ok := left[0].Extensions["code"].(string); ok {
+		code = c
+	}
+	summary := &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors were left out; fix those above and send the request again", len(left)),
+		Extensions: map[string]any{"code": code},
+	}
+	resp.Errors = append(kept[:len(kept):len(kept)], summary)
+	return resp
+}

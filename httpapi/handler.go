@@ -101,6 +101,7 @@ func New(o Options) http.Handler {
 	gql.Use(strictEnums{schema: o.Schema.Schema()})
 	gql.Use(depthLimit{max: o.MaxDepth})
 	gql.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	gql.AroundResponses(capErrors)
 	gql.AroundResponses(m.aroundResponses)
 	if o.PerResponse != nil {
 		gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
