@@ -106,7 +106,7 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 	return auth.NewTokens(auth.TokenConfig{
 		Algorithm: cfg.JWTAlgorithm, Secret: []byte(cfg.JWTSecret),
 		PublicKeyPEM: cfg.JWTPublicKey, PrivateKeyPEM: cfg.JWTPrivateKey,
-		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL,
+		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL, MaxAge: cfg.JWTMaxAge,
 	}, time.Now)
 }
 
@@ -168,6 +168,9 @@ func token(args []string, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.JWTMaxAge > 0 && *ttl > cfg.JWTMaxAge {
+		return fmt.Errorf("-ttl %s is longer than JWT_MAX_AGE (%s): the server would refuse the token after %s; raise JWT_MAX_AGE or mint a shorter token", *ttl, cfg.JWTMaxAge, cfg.JWTMaxAge)
+	}
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err
@@ -201,6 +204,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		MaxDepth:      cfg.MaxDepth,
 		MaxComplexity: cfg.MaxComplexity,
 		Introspection: cfg.Introspection,
+		SplitMetrics:  cfg.MetricsAddr != "",
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
 	})
@@ -254,9 +258,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		}
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String())
+	var metricsSrv *http.Server
+	if api.Metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		metricsSrv = &http.Server{Handler: api.Metrics, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		fmt.Fprintf(out, "Metrics:  http://%s/metrics\n", mln.Addr().String())
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -265,6 +280,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx) // the API's shutdown below is the one that matters
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -44,6 +44,9 @@ type Limits struct {
 	Introspection bool
 	// Impact bounds graph analyses.
 	Impact impact.Limits
+	// SplitMetrics serves /metrics on App.Metrics (for its own listen
+	// address) instead of on the API behind an ADMIN token.
+	SplitMetrics bool
 	// Incidents holds the reopen window and auto-close period; zero takes
 	// incident.DefaultPolicy.
 	Incidents incident.Policy
@@ -58,6 +61,9 @@ type App struct {
 	SLAs      *sla.Service
 	People    *people.Directory
 	Handler   http.Handler
+	// Metrics serves /metrics alone when Limits.SplitMetrics is set;
+	// nil otherwise.
+	Metrics http.Handler
 
 	events *events.Broker
 	logger *slog.Logger
@@ -87,7 +93,7 @@ func New(d Deps, l Limits) (*App, error) {
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
 		Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
-	h := httpapi.New(httpapi.Options{
+	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
 		Ready:         d.Store.Ready,
@@ -102,8 +108,9 @@ func New(d Deps, l Limits) (*App, error) {
 			st := d.Store.Stats()
 			return st.Transactions, st.Statements
 		},
+		SplitMetrics: l.SplitMetrics,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		events: broker, logger: d.Logger}, nil
 }
 

@@ -51,6 +51,11 @@ type Config struct {
 	AutoCloseAfter time.Duration
 	// AutoCloseInterval is how often due incidents are looked for.
 	AutoCloseInterval time.Duration
+	// JWTMaxAge refuses tokens issued longer ago; zero turns it off.
+	JWTMaxAge time.Duration
+	// MetricsAddr, when set, is where /metrics is served instead of on
+	// the API behind an ADMIN token.
+	MetricsAddr string
 }
 
 // Setting describes one variable, for the README and for -help.
@@ -74,6 +79,8 @@ func Settings() []Setting {
 		{"JWT_AUDIENCE", "jwt-audience", "itsm-graph", "required aud claim; empty disables the check"},
 		{"JWT_TTL", "jwt-ttl", "8h", "lifetime of tokens issued by login"},
 		{"JWT_LEEWAY", "jwt-leeway", "30s", "clock skew tolerated on exp/nbf/iat"},
+		{"JWT_MAX_AGE", "jwt-max-age", "24h", "tokens issued (iat) longer ago are refused whatever their exp, and tokens without iat too; 0 turns the check off"},
+		{"METRICS_ADDR", "metrics-addr", "", "host:port that serves /metrics without a token (keep it private); empty: /metrics is on ADDR and needs an ADMIN token"},
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
@@ -129,6 +136,14 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("ADDR", "want host:port, got %q", c.Addr)
 	}
+	c.MetricsAddr = get("METRICS_ADDR")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("METRICS_ADDR", "want host:port or empty, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("METRICS_ADDR", "must differ from ADDR (%s)", c.Addr)
+		}
+	}
 	if u, err := url.Parse(c.Neo4jURI); err != nil || u.Host == "" {
 		bad("NEO4J_URI", "want a URI like bolt://127.0.0.1:7687, got %q", c.Neo4jURI)
 	}
@@ -170,6 +185,10 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	}
 	duration("JWT_TTL", &c.JWTTTL, time.Minute)
 	duration("JWT_LEEWAY", &c.JWTLeeway, 0)
+	duration("JWT_MAX_AGE", &c.JWTMaxAge, 0)
+	if c.JWTMaxAge > 0 && c.JWTMaxAge < c.JWTTTL {
+		bad("JWT_MAX_AGE", "must be 0 (off) or at least JWT_TTL (%s), got %s", c.JWTTTL, c.JWTMaxAge)
+	}
 	duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0)
 	duration("SLA_EVALUATION_INTERVAL", &c.SLAEvaluationInterval, time.Second)
 	duration("INCIDENT_REOPEN_WINDOW", &c.ReopenWindow, time.Minute)

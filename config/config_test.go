@@ -18,7 +18,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
 		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
 		!c.Introspection || c.Demo || len(rest) != 0 || c.SLAEvaluationInterval != time.Minute ||
-		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute {
+		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute ||
+		c.JWTMaxAge != 24*time.Hour || c.MetricsAddr != "" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -57,6 +58,10 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 		{"bad auto-close period", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_AFTER": "-1h"}, "INCIDENT_AUTO_CLOSE_AFTER"},
 		{"bad auto-close interval", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_INTERVAL": "10"}, "INCIDENT_AUTO_CLOSE_INTERVAL"},
 		{"bad log level", map[string]string{"JWT_SECRET": goodSecret, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"max age shorter than the ttl", map[string]string{"JWT_SECRET": goodSecret, "JWT_MAX_AGE": "1h"}, "JWT_MAX_AGE: must be 0 (off) or at least JWT_TTL"},
+		{"bad max age", map[string]string{"JWT_SECRET": goodSecret, "JWT_MAX_AGE": "a day"}, "JWT_MAX_AGE"},
+		{"bad metrics addr", map[string]string{"JWT_SECRET": goodSecret, "METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{"metrics addr is the API's", map[string]string{"JWT_SECRET": goodSecret, "METRICS_ADDR": "127.0.0.1:8080"}, "METRICS_ADDR: must differ from ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -47,6 +46,10 @@ type Options struct {
 	Logger        *slog.Logger
 	// StoreStats feeds the database counters of /metrics; optional.
 	StoreStats StoreStats
+	// SplitMetrics leaves /metrics off the API: NewWithMetrics returns
+	// it as a handler of its own, for a private listen address. Otherwise
+	// /metrics is on the API and answers ADMIN tokens only.
+	SplitMetrics bool
 }
 
 // Defaults for the limits.
@@ -60,6 +63,13 @@ const (
 
 // New returns the HTTP handler of the whole API.
 func New(o Options) http.Handler {
+	api, _ := NewWithMetrics(o)
+	return api
+}
+
+// NewWithMetrics returns the HTTP handler of the whole API and, when
+// o.SplitMetrics is set, the handler of /metrics alone (nil otherwise).
+func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -111,11 +121,15 @@ func New(o Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", codedErrors(limitBody(o.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
-	mux.Handle("GET /{$}", playground.Handler("ITSM graph", "/graphql"))
+	mux.Handle("GET /{$}", graphiQL("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /metrics", m.handler())
+	if o.SplitMetrics {
+		metrics = m.metricsOnly()
+	} else {
+		mux.Handle("GET /metrics", authenticate(o.Verifier, requireAdmin(m.handler())))
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
@@ -136,7 +150,7 @@ func New(o Options) http.Handler {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(o.Logger, m, mux, h)
+	return accessLog(o.Logger, m, mux, noStore(h)), metrics
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
