@@ -37,6 +37,7 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
+	"github.com/itsm-graph/itsm/people"
 )
 
 func main() {
@@ -205,8 +206,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		MaxComplexity: cfg.MaxComplexity,
 		Introspection: cfg.Introspection,
 		SplitMetrics:  cfg.MetricsAddr != "",
+		Proxies:       cfg.TrustedProxies,
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
+		Login: people.LoginLimits{
+			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
+			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,
+			Concurrent: cfg.LoginConcurrency, Queue: cfg.LoginQueue,
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("invalid settings: %w", err)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -44,6 +45,11 @@ type Limits struct {
 	Introspection bool
 	// Impact bounds graph analyses.
 	Impact impact.Limits
+	// Login throttles logins; zero fields take people.DefaultLoginLimits.
+	Login people.LoginLimits
+	// Proxies are the trusted reverse proxies whose X-Forwarded-For names
+	// the client address; empty trusts none.
+	Proxies []netip.Prefix
 	// SplitMetrics serves /metrics on App.Metrics (for its own listen
 	// address) instead of on the API behind an ADMIN token.
 	SplitMetrics bool
@@ -85,7 +91,7 @@ func New(d Deps, l Limits) (*App, error) {
 	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, broker)
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
-	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
+	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID).WithLoginLimits(l.Login)
 	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, broker)
 	if err != nil {
 		return nil, err
@@ -108,7 +114,8 @@ func New(d Deps, l Limits) (*App, error) {
 			st := d.Store.Stats()
 			return st.Transactions, st.Statements
 		},
-		SplitMetrics: l.SplitMetrics,
+		SplitMetrics:   l.SplitMetrics,
+		TrustedProxies: l.Proxies,
 	})
 	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		events: broker, logger: d.Logger}, nil

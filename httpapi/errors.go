@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -39,6 +40,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			presented.Extensions = map[string]any{"code": string(app.Code)}
 			if app.Field != "" {
 				presented.Extensions["field"] = app.Field
+			}
+			if app.RetryAfter > 0 {
+				presented.Extensions["retryAfter"] = int(app.RetryAfter / time.Second)
 			}
 			if app.Code == apperr.Internal || app.Code == apperr.Unavailable {
 				log.Error("request failed", "code", app.Code, "err", err, "path", presented.Path.String())

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -50,6 +51,9 @@ type Options struct {
 	// it as a handler of its own, for a private listen address. Otherwise
 	// /metrics is on the API and answers ADMIN tokens only.
 	SplitMetrics bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for login throttling); empty trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 // Defaults for the limits.
@@ -150,7 +154,7 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(o.Logger, m, mux, noStore(h)), metrics
+	return accessLog(o.Logger, m, mux, noStore(clientAddress(o.TrustedProxies, h))), metrics
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -5,6 +5,7 @@ package people
 import (
 	"context"
 	"net/mail"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -97,11 +98,12 @@ type Directory struct {
 	tokens TokenMinter
 	now    func() time.Time
 	newID  func(prefix string) string
+	guard  *loginGuard
 }
 
 // NewDirectory returns a Directory.
 func NewDirectory(store Store, tokens TokenMinter, now func() time.Time, newID func(string) string) *Directory {
-	return &Directory{store: store, tokens: tokens, now: now, newID: newID}
+	return &Directory{store: store, tokens: tokens, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
 }
 
 // Limits on people fields.
@@ -206,17 +208,26 @@ func (d *Directory) SetMembership(ctx context.Context, groupID, userID string, m
 
 // Login checks a local account's password and mints a token carrying its
 // roles. Every failure is the same UNAUTHENTICATED, so that callers cannot
-// probe which usernames exist.
-func (d *Directory) Login(ctx context.Context, username, password string) (string, time.Time, User, error) {
+// probe which usernames exist. Attempts are throttled per username and per
+// client address (see LoginLimits): a refused attempt is UNAVAILABLE with
+// a retry delay, answered without checking the password.
+func (d *Directory) Login(ctx context.Context, username, password string, client netip.Addr) (string, time.Time, User, error) {
 	fail := apperr.New(apperr.Unauthenticated, "username or password is wrong (or the account cannot log in)")
 	if len(username) > 64 || len(password) > MaxPasswordLen {
 		return "", time.Time{}, User{}, fail
 	}
+	settle, err := d.guard.admit(ctx, username, client)
+	if err != nil {
+		return "", time.Time{}, User{}, err
+	}
+	failed := false
+	defer func() { settle(failed) }()
 	u, err := d.store.UserByUsername(ctx, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", time.Time{}, User{}, err
 	}
 	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active || u.Kind != Human {
+		failed = true
 		return "", time.Time{}, User{}, fail
 	}
 	tok, exp, err := d.tokens.Mint(u.ID, u.Roles, 0)
