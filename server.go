@@ -249,11 +249,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
 
 	if cfg.Demo {
-		admin, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People())
+		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People())
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)
-		case err == nil:
+		case err == nil && password != "":
 			tok, _, err := tokens.Mint(admin.ID, admin.Roles, 0)
 			if err != nil {
 				return err
@@ -261,7 +261,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 			if loaded {
 				fmt.Fprintln(out, "Loaded the demo CMDB.")
 			}
-			fmt.Fprintf(out, "Admin login: %s / %s\nAdmin token (send as 'Authorization: Bearer <token>'):\n%s\n", demo.AdminUsername, demo.AdminPassword, tok)
+			fmt.Fprintf(out, "Admin login: %s / %s (a new password at every start)\nAdmin token (send as 'Authorization: Bearer <token>'):\n%s\n", demo.AdminUsername, password, tok)
+		case err == nil:
+			log.Warn("demo data not loaded: the database holds data and its admin account is not the demo's")
 		}
 	}
 

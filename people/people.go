@@ -74,6 +74,9 @@ type Store interface {
 	CreateGroup(ctx context.Context, g Group) (Group, error)
 	// UserByUsername returns the account; NOT_FOUND when absent.
 	UserByUsername(ctx context.Context, username string) (User, error)
+	// SetPasswordHash replaces a user's password hash; NOT_FOUND for an
+	// unknown user.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 	// GetUsers and GetGroups return those that exist, in any order.
 	GetUsers(ctx context.Context, ids []string) ([]User, error)
 	GetGroups(ctx context.Context, ids []string) ([]Group, error)
@@ -168,13 +171,9 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if in.Kind == Service {
 			return User{}, apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 		}
-		n := utf8.RuneCountInString(*in.Password)
-		if n < MinPasswordLen || n > MaxPasswordLen {
-			return User{}, apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
-		}
-		h, err := auth.HashPassword(*in.Password)
+		h, err := hashPassword(*in.Password)
 		if err != nil {
-			return User{}, apperr.Wrap(err, apperr.Internal, "could not hash the password")
+			return User{}, err
 		}
 		u.PasswordHash = h
 	}
@@ -196,6 +195,37 @@ func (d *Directory) CreateGroup(ctx context.Context, name, description string, k
 		return Group{}, apperr.Invalid("kind", "must be TEAM or VENDOR")
 	}
 	return d.store.CreateGroup(ctx, Group{ID: d.newID(GroupPrefix), Name: strings.TrimSpace(name), Description: description, Kind: kind, CreatedAt: d.now().UTC()})
+}
+
+// SetPassword gives a human account a new password. BAD_USER_INPUT for a
+// password of the wrong length or a service account; NOT_FOUND for an
+// unknown user.
+func (d *Directory) SetPassword(ctx context.Context, userID, password string) error {
+	u, err := d.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Kind == Service {
+		return apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
+	}
+	h, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return d.store.SetPasswordHash(ctx, userID, h)
+}
+
+// hashPassword checks a new password's length and hashes it.
+func hashPassword(password string) (string, error) {
+	n := utf8.RuneCountInString(password)
+	if n < MinPasswordLen || n > MaxPasswordLen {
+		return "", apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
+	}
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "could not hash the password")
+	}
+	return h, nil
 }
 
 // SetMembership adds (member true) or removes a user in a group.
