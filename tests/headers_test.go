@@ -25,7 +25,7 @@ func (e *env) get(t *testing.T, base, path, authorization string) (*http.Respons
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
