@@ -8,30 +8,26 @@ import (
 	"github.com/itsm-graph/itsm/app"
 )
 
-// unknownDirectives returns a query whose only field carries n directives
-// the schema does not define.
-func unknownDirectives(n int) string {
+// repeated returns head, then item formatted with 0 … n-1, then tail: a
+// query that breaks one rule n times.
+func repeated(head, item, tail string, n int) string {
 	var b strings.Builder
-	b.WriteString("{ __typename")
+	b.WriteString(head)
 	for i := range n {
-		fmt.Fprintf(&b, " @d%d", i)
+		fmt.Fprintf(&b, item, i)
 	}
-	b.WriteString(" }")
+	b.WriteString(tail)
 	return b.String()
 }
+
+// unknownDirectives returns a query whose only field carries n directives
+// the schema does not define.
+func unknownDirectives(n int) string { return repeated("{ __typename", " @d%d", " }", n) }
 
 // unknownArguments returns a query whose only field takes n arguments it
 // does not have: each is one validation error, and the document stays
 // small (three tokens an argument).
-func unknownArguments(n int) string {
-	var b strings.Builder
-	b.WriteString("{ me(")
-	for i := range n {
-		fmt.Fprintf(&b, "a%d: 1 ", i)
-	}
-	b.WriteString(") { subject } }")
-	return b.String()
-}
+func unknownArguments(n int) string { return repeated("{ me(", "a%d: 1 ", ") { subject } }", n) }
 
 // TestErrorsPerResponseCapped: a document that breaks a rule many times
 // gets at most 100 errors, the last of which says how many were left out,
