@@ -37,6 +37,7 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
+	"github.com/itsm-graph/itsm/people"
 )
 
 func main() {
@@ -106,7 +107,7 @@ func newTokens(cfg config.Config) (*auth.Tokens, error) {
 	return auth.NewTokens(auth.TokenConfig{
 		Algorithm: cfg.JWTAlgorithm, Secret: []byte(cfg.JWTSecret),
 		PublicKeyPEM: cfg.JWTPublicKey, PrivateKeyPEM: cfg.JWTPrivateKey,
-		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL,
+		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL, MaxAge: cfg.JWTMaxAge,
 	}, time.Now)
 }
 
@@ -168,6 +169,9 @@ func token(args []string, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.JWTMaxAge > 0 && *ttl > cfg.JWTMaxAge {
+		return fmt.Errorf("-ttl %s is longer than JWT_MAX_AGE (%s): the server would refuse the token after %s; raise JWT_MAX_AGE or mint a shorter token", *ttl, cfg.JWTMaxAge, cfg.JWTMaxAge)
+	}
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err
@@ -199,8 +203,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		CORSOrigins:   cfg.CORSOrigins,
 		Request:       cfg.Request,
 		Introspection: cfg.Introspection,
+		SplitMetrics:  cfg.MetricsAddr != "",
+		Proxies:       cfg.TrustedProxies,
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
+		Login: people.LoginLimits{
+			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
+			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,
+			Concurrent: cfg.LoginConcurrency, Queue: cfg.LoginQueue,
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("invalid settings: %w", err)
@@ -236,11 +247,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
 
 	if cfg.Demo {
-		admin, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People())
+		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People())
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)
-		case err == nil:
+		case err == nil && password != "":
 			tok, _, err := tokens.Mint(admin.ID, admin.Roles, 0)
 			if err != nil {
 				return err
@@ -248,13 +259,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 			if loaded {
 				fmt.Fprintln(out, "Loaded the demo CMDB.")
 			}
-			fmt.Fprintf(out, "Admin login: %s / %s\nAdmin token (send as 'Authorization: Bearer <token>'):\n%s\n", demo.AdminUsername, demo.AdminPassword, tok)
+			fmt.Fprintf(out, "Admin login: %s / %s (a new password at every start)\nAdmin token (send as 'Authorization: Bearer <token>'):\n%s\n", demo.AdminUsername, password, tok)
+		case err == nil:
+			log.Warn("demo data not loaded: the database holds data and its admin account is not the demo's")
 		}
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String())
+	var metricsSrv *http.Server
+	if api.Metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		metricsSrv = &http.Server{Handler: api.Metrics, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		fmt.Fprintf(out, "Metrics:  http://%s/metrics\n", mln.Addr().String())
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -263,6 +287,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx) // the API's shutdown below is the one that matters
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

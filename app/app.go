@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -45,6 +46,14 @@ type Limits struct {
 	Introspection bool
 	// Impact bounds graph analyses.
 	Impact impact.Limits
+	// Login throttles logins; zero fields take people.DefaultLoginLimits.
+	Login people.LoginLimits
+	// Proxies are the trusted reverse proxies whose X-Forwarded-For names
+	// the client address; empty trusts none.
+	Proxies []netip.Prefix
+	// SplitMetrics serves /metrics on App.Metrics (for its own listen
+	// address) instead of on the API behind an ADMIN token.
+	SplitMetrics bool
 	// Incidents holds the reopen window and auto-close period; zero takes
 	// incident.DefaultPolicy.
 	Incidents incident.Policy
@@ -59,6 +68,9 @@ type App struct {
 	SLAs      *sla.Service
 	People    *people.Directory
 	Handler   http.Handler
+	// Metrics serves /metrics alone when Limits.SplitMetrics is set;
+	// nil otherwise.
+	Metrics http.Handler
 
 	events *events.Broker
 	logger *slog.Logger
@@ -80,7 +92,7 @@ func New(d Deps, l Limits) (*App, error) {
 	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, broker)
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
-	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID)
+	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID).WithLoginLimits(l.Login)
 	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, broker)
 	if err != nil {
 		return nil, err
@@ -88,7 +100,7 @@ func New(d Deps, l Limits) (*App, error) {
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
 		Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
-	h := httpapi.New(httpapi.Options{
+	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
 		Ready:         d.Store.Ready,
@@ -102,8 +114,10 @@ func New(d Deps, l Limits) (*App, error) {
 			st := d.Store.Stats()
 			return st.Transactions, st.Statements
 		},
+		SplitMetrics:   l.SplitMetrics,
+		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		events: broker, logger: d.Logger}, nil
 }
 

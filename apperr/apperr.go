@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for clients (SPEC §3).
@@ -30,7 +31,10 @@ type Error struct {
 	Message string
 	// Field names the input field at fault, when there is one.
 	Field string
-	Cause error
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (a throttled request).
+	RetryAfter time.Duration
+	Cause      error
 }
 
 func (e *Error) Error() string {
@@ -69,4 +73,12 @@ func CodeOf(err error) Code {
 // Is reports whether err carries code.
 func Is(err error, code Code) bool {
 	return err != nil && CodeOf(err) == code
+}
+
+// Throttled refuses a request that may be retried later: UNAVAILABLE
+// whose message and RetryAfter give the wait, rounded up to whole seconds
+// so that a client waiting that long is never early.
+func Throttled(wait time.Duration, reason string) *Error {
+	secs := max(1, int64((wait+time.Second-1)/time.Second))
+	return &Error{Code: Unavailable, Message: fmt.Sprintf("%s; try again in %d seconds", reason, secs), RetryAfter: time.Duration(secs) * time.Second}
 }

@@ -37,6 +37,9 @@ type TokenConfig struct {
 	Leeway time.Duration
 	// TTL is the lifetime of the tokens we mint.
 	TTL time.Duration
+	// MaxAge refuses tokens issued (iat) longer ago than this, whatever
+	// their expiry, and tokens without iat; zero turns the check off.
+	MaxAge time.Duration
 }
 
 // Tokens verifies and mints bearer JWTs.
@@ -120,6 +123,9 @@ func (t *Tokens) Verify(raw string) (*Principal, error) {
 	if claims.Subject == "" {
 		return nil, apperr.New(apperr.Unauthenticated, "invalid bearer token (no subject); log in again to get a new one")
 	}
+	if err := t.checkAge(claims.IssuedAt); err != nil {
+		return nil, err
+	}
 	p := &Principal{Subject: claims.Subject}
 	for _, r := range claims.Roles {
 		role, err := ParseRole(r)
@@ -129,6 +135,23 @@ func (t *Tokens) Verify(raw string) (*Principal, error) {
 		p.Roles = append(p.Roles, role)
 	}
 	return p, nil
+}
+
+// checkAge refuses tokens issued longer ago than MaxAge (with the leeway),
+// so that a long-lived token, or one that leaked, stops working after a
+// bounded time whatever its exp says. A token without iat has no age to
+// check and is refused while the limit is on.
+func (t *Tokens) checkAge(issuedAt *jwt.NumericDate) error {
+	if t.cfg.MaxAge <= 0 {
+		return nil
+	}
+	if issuedAt == nil {
+		return apperr.New(apperr.Unauthenticated, "invalid bearer token (no iat claim, so its age is unknown); log in again to get a new one")
+	}
+	if t.nowFunc().Sub(issuedAt.Time) > t.cfg.MaxAge+t.cfg.Leeway {
+		return apperr.New(apperr.Unauthenticated, "invalid bearer token (issued more than %s ago, the longest a token is accepted); log in again to get a new one", t.cfg.MaxAge)
+	}
+	return nil
 }
 
 func reason(err error) string {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -52,6 +53,24 @@ type Config struct {
 	AutoCloseAfter time.Duration
 	// AutoCloseInterval is how often due incidents are looked for.
 	AutoCloseInterval time.Duration
+	// JWTMaxAge refuses tokens issued longer ago; zero turns it off.
+	JWTMaxAge time.Duration
+	// MetricsAddr, when set, is where /metrics is served instead of on
+	// the API behind an ADMIN token.
+	MetricsAddr string
+	// Login throttling: failed logins per username and per client address
+	// (burst, then one more per interval), and concurrent password checks
+	// with the queue of logins waiting for one. LoginConcurrency 0 means
+	// half the CPUs, at least one.
+	LoginAccountBurst    int
+	LoginAccountInterval time.Duration
+	LoginClientBurst     int
+	LoginClientInterval  time.Duration
+	LoginConcurrency     int
+	LoginQueue           int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address.
+	TrustedProxies []netip.Prefix
 }
 
 // Setting describes one variable, for the README and for -help.
@@ -75,6 +94,8 @@ func Settings() []Setting {
 		{"JWT_AUDIENCE", "jwt-audience", "itsm-graph", "required aud claim; empty disables the check"},
 		{"JWT_TTL", "jwt-ttl", "8h", "lifetime of tokens issued by login"},
 		{"JWT_LEEWAY", "jwt-leeway", "30s", "clock skew tolerated on exp/nbf/iat"},
+		{"JWT_MAX_AGE", "jwt-max-age", "24h", "tokens issued (iat) longer ago are refused whatever their exp, and tokens without iat too; 0 turns the check off"},
+		{"METRICS_ADDR", "metrics-addr", "", "host:port that serves /metrics without a token (keep it private); empty: /metrics is on ADDR and needs an ADMIN token"},
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
@@ -95,6 +116,13 @@ func Settings() []Setting {
 		{"INCIDENT_REOPEN_WINDOW", "incident-reopen-window", "120h", "how long after resolution the caller or an agent may reopen an incident"},
 		{"INCIDENT_AUTO_CLOSE_AFTER", "incident-auto-close-after", "120h", "how long a resolved incident waits for confirmation before it is closed automatically"},
 		{"INCIDENT_AUTO_CLOSE_INTERVAL", "incident-auto-close-interval", "10m", "how often resolved incidents past that period are closed"},
+		{"LOGIN_ACCOUNT_BURST", "login-account-burst", "5", "failed logins a username may have at once before logins for it are refused (UNAVAILABLE with extensions.retryAfter)"},
+		{"LOGIN_ACCOUNT_INTERVAL", "login-account-interval", "5m", "after the burst, one more failed login per username per this interval"},
+		{"LOGIN_CLIENT_BURST", "login-client-burst", "30", "failed logins one client address (an IPv6 /64) may have at once before its logins are refused"},
+		{"LOGIN_CLIENT_INTERVAL", "login-client-interval", "10s", "after the burst, one more failed login per client address per this interval"},
+		{"LOGIN_CONCURRENCY", "login-concurrency", "0", "password checks (bcrypt) run at once; 0 means half the CPUs, at least 1"},
+		{"LOGIN_QUEUE", "login-queue", "32", "logins that may wait for a password check; more are refused at once (UNAVAILABLE)"},
+		{"TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (empty: the peer address is the client)"},
 		{"DEMO_DATA", "demo", "false", "load a small demo CMDB and accounts when the database is empty"},
 		{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish on shutdown"},
 	}
@@ -138,6 +166,14 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("ADDR", "want host:port, got %q", c.Addr)
 	}
+	c.MetricsAddr = get("METRICS_ADDR")
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("METRICS_ADDR", "want host:port or empty, got %q", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("METRICS_ADDR", "must differ from ADDR (%s)", c.Addr)
+		}
+	}
 	if u, err := url.Parse(c.Neo4jURI); err != nil || u.Host == "" {
 		bad("NEO4J_URI", "want a URI like bolt://127.0.0.1:7687, got %q", c.Neo4jURI)
 	}
@@ -179,11 +215,17 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	}
 	duration("JWT_TTL", &c.JWTTTL, time.Minute)
 	duration("JWT_LEEWAY", &c.JWTLeeway, 0)
+	duration("JWT_MAX_AGE", &c.JWTMaxAge, 0)
+	if c.JWTMaxAge > 0 && c.JWTMaxAge < c.JWTTTL {
+		bad("JWT_MAX_AGE", "must be 0 (off) or at least JWT_TTL (%s), got %s", c.JWTTTL, c.JWTMaxAge)
+	}
 	duration("SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, 0)
 	duration("SLA_EVALUATION_INTERVAL", &c.SLAEvaluationInterval, time.Second)
 	duration("INCIDENT_REOPEN_WINDOW", &c.ReopenWindow, time.Minute)
 	duration("INCIDENT_AUTO_CLOSE_AFTER", &c.AutoCloseAfter, time.Minute)
 	duration("INCIDENT_AUTO_CLOSE_INTERVAL", &c.AutoCloseInterval, time.Second)
+	duration("LOGIN_ACCOUNT_INTERVAL", &c.LoginAccountInterval, time.Second)
+	duration("LOGIN_CLIENT_INTERVAL", &c.LoginClientInterval, time.Millisecond)
 	integer := func(env string, min, max int) int {
 		n, err := strconv.Atoi(get(env))
 		if err != nil || n < min || n > max {
@@ -204,6 +246,10 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 		MaxConcurrentTransactions: integer("MAX_REQUEST_CONCURRENCY", 1, 1000),
 		MaxSubscriptions:          integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000),
 	}
+	c.LoginAccountBurst = integer("LOGIN_ACCOUNT_BURST", 1, 1000)
+	c.LoginClientBurst = integer("LOGIN_CLIENT_BURST", 1, 100_000)
+	c.LoginConcurrency = integer("LOGIN_CONCURRENCY", 0, 1024)
+	c.LoginQueue = integer("LOGIN_QUEUE", 0, 100_000)
 	c.ImpactMaxDepth = integer("IMPACT_MAX_DEPTH", 1, 20)
 	c.ImpactDepth = integer("IMPACT_DEFAULT_DEPTH", 1, 20)
 	if c.ImpactDepth > c.ImpactMaxDepth {
@@ -229,6 +275,22 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				bad("TRUSTED_PROXIES", "each entry must be an IP address or a CIDR like 10.0.0.0/8, got %q", p)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", get("LOG_LEVEL"))

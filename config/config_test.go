@@ -18,7 +18,10 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
 		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.Request.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
 		!c.Introspection || c.Demo || len(rest) != 0 || c.SLAEvaluationInterval != time.Minute ||
-		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute {
+		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute ||
+		c.JWTMaxAge != 24*time.Hour || c.MetricsAddr != "" || c.LoginAccountBurst != 5 || c.LoginAccountInterval != 5*time.Minute ||
+		c.LoginClientBurst != 30 || c.LoginClientInterval != 10*time.Second || c.LoginConcurrency != 0 || c.LoginQueue != 32 ||
+		len(c.TrustedProxies) != 0 {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -57,6 +60,14 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 		{"bad auto-close period", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_AFTER": "-1h"}, "INCIDENT_AUTO_CLOSE_AFTER"},
 		{"bad auto-close interval", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_INTERVAL": "10"}, "INCIDENT_AUTO_CLOSE_INTERVAL"},
 		{"bad log level", map[string]string{"JWT_SECRET": goodSecret, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"bad login burst", map[string]string{"JWT_SECRET": goodSecret, "LOGIN_ACCOUNT_BURST": "0"}, "LOGIN_ACCOUNT_BURST"},
+		{"bad login interval", map[string]string{"JWT_SECRET": goodSecret, "LOGIN_CLIENT_INTERVAL": "often"}, "LOGIN_CLIENT_INTERVAL"},
+		{"bad login concurrency", map[string]string{"JWT_SECRET": goodSecret, "LOGIN_CONCURRENCY": "-1"}, "LOGIN_CONCURRENCY"},
+		{"bad trusted proxy", map[string]string{"JWT_SECRET": goodSecret, "TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"}, "TRUSTED_PROXIES"},
+		{"max age shorter than the ttl", map[string]string{"JWT_SECRET": goodSecret, "JWT_MAX_AGE": "1h"}, "JWT_MAX_AGE: must be 0 (off) or at least JWT_TTL"},
+		{"bad max age", map[string]string{"JWT_SECRET": goodSecret, "JWT_MAX_AGE": "a day"}, "JWT_MAX_AGE"},
+		{"bad metrics addr", map[string]string{"JWT_SECRET": goodSecret, "METRICS_ADDR": "9090"}, "METRICS_ADDR"},
+		{"metrics addr is the API's", map[string]string{"JWT_SECRET": goodSecret, "METRICS_ADDR": "127.0.0.1:8080"}, "METRICS_ADDR: must differ from ADDR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,5 +82,19 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 func TestStoreCommandsNeedNoTokenKey(t *testing.T) {
 	if _, _, err := Load(nil, env(map[string]string{}), false); err != nil {
 		t.Fatalf("without a JWT key: %v", err)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"JWT_SECRET": goodSecret, "TRUSTED_PROXIES": "10.1.2.3, 192.168.0.0/16,fd00::/8"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.1.2.3/32 192.168.0.0/16 fd00::/8" {
+		t.Errorf("TRUSTED_PROXIES parsed as %v", got)
 	}
 }

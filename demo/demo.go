@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -17,24 +18,32 @@ import (
 	"github.com/itsm-graph/itsm/people"
 )
 
-// AdminUsername and AdminPassword are the demo administrator's credentials.
-// They exist only in databases loaded with demo data.
-const (
-	AdminUsername = "admin"
-	AdminPassword = "demo-admin-password"
-)
+// AdminUsername is the demo administrator's login. It exists only in
+// databases loaded with demo data, and its password is random, new at every
+// Load: a well-known password would be a default credential wherever the
+// demo was loaded by mistake.
+const AdminUsername = "admin"
 
-// Load fills an empty database and returns the admin account; when the
-// database already holds CIs it changes nothing and returns the existing
-// admin (loaded is false).
-func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store) (admin people.User, loaded bool, err error) {
+// adminDisplayName marks the demo's own administrator, so that Load never
+// resets the password of an account called admin that it did not create.
+const adminDisplayName = "Demo Administrator"
+
+// Load fills an empty database and returns the admin account with a fresh
+// random password. When the database already holds CIs it loads nothing
+// (loaded is false) and gives the existing demo admin a new random
+// password; password is empty when that account is not the demo's.
+func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store) (admin people.User, password string, loaded bool, err error) {
+	password = rand.Text()
 	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
 	if err != nil {
-		return people.User{}, false, err
+		return people.User{}, "", false, err
 	}
 	if page.Total > 0 {
 		admin, err = users.UserByUsername(ctx, AdminUsername)
-		return admin, false, err
+		if err != nil || admin.DisplayName != adminDisplayName {
+			return admin, "", false, err
+		}
+		return admin, password, false, dir.SetPassword(ctx, admin.ID, password)
 	}
 	const actor = "demo-loader"
 
@@ -50,14 +59,13 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{"Acme Hosting", "Data centre provider", people.Vendor},
 	} {
 		if groups[g.name], err = dir.CreateGroup(ctx, g.name, g.desc, g.kind); err != nil {
-			return people.User{}, false, fmt.Errorf("demo group %s: %w", g.name, err)
+			return people.User{}, "", false, fmt.Errorf("demo group %s: %w", g.name, err)
 		}
 	}
-	pw := AdminPassword
-	admin, err = dir.CreateUser(ctx, people.NewUser{Username: AdminUsername, DisplayName: "Demo Administrator",
-		Email: "admin@example.com", Roles: []auth.Role{auth.Admin}, Password: &pw})
+	admin, err = dir.CreateUser(ctx, people.NewUser{Username: AdminUsername, DisplayName: adminDisplayName,
+		Email: "admin@example.com", Roles: []auth.Role{auth.Admin}, Password: &password})
 	if err != nil {
-		return people.User{}, false, fmt.Errorf("demo admin: %w", err)
+		return people.User{}, "", false, fmt.Errorf("demo admin: %w", err)
 	}
 	for _, u := range []people.NewUser{
 		{Username: "alice", DisplayName: "Alice Agent", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{groups["Service Desk"].ID}},
@@ -69,7 +77,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
 	} {
 		if _, err := dir.CreateUser(ctx, u); err != nil {
-			return people.User{}, false, fmt.Errorf("demo user %s: %w", u.Username, err)
+			return people.User{}, "", false, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
 	}
 
@@ -109,7 +117,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 			in.Attributes = append(in.Attributes, cmdb.AttributeInput{Key: k, Value: &v})
 		}
 		if cis[c.name], err = svc.Create(ctx, actor, in); err != nil {
-			return people.User{}, false, fmt.Errorf("demo CI %s: %w", c.name, err)
+			return people.User{}, "", false, fmt.Errorf("demo CI %s: %w", c.name, err)
 		}
 	}
 	for _, r := range [][3]string{
@@ -133,16 +141,16 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{"orders-app", "DOCUMENTED_BY", "orders-runbook"},
 	} {
 		if _, _, err := svc.Relate(ctx, actor, cis[r[0]].ID, r[1], cis[r[2]].ID); err != nil {
-			return people.User{}, false, fmt.Errorf("demo relationship %v: %w", r, err)
+			return people.User{}, "", false, fmt.Errorf("demo relationship %v: %w", r, err)
 		}
 	}
 	if err := loadCatalog(ctx, cat, cis, groups); err != nil {
-		return people.User{}, false, err
+		return people.User{}, "", false, err
 	}
 	if err := loadChanges(ctx, chg, &auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis, groups); err != nil {
-		return people.User{}, false, err
+		return people.User{}, "", false, err
 	}
-	return admin, true, nil
+	return admin, password, true, nil
 }
 
 // loadChanges adds a standard change template and a submitted database

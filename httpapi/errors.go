@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -39,6 +40,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			presented.Extensions = map[string]any{"code": string(app.Code)}
 			if app.Field != "" {
 				presented.Extensions["field"] = app.Field
+			}
+			if app.RetryAfter > 0 {
+				presented.Extensions["retryAfter"] = int(app.RetryAfter / time.Second)
 			}
 			if app.Code == apperr.Internal || app.Code == apperr.Unavailable {
 				log.Error("request failed", "code", app.Code, "err", err, "path", presented.Path.String())
@@ -78,4 +82,32 @@ func isSpecCode(c string) bool {
 		return true
 	}
 	return false
+}
+
+// maxErrorsPerResponse bounds the errors of one response: a document that
+// breaks a rule thousands of times (unknown directives, say) would otherwise
+// get an answer hundreds of times its own size.
+const maxErrorsPerResponse = 100
+
+// capErrors keeps the first maxErrorsPerResponse-1 errors of a response and
+// replaces the rest with one error saying how many were left out. Every
+// GraphQL response passes through it: validation failures as well as
+// execution results and subscription events.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) <= maxErrorsPerResponse {
+		return resp
+	}
+	kept := resp.Errors[:maxErrorsPerResponse-1]
+	left := resp.Errors[len(kept):]
+	code := string(apperr.BadUserInput)
+	if c, ok := left[0].Extensions["code"].(string); ok {
+		code = c
+	}
+	summary := &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors were left out; fix those above and send the request again", len(left)),
+		Extensions: map[string]any{"code": code},
+	}
+	resp.Errors = append(kept[:len(kept):len(kept)], summary)
+	return resp
 }

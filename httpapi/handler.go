@@ -8,13 +8,13 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -50,12 +50,26 @@ type Options struct {
 	Logger        *slog.Logger
 	// StoreStats feeds the database counters of /metrics; optional.
 	StoreStats StoreStats
+	// SplitMetrics leaves /metrics off the API: NewWithMetrics returns
+	// it as a handler of its own, for a private listen address. Otherwise
+	// /metrics is on the API and answers ADMIN tokens only.
+	SplitMetrics bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for login throttling); empty trusts none.
+	TrustedProxies []netip.Prefix
 }
 
 const wsInitTimeout = 10 * time.Second
 
 // New returns the HTTP handler of the whole API.
 func New(o Options) http.Handler {
+	api, _ := NewWithMetrics(o)
+	return api
+}
+
+// NewWithMetrics returns the HTTP handler of the whole API and, when
+// o.SplitMetrics is set, the handler of /metrics alone (nil otherwise).
+func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	o.Limits = o.Limits.WithDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -86,9 +100,11 @@ func New(o Options) http.Handler {
 	} else {
 		gql.Use(noIntrospection{})
 	}
+	gql.Use(strictEnums{schema: o.Schema.Schema()})
 	gql.Use(newDocumentLimits(o.Limits))
 	gql.Use(extension.FixedComplexityLimit(o.Limits.MaxComplexity))
 	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
+	gql.AroundResponses(capErrors)
 	gql.AroundResponses(withBudget(o.Limits))
 	gql.AroundResponses(m.aroundResponses)
 	if o.PerResponse != nil {
@@ -102,11 +118,15 @@ func New(o Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", codedErrors(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
-	mux.Handle("GET /{$}", playground.Handler("ITSM graph", "/graphql"))
+	mux.Handle("GET /{$}", graphiQL("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /metrics", m.handler())
+	if o.SplitMetrics {
+		metrics = m.metricsOnly()
+	} else {
+		mux.Handle("GET /metrics", authenticate(o.Verifier, requireAdmin(m.handler())))
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
@@ -127,7 +147,7 @@ func New(o Options) http.Handler {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(o.Logger, m, mux, h)
+	return accessLog(o.Logger, m, mux, noStore(clientAddress(o.TrustedProxies, h))), metrics
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -10,6 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 )
 
 // metrics are the Prometheus series of one handler, on a registry of its
@@ -86,4 +89,29 @@ func (m *metrics) aroundResponses(ctx context.Context, next graphql.ResponseHand
 	m.operations.WithLabelValues(typ, outcome).Inc()
 	m.opLatency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
 	return resp
+}
+
+// requireAdmin serves next only to callers holding ADMIN (the request has
+// passed authenticate): the metrics page shows operation counts, latencies
+// and process details that are nobody else's business.
+func requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := auth.Require(r.Context(), auth.Admin); err != nil {
+			status := http.StatusForbidden
+			if apperr.Is(err, apperr.Unauthenticated) {
+				status = http.StatusUnauthorized
+			}
+			writeGraphQLError(w, status, string(apperr.CodeOf(err)), publicMessage(err))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// metricsOnly serves the metrics page and nothing else, for a listen
+// address of its own.
+func (m *metrics) metricsOnly() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", noStore(m.handler()))
+	return mux
 }

@@ -126,6 +126,23 @@ func (p *People) UserByUsername(ctx context.Context, username string) (people.Us
 	})
 }
 
+const setPasswordHash = `MATCH (u:User {id: $id}) SET u.passwordHash = $hash RETURN u.id AS id`
+
+// SetPasswordHash implements people.Store.
+func (p *People) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	_, err := write(ctx, p.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		recs, err := collect(ctx, tx, setPasswordHash, map[string]any{"id": userID, "hash": hash})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if len(recs) == 0 {
+			return struct{}{}, apperr.New(apperr.NotFound, "no user has id %q", userID)
+		}
+		return struct{}{}, nil
+	})
+	return err
+}
+
 const usersByID = `MATCH (u:User) WHERE u.id IN $ids RETURN properties(u) AS u`
 
 // GetUsers implements people.Store.

@@ -104,3 +104,37 @@ func TestPeople(t *testing.T) {
 		t.Fatalf("groups page: %+v %v", gp, err)
 	}
 }
+
+func TestSetPassword(t *testing.T) {
+	f := setup(t)
+	u, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "alice", DisplayName: "Alice", Roles: []auth.Role{auth.Agent}, Password: ptr("the first password")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "bot", DisplayName: "Bot", Kind: people.Service, Roles: []auth.Role{auth.Agent}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.dir.SetPassword(f.ctx, u.ID, "the second password"); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
+	if err != nil || !auth.CheckPassword(stored.PasswordHash, "the second password") || auth.CheckPassword(stored.PasswordHash, "the first password") {
+		t.Fatalf("after SetPassword: %+v, %v", stored, err)
+	}
+	for _, tt := range []struct {
+		name, id, password string
+		code               apperr.Code
+	}{
+		{"unknown user", "usr_nope", "a long enough password", apperr.NotFound},
+		{"short password", u.ID, "short", apperr.BadUserInput},
+		{"service account", bot.ID, "a long enough password", apperr.BadUserInput},
+	} {
+		if err := f.dir.SetPassword(f.ctx, tt.id, tt.password); !apperr.Is(err, tt.code) {
+			t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if err := f.store.People().SetPasswordHash(f.ctx, "usr_nope", "x"); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("store, unknown user: got %v, want NOT_FOUND", err)
+	}
+}

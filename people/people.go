@@ -5,6 +5,7 @@ package people
 import (
 	"context"
 	"net/mail"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -73,6 +74,9 @@ type Store interface {
 	CreateGroup(ctx context.Context, g Group) (Group, error)
 	// UserByUsername returns the account; NOT_FOUND when absent.
 	UserByUsername(ctx context.Context, username string) (User, error)
+	// SetPasswordHash replaces a user's password hash; NOT_FOUND for an
+	// unknown user.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
 	// GetUsers and GetGroups return those that exist, in any order.
 	GetUsers(ctx context.Context, ids []string) ([]User, error)
 	GetGroups(ctx context.Context, ids []string) ([]Group, error)
@@ -97,11 +101,12 @@ type Directory struct {
 	tokens TokenMinter
 	now    func() time.Time
 	newID  func(prefix string) string
+	guard  *loginGuard
 }
 
 // NewDirectory returns a Directory.
 func NewDirectory(store Store, tokens TokenMinter, now func() time.Time, newID func(string) string) *Directory {
-	return &Directory{store: store, tokens: tokens, now: now, newID: newID}
+	return &Directory{store: store, tokens: tokens, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
 }
 
 // Limits on people fields.
@@ -166,13 +171,9 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if in.Kind == Service {
 			return User{}, apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 		}
-		n := utf8.RuneCountInString(*in.Password)
-		if n < MinPasswordLen || n > MaxPasswordLen {
-			return User{}, apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
-		}
-		h, err := auth.HashPassword(*in.Password)
+		h, err := hashPassword(*in.Password)
 		if err != nil {
-			return User{}, apperr.Wrap(err, apperr.Internal, "could not hash the password")
+			return User{}, err
 		}
 		u.PasswordHash = h
 	}
@@ -196,6 +197,37 @@ func (d *Directory) CreateGroup(ctx context.Context, name, description string, k
 	return d.store.CreateGroup(ctx, Group{ID: d.newID(GroupPrefix), Name: strings.TrimSpace(name), Description: description, Kind: kind, CreatedAt: d.now().UTC()})
 }
 
+// SetPassword gives a human account a new password. BAD_USER_INPUT for a
+// password of the wrong length or a service account; NOT_FOUND for an
+// unknown user.
+func (d *Directory) SetPassword(ctx context.Context, userID, password string) error {
+	u, err := d.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Kind == Service {
+		return apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
+	}
+	h, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return d.store.SetPasswordHash(ctx, userID, h)
+}
+
+// hashPassword checks a new password's length and hashes it.
+func hashPassword(password string) (string, error) {
+	n := utf8.RuneCountInString(password)
+	if n < MinPasswordLen || n > MaxPasswordLen {
+		return "", apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
+	}
+	h, err := auth.HashPassword(password)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "could not hash the password")
+	}
+	return h, nil
+}
+
 // SetMembership adds (member true) or removes a user in a group.
 func (d *Directory) SetMembership(ctx context.Context, groupID, userID string, member bool) (Group, error) {
 	if err := d.store.SetMembership(ctx, groupID, userID, member); err != nil {
@@ -206,17 +238,26 @@ func (d *Directory) SetMembership(ctx context.Context, groupID, userID string, m
 
 // Login checks a local account's password and mints a token carrying its
 // roles. Every failure is the same UNAUTHENTICATED, so that callers cannot
-// probe which usernames exist.
-func (d *Directory) Login(ctx context.Context, username, password string) (string, time.Time, User, error) {
+// probe which usernames exist. Attempts are throttled per username and per
+// client address (see LoginLimits): a refused attempt is UNAVAILABLE with
+// a retry delay, answered without checking the password.
+func (d *Directory) Login(ctx context.Context, username, password string, client netip.Addr) (string, time.Time, User, error) {
 	fail := apperr.New(apperr.Unauthenticated, "username or password is wrong (or the account cannot log in)")
 	if len(username) > 64 || len(password) > MaxPasswordLen {
 		return "", time.Time{}, User{}, fail
 	}
+	settle, err := d.guard.admit(ctx, username, client)
+	if err != nil {
+		return "", time.Time{}, User{}, err
+	}
+	failed := false
+	defer func() { settle(failed) }()
 	u, err := d.store.UserByUsername(ctx, username)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", time.Time{}, User{}, err
 	}
 	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active || u.Kind != Human {
+		failed = true
 		return "", time.Time{}, User{}, fail
 	}
 	tok, exp, err := d.tokens.Mint(u.ID, u.Roles, 0)

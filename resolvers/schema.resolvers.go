@@ -349,7 +349,7 @@ func (r *incidentEscalationResolver) ToGroup(ctx context.Context, obj *model.Inc
 }
 
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error) {
-	tok, exp, u, err := r.People.Login(ctx, input.Username, input.Password)
+	tok, exp, u, err := r.People.Login(ctx, input.Username, input.Password, auth.ClientAddr(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,7 @@ func tokenConfig() auth.TokenConfig {
 		Audience:  testAudience,
 		Leeway:    0,
 		TTL:       testTTL,
+		MaxAge:    24 * time.Hour,
 	}
 }
 

@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -15,24 +14,7 @@ import (
 // getJSON fetches path and decodes its JSON object body.
 func (e *env) getJSON(t *testing.T, path, authorization string) (int, map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := e.get(t, e.url, path, authorization)
 	var out map[string]string
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("GET %s: body %q is not a JSON object of strings: %v", path, b, err)

@@ -2,10 +2,13 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +34,7 @@ func (e *env) metrics(t *testing.T) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+e.admin)
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -65,4 +69,63 @@ func TestMetricsCountRequestsOperationsAndRoundTrips(t *testing.T) {
 	if got := metricValue(t, after, "itsm_neo4j_statements_total") - stmts; got != 2 {
 		t.Errorf("statements for one list query: %v, want 2", got)
 	}
+}
+
+// TestMetricsAccess: on the API's address /metrics answers only ADMIN
+// tokens, with the usual codes for everyone else; with a separate metrics
+// address it is served there alone, without a token, and the API's address
+// no longer has it.
+func TestMetricsAccess(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	for _, tc := range []struct {
+		name, authorization string
+		status              int
+		code                string
+	}{
+		{"no token", "", http.StatusUnauthorized, "UNAUTHENTICATED"},
+		{"invalid token", "Bearer garbage", http.StatusUnauthorized, "UNAUTHENTICATED"},
+		{"expired ADMIN token", "Bearer " + e.mintExpired(t), http.StatusUnauthorized, "UNAUTHENTICATED"},
+		{"ANALYST token", "Bearer " + e.analyst, http.StatusForbidden, "FORBIDDEN"},
+		{"CONFIG_MANAGER token", "Bearer " + e.cm, http.StatusForbidden, "FORBIDDEN"},
+		{"ADMIN token", "Bearer " + e.admin, http.StatusOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := e.get(t, e.url, "/metrics", tc.authorization)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("HTTP %d, want %d (body %.300s)", resp.StatusCode, tc.status, body)
+			}
+			if tc.code == "" {
+				if !strings.Contains(string(body), "itsm_http_requests_total") {
+					t.Errorf("body is not the metrics page: %.300s", body)
+				}
+				return
+			}
+			var r gqlResponse
+			if err := json.Unmarshal(body, &r); err != nil || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code {
+				t.Errorf("body %s, want one %s error", body, tc.code)
+			}
+			if strings.Contains(string(body), "itsm_") {
+				t.Errorf("a refusal shows metrics: %.300s", body)
+			}
+		})
+	}
+
+	t.Run("separate address", func(t *testing.T) {
+		sep := e.sibling(t, app.Limits{SplitMetrics: true})
+		if resp, body := sep.get(t, sep.url, "/metrics", "Bearer "+e.admin); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("/metrics on the API address = %d, want 404 (body %.300s)", resp.StatusCode, body)
+		}
+		if sep.api.Metrics == nil {
+			t.Fatal("no metrics handler to serve on the metrics address")
+		}
+		srv := httptest.NewServer(sep.api.Metrics)
+		defer srv.Close()
+		resp, body := sep.get(t, srv.URL, "/metrics", "")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "itsm_http_requests_total") {
+			t.Errorf("/metrics on the metrics address = %d, body %.300s", resp.StatusCode, body)
+		}
+		if resp, _ := sep.get(t, srv.URL, "/graphql?query=%7B__typename%7D", ""); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("/graphql on the metrics address = %d, want 404", resp.StatusCode)
+		}
+	})
 }
