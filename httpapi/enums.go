@@ -8,8 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/itsm-graph/itsm/apperr"
 )
 
 // strictEnums refuses enum values in variables that the schema does not
@@ -35,9 +33,7 @@ func (s strictEnums) MutateOperationContext(_ context.Context, op *graphql.Opera
 			continue
 		}
 		if msg := s.badEnum(def.Type, v, "$"+def.Variable); msg != "" {
-			err := gqlerror.Errorf("%s", msg)
-			err.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
-			return err
+			return badInput("%s", msg)
 		}
 	}
 	return nil

@@ -61,12 +61,6 @@ type Options struct {
 
 const wsInitTimeout = 10 * time.Second
 
-// New returns the HTTP handler of the whole API.
-func New(o Options) http.Handler {
-	api, _ := NewWithMetrics(o)
-	return api
-}
-
 // NewWithMetrics returns the HTTP handler of the whole API and, when
 // o.SplitMetrics is set, the handler of /metrics alone (nil otherwise).
 func NewWithMetrics(o Options) (api, metrics http.Handler) {

@@ -26,9 +26,6 @@ func noStore(next http.Handler) http.Handler {
 // graphiQLHost serves the scripts and styles of gqlgen's GraphiQL page.
 const graphiQLHost = "https://cdn.jsdelivr.net"
 
-// inlineScript finds the page's own script (the one without src).
-var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
-
 // graphiQL serves gqlgen's GraphiQL page under a content security policy
 // that lets it load only its own scripts and styles from the CDN and talk
 // only to this origin, and forbids framing (clickjacking) and referrers
@@ -41,6 +38,8 @@ func graphiQL(title, endpoint string) http.Handler {
 	rec := httptest.NewRecorder()
 	page.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	scripts := []string{graphiQLHost}
+	// The page's own script is the one without src.
+	inlineScript := regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 	for _, m := range inlineScript.FindAllStringSubmatch(rec.Body.String(), -1) {
 		sum := sha256.Sum256([]byte(m[1]))
 		scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")

@@ -45,7 +45,7 @@ func (d documentLimits) MutateOperationParameters(ctx context.Context, params *g
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, d.limits.MaxTokens)
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeded token limit") {
-			return limitError("the query has more than %d tokens, the limit: send a smaller query or split it into several", d.limits.MaxTokens)
+			return badInput("the query has more than %d tokens, the limit: send a smaller query or split it into several", d.limits.MaxTokens)
 		}
 		// gqlgen parses again and reports the syntax error itself.
 		return nil
@@ -57,7 +57,9 @@ func (d documentLimits) MutateOperationParameters(ctx context.Context, params *g
 	return nil
 }
 
-func limitError(format string, args ...any) *gqlerror.Error {
+// badInput is a GraphQL error refusing the request as BAD_USER_INPUT
+// before anything runs.
+func badInput(format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	err.Extensions = map[string]any{"code": string(apperr.BadUserInput)}
 	return err
@@ -69,7 +71,7 @@ func limitError(format string, args ...any) *gqlerror.Error {
 func (d documentLimits) measure(doc *ast.QueryDocument) *gqlerror.Error {
 	m := &measurer{limits: d.limits, doc: doc, frags: map[string]*shape{}}
 	if n := directiveCount(doc); n > d.limits.MaxDirectives {
-		return limitError("the query uses %d directives; the limit is %d", n, d.limits.MaxDirectives)
+		return badInput("the query uses %d directives; the limit is %d", n, d.limits.MaxDirectives)
 	}
 	for _, op := range doc.Operations {
 		s, err := m.set(op.SelectionSet)
@@ -78,11 +80,11 @@ func (d documentLimits) measure(doc *ast.QueryDocument) *gqlerror.Error {
 		}
 		switch {
 		case s.depth > d.limits.MaxDepth:
-			return limitError("the query is nested %d levels deep; the limit is %d: split it into several queries", s.depth, d.limits.MaxDepth)
+			return badInput("the query is nested %d levels deep; the limit is %d: split it into several queries", s.depth, d.limits.MaxDepth)
 		case s.aliases > d.limits.MaxAliases:
-			return limitError("the query has %s aliased fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.aliases), d.limits.MaxAliases)
+			return badInput("the query has %s aliased fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.aliases), d.limits.MaxAliases)
 		case s.fields > d.limits.MaxFields:
-			return limitError("the query selects %s fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.fields), d.limits.MaxFields)
+			return badInput("the query selects %s fields (fragments counted where they are spread); the limit is %d: split it into several queries", count(s.fields), d.limits.MaxFields)
 		}
 	}
 	return nil
@@ -112,7 +114,7 @@ func (m *measurer) set(sel ast.SelectionSet) (*shape, *gqlerror.Error) {
 	}
 	for key, n := range s.keys {
 		if n > m.limits.MaxFieldRepeats {
-			return nil, limitError("the query selects %q %s times in one selection set (fragments included); the limit is %d", key, count(n), m.limits.MaxFieldRepeats)
+			return nil, badInput("the query selects %q %s times in one selection set (fragments included); the limit is %d", key, count(n), m.limits.MaxFieldRepeats)
 		}
 	}
 	return s, nil
@@ -170,7 +172,7 @@ func (m *measurer) collect(sel ast.SelectionSet, s *shape, spread map[string]boo
 func (m *measurer) fragment(name string) (*shape, *gqlerror.Error) {
 	if f, seen := m.frags[name]; seen {
 		if f == nil {
-			return nil, limitError("fragment %s spreads itself; remove the cycle", name)
+			return nil, badInput("fragment %s spreads itself; remove the cycle", name)
 		}
 		return f, nil
 	}
@@ -280,7 +282,7 @@ func (o operationLimits) InterceptOperation(ctx context.Context, next graphql.Op
 }
 
 func refuse(message string) graphql.ResponseHandler {
-	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{limitError("%s", message)}})
+	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{badInput("%s", message)}})
 }
 
 // withBudget gives each response (a query, a mutation, or one event of a

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/throttle"
 )
 
 // Budget is what one request may still spend: a number of transactions, and
@@ -16,15 +17,18 @@ import (
 // work without a budget (background jobs, the importer, tests of the store)
 // is not limited.
 type Budget struct {
-	max   int64
-	used  atomic.Int64
-	slots chan struct{}
+	max  int64
+	used atomic.Int64
+	gate *throttle.Gate
 }
 
 // NewBudget returns a budget of maxTransactions transactions, at most concurrent of
 // them running at the same time. Values below 1 count as 1.
 func NewBudget(maxTransactions, concurrent int) *Budget {
-	return &Budget{max: int64(max(maxTransactions, 1)), slots: make(chan struct{}, max(concurrent, 1))}
+	most := max(maxTransactions, 1)
+	// Every transaction the budget admits may wait, so the queue never
+	// turns one away.
+	return &Budget{max: int64(most), gate: throttle.NewGate(max(concurrent, 1), most)}
 }
 
 type ctxKey struct{}
@@ -48,14 +52,9 @@ func Acquire(ctx context.Context) (release func(), err error) {
 		return nil, apperr.New(apperr.BadUserInput,
 			"this request needs more than %d database transactions, the limit per request: ask for fewer items or fields (for example fewer aliases or a smaller first:) or split it into several requests", b.max)
 	}
-	select {
-	case b.slots <- struct{}{}:
-		return func() { <-b.slots }, nil
-	case <-ctx.Done():
+	release, ok := b.gate.Enter(ctx)
+	if !ok {
 		return nil, apperr.Wrap(ctx.Err(), apperr.Unavailable, "the request was cancelled while waiting for the database")
 	}
+	return release, nil
 }
-
-// Used reports how many transactions were asked for so far, refused ones
-// included.
-func (b *Budget) Used() int64 { return b.used.Load() }

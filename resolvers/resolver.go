@@ -6,6 +6,7 @@ package resolvers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -33,6 +34,10 @@ type Resolver struct {
 	Events       *events.Broker
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
+
+	// shapes remembers, per Go type of a field's result, whether it holds
+	// objects the visibility rules screen (see Guard).
+	shapes sync.Map
 }
 
 // Schema returns the executable schema wired to r, with the directives.

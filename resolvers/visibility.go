@@ -78,32 +78,32 @@ const (
 	incidentScope
 )
 
-var (
-	staff    = auth.Staff
-	everyone = append([]auth.Role{auth.Requester}, auth.Staff...)
-)
+func staffOnly(typ string) kind { return kind{typ: typ, readers: auth.Staff} }
 
-func staffOnly(typ string) kind { return kind{typ: typ, readers: staff} }
-
-// kinds lists every kind of record the API hands out, by id prefix.
-var kinds = map[string]kind{
-	cmdb.CIPrefix:                  staffOnly("ConfigurationItem"),
-	cmdb.RelationshipPrefix:        staffOnly("Relationship"),
-	cmdb.HistoryPrefix:             staffOnly("CIHistoryEntry"),
-	people.UserPrefix:              {typ: "User", readers: staff, own: ownAccount},
-	people.GroupPrefix:             {typ: "Group", readers: staff, own: ownGroups},
-	catalog.TechnicalServicePrefix: staffOnly("Service"),
-	// Business services are the customer's catalogue.
-	catalog.BusinessServicePrefix: {typ: "Service", readers: everyone},
-	catalog.BusinessUnitPrefix:    staffOnly("BusinessUnit"),
-	catalog.BusinessProcessPrefix: staffOnly("BusinessProcess"),
-	change.Prefix:                 staffOnly("Change"),
-	change.TemplatePrefix:         staffOnly("ChangeTemplate"),
-	change.FreezePrefix:           staffOnly("FreezeWindow"),
-	sla.SLAPrefix:                 staffOnly("SLA"),
-	// Everyone may ask for an incident; its row scope decides (requesters
-	// their own, agents their groups', the unassigned and major ones).
-	incident.IncidentPrefix: {typ: "Incident", readers: everyone, own: incidentScope},
+// kinds lists every kind of record the API hands out, by id prefix. A
+// reader's seer builds it once per response.
+func kinds() map[string]kind {
+	staff := auth.Staff
+	everyone := append([]auth.Role{auth.Requester}, auth.Staff...)
+	return map[string]kind{
+		cmdb.CIPrefix:                  staffOnly("ConfigurationItem"),
+		cmdb.RelationshipPrefix:        staffOnly("Relationship"),
+		cmdb.HistoryPrefix:             staffOnly("CIHistoryEntry"),
+		people.UserPrefix:              {typ: "User", readers: staff, own: ownAccount},
+		people.GroupPrefix:             {typ: "Group", readers: staff, own: ownGroups},
+		catalog.TechnicalServicePrefix: staffOnly("Service"),
+		// Business services are the customer's catalogue.
+		catalog.BusinessServicePrefix: {typ: "Service", readers: everyone},
+		catalog.BusinessUnitPrefix:    staffOnly("BusinessUnit"),
+		catalog.BusinessProcessPrefix: staffOnly("BusinessProcess"),
+		change.Prefix:                 staffOnly("Change"),
+		change.TemplatePrefix:         staffOnly("ChangeTemplate"),
+		change.FreezePrefix:           staffOnly("FreezeWindow"),
+		sla.SLAPrefix:                 staffOnly("SLA"),
+		// Everyone may ask for an incident; its row scope decides (requesters
+		// their own, agents their groups', the unassigned and major ones).
+		incident.IncidentPrefix: {typ: "Incident", readers: everyone, own: incidentScope},
+	}
 }
 
 // records returns the ids of the records obj shows, and false when obj is
@@ -152,20 +152,34 @@ type seer struct {
 	// scope applied), keyed by id.
 	incidents func(ctx context.Context, ids []string) (map[string]incident.Incident, error)
 
-	allOnce sync.Once
+	once    sync.Once
+	kinds   map[string]kind
 	seesAll bool
+}
+
+// prepare reads the rules once for the reader's response.
+func (s *seer) prepare() {
+	s.once.Do(func() {
+		s.kinds = kinds()
+		s.seesAll = s.readsAllIncidents()
+		for _, k := range s.kinds {
+			s.seesAll = s.seesAll && s.p.HasAny(k.readers)
+		}
+	})
+}
+
+// kindOf returns the rule of the kind of record id refers to.
+func (s *seer) kindOf(id string) (kind, bool) {
+	s.prepare()
+	k, ok := s.kinds[ids.Kind(id)]
+	return k, ok
 }
 
 // all reports whether the reader may read every record of every kind (the
 // reading roles, ADMIN): the rules then hide nothing, and Guard need not
 // look.
 func (s *seer) all() bool {
-	s.allOnce.Do(func() {
-		s.seesAll = s.readsAllIncidents()
-		for _, k := range kinds {
-			s.seesAll = s.seesAll && s.p.HasAny(k.readers)
-		}
-	})
+	s.prepare()
 	return s.seesAll
 }
 
@@ -173,6 +187,22 @@ func (s *seer) all() bool {
 // come from the response's loaders.
 func (r *Resolver) seerFor(ctx context.Context) *seer {
 	return &seer{p: principal(ctx), viewer: r.viewer, incidents: r.scopedIncidents}
+}
+
+// seerOf returns p as a reader outside the loaders of a response (the
+// account that just logged in): its groups and incidents read directly.
+func (r *Resolver) seerOf(p auth.Principal) *seer {
+	return &seer{
+		p:      &p,
+		viewer: func(ctx context.Context) (incident.Viewer, error) { return r.viewerOf(ctx, p) },
+		incidents: func(ctx context.Context, ids []string) (map[string]incident.Incident, error) {
+			v, err := r.viewerOf(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			return r.IncidentMgmt.GetMany(ctx, v, ids)
+		},
+	}
 }
 
 // streamSeer returns the subscriber v for the life of a subscription: its
@@ -264,7 +294,7 @@ func (s *seer) readsAllIncidents() bool {
 // id is an incident's and the caller has it; inScope holds the incidents
 // the caller looked up in the reader's scope otherwise.
 func (s *seer) mayRead(ctx context.Context, id string, rec *incident.Incident, inScope map[string]incident.Incident) (bool, error) {
-	k, ok := kinds[ids.Kind(id)]
+	k, ok := s.kindOf(id)
 	if !ok {
 		return false, nil // an unknown kind is nobody's to see
 	}
@@ -328,7 +358,7 @@ func (r *Resolver) Guard(ctx context.Context, next graphql.Resolver) (any, error
 	case string, bool, int, float64, *string, *int, []string:
 		return res, nil
 	}
-	shape := shapeOf(reflect.TypeOf(res))
+	shape := r.shapeOf(reflect.TypeOf(res))
 	if shape == plain {
 		return res, nil
 	}
@@ -387,18 +417,7 @@ func (r *Resolver) seerAt(ctx context.Context, fc *graphql.FieldContext) *seer {
 			continue
 		}
 		if lp, ok := f.Result.(*model.LoginPayload); ok && lp.User != nil {
-			p := auth.Principal{Subject: lp.User.ID, Roles: toRoles(lp.User.Roles)}
-			return &seer{
-				p:      &p,
-				viewer: func(ctx context.Context) (incident.Viewer, error) { return r.viewerOf(ctx, p) },
-				incidents: func(ctx context.Context, ids []string) (map[string]incident.Incident, error) {
-					v, err := r.viewerOf(ctx, p)
-					if err != nil {
-						return nil, err
-					}
-					return r.IncidentMgmt.GetMany(ctx, v, ids)
-				},
-			}
+			return r.seerOf(auth.Principal{Subject: lp.User.ID, Roles: toRoles(lp.User.Roles)})
 		}
 	}
 	if l := loadersFrom(ctx); l != nil && l.seer != nil {
@@ -423,10 +442,10 @@ const (
 	many               // a list whose elements may
 )
 
-var shapes sync.Map // reflect.Type → shape
-
-func shapeOf(t reflect.Type) shape {
-	if s, ok := shapes.Load(t); ok {
+// shapeOf returns the shape of results of type t, remembered in r.shapes
+// since the same few types come back on every field.
+func (r *Resolver) shapeOf(t reflect.Type) shape {
+	if s, ok := r.shapes.Load(t); ok {
 		return s.(shape)
 	}
 	s := plain
@@ -436,7 +455,7 @@ func shapeOf(t reflect.Type) shape {
 	case t.Kind() == reflect.Slice && mayShowRecords(t.Elem()):
 		s = many
 	}
-	shapes.Store(t, s)
+	r.shapes.Store(t, s)
 	return s
 }
 
@@ -457,7 +476,8 @@ func mayShowRecords(t reflect.Type) bool {
 // node answers node(id:): FORBIDDEN to roles that may not read the kind,
 // NOT_FOUND for an unknown id or a record the reader may not see.
 func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
-	k, ok := kinds[ids.Kind(id)]
+	s := r.seerFor(ctx)
+	k, ok := s.kindOf(id)
 	if !ok {
 		return nil, apperr.New(apperr.NotFound, "no object has id %q", id)
 	}
@@ -468,7 +488,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	ok2, err := r.seerFor(ctx).visible(ctx, []any{n})
+	ok2, err := s.visible(ctx, []any{n})
 	if err != nil {
 		return nil, err
 	}
