@@ -1040,22 +1040,12 @@ type IncidentEscalationResolver interface {
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
-	CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error)
-	UpdateConfigurationItem(ctx context.Context, input model.UpdateConfigurationItemInput) (*model.UpdateConfigurationItemPayload, error)
-	RetireConfigurationItem(ctx context.Context, input model.RetireConfigurationItemInput) (*model.RetireConfigurationItemPayload, error)
-	RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error)
-	UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error)
-	ImportConfigurationItems(ctx context.Context, input model.ImportConfigurationItemsInput) (*model.ImportConfigurationItemsPayload, error)
 	CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error)
 	UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error)
 	CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error)
 	CreateBusinessProcess(ctx context.Context, input model.CreateBusinessProcessInput) (*model.BusinessProcessPayload, error)
 	LinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.LinkCatalogItemsPayload, error)
 	UnlinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.UnlinkCatalogItemsPayload, error)
-	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error)
-	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
-	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
-	RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
 	CreateChange(ctx context.Context, input model.CreateChangeInput) (*model.ChangePayload, error)
 	UpdateChange(ctx context.Context, input model.UpdateChangeInput) (*model.ChangePayload, error)
 	TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error)
@@ -1064,6 +1054,12 @@ type MutationResolver interface {
 	CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error)
 	CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error)
 	DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error)
+	CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error)
+	UpdateConfigurationItem(ctx context.Context, input model.UpdateConfigurationItemInput) (*model.UpdateConfigurationItemPayload, error)
+	RetireConfigurationItem(ctx context.Context, input model.RetireConfigurationItemInput) (*model.RetireConfigurationItemPayload, error)
+	RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error)
+	UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error)
+	ImportConfigurationItems(ctx context.Context, input model.ImportConfigurationItemsInput) (*model.ImportConfigurationItemsPayload, error)
 	CreateIncident(ctx context.Context, input model.CreateIncidentInput) (*model.CreateIncidentPayload, error)
 	UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error)
 	TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error)
@@ -1073,6 +1069,10 @@ type MutationResolver interface {
 	AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error)
 	LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error)
 	SetPriorityMatrix(ctx context.Context, input model.SetPriorityMatrixInput) (*model.PriorityMatrixPayload, error)
+	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error)
+	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
+	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
+	RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
 	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
@@ -1080,19 +1080,21 @@ type MutationResolver interface {
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
-	ConfigurationItem(ctx context.Context, id string) (*model.ConfigurationItem, error)
-	ConfigurationItems(ctx context.Context, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) (*model.ConfigurationItemConnection, error)
-	RelationshipTypes(ctx context.Context) ([]*model.RelationshipType, error)
-	User(ctx context.Context, id string) (*model.User, error)
-	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
-	Group(ctx context.Context, id string) (*model.Group, error)
-	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
 	Service(ctx context.Context, id string) (*model.Service, error)
 	Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error)
 	TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error)
 	BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error)
 	BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error)
 	BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error)
+	Change(ctx context.Context, id string) (*model.Change, error)
+	Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error)
+	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
+	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
+	UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error)
+	ChangeTemplates(ctx context.Context) ([]*model.ChangeTemplate, error)
+	ConfigurationItem(ctx context.Context, id string) (*model.ConfigurationItem, error)
+	ConfigurationItems(ctx context.Context, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) (*model.ConfigurationItemConnection, error)
+	RelationshipTypes(ctx context.Context) ([]*model.RelationshipType, error)
 	ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error)
 	ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error)
 	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
@@ -1100,15 +1102,13 @@ type QueryResolver interface {
 	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
 	Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error)
 	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error)
-	Change(ctx context.Context, id string) (*model.Change, error)
-	Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error)
-	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
-	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
-	UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error)
-	ChangeTemplates(ctx context.Context) ([]*model.ChangeTemplate, error)
 	Incident(ctx context.Context, id string) (*model.Incident, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
+	User(ctx context.Context, id string) (*model.User, error)
+	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
+	Group(ctx context.Context, id string) (*model.Group, error)
+	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
@@ -1147,8 +1147,8 @@ type ServiceAvailabilityResolver interface {
 	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
 }
 type SubscriptionResolver interface {
-	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
+	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
 	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
 }
@@ -5269,98 +5269,6 @@ enum SortDirection {
   DESC
 }
 
-# ---------------------------------------------------------------------------
-# People
-# ---------------------------------------------------------------------------
-
-"""
-A role grants a set of operations (SPEC §2.9).
-"""
-enum Role {
-  "Raises tickets and sees only their own tickets and published knowledge."
-  REQUESTER
-  "Service desk or support agent working tickets."
-  AGENT
-  "Owns the change process."
-  CHANGE_MANAGER
-  "Member of the change advisory board."
-  CAB_MEMBER
-  "Owns the problem process."
-  PROBLEM_MANAGER
-  "Maintains the CMDB."
-  CONFIG_MANAGER
-  "Curates the knowledge base."
-  KNOWLEDGE_MANAGER
-  "Owns one or more services."
-  SERVICE_OWNER
-  "Reads everything, changes nothing."
-  ANALYST
-  "Administers the system; may call every operation."
-  ADMIN
-}
-
-"""
-Whether an account belongs to a person or to an automated client.
-"""
-enum AccountKind {
-  "A person who may log in with a password."
-  HUMAN
-  "An automation client (monitoring, discovery, pipelines); it authenticates with issued tokens only."
-  SERVICE
-}
-
-"""
-The kind of a group.
-"""
-enum GroupKind {
-  "An internal team, for example the service desk or a support group."
-  TEAM
-  "An external supplier that tickets can be assigned to."
-  VENDOR
-}
-
-"""
-A user account, human or service.
-"""
-type User implements Node {
-  "The opaque global identifier; it is the subject of the user's tokens."
-  id: ID!
-  "Unique login name."
-  username: String!
-  "Name shown to other users."
-  displayName: String!
-  "Contact address, if known."
-  email: String
-  "Whether a person or an automation client."
-  kind: AccountKind!
-  "Roles granted to the account."
-  roles: [Role!]!
-  "False when the account may no longer log in."
-  active: Boolean!
-  "Groups the user belongs to."
-  groups: [Group!]!
-  "When the account was created."
-  createdAt: DateTime!
-}
-
-"""
-A team or vendor that owns CIs and works tickets.
-"""
-type Group implements Node {
-  "The opaque global identifier."
-  id: ID!
-  "Unique group name."
-  name: String!
-  "What the group does."
-  description: String
-  "Team or vendor."
-  kind: GroupKind!
-  "Users in the group (staff only)."
-  members: [User!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-  "When the group was created."
-  createdAt: DateTime!
-}
-
 """
 The caller as identified by their token.
 """
@@ -5374,583 +5282,52 @@ type Viewer {
 }
 
 """
-A page of users.
+Input of ` + "`" + `login` + "`" + `.
 """
-type UserConnection {
-  "The users of this page with their cursors."
-  edges: [UserEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "Number of users matching the filter, across all pages."
-  totalCount: Int!
+input LoginInput {
+  "Login name."
+  username: String!
+  "Password."
+  password: String!
 }
 
 """
-A user with its cursor.
+Result of ` + "`" + `login` + "`" + `.
 """
-type UserEdge {
-  "Opaque cursor of this edge."
-  cursor: String!
-  "The user."
-  node: User!
+type LoginPayload {
+  "A bearer token for the Authorization header."
+  token: String!
+  "When the token stops being accepted."
+  expiresAt: DateTime!
+  "The account that logged in."
+  user: User!
 }
 
 """
-A page of groups.
+Read operations.
 """
-type GroupConnection {
-  "The groups of this page with their cursors."
-  edges: [GroupEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "Number of groups across all pages."
-  totalCount: Int!
+type Query {
+  "The caller."
+  me: Viewer! @auth
+
+  "Any object by its global id, subject to the same authorisation as its own query: FORBIDDEN for a kind your roles may not read, NOT_FOUND when absent or out of your reach."
+  node(id: ID!): Node @auth
 }
 
 """
-A group with its cursor.
+Write operations. Each takes one input object and returns a payload.
 """
-type GroupEdge {
-  "Opaque cursor of this edge."
-  cursor: String!
-  "The group."
-  node: Group!
-}
-
-# ---------------------------------------------------------------------------
-# CMDB
-# ---------------------------------------------------------------------------
-
-"""
-The class of a configuration item.
-"""
-enum CIType {
-  "A physical server."
-  SERVER
-  "A virtual machine."
-  VIRTUAL_MACHINE
-  "A container or pod."
-  CONTAINER
-  "An application or software component."
-  APPLICATION
-  "A database or database instance."
-  DATABASE
-  "Middleware such as a message broker or application server."
-  MIDDLEWARE
-  "A switch, router or firewall."
-  NETWORK_DEVICE
-  "A load balancer."
-  LOAD_BALANCER
-  "A cluster or pool of redundant members."
-  CLUSTER
-  "A storage array, volume or share."
-  STORAGE
-  "A resource in a public or private cloud."
-  CLOUD_RESOURCE
-  "A document under configuration control (runbook, design, contract)."
-  DOCUMENT
+type Mutation {
+  "Exchanges a local account's username and password for a bearer token. UNAUTHENTICATED when they do not match."
+  login(input: LoginInput!): LoginPayload! @public
 }
 
 """
-Lifecycle status of a CI. PLANNED → ACTIVE ⇄ MAINTENANCE, and any of them → RETIRED (final).
-"""
-enum CIStatus {
-  "Ordered or being built; not yet in service."
-  PLANNED
-  "In service."
-  ACTIVE
-  "In service but under maintenance."
-  MAINTENANCE
-  "Taken out of service; kept for history, no longer changeable."
-  RETIRED
-}
-
-"""
-The environment a CI belongs to.
-"""
-enum Environment {
-  "Production."
-  PRODUCTION
-  "Pre-production or staging."
-  STAGING
-  "Test."
-  TEST
-  "Development."
-  DEVELOPMENT
-  "Disaster recovery."
-  DISASTER_RECOVERY
-}
-
-"""
-How much the business depends on an item.
-"""
-enum Criticality {
-  "Outage stops core business."
-  CRITICAL
-  "Outage severely hampers business."
-  HIGH
-  "Outage hampers some business."
-  MEDIUM
-  "Outage is an inconvenience."
-  LOW
-}
-
-"""
-How a failure or change propagates across a relationship ` + "`" + `(source)-[:TYPE]->(target)` + "`" + `.
-"""
-enum ImpactDirection {
-  "A failure of the target impacts the source (for example DEPENDS_ON: the source needs the target)."
-  TARGET_IMPACTS_SOURCE
-  "A failure of the source impacts the target (for example PART_OF: the whole suffers when a part fails)."
-  SOURCE_IMPACTS_TARGET
-  "A failure of either end impacts the other."
-  BOTH
-  "Impact does not propagate (for example DOCUMENTED_BY)."
-  NONE
-}
-
-"""
-Which relationships of a CI to return.
-"""
-enum RelationshipDirection {
-  "Relationships where the CI is the source."
-  OUTGOING
-  "Relationships where the CI is the target."
-  INCOMING
-  "Both."
-  BOTH
-}
-
-"""
-One entry of the relationship type catalogue.
-"""
-type RelationshipType {
-  "Name used in relationships, for example DEPENDS_ON."
-  name: String!
-  "What the relationship means, reading source → target."
-  description: String!
-  "How impact propagates across it."
-  impactDirection: ImpactDirection!
-}
-
-"""
-A key/value attribute of a CI (for example os = linux).
-"""
-type Attribute {
-  "Attribute name: letters, digits, '_', '-', '.', starting with a letter; at most 64 characters."
-  key: String!
-  "Attribute value; at most 1000 characters."
-  value: String!
-}
-
-"""
-Redundancy settings of a CI that groups redundant members (a cluster or pool).
-Members relate to it with MEMBER_OF. Its dependents are DEGRADED while at least
-` + "`" + `minimumUp` + "`" + ` members remain up, DOWN when fewer remain.
-"""
-type Redundancy {
-  "Members that must stay up for the group to serve."
-  minimumUp: Int!
-  "The CIs that are MEMBER_OF this group."
-  members: [ConfigurationItem!]!
-}
-
-"""
-A configuration item: anything that must be managed to deliver an IT service.
-"""
-type ConfigurationItem implements Node & GraphItem {
-  "The opaque global identifier."
-  id: ID!
-  "Human name, unique only by convention."
-  name: String!
-  "Always CONFIGURATION_ITEM."
-  kind: ItemKind!
-  "The CI class."
-  type: CIType!
-  "Lifecycle status."
-  status: CIStatus!
-  "Environment."
-  environment: Environment!
-  "Business criticality."
-  criticality: Criticality!
-  "Free text description."
-  description: String
-  "Site, room or region."
-  location: String
-  "The group responsible for the CI."
-  ownerGroup: Group
-  "Custom attributes, sorted by key."
-  attributes: [Attribute!]!
-  "Set when this CI groups redundant members."
-  redundancy: Redundancy
-  "Discovery source that feeds this CI, if any."
-  source: String
-  "Identifier of the CI in its discovery source."
-  externalId: String
-  "Optimistic concurrency version; pass it as expectedVersion when updating."
-  version: Int!
-  "When the CI was created."
-  createdAt: DateTime!
-  "Who created the CI (for a discovery feed, who ran the import); null for CIs created before creators were recorded."
-  createdBy: String
-  "When the CI was last modified."
-  updatedAt: DateTime!
-  "When the CI was retired, if it was."
-  retiredAt: DateTime
-  """
-  Relationships of this CI, ordered by type then by the other end's name.
-  ` + "`" + `first` + "`" + ` caps the list (default 100, at most 500).
-  """
-  relationships(direction: RelationshipDirection = BOTH, types: [String!], first: Int = 100): [Relationship!]!
-  """
-  The immutable modification trail of this CI, newest first.
-  """
-  history(first: Int = 20, after: String): CIHistoryConnection!
-}
-
-"""
-A typed, directed relationship between two CIs.
-"""
-type Relationship implements Node {
-  "The opaque global identifier."
-  id: ID!
-  "Relationship type from the catalogue (see ` + "`" + `relationshipTypes` + "`" + `)."
-  type: String!
-  "How impact propagates across this relationship."
-  impactDirection: ImpactDirection!
-  "The CI the relationship starts from."
-  source: ConfigurationItem!
-  "The CI the relationship points to."
-  target: ConfigurationItem!
-  "When the relationship was created."
-  createdAt: DateTime!
-}
-
-"""
-What a history entry recorded.
-"""
-enum CIHistoryAction {
-  "The CI was created."
-  CREATED
-  "Attributes of the CI changed."
-  UPDATED
-  "The CI was retired."
-  RETIRED
-  "A relationship to or from the CI was added."
-  RELATIONSHIP_ADDED
-  "A relationship to or from the CI was removed."
-  RELATIONSHIP_REMOVED
-}
-
-"""
-One field's value before and after a modification. Values are JSON text (null when absent).
-"""
-type FieldChange {
-  "The field, for example name, status, attributes.os, relationship."
-  field: String!
-  "JSON value before, or null when the field was absent."
-  before: String
-  "JSON value after, or null when the field was removed."
-  after: String
-}
-
-"""
-An immutable record of one modification of a CI.
-"""
-type CIHistoryEntry implements Node {
-  "The opaque global identifier."
-  id: ID!
-  "When it happened."
-  at: DateTime!
-  "Subject of the principal who made it."
-  actor: String!
-  "What kind of modification."
-  action: CIHistoryAction!
-  "The fields it changed, with before and after values."
-  changes: [FieldChange!]!
-  "The change (RFC) that authorised it, when made through one."
-  changeId: ID
-}
-
-"""
-A page of CI history entries.
-"""
-type CIHistoryConnection {
-  "Entries of this page, newest first."
-  edges: [CIHistoryEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "Number of entries across all pages."
-  totalCount: Int!
-}
-
-"""
-A history entry with its cursor.
-"""
-type CIHistoryEdge {
-  "Opaque cursor of this edge."
-  cursor: String!
-  "The entry."
-  node: CIHistoryEntry!
-}
-
-"""
-A page of configuration items.
-"""
-type ConfigurationItemConnection {
-  "CIs of this page."
-  edges: [ConfigurationItemEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-  "Number of CIs matching the filter, across all pages."
-  totalCount: Int!
-}
-
-"""
-A CI with its cursor.
-"""
-type ConfigurationItemEdge {
-  "Opaque cursor of this edge."
-  cursor: String!
-  "The CI."
-  node: ConfigurationItem!
-}
-
-"""
-Filters for ` + "`" + `configurationItems` + "`" + `; all given conditions must hold.
-"""
-input ConfigurationItemFilter {
-  "Only these classes."
-  types: [CIType!]
-  "Only these statuses. Without it, RETIRED CIs are left out."
-  statuses: [CIStatus!]
-  "Only these environments."
-  environments: [Environment!]
-  "Only these criticalities."
-  criticalities: [Criticality!]
-  "Only CIs owned by this group."
-  ownerGroupId: ID
-  "Case-insensitive substring of the name (at most 200 characters)."
-  nameContains: String
-  "Only CIs whose attribute ` + "`" + `key` + "`" + ` equals ` + "`" + `value` + "`" + `."
-  attribute: AttributeInput
-  "Only CIs from this discovery source."
-  source: String
-}
-
-"""
-Fields ` + "`" + `configurationItems` + "`" + ` can be sorted by.
-"""
-enum ConfigurationItemOrderField {
-  "By name."
-  NAME
-  "By creation time."
-  CREATED_AT
-  "By last modification time."
-  UPDATED_AT
-}
-
-"""
-Sort order for ` + "`" + `configurationItems` + "`" + `; ties are broken by id.
-"""
-input ConfigurationItemOrder {
-  "The field to sort by."
-  field: ConfigurationItemOrderField!
-  "The direction."
-  direction: SortDirection! = ASC
-}
-
-"""
-A key/value pair to set. On update, a null value removes the attribute.
-"""
-input AttributeInput {
-  "Attribute name: letters, digits, '_', '-', '.', starting with a letter; at most 64 characters."
-  key: String!
-  "Attribute value; at most 1000 characters."
-  value: String
-}
-
-"""
-Input of ` + "`" + `createConfigurationItem` + "`" + `.
-"""
-input CreateConfigurationItemInput {
-  "Name, 1 to 200 characters."
-  name: String!
-  "The CI class."
-  type: CIType!
-  "Initial status; PLANNED when omitted. RETIRED is not allowed."
-  status: CIStatus
-  "Environment; PRODUCTION when omitted."
-  environment: Environment
-  "Criticality; MEDIUM when omitted."
-  criticality: Criticality
-  "At most 4000 characters."
-  description: String
-  "At most 200 characters."
-  location: String
-  "Owning group."
-  ownerGroupId: ID
-  "Custom attributes (at most 100; values must not be null)."
-  attributes: [AttributeInput!]
-  "Makes the CI a redundancy group that needs this many MEMBER_OF members up (at least 1)."
-  redundancyMinimumUp: Int
-  "Discovery source, with externalId."
-  source: String
-  "Identifier in the discovery source; (source, externalId) is unique."
-  externalId: String
-  "A retried request with the same key returns the first result and creates nothing new (at most 200 characters)."
-  idempotencyKey: String
-}
-
-"""
-Result of ` + "`" + `createConfigurationItem` + "`" + `.
-"""
-type CreateConfigurationItemPayload {
-  "The created CI (or the one created by the first request with the same idempotency key)."
-  configurationItem: ConfigurationItem!
-}
-
-"""
-Input of ` + "`" + `updateConfigurationItem` + "`" + `. Omitted fields stay unchanged.
-"""
-input UpdateConfigurationItemInput {
-  "The CI to update."
-  id: ID!
-  "The version you read; a different current version fails with CONFLICT."
-  expectedVersion: Int!
-  "New name, 1 to 200 characters."
-  name: String
-  "New class."
-  type: CIType
-  "New status (PLANNED, ACTIVE or MAINTENANCE; use retireConfigurationItem to retire)."
-  status: CIStatus
-  "New environment."
-  environment: Environment
-  "New criticality."
-  criticality: Criticality
-  "New description; an empty string clears it."
-  description: String
-  "New location; an empty string clears it."
-  location: String
-  "New owning group."
-  ownerGroupId: ID
-  "Attributes to set; a null value removes that attribute. Others stay."
-  attributes: [AttributeInput!]
-  "New minimum of members up for a redundancy group (at least 1)."
-  redundancyMinimumUp: Int
-  "The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges."
-  changeId: ID
-}
-
-"""
-Result of ` + "`" + `updateConfigurationItem` + "`" + `.
-"""
-type UpdateConfigurationItemPayload {
-  "The CI after the update."
-  configurationItem: ConfigurationItem!
-}
-
-"""
-Input of ` + "`" + `retireConfigurationItem` + "`" + `.
-"""
-input RetireConfigurationItemInput {
-  "The CI to retire."
-  id: ID!
-  "The version you read; a different current version fails with CONFLICT."
-  expectedVersion: Int!
-  "Why it is retired (at most 4000 characters)."
-  reason: String
-  "The IMPLEMENTING change this retirement carries out; the CI must be in its scope."
-  changeId: ID
-}
-
-"""
-Result of ` + "`" + `retireConfigurationItem` + "`" + `.
-"""
-type RetireConfigurationItemPayload {
-  "The retired CI."
-  configurationItem: ConfigurationItem!
-}
-
-"""
-Input of ` + "`" + `relateConfigurationItems` + "`" + `: creates ` + "`" + `(source)-[:type]->(target)` + "`" + `.
-"""
-input RelateConfigurationItemsInput {
-  "The CI the relationship starts from."
-  sourceId: ID!
-  "A name from ` + "`" + `relationshipTypes` + "`" + `."
-  type: String!
-  "The CI the relationship points to."
-  targetId: ID!
-  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
-  changeId: ID
-}
-
-"""
-Result of ` + "`" + `relateConfigurationItems` + "`" + `.
-"""
-type RelateConfigurationItemsPayload {
-  "The relationship (the existing one when it was already there)."
-  relationship: Relationship!
-  "False when the relationship already existed and nothing was written."
-  created: Boolean!
-}
-
-"""
-Input of ` + "`" + `unrelateConfigurationItems` + "`" + `: removes ` + "`" + `(source)-[:type]->(target)` + "`" + `.
-"""
-input UnrelateConfigurationItemsInput {
-  "The CI the relationship starts from."
-  sourceId: ID!
-  "The relationship type."
-  type: String!
-  "The CI the relationship points to."
-  targetId: ID!
-  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
-  changeId: ID
-}
-
-"""
-Result of ` + "`" + `unrelateConfigurationItems` + "`" + `.
-"""
-type UnrelateConfigurationItemsPayload {
-  "The id the removed relationship had."
-  removedRelationshipId: ID!
-}
-
-# ---------------------------------------------------------------------------
-# Service catalogue and the impact graph
-# ---------------------------------------------------------------------------
-
-"""
-The kind of an item of the impact graph, from infrastructure up to the business.
-"""
-enum ItemKind {
-  "A configuration item."
-  CONFIGURATION_ITEM
-  "A supporting or shared service, not shown to customers."
-  TECHNICAL_SERVICE
-  "A service as customers see it."
-  BUSINESS_SERVICE
-  "A business process that business services support."
-  BUSINESS_PROCESS
-  "A business unit that consumes business services."
-  BUSINESS_UNIT
-}
-
-"""
-Anything that impact can reach: CIs, services, business processes and units.
-"""
-interface GraphItem {
-  "The opaque global identifier."
-  id: ID!
-  "Human name."
-  name: String!
-  "What kind of item it is."
-  kind: ItemKind!
-}
-
-"""
+Live updates over WebSocket (graphql-transport-ws).
+"""
+type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/catalog.graphqls", Input: `"""
 Business services face customers; technical services support them.
 """
 enum ServiceKind {
@@ -6135,188 +5512,6 @@ enum Severity {
 }
 
 """
-A stored relationship as drawn: from sourceId to targetId, whatever way impact crosses it.
-"""
-type GraphEdge {
-  "The relationship id."
-  id: ID!
-  "Relationship type, for example DEPENDS_ON."
-  type: String!
-  "Id of the item the relationship starts from."
-  sourceId: ID!
-  "Id of the item it points to."
-  targetId: ID!
-  "How impact crosses it."
-  impactDirection: ImpactDirection!
-}
-
-"""
-An item in a drawing, with what a renderer needs.
-"""
-type GraphNode {
-  "The item id."
-  id: ID!
-  "Kind of item."
-  kind: ItemKind!
-  "Name."
-  name: String!
-  "The CI type, or BUSINESS/TECHNICAL for services; null for units and processes."
-  type: String
-  "Lifecycle status, where the kind has one."
-  status: String
-  "Hops from the start item(s)."
-  distance: Int!
-  "For impact analyses, how badly it is hit; null for the start items and for other views."
-  severity: Severity
-  "The full item."
-  item: GraphItem!
-}
-
-"""
-Nodes and edges for drawing.
-"""
-type GraphView {
-  "Every item of the view."
-  nodes: [GraphNode!]!
-  """
-  The relationships between items of the view that the view followed: for impact,
-  dependency and dependent views those that carry impact; for neighbourhoods and paths
-  those of the requested types.
-  """
-  edges: [GraphEdge!]!
-}
-
-"""
-One item reached by an analysis.
-"""
-type ImpactedItem {
-  "The item."
-  item: GraphItem!
-  "Its kind."
-  kind: ItemKind!
-  "Hops from the nearest start item."
-  distance: Int!
-  "How badly it is hit."
-  severity: Severity!
-  "A shortest chain of relationships from a start item to this one, in the order impact travels."
-  path: [GraphEdge!]!
-}
-
-"""
-How many impacted items there are of each kind and severity.
-"""
-type ImpactCounts {
-  "All impacted items (the start items excluded)."
-  total: Int!
-  "Impacted CIs."
-  configurationItems: Int!
-  "Impacted technical services."
-  technicalServices: Int!
-  "Impacted business services."
-  businessServices: Int!
-  "Impacted business processes."
-  businessProcesses: Int!
-  "Impacted business units."
-  businessUnits: Int!
-  "Items DOWN."
-  down: Int!
-  "Items DEGRADED."
-  degraded: Int!
-}
-
-"""
-What breaks when the start items go down.
-"""
-type ImpactAnalysis {
-  "The items assumed down."
-  roots: [GraphItem!]!
-  "The depth used."
-  maxDepth: Int!
-  "Every impacted item, nearest first, then from infrastructure to business, then by name."
-  impacted: [ImpactedItem!]!
-  "Counts by kind and severity."
-  counts: ImpactCounts!
-  "Roots and impacted items with the relationships between them, for drawing."
-  graph: GraphView!
-}
-
-"""
-Input of ` + "`" + `impactAnalysis` + "`" + `.
-"""
-input ImpactAnalysisInput {
-  "The CIs (or services) assumed down; at most 100."
-  ciIds: [ID!]!
-  "How many hops to follow (default and maximum are configuration; 10 and 20 by default)."
-  maxDepth: Int
-}
-
-"""
-One item reached by a dependency, dependent or neighbourhood query.
-"""
-type ReachedItem {
-  "The item."
-  item: GraphItem!
-  "Its kind."
-  kind: ItemKind!
-  "Hops from the start item."
-  distance: Int!
-  "A shortest chain of relationships from the start item to this one."
-  path: [GraphEdge!]!
-}
-
-"""
-The items reached from one start item.
-"""
-type Reach {
-  "The start item."
-  root: GraphItem!
-  "Items reached, nearest first."
-  items: [ReachedItem!]!
-  "Root and reached items with their relationships, for drawing."
-  graph: GraphView!
-}
-
-"""
-One path between two items.
-"""
-type GraphPath {
-  "The items along the path, from the first to the last."
-  items: [GraphItem!]!
-  "The relationships between consecutive items."
-  edges: [GraphEdge!]!
-  "Number of relationships."
-  length: Int!
-}
-
-"""
-Result of ` + "`" + `paths` + "`" + `.
-"""
-type PathsResult {
-  "Shortest paths first."
-  paths: [GraphPath!]!
-  "All paths merged, for drawing."
-  graph: GraphView!
-}
-
-"""
-Input of ` + "`" + `createService` + "`" + `.
-"""
-input CreateServiceInput {
-  "Business or technical."
-  kind: ServiceKind!
-  "Name, 1 to 200 characters."
-  name: String!
-  "At most 4000 characters."
-  description: String
-  "PIPELINE when omitted; RETIRED is not allowed."
-  status: ServiceStatus
-  "MEDIUM when omitted."
-  criticality: Criticality
-  "Owning group."
-  ownerGroupId: ID
-}
-
-"""
 Result of ` + "`" + `createService` + "`" + ` and ` + "`" + `updateService` + "`" + `.
 """
 type ServicePayload {
@@ -6439,179 +5634,47 @@ input ImportItemInput {
   redundancyMinimumUp: Int
 }
 
-"""
-One relationship of a discovery feed between two CIs of the same source.
-"""
-input ImportRelationshipInput {
-  "externalId of the CI the relationship starts from."
-  sourceExternalId: String!
-  "A CI relationship type from ` + "`" + `relationshipTypes` + "`" + `."
-  type: String!
-  "externalId of the CI it points to."
-  targetExternalId: String!
+extend type Query {
+  "One service. NOT_FOUND when absent."
+  service(id: ID!): Service! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Services matching a filter, by name, in pages of at most 100 (default 20)."
+  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The technical catalogue: technical services by name (staff only)."
+  technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The business catalogue as a customer sees it: the LIVE business services one business unit consumes, or every LIVE business service when no unit is given."
+  businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Business units by name."
+  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Business processes by name."
+  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
-"""
-Input of ` + "`" + `importConfigurationItems` + "`" + `: at most 5000 items and 20000 relationships per call.
-"""
-input ImportConfigurationItemsInput {
-  "The discovery source, for example 'vcenter-eu1'."
-  source: String!
-  "CIs to create or update."
-  items: [ImportItemInput!]!
-  "Relationships to create (existing ones are left alone)."
-  relationships: [ImportRelationshipInput!]
-  "Also report the live CIs of this source that the import did not mention."
-  reportNotSeen: Boolean = false
+extend type Mutation {
+  "Creates a business or technical service."
+  createService(input: CreateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Updates a service. CONFLICT when expectedVersion is stale, INVALID_TRANSITION for a forbidden status change."
+  updateService(input: UpdateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Creates a business unit."
+  createBusinessUnit(input: CreateBusinessUnitInput!): BusinessUnitPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Creates a business process."
+  createBusinessProcess(input: CreateBusinessProcessInput!): BusinessProcessPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Links catalogue items (see CatalogLinkInput for the allowed links); idempotent."
+  linkCatalogItems(input: CatalogLinkInput!): LinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
+
+  "Removes a catalogue link. NOT_FOUND when there is none."
+  unlinkCatalogItems(input: CatalogLinkInput!): UnlinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
 }
-
-"""
-Which list a refused import row belongs to.
-"""
-enum ImportRowKind {
-  "A row of items."
-  ITEM
-  "A row of relationships."
-  RELATIONSHIP
-}
-
-"""
-A refused import row; valid rows still land.
-"""
-type ImportRowError {
-  "1-based row number within its list."
-  row: Int!
-  "Which list."
-  kind: ImportRowKind!
-  "The field at fault, when one is."
-  field: String
-  "What was wrong and how to fix it."
-  message: String!
-}
-
-"""
-What an import did.
-"""
-type ImportConfigurationItemsPayload {
-  "CIs created."
-  created: Int!
-  "CIs changed (each with an UPDATED history entry)."
-  updated: Int!
-  "CIs already as reported."
-  unchanged: Int!
-  "Relationships created."
-  relationshipsCreated: Int!
-  "Relationships that existed already."
-  relationshipsUnchanged: Int!
-  "How many live CIs of the source the import did not mention (when reportNotSeen)."
-  notSeenCount: Int!
-  "Their ids (the first 1000)."
-  notSeen: [ID!]!
-  "Refused rows."
-  errors: [ImportRowError!]!
-}
-
-# ---------------------------------------------------------------------------
-# Authentication and people inputs
-# ---------------------------------------------------------------------------
-
-"""
-Input of ` + "`" + `login` + "`" + `.
-"""
-input LoginInput {
-  "Login name."
-  username: String!
-  "Password."
-  password: String!
-}
-
-"""
-Result of ` + "`" + `login` + "`" + `.
-"""
-type LoginPayload {
-  "A bearer token for the Authorization header."
-  token: String!
-  "When the token stops being accepted."
-  expiresAt: DateTime!
-  "The account that logged in."
-  user: User!
-}
-
-"""
-Input of ` + "`" + `createUser` + "`" + `.
-"""
-input CreateUserInput {
-  "Unique login name: 3 to 64 of letters, digits, '.', '_', '-', '@'."
-  username: String!
-  "Name shown to others; at most 200 characters."
-  displayName: String!
-  "Contact address; at most 254 characters."
-  email: String
-  "HUMAN when omitted."
-  kind: AccountKind
-  "Roles to grant (at least one)."
-  roles: [Role!]!
-  "Password for a HUMAN account (12 to 128 characters); not allowed for SERVICE accounts."
-  password: String
-  "Groups to join."
-  groupIds: [ID!]
-}
-
-"""
-Result of ` + "`" + `createUser` + "`" + `.
-"""
-type CreateUserPayload {
-  "The new account."
-  user: User!
-}
-
-"""
-Input of ` + "`" + `createGroup` + "`" + `.
-"""
-input CreateGroupInput {
-  "Unique name; 1 to 200 characters."
-  name: String!
-  "At most 4000 characters."
-  description: String
-  "TEAM when omitted."
-  kind: GroupKind
-}
-
-"""
-Result of ` + "`" + `createGroup` + "`" + `.
-"""
-type CreateGroupPayload {
-  "The new group."
-  group: Group!
-}
-
-"""
-Input of ` + "`" + `addGroupMember` + "`" + ` and ` + "`" + `removeGroupMember` + "`" + `.
-"""
-input GroupMemberInput {
-  "The group."
-  groupId: ID!
-  "The user."
-  userId: ID!
-}
-
-"""
-Result of ` + "`" + `addGroupMember` + "`" + ` and ` + "`" + `removeGroupMember` + "`" + `.
-"""
-type GroupMemberPayload {
-  "The group after the change."
-  group: Group!
-}
-
-# ---------------------------------------------------------------------------
-# Roots
-# ---------------------------------------------------------------------------
-
-# ---------------------------------------------------------------------------
-# Change management (SPEC §2.3)
-# ---------------------------------------------------------------------------
-
-"""
+`, BuiltIn: false},
+	{Name: "../schema/change.graphqls", Input: `"""
 The kind of change.
 """
 enum ChangeType {
@@ -7261,11 +6324,905 @@ type DeleteFreezeWindowPayload {
   deletedId: ID!
 }
 
-# ---------------------------------------------------------------------------
-# Incident management (SPEC §2.6)
-# ---------------------------------------------------------------------------
+extend type Query {
+  "One change. NOT_FOUND when absent."
+  change(id: ID!): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
+  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Submitted changes and freeze windows overlapping [from, to), at most 400 days."
+  changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Active changes that conflict with a change now: overlapping windows and intersecting scopes."
+  changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Modifications of CIs since a time made outside any implementing change (creations excluded), newest first."
+  unauthorizedChanges(since: DateTime!, first: Int = 20, after: String): CIModificationConnection! @auth(roles: [CHANGE_MANAGER, CONFIG_MANAGER, CAB_MEMBER, ANALYST])
+
+  "Standard change templates by name."
+  changeTemplates: [ChangeTemplate!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+
+extend type Mutation {
+  "Raises a change in DRAFT. A templateId makes it a pre-authorised STANDARD change. NOT_FOUND for unknown targets, template or group."
+  createChange(input: CreateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Edits a DRAFT, SUBMITTED or ASSESSED change (requester or CHANGE_MANAGER); moving its targets or window reassesses it and withdraws votes."
+  updateChange(input: UpdateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Moves a change along its lifecycle. INVALID_TRANSITION lists the allowed next states; FORBIDDEN names the role needed; CONFLICT for a stale version or a freeze window when scheduling."
+  transitionChange(input: TransitionChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
+
+  "Casts a CAB vote on an ASSESSED change; the change is AUTHORIZED when its rule is met, REJECTED on a rejection. CONFLICT for a second vote."
+  decideChange(input: DecideChangeInput!): ChangePayload! @auth(roles: [CAB_MEMBER, CHANGE_MANAGER])
+
+  "Records the post-implementation review of an IMPLEMENTED or FAILED change."
+  reviewChange(input: ReviewChangeInput!): ChangePayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Creates a pre-authorised standard change template."
+  createChangeTemplate(input: CreateChangeTemplateInput!): ChangeTemplatePayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Creates a freeze window, global or on some services."
+  createFreezeWindow(input: CreateFreezeWindowInput!): FreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Removes a freeze window. NOT_FOUND when absent."
+  deleteFreezeWindow(input: DeleteFreezeWindowInput!): DeleteFreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
+}
+
+extend type Subscription {
+  "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
+  changeChanged(ids: [ID!]): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+`, BuiltIn: false},
+	{Name: "../schema/cmdb.graphqls", Input: `"""
+The class of a configuration item.
+"""
+enum CIType {
+  "A physical server."
+  SERVER
+  "A virtual machine."
+  VIRTUAL_MACHINE
+  "A container or pod."
+  CONTAINER
+  "An application or software component."
+  APPLICATION
+  "A database or database instance."
+  DATABASE
+  "Middleware such as a message broker or application server."
+  MIDDLEWARE
+  "A switch, router or firewall."
+  NETWORK_DEVICE
+  "A load balancer."
+  LOAD_BALANCER
+  "A cluster or pool of redundant members."
+  CLUSTER
+  "A storage array, volume or share."
+  STORAGE
+  "A resource in a public or private cloud."
+  CLOUD_RESOURCE
+  "A document under configuration control (runbook, design, contract)."
+  DOCUMENT
+}
 
 """
+Lifecycle status of a CI. PLANNED → ACTIVE ⇄ MAINTENANCE, and any of them → RETIRED (final).
+"""
+enum CIStatus {
+  "Ordered or being built; not yet in service."
+  PLANNED
+  "In service."
+  ACTIVE
+  "In service but under maintenance."
+  MAINTENANCE
+  "Taken out of service; kept for history, no longer changeable."
+  RETIRED
+}
+
+"""
+The environment a CI belongs to.
+"""
+enum Environment {
+  "Production."
+  PRODUCTION
+  "Pre-production or staging."
+  STAGING
+  "Test."
+  TEST
+  "Development."
+  DEVELOPMENT
+  "Disaster recovery."
+  DISASTER_RECOVERY
+}
+
+"""
+How much the business depends on an item.
+"""
+enum Criticality {
+  "Outage stops core business."
+  CRITICAL
+  "Outage severely hampers business."
+  HIGH
+  "Outage hampers some business."
+  MEDIUM
+  "Outage is an inconvenience."
+  LOW
+}
+
+"""
+How a failure or change propagates across a relationship ` + "`" + `(source)-[:TYPE]->(target)` + "`" + `.
+"""
+enum ImpactDirection {
+  "A failure of the target impacts the source (for example DEPENDS_ON: the source needs the target)."
+  TARGET_IMPACTS_SOURCE
+  "A failure of the source impacts the target (for example PART_OF: the whole suffers when a part fails)."
+  SOURCE_IMPACTS_TARGET
+  "A failure of either end impacts the other."
+  BOTH
+  "Impact does not propagate (for example DOCUMENTED_BY)."
+  NONE
+}
+
+"""
+Which relationships of a CI to return.
+"""
+enum RelationshipDirection {
+  "Relationships where the CI is the source."
+  OUTGOING
+  "Relationships where the CI is the target."
+  INCOMING
+  "Both."
+  BOTH
+}
+
+"""
+One entry of the relationship type catalogue.
+"""
+type RelationshipType {
+  "Name used in relationships, for example DEPENDS_ON."
+  name: String!
+  "What the relationship means, reading source → target."
+  description: String!
+  "How impact propagates across it."
+  impactDirection: ImpactDirection!
+}
+
+"""
+A key/value attribute of a CI (for example os = linux).
+"""
+type Attribute {
+  "Attribute name: letters, digits, '_', '-', '.', starting with a letter; at most 64 characters."
+  key: String!
+  "Attribute value; at most 1000 characters."
+  value: String!
+}
+
+"""
+Redundancy settings of a CI that groups redundant members (a cluster or pool).
+Members relate to it with MEMBER_OF. Its dependents are DEGRADED while at least
+` + "`" + `minimumUp` + "`" + ` members remain up, DOWN when fewer remain.
+"""
+type Redundancy {
+  "Members that must stay up for the group to serve."
+  minimumUp: Int!
+  "The CIs that are MEMBER_OF this group."
+  members: [ConfigurationItem!]!
+}
+
+"""
+A configuration item: anything that must be managed to deliver an IT service.
+"""
+type ConfigurationItem implements Node & GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Human name, unique only by convention."
+  name: String!
+  "Always CONFIGURATION_ITEM."
+  kind: ItemKind!
+  "The CI class."
+  type: CIType!
+  "Lifecycle status."
+  status: CIStatus!
+  "Environment."
+  environment: Environment!
+  "Business criticality."
+  criticality: Criticality!
+  "Free text description."
+  description: String
+  "Site, room or region."
+  location: String
+  "The group responsible for the CI."
+  ownerGroup: Group
+  "Custom attributes, sorted by key."
+  attributes: [Attribute!]!
+  "Set when this CI groups redundant members."
+  redundancy: Redundancy
+  "Discovery source that feeds this CI, if any."
+  source: String
+  "Identifier of the CI in its discovery source."
+  externalId: String
+  "Optimistic concurrency version; pass it as expectedVersion when updating."
+  version: Int!
+  "When the CI was created."
+  createdAt: DateTime!
+  "Who created the CI (for a discovery feed, who ran the import); null for CIs created before creators were recorded."
+  createdBy: String
+  "When the CI was last modified."
+  updatedAt: DateTime!
+  "When the CI was retired, if it was."
+  retiredAt: DateTime
+  """
+  Relationships of this CI, ordered by type then by the other end's name.
+  ` + "`" + `first` + "`" + ` caps the list (default 100, at most 500).
+  """
+  relationships(direction: RelationshipDirection = BOTH, types: [String!], first: Int = 100): [Relationship!]!
+  """
+  The immutable modification trail of this CI, newest first.
+  """
+  history(first: Int = 20, after: String): CIHistoryConnection!
+}
+
+"""
+A typed, directed relationship between two CIs.
+"""
+type Relationship implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Relationship type from the catalogue (see ` + "`" + `relationshipTypes` + "`" + `)."
+  type: String!
+  "How impact propagates across this relationship."
+  impactDirection: ImpactDirection!
+  "The CI the relationship starts from."
+  source: ConfigurationItem!
+  "The CI the relationship points to."
+  target: ConfigurationItem!
+  "When the relationship was created."
+  createdAt: DateTime!
+}
+
+"""
+What a history entry recorded.
+"""
+enum CIHistoryAction {
+  "The CI was created."
+  CREATED
+  "Attributes of the CI changed."
+  UPDATED
+  "The CI was retired."
+  RETIRED
+  "A relationship to or from the CI was added."
+  RELATIONSHIP_ADDED
+  "A relationship to or from the CI was removed."
+  RELATIONSHIP_REMOVED
+}
+
+"""
+One field's value before and after a modification. Values are JSON text (null when absent).
+"""
+type FieldChange {
+  "The field, for example name, status, attributes.os, relationship."
+  field: String!
+  "JSON value before, or null when the field was absent."
+  before: String
+  "JSON value after, or null when the field was removed."
+  after: String
+}
+
+"""
+An immutable record of one modification of a CI.
+"""
+type CIHistoryEntry implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "When it happened."
+  at: DateTime!
+  "Subject of the principal who made it."
+  actor: String!
+  "What kind of modification."
+  action: CIHistoryAction!
+  "The fields it changed, with before and after values."
+  changes: [FieldChange!]!
+  "The change (RFC) that authorised it, when made through one."
+  changeId: ID
+}
+
+"""
+A page of CI history entries.
+"""
+type CIHistoryConnection {
+  "Entries of this page, newest first."
+  edges: [CIHistoryEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of entries across all pages."
+  totalCount: Int!
+}
+
+"""
+A history entry with its cursor.
+"""
+type CIHistoryEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The entry."
+  node: CIHistoryEntry!
+}
+
+"""
+A page of configuration items.
+"""
+type ConfigurationItemConnection {
+  "CIs of this page."
+  edges: [ConfigurationItemEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of CIs matching the filter, across all pages."
+  totalCount: Int!
+}
+
+"""
+A CI with its cursor.
+"""
+type ConfigurationItemEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The CI."
+  node: ConfigurationItem!
+}
+
+"""
+Filters for ` + "`" + `configurationItems` + "`" + `; all given conditions must hold.
+"""
+input ConfigurationItemFilter {
+  "Only these classes."
+  types: [CIType!]
+  "Only these statuses. Without it, RETIRED CIs are left out."
+  statuses: [CIStatus!]
+  "Only these environments."
+  environments: [Environment!]
+  "Only these criticalities."
+  criticalities: [Criticality!]
+  "Only CIs owned by this group."
+  ownerGroupId: ID
+  "Case-insensitive substring of the name (at most 200 characters)."
+  nameContains: String
+  "Only CIs whose attribute ` + "`" + `key` + "`" + ` equals ` + "`" + `value` + "`" + `."
+  attribute: AttributeInput
+  "Only CIs from this discovery source."
+  source: String
+}
+
+"""
+Fields ` + "`" + `configurationItems` + "`" + ` can be sorted by.
+"""
+enum ConfigurationItemOrderField {
+  "By name."
+  NAME
+  "By creation time."
+  CREATED_AT
+  "By last modification time."
+  UPDATED_AT
+}
+
+"""
+Sort order for ` + "`" + `configurationItems` + "`" + `; ties are broken by id.
+"""
+input ConfigurationItemOrder {
+  "The field to sort by."
+  field: ConfigurationItemOrderField!
+  "The direction."
+  direction: SortDirection! = ASC
+}
+
+"""
+A key/value pair to set. On update, a null value removes the attribute.
+"""
+input AttributeInput {
+  "Attribute name: letters, digits, '_', '-', '.', starting with a letter; at most 64 characters."
+  key: String!
+  "Attribute value; at most 1000 characters."
+  value: String
+}
+
+"""
+Input of ` + "`" + `createConfigurationItem` + "`" + `.
+"""
+input CreateConfigurationItemInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "The CI class."
+  type: CIType!
+  "Initial status; PLANNED when omitted. RETIRED is not allowed."
+  status: CIStatus
+  "Environment; PRODUCTION when omitted."
+  environment: Environment
+  "Criticality; MEDIUM when omitted."
+  criticality: Criticality
+  "At most 4000 characters."
+  description: String
+  "At most 200 characters."
+  location: String
+  "Owning group."
+  ownerGroupId: ID
+  "Custom attributes (at most 100; values must not be null)."
+  attributes: [AttributeInput!]
+  "Makes the CI a redundancy group that needs this many MEMBER_OF members up (at least 1)."
+  redundancyMinimumUp: Int
+  "Discovery source, with externalId."
+  source: String
+  "Identifier in the discovery source; (source, externalId) is unique."
+  externalId: String
+  "A retried request with the same key returns the first result and creates nothing new (at most 200 characters)."
+  idempotencyKey: String
+}
+
+"""
+Result of ` + "`" + `createConfigurationItem` + "`" + `.
+"""
+type CreateConfigurationItemPayload {
+  "The created CI (or the one created by the first request with the same idempotency key)."
+  configurationItem: ConfigurationItem!
+}
+
+"""
+Input of ` + "`" + `updateConfigurationItem` + "`" + `. Omitted fields stay unchanged.
+"""
+input UpdateConfigurationItemInput {
+  "The CI to update."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "New name, 1 to 200 characters."
+  name: String
+  "New class."
+  type: CIType
+  "New status (PLANNED, ACTIVE or MAINTENANCE; use retireConfigurationItem to retire)."
+  status: CIStatus
+  "New environment."
+  environment: Environment
+  "New criticality."
+  criticality: Criticality
+  "New description; an empty string clears it."
+  description: String
+  "New location; an empty string clears it."
+  location: String
+  "New owning group."
+  ownerGroupId: ID
+  "Attributes to set; a null value removes that attribute. Others stay."
+  attributes: [AttributeInput!]
+  "New minimum of members up for a redundancy group (at least 1)."
+  redundancyMinimumUp: Int
+  "The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges."
+  changeId: ID
+}
+
+"""
+Result of ` + "`" + `updateConfigurationItem` + "`" + `.
+"""
+type UpdateConfigurationItemPayload {
+  "The CI after the update."
+  configurationItem: ConfigurationItem!
+}
+
+"""
+Input of ` + "`" + `retireConfigurationItem` + "`" + `.
+"""
+input RetireConfigurationItemInput {
+  "The CI to retire."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "Why it is retired (at most 4000 characters)."
+  reason: String
+  "The IMPLEMENTING change this retirement carries out; the CI must be in its scope."
+  changeId: ID
+}
+
+"""
+Result of ` + "`" + `retireConfigurationItem` + "`" + `.
+"""
+type RetireConfigurationItemPayload {
+  "The retired CI."
+  configurationItem: ConfigurationItem!
+}
+
+"""
+Input of ` + "`" + `relateConfigurationItems` + "`" + `: creates ` + "`" + `(source)-[:type]->(target)` + "`" + `.
+"""
+input RelateConfigurationItemsInput {
+  "The CI the relationship starts from."
+  sourceId: ID!
+  "A name from ` + "`" + `relationshipTypes` + "`" + `."
+  type: String!
+  "The CI the relationship points to."
+  targetId: ID!
+  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
+  changeId: ID
+}
+
+"""
+Result of ` + "`" + `relateConfigurationItems` + "`" + `.
+"""
+type RelateConfigurationItemsPayload {
+  "The relationship (the existing one when it was already there)."
+  relationship: Relationship!
+  "False when the relationship already existed and nothing was written."
+  created: Boolean!
+}
+
+"""
+Input of ` + "`" + `unrelateConfigurationItems` + "`" + `: removes ` + "`" + `(source)-[:type]->(target)` + "`" + `.
+"""
+input UnrelateConfigurationItemsInput {
+  "The CI the relationship starts from."
+  sourceId: ID!
+  "The relationship type."
+  type: String!
+  "The CI the relationship points to."
+  targetId: ID!
+  "The IMPLEMENTING change this carries out; both CIs must be in its scope."
+  changeId: ID
+}
+
+"""
+Result of ` + "`" + `unrelateConfigurationItems` + "`" + `.
+"""
+type UnrelateConfigurationItemsPayload {
+  "The id the removed relationship had."
+  removedRelationshipId: ID!
+}
+
+"""
+One relationship of a discovery feed between two CIs of the same source.
+"""
+input ImportRelationshipInput {
+  "externalId of the CI the relationship starts from."
+  sourceExternalId: String!
+  "A CI relationship type from ` + "`" + `relationshipTypes` + "`" + `."
+  type: String!
+  "externalId of the CI it points to."
+  targetExternalId: String!
+}
+
+"""
+Input of ` + "`" + `importConfigurationItems` + "`" + `: at most 5000 items and 20000 relationships per call.
+"""
+input ImportConfigurationItemsInput {
+  "The discovery source, for example 'vcenter-eu1'."
+  source: String!
+  "CIs to create or update."
+  items: [ImportItemInput!]!
+  "Relationships to create (existing ones are left alone)."
+  relationships: [ImportRelationshipInput!]
+  "Also report the live CIs of this source that the import did not mention."
+  reportNotSeen: Boolean = false
+}
+
+"""
+Which list a refused import row belongs to.
+"""
+enum ImportRowKind {
+  "A row of items."
+  ITEM
+  "A row of relationships."
+  RELATIONSHIP
+}
+
+"""
+A refused import row; valid rows still land.
+"""
+type ImportRowError {
+  "1-based row number within its list."
+  row: Int!
+  "Which list."
+  kind: ImportRowKind!
+  "The field at fault, when one is."
+  field: String
+  "What was wrong and how to fix it."
+  message: String!
+}
+
+"""
+What an import did.
+"""
+type ImportConfigurationItemsPayload {
+  "CIs created."
+  created: Int!
+  "CIs changed (each with an UPDATED history entry)."
+  updated: Int!
+  "CIs already as reported."
+  unchanged: Int!
+  "Relationships created."
+  relationshipsCreated: Int!
+  "Relationships that existed already."
+  relationshipsUnchanged: Int!
+  "How many live CIs of the source the import did not mention (when reportNotSeen)."
+  notSeenCount: Int!
+  "Their ids (the first 1000)."
+  notSeen: [ID!]!
+  "Refused rows."
+  errors: [ImportRowError!]!
+}
+
+extend type Query {
+  "One CI. NOT_FOUND when absent."
+  configurationItem(id: ID!): ConfigurationItem!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "CIs matching a filter, in pages of at most 100 (default 20)."
+  configurationItems(filter: ConfigurationItemFilter, orderBy: ConfigurationItemOrder, first: Int = 20, after: String): ConfigurationItemConnection!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The relationship type catalogue with each type's impact direction."
+  relationshipTypes: [RelationshipType!]!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+
+extend type Mutation {
+  "Creates a CI. BAD_USER_INPUT for invalid fields, NOT_FOUND for an unknown owner group, CONFLICT for a reused (source, externalId) or an idempotency key reused with other input."
+  createConfigurationItem(input: CreateConfigurationItemInput!): CreateConfigurationItemPayload!
+    @auth(roles: [CONFIG_MANAGER])
+
+  "Updates a CI. CONFLICT when expectedVersion is stale, INVALID_TRANSITION for a status change the lifecycle forbids."
+  updateConfigurationItem(input: UpdateConfigurationItemInput!): UpdateConfigurationItemPayload!
+    @auth(roles: [CONFIG_MANAGER])
+
+  "Retires a CI (final). CONFLICT when expectedVersion is stale, INVALID_TRANSITION when already retired."
+  retireConfigurationItem(input: RetireConfigurationItemInput!): RetireConfigurationItemPayload!
+    @auth(roles: [CONFIG_MANAGER])
+
+  "Adds a typed relationship; idempotent (an existing one is returned with created = false)."
+  relateConfigurationItems(input: RelateConfigurationItemsInput!): RelateConfigurationItemsPayload!
+    @auth(roles: [CONFIG_MANAGER])
+
+  "Removes a typed relationship. NOT_FOUND when it does not exist."
+  unrelateConfigurationItems(input: UnrelateConfigurationItemsInput!): UnrelateConfigurationItemsPayload!
+    @auth(roles: [CONFIG_MANAGER])
+
+  "Upserts CIs and relationships from a discovery feed, idempotently by (source, externalId). Invalid rows are reported by row number; valid rows still land."
+  importConfigurationItems(input: ImportConfigurationItemsInput!): ImportConfigurationItemsPayload! @auth(roles: [CONFIG_MANAGER])
+}
+
+extend type Subscription {
+  "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
+  configurationItemChanged(ids: [ID!]): ConfigurationItem!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+`, BuiltIn: false},
+	{Name: "../schema/impact.graphqls", Input: `"""
+The kind of an item of the impact graph, from infrastructure up to the business.
+"""
+enum ItemKind {
+  "A configuration item."
+  CONFIGURATION_ITEM
+  "A supporting or shared service, not shown to customers."
+  TECHNICAL_SERVICE
+  "A service as customers see it."
+  BUSINESS_SERVICE
+  "A business process that business services support."
+  BUSINESS_PROCESS
+  "A business unit that consumes business services."
+  BUSINESS_UNIT
+}
+
+"""
+Anything that impact can reach: CIs, services, business processes and units.
+"""
+interface GraphItem {
+  "The opaque global identifier."
+  id: ID!
+  "Human name."
+  name: String!
+  "What kind of item it is."
+  kind: ItemKind!
+}
+
+"""
+A stored relationship as drawn: from sourceId to targetId, whatever way impact crosses it.
+"""
+type GraphEdge {
+  "The relationship id."
+  id: ID!
+  "Relationship type, for example DEPENDS_ON."
+  type: String!
+  "Id of the item the relationship starts from."
+  sourceId: ID!
+  "Id of the item it points to."
+  targetId: ID!
+  "How impact crosses it."
+  impactDirection: ImpactDirection!
+}
+
+"""
+An item in a drawing, with what a renderer needs.
+"""
+type GraphNode {
+  "The item id."
+  id: ID!
+  "Kind of item."
+  kind: ItemKind!
+  "Name."
+  name: String!
+  "The CI type, or BUSINESS/TECHNICAL for services; null for units and processes."
+  type: String
+  "Lifecycle status, where the kind has one."
+  status: String
+  "Hops from the start item(s)."
+  distance: Int!
+  "For impact analyses, how badly it is hit; null for the start items and for other views."
+  severity: Severity
+  "The full item."
+  item: GraphItem!
+}
+
+"""
+Nodes and edges for drawing.
+"""
+type GraphView {
+  "Every item of the view."
+  nodes: [GraphNode!]!
+  """
+  The relationships between items of the view that the view followed: for impact,
+  dependency and dependent views those that carry impact; for neighbourhoods and paths
+  those of the requested types.
+  """
+  edges: [GraphEdge!]!
+}
+
+"""
+One item reached by an analysis.
+"""
+type ImpactedItem {
+  "The item."
+  item: GraphItem!
+  "Its kind."
+  kind: ItemKind!
+  "Hops from the nearest start item."
+  distance: Int!
+  "How badly it is hit."
+  severity: Severity!
+  "A shortest chain of relationships from a start item to this one, in the order impact travels."
+  path: [GraphEdge!]!
+}
+
+"""
+How many impacted items there are of each kind and severity.
+"""
+type ImpactCounts {
+  "All impacted items (the start items excluded)."
+  total: Int!
+  "Impacted CIs."
+  configurationItems: Int!
+  "Impacted technical services."
+  technicalServices: Int!
+  "Impacted business services."
+  businessServices: Int!
+  "Impacted business processes."
+  businessProcesses: Int!
+  "Impacted business units."
+  businessUnits: Int!
+  "Items DOWN."
+  down: Int!
+  "Items DEGRADED."
+  degraded: Int!
+}
+
+"""
+What breaks when the start items go down.
+"""
+type ImpactAnalysis {
+  "The items assumed down."
+  roots: [GraphItem!]!
+  "The depth used."
+  maxDepth: Int!
+  "Every impacted item, nearest first, then from infrastructure to business, then by name."
+  impacted: [ImpactedItem!]!
+  "Counts by kind and severity."
+  counts: ImpactCounts!
+  "Roots and impacted items with the relationships between them, for drawing."
+  graph: GraphView!
+}
+
+"""
+Input of ` + "`" + `impactAnalysis` + "`" + `.
+"""
+input ImpactAnalysisInput {
+  "The CIs (or services) assumed down; at most 100."
+  ciIds: [ID!]!
+  "How many hops to follow (default and maximum are configuration; 10 and 20 by default)."
+  maxDepth: Int
+}
+
+"""
+One item reached by a dependency, dependent or neighbourhood query.
+"""
+type ReachedItem {
+  "The item."
+  item: GraphItem!
+  "Its kind."
+  kind: ItemKind!
+  "Hops from the start item."
+  distance: Int!
+  "A shortest chain of relationships from the start item to this one."
+  path: [GraphEdge!]!
+}
+
+"""
+The items reached from one start item.
+"""
+type Reach {
+  "The start item."
+  root: GraphItem!
+  "Items reached, nearest first."
+  items: [ReachedItem!]!
+  "Root and reached items with their relationships, for drawing."
+  graph: GraphView!
+}
+
+"""
+One path between two items.
+"""
+type GraphPath {
+  "The items along the path, from the first to the last."
+  items: [GraphItem!]!
+  "The relationships between consecutive items."
+  edges: [GraphEdge!]!
+  "Number of relationships."
+  length: Int!
+}
+
+"""
+Result of ` + "`" + `paths` + "`" + `.
+"""
+type PathsResult {
+  "Shortest paths first."
+  paths: [GraphPath!]!
+  "All paths merged, for drawing."
+  graph: GraphView!
+}
+
+"""
+Input of ` + "`" + `createService` + "`" + `.
+"""
+input CreateServiceInput {
+  "Business or technical."
+  kind: ServiceKind!
+  "Name, 1 to 200 characters."
+  name: String!
+  "At most 4000 characters."
+  description: String
+  "PIPELINE when omitted; RETIRED is not allowed."
+  status: ServiceStatus
+  "MEDIUM when omitted."
+  criticality: Criticality
+  "Owning group."
+  ownerGroupId: ID
+}
+
+extend type Query {
+  "What breaks when the given CIs (or services) go down: every impacted item with distance, severity and an explaining path."
+  impactAnalysis(input: ImpactAnalysisInput!): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What breaks when a service goes down."
+  serviceImpact(serviceId: ID!, maxDepth: Int): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What an item needs, down to the infrastructure (root-cause direction)."
+  dependencies(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "What needs an item, up to the business."
+  dependents(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
+  supportingTree(serviceId: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
+  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
+  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+`, BuiltIn: false},
+	{Name: "../schema/incident.graphqls", Input: `"""
 Lifecycle: NEW → ASSIGNED → IN_PROGRESS ⇄ ON_HOLD → RESOLVED → CLOSED; CANCELLED ends it early.
 A RESOLVED incident may be reopened (back to IN_PROGRESS) within the reopen window and is
 closed automatically after the auto-close period.
@@ -7475,60 +7432,6 @@ type IncidentEntry {
   author: ID
   "When."
   at: DateTime!
-}
-
-"""
-Which of a ticket's clocks.
-"""
-enum SLAMetric {
-  "Time to the first response (the first move out of NEW, or assignment)."
-  RESPONSE
-  "Time to resolution."
-  RESOLUTION
-}
-
-"""
-Where an SLA clock stands.
-"""
-enum SLAClockStatus {
-  "Counting."
-  RUNNING
-  "Stopped while the ticket is on hold; the due time moves with the pause."
-  PAUSED
-  "Stopped within the target."
-  MET
-  "Ran past its due time."
-  BREACHED
-  "The SLA has no target for this priority."
-  NO_TARGET
-}
-
-"""
-One clock of an incident under one SLA that covers it.
-"""
-type SLAClock {
-  "The SLA; null for callers who may not read SLAs (requesters)."
-  sla: SLA
-  "Response or resolution."
-  metric: SLAMetric!
-  "The priority whose target applies."
-  priority: Priority!
-  "The target in minutes of the SLA's working time."
-  targetMinutes: Int!
-  "Working time counted so far (up to the stop or now), pauses excluded, in seconds."
-  elapsedSeconds: Int!
-  "When it is due; null while paused."
-  dueAt: DateTime
-  "When the warning threshold is reached; null while paused."
-  warnAt: DateTime
-  "When it stopped; null while it runs."
-  stoppedAt: DateTime
-  "Where it stands."
-  status: SLAClockStatus!
-  "True once the warning threshold was reached."
-  warning: Boolean!
-  "True when it breached."
-  breached: Boolean!
 }
 
 """
@@ -7899,9 +7802,332 @@ type PriorityMatrixPayload {
   cells: [PriorityMatrixCell!]!
 }
 
-# ---------------------------------------------------------------------------
-# Service level management (SPEC §2.2)
-# ---------------------------------------------------------------------------
+extend type Query {
+  "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach."
+  incident(id: ID!): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
+  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "The priority matrix in force: impact × urgency → priority, all nine cells."
+  priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+
+extend type Mutation {
+  "Logs an incident; its priority comes from the matrix and its impacted business services and units from the graph. Requesters log for themselves and cannot assign. A repeated idempotencyKey returns the first incident (created false); a repeated MONITORING alert folds into the open incident. BAD_USER_INPUT names the field; NOT_FOUND for unknown CIs, services, groups or assignees; CONFLICT for a key reused with other input."
+  createIncident(input: CreateIncidentInput!): CreateIncidentPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
+
+  "Edits an open or resolved incident (agents). A new impact or urgency recomputes the priority; new CIs or services recompute the impact. CONFLICT when expectedVersion is stale."
+  updateIncident(input: UpdateIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Moves an incident along its lifecycle (agents; the caller may cancel a NEW one, and close or reopen a RESOLVED one). INVALID_TRANSITION names the allowed next states; FORBIDDEN when the move is not yours; CONFLICT for a stale version."
+  transitionIncident(input: TransitionIncidentInput!): IncidentPayload! @auth(roles: [REQUESTER, AGENT])
+
+  "Passes an open incident to another group or assignee, keeping the trail (functional escalation). NOT_FOUND for an unknown group or assignee."
+  reassignIncident(input: ReassignIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Declares (or stands down) a major incident with its manager (hierarchical escalation)."
+  setMajorIncident(input: SetMajorIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Adds a work note (agents) or a comment (agents and the caller) to an incident's timeline. NOT_FOUND for an incident you may not read."
+  addIncidentEntry(input: AddIncidentEntryInput!): AddIncidentEntryPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
+
+  "Records a message sent about a major incident. INVALID_TRANSITION unless the incident is major."
+  addIncidentCommunication(input: AddIncidentCommunicationInput!): AddIncidentCommunicationPayload! @auth(roles: [AGENT])
+
+  "Sets an incident's related problems, causing change and knowledge articles used."
+  linkIncident(input: LinkIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
+
+  "Replaces the priority matrix; new incidents and later impact or urgency changes use it. BAD_USER_INPUT unless all nine cells are given once."
+  setPriorityMatrix(input: SetPriorityMatrixInput!): PriorityMatrixPayload! @auth(roles: [ADMIN])
+}
+
+extend type Subscription {
+  "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
+  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+`, BuiltIn: false},
+	{Name: "../schema/people.graphqls", Input: `"""
+A role grants a set of operations (SPEC §2.9).
+"""
+enum Role {
+  "Raises tickets and sees only their own tickets and published knowledge."
+  REQUESTER
+  "Service desk or support agent working tickets."
+  AGENT
+  "Owns the change process."
+  CHANGE_MANAGER
+  "Member of the change advisory board."
+  CAB_MEMBER
+  "Owns the problem process."
+  PROBLEM_MANAGER
+  "Maintains the CMDB."
+  CONFIG_MANAGER
+  "Curates the knowledge base."
+  KNOWLEDGE_MANAGER
+  "Owns one or more services."
+  SERVICE_OWNER
+  "Reads everything, changes nothing."
+  ANALYST
+  "Administers the system; may call every operation."
+  ADMIN
+}
+
+"""
+Whether an account belongs to a person or to an automated client.
+"""
+enum AccountKind {
+  "A person who may log in with a password."
+  HUMAN
+  "An automation client (monitoring, discovery, pipelines); it authenticates with issued tokens only."
+  SERVICE
+}
+
+"""
+The kind of a group.
+"""
+enum GroupKind {
+  "An internal team, for example the service desk or a support group."
+  TEAM
+  "An external supplier that tickets can be assigned to."
+  VENDOR
+}
+
+"""
+A user account, human or service.
+"""
+type User implements Node {
+  "The opaque global identifier; it is the subject of the user's tokens."
+  id: ID!
+  "Unique login name."
+  username: String!
+  "Name shown to other users."
+  displayName: String!
+  "Contact address, if known."
+  email: String
+  "Whether a person or an automation client."
+  kind: AccountKind!
+  "Roles granted to the account."
+  roles: [Role!]!
+  "False when the account may no longer log in."
+  active: Boolean!
+  "Groups the user belongs to."
+  groups: [Group!]!
+  "When the account was created."
+  createdAt: DateTime!
+}
+
+"""
+A team or vendor that owns CIs and works tickets.
+"""
+type Group implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Unique group name."
+  name: String!
+  "What the group does."
+  description: String
+  "Team or vendor."
+  kind: GroupKind!
+  "Users in the group (staff only)."
+  members: [User!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  "When the group was created."
+  createdAt: DateTime!
+}
+
+"""
+A page of users.
+"""
+type UserConnection {
+  "The users of this page with their cursors."
+  edges: [UserEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of users matching the filter, across all pages."
+  totalCount: Int!
+}
+
+"""
+A user with its cursor.
+"""
+type UserEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The user."
+  node: User!
+}
+
+"""
+A page of groups.
+"""
+type GroupConnection {
+  "The groups of this page with their cursors."
+  edges: [GroupEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of groups across all pages."
+  totalCount: Int!
+}
+
+"""
+A group with its cursor.
+"""
+type GroupEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The group."
+  node: Group!
+}
+
+"""
+Input of ` + "`" + `createUser` + "`" + `.
+"""
+input CreateUserInput {
+  "Unique login name: 3 to 64 of letters, digits, '.', '_', '-', '@'."
+  username: String!
+  "Name shown to others; at most 200 characters."
+  displayName: String!
+  "Contact address; at most 254 characters."
+  email: String
+  "HUMAN when omitted."
+  kind: AccountKind
+  "Roles to grant (at least one)."
+  roles: [Role!]!
+  "Password for a HUMAN account (12 to 128 characters); not allowed for SERVICE accounts."
+  password: String
+  "Groups to join."
+  groupIds: [ID!]
+}
+
+"""
+Result of ` + "`" + `createUser` + "`" + `.
+"""
+type CreateUserPayload {
+  "The new account."
+  user: User!
+}
+
+"""
+Input of ` + "`" + `createGroup` + "`" + `.
+"""
+input CreateGroupInput {
+  "Unique name; 1 to 200 characters."
+  name: String!
+  "At most 4000 characters."
+  description: String
+  "TEAM when omitted."
+  kind: GroupKind
+}
+
+"""
+Result of ` + "`" + `createGroup` + "`" + `.
+"""
+type CreateGroupPayload {
+  "The new group."
+  group: Group!
+}
+
+"""
+Input of ` + "`" + `addGroupMember` + "`" + ` and ` + "`" + `removeGroupMember` + "`" + `.
+"""
+input GroupMemberInput {
+  "The group."
+  groupId: ID!
+  "The user."
+  userId: ID!
+}
+
+"""
+Result of ` + "`" + `addGroupMember` + "`" + ` and ` + "`" + `removeGroupMember` + "`" + `.
+"""
+type GroupMemberPayload {
+  "The group after the change."
+  group: Group!
+}
+
+extend type Query {
+  "One user. NOT_FOUND when absent."
+  user(id: ID!): User! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Users sorted by username, in pages of at most 100 (default 20)."
+  users(first: Int = 20, after: String): UserConnection!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "One group. NOT_FOUND when absent."
+  group(id: ID!): Group! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+
+  "Groups sorted by name, in pages of at most 100 (default 20)."
+  groups(first: Int = 20, after: String): GroupConnection!
+    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+}
+
+extend type Mutation {
+  "Creates a user account. CONFLICT when the username is taken."
+  createUser(input: CreateUserInput!): CreateUserPayload! @auth(roles: [ADMIN])
+
+  "Creates a group. CONFLICT when the name is taken."
+  createGroup(input: CreateGroupInput!): CreateGroupPayload! @auth(roles: [ADMIN])
+
+  "Adds a user to a group (no-op when already a member)."
+  addGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
+
+  "Removes a user from a group (no-op when not a member)."
+  removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
+}
+`, BuiltIn: false},
+	{Name: "../schema/sla.graphqls", Input: `"""
+Which of a ticket's clocks.
+"""
+enum SLAMetric {
+  "Time to the first response (the first move out of NEW, or assignment)."
+  RESPONSE
+  "Time to resolution."
+  RESOLUTION
+}
+
+"""
+Where an SLA clock stands.
+"""
+enum SLAClockStatus {
+  "Counting."
+  RUNNING
+  "Stopped while the ticket is on hold; the due time moves with the pause."
+  PAUSED
+  "Stopped within the target."
+  MET
+  "Ran past its due time."
+  BREACHED
+  "The SLA has no target for this priority."
+  NO_TARGET
+}
+
+"""
+One clock of an incident under one SLA that covers it.
+"""
+type SLAClock {
+  "The SLA; null for callers who may not read SLAs (requesters)."
+  sla: SLA
+  "Response or resolution."
+  metric: SLAMetric!
+  "The priority whose target applies."
+  priority: Priority!
+  "The target in minutes of the SLA's working time."
+  targetMinutes: Int!
+  "Working time counted so far (up to the stop or now), pauses excluded, in seconds."
+  elapsedSeconds: Int!
+  "When it is due; null while paused."
+  dueAt: DateTime
+  "When the warning threshold is reached; null while paused."
+  warnAt: DateTime
+  "When it stopped; null while it runs."
+  stoppedAt: DateTime
+  "Where it stands."
+  status: SLAClockStatus!
+  "True once the warning threshold was reached."
+  warning: Boolean!
+  "True when it breached."
+  breached: Boolean!
+}
 
 """
 When an SLA's clocks run.
@@ -8289,108 +8515,7 @@ type SLAReviewPayload {
   review: SLAReview!
 }
 
-"""
-Read operations.
-"""
-type Query {
-  "The caller."
-  me: Viewer! @auth
-
-  "Any object by its global id, subject to the same authorisation as its own query: FORBIDDEN for a kind your roles may not read, NOT_FOUND when absent or out of your reach."
-  node(id: ID!): Node @auth
-
-  "One CI. NOT_FOUND when absent."
-  configurationItem(id: ID!): ConfigurationItem!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "CIs matching a filter, in pages of at most 100 (default 20)."
-  configurationItems(filter: ConfigurationItemFilter, orderBy: ConfigurationItemOrder, first: Int = 20, after: String): ConfigurationItemConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "The relationship type catalogue with each type's impact direction."
-  relationshipTypes: [RelationshipType!]!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "One user. NOT_FOUND when absent."
-  user(id: ID!): User! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Users sorted by username, in pages of at most 100 (default 20)."
-  users(first: Int = 20, after: String): UserConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "One group. NOT_FOUND when absent."
-  group(id: ID!): Group! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Groups sorted by name, in pages of at most 100 (default 20)."
-  groups(first: Int = 20, after: String): GroupConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "One service. NOT_FOUND when absent."
-  service(id: ID!): Service! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Services matching a filter, by name, in pages of at most 100 (default 20)."
-  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "The technical catalogue: technical services by name (staff only)."
-  technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "The business catalogue as a customer sees it: the LIVE business services one business unit consumes, or every LIVE business service when no unit is given."
-  businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Business units by name."
-  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Business processes by name."
-  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "What breaks when the given CIs (or services) go down: every impacted item with distance, severity and an explaining path."
-  impactAnalysis(input: ImpactAnalysisInput!): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "What breaks when a service goes down."
-  serviceImpact(serviceId: ID!, maxDepth: Int): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "What an item needs, down to the infrastructure (root-cause direction)."
-  dependencies(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "What needs an item, up to the business."
-  dependents(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
-  supportingTree(serviceId: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
-  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
-  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "One change. NOT_FOUND when absent."
-  change(id: ID!): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
-  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Submitted changes and freeze windows overlapping [from, to), at most 400 days."
-  changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Active changes that conflict with a change now: overlapping windows and intersecting scopes."
-  changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Modifications of CIs since a time made outside any implementing change (creations excluded), newest first."
-  unauthorizedChanges(since: DateTime!, first: Int = 20, after: String): CIModificationConnection! @auth(roles: [CHANGE_MANAGER, CONFIG_MANAGER, CAB_MEMBER, ANALYST])
-
-  "Standard change templates by name."
-  changeTemplates: [ChangeTemplate!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach."
-  incident(id: ID!): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
-  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "The priority matrix in force: impact × urgency → priority, all nine cells."
-  priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
+extend type Query {
   "One SLA. NOT_FOUND when absent."
   sla(id: ID!): SLA! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 
@@ -8410,117 +8535,7 @@ type Query {
   upcomingReviews(withinDays: Int! = 30): [UpcomingReview!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
 
-"""
-Write operations. Each takes one input object and returns a payload.
-"""
-type Mutation {
-  "Exchanges a local account's username and password for a bearer token. UNAUTHENTICATED when they do not match."
-  login(input: LoginInput!): LoginPayload! @public
-
-  "Creates a CI. BAD_USER_INPUT for invalid fields, NOT_FOUND for an unknown owner group, CONFLICT for a reused (source, externalId) or an idempotency key reused with other input."
-  createConfigurationItem(input: CreateConfigurationItemInput!): CreateConfigurationItemPayload!
-    @auth(roles: [CONFIG_MANAGER])
-
-  "Updates a CI. CONFLICT when expectedVersion is stale, INVALID_TRANSITION for a status change the lifecycle forbids."
-  updateConfigurationItem(input: UpdateConfigurationItemInput!): UpdateConfigurationItemPayload!
-    @auth(roles: [CONFIG_MANAGER])
-
-  "Retires a CI (final). CONFLICT when expectedVersion is stale, INVALID_TRANSITION when already retired."
-  retireConfigurationItem(input: RetireConfigurationItemInput!): RetireConfigurationItemPayload!
-    @auth(roles: [CONFIG_MANAGER])
-
-  "Adds a typed relationship; idempotent (an existing one is returned with created = false)."
-  relateConfigurationItems(input: RelateConfigurationItemsInput!): RelateConfigurationItemsPayload!
-    @auth(roles: [CONFIG_MANAGER])
-
-  "Removes a typed relationship. NOT_FOUND when it does not exist."
-  unrelateConfigurationItems(input: UnrelateConfigurationItemsInput!): UnrelateConfigurationItemsPayload!
-    @auth(roles: [CONFIG_MANAGER])
-
-  "Upserts CIs and relationships from a discovery feed, idempotently by (source, externalId). Invalid rows are reported by row number; valid rows still land."
-  importConfigurationItems(input: ImportConfigurationItemsInput!): ImportConfigurationItemsPayload! @auth(roles: [CONFIG_MANAGER])
-
-  "Creates a business or technical service."
-  createService(input: CreateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Updates a service. CONFLICT when expectedVersion is stale, INVALID_TRANSITION for a forbidden status change."
-  updateService(input: UpdateServiceInput!): ServicePayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Creates a business unit."
-  createBusinessUnit(input: CreateBusinessUnitInput!): BusinessUnitPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Creates a business process."
-  createBusinessProcess(input: CreateBusinessProcessInput!): BusinessProcessPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Links catalogue items (see CatalogLinkInput for the allowed links); idempotent."
-  linkCatalogItems(input: CatalogLinkInput!): LinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Removes a catalogue link. NOT_FOUND when there is none."
-  unlinkCatalogItems(input: CatalogLinkInput!): UnlinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
-
-  "Creates a user account. CONFLICT when the username is taken."
-  createUser(input: CreateUserInput!): CreateUserPayload! @auth(roles: [ADMIN])
-
-  "Creates a group. CONFLICT when the name is taken."
-  createGroup(input: CreateGroupInput!): CreateGroupPayload! @auth(roles: [ADMIN])
-
-  "Adds a user to a group (no-op when already a member)."
-  addGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
-
-  "Removes a user from a group (no-op when not a member)."
-  removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
-
-  "Raises a change in DRAFT. A templateId makes it a pre-authorised STANDARD change. NOT_FOUND for unknown targets, template or group."
-  createChange(input: CreateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
-
-  "Edits a DRAFT, SUBMITTED or ASSESSED change (requester or CHANGE_MANAGER); moving its targets or window reassesses it and withdraws votes."
-  updateChange(input: UpdateChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
-
-  "Moves a change along its lifecycle. INVALID_TRANSITION lists the allowed next states; FORBIDDEN names the role needed; CONFLICT for a stale version or a freeze window when scheduling."
-  transitionChange(input: TransitionChangeInput!): ChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
-
-  "Casts a CAB vote on an ASSESSED change; the change is AUTHORIZED when its rule is met, REJECTED on a rejection. CONFLICT for a second vote."
-  decideChange(input: DecideChangeInput!): ChangePayload! @auth(roles: [CAB_MEMBER, CHANGE_MANAGER])
-
-  "Records the post-implementation review of an IMPLEMENTED or FAILED change."
-  reviewChange(input: ReviewChangeInput!): ChangePayload! @auth(roles: [CHANGE_MANAGER])
-
-  "Creates a pre-authorised standard change template."
-  createChangeTemplate(input: CreateChangeTemplateInput!): ChangeTemplatePayload! @auth(roles: [CHANGE_MANAGER])
-
-  "Creates a freeze window, global or on some services."
-  createFreezeWindow(input: CreateFreezeWindowInput!): FreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
-
-  "Removes a freeze window. NOT_FOUND when absent."
-  deleteFreezeWindow(input: DeleteFreezeWindowInput!): DeleteFreezeWindowPayload! @auth(roles: [CHANGE_MANAGER])
-
-  "Logs an incident; its priority comes from the matrix and its impacted business services and units from the graph. Requesters log for themselves and cannot assign. A repeated idempotencyKey returns the first incident (created false); a repeated MONITORING alert folds into the open incident. BAD_USER_INPUT names the field; NOT_FOUND for unknown CIs, services, groups or assignees; CONFLICT for a key reused with other input."
-  createIncident(input: CreateIncidentInput!): CreateIncidentPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
-
-  "Edits an open or resolved incident (agents). A new impact or urgency recomputes the priority; new CIs or services recompute the impact. CONFLICT when expectedVersion is stale."
-  updateIncident(input: UpdateIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
-
-  "Moves an incident along its lifecycle (agents; the caller may cancel a NEW one, and close or reopen a RESOLVED one). INVALID_TRANSITION names the allowed next states; FORBIDDEN when the move is not yours; CONFLICT for a stale version."
-  transitionIncident(input: TransitionIncidentInput!): IncidentPayload! @auth(roles: [REQUESTER, AGENT])
-
-  "Passes an open incident to another group or assignee, keeping the trail (functional escalation). NOT_FOUND for an unknown group or assignee."
-  reassignIncident(input: ReassignIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
-
-  "Declares (or stands down) a major incident with its manager (hierarchical escalation)."
-  setMajorIncident(input: SetMajorIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
-
-  "Adds a work note (agents) or a comment (agents and the caller) to an incident's timeline. NOT_FOUND for an incident you may not read."
-  addIncidentEntry(input: AddIncidentEntryInput!): AddIncidentEntryPayload! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER])
-
-  "Records a message sent about a major incident. INVALID_TRANSITION unless the incident is major."
-  addIncidentCommunication(input: AddIncidentCommunicationInput!): AddIncidentCommunicationPayload! @auth(roles: [AGENT])
-
-  "Sets an incident's related problems, causing change and knowledge articles used."
-  linkIncident(input: LinkIncidentInput!): IncidentPayload! @auth(roles: [AGENT])
-
-  "Replaces the priority matrix; new incidents and later impact or urgency changes use it. BAD_USER_INPUT unless all nine cells are given once."
-  setPriorityMatrix(input: SetPriorityMatrixInput!): PriorityMatrixPayload! @auth(roles: [ADMIN])
-
+extend type Mutation {
   "Creates an SLA. BAD_USER_INPUT names the field; NOT_FOUND unless the customer is a business unit and the services are services."
   createSLA(input: CreateSLAInput!): SLAPayload! @auth(roles: [SERVICE_OWNER])
 
@@ -8531,24 +8546,10 @@ type Mutation {
   recordSLAReview(input: RecordSLAReviewInput!): SLAReviewPayload! @auth(roles: [SERVICE_OWNER])
 }
 
-"""
-Live updates over WebSocket (graphql-transport-ws).
-"""
-type Subscription {
-  "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
-  configurationItemChanged(ids: [ID!]): ConfigurationItem!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
-  changeChanged(ids: [ID!]): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
-  "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
-  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
-
+extend type Subscription {
   "Emits each SLA warning and breach the evaluator records on incidents the caller may read; only those of this SLA when given."
   slaEvents(slaId: ID): SLAEvent! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
 }
-
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -20323,378 +20324,6 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createConfigurationItem(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateConfigurationItem(ctx, fc.Args["input"].(model.CreateConfigurationItemInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.CreateConfigurationItemPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CreateConfigurationItemPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateConfigurationItemPayload) graphql.Marshaler {
-			return ec.marshalNCreateConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateConfigurationItemPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreateConfigurationItemPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateConfigurationItem(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateConfigurationItem(ctx, fc.Args["input"].(model.UpdateConfigurationItemInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.UpdateConfigurationItemPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.UpdateConfigurationItemPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateConfigurationItemPayload) graphql.Marshaler {
-			return ec.marshalNUpdateConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateConfigurationItemPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UpdateConfigurationItemPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_retireConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_retireConfigurationItem(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RetireConfigurationItem(ctx, fc.Args["input"].(model.RetireConfigurationItemInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.RetireConfigurationItemPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.RetireConfigurationItemPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RetireConfigurationItemPayload) graphql.Marshaler {
-			return ec.marshalNRetireConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireConfigurationItemPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_retireConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RetireConfigurationItemPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_retireConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_relateConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_relateConfigurationItems(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RelateConfigurationItems(ctx, fc.Args["input"].(model.RelateConfigurationItemsInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.RelateConfigurationItemsPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.RelateConfigurationItemsPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.RelateConfigurationItemsPayload) graphql.Marshaler {
-			return ec.marshalNRelateConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelateConfigurationItemsPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_relateConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RelateConfigurationItemsPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_relateConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_unrelateConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_unrelateConfigurationItems(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UnrelateConfigurationItems(ctx, fc.Args["input"].(model.UnrelateConfigurationItemsInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.UnrelateConfigurationItemsPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.UnrelateConfigurationItemsPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.UnrelateConfigurationItemsPayload) graphql.Marshaler {
-			return ec.marshalNUnrelateConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnrelateConfigurationItemsPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_unrelateConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UnrelateConfigurationItemsPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_unrelateConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_importConfigurationItems(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ImportConfigurationItems(ctx, fc.Args["input"].(model.ImportConfigurationItemsInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
-				if err != nil {
-					var zeroVal *model.ImportConfigurationItemsPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ImportConfigurationItemsPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportConfigurationItemsPayload) graphql.Marshaler {
-			return ec.marshalNImportConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ImportConfigurationItemsPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_importConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_createService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21061,254 +20690,6 @@ func (ec *executionContext) fieldContext_Mutation_unlinkCatalogItems(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_unlinkCatalogItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createUser(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.CreateUserInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.CreateUserPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CreateUserPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
-			return ec.marshalNCreateUserPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreateUserPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_createGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createGroup(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateGroup(ctx, fc.Args["input"].(model.CreateGroupInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.CreateGroupPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CreateGroupPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateGroupPayload) graphql.Marshaler {
-			return ec.marshalNCreateGroupPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateGroupPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreateGroupPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_addGroupMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_addGroupMember(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddGroupMember(ctx, fc.Args["input"].(model.GroupMemberInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.GroupMemberPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.GroupMemberPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupMemberPayload) graphql.Marshaler {
-			return ec.marshalNGroupMemberPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_addGroupMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_GroupMemberPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_addGroupMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_removeGroupMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_removeGroupMember(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RemoveGroupMember(ctx, fc.Args["input"].(model.GroupMemberInput))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
-				if err != nil {
-					var zeroVal *model.GroupMemberPayload
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.GroupMemberPayload
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupMemberPayload) graphql.Marshaler {
-			return ec.marshalNGroupMemberPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_removeGroupMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_GroupMemberPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_removeGroupMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21805,6 +21186,378 @@ func (ec *executionContext) fieldContext_Mutation_deleteFreezeWindow(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteFreezeWindow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createConfigurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateConfigurationItem(ctx, fc.Args["input"].(model.CreateConfigurationItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.CreateConfigurationItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateConfigurationItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateConfigurationItemPayload) graphql.Marshaler {
+			return ec.marshalNCreateConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateConfigurationItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateConfigurationItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateConfigurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateConfigurationItem(ctx, fc.Args["input"].(model.UpdateConfigurationItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.UpdateConfigurationItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.UpdateConfigurationItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpdateConfigurationItemPayload) graphql.Marshaler {
+			return ec.marshalNUpdateConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateConfigurationItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateConfigurationItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireConfigurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireConfigurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireConfigurationItem(ctx, fc.Args["input"].(model.RetireConfigurationItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.RetireConfigurationItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RetireConfigurationItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RetireConfigurationItemPayload) graphql.Marshaler {
+			return ec.marshalNRetireConfigurationItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireConfigurationItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireConfigurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetireConfigurationItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireConfigurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_relateConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_relateConfigurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RelateConfigurationItems(ctx, fc.Args["input"].(model.RelateConfigurationItemsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.RelateConfigurationItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RelateConfigurationItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelateConfigurationItemsPayload) graphql.Marshaler {
+			return ec.marshalNRelateConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelateConfigurationItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_relateConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelateConfigurationItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_relateConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unrelateConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unrelateConfigurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnrelateConfigurationItems(ctx, fc.Args["input"].(model.UnrelateConfigurationItemsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.UnrelateConfigurationItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.UnrelateConfigurationItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnrelateConfigurationItemsPayload) graphql.Marshaler {
+			return ec.marshalNUnrelateConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnrelateConfigurationItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unrelateConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnrelateConfigurationItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unrelateConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importConfigurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportConfigurationItems(ctx, fc.Args["input"].(model.ImportConfigurationItemsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ImportConfigurationItemsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ImportConfigurationItemsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportConfigurationItemsPayload) graphql.Marshaler {
+			return ec.marshalNImportConfigurationItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importConfigurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportConfigurationItemsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22369,6 +22122,254 @@ func (ec *executionContext) fieldContext_Mutation_setPriorityMatrix(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.CreateUserInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.CreateUserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateUserPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateUserPayload) graphql.Marshaler {
+			return ec.marshalNCreateUserPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateGroup(ctx, fc.Args["input"].(model.CreateGroupInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.CreateGroupPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateGroupPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateGroupPayload) graphql.Marshaler {
+			return ec.marshalNCreateGroupPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addGroupMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addGroupMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddGroupMember(ctx, fc.Args["input"].(model.GroupMemberInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupMemberPayload) graphql.Marshaler {
+			return ec.marshalNGroupMemberPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addGroupMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addGroupMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeGroupMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeGroupMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveGroupMember(ctx, fc.Args["input"].(model.GroupMemberInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupMemberPayload) graphql.Marshaler {
+			return ec.marshalNGroupMemberPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeGroupMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMemberPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeGroupMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22914,428 +22915,6 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_configurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_configurationItem(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ConfigurationItem(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.ConfigurationItem
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ConfigurationItem
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
-			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_configurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ConfigurationItem(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_configurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_configurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_configurationItems(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ConfigurationItems(ctx, fc.Args["filter"].(*model.ConfigurationItemFilter), fc.Args["orderBy"].(*model.ConfigurationItemOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.ConfigurationItemConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ConfigurationItemConnection
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItemConnection) graphql.Marshaler {
-			return ec.marshalNConfigurationItemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_configurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ConfigurationItemConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_configurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_relationshipTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_relationshipTypes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().RelationshipTypes(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal []*model.RelationshipType
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.RelationshipType
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.RelationshipType) graphql.Marshaler {
-			return ec.marshalNRelationshipType2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_relationshipTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RelationshipType(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_user(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.User
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.User
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_user(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_user_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_users(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.UserConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.UserConnection
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
-			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_group(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_group(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Group(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.Group
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.Group
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
-			return ec.marshalNGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_group(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Group(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_group_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_groups(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Groups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.GroupConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.GroupConnection
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
-			return ec.marshalNGroupConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_groups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_GroupConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_groups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23704,6 +23283,540 @@ func (ec *executionContext) fieldContext_Query_businessProcesses(ctx context.Con
 	if fc.Args, err = ec.field_Query_businessProcesses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_change(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Change(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Change
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Change
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_change(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_change_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*model.ChangeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ChangeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangeConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+			return ec.marshalNChangeConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChangeCalendar(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ChangeCalendar
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ChangeCalendar
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeCalendar) graphql.Marshaler {
+			return ec.marshalNChangeCalendar2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeCalendar(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeCalendar(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changeCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeConflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChangeConflicts(ctx, fc.Args["changeId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.ChangeConflict
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.ChangeConflict
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
+			return ec.marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConflict(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changeConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_unauthorizedChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UnauthorizedChanges(ctx, fc.Args["since"].(time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER", "CONFIG_MANAGER", "CAB_MEMBER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.CIModificationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CIModificationConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIModificationConnection) graphql.Marshaler {
+			return ec.marshalNCIModificationConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIModificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_unauthorizedChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changeTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changeTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ChangeTemplates(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.ChangeTemplate
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.ChangeTemplate
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeTemplate) graphql.Marshaler {
+			return ec.marshalNChangeTemplate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changeTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_configurationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_configurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConfigurationItem(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ConfigurationItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ConfigurationItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_configurationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_configurationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_configurationItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ConfigurationItems(ctx, fc.Args["filter"].(*model.ConfigurationItemFilter), fc.Args["orderBy"].(*model.ConfigurationItemOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ConfigurationItemConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ConfigurationItemConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItemConnection) graphql.Marshaler {
+			return ec.marshalNConfigurationItemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_configurationItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_configurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_relationshipTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationshipTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RelationshipTypes(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.RelationshipType
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.RelationshipType
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RelationshipType) graphql.Marshaler {
+			return ec.marshalNRelationshipType2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelationshipTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationshipTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationshipType(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -24142,366 +24255,6 @@ func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_change(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_change(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Change(ctx, fc.Args["id"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.Change
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.Change
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
-			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_change(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Change(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_change_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_changes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*model.ChangeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.ChangeConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ChangeConnection
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
-			return ec.marshalNChangeConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ChangeConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_changeCalendar(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChangeCalendar(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.ChangeCalendar
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ChangeCalendar
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeCalendar) graphql.Marshaler {
-			return ec.marshalNChangeCalendar2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeCalendar(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_changeCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ChangeCalendar(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_changeCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_changeConflicts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChangeConflicts(ctx, fc.Args["changeId"].(string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal []*model.ChangeConflict
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.ChangeConflict
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeConflict) graphql.Marshaler {
-			return ec.marshalNChangeConflict2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeConflictᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_changeConflicts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ChangeConflict(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_changeConflicts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_unauthorizedChanges(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().UnauthorizedChanges(ctx, fc.Args["since"].(time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CHANGE_MANAGER", "CONFIG_MANAGER", "CAB_MEMBER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.CIModificationConnection
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.CIModificationConnection
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CIModificationConnection) graphql.Marshaler {
-			return ec.marshalNCIModificationConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIModificationConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_unauthorizedChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CIModificationConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_unauthorizedChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_changeTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_changeTemplates(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().ChangeTemplates(ctx)
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal []*model.ChangeTemplate
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal []*model.ChangeTemplate
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChangeTemplate) graphql.Marshaler {
-			return ec.marshalNChangeTemplate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeTemplateᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_changeTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ChangeTemplate(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_incident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24672,6 +24425,254 @@ func (ec *executionContext) fieldContext_Query_priorityMatrix(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriorityMatrixCell(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.User
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.User
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_user(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_user_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.UserConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.UserConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
+			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUserConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_group(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Group(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.Group
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Group
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalNGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_group(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_group_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Groups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.GroupConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.GroupConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GroupConnection) graphql.Marshaler {
+			return ec.marshalNGroupConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_groups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_groups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -28409,68 +28410,6 @@ func (ec *executionContext) fieldContext_ServicePayload_service(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_configurationItemChanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().ConfigurationItemChanged(ctx, fc.Args["ids"].([]string))
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
-				if err != nil {
-					var zeroVal *model.ConfigurationItem
-					return zeroVal, err
-				}
-				if ec.Directives.Auth == nil {
-					var zeroVal *model.ConfigurationItem
-					return zeroVal, errors.New("directive auth is not implemented")
-				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
-			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_configurationItemChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ConfigurationItem(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Subscription_configurationItemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -28527,6 +28466,68 @@ func (ec *executionContext) fieldContext_Subscription_changeChanged(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_changeChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_configurationItemChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ConfigurationItemChanged(ctx, fc.Args["ids"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ConfigurationItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ConfigurationItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_configurationItemChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_configurationItemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -37613,48 +37614,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "createConfigurationItem":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createConfigurationItem(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateConfigurationItem":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateConfigurationItem(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "retireConfigurationItem":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_retireConfigurationItem(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "relateConfigurationItems":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_relateConfigurationItems(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "unrelateConfigurationItems":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_unrelateConfigurationItems(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "importConfigurationItems":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_importConfigurationItems(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "createService":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createService(ctx, field)
@@ -37693,34 +37652,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlinkCatalogItems":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlinkCatalogItems(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createUser":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createUser(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createGroup":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createGroup(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "addGroupMember":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_addGroupMember(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "removeGroupMember":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_removeGroupMember(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -37777,6 +37708,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteFreezeWindow":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteFreezeWindow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createConfigurationItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createConfigurationItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateConfigurationItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateConfigurationItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireConfigurationItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireConfigurationItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relateConfigurationItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_relateConfigurationItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unrelateConfigurationItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unrelateConfigurationItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importConfigurationItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importConfigurationItems(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -37840,6 +37813,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setPriorityMatrix":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setPriorityMatrix(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addGroupMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addGroupMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeGroupMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeGroupMember(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38075,48 +38076,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
 				})
-		case "configurationItem":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_configurationItem(ctx, field)
-				})
-		case "configurationItems":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_configurationItems(ctx, field)
-				})
-		case "relationshipTypes":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_relationshipTypes(ctx, field)
-				})
-		case "user":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_user(ctx, field)
-				})
-		case "users":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_users(ctx, field)
-				})
-		case "group":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_group(ctx, field)
-				})
-		case "groups":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_groups(ctx, field)
-				})
 		case "service":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -38152,6 +38111,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_businessProcesses(ctx, field)
+				})
+		case "change":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_change(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
+				})
+		case "changeCalendar":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeCalendar(ctx, field)
+				})
+		case "changeConflicts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeConflicts(ctx, field)
+				})
+		case "unauthorizedChanges":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_unauthorizedChanges(ctx, field)
+				})
+		case "changeTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changeTemplates(ctx, field)
+				})
+		case "configurationItem":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_configurationItem(ctx, field)
+				})
+		case "configurationItems":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_configurationItems(ctx, field)
+				})
+		case "relationshipTypes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationshipTypes(ctx, field)
 				})
 		case "impactAnalysis":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38195,42 +38208,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paths(ctx, field)
 				})
-		case "change":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_change(ctx, field)
-				})
-		case "changes":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_changes(ctx, field)
-				})
-		case "changeCalendar":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_changeCalendar(ctx, field)
-				})
-		case "changeConflicts":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_changeConflicts(ctx, field)
-				})
-		case "unauthorizedChanges":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_unauthorizedChanges(ctx, field)
-				})
-		case "changeTemplates":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_changeTemplates(ctx, field)
-				})
 		case "incident":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -38248,6 +38225,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_priorityMatrix(ctx, field)
+				})
+		case "user":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_user(ctx, field)
+				})
+		case "users":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_users(ctx, field)
+				})
+		case "group":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_group(ctx, field)
+				})
+		case "groups":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_groups(ctx, field)
 				})
 		case "sla":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -39700,10 +39701,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 
 	switch fields[0].Name {
-	case "configurationItemChanged":
-		return ec._Subscription_configurationItemChanged(ctx, fields[0])
 	case "changeChanged":
 		return ec._Subscription_changeChanged(ctx, fields[0])
+	case "configurationItemChanged":
+		return ec._Subscription_configurationItemChanged(ctx, fields[0])
 	case "incidentChanged":
 		return ec._Subscription_incidentChanged(ctx, fields[0])
 	case "slaEvents":
