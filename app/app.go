@@ -72,8 +72,8 @@ type App struct {
 	// nil otherwise.
 	Metrics http.Handler
 
-	events *events.Broker
-	logger *slog.Logger
+	slaEvents *events.Topic[sla.Event]
+	logger    *slog.Logger
 }
 
 // New assembles the API. Zero impact limits take impact.DefaultLimits.
@@ -85,21 +85,21 @@ func New(d Deps, l Limits) (*App, error) {
 	if l.Incidents == (incident.Policy{}) {
 		l.Incidents = incident.DefaultPolicy()
 	}
-	broker := events.NewBroker()
+	ciEvents, changeEvents := events.NewTopic(cmdb.EventKeys), events.NewTopic(change.EventKeys)
+	incidentEvents, slaEvents := events.NewTopic(incident.EventKeys), events.NewTopic(sla.EventKeys)
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
-	// Answers that show only names and kinds skip reading whole records.
-	an.SetDetail(resolvers.ItemDetail)
-	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, broker)
-	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, broker).WithChangeGate(chg)
+	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, changeEvents)
+	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, ciEvents).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID).WithLoginLimits(l.Login)
-	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, broker)
+	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, incidentEvents)
 	if err != nil {
 		return nil, err
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
-		Events: broker, LoaderWait: resolvers.DefaultLoaderWait}
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, SLAEventFeed: slaEvents,
+		LoaderWait: resolvers.DefaultLoaderWait}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
@@ -118,7 +118,7 @@ func New(d Deps, l Limits) (*App, error) {
 		TrustedProxies: l.Proxies,
 	})
 	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
-		events: broker, logger: d.Logger}, nil
+		slaEvents: slaEvents, logger: d.Logger}, nil
 }
 
 // Background holds the periods of the API's own periodic work.
@@ -142,7 +142,7 @@ func (a *App) Run(ctx context.Context, b Background) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		a.SLAs.Run(ctx, b.EvaluateSLAs, a.Incidents, a.events.SLAEvents, func(err error) {
+		a.SLAs.Run(ctx, b.EvaluateSLAs, a.Incidents, a.slaEvents.PublishAll, func(err error) {
 			if ctx.Err() == nil {
 				a.logger.Error("SLA evaluation failed", "err", err)
 			}

@@ -174,10 +174,9 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		return sr, err
 	}
 	gql := &graphqlClient{url: srv.URL + "/graphql", token: token}
-	analyzer := impact.NewAnalyzer(store.Impact(), impact.DefaultLimits())
 	// The benchmark's query shows no item field beyond the id, so the API
 	// fetches names only (resolvers.ItemDetail); the in-process run does too.
-	analyzer.SetDetail(func(context.Context) impact.Detail { return impact.Names })
+	analyzer := impact.NewAnalyzer(store.Impact(), impact.DefaultLimits()).Showing(impact.Names)
 
 	if err := ph.time("GraphQL floor", func() error {
 		sr.Floor, err = b.sampleFloor(ctx, gql)

@@ -62,8 +62,11 @@ type Analyzer interface {
 
 // Notifier hears about every change whose state or content was written.
 type Notifier interface {
-	ChangeChanged(c Change)
+	Publish(c Change)
 }
+
+// EventKeys are what subscribers follow a change by: its id.
+func EventKeys(c Change) []string { return []string{c.ID} }
 
 // Service applies the change management rules.
 type Service struct {
@@ -414,7 +417,7 @@ func (s *Service) update(ctx context.Context, id string, apply func(Change) (Cha
 
 func (s *Service) changed(c Change) {
 	if s.notify != nil {
-		s.notify.ChangeChanged(c)
+		s.notify.Publish(c)
 	}
 }
 

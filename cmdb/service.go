@@ -69,8 +69,11 @@ type IdempotencyKey struct {
 
 // Notifier hears about every CI that was written, after the commit.
 type Notifier interface {
-	CIChanged(ci CI)
+	Publish(ci CI)
 }
+
+// EventKeys are what subscribers follow a CI by: its id.
+func EventKeys(ci CI) []string { return []string{ci.ID} }
 
 // Service applies the CMDB rules. Its clock and id source are injected so
 // that tests control them.
@@ -390,7 +393,7 @@ func (s *Service) UnrelateUnder(ctx context.Context, actor, changeID, sourceID, 
 	if s.notify != nil {
 		if cis, err := s.store.GetCIs(ctx, []string{sourceID, targetID}); err == nil {
 			for _, c := range cis {
-				s.notify.CIChanged(c)
+				s.notify.Publish(c)
 			}
 		}
 	}
@@ -517,7 +520,7 @@ func (s *Service) History(ctx context.Context, ciIDs []string, p paging.Request)
 
 func (s *Service) changed(ci CI) {
 	if s.notify != nil {
-		s.notify.CIChanged(ci)
+		s.notify.Publish(ci)
 	}
 }
 

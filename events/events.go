@@ -1,27 +1,26 @@
 // Package events fans out in-process notifications of written records to
-// GraphQL subscriptions. Each API instance only sees the writes it made
-// itself; a shared bus is needed before subscriptions span instances.
+// GraphQL subscriptions: one Topic per kind of record, each process saying
+// which keys its records are followed by. Each API instance only sees the
+// writes it made itself; a shared bus is needed before subscriptions span
+// instances.
 package events
 
 import (
 	"context"
 	"slices"
 	"sync"
-
-	"github.com/itsm-graph/itsm/change"
-	"github.com/itsm-graph/itsm/cmdb"
-	"github.com/itsm-graph/itsm/incident"
-	"github.com/itsm-graph/itsm/sla"
 )
 
 // subscriberBuffer bounds what a slow subscriber may fall behind by; beyond
 // it events are dropped for that subscriber rather than stalling writers.
 const subscriberBuffer = 64
 
-// topic delivers records of one kind to subscribers filtered by key: a
-// record is published under its id and any other keys subscribers may
-// follow it by (an incident's assignment group, an SLA event's SLA).
-type topic[T any] struct {
+// Topic delivers records of one kind to subscribers filtered by key: a
+// record is published under the keys its process follows it by (its id, an
+// incident's assignment group, an SLA event's SLA and ticket).
+type Topic[T any] struct {
+	keys func(T) []string
+
 	mu     sync.Mutex
 	nextID int
 	subs   map[int]subscriber[T]
@@ -32,7 +31,16 @@ type subscriber[T any] struct {
 	ch  chan T
 }
 
-func (t *topic[T]) publish(v T, keys ...string) {
+// NewTopic returns a topic whose records are followed by the keys keys
+// gives.
+func NewTopic[T any](keys func(T) []string) *Topic[T] {
+	return &Topic[T]{keys: keys, subs: map[int]subscriber[T]{}}
+}
+
+// Publish delivers v to every subscriber following one of its keys, and to
+// those following everything.
+func (t *Topic[T]) Publish(v T) {
+	keys := t.keys(v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, s := range t.subs {
@@ -46,12 +54,18 @@ func (t *topic[T]) publish(v T, keys ...string) {
 	}
 }
 
-func (t *topic[T]) subscribe(ctx context.Context, ids []string) <-chan T {
+// PublishAll publishes each of vs in order.
+func (t *Topic[T]) PublishAll(vs []T) {
+	for _, v := range vs {
+		t.Publish(v)
+	}
+}
+
+// Subscribe returns a channel of the records published under one of ids
+// (every record when ids is empty), closed when ctx ends.
+func (t *Topic[T]) Subscribe(ctx context.Context, ids []string) <-chan T {
 	ch := make(chan T, subscriberBuffer)
 	t.mu.Lock()
-	if t.subs == nil {
-		t.subs = map[int]subscriber[T]{}
-	}
 	id := t.nextID
 	t.nextID++
 	t.subs[id] = subscriber[T]{ids: slices.Clone(ids), ch: ch}
@@ -64,61 +78,4 @@ func (t *topic[T]) subscribe(ctx context.Context, ids []string) <-chan T {
 		t.mu.Unlock()
 	}()
 	return ch
-}
-
-// Broker delivers CI, change and incident writes and SLA events to
-// subscribers.
-type Broker struct {
-	cis       topic[cmdb.CI]
-	changes   topic[change.Change]
-	incidents topic[incident.Incident]
-	slaEvents topic[sla.Event]
-}
-
-// NewBroker returns an empty broker.
-func NewBroker() *Broker { return &Broker{} }
-
-// CIChanged implements cmdb.Notifier.
-func (b *Broker) CIChanged(ci cmdb.CI) { b.cis.publish(ci, ci.ID) }
-
-// SubscribeCIs returns a channel of changes to the CIs with these ids (all
-// CIs when ids is empty), closed when ctx ends.
-func (b *Broker) SubscribeCIs(ctx context.Context, ids []string) <-chan cmdb.CI {
-	return b.cis.subscribe(ctx, ids)
-}
-
-// ChangeChanged implements change.Notifier.
-func (b *Broker) ChangeChanged(c change.Change) { b.changes.publish(c, c.ID) }
-
-// SubscribeChanges returns a channel of the changes with these ids (all
-// when ids is empty) each time one is written, closed when ctx ends.
-func (b *Broker) SubscribeChanges(ctx context.Context, ids []string) <-chan change.Change {
-	return b.changes.subscribe(ctx, ids)
-}
-
-// IncidentChanged implements incident.Notifier: the incident is published
-// under its id and its assignment group's id.
-func (b *Broker) IncidentChanged(inc incident.Incident) {
-	b.incidents.publish(inc, inc.ID, inc.AssignmentGroupID)
-}
-
-// SubscribeIncidents returns a channel of the incidents written whose id or
-// assignment group id is among keys (every incident when keys is empty),
-// closed when ctx ends. Callers apply the reader's scope.
-func (b *Broker) SubscribeIncidents(ctx context.Context, keys []string) <-chan incident.Incident {
-	return b.incidents.subscribe(ctx, keys)
-}
-
-// SLAEvents publishes the warnings and breaches an evaluation recorded,
-// each under its SLA's id and its ticket's id.
-func (b *Broker) SLAEvents(events []sla.Event) {
-	for _, e := range events {
-		b.slaEvents.publish(e, e.SLAID, e.TicketID)
-	}
-}
-
-// SubscribeSLAEvents returns a channel of SLA events of the SLAs or tickets
-// with these ids (all when ids is empty), closed when ctx ends.
-func (b *Broker) SubscribeSLAEvents(ctx context.Context, ids []string) <-chan sla.Event {
-	return b.slaEvents.subscribe(ctx, ids)
 }

@@ -29,11 +29,11 @@ func receive[T any](ch <-chan T, n int) []T {
 func TestIncidentsFollowedByIDOrGroup(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	b := NewBroker()
-	byID, byGroup, all := b.SubscribeIncidents(ctx, []string{"inc_1"}), b.SubscribeIncidents(ctx, []string{"grp_a"}), b.SubscribeIncidents(ctx, nil)
-	b.IncidentChanged(incident.Incident{ID: "inc_1"})
-	b.IncidentChanged(incident.Incident{ID: "inc_2", AssignmentGroupID: "grp_a"})
-	b.IncidentChanged(incident.Incident{ID: "inc_3", AssignmentGroupID: "grp_b"})
+	b := NewTopic(incident.EventKeys)
+	byID, byGroup, all := b.Subscribe(ctx, []string{"inc_1"}), b.Subscribe(ctx, []string{"grp_a"}), b.Subscribe(ctx, nil)
+	b.Publish(incident.Incident{ID: "inc_1"})
+	b.Publish(incident.Incident{ID: "inc_2", AssignmentGroupID: "grp_a"})
+	b.Publish(incident.Incident{ID: "inc_3", AssignmentGroupID: "grp_b"})
 	ids := func(got []incident.Incident) (out []string) {
 		for _, i := range got {
 			out = append(out, i.ID)
@@ -55,9 +55,9 @@ func TestIncidentsFollowedByIDOrGroup(t *testing.T) {
 func TestSLAEventsFollowedBySLAOrTicket(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	b := NewBroker()
-	bySLA, byTicket := b.SubscribeSLAEvents(ctx, []string{"sla_1"}), b.SubscribeSLAEvents(ctx, []string{"inc_9"})
-	b.SLAEvents([]sla.Event{{ID: "e1", SLAID: "sla_1", TicketID: "inc_8"}, {ID: "e2", SLAID: "sla_2", TicketID: "inc_9"}})
+	b := NewTopic(sla.EventKeys)
+	bySLA, byTicket := b.Subscribe(ctx, []string{"sla_1"}), b.Subscribe(ctx, []string{"inc_9"})
+	b.PublishAll([]sla.Event{{ID: "e1", SLAID: "sla_1", TicketID: "inc_8"}, {ID: "e2", SLAID: "sla_2", TicketID: "inc_9"}})
 	if got := receive(bySLA, 2); len(got) != 1 || got[0].ID != "e1" {
 		t.Errorf("by SLA: %+v", got)
 	}

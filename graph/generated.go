@@ -58,7 +58,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	Auth   func(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role) (res any, err error)
+	Auth   func(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role, staff bool) (res any, err error)
 	Public func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
@@ -5213,7 +5213,9 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
-Restricts a field to principals holding at least one of the listed roles.
+Restricts a field to principals holding at least one of the listed roles; ` + "`" + `staff: true` + "`" + `
+adds every staff role (AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER,
+KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST: everyone but plain requesters) to the list.
 ADMIN may call everything. With no roles listed, any authenticated principal may call it.
 Every field of Query, Mutation and Subscription carries either @auth or @public; nested
 fields carry it where they lead to data their parent's readers may not see.
@@ -5225,7 +5227,7 @@ unassigned and the major ones, staff roles the rest. An object the caller may no
 resolves to null (NOT_FOUND where the field is non-null); a mutation's payload shows what it
 wrote, each write having answered NOT_FOUND for a row its caller may not read.
 """
-directive @auth(roles: [Role!]) on FIELD_DEFINITION
+directive @auth(roles: [Role!], staff: Boolean! = false) on FIELD_DEFINITION
 
 """
 Marks a root field callable without a token (only ` + "`" + `login` + "`" + `).
@@ -5327,7 +5329,9 @@ Live updates over WebSocket (graphql-transport-ws).
 """
 type Subscription
 `, BuiltIn: false},
-	{Name: "../schema/catalog.graphqls", Input: `"""
+	{Name: "../schema/catalog.graphqls", Input: `# Service catalogue: business and technical services, business units and processes (SPEC §2.1).
+
+"""
 Business services face customers; technical services support them.
 """
 enum ServiceKind {
@@ -5368,7 +5372,7 @@ type Service implements Node & GraphItem {
   "How much the business depends on it."
   criticality: Criticality!
   "The group that owns the service (staff only)."
-  ownerGroup: Group @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  ownerGroup: Group @auth(staff: true)
   "Optimistic concurrency version; pass it as expectedVersion when updating."
   version: Int!
   "When it was created."
@@ -5380,9 +5384,9 @@ type Service implements Node & GraphItem {
   "Business processes this (business) service supports (staff only: empty for requesters)."
   supports: [BusinessProcess!]!
   "Technical services and CIs this service depends on directly (staff only)."
-  dependsOn: [GraphItem!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  dependsOn: [GraphItem!]! @auth(staff: true)
   "Services that depend on this one directly (staff only)."
-  usedBy: [Service!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  usedBy: [Service!]! @auth(staff: true)
 }
 
 """
@@ -5636,22 +5640,22 @@ input ImportItemInput {
 
 extend type Query {
   "One service. NOT_FOUND when absent."
-  service(id: ID!): Service! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  service(id: ID!): Service! @auth(staff: true)
 
   "Services matching a filter, by name, in pages of at most 100 (default 20)."
-  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(staff: true)
 
   "The technical catalogue: technical services by name (staff only)."
-  technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(staff: true)
 
   "The business catalogue as a customer sees it: the LIVE business services one business unit consumes, or every LIVE business service when no unit is given."
-  businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER], staff: true)
 
   "Business units by name."
-  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(staff: true)
 
   "Business processes by name."
-  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -5674,7 +5678,9 @@ extend type Mutation {
   unlinkCatalogItems(input: CatalogLinkInput!): UnlinkCatalogItemsPayload! @auth(roles: [SERVICE_OWNER, CONFIG_MANAGER])
 }
 `, BuiltIn: false},
-	{Name: "../schema/change.graphqls", Input: `"""
+	{Name: "../schema/change.graphqls", Input: `# Change management (SPEC §2.3).
+
+"""
 The kind of change.
 """
 enum ChangeType {
@@ -6326,22 +6332,22 @@ type DeleteFreezeWindowPayload {
 
 extend type Query {
   "One change. NOT_FOUND when absent."
-  change(id: ID!): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  change(id: ID!): Change! @auth(staff: true)
 
   "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
-  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(staff: true)
 
   "Submitted changes and freeze windows overlapping [from, to), at most 400 days."
-  changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(staff: true)
 
   "Active changes that conflict with a change now: overlapping windows and intersecting scopes."
-  changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(staff: true)
 
   "Modifications of CIs since a time made outside any implementing change (creations excluded), newest first."
   unauthorizedChanges(since: DateTime!, first: Int = 20, after: String): CIModificationConnection! @auth(roles: [CHANGE_MANAGER, CONFIG_MANAGER, CAB_MEMBER, ANALYST])
 
   "Standard change templates by name."
-  changeTemplates: [ChangeTemplate!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  changeTemplates: [ChangeTemplate!]! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -6372,10 +6378,12 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
-  changeChanged(ids: [ID!]): Change! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  changeChanged(ids: [ID!]): Change! @auth(staff: true)
 }
 `, BuiltIn: false},
-	{Name: "../schema/cmdb.graphqls", Input: `"""
+	{Name: "../schema/cmdb.graphqls", Input: `# Configuration management: CIs, typed relationships, history and discovery imports (SPEC §2.4).
+
+"""
 The class of a configuration item.
 """
 enum CIType {
@@ -6947,15 +6955,15 @@ type ImportConfigurationItemsPayload {
 extend type Query {
   "One CI. NOT_FOUND when absent."
   configurationItem(id: ID!): ConfigurationItem!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 
   "CIs matching a filter, in pages of at most 100 (default 20)."
   configurationItems(filter: ConfigurationItemFilter, orderBy: ConfigurationItemOrder, first: Int = 20, after: String): ConfigurationItemConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 
   "The relationship type catalogue with each type's impact direction."
   relationshipTypes: [RelationshipType!]!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 }
 
 extend type Mutation {
@@ -6986,10 +6994,12 @@ extend type Mutation {
 extend type Subscription {
   "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
   configurationItemChanged(ids: [ID!]): ConfigurationItem!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 }
 `, BuiltIn: false},
-	{Name: "../schema/impact.graphqls", Input: `"""
+	{Name: "../schema/impact.graphqls", Input: `# The impact graph: impact analysis, reach, neighbourhoods and paths over CIs and the catalogue.
+
+"""
 The kind of an item of the impact graph, from infrastructure up to the business.
 """
 enum ItemKind {
@@ -7201,28 +7211,30 @@ input CreateServiceInput {
 
 extend type Query {
   "What breaks when the given CIs (or services) go down: every impacted item with distance, severity and an explaining path."
-  impactAnalysis(input: ImpactAnalysisInput!): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  impactAnalysis(input: ImpactAnalysisInput!): ImpactAnalysis! @auth(staff: true)
 
   "What breaks when a service goes down."
-  serviceImpact(serviceId: ID!, maxDepth: Int): ImpactAnalysis! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  serviceImpact(serviceId: ID!, maxDepth: Int): ImpactAnalysis! @auth(staff: true)
 
   "What an item needs, down to the infrastructure (root-cause direction)."
-  dependencies(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  dependencies(id: ID!, depth: Int): Reach! @auth(staff: true)
 
   "What needs an item, up to the business."
-  dependents(id: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  dependents(id: ID!, depth: Int): Reach! @auth(staff: true)
 
   "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
-  supportingTree(serviceId: ID!, depth: Int): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  supportingTree(serviceId: ID!, depth: Int): Reach! @auth(staff: true)
 
   "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
-  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(staff: true)
 
   "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
-  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(staff: true)
 }
 `, BuiltIn: false},
-	{Name: "../schema/incident.graphqls", Input: `"""
+	{Name: "../schema/incident.graphqls", Input: `# Incident management (SPEC §2.6).
+
+"""
 Lifecycle: NEW → ASSIGNED → IN_PROGRESS ⇄ ON_HOLD → RESOLVED → CLOSED; CANCELLED ends it early.
 A RESOLVED incident may be reopened (back to IN_PROGRESS) within the reopen window and is
 closed automatically after the auto-close period.
@@ -7804,13 +7816,13 @@ type PriorityMatrixPayload {
 
 extend type Query {
   "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach."
-  incident(id: ID!): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  incident(id: ID!): Incident! @auth(roles: [REQUESTER], staff: true)
 
   "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
-  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER], staff: true)
 
   "The priority matrix in force: impact × urgency → priority, all nine cells."
-  priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER], staff: true)
 }
 
 extend type Mutation {
@@ -7844,10 +7856,12 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
-  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER, AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER], staff: true)
 }
 `, BuiltIn: false},
-	{Name: "../schema/people.graphqls", Input: `"""
+	{Name: "../schema/people.graphqls", Input: `# People: users, groups and their inputs (SPEC §2.9).
+
+"""
 A role grants a set of operations (SPEC §2.9).
 """
 enum Role {
@@ -7930,7 +7944,7 @@ type Group implements Node {
   "Team or vendor."
   kind: GroupKind!
   "Users in the group (staff only)."
-  members: [User!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  members: [User!]! @auth(staff: true)
   "When the group was created."
   createdAt: DateTime!
 }
@@ -8047,18 +8061,18 @@ type GroupMemberPayload {
 
 extend type Query {
   "One user. NOT_FOUND when absent."
-  user(id: ID!): User! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  user(id: ID!): User! @auth(staff: true)
 
   "Users sorted by username, in pages of at most 100 (default 20)."
   users(first: Int = 20, after: String): UserConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 
   "One group. NOT_FOUND when absent."
-  group(id: ID!): Group! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  group(id: ID!): Group! @auth(staff: true)
 
   "Groups sorted by name, in pages of at most 100 (default 20)."
   groups(first: Int = 20, after: String): GroupConnection!
-    @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+    @auth(staff: true)
 }
 
 extend type Mutation {
@@ -8075,7 +8089,9 @@ extend type Mutation {
   removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
-	{Name: "../schema/sla.graphqls", Input: `"""
+	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
+
+"""
 Which of a ticket's clocks.
 """
 enum SLAMetric {
@@ -8517,22 +8533,22 @@ type SLAReviewPayload {
 
 extend type Query {
   "One SLA. NOT_FOUND when absent."
-  sla(id: ID!): SLA! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  sla(id: ID!): SLA! @auth(staff: true)
 
   "SLAs by name, optionally of one customer business unit, in pages of at most 100 (default 20)."
-  slas(customerId: ID, first: Int = 20, after: String): SLAConnection! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  slas(customerId: ID, first: Int = 20, after: String): SLAConnection! @auth(staff: true)
 
   "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times. NOT_FOUND for an unknown SLA."
-  slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
 
   "Availability of a service over [from, to), around the clock, from the outages of incidents that took it DOWN (overlapping outages counted once)."
-  serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!): ServiceAvailability! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!): ServiceAvailability! @auth(staff: true)
 
   "The recorded reviews of an SLA, newest first."
-  slaReviews(slaId: ID!): [SLAReview!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  slaReviews(slaId: ID!): [SLAReview!]! @auth(staff: true)
 
   "The next review of every SLA falling within the coming days (1 to 366), overdue ones included, soonest first."
-  upcomingReviews(withinDays: Int! = 30): [UpcomingReview!]! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  upcomingReviews(withinDays: Int! = 30): [UpcomingReview!]! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -8548,7 +8564,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits each SLA warning and breach the evaluator records on incidents the caller may read; only those of this SLA when given."
-  slaEvents(slaId: ID): SLAEvent! @auth(roles: [AGENT, CHANGE_MANAGER, CAB_MEMBER, PROBLEM_MANAGER, CONFIG_MANAGER, KNOWLEDGE_MANAGER, SERVICE_OWNER, ANALYST])
+  slaEvents(slaId: ID): SLAEvent! @auth(staff: true)
 }
 `, BuiltIn: false},
 }
@@ -10293,6 +10309,14 @@ func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[strin
 		return nil, err
 	}
 	args["roles"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "staff",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["staff"] = arg1
 	return args, nil
 }
 
@@ -17322,7 +17346,7 @@ func (ec *executionContext) _Group_members(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.User
 					return zeroVal, err
@@ -17331,7 +17355,7 @@ func (ec *executionContext) _Group_members(ctx context.Context, field graphql.Co
 					var zeroVal []*model.User
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, obj, directive0, roles)
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -20345,11 +20369,16 @@ func (ec *executionContext) _Mutation_createService(ctx context.Context, field g
 					var zeroVal *model.ServicePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ServicePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20407,11 +20436,16 @@ func (ec *executionContext) _Mutation_updateService(ctx context.Context, field g
 					var zeroVal *model.ServicePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ServicePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ServicePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20469,11 +20503,16 @@ func (ec *executionContext) _Mutation_createBusinessUnit(ctx context.Context, fi
 					var zeroVal *model.BusinessUnitPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.BusinessUnitPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.BusinessUnitPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20531,11 +20570,16 @@ func (ec *executionContext) _Mutation_createBusinessProcess(ctx context.Context,
 					var zeroVal *model.BusinessProcessPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.BusinessProcessPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.BusinessProcessPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20593,11 +20637,16 @@ func (ec *executionContext) _Mutation_linkCatalogItems(ctx context.Context, fiel
 					var zeroVal *model.LinkCatalogItemsPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LinkCatalogItemsPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.LinkCatalogItemsPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20655,11 +20704,16 @@ func (ec *executionContext) _Mutation_unlinkCatalogItems(ctx context.Context, fi
 					var zeroVal *model.UnlinkCatalogItemsPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.UnlinkCatalogItemsPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.UnlinkCatalogItemsPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20717,11 +20771,16 @@ func (ec *executionContext) _Mutation_createChange(ctx context.Context, field gr
 					var zeroVal *model.ChangePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20779,11 +20838,16 @@ func (ec *executionContext) _Mutation_updateChange(ctx context.Context, field gr
 					var zeroVal *model.ChangePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20841,11 +20905,16 @@ func (ec *executionContext) _Mutation_transitionChange(ctx context.Context, fiel
 					var zeroVal *model.ChangePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20903,11 +20972,16 @@ func (ec *executionContext) _Mutation_decideChange(ctx context.Context, field gr
 					var zeroVal *model.ChangePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -20965,11 +21039,16 @@ func (ec *executionContext) _Mutation_reviewChange(ctx context.Context, field gr
 					var zeroVal *model.ChangePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21027,11 +21106,16 @@ func (ec *executionContext) _Mutation_createChangeTemplate(ctx context.Context, 
 					var zeroVal *model.ChangeTemplatePayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ChangeTemplatePayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ChangeTemplatePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21089,11 +21173,16 @@ func (ec *executionContext) _Mutation_createFreezeWindow(ctx context.Context, fi
 					var zeroVal *model.FreezeWindowPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.FreezeWindowPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.FreezeWindowPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21151,11 +21240,16 @@ func (ec *executionContext) _Mutation_deleteFreezeWindow(ctx context.Context, fi
 					var zeroVal *model.DeleteFreezeWindowPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.DeleteFreezeWindowPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.DeleteFreezeWindowPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21213,11 +21307,16 @@ func (ec *executionContext) _Mutation_createConfigurationItem(ctx context.Contex
 					var zeroVal *model.CreateConfigurationItemPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateConfigurationItemPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.CreateConfigurationItemPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21275,11 +21374,16 @@ func (ec *executionContext) _Mutation_updateConfigurationItem(ctx context.Contex
 					var zeroVal *model.UpdateConfigurationItemPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.UpdateConfigurationItemPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.UpdateConfigurationItemPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21337,11 +21441,16 @@ func (ec *executionContext) _Mutation_retireConfigurationItem(ctx context.Contex
 					var zeroVal *model.RetireConfigurationItemPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.RetireConfigurationItemPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.RetireConfigurationItemPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21399,11 +21508,16 @@ func (ec *executionContext) _Mutation_relateConfigurationItems(ctx context.Conte
 					var zeroVal *model.RelateConfigurationItemsPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.RelateConfigurationItemsPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.RelateConfigurationItemsPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21461,11 +21575,16 @@ func (ec *executionContext) _Mutation_unrelateConfigurationItems(ctx context.Con
 					var zeroVal *model.UnrelateConfigurationItemsPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.UnrelateConfigurationItemsPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.UnrelateConfigurationItemsPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21523,11 +21642,16 @@ func (ec *executionContext) _Mutation_importConfigurationItems(ctx context.Conte
 					var zeroVal *model.ImportConfigurationItemsPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ImportConfigurationItemsPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.ImportConfigurationItemsPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21585,11 +21709,16 @@ func (ec *executionContext) _Mutation_createIncident(ctx context.Context, field 
 					var zeroVal *model.CreateIncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateIncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.CreateIncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21647,11 +21776,16 @@ func (ec *executionContext) _Mutation_updateIncident(ctx context.Context, field 
 					var zeroVal *model.IncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.IncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21709,11 +21843,16 @@ func (ec *executionContext) _Mutation_transitionIncident(ctx context.Context, fi
 					var zeroVal *model.IncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.IncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21771,11 +21910,16 @@ func (ec *executionContext) _Mutation_reassignIncident(ctx context.Context, fiel
 					var zeroVal *model.IncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.IncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21833,11 +21977,16 @@ func (ec *executionContext) _Mutation_setMajorIncident(ctx context.Context, fiel
 					var zeroVal *model.IncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.IncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21895,11 +22044,16 @@ func (ec *executionContext) _Mutation_addIncidentEntry(ctx context.Context, fiel
 					var zeroVal *model.AddIncidentEntryPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AddIncidentEntryPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.AddIncidentEntryPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -21957,11 +22111,16 @@ func (ec *executionContext) _Mutation_addIncidentCommunication(ctx context.Conte
 					var zeroVal *model.AddIncidentCommunicationPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AddIncidentCommunicationPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.AddIncidentCommunicationPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22019,11 +22178,16 @@ func (ec *executionContext) _Mutation_linkIncident(ctx context.Context, field gr
 					var zeroVal *model.IncidentPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.IncidentPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.IncidentPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22081,11 +22245,16 @@ func (ec *executionContext) _Mutation_setPriorityMatrix(ctx context.Context, fie
 					var zeroVal *model.PriorityMatrixPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.PriorityMatrixPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.PriorityMatrixPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22143,11 +22312,16 @@ func (ec *executionContext) _Mutation_createUser(ctx context.Context, field grap
 					var zeroVal *model.CreateUserPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateUserPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.CreateUserPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22205,11 +22379,16 @@ func (ec *executionContext) _Mutation_createGroup(ctx context.Context, field gra
 					var zeroVal *model.CreateGroupPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateGroupPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.CreateGroupPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22267,11 +22446,16 @@ func (ec *executionContext) _Mutation_addGroupMember(ctx context.Context, field 
 					var zeroVal *model.GroupMemberPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.GroupMemberPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22329,11 +22513,16 @@ func (ec *executionContext) _Mutation_removeGroupMember(ctx context.Context, fie
 					var zeroVal *model.GroupMemberPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.GroupMemberPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.GroupMemberPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22391,11 +22580,16 @@ func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graph
 					var zeroVal *model.SLAPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.SLAPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22453,11 +22647,16 @@ func (ec *executionContext) _Mutation_updateSLA(ctx context.Context, field graph
 					var zeroVal *model.SLAPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SLAPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.SLAPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22515,11 +22714,16 @@ func (ec *executionContext) _Mutation_recordSLAReview(ctx context.Context, field
 					var zeroVal *model.SLAReviewPayload
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SLAReviewPayload
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.SLAReviewPayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -22828,11 +23032,16 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Viewer
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.Viewer
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -22874,11 +23083,16 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal model.Node
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal model.Node
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -22931,7 +23145,7 @@ func (ec *executionContext) _Query_service(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Service
 					return zeroVal, err
@@ -22940,7 +23154,7 @@ func (ec *executionContext) _Query_service(ctx context.Context, field graphql.Co
 					var zeroVal *model.Service
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -22993,7 +23207,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ServiceConnection
 					return zeroVal, err
@@ -23002,7 +23216,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 					var zeroVal *model.ServiceConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23055,7 +23269,7 @@ func (ec *executionContext) _Query_technicalCatalog(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ServiceConnection
 					return zeroVal, err
@@ -23064,7 +23278,7 @@ func (ec *executionContext) _Query_technicalCatalog(ctx context.Context, field g
 					var zeroVal *model.ServiceConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23117,7 +23331,12 @@ func (ec *executionContext) _Query_businessCatalog(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal []*model.Service
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.Service
 					return zeroVal, err
@@ -23126,7 +23345,7 @@ func (ec *executionContext) _Query_businessCatalog(ctx context.Context, field gr
 					var zeroVal []*model.Service
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -23179,7 +23398,7 @@ func (ec *executionContext) _Query_businessUnits(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.BusinessUnitConnection
 					return zeroVal, err
@@ -23188,7 +23407,7 @@ func (ec *executionContext) _Query_businessUnits(ctx context.Context, field grap
 					var zeroVal *model.BusinessUnitConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23241,7 +23460,7 @@ func (ec *executionContext) _Query_businessProcesses(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.BusinessProcessConnection
 					return zeroVal, err
@@ -23250,7 +23469,7 @@ func (ec *executionContext) _Query_businessProcesses(ctx context.Context, field 
 					var zeroVal *model.BusinessProcessConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23303,7 +23522,7 @@ func (ec *executionContext) _Query_change(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Change
 					return zeroVal, err
@@ -23312,7 +23531,7 @@ func (ec *executionContext) _Query_change(ctx context.Context, field graphql.Col
 					var zeroVal *model.Change
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23365,7 +23584,7 @@ func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ChangeConnection
 					return zeroVal, err
@@ -23374,7 +23593,7 @@ func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.Co
 					var zeroVal *model.ChangeConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23427,7 +23646,7 @@ func (ec *executionContext) _Query_changeCalendar(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ChangeCalendar
 					return zeroVal, err
@@ -23436,7 +23655,7 @@ func (ec *executionContext) _Query_changeCalendar(ctx context.Context, field gra
 					var zeroVal *model.ChangeCalendar
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23489,7 +23708,7 @@ func (ec *executionContext) _Query_changeConflicts(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.ChangeConflict
 					return zeroVal, err
@@ -23498,7 +23717,7 @@ func (ec *executionContext) _Query_changeConflicts(ctx context.Context, field gr
 					var zeroVal []*model.ChangeConflict
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23556,11 +23775,16 @@ func (ec *executionContext) _Query_unauthorizedChanges(ctx context.Context, fiel
 					var zeroVal *model.CIModificationConnection
 					return zeroVal, err
 				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CIModificationConnection
+					return zeroVal, err
+				}
 				if ec.Directives.Auth == nil {
 					var zeroVal *model.CIModificationConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -23612,7 +23836,7 @@ func (ec *executionContext) _Query_changeTemplates(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.ChangeTemplate
 					return zeroVal, err
@@ -23621,7 +23845,7 @@ func (ec *executionContext) _Query_changeTemplates(ctx context.Context, field gr
 					var zeroVal []*model.ChangeTemplate
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23663,7 +23887,7 @@ func (ec *executionContext) _Query_configurationItem(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ConfigurationItem
 					return zeroVal, err
@@ -23672,7 +23896,7 @@ func (ec *executionContext) _Query_configurationItem(ctx context.Context, field 
 					var zeroVal *model.ConfigurationItem
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23725,7 +23949,7 @@ func (ec *executionContext) _Query_configurationItems(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ConfigurationItemConnection
 					return zeroVal, err
@@ -23734,7 +23958,7 @@ func (ec *executionContext) _Query_configurationItems(ctx context.Context, field
 					var zeroVal *model.ConfigurationItemConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23786,7 +24010,7 @@ func (ec *executionContext) _Query_relationshipTypes(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.RelationshipType
 					return zeroVal, err
@@ -23795,7 +24019,7 @@ func (ec *executionContext) _Query_relationshipTypes(ctx context.Context, field 
 					var zeroVal []*model.RelationshipType
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23837,7 +24061,7 @@ func (ec *executionContext) _Query_impactAnalysis(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ImpactAnalysis
 					return zeroVal, err
@@ -23846,7 +24070,7 @@ func (ec *executionContext) _Query_impactAnalysis(ctx context.Context, field gra
 					var zeroVal *model.ImpactAnalysis
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23899,7 +24123,7 @@ func (ec *executionContext) _Query_serviceImpact(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ImpactAnalysis
 					return zeroVal, err
@@ -23908,7 +24132,7 @@ func (ec *executionContext) _Query_serviceImpact(ctx context.Context, field grap
 					var zeroVal *model.ImpactAnalysis
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -23961,7 +24185,7 @@ func (ec *executionContext) _Query_dependencies(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Reach
 					return zeroVal, err
@@ -23970,7 +24194,7 @@ func (ec *executionContext) _Query_dependencies(ctx context.Context, field graph
 					var zeroVal *model.Reach
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24023,7 +24247,7 @@ func (ec *executionContext) _Query_dependents(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Reach
 					return zeroVal, err
@@ -24032,7 +24256,7 @@ func (ec *executionContext) _Query_dependents(ctx context.Context, field graphql
 					var zeroVal *model.Reach
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24085,7 +24309,7 @@ func (ec *executionContext) _Query_supportingTree(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Reach
 					return zeroVal, err
@@ -24094,7 +24318,7 @@ func (ec *executionContext) _Query_supportingTree(ctx context.Context, field gra
 					var zeroVal *model.Reach
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24147,7 +24371,7 @@ func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Reach
 					return zeroVal, err
@@ -24156,7 +24380,7 @@ func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field grap
 					var zeroVal *model.Reach
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24209,7 +24433,7 @@ func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.Coll
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.PathsResult
 					return zeroVal, err
@@ -24218,7 +24442,7 @@ func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.Coll
 					var zeroVal *model.PathsResult
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24271,7 +24495,12 @@ func (ec *executionContext) _Query_incident(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.Incident
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Incident
 					return zeroVal, err
@@ -24280,7 +24509,7 @@ func (ec *executionContext) _Query_incident(ctx context.Context, field graphql.C
 					var zeroVal *model.Incident
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -24333,7 +24562,12 @@ func (ec *executionContext) _Query_incidents(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.IncidentConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.IncidentConnection
 					return zeroVal, err
@@ -24342,7 +24576,7 @@ func (ec *executionContext) _Query_incidents(ctx context.Context, field graphql.
 					var zeroVal *model.IncidentConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -24394,7 +24628,12 @@ func (ec *executionContext) _Query_priorityMatrix(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal []*model.PriorityMatrixCell
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.PriorityMatrixCell
 					return zeroVal, err
@@ -24403,7 +24642,7 @@ func (ec *executionContext) _Query_priorityMatrix(ctx context.Context, field gra
 					var zeroVal []*model.PriorityMatrixCell
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -24445,7 +24684,7 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.User
 					return zeroVal, err
@@ -24454,7 +24693,7 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 					var zeroVal *model.User
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24507,7 +24746,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.UserConnection
 					return zeroVal, err
@@ -24516,7 +24755,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 					var zeroVal *model.UserConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24569,7 +24808,7 @@ func (ec *executionContext) _Query_group(ctx context.Context, field graphql.Coll
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Group
 					return zeroVal, err
@@ -24578,7 +24817,7 @@ func (ec *executionContext) _Query_group(ctx context.Context, field graphql.Coll
 					var zeroVal *model.Group
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24631,7 +24870,7 @@ func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.GroupConnection
 					return zeroVal, err
@@ -24640,7 +24879,7 @@ func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.Col
 					var zeroVal *model.GroupConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24693,7 +24932,7 @@ func (ec *executionContext) _Query_sla(ctx context.Context, field graphql.Collec
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.SLA
 					return zeroVal, err
@@ -24702,7 +24941,7 @@ func (ec *executionContext) _Query_sla(ctx context.Context, field graphql.Collec
 					var zeroVal *model.SLA
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24755,7 +24994,7 @@ func (ec *executionContext) _Query_slas(ctx context.Context, field graphql.Colle
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.SLAConnection
 					return zeroVal, err
@@ -24764,7 +25003,7 @@ func (ec *executionContext) _Query_slas(ctx context.Context, field graphql.Colle
 					var zeroVal *model.SLAConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24817,7 +25056,7 @@ func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.SLAReport
 					return zeroVal, err
@@ -24826,7 +25065,7 @@ func (ec *executionContext) _Query_slaReport(ctx context.Context, field graphql.
 					var zeroVal *model.SLAReport
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24879,7 +25118,7 @@ func (ec *executionContext) _Query_serviceAvailability(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ServiceAvailability
 					return zeroVal, err
@@ -24888,7 +25127,7 @@ func (ec *executionContext) _Query_serviceAvailability(ctx context.Context, fiel
 					var zeroVal *model.ServiceAvailability
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -24941,7 +25180,7 @@ func (ec *executionContext) _Query_slaReviews(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.SLAReview
 					return zeroVal, err
@@ -24950,7 +25189,7 @@ func (ec *executionContext) _Query_slaReviews(ctx context.Context, field graphql
 					var zeroVal []*model.SLAReview
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -25003,7 +25242,7 @@ func (ec *executionContext) _Query_upcomingReviews(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.UpcomingReview
 					return zeroVal, err
@@ -25012,7 +25251,7 @@ func (ec *executionContext) _Query_upcomingReviews(ctx context.Context, field gr
 					var zeroVal []*model.UpcomingReview
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -27789,7 +28028,7 @@ func (ec *executionContext) _Service_ownerGroup(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Group
 					return zeroVal, err
@@ -27798,7 +28037,7 @@ func (ec *executionContext) _Service_ownerGroup(ctx context.Context, field graph
 					var zeroVal *model.Group
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, obj, directive0, roles)
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -27972,7 +28211,7 @@ func (ec *executionContext) _Service_dependsOn(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []model.GraphItem
 					return zeroVal, err
@@ -27981,7 +28220,7 @@ func (ec *executionContext) _Service_dependsOn(ctx context.Context, field graphq
 					var zeroVal []model.GraphItem
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, obj, directive0, roles)
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -28022,7 +28261,7 @@ func (ec *executionContext) _Service_usedBy(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal []*model.Service
 					return zeroVal, err
@@ -28031,7 +28270,7 @@ func (ec *executionContext) _Service_usedBy(ctx context.Context, field graphql.C
 					var zeroVal []*model.Service
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, obj, directive0, roles)
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -28426,7 +28665,7 @@ func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Change
 					return zeroVal, err
@@ -28435,7 +28674,7 @@ func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, fie
 					var zeroVal *model.Change
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -28488,7 +28727,7 @@ func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.ConfigurationItem
 					return zeroVal, err
@@ -28497,7 +28736,7 @@ func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.C
 					var zeroVal *model.ConfigurationItem
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1
@@ -28550,7 +28789,12 @@ func (ec *executionContext) _Subscription_incidentChanged(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER", "AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.Incident
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.Incident
 					return zeroVal, err
@@ -28559,7 +28803,7 @@ func (ec *executionContext) _Subscription_incidentChanged(ctx context.Context, f
 					var zeroVal *model.Incident
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -28612,7 +28856,7 @@ func (ec *executionContext) _Subscription_slaEvents(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CAB_MEMBER", "PROBLEM_MANAGER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER", "SERVICE_OWNER", "ANALYST"})
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.SLAEvent
 					return zeroVal, err
@@ -28621,7 +28865,7 @@ func (ec *executionContext) _Subscription_slaEvents(ctx context.Context, field g
 					var zeroVal *model.SLAEvent
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, roles)
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
 			}
 
 			next = directive1

@@ -185,28 +185,23 @@ func DefaultLimits() Limits {
 type Analyzer struct {
 	store  Store
 	limits Limits
-	detail func(context.Context) Detail
+	detail Detail
 }
 
-// NewAnalyzer returns an Analyzer. Its results carry whole item records
-// unless SetDetail says otherwise.
+// NewAnalyzer returns an Analyzer. Its results carry whole item records;
+// see Showing.
 func NewAnalyzer(store Store, limits Limits) *Analyzer {
 	return &Analyzer{store: store, limits: limits}
 }
 
-// SetDetail installs f, which tells from a request's context how much of
-// each item Impact, Dependencies and Dependents must fetch. An API layer
-// that knows which fields its caller asked for can thus skip reading whole
-// records when only names and kinds are shown.
-func (a *Analyzer) SetDetail(f func(context.Context) Detail) {
-	a.detail = f
-}
-
-func (a *Analyzer) detailFor(ctx context.Context) Detail {
-	if a.detail == nil {
-		return WholeItems
-	}
-	return a.detail(ctx)
+// Showing returns an analyzer whose Impact, Dependencies and Dependents
+// fetch only d of each item. A caller that knows which fields it will show
+// (the API, from its caller's selection) thus skips reading whole records
+// when only names and kinds are shown.
+func (a *Analyzer) Showing(d Detail) *Analyzer {
+	b := *a
+	b.detail = d
+	return &b
 }
 
 // Depth resolves a requested depth: the default when nil, BAD_USER_INPUT
@@ -254,7 +249,7 @@ func (a *Analyzer) Impact(ctx context.Context, ids []string, depth *int) (Result
 	if err != nil {
 		return Result{}, 0, err
 	}
-	g, err := a.store.Reach(ctx, starts, d, false, a.detailFor(ctx))
+	g, err := a.store.Reach(ctx, starts, d, false, a.detail)
 	if err != nil {
 		return Result{}, 0, err
 	}
@@ -280,7 +275,7 @@ func (a *Analyzer) walk(ctx context.Context, id string, depth *int, upstream boo
 	if err != nil {
 		return Result{}, err
 	}
-	g, err := a.store.Reach(ctx, []string{id}, d, upstream, a.detailFor(ctx))
+	g, err := a.store.Reach(ctx, []string{id}, d, upstream, a.detail)
 	if err != nil {
 		return Result{}, err
 	}

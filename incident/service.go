@@ -59,8 +59,12 @@ type Store interface {
 // or given a timeline entry or communication), after the commit, so that
 // subscriptions can follow incidents.
 type Notifier interface {
-	IncidentChanged(inc Incident)
+	Publish(inc Incident)
 }
+
+// EventKeys are what subscribers follow an incident by: its id and its
+// assignment group's id.
+func EventKeys(inc Incident) []string { return []string{inc.ID, inc.AssignmentGroupID} }
 
 // Service applies the incident rules. Its clock and id source are injected
 // so that tests control them.
@@ -95,7 +99,7 @@ func (s *Service) update(ctx context.Context, id string, apply func(Incident) (I
 
 func (s *Service) changed(inc Incident) {
 	if s.notify != nil {
-		s.notify.IncidentChanged(inc)
+		s.notify.Publish(inc)
 	}
 }
 

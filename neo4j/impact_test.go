@@ -1,7 +1,6 @@
 package neo4j_test
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -141,13 +140,13 @@ func TestImpactThroughTheStore(t *testing.T) {
 	}
 	// Every detail of record reads what severities and names need.
 	for _, detail := range []impact.Detail{impact.WholeItems, impact.Summaries, impact.Names} {
-		g.an.SetDetail(func(context.Context) impact.Detail { return detail })
+		an := g.an.Showing(detail)
 		for _, tt := range tests {
 			var ids []string
 			for _, n := range tt.starts {
 				ids = append(ids, g.ids[n])
 			}
-			res, _, err := g.an.Impact(g.ctx, ids, &depth)
+			res, _, err := an.Impact(g.ctx, ids, &depth)
 			if err != nil {
 				t.Fatal(tt.starts, err)
 			}
@@ -158,7 +157,6 @@ func TestImpactThroughTheStore(t *testing.T) {
 			}
 		}
 	}
-	g.an.SetDetail(nil)
 
 	// Paths explain with stored relationships: Sales is reached from db
 	// through app, Checkout and Webshop.

@@ -24,7 +24,7 @@ type heardIncidents struct {
 	list []incident.Incident
 }
 
-func (h *heardIncidents) IncidentChanged(inc incident.Incident) {
+func (h *heardIncidents) Publish(inc incident.Incident) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.list = append(h.list, inc)

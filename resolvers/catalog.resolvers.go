@@ -15,7 +15,7 @@ import (
 )
 
 func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports, reverse: true})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports, reverse: true})
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.Bu
 }
 
 func (r *businessUnitResolver) Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (r *serviceResolver) OwnerGroup(ctx context.Context, obj *model.Service) (*
 	if obj.OwnerGroupID == "" {
 		return nil, nil
 	}
-	g, err := loadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
+	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
@@ -152,7 +152,7 @@ func (r *serviceResolver) OwnerGroup(ctx context.Context, obj *model.Service) (*
 }
 
 func (r *serviceResolver) Consumers(ctx context.Context, obj *model.Service) ([]*model.BusinessUnit, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes, reverse: true})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes, reverse: true})
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (r *serviceResolver) Consumers(ctx context.Context, obj *model.Service) ([]
 }
 
 func (r *serviceResolver) Supports(ctx context.Context, obj *model.Service) ([]*model.BusinessProcess, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Supports})
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (r *serviceResolver) Supports(ctx context.Context, obj *model.Service) ([]*
 }
 
 func (r *serviceResolver) DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (r *serviceResolver) DependsOn(ctx context.Context, obj *model.Service) ([]
 }
 
 func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error) {
-	items, err := loadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn, reverse: true})
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn, reverse: true})
 	if err != nil {
 		return nil, err
 	}

@@ -10,15 +10,12 @@ import (
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
-	"github.com/itsm-graph/itsm/ids"
-	"github.com/itsm-graph/itsm/people"
 )
 
 // changeLoaders batch what change fields refer to.
 type changeLoaders struct {
-	items       *dataloadgen.Loader[string, any]
-	users       *dataloadgen.Loader[string, people.User]
 	changes     *dataloadgen.Loader[string, change.Change]
 	transitions *dataloadgen.Loader[string, []change.Transition]
 	mods        *dataloadgen.Loader[string, []cmdb.Modification]
@@ -26,87 +23,22 @@ type changeLoaders struct {
 	freezes     *dataloadgen.Loader[string, change.FreezeWindow]
 }
 
-type changeLoadersKey struct{}
-
-func (r *Resolver) withChangeLoaders(ctx context.Context) context.Context {
-	wait := dataloadgen.WithWait(r.LoaderWait)
-	l := &changeLoaders{
-		items: dataloadgen.NewMappedLoader(r.items, wait),
-		users: dataloadgen.NewMappedLoader(r.People.Users, wait),
-		changes: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string]change.Change, error) {
-			return r.ChangeMgmt.GetMany(ctx, keys)
-		}, wait),
-		transitions: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]change.Transition, error) {
-			m, err := r.ChangeMgmt.Transitions(ctx, keys)
-			return withEmpty(keys, m, err)
-		}, wait),
-		mods: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]cmdb.Modification, error) {
-			m, err := r.ChangeMgmt.Modifications(ctx, keys)
-			return withEmpty(keys, m, err)
-		}, wait),
-		templates: dataloadgen.NewMappedLoader(r.ChangeMgmt.Templates, wait),
-		freezes:   dataloadgen.NewMappedLoader(r.ChangeMgmt.Freezes, wait),
-	}
-	return context.WithValue(ctx, changeLoadersKey{}, l)
-}
-
 func changeLoadersFrom(ctx context.Context) *changeLoaders {
-	l, _ := ctx.Value(changeLoadersKey{}).(*changeLoaders)
-	return l
-}
-
-// items fetches impact-graph items of any kind: CIs from the CMDB, the rest
-// from the catalogue.
-func (r *Resolver) items(ctx context.Context, keys []string) (map[string]any, error) {
-	var cis, others []string
-	for _, id := range keys {
-		if ids.Kind(id) == cmdb.CIPrefix {
-			cis = append(cis, id)
-		} else {
-			others = append(others, id)
+	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *changeLoaders {
+		return &changeLoaders{
+			changes: dataloadgen.NewMappedLoader(r.ChangeMgmt.GetMany, wait),
+			transitions: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]change.Transition, error) {
+				m, err := r.ChangeMgmt.Transitions(ctx, keys)
+				return withEmpty(keys, m, err)
+			}, wait),
+			mods: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]cmdb.Modification, error) {
+				m, err := r.ChangeMgmt.Modifications(ctx, keys)
+				return withEmpty(keys, m, err)
+			}, wait),
+			templates: dataloadgen.NewMappedLoader(r.ChangeMgmt.Templates, wait),
+			freezes:   dataloadgen.NewMappedLoader(r.ChangeMgmt.Freezes, wait),
 		}
-	}
-	out, err := r.Catalog.Items(ctx, others)
-	if err != nil {
-		return nil, err
-	}
-	if len(cis) > 0 {
-		got, err := r.CMDB.GetMany(ctx, cis)
-		if err != nil {
-			return nil, err
-		}
-		for id, ci := range got {
-			out[id] = ci
-		}
-	}
-	return out, nil
-}
-
-// loadItems returns the items that still exist, in the order of ids.
-func loadItems(ctx context.Context, itemIDs []string) ([]model.GraphItem, error) {
-	got, err := changeLoadersFrom(ctx).items.LoadAll(ctx, itemIDs)
-	out := make([]model.GraphItem, 0, len(itemIDs))
-	for i, it := range got {
-		if err == nil || notFoundAsNull(errAt(err, i)) == nil {
-			if it != nil {
-				out = append(out, itemModel(it))
-			}
-			continue
-		}
-		return nil, errAt(err, i)
-	}
-	return out, nil
-}
-
-// errAt picks the error of key i out of a LoadAll error.
-func errAt(err error, i int) error {
-	if errs, ok := err.(dataloadgen.ErrorSlice); ok {
-		if i < len(errs) {
-			return errs[i]
-		}
-		return nil
-	}
-	return err
+	})
 }
 
 func changeModel(c change.Change) *model.Change {
@@ -132,13 +64,6 @@ func changeModel(c change.Change) *model.Change {
 		m.Review = &model.ChangeReview{Outcome: model.ChangeOutcome(rv.Outcome), Notes: rv.Notes, ReviewerID: rv.ReviewerID, At: rv.At}
 	}
 	return m
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
 }
 
 func assessmentModel(a change.Assessment) *model.ChangeAssessment {
@@ -209,17 +134,37 @@ func allowedFor(c change.Change, p *auth.Principal) []model.ChangeState {
 	return out
 }
 
-func optionalTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
+// changeProcess registers change management.
+func changeProcess() process {
+	return process{
+		kinds: []kind{
+			staffKind(change.Prefix, "Change", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+				return asNode(changeModel)(r.ChangeMgmt.Get(ctx, id))
+			}),
+			staffKind(change.TemplatePrefix, "ChangeTemplate", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+				ts, err := r.ChangeMgmt.Templates(ctx, []string{id})
+				return oneOf(ts, err, id, "standard change template", templateModel)
+			}),
+			staffKind(change.FreezePrefix, "FreezeWindow", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+				fs, err := r.ChangeMgmt.Freezes(ctx, []string{id})
+				return oneOf(fs, err, id, "freeze window", freezeModel)
+			}),
+		},
+		// An assessment shows the incidents, SLAs and services it was taken from.
+		snapshots: []snapshot{
+			shows(func(o *model.AssessedIncident) []string { return []string{o.ID} }),
+			shows(func(o *model.AssessedSLA) []string { return []string{o.ID} }),
+			shows(func(o *model.ChangeImpactedService) []string { return []string{o.ServiceID} }),
+		},
+		costs: func(r *Resolver, c *graph.ComplexityRoot) {
+			q := &c.Query
+			q.Changes = func(child int, _ *model.ChangeFilter, first *int, _ *string) int { return connection(child, first) }
+			q.UnauthorizedChanges = func(child int, _ time.Time, first *int, _ *string) int { return connection(child, first) }
+			q.ChangeConflicts = func(child int, _ string) int { return r.analysisCost(child, nil) }
+			// A list of changes asking for these runs one analysis per change:
+			// lists should read the stored assessment instead.
+			c.Change.Impact = func(child int, depth *int) int { return r.analysisCost(child, depth) }
+			c.Change.Conflicts = func(child int) int { return r.analysisCost(child, nil) }
+		},
 	}
-	u := t.UTC()
-	return &u
-}
-
-func principal(ctx context.Context) *auth.Principal {
-	if p := auth.FromContext(ctx); p != nil {
-		return p
-	}
-	return &auth.Principal{}
 }

@@ -36,7 +36,7 @@ func (r *changeResolver) Targets(ctx context.Context, obj *model.Change) ([]mode
 }
 
 func (r *changeResolver) Requester(ctx context.Context, obj *model.Change) (*model.User, error) {
-	u, err := changeLoadersFrom(ctx).users.Load(ctx, obj.RequesterID)
+	u, err := peopleLoadersFrom(ctx).users.Load(ctx, obj.RequesterID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
@@ -47,7 +47,7 @@ func (r *changeResolver) AssignmentGroup(ctx context.Context, obj *model.Change)
 	if obj.AssignmentGroupID == "" {
 		return nil, nil
 	}
-	g, err := loadersFrom(ctx).groups.Load(ctx, obj.AssignmentGroupID)
+	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.AssignmentGroupID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
@@ -69,7 +69,7 @@ func (r *changeResolver) Impact(ctx context.Context, obj *model.Change, maxDepth
 	if len(obj.TargetIDs) == 0 {
 		return nil, apperr.New(apperr.BadUserInput, "change %s has no targets yet, so it impacts nothing; set targetIds first", obj.ID)
 	}
-	res, depth, err := r.Analyzer.Impact(ctx, obj.TargetIDs, maxDepth)
+	res, depth, err := r.analyzer(ctx).Impact(ctx, obj.TargetIDs, maxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (r *changeResolver) CiModifications(ctx context.Context, obj *model.Change)
 }
 
 func (r *changeApprovalResolver) Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error) {
-	u, err := changeLoadersFrom(ctx).users.Load(ctx, obj.ApproverID)
+	u, err := peopleLoadersFrom(ctx).users.Load(ctx, obj.ApproverID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
@@ -321,7 +321,7 @@ func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) 
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.streamSeer(v), r.Events.SubscribeChanges(ctx, ids), nil, changeModel), nil
+	return stream(ctx, r.streamSeer(v), r.ChangeFeed.Subscribe(ctx, ids), nil, changeModel), nil
 }
 
 func (r *Resolver) CIModification() graph.CIModificationResolver { return &cIModificationResolver{r} }

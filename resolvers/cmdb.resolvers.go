@@ -20,7 +20,7 @@ func (r *configurationItemResolver) OwnerGroup(ctx context.Context, obj *model.C
 	if obj.OwnerGroupID == "" {
 		return nil, nil
 	}
-	g, err := loadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
+	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
@@ -45,7 +45,7 @@ func (r *configurationItemResolver) Relationships(ctx context.Context, obj *mode
 	if key.limit < 1 || key.limit > cmdb.MaxRelationshipsPerCI {
 		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", cmdb.MaxRelationshipsPerCI, key.limit)
 	}
-	rels, err := loadersFrom(ctx).relationships.Load(ctx, key)
+	rels, err := cmdbLoadersFrom(ctx).relationships.Load(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (r *configurationItemResolver) History(ctx context.Context, obj *model.Conf
 	if err != nil {
 		return nil, err
 	}
-	page, err := loadersFrom(ctx).history.Load(ctx, historyKey{ciID: obj.ID, first: req.First, after: req.After})
+	page, err := cmdbLoadersFrom(ctx).history.Load(ctx, historyKey{ciID: obj.ID, first: req.First, after: req.After})
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (r *queryResolver) RelationshipTypes(ctx context.Context) ([]*model.Relatio
 }
 
 func (r *redundancyResolver) Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error) {
-	members, err := loadersFrom(ctx).members.Load(ctx, obj.GroupID)
+	members, err := cmdbLoadersFrom(ctx).members.Load(ctx, obj.GroupID)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.streamSeer(v), r.Events.SubscribeCIs(ctx, ids), nil, ciModel), nil
+	return stream(ctx, r.streamSeer(v), r.CIFeed.Subscribe(ctx, ids), nil, ciModel), nil
 }
 
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {

@@ -1,10 +1,7 @@
 package resolvers
 
 import (
-	"time"
-
 	"github.com/itsm-graph/itsm/graph"
-	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/impact"
 )
 
@@ -33,45 +30,17 @@ const (
 	relationsPage  = 100
 )
 
-// setCosts installs the cost model on c.
+// setCosts installs every process's part of the cost model on c.
 func (r *Resolver) setCosts(c *graph.ComplexityRoot) {
-	connection := func(child int, first *int) int { return listCost + page(first, defaultPage)*child }
-	q := &c.Query
-	q.ConfigurationItems = func(child int, _ *model.ConfigurationItemFilter, _ *model.ConfigurationItemOrder, first *int, _ *string) int {
-		return connection(child, first)
+	for _, p := range processes() {
+		if p.costs != nil {
+			p.costs(r, c)
+		}
 	}
-	q.Users = func(child int, first *int, _ *string) int { return connection(child, first) }
-	q.Groups = func(child int, first *int, _ *string) int { return connection(child, first) }
-	q.Services = func(child int, _ *model.ServiceFilter, first *int, _ *string) int { return connection(child, first) }
-	q.TechnicalCatalog = func(child int, first *int, _ *string) int { return connection(child, first) }
-	q.BusinessUnits = func(child int, first *int, _ *string) int { return connection(child, first) }
-	q.BusinessProcesses = func(child int, first *int, _ *string) int { return connection(child, first) }
-	q.Incidents = func(child int, _ *model.IncidentFilter, first *int, _ *string) int { return connection(child, first) }
-	q.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
-	q.Changes = func(child int, _ *model.ChangeFilter, first *int, _ *string) int { return connection(child, first) }
-	q.UnauthorizedChanges = func(child int, _ time.Time, first *int, _ *string) int { return connection(child, first) }
-	c.ConfigurationItem.Relationships = func(child int, _ *model.RelationshipDirection, _ []string, first *int) int {
-		return 1 + page(first, relationsPage)*child
-	}
-	c.ConfigurationItem.History = func(child int, first *int, _ *string) int { return 1 + page(first, defaultPage)*child }
-
-	q.ImpactAnalysis = func(child int, in model.ImpactAnalysisInput) int {
-		return r.analysisCost(child, in.MaxDepth) + perStart*max(len(in.CiIds)-1, 0)
-	}
-	q.ServiceImpact = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-	q.Dependencies = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-	q.Dependents = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-	q.SupportingTree = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-	q.Neighbourhood = func(child int, _ string, depth *int, _ []string) int { return r.analysisCost(child, depth) }
-	q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string) int {
-		return r.analysisCost(child, maxLength)
-	}
-	q.ChangeConflicts = func(child int, _ string) int { return r.analysisCost(child, nil) }
-	// A list of changes asking for these runs one analysis per change:
-	// lists should read the stored assessment instead.
-	c.Change.Impact = func(child int, depth *int) int { return r.analysisCost(child, depth) }
-	c.Change.Conflicts = func(child int) int { return r.analysisCost(child, nil) }
 }
+
+// connection is the cost of a root list: the count it runs and its page.
+func connection(child int, first *int) int { return listCost + page(first, defaultPage)*child }
 
 // analysisCost is the cost of one graph analysis that may follow depth hops
 // (the configured default when nil; the deepest supported when invalid,

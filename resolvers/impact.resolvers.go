@@ -12,7 +12,7 @@ import (
 )
 
 func (r *queryResolver) ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error) {
-	res, depth, err := r.Analyzer.Impact(ctx, input.CiIds, input.MaxDepth)
+	res, depth, err := r.analyzer(ctx).Impact(ctx, input.CiIds, input.MaxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (r *queryResolver) ServiceImpact(ctx context.Context, serviceID string, max
 	if _, err := r.Catalog.Service(ctx, serviceID); err != nil {
 		return nil, err
 	}
-	res, depth, err := r.Analyzer.Impact(ctx, []string{serviceID}, maxDepth)
+	res, depth, err := r.analyzer(ctx).Impact(ctx, []string{serviceID}, maxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (r *queryResolver) ServiceImpact(ctx context.Context, serviceID string, max
 }
 
 func (r *queryResolver) Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error) {
-	res, err := r.Analyzer.Dependencies(ctx, id, depth)
+	res, err := r.analyzer(ctx).Dependencies(ctx, id, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (r *queryResolver) Dependencies(ctx context.Context, id string, depth *int)
 }
 
 func (r *queryResolver) Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error) {
-	res, err := r.Analyzer.Dependents(ctx, id, depth)
+	res, err := r.analyzer(ctx).Dependents(ctx, id, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, de
 	if _, err := r.Catalog.Service(ctx, serviceID); err != nil {
 		return nil, err
 	}
-	res, err := r.Analyzer.Dependencies(ctx, serviceID, depth)
+	res, err := r.analyzer(ctx).Dependencies(ctx, serviceID, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, de
 }
 
 func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error) {
-	res, err := r.Analyzer.Neighbourhood(ctx, id, depth, types)
+	res, err := r.analyzer(ctx).Neighbourhood(ctx, id, depth, types)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int
 }
 
 func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error) {
-	paths, err := r.Analyzer.Paths(ctx, fromID, toID, maxLength, limit, types)
+	paths, err := r.analyzer(ctx).Paths(ctx, fromID, toID, maxLength, limit, types)
 	if err != nil {
 		return nil, err
 	}

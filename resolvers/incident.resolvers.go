@@ -95,7 +95,7 @@ func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([
 }
 
 func (r *incidentResolver) SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error) {
-	tcs, err := incidentLoadersFrom(ctx).clocks.Load(ctx, obj.ID)
+	tcs, err := slaLoadersFrom(ctx).clocks.Load(ctx, obj.ID)
 	out := []*model.SLAClock{}
 	for _, tc := range tcs {
 		out = append(out, clockModels(tc)...)
@@ -267,7 +267,7 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, 
 	if err != nil {
 		return nil, err
 	}
-	return followIncidents(ctx, r.streamSeer(v), r.Events.SubscribeIncidents(ctx, keys), deref(id), deref(assignmentGroupID)), nil
+	return followIncidents(ctx, r.streamSeer(v), r.IncidentFeed.Subscribe(ctx, keys), deref(id), deref(assignmentGroupID)), nil
 }
 
 func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }

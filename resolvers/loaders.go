@@ -2,107 +2,59 @@ package resolvers
 
 import (
 	"context"
-	"strings"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
-
-	"github.com/itsm-graph/itsm/cmdb"
-	"github.com/itsm-graph/itsm/paging"
-	"github.com/itsm-graph/itsm/people"
 )
 
-// loaders batch the relation fields of one GraphQL response, so that a list
-// of N parents costs one query per relation, not N.
+// loaders is one response's registry of loaders, under one context key.
+// Loaders batch the relation fields of a response, so that a list of N
+// parents costs one query per relation, not N. Each process keeps its own
+// set (see cmdbLoaders, changeLoaders, …), built the first time one of its
+// fields asks for it.
 type loaders struct {
-	groups        *dataloadgen.Loader[string, people.Group]
-	members       *dataloadgen.Loader[string, []cmdb.CI]
-	groupsOfUser  *dataloadgen.Loader[string, []people.Group]
-	usersOfGroup  *dataloadgen.Loader[string, []people.User]
-	relationships *dataloadgen.Loader[relKey, []cmdb.Relationship]
-	history       *dataloadgen.Loader[historyKey, paging.Page[cmdb.HistoryEntry]]
-	linked        *dataloadgen.Loader[linkKey, []any]
+	r *Resolver
 	// seer is the response's reader, for the visibility rules.
 	seer *seer
-}
 
-// linkKey asks for the items linked to one item by one catalogue link type.
-type linkKey struct {
-	id      string
-	typ     string
-	reverse bool
-}
-
-// relKey asks for one CI's relationships with one set of arguments; keys with
-// the same arguments share a query.
-type relKey struct {
-	ciID  string
-	dir   cmdb.Direction
-	types string // joined with ","
-	limit int
-}
-
-type historyKey struct {
-	ciID  string
-	first int
-	after string
+	mu   sync.Mutex
+	sets map[reflect.Type]any
 }
 
 type loadersKey struct{}
 
-// WithLoaders returns ctx carrying fresh loaders. Call it once per response,
-// so that cached values never outlive the response they were read for.
+// WithLoaders returns ctx carrying a fresh registry. Call it once per
+// response, so that cached values never outlive the response they were read
+// for.
 func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
-	wait := dataloadgen.WithWait(r.LoaderWait)
-	l := &loaders{
-		groups: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]people.Group, error) {
-			return r.People.Groups(ctx, ids)
-		}, wait),
-		members: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]cmdb.CI, error) {
-			m, err := r.CMDB.Members(ctx, ids)
-			return withEmpty(ids, m, err)
-		}, wait),
-		groupsOfUser: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]people.Group, error) {
-			m, err := r.People.GroupsOf(ctx, ids)
-			return withEmpty(ids, m, err)
-		}, wait),
-		usersOfGroup: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]people.User, error) {
-			m, err := r.People.MembersOf(ctx, ids)
-			return withEmpty(ids, m, err)
-		}, wait),
-		relationships: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey][]cmdb.Relationship, error) {
-			return batchByArgs(keys, func(k relKey) relKey { return relKey{dir: k.dir, types: k.types, limit: k.limit} },
-				func(k relKey) string { return k.ciID },
-				func(args relKey, ids []string) (map[string][]cmdb.Relationship, error) {
-					var types []string
-					if args.types != "" {
-						types = strings.Split(args.types, ",")
-					}
-					return r.CMDB.Relationships(ctx, ids, args.dir, types, args.limit)
-				})
-		}, wait),
-		history: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []historyKey) (map[historyKey]paging.Page[cmdb.HistoryEntry], error) {
-			return batchByArgs(keys, func(k historyKey) historyKey { return historyKey{first: k.first, after: k.after} },
-				func(k historyKey) string { return k.ciID },
-				func(args historyKey, ids []string) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-					return r.CMDB.History(ctx, ids, paging.Request{First: args.first, After: args.after})
-				})
-		}, wait),
-		linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]any, error) {
-			return batchByArgs(keys, func(k linkKey) linkKey { return linkKey{typ: k.typ, reverse: k.reverse} },
-				func(k linkKey) string { return k.id },
-				func(args linkKey, ids []string) (map[string][]any, error) {
-					return r.Catalog.Linked(ctx, ids, args.typ, args.reverse)
-				})
-		}, wait),
-	}
+	l := &loaders{r: r, sets: map[reflect.Type]any{}}
 	l.seer = r.seerFor(ctx)
-	return r.withIncidentLoaders(r.withChangeLoaders(context.WithValue(ctx, loadersKey{}, l)))
+	return context.WithValue(ctx, loadersKey{}, l)
 }
 
 func loadersFrom(ctx context.Context) *loaders {
 	l, _ := ctx.Value(loadersKey{}).(*loaders)
 	return l
+}
+
+// loaderSet returns the response's set of loaders of type L, made by build
+// on first use; nil outside a response.
+func loaderSet[L any](ctx context.Context, build func(r *Resolver, wait dataloadgen.Option) *L) *L {
+	l := loadersFrom(ctx)
+	if l == nil {
+		return nil
+	}
+	key := reflect.TypeFor[L]()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if set, ok := l.sets[key]; ok {
+		return set.(*L)
+	}
+	set := build(l.r, dataloadgen.WithWait(l.r.LoaderWait))
+	l.sets[key] = set
+	return set
 }
 
 // withEmpty gives every requested id an entry, so that a parent with no

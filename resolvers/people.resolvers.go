@@ -14,7 +14,7 @@ import (
 )
 
 func (r *groupResolver) Members(ctx context.Context, obj *model.Group) ([]*model.User, error) {
-	users, err := loadersFrom(ctx).usersOfGroup.Load(ctx, obj.ID)
+	users, err := peopleLoadersFrom(ctx).usersOfGroup.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (r *queryResolver) Groups(ctx context.Context, first *int, after *string) (
 }
 
 func (r *userResolver) Groups(ctx context.Context, obj *model.User) ([]*model.Group, error) {
-	groups, err := loadersFrom(ctx).groupsOfUser.Load(ctx, obj.ID)
+	groups, err := peopleLoadersFrom(ctx).groupsOfUser.Load(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}

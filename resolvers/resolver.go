@@ -31,13 +31,36 @@ type Resolver struct {
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
 	People       *people.Directory
-	Events       *events.Broker
+	// The subscription feeds, one per process that publishes.
+	CIFeed       *events.Topic[cmdb.CI]
+	ChangeFeed   *events.Topic[change.Change]
+	IncidentFeed *events.Topic[incident.Incident]
+	SLAEventFeed *events.Topic[sla.Event]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 
 	// shapes remembers, per Go type of a field's result, whether it holds
 	// objects the visibility rules screen (see Guard).
 	shapes sync.Map
+}
+
+// process is what one ITIL process registers with the API layer; its
+// loaders it builds itself, on first use in a response (see loaderSet).
+type process struct {
+	// kinds are the records its ids name: who reads them, how node(id:)
+	// fetches them.
+	kinds []kind
+	// snapshots are its types that show records by reference.
+	snapshots []snapshot
+	// costs prices its expensive fields (see cost.go).
+	costs func(r *Resolver, c *graph.ComplexityRoot)
+}
+
+// processes lists every process. Adding one is a line here, beside its
+// schema/<process>.graphqls and resolvers/<process>*.go.
+func processes() []process {
+	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
+		changeProcess(), incidentProcess(), slaProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

@@ -154,7 +154,7 @@ func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-
 		return nil, err
 	}
 	// An event shows its incident: only those in the subscriber's scope.
-	return stream(ctx, r.streamSeer(v), r.Events.SubscribeSLAEvents(ctx, keys), nil, slaEventModel), nil
+	return stream(ctx, r.streamSeer(v), r.SLAEventFeed.Subscribe(ctx, keys), nil, slaEventModel), nil
 }
 
 func (r *Resolver) SLA() graph.SLAResolver { return &sLAResolver{r} }

@@ -6,18 +6,11 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/catalog"
-	"github.com/itsm-graph/itsm/change"
-	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
-	"github.com/itsm-graph/itsm/people"
-	"github.com/itsm-graph/itsm/sla"
 )
 
 // Row-level visibility: which objects a reader may see.
@@ -51,8 +44,11 @@ import (
 // kinds need roles that read every record of the kind (@auth). What a
 // payload's objects lead to is screened as usual.
 
-// kind is what the rules know of one kind of record.
+// kind is what the rules know of one kind of record. Each process
+// registers its kinds (see process in resolver.go).
 type kind struct {
+	// prefix starts the ids of the kind's records.
+	prefix string
 	// typ is the GraphQL type of its records.
 	typ string
 	// readers may read every record of the kind (ADMIN holds every role).
@@ -63,6 +59,8 @@ type kind struct {
 	// records of the kind: their own account, the groups they belong to,
 	// the incidents in their scope.
 	own ownRule
+	// fetch reads one record for node(id:); the rules apply to its answer.
+	fetch func(r *Resolver, ctx context.Context, id string) (model.Node, error)
 }
 
 type ownRule int
@@ -78,66 +76,79 @@ const (
 	incidentScope
 )
 
-func staffOnly(typ string) kind { return kind{typ: typ, readers: auth.Staff} }
+// staffKind is a kind every staff role reads and nobody else.
+func staffKind(prefix, typ string, fetch func(r *Resolver, ctx context.Context, id string) (model.Node, error)) kind {
+	return kind{prefix: prefix, typ: typ, readers: auth.Staff, fetch: fetch}
+}
 
-// kinds lists every kind of record the API hands out, by id prefix. A
-// reader's seer builds it once per response.
-func kinds() map[string]kind {
-	staff := auth.Staff
-	everyone := append([]auth.Role{auth.Requester}, auth.Staff...)
-	return map[string]kind{
-		cmdb.CIPrefix:                  staffOnly("ConfigurationItem"),
-		cmdb.RelationshipPrefix:        staffOnly("Relationship"),
-		cmdb.HistoryPrefix:             staffOnly("CIHistoryEntry"),
-		people.UserPrefix:              {typ: "User", readers: staff, own: ownAccount},
-		people.GroupPrefix:             {typ: "Group", readers: staff, own: ownGroups},
-		catalog.TechnicalServicePrefix: staffOnly("Service"),
-		// Business services are the customer's catalogue.
-		catalog.BusinessServicePrefix: {typ: "Service", readers: everyone},
-		catalog.BusinessUnitPrefix:    staffOnly("BusinessUnit"),
-		catalog.BusinessProcessPrefix: staffOnly("BusinessProcess"),
-		change.Prefix:                 staffOnly("Change"),
-		change.TemplatePrefix:         staffOnly("ChangeTemplate"),
-		change.FreezePrefix:           staffOnly("FreezeWindow"),
-		sla.SLAPrefix:                 staffOnly("SLA"),
-		// Everyone may ask for an incident; its row scope decides (requesters
-		// their own, agents their groups', the unassigned and major ones).
-		incident.IncidentPrefix: {typ: "Incident", readers: everyone, own: incidentScope},
+// everyone is the staff and requesters.
+func everyone() []auth.Role { return append([]auth.Role{auth.Requester}, auth.Staff...) }
+
+// asNode turns a domain read and its mapping into a node fetch's answer.
+func asNode[V any, N model.Node](conv func(V) N) func(V, error) (model.Node, error) {
+	return func(v V, err error) (model.Node, error) {
+		if err != nil {
+			return nil, err
+		}
+		return conv(v), nil
 	}
 }
+
+// snapshot says which records an object of a type that is not a Node
+// shows: an assessment's incident shows the incident it was taken from.
+type snapshot struct {
+	typ   reflect.Type
+	shows func(obj any) []string
+}
+
+// shows registers the records objects of type T show.
+func shows[T any](f func(T) []string) snapshot {
+	return snapshot{typ: reflect.TypeFor[T](), shows: func(obj any) []string { return f(obj.(T)) }}
+}
+
+// rules are every process's kinds by id prefix and snapshots by type.
+type rules struct {
+	kinds     map[string]kind
+	snapshots map[reflect.Type]func(any) []string
+}
+
+var (
+	rulesOnce sync.Once
+	theRules  rules
+)
+
+// ruleBook returns the rules of every registered process, built once.
+func ruleBook() rules {
+	rulesOnce.Do(func() {
+		theRules = rules{kinds: map[string]kind{}, snapshots: map[reflect.Type]func(any) []string{}}
+		for _, p := range processes() {
+			for _, k := range p.kinds {
+				theRules.kinds[k.prefix] = k
+			}
+			for _, s := range p.snapshots {
+				theRules.snapshots[s.typ] = s.shows
+			}
+		}
+	})
+	return theRules
+}
+
+// kinds lists every kind of record the API hands out, by id prefix.
+func kinds() map[string]kind { return ruleBook().kinds }
 
 // records returns the ids of the records obj shows, and false when obj is
 // of a type that shows none (a value belonging to its parent, such as a
 // risk factor or an incident's timeline entry). Every Node shows itself;
-// the other types listed show a record by reference.
+// the snapshot types registered show a record by reference.
 func records(obj any) ([]string, bool) {
 	if v := reflect.ValueOf(obj); v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, false // null shows nothing
 	}
-	switch o := obj.(type) {
-	case model.Node:
-		return []string{o.GetID()}, true
-	case *model.AssessedIncident:
-		return []string{o.ID}, true
-	case *model.AssessedSLA:
-		return []string{o.ID}, true
-	case *model.SLAEvent:
-		return []string{o.SLAID, o.TicketID}, true
-	case *model.SLAReport:
-		return []string{o.SLAID}, true
-	case *model.SLAReview:
-		return []string{o.SLAID}, true
-	case *model.UpcomingReview:
-		if o.SLA == nil {
-			return nil, true
-		}
-		return []string{o.SLA.ID}, true
-	case *model.ServiceAvailability:
-		return []string{o.ServiceID}, true
-	case *model.ChangeImpactedService:
-		return []string{o.ServiceID}, true
-	case *model.GraphNode:
-		return []string{o.ID}, true
+	if n, ok := obj.(model.Node); ok {
+		return []string{n.GetID()}, true
+	}
+	if f, ok := ruleBook().snapshots[reflect.TypeOf(obj)]; ok {
+		return f(obj), true
 	}
 	return nil, false
 }
@@ -343,136 +354,6 @@ func (s *seer) mayReadIDs(ctx context.Context, in []string) ([]string, error) {
 	return out, nil
 }
 
-// Guard is the field middleware that applies the rules to what every field
-// returns: a list loses the objects the reader may not see, a nullable
-// field answers null, a non-null one NOT_FOUND. A mutation's payload is the
-// exception: a write answers with what it wrote (each write checked the
-// row before writing); what the payload's objects lead to is screened as
-// usual.
-func (r *Resolver) Guard(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil || res == nil {
-		return res, err
-	}
-	switch res.(type) { // the bulk of fields, at no cost
-	case string, bool, int, float64, *string, *int, []string:
-		return res, nil
-	}
-	shape := r.shapeOf(reflect.TypeOf(res))
-	if shape == plain {
-		return res, nil
-	}
-	fc := graphql.GetFieldContext(ctx)
-	if fc != nil && fc.Parent != nil && fc.Parent.Object == "Mutation" {
-		return res, nil
-	}
-	s := r.seerAt(ctx, fc)
-	if s.all() {
-		return res, nil
-	}
-	val := reflect.ValueOf(res)
-	if shape == one {
-		if val.Kind() == reflect.Pointer && val.IsNil() {
-			return res, nil
-		}
-		ok, err := s.visible(ctx, []any{res})
-		if err != nil {
-			return nil, err
-		}
-		if ok[0] {
-			return res, nil
-		}
-		if fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Type.NonNull {
-			shown, _ := records(res)
-			return nil, apperr.New(apperr.NotFound, "no %s has id %q", fc.Field.Definition.Type.Name(), firstOr(shown))
-		}
-		return nil, nil
-	}
-	objs := make([]any, 0, val.Len())
-	for i := 0; i < val.Len(); i++ {
-		objs = append(objs, val.Index(i).Interface())
-	}
-	ok, err := s.visible(ctx, objs)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(ok, false) {
-		return res, nil
-	}
-	kept := reflect.MakeSlice(val.Type(), 0, val.Len())
-	for i, o := range ok {
-		if o {
-			kept = reflect.Append(kept, val.Index(i))
-		}
-	}
-	return kept.Interface(), nil
-}
-
-// seerAt returns who reads the field of fc: the caller, except under
-// login, whose caller is anonymous: a login's answer is read as the account
-// that just logged in (its own account and groups).
-func (r *Resolver) seerAt(ctx context.Context, fc *graphql.FieldContext) *seer {
-	for f := fc; f != nil; f = f.Parent {
-		if f.Object != "Mutation" || f.Field.Field == nil || f.Field.Name != "login" {
-			continue
-		}
-		if lp, ok := f.Result.(*model.LoginPayload); ok && lp.User != nil {
-			return r.seerOf(auth.Principal{Subject: lp.User.ID, Roles: toRoles(lp.User.Roles)})
-		}
-	}
-	if l := loadersFrom(ctx); l != nil && l.seer != nil {
-		return l.seer
-	}
-	return r.seerFor(ctx)
-}
-
-func firstOr(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return s[0]
-}
-
-// shape says how a field's result holds objects the rules screen.
-type shape int
-
-const (
-	plain shape = iota // nothing to screen (scalars, values, payloads)
-	one                // one object that may show records
-	many               // a list whose elements may
-)
-
-// shapeOf returns the shape of results of type t, remembered in r.shapes
-// since the same few types come back on every field.
-func (r *Resolver) shapeOf(t reflect.Type) shape {
-	if s, ok := r.shapes.Load(t); ok {
-		return s.(shape)
-	}
-	s := plain
-	switch {
-	case mayShowRecords(t):
-		s = one
-	case t.Kind() == reflect.Slice && mayShowRecords(t.Elem()):
-		s = many
-	}
-	r.shapes.Store(t, s)
-	return s
-}
-
-// mayShowRecords reports whether values of type t may be objects that show
-// records: interfaces (Node, GraphItem) may; pointers to the types records
-// knows do.
-func mayShowRecords(t reflect.Type) bool {
-	if t.Kind() == reflect.Interface {
-		return true
-	}
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	_, ok := records(reflect.New(t.Elem()).Interface())
-	return ok
-}
-
 // node answers node(id:): FORBIDDEN to roles that may not read the kind,
 // NOT_FOUND for an unknown id or a record the reader may not see.
 func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
@@ -484,7 +365,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 	if _, err := auth.Require(ctx, k.readers...); err != nil {
 		return nil, err
 	}
-	n, err := r.loadNode(ctx, id)
+	n, err := k.fetch(r, ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -525,29 +406,4 @@ func seerFrom(ctx context.Context) *seer {
 			return nil, nil
 		},
 	}
-}
-
-// stream forwards the events of in that the subscriber may see, converted,
-// until ctx ends.
-func stream[E any, M any](ctx context.Context, s *seer, in <-chan E, keep func(E) bool, conv func(E) M) <-chan M {
-	out := make(chan M)
-	go func() {
-		defer close(out)
-		for e := range in {
-			if keep != nil && !keep(e) {
-				continue
-			}
-			m := conv(e)
-			ok, err := s.visible(ctx, []any{m})
-			if err != nil || !ok[0] {
-				continue
-			}
-			select {
-			case out <- m:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
 }

@@ -64,10 +64,7 @@ func TestKindsMirrorTheirQueries(t *testing.T) {
 			t.Errorf("kind %s (%s): no query %q to compare with", prefix, k.typ, q)
 			continue
 		}
-		var roles []auth.Role
-		for _, c := range f.Directives.ForName("auth").Arguments.ForName("roles").Value.Children {
-			roles = append(roles, auth.Role(c.Value.Raw))
-		}
+		roles := DirectiveRoles(f.Directives.ForName("auth"))
 		got, want := slices.Sorted(slices.Values(k.readers)), slices.Sorted(slices.Values(roles))
 		if !slices.Equal(got, want) {
 			t.Errorf("kind %s (%s): readers %v, but Query.%s allows %v", prefix, k.typ, got, q, want)

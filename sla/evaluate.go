@@ -27,6 +27,10 @@ type Event struct {
 	RecordedAt time.Time
 }
 
+// EventKeys are what subscribers follow an SLA event by: its SLA's id and
+// its ticket's id.
+func EventKeys(e Event) []string { return []string{e.SLAID, e.TicketID} }
+
 // Key identifies the event among all events: each clock warns and breaches
 // at most once, whatever its priority changes, so the key leaves them out.
 func (e Event) Key() string {

@@ -17,6 +17,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/limits"
+	"github.com/itsm-graph/itsm/resolvers"
 )
 
 // This file proves issue 11, item 7: every object, however it is reached,
@@ -58,16 +59,8 @@ func roleAllows(f *ast.FieldDefinition, role auth.Role) bool {
 	if d == nil || role == auth.Admin {
 		return true
 	}
-	roles := d.Arguments.ForName("roles")
-	if roles == nil || roles.Value == nil || len(roles.Value.Children) == 0 {
-		return true
-	}
-	for _, c := range roles.Value.Children {
-		if c.Value.Raw == string(role) {
-			return true
-		}
-	}
-	return false
+	roles := resolvers.DirectiveRoles(d)
+	return roles == nil || slices.Contains(roles, role)
 }
 
 func needsArgs(f *ast.FieldDefinition) bool {

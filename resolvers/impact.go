@@ -4,34 +4,15 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 )
-
-func serviceModel(s catalog.Service) *model.Service {
-	kind := model.ServiceKindTechnical
-	if s.Kind == catalog.KindBusinessService {
-		kind = model.ServiceKindBusiness
-	}
-	return &model.Service{
-		ID: s.ID, Name: s.Name, Kind: model.ItemKind(s.Kind), ServiceKind: kind, Description: optional(s.Description),
-		Status: model.ServiceStatus(s.Status), Criticality: model.Criticality(s.Criticality), Version: s.Version,
-		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, OwnerGroupID: s.OwnerGroupID,
-	}
-}
-
-func unitModel(u catalog.Unit) *model.BusinessUnit {
-	return &model.BusinessUnit{ID: u.ID, Name: u.Name, Kind: model.ItemKindBusinessUnit, Description: optional(u.Description), CreatedAt: u.CreatedAt}
-}
-
-func processModel(p catalog.Process) *model.BusinessProcess {
-	return &model.BusinessProcess{ID: p.ID, Name: p.Name, Kind: model.ItemKindBusinessProcess, Description: optional(p.Description),
-		Criticality: model.Criticality(p.Criticality), CreatedAt: p.CreatedAt}
-}
 
 // itemModel maps any impact-graph record to its GraphQL type.
 func itemModel(item any) model.GraphItem {
@@ -96,7 +77,7 @@ func viewModel(res impact.Result, withSeverity bool) *model.GraphView {
 // paths cost as much as the rest of a large answer, so they are built only
 // when the query selects them.
 func impactModel(ctx context.Context, res impact.Result, depth int) *model.ImpactAnalysis {
-	wantPaths, wantGraph := selected(ctx, "impacted", "path"), selected(ctx, "graph")
+	wantPaths, wantGraph := wants(ctx, "impacted.path"), wants(ctx, "graph")
 	m := &model.ImpactAnalysis{
 		MaxDepth: depth,
 		Roots:    make([]model.GraphItem, len(res.Roots)),
@@ -131,10 +112,10 @@ func impactModel(ctx context.Context, res impact.Result, depth int) *model.Impac
 
 func reachModel(ctx context.Context, res impact.Result) *model.Reach {
 	m := &model.Reach{Items: make([]*model.ReachedItem, len(res.Impacted)), Graph: &model.GraphView{}}
-	if selected(ctx, "graph") {
+	if wants(ctx, "graph") {
 		m.Graph = viewModel(res, false)
 	}
-	wantPaths := selected(ctx, "items", "path")
+	wantPaths := wants(ctx, "items.path")
 	if len(res.Roots) > 0 {
 		m.Root = itemModel(res.Roots[0].Node.Item)
 	}
@@ -170,37 +151,116 @@ func pathsModel(paths []impact.Path) *model.PathsResult {
 	return m
 }
 
-func servicesOf(items []any, keep func(catalog.Service) bool) []*model.Service {
-	out := []*model.Service{}
-	for _, it := range items {
-		if s, ok := it.(catalog.Service); ok && (keep == nil || keep(s)) {
-			out = append(out, serviceModel(s))
-		}
+// wants reports whether the current field's selection reaches the field
+// path (for example "impacted.path"), through fragments too; outside a
+// GraphQL request everything is built.
+func wants(ctx context.Context, path string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return true
 	}
-	return out
+	return graphql.FieldRequested(ctx, path)
 }
 
-// selected reports whether the current field's selection reaches the field
-// path (for example "impacted", "path"), through fragments too.
-func selected(ctx context.Context, path ...string) bool {
-	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
-		return true // outside a GraphQL request: build everything
+// analyzer is the analyzer for the current field: it reads as much of each
+// item as the field's selection shows (see ItemDetail).
+func (r *Resolver) analyzer(ctx context.Context) *impact.Analyzer {
+	return r.Analyzer.Showing(ItemDetail(ctx))
+}
+
+// items fetches impact-graph items of any kind: CIs from the CMDB, the rest
+// from the catalogue.
+func (r *Resolver) items(ctx context.Context, keys []string) (map[string]any, error) {
+	var cis, others []string
+	for _, id := range keys {
+		if ids.Kind(id) == cmdb.CIPrefix {
+			cis = append(cis, id)
+		} else {
+			others = append(others, id)
+		}
 	}
-	op := graphql.GetOperationContext(ctx)
-	set := graphql.GetFieldContext(ctx).Field.Selections
-	for _, name := range path {
-		var next ast.SelectionSet
-		found := false
-		for _, f := range graphql.CollectFields(op, set, nil) {
-			if f.Name == name {
-				found = true
-				next = append(next, f.Selections...)
+	out, err := r.Catalog.Items(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	if len(cis) > 0 {
+		got, err := r.CMDB.GetMany(ctx, cis)
+		if err != nil {
+			return nil, err
+		}
+		for id, ci := range got {
+			out[id] = ci
+		}
+	}
+	return out, nil
+}
+
+// loadItems returns the items that still exist, in the order of ids.
+func loadItems(ctx context.Context, itemIDs []string) ([]model.GraphItem, error) {
+	got, err := impactLoadersFrom(ctx).items.LoadAll(ctx, itemIDs)
+	out := make([]model.GraphItem, 0, len(itemIDs))
+	for i, it := range got {
+		if err == nil || notFoundAsNull(errAt(err, i)) == nil {
+			if it != nil {
+				out = append(out, itemModel(it))
 			}
+			continue
 		}
-		if !found {
-			return false
-		}
-		set = next
+		return nil, errAt(err, i)
 	}
-	return true
+	return out, nil
+}
+
+// itemsOf loads the items with these ids that the reader may see and that
+// are of model type T, in the order of ids: a requester reading their
+// incident sees its business services, not the CIs or units behind it.
+func itemsOf[T model.GraphItem](ctx context.Context, itemIDs []string) ([]T, error) {
+	keep, err := mayReadIDs(ctx, itemIDs)
+	if err != nil {
+		return nil, err
+	}
+	items, err := loadItems(ctx, keep)
+	if err != nil {
+		return nil, err
+	}
+	out := []T{}
+	for _, it := range items {
+		if v, ok := it.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// impactLoaders batch the graph items (CIs and catalogue items) fields
+// refer to.
+type impactLoaders struct {
+	items *dataloadgen.Loader[string, any]
+}
+
+func impactLoadersFrom(ctx context.Context) *impactLoaders {
+	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *impactLoaders {
+		return &impactLoaders{items: dataloadgen.NewMappedLoader(r.items, wait)}
+	})
+}
+
+// impactProcess registers the graph analyses: they hand out no records of
+// their own, and are the most expensive fields there are.
+func impactProcess() process {
+	return process{
+		snapshots: []snapshot{shows(func(o *model.GraphNode) []string { return []string{o.ID} })},
+		costs: func(r *Resolver, c *graph.ComplexityRoot) {
+			q := &c.Query
+			q.ImpactAnalysis = func(child int, in model.ImpactAnalysisInput) int {
+				return r.analysisCost(child, in.MaxDepth) + perStart*max(len(in.CiIds)-1, 0)
+			}
+			q.ServiceImpact = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
+			q.Dependencies = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
+			q.Dependents = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
+			q.SupportingTree = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
+			q.Neighbourhood = func(child int, _ string, depth *int, _ []string) int { return r.analysisCost(child, depth) }
+			q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string) int {
+				return r.analysisCost(child, maxLength)
+			}
+		},
+	}
 }

@@ -1,0 +1,172 @@
+package resolvers
+
+import (
+	"context"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/itsm-graph/itsm/graph"
+	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/sla"
+)
+
+// clocksOf computes the SLA clocks of a batch of incidents: the incidents
+// (in the reader's scope), their history and the covering SLAs are three
+// reads whatever the batch size.
+func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	incs, err := r.IncidentMgmt.GetMany(ctx, v, keys)
+	if err != nil {
+		return nil, err
+	}
+	// The reader's history suffices: it keeps state and priority changes
+	// whole, which is all a ticket's clocks read.
+	history, err := r.IncidentMgmt.History(ctx, v, keys)
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]sla.Ticket, 0, len(incs))
+	for _, id := range keys {
+		if inc, ok := incs[id]; ok {
+			ts = append(ts, incident.Ticket(inc, history[id]))
+		}
+	}
+	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
+	return withEmpty(keys, m, err)
+}
+
+// loadSLA loads an SLA for a reference field; null when it disappeared.
+func loadSLA(ctx context.Context, id string) (*model.SLA, error) {
+	a, err := slaLoadersFrom(ctx).slas.Load(ctx, id)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return slaModel(a), nil
+}
+
+func clockModels(tc sla.TicketClocks) []*model.SLAClock {
+	a := slaModel(tc.SLA)
+	return mapSlice(tc.Clocks, func(c sla.Clock) *model.SLAClock {
+		return &model.SLAClock{SLA: a, Metric: model.SLAMetric(c.Metric), Priority: model.Priority(c.Priority),
+			TargetMinutes: int(c.Target / time.Minute), ElapsedSeconds: int(c.Elapsed / time.Second),
+			DueAt: optionalTime(c.Due), WarnAt: optionalTime(c.WarnAt), StoppedAt: optionalTime(c.StoppedAt),
+			Status: model.SLAClockStatus(c.Status), Warning: c.Warning, Breached: c.Breached()}
+	})
+}
+
+func slaModel(a sla.SLA) *model.SLA {
+	return &model.SLA{
+		ID: a.ID, Name: a.Name, Description: optional(a.Description), CustomerID: a.CustomerID, ServiceIDs: a.ServiceIDs,
+		Targets: mapSlice(a.Targets, func(t sla.Target) *model.SLATarget {
+			return &model.SLATarget{Priority: model.Priority(t.Priority), ResponseMinutes: int(t.Response / time.Minute), ResolutionMinutes: int(t.Resolution / time.Minute)}
+		}),
+		Availability: a.Availability, Schedule: scheduleModel(a.Schedule), WarningThreshold: a.WarningThreshold,
+		ReviewPeriod: model.ReviewPeriod(a.ReviewPeriod), ReviewStart: a.ReviewStart, Version: a.Version,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+}
+
+func scheduleModel(s sla.Schedule) *model.SLASchedule {
+	return &model.SLASchedule{Kind: model.ScheduleKind(s.Kind), TimeZone: optional(s.TimeZone),
+		Weekdays: mapSlice(s.Weekdays, weekdayModel), StartMinute: s.StartMinute, EndMinute: s.EndMinute, Holidays: nonNil(s.Holidays)}
+}
+
+// weekdayModel and weekdayOf map between the schema's Monday-first enum
+// and Go's Sunday-first numbering.
+func weekdayModel(d time.Weekday) model.Weekday { return model.AllWeekday[(int(d)+6)%7] }
+
+func weekdayOf(d model.Weekday) time.Weekday {
+	for i, w := range model.AllWeekday {
+		if w == d {
+			return time.Weekday((i + 1) % 7)
+		}
+	}
+	return -1 // refused by Schedule.Validate
+}
+
+// minutes converts a whole number of minutes, saturating so that absurd
+// input reaches the domain's range checks instead of overflowing.
+func minutes(n int) time.Duration {
+	const most = int(sla.MaxTarget/time.Minute) + 1
+	return time.Duration(min(max(n, -1), most)) * time.Minute
+}
+
+func slaTerms(in *model.SLATermsInput) sla.Terms {
+	t := sla.Terms{
+		Name: in.Name, Description: deref(in.Description), CustomerID: in.CustomerID, ServiceIDs: in.ServiceIds,
+		Targets: mapSlice(in.Targets, func(t *model.SLATargetInput) sla.Target {
+			return sla.Target{Priority: sla.Priority(t.Priority), Response: minutes(t.ResponseMinutes), Resolution: minutes(t.ResolutionMinutes)}
+		}),
+		Availability: in.Availability, WarningThreshold: in.WarningThreshold, ReviewPeriod: sla.ReviewPeriod(in.ReviewPeriod), ReviewStart: in.ReviewStart,
+	}
+	if s := in.Schedule; s != nil {
+		t.Schedule = sla.Schedule{Kind: sla.ScheduleKind(s.Kind), TimeZone: deref(s.TimeZone), Weekdays: mapSlice(s.Weekdays, weekdayOf), Holidays: s.Holidays}
+		if s.StartMinute != nil {
+			t.Schedule.StartMinute = *s.StartMinute
+		}
+		if s.EndMinute != nil {
+			t.Schedule.EndMinute = *s.EndMinute
+		}
+	}
+	return t
+}
+
+func reviewModel(r sla.Review) *model.SLAReview {
+	return &model.SLAReview{ID: r.ID, SLAID: r.SLAID, Date: r.Date, Attendees: r.Attendees, Notes: optional(r.Notes),
+		Actions: mapSlice(r.Actions, func(a sla.ReviewAction) *model.SLAReviewAction {
+			return &model.SLAReviewAction{Description: a.Description, OwnerID: optional(a.OwnerID), Due: optionalTime(a.Due)}
+		}),
+		RecordedBy: r.RecordedBy, RecordedAt: r.RecordedAt}
+}
+
+func slaEventModel(e sla.Event) *model.SLAEvent {
+	return &model.SLAEvent{ID: e.ID, SLAID: e.SLAID, TicketID: e.TicketID, Metric: model.SLAMetric(e.Metric),
+		Kind: model.SLAEventKind(e.Kind), Priority: model.Priority(e.Priority), At: e.At, RecordedAt: e.RecordedAt}
+}
+
+// slaLoaders batch the SLAs and clocks fields refer to.
+type slaLoaders struct {
+	clocks *dataloadgen.Loader[string, []sla.TicketClocks]
+	slas   *dataloadgen.Loader[string, sla.SLA]
+}
+
+func slaLoadersFrom(ctx context.Context) *slaLoaders {
+	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *slaLoaders {
+		return &slaLoaders{
+			clocks: dataloadgen.NewMappedLoader(r.clocksOf, wait),
+			slas:   dataloadgen.NewMappedLoader(r.SLAMgmt.GetMany, wait),
+		}
+	})
+}
+
+// slaProcess registers service level management.
+func slaProcess() process {
+	return process{
+		kinds: []kind{
+			staffKind(sla.SLAPrefix, "SLA", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+				return asNode(slaModel)(r.SLAMgmt.Get(ctx, id))
+			}),
+		},
+		// Reports, reviews and events show the SLA (and ticket) they are of.
+		snapshots: []snapshot{
+			shows(func(o *model.SLAEvent) []string { return []string{o.SLAID, o.TicketID} }),
+			shows(func(o *model.SLAReport) []string { return []string{o.SLAID} }),
+			shows(func(o *model.SLAReview) []string { return []string{o.SLAID} }),
+			shows(func(o *model.UpcomingReview) []string {
+				if o.SLA == nil {
+					return nil
+				}
+				return []string{o.SLA.ID}
+			}),
+			shows(func(o *model.ServiceAvailability) []string { return []string{o.ServiceID} }),
+		},
+		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
+			c.Query.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
+		},
+	}
+}
