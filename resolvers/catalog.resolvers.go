@@ -141,14 +141,7 @@ func (r *queryResolver) BusinessProcesses(ctx context.Context, first *int, after
 }
 
 func (r *serviceResolver) OwnerGroup(ctx context.Context, obj *model.Service) (*model.Group, error) {
-	if obj.OwnerGroupID == "" {
-		return nil, nil
-	}
-	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return groupModel(g), nil
+	return readableGroup(ctx, obj.OwnerGroupID)
 }
 
 func (r *serviceResolver) Consumers(ctx context.Context, obj *model.Service) ([]*model.BusinessUnit, error) {

@@ -44,14 +44,7 @@ func (r *changeResolver) Requester(ctx context.Context, obj *model.Change) (*mod
 }
 
 func (r *changeResolver) AssignmentGroup(ctx context.Context, obj *model.Change) (*model.Group, error) {
-	if obj.AssignmentGroupID == "" {
-		return nil, nil
-	}
-	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.AssignmentGroupID)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return groupModel(g), nil
+	return readableGroup(ctx, obj.AssignmentGroupID)
 }
 
 func (r *changeResolver) Template(ctx context.Context, obj *model.Change) (*model.ChangeTemplate, error) {
@@ -317,11 +310,7 @@ func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) 
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	v, err := r.viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return stream(ctx, r.streamSeer(v), r.ChangeFeed.Subscribe(ctx, ids), nil, changeModel), nil
+	return follow(ctx, r.Resolver, r.ChangeFeed, ids, nil, changeModel)
 }
 
 func (r *Resolver) CIModification() graph.CIModificationResolver { return &cIModificationResolver{r} }

@@ -17,14 +17,7 @@ import (
 )
 
 func (r *configurationItemResolver) OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error) {
-	if obj.OwnerGroupID == "" {
-		return nil, nil
-	}
-	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, obj.OwnerGroupID)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return groupModel(g), nil
+	return readableGroup(ctx, obj.OwnerGroupID)
 }
 
 func (r *configurationItemResolver) Redundancy(ctx context.Context, obj *model.ConfigurationItem) (*model.Redundancy, error) {
@@ -242,11 +235,7 @@ func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	v, err := r.viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return stream(ctx, r.streamSeer(v), r.CIFeed.Subscribe(ctx, ids), nil, ciModel), nil
+	return follow(ctx, r.Resolver, r.CIFeed, ids, nil, ciModel)
 }
 
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {

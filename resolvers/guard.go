@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph/model"
 )
 
@@ -140,6 +141,17 @@ func mayShowRecords(t reflect.Type) bool {
 	}
 	_, ok := records(reflect.New(t.Elem()).Interface())
 	return ok
+}
+
+// follow subscribes the caller to feed's records under keys (all when
+// none), and forwards those keep accepts (all when nil) that the subscriber
+// may see, converted.
+func follow[E, M any](ctx context.Context, r *Resolver, feed *events.Topic[E], keys []string, keep func(E) bool, conv func(E) M) (<-chan M, error) {
+	v, err := r.viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), feed.Subscribe(ctx, keys), keep, conv), nil
 }
 
 // stream forwards the events of in that the subscriber may see, converted,

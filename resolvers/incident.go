@@ -109,31 +109,6 @@ func shownPerson(ctx context.Context, id string) *string {
 	return optional(incident.ShownPerson(*principal(ctx), id))
 }
 
-// readableUser loads a user the reader may see; null otherwise, or when
-// the subject is no local user (a service account or an outside identity).
-func readableUser(ctx context.Context, id string) (*model.User, error) {
-	if id == "" || !mayRead(ctx, id) {
-		return nil, nil
-	}
-	u, err := peopleLoadersFrom(ctx).users.Load(ctx, id)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return userModel(u), nil
-}
-
-// readableGroup loads a group the reader may see; null otherwise.
-func readableGroup(ctx context.Context, id string) (*model.Group, error) {
-	if id == "" || !mayRead(ctx, id) {
-		return nil, nil
-	}
-	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, id)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return groupModel(g), nil
-}
-
 func incidentModel(i incident.Incident) *model.Incident {
 	m := &model.Incident{
 		ID: i.ID, ShortDescription: i.ShortDescription, Description: optional(i.Description), CallerID: i.CallerID,
@@ -194,15 +169,6 @@ func incidentPayload(i incident.Incident, err error) (*model.IncidentPayload, er
 		return nil, err
 	}
 	return &model.IncidentPayload{Incident: incidentModel(i)}, nil
-}
-
-// followIncidents forwards the written incidents the subscriber may read
-// (the visibility rules, with s) and the subscription asked for, until ctx
-// ends.
-func followIncidents(ctx context.Context, s *seer, in <-chan incident.Incident, id, groupID string) <-chan *model.Incident {
-	return stream(ctx, s, in, func(inc incident.Incident) bool {
-		return (id == "" || inc.ID == id) && (groupID == "" || inc.AssignmentGroupID == groupID)
-	}, incidentModel)
 }
 
 // incidentProcess registers incident management.

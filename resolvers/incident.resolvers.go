@@ -263,11 +263,9 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, 
 	case assignmentGroupID != nil:
 		keys = []string{*assignmentGroupID}
 	}
-	v, err := r.viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return followIncidents(ctx, r.streamSeer(v), r.IncidentFeed.Subscribe(ctx, keys), deref(id), deref(assignmentGroupID)), nil
+	return follow(ctx, r.Resolver, r.IncidentFeed, keys, func(inc incident.Incident) bool {
+		return (id == nil || inc.ID == *id) && (assignmentGroupID == nil || inc.AssignmentGroupID == *assignmentGroupID)
+	}, incidentModel)
 }
 
 func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }

@@ -78,3 +78,28 @@ func peopleProcess() process {
 		},
 	}
 }
+
+// readableUser loads a user the reader may see; null otherwise, or when
+// the subject is no local user (a service account or an outside identity).
+func readableUser(ctx context.Context, id string) (*model.User, error) {
+	if id == "" || !mayRead(ctx, id) {
+		return nil, nil
+	}
+	u, err := peopleLoadersFrom(ctx).users.Load(ctx, id)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return userModel(u), nil
+}
+
+// readableGroup loads a group the reader may see; null otherwise.
+func readableGroup(ctx context.Context, id string) (*model.Group, error) {
+	if id == "" || !mayRead(ctx, id) {
+		return nil, nil
+	}
+	g, err := peopleLoadersFrom(ctx).groups.Load(ctx, id)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return groupModel(g), nil
+}

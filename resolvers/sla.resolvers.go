@@ -149,12 +149,8 @@ func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-
 	if slaID != nil {
 		keys = []string{*slaID}
 	}
-	v, err := r.viewer(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// An event shows its incident: only those in the subscriber's scope.
-	return stream(ctx, r.streamSeer(v), r.SLAEventFeed.Subscribe(ctx, keys), nil, slaEventModel), nil
+	return follow(ctx, r.Resolver, r.SLAEventFeed, keys, nil, slaEventModel)
 }
 
 func (r *Resolver) SLA() graph.SLAResolver { return &sLAResolver{r} }
