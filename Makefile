@@ -10,10 +10,10 @@ test: ## Start a throwaway Neo4j, run every check and test against it, stop it.
 bench: ## Generate synthetic CMDBs in a throwaway Neo4j and print latency, round-trip and import-rate tables.
 	@scripts/bench
 
-generate: ## Regenerate graph/ and resolver stubs from schema.graphqls.
+generate: ## Regenerate graph/ and resolver stubs from schema.graphqls and schema/*.graphqls.
 	go tool gqlgen generate
 
-check-generated: ## Fail when generated code is not what schema.graphqls and gqlgen.yml produce.
+check-generated: ## Fail when generated code is not what the schema files and gqlgen.yml produce.
 	@scripts/check-generated
 
 vet:

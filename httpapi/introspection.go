@@ -26,7 +26,7 @@ func (noIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (noIntrospection) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	if introspects(op.Operation.SelectionSet, map[string]bool{}) {
-		err := gqlerror.Errorf("schema introspection is disabled on this server; the schema is published as schema.graphqls")
+		err := gqlerror.Errorf("schema introspection is disabled on this server; the schema is published as schema.graphqls and schema/*.graphqls in the repository")
 		err.Extensions = map[string]any{"code": string(apperr.Forbidden)}
 		return err
 	}
