@@ -10,8 +10,8 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// listPage runs a keyset-paged list statement and its count in one read
-// transaction. The list statement takes $afterValue/$afterId (null on the
+// listPage runs a keyset-paged list statement and, unless the request skips
+// the total, its count in one read transaction. The list statement takes $afterValue/$afterId (null on the
 // first page) and $limit, orders by (value, id) and returns nodes as "n";
 // params holds its filters, shared with the count statement, which returns
 // "total". key gives an item's sort value and id for its cursor; times go
@@ -49,6 +49,9 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 			}
 			page.Items = append(page.Items, item)
 			page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: v, ID: id, Sort: sortName}))
+		}
+		if p.SkipTotal {
+			return page, nil
 		}
 		cnt, err := collect(ctx, tx, count, params)
 		if err != nil {

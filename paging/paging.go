@@ -20,6 +20,9 @@ const (
 type Request struct {
 	First int
 	After string
+	// SkipTotal spares the store counting every match when the caller
+	// does not show the total (Page.Total is then 0).
+	SkipTotal bool
 }
 
 // Page is one page of items with a cursor per item.

@@ -80,6 +80,7 @@ func connect[T, N, E any](ctx context.Context, first *int, after *string, list f
 	if err != nil {
 		return nil, nil, 0, err
 	}
+	req.SkipTotal = !wants(ctx, "totalCount")
 	page, err := list(ctx, req)
 	if err != nil {
 		return nil, nil, 0, err
