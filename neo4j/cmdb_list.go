@@ -9,21 +9,6 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// ciFilter is the WHERE clause shared by the list and count statements;
-// absent filters are passed as null and match everything.
-const ciFilter = `
-WHERE c.status IN $statuses
-  AND ($types IS NULL OR c.type IN $types)
-  AND ($environments IS NULL OR c.environment IN $environments)
-  AND ($criticalities IS NULL OR c.criticality IN $criticalities)
-  AND ($ownerGroupId IS NULL OR c.ownerGroupId = $ownerGroupId)
-  AND ($source IS NULL OR c.source = $source)
-  AND ($nameContains IS NULL OR toLower(c.name) CONTAINS $nameContains)
-  AND ($attrKey IS NULL OR c[$attrKey] = $attrValue)`
-
-const countCIs = `MATCH (c:CI)` + ciFilter + `
-RETURN count(c) AS total`
-
 // ciOrder maps each sortable field to its property and to the statements
 // that page through it, one per direction: property names come from here,
 // never from input.
@@ -40,18 +25,6 @@ func ciOrders() map[cmdb.OrderField]ciOrder {
 	}
 }
 
-func listStatement(prop string, desc bool) string {
-	op, dir := ">", "ASC"
-	if desc {
-		op, dir = "<", "DESC"
-	}
-	return strings.NewReplacer("$$P", prop, "$$OP", op, "$$DIR", dir).Replace(`MATCH (c:CI)` + ciFilter + `
-  AND ($afterId IS NULL OR c.$$P $$OP $afterValue OR (c.$$P = $afterValue AND c.id $$OP $afterId))
-RETURN properties(c) AS n
-ORDER BY c.$$P $$DIR, c.id $$DIR
-LIMIT $limit`)
-}
-
 func nullList[T ~string](v []T) any {
 	if len(v) == 0 {
 		return nil
@@ -65,30 +38,12 @@ func nullList[T ~string](v []T) any {
 
 // ListCIs implements cmdb.Store.
 func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p paging.Request) (paging.Page[cmdb.CI], error) {
-	ord, ok := ciOrders()[o.Field]
-	if !ok {
-		return paging.Page[cmdb.CI]{}, apperr.Invalid("orderBy.field", "unknown field %q", o.Field)
-	}
-	sortName := string(o.Field) + map[bool]string{false: ":asc", true: ":desc"}[o.Desc]
-	if ord.isTime {
-		sortName += timeSortSuffix
-	}
-	params := map[string]any{
-		"statuses":      nullList(f.Statuses),
-		"types":         nullList(f.Types),
-		"environments":  nullList(f.Environments),
-		"criticalities": nullList(f.Criticalities),
-		"ownerGroupId":  nullable(f.OwnerGroupID),
-		"source":        nullable(f.Source),
-		"nameContains":  nullable(strings.ToLower(f.NameContains)),
-		"attrKey":       nil,
-		"attrValue":     nil,
-	}
-	if f.AttrKey != "" {
-		params["attrKey"], params["attrValue"] = attrPrefix+f.AttrKey, f.AttrValue
+	list, err := ciList(f, o)
+	if err != nil {
+		return paging.Page[cmdb.CI]{}, err
 	}
 	key := func(c cmdb.CI) (any, string) {
-		switch ord.property {
+		switch list.order {
 		case "createdAt":
 			return c.CreatedAt, c.ID
 		case "updatedAt":
@@ -96,5 +51,31 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		}
 		return c.Name, c.ID
 	}
-	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, ciFromProps, key)
+	return listBy(ctx, m.s, list, p, ciFromProps, key)
+}
+
+// ciList is the list of CIs the filter and order ask for.
+func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
+	ord, ok := ciOrders()[o.Field]
+	if !ok {
+		return listSpec{}, apperr.Invalid("orderBy.field", "unknown field %q", o.Field)
+	}
+	sortName := string(o.Field) + map[bool]string{false: ":asc", true: ":desc"}[o.Desc]
+	if ord.isTime {
+		sortName += timeSortSuffix
+	}
+	where := newConditions()
+	in(where, "c", "status", "statuses", f.Statuses)
+	in(where, "c", "type", "types", f.Types)
+	in(where, "c", "environment", "environments", f.Environments)
+	in(where, "c", "criticality", "criticalities", f.Criticalities)
+	where.equal("c", "ownerGroupId", "ownerGroupId", f.OwnerGroupID)
+	where.equal("c", "source", "source", f.Source)
+	if f.NameContains != "" {
+		where.add("toLower(c.name) CONTAINS $nameContains", "nameContains", strings.ToLower(f.NameContains))
+	}
+	if f.AttrKey != "" {
+		where.add("c[$attrKey] = $attrValue", "attrKey", attrPrefix+f.AttrKey, "attrValue", f.AttrValue)
+	}
+	return listSpec{match: "MATCH (c:CI)", v: "c", where: where, order: ord.property, desc: o.Desc, sortName: sortName}, nil
 }

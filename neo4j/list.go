@@ -2,6 +2,8 @@ package neo4j
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,3 +67,108 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 
 // timeSortSuffix marks sort names whose keyset value is a time.
 const timeSortSuffix = "@time"
+
+// conditions collects the WHERE clause of a list from the filters a caller
+// gave: a filter left out adds nothing, so the planner sees only predicates
+// that narrow the list and can pick the index that serves them. Properties
+// come from the store's code, never from input; values go in as parameters.
+type conditions struct {
+	terms  []string
+	params map[string]any
+}
+
+func newConditions() *conditions { return &conditions{params: map[string]any{}} }
+
+// in adds "v.prop IN $name" when values are given.
+func in[T ~string](c *conditions, v, prop, name string, values []T) {
+	if len(values) == 0 {
+		return
+	}
+	c.add(v+"."+prop+" IN $"+name, name, stringList(values))
+}
+
+// equal adds "v.prop = $name" when value is given.
+func (c *conditions) equal(v, prop, name, value string) {
+	if value == "" {
+		return
+	}
+	c.add(v+"."+prop+" = $"+name, name, value)
+}
+
+// add adds a term with its parameters (name, value pairs).
+func (c *conditions) add(term string, nameValues ...any) {
+	c.terms = append(c.terms, term)
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		c.params[nameValues[i].(string)] = nameValues[i+1]
+	}
+}
+
+// where is the WHERE clause of the terms and extra ones ("" without any).
+func (c *conditions) where(extra ...string) string {
+	all := append(slices.Clone(c.terms), extra...)
+	if len(all) == 0 {
+		return ""
+	}
+	return "\nWHERE " + strings.Join(all, "\n  AND ")
+}
+
+func stringList[T ~string](v []T) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// listSpec is a keyset-paged list built from the filters given: its match
+// binds the listed nodes to v.
+type listSpec struct {
+	match string // for example "MATCH (c:CI)"
+	v     string
+	where *conditions
+	// order is the property listed by (from the store's code), desc its
+	// direction; sortName names the order in cursors.
+	order    string
+	desc     bool
+	sortName string
+}
+
+// statement lists a page: the first one, or the one after a cursor. The
+// order's property is required (every listed node has it) so that its
+// index can serve the order when no filter's index narrows the list more.
+func (l listSpec) statement(after bool) string {
+	extra := []string{l.v + "." + l.order + " IS NOT NULL"}
+	if after {
+		extra = append(extra, keysetAfter(l.v, l.order, l.desc))
+	}
+	dir := "ASC"
+	if l.desc {
+		dir = "DESC"
+	}
+	return l.match + l.where.where(extra...) + fmt.Sprintf(`
+RETURN properties(%[1]s) AS n
+ORDER BY %[1]s.%[2]s %[3]s, %[1]s.id %[3]s
+LIMIT $limit`, l.v, l.order, dir)
+}
+
+// count counts every match of the filters.
+func (l listSpec) count() string {
+	return l.match + l.where.where() + "\nRETURN count(" + l.v + ") AS total"
+}
+
+// keysetAfter is the keyset condition of a page after ($afterValue,
+// $afterId) in the order of v.prop: a range on prop that its index can
+// seek, the tie broken by id.
+func keysetAfter(v, prop string, desc bool) string {
+	op, opEq := ">", ">="
+	if desc {
+		op, opEq = "<", "<="
+	}
+	return fmt.Sprintf("%[1]s.%[2]s %[4]s $afterValue AND (%[1]s.%[2]s %[3]s $afterValue OR %[1]s.id %[3]s $afterId)", v, prop, op, opEq)
+}
+
+// listBy runs the list l describes (see listPage).
+func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
+	decode func(map[string]any) T, key func(T) (value any, id string)) (paging.Page[T], error) {
+	return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
+}

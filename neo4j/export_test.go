@@ -1,0 +1,54 @@
+package neo4j
+
+import (
+	"context"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/cmdb"
+)
+
+// Statements are the statements of one list, for the tests that guard the
+// plans Neo4j chooses for them.
+type Statements struct {
+	First, Next, Count string
+	Params             map[string]any
+}
+
+func statementsOf(l listSpec) Statements {
+	params := map[string]any{"afterValue": "x", "afterId": "x", "limit": int64(21)}
+	for k, v := range l.where.params {
+		params[k] = v
+	}
+	return Statements{First: l.statement(false), Next: l.statement(true), Count: l.count(), Params: params}
+}
+
+// CIListStatements are the statements ListCIs runs for f and o.
+func CIListStatements(f cmdb.Filter, o cmdb.Order) (Statements, error) {
+	l, err := ciList(f, o)
+	return statementsOf(l), err
+}
+
+// Operators returns the operators of the plan Neo4j chooses for stmt.
+func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) ([]string, error) {
+		res, err := tx.Run(ctx, "EXPLAIN "+stmt, params)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var ops []string
+		var walk func(p driver.Plan)
+		walk = func(p driver.Plan) {
+			ops = append(ops, p.Operator())
+			for _, c := range p.Children() {
+				walk(c)
+			}
+		}
+		walk(sum.Plan())
+		return ops, nil
+	})
+}
