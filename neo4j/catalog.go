@@ -176,55 +176,39 @@ func (c *Catalog) GetProcesses(ctx context.Context, ids []string) ([]catalog.Pro
 	return byIDs(ctx, c.s, processesByID, ids, processFromProps)
 }
 
-const (
-	listServices = `
-MATCH (s:Service)
-WHERE ($kinds IS NULL OR s.kind IN $kinds)
-  AND ($statuses IS NULL OR s.status IN $statuses)
-  AND ($nameContains IS NULL OR s.nameLower CONTAINS $nameContains)
-  AND ($afterId IS NULL OR s.name > $afterValue OR (s.name = $afterValue AND s.id > $afterId))
-RETURN properties(s) AS n ORDER BY s.name, s.id LIMIT $limit`
-	countServices = `
-MATCH (s:Service)
-WHERE ($kinds IS NULL OR s.kind IN $kinds)
-  AND ($statuses IS NULL OR s.status IN $statuses)
-  AND ($nameContains IS NULL OR s.nameLower CONTAINS $nameContains)
-RETURN count(s) AS total`
-)
-
 // ListServices implements catalog.Store.
 func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.Request) (paging.Page[catalog.Service], error) {
-	params := map[string]any{
-		"kinds": nullList(f.Kinds), "statuses": nullList(f.Statuses),
-		"nameContains": nullable(strings.ToLower(f.NameContains)),
-	}
-	return listPage(ctx, c.s, listServices, countServices, "services", params, p, serviceFromProps,
-		func(s catalog.Service) (any, string) { return s.Name, s.ID })
+	return listBy(ctx, c.s, serviceList(f), p, serviceFromProps, func(s catalog.Service) (any, string) { return s.Name, s.ID })
 }
 
-const (
-	listUnits = `
-MATCH (u:BusinessUnit)
-WHERE $afterId IS NULL OR u.name > $afterValue OR (u.name = $afterValue AND u.id > $afterId)
-RETURN properties(u) AS n ORDER BY u.name, u.id LIMIT $limit`
-	countUnits    = `MATCH (u:BusinessUnit) RETURN count(u) AS total`
-	listProcesses = `
-MATCH (p:BusinessProcess)
-WHERE $afterId IS NULL OR p.name > $afterValue OR (p.name = $afterValue AND p.id > $afterId)
-RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
-	countProcesses = `MATCH (p:BusinessProcess) RETURN count(p) AS total`
-)
+// serviceList is the list of services f selects, by name.
+func serviceList(f catalog.Filter) listSpec {
+	where := newConditions()
+	in(where, "s", "kind", "kinds", f.Kinds)
+	in(where, "s", "status", "statuses", f.Statuses)
+	if f.NameContains != "" {
+		where.add("s.nameLower CONTAINS $nameContains", "nameContains", strings.ToLower(f.NameContains))
+	}
+	return listSpec{match: "MATCH (s:Service)", v: "s", where: where, order: "name", sortName: "services"}
+}
+
+// unitList and processList list the business units and processes by name.
+func unitList() listSpec {
+	return listSpec{match: "MATCH (u:BusinessUnit)", v: "u", where: newConditions(), order: "name", sortName: "units"}
+}
+
+func processList() listSpec {
+	return listSpec{match: "MATCH (p:BusinessProcess)", v: "p", where: newConditions(), order: "name", sortName: "processes"}
+}
 
 // ListUnits implements catalog.Store.
 func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
-	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, unitFromProps,
-		func(u catalog.Unit) (any, string) { return u.Name, u.ID })
+	return listBy(ctx, c.s, unitList(), p, unitFromProps, func(u catalog.Unit) (any, string) { return u.Name, u.ID })
 }
 
 // ListProcesses implements catalog.Store.
 func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
-	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, processFromProps,
-		func(x catalog.Process) (any, string) { return x.Name, x.ID })
+	return listBy(ctx, c.s, processList(), p, processFromProps, func(x catalog.Process) (any, string) { return x.Name, x.ID })
 }
 
 const (

@@ -5,6 +5,7 @@ import (
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 )
 
@@ -28,6 +29,14 @@ func CIListStatements(f cmdb.Filter, o cmdb.Order) (Statements, error) {
 	l, err := ciList(f, o)
 	return statementsOf(l), err
 }
+
+// The statements of the other lists.
+func ServiceListStatements(f catalog.Filter) Statements { return statementsOf(serviceList(f)) }
+func UnitListStatements() Statements                    { return statementsOf(unitList()) }
+func ProcessListStatements() Statements                 { return statementsOf(processList()) }
+func UserListStatements() Statements                    { return statementsOf(userList()) }
+func GroupListStatements() Statements                   { return statementsOf(groupList()) }
+func SLAListStatements(customerID string) Statements    { return statementsOf(slaList(customerID)) }
 
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
@@ -65,5 +66,24 @@ func TestCIListsUseIndexes(t *testing.T) {
 			}
 			checkPlans(t, s, name+" by "+string(o.Field), st, false)
 		}
+	}
+}
+
+func TestCatalogPeopleAndSLAListsUseIndexes(t *testing.T) {
+	s := neo4jtest.Open(t)
+	lists := map[string]neo4j.Statements{
+		"services":           neo4j.ServiceListStatements(catalog.Filter{}),
+		"services by kind":   neo4j.ServiceListStatements(catalog.Filter{Kinds: []catalog.Kind{catalog.KindBusinessService}}),
+		"services by status": neo4j.ServiceListStatements(catalog.Filter{Statuses: []catalog.Status{catalog.StatusLive}}),
+		"services by name":   neo4j.ServiceListStatements(catalog.Filter{NameContains: "pay"}),
+		"business units":     neo4j.UnitListStatements(),
+		"business processes": neo4j.ProcessListStatements(),
+		"users":              neo4j.UserListStatements(),
+		"groups":             neo4j.GroupListStatements(),
+		"SLAs":               neo4j.SLAListStatements(""),
+		"SLAs of a customer": neo4j.SLAListStatements("bu_x"),
+	}
+	for name, st := range lists {
+		checkPlans(t, s, name, st, false)
 	}
 }

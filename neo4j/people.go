@@ -171,29 +171,23 @@ func (p *People) GetGroups(ctx context.Context, ids []string) ([]people.Group, e
 	})
 }
 
-const (
-	listUsers = `
-MATCH (u:User)
-WHERE $afterId IS NULL OR u.username > $afterValue OR (u.username = $afterValue AND u.id > $afterId)
-RETURN properties(u) AS n ORDER BY u.username, u.id LIMIT $limit`
-	countUsers = `MATCH (u:User) RETURN count(u) AS total`
-	listGroups = `
-MATCH (g:Group)
-WHERE $afterId IS NULL OR g.name > $afterValue OR (g.name = $afterValue AND g.id > $afterId)
-RETURN properties(g) AS n ORDER BY g.name, g.id LIMIT $limit`
-	countGroups = `MATCH (g:Group) RETURN count(g) AS total`
-)
-
 // ListUsers implements people.Store.
 func (p *People) ListUsers(ctx context.Context, req paging.Request) (paging.Page[people.User], error) {
-	return listPage(ctx, p.s, listUsers, countUsers, "users", map[string]any{}, req, userFromProps,
-		func(u people.User) (any, string) { return u.Username, u.ID })
+	return listBy(ctx, p.s, userList(), req, userFromProps, func(u people.User) (any, string) { return u.Username, u.ID })
 }
 
 // ListGroups implements people.Store.
 func (p *People) ListGroups(ctx context.Context, req paging.Request) (paging.Page[people.Group], error) {
-	return listPage(ctx, p.s, listGroups, countGroups, "groups", map[string]any{}, req, groupFromProps,
-		func(g people.Group) (any, string) { return g.Name, g.ID })
+	return listBy(ctx, p.s, groupList(), req, groupFromProps, func(g people.Group) (any, string) { return g.Name, g.ID })
+}
+
+// userList lists accounts by username, groupList groups by name.
+func userList() listSpec {
+	return listSpec{match: "MATCH (u:User)", v: "u", where: newConditions(), order: "username", sortName: "users"}
+}
+
+func groupList() listSpec {
+	return listSpec{match: "MATCH (g:Group)", v: "g", where: newConditions(), order: "name", sortName: "groups"}
 }
 
 const (

@@ -182,24 +182,16 @@ func (m *SLAs) SLAsCovering(ctx context.Context, serviceIDs []string) ([]sla.SLA
 	return m.query(ctx, slasCovering, map[string]any{"serviceIds": serviceIDs})
 }
 
-const slaFilter = `
-WHERE $customerId IS NULL OR a.customerId = $customerId`
-
-const listSLAs = `
-MATCH (a:SLA)` + slaFilter + `
-WITH a WHERE $afterId IS NULL OR a.name > $afterValue OR (a.name = $afterValue AND a.id > $afterId)
-RETURN properties(a) AS n
-ORDER BY a.name, a.id
-LIMIT $limit`
-
-const countSLAs = `
-MATCH (a:SLA)` + slaFilter + `
-RETURN count(a) AS total`
-
 // ListSLAs implements sla.Store.
 func (m *SLAs) ListSLAs(ctx context.Context, customerID string, p paging.Request) (paging.Page[sla.SLA], error) {
-	key := func(a sla.SLA) (any, string) { return a.Name, a.ID }
-	return listPage(ctx, m.s, listSLAs, countSLAs, "slas:name", map[string]any{"customerId": nullable(customerID)}, p, slaFromProps, key)
+	return listBy(ctx, m.s, slaList(customerID), p, slaFromProps, func(a sla.SLA) (any, string) { return a.Name, a.ID })
+}
+
+// slaList lists SLAs by name, those of one customer when given.
+func slaList(customerID string) listSpec {
+	where := newConditions()
+	where.equal("a", "customerId", "customerId", customerID)
+	return listSpec{match: "MATCH (a:SLA)", v: "a", where: where, order: "name", sortName: "slas:name"}
 }
 
 const recordEvents = `
