@@ -16,6 +16,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/gen"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
@@ -145,7 +146,7 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}
 	defer func() { _ = store.Close(ctx) }()
 
-	tokens, err := auth.NewTokens(auth.TokenConfig{Algorithm: "HS256", Secret: []byte("bench-secret-bench-secret-bench-secret!"), TTL: time.Hour}, time.Now)
+	tokens, err := credentials.NewTokens(credentials.TokenConfig{Algorithm: "HS256", Secret: []byte("bench-secret-bench-secret-bench-secret!"), TTL: time.Hour}, time.Now)
 	if err != nil {
 		return sr, err
 	}

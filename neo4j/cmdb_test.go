@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
@@ -38,7 +39,7 @@ func setup(t *testing.T) fixture {
 	return fixture{
 		store: store,
 		svc:   cmdb.NewService(store.CMDB(), c.now, ids.New, nil),
-		dir:   people.NewDirectory(store.People(), nil, c.now, ids.New),
+		dir:   people.NewDirectory(store.People(), nil, credentials.Bcrypt{}, c.now, ids.New),
 		ctx:   context.Background(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 )
@@ -30,7 +31,7 @@ func TestPeople(t *testing.T) {
 	}
 	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
 	if err != nil || stored.ID != u.ID || stored.Email != "alice@example.com" || fmt.Sprint(stored.Roles) != "[AGENT ANALYST]" ||
-		!stored.Active || stored.Kind != people.Human || !auth.CheckPassword(stored.PasswordHash, "a long enough password") {
+		!stored.Active || stored.Kind != people.Human || !credentials.CheckPassword(stored.PasswordHash, "a long enough password") {
 		t.Fatalf("stored user %+v, %v", stored, err)
 	}
 	refusals := []struct {
@@ -119,7 +120,7 @@ func TestSetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
-	if err != nil || !auth.CheckPassword(stored.PasswordHash, "the second password") || auth.CheckPassword(stored.PasswordHash, "the first password") {
+	if err != nil || !credentials.CheckPassword(stored.PasswordHash, "the second password") || credentials.CheckPassword(stored.PasswordHash, "the first password") {
 		t.Fatalf("after SetPassword: %+v, %v", stored, err)
 	}
 	for _, tt := range []struct {

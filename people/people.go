@@ -95,18 +95,28 @@ type TokenMinter interface {
 	Mint(subject string, roles []auth.Role, ttl time.Duration) (string, time.Time, error)
 }
 
+// PasswordHasher hashes local passwords and checks them against a hash.
+// Check must cost the same for an empty hash (no account, or no password)
+// as for a wrong password, so that a login does not tell which usernames
+// exist.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Check(hash, password string) bool
+}
+
 // Directory applies the people rules.
 type Directory struct {
-	store  Store
-	tokens TokenMinter
-	now    func() time.Time
-	newID  func(prefix string) string
-	guard  *loginGuard
+	store     Store
+	tokens    TokenMinter
+	passwords PasswordHasher
+	now       func() time.Time
+	newID     func(prefix string) string
+	guard     *loginGuard
 }
 
 // NewDirectory returns a Directory.
-func NewDirectory(store Store, tokens TokenMinter, now func() time.Time, newID func(string) string) *Directory {
-	return &Directory{store: store, tokens: tokens, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
+func NewDirectory(store Store, tokens TokenMinter, passwords PasswordHasher, now func() time.Time, newID func(string) string) *Directory {
+	return &Directory{store: store, tokens: tokens, passwords: passwords, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
 }
 
 // Limits on people fields.
@@ -171,7 +181,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if in.Kind == Service {
 			return User{}, apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 		}
-		h, err := hashPassword(*in.Password)
+		h, err := d.hashPassword(*in.Password)
 		if err != nil {
 			return User{}, err
 		}
@@ -208,7 +218,7 @@ func (d *Directory) SetPassword(ctx context.Context, userID, password string) er
 	if u.Kind == Service {
 		return apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 	}
-	h, err := hashPassword(password)
+	h, err := d.hashPassword(password)
 	if err != nil {
 		return err
 	}
@@ -216,12 +226,12 @@ func (d *Directory) SetPassword(ctx context.Context, userID, password string) er
 }
 
 // hashPassword checks a new password's length and hashes it.
-func hashPassword(password string) (string, error) {
+func (d *Directory) hashPassword(password string) (string, error) {
 	n := utf8.RuneCountInString(password)
 	if n < MinPasswordLen || n > MaxPasswordLen {
 		return "", apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
 	}
-	h, err := auth.HashPassword(password)
+	h, err := d.passwords.Hash(password)
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Internal, "could not hash the password")
 	}
@@ -256,7 +266,7 @@ func (d *Directory) Login(ctx context.Context, username, password string, client
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", time.Time{}, User{}, err
 	}
-	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active || u.Kind != Human {
+	if !d.passwords.Check(u.PasswordHash, password) || !u.Active || u.Kind != Human {
 		failed = true
 		return "", time.Time{}, User{}, fail
 	}
