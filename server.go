@@ -336,7 +336,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
-	rep, err := svc.Import(ctx, *actorName, *source, items, rels, cmdb.ImportOptions{
+	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: items, Relationships: rels, Options: cmdb.ImportOptions{
 		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen,
 		Progress: func(stage string, done, total int) {
 			rate := float64(done) / time.Since(start).Seconds()
@@ -346,7 +346,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 				start = time.Now()
 			}
 		},
-	})
+	}})
 	if err != nil {
 		return err
 	}

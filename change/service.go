@@ -108,12 +108,12 @@ type CreateInput struct {
 }
 
 // Create records a new change in DRAFT.
-func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput) (Change, error) {
+func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateInput) (Change, error) {
 	now := s.now().UTC()
 	c := Change{
 		ID: s.newID(Prefix), Title: in.Title, Description: in.Description, Justification: in.Justification,
 		Type: in.Type, State: Draft, TargetIDs: dedupe(in.TargetIDs), ImplementationPlan: in.ImplementationPlan,
-		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, RequesterID: p.Subject, AssignmentGroupID: in.AssignmentGroupID,
+		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, RequesterID: caller.Subject, AssignmentGroupID: in.AssignmentGroupID,
 		TemplateID: in.TemplateID, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if in.PlannedStart != nil {
@@ -157,9 +157,9 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return Change{}, err
 		}
-		key = &cmdb.IdempotencyKey{Scope: p.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
+		key = &cmdb.IdempotencyKey{Scope: caller.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
 	}
-	first := Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, To: Draft, Actor: p.Subject, At: now, Comment: "created"}
+	first := Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, To: Draft, Actor: caller.Subject, At: now, Comment: "created"}
 	created, err := s.store.CreateChange(ctx, c, first, key)
 	if err != nil {
 		return Change{}, err
@@ -188,7 +188,7 @@ type UpdateInput struct {
 // Update edits a DRAFT, SUBMITTED or ASSESSED change. When the targets or
 // the window of a submitted change move, its assessment is computed again
 // and votes already cast are withdrawn: they approved another plan.
-func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput) (Change, error) {
+func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (Change, error) {
 	cur, err := s.Get(ctx, in.ID)
 	if err != nil {
 		return Change{}, err
@@ -242,7 +242,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 		if !slices.Contains([]State{Draft, Submitted, Assessed}, c.State) {
 			return Change{}, nil, apperr.New(apperr.InvalidTransition, "a %s change can no longer be edited; cancel it and raise a new one", c.State)
 		}
-		if p.Subject != c.RequesterID && !p.Has(auth.ChangeManager) {
+		if caller.Subject != c.RequesterID && !caller.Has(auth.ChangeManager) {
 			return Change{}, nil, apperr.New(apperr.Forbidden, "only the change's requester or a CHANGE_MANAGER may edit it")
 		}
 		next.State, next.Approvals = c.State, c.Approvals
@@ -255,31 +255,39 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 	})
 }
 
-// Transition moves a change to state `to` on p's request. Submitting
+// TransitionInput asks to move a change to state To.
+type TransitionInput struct {
+	ID              string
+	ExpectedVersion int
+	To              State
+	Comment         string
+}
+
+// Transition moves a change to state To on the caller's request. Submitting
 // computes the assessment; a STANDARD change then goes straight to
 // AUTHORIZED and an EMERGENCY one to ASSESSED, where the emergency CAB
 // votes. Assessing computes it again and fixes the approvals needed.
 // Scheduling is refused inside a freeze window unless the change is an
 // emergency.
-func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, expectedVersion int, to State, comment string) (Change, error) {
-	if err := validate.Enum("to", to, States()); err != nil {
+func (s *Service) Transition(ctx context.Context, caller auth.Principal, in TransitionInput) (Change, error) {
+	if err := validate.Enum("to", in.To, States()); err != nil {
 		return Change{}, err
 	}
-	if err := validate.Text("comment", comment, false, MaxCommentLen); err != nil {
+	if err := validate.Text("comment", in.Comment, false, MaxCommentLen); err != nil {
 		return Change{}, err
 	}
-	cur, err := s.Get(ctx, id)
+	cur, err := s.Get(ctx, in.ID)
 	if err != nil {
 		return Change{}, err
 	}
-	if err := checkVersion(cur, expectedVersion); err != nil {
+	if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 		return Change{}, err
 	}
-	if err := checkStep(cur, to, byRequest, p); err != nil {
+	if err := checkStep(cur, in.To, byRequest, caller); err != nil {
 		return Change{}, err
 	}
 	var a *Assessment
-	switch to {
+	switch in.To {
 	case Submitted:
 		if err := readyToSubmit(cur); err != nil {
 			return Change{}, err
@@ -295,25 +303,25 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, 
 		}
 	}
 	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
-		if err := checkVersion(c, expectedVersion); err != nil {
+	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
+		if err := checkVersion(c, in.ExpectedVersion); err != nil {
 			return Change{}, nil, err
 		}
-		if err := checkStep(c, to, byRequest, p); err != nil {
+		if err := checkStep(c, in.To, byRequest, caller); err != nil {
 			return Change{}, nil, err
 		}
-		trs := []Transition{s.transition(c, to, p.Subject, now, comment)}
-		c.State = to
+		trs := []Transition{s.transition(c, in.To, caller.Subject, now, in.Comment)}
+		c.State = in.To
 		if a != nil {
 			c.Assessment, c.Approvals = a, nil
 		}
-		if to == Submitted {
+		if in.To == Submitted {
 			switch c.Type {
 			case Standard:
-				trs = append(trs, s.transition(c, Authorized, p.Subject, now, "pre-authorised standard change"))
+				trs = append(trs, s.transition(c, Authorized, caller.Subject, now, "pre-authorised standard change"))
 				c.State = Authorized
 			case Emergency:
-				trs = append(trs, s.transition(c, Assessed, p.Subject, now, "emergency change: expedited to the emergency CAB"))
+				trs = append(trs, s.transition(c, Assessed, caller.Subject, now, "emergency change: expedited to the emergency CAB"))
 				c.State = Assessed
 			}
 		}
@@ -322,47 +330,54 @@ func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, 
 	})
 }
 
-// Decide records p's vote on an ASSESSED change. A rejection stops the
+// DecideInput is a vote on a change.
+type DecideInput struct {
+	ID       string
+	Decision Decision
+	Comment  string
+}
+
+// Decide records the caller's vote on an ASSESSED change. A rejection stops the
 // change; an approval that completes the authorisation rule moves it to
 // AUTHORIZED. Votes need no expectedVersion: they do not overwrite each
 // other, and the store serialises them so that each is counted once.
-func (s *Service) Decide(ctx context.Context, p *auth.Principal, id string, d Decision, comment string) (Change, error) {
-	if err := validate.Enum("decision", d, []Decision{Approve, Reject}); err != nil {
+func (s *Service) Decide(ctx context.Context, caller auth.Principal, in DecideInput) (Change, error) {
+	if err := validate.Enum("decision", in.Decision, []Decision{Approve, Reject}); err != nil {
 		return Change{}, err
 	}
-	if err := validate.Text("comment", comment, d == Reject, MaxCommentLen); err != nil {
+	if err := validate.Text("comment", in.Comment, in.Decision == Reject, MaxCommentLen); err != nil {
 		return Change{}, err
 	}
 	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
+	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
 		to := Authorized
-		if d == Reject {
+		if in.Decision == Reject {
 			to = Rejected
 		}
 		if c.State != Assessed || c.Assessment == nil {
 			return Change{}, nil, invalidTransition(c.State, to, byVote)
 		}
 		req := c.Assessment.Required
-		roles := countingRoles(req, p)
+		roles := countingRoles(req, caller)
 		switch {
 		case len(req) == 0:
 			return Change{}, nil, apperr.New(apperr.InvalidTransition, "this change needs no approval")
 		case len(roles) == 0:
 			return Change{}, nil, apperr.New(apperr.Forbidden, "this change is authorised by %s; you hold none of these roles", describe(req))
-		case p.Subject == c.RequesterID:
+		case caller.Subject == c.RequesterID:
 			return Change{}, nil, apperr.New(apperr.Forbidden, "the requester of a change cannot vote on it")
 		}
-		if i := slices.IndexFunc(c.Approvals, func(a Approval) bool { return a.ApproverID == p.Subject }); i >= 0 {
+		if i := slices.IndexFunc(c.Approvals, func(a Approval) bool { return a.ApproverID == caller.Subject }); i >= 0 {
 			return Change{}, nil, apperr.New(apperr.Conflict, "you already voted %s on this change at %s", c.Approvals[i].Decision, c.Approvals[i].At.Format(time.RFC3339))
 		}
-		c.Approvals = append(slices.Clone(c.Approvals), Approval{ApproverID: p.Subject, Roles: roles, Decision: d, Comment: comment, At: now})
+		c.Approvals = append(slices.Clone(c.Approvals), Approval{ApproverID: caller.Subject, Roles: roles, Decision: in.Decision, Comment: in.Comment, At: now})
 		var trs []Transition
 		switch {
-		case d == Reject:
-			trs = append(trs, s.transition(c, Rejected, p.Subject, now, comment))
+		case in.Decision == Reject:
+			trs = append(trs, s.transition(c, Rejected, caller.Subject, now, in.Comment))
 			c.State = Rejected
 		case Satisfied(req, c.Approvals):
-			trs = append(trs, s.transition(c, Authorized, p.Subject, now, "authorisation rule met: "+describe(req)))
+			trs = append(trs, s.transition(c, Authorized, caller.Subject, now, "authorisation rule met: "+describe(req)))
 			c.State = Authorized
 		}
 		c.Version, c.UpdatedAt = c.Version+1, now
@@ -370,29 +385,37 @@ func (s *Service) Decide(ctx context.Context, p *auth.Principal, id string, d De
 	})
 }
 
+// ReviewInput is the post-implementation review of a change.
+type ReviewInput struct {
+	ID              string
+	ExpectedVersion int
+	Outcome         Outcome
+	Notes           string
+}
+
 // Review records the post-implementation review of an IMPLEMENTED or
 // FAILED change. A failed change can only be reviewed as failed.
-func (s *Service) Review(ctx context.Context, p *auth.Principal, id string, expectedVersion int, outcome Outcome, notes string) (Change, error) {
-	if err := validate.Enum("outcome", outcome, Outcomes()); err != nil {
+func (s *Service) Review(ctx context.Context, caller auth.Principal, in ReviewInput) (Change, error) {
+	if err := validate.Enum("outcome", in.Outcome, Outcomes()); err != nil {
 		return Change{}, err
 	}
-	if err := validate.Text("notes", notes, true, MaxTextLen); err != nil {
+	if err := validate.Text("notes", in.Notes, true, MaxTextLen); err != nil {
 		return Change{}, err
 	}
 	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
-		if err := checkVersion(c, expectedVersion); err != nil {
+	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
+		if err := checkVersion(c, in.ExpectedVersion); err != nil {
 			return Change{}, nil, err
 		}
-		if err := checkStep(c, Reviewed, byReview, p); err != nil {
+		if err := checkStep(c, Reviewed, byReview, caller); err != nil {
 			return Change{}, nil, err
 		}
-		if c.State == Failed && outcome != FailedBackedOut {
+		if c.State == Failed && in.Outcome != FailedBackedOut {
 			return Change{}, nil, apperr.Invalid("outcome", "a FAILED change is reviewed as %s", FailedBackedOut)
 		}
-		trs := []Transition{s.transition(c, Reviewed, p.Subject, now, string(outcome))}
+		trs := []Transition{s.transition(c, Reviewed, caller.Subject, now, string(in.Outcome))}
 		c.State = Reviewed
-		c.Review = &Review{Outcome: outcome, Notes: notes, ReviewerID: p.Subject, At: now}
+		c.Review = &Review{Outcome: in.Outcome, Notes: in.Notes, ReviewerID: caller.Subject, At: now}
 		c.Version, c.UpdatedAt = c.Version+1, now
 		return c, trs, nil
 	})
@@ -622,8 +645,8 @@ func (s *Service) CheckImplementing(ctx context.Context, changeID string, ciIDs 
 	return nil
 }
 
-// NewTemplate is a standard change template to create.
-type NewTemplate struct {
+// CreateTemplateInput is a standard change template to create.
+type CreateTemplateInput struct {
 	Name               string
 	Description        string
 	ImplementationPlan string
@@ -632,9 +655,9 @@ type NewTemplate struct {
 }
 
 // CreateTemplate records a pre-authorised standard change template.
-func (s *Service) CreateTemplate(ctx context.Context, p *auth.Principal, in NewTemplate) (Template, error) {
+func (s *Service) CreateTemplate(ctx context.Context, caller auth.Principal, in CreateTemplateInput) (Template, error) {
 	t := Template{ID: s.newID(TemplatePrefix), Name: in.Name, Description: in.Description, ImplementationPlan: in.ImplementationPlan,
-		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, CreatedBy: p.Subject, CreatedAt: s.now().UTC()}
+		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, CreatedBy: caller.Subject, CreatedAt: s.now().UTC()}
 	for _, f := range []struct {
 		name, v  string
 		required bool
@@ -659,8 +682,8 @@ func (s *Service) ListTemplates(ctx context.Context) ([]Template, error) {
 	return s.store.ListTemplates(ctx)
 }
 
-// NewFreeze is a freeze window to create.
-type NewFreeze struct {
+// CreateFreezeInput is a freeze window to create.
+type CreateFreezeInput struct {
 	Name       string
 	Reason     string
 	Start, End time.Time
@@ -668,9 +691,9 @@ type NewFreeze struct {
 }
 
 // CreateFreeze records a freeze window, global when ServiceIDs is empty.
-func (s *Service) CreateFreeze(ctx context.Context, p *auth.Principal, in NewFreeze) (FreezeWindow, error) {
+func (s *Service) CreateFreeze(ctx context.Context, caller auth.Principal, in CreateFreezeInput) (FreezeWindow, error) {
 	f := FreezeWindow{ID: s.newID(FreezePrefix), Name: in.Name, Reason: in.Reason, Start: in.Start.UTC(), End: in.End.UTC(),
-		ServiceIDs: dedupe(in.ServiceIDs), CreatedBy: p.Subject, CreatedAt: s.now().UTC()}
+		ServiceIDs: dedupe(in.ServiceIDs), CreatedBy: caller.Subject, CreatedAt: s.now().UTC()}
 	if err := validate.Text("name", f.Name, true, MaxTitleLen); err != nil {
 		return FreezeWindow{}, err
 	}
@@ -689,9 +712,14 @@ func (s *Service) CreateFreeze(ctx context.Context, p *auth.Principal, in NewFre
 	return s.store.CreateFreeze(ctx, f)
 }
 
+// DeleteFreezeInput names the freeze window to remove.
+type DeleteFreezeInput struct {
+	ID string
+}
+
 // DeleteFreeze removes a freeze window.
-func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
-	return s.store.DeleteFreeze(ctx, id)
+func (s *Service) DeleteFreeze(ctx context.Context, caller auth.Principal, in DeleteFreezeInput) error {
+	return s.store.DeleteFreeze(ctx, in.ID)
 }
 
 // Freezes returns the freeze windows with these ids that exist.

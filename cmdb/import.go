@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -111,11 +112,21 @@ const (
 	MaxImportRelationships = 20000
 )
 
+// ImportInput is one load of a discovery feed: its CIs and relationships,
+// keyed by external ids of Source.
+type ImportInput struct {
+	Source        string
+	Items         []ImportItem
+	Relationships []ImportRelationship
+	Options       ImportOptions
+}
+
 // Import upserts CIs and relationships from a discovery feed, idempotently
 // by (source, externalId). Invalid rows are reported by row number and
 // skipped; valid rows land in batches. It fails as a whole only for a bad
 // source or a store failure (with what landed before it committed).
-func (s *Service) Import(ctx context.Context, actor, source string, items []ImportItem, rels []ImportRelationship, opt ImportOptions) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportInput) (ImportReport, error) {
+	actor, source, items, rels, opt := caller.Subject, in.Source, in.Items, in.Relationships, in.Options
 	var rep ImportReport
 	store := s.store
 	if err := validate.Text("source", source, true, MaxSourceLen); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
@@ -119,7 +120,7 @@ type CreateInput struct {
 
 // Create validates in and stores a new CI. BAD_USER_INPUT names the field at
 // fault; see Store.CreateCI for the other codes.
-func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI, error) {
+func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateInput) (CI, error) {
 	now := s.now().UTC()
 	ci := CI{
 		ID:          s.newID(CIPrefix),
@@ -130,7 +131,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 		Criticality: CriticalityMedium,
 		Version:     1,
 		CreatedAt:   now,
-		CreatedBy:   actor,
+		CreatedBy:   caller.Subject,
 		UpdatedAt:   now,
 	}
 	if in.Status != nil {
@@ -180,7 +181,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 			return CI{}, err
 		}
 		key = &IdempotencyKey{
-			Scope:       actor + "\x1f" + "createConfigurationItem",
+			Scope:       caller.Subject + "\x1f" + "createConfigurationItem",
 			Key:         *in.IdempotencyKey,
 			Fingerprint: fingerprint(ci),
 		}
@@ -214,7 +215,7 @@ type UpdateInput struct {
 // Update applies in to the CI with optimistic concurrency. CONFLICT when
 // ExpectedVersion is stale, INVALID_TRANSITION for a forbidden status change
 // or a retired CI, NOT_FOUND for an unknown CI or owner group.
-func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI, error) {
+func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (CI, error) {
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
 	if err := s.checkChange(ctx, in.ChangeID, in.ID); err != nil {
@@ -263,7 +264,7 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: caller.Subject, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
 	}
 	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
 	if err != nil {
@@ -273,25 +274,29 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 	return ci, nil
 }
 
-// Retire moves a CI to RETIRED for good. CONFLICT when expectedVersion is
-// stale, INVALID_TRANSITION when it is retired already.
-func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion int, reason string) (CI, error) {
-	return s.RetireUnder(ctx, actor, id, expectedVersion, reason, "")
+// RetireInput names the CI to retire and why.
+type RetireInput struct {
+	ID              string
+	ExpectedVersion int
+	Reason          string
+	// ChangeID is the implementing change the retirement is carried out
+	// under (none when empty), which history records.
+	ChangeID string
 }
 
-// RetireUnder is Retire carried out by the implementing change changeID
-// (none when empty), which history records.
-func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVersion int, reason, changeID string) (CI, error) {
-	if err := validate.Text("reason", reason, false, MaxDescriptionLen); err != nil {
+// Retire moves a CI to RETIRED for good. CONFLICT when ExpectedVersion is
+// stale, INVALID_TRANSITION when it is retired already.
+func (s *Service) Retire(ctx context.Context, caller auth.Principal, in RetireInput) (CI, error) {
+	if err := validate.Text("reason", in.Reason, false, MaxDescriptionLen); err != nil {
 		return CI{}, err
 	}
-	if err := s.checkChange(ctx, changeID, id); err != nil {
+	if err := s.checkChange(ctx, in.ChangeID, in.ID); err != nil {
 		return CI{}, err
 	}
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
 	apply := func(cur CI) (CI, *HistoryEntry, error) {
-		if err := checkVersion(cur, expectedVersion); err != nil {
+		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return CI{}, nil, err
 		}
 		if err := CheckTransition(cur.Status, StatusRetired); err != nil {
@@ -306,12 +311,12 @@ func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVer
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		changes := diff(cur, next)
-		if reason != "" {
-			changes = append(changes, FieldChange{Field: "reason", After: jsonText(reason)})
+		if in.Reason != "" {
+			changes = append(changes, FieldChange{Field: "reason", After: jsonText(in.Reason)})
 		}
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRetired, Changes: changes, ChangeID: changeID}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: caller.Subject, Action: ActionRetired, Changes: changes, ChangeID: in.ChangeID}, nil
 	}
-	ci, err := s.store.UpdateCI(ctx, id, apply)
+	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
 	if err != nil {
 		return CI{}, err
 	}
@@ -319,28 +324,32 @@ func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVer
 	return ci, nil
 }
 
-// Relate creates (source)-[:relType]->(target). BAD_USER_INPUT for an unknown
-// type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
-// redundancy group; NOT_FOUND for an unknown CI.
-func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID string) (Relationship, bool, error) {
-	return s.RelateUnder(ctx, actor, "", sourceID, relType, targetID)
+// RelateInput names a relationship (source)-[:Type]->(target) to create.
+type RelateInput struct {
+	SourceID string
+	Type     string
+	TargetID string
+	// ChangeID is the implementing change the relationship is made under
+	// (none when empty), which history records.
+	ChangeID string
 }
 
-// RelateUnder is Relate carried out by the implementing change changeID
-// (none when empty), which history records.
-func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (Relationship, bool, error) {
-	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
+// Relate creates (source)-[:Type]->(target). BAD_USER_INPUT for an unknown
+// type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
+// redundancy group; NOT_FOUND for an unknown CI.
+func (s *Service) Relate(ctx context.Context, caller auth.Principal, in RelateInput) (Relationship, bool, error) {
+	if err := s.checkChange(ctx, in.ChangeID, in.SourceID, in.TargetID); err != nil {
 		return Relationship{}, false, err
 	}
-	rt, ok := LookupRelType(relType)
+	rt, ok := LookupRelType(in.Type)
 	if !ok || rt.CatalogOnly {
-		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", relType, CIRelTypeNames())
+		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", in.Type, CIRelTypeNames())
 	}
-	if sourceID == targetID {
+	if in.SourceID == in.TargetID {
 		return Relationship{}, false, apperr.Invalid("targetId", "a CI cannot be related to itself")
 	}
 	now := s.now().UTC()
-	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: sourceID}, Target: CI{ID: targetID}, CreatedAt: now, CreatedBy: actor}
+	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: in.SourceID}, Target: CI{ID: in.TargetID}, CreatedAt: now, CreatedBy: caller.Subject}
 	check := func(src, tgt CI) error {
 		for _, c := range []CI{src, tgt} {
 			if c.Status == StatusRetired {
@@ -352,7 +361,7 @@ func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, re
 		}
 		return nil
 	}
-	entry := addedEntry(s.newID(HistoryPrefix), now, actor, changeID, sourceID, rt.Name, targetID)
+	entry := addedEntry(s.newID(HistoryPrefix), now, caller.Subject, in.ChangeID, in.SourceID, rt.Name, in.TargetID)
 	r, created, err := s.store.Relate(ctx, rel, check, entry)
 	if err != nil {
 		return Relationship{}, false, err
@@ -364,31 +373,35 @@ func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, re
 	return r, created, nil
 }
 
-// Unrelate removes (source)-[:relType]->(target); NOT_FOUND when absent.
-func (s *Service) Unrelate(ctx context.Context, actor, sourceID, relType, targetID string) (string, error) {
-	return s.UnrelateUnder(ctx, actor, "", sourceID, relType, targetID)
+// UnrelateInput names a relationship (source)-[:Type]->(target) to remove.
+type UnrelateInput struct {
+	SourceID string
+	Type     string
+	TargetID string
+	// ChangeID is the implementing change the removal is made under (none
+	// when empty), which history records.
+	ChangeID string
 }
 
-// UnrelateUnder is Unrelate carried out by the implementing change
-// changeID (none when empty), which history records.
-func (s *Service) UnrelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (string, error) {
-	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
+// Unrelate removes (source)-[:Type]->(target); NOT_FOUND when absent.
+func (s *Service) Unrelate(ctx context.Context, caller auth.Principal, in UnrelateInput) (string, error) {
+	if err := s.checkChange(ctx, in.ChangeID, in.SourceID, in.TargetID); err != nil {
 		return "", err
 	}
-	rt, ok := LookupRelType(relType)
+	rt, ok := LookupRelType(in.Type)
 	if !ok || rt.CatalogOnly {
-		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", relType, CIRelTypeNames())
+		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", in.Type, CIRelTypeNames())
 	}
 	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved, ChangeID: changeID,
-		Changes: []FieldChange{{Field: "relationship", Before: relText(sourceID, rt.Name, targetID)}},
+		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: caller.Subject, Action: ActionRelationshipRemoved, ChangeID: in.ChangeID,
+		Changes: []FieldChange{{Field: "relationship", Before: relText(in.SourceID, rt.Name, in.TargetID)}},
 	}
-	id, err := s.store.Unrelate(ctx, sourceID, rt.Name, targetID, entry)
+	id, err := s.store.Unrelate(ctx, in.SourceID, rt.Name, in.TargetID, entry)
 	if err != nil {
 		return "", err
 	}
 	if s.notify != nil {
-		if cis, err := s.store.GetCIs(ctx, []string{sourceID, targetID}); err == nil {
+		if cis, err := s.store.GetCIs(ctx, []string{in.SourceID, in.TargetID}); err == nil {
 			for _, c := range cis {
 				s.notify.CIChanged(c)
 			}

@@ -417,23 +417,30 @@ func (s *Service) AddCommunication(ctx context.Context, v Viewer, in Communicati
 	return c, err
 }
 
+// AddEntryInput is a work note or comment for an incident's timeline.
+type AddEntryInput struct {
+	ID   string
+	Kind EntryKind
+	Body string
+}
+
 // AddEntry adds a work note or a comment to an incident's timeline. Agents
 // write both; the caller writes comments. It appends to a trail and leaves
 // the version alone. FORBIDDEN otherwise; NOT_FOUND for an incident p may
 // not read.
-func (s *Service) AddEntry(ctx context.Context, v Viewer, id string, kind EntryKind, body string) (TimelineEntry, error) {
-	if err := validate.Enum("kind", kind, EntryKinds()); err != nil {
+func (s *Service) AddEntry(ctx context.Context, v Viewer, in AddEntryInput) (TimelineEntry, error) {
+	if err := validate.Enum("kind", in.Kind, EntryKinds()); err != nil {
 		return TimelineEntry{}, err
 	}
-	if err := validate.Text("body", body, true, MaxEntryLen); err != nil {
+	if err := validate.Text("body", in.Body, true, MaxEntryLen); err != nil {
 		return TimelineEntry{}, err
 	}
-	e := TimelineEntry{ID: s.newID(TimelinePrefix), At: s.now().UTC(), Author: v.Principal.Subject, Kind: kind, Body: body}
-	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
+	e := TimelineEntry{ID: s.newID(TimelinePrefix), At: s.now().UTC(), Author: v.Principal.Subject, Kind: in.Kind, Body: in.Body}
+	_, err := s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := readable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
-		if err := checkCanWrite(v.Principal, cur, kind); err != nil {
+		if err := checkCanWrite(v.Principal, cur, in.Kind); err != nil {
 			return Incident{}, nil, err
 		}
 		return cur, &Records{Timeline: []TimelineEntry{e}}, nil

@@ -131,8 +131,8 @@ const (
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{3,64}$`)
 
-// NewUser describes an account to create.
-type NewUser struct {
+// CreateUserInput describes an account to create.
+type CreateUserInput struct {
 	Username    string
 	DisplayName string
 	Email       string
@@ -144,7 +144,7 @@ type NewUser struct {
 
 // CreateUser validates and stores an account. BAD_USER_INPUT names the
 // field; CONFLICT for a taken username; NOT_FOUND for an unknown group.
-func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
+func (d *Directory) CreateUser(ctx context.Context, caller auth.Principal, in CreateUserInput) (User, error) {
 	if in.Kind == "" {
 		in.Kind = Human
 	}
@@ -190,8 +190,16 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	return d.store.CreateUser(ctx, u, slices.Compact(slices.Sorted(slices.Values(in.GroupIDs))))
 }
 
+// CreateGroupInput describes a group to create; an empty Kind is TEAM.
+type CreateGroupInput struct {
+	Name        string
+	Description string
+	Kind        GroupKind
+}
+
 // CreateGroup validates and stores a group; CONFLICT for a taken name.
-func (d *Directory) CreateGroup(ctx context.Context, name, description string, kind GroupKind) (Group, error) {
+func (d *Directory) CreateGroup(ctx context.Context, caller auth.Principal, in CreateGroupInput) (Group, error) {
+	name, description, kind := in.Name, in.Description, in.Kind
 	if kind == "" {
 		kind = Team
 	}
@@ -238,12 +246,19 @@ func (d *Directory) hashPassword(password string) (string, error) {
 	return h, nil
 }
 
-// SetMembership adds (member true) or removes a user in a group.
-func (d *Directory) SetMembership(ctx context.Context, groupID, userID string, member bool) (Group, error) {
-	if err := d.store.SetMembership(ctx, groupID, userID, member); err != nil {
+// SetMembershipInput adds (Member true) or removes a user in a group.
+type SetMembershipInput struct {
+	GroupID string
+	UserID  string
+	Member  bool
+}
+
+// SetMembership adds or removes a user in a group.
+func (d *Directory) SetMembership(ctx context.Context, caller auth.Principal, in SetMembershipInput) (Group, error) {
+	if err := d.store.SetMembership(ctx, in.GroupID, in.UserID, in.Member); err != nil {
 		return Group{}, err
 	}
-	return d.Group(ctx, groupID)
+	return d.Group(ctx, in.GroupID)
 }
 
 // Login checks a local account's password and mints a token carrying its

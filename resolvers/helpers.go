@@ -7,7 +7,6 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/itsm-graph/itsm/apperr"
-	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
@@ -18,14 +17,6 @@ import (
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/sla"
 )
-
-// actor is the subject recorded in history for the caller's writes.
-func actor(ctx context.Context) string {
-	if p := auth.FromContext(ctx); p != nil {
-		return p.Subject
-	}
-	return ""
-}
 
 func deref(s *string) string {
 	if s == nil {

@@ -357,7 +357,7 @@ func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*
 }
 
 func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error) {
-	ci, err := r.CMDB.Create(ctx, actor(ctx), cmdb.CreateInput{
+	ci, err := r.CMDB.Create(ctx, *principal(ctx), cmdb.CreateInput{
 		Name:           input.Name,
 		Type:           cmdb.Type(input.Type),
 		Status:         enumPtr[cmdb.Status](input.Status),
@@ -379,7 +379,7 @@ func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input mo
 }
 
 func (r *mutationResolver) UpdateConfigurationItem(ctx context.Context, input model.UpdateConfigurationItemInput) (*model.UpdateConfigurationItemPayload, error) {
-	ci, err := r.CMDB.Update(ctx, actor(ctx), cmdb.UpdateInput{
+	ci, err := r.CMDB.Update(ctx, *principal(ctx), cmdb.UpdateInput{
 		ID:              input.ID,
 		ExpectedVersion: input.ExpectedVersion,
 		Name:            input.Name,
@@ -405,7 +405,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 	if input.Reason != nil {
 		reason = *input.Reason
 	}
-	ci, err := r.CMDB.RetireUnder(ctx, actor(ctx), input.ID, input.ExpectedVersion, reason, deref(input.ChangeID))
+	ci, err := r.CMDB.Retire(ctx, *principal(ctx), cmdb.RetireInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Reason: reason, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +413,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 }
 
 func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error) {
-	rel, created, err := r.CMDB.RelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
+	rel, created, err := r.CMDB.Relate(ctx, *principal(ctx), cmdb.RelateInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -421,7 +421,7 @@ func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input m
 }
 
 func (r *mutationResolver) UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error) {
-	id, err := r.CMDB.UnrelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
+	id, err := r.CMDB.Unrelate(ctx, *principal(ctx), cmdb.UnrelateInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +446,8 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 	for i, rel := range input.Relationships {
 		rels[i] = cmdb.ImportRelationship{SourceExternalID: rel.SourceExternalID, Type: rel.Type, TargetExternalID: rel.TargetExternalID}
 	}
-	rep, err := r.CMDB.Import(ctx, actor(ctx), input.Source, items, rels, cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen})
+	rep, err := r.CMDB.Import(ctx, *principal(ctx), cmdb.ImportInput{Source: input.Source, Items: items, Relationships: rels,
+		Options: cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen}})
 	if err != nil {
 		return nil, err
 	}
@@ -466,12 +467,12 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 }
 
 func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
-	in := catalog.NewService{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
+	in := catalog.CreateServiceInput{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
 		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: deref(input.OwnerGroupID)}
 	if input.Kind == model.ServiceKindBusiness {
 		in.Kind = catalog.KindBusinessService
 	}
-	s, err := r.Catalog.CreateService(ctx, in)
+	s, err := r.Catalog.CreateService(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +480,7 @@ func (r *mutationResolver) CreateService(ctx context.Context, input model.Create
 }
 
 func (r *mutationResolver) UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error) {
-	s, err := r.Catalog.UpdateService(ctx, catalog.ServiceUpdate{
+	s, err := r.Catalog.UpdateService(ctx, *principal(ctx), catalog.UpdateServiceInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Name: input.Name, Description: input.Description,
 		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: input.OwnerGroupID,
 	})
@@ -490,7 +491,7 @@ func (r *mutationResolver) UpdateService(ctx context.Context, input model.Update
 }
 
 func (r *mutationResolver) CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error) {
-	u, err := r.Catalog.CreateUnit(ctx, input.Name, deref(input.Description))
+	u, err := r.Catalog.CreateUnit(ctx, *principal(ctx), catalog.CreateUnitInput{Name: input.Name, Description: deref(input.Description)})
 	if err != nil {
 		return nil, err
 	}
@@ -498,7 +499,7 @@ func (r *mutationResolver) CreateBusinessUnit(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) CreateBusinessProcess(ctx context.Context, input model.CreateBusinessProcessInput) (*model.BusinessProcessPayload, error) {
-	p, err := r.Catalog.CreateProcess(ctx, input.Name, deref(input.Description), enumPtr[cmdb.Criticality](input.Criticality))
+	p, err := r.Catalog.CreateProcess(ctx, *principal(ctx), catalog.CreateProcessInput{Name: input.Name, Description: deref(input.Description), Criticality: enumPtr[cmdb.Criticality](input.Criticality)})
 	if err != nil {
 		return nil, err
 	}
@@ -506,7 +507,7 @@ func (r *mutationResolver) CreateBusinessProcess(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) LinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.LinkCatalogItemsPayload, error) {
-	created, err := r.Catalog.Link(ctx, actor(ctx), input.SourceID, input.Type, input.TargetID)
+	created, err := r.Catalog.Link(ctx, *principal(ctx), catalog.LinkInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID})
 	if err != nil {
 		return nil, err
 	}
@@ -514,14 +515,14 @@ func (r *mutationResolver) LinkCatalogItems(ctx context.Context, input model.Cat
 }
 
 func (r *mutationResolver) UnlinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.UnlinkCatalogItemsPayload, error) {
-	if err := r.Catalog.Unlink(ctx, input.SourceID, input.Type, input.TargetID); err != nil {
+	if err := r.Catalog.Unlink(ctx, *principal(ctx), catalog.UnlinkInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID}); err != nil {
 		return nil, err
 	}
 	return &model.UnlinkCatalogItemsPayload{Removed: true}, nil
 }
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
-	in := people.NewUser{
+	in := people.CreateUserInput{
 		Username:    input.Username,
 		DisplayName: input.DisplayName,
 		Roles:       toRoles(input.Roles),
@@ -534,7 +535,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if input.Kind != nil {
 		in.Kind = people.Kind(*input.Kind)
 	}
-	u, err := r.People.CreateUser(ctx, in)
+	u, err := r.People.CreateUser(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -550,7 +551,7 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 	if input.Description != nil {
 		description = *input.Description
 	}
-	g, err := r.People.CreateGroup(ctx, input.Name, description, kind)
+	g, err := r.People.CreateGroup(ctx, *principal(ctx), people.CreateGroupInput{Name: input.Name, Description: description, Kind: kind})
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +559,7 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 }
 
 func (r *mutationResolver) AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error) {
-	g, err := r.People.SetMembership(ctx, input.GroupID, input.UserID, true)
+	g, err := r.People.SetMembership(ctx, *principal(ctx), people.SetMembershipInput{GroupID: input.GroupID, UserID: input.UserID, Member: true})
 	if err != nil {
 		return nil, err
 	}
@@ -566,7 +567,7 @@ func (r *mutationResolver) AddGroupMember(ctx context.Context, input model.Group
 }
 
 func (r *mutationResolver) RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error) {
-	g, err := r.People.SetMembership(ctx, input.GroupID, input.UserID, false)
+	g, err := r.People.SetMembership(ctx, *principal(ctx), people.SetMembershipInput{GroupID: input.GroupID, UserID: input.UserID, Member: false})
 	if err != nil {
 		return nil, err
 	}
@@ -584,7 +585,7 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input model.CreateC
 	if input.Type != nil {
 		in.Type = change.Type(*input.Type)
 	}
-	c, err := r.ChangeMgmt.Create(ctx, principal(ctx), in)
+	c, err := r.ChangeMgmt.Create(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -592,7 +593,7 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input model.CreateC
 }
 
 func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Update(ctx, principal(ctx), change.UpdateInput{
+	c, err := r.ChangeMgmt.Update(ctx, *principal(ctx), change.UpdateInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Title: input.Title, Description: input.Description,
 		Justification: input.Justification, Type: enumPtr[change.Type](input.Type), TargetIDs: input.TargetIds,
 		PlannedStart: optionalTime(input.PlannedStart), PlannedEnd: optionalTime(input.PlannedEnd),
@@ -606,7 +607,7 @@ func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateC
 }
 
 func (r *mutationResolver) TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Transition(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.State(input.To), deref(input.Comment))
+	c, err := r.ChangeMgmt.Transition(ctx, *principal(ctx), change.TransitionInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: change.State(input.To), Comment: deref(input.Comment)})
 	if err != nil {
 		return nil, err
 	}
@@ -614,7 +615,7 @@ func (r *mutationResolver) TransitionChange(ctx context.Context, input model.Tra
 }
 
 func (r *mutationResolver) DecideChange(ctx context.Context, input model.DecideChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Decide(ctx, principal(ctx), input.ID, change.Decision(input.Decision), deref(input.Comment))
+	c, err := r.ChangeMgmt.Decide(ctx, *principal(ctx), change.DecideInput{ID: input.ID, Decision: change.Decision(input.Decision), Comment: deref(input.Comment)})
 	if err != nil {
 		return nil, err
 	}
@@ -622,7 +623,7 @@ func (r *mutationResolver) DecideChange(ctx context.Context, input model.DecideC
 }
 
 func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Review(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.Outcome(input.Outcome), input.Notes)
+	c, err := r.ChangeMgmt.Review(ctx, *principal(ctx), change.ReviewInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Outcome: change.Outcome(input.Outcome), Notes: input.Notes})
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +631,7 @@ func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewC
 }
 
 func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error) {
-	t, err := r.ChangeMgmt.CreateTemplate(ctx, principal(ctx), change.NewTemplate{
+	t, err := r.ChangeMgmt.CreateTemplate(ctx, *principal(ctx), change.CreateTemplateInput{
 		Name: input.Name, Description: deref(input.Description), ImplementationPlan: input.ImplementationPlan,
 		BackoutPlan: input.BackoutPlan, TestPlan: deref(input.TestPlan),
 	})
@@ -641,7 +642,7 @@ func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model
 }
 
 func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error) {
-	f, err := r.ChangeMgmt.CreateFreeze(ctx, principal(ctx), change.NewFreeze{
+	f, err := r.ChangeMgmt.CreateFreeze(ctx, *principal(ctx), change.CreateFreezeInput{
 		Name: input.Name, Reason: deref(input.Reason), Start: input.Start, End: input.End, ServiceIDs: input.ServiceIds,
 	})
 	if err != nil {
@@ -651,7 +652,7 @@ func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error) {
-	if err := r.ChangeMgmt.DeleteFreeze(ctx, input.ID); err != nil {
+	if err := r.ChangeMgmt.DeleteFreeze(ctx, *principal(ctx), change.DeleteFreezeInput{ID: input.ID}); err != nil {
 		return nil, err
 	}
 	return &model.DeleteFreezeWindowPayload{DeletedID: input.ID}, nil
@@ -724,7 +725,7 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.IncidentMgmt.AddEntry(ctx, v, input.IncidentID, incident.EntryKind(input.Kind), input.Body)
+	e, err := r.IncidentMgmt.AddEntry(ctx, v, incident.AddEntryInput{ID: input.IncidentID, Kind: incident.EntryKind(input.Kind), Body: input.Body})
 	if err != nil {
 		return nil, err
 	}
@@ -774,7 +775,7 @@ func (r *mutationResolver) SetPriorityMatrix(ctx context.Context, input model.Se
 }
 
 func (r *mutationResolver) CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error) {
-	a, err := r.SLAMgmt.Create(ctx, slaTerms(input.Terms))
+	a, err := r.SLAMgmt.Create(ctx, *principal(ctx), sla.CreateInput{Terms: slaTerms(input.Terms)})
 	if err != nil {
 		return nil, err
 	}
@@ -782,7 +783,7 @@ func (r *mutationResolver) CreateSLA(ctx context.Context, input model.CreateSLAI
 }
 
 func (r *mutationResolver) UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error) {
-	a, err := r.SLAMgmt.Update(ctx, input.ID, input.ExpectedVersion, slaTerms(input.Terms))
+	a, err := r.SLAMgmt.Update(ctx, *principal(ctx), sla.UpdateInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Terms: slaTerms(input.Terms)})
 	if err != nil {
 		return nil, err
 	}
@@ -790,7 +791,7 @@ func (r *mutationResolver) UpdateSLA(ctx context.Context, input model.UpdateSLAI
 }
 
 func (r *mutationResolver) RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error) {
-	rv, err := r.SLAMgmt.RecordReview(ctx, actor(ctx), sla.Review{
+	rv, err := r.SLAMgmt.RecordReview(ctx, *principal(ctx), sla.RecordReviewInput{
 		SLAID: input.SLAID, Date: input.Date, Attendees: input.Attendees, Notes: deref(input.Notes),
 		Actions: mapSlice(input.Actions, func(a *model.SLAReviewActionInput) sla.ReviewAction {
 			return sla.ReviewAction{Description: a.Description, OwnerID: deref(a.OwnerID), Due: a.Due}
