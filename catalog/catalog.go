@@ -15,6 +15,7 @@ import (
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -259,14 +260,14 @@ func (c *Catalog) UpdateService(ctx context.Context, caller auth.Principal, in U
 	now := c.now().UTC()
 	return c.store.UpdateService(ctx, in.ID, func(cur Service) (Service, bool, error) {
 		if cur.Version != in.ExpectedVersion {
-			return Service{}, false, apperr.New(apperr.Conflict, "service %s is at version %d, not %d: read it again and reapply your change", cur.ID, cur.Version, in.ExpectedVersion)
+			return Service{}, false, apperr.Stale("service", cur.ID, cur.Version, in.ExpectedVersion)
 		}
 		next := cur
-		set(&next.Name, in.Name)
-		set(&next.Description, in.Description)
-		set(&next.Status, in.Status)
-		set(&next.Criticality, in.Criticality)
-		set(&next.OwnerGroupID, in.OwnerGroupID)
+		patch.Set(&next.Name, in.Name)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Status, in.Status)
+		patch.Set(&next.Criticality, in.Criticality)
+		patch.Set(&next.OwnerGroupID, in.OwnerGroupID)
 		if err := validateService(next); err != nil {
 			return Service{}, false, err
 		}
@@ -460,12 +461,6 @@ func validateNamed(name, description string) error {
 		return err
 	}
 	return validate.Text("description", description, false, MaxDescriptionLen)
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }
 
 // Items returns the services, business units and processes with these ids

@@ -13,6 +13,7 @@ import (
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -21,7 +22,7 @@ type Store interface {
 	// CreateChange writes a new change and its first transition; NOT_FOUND
 	// for an unknown target, group or template. With a key already used,
 	// it returns the change created first.
-	CreateChange(ctx context.Context, c Change, first Transition, key *cmdb.IdempotencyKey) (Change, error)
+	CreateChange(ctx context.Context, c Change, first Transition, key *ids.IdempotencyKey) (Change, error)
 	// UpdateChange locks the change, passes it to apply and writes what
 	// apply returns, with the transitions it made; NOT_FOUND when absent.
 	UpdateChange(ctx context.Context, id string, apply func(Change) (Change, []Transition, error)) (Change, error)
@@ -152,12 +153,12 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	if err := s.store.CheckTargets(ctx, c.TargetIDs); err != nil {
 		return Change{}, err
 	}
-	var key *cmdb.IdempotencyKey
+	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return Change{}, err
 		}
-		key = &cmdb.IdempotencyKey{Scope: caller.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
+		key = &ids.IdempotencyKey{Scope: caller.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
 	}
 	first := Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, To: Draft, Actor: caller.Subject, At: now, Comment: "created"}
 	created, err := s.store.CreateChange(ctx, c, first, key)
@@ -194,13 +195,13 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 		return Change{}, err
 	}
 	next := cur
-	set(&next.Title, in.Title)
-	set(&next.Description, in.Description)
-	set(&next.Justification, in.Justification)
-	set(&next.ImplementationPlan, in.ImplementationPlan)
-	set(&next.BackoutPlan, in.BackoutPlan)
-	set(&next.TestPlan, in.TestPlan)
-	set(&next.AssignmentGroupID, in.AssignmentGroupID)
+	patch.Set(&next.Title, in.Title)
+	patch.Set(&next.Description, in.Description)
+	patch.Set(&next.Justification, in.Justification)
+	patch.Set(&next.ImplementationPlan, in.ImplementationPlan)
+	patch.Set(&next.BackoutPlan, in.BackoutPlan)
+	patch.Set(&next.TestPlan, in.TestPlan)
+	patch.Set(&next.AssignmentGroupID, in.AssignmentGroupID)
 	if in.Type != nil && *in.Type != cur.Type {
 		if cur.State != Draft || *in.Type == Standard || cur.Type == Standard {
 			return Change{}, apperr.Invalid("type", "the type can change only in DRAFT, between NORMAL and EMERGENCY")
@@ -775,7 +776,7 @@ func readyToSubmit(c Change) error {
 
 func checkVersion(c Change, expected int) error {
 	if c.Version != expected {
-		return apperr.New(apperr.Conflict, "change %s is at version %d, not %d: read it again and retry", c.ID, c.Version, expected)
+		return apperr.Stale("change", c.ID, c.Version, expected)
 	}
 	return nil
 }
@@ -807,10 +808,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -242,11 +243,11 @@ func checkImportItem(it ImportItem) error {
 		}
 	}
 	probe := CI{Name: it.Name, Type: it.Type, Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium}
-	setIf(&probe.Status, it.Status)
-	setIf(&probe.Environment, it.Environment)
-	setIf(&probe.Criticality, it.Criticality)
-	setIf(&probe.Description, it.Description)
-	setIf(&probe.Location, it.Location)
+	patch.Set(&probe.Status, it.Status)
+	patch.Set(&probe.Environment, it.Environment)
+	patch.Set(&probe.Criticality, it.Criticality)
+	patch.Set(&probe.Description, it.Description)
+	patch.Set(&probe.Location, it.Location)
 	if err := validateCore(probe); err != nil {
 		return err
 	}
@@ -287,12 +288,12 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 			}
 			next := base
 			next.Name, next.Type = it.Name, it.Type
-			setIf(&next.Status, it.Status)
-			setIf(&next.Environment, it.Environment)
-			setIf(&next.Criticality, it.Criticality)
-			setIf(&next.Description, it.Description)
-			setIf(&next.Location, it.Location)
-			setIf(&next.MinimumUp, it.MinimumUp)
+			patch.Set(&next.Status, it.Status)
+			patch.Set(&next.Environment, it.Environment)
+			patch.Set(&next.Criticality, it.Criticality)
+			patch.Set(&next.Description, it.Description)
+			patch.Set(&next.Location, it.Location)
+			patch.Set(&next.MinimumUp, it.MinimumUp)
 			attrs, err := applyAttributes(base.Attributes, it.Attributes, false)
 			if err != nil {
 				errs = append(errs, importErr(r+1, "ITEM", err))

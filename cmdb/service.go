@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -26,7 +27,7 @@ type Store interface {
 	// before returns the CI it created (CONFLICT when the fingerprint
 	// differs) and writes nothing. NOT_FOUND for an unknown owner group,
 	// CONFLICT for a taken (source, externalId).
-	CreateCI(ctx context.Context, ci CI, key *IdempotencyKey) (CI, error)
+	CreateCI(ctx context.Context, ci CI, key *ids.IdempotencyKey) (CI, error)
 	// GetCIs returns the CIs with these ids, in any order; absent ids are
 	// left out.
 	GetCIs(ctx context.Context, ids []string) ([]CI, error)
@@ -57,15 +58,6 @@ type Store interface {
 	// Unauthorized returns a page, newest first, of the modifications
 	// (other than creations) since a time that name no change.
 	Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[Modification], error)
-}
-
-// IdempotencyKey identifies a create request that may be retried. Scope keeps
-// keys of different callers and operations apart; Fingerprint is a hash of
-// the request so that a key reused for another request is refused.
-type IdempotencyKey struct {
-	Scope       string
-	Key         string
-	Fingerprint string
 }
 
 // Notifier hears about every CI that was written, after the commit.
@@ -175,12 +167,12 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	}
 	ci.Attributes = attrs
 
-	var key *IdempotencyKey
+	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return CI{}, err
 		}
-		key = &IdempotencyKey{
+		key = &ids.IdempotencyKey{
 			Scope:       caller.Subject + "\x1f" + "createConfigurationItem",
 			Key:         *in.IdempotencyKey,
 			Fingerprint: fingerprint(ci),
@@ -238,15 +230,15 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 		}
 		next := cur
 		next.Attributes = maps.Clone(cur.Attributes)
-		setIf(&next.Name, in.Name)
-		setIf(&next.Type, in.Type)
-		setIf(&next.Status, in.Status)
-		setIf(&next.Environment, in.Environment)
-		setIf(&next.Criticality, in.Criticality)
-		setIf(&next.Description, in.Description)
-		setIf(&next.Location, in.Location)
-		setIf(&next.OwnerGroupID, in.OwnerGroupID)
-		setIf(&next.MinimumUp, in.MinimumUp)
+		patch.Set(&next.Name, in.Name)
+		patch.Set(&next.Type, in.Type)
+		patch.Set(&next.Status, in.Status)
+		patch.Set(&next.Environment, in.Environment)
+		patch.Set(&next.Criticality, in.Criticality)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Location, in.Location)
+		patch.Set(&next.OwnerGroupID, in.OwnerGroupID)
+		patch.Set(&next.MinimumUp, in.MinimumUp)
 		if err := validateCore(next); err != nil {
 			return CI{}, nil, err
 		}
@@ -536,7 +528,7 @@ func (s *Service) changed(ci CI) {
 
 func checkVersion(cur CI, expected int) error {
 	if cur.Version != expected {
-		return apperr.New(apperr.Conflict, "CI %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", cur.ID, cur.Version, expected)
+		return apperr.Stale("CI", cur.ID, cur.Version, expected)
 	}
 	return nil
 }
@@ -637,10 +629,4 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -84,11 +85,11 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is %s and can no longer be changed", cur.ID, cur.State)
 		}
 		next := cur
-		setIf(&next.ShortDescription, in.ShortDescription)
-		setIf(&next.Description, in.Description)
-		setIf(&next.Category, in.Category)
-		setIf(&next.Impact, in.Impact)
-		setIf(&next.Urgency, in.Urgency)
+		patch.Set(&next.ShortDescription, in.ShortDescription)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Category, in.Category)
+		patch.Set(&next.Impact, in.Impact)
+		patch.Set(&next.Urgency, in.Urgency)
 		if impacted != nil {
 			next.CIIDs, next.ServiceIDs = impacted.CIIDs, impacted.ServiceIDs
 			next.ImpactedBusinessServiceIDs = impacted.ImpactedBusinessServiceIDs
@@ -480,7 +481,7 @@ func (s *Service) Link(ctx context.Context, v Viewer, in LinkInput) (Incident, e
 		if in.KnowledgeIDs != nil {
 			next.KnowledgeIDs = sortedSet(*in.KnowledgeIDs)
 		}
-		setIf(&next.CausedByChange, in.CausedByChangeID)
+		patch.Set(&next.CausedByChange, in.CausedByChangeID)
 		if err := validateIncident(next); err != nil {
 			return Incident{}, nil, err
 		}
@@ -527,10 +528,4 @@ func (s *Service) AutoClose(ctx context.Context) ([]Incident, error) {
 		}
 	}
 	return closed, nil
-}
-
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -119,7 +119,7 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 	}
 	return s.store.UpdateSLA(ctx, in.ID, func(cur SLA) (SLA, error) {
 		if cur.Version != in.ExpectedVersion {
-			return SLA{}, apperr.New(apperr.Conflict, "SLA %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", in.ID, cur.Version, in.ExpectedVersion)
+			return SLA{}, apperr.Stale("SLA", in.ID, cur.Version, in.ExpectedVersion)
 		}
 		next := cur
 		next.Terms = terms
