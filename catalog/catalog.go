@@ -186,7 +186,7 @@ type Store interface {
 	Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt Ref) error) error
 	// Linked returns, per id, the items at the other end of its links of
 	// type typ, following them outgoing (or incoming when reverse).
-	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error)
+	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]Item, error)
 }
 
 // Catalog applies the catalogue rules.
@@ -442,7 +442,7 @@ func (c *Catalog) BusinessCatalog(ctx context.Context, unitID string) ([]Service
 const MaxCatalogSize = 1000
 
 // Linked returns the items linked to each id by typ (see Store.Linked).
-func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
+func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]Item, error) {
 	return c.store.Linked(ctx, ids, typ, reverse)
 }
 
@@ -465,29 +465,29 @@ func validateNamed(name, description string) error {
 
 // Items returns the services, business units and processes with these ids
 // that exist, by id; other ids (CIs included) are ignored.
-func (c *Catalog) Items(ctx context.Context, itemIDs []string) (map[string]any, error) {
+func (c *Catalog) Items(ctx context.Context, itemIDs []string) (map[string]Item, error) {
 	byPrefix := map[string][]string{}
 	for _, id := range itemIDs {
 		byPrefix[ids.Kind(id)] = append(byPrefix[ids.Kind(id)], id)
 	}
-	out := map[string]any{}
+	out := map[string]Item{}
 	services, err := c.store.GetServices(ctx, append(byPrefix[BusinessServicePrefix], byPrefix[TechnicalServicePrefix]...))
-	putAll(out, services, func(s Service) string { return s.ID })
+	putAll(out, services)
 	if err != nil {
 		return nil, err
 	}
 	units, err := c.store.GetUnits(ctx, byPrefix[BusinessUnitPrefix])
-	putAll(out, units, func(u Unit) string { return u.ID })
+	putAll(out, units)
 	if err != nil {
 		return nil, err
 	}
 	processes, err := c.store.GetProcesses(ctx, byPrefix[BusinessProcessPrefix])
-	putAll(out, processes, func(p Process) string { return p.ID })
+	putAll(out, processes)
 	return out, err
 }
 
-func putAll[T any](out map[string]any, items []T, id func(T) string) {
+func putAll[T Item](out map[string]Item, items []T) {
 	for _, it := range items {
-		out[id(it)] = it
+		out[it.ItemID()] = it
 	}
 }

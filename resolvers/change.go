@@ -17,7 +17,7 @@ import (
 
 // changeLoaders batch what change fields refer to.
 type changeLoaders struct {
-	items       *dataloadgen.Loader[string, any]
+	items       *dataloadgen.Loader[string, catalog.Item]
 	users       *dataloadgen.Loader[string, people.User]
 	changes     *dataloadgen.Loader[string, change.Change]
 	transitions *dataloadgen.Loader[string, []change.Transition]
@@ -57,7 +57,7 @@ func changeLoadersFrom(ctx context.Context) *changeLoaders {
 
 // items fetches impact-graph items of any kind: CIs from the CMDB, the rest
 // from the catalogue.
-func (r *Resolver) items(ctx context.Context, keys []string) (map[string]any, error) {
+func (r *Resolver) items(ctx context.Context, keys []string) (map[string]catalog.Item, error) {
 	var cis, others []string
 	for _, id := range keys {
 		if ids.Kind(id) == cmdb.CIPrefix {

@@ -170,7 +170,7 @@ func pathsModel(paths []impact.Path) *model.PathsResult {
 	return m
 }
 
-func servicesOf(items []any, keep func(catalog.Service) bool) []*model.Service {
+func servicesOf(items []catalog.Item, keep func(catalog.Service) bool) []*model.Service {
 	out := []*model.Service{}
 	for _, it := range items {
 		if s, ok := it.(catalog.Service); ok && (keep == nil || keep(s)) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
@@ -21,7 +22,7 @@ type loaders struct {
 	usersOfGroup  *dataloadgen.Loader[string, []people.User]
 	relationships *dataloadgen.Loader[relKey, []cmdb.Relationship]
 	history       *dataloadgen.Loader[historyKey, paging.Page[cmdb.HistoryEntry]]
-	linked        *dataloadgen.Loader[linkKey, []any]
+	linked        *dataloadgen.Loader[linkKey, []catalog.Item]
 	// seer is the response's reader, for the visibility rules.
 	seer *seer
 }
@@ -88,10 +89,10 @@ func (r *Resolver) WithLoaders(ctx context.Context) context.Context {
 					return r.CMDB.History(ctx, ids, paging.Request{First: args.first, After: args.after})
 				})
 		}, wait),
-		linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]any, error) {
+		linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]catalog.Item, error) {
 			return batchByArgs(keys, func(k linkKey) linkKey { return linkKey{typ: k.typ, reverse: k.reverse} },
 				func(k linkKey) string { return k.id },
-				func(args linkKey, ids []string) (map[string][]any, error) {
+				func(args linkKey, ids []string) (map[string][]catalog.Item, error) {
 					return r.Catalog.Linked(ctx, ids, args.typ, args.reverse)
 				})
 		}, wait),

@@ -1248,7 +1248,7 @@ func (r *serviceResolver) DependsOn(ctx context.Context, obj *model.Service) ([]
 	if err != nil {
 		return nil, err
 	}
-	return mapSlice(items, itemModel), nil
+	return mapSlice(items, func(it catalog.Item) model.GraphItem { return itemModel(it) }), nil
 }
 
 func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error) {
