@@ -74,7 +74,7 @@ func processFromProps(p map[string]any) catalog.Process {
 }
 
 // itemFromProps decodes any impact-graph node by its kind.
-func itemFromProps(kind catalog.Kind, p map[string]any) any {
+func itemFromProps(kind catalog.Kind, p map[string]any) catalog.Item {
 	switch kind {
 	case catalog.KindCI:
 		return ciFromProps(p)
@@ -361,18 +361,18 @@ RETURN id, collect([labels(m), properties(m)]) AS items`
 )
 
 // Linked implements catalog.Store.
-func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
+func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]catalog.Item, error) {
 	stmt := linkedOut
 	if reverse {
 		stmt = linkedIn
 	}
 	stmt = relStatement(stmt, typ)
-	return read(ctx, c.s, func(tx driver.ManagedTransaction) (map[string][]any, error) {
+	return read(ctx, c.s, func(tx driver.ManagedTransaction) (map[string][]catalog.Item, error) {
 		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string][]any, len(recs))
+		out := make(map[string][]catalog.Item, len(recs))
 		for _, r := range recs {
 			id, _ := r.Get("id")
 			v, _ := r.Get("items")

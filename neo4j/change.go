@@ -13,6 +13,7 @@ import (
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 )
@@ -203,7 +204,7 @@ CREATE (c)-[:TARGETS]->(i)`
 )
 
 // CreateChange implements change.Store.
-func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first change.Transition, key *cmdb.IdempotencyKey) (change.Change, error) {
+func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first change.Transition, key *ids.IdempotencyKey) (change.Change, error) {
 	props, err := changeToProps(c)
 	if err != nil {
 		return change.Change{}, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -172,7 +173,7 @@ RETURN k.resultId AS resultId, k.fingerprint AS fingerprint`
 
 // claimKey records key for resultID, or returns the id recorded by an earlier
 // request. The unique constraint makes a concurrent claim wait for ours.
-func claimKey(ctx context.Context, tx driver.ManagedTransaction, key *cmdb.IdempotencyKey, resultID string, now time.Time) (string, error) {
+func claimKey(ctx context.Context, tx driver.ManagedTransaction, key *ids.IdempotencyKey, resultID string, now time.Time) (string, error) {
 	recs, err := collect(ctx, tx, claimIdempotencyKey, map[string]any{
 		"key": key.Scope + "\x1f" + key.Key, "fingerprint": key.Fingerprint, "resultId": resultID, "now": now,
 	})
@@ -216,7 +217,7 @@ SET c = $props
 RETURN properties(c) AS c`
 
 // CreateCI implements cmdb.Store.
-func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, key *cmdb.IdempotencyKey) (cmdb.CI, error) {
+func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, key *ids.IdempotencyKey) (cmdb.CI, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.CI, error) {
 		if key != nil {
 			first, err := claimKey(ctx, tx, key, ci.ID, ci.CreatedAt)

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
@@ -38,7 +40,7 @@ func setup(t *testing.T) fixture {
 	return fixture{
 		store: store,
 		svc:   cmdb.NewService(store.CMDB(), c.now, ids.New, nil),
-		dir:   people.NewDirectory(store.People(), nil, c.now, ids.New),
+		dir:   people.NewDirectory(store.People(), nil, credentials.Bcrypt{}, c.now, ids.New),
 		ctx:   context.Background(),
 	}
 }
@@ -51,7 +53,7 @@ func (f fixture) create(t *testing.T, name string, typ cmdb.Type, mod ...func(*c
 	for _, m := range mod {
 		m(&in)
 	}
-	ci, err := f.svc.Create(f.ctx, "tester", in)
+	ci, err := f.svc.Create(f.ctx, auth.Principal{Subject: "tester"}, in)
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -78,7 +80,7 @@ func (f fixture) history(t *testing.T, id string) []cmdb.HistoryEntry {
 
 func TestCreateAndReadBack(t *testing.T) {
 	f := setup(t)
-	g, err := f.dir.CreateGroup(f.ctx, "Platform", "", people.Team)
+	g, err := f.dir.CreateGroup(f.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Platform", Kind: people.Team})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func TestCreateRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := f.svc.Create(f.ctx, "tester", tt.in); !apperr.Is(err, tt.code) {
+			if _, err := f.svc.Create(f.ctx, auth.Principal{Subject: "tester"}, tt.in); !apperr.Is(err, tt.code) {
 				t.Fatalf("got %v, want %s", err, tt.code)
 			}
 			if n := f.count(t); n != 1 {
@@ -149,7 +151,7 @@ func TestIdempotentCreate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = f.svc.Create(f.ctx, "monitor", in)
+			results[i], errs[i] = f.svc.Create(f.ctx, auth.Principal{Subject: "monitor"}, in)
 		}()
 	}
 	wg.Wait()
@@ -163,11 +165,11 @@ func TestIdempotentCreate(t *testing.T) {
 	}
 	other := in
 	other.Name = "something else"
-	if _, err := f.svc.Create(f.ctx, "monitor", other); !apperr.Is(err, apperr.Conflict) {
+	if _, err := f.svc.Create(f.ctx, auth.Principal{Subject: "monitor"}, other); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("key reused for other input: %v", err)
 	}
 	// Keys are scoped to the caller.
-	if ci, err := f.svc.Create(f.ctx, "someone-else", in); err != nil || ci.ID == results[0].ID {
+	if ci, err := f.svc.Create(f.ctx, auth.Principal{Subject: "someone-else"}, in); err != nil || ci.ID == results[0].ID {
 		t.Fatalf("other caller, same key: %v, %s", err, ci.ID)
 	}
 }
@@ -184,7 +186,7 @@ func TestUpdateOptimisticConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.svc.Update(f.ctx, "tester", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 1, Name: ptr(fmt.Sprintf("web-%d", i))})
+			_, err := f.svc.Update(f.ctx, auth.Principal{Subject: "tester"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 1, Name: ptr(fmt.Sprintf("web-%d", i))})
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -205,11 +207,11 @@ func TestUpdateOptimisticConcurrency(t *testing.T) {
 	}
 
 	// Attribute removal and an unchanged update.
-	upd, err := f.svc.Update(f.ctx, "tester", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 2, Attributes: []cmdb.AttributeInput{{Key: "os"}, {Key: "cpu", Value: ptr("4")}}})
+	upd, err := f.svc.Update(f.ctx, auth.Principal{Subject: "tester"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 2, Attributes: []cmdb.AttributeInput{{Key: "os"}, {Key: "cpu", Value: ptr("4")}}})
 	if err != nil || upd.Version != 3 || len(upd.Attributes) != 1 || upd.Attributes["cpu"] != "4" {
 		t.Fatalf("attribute update: %+v, %v", upd, err)
 	}
-	same, err := f.svc.Update(f.ctx, "tester", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 3, Name: ptr(upd.Name)})
+	same, err := f.svc.Update(f.ctx, auth.Principal{Subject: "tester"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 3, Name: ptr(upd.Name)})
 	if err != nil || same.Version != 3 || len(f.history(t, ci.ID)) != 3 {
 		t.Fatalf("no-op update wrote: version %d, %v", same.Version, err)
 	}
@@ -223,23 +225,23 @@ func TestUpdateOptimisticConcurrency(t *testing.T) {
 func TestLifecycle(t *testing.T) {
 	f := setup(t)
 	ci := f.create(t, "vm", cmdb.TypeVirtualMachine)
-	if _, err := f.svc.Update(f.ctx, "t", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 1, Status: ptr(cmdb.StatusPlanned)}); !apperr.Is(err, apperr.InvalidTransition) {
+	if _, err := f.svc.Update(f.ctx, auth.Principal{Subject: "t"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 1, Status: ptr(cmdb.StatusPlanned)}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("ACTIVE → PLANNED: %v", err)
 	}
-	if _, err := f.svc.Update(f.ctx, "t", cmdb.UpdateInput{ID: "ci_nope", ExpectedVersion: 1, Name: ptr("x")}); !apperr.Is(err, apperr.NotFound) {
+	if _, err := f.svc.Update(f.ctx, auth.Principal{Subject: "t"}, cmdb.UpdateInput{ID: "ci_nope", ExpectedVersion: 1, Name: ptr("x")}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unknown id: %v", err)
 	}
-	if _, err := f.svc.Retire(f.ctx, "t", ci.ID, 7, ""); !apperr.Is(err, apperr.Conflict) {
+	if _, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "t"}, cmdb.RetireInput{ID: ci.ID, ExpectedVersion: 7, Reason: ""}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale retire: %v", err)
 	}
-	r, err := f.svc.Retire(f.ctx, "t", ci.ID, 1, "decommissioned")
+	r, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "t"}, cmdb.RetireInput{ID: ci.ID, ExpectedVersion: 1, Reason: "decommissioned"})
 	if err != nil || r.Status != cmdb.StatusRetired || r.RetiredAt == nil || r.Version != 2 {
 		t.Fatalf("retire: %+v, %v", r, err)
 	}
-	if _, err := f.svc.Retire(f.ctx, "t", ci.ID, 2, ""); !apperr.Is(err, apperr.InvalidTransition) {
+	if _, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "t"}, cmdb.RetireInput{ID: ci.ID, ExpectedVersion: 2, Reason: ""}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("retire twice: %v", err)
 	}
-	if _, err := f.svc.Update(f.ctx, "t", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 2, Name: ptr("x")}); !apperr.Is(err, apperr.InvalidTransition) {
+	if _, err := f.svc.Update(f.ctx, auth.Principal{Subject: "t"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: 2, Name: ptr("x")}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("update retired: %v", err)
 	}
 	// Retired CIs leave default lists but stay reachable by filter.
@@ -257,20 +259,20 @@ func TestRelationships(t *testing.T) {
 	host := f.create(t, "host", cmdb.TypeServer)
 	pool := f.create(t, "pool", cmdb.TypeCluster, func(in *cmdb.CreateInput) { in.MinimumUp = ptr(1) })
 	retired := f.create(t, "old", cmdb.TypeServer)
-	if _, err := f.svc.Retire(f.ctx, "t", retired.ID, 1, ""); err != nil {
+	if _, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "t"}, cmdb.RetireInput{ID: retired.ID, ExpectedVersion: 1, Reason: ""}); err != nil {
 		t.Fatal(err)
 	}
 
-	rel, created, err := f.svc.Relate(f.ctx, "t", app.ID, "DEPENDS_ON", db.ID)
+	rel, created, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: app.ID, Type: "DEPENDS_ON", TargetID: db.ID})
 	if err != nil || !created || rel.Source.Name != "app" || rel.Target.Name != "db" || rel.Type != "DEPENDS_ON" {
 		t.Fatalf("relate: %+v %v %v", rel, created, err)
 	}
-	again, created, err := f.svc.Relate(f.ctx, "t", app.ID, "DEPENDS_ON", db.ID)
+	again, created, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: app.ID, Type: "DEPENDS_ON", TargetID: db.ID})
 	if err != nil || created || again.ID != rel.ID {
 		t.Fatalf("relate again: %+v %v %v", again, created, err)
 	}
 	for _, r := range [][3]string{{db.ID, "RUNS_ON", host.ID}, {host.ID, "MEMBER_OF", pool.ID}, {app.ID, "USES", host.ID}} {
-		if _, _, err := f.svc.Relate(f.ctx, "t", r[0], r[1], r[2]); err != nil {
+		if _, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: r[0], Type: r[1], TargetID: r[2]}); err != nil {
 			t.Fatal(r, err)
 		}
 	}
@@ -287,7 +289,7 @@ func TestRelationships(t *testing.T) {
 		{"member of a non-group", db.ID, "MEMBER_OF", host.ID, apperr.BadUserInput},
 	}
 	for _, tt := range refusals {
-		if _, _, err := f.svc.Relate(f.ctx, "t", tt.source, tt.typ, tt.target); !apperr.Is(err, tt.code) {
+		if _, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: tt.source, Type: tt.typ, TargetID: tt.target}); !apperr.Is(err, tt.code) {
 			t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
 		}
 	}
@@ -344,7 +346,7 @@ func TestRelationships(t *testing.T) {
 	if h := f.history(t, db.ID); len(h) != 3 || h[0].Action != cmdb.ActionRelationshipAdded {
 		t.Fatalf("db history before unrelate: %+v", h)
 	}
-	removed, err := f.svc.Unrelate(f.ctx, "t", app.ID, "DEPENDS_ON", db.ID)
+	removed, err := f.svc.Unrelate(f.ctx, auth.Principal{Subject: "t"}, cmdb.UnrelateInput{SourceID: app.ID, Type: "DEPENDS_ON", TargetID: db.ID})
 	if err != nil || removed != rel.ID {
 		t.Fatalf("unrelate: %q %v", removed, err)
 	}
@@ -353,7 +355,7 @@ func TestRelationships(t *testing.T) {
 			t.Errorf("%s history head %+v", id, h[0])
 		}
 	}
-	if _, err := f.svc.Unrelate(f.ctx, "t", app.ID, "DEPENDS_ON", db.ID); !apperr.Is(err, apperr.NotFound) {
+	if _, err := f.svc.Unrelate(f.ctx, auth.Principal{Subject: "t"}, cmdb.UnrelateInput{SourceID: app.ID, Type: "DEPENDS_ON", TargetID: db.ID}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unrelate twice: %v", err)
 	}
 	if _, err := f.svc.Relationship(f.ctx, rel.ID); !apperr.Is(err, apperr.NotFound) {
@@ -363,7 +365,7 @@ func TestRelationships(t *testing.T) {
 
 func TestListFiltersOrderAndPaging(t *testing.T) {
 	f := setup(t)
-	g, _ := f.dir.CreateGroup(f.ctx, "Net", "", people.Team)
+	g, _ := f.dir.CreateGroup(f.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Net", Kind: people.Team})
 	for i := range 25 {
 		typ := cmdb.TypeServer
 		if i%5 == 0 {
@@ -452,7 +454,7 @@ func TestHistoryPaging(t *testing.T) {
 	f := setup(t)
 	ci := f.create(t, "x", cmdb.TypeServer)
 	for v := 1; v <= 6; v++ {
-		if _, err := f.svc.Update(f.ctx, "t", cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: v, Name: ptr(fmt.Sprintf("x%d", v))}); err != nil {
+		if _, err := f.svc.Update(f.ctx, auth.Principal{Subject: "t"}, cmdb.UpdateInput{ID: ci.ID, ExpectedVersion: v, Name: ptr(fmt.Sprintf("x%d", v))}); err != nil {
 			t.Fatal(err)
 		}
 	}

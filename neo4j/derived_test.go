@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/paging"
 )
@@ -69,19 +70,19 @@ func TestCreationEntry(t *testing.T) {
 	}{
 		{"just created", func() error { return nil }, "CREATED name=a"},
 		{"related (fields unchanged)", func() error {
-			_, _, err := f.svc.Relate(f.ctx, "tester", a.ID, "CONNECTS_TO", b.ID)
+			_, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "tester"}, cmdb.RelateInput{SourceID: a.ID, Type: "CONNECTS_TO", TargetID: b.ID})
 			return err
 		}, "RELATIONSHIP_ADDED; CREATED name=a"},
 		{"renamed", func() error {
-			_, err := f.svc.Update(f.ctx, "editor", cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 1, Name: ptr("a2")})
+			_, err := f.svc.Update(f.ctx, auth.Principal{Subject: "editor"}, cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 1, Name: ptr("a2")})
 			return err
 		}, "UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 		{"renamed again", func() error {
-			_, err := f.svc.Update(f.ctx, "editor", cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 2, Name: ptr("a3")})
+			_, err := f.svc.Update(f.ctx, auth.Principal{Subject: "editor"}, cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 2, Name: ptr("a3")})
 			return err
 		}, "UPDATED name=a3; UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 		{"retired", func() error {
-			_, err := f.svc.Retire(f.ctx, "editor", a.ID, 3, "gone")
+			_, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "editor"}, cmdb.RetireInput{ID: a.ID, ExpectedVersion: 3, Reason: "gone"})
 			return err
 		}, "RETIRED; UPDATED name=a3; UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 	}
@@ -113,7 +114,7 @@ func TestCreationEntryOfImportedCI(t *testing.T) {
 	feed := func(name string) {
 		t.Helper()
 		items := []cmdb.ImportItem{{ExternalID: "h1", Name: name, Type: cmdb.TypeServer}}
-		if _, err := f.svc.Import(f.ctx, "scanner", "discovery", items, nil, cmdb.ImportOptions{}); err != nil {
+		if _, err := f.svc.Import(f.ctx, auth.Principal{Subject: "scanner"}, cmdb.ImportInput{Source: "discovery", Items: items}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,7 +180,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	}
 	feed := func(rels ...cmdb.ImportRelationship) {
 		t.Helper()
-		rep, err := f.svc.Import(f.ctx, "scanner", "discovery", items, rels, cmdb.ImportOptions{})
+		rep, err := f.svc.Import(f.ctx, auth.Principal{Subject: "scanner"}, cmdb.ImportInput{Source: "discovery", Items: items, Relationships: rels})
 		if err != nil || len(rep.Errors) > 0 {
 			t.Fatalf("import: %v %+v", err, rep.Errors)
 		}
@@ -195,7 +196,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	for ext, id := range ids {
 		names[id] = ext
 	}
-	if _, _, err := f.svc.Relate(f.ctx, "tester", ids["h2"], "CONNECTS_TO", ids["h3"]); err != nil {
+	if _, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "tester"}, cmdb.RelateInput{SourceID: ids["h2"], Type: "CONNECTS_TO", TargetID: ids["h3"]}); err != nil {
 		t.Fatal(err)
 	}
 	// Fed again, DEPENDS_ON is unchanged and gets no second entry.
@@ -261,7 +262,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 		}
 	}
 
-	relID, err := f.svc.Unrelate(f.ctx, "remover", ids["h1"], "DEPENDS_ON", ids["h2"])
+	relID, err := f.svc.Unrelate(f.ctx, auth.Principal{Subject: "remover"}, cmdb.UnrelateInput{SourceID: ids["h1"], Type: "DEPENDS_ON", TargetID: ids["h2"]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,7 +185,7 @@ func nodeFromList(f []any) *impact.Node {
 
 // summaryItem builds an item, and returns its redundancy minimum, from a
 // summaryRecord or nameRecord list. A service's kind is its label's.
-func summaryItem(kind catalog.Kind, id string, rec []any) (any, int) {
+func summaryItem(kind catalog.Kind, id string, rec []any) (catalog.Item, int) {
 	field := func(i int) string {
 		if i >= len(rec) {
 			return ""

@@ -10,7 +10,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
-	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 )
@@ -322,14 +322,14 @@ MATCH (n:Item {id: itemId})
 CREATE (i)-[:AFFECTS]->(n)`
 
 // CreateIncident implements incident.Store.
-func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, rec incident.Records, key *incident.IdempotencyKey) (incident.Incident, bool, error) {
+func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, rec incident.Records, key *ids.IdempotencyKey) (incident.Incident, bool, error) {
 	type result struct {
 		inc     incident.Incident
 		created bool
 	}
 	res, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (result, error) {
 		if key != nil {
-			first, err := claimKey(ctx, tx, &cmdb.IdempotencyKey{Scope: key.Scope, Key: key.Key, Fingerprint: key.Fingerprint}, inc.ID, inc.CreatedAt)
+			first, err := claimKey(ctx, tx, key, inc.ID, inc.CreatedAt)
 			if err != nil {
 				return result{}, err
 			}

@@ -75,16 +75,16 @@ func newIncidents(t *testing.T) *incidentFixture {
 	}
 	f.inc = svc
 	mk := func(name string, roles []auth.Role, groups ...string) auth.Principal {
-		u, err := g.dir.CreateUser(g.ctx, people.NewUser{Username: name, DisplayName: name, Roles: roles, GroupIDs: groups})
+		u, err := g.dir.CreateUser(g.ctx, auth.Principal{}, people.CreateUserInput{Username: name, DisplayName: name, Roles: roles, GroupIDs: groups})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return auth.Principal{Subject: u.ID, Roles: roles}
 	}
-	if f.group, err = g.dir.CreateGroup(g.ctx, "Service desk", "", people.Team); err != nil {
+	if f.group, err = g.dir.CreateGroup(g.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Service desk", Kind: people.Team}); err != nil {
 		t.Fatal(err)
 	}
-	if f.other, err = g.dir.CreateGroup(g.ctx, "Database team", "", people.Team); err != nil {
+	if f.other, err = g.dir.CreateGroup(g.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Database team", Kind: people.Team}); err != nil {
 		t.Fatal(err)
 	}
 	f.agent = mk("agent", []auth.Role{auth.Agent}, f.group.ID)
@@ -297,7 +297,7 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 			return err
 		}, apperr.Forbidden},
 		{"requester writes a work note", func() error {
-			_, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), inc.ID, incident.WorkNote, "x")
+			_, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), incident.AddEntryInput{ID: inc.ID, Kind: incident.WorkNote, Body: "x"})
 			return err
 		}, apperr.Forbidden},
 		{"communication on a normal incident", func() error {
@@ -341,7 +341,7 @@ func TestIncidentWritesAreHeard(t *testing.T) {
 	f := newIncidents(t)
 	inc, _ := f.alert(t, "a", "x")
 	f.alert(t, "a", "again")
-	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), inc.ID, incident.Comment, "any news?"); err != nil {
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), incident.AddEntryInput{ID: inc.ID, Kind: incident.Comment, Body: "any news?"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.inc.Reassign(f.ctx, f.as(f.agent), incident.ReassignInput{ID: inc.ID, ExpectedVersion: 2, GroupID: f.group.ID, Reason: "triage"}); err != nil {
@@ -405,13 +405,13 @@ func TestIncidentVisibilityAndTimeline(t *testing.T) {
 	if err != nil || others.State != incident.Assigned {
 		t.Fatal(others, err)
 	}
-	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.agent, f.group.ID), mine.ID, incident.WorkNote, "password reset pending"); err != nil {
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.agent, f.group.ID), incident.AddEntryInput{ID: mine.ID, Kind: incident.WorkNote, Body: "password reset pending"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.agent, f.group.ID), mine.ID, incident.Comment, "we are on it"); err != nil {
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.agent, f.group.ID), incident.AddEntryInput{ID: mine.ID, Kind: incident.Comment, Body: "we are on it"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), mine.ID, incident.Comment, "thanks"); err != nil {
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), incident.AddEntryInput{ID: mine.ID, Kind: incident.Comment, Body: "thanks"}); err != nil {
 		t.Fatal(err)
 	}
 	body := func(v incident.Viewer) string {
@@ -457,7 +457,7 @@ func TestIncidentVisibilityAndTimeline(t *testing.T) {
 	if _, err := f.inc.Get(f.ctx, f.viewer(f.caller), others.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("caller reads another's incident: %v", err)
 	}
-	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), others.ID, incident.Comment, "me too"); !apperr.Is(err, apperr.NotFound) {
+	if _, err := f.inc.AddEntry(f.ctx, f.viewer(f.caller), incident.AddEntryInput{ID: others.ID, Kind: incident.Comment, Body: "me too"}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("caller comments on another's incident: %v", err)
 	}
 	// Paging: one at a time, newest first.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 )
 
 const meQuery = `{ me { subject roles user { id username displayName groups { name } } } }`
@@ -253,14 +254,14 @@ func TestInvalidBearerTokensRejected(t *testing.T) {
 	e := newEnv(t, app.Limits{})
 	now := time.Now()
 
-	minter := func(cfg auth.TokenConfig, clock func() time.Time) *auth.Tokens {
-		tk, err := auth.NewTokens(cfg, clock)
+	minter := func(cfg credentials.TokenConfig, clock func() time.Time) *credentials.Tokens {
+		tk, err := credentials.NewTokens(cfg, clock)
 		if err != nil {
 			t.Fatalf("NewTokens: %v", err)
 		}
 		return tk
 	}
-	mint := func(tk *auth.Tokens, subject string, roles ...auth.Role) string {
+	mint := func(tk *credentials.Tokens, subject string, roles ...auth.Role) string {
 		s, _, err := tk.Mint(subject, roles, time.Hour)
 		if err != nil {
 			t.Fatalf("Mint: %v", err)
