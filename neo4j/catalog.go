@@ -22,6 +22,18 @@ func (s *Store) Catalog() *Catalog { return &Catalog{s: s} }
 
 var _ catalog.Store = (*Catalog)(nil)
 
+// catalogMigrations are the constraints and indexes of services, business
+// units and business processes.
+func catalogMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
+		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
+		"CREATE CONSTRAINT business_unit_id IF NOT EXISTS FOR (u:BusinessUnit) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT business_process_id IF NOT EXISTS FOR (p:BusinessProcess) REQUIRE p.id IS UNIQUE",
+	}
+}
+
 // Labels of catalogue nodes, besides Item which every impact-graph node has.
 const (
 	labelService         = "Service"

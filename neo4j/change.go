@@ -29,6 +29,8 @@ func (s *Store) Changes() *Changes { return &Changes{s: s} }
 
 var _ change.Store = (*Changes)(nil)
 
+// changeMigrations are the constraints and indexes of changes, their
+// transitions, templates and freeze windows.
 func changeMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",

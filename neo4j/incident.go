@@ -26,6 +26,20 @@ func (s *Store) Incidents() *Incidents { return &Incidents{s: s} }
 
 var _ incident.Store = (*Incidents)(nil)
 
+// incidentMigrations are the constraints and indexes of incidents, their
+// records and the priority matrix.
+func incidentMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (i:Incident) REQUIRE i.id IS UNIQUE",
+		"CREATE INDEX incident_state IF NOT EXISTS FOR (i:Incident) ON (i.state)",
+		"CREATE INDEX incident_created_at IF NOT EXISTS FOR (i:Incident) ON (i.createdAt)",
+		"CREATE INDEX incident_group IF NOT EXISTS FOR (i:Incident) ON (i.assignmentGroupId)",
+		"CREATE INDEX incident_caller IF NOT EXISTS FOR (i:Incident) ON (i.callerId)",
+		"CREATE CONSTRAINT incident_record_id IF NOT EXISTS FOR (r:IncidentRecord) REQUIRE r.id IS UNIQUE",
+		"CREATE CONSTRAINT priority_matrix_name IF NOT EXISTS FOR (m:PriorityMatrix) REQUIRE m.name IS UNIQUE",
+	}
+}
+
 func optTime(t *time.Time) any {
 	if t == nil {
 		return nil

@@ -19,6 +19,16 @@ func (s *Store) People() *People { return &People{s: s} }
 
 var _ people.Store = (*People)(nil)
 
+// peopleMigrations are the constraints of users and groups.
+func peopleMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE",
+		"CREATE CONSTRAINT group_id IF NOT EXISTS FOR (g:Group) REQUIRE g.id IS UNIQUE",
+		"CREATE CONSTRAINT group_name IF NOT EXISTS FOR (g:Group) REQUIRE g.name IS UNIQUE",
+	}
+}
+
 func userFromProps(p map[string]any) people.User {
 	u := people.User{
 		ID:           str(p, "id"),

@@ -23,6 +23,20 @@ func (s *Store) SLAs() *SLAs { return &SLAs{s: s} }
 
 var _ sla.Store = (*SLAs)(nil)
 
+// slaMigrations are the constraints and indexes of SLAs, their events and
+// reviews.
+func slaMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT sla_id IF NOT EXISTS FOR (s:SLA) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX sla_name IF NOT EXISTS FOR (s:SLA) ON (s.name)",
+		// The key makes each warning and breach exist once, whichever
+		// evaluator records it first.
+		"CREATE CONSTRAINT sla_event_key IF NOT EXISTS FOR (e:SLAEvent) REQUIRE e.key IS UNIQUE",
+		"CREATE INDEX sla_event_ticket IF NOT EXISTS FOR (e:SLAEvent) ON (e.ticketId)",
+		"CREATE CONSTRAINT sla_review_id IF NOT EXISTS FOR (r:SLAReview) REQUIRE r.id IS UNIQUE",
+	}
+}
+
 func slaToProps(a sla.SLA) (map[string]any, error) {
 	targets, err := json.Marshal(a.Targets)
 	if err != nil {
