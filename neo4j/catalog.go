@@ -151,7 +151,7 @@ func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catal
 		if _, err := collect(ctx, tx, replaceService, map[string]any{"id": id, "props": serviceToProps(next)}); err != nil {
 			return catalog.Service{}, err
 		}
-		if next.Status == catalog.StatusRetired && cur.Status != catalog.StatusRetired {
+		if catalog.LeavesService(cur.Status, next.Status) {
 			if err := isolate(ctx, tx, id); err != nil {
 				return catalog.Service{}, err
 			}
@@ -282,7 +282,9 @@ func lockRef(ctx context.Context, tx driver.ManagedTransaction, id string) (cata
 	name, _ := recs[0].Get("name")
 	status, _ := recs[0].Get("status")
 	n, _ := name.(string)
-	return catalog.Ref{ID: id, Kind: kindOf(strs(labels)), Name: n, Retired: status == "RETIRED"}, nil
+	s, _ := status.(string)
+	kind := kindOf(strs(labels))
+	return catalog.Ref{ID: id, Kind: kind, Name: n, Retired: catalog.ItemRetired(kind, s)}, nil
 }
 
 // lockRefs locks two items in id order, so that two transactions locking the

@@ -457,9 +457,8 @@ RETURN incidents, slas`
 
 // Exposure implements change.Store.
 func (cs *Changes) Exposure(ctx context.Context, itemIDs []string, limit int) (change.Exposure, error) {
-	ended := []string{string(incident.Resolved), string(incident.Closed), string(incident.Cancelled)}
 	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (change.Exposure, error) {
-		recs, err := collect(ctx, tx, exposure, map[string]any{"ids": itemIDs, "ended": ended, "limit": int64(limit)})
+		recs, err := collect(ctx, tx, exposure, map[string]any{"ids": itemIDs, "ended": texts(incident.EndedStates()), "limit": int64(limit)})
 		if err != nil {
 			return change.Exposure{}, err
 		}

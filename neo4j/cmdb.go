@@ -157,7 +157,7 @@ CREATE (c)-[:HAS_HISTORY]->(h)`
 const recordCreation = `
 UNWIND $entries AS e
 MATCH (c:CI:Item {id: e.ciId})
-WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) }
+WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) }
 CREATE (h:CIHistory)
 SET h = e.entry
 CREATE (c)-[:HAS_HISTORY]->(h)`
@@ -171,7 +171,7 @@ func recordCreations(ctx context.Context, tx driver.ManagedTransaction, cis []cm
 		}
 		entries[i] = map[string]any{"ciId": c.ID, "entry": params}
 	}
-	_, err := collect(ctx, tx, recordCreation, map[string]any{"entries": entries})
+	_, err := collect(ctx, tx, recordCreation, historyParams(map[string]any{"entries": entries}))
 	return err
 }
 
@@ -357,7 +357,7 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 		if err := recordEntry(ctx, tx, *entry, id); err != nil {
 			return cmdb.CI{}, err
 		}
-		if next.Status == cmdb.StatusRetired && cur.Status != cmdb.StatusRetired {
+		if cmdb.LeavesService(cur.Status, next.Status) {
 			if err := isolate(ctx, tx, id); err != nil {
 				return cmdb.CI{}, err
 			}
@@ -448,7 +448,7 @@ RETURN id, added`
 // Unrelate implements cmdb.Store.
 func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string, entry cmdb.HistoryEntry) (string, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (string, error) {
-		recs, err := collect(ctx, tx, relStatement(deleteRelationship, relType), derivedParams(map[string]any{"sourceId": sourceID, "targetId": targetID}))
+		recs, err := collect(ctx, tx, relStatement(deleteRelationship, relType), historyParams(map[string]any{"sourceId": sourceID, "targetId": targetID}))
 		if err != nil {
 			return "", err
 		}
@@ -548,9 +548,11 @@ const derivedRelEntry = `{rel: r.id, type: type(r), source: startNode(r).id, tar
   at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix)),
   ciIds: [startNode(r).id, endNode(r).id]}`
 
-// derivedParams are the parameters derivedRelEntry uses.
-func derivedParams(params map[string]any) map[string]any {
+// historyParams adds the parameters history statements use: those of
+// derivedRelEntry, and the action of a CREATED entry.
+func historyParams(params map[string]any) map[string]any {
 	params["entryPrefix"], params["relPrefix"] = cmdb.HistoryPrefix+"_", cmdb.RelationshipPrefix+"_"
+	params["created"] = string(cmdb.ActionCreated)
 	return params
 }
 
@@ -587,14 +589,14 @@ CALL (c) {
 }
 RETURN id, entries,
   COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
-  EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) } AS recorded,
+  EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
   properties(c) AS ci`
 
 const historySort = "history"
 
 // History implements cmdb.Store.
 func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-	params := derivedParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil})
+	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil})
 	if p.After != "" {
 		k, err := paging.Decode(p.After, historySort)
 		if err != nil {
@@ -700,7 +702,7 @@ func (m *CMDB) Relationship(ctx context.Context, id string) (cmdb.Relationship, 
 const historyEntryByID = `
 OPTIONAL MATCH (h:CIHistory {id: $id})
 OPTIONAL MATCH (c:CI:Item {id: $ciId})
-  WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: 'CREATED'}) }
+  WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) }
 RETURN properties(h) AS h, properties(c) AS c`
 
 // derivedEntryByRel finds the feed relationship whose ADDED entry would
@@ -719,7 +721,7 @@ func derivedEntryByRel() string {
 func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.HistoryEntry, error) {
 		ciID, relID, _ := cmdb.DerivedFrom(id)
-		recs, err := collect(ctx, tx, historyEntryByID, map[string]any{"id": id, "ciId": ciID})
+		recs, err := collect(ctx, tx, historyEntryByID, historyParams(map[string]any{"id": id, "ciId": ciID}))
 		if err != nil {
 			return cmdb.HistoryEntry{}, err
 		}
@@ -730,7 +732,7 @@ func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, 
 			return cmdb.CreationEntry(ciFromProps(c)), nil
 		}
 		if relID != "" {
-			recs, err := collect(ctx, tx, derivedEntryByRel(), derivedParams(map[string]any{"relId": relID}))
+			recs, err := collect(ctx, tx, derivedEntryByRel(), historyParams(map[string]any{"relId": relID}))
 			if err != nil {
 				return cmdb.HistoryEntry{}, err
 			}

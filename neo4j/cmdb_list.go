@@ -52,10 +52,17 @@ ORDER BY c.$$P $$DIR, c.id $$DIR
 LIMIT $limit`)
 }
 
+// nullList is a filter's list of values, or null when the filter is not
+// given.
 func nullList[T ~string](v []T) any {
 	if len(v) == 0 {
 		return nil
 	}
+	return texts(v)
+}
+
+// texts is a list of string-typed values as a parameter.
+func texts[T ~string](v []T) []string {
 	out := make([]string, len(v))
 	for i, x := range v {
 		out[i] = string(x)

@@ -92,14 +92,14 @@ CALL (items, from) {
   UNWIND items[from..from + $chunk] AS n` + reachUpstreamReturn
 	reachReturn = `
   RETURN collect([n.id, labels(n), $$RECORD,
-         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> $retired } END,
          [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]]) AS nodes
 }
 RETURN nodes`
 	// Upstream, steps lead from an item to what it depends on.
 	reachUpstreamReturn = `
   RETURN collect([n.id, labels(n), $$RECORD,
-         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> $retired } END,
          [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]]) AS nodes
 }
 RETURN nodes`
@@ -121,7 +121,7 @@ func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream b
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow, "retired": string(cmdb.StatusRetired)})
 }
 
 // subgraph runs a statement returning rows whose column nodes lists, per

@@ -505,7 +505,7 @@ func (m *Incidents) ListIncidents(ctx context.Context, scope incident.Scope, f i
 }
 
 const resolvedBefore = `
-MATCH (i:Incident {state: 'RESOLVED'})
+MATCH (i:Incident {state: $resolved})
 WHERE i.resolvedAt <= $cutoff
 RETURN properties(i) AS i
 ORDER BY i.resolvedAt, i.id
@@ -514,19 +514,19 @@ LIMIT $limit`
 // ResolvedBefore implements incident.Store.
 func (m *Incidents) ResolvedBefore(ctx context.Context, cutoff time.Time, limit int) ([]incident.Incident, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]incident.Incident, error) {
-		recs, err := collect(ctx, tx, resolvedBefore, map[string]any{"cutoff": cutoff, "limit": int64(limit)})
+		recs, err := collect(ctx, tx, resolvedBefore, map[string]any{"cutoff": cutoff, "limit": int64(limit), "resolved": string(incident.Resolved)})
 		return decodeIncidents(recs, "i"), err
 	})
 }
 
 const clockIncidents = `
 MATCH (i:Incident)
-WHERE NOT i.state IN ['RESOLVED', 'CLOSED', 'CANCELLED'] OR i.updatedAt >= $since
+WHERE NOT i.state IN $ended OR i.updatedAt >= $since
 RETURN properties(i) AS i`
 
 // ClockIncidents implements incident.Store.
 func (m *Incidents) ClockIncidents(ctx context.Context, since time.Time) ([]incident.Incident, map[string][]incident.HistoryEntry, error) {
-	return m.withHistory(ctx, clockIncidents, map[string]any{"since": since})
+	return m.withHistory(ctx, clockIncidents, map[string]any{"since": since, "ended": texts(incident.EndedStates())})
 }
 
 const incidentsOpened = `
