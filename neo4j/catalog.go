@@ -210,7 +210,7 @@ func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.R
 		"kinds": nullList(f.Kinds), "statuses": nullList(f.Statuses),
 		"nameContains": nullable(strings.ToLower(f.NameContains)),
 	}
-	return listPage(ctx, c.s, listServices, countServices, "services", params, p, serviceFromProps,
+	return listPage(ctx, c.s, listServices, countServices, "services", params, p, infallible(serviceFromProps),
 		func(s catalog.Service) (any, string) { return s.Name, s.ID })
 }
 
@@ -229,13 +229,13 @@ RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
 
 // ListUnits implements catalog.Store.
 func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
-	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, unitFromProps,
+	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, infallible(unitFromProps),
 		func(u catalog.Unit) (any, string) { return u.Name, u.ID })
 }
 
 // ListProcesses implements catalog.Store.
 func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
-	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, processFromProps,
+	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, infallible(processFromProps),
 		func(x catalog.Process) (any, string) { return x.Name, x.ID })
 }
 

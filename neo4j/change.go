@@ -2,15 +2,12 @@ package neo4j
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
-	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
@@ -43,44 +40,11 @@ func changeMigrations() []string {
 	}
 }
 
-// approvalDoc, assessmentDoc and reviewDoc are the JSON shapes on the node.
-type approvalDoc struct {
-	ApproverID string      `json:"approverId"`
-	Roles      []auth.Role `json:"roles"`
-	Decision   string      `json:"decision"`
-	Comment    string      `json:"comment,omitempty"`
-	At         time.Time   `json:"at"`
-}
-
-type assessmentDoc struct {
-	At               time.Time                `json:"at"`
-	Depth            int                      `json:"depth"`
-	Counts           map[string]int           `json:"counts"`
-	Down             int                      `json:"down"`
-	BusinessServices []change.ImpactedService `json:"businessServices"`
-	Conflicts        []change.Conflict        `json:"conflicts"`
-	FreezeWindowIDs  []string                 `json:"freezeWindowIds"`
-	OpenIncidents    []change.TicketRef       `json:"openIncidents"`
-	SLAs             []change.Ref             `json:"slas"`
-	PastChanges      int                      `json:"pastChanges"`
-	PastFailures     int                      `json:"pastFailures"`
-	Risk             change.Risk              `json:"risk"`
-	Required         []change.Requirement     `json:"required"`
-}
-
 func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return t
-}
-
-func jsonProp(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
 }
 
 func changeToProps(c change.Change) (map[string]any, error) {
@@ -95,20 +59,14 @@ func changeToProps(c change.Change) (map[string]any, error) {
 	var err error
 	approvals := make([]approvalDoc, 0, len(c.Approvals))
 	for _, a := range c.Approvals {
-		approvals = append(approvals, approvalDoc{ApproverID: a.ApproverID, Roles: a.Roles, Decision: string(a.Decision), Comment: a.Comment, At: a.At})
+		approvals = append(approvals, approvalToDoc(a))
 	}
 	if p["approvals"], err = jsonProp(approvals); err != nil {
 		return nil, err
 	}
 	if c.Assessment != nil {
 		a := c.Assessment
-		doc := assessmentDoc{At: a.At, Depth: a.Depth, Counts: map[string]int{}, Down: a.Down, BusinessServices: a.BusinessServices,
-			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, OpenIncidents: a.OpenIncidents, SLAs: a.SLAs, PastChanges: a.PastChanges, PastFailures: a.PastFailures,
-			Risk: a.Risk, Required: a.Required}
-		for k, n := range a.Counts {
-			doc.Counts[string(k)] = n
-		}
-		if p["assessment"], err = jsonProp(doc); err != nil {
+		if p["assessment"], err = jsonProp(assessmentToDoc(*a)); err != nil {
 			return nil, err
 		}
 		// Kept apart from the document: conflicts are found by comparing
@@ -118,7 +76,7 @@ func changeToProps(c change.Change) (map[string]any, error) {
 		p["riskScore"] = int64(a.Risk.Score)
 	}
 	if c.Review != nil {
-		if p["review"], err = jsonProp(c.Review); err != nil {
+		if p["review"], err = jsonProp(reviewToDoc(*c.Review)); err != nil {
 			return nil, err
 		}
 		p["outcome"] = string(c.Review.Outcome)
@@ -126,7 +84,9 @@ func changeToProps(c change.Change) (map[string]any, error) {
 	return p, nil
 }
 
-func changeFromProps(p map[string]any) change.Change {
+// changeFromProps decodes a change node; INTERNAL when one of its documents
+// cannot be read.
+func changeFromProps(p map[string]any) (change.Change, error) {
 	c := change.Change{
 		ID: str(p, "id"), Title: str(p, "title"), Description: str(p, "description"), Justification: str(p, "justification"),
 		Type: change.Type(str(p, "type")), State: change.State(str(p, "state")), TargetIDs: strs(p["targetIds"]),
@@ -135,30 +95,28 @@ func changeFromProps(p map[string]any) change.Change {
 		RequesterID: str(p, "requesterId"), AssignmentGroupID: str(p, "assignmentGroupId"), TemplateID: str(p, "templateId"),
 		Version: num(p, "version"), CreatedAt: tm(p, "createdAt"), UpdatedAt: tm(p, "updatedAt"),
 	}
-	// The documents were written by changeToProps.
 	var approvals []approvalDoc
-	_ = json.Unmarshal([]byte(str(p, "approvals")), &approvals)
+	if err := decodeDoc(p, "approvals", "change", &approvals); err != nil {
+		return change.Change{}, err
+	}
 	for _, a := range approvals {
-		c.Approvals = append(c.Approvals, change.Approval{ApproverID: a.ApproverID, Roles: a.Roles, Decision: change.Decision(a.Decision), Comment: a.Comment, At: a.At})
+		c.Approvals = append(c.Approvals, approvalFromDoc(a))
 	}
-	if doc := str(p, "assessment"); doc != "" {
+	if str(p, "assessment") != "" {
 		var d assessmentDoc
-		_ = json.Unmarshal([]byte(doc), &d)
-		a := &change.Assessment{At: d.At, Depth: d.Depth, ImpactedIDs: strs(p["impactedIds"]), Counts: map[catalog.Kind]int{}, Down: d.Down,
-			BusinessServices: d.BusinessServices, Conflicts: d.Conflicts, FreezeWindowIDs: d.FreezeWindowIDs,
-			OpenIncidents: d.OpenIncidents, SLAs: d.SLAs,
-			PastChanges: d.PastChanges, PastFailures: d.PastFailures, Risk: d.Risk, Required: d.Required}
-		for k, n := range d.Counts {
-			a.Counts[catalog.Kind(k)] = n
+		if err := decodeDoc(p, "assessment", "change", &d); err != nil {
+			return change.Change{}, err
 		}
-		c.Assessment = a
+		c.Assessment = assessmentFromDoc(d, strs(p["impactedIds"]))
 	}
-	if doc := str(p, "review"); doc != "" {
-		var r change.Review
-		_ = json.Unmarshal([]byte(doc), &r)
-		c.Review = &r
+	if str(p, "review") != "" {
+		var d reviewDoc
+		if err := decodeDoc(p, "review", "change", &d); err != nil {
+			return change.Change{}, err
+		}
+		c.Review = reviewFromDoc(d)
 	}
-	return c
+	return c, nil
 }
 
 func transitionParams(ts []change.Transition) []map[string]any {
@@ -265,7 +223,10 @@ func (cs *Changes) UpdateChange(ctx context.Context, id string, apply func(chang
 		if len(recs) == 0 {
 			return change.Change{}, apperr.New(apperr.NotFound, "no change has id %q", id)
 		}
-		cur := changeFromProps(props(recs[0], "c"))
+		cur, err := changeFromProps(props(recs[0], "c"))
+		if err != nil {
+			return change.Change{}, err
+		}
 		next, trs, err := apply(cur)
 		if err != nil {
 			return change.Change{}, err
@@ -310,7 +271,10 @@ func getChanges(ctx context.Context, tx driver.ManagedTransaction, ids []string)
 	}
 	out := make(map[string]change.Change, len(recs))
 	for _, r := range recs {
-		c := changeFromProps(props(r, "c"))
+		c, err := changeFromProps(props(r, "c"))
+		if err != nil {
+			return nil, err
+		}
 		out[c.ID] = c
 	}
 	return out, nil
@@ -369,7 +333,11 @@ func (cs *Changes) ChangesIn(ctx context.Context, w change.Window, states []chan
 		}
 		out := make([]change.Change, 0, len(recs))
 		for _, r := range recs {
-			out = append(out, changeFromProps(props(r, "c")))
+			c, err := changeFromProps(props(r, "c"))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, c)
 		}
 		return out, nil
 	})
@@ -412,7 +380,11 @@ func (cs *Changes) Modifications(ctx context.Context, changeIDs []string) (map[s
 		for _, r := range recs {
 			id, _ := r.Get("id")
 			h := props(r, "h")
-			out[id.(string)] = append(out[id.(string)], cmdb.Modification{Entry: entryFromProps(h), CIIDs: strs(h["ciIds"])})
+			e, err := entryFromProps(h)
+			if err != nil {
+				return nil, err
+			}
+			out[id.(string)] = append(out[id.(string)], cmdb.Modification{Entry: e, CIIDs: strs(h["ciIds"])})
 		}
 		return out, nil
 	})

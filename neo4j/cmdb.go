@@ -2,7 +2,6 @@ package neo4j
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -117,8 +116,18 @@ func ciFromProps(p map[string]any) cmdb.CI {
 	return c
 }
 
+// fieldChangeDoc is one element of a history entry's changes document
+// (see docs.go).
+type fieldChangeDoc struct {
+	Field  string  `json:"field"`
+	Before *string `json:"before,omitempty"`
+	After  *string `json:"after,omitempty"`
+}
+
 func entryParams(e cmdb.HistoryEntry) (map[string]any, error) {
-	changes, err := json.Marshal(e.Changes)
+	changes, err := jsonProp(convert(e.Changes, func(c cmdb.FieldChange) fieldChangeDoc {
+		return fieldChangeDoc{Field: c.Field, Before: c.Before, After: c.After}
+	}))
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +136,14 @@ func entryParams(e cmdb.HistoryEntry) (map[string]any, error) {
 		"at":       e.At,
 		"actor":    e.Actor,
 		"action":   string(e.Action),
-		"changes":  string(changes),
+		"changes":  changes,
 		"changeId": nullable(e.ChangeID),
 	}, nil
 }
 
-func entryFromProps(p map[string]any) cmdb.HistoryEntry {
+// entryFromProps decodes a recorded entry; INTERNAL when its changes cannot
+// be read.
+func entryFromProps(p map[string]any) (cmdb.HistoryEntry, error) {
 	e := cmdb.HistoryEntry{
 		ID:       str(p, "id"),
 		At:       tm(p, "at"),
@@ -140,8 +151,14 @@ func entryFromProps(p map[string]any) cmdb.HistoryEntry {
 		Action:   cmdb.Action(str(p, "action")),
 		ChangeID: str(p, "changeId"),
 	}
-	_ = json.Unmarshal([]byte(str(p, "changes")), &e.Changes) // written by entryParams
-	return e
+	var changes []fieldChangeDoc
+	if err := decodeDoc(p, "changes", "CI history entry", &changes); err != nil {
+		return cmdb.HistoryEntry{}, err
+	}
+	e.Changes = convert(changes, func(d fieldChangeDoc) cmdb.FieldChange {
+		return cmdb.FieldChange{Field: d.Field, Before: d.Before, After: d.After}
+	})
+	return e, nil
 }
 
 const recordHistory = `
@@ -461,7 +478,11 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 			return "", err
 		}
 		if added := props(recs[0], "added"); added != nil {
-			if err := recordEntry(ctx, tx, entryFromMap(added), sourceID, targetID); err != nil {
+			e, err := entryFromMap(added)
+			if err != nil {
+				return "", err
+			}
+			if err := recordEntry(ctx, tx, e, sourceID, targetID); err != nil {
 				return "", err
 			}
 		}
@@ -557,7 +578,7 @@ func historyParams(params map[string]any) map[string]any {
 }
 
 // entryFromMap decodes a recorded entry's properties or a derivedRelEntry.
-func entryFromMap(p map[string]any) cmdb.HistoryEntry {
+func entryFromMap(p map[string]any) (cmdb.HistoryEntry, error) {
 	if _, derived := p["rel"]; !derived {
 		return entryFromProps(p)
 	}
@@ -565,7 +586,7 @@ func entryFromMap(p map[string]any) cmdb.HistoryEntry {
 		ID: str(p, "rel"), Type: str(p, "type"),
 		Source: cmdb.CI{ID: str(p, "source")}, Target: cmdb.CI{ID: str(p, "target")},
 		CreatedAt: tm(p, "at"), CreatedBy: str(p, "actor"),
-	})
+	}), nil
 }
 
 // A CI's history is its recorded entries and the derived ADDED entries of
@@ -624,7 +645,11 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 			stored := maps(v)
 			entries := make([]cmdb.HistoryEntry, 0, len(stored)+1)
 			for _, hp := range stored {
-				entries = append(entries, entryFromMap(hp))
+				e, err := entryFromMap(hp)
+				if err != nil {
+					return nil, err
+				}
+				entries = append(entries, e)
 			}
 			if recorded != true {
 				// The CI has not changed since it was created: its CREATED
@@ -726,7 +751,7 @@ func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, 
 			return cmdb.HistoryEntry{}, err
 		}
 		if h := props(recs[0], "h"); h != nil {
-			return entryFromProps(h), nil
+			return entryFromProps(h)
 		}
 		if c := props(recs[0], "c"); c != nil {
 			return cmdb.CreationEntry(ciFromProps(c)), nil
@@ -737,7 +762,7 @@ func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, 
 				return cmdb.HistoryEntry{}, err
 			}
 			if len(recs) > 0 {
-				return entryFromMap(props(recs[0], "entry")), nil
+				return entryFromMap(props(recs[0], "entry"))
 			}
 		}
 		return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)

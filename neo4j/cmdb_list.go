@@ -103,5 +103,5 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		}
 		return c.Name, c.ID
 	}
-	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, ciFromProps, key)
+	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, infallible(ciFromProps), key)
 }

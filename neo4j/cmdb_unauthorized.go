@@ -37,8 +37,9 @@ func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Reque
 	list, count := unauthorizedStatements()
 	return listPage(ctx, m.s, list, count, "unauthorized"+timeSortSuffix,
 		historyParams(map[string]any{"since": since}), p,
-		func(n map[string]any) cmdb.Modification {
-			return cmdb.Modification{Entry: entryFromMap(n), CIIDs: strs(n["ciIds"])}
+		func(n map[string]any) (cmdb.Modification, error) {
+			e, err := entryFromMap(n)
+			return cmdb.Modification{Entry: e, CIIDs: strs(n["ciIds"])}, err
 		},
 		func(m cmdb.Modification) (any, string) { return m.Entry.At, m.Entry.ID })
 }

@@ -501,7 +501,7 @@ func (m *Incidents) ListIncidents(ctx context.Context, scope incident.Scope, f i
 		"ciId": nullable(f.CIID), "serviceId": nullable(f.ServiceID), "major": major,
 	}
 	key := func(i incident.Incident) (any, string) { return i.CreatedAt, i.ID }
-	return listPage(ctx, m.s, listIncidents, countIncidents, "incidents:createdAt:desc"+timeSortSuffix, params, p, incidentFromProps, key)
+	return listPage(ctx, m.s, listIncidents, countIncidents, "incidents:createdAt:desc"+timeSortSuffix, params, p, infallible(incidentFromProps), key)
 }
 
 const resolvedBefore = `
@@ -577,6 +577,14 @@ func (m *Incidents) OutageIncidents(ctx context.Context, serviceID string, from,
 	})
 }
 
+// matrixCellDoc is one cell of the stored priority matrix document (see
+// docs.go), under the Go field names it was first written with.
+type matrixCellDoc struct {
+	Impact   incident.Level    `json:"Impact"`
+	Urgency  incident.Level    `json:"Urgency"`
+	Priority incident.Priority `json:"Priority"`
+}
+
 const readMatrix = `
 OPTIONAL MATCH (m:PriorityMatrix {name: 'incident'})
 RETURN m.cells AS cells`
@@ -593,12 +601,25 @@ func (m *Incidents) PriorityMatrix(ctx context.Context) (incident.Matrix, error)
 		if !ok {
 			return nil, nil
 		}
-		var out incident.Matrix
-		if err := json.Unmarshal([]byte(text), &out); err != nil {
-			return nil, apperr.Wrap(err, apperr.Internal, "the stored priority matrix is unreadable; an admin must set it again")
-		}
-		return out, nil
+		return matrixFromText(text)
 	})
+}
+
+func matrixFromText(text string) (incident.Matrix, error) {
+	var cells []matrixCellDoc
+	if err := json.Unmarshal([]byte(text), &cells); err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "the stored priority matrix is unreadable; an admin must set it again")
+	}
+	return convert(cells, func(d matrixCellDoc) incident.MatrixCell {
+		return incident.MatrixCell{Impact: d.Impact, Urgency: d.Urgency, Priority: d.Priority}
+	}), nil
+}
+
+func matrixText(m incident.Matrix) (string, error) {
+	b, err := json.Marshal(convert(m, func(c incident.MatrixCell) matrixCellDoc {
+		return matrixCellDoc{Impact: c.Impact, Urgency: c.Urgency, Priority: c.Priority}
+	}))
+	return string(b), err
 }
 
 const saveMatrix = `
@@ -607,12 +628,12 @@ SET m.cells = $cells, m.updatedAt = $at, m.updatedBy = $actor`
 
 // SavePriorityMatrix implements incident.Store.
 func (m *Incidents) SavePriorityMatrix(ctx context.Context, matrix incident.Matrix, actor string, at time.Time) error {
-	cells, err := json.Marshal(matrix)
+	cells, err := matrixText(matrix)
 	if err != nil {
 		return err
 	}
 	_, err = write(ctx, m.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		_, err := collect(ctx, tx, saveMatrix, map[string]any{"cells": string(cells), "at": at, "actor": actor})
+		_, err := collect(ctx, tx, saveMatrix, map[string]any{"cells": cells, "at": at, "actor": actor})
 		return struct{}{}, err
 	})
 	return err

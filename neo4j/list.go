@@ -14,10 +14,11 @@ import (
 // transaction. The list statement takes $afterValue/$afterId (null on the
 // first page) and $limit, orders by (value, id) and returns nodes as "n";
 // params holds its filters, shared with the count statement, which returns
-// "total". key gives an item's sort value and id for its cursor; times go
+// "total". decode reads one node (see infallible for decoders that cannot
+// fail); key gives an item's sort value and id for its cursor; times go
 // into cursors as RFC 3339 text and come back as times.
 func listPage[T any](ctx context.Context, s *Store, list, count, sortName string, params map[string]any, p paging.Request,
-	decode func(map[string]any) T, key func(T) (value any, id string)) (paging.Page[T], error) {
+	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
 	params["afterId"], params["afterValue"], params["limit"] = nil, nil, int64(p.First+1)
 	if p.After != "" {
 		k, err := paging.Decode(p.After, sortName)
@@ -42,7 +43,10 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 				page.HasNext = true
 				break
 			}
-			item := decode(props(r, "n"))
+			item, err := decode(props(r, "n"))
+			if err != nil {
+				return page, err
+			}
 			v, id := key(item)
 			if t, ok := v.(time.Time); ok {
 				v = t.Format(time.RFC3339Nano)
@@ -58,6 +62,12 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 		page.Total = int(total.(int64))
 		return page, nil
 	})
+}
+
+// infallible adapts a decoder that cannot fail to the shape of those that
+// can (documents stored as JSON may not decode).
+func infallible[T any](decode func(map[string]any) T) func(map[string]any) (T, error) {
+	return func(p map[string]any) (T, error) { return decode(p), nil }
 }
 
 // timeSortSuffix marks sort names whose keyset value is a time.

@@ -196,13 +196,13 @@ RETURN properties(g) AS n ORDER BY g.name, g.id LIMIT $limit`
 
 // ListUsers implements people.Store.
 func (p *People) ListUsers(ctx context.Context, req paging.Request) (paging.Page[people.User], error) {
-	return listPage(ctx, p.s, listUsers, countUsers, "users", map[string]any{}, req, userFromProps,
+	return listPage(ctx, p.s, listUsers, countUsers, "users", map[string]any{}, req, infallible(userFromProps),
 		func(u people.User) (any, string) { return u.Username, u.ID })
 }
 
 // ListGroups implements people.Store.
 func (p *People) ListGroups(ctx context.Context, req paging.Request) (paging.Page[people.Group], error) {
-	return listPage(ctx, p.s, listGroups, countGroups, "groups", map[string]any{}, req, groupFromProps,
+	return listPage(ctx, p.s, listGroups, countGroups, "groups", map[string]any{}, req, infallible(groupFromProps),
 		func(g people.Group) (any, string) { return g.Name, g.ID })
 }
 

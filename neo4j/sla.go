@@ -2,7 +2,6 @@ package neo4j
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -38,11 +37,11 @@ func slaMigrations() []string {
 }
 
 func slaToProps(a sla.SLA) (map[string]any, error) {
-	targets, err := json.Marshal(a.Targets)
+	targets, err := jsonProp(convert(a.Targets, targetToDoc))
 	if err != nil {
 		return nil, err
 	}
-	schedule, err := json.Marshal(a.Schedule)
+	schedule, err := jsonProp(scheduleToDoc(a.Schedule))
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +51,9 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 		"description":      nullable(a.Description),
 		"customerId":       a.CustomerID,
 		"serviceIds":       list(a.ServiceIDs),
-		"targets":          string(targets),
+		"targets":          targets,
 		"availability":     a.Availability,
-		"schedule":         string(schedule),
+		"schedule":         schedule,
 		"warningThreshold": a.WarningThreshold,
 		"reviewPeriod":     string(a.ReviewPeriod),
 		"reviewStart":      a.ReviewStart,
@@ -64,7 +63,9 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 	}, nil
 }
 
-func slaFromProps(p map[string]any) sla.SLA {
+// slaFromProps decodes an SLA node; INTERNAL when its targets or schedule
+// cannot be read.
+func slaFromProps(p map[string]any) (sla.SLA, error) {
 	a := sla.SLA{
 		ID:        str(p, "id"),
 		Version:   num(p, "version"),
@@ -81,10 +82,17 @@ func slaFromProps(p map[string]any) sla.SLA {
 	}
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)
-	// Both were written by slaToProps from valid values.
-	_ = json.Unmarshal([]byte(str(p, "targets")), &a.Targets)
-	_ = json.Unmarshal([]byte(str(p, "schedule")), &a.Schedule)
-	return a
+	var targets []targetDoc
+	if err := decodeDoc(p, "targets", "SLA", &targets); err != nil {
+		return sla.SLA{}, err
+	}
+	a.Targets = convert(targets, targetFromDoc)
+	var schedule scheduleDoc
+	if err := decodeDoc(p, "schedule", "SLA", &schedule); err != nil {
+		return sla.SLA{}, err
+	}
+	a.Schedule = scheduleFromDoc(schedule)
+	return a, nil
 }
 
 const missingSLARefs = `
@@ -155,7 +163,11 @@ func (m *SLAs) UpdateSLA(ctx context.Context, id string, apply func(sla.SLA) (sl
 		if len(recs) == 0 {
 			return sla.SLA{}, apperr.New(apperr.NotFound, "no SLA has id %q", id)
 		}
-		next, err := apply(slaFromProps(props(recs[0], "a")))
+		cur, err := slaFromProps(props(recs[0], "a"))
+		if err != nil {
+			return sla.SLA{}, err
+		}
+		next, err := apply(cur)
 		if err != nil {
 			return sla.SLA{}, err
 		}
@@ -175,7 +187,11 @@ func (m *SLAs) query(ctx context.Context, cypher string, params map[string]any) 
 		}
 		out := make([]sla.SLA, 0, len(recs))
 		for _, r := range recs {
-			out = append(out, slaFromProps(props(r, "a")))
+			a, err := slaFromProps(props(r, "a"))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
 		}
 		return out, nil
 	})
@@ -285,12 +301,10 @@ RETURN r.id AS id`
 
 // RecordReview implements sla.Store.
 func (m *SLAs) RecordReview(ctx context.Context, r sla.Review) (sla.Review, error) {
-	actions, err := json.Marshal(r.Actions)
+	p, err := reviewToProps(r)
 	if err != nil {
 		return sla.Review{}, err
 	}
-	p := map[string]any{"id": r.ID, "slaId": r.SLAID, "date": r.Date, "attendees": list(r.Attendees), "notes": nullable(r.Notes),
-		"actions": string(actions), "recordedBy": r.RecordedBy, "recordedAt": r.RecordedAt}
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (sla.Review, error) {
 		recs, err := collect(ctx, tx, recordReview, map[string]any{"slaId": r.SLAID, "props": p})
 		if err != nil {
@@ -301,6 +315,28 @@ func (m *SLAs) RecordReview(ctx context.Context, r sla.Review) (sla.Review, erro
 		}
 		return r, nil
 	})
+}
+
+func reviewToProps(r sla.Review) (map[string]any, error) {
+	actions, err := jsonProp(convert(r.Actions, reviewActionToDoc))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"id": r.ID, "slaId": r.SLAID, "date": r.Date, "attendees": list(r.Attendees), "notes": nullable(r.Notes),
+		"actions": actions, "recordedBy": r.RecordedBy, "recordedAt": r.RecordedAt}, nil
+}
+
+// reviewFromProps decodes a review node; INTERNAL when its actions cannot
+// be read.
+func reviewFromProps(p map[string]any) (sla.Review, error) {
+	r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
+		Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
+	var actions []reviewActionDoc
+	if err := decodeDoc(p, "actions", "SLA review", &actions); err != nil {
+		return sla.Review{}, err
+	}
+	r.Actions = convert(actions, reviewActionFromDoc)
+	return r, nil
 }
 
 const reviewsOf = `
@@ -317,10 +353,10 @@ func (m *SLAs) Reviews(ctx context.Context, slaID string) ([]sla.Review, error) 
 		}
 		out := make([]sla.Review, 0, len(recs))
 		for _, rec := range recs {
-			p := props(rec, "r")
-			r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
-				Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
-			_ = json.Unmarshal([]byte(str(p, "actions")), &r.Actions) // written by RecordReview
+			r, err := reviewFromProps(props(rec, "r"))
+			if err != nil {
+				return nil, err
+			}
 			out = append(out, r)
 		}
 		return out, nil
@@ -345,7 +381,10 @@ func (m *SLAs) LastReviews(ctx context.Context) ([]sla.SLA, map[string]time.Time
 		}
 		out := result{last: map[string]time.Time{}}
 		for _, r := range recs {
-			a := slaFromProps(props(r, "a"))
+			a, err := slaFromProps(props(r, "a"))
+			if err != nil {
+				return result{}, err
+			}
 			out.slas = append(out.slas, a)
 			if v, _ := r.Get("last"); v != nil {
 				if t, ok := v.(time.Time); ok {
