@@ -7,6 +7,7 @@ import (
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -72,3 +73,27 @@ func infallible[T any](decode func(map[string]any) T) func(map[string]any) (T, e
 
 // timeSortSuffix marks sort names whose keyset value is a time.
 const timeSortSuffix = "@time"
+
+func keysetTime(k paging.Keyset) (time.Time, error) {
+	s, _ := k.Value.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid("after", "is not a cursor returned by this list")
+	}
+	return t, nil
+}
+
+// readAll runs one read statement and decodes the column key of each record.
+func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) T) ([]T, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
+		recs, err := collect(ctx, tx, stmt, params)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]T, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, decode(props(r, key)))
+		}
+		return out, nil
+	})
+}
