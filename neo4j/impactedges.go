@@ -47,11 +47,11 @@ func impactParams(relType string, params map[string]any) map[string]any {
 
 // addImpactEdges mirrors (source)-[:relType {id: relID}]->(target).
 func addImpactEdges(ctx context.Context, tx driver.ManagedTransaction, relType, relID, sourceID, targetID string) error {
-	params := impactParams(relType, map[string]any{"sourceId": sourceID, "targetId": targetID, "type": relType, "relId": relID})
-	if params["forward"] == false && params["reverse"] == false {
+	if rt, _ := cmdb.LookupRelType(relType); !rt.Impact.Forward() && !rt.Impact.Reverse() {
 		return nil // nothing to mirror: no round trip
 	}
-	_, err := collect(ctx, tx, addImpactEdgesOf, params)
+	_, err := collect(ctx, tx, addImpactEdgesOf,
+		impactParams(relType, map[string]any{"sourceId": sourceID, "targetId": targetID, "type": relType, "relId": relID}))
 	return err
 }
 
