@@ -1,19 +1,13 @@
 package neo4j
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
-	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
-	"github.com/itsm-graph/itsm/cmdb"
-	"github.com/itsm-graph/itsm/incident"
-	"github.com/itsm-graph/itsm/sla"
 )
 
 // legacyAssessmentDoc is the assessment document as it was first written:
@@ -34,61 +28,47 @@ type legacyAssessmentDoc struct {
 	Required         []change.Requirement     `json:"required"`
 }
 
-func legacyJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // Documents written before they had types of their own (the domain structs
 // marshalled as they are) decode into the same values, and the new types
 // write the same text, so stored data and new writes agree.
 func TestDocumentsReadAndWriteAsBefore(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 8, time.UTC)
-	due := at.Add(72 * time.Hour)
-	before, after := `"a"`, `"b"`
+	docs := SampleDocuments(at)
 
 	t.Run("CI history changes", func(t *testing.T) {
-		e := cmdb.HistoryEntry{ID: "cih_1", At: at, Actor: "u", Action: cmdb.ActionUpdated,
-			Changes: []cmdb.FieldChange{{Field: "name", Before: &before, After: &after}, {Field: "location", After: &after}}}
-		old := legacyJSON(t, e.Changes)
+		e := docs.Entry
+		old := AsJSON(t, e.Changes)
 		p, err := entryParams(e)
 		if err != nil || p["changes"] != old {
 			t.Fatalf("written %v (%v), before %s", p["changes"], err, old)
 		}
-		got, err := entryFromProps(map[string]any{"id": e.ID, "at": at, "actor": "u", "action": string(e.Action), "changes": old})
+		p["changes"] = old
+		got, err := entryFromProps(p)
 		if err != nil || !reflect.DeepEqual(got, e) {
 			t.Fatalf("read %+v (%v), want %+v", got, err, e)
 		}
 	})
 
 	t.Run("SLA targets and schedule", func(t *testing.T) {
-		a := sla.SLA{ID: "sla_1", Terms: sla.Terms{
-			Targets: []sla.Target{{Priority: sla.P1, Response: 15 * time.Minute, Resolution: 4 * time.Hour}, {Priority: sla.P2, Response: time.Hour, Resolution: 8 * time.Hour}},
-			Schedule: sla.Schedule{Kind: sla.WorkingHours, TimeZone: "Europe/Paris", Weekdays: []time.Weekday{time.Monday, time.Friday},
-				StartMinute: 480, EndMinute: 1080, Holidays: []string{"2026-12-25"}},
-		}}
+		a := docs.SLA
 		p, err := slaToProps(a)
-		if err != nil || p["targets"] != legacyJSON(t, a.Targets) || p["schedule"] != legacyJSON(t, a.Schedule) {
+		if err != nil || p["targets"] != AsJSON(t, a.Targets) || p["schedule"] != AsJSON(t, a.Schedule) {
 			t.Fatalf("written %v %v (%v)", p["targets"], p["schedule"], err)
 		}
-		got, err := slaFromProps(map[string]any{"id": a.ID, "targets": legacyJSON(t, a.Targets), "schedule": legacyJSON(t, a.Schedule)})
+		p["targets"], p["schedule"] = AsJSON(t, a.Targets), AsJSON(t, a.Schedule)
+		got, err := slaFromProps(p)
 		if err != nil || !reflect.DeepEqual(got.Targets, a.Targets) || !reflect.DeepEqual(got.Schedule, a.Schedule) {
 			t.Fatalf("read %+v %+v (%v)", got.Targets, got.Schedule, err)
 		}
 	})
 
 	t.Run("SLA review actions", func(t *testing.T) {
-		r := sla.Review{ID: "slr_1", SLAID: "sla_1", Date: at, Attendees: []string{"u"}, RecordedBy: "u", RecordedAt: at,
-			Actions: []sla.ReviewAction{{Description: "faster P1", OwnerID: "u", Due: &due}, {Description: "report"}}}
+		r := docs.Review
 		p, err := reviewToProps(r)
-		if err != nil || p["actions"] != legacyJSON(t, r.Actions) {
+		if err != nil || p["actions"] != AsJSON(t, r.Actions) {
 			t.Fatalf("written %v (%v)", p["actions"], err)
 		}
-		p["actions"] = legacyJSON(t, r.Actions)
+		p["actions"] = AsJSON(t, r.Actions)
 		got, err := reviewFromProps(p)
 		if err != nil || !reflect.DeepEqual(got.Actions, r.Actions) {
 			t.Fatalf("read %+v (%v), want %+v", got.Actions, err, r.Actions)
@@ -96,29 +76,20 @@ func TestDocumentsReadAndWriteAsBefore(t *testing.T) {
 	})
 
 	t.Run("change documents", func(t *testing.T) {
-		c := change.Change{ID: "chg_1",
-			Approvals: []change.Approval{{ApproverID: "u", Roles: []auth.Role{auth.Agent}, Decision: change.Approve, Comment: "ok", At: at}},
-			Assessment: &change.Assessment{At: at, Depth: 3, ImpactedIDs: []string{"ci_2"}, Counts: map[catalog.Kind]int{catalog.KindCI: 2}, Down: 1,
-				BusinessServices: []change.ImpactedService{{ID: "bsv_1", Name: "shop", Severity: "DOWN", Criticality: cmdb.CriticalityHigh, Distance: 2}},
-				Conflicts: []change.Conflict{{ChangeID: "chg_2", Reasons: []change.ConflictReason{change.SameTarget}, SharedIDs: []string{"ci_2"},
-					SharedCount: 1, Overlap: change.Window{Start: at, End: due}}},
-				FreezeWindowIDs: []string{"frz_1"},
-				OpenIncidents:   []change.TicketRef{{ID: "inc_1", Title: "slow", State: "NEW", Priority: "P2"}},
-				SLAs:            []change.Ref{{ID: "sla_1", Name: "Gold"}},
-				PastChanges:     4, PastFailures: 1,
-				Risk:     change.Risk{Score: 40, Level: change.High, Factors: []change.Factor{{Name: change.BlastRadius, Points: 30, Detail: "3 items"}}},
-				Required: []change.Requirement{{Role: auth.Admin, Count: 1}}},
-			Review: &change.Review{Outcome: change.Successful, Notes: "fine", ReviewerID: "u", At: due},
+		c := docs.Change
+		a := c.Assessment
+		legacy := legacyAssessmentDoc{At: a.At, Depth: a.Depth, Counts: map[string]int{}, Down: a.Down, BusinessServices: a.BusinessServices,
+			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, OpenIncidents: a.OpenIncidents,
+			SLAs: a.SLAs, PastChanges: a.PastChanges, PastFailures: a.PastFailures, Risk: a.Risk, Required: a.Required}
+		for k, n := range a.Counts {
+			legacy.Counts[string(k)] = n
 		}
-		legacy := legacyAssessmentDoc{At: at, Depth: 3, Counts: map[string]int{string(catalog.KindCI): 2}, Down: 1, BusinessServices: c.Assessment.BusinessServices,
-			Conflicts: c.Assessment.Conflicts, FreezeWindowIDs: c.Assessment.FreezeWindowIDs, OpenIncidents: c.Assessment.OpenIncidents,
-			SLAs: c.Assessment.SLAs, PastChanges: 4, PastFailures: 1, Risk: c.Assessment.Risk, Required: c.Assessment.Required}
 		p, err := changeToProps(c)
-		if err != nil || p["assessment"] != legacyJSON(t, legacy) || p["review"] != legacyJSON(t, c.Review) {
+		if err != nil || p["assessment"] != AsJSON(t, legacy) || p["review"] != AsJSON(t, c.Review) {
 			t.Fatalf("written %v %v (%v)", p["assessment"], p["review"], err)
 		}
-		p["assessment"], p["review"] = legacyJSON(t, legacy), legacyJSON(t, c.Review)
-		p["impactedIds"] = []any{"ci_2"} // as the driver returns lists
+		p["assessment"], p["review"] = AsJSON(t, legacy), AsJSON(t, c.Review)
+		p["impactedIds"] = []any{"bsv_doc"} // as the driver returns lists
 		got, err := changeFromProps(p)
 		if err != nil || !reflect.DeepEqual(got.Approvals, c.Approvals) || !reflect.DeepEqual(got.Assessment, c.Assessment) || !reflect.DeepEqual(got.Review, c.Review) {
 			t.Fatalf("read %+v %+v %+v (%v)", got.Approvals, got.Assessment, got.Review, err)
@@ -126,13 +97,12 @@ func TestDocumentsReadAndWriteAsBefore(t *testing.T) {
 	})
 
 	t.Run("priority matrix", func(t *testing.T) {
-		m := incident.DefaultMatrix()
-		text, err := matrixText(m)
-		if err != nil || text != legacyJSON(t, m) {
+		text, err := matrixText(docs.Matrix)
+		if err != nil || text != AsJSON(t, docs.Matrix) {
 			t.Fatalf("written %s (%v)", text, err)
 		}
-		got, err := matrixFromText(legacyJSON(t, m))
-		if err != nil || !reflect.DeepEqual(got, m) {
+		got, err := matrixFromText(AsJSON(t, docs.Matrix))
+		if err != nil || !reflect.DeepEqual(got, docs.Matrix) {
 			t.Fatalf("read %+v (%v)", got, err)
 		}
 	})
