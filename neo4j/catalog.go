@@ -170,7 +170,7 @@ func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, deco
 	if len(ids) == 0 {
 		return nil, nil // no round trip for nothing
 	}
-	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", decode)
+	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", infallible(decode))
 }
 
 // GetServices implements catalog.Store.

@@ -268,15 +268,11 @@ func getChanges(ctx context.Context, tx driver.ManagedTransaction, ids []string)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]change.Change, len(recs))
-	for _, r := range recs {
-		c, err := changeFromProps(props(r, "c"))
-		if err != nil {
-			return nil, err
-		}
-		out[c.ID] = c
+	list, err := decodeAll(recs, "c", changeFromProps)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return byID(list, func(c change.Change) string { return c.ID }), nil
 }
 
 // Changes implements change.Store.
@@ -325,21 +321,7 @@ func (cs *Changes) ChangesIn(ctx context.Context, w change.Window, states []chan
 	if len(states) == 0 {
 		states = change.States()
 	}
-	return read(ctx, cs.s, func(tx driver.ManagedTransaction) ([]change.Change, error) {
-		recs, err := collect(ctx, tx, changesIn, map[string]any{"start": w.Start, "end": w.End, "states": nullList(states), "limit": int64(limit)})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]change.Change, 0, len(recs))
-		for _, r := range recs {
-			c, err := changeFromProps(props(r, "c"))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		return out, nil
-	})
+	return readAll(ctx, cs.s, changesIn, map[string]any{"start": w.Start, "end": w.End, "states": nullList(states), "limit": int64(limit)}, "c", changeFromProps)
 }
 
 const transitionsOf = `
@@ -354,11 +336,6 @@ func (cs *Changes) Transitions(ctx context.Context, ids []string) (map[string][]
 		if err != nil {
 			return nil, err
 		}
-		out := map[string][]change.Transition{}
-		for _, r := range recs {
-			id, _ := r.Get("id")
-			out[id.(string)] = append(out[id.(string)], transitionFromProps(props(r, "t")))
-		}
-		return out, nil
+		return groupAll(recs, "t", infallible(transitionFromProps))
 	})
 }

@@ -23,17 +23,10 @@ func (cs *Changes) Modifications(ctx context.Context, changeIDs []string) (map[s
 		if err != nil {
 			return nil, err
 		}
-		out := map[string][]cmdb.Modification{}
-		for _, r := range recs {
-			id, _ := r.Get("id")
-			h := props(r, "h")
+		return groupAll(recs, "h", func(h map[string]any) (cmdb.Modification, error) {
 			e, err := entryFromProps(h)
-			if err != nil {
-				return nil, err
-			}
-			out[id.(string)] = append(out[id.(string)], cmdb.Modification{Entry: e, CIIDs: strs(h["ciIds"])})
-		}
-		return out, nil
+			return cmdb.Modification{Entry: e, CIIDs: strs(h["ciIds"])}, err
+		})
 	})
 }
 

@@ -38,17 +38,13 @@ func (cs *Changes) CreateTemplate(ctx context.Context, t change.Template) (chang
 
 // Templates implements change.Store.
 func (cs *Changes) Templates(ctx context.Context, ids []string) (map[string]change.Template, error) {
-	list, err := readAll(ctx, cs.s, templatesByID, map[string]any{"ids": ids}, "t", templateFromProps)
-	out := make(map[string]change.Template, len(list))
-	for _, t := range list {
-		out[t.ID] = t
-	}
-	return out, err
+	list, err := readAll(ctx, cs.s, templatesByID, map[string]any{"ids": ids}, "t", infallible(templateFromProps))
+	return byID(list, func(t change.Template) string { return t.ID }), err
 }
 
 // ListTemplates implements change.Store.
 func (cs *Changes) ListTemplates(ctx context.Context) ([]change.Template, error) {
-	return readAll(ctx, cs.s, listAllTemplate, map[string]any{}, "t", templateFromProps)
+	return readAll(ctx, cs.s, listAllTemplate, map[string]any{}, "t", infallible(templateFromProps))
 }
 
 func freezeToProps(f change.FreezeWindow) map[string]any {
@@ -111,15 +107,11 @@ func (cs *Changes) DeleteFreeze(ctx context.Context, id string) error {
 
 // FreezesIn implements change.Store.
 func (cs *Changes) FreezesIn(ctx context.Context, w change.Window) ([]change.FreezeWindow, error) {
-	return readAll(ctx, cs.s, freezesInSpan, map[string]any{"start": w.Start, "end": w.End}, "f", freezeFromProps)
+	return readAll(ctx, cs.s, freezesInSpan, map[string]any{"start": w.Start, "end": w.End}, "f", infallible(freezeFromProps))
 }
 
 // Freezes implements change.Store.
 func (cs *Changes) Freezes(ctx context.Context, ids []string) (map[string]change.FreezeWindow, error) {
-	list, err := readAll(ctx, cs.s, freezesByID, map[string]any{"ids": ids}, "f", freezeFromProps)
-	out := make(map[string]change.FreezeWindow, len(list))
-	for _, f := range list {
-		out[f.ID] = f
-	}
-	return out, err
+	list, err := readAll(ctx, cs.s, freezesByID, map[string]any{"ids": ids}, "f", infallible(freezeFromProps))
+	return byID(list, func(f change.FreezeWindow) string { return f.ID }), err
 }

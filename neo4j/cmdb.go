@@ -212,11 +212,7 @@ func getCIs(ctx context.Context, tx driver.ManagedTransaction, ids []string) ([]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]cmdb.CI, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, ciFromProps(props(r, "c")))
-	}
-	return out, nil
+	return decodeAll(recs, "c", infallible(ciFromProps))
 }
 
 // GetCIs implements cmdb.Store.

@@ -98,13 +98,7 @@ func trailsIn[T any](ctx context.Context, tx driver.ManagedTransaction, label st
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]T{}
-	for _, r := range recs {
-		id, _ := r.Get("id")
-		k, _ := id.(string)
-		out[k] = append(out[k], decode(props(r, "r")))
-	}
-	return out, nil
+	return groupAll(recs, "r", infallible(decode))
 }
 
 func historyFromProps(p map[string]any) incident.HistoryEntry {

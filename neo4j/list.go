@@ -84,16 +84,50 @@ func keysetTime(k paging.Keyset) (time.Time, error) {
 }
 
 // readAll runs one read statement and decodes the column key of each record.
-func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) T) ([]T, error) {
+func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) (T, error)) ([]T, error) {
 	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
 		recs, err := collect(ctx, tx, stmt, params)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]T, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, decode(props(r, key)))
-		}
-		return out, nil
+		return decodeAll(recs, key, decode)
 	})
+}
+
+// decodeAll decodes the column key of each record.
+func decodeAll[T any](recs []*driver.Record, key string, decode func(map[string]any) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		v, err := decode(props(r, key))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// groupAll decodes the column key of each record into lists by the
+// record's id column, in record order.
+func groupAll[T any](recs []*driver.Record, key string, decode func(map[string]any) (T, error)) (map[string][]T, error) {
+	out := map[string][]T{}
+	for _, r := range recs {
+		id, _ := r.Get("id")
+		k, _ := id.(string)
+		v, err := decode(props(r, key))
+		if err != nil {
+			return nil, err
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, nil
+}
+
+// byID indexes records by their id.
+func byID[T any](list []T, id func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, x := range list {
+		out[id(x)] = x
+	}
+	return out
 }

@@ -157,28 +157,14 @@ const usersByID = `MATCH (u:User) WHERE u.id IN $ids RETURN properties(u) AS u`
 
 // GetUsers implements people.Store.
 func (p *People) GetUsers(ctx context.Context, ids []string) ([]people.User, error) {
-	return read(ctx, p.s, func(tx driver.ManagedTransaction) ([]people.User, error) {
-		recs, err := collect(ctx, tx, usersByID, map[string]any{"ids": ids})
-		out := make([]people.User, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, userFromProps(props(r, "u")))
-		}
-		return out, err
-	})
+	return readAll(ctx, p.s, usersByID, map[string]any{"ids": ids}, "u", infallible(userFromProps))
 }
 
 const groupsByID = `MATCH (g:Group) WHERE g.id IN $ids RETURN properties(g) AS g`
 
 // GetGroups implements people.Store.
 func (p *People) GetGroups(ctx context.Context, ids []string) ([]people.Group, error) {
-	return read(ctx, p.s, func(tx driver.ManagedTransaction) ([]people.Group, error) {
-		recs, err := collect(ctx, tx, groupsByID, map[string]any{"ids": ids})
-		out := make([]people.Group, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, groupFromProps(props(r, "g")))
-		}
-		return out, err
-	})
+	return readAll(ctx, p.s, groupsByID, map[string]any{"ids": ids}, "g", infallible(groupFromProps))
 }
 
 const (

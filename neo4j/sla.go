@@ -180,21 +180,7 @@ MATCH (a:SLA) WHERE a.id IN $ids
 RETURN properties(a) AS a`
 
 func (m *SLAs) query(ctx context.Context, cypher string, params map[string]any) ([]sla.SLA, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.SLA, error) {
-		recs, err := collect(ctx, tx, cypher, params)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.SLA, 0, len(recs))
-		for _, r := range recs {
-			a, err := slaFromProps(props(r, "a"))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, a)
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, cypher, params, "a", slaFromProps)
 }
 
 // GetSLAs implements sla.Store.
@@ -279,17 +265,7 @@ ORDER BY e.at, e.id`
 
 // Events implements sla.Store.
 func (m *SLAs) Events(ctx context.Context, ticketIDs []string) ([]sla.Event, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Event, error) {
-		recs, err := collect(ctx, tx, eventsOf, map[string]any{"ids": ticketIDs})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.Event, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, eventFromProps(props(r, "e")))
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, eventsOf, map[string]any{"ids": ticketIDs}, "e", infallible(eventFromProps))
 }
 
 const recordReview = `
@@ -346,21 +322,7 @@ ORDER BY r.date DESC, r.id`
 
 // Reviews implements sla.Store.
 func (m *SLAs) Reviews(ctx context.Context, slaID string) ([]sla.Review, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Review, error) {
-		recs, err := collect(ctx, tx, reviewsOf, map[string]any{"slaId": slaID})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.Review, 0, len(recs))
-		for _, rec := range recs {
-			r, err := reviewFromProps(props(rec, "r"))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, reviewsOf, map[string]any{"slaId": slaID}, "r", reviewFromProps)
 }
 
 const lastReviews = `
