@@ -122,47 +122,36 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 	})
 }
 
-// The relationships of many CIs in one statement, per direction. The other
+// relsOf reads the relationships of many CIs in one statement. The other
 // end is returned whole so that resolving source and target costs nothing.
-const (
-	relsOutgoing = `
+// The direction decides the pattern ($$PATTERN) and which end is the source
+// and which the target ($$ENDS).
+const relsOf = `
 UNWIND $ids AS id
 MATCH (c:CI:Item {id: id})
 CALL (c) {
-  MATCH (c)-[r]->(o:CI) WHERE type(r) IN $types
-  RETURN r, c AS s, o AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
+  MATCH $$PATTERN WHERE type(r) IN $types
+  RETURN r, $$ENDS, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
 }
 RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
-	relsIncoming = `
-UNWIND $ids AS id
-MATCH (c:CI:Item {id: id})
-CALL (c) {
-  MATCH (c)<-[r]-(o:CI) WHERE type(r) IN $types
-  RETURN r, o AS s, c AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
+
+func relsStatement(dir cmdb.Direction) string {
+	pattern, ends := "(c)-[r]-(o:CI)", "startNode(r) AS s, endNode(r) AS t"
+	switch dir {
+	case cmdb.Outgoing:
+		pattern, ends = "(c)-[r]->(o:CI)", "c AS s, o AS t"
+	case cmdb.Incoming:
+		pattern, ends = "(c)<-[r]-(o:CI)", "o AS s, c AS t"
+	}
+	return strings.NewReplacer("$$PATTERN", pattern, "$$ENDS", ends).Replace(relsOf)
 }
-RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
-	relsBoth = `
-UNWIND $ids AS id
-MATCH (c:CI:Item {id: id})
-CALL (c) {
-  MATCH (c)-[r]-(o:CI) WHERE type(r) IN $types
-  RETURN r, startNode(r) AS s, endNode(r) AS t, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
-}
-RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
-)
 
 // Relationships implements cmdb.Store.
 func (m *CMDB) Relationships(ctx context.Context, ciIDs []string, dir cmdb.Direction, types []string, limit int) (map[string][]cmdb.Relationship, error) {
 	if len(types) == 0 {
 		types = cmdb.RelTypeNames()
 	}
-	stmt := relsBoth
-	switch dir {
-	case cmdb.Outgoing:
-		stmt = relsOutgoing
-	case cmdb.Incoming:
-		stmt = relsIncoming
-	}
+	stmt := relsStatement(dir)
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string][]cmdb.Relationship, error) {
 		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ciIDs, "types": types, "limit": int64(limit)})
 		if err != nil {
