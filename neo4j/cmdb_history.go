@@ -48,13 +48,13 @@ func entryFromProps(p map[string]any) (cmdb.HistoryEntry, error) {
 		Action:   cmdb.Action(str(p, "action")),
 		ChangeID: str(p, "changeId"),
 	}
-	var changes []fieldChangeDoc
-	if err := decodeDoc(p, "changes", "CI history entry", &changes); err != nil {
-		return cmdb.HistoryEntry{}, err
-	}
-	e.Changes = convert(changes, func(d fieldChangeDoc) cmdb.FieldChange {
+	var err error
+	e.Changes, err = decodeList(p, "changes", "CI history entry", func(d fieldChangeDoc) cmdb.FieldChange {
 		return cmdb.FieldChange{Field: d.Field, Before: d.Before, After: d.After}
 	})
+	if err != nil {
+		return cmdb.HistoryEntry{}, err
+	}
 	return e, nil
 }
 

@@ -37,6 +37,16 @@ func decodeDoc(p map[string]any, key, kind string, v any) error {
 	return nil
 }
 
+// decodeList decodes the JSON list property key of p as decodeDoc does and
+// converts its documents with from.
+func decodeList[D, T any](p map[string]any, key, kind string, from func(D) T) ([]T, error) {
+	var docs []D
+	if err := decodeDoc(p, key, kind, &docs); err != nil {
+		return nil, err
+	}
+	return convert(docs, from), nil
+}
+
 // convert maps a list between domain values and documents, keeping a nil
 // list nil: it was written as JSON null and reads back as nil.
 func convert[A, B any](in []A, f func(A) B) []B {

@@ -82,13 +82,12 @@ func slaFromProps(p map[string]any) (sla.SLA, error) {
 	}
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)
-	var targets []targetDoc
-	if err := decodeDoc(p, "targets", "SLA", &targets); err != nil {
+	var err error
+	if a.Targets, err = decodeList(p, "targets", "SLA", targetFromDoc); err != nil {
 		return sla.SLA{}, err
 	}
-	a.Targets = convert(targets, targetFromDoc)
 	var schedule scheduleDoc
-	if err := decodeDoc(p, "schedule", "SLA", &schedule); err != nil {
+	if err = decodeDoc(p, "schedule", "SLA", &schedule); err != nil {
 		return sla.SLA{}, err
 	}
 	a.Schedule = scheduleFromDoc(schedule)
@@ -307,11 +306,10 @@ func reviewToProps(r sla.Review) (map[string]any, error) {
 func reviewFromProps(p map[string]any) (sla.Review, error) {
 	r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
 		Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
-	var actions []reviewActionDoc
-	if err := decodeDoc(p, "actions", "SLA review", &actions); err != nil {
+	var err error
+	if r.Actions, err = decodeList(p, "actions", "SLA review", reviewActionFromDoc); err != nil {
 		return sla.Review{}, err
 	}
-	r.Actions = convert(actions, reviewActionFromDoc)
 	return r, nil
 }
 
