@@ -57,6 +57,24 @@ const (
 // Statuses lists the service statuses in lifecycle order.
 func Statuses() []Status { return []Status{StatusPipeline, StatusLive, StatusRetired} }
 
+// LeavesService reports whether a service moving from one status to the
+// other leaves service: from then on impact no longer crosses it, so the
+// store removes its impact edges (its links stay).
+func LeavesService(from, to Status) bool { return to == StatusRetired && from != StatusRetired }
+
+// ItemRetired reports whether an item of the impact graph, known by its
+// kind and stored status, is retired. CIs and services have statuses of
+// their own; business units and processes have none and are never retired.
+func ItemRetired(kind Kind, status string) bool {
+	switch kind {
+	case KindCI:
+		return cmdb.Status(status) == cmdb.StatusRetired
+	case KindBusinessService, KindTechnicalService:
+		return Status(status) == StatusRetired
+	}
+	return false
+}
+
 // CheckTransition returns INVALID_TRANSITION unless a service may move from
 // one status to the other.
 func CheckTransition(from, to Status) error {

@@ -134,9 +134,7 @@ type Incident struct {
 
 // Open reports whether the incident is still being worked (not resolved,
 // closed or cancelled).
-func (i Incident) Open() bool {
-	return i.State != Resolved && i.State != Closed && i.State != Cancelled
-}
+func (i Incident) Open() bool { return i.State.Open() }
 
 // HistoryField is what a history entry records a change of.
 type HistoryField string

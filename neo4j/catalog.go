@@ -22,6 +22,18 @@ func (s *Store) Catalog() *Catalog { return &Catalog{s: s} }
 
 var _ catalog.Store = (*Catalog)(nil)
 
+// catalogMigrations are the constraints and indexes of services, business
+// units and business processes.
+func catalogMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
+		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
+		"CREATE CONSTRAINT business_unit_id IF NOT EXISTS FOR (u:BusinessUnit) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT business_process_id IF NOT EXISTS FOR (p:BusinessProcess) REQUIRE p.id IS UNIQUE",
+	}
+}
+
 // Labels of catalogue nodes, besides Item which every impact-graph node has.
 const (
 	labelService         = "Service"
@@ -139,7 +151,7 @@ func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catal
 		if _, err := collect(ctx, tx, replaceService, map[string]any{"id": id, "props": serviceToProps(next)}); err != nil {
 			return catalog.Service{}, err
 		}
-		if next.Status == catalog.StatusRetired && cur.Status != catalog.StatusRetired {
+		if catalog.LeavesService(cur.Status, next.Status) {
 			if err := isolate(ctx, tx, id); err != nil {
 				return catalog.Service{}, err
 			}
@@ -158,7 +170,7 @@ func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, deco
 	if len(ids) == 0 {
 		return nil, nil // no round trip for nothing
 	}
-	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", decode)
+	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", infallible(decode))
 }
 
 // GetServices implements catalog.Store.
@@ -198,7 +210,7 @@ func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.R
 		"kinds": nullList(f.Kinds), "statuses": nullList(f.Statuses),
 		"nameContains": nullable(strings.ToLower(f.NameContains)),
 	}
-	return listPage(ctx, c.s, listServices, countServices, "services", params, p, serviceFromProps,
+	return listPage(ctx, c.s, listServices, countServices, "services", params, p, infallible(serviceFromProps),
 		func(s catalog.Service) (any, string) { return s.Name, s.ID })
 }
 
@@ -217,13 +229,13 @@ RETURN properties(p) AS n ORDER BY p.name, p.id LIMIT $limit`
 
 // ListUnits implements catalog.Store.
 func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
-	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, unitFromProps,
+	return listPage(ctx, c.s, listUnits, countUnits, "units", map[string]any{}, p, infallible(unitFromProps),
 		func(u catalog.Unit) (any, string) { return u.Name, u.ID })
 }
 
 // ListProcesses implements catalog.Store.
 func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
-	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, processFromProps,
+	return listPage(ctx, c.s, listProcesses, countProcesses, "processes", map[string]any{}, p, infallible(processFromProps),
 		func(x catalog.Process) (any, string) { return x.Name, x.ID })
 }
 
@@ -270,7 +282,9 @@ func lockRef(ctx context.Context, tx driver.ManagedTransaction, id string) (cata
 	name, _ := recs[0].Get("name")
 	status, _ := recs[0].Get("status")
 	n, _ := name.(string)
-	return catalog.Ref{ID: id, Kind: kindOf(strs(labels)), Name: n, Retired: status == "RETIRED"}, nil
+	s, _ := status.(string)
+	kind := kindOf(strs(labels))
+	return catalog.Ref{ID: id, Kind: kind, Name: n, Retired: catalog.ItemRetired(kind, s)}, nil
 }
 
 // lockRefs locks two items in id order, so that two transactions locking the

@@ -52,10 +52,17 @@ ORDER BY c.$$P $$DIR, c.id $$DIR
 LIMIT $limit`)
 }
 
+// nullList is a filter's list of values, or null when the filter is not
+// given.
 func nullList[T ~string](v []T) any {
 	if len(v) == 0 {
 		return nil
 	}
+	return texts(v)
+}
+
+// texts is a list of string-typed values as a parameter.
+func texts[T ~string](v []T) []string {
 	out := make([]string, len(v))
 	for i, x := range v {
 		out[i] = string(x)
@@ -96,5 +103,5 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		}
 		return c.Name, c.ID
 	}
-	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, ciFromProps, key)
+	return listPage(ctx, m.s, listStatement(ord.property, o.Desc), countCIs, sortName, params, p, infallible(ciFromProps), key)
 }

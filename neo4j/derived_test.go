@@ -8,6 +8,7 @@ import (
 
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -45,15 +46,6 @@ func (f fixture) historySummary(t *testing.T, id string) (string, []cmdb.History
 		t.Fatalf("pages gave totals %v for %d entries", totals, len(entries))
 	}
 	return strings.Join(lines, "; "), entries
-}
-
-func asJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // A CI's CREATED entry is derived from the CI until the CI first changes,
@@ -99,7 +91,7 @@ func TestCreationEntry(t *testing.T) {
 			t.Fatalf("%s: CREATED entry %+v, want id %s by tester at %v", s.name, created, cmdb.CreationEntryID(a.ID), a.CreatedAt)
 		}
 		byID, err := f.svc.HistoryEntry(f.ctx, created.ID)
-		if err != nil || asJSON(t, byID) != asJSON(t, created) {
+		if err != nil || neo4j.AsJSON(t, byID) != neo4j.AsJSON(t, created) {
 			t.Fatalf("%s: entry by id %+v %v, want %+v", s.name, byID, err, created)
 		}
 	}
@@ -214,7 +206,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 			}
 			for _, e := range entries {
 				byID, err := f.svc.HistoryEntry(f.ctx, e.ID)
-				if err != nil || asJSON(t, byID) != asJSON(t, e) {
+				if err != nil || neo4j.AsJSON(t, byID) != neo4j.AsJSON(t, e) {
 					t.Fatalf("%s: entry %s by id %+v %v, want %+v", step, e.ID, byID, err, e)
 				}
 				seen[e.ID] = e
@@ -229,7 +221,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 			}
 			for _, m := range p.Items {
 				e := m.Entry
-				if asJSON(t, e) != asJSON(t, seen[e.ID]) {
+				if neo4j.AsJSON(t, e) != neo4j.AsJSON(t, seen[e.ID]) {
 					t.Fatalf("%s: unauthorised %+v, in history %+v", step, e, seen[e.ID])
 				}
 				if len(m.CIIDs) != 2 {
@@ -273,7 +265,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	}, "REMOVED h1 DEPENDS_ON h2; ADDED h1 CONNECTS_TO h3; ADDED h2 CONNECTS_TO h3; ADDED h1 DEPENDS_ON h2")
 	// The relationship is gone; its ADDED entry is recorded as it was.
 	added := cmdb.RelationshipEntryID(relID)
-	if asJSON(t, after[added]) != asJSON(t, before[added]) || before[added].Actor != "scanner" {
+	if neo4j.AsJSON(t, after[added]) != neo4j.AsJSON(t, before[added]) || before[added].Actor != "scanner" {
 		t.Fatalf("ADDED entry after removal %+v, before %+v", after[added], before[added])
 	}
 	if _, err := f.svc.HistoryEntry(f.ctx, cmdb.RelationshipEntryID("rel_0000")); err == nil {
