@@ -223,10 +223,6 @@ type Records struct {
 	Timeline       []TimelineEntry
 }
 
-func (r *Records) empty() bool {
-	return r == nil || len(r.History)+len(r.Escalations)+len(r.Communications)+len(r.Timeline) == 0
-}
-
 // IdempotencyKey identifies a create request that may be retried. Scope
 // keeps keys of different callers apart; Fingerprint is a hash of the
 // request, empty for monitoring alerts, whose repeats differ on purpose.
