@@ -168,12 +168,8 @@ func TestLoginThenMe(t *testing.T) {
 	var created struct {
 		CreateConfigurationItem struct {
 			ConfigurationItem struct {
-				ID      string `json:"id"`
-				History struct {
-					Edges []struct {
-						Node historyEntry `json:"node"`
-					} `json:"edges"`
-				} `json:"history"`
+				ID      string      `json:"id"`
+				History historyConn `json:"history"`
 			} `json:"configurationItem"`
 		} `json:"createConfigurationItem"`
 	}

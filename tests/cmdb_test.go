@@ -123,12 +123,7 @@ func TestCIGraphReadBack(t *testing.T) {
 		DependsOnly []relView   `json:"dependsOnly"`
 		FirstOne    []relView   `json:"firstOne"`
 		Redundancy  *redundancy `json:"redundancy"`
-		History     struct {
-			TotalCount int `json:"totalCount"`
-			Edges      []struct {
-				Node historyEntry `json:"node"`
-			} `json:"edges"`
-		} `json:"history"`
+		History     historyConn `json:"history"`
 	}
 	read := func(id string) view {
 		var out struct {

@@ -317,21 +317,24 @@ func TestEveryObjectPassesItsTypesRule(t *testing.T) {
 	})
 }
 
+// changeOpenIncidents reads the ids of change.assessment.openIncidents.
+type changeOpenIncidents struct {
+	Change struct {
+		Assessment struct {
+			OpenIncidents []struct {
+				ID string `json:"id"`
+			} `json:"openIncidents"`
+		} `json:"assessment"`
+	} `json:"change"`
+}
+
 // TestTraversalLeaks: the three leaks issue 11 names, each reached the way
 // the issue reaches it.
 func TestTraversalLeaks(t *testing.T) {
 	ww := newWalkWorld(t)
 	e := ww.e
 	t.Run("change.assessment.openIncidents holds only incidents the AGENT may read", func(t *testing.T) {
-		var out struct {
-			Change struct {
-				Assessment struct {
-					OpenIncidents []struct {
-						ID string `json:"id"`
-					} `json:"openIncidents"`
-				} `json:"assessment"`
-			} `json:"change"`
-		}
+		var out changeOpenIncidents
 		e.ok(t, ww.tokens[auth.Agent], `query($id: ID!) { change(id: $id) { assessment { openIncidents { id title state priority } } } }`,
 			map[string]any{"id": ww.changeID}, &out)
 		got := out.Change.Assessment.OpenIncidents

@@ -73,15 +73,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		map[string]any{"in": map[string]any{"name": "Sale", "start": "2026-03-09T00:00:00Z", "end": "2026-03-12T00:00:00Z", "serviceIds": []string{w.id(t, "Shop")}}}, &frz)
 	c := e.createChange(t, team.agent, normalChange("Patch orders-db", w.idsOf(t, "orders-db"), "2026-03-10T20:00:00Z", "2026-03-10T22:00:00Z"))
 	c = e.transitionChange(t, team.agent, c, "SUBMITTED", "ready")
-	var got struct {
-		Change struct {
-			Assessment struct {
-				OpenIncidents []struct {
-					ID string `json:"id"`
-				} `json:"openIncidents"`
-			} `json:"assessment"`
-		} `json:"change"`
-	}
+	var got changeOpenIncidents
 	e.ok(t, e.analyst, `query($id: ID!) { change(id: $id) { assessment { openIncidents { id } } } }`, map[string]any{"id": c.ID}, &got)
 	if n := len(got.Change.Assessment.OpenIncidents); n != 3 {
 		t.Fatalf("the assessment found %d open incidents, want 3", n)
@@ -89,13 +81,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 
 	var hist struct {
 		ConfigurationItem struct {
-			History struct {
-				Edges []struct {
-					Node struct {
-						ID string `json:"id"`
-					} `json:"node"`
-				} `json:"edges"`
-			} `json:"history"`
+			History historyConn `json:"history"`
 		} `json:"configurationItem"`
 	}
 	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history { edges { node { id } } } } }`, map[string]any{"id": w.id(t, "orders-db")}, &hist)
