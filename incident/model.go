@@ -220,7 +220,3 @@ type Records struct {
 	Communications []Communication
 	Timeline       []TimelineEntry
 }
-
-func (r *Records) empty() bool {
-	return r == nil || len(r.History)+len(r.Escalations)+len(r.Communications)+len(r.Timeline) == 0
-}
