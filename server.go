@@ -30,6 +30,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/config"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/demo"
 	"github.com/itsm-graph/itsm/feed"
 	"github.com/itsm-graph/itsm/gen"
@@ -103,8 +104,8 @@ func openStore(ctx context.Context, cfg config.Config) (*neo4j.Store, error) {
 	return store, nil
 }
 
-func newTokens(cfg config.Config) (*auth.Tokens, error) {
-	return auth.NewTokens(auth.TokenConfig{
+func newTokens(cfg config.Config) (*credentials.Tokens, error) {
+	return credentials.NewTokens(credentials.TokenConfig{
 		Algorithm: cfg.JWTAlgorithm, Secret: []byte(cfg.JWTSecret),
 		PublicKeyPEM: cfg.JWTPublicKey, PrivateKeyPEM: cfg.JWTPrivateKey,
 		Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Leeway: cfg.JWTLeeway, TTL: cfg.JWTTTL, MaxAge: cfg.JWTMaxAge,
@@ -335,7 +336,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
-	rep, err := svc.Import(ctx, *actorName, *source, items, rels, cmdb.ImportOptions{
+	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: items, Relationships: rels, Options: cmdb.ImportOptions{
 		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen,
 		Progress: func(stage string, done, total int) {
 			rate := float64(done) / time.Since(start).Seconds()
@@ -345,7 +346,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 				start = time.Now()
 			}
 		},
-	})
+	}})
 	if err != nil {
 		return err
 	}

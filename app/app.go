@@ -11,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/httpapi"
@@ -31,7 +31,7 @@ import (
 // tests control time and identifiers.
 type Deps struct {
 	Store  *neo4j.Store
-	Tokens *auth.Tokens
+	Tokens *credentials.Tokens
 	Now    func() time.Time
 	NewID  func(prefix string) string
 	Logger *slog.Logger
@@ -91,7 +91,7 @@ func New(d Deps, l Limits) (*App, error) {
 	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, changeEvents)
 	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, ciEvents).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
-	dir := people.NewDirectory(d.Store.People(), d.Tokens, d.Now, d.NewID).WithLoginLimits(l.Login)
+	dir := people.NewDirectory(d.Store.People(), d.Tokens, credentials.Bcrypt{}, d.Now, d.NewID).WithLoginLimits(l.Login)
 	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, incidentEvents)
 	if err != nil {
 		return nil, err

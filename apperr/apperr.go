@@ -61,6 +61,14 @@ func Invalid(field, format string, args ...any) *Error {
 	return &Error{Code: BadUserInput, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
+// Stale refuses a write made against an old version of a record: CONFLICT
+// with the one message every kind of record uses. what names the kind
+// ("CI", "change", …), have is the stored version, want the one the caller
+// read.
+func Stale(what, id string, have, want int) *Error {
+	return New(Conflict, "%s %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", what, id, have, want)
+}
+
 // CodeOf returns the code of the first *Error in err's chain, or Internal.
 func CodeOf(err error) Code {
 	var e *Error

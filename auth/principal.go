@@ -1,5 +1,7 @@
-// Package auth identifies callers (bearer JWTs, local passwords) and decides
-// what their roles allow. It knows nothing of GraphQL or Neo4j.
+// Package auth is the vocabulary of callers: who the caller is (Principal),
+// the roles of SPEC §2.9 and what they allow. Checking the tokens and
+// passwords that prove who a caller is belongs to package credentials. It
+// knows nothing of GraphQL or Neo4j.
 package auth
 
 import (

@@ -16,6 +16,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/gen"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
@@ -23,6 +24,9 @@ import (
 )
 
 const database = "neo4j"
+
+// loader is who the synthetic estate is recorded as written by.
+var loader = auth.Principal{Subject: "bench"}
 
 // bench holds what every size shares: the options and a bare driver for
 // wiping, the raw baselines and the bare traversal.
@@ -145,7 +149,7 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}
 	defer func() { _ = store.Close(ctx) }()
 
-	tokens, err := auth.NewTokens(auth.TokenConfig{Algorithm: "HS256", Secret: []byte("bench-secret-bench-secret-bench-secret!"), TTL: time.Hour}, time.Now)
+	tokens, err := credentials.NewTokens(credentials.TokenConfig{Algorithm: "HS256", Secret: []byte("bench-secret-bench-secret-bench-secret!"), TTL: time.Hour}, time.Now)
 	if err != nil {
 		return sr, err
 	}
@@ -306,14 +310,14 @@ func loadCatalogue(ctx context.Context, cat *catalog.Catalog, store *neo4j.Store
 	}
 	live := catalog.StatusLive
 	for _, u := range c.BusinessUnits {
-		x, err := cat.CreateUnit(ctx, u.Name, u.Description)
+		x, err := cat.CreateUnit(ctx, loader, catalog.CreateUnitInput{Name: u.Name, Description: u.Description})
 		if err != nil {
 			return nil, fmt.Errorf("business unit %s: %w", u.Key, err)
 		}
 		idOf[u.Key] = x.ID
 	}
 	for _, p := range c.BusinessProcesses {
-		x, err := cat.CreateProcess(ctx, p.Name, "", &p.Criticality)
+		x, err := cat.CreateProcess(ctx, loader, catalog.CreateProcessInput{Name: p.Name, Criticality: &p.Criticality})
 		if err != nil {
 			return nil, fmt.Errorf("business process %s: %w", p.Key, err)
 		}
@@ -321,7 +325,7 @@ func loadCatalogue(ctx context.Context, cat *catalog.Catalog, store *neo4j.Store
 	}
 	for kind, list := range map[catalog.Kind][]gen.Service{catalog.KindBusinessService: c.BusinessServices, catalog.KindTechnicalService: c.TechnicalServices} {
 		for _, s := range list {
-			x, err := cat.CreateService(ctx, catalog.NewService{Kind: kind, Name: s.Name, Status: &live, Criticality: &s.Criticality})
+			x, err := cat.CreateService(ctx, loader, catalog.CreateServiceInput{Kind: kind, Name: s.Name, Status: &live, Criticality: &s.Criticality})
 			if err != nil {
 				return nil, fmt.Errorf("service %s: %w", s.Key, err)
 			}
@@ -337,7 +341,7 @@ func loadCatalogue(ctx context.Context, cat *catalog.Catalog, store *neo4j.Store
 		go func() {
 			defer wg.Done()
 			for l := range work {
-				if _, err := cat.Link(ctx, "bench", idOf[l.Source], l.Type, idOf[l.Target]); err != nil {
+				if _, err := cat.Link(ctx, loader, catalog.LinkInput{SourceID: idOf[l.Source], Type: l.Type, TargetID: idOf[l.Target]}); err != nil {
 					errs <- fmt.Errorf("link %s %s %s: %w", l.Source, l.Type, l.Target, err)
 					for range work {
 					}
@@ -395,7 +399,7 @@ func importProduct(ctx context.Context, svc *cmdb.Service, store *neo4j.Store, s
 	t0 := time.Now()
 	itemsDone := t0
 	var ciMarks, relMarks []mark
-	rep, err := svc.Import(ctx, "bench", source, c.Items, c.Relationships, cmdb.ImportOptions{
+	rep, err := svc.Import(ctx, loader, cmdb.ImportInput{Source: source, Items: c.Items, Relationships: c.Relationships, Options: cmdb.ImportOptions{
 		BatchSize: batch,
 		Progress: func(stage string, done, total int) {
 			now := time.Now()
@@ -408,7 +412,7 @@ func importProduct(ctx context.Context, svc *cmdb.Service, store *neo4j.Store, s
 				relMarks = append(relMarks, mark{done, now})
 			}
 		},
-	})
+	}})
 	end := time.Now()
 	after := store.Stats()
 	if err != nil {

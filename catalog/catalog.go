@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
-	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -54,6 +55,24 @@ const (
 
 // Statuses lists the service statuses in lifecycle order.
 func Statuses() []Status { return []Status{StatusPipeline, StatusLive, StatusRetired} }
+
+// LeavesService reports whether a service moving from one status to the
+// other leaves service: from then on impact no longer crosses it, so the
+// store removes its impact edges (its links stay).
+func LeavesService(from, to Status) bool { return to == StatusRetired && from != StatusRetired }
+
+// ItemRetired reports whether an item of the impact graph, known by its
+// kind and stored status, is retired. CIs and services have statuses of
+// their own; business units and processes have none and are never retired.
+func ItemRetired(kind Kind, status string) bool {
+	switch kind {
+	case KindCI:
+		return cmdb.Status(status) == cmdb.StatusRetired
+	case KindBusinessService, KindTechnicalService:
+		return Status(status) == StatusRetired
+	}
+	return false
+}
 
 // CheckTransition returns INVALID_TRANSITION unless a service may move from
 // one status to the other.
@@ -184,7 +203,7 @@ type Store interface {
 	Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt Ref) error) error
 	// Linked returns, per id, the items at the other end of its links of
 	// type typ, following them outgoing (or incoming when reverse).
-	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error)
+	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]Item, error)
 }
 
 // Catalog applies the catalogue rules.
@@ -205,8 +224,8 @@ const (
 	MaxDescriptionLen = 4000
 )
 
-// NewService describes a service to create.
-type NewService struct {
+// CreateServiceInput describes a service to create.
+type CreateServiceInput struct {
 	Kind         Kind
 	Name         string
 	Description  string
@@ -217,7 +236,7 @@ type NewService struct {
 
 // CreateService validates and stores a service. BAD_USER_INPUT names the
 // field; NOT_FOUND for an unknown owner group.
-func (c *Catalog) CreateService(ctx context.Context, in NewService) (Service, error) {
+func (c *Catalog) CreateService(ctx context.Context, caller auth.Principal, in CreateServiceInput) (Service, error) {
 	prefix := map[Kind]string{KindBusinessService: BusinessServicePrefix, KindTechnicalService: TechnicalServicePrefix}[in.Kind]
 	if prefix == "" {
 		return Service{}, apperr.Invalid("kind", "must be BUSINESS or TECHNICAL")
@@ -240,8 +259,9 @@ func (c *Catalog) CreateService(ctx context.Context, in NewService) (Service, er
 	return c.store.CreateService(ctx, s)
 }
 
-// ServiceUpdate changes some fields of a service; nil leaves a field alone.
-type ServiceUpdate struct {
+// UpdateServiceInput changes some fields of a service; nil leaves a field
+// alone.
+type UpdateServiceInput struct {
 	ID              string
 	ExpectedVersion int
 	Name            *string
@@ -251,20 +271,20 @@ type ServiceUpdate struct {
 	OwnerGroupID    *string
 }
 
-// UpdateService applies u with optimistic concurrency: CONFLICT when the
+// UpdateService applies in with optimistic concurrency: CONFLICT when the
 // version is stale, INVALID_TRANSITION for a forbidden status change.
-func (c *Catalog) UpdateService(ctx context.Context, u ServiceUpdate) (Service, error) {
+func (c *Catalog) UpdateService(ctx context.Context, caller auth.Principal, in UpdateServiceInput) (Service, error) {
 	now := c.now().UTC()
-	return c.store.UpdateService(ctx, u.ID, func(cur Service) (Service, bool, error) {
-		if cur.Version != u.ExpectedVersion {
-			return Service{}, false, apperr.New(apperr.Conflict, "service %s is at version %d, not %d: read it again and reapply your change", cur.ID, cur.Version, u.ExpectedVersion)
+	return c.store.UpdateService(ctx, in.ID, func(cur Service) (Service, bool, error) {
+		if cur.Version != in.ExpectedVersion {
+			return Service{}, false, apperr.Stale("service", cur.ID, cur.Version, in.ExpectedVersion)
 		}
 		next := cur
-		set(&next.Name, u.Name)
-		set(&next.Description, u.Description)
-		set(&next.Status, u.Status)
-		set(&next.Criticality, u.Criticality)
-		set(&next.OwnerGroupID, u.OwnerGroupID)
+		patch.Set(&next.Name, in.Name)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Status, in.Status)
+		patch.Set(&next.Criticality, in.Criticality)
+		patch.Set(&next.OwnerGroupID, in.OwnerGroupID)
 		if err := validateService(next); err != nil {
 			return Service{}, false, err
 		}
@@ -280,22 +300,36 @@ func (c *Catalog) UpdateService(ctx context.Context, u ServiceUpdate) (Service, 
 	})
 }
 
+// CreateUnitInput describes a business unit to create.
+type CreateUnitInput struct {
+	Name        string
+	Description string
+}
+
 // CreateUnit validates and stores a business unit.
-func (c *Catalog) CreateUnit(ctx context.Context, name, description string) (Unit, error) {
-	if err := validateNamed(name, description); err != nil {
+func (c *Catalog) CreateUnit(ctx context.Context, caller auth.Principal, in CreateUnitInput) (Unit, error) {
+	if err := validateNamed(in.Name, in.Description); err != nil {
 		return Unit{}, err
 	}
-	return c.store.CreateUnit(ctx, Unit{ID: c.newID(BusinessUnitPrefix), Name: name, Description: description, CreatedAt: c.now().UTC()})
+	return c.store.CreateUnit(ctx, Unit{ID: c.newID(BusinessUnitPrefix), Name: in.Name, Description: in.Description, CreatedAt: c.now().UTC()})
+}
+
+// CreateProcessInput describes a business process to create; a nil
+// Criticality is MEDIUM.
+type CreateProcessInput struct {
+	Name        string
+	Description string
+	Criticality *cmdb.Criticality
 }
 
 // CreateProcess validates and stores a business process.
-func (c *Catalog) CreateProcess(ctx context.Context, name, description string, crit *cmdb.Criticality) (Process, error) {
-	if err := validateNamed(name, description); err != nil {
+func (c *Catalog) CreateProcess(ctx context.Context, caller auth.Principal, in CreateProcessInput) (Process, error) {
+	if err := validateNamed(in.Name, in.Description); err != nil {
 		return Process{}, err
 	}
-	p := Process{ID: c.newID(BusinessProcessPrefix), Name: name, Description: description, Criticality: cmdb.CriticalityMedium, CreatedAt: c.now().UTC()}
-	if crit != nil {
-		p.Criticality = *crit
+	p := Process{ID: c.newID(BusinessProcessPrefix), Name: in.Name, Description: in.Description, Criticality: cmdb.CriticalityMedium, CreatedAt: c.now().UTC()}
+	if in.Criticality != nil {
+		p.Criticality = *in.Criticality
 	}
 	if err := validate.Enum("criticality", p.Criticality, cmdb.Criticalities()); err != nil {
 		return Process{}, err
@@ -303,116 +337,43 @@ func (c *Catalog) CreateProcess(ctx context.Context, name, description string, c
 	return c.store.CreateProcess(ctx, p)
 }
 
-// Link creates (source)-[:typ]->(target) when the catalogue allows it;
+// LinkInput names a catalogue link (source)-[:Type]->(target).
+type LinkInput struct {
+	SourceID string
+	Type     string
+	TargetID string
+}
+
+// Link creates (source)-[:Type]->(target) when the catalogue allows it;
 // created is false when it existed.
-func (c *Catalog) Link(ctx context.Context, actor, sourceID, typ, targetID string) (bool, error) {
-	if typ != Consumes && typ != Supports && typ != DependsOn {
-		return false, apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", typ)
+func (c *Catalog) Link(ctx context.Context, caller auth.Principal, in LinkInput) (bool, error) {
+	if in.Type != Consumes && in.Type != Supports && in.Type != DependsOn {
+		return false, apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", in.Type)
 	}
-	return c.store.Link(ctx, sourceID, typ, targetID, c.newID(cmdb.RelationshipPrefix), c.now().UTC(), actor,
-		func(src, tgt Ref) error { return CheckLink(src, typ, tgt) })
+	return c.store.Link(ctx, in.SourceID, in.Type, in.TargetID, c.newID(cmdb.RelationshipPrefix), c.now().UTC(), caller.Subject,
+		func(src, tgt Ref) error { return CheckLink(src, in.Type, tgt) })
+}
+
+// UnlinkInput names a catalogue link (source)-[:Type]->(target) to remove.
+type UnlinkInput struct {
+	SourceID string
+	Type     string
+	TargetID string
 }
 
 // Unlink removes a link; NOT_FOUND when there is none.
-func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string) error {
-	if typ != Consumes && typ != Supports && typ != DependsOn {
-		return apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", typ)
+func (c *Catalog) Unlink(ctx context.Context, caller auth.Principal, in UnlinkInput) error {
+	if in.Type != Consumes && in.Type != Supports && in.Type != DependsOn {
+		return apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", in.Type)
 	}
-	return c.store.Unlink(ctx, sourceID, typ, targetID, func(src, tgt Ref) error {
+	return c.store.Unlink(ctx, in.SourceID, in.Type, in.TargetID, func(src, tgt Ref) error {
 		// Only catalogue links are removed here: a DEPENDS_ON between two
 		// CIs belongs to the CMDB, which records its history.
-		if !slices.Contains(linkRules(), linkRule{src.Kind, typ, tgt.Kind}) {
-			return apperr.New(apperr.NotFound, "there is no catalogue link %s %s %s; relationships between CIs are removed with unrelateConfigurationItems", sourceID, typ, targetID)
+		if !slices.Contains(linkRules(), linkRule{src.Kind, in.Type, tgt.Kind}) {
+			return apperr.New(apperr.NotFound, "there is no catalogue link %s %s %s; relationships between CIs are removed with unrelateConfigurationItems", in.SourceID, in.Type, in.TargetID)
 		}
 		return nil
 	})
-}
-
-// Service returns one service; NOT_FOUND when absent.
-func (c *Catalog) Service(ctx context.Context, id string) (Service, error) {
-	s, err := c.store.GetServices(ctx, []string{id})
-	if err != nil {
-		return Service{}, err
-	}
-	if len(s) == 0 {
-		return Service{}, apperr.New(apperr.NotFound, "no service has id %q", id)
-	}
-	return s[0], nil
-}
-
-// Unit returns one business unit; NOT_FOUND when absent.
-func (c *Catalog) Unit(ctx context.Context, id string) (Unit, error) {
-	u, err := c.store.GetUnits(ctx, []string{id})
-	if err != nil {
-		return Unit{}, err
-	}
-	if len(u) == 0 {
-		return Unit{}, apperr.New(apperr.NotFound, "no business unit has id %q", id)
-	}
-	return u[0], nil
-}
-
-// Process returns one business process; NOT_FOUND when absent.
-func (c *Catalog) Process(ctx context.Context, id string) (Process, error) {
-	p, err := c.store.GetProcesses(ctx, []string{id})
-	if err != nil {
-		return Process{}, err
-	}
-	if len(p) == 0 {
-		return Process{}, apperr.New(apperr.NotFound, "no business process has id %q", id)
-	}
-	return p[0], nil
-}
-
-// Services pages through services matching f, by name.
-func (c *Catalog) Services(ctx context.Context, f Filter, p paging.Request) (paging.Page[Service], error) {
-	if err := validate.Text("filter.nameContains", f.NameContains, false, MaxNameLen); err != nil {
-		return paging.Page[Service]{}, err
-	}
-	return c.store.ListServices(ctx, f, p)
-}
-
-// Units pages through business units by name.
-func (c *Catalog) Units(ctx context.Context, p paging.Request) (paging.Page[Unit], error) {
-	return c.store.ListUnits(ctx, p)
-}
-
-// Processes pages through business processes by name.
-func (c *Catalog) Processes(ctx context.Context, p paging.Request) (paging.Page[Process], error) {
-	return c.store.ListProcesses(ctx, p)
-}
-
-// BusinessCatalog returns the LIVE business services a unit consumes, or
-// every LIVE business service (consumed or not) when unitID is empty;
-// NOT_FOUND for an unknown unit.
-func (c *Catalog) BusinessCatalog(ctx context.Context, unitID string) ([]Service, error) {
-	live := func(s Service) bool { return s.Kind == KindBusinessService && s.Status == StatusLive }
-	if unitID == "" {
-		page, err := c.store.ListServices(ctx, Filter{Kinds: []Kind{KindBusinessService}, Statuses: []Status{StatusLive}}, paging.Request{First: MaxCatalogSize})
-		return page.Items, err
-	}
-	if _, err := c.Unit(ctx, unitID); err != nil {
-		return nil, err
-	}
-	linked, err := c.store.Linked(ctx, []string{unitID}, Consumes, false)
-	if err != nil {
-		return nil, err
-	}
-	var out []Service
-	for _, it := range linked[unitID] {
-		if s, ok := it.(Service); ok && live(s) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
-
-// MaxCatalogSize caps the business catalogue returned in one answer.
-const MaxCatalogSize = 1000
-
-// Linked returns the items linked to each id by typ (see Store.Linked).
-func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
-	return c.store.Linked(ctx, ids, typ, reverse)
 }
 
 func validateService(s Service) error {
@@ -430,39 +391,4 @@ func validateNamed(name, description string) error {
 		return err
 	}
 	return validate.Text("description", description, false, MaxDescriptionLen)
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
-// Items returns the services, business units and processes with these ids
-// that exist, by id; other ids (CIs included) are ignored.
-func (c *Catalog) Items(ctx context.Context, itemIDs []string) (map[string]any, error) {
-	byPrefix := map[string][]string{}
-	for _, id := range itemIDs {
-		byPrefix[ids.Kind(id)] = append(byPrefix[ids.Kind(id)], id)
-	}
-	out := map[string]any{}
-	services, err := c.store.GetServices(ctx, append(byPrefix[BusinessServicePrefix], byPrefix[TechnicalServicePrefix]...))
-	putAll(out, services, func(s Service) string { return s.ID })
-	if err != nil {
-		return nil, err
-	}
-	units, err := c.store.GetUnits(ctx, byPrefix[BusinessUnitPrefix])
-	putAll(out, units, func(u Unit) string { return u.ID })
-	if err != nil {
-		return nil, err
-	}
-	processes, err := c.store.GetProcesses(ctx, byPrefix[BusinessProcessPrefix])
-	putAll(out, processes, func(p Process) string { return p.ID })
-	return out, err
-}
-
-func putAll[T any](out map[string]any, items []T, id func(T) string) {
-	for _, it := range items {
-		out[id(it)] = it
-	}
 }

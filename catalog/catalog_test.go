@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/cmdb"
 )
 
 func TestCheckTransition(t *testing.T) {
@@ -57,5 +58,28 @@ func TestCheckLink(t *testing.T) {
 		if (tt.want == "") != (err == nil) || (tt.want != "" && !apperr.Is(err, tt.want)) {
 			t.Errorf("%s %s %s: got %v, want %q", tt.src.Kind, tt.typ, tt.tgt.Kind, err, tt.want)
 		}
+	}
+}
+
+func TestItemRetired(t *testing.T) {
+	for _, tt := range []struct {
+		kind   Kind
+		status string
+		want   bool
+	}{
+		{KindCI, string(cmdb.StatusRetired), true},
+		{KindCI, string(cmdb.StatusActive), false},
+		{KindBusinessService, string(StatusRetired), true},
+		{KindTechnicalService, string(StatusRetired), true},
+		{KindTechnicalService, string(StatusLive), false},
+		{KindBusinessUnit, "", false},
+		{KindBusinessProcess, "", false},
+	} {
+		if got := ItemRetired(tt.kind, tt.status); got != tt.want {
+			t.Errorf("%s %q: %v, want %v", tt.kind, tt.status, got, tt.want)
+		}
+	}
+	if !LeavesService(StatusLive, StatusRetired) || LeavesService(StatusRetired, StatusRetired) || LeavesService(StatusPipeline, StatusLive) {
+		t.Error("LeavesService: only a move into RETIRED leaves service")
 	}
 }

@@ -75,7 +75,7 @@ func NextStates(s State) []State {
 }
 
 // mayTake reports whether p may take st on c.
-func mayTake(st step, c Change, p *auth.Principal) bool {
+func mayTake(st step, c Change, p auth.Principal) bool {
 	if st.requester && p.Subject == c.RequesterID {
 		return true
 	}
@@ -85,7 +85,7 @@ func mayTake(st step, c Change, p *auth.Principal) bool {
 // checkStep finds the step from c's state to `to` taken by `by` and checks
 // p may take it: INVALID_TRANSITION (with the allowed next states) when
 // there is no such step, FORBIDDEN when p lacks the role.
-func checkStep(c Change, to State, by via, p *auth.Principal) error {
+func checkStep(c Change, to State, by via, p auth.Principal) error {
 	i := slices.IndexFunc(lifecycle(), func(st step) bool { return st.from == c.State && st.to == to && st.by == by })
 	if i < 0 {
 		return invalidTransition(c.State, to, by)
@@ -139,7 +139,7 @@ func joinRoles(rs []auth.Role) string {
 }
 
 // AllowedTo lists the states p may move c to with transitionChange.
-func AllowedTo(c Change, p *auth.Principal) []State {
+func AllowedTo(c Change, p auth.Principal) []State {
 	var out []State
 	for _, st := range lifecycle() {
 		if st.from == c.State && st.by == byRequest && mayTake(st, c, p) && !slices.Contains(out, st.to) {

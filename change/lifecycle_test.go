@@ -9,8 +9,8 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 )
 
-func who(subject string, roles ...auth.Role) *auth.Principal {
-	return &auth.Principal{Subject: subject, Roles: roles}
+func who(subject string, roles ...auth.Role) auth.Principal {
+	return auth.Principal{Subject: subject, Roles: roles}
 }
 
 // Every step a caller can request, with who may and who may not take it.
@@ -25,23 +25,23 @@ func TestRequestedStepsByRole(t *testing.T) {
 	admin := who("usr_admin", auth.Admin)
 	tests := []struct {
 		from, to State
-		may      []*auth.Principal
-		mayNot   []*auth.Principal
+		may      []auth.Principal
+		mayNot   []auth.Principal
 	}{
-		{Draft, Submitted, []*auth.Principal{owner, manager, admin}, []*auth.Principal{agent, cab, analyst}},
-		{Draft, Cancelled, []*auth.Principal{owner, manager}, []*auth.Principal{agent, cab}},
-		{Submitted, Assessed, []*auth.Principal{manager, admin}, []*auth.Principal{owner, agent, cab}},
-		{Submitted, Rejected, []*auth.Principal{manager}, []*auth.Principal{owner, cab}},
-		{Submitted, Cancelled, []*auth.Principal{owner, manager}, []*auth.Principal{agent}},
-		{Assessed, Rejected, []*auth.Principal{manager}, []*auth.Principal{owner, agent}},
-		{Assessed, Cancelled, []*auth.Principal{owner, manager}, []*auth.Principal{cab}},
-		{Authorized, Scheduled, []*auth.Principal{manager}, []*auth.Principal{owner, agent, cab}},
-		{Authorized, Cancelled, []*auth.Principal{owner, manager}, []*auth.Principal{agent}},
-		{Scheduled, Implementing, []*auth.Principal{manager, agent, config}, []*auth.Principal{cab, analyst}},
-		{Scheduled, Cancelled, []*auth.Principal{owner, manager}, []*auth.Principal{agent}},
-		{Implementing, Implemented, []*auth.Principal{manager, agent, config}, []*auth.Principal{cab, analyst}},
-		{Implementing, Failed, []*auth.Principal{manager, agent, config}, []*auth.Principal{cab}},
-		{Reviewed, Closed, []*auth.Principal{manager, admin}, []*auth.Principal{owner, agent, cab}},
+		{Draft, Submitted, []auth.Principal{owner, manager, admin}, []auth.Principal{agent, cab, analyst}},
+		{Draft, Cancelled, []auth.Principal{owner, manager}, []auth.Principal{agent, cab}},
+		{Submitted, Assessed, []auth.Principal{manager, admin}, []auth.Principal{owner, agent, cab}},
+		{Submitted, Rejected, []auth.Principal{manager}, []auth.Principal{owner, cab}},
+		{Submitted, Cancelled, []auth.Principal{owner, manager}, []auth.Principal{agent}},
+		{Assessed, Rejected, []auth.Principal{manager}, []auth.Principal{owner, agent}},
+		{Assessed, Cancelled, []auth.Principal{owner, manager}, []auth.Principal{cab}},
+		{Authorized, Scheduled, []auth.Principal{manager}, []auth.Principal{owner, agent, cab}},
+		{Authorized, Cancelled, []auth.Principal{owner, manager}, []auth.Principal{agent}},
+		{Scheduled, Implementing, []auth.Principal{manager, agent, config}, []auth.Principal{cab, analyst}},
+		{Scheduled, Cancelled, []auth.Principal{owner, manager}, []auth.Principal{agent}},
+		{Implementing, Implemented, []auth.Principal{manager, agent, config}, []auth.Principal{cab, analyst}},
+		{Implementing, Failed, []auth.Principal{manager, agent, config}, []auth.Principal{cab}},
+		{Reviewed, Closed, []auth.Principal{manager, admin}, []auth.Principal{owner, agent, cab}},
 	}
 	for _, tt := range tests {
 		c := Change{ID: "chg_1", State: tt.from, RequesterID: requester}

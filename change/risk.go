@@ -206,7 +206,7 @@ func Satisfied(req []Requirement, approvals []Approval) bool {
 
 // countingRoles are the roles of p that count towards req; ADMIN counts as
 // every role, as it does everywhere.
-func countingRoles(req []Requirement, p *auth.Principal) []auth.Role {
+func countingRoles(req []Requirement, p auth.Principal) []auth.Role {
 	var out []auth.Role
 	for _, r := range req {
 		if p.Has(r.Role) && !slices.Contains(out, r.Role) {

@@ -8,11 +8,11 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -21,7 +21,7 @@ type Store interface {
 	// CreateChange writes a new change and its first transition; NOT_FOUND
 	// for an unknown target, group or template. With a key already used,
 	// it returns the change created first.
-	CreateChange(ctx context.Context, c Change, first Transition, key *cmdb.IdempotencyKey) (Change, error)
+	CreateChange(ctx context.Context, c Change, first Transition, key *ids.IdempotencyKey) (Change, error)
 	// UpdateChange locks the change, passes it to apply and writes what
 	// apply returns, with the transitions it made; NOT_FOUND when absent.
 	UpdateChange(ctx context.Context, id string, apply func(Change) (Change, []Transition, error)) (Change, error)
@@ -111,12 +111,12 @@ type CreateInput struct {
 }
 
 // Create records a new change in DRAFT.
-func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput) (Change, error) {
+func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateInput) (Change, error) {
 	now := s.now().UTC()
 	c := Change{
 		ID: s.newID(Prefix), Title: in.Title, Description: in.Description, Justification: in.Justification,
 		Type: in.Type, State: Draft, TargetIDs: dedupe(in.TargetIDs), ImplementationPlan: in.ImplementationPlan,
-		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, RequesterID: p.Subject, AssignmentGroupID: in.AssignmentGroupID,
+		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, RequesterID: caller.Subject, AssignmentGroupID: in.AssignmentGroupID,
 		TemplateID: in.TemplateID, Version: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	if in.PlannedStart != nil {
@@ -155,14 +155,14 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 	if err := s.store.CheckTargets(ctx, c.TargetIDs); err != nil {
 		return Change{}, err
 	}
-	var key *cmdb.IdempotencyKey
+	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return Change{}, err
 		}
-		key = &cmdb.IdempotencyKey{Scope: p.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
+		key = &ids.IdempotencyKey{Scope: caller.Subject + "\x1fcreateChange", Key: *in.IdempotencyKey, Fingerprint: fingerprint(in)}
 	}
-	first := Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, To: Draft, Actor: p.Subject, At: now, Comment: "created"}
+	first := Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, To: Draft, Actor: caller.Subject, At: now, Comment: "created"}
 	created, err := s.store.CreateChange(ctx, c, first, key)
 	if err != nil {
 		return Change{}, err
@@ -191,19 +191,19 @@ type UpdateInput struct {
 // Update edits a DRAFT, SUBMITTED or ASSESSED change. When the targets or
 // the window of a submitted change move, its assessment is computed again
 // and votes already cast are withdrawn: they approved another plan.
-func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput) (Change, error) {
+func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (Change, error) {
 	cur, err := s.Get(ctx, in.ID)
 	if err != nil {
 		return Change{}, err
 	}
 	next := cur
-	set(&next.Title, in.Title)
-	set(&next.Description, in.Description)
-	set(&next.Justification, in.Justification)
-	set(&next.ImplementationPlan, in.ImplementationPlan)
-	set(&next.BackoutPlan, in.BackoutPlan)
-	set(&next.TestPlan, in.TestPlan)
-	set(&next.AssignmentGroupID, in.AssignmentGroupID)
+	patch.Set(&next.Title, in.Title)
+	patch.Set(&next.Description, in.Description)
+	patch.Set(&next.Justification, in.Justification)
+	patch.Set(&next.ImplementationPlan, in.ImplementationPlan)
+	patch.Set(&next.BackoutPlan, in.BackoutPlan)
+	patch.Set(&next.TestPlan, in.TestPlan)
+	patch.Set(&next.AssignmentGroupID, in.AssignmentGroupID)
 	if in.Type != nil && *in.Type != cur.Type {
 		if cur.State != Draft || *in.Type == Standard || cur.Type == Standard {
 			return Change{}, apperr.Invalid("type", "the type can change only in DRAFT, between NORMAL and EMERGENCY")
@@ -245,7 +245,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 		if !slices.Contains([]State{Draft, Submitted, Assessed}, c.State) {
 			return Change{}, nil, apperr.New(apperr.InvalidTransition, "a %s change can no longer be edited; cancel it and raise a new one", c.State)
 		}
-		if p.Subject != c.RequesterID && !p.Has(auth.ChangeManager) {
+		if caller.Subject != c.RequesterID && !caller.Has(auth.ChangeManager) {
 			return Change{}, nil, apperr.New(apperr.Forbidden, "only the change's requester or a CHANGE_MANAGER may edit it")
 		}
 		next.State, next.Approvals = c.State, c.Approvals
@@ -256,153 +256,6 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, in UpdateInput)
 		next.Version, next.UpdatedAt = c.Version+1, now
 		return next, nil, nil
 	})
-}
-
-// Transition moves a change to state `to` on p's request. Submitting
-// computes the assessment; a STANDARD change then goes straight to
-// AUTHORIZED and an EMERGENCY one to ASSESSED, where the emergency CAB
-// votes. Assessing computes it again and fixes the approvals needed.
-// Scheduling is refused inside a freeze window unless the change is an
-// emergency.
-func (s *Service) Transition(ctx context.Context, p *auth.Principal, id string, expectedVersion int, to State, comment string) (Change, error) {
-	if err := validate.Enum("to", to, States()); err != nil {
-		return Change{}, err
-	}
-	if err := validate.Text("comment", comment, false, MaxCommentLen); err != nil {
-		return Change{}, err
-	}
-	cur, err := s.Get(ctx, id)
-	if err != nil {
-		return Change{}, err
-	}
-	if err := checkVersion(cur, expectedVersion); err != nil {
-		return Change{}, err
-	}
-	if err := checkStep(cur, to, byRequest, p); err != nil {
-		return Change{}, err
-	}
-	var a *Assessment
-	switch to {
-	case Submitted:
-		if err := readyToSubmit(cur); err != nil {
-			return Change{}, err
-		}
-		fallthrough
-	case Assessed:
-		if a, err = s.assess(ctx, cur); err != nil {
-			return Change{}, err
-		}
-	case Scheduled:
-		if err := s.checkFreeze(ctx, cur); err != nil {
-			return Change{}, err
-		}
-	}
-	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
-		if err := checkVersion(c, expectedVersion); err != nil {
-			return Change{}, nil, err
-		}
-		if err := checkStep(c, to, byRequest, p); err != nil {
-			return Change{}, nil, err
-		}
-		trs := []Transition{s.transition(c, to, p.Subject, now, comment)}
-		c.State = to
-		if a != nil {
-			c.Assessment, c.Approvals = a, nil
-		}
-		if to == Submitted {
-			switch c.Type {
-			case Standard:
-				trs = append(trs, s.transition(c, Authorized, p.Subject, now, "pre-authorised standard change"))
-				c.State = Authorized
-			case Emergency:
-				trs = append(trs, s.transition(c, Assessed, p.Subject, now, "emergency change: expedited to the emergency CAB"))
-				c.State = Assessed
-			}
-		}
-		c.Version, c.UpdatedAt = c.Version+1, now
-		return c, trs, nil
-	})
-}
-
-// Decide records p's vote on an ASSESSED change. A rejection stops the
-// change; an approval that completes the authorisation rule moves it to
-// AUTHORIZED. Votes need no expectedVersion: they do not overwrite each
-// other, and the store serialises them so that each is counted once.
-func (s *Service) Decide(ctx context.Context, p *auth.Principal, id string, d Decision, comment string) (Change, error) {
-	if err := validate.Enum("decision", d, []Decision{Approve, Reject}); err != nil {
-		return Change{}, err
-	}
-	if err := validate.Text("comment", comment, d == Reject, MaxCommentLen); err != nil {
-		return Change{}, err
-	}
-	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
-		to := Authorized
-		if d == Reject {
-			to = Rejected
-		}
-		if c.State != Assessed || c.Assessment == nil {
-			return Change{}, nil, invalidTransition(c.State, to, byVote)
-		}
-		req := c.Assessment.Required
-		roles := countingRoles(req, p)
-		switch {
-		case len(req) == 0:
-			return Change{}, nil, apperr.New(apperr.InvalidTransition, "this change needs no approval")
-		case len(roles) == 0:
-			return Change{}, nil, apperr.New(apperr.Forbidden, "this change is authorised by %s; you hold none of these roles", describe(req))
-		case p.Subject == c.RequesterID:
-			return Change{}, nil, apperr.New(apperr.Forbidden, "the requester of a change cannot vote on it")
-		}
-		if i := slices.IndexFunc(c.Approvals, func(a Approval) bool { return a.ApproverID == p.Subject }); i >= 0 {
-			return Change{}, nil, apperr.New(apperr.Conflict, "you already voted %s on this change at %s", c.Approvals[i].Decision, c.Approvals[i].At.Format(time.RFC3339))
-		}
-		c.Approvals = append(slices.Clone(c.Approvals), Approval{ApproverID: p.Subject, Roles: roles, Decision: d, Comment: comment, At: now})
-		var trs []Transition
-		switch {
-		case d == Reject:
-			trs = append(trs, s.transition(c, Rejected, p.Subject, now, comment))
-			c.State = Rejected
-		case Satisfied(req, c.Approvals):
-			trs = append(trs, s.transition(c, Authorized, p.Subject, now, "authorisation rule met: "+describe(req)))
-			c.State = Authorized
-		}
-		c.Version, c.UpdatedAt = c.Version+1, now
-		return c, trs, nil
-	})
-}
-
-// Review records the post-implementation review of an IMPLEMENTED or
-// FAILED change. A failed change can only be reviewed as failed.
-func (s *Service) Review(ctx context.Context, p *auth.Principal, id string, expectedVersion int, outcome Outcome, notes string) (Change, error) {
-	if err := validate.Enum("outcome", outcome, Outcomes()); err != nil {
-		return Change{}, err
-	}
-	if err := validate.Text("notes", notes, true, MaxTextLen); err != nil {
-		return Change{}, err
-	}
-	now := s.now().UTC()
-	return s.update(ctx, id, func(c Change) (Change, []Transition, error) {
-		if err := checkVersion(c, expectedVersion); err != nil {
-			return Change{}, nil, err
-		}
-		if err := checkStep(c, Reviewed, byReview, p); err != nil {
-			return Change{}, nil, err
-		}
-		if c.State == Failed && outcome != FailedBackedOut {
-			return Change{}, nil, apperr.Invalid("outcome", "a FAILED change is reviewed as %s", FailedBackedOut)
-		}
-		trs := []Transition{s.transition(c, Reviewed, p.Subject, now, string(outcome))}
-		c.State = Reviewed
-		c.Review = &Review{Outcome: outcome, Notes: notes, ReviewerID: p.Subject, At: now}
-		c.Version, c.UpdatedAt = c.Version+1, now
-		return c, trs, nil
-	})
-}
-
-func (s *Service) transition(c Change, to State, actor string, at time.Time, comment string) Transition {
-	return Transition{ID: s.newID(TransitionPfx), ChangeID: c.ID, From: c.State, To: to, Actor: actor, At: at, Comment: comment}
 }
 
 // update writes a change through the store and tells subscribers.
@@ -419,97 +272,6 @@ func (s *Service) changed(c Change) {
 	if s.notify != nil {
 		s.notify.Publish(c)
 	}
-}
-
-// assess computes c's assessment from the graph as it is now.
-func (s *Service) assess(ctx context.Context, c Change) (*Assessment, error) {
-	res, depth, err := s.analyzer.Impact(ctx, c.TargetIDs, nil)
-	if err != nil {
-		return nil, err
-	}
-	a := &Assessment{At: s.now().UTC(), Depth: depth, Counts: map[catalog.Kind]int{}}
-	for _, it := range append(slices.Clone(res.Roots), res.Impacted...) {
-		if it.Distance > 0 {
-			a.ImpactedIDs = append(a.ImpactedIDs, it.Node.ID)
-			a.Counts[it.Node.Kind]++
-			if it.Severity == impact.Down {
-				a.Down++
-			}
-		}
-		if svc, ok := it.Node.Item.(catalog.Service); ok && svc.Kind == catalog.KindBusinessService {
-			a.BusinessServices = append(a.BusinessServices, ImpactedService{
-				ID: svc.ID, Name: svc.Name, Severity: string(it.Severity), Criticality: svc.Criticality, Distance: it.Distance,
-			})
-		}
-	}
-	others, err := s.store.ChangesIn(ctx, c.Window(), activeStates(), maxOverlapping)
-	if err != nil {
-		return nil, err
-	}
-	a.Conflicts = FindConflicts(c, a.ImpactedIDs, others)
-	freezes, err := s.store.FreezesIn(ctx, c.Window())
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range ApplicableFreezes(c, a.ImpactedIDs, freezes) {
-		a.FreezeWindowIDs = append(a.FreezeWindowIDs, f.ID)
-	}
-	ex, err := s.store.Exposure(ctx, append(slices.Clone(c.TargetIDs), a.ImpactedIDs...), maxExposure)
-	if err != nil {
-		return nil, err
-	}
-	a.OpenIncidents, a.SLAs = ex.OpenIncidents, ex.SLAs
-	if a.PastChanges, a.PastFailures, err = s.store.PastOutcomes(ctx, c.TargetIDs, c.ID); err != nil {
-		return nil, err
-	}
-	a.Risk = Score(RiskInput{
-		Type: c.Type, Impacted: len(a.ImpactedIDs), BusinessServices: a.BusinessServices,
-		Conflicts: len(a.Conflicts), FreezeWindows: len(a.FreezeWindowIDs),
-		PastChanges: a.PastChanges, PastFailures: a.PastFailures,
-	})
-	a.Required = s.policy.Required(c.Type, a.Risk.Level)
-	return a, nil
-}
-
-// maxOverlapping bounds how many changes one window is compared with;
-// maxExposure how many incidents and SLAs an assessment lists.
-const (
-	maxOverlapping = 1000
-	maxExposure    = 100
-)
-
-func activeStates() []State {
-	return slices.DeleteFunc(States(), func(s State) bool { return !s.Active() })
-}
-
-// checkFreeze refuses to schedule a non-emergency change inside a freeze
-// window that covers it.
-func (s *Service) checkFreeze(ctx context.Context, c Change) error {
-	if c.Type == Emergency {
-		return nil
-	}
-	res, _, err := s.analyzer.Impact(ctx, c.TargetIDs, nil)
-	if err != nil {
-		return err
-	}
-	freezes, err := s.store.FreezesIn(ctx, c.Window())
-	if err != nil {
-		return err
-	}
-	if hit := ApplicableFreezes(c, impactedIDs(res), freezes); len(hit) > 0 {
-		f := hit[0]
-		return apperr.New(apperr.Conflict, "the window overlaps freeze window %q (%s to %s) that covers this change; move the window or raise an EMERGENCY change",
-			f.Name, f.Start.Format(time.RFC3339), f.End.Format(time.RFC3339))
-	}
-	return nil
-}
-
-func impactedIDs(res impact.Result) []string {
-	out := make([]string, 0, len(res.Impacted))
-	for _, it := range res.Impacted {
-		out = append(out, it.Node.ID)
-	}
-	return out
 }
 
 // Get returns one change; NOT_FOUND when absent.
@@ -625,83 +387,6 @@ func (s *Service) CheckImplementing(ctx context.Context, changeID string, ciIDs 
 	return nil
 }
 
-// NewTemplate is a standard change template to create.
-type NewTemplate struct {
-	Name               string
-	Description        string
-	ImplementationPlan string
-	BackoutPlan        string
-	TestPlan           string
-}
-
-// CreateTemplate records a pre-authorised standard change template.
-func (s *Service) CreateTemplate(ctx context.Context, p *auth.Principal, in NewTemplate) (Template, error) {
-	t := Template{ID: s.newID(TemplatePrefix), Name: in.Name, Description: in.Description, ImplementationPlan: in.ImplementationPlan,
-		BackoutPlan: in.BackoutPlan, TestPlan: in.TestPlan, CreatedBy: p.Subject, CreatedAt: s.now().UTC()}
-	for _, f := range []struct {
-		name, v  string
-		required bool
-		max      int
-	}{{"name", t.Name, true, MaxTitleLen}, {"description", t.Description, false, MaxTextLen},
-		{"implementationPlan", t.ImplementationPlan, true, MaxTextLen}, {"backoutPlan", t.BackoutPlan, true, MaxTextLen},
-		{"testPlan", t.TestPlan, false, MaxTextLen}} {
-		if err := validate.Text(f.name, f.v, f.required, f.max); err != nil {
-			return Template{}, err
-		}
-	}
-	return s.store.CreateTemplate(ctx, t)
-}
-
-// Templates returns the templates with these ids that exist.
-func (s *Service) Templates(ctx context.Context, ids []string) (map[string]Template, error) {
-	return s.store.Templates(ctx, ids)
-}
-
-// ListTemplates returns every template by name.
-func (s *Service) ListTemplates(ctx context.Context) ([]Template, error) {
-	return s.store.ListTemplates(ctx)
-}
-
-// NewFreeze is a freeze window to create.
-type NewFreeze struct {
-	Name       string
-	Reason     string
-	Start, End time.Time
-	ServiceIDs []string
-}
-
-// CreateFreeze records a freeze window, global when ServiceIDs is empty.
-func (s *Service) CreateFreeze(ctx context.Context, p *auth.Principal, in NewFreeze) (FreezeWindow, error) {
-	f := FreezeWindow{ID: s.newID(FreezePrefix), Name: in.Name, Reason: in.Reason, Start: in.Start.UTC(), End: in.End.UTC(),
-		ServiceIDs: dedupe(in.ServiceIDs), CreatedBy: p.Subject, CreatedAt: s.now().UTC()}
-	if err := validate.Text("name", f.Name, true, MaxTitleLen); err != nil {
-		return FreezeWindow{}, err
-	}
-	if err := validate.Text("reason", f.Reason, false, MaxCommentLen); err != nil {
-		return FreezeWindow{}, err
-	}
-	if !f.End.After(f.Start) {
-		return FreezeWindow{}, apperr.Invalid("end", "must be after start")
-	}
-	if f.End.Sub(f.Start) > MaxCalendarLen {
-		return FreezeWindow{}, apperr.Invalid("end", "a freeze window lasts at most %d days", int(MaxCalendarLen.Hours()/24))
-	}
-	if len(f.ServiceIDs) > MaxTargets {
-		return FreezeWindow{}, apperr.Invalid("serviceIds", "at most %d services (got %d)", MaxTargets, len(f.ServiceIDs))
-	}
-	return s.store.CreateFreeze(ctx, f)
-}
-
-// DeleteFreeze removes a freeze window.
-func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
-	return s.store.DeleteFreeze(ctx, id)
-}
-
-// Freezes returns the freeze windows with these ids that exist.
-func (s *Service) Freezes(ctx context.Context, ids []string) (map[string]FreezeWindow, error) {
-	return s.store.Freezes(ctx, ids)
-}
-
 func validateChange(c Change) error {
 	for _, f := range []struct {
 		name, v string
@@ -750,7 +435,7 @@ func readyToSubmit(c Change) error {
 
 func checkVersion(c Change, expected int) error {
 	if c.Version != expected {
-		return apperr.New(apperr.Conflict, "change %s is at version %d, not %d: read it again and retry", c.ID, c.Version, expected)
+		return apperr.Stale("change", c.ID, c.Version, expected)
 	}
 	return nil
 }
@@ -782,10 +467,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -111,11 +113,21 @@ const (
 	MaxImportRelationships = 20000
 )
 
+// ImportInput is one load of a discovery feed: its CIs and relationships,
+// keyed by external ids of Source.
+type ImportInput struct {
+	Source        string
+	Items         []ImportItem
+	Relationships []ImportRelationship
+	Options       ImportOptions
+}
+
 // Import upserts CIs and relationships from a discovery feed, idempotently
 // by (source, externalId). Invalid rows are reported by row number and
 // skipped; valid rows land in batches. It fails as a whole only for a bad
 // source or a store failure (with what landed before it committed).
-func (s *Service) Import(ctx context.Context, actor, source string, items []ImportItem, rels []ImportRelationship, opt ImportOptions) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportInput) (ImportReport, error) {
+	actor, source, items, rels, opt := caller.Subject, in.Source, in.Items, in.Relationships, in.Options
 	var rep ImportReport
 	store := s.store
 	if err := validate.Text("source", source, true, MaxSourceLen); err != nil {
@@ -231,11 +243,11 @@ func checkImportItem(it ImportItem) error {
 		}
 	}
 	probe := CI{Name: it.Name, Type: it.Type, Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium}
-	setIf(&probe.Status, it.Status)
-	setIf(&probe.Environment, it.Environment)
-	setIf(&probe.Criticality, it.Criticality)
-	setIf(&probe.Description, it.Description)
-	setIf(&probe.Location, it.Location)
+	patch.Set(&probe.Status, it.Status)
+	patch.Set(&probe.Environment, it.Environment)
+	patch.Set(&probe.Criticality, it.Criticality)
+	patch.Set(&probe.Description, it.Description)
+	patch.Set(&probe.Location, it.Location)
 	if err := validateCore(probe); err != nil {
 		return err
 	}
@@ -276,12 +288,12 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 			}
 			next := base
 			next.Name, next.Type = it.Name, it.Type
-			setIf(&next.Status, it.Status)
-			setIf(&next.Environment, it.Environment)
-			setIf(&next.Criticality, it.Criticality)
-			setIf(&next.Description, it.Description)
-			setIf(&next.Location, it.Location)
-			setIf(&next.MinimumUp, it.MinimumUp)
+			patch.Set(&next.Status, it.Status)
+			patch.Set(&next.Environment, it.Environment)
+			patch.Set(&next.Criticality, it.Criticality)
+			patch.Set(&next.Description, it.Description)
+			patch.Set(&next.Location, it.Location)
+			patch.Set(&next.MinimumUp, it.MinimumUp)
 			attrs, err := applyAttributes(base.Attributes, it.Attributes, false)
 			if err != nil {
 				errs = append(errs, importErr(r+1, "ITEM", err))

@@ -23,6 +23,11 @@ func Statuses() []Status {
 	return []Status{StatusPlanned, StatusActive, StatusMaintenance, StatusRetired}
 }
 
+// LeavesService reports whether a CI moving from one status to the other
+// leaves service: from then on impact no longer crosses it, so the store
+// removes its impact edges (its relationships stay, for history).
+func LeavesService(from, to Status) bool { return to == StatusRetired && from != StatusRetired }
+
 // NextStatuses returns the statuses a CI in s may move to.
 func NextStatuses(s Status) []Status {
 	switch s {

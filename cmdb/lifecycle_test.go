@@ -68,3 +68,31 @@ func TestRelationshipCatalogue(t *testing.T) {
 		t.Error("lookup accepted an injection attempt")
 	}
 }
+
+// The store mirrors a relationship with IMPACTS edges the ways these say.
+func TestImpactDirectionWays(t *testing.T) {
+	for _, tt := range []struct {
+		d                ImpactDirection
+		forward, reverse bool
+	}{
+		{SourceImpactsTarget, true, false},
+		{TargetImpactsSource, false, true},
+		{BothWays, true, true},
+		{NoImpact, false, false},
+	} {
+		if tt.d.Forward() != tt.forward || tt.d.Reverse() != tt.reverse {
+			t.Errorf("%s: forward %v reverse %v, want %v %v", tt.d, tt.d.Forward(), tt.d.Reverse(), tt.forward, tt.reverse)
+		}
+	}
+}
+
+func TestLeavesService(t *testing.T) {
+	for _, from := range Statuses() {
+		for _, to := range Statuses() {
+			want := to == StatusRetired && from != StatusRetired
+			if got := LeavesService(from, to); got != want {
+				t.Errorf("%s → %s: %v, want %v", from, to, got, want)
+			}
+		}
+	}
+}

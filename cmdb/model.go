@@ -94,6 +94,13 @@ type CI struct {
 	RetiredAt *time.Time
 }
 
+// ItemID and ItemName make a CI an item of the impact graph (catalog.Item),
+// which package catalog cannot declare itself: it depends on cmdb.
+func (c CI) ItemID() string { return c.ID }
+
+// ItemName implements catalog.Item.
+func (c CI) ItemName() string { return c.Name }
+
 // Relationship is (Source)-[:Type]->(Target), with both ends loaded.
 type Relationship struct {
 	ID        string

@@ -17,6 +17,12 @@ const (
 	NoImpact ImpactDirection = "NONE"
 )
 
+// Forward reports whether a failure of the source impacts the target.
+func (d ImpactDirection) Forward() bool { return d == SourceImpactsTarget || d == BothWays }
+
+// Reverse reports whether a failure of the target impacts the source.
+func (d ImpactDirection) Reverse() bool { return d == TargetImpactsSource || d == BothWays }
+
 // RelType is one entry of the relationship type catalogue. Its Name is used
 // verbatim as a Neo4j relationship type, so this catalogue is also the
 // allowlist that keeps user input out of Cypher text.

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -25,7 +27,7 @@ type Store interface {
 	// before returns the CI it created (CONFLICT when the fingerprint
 	// differs) and writes nothing. NOT_FOUND for an unknown owner group,
 	// CONFLICT for a taken (source, externalId).
-	CreateCI(ctx context.Context, ci CI, key *IdempotencyKey) (CI, error)
+	CreateCI(ctx context.Context, ci CI, key *ids.IdempotencyKey) (CI, error)
 	// GetCIs returns the CIs with these ids, in any order; absent ids are
 	// left out.
 	GetCIs(ctx context.Context, ids []string) ([]CI, error)
@@ -56,15 +58,6 @@ type Store interface {
 	// Unauthorized returns a page, newest first, of the modifications
 	// (other than creations) since a time that name no change.
 	Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[Modification], error)
-}
-
-// IdempotencyKey identifies a create request that may be retried. Scope keeps
-// keys of different callers and operations apart; Fingerprint is a hash of
-// the request so that a key reused for another request is refused.
-type IdempotencyKey struct {
-	Scope       string
-	Key         string
-	Fingerprint string
 }
 
 // Notifier hears about every CI that was written, after the commit.
@@ -122,7 +115,7 @@ type CreateInput struct {
 
 // Create validates in and stores a new CI. BAD_USER_INPUT names the field at
 // fault; see Store.CreateCI for the other codes.
-func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI, error) {
+func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateInput) (CI, error) {
 	now := s.now().UTC()
 	ci := CI{
 		ID:          s.newID(CIPrefix),
@@ -133,7 +126,7 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 		Criticality: CriticalityMedium,
 		Version:     1,
 		CreatedAt:   now,
-		CreatedBy:   actor,
+		CreatedBy:   caller.Subject,
 		UpdatedAt:   now,
 	}
 	if in.Status != nil {
@@ -177,13 +170,13 @@ func (s *Service) Create(ctx context.Context, actor string, in CreateInput) (CI,
 	}
 	ci.Attributes = attrs
 
-	var key *IdempotencyKey
+	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return CI{}, err
 		}
-		key = &IdempotencyKey{
-			Scope:       actor + "\x1f" + "createConfigurationItem",
+		key = &ids.IdempotencyKey{
+			Scope:       caller.Subject + "\x1f" + "createConfigurationItem",
 			Key:         *in.IdempotencyKey,
 			Fingerprint: fingerprint(ci),
 		}
@@ -217,7 +210,7 @@ type UpdateInput struct {
 // Update applies in to the CI with optimistic concurrency. CONFLICT when
 // ExpectedVersion is stale, INVALID_TRANSITION for a forbidden status change
 // or a retired CI, NOT_FOUND for an unknown CI or owner group.
-func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI, error) {
+func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (CI, error) {
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
 	if err := s.checkChange(ctx, in.ChangeID, in.ID); err != nil {
@@ -240,15 +233,15 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 		}
 		next := cur
 		next.Attributes = maps.Clone(cur.Attributes)
-		setIf(&next.Name, in.Name)
-		setIf(&next.Type, in.Type)
-		setIf(&next.Status, in.Status)
-		setIf(&next.Environment, in.Environment)
-		setIf(&next.Criticality, in.Criticality)
-		setIf(&next.Description, in.Description)
-		setIf(&next.Location, in.Location)
-		setIf(&next.OwnerGroupID, in.OwnerGroupID)
-		setIf(&next.MinimumUp, in.MinimumUp)
+		patch.Set(&next.Name, in.Name)
+		patch.Set(&next.Type, in.Type)
+		patch.Set(&next.Status, in.Status)
+		patch.Set(&next.Environment, in.Environment)
+		patch.Set(&next.Criticality, in.Criticality)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Location, in.Location)
+		patch.Set(&next.OwnerGroupID, in.OwnerGroupID)
+		patch.Set(&next.MinimumUp, in.MinimumUp)
 		if err := validateCore(next); err != nil {
 			return CI{}, nil, err
 		}
@@ -266,7 +259,7 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: caller.Subject, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
 	}
 	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
 	if err != nil {
@@ -276,25 +269,29 @@ func (s *Service) Update(ctx context.Context, actor string, in UpdateInput) (CI,
 	return ci, nil
 }
 
-// Retire moves a CI to RETIRED for good. CONFLICT when expectedVersion is
-// stale, INVALID_TRANSITION when it is retired already.
-func (s *Service) Retire(ctx context.Context, actor, id string, expectedVersion int, reason string) (CI, error) {
-	return s.RetireUnder(ctx, actor, id, expectedVersion, reason, "")
+// RetireInput names the CI to retire and why.
+type RetireInput struct {
+	ID              string
+	ExpectedVersion int
+	Reason          string
+	// ChangeID is the implementing change the retirement is carried out
+	// under (none when empty), which history records.
+	ChangeID string
 }
 
-// RetireUnder is Retire carried out by the implementing change changeID
-// (none when empty), which history records.
-func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVersion int, reason, changeID string) (CI, error) {
-	if err := validate.Text("reason", reason, false, MaxDescriptionLen); err != nil {
+// Retire moves a CI to RETIRED for good. CONFLICT when ExpectedVersion is
+// stale, INVALID_TRANSITION when it is retired already.
+func (s *Service) Retire(ctx context.Context, caller auth.Principal, in RetireInput) (CI, error) {
+	if err := validate.Text("reason", in.Reason, false, MaxDescriptionLen); err != nil {
 		return CI{}, err
 	}
-	if err := s.checkChange(ctx, changeID, id); err != nil {
+	if err := s.checkChange(ctx, in.ChangeID, in.ID); err != nil {
 		return CI{}, err
 	}
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
 	apply := func(cur CI) (CI, *HistoryEntry, error) {
-		if err := checkVersion(cur, expectedVersion); err != nil {
+		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return CI{}, nil, err
 		}
 		if err := CheckTransition(cur.Status, StatusRetired); err != nil {
@@ -309,213 +306,17 @@ func (s *Service) RetireUnder(ctx context.Context, actor, id string, expectedVer
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		changes := diff(cur, next)
-		if reason != "" {
-			changes = append(changes, FieldChange{Field: "reason", After: jsonText(reason)})
+		if in.Reason != "" {
+			changes = append(changes, FieldChange{Field: "reason", After: jsonText(in.Reason)})
 		}
-		return next, &HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRetired, Changes: changes, ChangeID: changeID}, nil
+		return next, &HistoryEntry{ID: entryID, At: now, Actor: caller.Subject, Action: ActionRetired, Changes: changes, ChangeID: in.ChangeID}, nil
 	}
-	ci, err := s.store.UpdateCI(ctx, id, apply)
+	ci, err := s.store.UpdateCI(ctx, in.ID, apply)
 	if err != nil {
 		return CI{}, err
 	}
 	s.changed(ci)
 	return ci, nil
-}
-
-// Relate creates (source)-[:relType]->(target). BAD_USER_INPUT for an unknown
-// type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
-// redundancy group; NOT_FOUND for an unknown CI.
-func (s *Service) Relate(ctx context.Context, actor, sourceID, relType, targetID string) (Relationship, bool, error) {
-	return s.RelateUnder(ctx, actor, "", sourceID, relType, targetID)
-}
-
-// RelateUnder is Relate carried out by the implementing change changeID
-// (none when empty), which history records.
-func (s *Service) RelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (Relationship, bool, error) {
-	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
-		return Relationship{}, false, err
-	}
-	rt, ok := LookupRelType(relType)
-	if !ok || rt.CatalogOnly {
-		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", relType, CIRelTypeNames())
-	}
-	if sourceID == targetID {
-		return Relationship{}, false, apperr.Invalid("targetId", "a CI cannot be related to itself")
-	}
-	now := s.now().UTC()
-	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: sourceID}, Target: CI{ID: targetID}, CreatedAt: now, CreatedBy: actor}
-	check := func(src, tgt CI) error {
-		for _, c := range []CI{src, tgt} {
-			if c.Status == StatusRetired {
-				return apperr.Invalid("sourceId", "CI %s (%s) is retired; retired CIs take no new relationships", c.ID, c.Name)
-			}
-		}
-		if rt.Name == MemberOf && tgt.MinimumUp == 0 {
-			return apperr.Invalid("targetId", "CI %s (%s) is not a redundancy group; set its redundancyMinimumUp before adding MEMBER_OF members", tgt.ID, tgt.Name)
-		}
-		return nil
-	}
-	entry := addedEntry(s.newID(HistoryPrefix), now, actor, changeID, sourceID, rt.Name, targetID)
-	r, created, err := s.store.Relate(ctx, rel, check, entry)
-	if err != nil {
-		return Relationship{}, false, err
-	}
-	if created {
-		s.changed(r.Source)
-		s.changed(r.Target)
-	}
-	return r, created, nil
-}
-
-// Unrelate removes (source)-[:relType]->(target); NOT_FOUND when absent.
-func (s *Service) Unrelate(ctx context.Context, actor, sourceID, relType, targetID string) (string, error) {
-	return s.UnrelateUnder(ctx, actor, "", sourceID, relType, targetID)
-}
-
-// UnrelateUnder is Unrelate carried out by the implementing change
-// changeID (none when empty), which history records.
-func (s *Service) UnrelateUnder(ctx context.Context, actor, changeID, sourceID, relType, targetID string) (string, error) {
-	if err := s.checkChange(ctx, changeID, sourceID, targetID); err != nil {
-		return "", err
-	}
-	rt, ok := LookupRelType(relType)
-	if !ok || rt.CatalogOnly {
-		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", relType, CIRelTypeNames())
-	}
-	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved, ChangeID: changeID,
-		Changes: []FieldChange{{Field: "relationship", Before: relText(sourceID, rt.Name, targetID)}},
-	}
-	id, err := s.store.Unrelate(ctx, sourceID, rt.Name, targetID, entry)
-	if err != nil {
-		return "", err
-	}
-	if s.notify != nil {
-		if cis, err := s.store.GetCIs(ctx, []string{sourceID, targetID}); err == nil {
-			for _, c := range cis {
-				s.notify.Publish(c)
-			}
-		}
-	}
-	return id, nil
-}
-
-// Get returns one CI; NOT_FOUND when absent.
-func (s *Service) Get(ctx context.Context, id string) (CI, error) {
-	cis, err := s.store.GetCIs(ctx, []string{id})
-	if err != nil {
-		return CI{}, err
-	}
-	if len(cis) == 0 {
-		return CI{}, apperr.New(apperr.NotFound, "no configuration item has id %q", id)
-	}
-	return cis[0], nil
-}
-
-// GetMany returns the CIs with these ids keyed by id (absent ones missing).
-func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]CI, error) {
-	cis, err := s.store.GetCIs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]CI, len(cis))
-	for _, c := range cis {
-		out[c.ID] = c
-	}
-	return out, nil
-}
-
-// Filter selects CIs; zero fields match everything. Without Statuses,
-// retired CIs are left out.
-type Filter struct {
-	Types         []Type
-	Statuses      []Status
-	Environments  []Environment
-	Criticalities []Criticality
-	OwnerGroupID  string
-	NameContains  string
-	AttrKey       string
-	AttrValue     string
-	Source        string
-}
-
-// OrderField is a sortable CI field.
-type OrderField string
-
-// The sortable fields.
-const (
-	OrderByName      OrderField = "NAME"
-	OrderByCreatedAt OrderField = "CREATED_AT"
-	OrderByUpdatedAt OrderField = "UPDATED_AT"
-)
-
-// Order sorts CIs; ties break by id.
-type Order struct {
-	Field OrderField
-	Desc  bool
-}
-
-// List returns one page of CIs matching f.
-func (s *Service) List(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[CI], error) {
-	for _, t := range f.Types {
-		if err := validate.Enum("filter.types", t, Types()); err != nil {
-			return paging.Page[CI]{}, err
-		}
-	}
-	if len(f.Statuses) == 0 {
-		f.Statuses = []Status{StatusPlanned, StatusActive, StatusMaintenance}
-	}
-	if err := validate.Text("filter.nameContains", f.NameContains, false, MaxNameLen); err != nil {
-		return paging.Page[CI]{}, err
-	}
-	if f.AttrKey != "" {
-		if err := checkAttrKey("filter.attribute", f.AttrKey); err != nil {
-			return paging.Page[CI]{}, err
-		}
-	}
-	if o.Field == "" {
-		o.Field = OrderByName
-	}
-	if !slices.Contains([]OrderField{OrderByName, OrderByCreatedAt, OrderByUpdatedAt}, o.Field) {
-		return paging.Page[CI]{}, apperr.Invalid("orderBy.field", "unknown field %q", o.Field)
-	}
-	return s.store.ListCIs(ctx, f, o, p)
-}
-
-// MaxRelationshipsPerCI caps CI.relationships.
-const MaxRelationshipsPerCI = 500
-
-// Relationships returns up to limit relationships of each CI.
-func (s *Service) Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error) {
-	if limit < 1 || limit > MaxRelationshipsPerCI {
-		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxRelationshipsPerCI, limit)
-	}
-	for _, t := range types {
-		if _, ok := LookupRelType(t); !ok {
-			return nil, apperr.Invalid("types", "unknown relationship type %q; valid types are %v", t, RelTypeNames())
-		}
-	}
-	return s.store.Relationships(ctx, ciIDs, dir, types, limit)
-}
-
-// Relationship returns one relationship; NOT_FOUND when absent.
-func (s *Service) Relationship(ctx context.Context, id string) (Relationship, error) {
-	return s.store.Relationship(ctx, id)
-}
-
-// HistoryEntry returns one history entry; NOT_FOUND when absent.
-func (s *Service) HistoryEntry(ctx context.Context, id string) (HistoryEntry, error) {
-	return s.store.HistoryEntry(ctx, id)
-}
-
-// Members returns the members of each redundancy group.
-func (s *Service) Members(ctx context.Context, groupIDs []string) (map[string][]CI, error) {
-	return s.store.Members(ctx, groupIDs)
-}
-
-// History returns a page of each CI's history, newest first.
-func (s *Service) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[HistoryEntry], error) {
-	return s.store.History(ctx, ciIDs, p)
 }
 
 func (s *Service) changed(ci CI) {
@@ -526,7 +327,7 @@ func (s *Service) changed(ci CI) {
 
 func checkVersion(cur CI, expected int) error {
 	if cur.Version != expected {
-		return apperr.New(apperr.Conflict, "CI %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", cur.ID, cur.Version, expected)
+		return apperr.Stale("CI", cur.ID, cur.Version, expected)
 	}
 	return nil
 }
@@ -627,10 +428,4 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

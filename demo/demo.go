@@ -45,7 +45,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		}
 		return admin, password, false, dir.SetPassword(ctx, admin.ID, password)
 	}
-	const actor = "demo-loader"
+	loader := auth.Principal{Subject: "demo-loader"}
 
 	groups := map[string]people.Group{}
 	for _, g := range []struct {
@@ -58,16 +58,16 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{"Platform Team", "Hypervisors, VMs and storage", people.Team},
 		{"Acme Hosting", "Data centre provider", people.Vendor},
 	} {
-		if groups[g.name], err = dir.CreateGroup(ctx, g.name, g.desc, g.kind); err != nil {
+		if groups[g.name], err = dir.CreateGroup(ctx, loader, people.CreateGroupInput{Name: g.name, Description: g.desc, Kind: g.kind}); err != nil {
 			return people.User{}, "", false, fmt.Errorf("demo group %s: %w", g.name, err)
 		}
 	}
-	admin, err = dir.CreateUser(ctx, people.NewUser{Username: AdminUsername, DisplayName: adminDisplayName,
+	admin, err = dir.CreateUser(ctx, loader, people.CreateUserInput{Username: AdminUsername, DisplayName: adminDisplayName,
 		Email: "admin@example.com", Roles: []auth.Role{auth.Admin}, Password: &password})
 	if err != nil {
 		return people.User{}, "", false, fmt.Errorf("demo admin: %w", err)
 	}
-	for _, u := range []people.NewUser{
+	for _, u := range []people.CreateUserInput{
 		{Username: "alice", DisplayName: "Alice Agent", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{groups["Service Desk"].ID}},
 		{Username: "carl", DisplayName: "Carl Config", Roles: []auth.Role{auth.ConfigManager}, GroupIDs: []string{groups["Platform Team"].ID}},
 		{Username: "ana", DisplayName: "Ana Analyst", Roles: []auth.Role{auth.Analyst}},
@@ -76,7 +76,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{Username: "cab-eli", DisplayName: "Eli (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
 	} {
-		if _, err := dir.CreateUser(ctx, u); err != nil {
+		if _, err := dir.CreateUser(ctx, loader, u); err != nil {
 			return people.User{}, "", false, fmt.Errorf("demo user %s: %w", u.Username, err)
 		}
 	}
@@ -116,7 +116,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		for k, v := range c.attrs {
 			in.Attributes = append(in.Attributes, cmdb.AttributeInput{Key: k, Value: &v})
 		}
-		if cis[c.name], err = svc.Create(ctx, actor, in); err != nil {
+		if cis[c.name], err = svc.Create(ctx, loader, in); err != nil {
 			return people.User{}, "", false, fmt.Errorf("demo CI %s: %w", c.name, err)
 		}
 	}
@@ -140,14 +140,14 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{"lb-1", "CONNECTS_TO", "core-switch-2"},
 		{"orders-app", "DOCUMENTED_BY", "orders-runbook"},
 	} {
-		if _, _, err := svc.Relate(ctx, actor, cis[r[0]].ID, r[1], cis[r[2]].ID); err != nil {
+		if _, _, err := svc.Relate(ctx, loader, cmdb.RelateInput{SourceID: cis[r[0]].ID, Type: r[1], TargetID: cis[r[2]].ID}); err != nil {
 			return people.User{}, "", false, fmt.Errorf("demo relationship %v: %w", r, err)
 		}
 	}
-	if err := loadCatalog(ctx, cat, cis, groups); err != nil {
+	if err := loadCatalog(ctx, cat, loader, cis, groups); err != nil {
 		return people.User{}, "", false, err
 	}
-	if err := loadChanges(ctx, chg, &auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis, groups); err != nil {
+	if err := loadChanges(ctx, chg, auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis, groups); err != nil {
 		return people.User{}, "", false, err
 	}
 	return admin, password, true, nil
@@ -155,8 +155,8 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 
 // loadChanges adds a standard change template and a submitted database
 // upgrade next weekend, whose assessment shows what it would take down.
-func loadChanges(ctx context.Context, chg *change.Service, p *auth.Principal, cis map[string]cmdb.CI, groups map[string]people.Group) error {
-	if _, err := chg.CreateTemplate(ctx, p, change.NewTemplate{Name: "Restart an application server",
+func loadChanges(ctx context.Context, chg *change.Service, p auth.Principal, cis map[string]cmdb.CI, groups map[string]people.Group) error {
+	if _, err := chg.CreateTemplate(ctx, p, change.CreateTemplateInput{Name: "Restart an application server",
 		Description:        "Rolling restart of one application instance behind the load balancer",
 		ImplementationPlan: "drain the instance, restart, check health, re-enable", BackoutPlan: "keep the instance drained"}); err != nil {
 		return fmt.Errorf("demo change template: %w", err)
@@ -171,13 +171,13 @@ func loadChanges(ctx context.Context, chg *change.Service, p *auth.Principal, ci
 	if err != nil {
 		return fmt.Errorf("demo change: %w", err)
 	}
-	if _, err := chg.Transition(ctx, p, c.ID, c.Version, change.Submitted, "ready for the CAB"); err != nil {
+	if _, err := chg.Transition(ctx, p, change.TransitionInput{ID: c.ID, ExpectedVersion: c.Version, To: change.Submitted, Comment: "ready for the CAB"}); err != nil {
 		return fmt.Errorf("demo change submission: %w", err)
 	}
 	return nil
 }
 
-func loadCatalog(ctx context.Context, cat *catalog.Catalog, cis map[string]cmdb.CI, groups map[string]people.Group) error {
+func loadCatalog(ctx context.Context, cat *catalog.Catalog, loader auth.Principal, cis map[string]cmdb.CI, groups map[string]people.Group) error {
 	ids := map[string]string{}
 	for _, c := range cis {
 		ids[c.Name] = c.ID
@@ -194,21 +194,21 @@ func loadCatalog(ctx context.Context, cat *catalog.Catalog, cis map[string]cmdb.
 		{"Payment gateway", catalog.KindTechnicalService},
 		{"Database platform", catalog.KindTechnicalService},
 	} {
-		created, err := cat.CreateService(ctx, catalog.NewService{Kind: s.kind, Name: s.name, Status: &live, Criticality: &critical, OwnerGroupID: groups["Platform Team"].ID})
+		created, err := cat.CreateService(ctx, loader, catalog.CreateServiceInput{Kind: s.kind, Name: s.name, Status: &live, Criticality: &critical, OwnerGroupID: groups["Platform Team"].ID})
 		if err != nil {
 			return fmt.Errorf("demo service %s: %w", s.name, err)
 		}
 		ids[s.name] = created.ID
 	}
 	for _, u := range []string{"Sales", "Finance"} {
-		created, err := cat.CreateUnit(ctx, u, "")
+		created, err := cat.CreateUnit(ctx, loader, catalog.CreateUnitInput{Name: u})
 		if err != nil {
 			return fmt.Errorf("demo unit %s: %w", u, err)
 		}
 		ids[u] = created.ID
 	}
 	for _, p := range []string{"Order to cash", "Customer payments"} {
-		created, err := cat.CreateProcess(ctx, p, "", &critical)
+		created, err := cat.CreateProcess(ctx, loader, catalog.CreateProcessInput{Name: p, Criticality: &critical})
 		if err != nil {
 			return fmt.Errorf("demo process %s: %w", p, err)
 		}
@@ -227,7 +227,7 @@ func loadCatalog(ctx context.Context, cat *catalog.Catalog, cis map[string]cmdb.
 		{"Payment gateway", catalog.DependsOn, "payments-app"},
 		{"Database platform", catalog.DependsOn, "orders-db"},
 	} {
-		if _, err := cat.Link(ctx, "demo-loader", ids[l[0]], l[1], ids[l[2]]); err != nil {
+		if _, err := cat.Link(ctx, loader, catalog.LinkInput{SourceID: ids[l[0]], Type: l[1], TargetID: ids[l[2]]}); err != nil {
 			return fmt.Errorf("demo link %v: %w", l, err)
 		}
 	}

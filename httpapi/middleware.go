@@ -20,6 +20,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 )
 
 // authenticate puts the principal of a bearer token in the request context.
@@ -33,7 +34,7 @@ func authenticate(v Verifier, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		tok, ok := auth.BearerToken(header)
+		tok, ok := credentials.BearerToken(header)
 		if !ok {
 			writeGraphQLError(w, http.StatusUnauthorized, string(apperr.Unauthenticated), "the Authorization header must be 'Bearer <token>'")
 			return
@@ -60,7 +61,7 @@ func wsInit(v Verifier) transport.WebsocketInitFunc {
 		if header == "" {
 			return ctx, nil, nil
 		}
-		tok, ok := auth.BearerToken(header)
+		tok, ok := credentials.BearerToken(header)
 		if !ok {
 			tok = header
 		}

@@ -35,3 +35,13 @@ func Fingerprint(v any) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// IdempotencyKey identifies a create request that may be retried. Scope
+// keeps keys of different callers and operations apart; Fingerprint (see
+// Fingerprint) tells a retry from another request reusing the key, and is
+// empty where repeats differ on purpose (monitoring alerts).
+type IdempotencyKey struct {
+	Scope       string
+	Key         string
+	Fingerprint string
+}

@@ -57,7 +57,7 @@ type Node struct {
 	// Item is the record: cmdb.CI, catalog.Service, catalog.Unit or
 	// catalog.Process, whole or, when fetched as Summaries, with only the
 	// summary fields set.
-	Item any
+	Item catalog.Item
 	// MinimumUp and Members describe a redundancy group (MinimumUp > 0):
 	// how many members must stay up, and how many it has in all.
 	MinimumUp int
@@ -111,19 +111,12 @@ func (r Result) CountSeverity(s Severity) int {
 	return n
 }
 
-// NameOf returns the name of any item record.
-func NameOf(item any) string {
-	switch v := item.(type) {
-	case cmdb.CI:
-		return v.Name
-	case catalog.Service:
-		return v.Name
-	case catalog.Unit:
-		return v.Name
-	case catalog.Process:
-		return v.Name
+// NameOf returns the name of an item record, "" without one.
+func NameOf(item catalog.Item) string {
+	if item == nil {
+		return ""
 	}
-	return ""
+	return item.ItemName()
 }
 
 // Detail says how much of each reached item's record a store fetches. The

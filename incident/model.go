@@ -134,9 +134,7 @@ type Incident struct {
 
 // Open reports whether the incident is still being worked (not resolved,
 // closed or cancelled).
-func (i Incident) Open() bool {
-	return i.State != Resolved && i.State != Closed && i.State != Cancelled
-}
+func (i Incident) Open() bool { return i.State.Open() }
 
 // HistoryField is what a history entry records a change of.
 type HistoryField string
@@ -221,17 +219,4 @@ type Records struct {
 	Escalations    []Escalation
 	Communications []Communication
 	Timeline       []TimelineEntry
-}
-
-func (r *Records) empty() bool {
-	return r == nil || len(r.History)+len(r.Escalations)+len(r.Communications)+len(r.Timeline) == 0
-}
-
-// IdempotencyKey identifies a create request that may be retried. Scope
-// keeps keys of different callers apart; Fingerprint is a hash of the
-// request, empty for monitoring alerts, whose repeats differ on purpose.
-type IdempotencyKey struct {
-	Scope       string
-	Key         string
-	Fingerprint string
 }

@@ -331,3 +331,17 @@ func TestTicketFromHistory(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// An incident is open in exactly the states not listed as ended; the store
+// filters on that list, Go on Open.
+func TestOpenAndEndedStates(t *testing.T) {
+	for _, s := range States() {
+		want := s != Resolved && s != Closed && s != Cancelled
+		if s.Open() != want || (Incident{State: s}).Open() != want {
+			t.Errorf("%s: open %v, want %v", s, s.Open(), want)
+		}
+		if slices.Contains(EndedStates(), s) == want {
+			t.Errorf("%s: listed as ended %v, open %v", s, !want, want)
+		}
+	}
+}

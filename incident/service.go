@@ -19,7 +19,7 @@ type Store interface {
 	// writes nothing and returns the incident it created, with created
 	// false (CONFLICT when the fingerprint differs). NOT_FOUND for an
 	// unknown CI, service, group, assignee or manager.
-	CreateIncident(ctx context.Context, inc Incident, rec Records, key *IdempotencyKey) (got Incident, created bool, err error)
+	CreateIncident(ctx context.Context, inc Incident, rec Records, key *ids.IdempotencyKey) (got Incident, created bool, err error)
 	// GetIncidents returns the incidents with these ids, in any order;
 	// absent ids are left out.
 	GetIncidents(ctx context.Context, ids []string) ([]Incident, error)
@@ -238,13 +238,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		return Incident{}, false, err
 	}
 	inc.Priority = m.Priority(inc.Impact, inc.Urgency)
-	var key *IdempotencyKey
+	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
 		if err := validate.Text("idempotencyKey", *in.IdempotencyKey, true, MaxIdemKeyLen); err != nil {
 			return Incident{}, false, err
 		}
 		inc.IdempotencyKey = *in.IdempotencyKey
-		key = &IdempotencyKey{Scope: p.Subject + "\x1fcreateIncident", Key: *in.IdempotencyKey}
+		key = &ids.IdempotencyKey{Scope: p.Subject + "\x1fcreateIncident", Key: *in.IdempotencyKey}
 		if inc.Channel != ChannelMonitoring {
 			key.Fingerprint = fingerprint(inc)
 		}
@@ -402,7 +402,7 @@ func readAs[T any](v Viewer, trails map[string][]T, rule func(auth.Principal, []
 
 func checkVersion(cur Incident, expected int) error {
 	if cur.Version != expected {
-		return apperr.New(apperr.Conflict, "incident %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", cur.ID, cur.Version, expected)
+		return apperr.Stale("incident", cur.ID, cur.Version, expected)
 	}
 	return nil
 }

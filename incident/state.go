@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"slices"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -26,6 +27,14 @@ const (
 func States() []State {
 	return []State{New, Assigned, InProgress, OnHold, Resolved, Closed, Cancelled}
 }
+
+// EndedStates lists the states in which an incident is no longer open: it
+// is no longer being worked, its SLA clocks have stopped, and a change
+// assessment no longer counts it. The store filters on this list.
+func EndedStates() []State { return []State{Resolved, Closed, Cancelled} }
+
+// Open reports whether an incident in state s is still being worked.
+func (s State) Open() bool { return !slices.Contains(EndedStates(), s) }
 
 // Who may make a transition.
 type mover int

@@ -6,6 +6,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -84,11 +85,11 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is %s and can no longer be changed", cur.ID, cur.State)
 		}
 		next := cur
-		setIf(&next.ShortDescription, in.ShortDescription)
-		setIf(&next.Description, in.Description)
-		setIf(&next.Category, in.Category)
-		setIf(&next.Impact, in.Impact)
-		setIf(&next.Urgency, in.Urgency)
+		patch.Set(&next.ShortDescription, in.ShortDescription)
+		patch.Set(&next.Description, in.Description)
+		patch.Set(&next.Category, in.Category)
+		patch.Set(&next.Impact, in.Impact)
+		patch.Set(&next.Urgency, in.Urgency)
 		if impacted != nil {
 			next.CIIDs, next.ServiceIDs = impacted.CIIDs, impacted.ServiceIDs
 			next.ImpactedBusinessServiceIDs = impacted.ImpactedBusinessServiceIDs
@@ -368,79 +369,6 @@ func majorText(i Incident) string {
 	return "YES:" + i.MajorManagerID
 }
 
-// CommunicationInput is a message sent about a major incident.
-type CommunicationInput struct {
-	IncidentID string
-	Audience   string
-	Channel    string
-	Message    string
-	// Visibility is whether the caller reads it on the incident; nil for
-	// the default (textVisibility: INTERNAL, as the writer is an agent).
-	Visibility *Visibility
-}
-
-// AddCommunication records a message sent to an audience about a major
-// incident. It appends to a trail and leaves the version alone. FORBIDDEN
-// without AGENT; NOT_FOUND for an incident v may not read;
-// INVALID_TRANSITION unless the incident is major; BAD_USER_INPUT for a
-// missing or too long field.
-func (s *Service) AddCommunication(ctx context.Context, v Viewer, in CommunicationInput) (Communication, error) {
-	p := v.Principal
-	if err := requireAgent(p, "recording a communication"); err != nil {
-		return Communication{}, err
-	}
-	for _, c := range []error{
-		validate.Text("audience", in.Audience, true, MaxAudienceLen),
-		validate.Text("channel", in.Channel, true, MaxAudienceLen),
-		validate.Text("message", in.Message, true, MaxEntryLen),
-	} {
-		if c != nil {
-			return Communication{}, c
-		}
-	}
-	visibility, err := textVisibility("visibility", p, in.Visibility)
-	if err != nil {
-		return Communication{}, err
-	}
-	id := in.IncidentID
-	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: in.Audience, Channel: in.Channel,
-		Message: in.Message, Visibility: visibility}
-	_, err = s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
-			return Incident{}, nil, err
-		}
-		if !cur.Major {
-			return Incident{}, nil, apperr.New(apperr.InvalidTransition, "incident %s is not a major incident; declare it major before recording communications", cur.ID)
-		}
-		return cur, &Records{Communications: []Communication{c}}, nil
-	})
-	return c, err
-}
-
-// AddEntry adds a work note or a comment to an incident's timeline. Agents
-// write both; the caller writes comments. It appends to a trail and leaves
-// the version alone. FORBIDDEN otherwise; NOT_FOUND for an incident p may
-// not read.
-func (s *Service) AddEntry(ctx context.Context, v Viewer, id string, kind EntryKind, body string) (TimelineEntry, error) {
-	if err := validate.Enum("kind", kind, EntryKinds()); err != nil {
-		return TimelineEntry{}, err
-	}
-	if err := validate.Text("body", body, true, MaxEntryLen); err != nil {
-		return TimelineEntry{}, err
-	}
-	e := TimelineEntry{ID: s.newID(TimelinePrefix), At: s.now().UTC(), Author: v.Principal.Subject, Kind: kind, Body: body}
-	_, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
-			return Incident{}, nil, err
-		}
-		if err := checkCanWrite(v.Principal, cur, kind); err != nil {
-			return Incident{}, nil, err
-		}
-		return cur, &Records{Timeline: []TimelineEntry{e}}, nil
-	})
-	return e, err
-}
-
 // LinkInput replaces an incident's links; nil fields are left alone.
 type LinkInput struct {
 	ID               string
@@ -473,7 +401,7 @@ func (s *Service) Link(ctx context.Context, v Viewer, in LinkInput) (Incident, e
 		if in.KnowledgeIDs != nil {
 			next.KnowledgeIDs = sortedSet(*in.KnowledgeIDs)
 		}
-		setIf(&next.CausedByChange, in.CausedByChangeID)
+		patch.Set(&next.CausedByChange, in.CausedByChangeID)
 		if err := validateIncident(next); err != nil {
 			return Incident{}, nil, err
 		}
@@ -520,10 +448,4 @@ func (s *Service) AutoClose(ctx context.Context) ([]Incident, error) {
 		}
 	}
 	return closed, nil
-}
-
-func setIf[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
 }

@@ -22,6 +22,21 @@ func (s *Store) Catalog() *Catalog { return &Catalog{s: s} }
 
 var _ catalog.Store = (*Catalog)(nil)
 
+// catalogMigrations are the constraints and indexes of services, business
+// units and business processes.
+func catalogMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
+		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
+		"CREATE CONSTRAINT business_unit_id IF NOT EXISTS FOR (u:BusinessUnit) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT business_process_id IF NOT EXISTS FOR (p:BusinessProcess) REQUIRE p.id IS UNIQUE",
+		// Business units and processes are listed by name.
+		"CREATE INDEX business_unit_name IF NOT EXISTS FOR (u:BusinessUnit) ON (u.name)",
+		"CREATE INDEX business_process_name IF NOT EXISTS FOR (p:BusinessProcess) ON (p.name)",
+	}
+}
+
 // Labels of catalogue nodes, besides Item which every impact-graph node has.
 const (
 	labelService         = "Service"
@@ -74,7 +89,7 @@ func processFromProps(p map[string]any) catalog.Process {
 }
 
 // itemFromProps decodes any impact-graph node by its kind.
-func itemFromProps(kind catalog.Kind, p map[string]any) any {
+func itemFromProps(kind catalog.Kind, p map[string]any) catalog.Item {
 	switch kind {
 	case catalog.KindCI:
 		return ciFromProps(p)
@@ -139,7 +154,7 @@ func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catal
 		if _, err := collect(ctx, tx, replaceService, map[string]any{"id": id, "props": serviceToProps(next)}); err != nil {
 			return catalog.Service{}, err
 		}
-		if next.Status == catalog.StatusRetired && cur.Status != catalog.StatusRetired {
+		if catalog.LeavesService(cur.Status, next.Status) {
 			if err := isolate(ctx, tx, id); err != nil {
 				return catalog.Service{}, err
 			}
@@ -158,7 +173,7 @@ func byIDs[T any](ctx context.Context, s *Store, stmt string, ids []string, deco
 	if len(ids) == 0 {
 		return nil, nil // no round trip for nothing
 	}
-	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", decode)
+	return readAll(ctx, s, stmt, map[string]any{"ids": ids}, "n", infallible(decode))
 }
 
 // GetServices implements catalog.Store.
@@ -178,7 +193,7 @@ func (c *Catalog) GetProcesses(ctx context.Context, ids []string) ([]catalog.Pro
 
 // ListServices implements catalog.Store.
 func (c *Catalog) ListServices(ctx context.Context, f catalog.Filter, p paging.Request) (paging.Page[catalog.Service], error) {
-	return listBy(ctx, c.s, serviceList(f), p, serviceFromProps, func(s catalog.Service) (any, string) { return s.Name, s.ID })
+	return listBy(ctx, c.s, serviceList(f), p, infallible(serviceFromProps), func(s catalog.Service) (any, string) { return s.Name, s.ID })
 }
 
 // serviceList is the list of services f selects, by name.
@@ -203,12 +218,12 @@ func processList() listSpec {
 
 // ListUnits implements catalog.Store.
 func (c *Catalog) ListUnits(ctx context.Context, p paging.Request) (paging.Page[catalog.Unit], error) {
-	return listBy(ctx, c.s, unitList(), p, unitFromProps, func(u catalog.Unit) (any, string) { return u.Name, u.ID })
+	return listBy(ctx, c.s, unitList(), p, infallible(unitFromProps), func(u catalog.Unit) (any, string) { return u.Name, u.ID })
 }
 
 // ListProcesses implements catalog.Store.
 func (c *Catalog) ListProcesses(ctx context.Context, p paging.Request) (paging.Page[catalog.Process], error) {
-	return listBy(ctx, c.s, processList(), p, processFromProps, func(x catalog.Process) (any, string) { return x.Name, x.ID })
+	return listBy(ctx, c.s, processList(), p, infallible(processFromProps), func(x catalog.Process) (any, string) { return x.Name, x.ID })
 }
 
 const (
@@ -254,7 +269,9 @@ func lockRef(ctx context.Context, tx driver.ManagedTransaction, id string) (cata
 	name, _ := recs[0].Get("name")
 	status, _ := recs[0].Get("status")
 	n, _ := name.(string)
-	return catalog.Ref{ID: id, Kind: kindOf(strs(labels)), Name: n, Retired: status == "RETIRED"}, nil
+	s, _ := status.(string)
+	kind := kindOf(strs(labels))
+	return catalog.Ref{ID: id, Kind: kind, Name: n, Retired: catalog.ItemRetired(kind, s)}, nil
 }
 
 // lockRefs locks two items in id order, so that two transactions locking the
@@ -345,18 +362,18 @@ RETURN id, collect([labels(m), properties(m)]) AS items`
 )
 
 // Linked implements catalog.Store.
-func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]any, error) {
+func (c *Catalog) Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]catalog.Item, error) {
 	stmt := linkedOut
 	if reverse {
 		stmt = linkedIn
 	}
 	stmt = relStatement(stmt, typ)
-	return read(ctx, c.s, func(tx driver.ManagedTransaction) (map[string][]any, error) {
+	return read(ctx, c.s, func(tx driver.ManagedTransaction) (map[string][]catalog.Item, error) {
 		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ids})
 		if err != nil {
 			return nil, err
 		}
-		out := make(map[string][]any, len(recs))
+		out := make(map[string][]catalog.Item, len(recs))
 		for _, r := range recs {
 			id, _ := r.Get("id")
 			v, _ := r.Get("items")

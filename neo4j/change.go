@@ -2,18 +2,14 @@ package neo4j
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
-	"github.com/itsm-graph/itsm/auth"
-	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
-	"github.com/itsm-graph/itsm/cmdb"
-	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -29,6 +25,8 @@ func (s *Store) Changes() *Changes { return &Changes{s: s} }
 
 var _ change.Store = (*Changes)(nil)
 
+// changeMigrations are the constraints and indexes of changes, their
+// transitions, templates and freeze windows.
 func changeMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",
@@ -41,44 +39,11 @@ func changeMigrations() []string {
 	}
 }
 
-// approvalDoc, assessmentDoc and reviewDoc are the JSON shapes on the node.
-type approvalDoc struct {
-	ApproverID string      `json:"approverId"`
-	Roles      []auth.Role `json:"roles"`
-	Decision   string      `json:"decision"`
-	Comment    string      `json:"comment,omitempty"`
-	At         time.Time   `json:"at"`
-}
-
-type assessmentDoc struct {
-	At               time.Time                `json:"at"`
-	Depth            int                      `json:"depth"`
-	Counts           map[string]int           `json:"counts"`
-	Down             int                      `json:"down"`
-	BusinessServices []change.ImpactedService `json:"businessServices"`
-	Conflicts        []change.Conflict        `json:"conflicts"`
-	FreezeWindowIDs  []string                 `json:"freezeWindowIds"`
-	OpenIncidents    []change.TicketRef       `json:"openIncidents"`
-	SLAs             []change.Ref             `json:"slas"`
-	PastChanges      int                      `json:"pastChanges"`
-	PastFailures     int                      `json:"pastFailures"`
-	Risk             change.Risk              `json:"risk"`
-	Required         []change.Requirement     `json:"required"`
-}
-
 func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return t
-}
-
-func jsonProp(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
 }
 
 func changeToProps(c change.Change) (map[string]any, error) {
@@ -93,20 +58,14 @@ func changeToProps(c change.Change) (map[string]any, error) {
 	var err error
 	approvals := make([]approvalDoc, 0, len(c.Approvals))
 	for _, a := range c.Approvals {
-		approvals = append(approvals, approvalDoc{ApproverID: a.ApproverID, Roles: a.Roles, Decision: string(a.Decision), Comment: a.Comment, At: a.At})
+		approvals = append(approvals, approvalToDoc(a))
 	}
 	if p["approvals"], err = jsonProp(approvals); err != nil {
 		return nil, err
 	}
 	if c.Assessment != nil {
 		a := c.Assessment
-		doc := assessmentDoc{At: a.At, Depth: a.Depth, Counts: map[string]int{}, Down: a.Down, BusinessServices: a.BusinessServices,
-			Conflicts: a.Conflicts, FreezeWindowIDs: a.FreezeWindowIDs, OpenIncidents: a.OpenIncidents, SLAs: a.SLAs, PastChanges: a.PastChanges, PastFailures: a.PastFailures,
-			Risk: a.Risk, Required: a.Required}
-		for k, n := range a.Counts {
-			doc.Counts[string(k)] = n
-		}
-		if p["assessment"], err = jsonProp(doc); err != nil {
+		if p["assessment"], err = jsonProp(assessmentToDoc(*a)); err != nil {
 			return nil, err
 		}
 		// Kept apart from the document: conflicts are found by comparing
@@ -116,7 +75,7 @@ func changeToProps(c change.Change) (map[string]any, error) {
 		p["riskScore"] = int64(a.Risk.Score)
 	}
 	if c.Review != nil {
-		if p["review"], err = jsonProp(c.Review); err != nil {
+		if p["review"], err = jsonProp(reviewToDoc(*c.Review)); err != nil {
 			return nil, err
 		}
 		p["outcome"] = string(c.Review.Outcome)
@@ -124,7 +83,9 @@ func changeToProps(c change.Change) (map[string]any, error) {
 	return p, nil
 }
 
-func changeFromProps(p map[string]any) change.Change {
+// changeFromProps decodes a change node; INTERNAL when one of its documents
+// cannot be read.
+func changeFromProps(p map[string]any) (change.Change, error) {
 	c := change.Change{
 		ID: str(p, "id"), Title: str(p, "title"), Description: str(p, "description"), Justification: str(p, "justification"),
 		Type: change.Type(str(p, "type")), State: change.State(str(p, "state")), TargetIDs: strs(p["targetIds"]),
@@ -133,30 +94,28 @@ func changeFromProps(p map[string]any) change.Change {
 		RequesterID: str(p, "requesterId"), AssignmentGroupID: str(p, "assignmentGroupId"), TemplateID: str(p, "templateId"),
 		Version: num(p, "version"), CreatedAt: tm(p, "createdAt"), UpdatedAt: tm(p, "updatedAt"),
 	}
-	// The documents were written by changeToProps.
 	var approvals []approvalDoc
-	_ = json.Unmarshal([]byte(str(p, "approvals")), &approvals)
+	if err := decodeDoc(p, "approvals", "change", &approvals); err != nil {
+		return change.Change{}, err
+	}
 	for _, a := range approvals {
-		c.Approvals = append(c.Approvals, change.Approval{ApproverID: a.ApproverID, Roles: a.Roles, Decision: change.Decision(a.Decision), Comment: a.Comment, At: a.At})
+		c.Approvals = append(c.Approvals, approvalFromDoc(a))
 	}
-	if doc := str(p, "assessment"); doc != "" {
+	if str(p, "assessment") != "" {
 		var d assessmentDoc
-		_ = json.Unmarshal([]byte(doc), &d)
-		a := &change.Assessment{At: d.At, Depth: d.Depth, ImpactedIDs: strs(p["impactedIds"]), Counts: map[catalog.Kind]int{}, Down: d.Down,
-			BusinessServices: d.BusinessServices, Conflicts: d.Conflicts, FreezeWindowIDs: d.FreezeWindowIDs,
-			OpenIncidents: d.OpenIncidents, SLAs: d.SLAs,
-			PastChanges: d.PastChanges, PastFailures: d.PastFailures, Risk: d.Risk, Required: d.Required}
-		for k, n := range d.Counts {
-			a.Counts[catalog.Kind(k)] = n
+		if err := decodeDoc(p, "assessment", "change", &d); err != nil {
+			return change.Change{}, err
 		}
-		c.Assessment = a
+		c.Assessment = assessmentFromDoc(d, strs(p["impactedIds"]))
 	}
-	if doc := str(p, "review"); doc != "" {
-		var r change.Review
-		_ = json.Unmarshal([]byte(doc), &r)
-		c.Review = &r
+	if str(p, "review") != "" {
+		var d reviewDoc
+		if err := decodeDoc(p, "review", "change", &d); err != nil {
+			return change.Change{}, err
+		}
+		c.Review = reviewFromDoc(d)
 	}
-	return c
+	return c, nil
 }
 
 func transitionParams(ts []change.Transition) []map[string]any {
@@ -203,7 +162,7 @@ CREATE (c)-[:TARGETS]->(i)`
 )
 
 // CreateChange implements change.Store.
-func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first change.Transition, key *cmdb.IdempotencyKey) (change.Change, error) {
+func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first change.Transition, key *ids.IdempotencyKey) (change.Change, error) {
 	props, err := changeToProps(c)
 	if err != nil {
 		return change.Change{}, err
@@ -263,7 +222,10 @@ func (cs *Changes) UpdateChange(ctx context.Context, id string, apply func(chang
 		if len(recs) == 0 {
 			return change.Change{}, apperr.New(apperr.NotFound, "no change has id %q", id)
 		}
-		cur := changeFromProps(props(recs[0], "c"))
+		cur, err := changeFromProps(props(recs[0], "c"))
+		if err != nil {
+			return change.Change{}, err
+		}
 		next, trs, err := apply(cur)
 		if err != nil {
 			return change.Change{}, err
@@ -306,12 +268,11 @@ func getChanges(ctx context.Context, tx driver.ManagedTransaction, ids []string)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]change.Change, len(recs))
-	for _, r := range recs {
-		c := changeFromProps(props(r, "c"))
-		out[c.ID] = c
+	list, err := decodeAll(recs, "c", changeFromProps)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return byID(list, func(c change.Change) string { return c.ID }), nil
 }
 
 // Changes implements change.Store.
@@ -360,17 +321,7 @@ func (cs *Changes) ChangesIn(ctx context.Context, w change.Window, states []chan
 	if len(states) == 0 {
 		states = change.States()
 	}
-	return read(ctx, cs.s, func(tx driver.ManagedTransaction) ([]change.Change, error) {
-		recs, err := collect(ctx, tx, changesIn, map[string]any{"start": w.Start, "end": w.End, "states": nullList(states), "limit": int64(limit)})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]change.Change, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, changeFromProps(props(r, "c")))
-		}
-		return out, nil
-	})
+	return readAll(ctx, cs.s, changesIn, map[string]any{"start": w.Start, "end": w.End, "states": nullList(states), "limit": int64(limit)}, "c", changeFromProps)
 }
 
 const transitionsOf = `
@@ -385,249 +336,6 @@ func (cs *Changes) Transitions(ctx context.Context, ids []string) (map[string][]
 		if err != nil {
 			return nil, err
 		}
-		out := map[string][]change.Transition{}
-		for _, r := range recs {
-			id, _ := r.Get("id")
-			out[id.(string)] = append(out[id.(string)], transitionFromProps(props(r, "t")))
-		}
-		return out, nil
+		return groupAll(recs, "t", infallible(transitionFromProps))
 	})
-}
-
-const modificationsOf = `
-MATCH (ch:Change)-[:AUTHORISED]->(h:CIHistory) WHERE ch.id IN $ids
-RETURN ch.id AS id, h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS h
-ORDER BY h.at, h.id`
-
-// Modifications implements change.Store.
-func (cs *Changes) Modifications(ctx context.Context, changeIDs []string) (map[string][]cmdb.Modification, error) {
-	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (map[string][]cmdb.Modification, error) {
-		recs, err := collect(ctx, tx, modificationsOf, map[string]any{"ids": changeIDs})
-		if err != nil {
-			return nil, err
-		}
-		out := map[string][]cmdb.Modification{}
-		for _, r := range recs {
-			id, _ := r.Get("id")
-			h := props(r, "h")
-			out[id.(string)] = append(out[id.(string)], cmdb.Modification{Entry: entryFromProps(h), CIIDs: strs(h["ciIds"])})
-		}
-		return out, nil
-	})
-}
-
-const pastOutcomes = `
-MATCH (c:Change)-[:TARGETS]->(i:Item)
-WHERE i.id IN $ids AND c.id <> $exclude AND c.outcome IS NOT NULL
-WITH DISTINCT c
-RETURN count(c) AS total, count(CASE WHEN c.outcome = $failed THEN 1 END) AS failed`
-
-// PastOutcomes implements change.Store.
-func (cs *Changes) PastOutcomes(ctx context.Context, targetIDs []string, excludeID string) (int, int, error) {
-	type counts struct{ total, failed int }
-	got, err := read(ctx, cs.s, func(tx driver.ManagedTransaction) (counts, error) {
-		recs, err := collect(ctx, tx, pastOutcomes, map[string]any{"ids": targetIDs, "exclude": excludeID, "failed": string(change.FailedBackedOut)})
-		if err != nil {
-			return counts{}, err
-		}
-		t, _ := recs[0].Get("total")
-		f, _ := recs[0].Get("failed")
-		return counts{int(t.(int64)), int(f.(int64))}, nil
-	})
-	return got.total, got.failed, err
-}
-
-const exposure = `
-CALL () {
-  UNWIND $ids AS id
-  MATCH (:Item {id: id})<-[:AFFECTS]-(i:Incident)
-  WHERE NOT i.state IN $ended
-  WITH DISTINCT i ORDER BY i.priority, i.createdAt LIMIT $limit
-  RETURN collect(i {.id, title: i.shortDescription, .state, .priority}) AS incidents
-}
-CALL () {
-  MATCH (a:SLA)-[:COVERS]->(s:Service:Item)
-  WHERE s.id IN $ids
-  WITH DISTINCT a ORDER BY a.name LIMIT $limit
-  RETURN collect(a {.id, .name}) AS slas
-}
-RETURN incidents, slas`
-
-// Exposure implements change.Store.
-func (cs *Changes) Exposure(ctx context.Context, itemIDs []string, limit int) (change.Exposure, error) {
-	ended := []string{string(incident.Resolved), string(incident.Closed), string(incident.Cancelled)}
-	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (change.Exposure, error) {
-		recs, err := collect(ctx, tx, exposure, map[string]any{"ids": itemIDs, "ended": ended, "limit": int64(limit)})
-		if err != nil {
-			return change.Exposure{}, err
-		}
-		var ex change.Exposure
-		incs, _ := recs[0].Get("incidents")
-		for _, m := range maps(incs) {
-			ex.OpenIncidents = append(ex.OpenIncidents, change.TicketRef{ID: str(m, "id"), Title: str(m, "title"), State: str(m, "state"), Priority: str(m, "priority")})
-		}
-		slas, _ := recs[0].Get("slas")
-		for _, m := range maps(slas) {
-			ex.SLAs = append(ex.SLAs, change.Ref{ID: str(m, "id"), Name: str(m, "name")})
-		}
-		return ex, nil
-	})
-}
-
-const checkTargets = `
-UNWIND range(0, size($ids) - 1) AS n
-OPTIONAL MATCH (i:Item {id: $ids[n]})
-WITH n, i
-WHERE i IS NULL OR NOT (i:CI OR i:Service)
-RETURN $ids[n] AS id
-ORDER BY n
-LIMIT 1`
-
-// CheckTargets implements change.Store.
-func (cs *Changes) CheckTargets(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := read(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		recs, err := collect(ctx, tx, checkTargets, map[string]any{"ids": ids})
-		if err != nil {
-			return struct{}{}, err
-		}
-		if len(recs) > 0 {
-			id, _ := recs[0].Get("id")
-			return struct{}{}, apperr.New(apperr.NotFound, "targetIds: no CI or service has id %q", id)
-		}
-		return struct{}{}, nil
-	})
-	return err
-}
-
-func templateToProps(t change.Template) map[string]any {
-	return map[string]any{"id": t.ID, "name": t.Name, "description": nullable(t.Description),
-		"implementationPlan": t.ImplementationPlan, "backoutPlan": t.BackoutPlan, "testPlan": nullable(t.TestPlan),
-		"createdBy": t.CreatedBy, "createdAt": t.CreatedAt}
-}
-
-func templateFromProps(p map[string]any) change.Template {
-	return change.Template{ID: str(p, "id"), Name: str(p, "name"), Description: str(p, "description"),
-		ImplementationPlan: str(p, "implementationPlan"), BackoutPlan: str(p, "backoutPlan"), TestPlan: str(p, "testPlan"),
-		CreatedBy: str(p, "createdBy"), CreatedAt: tm(p, "createdAt")}
-}
-
-const (
-	createTemplate  = `CREATE (t:ChangeTemplate) SET t = $props`
-	templatesByID   = `MATCH (t:ChangeTemplate) WHERE t.id IN $ids RETURN properties(t) AS t`
-	listAllTemplate = `MATCH (t:ChangeTemplate) RETURN properties(t) AS t ORDER BY t.name, t.id LIMIT 1000`
-)
-
-// CreateTemplate implements change.Store.
-func (cs *Changes) CreateTemplate(ctx context.Context, t change.Template) (change.Template, error) {
-	_, err := write(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		_, err := collect(ctx, tx, createTemplate, map[string]any{"props": templateToProps(t)})
-		return struct{}{}, err
-	})
-	return t, err
-}
-
-// Templates implements change.Store.
-func (cs *Changes) Templates(ctx context.Context, ids []string) (map[string]change.Template, error) {
-	list, err := readAll(ctx, cs.s, templatesByID, map[string]any{"ids": ids}, "t", templateFromProps)
-	out := make(map[string]change.Template, len(list))
-	for _, t := range list {
-		out[t.ID] = t
-	}
-	return out, err
-}
-
-// ListTemplates implements change.Store.
-func (cs *Changes) ListTemplates(ctx context.Context) ([]change.Template, error) {
-	return readAll(ctx, cs.s, listAllTemplate, map[string]any{}, "t", templateFromProps)
-}
-
-// readAll runs one read statement and decodes the column key of each record.
-func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) T) ([]T, error) {
-	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
-		recs, err := collect(ctx, tx, stmt, params)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]T, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, decode(props(r, key)))
-		}
-		return out, nil
-	})
-}
-
-func freezeToProps(f change.FreezeWindow) map[string]any {
-	return map[string]any{"id": f.ID, "name": f.Name, "reason": nullable(f.Reason), "start": f.Start, "end": f.End,
-		"serviceIds": f.ServiceIDs, "createdBy": f.CreatedBy, "createdAt": f.CreatedAt}
-}
-
-func freezeFromProps(p map[string]any) change.FreezeWindow {
-	return change.FreezeWindow{ID: str(p, "id"), Name: str(p, "name"), Reason: str(p, "reason"), Start: tm(p, "start"),
-		End: tm(p, "end"), ServiceIDs: strs(p["serviceIds"]), CreatedBy: str(p, "createdBy"), CreatedAt: tm(p, "createdAt")}
-}
-
-const (
-	checkFreezeServices = `
-UNWIND $ids AS sid
-OPTIONAL MATCH (s:Service {id: sid})
-WITH sid, s WHERE s IS NULL
-RETURN sid LIMIT 1`
-	createFreeze  = `CREATE (f:FreezeWindow) SET f = $props`
-	deleteFreeze  = `MATCH (f:FreezeWindow {id: $id}) DELETE f RETURN count(*) AS n`
-	freezesByID   = `MATCH (f:FreezeWindow) WHERE f.id IN $ids RETURN properties(f) AS f`
-	freezesInSpan = `
-MATCH (f:FreezeWindow)
-WHERE f.start < $end AND f.end > $start
-RETURN properties(f) AS f
-ORDER BY f.start, f.id
-LIMIT 1000`
-)
-
-// CreateFreeze implements change.Store; NOT_FOUND for an unknown service.
-func (cs *Changes) CreateFreeze(ctx context.Context, f change.FreezeWindow) (change.FreezeWindow, error) {
-	return write(ctx, cs.s, func(tx driver.ManagedTransaction) (change.FreezeWindow, error) {
-		recs, err := collect(ctx, tx, checkFreezeServices, map[string]any{"ids": f.ServiceIDs})
-		if err != nil {
-			return change.FreezeWindow{}, err
-		}
-		if len(recs) > 0 {
-			id, _ := recs[0].Get("sid")
-			return change.FreezeWindow{}, apperr.New(apperr.NotFound, "serviceIds: no service has id %q", id)
-		}
-		_, err = collect(ctx, tx, createFreeze, map[string]any{"props": freezeToProps(f)})
-		return f, err
-	})
-}
-
-// DeleteFreeze implements change.Store.
-func (cs *Changes) DeleteFreeze(ctx context.Context, id string) error {
-	_, err := write(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		recs, err := collect(ctx, tx, deleteFreeze, map[string]any{"id": id})
-		if err != nil {
-			return struct{}{}, err
-		}
-		if n, _ := recs[0].Get("n"); n == int64(0) {
-			return struct{}{}, apperr.New(apperr.NotFound, "no freeze window has id %q", id)
-		}
-		return struct{}{}, nil
-	})
-	return err
-}
-
-// FreezesIn implements change.Store.
-func (cs *Changes) FreezesIn(ctx context.Context, w change.Window) ([]change.FreezeWindow, error) {
-	return readAll(ctx, cs.s, freezesInSpan, map[string]any{"start": w.Start, "end": w.End}, "f", freezeFromProps)
-}
-
-// Freezes implements change.Store.
-func (cs *Changes) Freezes(ctx context.Context, ids []string) (map[string]change.FreezeWindow, error) {
-	list, err := readAll(ctx, cs.s, freezesByID, map[string]any{"ids": ids}, "f", freezeFromProps)
-	out := make(map[string]change.FreezeWindow, len(list))
-	for _, f := range list {
-		out[f.ID] = f
-	}
-	return out, err
 }

@@ -17,7 +17,7 @@ import (
 func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 	f := newIncidents(t)
 	slas := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
-	gold, err := slas.Create(f.ctx, goldInput(f))
+	gold, err := slas.Create(f.ctx, auth.Principal{}, sla.CreateInput{Terms: goldInput(f)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +27,14 @@ func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 		t.Fatal(err)
 	}
 	chg := change.NewService(f.store.Changes(), f.an, change.DefaultPolicy(), f.clock.Now, ids.New, nil)
-	requester := &auth.Principal{Subject: f.agent.Subject, Roles: []auth.Role{auth.Agent}}
+	requester := auth.Principal{Subject: f.agent.Subject, Roles: []auth.Role{auth.Agent}}
 	start, end := f.clock.Now().Add(48*time.Hour), f.clock.Now().Add(50*time.Hour)
 	c, err := chg.Create(f.ctx, requester, change.CreateInput{Title: "db patch", TargetIDs: []string{f.ids["db"]},
 		PlannedStart: &start, PlannedEnd: &end, ImplementationPlan: "patch", BackoutPlan: "restore"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err = chg.Transition(f.ctx, requester, c.ID, c.Version, change.Submitted, "")
+	c, err = chg.Transition(f.ctx, requester, change.TransitionInput{ID: c.ID, ExpectedVersion: c.Version, To: change.Submitted})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,8 @@ func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 			t.Fatalf("%s: %v", step.To, err)
 		}
 	}
-	manager := &auth.Principal{Subject: "cm", Roles: []auth.Role{auth.ChangeManager}}
-	c, err = chg.Transition(f.ctx, manager, c.ID, c.Version, change.Assessed, "")
+	manager := auth.Principal{Subject: "cm", Roles: []auth.Role{auth.ChangeManager}}
+	c, err = chg.Transition(f.ctx, manager, change.TransitionInput{ID: c.ID, ExpectedVersion: c.Version, To: change.Assessed})
 	if err != nil {
 		t.Fatal(err)
 	}

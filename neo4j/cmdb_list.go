@@ -29,6 +29,11 @@ func nullList[T ~string](v []T) any {
 	if len(v) == 0 {
 		return nil
 	}
+	return texts(v)
+}
+
+// texts is a list of string-typed values as a parameter.
+func texts[T ~string](v []T) []string {
 	out := make([]string, len(v))
 	for i, x := range v {
 		out[i] = string(x)
@@ -51,7 +56,7 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 		}
 		return c.Name, c.ID
 	}
-	return listBy(ctx, m.s, list, p, ciFromProps, key)
+	return listBy(ctx, m.s, list, p, infallible(ciFromProps), key)
 }
 
 // ciList is the list of CIs the filter and order ask for.

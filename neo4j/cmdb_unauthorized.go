@@ -17,7 +17,7 @@ func unauthorizedStatements() (list, count string) {
 	entries := `
 CALL () {
   MATCH (h:CIHistory)
-  WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> 'CREATED'
+  WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> $created
   RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS n
   UNION ALL
   MATCH (:CI)-[r:` + typeAlternation(cmdb.CIRelTypeNames()) + `]->(:CI)
@@ -36,9 +36,10 @@ RETURN count(n) AS total`
 func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[cmdb.Modification], error) {
 	list, count := unauthorizedStatements()
 	return listPage(ctx, m.s, list, count, "unauthorized"+timeSortSuffix,
-		derivedParams(map[string]any{"since": since}), p,
-		func(n map[string]any) cmdb.Modification {
-			return cmdb.Modification{Entry: entryFromMap(n), CIIDs: strs(n["ciIds"])}
+		historyParams(map[string]any{"since": since}), p,
+		func(n map[string]any) (cmdb.Modification, error) {
+			e, err := entryFromMap(n)
+			return cmdb.Modification{Entry: e, CIIDs: strs(n["ciIds"])}, err
 		},
 		func(m cmdb.Modification) (any, string) { return m.Entry.At, m.Entry.ID })
 }

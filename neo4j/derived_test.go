@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -46,15 +48,6 @@ func (f fixture) historySummary(t *testing.T, id string) (string, []cmdb.History
 	return strings.Join(lines, "; "), entries
 }
 
-func asJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // A CI's CREATED entry is derived from the CI until the CI first changes,
 // then recorded with the values the CI was created with, once.
 func TestCreationEntry(t *testing.T) {
@@ -69,19 +62,19 @@ func TestCreationEntry(t *testing.T) {
 	}{
 		{"just created", func() error { return nil }, "CREATED name=a"},
 		{"related (fields unchanged)", func() error {
-			_, _, err := f.svc.Relate(f.ctx, "tester", a.ID, "CONNECTS_TO", b.ID)
+			_, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "tester"}, cmdb.RelateInput{SourceID: a.ID, Type: "CONNECTS_TO", TargetID: b.ID})
 			return err
 		}, "RELATIONSHIP_ADDED; CREATED name=a"},
 		{"renamed", func() error {
-			_, err := f.svc.Update(f.ctx, "editor", cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 1, Name: ptr("a2")})
+			_, err := f.svc.Update(f.ctx, auth.Principal{Subject: "editor"}, cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 1, Name: ptr("a2")})
 			return err
 		}, "UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 		{"renamed again", func() error {
-			_, err := f.svc.Update(f.ctx, "editor", cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 2, Name: ptr("a3")})
+			_, err := f.svc.Update(f.ctx, auth.Principal{Subject: "editor"}, cmdb.UpdateInput{ID: a.ID, ExpectedVersion: 2, Name: ptr("a3")})
 			return err
 		}, "UPDATED name=a3; UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 		{"retired", func() error {
-			_, err := f.svc.Retire(f.ctx, "editor", a.ID, 3, "gone")
+			_, err := f.svc.Retire(f.ctx, auth.Principal{Subject: "editor"}, cmdb.RetireInput{ID: a.ID, ExpectedVersion: 3, Reason: "gone"})
 			return err
 		}, "RETIRED; UPDATED name=a3; UPDATED name=a2; RELATIONSHIP_ADDED; CREATED name=a"},
 	}
@@ -98,7 +91,7 @@ func TestCreationEntry(t *testing.T) {
 			t.Fatalf("%s: CREATED entry %+v, want id %s by tester at %v", s.name, created, cmdb.CreationEntryID(a.ID), a.CreatedAt)
 		}
 		byID, err := f.svc.HistoryEntry(f.ctx, created.ID)
-		if err != nil || asJSON(t, byID) != asJSON(t, created) {
+		if err != nil || neo4j.AsJSON(t, byID) != neo4j.AsJSON(t, created) {
 			t.Fatalf("%s: entry by id %+v %v, want %+v", s.name, byID, err, created)
 		}
 	}
@@ -113,7 +106,7 @@ func TestCreationEntryOfImportedCI(t *testing.T) {
 	feed := func(name string) {
 		t.Helper()
 		items := []cmdb.ImportItem{{ExternalID: "h1", Name: name, Type: cmdb.TypeServer}}
-		if _, err := f.svc.Import(f.ctx, "scanner", "discovery", items, nil, cmdb.ImportOptions{}); err != nil {
+		if _, err := f.svc.Import(f.ctx, auth.Principal{Subject: "scanner"}, cmdb.ImportInput{Source: "discovery", Items: items}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,7 +172,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	}
 	feed := func(rels ...cmdb.ImportRelationship) {
 		t.Helper()
-		rep, err := f.svc.Import(f.ctx, "scanner", "discovery", items, rels, cmdb.ImportOptions{})
+		rep, err := f.svc.Import(f.ctx, auth.Principal{Subject: "scanner"}, cmdb.ImportInput{Source: "discovery", Items: items, Relationships: rels})
 		if err != nil || len(rep.Errors) > 0 {
 			t.Fatalf("import: %v %+v", err, rep.Errors)
 		}
@@ -195,7 +188,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	for ext, id := range ids {
 		names[id] = ext
 	}
-	if _, _, err := f.svc.Relate(f.ctx, "tester", ids["h2"], "CONNECTS_TO", ids["h3"]); err != nil {
+	if _, _, err := f.svc.Relate(f.ctx, auth.Principal{Subject: "tester"}, cmdb.RelateInput{SourceID: ids["h2"], Type: "CONNECTS_TO", TargetID: ids["h3"]}); err != nil {
 		t.Fatal(err)
 	}
 	// Fed again, DEPENDS_ON is unchanged and gets no second entry.
@@ -213,7 +206,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 			}
 			for _, e := range entries {
 				byID, err := f.svc.HistoryEntry(f.ctx, e.ID)
-				if err != nil || asJSON(t, byID) != asJSON(t, e) {
+				if err != nil || neo4j.AsJSON(t, byID) != neo4j.AsJSON(t, e) {
 					t.Fatalf("%s: entry %s by id %+v %v, want %+v", step, e.ID, byID, err, e)
 				}
 				seen[e.ID] = e
@@ -228,7 +221,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 			}
 			for _, m := range p.Items {
 				e := m.Entry
-				if asJSON(t, e) != asJSON(t, seen[e.ID]) {
+				if neo4j.AsJSON(t, e) != neo4j.AsJSON(t, seen[e.ID]) {
 					t.Fatalf("%s: unauthorised %+v, in history %+v", step, e, seen[e.ID])
 				}
 				if len(m.CIIDs) != 2 {
@@ -261,7 +254,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 		}
 	}
 
-	relID, err := f.svc.Unrelate(f.ctx, "remover", ids["h1"], "DEPENDS_ON", ids["h2"])
+	relID, err := f.svc.Unrelate(f.ctx, auth.Principal{Subject: "remover"}, cmdb.UnrelateInput{SourceID: ids["h1"], Type: "DEPENDS_ON", TargetID: ids["h2"]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +265,7 @@ func TestRelationshipEntryOfFeed(t *testing.T) {
 	}, "REMOVED h1 DEPENDS_ON h2; ADDED h1 CONNECTS_TO h3; ADDED h2 CONNECTS_TO h3; ADDED h1 DEPENDS_ON h2")
 	// The relationship is gone; its ADDED entry is recorded as it was.
 	added := cmdb.RelationshipEntryID(relID)
-	if asJSON(t, after[added]) != asJSON(t, before[added]) || before[added].Actor != "scanner" {
+	if neo4j.AsJSON(t, after[added]) != neo4j.AsJSON(t, before[added]) || before[added].Actor != "scanner" {
 		t.Fatalf("ADDED entry after removal %+v, before %+v", after[added], before[added])
 	}
 	if _, err := f.svc.HistoryEntry(f.ctx, cmdb.RelationshipEntryID("rel_0000")); err == nil {

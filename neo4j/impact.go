@@ -33,9 +33,9 @@ func (s *Store) Impact() *Impact {
 	im := &Impact{s: s, reach: map[reachKey]string{}}
 	for d := 1; d <= impact.MaxSupportedDepth; d++ {
 		for _, up := range []bool{false, true} {
-			stmt := reachDownstream
+			stmt := strings.NewReplacer("$$REACH", reachDownstream, "$$STEPS", stepsDownstream).Replace(reach)
 			if up {
-				stmt = reachUpstream
+				stmt = strings.NewReplacer("$$REACH", reachUpstream, "$$STEPS", stepsUpstream).Replace(reach)
 			}
 			for detail, record := range map[impact.Detail]string{impact.WholeItems: wholeRecord, impact.Summaries: summaryRecord, impact.Names: nameRecord} {
 				im.reach[reachKey{up, detail, d}] = strings.NewReplacer("$$DEPTH", strconv.Itoa(d), "$$RECORD", record).Replace(stmt)
@@ -54,7 +54,8 @@ var _ impact.Store = (*Impact)(nil)
 // its record ($$RECORD: whole, or only the summary fields, which saves
 // reading and decoding a dozen properties per item), its outgoing IMPACTS
 // steps (including those leaving the set, which the analysis ignores) and,
-// for redundancy groups, its member count.
+// for redundancy groups, its member count. The direction decides the
+// pattern ($$REACH) and which way the steps go ($$STEPS).
 //
 // Items come back in rows of up to nodesPerRow, each a list: the driver
 // pays for every record message (framing, hydration, and a goroutine per
@@ -64,45 +65,29 @@ var _ impact.Store = (*Impact)(nil)
 // one row's values at a time stay within the server's per-transaction
 // memory limit, which a single row holding a hub's whole impact exceeds.
 const (
-	reachDownstream = `
+	reach = `
 MATCH (s:Item) WHERE s.id IN $ids
 WITH collect(s) AS starts
 OPTIONAL CALL (starts) {
   UNWIND starts AS s
-  MATCH (s)-[:IMPACTS*1..$$DEPTH]->(x:Item)
+  MATCH $$REACH
   RETURN collect(DISTINCT x) AS reached
 }
 UNWIND starts + coalesce(reached, []) AS n
 WITH collect(DISTINCT n) AS items
 UNWIND range(0, size(items) - 1, $chunk) AS from
 CALL (items, from) {
-  UNWIND items[from..from + $chunk] AS n` + reachReturn
-	reachUpstream = `
-MATCH (s:Item) WHERE s.id IN $ids
-WITH collect(s) AS starts
-OPTIONAL CALL (starts) {
-  UNWIND starts AS s
-  MATCH (s)<-[:IMPACTS*1..$$DEPTH]-(x:Item)
-  RETURN collect(DISTINCT x) AS reached
-}
-UNWIND starts + coalesce(reached, []) AS n
-WITH collect(DISTINCT n) AS items
-UNWIND range(0, size(items) - 1, $chunk) AS from
-CALL (items, from) {
-  UNWIND items[from..from + $chunk] AS n` + reachUpstreamReturn
-	reachReturn = `
+  UNWIND items[from..from + $chunk] AS n
   RETURN collect([n.id, labels(n), $$RECORD,
-         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
-         [(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]]) AS nodes
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> $retired } END,
+         $$STEPS]) AS nodes
 }
 RETURN nodes`
+	reachDownstream = "(s)-[:IMPACTS*1..$$DEPTH]->(x:Item)"
+	stepsDownstream = "[(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]"
+	reachUpstream   = "(s)<-[:IMPACTS*1..$$DEPTH]-(x:Item)"
 	// Upstream, steps lead from an item to what it depends on.
-	reachUpstreamReturn = `
-  RETURN collect([n.id, labels(n), $$RECORD,
-         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> 'RETIRED' } END,
-         [(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]]) AS nodes
-}
-RETURN nodes`
+	stepsUpstream = "[(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]"
 
 	// The record of a reached item: whole, or what impact.Summaries or
 	// impact.Names needs beyond the id and labels, as a list (see
@@ -121,7 +106,7 @@ func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream b
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow, "retired": string(cmdb.StatusRetired)})
 }
 
 // subgraph runs a statement returning rows whose column nodes lists, per
@@ -185,7 +170,7 @@ func nodeFromList(f []any) *impact.Node {
 
 // summaryItem builds an item, and returns its redundancy minimum, from a
 // summaryRecord or nameRecord list. A service's kind is its label's.
-func summaryItem(kind catalog.Kind, id string, rec []any) (any, int) {
+func summaryItem(kind catalog.Kind, id string, rec []any) (catalog.Item, int) {
 	field := func(i int) string {
 		if i >= len(rec) {
 			return ""

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/impact"
 )
@@ -21,7 +22,7 @@ func TestReachAcrossSeveralRows(t *testing.T) {
 		items = append(items, cmdb.ImportItem{ExternalID: ext, Name: ext, Type: cmdb.TypeApplication})
 		rels = append(rels, cmdb.ImportRelationship{SourceExternalID: ext, Type: "RUNS_ON", TargetExternalID: "host"})
 	}
-	rep, err := f.svc.Import(f.ctx, "tester", "rows", items, rels, cmdb.ImportOptions{})
+	rep, err := f.svc.Import(f.ctx, auth.Principal{Subject: "tester"}, cmdb.ImportInput{Source: "rows", Items: items, Relationships: rels})
 	if err != nil || len(rep.Errors) > 0 || rep.Created != n || rep.RelationshipsCreated != n-1 {
 		t.Fatalf("import: %+v, %v", rep, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/ids"
@@ -52,19 +53,19 @@ func (g *graphFixture) item(t *testing.T, spec string) string {
 		if spec[0] == 't' {
 			kind = catalog.KindTechnicalService
 		}
-		s, err := g.cat.CreateService(g.ctx, catalog.NewService{Kind: kind, Name: name, Status: ptr(catalog.StatusLive)})
+		s, err := g.cat.CreateService(g.ctx, auth.Principal{}, catalog.CreateServiceInput{Kind: kind, Name: name, Status: ptr(catalog.StatusLive)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		id = s.ID
 	case strings.HasPrefix(spec, "bu:"):
-		u, err := g.cat.CreateUnit(g.ctx, name, "")
+		u, err := g.cat.CreateUnit(g.ctx, auth.Principal{}, catalog.CreateUnitInput{Name: name})
 		if err != nil {
 			t.Fatal(err)
 		}
 		id = u.ID
 	case strings.HasPrefix(spec, "bp:"):
-		p, err := g.cat.CreateProcess(g.ctx, name, "", nil)
+		p, err := g.cat.CreateProcess(g.ctx, auth.Principal{}, catalog.CreateProcessInput{Name: name})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,12 +90,12 @@ func (g *graphFixture) build(t *testing.T, rels ...string) {
 		f := strings.Fields(r)
 		src, tgt := g.item(t, f[0]), g.item(t, f[2])
 		if strings.HasPrefix(src, cmdb.CIPrefix+"_") && strings.HasPrefix(tgt, cmdb.CIPrefix+"_") {
-			if _, _, err := g.svc.Relate(g.ctx, "t", src, f[1], tgt); err != nil {
+			if _, _, err := g.svc.Relate(g.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: src, Type: f[1], TargetID: tgt}); err != nil {
 				t.Fatalf("%s: %v", r, err)
 			}
 			continue
 		}
-		if _, err := g.cat.Link(g.ctx, "t", src, f[1], tgt); err != nil {
+		if _, err := g.cat.Link(g.ctx, auth.Principal{Subject: "t"}, catalog.LinkInput{SourceID: src, Type: f[1], TargetID: tgt}); err != nil {
 			t.Fatalf("%s: %v", r, err)
 		}
 	}
@@ -238,14 +239,14 @@ func TestImpactThroughTheStore(t *testing.T) {
 	}
 
 	// Retiring a CI stops impact crossing it; removing a relationship too.
-	if _, err := g.svc.Retire(g.ctx, "t", g.ids["app"], 1, ""); err != nil {
+	if _, err := g.svc.Retire(g.ctx, auth.Principal{Subject: "t"}, cmdb.RetireInput{ID: g.ids["app"], ExpectedVersion: 1, Reason: ""}); err != nil {
 		t.Fatal(err)
 	}
 	res, _, _ = g.an.Impact(g.ctx, []string{g.ids["db"]}, &depth)
 	if g.summary(res) != "" {
 		t.Fatalf("after retiring app: %s", g.summary(res))
 	}
-	if _, err := g.svc.Unrelate(g.ctx, "t", g.ids["host1"], "CONNECTS_TO", g.ids["switch"]); err != nil {
+	if _, err := g.svc.Unrelate(g.ctx, auth.Principal{Subject: "t"}, cmdb.UnrelateInput{SourceID: g.ids["host1"], Type: "CONNECTS_TO", TargetID: g.ids["switch"]}); err != nil {
 		t.Fatal(err)
 	}
 	res, _, _ = g.an.Impact(g.ctx, []string{g.ids["switch"]}, &depth)
@@ -272,24 +273,24 @@ func TestCatalogLinksAreChecked(t *testing.T) {
 		{g.ids["Shop"], "DEPENDS_ON", g.ids["Shop"], apperr.BadUserInput},
 	}
 	for _, r := range refusals {
-		if _, err := g.cat.Link(g.ctx, "t", r.src, r.typ, r.tgt); !apperr.Is(err, r.code) {
+		if _, err := g.cat.Link(g.ctx, auth.Principal{Subject: "t"}, catalog.LinkInput{SourceID: r.src, Type: r.typ, TargetID: r.tgt}); !apperr.Is(err, r.code) {
 			t.Errorf("%s %s %s: got %v, want %s", r.src, r.typ, r.tgt, err, r.code)
 		}
 	}
-	if created, err := g.cat.Link(g.ctx, "t", g.ids["Shop"], "DEPENDS_ON", g.ids["Pay"]); err != nil || created {
+	if created, err := g.cat.Link(g.ctx, auth.Principal{Subject: "t"}, catalog.LinkInput{SourceID: g.ids["Shop"], Type: "DEPENDS_ON", TargetID: g.ids["Pay"]}); err != nil || created {
 		t.Fatalf("existing link: %v %v", created, err)
 	}
-	if _, _, err := g.svc.Relate(g.ctx, "t", g.ids["db"], "CONSUMES", g.create(t, "x", cmdb.TypeServer).ID); !apperr.Is(err, apperr.BadUserInput) {
+	if _, _, err := g.svc.Relate(g.ctx, auth.Principal{Subject: "t"}, cmdb.RelateInput{SourceID: g.ids["db"], Type: "CONSUMES", TargetID: g.create(t, "x", cmdb.TypeServer).ID}); !apperr.Is(err, apperr.BadUserInput) {
 		t.Fatalf("CONSUMES between CIs: %v", err)
 	}
 	linked, err := g.cat.Linked(g.ctx, []string{g.ids["Pay"]}, "DEPENDS_ON", false)
 	if err != nil || len(linked[g.ids["Pay"]]) != 1 || linked[g.ids["Pay"]][0].(cmdb.CI).Name != "db" {
 		t.Fatalf("linked: %+v %v", linked, err)
 	}
-	if err := g.cat.Unlink(g.ctx, g.ids["Pay"], "DEPENDS_ON", g.ids["db"]); err != nil {
+	if err := g.cat.Unlink(g.ctx, auth.Principal{}, catalog.UnlinkInput{SourceID: g.ids["Pay"], Type: "DEPENDS_ON", TargetID: g.ids["db"]}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.cat.Unlink(g.ctx, g.ids["Pay"], "DEPENDS_ON", g.ids["db"]); !apperr.Is(err, apperr.NotFound) {
+	if err := g.cat.Unlink(g.ctx, auth.Principal{}, catalog.UnlinkInput{SourceID: g.ids["Pay"], Type: "DEPENDS_ON", TargetID: g.ids["db"]}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unlink twice: %v", err)
 	}
 	res, _, _ := g.an.Impact(g.ctx, []string{g.ids["db"]}, nil)
@@ -298,13 +299,13 @@ func TestCatalogLinksAreChecked(t *testing.T) {
 	}
 	// Service lifecycle.
 	s, _ := g.cat.Service(g.ctx, g.ids["Shop"])
-	if _, err := g.cat.UpdateService(g.ctx, catalog.ServiceUpdate{ID: s.ID, ExpectedVersion: s.Version, Status: ptr(catalog.StatusPipeline)}); !apperr.Is(err, apperr.InvalidTransition) {
+	if _, err := g.cat.UpdateService(g.ctx, auth.Principal{}, catalog.UpdateServiceInput{ID: s.ID, ExpectedVersion: s.Version, Status: ptr(catalog.StatusPipeline)}); !apperr.Is(err, apperr.InvalidTransition) {
 		t.Fatalf("LIVE → PIPELINE: %v", err)
 	}
-	if _, err := g.cat.UpdateService(g.ctx, catalog.ServiceUpdate{ID: s.ID, ExpectedVersion: s.Version + 1, Name: ptr("x")}); !apperr.Is(err, apperr.Conflict) {
+	if _, err := g.cat.UpdateService(g.ctx, auth.Principal{}, catalog.UpdateServiceInput{ID: s.ID, ExpectedVersion: s.Version + 1, Name: ptr("x")}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale: %v", err)
 	}
-	r, err := g.cat.UpdateService(g.ctx, catalog.ServiceUpdate{ID: s.ID, ExpectedVersion: s.Version, Status: ptr(catalog.StatusRetired)})
+	r, err := g.cat.UpdateService(g.ctx, auth.Principal{}, catalog.UpdateServiceInput{ID: s.ID, ExpectedVersion: s.Version, Status: ptr(catalog.StatusRetired)})
 	if err != nil || r.Status != catalog.StatusRetired || r.Version != 2 {
 		t.Fatalf("retire service: %+v %v", r, err)
 	}

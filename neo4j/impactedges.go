@@ -19,13 +19,16 @@ import (
 // An IMPACTS edge carries the mirrored relationship's type (via), id (rel)
 // and whether it runs the same way (fwd), so that results can show the
 // stored relationship.
+//
+// Which ways a type mirrors is the relationship catalogue's rule
+// (cmdb.ImpactDirection); statements take it as $forward and $reverse.
 const (
-	addImpactSourceToTarget = `
+	addImpactEdgesOf = `
 MATCH (s:Item {id: $sourceId}), (t:Item {id: $targetId})
-CREATE (s)-[:IMPACTS {via: $type, rel: $relId, fwd: true}]->(t)`
-	addImpactTargetToSource = `
-MATCH (s:Item {id: $sourceId}), (t:Item {id: $targetId})
-CREATE (t)-[:IMPACTS {via: $type, rel: $relId, fwd: false}]->(s)`
+FOREACH (_ IN CASE WHEN $forward THEN [1] ELSE [] END |
+  CREATE (s)-[:IMPACTS {via: $type, rel: $relId, fwd: true}]->(t))
+FOREACH (_ IN CASE WHEN $reverse THEN [1] ELSE [] END |
+  CREATE (t)-[:IMPACTS {via: $type, rel: $relId, fwd: false}]->(s))`
 	removeImpactEdges = `
 MATCH (:Item {id: $sourceId})-[e:IMPACTS]-(:Item {id: $targetId})
 WHERE e.rel = $relId
@@ -35,25 +38,21 @@ MATCH (:Item {id: $id})-[e:IMPACTS]-()
 DELETE e`
 )
 
+// impactParams are the $forward and $reverse of relType's impact direction.
+func impactParams(relType string, params map[string]any) map[string]any {
+	rt, _ := cmdb.LookupRelType(relType)
+	params["forward"], params["reverse"] = rt.Impact.Forward(), rt.Impact.Reverse()
+	return params
+}
+
 // addImpactEdges mirrors (source)-[:relType {id: relID}]->(target).
 func addImpactEdges(ctx context.Context, tx driver.ManagedTransaction, relType, relID, sourceID, targetID string) error {
-	rt, _ := cmdb.LookupRelType(relType)
-	params := map[string]any{"sourceId": sourceID, "targetId": targetID, "type": relType, "relId": relID}
-	var stmts []string
-	switch rt.Impact {
-	case cmdb.SourceImpactsTarget:
-		stmts = []string{addImpactSourceToTarget}
-	case cmdb.TargetImpactsSource:
-		stmts = []string{addImpactTargetToSource}
-	case cmdb.BothWays:
-		stmts = []string{addImpactSourceToTarget, addImpactTargetToSource}
+	if rt, _ := cmdb.LookupRelType(relType); !rt.Impact.Forward() && !rt.Impact.Reverse() {
+		return nil // nothing to mirror: no round trip
 	}
-	for _, s := range stmts {
-		if _, err := collect(ctx, tx, s, params); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := collect(ctx, tx, addImpactEdgesOf,
+		impactParams(relType, map[string]any{"sourceId": sourceID, "targetId": targetID, "type": relType, "relId": relID}))
+	return err
 }
 
 func removeImpactEdgesOf(ctx context.Context, tx driver.ManagedTransaction, relID, sourceID, targetID string) error {

@@ -2,7 +2,6 @@ package neo4j
 
 import (
 	"context"
-	"strings"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -94,10 +93,10 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 }
 
 // mergeImportedRels merges relationships of one type and, for the new ones,
-// writes their IMPACTS mirror edges in the same statement. The mirror
-// clauses come from the type's impact direction (see impactedges.go). A
-// new relationship is marked as having its ADDED entry derived
-// (derivedEntry, see cmdb.RelationshipEntry).
+// writes their IMPACTS mirror edges in the same statement, the ways the
+// type's impact direction says (see impactedges.go). A new relationship is
+// marked as having its ADDED entry derived (derivedEntry, see
+// cmdb.RelationshipEntry).
 const mergeImportedRels = `
 UNWIND $rows AS row
 MATCH (s:CI:Item {id: row.sourceId}), (t:CI:Item {id: row.targetId})
@@ -105,27 +104,11 @@ MERGE (s)-[r:$$TYPE]->(t)
 ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy, r.derivedEntry = true
 WITH s, t, r, row
 WHERE r.id = row.id
-$$MIRROR
+FOREACH (_ IN CASE WHEN $forward THEN [1] ELSE [] END |
+  CREATE (s)-[:IMPACTS {via: type(r), rel: r.id, fwd: true}]->(t))
+FOREACH (_ IN CASE WHEN $reverse THEN [1] ELSE [] END |
+  CREATE (t)-[:IMPACTS {via: type(r), rel: r.id, fwd: false}]->(s))
 RETURN count(*) AS created`
-
-const (
-	mirrorSourceToTarget = "CREATE (s)-[:IMPACTS {via: type(r), rel: r.id, fwd: true}]->(t)"
-	mirrorTargetToSource = "CREATE (t)-[:IMPACTS {via: type(r), rel: r.id, fwd: false}]->(s)"
-)
-
-func mergeStatement(relType string) string {
-	rt, _ := cmdb.LookupRelType(relType)
-	mirror := ""
-	switch rt.Impact {
-	case cmdb.SourceImpactsTarget:
-		mirror = mirrorSourceToTarget
-	case cmdb.TargetImpactsSource:
-		mirror = mirrorTargetToSource
-	case cmdb.BothWays:
-		mirror = mirrorSourceToTarget + "\n" + mirrorTargetToSource
-	}
-	return relStatement(strings.Replace(mergeImportedRels, "$$MIRROR", mirror, 1), relType)
-}
 
 // ImportRelationships implements cmdb.Importer.
 func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(map[string]cmdb.CI) ([]cmdb.RelWrite, error)) (int, error) {
@@ -157,7 +140,7 @@ func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalI
 		}
 		created := 0
 		for _, t := range order {
-			recs, err := collect(ctx, tx, mergeStatement(t), map[string]any{"rows": byType[t]})
+			recs, err := collect(ctx, tx, relStatement(mergeImportedRels, t), impactParams(t, map[string]any{"rows": byType[t]}))
 			if err != nil {
 				return 0, err
 			}
@@ -170,13 +153,13 @@ func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalI
 
 const sourceCIs = `
 MATCH (c:CI {source: $source})
-WHERE c.status <> 'RETIRED'
+WHERE c.status <> $retired
 RETURN c.externalId AS ext, c.id AS id`
 
 // SourceCIs implements cmdb.Importer.
 func (m *CMDB) SourceCIs(ctx context.Context, source string) (map[string]string, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string]string, error) {
-		recs, err := collect(ctx, tx, sourceCIs, map[string]any{"source": source})
+		recs, err := collect(ctx, tx, sourceCIs, map[string]any{"source": source, "retired": string(cmdb.StatusRetired)})
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/paging"
 )
@@ -35,7 +36,7 @@ func TestImport(t *testing.T) {
 		{SourceExternalID: "h1", Type: "CONNECTS_TO", TargetExternalID: "sw"}, // row 10: repeat in batch
 	}
 	opt := cmdb.ImportOptions{BatchSize: 3}
-	rep, err := g.svc.Import(g.ctx, "discovery", "scanner", items, rels, opt)
+	rep, err := g.svc.Import(g.ctx, auth.Principal{Subject: "discovery"}, cmdb.ImportInput{Source: "scanner", Items: items, Relationships: rels, Options: opt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestImport(t *testing.T) {
 	}
 
 	// The same feed again changes nothing.
-	again, err := g.svc.Import(g.ctx, "discovery", "scanner", items, rels, opt)
+	again, err := g.svc.Import(g.ctx, auth.Principal{Subject: "discovery"}, cmdb.ImportInput{Source: "scanner", Items: items, Relationships: rels, Options: opt})
 	if err != nil || again.Created != 0 || again.Updated != 0 || again.Unchanged != 5 || again.RelationshipsCreated != 0 || again.RelationshipsUnchanged != 6 {
 		t.Fatalf("second import: %+v %v", again, err)
 	}
@@ -64,7 +65,7 @@ func TestImport(t *testing.T) {
 		{ExternalID: "h2", Name: "host-2", Type: cmdb.TypeServer},
 		{ExternalID: "pool", Name: "pool", Type: cmdb.TypeCluster},
 	}
-	third, err := g.svc.Import(g.ctx, "discovery", "scanner", changed, nil, cmdb.ImportOptions{ReportNotSeen: true})
+	third, err := g.svc.Import(g.ctx, auth.Principal{Subject: "discovery"}, cmdb.ImportInput{Source: "scanner", Items: changed, Options: cmdb.ImportOptions{ReportNotSeen: true}})
 	if err != nil || third.Updated != 1 || third.Unchanged != 3 || len(third.NotSeen) != 1 {
 		t.Fatalf("third import: %+v %v", third, err)
 	}
@@ -100,7 +101,7 @@ func TestImport(t *testing.T) {
 	if err != nil || g.summary(res) != "app:3:DOWN host-1:1:DOWN host-2:1:DOWN pool:2:DOWN" {
 		t.Fatalf("impact after import: %s %v", g.summary(res), err)
 	}
-	if _, err := g.svc.Import(g.ctx, "discovery", "", items, nil, opt); err == nil {
+	if _, err := g.svc.Import(g.ctx, auth.Principal{Subject: "discovery"}, cmdb.ImportInput{Source: "", Items: items, Options: opt}); err == nil {
 		t.Fatal("empty source accepted")
 	}
 }

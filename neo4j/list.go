@@ -9,6 +9,7 @@ import (
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/paging"
 )
 
@@ -16,10 +17,11 @@ import (
 // the total, its count in one read transaction. The list statement takes $afterValue/$afterId (null on the
 // first page) and $limit, orders by (value, id) and returns nodes as "n";
 // params holds its filters, shared with the count statement, which returns
-// "total". key gives an item's sort value and id for its cursor; times go
+// "total". decode reads one node (see infallible for decoders that cannot
+// fail); key gives an item's sort value and id for its cursor; times go
 // into cursors as RFC 3339 text and come back as times.
 func listPage[T any](ctx context.Context, s *Store, list, count, sortName string, params map[string]any, p paging.Request,
-	decode func(map[string]any) T, key func(T) (value any, id string)) (paging.Page[T], error) {
+	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
 	params["afterId"], params["afterValue"], params["limit"] = nil, nil, int64(p.First+1)
 	if p.After != "" {
 		k, err := paging.Decode(p.After, sortName)
@@ -44,7 +46,10 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 				page.HasNext = true
 				break
 			}
-			item := decode(props(r, "n"))
+			item, err := decode(props(r, "n"))
+			if err != nil {
+				return page, err
+			}
 			v, id := key(item)
 			if t, ok := v.(time.Time); ok {
 				v = t.Format(time.RFC3339Nano)
@@ -63,6 +68,12 @@ func listPage[T any](ctx context.Context, s *Store, list, count, sortName string
 		page.Total = int(total.(int64))
 		return page, nil
 	})
+}
+
+// infallible adapts a decoder that cannot fail to the shape of those that
+// can (documents stored as JSON may not decode).
+func infallible[T any](decode func(map[string]any) T) func(map[string]any) (T, error) {
+	return func(p map[string]any) (T, error) { return decode(p), nil }
 }
 
 // timeSortSuffix marks sort names whose keyset value is a time.
@@ -169,6 +180,63 @@ func keysetAfter(v, prop string, desc bool) string {
 
 // listBy runs the list l describes (see listPage).
 func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
-	decode func(map[string]any) T, key func(T) (value any, id string)) (paging.Page[T], error) {
+	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
 	return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
+}
+func keysetTime(k paging.Keyset) (time.Time, error) {
+	s, _ := k.Value.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid("after", "is not a cursor returned by this list")
+	}
+	return t, nil
+}
+
+// readAll runs one read statement and decodes the column key of each record.
+func readAll[T any](ctx context.Context, s *Store, stmt string, params map[string]any, key string, decode func(map[string]any) (T, error)) ([]T, error) {
+	return read(ctx, s, func(tx driver.ManagedTransaction) ([]T, error) {
+		recs, err := collect(ctx, tx, stmt, params)
+		if err != nil {
+			return nil, err
+		}
+		return decodeAll(recs, key, decode)
+	})
+}
+
+// decodeAll decodes the column key of each record.
+func decodeAll[T any](recs []*driver.Record, key string, decode func(map[string]any) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		v, err := decode(props(r, key))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// groupAll decodes the column key of each record into lists by the
+// record's id column, in record order.
+func groupAll[T any](recs []*driver.Record, key string, decode func(map[string]any) (T, error)) (map[string][]T, error) {
+	out := map[string][]T{}
+	for _, r := range recs {
+		id, _ := r.Get("id")
+		k, _ := id.(string)
+		v, err := decode(props(r, key))
+		if err != nil {
+			return nil, err
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, nil
+}
+
+// byID indexes records by their id.
+func byID[T any](list []T, id func(T) string) map[string]T {
+	out := make(map[string]T, len(list))
+	for _, x := range list {
+		out[id(x)] = x
+	}
+	return out
 }

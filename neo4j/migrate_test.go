@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/apperr"
-
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
 

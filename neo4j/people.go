@@ -19,6 +19,16 @@ func (s *Store) People() *People { return &People{s: s} }
 
 var _ people.Store = (*People)(nil)
 
+// peopleMigrations are the constraints of users and groups.
+func peopleMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+		"CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE",
+		"CREATE CONSTRAINT group_id IF NOT EXISTS FOR (g:Group) REQUIRE g.id IS UNIQUE",
+		"CREATE CONSTRAINT group_name IF NOT EXISTS FOR (g:Group) REQUIRE g.name IS UNIQUE",
+	}
+}
+
 func userFromProps(p map[string]any) people.User {
 	u := people.User{
 		ID:           str(p, "id"),
@@ -147,38 +157,24 @@ const usersByID = `MATCH (u:User) WHERE u.id IN $ids RETURN properties(u) AS u`
 
 // GetUsers implements people.Store.
 func (p *People) GetUsers(ctx context.Context, ids []string) ([]people.User, error) {
-	return read(ctx, p.s, func(tx driver.ManagedTransaction) ([]people.User, error) {
-		recs, err := collect(ctx, tx, usersByID, map[string]any{"ids": ids})
-		out := make([]people.User, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, userFromProps(props(r, "u")))
-		}
-		return out, err
-	})
+	return readAll(ctx, p.s, usersByID, map[string]any{"ids": ids}, "u", infallible(userFromProps))
 }
 
 const groupsByID = `MATCH (g:Group) WHERE g.id IN $ids RETURN properties(g) AS g`
 
 // GetGroups implements people.Store.
 func (p *People) GetGroups(ctx context.Context, ids []string) ([]people.Group, error) {
-	return read(ctx, p.s, func(tx driver.ManagedTransaction) ([]people.Group, error) {
-		recs, err := collect(ctx, tx, groupsByID, map[string]any{"ids": ids})
-		out := make([]people.Group, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, groupFromProps(props(r, "g")))
-		}
-		return out, err
-	})
+	return readAll(ctx, p.s, groupsByID, map[string]any{"ids": ids}, "g", infallible(groupFromProps))
 }
 
 // ListUsers implements people.Store.
 func (p *People) ListUsers(ctx context.Context, req paging.Request) (paging.Page[people.User], error) {
-	return listBy(ctx, p.s, userList(), req, userFromProps, func(u people.User) (any, string) { return u.Username, u.ID })
+	return listBy(ctx, p.s, userList(), req, infallible(userFromProps), func(u people.User) (any, string) { return u.Username, u.ID })
 }
 
 // ListGroups implements people.Store.
 func (p *People) ListGroups(ctx context.Context, req paging.Request) (paging.Page[people.Group], error) {
-	return listBy(ctx, p.s, groupList(), req, groupFromProps, func(g people.Group) (any, string) { return g.Name, g.ID })
+	return listBy(ctx, p.s, groupList(), req, infallible(groupFromProps), func(g people.Group) (any, string) { return g.Name, g.ID })
 }
 
 // userList lists accounts by username, groupList groups by name.

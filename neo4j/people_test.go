@@ -6,69 +6,70 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 )
 
 func TestPeople(t *testing.T) {
 	f := setup(t)
-	team, err := f.dir.CreateGroup(f.ctx, "Service Desk", "first line", people.Team)
+	team, err := f.dir.CreateGroup(f.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Service Desk", Description: "first line", Kind: people.Team})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vendor, err := f.dir.CreateGroup(f.ctx, "Acme", "", people.Vendor)
+	vendor, err := f.dir.CreateGroup(f.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Acme", Kind: people.Vendor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.dir.CreateGroup(f.ctx, "Acme", "", people.Team); !apperr.Is(err, apperr.Conflict) {
+	if _, err := f.dir.CreateGroup(f.ctx, auth.Principal{}, people.CreateGroupInput{Name: "Acme", Kind: people.Team}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("duplicate group: %v", err)
 	}
-	u, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "alice", DisplayName: "Alice", Email: "alice@example.com",
+	u, err := f.dir.CreateUser(f.ctx, auth.Principal{}, people.CreateUserInput{Username: "alice", DisplayName: "Alice", Email: "alice@example.com",
 		Roles: []auth.Role{auth.Agent, auth.Agent, auth.Analyst}, Password: ptr("a long enough password"), GroupIDs: []string{team.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
 	if err != nil || stored.ID != u.ID || stored.Email != "alice@example.com" || fmt.Sprint(stored.Roles) != "[AGENT ANALYST]" ||
-		!stored.Active || stored.Kind != people.Human || !auth.CheckPassword(stored.PasswordHash, "a long enough password") {
+		!stored.Active || stored.Kind != people.Human || !credentials.CheckPassword(stored.PasswordHash, "a long enough password") {
 		t.Fatalf("stored user %+v, %v", stored, err)
 	}
 	refusals := []struct {
 		name string
-		in   people.NewUser
+		in   people.CreateUserInput
 		code apperr.Code
 	}{
-		{"taken username", people.NewUser{Username: "alice", DisplayName: "A", Roles: []auth.Role{auth.Agent}}, apperr.Conflict},
-		{"unknown group", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{"grp_nope"}}, apperr.NotFound},
-		{"short password", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, Password: ptr("short")}, apperr.BadUserInput},
-		{"service with password", people.NewUser{Username: "bot", DisplayName: "B", Kind: people.Service, Roles: []auth.Role{auth.Agent}, Password: ptr("a long enough password")}, apperr.BadUserInput},
-		{"no roles", people.NewUser{Username: "bob", DisplayName: "B"}, apperr.BadUserInput},
-		{"unknown role", people.NewUser{Username: "bob", DisplayName: "B", Roles: []auth.Role{"ROOT"}}, apperr.BadUserInput},
-		{"bad username", people.NewUser{Username: "a b", DisplayName: "B", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
-		{"bad email", people.NewUser{Username: "bob", DisplayName: "B", Email: "not-an-address", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
+		{"taken username", people.CreateUserInput{Username: "alice", DisplayName: "A", Roles: []auth.Role{auth.Agent}}, apperr.Conflict},
+		{"unknown group", people.CreateUserInput{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, GroupIDs: []string{"grp_nope"}}, apperr.NotFound},
+		{"short password", people.CreateUserInput{Username: "bob", DisplayName: "B", Roles: []auth.Role{auth.Agent}, Password: ptr("short")}, apperr.BadUserInput},
+		{"service with password", people.CreateUserInput{Username: "bot", DisplayName: "B", Kind: people.Service, Roles: []auth.Role{auth.Agent}, Password: ptr("a long enough password")}, apperr.BadUserInput},
+		{"no roles", people.CreateUserInput{Username: "bob", DisplayName: "B"}, apperr.BadUserInput},
+		{"unknown role", people.CreateUserInput{Username: "bob", DisplayName: "B", Roles: []auth.Role{"ROOT"}}, apperr.BadUserInput},
+		{"bad username", people.CreateUserInput{Username: "a b", DisplayName: "B", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
+		{"bad email", people.CreateUserInput{Username: "bob", DisplayName: "B", Email: "not-an-address", Roles: []auth.Role{auth.Agent}}, apperr.BadUserInput},
 	}
 	for _, tt := range refusals {
-		if _, err := f.dir.CreateUser(f.ctx, tt.in); !apperr.Is(err, tt.code) {
+		if _, err := f.dir.CreateUser(f.ctx, auth.Principal{}, tt.in); !apperr.Is(err, tt.code) {
 			t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
 		}
 	}
-	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, true); err != nil {
+	if _, err := f.dir.SetMembership(f.ctx, auth.Principal{}, people.SetMembershipInput{GroupID: vendor.ID, UserID: u.ID, Member: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, true); err != nil {
+	if _, err := f.dir.SetMembership(f.ctx, auth.Principal{}, people.SetMembershipInput{GroupID: vendor.ID, UserID: u.ID, Member: true}); err != nil {
 		t.Fatalf("adding twice: %v", err)
 	}
-	if _, err := f.dir.SetMembership(f.ctx, "grp_nope", u.ID, true); !apperr.Is(err, apperr.NotFound) {
+	if _, err := f.dir.SetMembership(f.ctx, auth.Principal{}, people.SetMembershipInput{GroupID: "grp_nope", UserID: u.ID, Member: true}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unknown group: %v", err)
 	}
-	if _, err := f.dir.SetMembership(f.ctx, team.ID, "usr_nope", true); !apperr.Is(err, apperr.NotFound) {
+	if _, err := f.dir.SetMembership(f.ctx, auth.Principal{}, people.SetMembershipInput{GroupID: team.ID, UserID: "usr_nope", Member: true}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("unknown user: %v", err)
 	}
 	groups, err := f.dir.GroupsOf(f.ctx, []string{u.ID})
 	if err != nil || len(groups[u.ID]) != 2 || groups[u.ID][0].Name != "Acme" || groups[u.ID][1].Name != "Service Desk" {
 		t.Fatalf("groups of alice: %+v %v", groups, err)
 	}
-	if _, err := f.dir.SetMembership(f.ctx, vendor.ID, u.ID, false); err != nil {
+	if _, err := f.dir.SetMembership(f.ctx, auth.Principal{}, people.SetMembershipInput{GroupID: vendor.ID, UserID: u.ID, Member: false}); err != nil {
 		t.Fatal(err)
 	}
 	members, err := f.dir.MembersOf(f.ctx, []string{team.ID, vendor.ID})
@@ -77,7 +78,7 @@ func TestPeople(t *testing.T) {
 	}
 
 	for i := range 5 {
-		if _, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: fmt.Sprintf("user%d", i), DisplayName: "U", Roles: []auth.Role{auth.Requester}}); err != nil {
+		if _, err := f.dir.CreateUser(f.ctx, auth.Principal{}, people.CreateUserInput{Username: fmt.Sprintf("user%d", i), DisplayName: "U", Roles: []auth.Role{auth.Requester}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -107,11 +108,11 @@ func TestPeople(t *testing.T) {
 
 func TestSetPassword(t *testing.T) {
 	f := setup(t)
-	u, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "alice", DisplayName: "Alice", Roles: []auth.Role{auth.Agent}, Password: ptr("the first password")})
+	u, err := f.dir.CreateUser(f.ctx, auth.Principal{}, people.CreateUserInput{Username: "alice", DisplayName: "Alice", Roles: []auth.Role{auth.Agent}, Password: ptr("the first password")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot, err := f.dir.CreateUser(f.ctx, people.NewUser{Username: "bot", DisplayName: "Bot", Kind: people.Service, Roles: []auth.Role{auth.Agent}})
+	bot, err := f.dir.CreateUser(f.ctx, auth.Principal{}, people.CreateUserInput{Username: "bot", DisplayName: "Bot", Kind: people.Service, Roles: []auth.Role{auth.Agent}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestSetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored, err := f.store.People().UserByUsername(f.ctx, "alice")
-	if err != nil || !auth.CheckPassword(stored.PasswordHash, "the second password") || auth.CheckPassword(stored.PasswordHash, "the first password") {
+	if err != nil || !credentials.CheckPassword(stored.PasswordHash, "the second password") || credentials.CheckPassword(stored.PasswordHash, "the first password") {
 		t.Fatalf("after SetPassword: %+v, %v", stored, err)
 	}
 	for _, tt := range []struct {

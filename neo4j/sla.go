@@ -2,7 +2,6 @@ package neo4j
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -23,12 +22,26 @@ func (s *Store) SLAs() *SLAs { return &SLAs{s: s} }
 
 var _ sla.Store = (*SLAs)(nil)
 
+// slaMigrations are the constraints and indexes of SLAs, their events and
+// reviews.
+func slaMigrations() []string {
+	return []string{
+		"CREATE CONSTRAINT sla_id IF NOT EXISTS FOR (s:SLA) REQUIRE s.id IS UNIQUE",
+		"CREATE INDEX sla_name IF NOT EXISTS FOR (s:SLA) ON (s.name)",
+		// The key makes each warning and breach exist once, whichever
+		// evaluator records it first.
+		"CREATE CONSTRAINT sla_event_key IF NOT EXISTS FOR (e:SLAEvent) REQUIRE e.key IS UNIQUE",
+		"CREATE INDEX sla_event_ticket IF NOT EXISTS FOR (e:SLAEvent) ON (e.ticketId)",
+		"CREATE CONSTRAINT sla_review_id IF NOT EXISTS FOR (r:SLAReview) REQUIRE r.id IS UNIQUE",
+	}
+}
+
 func slaToProps(a sla.SLA) (map[string]any, error) {
-	targets, err := json.Marshal(a.Targets)
+	targets, err := jsonProp(convert(a.Targets, targetToDoc))
 	if err != nil {
 		return nil, err
 	}
-	schedule, err := json.Marshal(a.Schedule)
+	schedule, err := jsonProp(scheduleToDoc(a.Schedule))
 	if err != nil {
 		return nil, err
 	}
@@ -38,9 +51,9 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 		"description":      nullable(a.Description),
 		"customerId":       a.CustomerID,
 		"serviceIds":       list(a.ServiceIDs),
-		"targets":          string(targets),
+		"targets":          targets,
 		"availability":     a.Availability,
-		"schedule":         string(schedule),
+		"schedule":         schedule,
 		"warningThreshold": a.WarningThreshold,
 		"reviewPeriod":     string(a.ReviewPeriod),
 		"reviewStart":      a.ReviewStart,
@@ -50,7 +63,9 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 	}, nil
 }
 
-func slaFromProps(p map[string]any) sla.SLA {
+// slaFromProps decodes an SLA node; INTERNAL when its targets or schedule
+// cannot be read.
+func slaFromProps(p map[string]any) (sla.SLA, error) {
 	a := sla.SLA{
 		ID:        str(p, "id"),
 		Version:   num(p, "version"),
@@ -67,10 +82,16 @@ func slaFromProps(p map[string]any) sla.SLA {
 	}
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)
-	// Both were written by slaToProps from valid values.
-	_ = json.Unmarshal([]byte(str(p, "targets")), &a.Targets)
-	_ = json.Unmarshal([]byte(str(p, "schedule")), &a.Schedule)
-	return a
+	var err error
+	if a.Targets, err = decodeList(p, "targets", "SLA", targetFromDoc); err != nil {
+		return sla.SLA{}, err
+	}
+	var schedule scheduleDoc
+	if err = decodeDoc(p, "schedule", "SLA", &schedule); err != nil {
+		return sla.SLA{}, err
+	}
+	a.Schedule = scheduleFromDoc(schedule)
+	return a, nil
 }
 
 const missingSLARefs = `
@@ -141,7 +162,11 @@ func (m *SLAs) UpdateSLA(ctx context.Context, id string, apply func(sla.SLA) (sl
 		if len(recs) == 0 {
 			return sla.SLA{}, apperr.New(apperr.NotFound, "no SLA has id %q", id)
 		}
-		next, err := apply(slaFromProps(props(recs[0], "a")))
+		cur, err := slaFromProps(props(recs[0], "a"))
+		if err != nil {
+			return sla.SLA{}, err
+		}
+		next, err := apply(cur)
 		if err != nil {
 			return sla.SLA{}, err
 		}
@@ -154,17 +179,7 @@ MATCH (a:SLA) WHERE a.id IN $ids
 RETURN properties(a) AS a`
 
 func (m *SLAs) query(ctx context.Context, cypher string, params map[string]any) ([]sla.SLA, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.SLA, error) {
-		recs, err := collect(ctx, tx, cypher, params)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.SLA, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, slaFromProps(props(r, "a")))
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, cypher, params, "a", slaFromProps)
 }
 
 // GetSLAs implements sla.Store.
@@ -241,17 +256,7 @@ ORDER BY e.at, e.id`
 
 // Events implements sla.Store.
 func (m *SLAs) Events(ctx context.Context, ticketIDs []string) ([]sla.Event, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Event, error) {
-		recs, err := collect(ctx, tx, eventsOf, map[string]any{"ids": ticketIDs})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.Event, 0, len(recs))
-		for _, r := range recs {
-			out = append(out, eventFromProps(props(r, "e")))
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, eventsOf, map[string]any{"ids": ticketIDs}, "e", infallible(eventFromProps))
 }
 
 const recordReview = `
@@ -263,12 +268,10 @@ RETURN r.id AS id`
 
 // RecordReview implements sla.Store.
 func (m *SLAs) RecordReview(ctx context.Context, r sla.Review) (sla.Review, error) {
-	actions, err := json.Marshal(r.Actions)
+	p, err := reviewToProps(r)
 	if err != nil {
 		return sla.Review{}, err
 	}
-	p := map[string]any{"id": r.ID, "slaId": r.SLAID, "date": r.Date, "attendees": list(r.Attendees), "notes": nullable(r.Notes),
-		"actions": string(actions), "recordedBy": r.RecordedBy, "recordedAt": r.RecordedAt}
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (sla.Review, error) {
 		recs, err := collect(ctx, tx, recordReview, map[string]any{"slaId": r.SLAID, "props": p})
 		if err != nil {
@@ -281,6 +284,27 @@ func (m *SLAs) RecordReview(ctx context.Context, r sla.Review) (sla.Review, erro
 	})
 }
 
+func reviewToProps(r sla.Review) (map[string]any, error) {
+	actions, err := jsonProp(convert(r.Actions, reviewActionToDoc))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"id": r.ID, "slaId": r.SLAID, "date": r.Date, "attendees": list(r.Attendees), "notes": nullable(r.Notes),
+		"actions": actions, "recordedBy": r.RecordedBy, "recordedAt": r.RecordedAt}, nil
+}
+
+// reviewFromProps decodes a review node; INTERNAL when its actions cannot
+// be read.
+func reviewFromProps(p map[string]any) (sla.Review, error) {
+	r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
+		Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
+	var err error
+	if r.Actions, err = decodeList(p, "actions", "SLA review", reviewActionFromDoc); err != nil {
+		return sla.Review{}, err
+	}
+	return r, nil
+}
+
 const reviewsOf = `
 MATCH (:SLA {id: $slaId})-[:HAS_REVIEW]->(r:SLAReview)
 RETURN properties(r) AS r
@@ -288,21 +312,7 @@ ORDER BY r.date DESC, r.id`
 
 // Reviews implements sla.Store.
 func (m *SLAs) Reviews(ctx context.Context, slaID string) ([]sla.Review, error) {
-	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Review, error) {
-		recs, err := collect(ctx, tx, reviewsOf, map[string]any{"slaId": slaID})
-		if err != nil {
-			return nil, err
-		}
-		out := make([]sla.Review, 0, len(recs))
-		for _, rec := range recs {
-			p := props(rec, "r")
-			r := sla.Review{ID: str(p, "id"), SLAID: str(p, "slaId"), Date: tm(p, "date"), Attendees: idList(p["attendees"]),
-				Notes: str(p, "notes"), RecordedBy: str(p, "recordedBy"), RecordedAt: tm(p, "recordedAt")}
-			_ = json.Unmarshal([]byte(str(p, "actions")), &r.Actions) // written by RecordReview
-			out = append(out, r)
-		}
-		return out, nil
-	})
+	return readAll(ctx, m.s, reviewsOf, map[string]any{"slaId": slaID}, "r", reviewFromProps)
 }
 
 const lastReviews = `
@@ -323,7 +333,10 @@ func (m *SLAs) LastReviews(ctx context.Context) ([]sla.SLA, map[string]time.Time
 		}
 		out := result{last: map[string]time.Time{}}
 		for _, r := range recs {
-			a := slaFromProps(props(r, "a"))
+			a, err := slaFromProps(props(r, "a"))
+			if err != nil {
+				return result{}, err
+			}
 			out.slas = append(out.slas, a)
 			if v, _ := r.Get("last"); v != nil {
 				if t, ok := v.(time.Time); ok {

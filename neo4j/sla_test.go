@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
@@ -33,7 +34,7 @@ func TestSLACrudAndReviews(t *testing.T) {
 	in := goldInput(f)
 	in.Schedule = sla.Schedule{Kind: sla.WorkingHours, TimeZone: "Europe/Berlin", Weekdays: []time.Weekday{time.Monday, time.Friday},
 		StartMinute: 480, EndMinute: 1080, Holidays: []string{"2026-12-25"}}
-	a, err := svc.Create(f.ctx, in)
+	a, err := svc.Create(f.ctx, auth.Principal{}, sla.CreateInput{Terms: in})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,19 +48,19 @@ func TestSLACrudAndReviews(t *testing.T) {
 	}
 	bad := in
 	bad.CustomerID = f.ids["Webshop"]
-	if _, err := svc.Create(f.ctx, bad); !apperr.Is(err, apperr.NotFound) {
+	if _, err := svc.Create(f.ctx, auth.Principal{}, sla.CreateInput{Terms: bad}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("customer that is no unit: %v", err)
 	}
 	bad = in
 	bad.ServiceIDs = []string{f.ids["db"]}
-	if _, err := svc.Create(f.ctx, bad); !apperr.Is(err, apperr.NotFound) {
+	if _, err := svc.Create(f.ctx, auth.Principal{}, sla.CreateInput{Terms: bad}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("CI as service: %v", err)
 	}
 	in.ServiceIDs = append(in.ServiceIDs, f.ids["Reports"])
-	if _, err := svc.Update(f.ctx, a.ID, 5, in); !apperr.Is(err, apperr.Conflict) {
+	if _, err := svc.Update(f.ctx, auth.Principal{}, sla.UpdateInput{ID: a.ID, ExpectedVersion: 5, Terms: in}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("stale: %v", err)
 	}
-	up, err := svc.Update(f.ctx, a.ID, 1, in)
+	up, err := svc.Update(f.ctx, auth.Principal{}, sla.UpdateInput{ID: a.ID, ExpectedVersion: 1, Terms: in})
 	if err != nil || up.Version != 2 || len(up.ServiceIDs) != 2 {
 		t.Fatalf("update %+v %v", up, err)
 	}
@@ -79,15 +80,15 @@ func TestSLACrudAndReviews(t *testing.T) {
 		t.Fatalf("upcoming %+v %v", up1, err)
 	}
 	due := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	r, err := svc.RecordReview(f.ctx, "usr_owner", sla.Review{SLAID: a.ID, Date: in.ReviewStart, Attendees: []string{"Sales lead", "Service owner"},
+	r, err := svc.RecordReview(f.ctx, auth.Principal{Subject: "usr_owner"}, sla.RecordReviewInput{SLAID: a.ID, Date: in.ReviewStart, Attendees: []string{"Sales lead", "Service owner"},
 		Notes: "fine", Actions: []sla.ReviewAction{{Description: "add Reports", OwnerID: "usr_owner", Due: &due}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.RecordReview(f.ctx, "x", sla.Review{SLAID: "sla_nope", Date: due, Attendees: []string{"a"}}); !apperr.Is(err, apperr.NotFound) {
+	if _, err := svc.RecordReview(f.ctx, auth.Principal{Subject: "x"}, sla.RecordReviewInput{SLAID: "sla_nope", Date: due, Attendees: []string{"a"}}); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("review of unknown SLA: %v", err)
 	}
-	if _, err := svc.RecordReview(f.ctx, "x", sla.Review{SLAID: a.ID, Date: due}); !apperr.Is(err, apperr.BadUserInput) {
+	if _, err := svc.RecordReview(f.ctx, auth.Principal{Subject: "x"}, sla.RecordReviewInput{SLAID: a.ID, Date: due}); !apperr.Is(err, apperr.BadUserInput) {
 		t.Fatalf("review without attendees: %v", err)
 	}
 	reviews, err := svc.Reviews(f.ctx, a.ID)
@@ -103,7 +104,7 @@ func TestSLACrudAndReviews(t *testing.T) {
 func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	f := newIncidents(t)
 	svc := sla.NewService(f.store.SLAs(), f.clock.Now, ids.New)
-	gold, err := svc.Create(f.ctx, goldInput(f))
+	gold, err := svc.Create(f.ctx, auth.Principal{}, sla.CreateInput{Terms: goldInput(f)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,18 +95,28 @@ type TokenMinter interface {
 	Mint(subject string, roles []auth.Role, ttl time.Duration) (string, time.Time, error)
 }
 
+// PasswordHasher hashes local passwords and checks them against a hash.
+// Check must cost the same for an empty hash (no account, or no password)
+// as for a wrong password, so that a login does not tell which usernames
+// exist.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Check(hash, password string) bool
+}
+
 // Directory applies the people rules.
 type Directory struct {
-	store  Store
-	tokens TokenMinter
-	now    func() time.Time
-	newID  func(prefix string) string
-	guard  *loginGuard
+	store     Store
+	tokens    TokenMinter
+	passwords PasswordHasher
+	now       func() time.Time
+	newID     func(prefix string) string
+	guard     *loginGuard
 }
 
 // NewDirectory returns a Directory.
-func NewDirectory(store Store, tokens TokenMinter, now func() time.Time, newID func(string) string) *Directory {
-	return &Directory{store: store, tokens: tokens, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
+func NewDirectory(store Store, tokens TokenMinter, passwords PasswordHasher, now func() time.Time, newID func(string) string) *Directory {
+	return &Directory{store: store, tokens: tokens, passwords: passwords, now: now, newID: newID, guard: newLoginGuard(LoginLimits{}, now)}
 }
 
 // Limits on people fields.
@@ -121,8 +131,8 @@ const (
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._@-]{3,64}$`)
 
-// NewUser describes an account to create.
-type NewUser struct {
+// CreateUserInput describes an account to create.
+type CreateUserInput struct {
 	Username    string
 	DisplayName string
 	Email       string
@@ -134,7 +144,7 @@ type NewUser struct {
 
 // CreateUser validates and stores an account. BAD_USER_INPUT names the
 // field; CONFLICT for a taken username; NOT_FOUND for an unknown group.
-func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
+func (d *Directory) CreateUser(ctx context.Context, caller auth.Principal, in CreateUserInput) (User, error) {
 	if in.Kind == "" {
 		in.Kind = Human
 	}
@@ -171,7 +181,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		if in.Kind == Service {
 			return User{}, apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 		}
-		h, err := hashPassword(*in.Password)
+		h, err := d.hashPassword(*in.Password)
 		if err != nil {
 			return User{}, err
 		}
@@ -180,8 +190,16 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	return d.store.CreateUser(ctx, u, slices.Compact(slices.Sorted(slices.Values(in.GroupIDs))))
 }
 
+// CreateGroupInput describes a group to create; an empty Kind is TEAM.
+type CreateGroupInput struct {
+	Name        string
+	Description string
+	Kind        GroupKind
+}
+
 // CreateGroup validates and stores a group; CONFLICT for a taken name.
-func (d *Directory) CreateGroup(ctx context.Context, name, description string, kind GroupKind) (Group, error) {
+func (d *Directory) CreateGroup(ctx context.Context, caller auth.Principal, in CreateGroupInput) (Group, error) {
+	name, description, kind := in.Name, in.Description, in.Kind
 	if kind == "" {
 		kind = Team
 	}
@@ -208,7 +226,7 @@ func (d *Directory) SetPassword(ctx context.Context, userID, password string) er
 	if u.Kind == Service {
 		return apperr.Invalid("password", "service accounts do not log in with a password; issue them a token instead")
 	}
-	h, err := hashPassword(password)
+	h, err := d.hashPassword(password)
 	if err != nil {
 		return err
 	}
@@ -216,24 +234,31 @@ func (d *Directory) SetPassword(ctx context.Context, userID, password string) er
 }
 
 // hashPassword checks a new password's length and hashes it.
-func hashPassword(password string) (string, error) {
+func (d *Directory) hashPassword(password string) (string, error) {
 	n := utf8.RuneCountInString(password)
 	if n < MinPasswordLen || n > MaxPasswordLen {
 		return "", apperr.Invalid("password", "must be %d to %d characters long", MinPasswordLen, MaxPasswordLen)
 	}
-	h, err := auth.HashPassword(password)
+	h, err := d.passwords.Hash(password)
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Internal, "could not hash the password")
 	}
 	return h, nil
 }
 
-// SetMembership adds (member true) or removes a user in a group.
-func (d *Directory) SetMembership(ctx context.Context, groupID, userID string, member bool) (Group, error) {
-	if err := d.store.SetMembership(ctx, groupID, userID, member); err != nil {
+// SetMembershipInput adds (Member true) or removes a user in a group.
+type SetMembershipInput struct {
+	GroupID string
+	UserID  string
+	Member  bool
+}
+
+// SetMembership adds or removes a user in a group.
+func (d *Directory) SetMembership(ctx context.Context, caller auth.Principal, in SetMembershipInput) (Group, error) {
+	if err := d.store.SetMembership(ctx, in.GroupID, in.UserID, in.Member); err != nil {
 		return Group{}, err
 	}
-	return d.Group(ctx, groupID)
+	return d.Group(ctx, in.GroupID)
 }
 
 // Login checks a local account's password and mints a token carrying its
@@ -256,7 +281,7 @@ func (d *Directory) Login(ctx context.Context, username, password string, client
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", time.Time{}, User{}, err
 	}
-	if !auth.CheckPassword(u.PasswordHash, password) || !u.Active || u.Kind != Human {
+	if !d.passwords.Check(u.PasswordHash, password) || !u.Active || u.Kind != Human {
 		failed = true
 		return "", time.Time{}, User{}, fail
 	}

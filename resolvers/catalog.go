@@ -32,7 +32,7 @@ func processModel(p catalog.Process) *model.BusinessProcess {
 		Criticality: model.Criticality(p.Criticality), CreatedAt: p.CreatedAt}
 }
 
-func servicesOf(items []any, keep func(catalog.Service) bool) []*model.Service {
+func servicesOf(items []catalog.Item, keep func(catalog.Service) bool) []*model.Service {
 	out := []*model.Service{}
 	for _, it := range items {
 		if s, ok := it.(catalog.Service); ok && (keep == nil || keep(s)) {
@@ -63,7 +63,7 @@ func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter,
 
 // catalogLoaders batch the links between catalogue items.
 type catalogLoaders struct {
-	linked *dataloadgen.Loader[linkKey, []any]
+	linked *dataloadgen.Loader[linkKey, []catalog.Item]
 }
 
 // linkKey asks for the items linked to one item by one catalogue link type.
@@ -76,10 +76,10 @@ type linkKey struct {
 func catalogLoadersFrom(ctx context.Context) *catalogLoaders {
 	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *catalogLoaders {
 		return &catalogLoaders{
-			linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]any, error) {
+			linked: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []linkKey) (map[linkKey][]catalog.Item, error) {
 				return batchByArgs(keys, func(k linkKey) linkKey { return linkKey{typ: k.typ, reverse: k.reverse} },
 					func(k linkKey) string { return k.id },
-					func(args linkKey, ids []string) (map[string][]any, error) {
+					func(args linkKey, ids []string) (map[string][]catalog.Item, error) {
 						return r.Catalog.Linked(ctx, ids, args.typ, args.reverse)
 					})
 			}, wait),

@@ -32,12 +32,12 @@ func (r *businessUnitResolver) Services(ctx context.Context, obj *model.Business
 }
 
 func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
-	in := catalog.NewService{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
+	in := catalog.CreateServiceInput{Kind: catalog.KindTechnicalService, Name: input.Name, Description: deref(input.Description),
 		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: deref(input.OwnerGroupID)}
 	if input.Kind == model.ServiceKindBusiness {
 		in.Kind = catalog.KindBusinessService
 	}
-	s, err := r.Catalog.CreateService(ctx, in)
+	s, err := r.Catalog.CreateService(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (r *mutationResolver) CreateService(ctx context.Context, input model.Create
 }
 
 func (r *mutationResolver) UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error) {
-	s, err := r.Catalog.UpdateService(ctx, catalog.ServiceUpdate{
+	s, err := r.Catalog.UpdateService(ctx, *principal(ctx), catalog.UpdateServiceInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Name: input.Name, Description: input.Description,
 		Status: enumPtr[catalog.Status](input.Status), Criticality: enumPtr[cmdb.Criticality](input.Criticality), OwnerGroupID: input.OwnerGroupID,
 	})
@@ -56,7 +56,7 @@ func (r *mutationResolver) UpdateService(ctx context.Context, input model.Update
 }
 
 func (r *mutationResolver) CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error) {
-	u, err := r.Catalog.CreateUnit(ctx, input.Name, deref(input.Description))
+	u, err := r.Catalog.CreateUnit(ctx, *principal(ctx), catalog.CreateUnitInput{Name: input.Name, Description: deref(input.Description)})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (r *mutationResolver) CreateBusinessUnit(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) CreateBusinessProcess(ctx context.Context, input model.CreateBusinessProcessInput) (*model.BusinessProcessPayload, error) {
-	p, err := r.Catalog.CreateProcess(ctx, input.Name, deref(input.Description), enumPtr[cmdb.Criticality](input.Criticality))
+	p, err := r.Catalog.CreateProcess(ctx, *principal(ctx), catalog.CreateProcessInput{Name: input.Name, Description: deref(input.Description), Criticality: enumPtr[cmdb.Criticality](input.Criticality)})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (r *mutationResolver) CreateBusinessProcess(ctx context.Context, input mode
 }
 
 func (r *mutationResolver) LinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.LinkCatalogItemsPayload, error) {
-	created, err := r.Catalog.Link(ctx, actor(ctx), input.SourceID, input.Type, input.TargetID)
+	created, err := r.Catalog.Link(ctx, *principal(ctx), catalog.LinkInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (r *mutationResolver) LinkCatalogItems(ctx context.Context, input model.Cat
 }
 
 func (r *mutationResolver) UnlinkCatalogItems(ctx context.Context, input model.CatalogLinkInput) (*model.UnlinkCatalogItemsPayload, error) {
-	if err := r.Catalog.Unlink(ctx, input.SourceID, input.Type, input.TargetID); err != nil {
+	if err := r.Catalog.Unlink(ctx, *principal(ctx), catalog.UnlinkInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID}); err != nil {
 		return nil, err
 	}
 	return &model.UnlinkCatalogItemsPayload{Removed: true}, nil

@@ -128,7 +128,7 @@ func modificationModel(m cmdb.Modification) *model.CIModification {
 // allowedFor lists the states p may move c to with transitionChange.
 func allowedFor(c change.Change, p *auth.Principal) []model.ChangeState {
 	out := []model.ChangeState{}
-	for _, s := range change.AllowedTo(c, p) {
+	for _, s := range change.AllowedTo(c, *p) {
 		out = append(out, model.ChangeState(s))
 	}
 	return out

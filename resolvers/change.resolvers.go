@@ -166,7 +166,7 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input model.CreateC
 	if input.Type != nil {
 		in.Type = change.Type(*input.Type)
 	}
-	c, err := r.ChangeMgmt.Create(ctx, principal(ctx), in)
+	c, err := r.ChangeMgmt.Create(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (r *mutationResolver) CreateChange(ctx context.Context, input model.CreateC
 }
 
 func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Update(ctx, principal(ctx), change.UpdateInput{
+	c, err := r.ChangeMgmt.Update(ctx, *principal(ctx), change.UpdateInput{
 		ID: input.ID, ExpectedVersion: input.ExpectedVersion, Title: input.Title, Description: input.Description,
 		Justification: input.Justification, Type: enumPtr[change.Type](input.Type), TargetIDs: input.TargetIds,
 		PlannedStart: optionalTime(input.PlannedStart), PlannedEnd: optionalTime(input.PlannedEnd),
@@ -188,7 +188,7 @@ func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateC
 }
 
 func (r *mutationResolver) TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Transition(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.State(input.To), deref(input.Comment))
+	c, err := r.ChangeMgmt.Transition(ctx, *principal(ctx), change.TransitionInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: change.State(input.To), Comment: deref(input.Comment)})
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (r *mutationResolver) TransitionChange(ctx context.Context, input model.Tra
 }
 
 func (r *mutationResolver) DecideChange(ctx context.Context, input model.DecideChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Decide(ctx, principal(ctx), input.ID, change.Decision(input.Decision), deref(input.Comment))
+	c, err := r.ChangeMgmt.Decide(ctx, *principal(ctx), change.DecideInput{ID: input.ID, Decision: change.Decision(input.Decision), Comment: deref(input.Comment)})
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (r *mutationResolver) DecideChange(ctx context.Context, input model.DecideC
 }
 
 func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Review(ctx, principal(ctx), input.ID, input.ExpectedVersion, change.Outcome(input.Outcome), input.Notes)
+	c, err := r.ChangeMgmt.Review(ctx, *principal(ctx), change.ReviewInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Outcome: change.Outcome(input.Outcome), Notes: input.Notes})
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewC
 }
 
 func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error) {
-	t, err := r.ChangeMgmt.CreateTemplate(ctx, principal(ctx), change.NewTemplate{
+	t, err := r.ChangeMgmt.CreateTemplate(ctx, *principal(ctx), change.CreateTemplateInput{
 		Name: input.Name, Description: deref(input.Description), ImplementationPlan: input.ImplementationPlan,
 		BackoutPlan: input.BackoutPlan, TestPlan: deref(input.TestPlan),
 	})
@@ -223,7 +223,7 @@ func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model
 }
 
 func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error) {
-	f, err := r.ChangeMgmt.CreateFreeze(ctx, principal(ctx), change.NewFreeze{
+	f, err := r.ChangeMgmt.CreateFreeze(ctx, *principal(ctx), change.CreateFreezeInput{
 		Name: input.Name, Reason: deref(input.Reason), Start: input.Start, End: input.End, ServiceIDs: input.ServiceIds,
 	})
 	if err != nil {
@@ -233,7 +233,7 @@ func (r *mutationResolver) CreateFreezeWindow(ctx context.Context, input model.C
 }
 
 func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error) {
-	if err := r.ChangeMgmt.DeleteFreeze(ctx, input.ID); err != nil {
+	if err := r.ChangeMgmt.DeleteFreeze(ctx, *principal(ctx), change.DeleteFreezeInput{ID: input.ID}); err != nil {
 		return nil, err
 	}
 	return &model.DeleteFreezeWindowPayload{DeletedID: input.ID}, nil

@@ -68,7 +68,7 @@ func (r *configurationItemResolver) History(ctx context.Context, obj *model.Conf
 }
 
 func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error) {
-	ci, err := r.CMDB.Create(ctx, actor(ctx), cmdb.CreateInput{
+	ci, err := r.CMDB.Create(ctx, *principal(ctx), cmdb.CreateInput{
 		Name:           input.Name,
 		Type:           cmdb.Type(input.Type),
 		Status:         enumPtr[cmdb.Status](input.Status),
@@ -90,7 +90,7 @@ func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input mo
 }
 
 func (r *mutationResolver) UpdateConfigurationItem(ctx context.Context, input model.UpdateConfigurationItemInput) (*model.UpdateConfigurationItemPayload, error) {
-	ci, err := r.CMDB.Update(ctx, actor(ctx), cmdb.UpdateInput{
+	ci, err := r.CMDB.Update(ctx, *principal(ctx), cmdb.UpdateInput{
 		ID:              input.ID,
 		ExpectedVersion: input.ExpectedVersion,
 		Name:            input.Name,
@@ -116,7 +116,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 	if input.Reason != nil {
 		reason = *input.Reason
 	}
-	ci, err := r.CMDB.RetireUnder(ctx, actor(ctx), input.ID, input.ExpectedVersion, reason, deref(input.ChangeID))
+	ci, err := r.CMDB.Retire(ctx, *principal(ctx), cmdb.RetireInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Reason: reason, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (r *mutationResolver) RetireConfigurationItem(ctx context.Context, input mo
 }
 
 func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error) {
-	rel, created, err := r.CMDB.RelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
+	rel, created, err := r.CMDB.Relate(ctx, *principal(ctx), cmdb.RelateInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (r *mutationResolver) RelateConfigurationItems(ctx context.Context, input m
 }
 
 func (r *mutationResolver) UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error) {
-	id, err := r.CMDB.UnrelateUnder(ctx, actor(ctx), deref(input.ChangeID), input.SourceID, input.Type, input.TargetID)
+	id, err := r.CMDB.Unrelate(ctx, *principal(ctx), cmdb.UnrelateInput{SourceID: input.SourceID, Type: input.Type, TargetID: input.TargetID, ChangeID: deref(input.ChangeID)})
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,8 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 	for i, rel := range input.Relationships {
 		rels[i] = cmdb.ImportRelationship{SourceExternalID: rel.SourceExternalID, Type: rel.Type, TargetExternalID: rel.TargetExternalID}
 	}
-	rep, err := r.CMDB.Import(ctx, actor(ctx), input.Source, items, rels, cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen})
+	rep, err := r.CMDB.Import(ctx, *principal(ctx), cmdb.ImportInput{Source: input.Source, Items: items, Relationships: rels,
+		Options: cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen}})
 	if err != nil {
 		return nil, err
 	}

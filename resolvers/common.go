@@ -13,14 +13,6 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// actor is the subject recorded in history for the caller's writes.
-func actor(ctx context.Context) string {
-	if p := auth.FromContext(ctx); p != nil {
-		return p.Subject
-	}
-	return ""
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""

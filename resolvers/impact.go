@@ -15,7 +15,7 @@ import (
 )
 
 // itemModel maps any impact-graph record to its GraphQL type.
-func itemModel(item any) model.GraphItem {
+func itemModel(item catalog.Item) model.GraphItem {
 	switch v := item.(type) {
 	case cmdb.CI:
 		return ciModel(v)
@@ -169,7 +169,7 @@ func (r *Resolver) analyzer(ctx context.Context) *impact.Analyzer {
 
 // items fetches impact-graph items of any kind: CIs from the CMDB, the rest
 // from the catalogue.
-func (r *Resolver) items(ctx context.Context, keys []string) (map[string]any, error) {
+func (r *Resolver) items(ctx context.Context, keys []string) (map[string]catalog.Item, error) {
 	var cis, others []string
 	for _, id := range keys {
 		if ids.Kind(id) == cmdb.CIPrefix {
@@ -234,7 +234,7 @@ func itemsOf[T model.GraphItem](ctx context.Context, itemIDs []string) ([]T, err
 // impactLoaders batch the graph items (CIs and catalogue items) fields
 // refer to.
 type impactLoaders struct {
-	items *dataloadgen.Loader[string, any]
+	items *dataloadgen.Loader[string, catalog.Item]
 }
 
 func impactLoadersFrom(ctx context.Context) *impactLoaders {

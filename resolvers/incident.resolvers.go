@@ -178,7 +178,7 @@ func (r *mutationResolver) AddIncidentEntry(ctx context.Context, input model.Add
 	if err != nil {
 		return nil, err
 	}
-	e, err := r.IncidentMgmt.AddEntry(ctx, v, input.IncidentID, incident.EntryKind(input.Kind), input.Body)
+	e, err := r.IncidentMgmt.AddEntry(ctx, v, incident.AddEntryInput{ID: input.IncidentID, Kind: incident.EntryKind(input.Kind), Body: input.Body})
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func (r *groupResolver) Members(ctx context.Context, obj *model.Group) ([]*model
 }
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
-	in := people.NewUser{
+	in := people.CreateUserInput{
 		Username:    input.Username,
 		DisplayName: input.DisplayName,
 		Roles:       toRoles(input.Roles),
@@ -35,7 +35,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if input.Kind != nil {
 		in.Kind = people.Kind(*input.Kind)
 	}
-	u, err := r.People.CreateUser(ctx, in)
+	u, err := r.People.CreateUser(ctx, *principal(ctx), in)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 	if input.Description != nil {
 		description = *input.Description
 	}
-	g, err := r.People.CreateGroup(ctx, input.Name, description, kind)
+	g, err := r.People.CreateGroup(ctx, *principal(ctx), people.CreateGroupInput{Name: input.Name, Description: description, Kind: kind})
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (r *mutationResolver) CreateGroup(ctx context.Context, input model.CreateGr
 }
 
 func (r *mutationResolver) AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error) {
-	g, err := r.People.SetMembership(ctx, input.GroupID, input.UserID, true)
+	g, err := r.People.SetMembership(ctx, *principal(ctx), people.SetMembershipInput{GroupID: input.GroupID, UserID: input.UserID, Member: true})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (r *mutationResolver) AddGroupMember(ctx context.Context, input model.Group
 }
 
 func (r *mutationResolver) RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error) {
-	g, err := r.People.SetMembership(ctx, input.GroupID, input.UserID, false)
+	g, err := r.People.SetMembership(ctx, *principal(ctx), people.SetMembershipInput{GroupID: input.GroupID, UserID: input.UserID, Member: false})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 func (r *mutationResolver) CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error) {
-	a, err := r.SLAMgmt.Create(ctx, slaTerms(input.Terms))
+	a, err := r.SLAMgmt.Create(ctx, *principal(ctx), sla.CreateInput{Terms: slaTerms(input.Terms)})
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (r *mutationResolver) CreateSLA(ctx context.Context, input model.CreateSLAI
 }
 
 func (r *mutationResolver) UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error) {
-	a, err := r.SLAMgmt.Update(ctx, input.ID, input.ExpectedVersion, slaTerms(input.Terms))
+	a, err := r.SLAMgmt.Update(ctx, *principal(ctx), sla.UpdateInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, Terms: slaTerms(input.Terms)})
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (r *mutationResolver) UpdateSLA(ctx context.Context, input model.UpdateSLAI
 }
 
 func (r *mutationResolver) RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error) {
-	rv, err := r.SLAMgmt.RecordReview(ctx, actor(ctx), sla.Review{
+	rv, err := r.SLAMgmt.RecordReview(ctx, *principal(ctx), sla.RecordReviewInput{
 		SLAID: input.SLAID, Date: input.Date, Attendees: input.Attendees, Notes: deref(input.Notes),
 		Actions: mapSlice(input.Actions, func(a *model.SLAReviewActionInput) sla.ReviewAction {
 			return sla.ReviewAction{Description: a.Description, OwnerID: deref(a.OwnerID), Due: a.Due}

@@ -66,7 +66,8 @@ type kind struct {
 type ownRule int
 
 const (
-	noOwn ownRule = iota
+	// The zero value: only the kind's readers see its records.
+	_ ownRule = iota
 	// ownAccount: a user sees their own account (me.user).
 	ownAccount
 	// ownGroups: a user sees the groups they belong to (me.user.groups).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
 )
@@ -85,28 +86,40 @@ func normalized(t Terms) Terms {
 	return t
 }
 
-// Create validates terms and stores a new SLA. BAD_USER_INPUT names the field
+// CreateInput is the terms of a new SLA.
+type CreateInput struct {
+	Terms Terms
+}
+
+// Create validates the terms and stores a new SLA. BAD_USER_INPUT names the field
 // at fault; NOT_FOUND for an unknown customer or service.
-func (s *Service) Create(ctx context.Context, terms Terms) (SLA, error) {
+func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateInput) (SLA, error) {
 	now := s.now().UTC()
-	a := SLA{ID: s.newID(SLAPrefix), Terms: normalized(terms), Version: 1, CreatedAt: now, UpdatedAt: now}
+	a := SLA{ID: s.newID(SLAPrefix), Terms: normalized(in.Terms), Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := a.Validate(); err != nil {
 		return SLA{}, err
 	}
 	return s.store.CreateSLA(ctx, a)
 }
 
+// UpdateInput replaces the terms of an SLA read at ExpectedVersion.
+type UpdateInput struct {
+	ID              string
+	ExpectedVersion int
+	Terms           Terms
+}
+
 // Update replaces the SLA's terms with optimistic concurrency. CONFLICT when
-// expectedVersion is stale; NOT_FOUND as for Create or an unknown SLA.
-func (s *Service) Update(ctx context.Context, id string, expectedVersion int, terms Terms) (SLA, error) {
+// ExpectedVersion is stale; NOT_FOUND as for Create or an unknown SLA.
+func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (SLA, error) {
 	now := s.now().UTC()
-	terms = normalized(terms)
+	terms := normalized(in.Terms)
 	if err := terms.Validate(); err != nil {
 		return SLA{}, err
 	}
-	return s.store.UpdateSLA(ctx, id, func(cur SLA) (SLA, error) {
-		if cur.Version != expectedVersion {
-			return SLA{}, apperr.New(apperr.Conflict, "SLA %s is at version %d, not %d: someone changed it since you read it; read it again and reapply your change", id, cur.Version, expectedVersion)
+	return s.store.UpdateSLA(ctx, in.ID, func(cur SLA) (SLA, error) {
+		if cur.Version != in.ExpectedVersion {
+			return SLA{}, apperr.Stale("SLA", in.ID, cur.Version, in.ExpectedVersion)
 		}
 		next := cur
 		next.Terms = terms
@@ -298,12 +311,22 @@ func (s *Service) ServiceAvailability(ctx context.Context, serviceID string, fro
 	return ComputeAvailability(TwentyFourSeven(), from, to, outages)
 }
 
+// RecordReviewInput is a review held for an SLA.
+type RecordReviewInput struct {
+	SLAID     string
+	Date      time.Time
+	Attendees []string
+	Notes     string
+	Actions   []ReviewAction
+}
+
 // RecordReview validates and stores a review held for an SLA, attributed
-// to actor. BAD_USER_INPUT names the field at fault; NOT_FOUND for an
+// to the caller. BAD_USER_INPUT names the field at fault; NOT_FOUND for an
 // unknown SLA.
-func (s *Service) RecordReview(ctx context.Context, actor string, r Review) (Review, error) {
+func (s *Service) RecordReview(ctx context.Context, caller auth.Principal, in RecordReviewInput) (Review, error) {
+	r := Review{SLAID: in.SLAID, Date: in.Date, Attendees: in.Attendees, Notes: in.Notes, Actions: in.Actions}
 	r.ID = s.newID(ReviewPrefix)
-	r.RecordedBy = actor
+	r.RecordedBy = caller.Subject
 	r.RecordedAt = s.now().UTC()
 	r.Date = r.Date.UTC()
 	if err := r.Validate(); err != nil {

@@ -1,49 +1,12 @@
 package tests
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/itsm-graph/itsm/app"
 )
-
-const (
-	unknownTechService = "tsv_00000000000000000000000000000000"
-	unknownBizService  = "bsv_00000000000000000000000000000000"
-	unknownUnit        = "bu_00000000000000000000000000000000"
-	unknownProcess     = "bp_00000000000000000000000000000000"
-)
-
-// serviceNames reads a ServiceConnection's names and totalCount.
-type serviceConn struct {
-	TotalCount int      `json:"totalCount"`
-	PageInfo   pageInfo `json:"pageInfo"`
-	Edges      []struct {
-		Node struct {
-			Name   string `json:"name"`
-			Kind   string `json:"kind"`
-			Status string `json:"status"`
-		} `json:"node"`
-	} `json:"edges"`
-}
-
-func (c serviceConn) names() []string {
-	out := []string{}
-	for _, e := range c.Edges {
-		out = append(out, e.Node.Name)
-	}
-	return out
-}
-
-func itemNames(items []gItem) []string {
-	out := []string{}
-	for _, i := range items {
-		out = append(out, i.Name)
-	}
-	return out
-}
 
 // TestServiceCatalogue creates services, units and processes through the
 // API, links them with every allowed link, refuses every other link without
@@ -477,31 +440,13 @@ func TestServiceCatalogue(t *testing.T) {
 	})
 
 	t.Run("node for each catalogue kind", func(t *testing.T) {
-		cases := []struct {
-			id, typename, name, kind string
-		}{
+		checkCatalogueNodes(t, e, []catalogueNode{
 			{shop.ID, "Service", "Webshop", "BUSINESS_SERVICE"},
 			{checkout.ID, "Service", "Checkout", "TECHNICAL_SERVICE"},
 			{sales, "BusinessUnit", "Sales", "BUSINESS_UNIT"},
 			{ordering, "BusinessProcess", "Ordering", "BUSINESS_PROCESS"},
 			{db, "ConfigurationItem", "orders-db", "CONFIGURATION_ITEM"},
-		}
-		for _, c := range cases {
-			var out struct {
-				Node struct {
-					Typename string `json:"__typename"`
-					gItem
-				} `json:"node"`
-			}
-			e.ok(t, e.analyst, `query($id: ID!) { node(id: $id) { __typename id ... on GraphItem { name kind } } }`, map[string]any{"id": c.id}, &out)
-			if out.Node.Typename != c.typename || out.Node.ID != c.id || out.Node.Name != c.name || out.Node.Kind != c.kind {
-				t.Errorf("node(%s) = %+v, want %s %s %s", c.name, out.Node, c.typename, c.name, c.kind)
-			}
-		}
-		for _, id := range []string{unknownBizService, unknownTechService, unknownUnit, unknownProcess} {
-			e.fail(t, e.analyst, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, "NOT_FOUND")
-		}
-		e.fail(t, e.analyst, `query($id: ID!) { service(id: $id) { id } }`, map[string]any{"id": sales}, "NOT_FOUND")
+		}, sales)
 	})
 
 	t.Run("unlink", func(t *testing.T) {
@@ -537,61 +482,6 @@ func TestServiceCatalogue(t *testing.T) {
 	// unlinkCatalogItems removes catalogue links only: a DEPENDS_ON between
 	// two CIs is a CMDB relationship (with history), not a catalogue link.
 	t.Run("unlinkCatalogItems leaves CI relationships alone", func(t *testing.T) {
-		rel, _ := e.relate(t, db, "DEPENDS_ON", cache)
-		before := e.snapshot(t, db)
-		r := e.gql(t, w.owner, unlinkMutation, map[string]any{"in": map[string]any{"sourceId": db, "type": "DEPENDS_ON", "targetId": cache}})
-		if len(r.Errors) != 1 || (r.Errors[0].Extensions.Code != "NOT_FOUND" && r.Errors[0].Extensions.Code != "BAD_USER_INPUT") {
-			t.Errorf("unlinkCatalogItems(CI DEPENDS_ON CI) = HTTP %d, errors %v, data %s; want NOT_FOUND or BAD_USER_INPUT", r.Status, r.codes(), r.Data)
-		}
-		e.assertUnchanged(t, before)
-		var out struct {
-			Node *struct {
-				ID string `json:"id"`
-			} `json:"node"`
-		}
-		rr := e.gql(t, e.analyst, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": rel.ID})
-		if len(rr.Errors) > 0 {
-			t.Errorf("relationship %s after unlinkCatalogItems: errors %v (it was removed)", rel.ID, rr.codes())
-		} else if err := json.Unmarshal(rr.Data, &out); err != nil || out.Node == nil || out.Node.ID != rel.ID {
-			t.Errorf("relationship %s after unlinkCatalogItems: %s", rel.ID, rr.Data)
-		}
+		unlinkLeavesCIRelationship(t, e, w, db, cache)
 	})
-}
-
-// TestConcurrentLinkCreatesOnce: the same catalogue link requested at once
-// by several callers is created once, and impact crosses it once.
-func TestConcurrentLinkCreatesOnce(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	w := newWorld(t, e)
-	w.build(t, "ts:Race DEPENDS_ON race-db")
-	shop := w.createService(t, w.owner, map[string]any{"kind": "BUSINESS", "name": "Race Shop", "status": "LIVE"}).ID
-	race := w.id(t, "Race")
-	const n = 6
-	resps := e.concurrently(t, n, w.owner, linkMutation, func(int) map[string]any {
-		return map[string]any{"in": map[string]any{"sourceId": shop, "type": "DEPENDS_ON", "targetId": race}}
-	})
-	created := 0
-	for i, r := range resps {
-		if len(r.Errors) > 0 {
-			t.Errorf("request %d failed: %v", i, r.codes())
-			continue
-		}
-		var out struct {
-			LinkCatalogItems struct {
-				Created bool `json:"created"`
-			} `json:"linkCatalogItems"`
-		}
-		if err := json.Unmarshal(r.Data, &out); err != nil {
-			t.Fatal(err)
-		}
-		if out.LinkCatalogItems.Created {
-			created++
-		}
-	}
-	if created != 1 {
-		t.Errorf("%d requests reported created, want 1", created)
-	}
-	equalStrings(t, "links", w.links(t, "Race Shop", "Race"), []string{"Race Shop-DEPENDS_ON->Race", "Race-DEPENDS_ON->race-db"})
-	w.runImpact(t, impactCase{starts: []string{"race-db"}, want: []string{"Race:1:DOWN", "Race Shop:2:DOWN"},
-		edges: []string{"Race-DEPENDS_ON->race-db", "Race Shop-DEPENDS_ON->Race"}})
 }

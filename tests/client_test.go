@@ -25,6 +25,7 @@ import (
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
@@ -53,8 +54,8 @@ var leakMarkers = []string{
 	"ConnectivityError", "MATCH (", "MERGE (", "goroutine ", ".go:", "runtime error", "panic:",
 }
 
-func tokenConfig() auth.TokenConfig {
-	return auth.TokenConfig{
+func tokenConfig() credentials.TokenConfig {
+	return credentials.TokenConfig{
 		Algorithm: "HS256",
 		Secret:    testSecret,
 		Issuer:    testIssuer,
@@ -70,7 +71,7 @@ type env struct {
 	url    string
 	srv    *httptest.Server
 	store  *neo4j.Store
-	tokens *auth.Tokens
+	tokens *credentials.Tokens
 	logs   *syncBuffer
 	// now is the server's clock; api is the assembled server, for tests
 	// that drive its periodic work.
@@ -101,9 +102,9 @@ func newEnv(t *testing.T, limits app.Limits) *env {
 func newEnvAt(t *testing.T, limits app.Limits, now func() time.Time) *env {
 	t.Helper()
 	store := neo4jtest.Open(t)
-	tokens, err := auth.NewTokens(tokenConfig(), time.Now)
+	tokens, err := credentials.NewTokens(tokenConfig(), time.Now)
 	if err != nil {
-		t.Fatalf("auth.NewTokens: %v", err)
+		t.Fatalf("credentials.NewTokens: %v", err)
 	}
 	e := &env{store: store, tokens: tokens, now: now}
 	e.serve(t, limits)
@@ -342,7 +343,7 @@ func (b *syncBuffer) Len() int {
 // mintExpired returns an ANALYST token that expired two hours ago.
 func (e *env) mintExpired(t testing.TB) string {
 	t.Helper()
-	past, err := auth.NewTokens(tokenConfig(), func() time.Time { return time.Now().Add(-3 * time.Hour) })
+	past, err := credentials.NewTokens(tokenConfig(), func() time.Time { return time.Now().Add(-3 * time.Hour) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +360,7 @@ func (e *env) mintOtherKey(t testing.TB) string {
 	t.Helper()
 	cfg := tokenConfig()
 	cfg.Secret = []byte("a-different-secret-that-is-32-bytes-or-more")
-	other, err := auth.NewTokens(cfg, time.Now)
+	other, err := credentials.NewTokens(cfg, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

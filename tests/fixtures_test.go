@@ -216,6 +216,14 @@ type historyEntry struct {
 	Changes []fieldChange `json:"changes"`
 }
 
+// historyConn is a CI's history connection as the tests read it.
+type historyConn struct {
+	TotalCount int `json:"totalCount"`
+	Edges      []struct {
+		Node historyEntry `json:"node"`
+	} `json:"edges"`
+}
+
 // ciSnapshot is what a bad request must leave untouched.
 type ciSnapshot struct {
 	ci      ciData
@@ -233,12 +241,7 @@ func (e *env) snapshot(t testing.TB, id string) ciSnapshot {
 			Relationships []struct {
 				ID string `json:"id"`
 			} `json:"relationships"`
-			History struct {
-				TotalCount int `json:"totalCount"`
-				Edges      []struct {
-					Node historyEntry `json:"node"`
-				} `json:"edges"`
-			} `json:"history"`
+			History historyConn `json:"history"`
 		} `json:"configurationItem"`
 	}
 	e.ok(t, e.analyst, `query($id: ID!) {

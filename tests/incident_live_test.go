@@ -179,7 +179,7 @@ func TestBackgroundSLAEvaluationAndAutoClose(t *testing.T) {
 
 	// Resolved and never confirmed: closed by the system after the
 	// auto-close period (the default 120h).
-	cur = e.transitionIncident(t, team.agent, cur, "RESOLVED", map[string]any{"resolutionCode": "WORKAROUND", "resolutionNotes": "failed over"})
+	e.transitionIncident(t, team.agent, cur, "RESOLVED", map[string]any{"resolutionCode": "WORKAROUND", "resolutionNotes": "failed over"})
 	clock.Advance(121 * time.Hour)
 	for {
 		ev, ok := nextEvent(t, ws, "2", "incidentChanged", 10*time.Second)

@@ -75,11 +75,9 @@ func TestListCIsFiltersAndOrder(t *testing.T) {
 		{"name": "webhook-relay", "type": "MIDDLEWARE", "status": "ACTIVE", "environment": "TEST", "attributes": attrs("tier", "web")},
 	}
 	byName := map[string]ciData{}
-	var creation []string
 	for _, in := range inputs {
 		c := e.createCI(t, in)
 		byName[c.Name] = c
-		creation = append(creation, c.Name)
 	}
 	e.updateCI(t, map[string]any{"id": byName["edge-router"].ID, "expectedVersion": 1, "status": "MAINTENANCE"})
 	e.retireCI(t, byName["legacy-web"].ID, 1, "")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/credentials"
 )
 
 // TestMaximumTokenAge: a token issued longer ago than the maximum age (24h
@@ -20,7 +21,7 @@ func TestMaximumTokenAge(t *testing.T) {
 	now := time.Now()
 	issuedAgo := func(age time.Duration) string {
 		t.Helper()
-		past, err := auth.NewTokens(tokenConfig(), func() time.Time { return now.Add(-age) })
+		past, err := credentials.NewTokens(tokenConfig(), func() time.Time { return now.Add(-age) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,9 @@
-package auth
+// Package credentials checks and issues the proofs of identity callers
+// present: bearer JWTs and local password hashes. It is the edge of
+// authentication, kept apart from package auth (who the caller is and what
+// their roles allow) so that the domain packages, which only need the
+// latter, do not depend on the JWT and bcrypt libraries.
+package credentials
 
 import (
 	"crypto"
@@ -14,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
 )
 
 // MinSecretBytes is the shortest HMAC secret accepted: HS256 itself accepts
@@ -114,7 +120,7 @@ func (t *Tokens) CanSign() bool { return t.sign != nil }
 
 // Verify checks a bearer token and returns its principal. Every failure is
 // UNAUTHENTICATED; the message says what to do without echoing the token.
-func (t *Tokens) Verify(raw string) (*Principal, error) {
+func (t *Tokens) Verify(raw string) (*auth.Principal, error) {
 	var claims Claims
 	_, err := t.parser.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return t.verify, nil })
 	if err != nil {
@@ -126,9 +132,9 @@ func (t *Tokens) Verify(raw string) (*Principal, error) {
 	if err := t.checkAge(claims.IssuedAt); err != nil {
 		return nil, err
 	}
-	p := &Principal{Subject: claims.Subject}
+	p := &auth.Principal{Subject: claims.Subject}
 	for _, r := range claims.Roles {
-		role, err := ParseRole(r)
+		role, err := auth.ParseRole(r)
 		if err != nil {
 			continue // a role this service does not know grants nothing
 		}
@@ -177,7 +183,7 @@ func reason(err error) string {
 
 // Mint signs a token for subject with roles, valid for ttl (the configured
 // TTL when ttl is zero). It returns the token and its expiry.
-func (t *Tokens) Mint(subject string, roles []Role, ttl time.Duration) (string, time.Time, error) {
+func (t *Tokens) Mint(subject string, roles []auth.Role, ttl time.Duration) (string, time.Time, error) {
 	if t.sign == nil {
 		return "", time.Time{}, apperr.New(apperr.Unavailable, "this server has no signing key (set JWT_SECRET or JWT_PRIVATE_KEY_FILE) and cannot issue tokens")
 	}

@@ -1,4 +1,4 @@
-package auth
+package credentials
 
 import (
 	"errors"
@@ -30,3 +30,13 @@ func CheckPassword(hash, password string) bool {
 	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 	return err == nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword)
 }
+
+// Bcrypt hashes and checks local passwords with HashPassword and
+// CheckPassword; it is the hasher the people directory is given.
+type Bcrypt struct{}
+
+// Hash is HashPassword.
+func (Bcrypt) Hash(password string) (string, error) { return HashPassword(password) }
+
+// Check is CheckPassword.
+func (Bcrypt) Check(hash, password string) bool { return CheckPassword(hash, password) }

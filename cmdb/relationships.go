@@ -1,0 +1,115 @@
+package cmdb
+
+import (
+	"context"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+)
+
+// RelateInput names a relationship (source)-[:Type]->(target) to create.
+type RelateInput struct {
+	SourceID string
+	Type     string
+	TargetID string
+	// ChangeID is the implementing change the relationship is made under
+	// (none when empty), which history records.
+	ChangeID string
+}
+
+// Relate creates (source)-[:Type]->(target). BAD_USER_INPUT for an unknown
+// type, a self-relationship, a retired end, or MEMBER_OF a CI that is not a
+// redundancy group; NOT_FOUND for an unknown CI.
+func (s *Service) Relate(ctx context.Context, caller auth.Principal, in RelateInput) (Relationship, bool, error) {
+	if err := s.checkChange(ctx, in.ChangeID, in.SourceID, in.TargetID); err != nil {
+		return Relationship{}, false, err
+	}
+	rt, ok := LookupRelType(in.Type)
+	if !ok || rt.CatalogOnly {
+		return Relationship{}, false, apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v (see the relationshipTypes query)", in.Type, CIRelTypeNames())
+	}
+	if in.SourceID == in.TargetID {
+		return Relationship{}, false, apperr.Invalid("targetId", "a CI cannot be related to itself")
+	}
+	now := s.now().UTC()
+	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: in.SourceID}, Target: CI{ID: in.TargetID}, CreatedAt: now, CreatedBy: caller.Subject}
+	check := func(src, tgt CI) error {
+		for _, c := range []CI{src, tgt} {
+			if c.Status == StatusRetired {
+				return apperr.Invalid("sourceId", "CI %s (%s) is retired; retired CIs take no new relationships", c.ID, c.Name)
+			}
+		}
+		if rt.Name == MemberOf && tgt.MinimumUp == 0 {
+			return apperr.Invalid("targetId", "CI %s (%s) is not a redundancy group; set its redundancyMinimumUp before adding MEMBER_OF members", tgt.ID, tgt.Name)
+		}
+		return nil
+	}
+	entry := addedEntry(s.newID(HistoryPrefix), now, caller.Subject, in.ChangeID, in.SourceID, rt.Name, in.TargetID)
+	r, created, err := s.store.Relate(ctx, rel, check, entry)
+	if err != nil {
+		return Relationship{}, false, err
+	}
+	if created {
+		s.changed(r.Source)
+		s.changed(r.Target)
+	}
+	return r, created, nil
+}
+
+// UnrelateInput names a relationship (source)-[:Type]->(target) to remove.
+type UnrelateInput struct {
+	SourceID string
+	Type     string
+	TargetID string
+	// ChangeID is the implementing change the removal is made under (none
+	// when empty), which history records.
+	ChangeID string
+}
+
+// Unrelate removes (source)-[:Type]->(target); NOT_FOUND when absent.
+func (s *Service) Unrelate(ctx context.Context, caller auth.Principal, in UnrelateInput) (string, error) {
+	if err := s.checkChange(ctx, in.ChangeID, in.SourceID, in.TargetID); err != nil {
+		return "", err
+	}
+	rt, ok := LookupRelType(in.Type)
+	if !ok || rt.CatalogOnly {
+		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", in.Type, CIRelTypeNames())
+	}
+	entry := HistoryEntry{
+		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: caller.Subject, Action: ActionRelationshipRemoved, ChangeID: in.ChangeID,
+		Changes: []FieldChange{{Field: "relationship", Before: relText(in.SourceID, rt.Name, in.TargetID)}},
+	}
+	id, err := s.store.Unrelate(ctx, in.SourceID, rt.Name, in.TargetID, entry)
+	if err != nil {
+		return "", err
+	}
+	if s.notify != nil {
+		if cis, err := s.store.GetCIs(ctx, []string{in.SourceID, in.TargetID}); err == nil {
+			for _, c := range cis {
+				s.notify.Publish(c)
+			}
+		}
+	}
+	return id, nil
+}
+
+// MaxRelationshipsPerCI caps CI.relationships.
+const MaxRelationshipsPerCI = 500
+
+// Relationships returns up to limit relationships of each CI.
+func (s *Service) Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error) {
+	if limit < 1 || limit > MaxRelationshipsPerCI {
+		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxRelationshipsPerCI, limit)
+	}
+	for _, t := range types {
+		if _, ok := LookupRelType(t); !ok {
+			return nil, apperr.Invalid("types", "unknown relationship type %q; valid types are %v", t, RelTypeNames())
+		}
+	}
+	return s.store.Relationships(ctx, ciIDs, dir, types, limit)
+}
+
+// Relationship returns one relationship; NOT_FOUND when absent.
+func (s *Service) Relationship(ctx context.Context, id string) (Relationship, error) {
+	return s.store.Relationship(ctx, id)
+}

@@ -1,0 +1,279 @@
+package neo4j
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/paging"
+)
+
+// fieldChangeDoc is one element of a history entry's changes document
+// (see docs.go).
+type fieldChangeDoc struct {
+	Field  string  `json:"field"`
+	Before *string `json:"before,omitempty"`
+	After  *string `json:"after,omitempty"`
+}
+
+func entryParams(e cmdb.HistoryEntry) (map[string]any, error) {
+	changes, err := jsonProp(convert(e.Changes, func(c cmdb.FieldChange) fieldChangeDoc {
+		return fieldChangeDoc{Field: c.Field, Before: c.Before, After: c.After}
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"id":       e.ID,
+		"at":       e.At,
+		"actor":    e.Actor,
+		"action":   string(e.Action),
+		"changes":  changes,
+		"changeId": nullable(e.ChangeID),
+	}, nil
+}
+
+// entryFromProps decodes a recorded entry; INTERNAL when its changes cannot
+// be read.
+func entryFromProps(p map[string]any) (cmdb.HistoryEntry, error) {
+	e := cmdb.HistoryEntry{
+		ID:       str(p, "id"),
+		At:       tm(p, "at"),
+		Actor:    str(p, "actor"),
+		Action:   cmdb.Action(str(p, "action")),
+		ChangeID: str(p, "changeId"),
+	}
+	var err error
+	e.Changes, err = decodeList(p, "changes", "CI history entry", func(d fieldChangeDoc) cmdb.FieldChange {
+		return cmdb.FieldChange{Field: d.Field, Before: d.Before, After: d.After}
+	})
+	if err != nil {
+		return cmdb.HistoryEntry{}, err
+	}
+	return e, nil
+}
+
+const recordHistory = `
+CREATE (h:CIHistory)
+SET h = $entry
+WITH h
+MATCH (c:CI:Item) WHERE c.id IN $ciIds
+CREATE (c)-[:HAS_HISTORY]->(h)`
+
+// recordCreation writes the CREATED entry of CIs about to change (see
+// cmdb.CreationEntry), unless it is already written: by an earlier change,
+// or because the CI was created before creations were derived.
+const recordCreation = `
+UNWIND $entries AS e
+MATCH (c:CI:Item {id: e.ciId})
+WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) }
+CREATE (h:CIHistory)
+SET h = e.entry
+CREATE (c)-[:HAS_HISTORY]->(h)`
+
+func recordCreations(ctx context.Context, tx driver.ManagedTransaction, cis []cmdb.CI) error {
+	entries := make([]map[string]any, len(cis))
+	for i, c := range cis {
+		params, err := entryParams(cmdb.CreationEntry(c))
+		if err != nil {
+			return err
+		}
+		entries[i] = map[string]any{"ciId": c.ID, "entry": params}
+	}
+	_, err := collect(ctx, tx, recordCreation, historyParams(map[string]any{"entries": entries}))
+	return err
+}
+
+// linkToChange ties an entry to the change it was made under, so that a
+// change lists its modifications without a scan of all history.
+const linkToChange = `
+MATCH (h:CIHistory {id: $entryId})
+MATCH (ch:Change {id: $changeId})
+CREATE (ch)-[:AUTHORISED]->(h)`
+
+func recordEntry(ctx context.Context, tx driver.ManagedTransaction, e cmdb.HistoryEntry, ciIDs ...string) error {
+	params, err := entryParams(e)
+	if err != nil {
+		return err
+	}
+	if _, err = collect(ctx, tx, recordHistory, map[string]any{"entry": params, "ciIds": ciIDs}); err != nil || e.ChangeID == "" {
+		return err
+	}
+	_, err = collect(ctx, tx, linkToChange, map[string]any{"entryId": e.ID, "changeId": e.ChangeID})
+	return err
+}
+
+// derivedRelEntry is what cmdb.RelationshipEntry needs of a relationship r
+// whose ADDED entry is derived, with the entry's id (made as
+// cmdb.RelationshipEntryID makes it) and the CIs it concerns; entryFromMap
+// reads it.
+const derivedRelEntry = `{rel: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id,
+  at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix)),
+  ciIds: [startNode(r).id, endNode(r).id]}`
+
+// historyParams adds the parameters history statements use: those of
+// derivedRelEntry, and the action of a CREATED entry.
+func historyParams(params map[string]any) map[string]any {
+	params["entryPrefix"], params["relPrefix"] = cmdb.HistoryPrefix+"_", cmdb.RelationshipPrefix+"_"
+	params["created"] = string(cmdb.ActionCreated)
+	return params
+}
+
+// entryFromMap decodes a recorded entry's properties or a derivedRelEntry.
+func entryFromMap(p map[string]any) (cmdb.HistoryEntry, error) {
+	if _, derived := p["rel"]; !derived {
+		return entryFromProps(p)
+	}
+	return cmdb.RelationshipEntry(cmdb.Relationship{
+		ID: str(p, "rel"), Type: str(p, "type"),
+		Source: cmdb.CI{ID: str(p, "source")}, Target: cmdb.CI{ID: str(p, "target")},
+		CreatedAt: tm(p, "at"), CreatedBy: str(p, "actor"),
+	}), nil
+}
+
+// A CI's history is its recorded entries and the derived ADDED entries of
+// its feed relationships, merged in one order; its CREATED entry, while
+// derived, is added in Go (it needs the CI whole).
+const historyOf = `
+UNWIND $ids AS id
+MATCH (c:CI:Item {id: id})
+CALL (c) {
+  CALL (c) {
+    MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
+    RETURN properties(h) AS entry
+    UNION ALL
+    MATCH (c)-[r]-(:CI) WHERE r.derivedEntry
+    RETURN ` + derivedRelEntry + ` AS entry
+  }
+  WITH entry
+  WHERE $afterAt IS NULL OR entry.at < $afterAt OR (entry.at = $afterAt AND entry.id < $afterId)
+  ORDER BY entry.at DESC, entry.id DESC LIMIT $limit
+  RETURN collect(entry) AS entries
+}
+RETURN id, entries,
+  COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
+  EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
+  properties(c) AS ci`
+
+const historySort = "history"
+
+// History implements cmdb.Store.
+func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[cmdb.HistoryEntry], error) {
+	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil})
+	if p.After != "" {
+		k, err := paging.Decode(p.After, historySort)
+		if err != nil {
+			return nil, err
+		}
+		at, err := keysetTime(k)
+		if err != nil {
+			return nil, err
+		}
+		params["afterAt"], params["afterId"] = at, k.ID
+	}
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string]paging.Page[cmdb.HistoryEntry], error) {
+		recs, err := collect(ctx, tx, historyOf, params)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]paging.Page[cmdb.HistoryEntry], len(recs))
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			v, _ := r.Get("entries")
+			total, _ := r.Get("total")
+			recorded, _ := r.Get("recorded")
+			page := paging.Page[cmdb.HistoryEntry]{HasPrevious: p.After != ""}
+			page.Total = int(total.(int64))
+			stored := maps(v)
+			entries := make([]cmdb.HistoryEntry, 0, len(stored)+1)
+			for _, hp := range stored {
+				e, err := entryFromMap(hp)
+				if err != nil {
+					return nil, err
+				}
+				entries = append(entries, e)
+			}
+			if recorded != true {
+				// The CI has not changed since it was created: its CREATED
+				// entry is derived from it (see cmdb.CreationEntry).
+				page.Total++
+				created := cmdb.CreationEntry(ciFromProps(props(r, "ci")))
+				if p.After == "" || newerFirst(created, params["afterAt"].(time.Time), params["afterId"].(string)) > 0 {
+					entries = append(entries, created)
+					slices.SortFunc(entries, func(a, b cmdb.HistoryEntry) int { return newerFirst(a, b.At, b.ID) })
+				}
+			}
+			for _, e := range entries {
+				if len(page.Items) == p.First {
+					page.HasNext = true
+					break
+				}
+				page.Items = append(page.Items, e)
+				page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: e.At.Format(time.RFC3339Nano), ID: e.ID, Sort: historySort}))
+			}
+			out[id.(string)] = page
+		}
+		return out, nil
+	})
+}
+
+// newerFirst orders history entries as History lists them: newest first,
+// then by id descending. It is negative when e comes before (at, id).
+func newerFirst(e cmdb.HistoryEntry, at time.Time, id string) int {
+	if c := at.Compare(e.At); c != 0 {
+		return c
+	}
+	return strings.Compare(id, e.ID)
+}
+
+// historyEntryByID finds a recorded entry, or the CI whose CREATED entry
+// would have the id if it is still derived.
+const historyEntryByID = `
+OPTIONAL MATCH (h:CIHistory {id: $id})
+OPTIONAL MATCH (c:CI:Item {id: $ciId})
+  WHERE NOT EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) }
+RETURN properties(h) AS h, properties(c) AS c`
+
+// derivedEntryByRel finds the feed relationship whose ADDED entry would
+// have the id, one branch per type as in relationshipByID.
+func derivedEntryByRel() string {
+	var branches []string
+	for _, t := range cmdb.CIRelTypeNames() {
+		branches = append(branches, relStatement(`
+  MATCH (:CI)-[r:$$TYPE]->(:CI) WHERE r.id = $relId AND r.derivedEntry
+  RETURN `+derivedRelEntry+` AS entry`, t))
+	}
+	return "CALL () {" + strings.Join(branches, "\n  UNION") + "\n}\nRETURN entry"
+}
+
+// HistoryEntry implements cmdb.Store.
+func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.HistoryEntry, error) {
+		ciID, relID, _ := cmdb.DerivedFrom(id)
+		recs, err := collect(ctx, tx, historyEntryByID, historyParams(map[string]any{"id": id, "ciId": ciID}))
+		if err != nil {
+			return cmdb.HistoryEntry{}, err
+		}
+		if h := props(recs[0], "h"); h != nil {
+			return entryFromProps(h)
+		}
+		if c := props(recs[0], "c"); c != nil {
+			return cmdb.CreationEntry(ciFromProps(c)), nil
+		}
+		if relID != "" {
+			recs, err := collect(ctx, tx, derivedEntryByRel(), historyParams(map[string]any{"relId": relID}))
+			if err != nil {
+				return cmdb.HistoryEntry{}, err
+			}
+			if len(recs) > 0 {
+				return entryFromMap(props(recs[0], "entry"))
+			}
+		}
+		return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)
+	})
+}
