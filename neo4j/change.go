@@ -282,31 +282,22 @@ func (cs *Changes) Changes(ctx context.Context, ids []string) (map[string]change
 	})
 }
 
-const changeFilter = `
-WHERE ($states IS NULL OR c.state IN $states)
-  AND ($types IS NULL OR c.type IN $types)
-  AND ($riskLevels IS NULL OR c.riskLevel IN $riskLevels)
-  AND ($requesterId IS NULL OR c.requesterId = $requesterId)
-  AND ($targetId IS NULL OR $targetId IN c.targetIds)`
-
-const (
-	listChanges = `MATCH (c:Change)` + changeFilter + `
-  AND ($afterId IS NULL OR c.createdAt < $afterValue OR (c.createdAt = $afterValue AND c.id < $afterId))
-RETURN properties(c) AS n
-ORDER BY c.createdAt DESC, c.id DESC
-LIMIT $limit`
-	countChanges = `MATCH (c:Change)` + changeFilter + `
-RETURN count(c) AS total`
-)
-
 // ListChanges implements change.Store: newest first.
 func (cs *Changes) ListChanges(ctx context.Context, f change.Filter, p paging.Request) (paging.Page[change.Change], error) {
-	params := map[string]any{
-		"states": nullList(f.States), "types": nullList(f.Types), "riskLevels": nullList(f.RiskLevels),
-		"requesterId": nullable(f.RequesterID), "targetId": nullable(f.TargetID),
+	return listBy(ctx, cs.s, changeList(f), p, changeFromProps, func(c change.Change) (any, string) { return c.CreatedAt, c.ID })
+}
+
+// changeList is the list of changes f selects, newest first.
+func changeList(f change.Filter) listSpec {
+	where := newConditions()
+	in(where, "c", "state", "states", f.States)
+	in(where, "c", "type", "types", f.Types)
+	in(where, "c", "riskLevel", "riskLevels", f.RiskLevels)
+	where.equal("c", "requesterId", "requesterId", f.RequesterID)
+	if f.TargetID != "" {
+		where.add("$targetId IN c.targetIds", "targetId", f.TargetID)
 	}
-	return listPage(ctx, cs.s, listChanges, countChanges, "createdAt:desc"+timeSortSuffix, params, p, changeFromProps,
-		func(c change.Change) (any, string) { return c.CreatedAt, c.ID })
+	return listSpec{match: "MATCH (c:Change)", v: "c", where: where, order: "createdAt", desc: true, sortName: "createdAt:desc" + timeSortSuffix}
 }
 
 const changesIn = `

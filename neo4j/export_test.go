@@ -6,7 +6,9 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/incident"
 )
 
 // Statements are the statements of one list, for the tests that guard the
@@ -37,6 +39,11 @@ func ProcessListStatements() Statements                 { return statementsOf(pr
 func UserListStatements() Statements                    { return statementsOf(userList()) }
 func GroupListStatements() Statements                   { return statementsOf(groupList()) }
 func SLAListStatements(customerID string) Statements    { return statementsOf(slaList(customerID)) }
+
+func ChangeListStatements(f change.Filter) Statements { return statementsOf(changeList(f)) }
+func IncidentListStatements(scope incident.Scope, f incident.Filter) Statements {
+	return statementsOf(incidentList(scope, f))
+}
 
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {

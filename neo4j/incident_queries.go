@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -10,47 +11,55 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// incidentScope is the WHERE clause of a principal's scope (incident.Scope);
-// unset parts are null and match nothing.
-const incidentScope = `
-WHERE ($all OR i.callerId = $scopeCaller OR i.assigneeId = $scopeAssignee
-       OR i.assignmentGroupId IN $scopeGroups
-       OR ($scopeUnassigned AND i.assignmentGroupId IS NULL) OR ($scopeMajor AND i.major))
-  AND ($states IS NULL OR i.state IN $states)
-  AND ($priorities IS NULL OR i.priority IN $priorities)
-  AND ($groupId IS NULL OR i.assignmentGroupId = $groupId)
-  AND ($assigneeId IS NULL OR i.assigneeId = $assigneeId)
-  AND ($callerId IS NULL OR i.callerId = $callerId)
-  AND ($ciId IS NULL OR $ciId IN i.ciIds)
-  AND ($serviceId IS NULL OR $serviceId IN i.serviceIds OR $serviceId IN i.impactedBusinessServiceIds)
-  AND ($major IS NULL OR i.major = $major)`
-
-const listIncidents = `
-MATCH (i:Incident)` + incidentScope + `
-  AND ($afterId IS NULL OR i.createdAt < $afterValue OR (i.createdAt = $afterValue AND i.id < $afterId))
-RETURN properties(i) AS n
-ORDER BY i.createdAt DESC, i.id DESC
-LIMIT $limit`
-
-const countIncidents = `
-MATCH (i:Incident)` + incidentScope + `
-RETURN count(i) AS total`
-
 // ListIncidents implements incident.Store.
 func (m *Incidents) ListIncidents(ctx context.Context, scope incident.Scope, f incident.Filter, p paging.Request) (paging.Page[incident.Incident], error) {
-	var major any
-	if f.Major != nil {
-		major = *f.Major
-	}
-	params := map[string]any{
-		"all": scope.All, "scopeCaller": nullable(scope.CallerID), "scopeAssignee": nullable(scope.AssigneeID),
-		"scopeGroups": list(scope.GroupIDs), "scopeUnassigned": scope.Unassigned, "scopeMajor": scope.Major,
-		"states": nullList(f.States), "priorities": nullList(f.Priorities),
-		"groupId": nullable(f.AssignmentGroupID), "assigneeId": nullable(f.AssigneeID), "callerId": nullable(f.CallerID),
-		"ciId": nullable(f.CIID), "serviceId": nullable(f.ServiceID), "major": major,
-	}
 	key := func(i incident.Incident) (any, string) { return i.CreatedAt, i.ID }
-	return listPage(ctx, m.s, listIncidents, countIncidents, "incidents:createdAt:desc"+timeSortSuffix, params, p, infallible(incidentFromProps), key)
+	return listBy(ctx, m.s, incidentList(scope, f), p, infallible(incidentFromProps), key)
+}
+
+// incidentList is the list of the incidents in scope that f selects, newest
+// first. Only the parts of the scope that are set join its alternatives.
+func incidentList(scope incident.Scope, f incident.Filter) listSpec {
+	where := newConditions()
+	if !scope.All {
+		var anyOf []string
+		params := []any{}
+		if scope.CallerID != "" {
+			anyOf, params = append(anyOf, "i.callerId = $scopeCaller"), append(params, "scopeCaller", scope.CallerID)
+		}
+		if scope.AssigneeID != "" {
+			anyOf, params = append(anyOf, "i.assigneeId = $scopeAssignee"), append(params, "scopeAssignee", scope.AssigneeID)
+		}
+		if len(scope.GroupIDs) > 0 {
+			anyOf, params = append(anyOf, "i.assignmentGroupId IN $scopeGroups"), append(params, "scopeGroups", scope.GroupIDs)
+		}
+		if scope.Unassigned {
+			anyOf = append(anyOf, "i.assignmentGroupId IS NULL")
+		}
+		if scope.Major {
+			anyOf = append(anyOf, "i.major")
+		}
+		if len(anyOf) == 0 {
+			anyOf = []string{"false"} // a scope with no part reads nothing
+		}
+		where.add("("+strings.Join(anyOf, " OR ")+")", params...)
+	}
+	in(where, "i", "state", "states", f.States)
+	in(where, "i", "priority", "priorities", f.Priorities)
+	where.equal("i", "assignmentGroupId", "groupId", f.AssignmentGroupID)
+	where.equal("i", "assigneeId", "assigneeId", f.AssigneeID)
+	where.equal("i", "callerId", "callerId", f.CallerID)
+	if f.CIID != "" {
+		where.add("$ciId IN i.ciIds", "ciId", f.CIID)
+	}
+	if f.ServiceID != "" {
+		where.add("($serviceId IN i.serviceIds OR $serviceId IN i.impactedBusinessServiceIds)", "serviceId", f.ServiceID)
+	}
+	if f.Major != nil {
+		where.add("i.major = $major", "major", *f.Major)
+	}
+	return listSpec{match: "MATCH (i:Incident)", v: "i", where: where, order: "createdAt", desc: true,
+		sortName: "incidents:createdAt:desc" + timeSortSuffix}
 }
 
 const resolvedBefore = `

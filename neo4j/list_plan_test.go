@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/catalog"
+	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
@@ -82,6 +84,28 @@ func TestCatalogPeopleAndSLAListsUseIndexes(t *testing.T) {
 		"groups":             neo4j.GroupListStatements(),
 		"SLAs":               neo4j.SLAListStatements(""),
 		"SLAs of a customer": neo4j.SLAListStatements("bu_x"),
+	}
+	for name, st := range lists {
+		checkPlans(t, s, name, st, false)
+	}
+}
+
+func TestChangeAndIncidentListsUseIndexes(t *testing.T) {
+	s := neo4jtest.Open(t)
+	yes := true
+	agent := incident.Scope{CallerID: "usr_a", AssigneeID: "usr_a", GroupIDs: []string{"grp_a"}, Unassigned: true, Major: true}
+	lists := map[string]neo4j.Statements{
+		"changes":                  neo4j.ChangeListStatements(change.Filter{}),
+		"changes by state":         neo4j.ChangeListStatements(change.Filter{States: []change.State{change.Scheduled}}),
+		"changes by type and risk": neo4j.ChangeListStatements(change.Filter{Types: []change.Type{change.Normal}, RiskLevels: []change.Level{change.High}}),
+		"changes of a requester":   neo4j.ChangeListStatements(change.Filter{RequesterID: "usr_a"}),
+		"changes of a target":      neo4j.ChangeListStatements(change.Filter{TargetID: "ci_a"}),
+		"incidents":                neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{}),
+		"incidents by state":       neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{States: []incident.State{incident.New}}),
+		"incidents of a group":     neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{AssignmentGroupID: "grp_a"}),
+		"incidents of a CI":        neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CIID: "ci_a", Major: &yes}),
+		"an agent's incidents":     neo4j.IncidentListStatements(agent, incident.Filter{}),
+		"a requester's incidents":  neo4j.IncidentListStatements(incident.Scope{CallerID: "usr_r"}, incident.Filter{}),
 	}
 	for name, st := range lists {
 		checkPlans(t, s, name, st, false)
