@@ -138,8 +138,14 @@ func entryFromMap(p map[string]any) (cmdb.HistoryEntry, error) {
 
 // A CI's history is its recorded entries and the derived ADDED entries of
 // its feed relationships, merged in one order; its CREATED entry, while
-// derived, is added in Go (it needs the CI whole).
-const historyOf = `
+// derived, is added in Go (it needs the CI whole). A page after a cursor
+// starts after ($afterAt, $afterId).
+func historyOf(after bool) string {
+	from := ""
+	if after {
+		from = "\n  WHERE entry.at < $afterAt OR (entry.at = $afterAt AND entry.id < $afterId)"
+	}
+	return `
 UNWIND $ids AS id
 MATCH (c:CI:Item {id: id})
 CALL (c) {
@@ -150,8 +156,7 @@ CALL (c) {
     MATCH (c)-[r]-(:CI) WHERE r.derivedEntry
     RETURN ` + derivedRelEntry + ` AS entry
   }
-  WITH entry
-  WHERE $afterAt IS NULL OR entry.at < $afterAt OR (entry.at = $afterAt AND entry.id < $afterId)
+  WITH entry` + from + `
   ORDER BY entry.at DESC, entry.id DESC LIMIT $limit
   RETURN collect(entry) AS entries
 }
@@ -159,12 +164,13 @@ RETURN id, entries,
   COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
   EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
   properties(c) AS ci`
+}
 
 const historySort = "history"
 
 // History implements cmdb.Store.
 func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1), "afterAt": nil, "afterId": nil})
+	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1)})
 	if p.After != "" {
 		k, err := paging.Decode(p.After, historySort)
 		if err != nil {
@@ -177,7 +183,7 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 		params["afterAt"], params["afterId"] = at, k.ID
 	}
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-		recs, err := collect(ctx, tx, historyOf, params)
+		recs, err := collect(ctx, tx, historyOf(p.After != ""), params)
 		if err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ import (
 // change). The history has no index on time: every index costs each
 // bulk-import write, and this report is an occasional audit, so it scans
 // the history and the relationships of the period.
-func unauthorizedStatements() (list, count string) {
+func unauthorizedStatements(after bool) (list, count string) {
 	entries := `
 CALL () {
   MATCH (h:CIHistory)
@@ -24,8 +24,12 @@ CALL () {
   WHERE r.derivedEntry AND r.createdAt >= $since
   RETURN ` + derivedRelEntry + ` AS n
 }`
-	list = entries + `
-WITH n WHERE $afterId IS NULL OR n.at < $afterValue OR (n.at = $afterValue AND n.id < $afterId)
+	list = entries
+	if after {
+		list += `
+WITH n WHERE n.at < $afterValue OR (n.at = $afterValue AND n.id < $afterId)`
+	}
+	list += `
 RETURN n ORDER BY n.at DESC, n.id DESC LIMIT $limit`
 	count = entries + `
 RETURN count(n) AS total`
@@ -34,7 +38,7 @@ RETURN count(n) AS total`
 
 // Unauthorized implements cmdb.Store.
 func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[cmdb.Modification], error) {
-	list, count := unauthorizedStatements()
+	list, count := unauthorizedStatements(p.After != "")
 	return listPage(ctx, m.s, list, count, "unauthorized"+timeSortSuffix,
 		historyParams(map[string]any{"since": since}), p,
 		func(n map[string]any) (cmdb.Modification, error) {
