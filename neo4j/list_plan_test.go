@@ -2,6 +2,7 @@ package neo4j_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,6 +18,10 @@ import (
 // seeking or scanning an index.
 var scans = []string{"AllNodesScan", "NodeByLabelScan"}
 
+// unusedFilter is the shape of a filter left in a statement for when it is
+// not given; it keeps the planner from the filter's index.
+var unusedFilter = regexp.MustCompile(`\$\w+ IS NULL OR`)
+
 // checkPlans fails when Neo4j plans any of the list's statements with a
 // scan of every node: each filter and order the API offers must be served by
 // an index.
@@ -27,8 +32,8 @@ func checkPlans(t *testing.T, s *neo4j.Store, name string, st neo4j.Statements, 
 		stmts["count"] = st.Count
 	}
 	for which, stmt := range stmts {
-		if strings.Contains(stmt, "IS NULL OR") {
-			t.Errorf("%s, %s: a filter not given stays in the statement as \"… IS NULL OR …\"\n%s", name, which, stmt)
+		if unusedFilter.MatchString(stmt) {
+			t.Errorf("%s, %s: a filter not given stays in the statement as \"$x IS NULL OR …\"\n%s", name, which, stmt)
 		}
 		ops, err := s.Operators(context.Background(), stmt, st.Params)
 		if err != nil {
