@@ -99,7 +99,7 @@ func Settings() []Setting {
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
-		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "50000", "highest cost score a query may have: about the number of values it may return, graph analyses and counts weighing what they cost"},
+		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "500000", "highest cost a query may have: about the number of objects it could return, graph analyses and counts weighing what they cost"},
 		{"MAX_QUERY_TOKENS", "max-query-tokens", "5000", "most lexical tokens a query document may have"},
 		{"MAX_QUERY_ALIASES", "max-query-aliases", "30", "most aliased fields a query may select (fragments counted where spread)"},
 		{"MAX_QUERY_FIELDS", "max-query-fields", "2000", "most fields a query may select (fragments counted where spread)"},

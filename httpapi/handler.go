@@ -96,7 +96,7 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	}
 	gql.Use(strictEnums{schema: o.Schema.Schema()})
 	gql.Use(newDocumentLimits(o.Limits))
-	gql.Use(extension.FixedComplexityLimit(o.Limits.MaxComplexity))
+	gql.Use(&costLimit{max: o.Limits.MaxComplexity})
 	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
 	gql.AroundResponses(capErrors)
 	gql.AroundResponses(withBudget(o.Limits))

@@ -28,7 +28,8 @@ type Request struct {
 	MaxDirectives int
 	// MaxDepth is the deepest field nesting.
 	MaxDepth int
-	// MaxComplexity is the highest cost score (see resolvers/cost.go).
+	// MaxComplexity is the highest cost a query may have: about the number
+	// of objects it could return (see resolvers/cost.go).
 	MaxComplexity int
 	// MaxTransactions is the most database transactions one response
 	// (a query, a mutation, or one subscription event) may run.
@@ -51,7 +52,7 @@ func Default() Request {
 		MaxFieldRepeats:           20,
 		MaxDirectives:             50,
 		MaxDepth:                  12,
-		MaxComplexity:             50000,
+		MaxComplexity:             500_000,
 		MaxTransactions:           100,
 		MaxConcurrentTransactions: 4,
 		MaxSubscriptions:          20,

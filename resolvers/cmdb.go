@@ -150,7 +150,7 @@ func cmdbProcess() process {
 				return connection(child, first)
 			}
 			c.ConfigurationItem.Relationships = func(child int, _ *model.RelationshipDirection, _ []string, first *int) int {
-				return 1 + page(first, relationsPage)*child
+				return 1 + page(first, relationsPage)*(1+child)
 			}
 			c.ConfigurationItem.History = func(child int, first *int, _ *string) int { return 1 + page(first, defaultPage)*child }
 		},

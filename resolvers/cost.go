@@ -5,10 +5,11 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 )
 
-// The cost model behind MAX_QUERY_COMPLEXITY. A field costs 1 and what it
-// selects; a list costs what one item selects times the items it may return;
-// fields whose work does not show in the size of their answer weigh what
-// they cost the database:
+// The cost model behind MAX_QUERY_COMPLEXITY: about the number of objects a
+// query could return. An object costs 1 and what it selects (scalars and
+// enums cost nothing); a list costs what one item selects times the items
+// it may return; fields whose work does not show in the size of their
+// answer weigh what they cost the database:
 //   - a graph analysis (impact, dependencies, neighbourhood, paths,
 //     conflicts) walks up to every node within its depth whatever it
 //     returns: analysisPerHop per hop it may follow, plus perStart for each
@@ -19,13 +20,15 @@ import (
 //     connection selects by its page size. Nested lists are read for all
 //     their parents at once, so they cost their items only.
 //
-// With the default limit of 50000 a request runs at most about 18 analyses
-// of the default depth of 10 hops, 9 of 20 hops, or 500 lists.
+// With the default limit of 500,000 a request runs at most about 16
+// analyses of the default depth of 10 hops, 8 of 20 hops, or 500 lists;
+// a screen of 50 CIs with two levels of 20 relationships each (about 40,000
+// objects) fits many times over.
 const (
-	analysisPerHop = 250
-	perStart       = 50
+	analysisPerHop = 3000
+	perStart       = 500
 	analysisItems  = 10
-	listCost       = 100
+	listCost       = 1000
 	defaultPage    = 20
 	relationsPage  = 100
 )
