@@ -188,6 +188,12 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}); err != nil {
 		return sr, err
 	}
+	if err := ph.time("everyday reads", func() error {
+		sr.Reads, err = b.sampleReads(ctx, gql)
+		return err
+	}); err != nil {
+		return sr, err
+	}
 	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}

@@ -128,6 +128,7 @@ func run() error {
 		}
 		res.Sizes = append(res.Sizes, sr)
 		printSize(os.Stdout, sr)
+		printReads(os.Stdout, sr.Size, sr.Reads)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

@@ -35,6 +35,7 @@ type SizeResult struct {
 	// Floor is the latency of a request that reads nothing (floorQuery).
 	Floor  Latency       `json:"graphqlFloor"`
 	Starts []StartResult `json:"starts"`
+	Reads  []ReadResult  `json:"reads"`
 	Phases []Phase       `json:"phases"`
 }
 

@@ -72,15 +72,13 @@ func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src
 }
 
 func relFromRecord(r *driver.Record, relType string) cmdb.Relationship {
-	rp := props(r, "r")
-	return cmdb.Relationship{
-		ID:        str(rp, "id"),
-		Type:      relType,
-		Source:    ciFromProps(props(r, "s")),
-		Target:    ciFromProps(props(r, "t")),
-		CreatedAt: tm(rp, "createdAt"),
-		CreatedBy: str(rp, "createdBy"),
-	}
+	return relFromProps(relType, props(r, "r"), ciFromProps(props(r, "s")), ciFromProps(props(r, "t")))
+}
+
+// relFromProps is a relationship from its properties and its ends.
+func relFromProps(relType string, rp map[string]any, source, target cmdb.CI) cmdb.Relationship {
+	return cmdb.Relationship{ID: str(rp, "id"), Type: relType, Source: source, Target: target,
+		CreatedAt: tm(rp, "createdAt"), CreatedBy: str(rp, "createdBy")}
 }
 
 // deleteRelationship returns, for a feed relationship, its derived ADDED
@@ -122,28 +120,33 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 	})
 }
 
-// relsOf reads the relationships of many CIs in one statement. The other
-// end is returned whole so that resolving source and target costs nothing.
-// The direction decides the pattern ($$PATTERN) and which end is the source
-// and which the target ($$ENDS).
+// relsOf reads the relationships of many CIs in one statement, one row per
+// CI: the CI once, and for each relationship its type, its properties, the
+// other end whole (so that resolving source and target costs nothing) and
+// whether the CI is its source. The direction decides the pattern
+// ($$PATTERN).
 const relsOf = `
 UNWIND $ids AS id
 MATCH (c:CI:Item {id: id})
 CALL (c) {
-  MATCH $$PATTERN WHERE type(r) IN $types
-  RETURN r, $$ENDS, o.name AS other ORDER BY type(r), other, r.id LIMIT $limit
+  MATCH $$PATTERN
+  WITH r, o ORDER BY type(r), o.name, r.id LIMIT $limit
+  RETURN collect([type(r), properties(r), properties(o), startNode(r) = c]) AS rels
 }
-RETURN id, type(r) AS type, properties(r) AS r, properties(s) AS s, properties(t) AS t`
+RETURN id, properties(c) AS c, rels`
 
-func relsStatement(dir cmdb.Direction) string {
-	pattern, ends := "(c)-[r]-(o:CI)", "startNode(r) AS s, endNode(r) AS t"
+// relsStatement reads relationships of the given types (from the
+// catalogue) in one direction. The types are in the pattern, so the
+// expansion reads only those relationships, never the derived impact edges.
+func relsStatement(dir cmdb.Direction, types []string) string {
+	pattern := "(c)-[r:$$TYPES]-(o:CI)"
 	switch dir {
 	case cmdb.Outgoing:
-		pattern, ends = "(c)-[r]->(o:CI)", "c AS s, o AS t"
+		pattern = "(c)-[r:$$TYPES]->(o:CI)"
 	case cmdb.Incoming:
-		pattern, ends = "(c)<-[r]-(o:CI)", "o AS s, c AS t"
+		pattern = "(c)<-[r:$$TYPES]-(o:CI)"
 	}
-	return strings.NewReplacer("$$PATTERN", pattern, "$$ENDS", ends).Replace(relsOf)
+	return strings.NewReplacer("$$TYPES", typeAlternation(types)).Replace(strings.Replace(relsOf, "$$PATTERN", pattern, 1))
 }
 
 // Relationships implements cmdb.Store.
@@ -151,18 +154,29 @@ func (m *CMDB) Relationships(ctx context.Context, ciIDs []string, dir cmdb.Direc
 	if len(types) == 0 {
 		types = cmdb.RelTypeNames()
 	}
-	stmt := relsStatement(dir)
+	stmt := relsStatement(dir, types)
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string][]cmdb.Relationship, error) {
-		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ciIDs, "types": types, "limit": int64(limit)})
+		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ciIDs, "limit": int64(limit)})
 		if err != nil {
 			return nil, err
 		}
 		out := make(map[string][]cmdb.Relationship, len(ciIDs))
 		for _, r := range recs {
 			id, _ := r.Get("id")
-			t, _ := r.Get("type")
-			ts, _ := t.(string)
-			out[id.(string)] = append(out[id.(string)], relFromRecord(r, ts))
+			c := ciFromProps(props(r, "c"))
+			v, _ := r.Get("rels")
+			for _, x := range anyList(v) {
+				f := anyList(x)
+				typ, _ := f[0].(string)
+				rp, _ := f[1].(map[string]any)
+				op, _ := f[2].(map[string]any)
+				outgoing, _ := f[3].(bool)
+				source, target := c, ciFromProps(op)
+				if !outgoing {
+					source, target = target, source
+				}
+				out[id.(string)] = append(out[id.(string)], relFromProps(typ, rp, source, target))
+			}
 		}
 		return out, nil
 	})
