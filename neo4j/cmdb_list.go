@@ -29,7 +29,7 @@ func nullList[T ~string](v []T) any {
 	if len(v) == 0 {
 		return nil
 	}
-	return texts(v)
+	return stringList(v)
 }
 
 // texts is a list of string-typed values as a parameter.

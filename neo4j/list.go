@@ -13,9 +13,9 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
-// listPage runs a keyset-paged list statement and, unless the request skips
-// the total, its count in one read transaction. The list statement takes $afterValue/$afterId (null on the
-// first page) and $limit, orders by (value, id) and returns nodes as "n";
+// listPage runs a keyset-paged list statement and, unless the request
+// skips the total, its count in one read transaction. The list statement
+// takes $afterValue/$afterId (null on the first page) and $limit, orders by (value, id) and returns nodes as "n";
 // params holds its filters, shared with the count statement, which returns
 // "total". decode reads one node (see infallible for decoders that cannot
 // fail); key gives an item's sort value and id for its cursor; times go
@@ -183,6 +183,7 @@ func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
 	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
 	return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
 }
+
 func keysetTime(k paging.Keyset) (time.Time, error) {
 	s, _ := k.Value.(string)
 	t, err := time.Parse(time.RFC3339Nano, s)
