@@ -101,6 +101,19 @@ func (g *graphFixture) build(t *testing.T, rels ...string) {
 	}
 }
 
+// pathNames spells each path as its items' names joined by ">".
+func (g *graphFixture) pathNames(paths []impact.Path) []string {
+	var out []string
+	for _, p := range paths {
+		var names []string
+		for _, n := range p.Nodes {
+			names = append(names, g.byID[n.ID])
+		}
+		out = append(out, strings.Join(names, ">"))
+	}
+	return out
+}
+
 func (g *graphFixture) summary(res impact.Result) string {
 	var parts []string
 	for _, i := range res.Impacted {
@@ -223,14 +236,7 @@ func TestImpactThroughTheStore(t *testing.T) {
 	if err != nil || len(paths) != 2 {
 		t.Fatalf("paths: %d %v", len(paths), err)
 	}
-	var lines []string
-	for _, p := range paths {
-		var names []string
-		for _, n := range p.Nodes {
-			names = append(names, g.byID[n.ID])
-		}
-		lines = append(lines, strings.Join(names, ">"))
-	}
+	lines := g.pathNames(paths)
 	if lines[0] != "web1>pool>web2" || lines[1] != "web1>host1>switch>host2>web2" {
 		t.Fatalf("paths %v", lines)
 	}

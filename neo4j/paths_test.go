@@ -24,14 +24,7 @@ func TestPathsAreTheShortestSimpleOnes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range paths {
-		var names []string
-		for _, n := range p.Nodes {
-			names = append(names, g.byID[n.ID])
-		}
-		got = append(got, strings.Join(names, ">"))
-	}
+	got := g.pathNames(paths)
 	want := []string{"a>x>b", "a>c1>c2>c3>c4>c5>c6>b"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("paths %v, want %v", got, want)
