@@ -41,6 +41,7 @@ type ResolverRoot interface {
 	ConfigurationItem() ConfigurationItemResolver
 	FreezeWindow() FreezeWindowResolver
 	Group() GroupResolver
+	ImpactAnalysis() ImpactAnalysisResolver
 	Incident() IncidentResolver
 	IncidentEscalation() IncidentEscalationResolver
 	Mutation() MutationResolver
@@ -438,11 +439,12 @@ type ComplexityRoot struct {
 	}
 
 	ImpactAnalysis struct {
-		Counts   func(childComplexity int) int
-		Graph    func(childComplexity int) int
-		Impacted func(childComplexity int) int
-		MaxDepth func(childComplexity int) int
-		Roots    func(childComplexity int) int
+		Counts        func(childComplexity int) int
+		Graph         func(childComplexity int) int
+		Impacted      func(childComplexity int) int
+		ImpactedItems func(childComplexity int, filter *model.ImpactedItemFilter, first *int, after *string) int
+		MaxDepth      func(childComplexity int) int
+		Roots         func(childComplexity int) int
 	}
 
 	ImpactCounts struct {
@@ -462,6 +464,17 @@ type ComplexityRoot struct {
 		Kind     func(childComplexity int) int
 		Path     func(childComplexity int) int
 		Severity func(childComplexity int) int
+	}
+
+	ImpactedItemConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ImpactedItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ImportConfigurationItemsPayload struct {
@@ -1008,6 +1021,9 @@ type FreezeWindowResolver interface {
 }
 type GroupResolver interface {
 	Members(ctx context.Context, obj *model.Group) ([]*model.User, error)
+}
+type ImpactAnalysisResolver interface {
+	ImpactedItems(ctx context.Context, obj *model.ImpactAnalysis, filter *model.ImpactedItemFilter, first *int, after *string) (*model.ImpactedItemConnection, error)
 }
 type IncidentResolver interface {
 	Caller(ctx context.Context, obj *model.Incident) (*model.User, error)
@@ -2575,6 +2591,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactAnalysis.Impacted(childComplexity), true
+	case "ImpactAnalysis.impactedItems":
+		if e.ComplexityRoot.ImpactAnalysis.ImpactedItems == nil {
+			break
+		}
+
+		args, err := ec.field_ImpactAnalysis_impactedItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.ImpactedItems(childComplexity, args["filter"].(*model.ImpactedItemFilter), args["first"].(*int), args["after"].(*string)), true
 	case "ImpactAnalysis.maxDepth":
 		if e.ComplexityRoot.ImpactAnalysis.MaxDepth == nil {
 			break
@@ -2667,6 +2694,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactedItem.Severity(childComplexity), true
+
+	case "ImpactedItemConnection.edges":
+		if e.ComplexityRoot.ImpactedItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItemConnection.Edges(childComplexity), true
+	case "ImpactedItemConnection.pageInfo":
+		if e.ComplexityRoot.ImpactedItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItemConnection.PageInfo(childComplexity), true
+	case "ImpactedItemConnection.totalCount":
+		if e.ComplexityRoot.ImpactedItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItemConnection.TotalCount(childComplexity), true
+
+	case "ImpactedItemEdge.cursor":
+		if e.ComplexityRoot.ImpactedItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItemEdge.Cursor(childComplexity), true
+	case "ImpactedItemEdge.node":
+		if e.ComplexityRoot.ImpactedItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactedItemEdge.Node(childComplexity), true
 
 	case "ImportConfigurationItemsPayload.created":
 		if e.ComplexityRoot.ImportConfigurationItemsPayload.Created == nil {
@@ -5092,6 +5151,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeleteFreezeWindowInput", ec.unmarshalInputDeleteFreezeWindowInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
+			graphql.NewInputUnmarshaler("ImpactedItemFilter", ec.unmarshalInputImpactedItemFilter),
 			graphql.NewInputUnmarshaler("ImportConfigurationItemsInput", ec.unmarshalInputImportConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
 			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
@@ -7118,6 +7178,40 @@ type ImpactCounts {
 }
 
 """
+Which impacted items a page shows; unset fields keep every item.
+"""
+input ImpactedItemFilter {
+  "Only items of these kinds."
+  kinds: [ItemKind!]
+  "Only items hit this badly."
+  severities: [Severity!]
+  "Only items at most this many hops from a start item."
+  maxDistance: Int
+}
+
+"""
+A page of impacted items.
+"""
+type ImpactedItemConnection {
+  "The items of this page."
+  edges: [ImpactedItemEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "How many impacted items the filter keeps, over the whole analysis."
+  totalCount: Int!
+}
+
+"""
+One impacted item of a page.
+"""
+type ImpactedItemEdge {
+  "Pass as after to read the items that follow."
+  cursor: String!
+  "The item."
+  node: ImpactedItem!
+}
+
+"""
 What breaks when the start items go down.
 """
 type ImpactAnalysis {
@@ -7127,6 +7221,8 @@ type ImpactAnalysis {
   maxDepth: Int!
   "Every impacted item, nearest first, then from infrastructure to business, then by name."
   impacted: [ImpactedItem!]!
+  "A page of the impacted items in the order of impacted, only those the filter keeps; counts stay over the whole analysis. The first page of a large analysis costs the analysis and that page."
+  impactedItems(filter: ImpactedItemFilter, first: Int = 100, after: String): ImpactedItemConnection!
   "Counts by kind and severity."
   counts: ImpactCounts!
   "Roots and impacted items with the relationships between them, for drawing."
@@ -9330,6 +9426,8 @@ func (ec *executionContext) childFields_ImpactAnalysis(ctx context.Context, fiel
 		return ec.fieldContext_ImpactAnalysis_maxDepth(ctx, field)
 	case "impacted":
 		return ec.fieldContext_ImpactAnalysis_impacted(ctx, field)
+	case "impactedItems":
+		return ec.fieldContext_ImpactAnalysis_impactedItems(ctx, field)
 	case "counts":
 		return ec.fieldContext_ImpactAnalysis_counts(ctx, field)
 	case "graph":
@@ -9374,6 +9472,28 @@ func (ec *executionContext) childFields_ImpactedItem(ctx context.Context, field 
 		return ec.fieldContext_ImpactedItem_path(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImpactedItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactedItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ImpactedItemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ImpactedItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ImpactedItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactedItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ImpactedItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ImpactedItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ImpactedItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactedItemEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10397,6 +10517,36 @@ func (ec *executionContext) field_ConfigurationItem_relationships_args(ctx conte
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_ImpactAnalysis_impactedItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ImpactedItemFilter, error) {
+			return ec.unmarshalOImpactedItemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -17665,6 +17815,50 @@ func (ec *executionContext) fieldContext_ImpactAnalysis_impacted(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _ImpactAnalysis_impactedItems(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_impactedItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ImpactAnalysis().ImpactedItems(ctx, obj, fc.Args["filter"].(*model.ImpactedItemFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactedItemConnection) graphql.Marshaler {
+			return ec.marshalNImpactedItemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_impactedItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ImpactAnalysis_impactedItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ImpactAnalysis_counts(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18041,6 +18235,148 @@ func (ec *executionContext) fieldContext_ImpactedItem_path(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImpactedItemEdge) graphql.Marshaler {
+			return ec.marshalNImpactedItemEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactedItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImpactedItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactedItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImpactedItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ImpactedItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactedItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImpactedItem) graphql.Marshaler {
+			return ec.marshalNImpactedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactedItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactedItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactedItem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32129,6 +32465,62 @@ func UnmarshalImpactAnalysisInput(ctx context.Context, raw any) (model.ImpactAna
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImpactedItemFilter(ctx context.Context, obj any) (model.ImpactedItemFilter, error) {
+	var it model.ImpactedItemFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "severities", "maxDistance"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOItemKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "severities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severities"))
+			data, err := ec.unmarshalOSeverity2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severities = data
+		case "maxDistance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDistance"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDistance = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImpactedItemFilter unmarshals raw into the ImpactedItemFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImpactedItemFilter(ctx context.Context, raw any) (model.ImpactedItemFilter, error) {
+	var out model.ImpactedItemFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImpactedItemFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputImportConfigurationItemsInput(ctx context.Context, obj any) (model.ImportConfigurationItemsInput, error) {
 	var it model.ImportConfigurationItemsInput
 	if obj == nil {
@@ -36871,27 +37263,33 @@ func (ec *executionContext) _ImpactAnalysis(ctx context.Context, sel ast.Selecti
 		case "roots":
 			out.Values[i] = ec._ImpactAnalysis_roots(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "maxDepth":
 			out.Values[i] = ec._ImpactAnalysis_maxDepth(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "impacted":
 			out.Values[i] = ec._ImpactAnalysis_impacted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "impactedItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImpactAnalysis_impactedItems(ctx, field, obj)
+				})
 		case "counts":
 			out.Values[i] = ec._ImpactAnalysis_counts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "graph":
 			out.Values[i] = ec._ImpactAnalysis_graph(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37011,6 +37409,87 @@ func (ec *executionContext) _ImpactedItem(ctx context.Context, sel ast.Selection
 			}
 		case "path":
 			out.Values[i] = ec._ImpactedItem_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactedItemConnectionImplementors = []string{"ImpactedItemConnection"}
+
+func (ec *executionContext) _ImpactedItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactedItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactedItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactedItemConnection")
+		case "edges":
+			out.Values[i] = ec._ImpactedItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ImpactedItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ImpactedItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var impactedItemEdgeImplementors = []string{"ImpactedItemEdge"}
+
+func (ec *executionContext) _ImpactedItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ImpactedItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactedItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactedItemEdge")
+		case "cursor":
+			out.Values[i] = ec._ImpactedItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ImpactedItemEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41975,6 +42454,38 @@ func (ec *executionContext) marshalNImpactedItem2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._ImpactedItem(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNImpactedItemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactedItemConnection!")
+		return graphql.Null
+	}
+	return ec._ImpactedItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImpactedItemEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImpactedItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImpactedItemEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactedItemEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemEdge(ctx context.Context, sel ast.SelectionSet, v *model.ImpactedItemEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactedItemEdge!")
+		return graphql.Null
+	}
+	return ec._ImpactedItemEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNImportConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsInput(ctx context.Context, v any) (model.ImportConfigurationItemsInput, error) {
 	res, err := ec.unmarshalInputImportConfigurationItemsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43955,6 +44466,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOImpactedItemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImpactedItemFilter(ctx context.Context, v any) (*model.ImpactedItemFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImpactedItemFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOImportRelationshipInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportRelationshipInputᚄ(ctx context.Context, v any) ([]*model.ImportRelationshipInput, error) {
 	if v == nil {
 		return nil, nil
@@ -44071,6 +44590,42 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOItemKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKindᚄ(ctx context.Context, v any) ([]model.ItemKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ItemKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOItemKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ItemKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
@@ -44359,6 +44914,42 @@ func (ec *executionContext) marshalOServiceStatus2ᚖgithubᚗcomᚋitsmᚑgraph
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSeverity2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverityᚄ(ctx context.Context, v any) ([]model.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Severity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSeverity2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSeverity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (*model.Severity, error) {

@@ -2,16 +2,19 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/paging"
 )
 
 // itemModel maps any impact-graph record to its GraphQL type.
@@ -77,11 +80,12 @@ func viewModel(res impact.Result, withSeverity bool) *model.GraphView {
 // paths cost as much as the rest of a large answer, so they are built only
 // when the query selects them.
 func impactModel(ctx context.Context, res impact.Result, depth int) *model.ImpactAnalysis {
-	wantPaths, wantGraph := wants(ctx, "impacted.path"), wants(ctx, "graph")
+	wantItems, wantPaths, wantGraph := wants(ctx, "impacted"), wants(ctx, "impacted.path"), wants(ctx, "graph")
 	m := &model.ImpactAnalysis{
 		MaxDepth: depth,
+		Result:   res,
 		Roots:    make([]model.GraphItem, len(res.Roots)),
-		Impacted: make([]*model.ImpactedItem, len(res.Impacted)),
+		Impacted: []*model.ImpactedItem{},
 		Counts: &model.ImpactCounts{
 			Total:              len(res.Impacted),
 			ConfigurationItems: res.Count(catalog.KindCI),
@@ -100,14 +104,65 @@ func impactModel(ctx context.Context, res impact.Result, depth int) *model.Impac
 	for i, r := range res.Roots {
 		m.Roots[i] = itemModel(r.Node.Item)
 	}
-	for i, it := range res.Impacted {
-		m.Impacted[i] = &model.ImpactedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind),
-			Distance: it.Distance, Severity: model.Severity(it.Severity)}
-		if wantPaths {
-			m.Impacted[i].Path = pathModel(res.Path(it.Node.ID))
-		}
+	if wantItems {
+		m.Impacted = mapSlice(res.Impacted, func(it impact.Impacted) *model.ImpactedItem { return impactedModel(res, it, wantPaths) })
 	}
 	return m
+}
+
+// impactedModel maps one impacted item, with its explaining path when asked.
+func impactedModel(res impact.Result, it impact.Impacted, withPath bool) *model.ImpactedItem {
+	m := &model.ImpactedItem{Item: itemModel(it.Node.Item), Kind: model.ItemKind(it.Node.Kind),
+		Distance: it.Distance, Severity: model.Severity(it.Severity)}
+	if withPath {
+		m.Path = pathModel(res.Path(it.Node.ID))
+	}
+	return m
+}
+
+// maxImpactedPage is the largest page of impactedItems.
+const maxImpactedPage = 1000
+
+// impactedSort names the order of impactedItems in its cursors.
+const impactedSort = "impacted"
+
+// impactedPage is the page of an analysis's impacted items that the filter
+// keeps, after the item the cursor names.
+func impactedPage(res impact.Result, f *model.ImpactedItemFilter, req paging.Request) (paging.Page[impact.Impacted], error) {
+	keep := func(impact.Impacted) bool { return true }
+	if f != nil {
+		kinds, severities := enumList[catalog.Kind](f.Kinds), enumList[impact.Severity](f.Severities)
+		keep = func(it impact.Impacted) bool {
+			return (len(kinds) == 0 || slices.Contains(kinds, it.Node.Kind)) &&
+				(len(severities) == 0 || slices.Contains(severities, it.Severity)) &&
+				(f.MaxDistance == nil || it.Distance <= *f.MaxDistance)
+		}
+	}
+	kept := make([]impact.Impacted, 0, len(res.Impacted))
+	for _, it := range res.Impacted {
+		if keep(it) {
+			kept = append(kept, it)
+		}
+	}
+	page := paging.Page[impact.Impacted]{Total: len(kept), HasPrevious: req.After != ""}
+	start := 0
+	if req.After != "" {
+		k, err := paging.Decode(req.After, impactedSort)
+		if err != nil {
+			return page, err
+		}
+		i := slices.IndexFunc(kept, func(it impact.Impacted) bool { return it.Node.ID == k.ID })
+		if i < 0 {
+			return page, apperr.Invalid("after", "names no item of this analysis; pass pageInfo.endCursor from the previous page of the same analysis")
+		}
+		start = i + 1
+	}
+	end := min(start+req.First, len(kept))
+	page.Items, page.HasNext = kept[start:end], end < len(kept)
+	for _, it := range page.Items {
+		page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{ID: it.Node.ID, Sort: impactedSort}))
+	}
+	return page, nil
 }
 
 func reachModel(ctx context.Context, res impact.Result) *model.Reach {
@@ -260,6 +315,9 @@ func impactProcess() process {
 			q.Neighbourhood = func(child int, _ string, depth *int, _ []string) int { return r.analysisCost(child, depth) }
 			q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string) int {
 				return r.analysisCost(child, maxLength)
+			}
+			c.ImpactAnalysis.ImpactedItems = func(child int, _ *model.ImpactedItemFilter, first *int, _ *string) int {
+				return 1 + page(first, maxImpactedPage/10)*child
 			}
 		},
 	}

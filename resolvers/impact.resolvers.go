@@ -8,8 +8,31 @@ package resolvers
 import (
 	"context"
 
+	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/paging"
 )
+
+func (r *impactAnalysisResolver) ImpactedItems(ctx context.Context, obj *model.ImpactAnalysis, filter *model.ImpactedItemFilter, first *int, after *string) (*model.ImpactedItemConnection, error) {
+	req, err := paging.Normalize(first, after, maxImpactedPage)
+	if err != nil {
+		return nil, err
+	}
+	page, err := impactedPage(obj.Result, filter, req)
+	if err != nil {
+		return nil, err
+	}
+	withPath := wants(ctx, "edges.node.path")
+	return &model.ImpactedItemConnection{
+		Edges: edges(page, func(it impact.Impacted) *model.ImpactedItem { return impactedModel(obj.Result, it, withPath) },
+			func(c string, n *model.ImpactedItem) *model.ImpactedItemEdge {
+				return &model.ImpactedItemEdge{Cursor: c, Node: n}
+			}),
+		PageInfo:   pageInfo(page),
+		TotalCount: page.Total,
+	}, nil
+}
 
 func (r *queryResolver) ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error) {
 	res, depth, err := r.analyzer(ctx).Impact(ctx, input.CiIds, input.MaxDepth)
@@ -72,3 +95,7 @@ func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, m
 	}
 	return pathsModel(paths), nil
 }
+
+func (r *Resolver) ImpactAnalysis() graph.ImpactAnalysisResolver { return &impactAnalysisResolver{r} }
+
+type impactAnalysisResolver struct{ *Resolver }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
 )
 
@@ -1023,6 +1024,8 @@ type ImpactAnalysis struct {
 	Counts *ImpactCounts `json:"counts"`
 	// Roots and impacted items with the relationships between them, for drawing.
 	Graph *GraphView `json:"graph"`
+	// The analysis as the domain holds it, for paging its items.
+	Result impact.Result `json:"-"`
 }
 
 // Input of `impactAnalysis`.
@@ -1065,6 +1068,34 @@ type ImpactedItem struct {
 	Severity Severity `json:"severity"`
 	// A shortest chain of relationships from a start item to this one, in the order impact travels.
 	Path []*GraphEdge `json:"path"`
+}
+
+// A page of impacted items.
+type ImpactedItemConnection struct {
+	// The items of this page.
+	Edges []*ImpactedItemEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many impacted items the filter keeps, over the whole analysis.
+	TotalCount int `json:"totalCount"`
+}
+
+// One impacted item of a page.
+type ImpactedItemEdge struct {
+	// Pass as after to read the items that follow.
+	Cursor string `json:"cursor"`
+	// The item.
+	Node *ImpactedItem `json:"node"`
+}
+
+// Which impacted items a page shows; unset fields keep every item.
+type ImpactedItemFilter struct {
+	// Only items of these kinds.
+	Kinds []ItemKind `json:"kinds,omitempty"`
+	// Only items hit this badly.
+	Severities []Severity `json:"severities,omitempty"`
+	// Only items at most this many hops from a start item.
+	MaxDistance *int `json:"maxDistance,omitempty"`
 }
 
 // Input of `importConfigurationItems`: at most 5000 items and 20000 relationships per call.
