@@ -212,6 +212,11 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		}); err != nil {
 			return sr, err
 		}
+		if err := ph.time("impact first page via GraphQL: "+name, func() error {
+			return b.sampleFirstPage(ctx, gql, &st)
+		}); err != nil {
+			return sr, err
+		}
 		if err := ph.time("impact raw answer: "+name, func() error {
 			return b.sampleRaw(ctx, &st)
 		}); err != nil {
@@ -234,6 +239,9 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		if st.GraphQL.P50 > 0 && st.Raw.P50 > 0 {
 			st.RatioP50 = st.GraphQL.P50 / st.Raw.P50
 			st.RatioP95 = st.GraphQL.P95 / st.Raw.P95
+		}
+		if st.Bare.P50 > 0 {
+			st.PageOverBare = st.FirstPage.P50 / st.Bare.P50
 		}
 		if st.GraphQL.P50 > 0 && st.Bare.P50 > 0 {
 			st.BareRatioP50 = st.GraphQL.P50 / st.Bare.P50

@@ -21,6 +21,15 @@ const impactQuery = `query Impact($id: ID!, $depth: Int!) {
   }
 }`
 
+// pageQuery asks for the first page of an analysis's impacted items, with
+// the counts over the whole analysis.
+const pageQuery = `query ImpactPage($id: ID!, $depth: Int!) {
+  impactAnalysis(input: {ciIds: [$id], maxDepth: $depth}) {
+    counts { total }
+    impactedItems(first: 100) { edges { node { distance severity kind item { id } } } }
+  }
+}`
+
 type graphqlClient struct {
 	url, token string
 	http       http.Client
@@ -92,6 +101,20 @@ func decodeImpact(data []byte) (impactResponse, error) {
 		return r, fmt.Errorf("GraphQL error: %s %v", r.Errors[0].Message, r.Errors[0].Extensions)
 	}
 	return r, nil
+}
+
+// sampleFirstPage times the first page of impacted items from st's start.
+func (b *bench) sampleFirstPage(ctx context.Context, g *graphqlClient, st *StartResult) error {
+	vars := map[string]any{"id": st.ID, "depth": b.o.depth}
+	lat, err := sample(b.o.warmup, b.o.samples, b.o.budget, func() error {
+		_, err := g.post(ctx, pageQuery, vars)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("first page of impactAnalysis from %s: %w", st.ExternalID, err)
+	}
+	st.FirstPage = lat
+	return nil
 }
 
 // sampleGraphQL checks one answer, counts the round trips of one request

@@ -97,6 +97,10 @@ type StartResult struct {
 	BareRatioP95 float64 `json:"bareRatioP95"`
 	Statements   int64   `json:"statementsPerRequest"`
 	Transactions int64   `json:"transactionsPerRequest"`
+	// FirstPage is the first 100 impacted items (impactedItems) with the
+	// counts over the whole analysis; PageOverBare its p50 over Bare's.
+	FirstPage    Latency `json:"firstPage"`
+	PageOverBare float64 `json:"firstPageOverBareP50"`
 }
 
 // Latency summarises timed requests, in milliseconds.
@@ -158,6 +162,12 @@ func printSize(w io.Writer, sr SizeResult) {
 			fmt.Fprintf(w, " %s %s", s.Start, fmtLatency(0.3*s.Raw.P50))
 		}
 		fmt.Fprintln(w)
+	}
+	for _, s := range sr.Starts {
+		if s.FirstPage.N > 0 {
+			fmt.Fprintf(w, "first page of 100 impacted items from %s: p50 %s, p95 %s, %.2fx the bare traversal's p50\n",
+				s.Start, fmtLatency(s.FirstPage.P50), fmtLatency(s.FirstPage.P95), s.PageOverBare)
+		}
 	}
 	for _, s := range sr.Starts {
 		if s.Impacted != s.Expected || s.RawRows != s.Expected || s.RawAnswerRows != s.Expected+1 {
