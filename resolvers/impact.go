@@ -120,8 +120,12 @@ func impactedModel(res impact.Result, it impact.Impacted, withPath bool) *model.
 	return m
 }
 
-// maxImpactedPage is the largest page of impactedItems.
-const maxImpactedPage = 1000
+// The largest page of impactedItems, and the page it reads when first is
+// not given (the schema's default).
+const (
+	maxImpactedPage     = 1000
+	defaultImpactedPage = 100
+)
 
 // impactedSort names the order of impactedItems in its cursors.
 const impactedSort = "impacted"
@@ -317,7 +321,7 @@ func impactProcess() process {
 				return r.analysisCost(child, maxLength)
 			}
 			c.ImpactAnalysis.ImpactedItems = func(child int, _ *model.ImpactedItemFilter, first *int, _ *string) int {
-				return 1 + page(first, maxImpactedPage/10)*child
+				return 1 + page(first, defaultImpactedPage)*child
 			}
 		},
 	}
