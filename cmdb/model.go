@@ -151,3 +151,28 @@ const (
 	Incoming Direction = "INCOMING"
 	Both     Direction = "BOTH"
 )
+
+// Ends says how much of the two CIs of each relationship a read fetches.
+type Ends int
+
+// The levels of Ends.
+const (
+	// WholeEnds fetches every field of both CIs.
+	WholeEnds Ends = iota
+	// SummaryEnds fetches only the id, name, type and status of both CIs;
+	// every other field is left zero. A screen that lists relationships
+	// (a CI's dependencies, two levels deep) shows no more, and fetches
+	// and decodes about half as much this way.
+	SummaryEnds
+)
+
+// RelationshipQuery selects the relationships of a set of CIs.
+type RelationshipQuery struct {
+	Direction Direction
+	// Types are the relationship types to follow; all of the catalogue's
+	// when empty.
+	Types []string
+	// Limit caps the relationships of each CI.
+	Limit int
+	Ends  Ends
+}

@@ -96,17 +96,17 @@ func (s *Service) Unrelate(ctx context.Context, caller auth.Principal, in Unrela
 // MaxRelationshipsPerCI caps CI.relationships.
 const MaxRelationshipsPerCI = 500
 
-// Relationships returns up to limit relationships of each CI.
-func (s *Service) Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error) {
-	if limit < 1 || limit > MaxRelationshipsPerCI {
-		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxRelationshipsPerCI, limit)
+// Relationships returns up to q.Limit relationships of each CI.
+func (s *Service) Relationships(ctx context.Context, ciIDs []string, q RelationshipQuery) (map[string][]Relationship, error) {
+	if q.Limit < 1 || q.Limit > MaxRelationshipsPerCI {
+		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxRelationshipsPerCI, q.Limit)
 	}
-	for _, t := range types {
+	for _, t := range q.Types {
 		if _, ok := LookupRelType(t); !ok {
 			return nil, apperr.Invalid("types", "unknown relationship type %q; valid types are %v", t, RelTypeNames())
 		}
 	}
-	return s.store.Relationships(ctx, ciIDs, dir, types, limit)
+	return s.store.Relationships(ctx, ciIDs, q)
 }
 
 // Relationship returns one relationship; NOT_FOUND when absent.

@@ -45,8 +45,9 @@ type Store interface {
 	// Unrelate removes (source)-[:relType]->(target) and records entry on
 	// both ends; NOT_FOUND when there is no such relationship.
 	Unrelate(ctx context.Context, sourceID, relType, targetID string, entry HistoryEntry) (removedID string, err error)
-	// Relationships returns up to limit relationships per CI, keyed by CI id.
-	Relationships(ctx context.Context, ciIDs []string, dir Direction, types []string, limit int) (map[string][]Relationship, error)
+	// Relationships returns up to q.Limit relationships per CI, keyed by
+	// CI id, ordered by type then by the other end's name.
+	Relationships(ctx context.Context, ciIDs []string, q RelationshipQuery) (map[string][]Relationship, error)
 	// Members returns the MEMBER_OF members of each redundancy group.
 	Members(ctx context.Context, groupIDs []string) (map[string][]CI, error)
 	// Relationship returns one relationship by id; NOT_FOUND when absent.

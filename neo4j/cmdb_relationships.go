@@ -122,41 +122,53 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 
 // relsOf reads the relationships of many CIs in one statement, one row per
 // CI: the CI once, and for each relationship its type, its properties, the
-// other end whole (so that resolving source and target costs nothing) and
+// other end (so that resolving source and target costs nothing) and
 // whether the CI is its source. The direction decides the pattern
-// ($$PATTERN).
+// ($$PATTERN), the ends' detail their projection ($$END).
 const relsOf = `
 UNWIND $ids AS id
 MATCH (c:CI:Item {id: id})
 CALL (c) {
   MATCH $$PATTERN
   WITH r, o ORDER BY type(r), o.name, r.id LIMIT $limit
-  RETURN collect([type(r), properties(r), properties(o), startNode(r) = c]) AS rels
+  RETURN collect([type(r), properties(r), $$END(o), startNode(r) = c]) AS rels
 }
-RETURN id, properties(c) AS c, rels`
+RETURN id, $$END(c) AS c, rels`
 
-// relsStatement reads relationships of the given types (from the
-// catalogue) in one direction. The types are in the pattern, so the
-// expansion reads only those relationships, never the derived impact edges.
-func relsStatement(dir cmdb.Direction, types []string) string {
+// endProjection is how relsOf projects a CI for each detail of ends.
+var endProjection = map[cmdb.Ends]string{
+	cmdb.WholeEnds:   "properties($1)",
+	cmdb.SummaryEnds: "$1 {.id, .name, .type, .status}",
+}
+
+// relsStatement reads the relationships q asks for. The types are in the
+// pattern, so the expansion reads only those relationships, never the
+// derived impact edges.
+func relsStatement(q cmdb.RelationshipQuery) string {
+	types := q.Types
+	if len(types) == 0 {
+		types = cmdb.RelTypeNames()
+	}
 	pattern := "(c)-[r:$$TYPES]-(o:CI)"
-	switch dir {
+	switch q.Direction {
 	case cmdb.Outgoing:
 		pattern = "(c)-[r:$$TYPES]->(o:CI)"
 	case cmdb.Incoming:
 		pattern = "(c)<-[r:$$TYPES]-(o:CI)"
 	}
-	return strings.NewReplacer("$$TYPES", typeAlternation(types)).Replace(strings.Replace(relsOf, "$$PATTERN", pattern, 1))
+	end := endProjection[q.Ends]
+	return strings.NewReplacer(
+		"$$PATTERN", strings.Replace(pattern, "$$TYPES", typeAlternation(types), 1),
+		"$$END(o)", strings.ReplaceAll(end, "$1", "o"),
+		"$$END(c)", strings.ReplaceAll(end, "$1", "c"),
+	).Replace(relsOf)
 }
 
 // Relationships implements cmdb.Store.
-func (m *CMDB) Relationships(ctx context.Context, ciIDs []string, dir cmdb.Direction, types []string, limit int) (map[string][]cmdb.Relationship, error) {
-	if len(types) == 0 {
-		types = cmdb.RelTypeNames()
-	}
-	stmt := relsStatement(dir, types)
+func (m *CMDB) Relationships(ctx context.Context, ciIDs []string, q cmdb.RelationshipQuery) (map[string][]cmdb.Relationship, error) {
+	stmt := relsStatement(q)
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string][]cmdb.Relationship, error) {
-		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ciIDs, "limit": int64(limit)})
+		recs, err := collect(ctx, tx, stmt, map[string]any{"ids": ciIDs, "limit": int64(q.Limit)})
 		if err != nil {
 			return nil, err
 		}

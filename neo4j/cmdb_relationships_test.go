@@ -1,6 +1,7 @@
 package neo4j_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -74,9 +75,27 @@ func TestRelationships(t *testing.T) {
 		{cmdb.Both, nil, 1, map[string]string{app.ID: "app-DEPENDS_ON->db ", db.ID: "app-DEPENDS_ON->db ", host.ID: "host-MEMBER_OF->pool ", pool.ID: "host-MEMBER_OF->pool "}},
 	}
 	for _, c := range cases {
-		got, err := f.svc.Relationships(f.ctx, []string{app.ID, db.ID, host.ID, pool.ID}, c.dir, c.types, c.limit)
+		q := cmdb.RelationshipQuery{Direction: c.dir, Types: c.types, Limit: c.limit, Ends: cmdb.WholeEnds}
+		got, err := f.svc.Relationships(f.ctx, []string{app.ID, db.ID, host.ID, pool.ID}, q)
 		if err != nil {
 			t.Fatal(err)
+		}
+		q.Ends = cmdb.SummaryEnds
+		brief, err := f.svc.Relationships(f.ctx, []string{app.ID, db.ID, host.ID, pool.ID}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, rels := range got {
+			if names(brief[id]) != names(rels) {
+				t.Errorf("%s %v for %s: summaries %q, whole %q", c.dir, c.types, id, names(brief[id]), names(rels))
+			}
+			for i, r := range rels {
+				b := brief[id][i]
+				summary := cmdb.CI{ID: r.Target.ID, Name: r.Target.Name, Type: r.Target.Type, Status: r.Target.Status, Attributes: map[string]string{}}
+				if r.Target.Environment == "" || !reflect.DeepEqual(b.Target, summary) || b.Source.ID != r.Source.ID || b.ID != r.ID {
+					t.Errorf("%s for %s: summary relationship %+v, whole %+v", c.dir, id, b, r)
+				}
+			}
 		}
 		for id, want := range c.want {
 			if names(got[id]) != want {

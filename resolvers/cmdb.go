@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/itsm-graph/itsm/cmdb"
@@ -94,6 +96,7 @@ type relKey struct {
 	dir   cmdb.Direction
 	types string // joined with ","
 	limit int
+	ends  cmdb.Ends
 }
 
 type historyKey struct {
@@ -110,14 +113,14 @@ func cmdbLoadersFrom(ctx context.Context) *cmdbLoaders {
 				return withEmpty(ids, m, err)
 			}, wait),
 			relationships: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []relKey) (map[relKey][]cmdb.Relationship, error) {
-				return batchByArgs(keys, func(k relKey) relKey { return relKey{dir: k.dir, types: k.types, limit: k.limit} },
+				return batchByArgs(keys, func(k relKey) relKey { k.ciID = ""; return k },
 					func(k relKey) string { return k.ciID },
 					func(args relKey, ids []string) (map[string][]cmdb.Relationship, error) {
-						var types []string
+						q := cmdb.RelationshipQuery{Direction: args.dir, Limit: args.limit, Ends: args.ends}
 						if args.types != "" {
-							types = strings.Split(args.types, ",")
+							q.Types = strings.Split(args.types, ",")
 						}
-						return r.CMDB.Relationships(ctx, ids, args.dir, types, args.limit)
+						return r.CMDB.Relationships(ctx, ids, q)
 					})
 			}, wait),
 			history: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []historyKey) (map[historyKey]paging.Page[cmdb.HistoryEntry], error) {
@@ -129,6 +132,33 @@ func cmdbLoadersFrom(ctx context.Context) *cmdbLoaders {
 			}, wait),
 		}
 	})
+}
+
+// relationshipEnds is how much of each relationship's two CIs the current
+// relationships field shows: summaries when its selection asks of them
+// only for fields a summary holds, or that are resolved from the id.
+func relationshipEnds(ctx context.Context) cmdb.Ends {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return cmdb.WholeEnds
+	}
+	op := graphql.GetOperationContext(ctx)
+	summaries := eachField(op, fc.Field.Selections, func(f *ast.Field) bool {
+		if f.Name != "source" && f.Name != "target" {
+			return true
+		}
+		return eachField(op, f.SelectionSet, func(g *ast.Field) bool {
+			switch g.Name {
+			case "__typename", "id", "name", "kind", "type", "status", "relationships", "history":
+				return true
+			}
+			return false
+		})
+	})
+	if summaries {
+		return cmdb.SummaryEnds
+	}
+	return cmdb.WholeEnds
 }
 
 // cmdbProcess registers configuration management.

@@ -28,7 +28,7 @@ func (r *configurationItemResolver) Redundancy(ctx context.Context, obj *model.C
 }
 
 func (r *configurationItemResolver) Relationships(ctx context.Context, obj *model.ConfigurationItem, direction *model.RelationshipDirection, types []string, first *int) ([]*model.Relationship, error) {
-	key := relKey{ciID: obj.ID, dir: cmdb.Both, types: strings.Join(types, ","), limit: 100}
+	key := relKey{ciID: obj.ID, dir: cmdb.Both, types: strings.Join(types, ","), limit: 100, ends: relationshipEnds(ctx)}
 	if direction != nil {
 		key.dir = cmdb.Direction(*direction)
 	}

@@ -60,49 +60,67 @@ func ItemDetail(ctx context.Context) impact.Detail {
 	if fc == nil || fc.Field.Definition == nil || !isAnswerType(fc.Field.Definition.Type.Name()) {
 		return impact.WholeItems
 	}
-	return need(graphql.GetOperationContext(ctx), fc.Field.Selections, false, 0)
+	return need(graphql.GetOperationContext(ctx), fc.Field.Selections, false)
 }
 
 // maxFragmentNesting stops a walk through fragment spreads early; the
 // validator already refuses cycles, this only bounds the work.
 const maxFragmentNesting = 32
 
+// eachField calls visit with every field of set, looking into inline
+// fragments and fragment spreads whatever their type condition
+// (@skip/@include are ignored, so a caller errs towards more). It stops
+// at the first visit that answers false, and answers false then or when a
+// fragment cannot be followed.
+func eachField(op *graphql.OperationContext, set ast.SelectionSet, visit func(*ast.Field) bool) bool {
+	var walk func(set ast.SelectionSet, depth int) bool
+	walk = func(set ast.SelectionSet, depth int) bool {
+		if depth > maxFragmentNesting {
+			return false
+		}
+		for _, sel := range set {
+			ok := true
+			switch s := sel.(type) {
+			case *ast.Field:
+				ok = visit(s)
+			case *ast.InlineFragment:
+				ok = walk(s.SelectionSet, depth+1)
+			case *ast.FragmentSpread:
+				def := s.Definition
+				if def == nil && op.Doc != nil {
+					def = op.Doc.Fragments.ForName(s.Name)
+				}
+				ok = def != nil && walk(def.SelectionSet, depth+1)
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(set, 0)
+}
+
 // need is the detail a selection set needs, inItem when it selects fields
 // of an item.
-func need(op *graphql.OperationContext, set ast.SelectionSet, inItem bool, depth int) impact.Detail {
-	if depth > maxFragmentNesting {
-		return impact.WholeItems
-	}
+func need(op *graphql.OperationContext, set ast.SelectionSet, inItem bool) impact.Detail {
 	d := impact.Names
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			switch {
-			case inItem:
-				d = min(d, itemFieldNeed(s.Name))
-			case s.Definition == nil:
-				return impact.WholeItems
-			default:
-				if s.ObjectDefinition != nil && s.ObjectDefinition.Name == "GraphNode" {
-					d = min(d, drawingFieldNeed(s.Name))
-				}
-				d = min(d, need(op, s.SelectionSet, isItemType(s.Definition.Type.Name()), depth))
+	complete := eachField(op, set, func(s *ast.Field) bool {
+		switch {
+		case inItem:
+			d = min(d, itemFieldNeed(s.Name))
+		case s.Definition == nil:
+			d = impact.WholeItems
+		default:
+			if s.ObjectDefinition != nil && s.ObjectDefinition.Name == "GraphNode" {
+				d = min(d, drawingFieldNeed(s.Name))
 			}
-		case *ast.InlineFragment:
-			d = min(d, need(op, s.SelectionSet, inItem, depth+1))
-		case *ast.FragmentSpread:
-			def := s.Definition
-			if def == nil && op.Doc != nil {
-				def = op.Doc.Fragments.ForName(s.Name)
-			}
-			if def == nil {
-				return impact.WholeItems
-			}
-			d = min(d, need(op, def.SelectionSet, inItem, depth+1))
+			d = min(d, need(op, s.SelectionSet, isItemType(s.Definition.Type.Name())))
 		}
-		if d == impact.WholeItems {
-			return d
-		}
+		return d != impact.WholeItems
+	})
+	if !complete {
+		return impact.WholeItems
 	}
 	return d
 }

@@ -198,3 +198,58 @@ func TestConcurrentRelateCreatesOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRelationshipEndsAreWholeWhenAsked: a relationships read that shows
+// only summaries of its ends fetches only those, and any other field of an
+// end (here every one, through a fragment, two levels deep) comes whole.
+func TestRelationshipEndsAreWholeWhenAsked(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	w := newWorld(t, e)
+	db := e.createCI(t, map[string]any{"name": "ends-db", "type": "DATABASE", "status": "ACTIVE", "environment": "TEST",
+		"criticality": "HIGH", "description": "orders", "location": "rack 4", "attributes": []map[string]any{{"key": "engine", "value": "postgres"}}})
+	w.remember("ends-db", db.ID, "CONFIGURATION_ITEM")
+	host := e.createCI(t, map[string]any{"name": "ends-host", "type": "SERVER", "status": "MAINTENANCE", "environment": "STAGING", "criticality": "LOW"})
+	w.remember("ends-host", host.ID, "CONFIGURATION_ITEM")
+	app1 := e.createCI(t, map[string]any{"name": "ends-app", "type": "APPLICATION", "status": "ACTIVE"})
+	w.remember("ends-app", app1.ID, "CONFIGURATION_ITEM")
+	w.build(t, "ends-app DEPENDS_ON ends-db", "ends-db RUNS_ON ends-host")
+
+	type level struct {
+		Relationships []struct {
+			Type   string `json:"type"`
+			Source ciData `json:"source"`
+			Target struct {
+				ciData
+				Relationships []struct {
+					Target ciData `json:"target"`
+				} `json:"relationships"`
+			} `json:"target"`
+		} `json:"relationships"`
+	}
+	var whole struct {
+		ConfigurationItem level `json:"configurationItem"`
+	}
+	e.ok(t, e.agent, `query($id: ID!) { configurationItem(id: $id) { relationships(direction: OUTGOING) {
+  type source { ...CIFields } target { ...CIFields relationships(direction: OUTGOING) { target { ...CIFields } } } } } }`+ciFields,
+		map[string]any{"id": app1.ID}, &whole)
+	rels := whole.ConfigurationItem.Relationships
+	if len(rels) != 1 || len(rels[0].Target.Relationships) != 1 {
+		t.Fatalf("relationships = %+v, want app -> db -> host", rels)
+	}
+	if !equalJSON(t, rels[0].Source, app1) || !equalJSON(t, rels[0].Target.ciData, db) || !equalJSON(t, rels[0].Target.Relationships[0].Target, host) {
+		t.Errorf("ends = %+v, want the whole app, db and host", rels[0])
+	}
+
+	var brief struct {
+		ConfigurationItem level `json:"configurationItem"`
+	}
+	e.ok(t, e.agent, `query($id: ID!) { configurationItem(id: $id) { relationships(direction: OUTGOING) {
+  type target { id name type status relationships(direction: OUTGOING) { target { id name type status } } } } } }`,
+		map[string]any{"id": app1.ID}, &brief)
+	got := brief.ConfigurationItem.Relationships
+	want := ciData{ID: host.ID, Name: host.Name, Type: host.Type, Status: host.Status}
+	if len(got) != 1 || got[0].Target.Name != "ends-db" || got[0].Target.Status != "ACTIVE" ||
+		len(got[0].Target.Relationships) != 1 || !reflect.DeepEqual(got[0].Target.Relationships[0].Target, want) {
+		t.Errorf("summaries = %+v, want db then host %+v", got, want)
+	}
+}

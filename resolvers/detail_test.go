@@ -1,0 +1,90 @@
+package resolvers
+
+import (
+	"context"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/graph"
+	"github.com/itsm-graph/itsm/impact"
+)
+
+// inField returns a context as a resolver of the first field named name in
+// query sees it.
+func inField(t *testing.T, query, name string) context.Context {
+	t.Helper()
+	doc, errs := gqlparser.LoadQuery(graph.NewExecutableSchema(graph.Config{}).Schema(), query)
+	if errs != nil {
+		t.Fatalf("%s: %v", query, errs)
+	}
+	var found *ast.Field
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Name == name && found == nil {
+					found = s
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	walk(doc.Operations[0].SelectionSet)
+	if found == nil {
+		t.Fatalf("no field %s in %s", name, query)
+	}
+	ctx := graphql.WithOperationContext(context.Background(), &graphql.OperationContext{Doc: doc})
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: found, Selections: found.SelectionSet}})
+}
+
+func TestRelationshipEnds(t *testing.T) {
+	const frag = ` fragment F on ConfigurationItem { id name environment }`
+	cases := []struct {
+		rels string
+		want cmdb.Ends
+	}{
+		{`{ type target { id name type status } }`, cmdb.SummaryEnds},
+		{`{ id type createdAt }`, cmdb.SummaryEnds},
+		{`{ type source { __typename kind } target { id relationships { target { id environment } } } }`, cmdb.SummaryEnds},
+		{`{ target { ... on ConfigurationItem { name status } } }`, cmdb.SummaryEnds},
+		{`{ target { id environment } }`, cmdb.WholeEnds},
+		{`{ source { id ownerGroup { id } } }`, cmdb.WholeEnds},
+		{`{ target { ... on ConfigurationItem { attributes { key } } } }`, cmdb.WholeEnds},
+		{`{ ... on Relationship { target { ...F } } }`, cmdb.WholeEnds},
+	}
+	for _, c := range cases {
+		query := `query($id: ID!) { node(id: $id) { ... on ConfigurationItem { relationships ` + c.rels + ` } } }`
+		if c.rels == cases[len(cases)-1].rels {
+			query += frag
+		}
+		if got := relationshipEnds(inField(t, query, "relationships")); got != c.want {
+			t.Errorf("relationships %s: ends %v, want %v", c.rels, got, c.want)
+		}
+	}
+}
+
+func TestItemDetail(t *testing.T) {
+	cases := []struct {
+		sel  string
+		want impact.Detail
+	}{
+		{`{ counts { total } impacted { distance item { id name } } }`, impact.Names},
+		{`{ impacted { item { ... on ConfigurationItem { type status } } } }`, impact.Summaries},
+		{`{ graph { nodes { type item { id } } } }`, impact.Summaries},
+		{`{ impacted { item { ... on ConfigurationItem { description } } } }`, impact.WholeItems},
+		{`{ impacted { item { ...F } } } } fragment F on ConfigurationItem { id location`, impact.WholeItems},
+	}
+	for _, c := range cases {
+		query := `query($id: ID!) { impactAnalysis(input: {ciIds: [$id]}) ` + c.sel + ` }`
+		if got := ItemDetail(inField(t, query, "impactAnalysis")); got != c.want {
+			t.Errorf("impactAnalysis %s: detail %v, want %v", c.sel, got, c.want)
+		}
+	}
+}
