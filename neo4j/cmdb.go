@@ -31,6 +31,12 @@ func cmdbMigrations() []string {
 		// Lists ordered by creation or update read these in order.
 		"CREATE INDEX ci_created_at IF NOT EXISTS FOR (c:CI) ON (c.createdAt)",
 		"CREATE INDEX ci_updated_at IF NOT EXISTS FOR (c:CI) ON (c.updatedAt)",
+		// A list of some types reads each type in order from these (see
+		// listSpec.perValue), and counts by type and status from the last.
+		"CREATE INDEX ci_type_name IF NOT EXISTS FOR (c:CI) ON (c.type, c.name)",
+		"CREATE INDEX ci_type_created_at IF NOT EXISTS FOR (c:CI) ON (c.type, c.createdAt)",
+		"CREATE INDEX ci_type_updated_at IF NOT EXISTS FOR (c:CI) ON (c.type, c.updatedAt)",
+		"CREATE INDEX ci_type_status IF NOT EXISTS FOR (c:CI) ON (c.type, c.status)",
 		"CREATE CONSTRAINT ci_history_id IF NOT EXISTS FOR (h:CIHistory) REQUIRE h.id IS UNIQUE",
 	}
 	// Relationship ids are looked up by node(id:); a relationship index needs

@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -71,6 +72,8 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	}
 	where := newConditions()
 	in(where, "c", "status", "statuses", f.Statuses)
+	// Each type is listed in its own branch: once.
+	f.Types = slices.Compact(slices.Sorted(slices.Values(f.Types)))
 	in(where, "c", "type", "types", f.Types)
 	in(where, "c", "environment", "environments", f.Environments)
 	in(where, "c", "criticality", "criticalities", f.Criticalities)
@@ -82,5 +85,13 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	if f.AttrKey != "" {
 		where.add("c[$attrKey] = $attrValue", "attrKey", attrPrefix+f.AttrKey, "attrValue", f.AttrValue)
 	}
-	return listSpec{match: "MATCH (c:CI)", v: "c", where: where, order: ord.property, desc: o.Desc, sortName: sortName}, nil
+	l := listSpec{match: "MATCH (c:CI)", v: "c", where: where, order: ord.property, desc: o.Desc, sortName: sortName}
+	if len(f.Types) > 0 {
+		// ci_type_name, ci_type_created_at and ci_type_updated_at.
+		l.perValue = &inFilter{prop: "type", param: "types", n: len(f.Types)}
+		if len(f.Statuses) > 0 {
+			l.countIndex = "c:CI(type, status)"
+		}
+	}
+	return l, nil
 }

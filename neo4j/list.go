@@ -86,15 +86,18 @@ const timeSortSuffix = "@time"
 type conditions struct {
 	terms  []string
 	params map[string]any
+	// ins maps the parameter of each IN term to its place in terms.
+	ins map[string]int
 }
 
-func newConditions() *conditions { return &conditions{params: map[string]any{}} }
+func newConditions() *conditions { return &conditions{params: map[string]any{}, ins: map[string]int{}} }
 
 // in adds "v.prop IN $name" when values are given.
 func in[T ~string](c *conditions, v, prop, name string, values []T) {
 	if len(values) == 0 {
 		return
 	}
+	c.ins[name] = len(c.terms)
 	c.add(v+"."+prop+" IN $"+name, name, stringList(values))
 }
 
@@ -116,7 +119,19 @@ func (c *conditions) add(term string, nameValues ...any) {
 
 // where is the WHERE clause of the terms and extra ones ("" without any).
 func (c *conditions) where(extra ...string) string {
-	all := append(slices.Clone(c.terms), extra...)
+	return whereOf(append(slices.Clone(c.terms), extra...))
+}
+
+// whereOne is the WHERE clause with the IN term of param narrowed to its
+// i-th value.
+func (c *conditions) whereOne(param string, i int, extra ...string) string {
+	terms := slices.Clone(c.terms)
+	term := terms[c.ins[param]]
+	terms[c.ins[param]] = strings.Replace(term, " IN $"+param, fmt.Sprintf(" = $%s[%d]", param, i), 1)
+	return whereOf(append(terms, extra...))
+}
+
+func whereOf(all []string) string {
 	if len(all) == 0 {
 		return ""
 	}
@@ -142,6 +157,22 @@ type listSpec struct {
 	order    string
 	desc     bool
 	sortName string
+	// perValue, when set, names an IN filter (its parameter, and how many
+	// values it holds) whose values are listed each in its own branch: with
+	// an index on (that property, order) each branch reads only its page,
+	// in order, where one IN over several values reads and sorts every
+	// match.
+	perValue *inFilter
+	// countIndex, when set, is the index the count must use: the planner
+	// prefers a single-property index and then reads each match's other
+	// property, where a composite index counts from its entries alone.
+	countIndex string
+}
+
+// inFilter is an IN filter on v.prop with n values in $param.
+type inFilter struct {
+	prop, param string
+	n           int
 }
 
 // statement lists a page: the first one, or the one after a cursor. The
@@ -156,26 +187,42 @@ func (l listSpec) statement(after bool) string {
 	if l.desc {
 		dir = "DESC"
 	}
-	return l.match + l.where.where(extra...) + fmt.Sprintf(`
-RETURN properties(%[1]s) AS n
+	page := fmt.Sprintf(`
 ORDER BY %[1]s.%[2]s %[3]s, %[1]s.id %[3]s
 LIMIT $limit`, l.v, l.order, dir)
+	if l.perValue == nil {
+		return l.match + l.where.where(extra...) + "\nRETURN properties(" + l.v + ") AS n" + page
+	}
+	// Each branch orders by the split property first, equal within it, so
+	// that the composite index provides the order.
+	var branches []string
+	for i := range l.perValue.n {
+		branches = append(branches, l.match+l.where.whereOne(l.perValue.param, i, extra...)+
+			fmt.Sprintf("\nRETURN %[1]s ORDER BY %[1]s.%[2]s %[4]s, %[1]s.%[3]s %[4]s, %[1]s.id %[4]s LIMIT $limit",
+				l.v, l.perValue.prop, l.order, dir))
+	}
+	return "CALL () {\n" + strings.Join(branches, "\nUNION ALL\n") + "\n}\nRETURN properties(" + l.v + ") AS n" + page
 }
 
 // count counts every match of the filters.
 func (l listSpec) count() string {
-	return l.match + l.where.where() + "\nRETURN count(" + l.v + ") AS total"
+	hint := ""
+	if l.countIndex != "" {
+		hint = "\nUSING INDEX " + l.countIndex
+	}
+	return l.match + hint + l.where.where() + "\nRETURN count(" + l.v + ") AS total"
 }
 
 // keysetAfter is the keyset condition of a page after ($afterValue,
 // $afterId) in the order of v.prop: a range on prop that its index can
-// seek, the tie broken by id.
+// seek, the tie broken by id. The tie is a CASE rather than an OR, which
+// the planner would split into two seeks and lose the index's order.
 func keysetAfter(v, prop string, desc bool) string {
-	op, opEq := ">", ">="
+	opEq, idOp := ">=", ">"
 	if desc {
-		op, opEq = "<", "<="
+		opEq, idOp = "<=", "<"
 	}
-	return fmt.Sprintf("%[1]s.%[2]s %[4]s $afterValue AND (%[1]s.%[2]s %[3]s $afterValue OR %[1]s.id %[3]s $afterId)", v, prop, op, opEq)
+	return fmt.Sprintf("%[1]s.%[2]s %[3]s $afterValue AND CASE WHEN %[1]s.%[2]s = $afterValue THEN %[1]s.id %[4]s $afterId ELSE true END", v, prop, opEq, idOp)
 }
 
 // listBy runs the list l describes (see listPage).

@@ -2,7 +2,9 @@ package neo4j_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,4 +120,51 @@ func TestChangeAndIncidentListsUseIndexes(t *testing.T) {
 	for name, st := range lists {
 		checkPlans(t, s, name, st, false)
 	}
+}
+
+// TestCIListsByTypeReadEachTypeInOrder: a list of some types reads each
+// type's page in order from a (type, order) index, instead of reading and
+// sorting every CI of those types; its count reads the (type, status) index
+// alone, without reading each CI's status.
+func TestCIListsByTypeReadEachTypeInOrder(t *testing.T) {
+	s := neo4jtest.Open(t)
+	listed := []cmdb.Status{cmdb.StatusPlanned, cmdb.StatusActive, cmdb.StatusMaintenance}
+	orders := []cmdb.Order{{Field: cmdb.OrderByName}, {Field: cmdb.OrderByName, Desc: true},
+		{Field: cmdb.OrderByCreatedAt, Desc: true}, {Field: cmdb.OrderByUpdatedAt}}
+	for _, types := range [][]cmdb.Type{{cmdb.TypeServer}, {cmdb.TypeApplication, cmdb.TypeServer, cmdb.TypeApplication}} {
+		for _, o := range orders {
+			name := fmt.Sprintf("%v by %s desc=%v", types, o.Field, o.Desc)
+			st, err := neo4j.CIListStatements(cmdb.Filter{Types: types, Statuses: listed}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			distinct := len(slices.Compact(slices.Sorted(slices.Values(types))))
+			for which, stmt := range map[string]string{"first page": st.First, "next page": st.Next} {
+				ops, err := s.Operators(context.Background(), stmt, st.Params)
+				if err != nil {
+					t.Fatalf("%s, %s: %v\n%s", name, which, err, stmt)
+				}
+				if n := countOps(ops, "PartialTop"); n != distinct {
+					t.Errorf("%s, %s: %d of %d types read in index order (%v)\n%s", name, which, n, distinct, ops, stmt)
+				}
+			}
+			ops, err := s.Operators(context.Background(), st.Count, st.Params)
+			if err != nil {
+				t.Fatalf("%s, count: %v\n%s", name, err, st.Count)
+			}
+			if countOps(ops, "Filter") > 0 || countOps(ops, "NodeIndexSeek") == 0 {
+				t.Errorf("%s: the count reads more than the (type, status) index (%v)\n%s", name, ops, st.Count)
+			}
+		}
+	}
+}
+
+func countOps(ops []string, name string) int {
+	n := 0
+	for _, op := range ops {
+		if strings.HasPrefix(op, name+"@") || op == name {
+			n++
+		}
+	}
+	return n
 }
