@@ -56,11 +56,12 @@ const ciPage = `query($types: [CIType!]) {
     %s edges { node { id name type status } } pageInfo { hasNextPage endCursor } } }`
 
 // rawCIPage and rawCICount are the page and the count as good Cypher
-// writes them.
+// writes them for one type: ordered by (type, name), which the composite
+// index provides, and counted from the (type, status) index alone.
 const (
-	rawCIPage = `MATCH (c:CI) WHERE c.type IN $types AND c.status IN $statuses AND c.name IS NOT NULL
-RETURN c.id AS id, c.name AS name, c.type AS type, c.status AS status ORDER BY c.name, c.id LIMIT 101`
-	rawCICount = `MATCH (c:CI) WHERE c.type IN $types AND c.status IN $statuses RETURN count(c) AS total`
+	rawCIPage = `MATCH (c:CI) WHERE c.type = $types[0] AND c.status IN $statuses AND c.name IS NOT NULL
+RETURN c.id AS id, c.name AS name, c.type AS type, c.status AS status ORDER BY c.type, c.name, c.id LIMIT 101`
+	rawCICount = `MATCH (c:CI) USING INDEX c:CI(type, status) WHERE c.type IN $types AND c.status IN $statuses RETURN count(c) AS total`
 	rawAllPage = `MATCH (c:CI) WHERE c.status IN $statuses AND c.name IS NOT NULL
 RETURN c.id AS id, c.name AS name, c.type AS type, c.status AS status ORDER BY c.name, c.id LIMIT 101`
 )
@@ -73,7 +74,7 @@ const nestedRead = `{ configurationItems(first: 50, filter: {types: [APPLICATION
 // lists them ($$TYPES): that keeps the expansion off the derived impact
 // edges.
 const rawNested = `MATCH (c:CI) WHERE c.type = 'APPLICATION' AND c.status IN $statuses AND c.name IS NOT NULL
-WITH c ORDER BY c.name, c.id LIMIT 50
+WITH c ORDER BY c.type, c.name, c.id LIMIT 50
 CALL (c) {
   MATCH (c)-[r:$$TYPES]->(t:CI)
   WITH r, t ORDER BY type(r), t.name, r.id LIMIT 12

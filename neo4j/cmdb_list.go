@@ -60,6 +60,33 @@ func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p pagin
 	return listBy(ctx, m.s, list, p, infallible(ciFromProps), key)
 }
 
+// statusCount counts the CIs of every type whose status is one of
+// statuses from ci_type_status alone, one seek per (type, status) pair.
+// When they are most statuses (a default list shows every one but
+// RETIRED), it counts the others instead, less every CI from the count
+// store: the listed statuses hold nearly every CI. It relies on every CI
+// having one of cmdb.Types, which every write checks.
+func statusCount(where *conditions, statuses []cmdb.Status) string {
+	var others []cmdb.Status
+	for _, st := range cmdb.Statuses() {
+		if !slices.Contains(statuses, st) {
+			others = append(others, st)
+		}
+	}
+	if len(others) == 0 {
+		return "MATCH (c:CI) RETURN count(c) AS total"
+	}
+	const seek = "MATCH (c:CI) USING INDEX c:CI(type, status) WHERE c.type IN $allTypes AND c.status IN $countStatuses"
+	where.params["allTypes"] = stringList(cmdb.Types())
+	if len(others) >= len(statuses) {
+		where.params["countStatuses"] = stringList(statuses)
+		return seek + "\nRETURN count(c) AS total"
+	}
+	where.params["countStatuses"] = stringList(others)
+	return "CALL () { MATCH (c:CI) RETURN count(c) AS everything }\nCALL () {\n  " + seek +
+		"\n  RETURN count(c) AS others\n}\nRETURN everything - others AS total"
+}
+
 // ciList is the list of CIs the filter and order ask for.
 func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	ord, ok := ciOrders()[o.Field]
@@ -86,6 +113,9 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 		where.add("c[$attrKey] = $attrValue", "attrKey", attrPrefix+f.AttrKey, "attrValue", f.AttrValue)
 	}
 	l := listSpec{match: "MATCH (c:CI)", v: "c", where: where, order: ord.property, desc: o.Desc, sortName: sortName}
+	if len(f.Statuses) > 0 && len(where.terms) == 1 {
+		l.countStatement = statusCount(where, f.Statuses)
+	}
 	if len(f.Types) > 0 {
 		// ci_type_name, ci_type_created_at and ci_type_updated_at.
 		l.perValue = &inFilter{prop: "type", param: "types", n: len(f.Types)}

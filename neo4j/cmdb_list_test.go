@@ -2,6 +2,7 @@ package neo4j_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -41,6 +42,8 @@ func TestListFiltersOrderAndPaging(t *testing.T) {
 		{"attribute", cmdb.Filter{AttrKey: "rack", AttrValue: "2"}, 8},
 		{"combined", cmdb.Filter{Types: []cmdb.Type{cmdb.TypeServer}, AttrKey: "rack", AttrValue: "0"}, 7},
 		{"status", cmdb.Filter{Statuses: []cmdb.Status{cmdb.StatusPlanned}}, 0},
+		{"every status", cmdb.Filter{Statuses: cmdb.Statuses()}, 26},
+		{"every status but active", cmdb.Filter{Statuses: slices.DeleteFunc(cmdb.Statuses(), func(s cmdb.Status) bool { return s == cmdb.StatusActive })}, 0},
 	}
 	for _, tt := range filters {
 		p, err := f.svc.List(f.ctx, tt.f, cmdb.Order{}, paging.Request{First: 100})

@@ -47,6 +47,17 @@ func IncidentListStatements(scope incident.Scope, f incident.Filter) Statements 
 
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {
+	return s.plan(ctx, stmt, params, false)
+}
+
+// PlanDetails returns the operators of the plan Neo4j chooses for stmt,
+// each followed by its details (the index it reads, the predicate it
+// applies).
+func (s *Store) PlanDetails(ctx context.Context, stmt string, params map[string]any) ([]string, error) {
+	return s.plan(ctx, stmt, params, true)
+}
+
+func (s *Store) plan(ctx context.Context, stmt string, params map[string]any, details bool) ([]string, error) {
 	return read(ctx, s, func(tx driver.ManagedTransaction) ([]string, error) {
 		res, err := tx.Run(ctx, "EXPLAIN "+stmt, params)
 		if err != nil {
@@ -59,7 +70,11 @@ func (s *Store) Operators(ctx context.Context, stmt string, params map[string]an
 		var ops []string
 		var walk func(p driver.Plan)
 		walk = func(p driver.Plan) {
-			ops = append(ops, p.Operator())
+			op := p.Operator()
+			if d, ok := p.Arguments()["Details"].(string); ok && details {
+				op += " " + d
+			}
+			ops = append(ops, op)
 			for _, c := range p.Children() {
 				walk(c)
 			}

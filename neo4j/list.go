@@ -167,6 +167,8 @@ type listSpec struct {
 	// prefers a single-property index and then reads each match's other
 	// property, where a composite index counts from its entries alone.
 	countIndex string
+	// countStatement, when set, replaces the count of the filters.
+	countStatement string
 }
 
 // inFilter is an IN filter on v.prop with n values in $param.
@@ -206,6 +208,9 @@ LIMIT $limit`, l.v, l.order, dir)
 
 // count counts every match of the filters.
 func (l listSpec) count() string {
+	if l.countStatement != "" {
+		return l.countStatement
+	}
 	hint := ""
 	if l.countIndex != "" {
 		hint = "\nUSING INDEX " + l.countIndex
