@@ -23,6 +23,7 @@ import (
 	"github.com/itsm-graph/itsm/limits"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/resolvers"
 	"github.com/itsm-graph/itsm/sla"
 )
@@ -98,6 +99,7 @@ func New(d Deps, l Limits) (*App, error) {
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
+		Hints:  problem.NewHints(an, d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, SLAEventFeed: slaEvents,
 		LoaderWait: resolvers.DefaultLoaderWait}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{

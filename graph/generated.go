@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	Incident() IncidentResolver
 	IncidentEscalation() IncidentEscalationResolver
 	Mutation() MutationResolver
+	NearbyChange() NearbyChangeResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
 	SLA() SLAResolver
@@ -526,6 +527,7 @@ type ComplexityRoot struct {
 		OpenedBy                 func(childComplexity int) int
 		Priority                 func(childComplexity int) int
 		ProblemIds               func(childComplexity int) int
+		RecentChangesNear        func(childComplexity int, window *model.TimeWindowInput, maxDepth *int, first *int) int
 		ResolutionCode           func(childComplexity int) int
 		ResolutionNotes          func(childComplexity int) int
 		ResolvedAt               func(childComplexity int) int
@@ -642,6 +644,19 @@ type ComplexityRoot struct {
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
 
+	NearbyChange struct {
+		At           func(childComplexity int) int
+		Change       func(childComplexity int) int
+		Distance     func(childComplexity int) int
+		HistoryEntry func(childComplexity int) int
+		Item         func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Path         func(childComplexity int) int
+		Rank         func(childComplexity int) int
+		Reason       func(childComplexity int) int
+		RiskLevel    func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -673,6 +688,7 @@ type ComplexityRoot struct {
 		ChangeConflicts     func(childComplexity int, changeID string) int
 		ChangeTemplates     func(childComplexity int) int
 		Changes             func(childComplexity int, filter *model.ChangeFilter, first *int, after *string) int
+		ChangesNear         func(childComplexity int, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) int
 		ConfigurationItem   func(childComplexity int, id string) int
 		ConfigurationItems  func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
 		Dependencies        func(childComplexity int, id string, depth *int) int
@@ -1049,6 +1065,8 @@ type IncidentResolver interface {
 	Communications(ctx context.Context, obj *model.Incident) ([]*model.IncidentCommunication, error)
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error)
 	SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error)
+
+	RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 }
 type IncidentEscalationResolver interface {
 	FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
@@ -1093,6 +1111,9 @@ type MutationResolver interface {
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
 }
+type NearbyChangeResolver interface {
+	Change(ctx context.Context, obj *model.NearbyChange) (*model.Change, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -1125,6 +1146,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
+	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
@@ -2981,6 +3003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ProblemIds(childComplexity), true
+	case "Incident.recentChangesNear":
+		if e.ComplexityRoot.Incident.RecentChangesNear == nil {
+			break
+		}
+
+		args, err := ec.field_Incident_recentChangesNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Incident.RecentChangesNear(childComplexity, args["window"].(*model.TimeWindowInput), args["maxDepth"].(*int), args["first"].(*int)), true
 	case "Incident.resolutionCode":
 		if e.ComplexityRoot.Incident.ResolutionCode == nil {
 			break
@@ -3681,6 +3714,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateService(childComplexity, args["input"].(model.UpdateServiceInput)), true
 
+	case "NearbyChange.at":
+		if e.ComplexityRoot.NearbyChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.At(childComplexity), true
+	case "NearbyChange.change":
+		if e.ComplexityRoot.NearbyChange.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Change(childComplexity), true
+	case "NearbyChange.distance":
+		if e.ComplexityRoot.NearbyChange.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Distance(childComplexity), true
+	case "NearbyChange.historyEntry":
+		if e.ComplexityRoot.NearbyChange.HistoryEntry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.HistoryEntry(childComplexity), true
+	case "NearbyChange.item":
+		if e.ComplexityRoot.NearbyChange.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Item(childComplexity), true
+	case "NearbyChange.kind":
+		if e.ComplexityRoot.NearbyChange.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Kind(childComplexity), true
+	case "NearbyChange.path":
+		if e.ComplexityRoot.NearbyChange.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Path(childComplexity), true
+	case "NearbyChange.rank":
+		if e.ComplexityRoot.NearbyChange.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Rank(childComplexity), true
+	case "NearbyChange.reason":
+		if e.ComplexityRoot.NearbyChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.Reason(childComplexity), true
+	case "NearbyChange.riskLevel":
+		if e.ComplexityRoot.NearbyChange.RiskLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyChange.RiskLevel(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -3828,6 +3922,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*model.ChangeFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.changesNear":
+		if e.ComplexityRoot.Query.ChangesNear == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changesNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChangesNear(childComplexity, args["ciId"].(string), args["window"].(*model.TimeWindowInput), args["maxDepth"].(*int), args["first"].(*int)), true
 	case "Query.configurationItem":
 		if e.ComplexityRoot.Query.ConfigurationItem == nil {
 			break
@@ -5171,6 +5276,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
 			graphql.NewInputUnmarshaler("SetMajorIncidentInput", ec.unmarshalInputSetMajorIncidentInput),
 			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
+			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
@@ -8185,6 +8291,73 @@ extend type Mutation {
   removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/problem_near.graphqls", Input: `"""
+What happened to an item near a CI.
+"""
+enum NearbyChangeKind {
+  "A change that targets the item started, finished or failed its implementation."
+  CHANGE_IMPLEMENTED
+  "The item's history records a modification, under a change or without one."
+  CI_MODIFIED
+}
+
+"""
+A time window, both ends included.
+"""
+input TimeWindowInput {
+  "The start."
+  from: DateTime!
+  "The end; after from, at most 90 days later."
+  to: DateTime!
+}
+
+"""
+Something that changed near a CI: a change implemented on the CI or on
+something it depends on, or a modification recorded in their history. The
+first suspects of a failure.
+"""
+type NearbyChange {
+  "Its place in the answer, from 1: nearest first, then most recent, then riskiest."
+  rank: Int!
+  "Why it ranks there, in words."
+  reason: String!
+  "What happened."
+  kind: NearbyChangeKind!
+  "When the implementation started, finished or failed, or the modification was recorded."
+  at: DateTime!
+  "The CI or service it happened to."
+  item: GraphItem!
+  "Dependency steps from the CI asked about to item; 0 for the CI itself."
+  distance: Int!
+  "The relationships that lead from the CI asked about to item, in the order impact travels (from item towards the CI)."
+  path: [GraphEdge!]!
+  "The change implemented, or the change that authorised the modification; null for a modification without one."
+  change: Change
+  "The implemented change's assessed risk, when it was assessed."
+  riskLevel: RiskLevel
+  "The history entry of a CI_MODIFIED event."
+  historyEntry: CIHistoryEntry
+}
+
+extend type Query {
+  """
+  What changed on the CI and on what it depends on (up to maxDepth steps)
+  within the window (default: the 7 days ending now), ranked nearest first,
+  then most recent, then riskiest. A modification made by a change that is
+  listed on the same item is not listed again.
+  """
+  changesNear(ciId: ID!, window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]! @auth(staff: true)
+}
+
+extend type Incident {
+  """
+  What changed near the incident's CIs before it was opened (the window
+  ends at its opening; default 7 days), ranked as changesNear ranks; empty
+  for a caller who may not read changes.
+  """
+  recentChangesNear(window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
 
 """
@@ -9618,6 +9791,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_resolvedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Incident_closedAt(ctx, field)
+	case "recentChangesNear":
+		return ec.fieldContext_Incident_recentChangesNear(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -9744,6 +9919,32 @@ func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field 
 		return ec.fieldContext_LoginPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LoginPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_NearbyChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_NearbyChange_rank(ctx, field)
+	case "reason":
+		return ec.fieldContext_NearbyChange_reason(ctx, field)
+	case "kind":
+		return ec.fieldContext_NearbyChange_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_NearbyChange_at(ctx, field)
+	case "item":
+		return ec.fieldContext_NearbyChange_item(ctx, field)
+	case "distance":
+		return ec.fieldContext_NearbyChange_distance(ctx, field)
+	case "path":
+		return ec.fieldContext_NearbyChange_path(ctx, field)
+	case "change":
+		return ec.fieldContext_NearbyChange_change(ctx, field)
+	case "riskLevel":
+		return ec.fieldContext_NearbyChange_riskLevel(ctx, field)
+	case "historyEntry":
+		return ec.fieldContext_NearbyChange_historyEntry(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NearbyChange", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10550,6 +10751,36 @@ func (ec *executionContext) field_ImpactAnalysis_impactedItems_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Incident_recentChangesNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+			return ec.unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addGroupMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11187,6 +11418,44 @@ func (ec *executionContext) field_Query_change_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changesNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ciId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ciId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+			return ec.unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -19759,6 +20028,50 @@ func (ec *executionContext) fieldContext_Incident_closedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Incident_recentChangesNear(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_recentChangesNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Incident().RecentChangesNear(ctx, obj, fc.Args["window"].(*model.TimeWindowInput), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NearbyChange) graphql.Marshaler {
+			return ec.marshalNNearbyChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_recentChangesNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Incident_recentChangesNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IncidentCommunication_audience(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23096,6 +23409,272 @@ func (ec *executionContext) fieldContext_Mutation_recordSLAReview(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _NearbyChange_rank(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NearbyChange_reason(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _NearbyChange_kind(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NearbyChangeKind) graphql.Marshaler {
+			return ec.marshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "NearbyChangeKind")
+}
+
+func (ec *executionContext) _NearbyChange_at(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _NearbyChange_item(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyChange_distance(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NearbyChange_path(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyChange_change(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NearbyChange().Change(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalOChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyChange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyChange_riskLevel(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_riskLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RiskLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RiskLevel) graphql.Marshaler {
+			return ec.marshalORiskLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_riskLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyChange", field, false, false, "RiskLevel")
+}
+
+func (ec *executionContext) _NearbyChange_historyEntry(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyChange_historyEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoryEntry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryEntry) graphql.Marshaler {
+			return ec.marshalOCIHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyChange_historyEntry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25246,6 +25825,68 @@ func (ec *executionContext) fieldContext_Query_groups(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_groups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changesNear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changesNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChangesNear(ctx, fc.Args["ciId"].(string), fc.Args["window"].(*model.TimeWindowInput), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal []*model.NearbyChange
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.NearbyChange
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NearbyChange) graphql.Marshaler {
+			return ec.marshalNNearbyChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changesNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changesNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33820,6 +34461,55 @@ func UnmarshalSetPriorityMatrixInput(ctx context.Context, raw any) (model.SetPri
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTimeWindowInput(ctx context.Context, obj any) (model.TimeWindowInput, error) {
+	var it model.TimeWindowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeWindowInput unmarshals raw into the TimeWindowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeWindowInput(ctx context.Context, raw any) (model.TimeWindowInput, error) {
+	var out model.TimeWindowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeWindowInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTransitionChangeInput(ctx context.Context, obj any) (model.TransitionChangeInput, error) {
 	var it model.TransitionChangeInput
 	if obj == nil {
@@ -37865,6 +38555,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "recentChangesNear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_recentChangesNear(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38606,6 +39302,85 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var nearbyChangeImplementors = []string{"NearbyChange"}
+
+func (ec *executionContext) _NearbyChange(ctx context.Context, sel ast.SelectionSet, obj *model.NearbyChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NearbyChange")
+		case "rank":
+			out.Values[i] = ec._NearbyChange_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._NearbyChange_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._NearbyChange_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._NearbyChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "item":
+			out.Values[i] = ec._NearbyChange_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distance":
+			out.Values[i] = ec._NearbyChange_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._NearbyChange_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "change":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NearbyChange_change(ctx, field, obj)
+				})
+		case "riskLevel":
+			out.Values[i] = ec._NearbyChange_riskLevel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "historyEntry":
+			out.Values[i] = ec._NearbyChange_historyEntry(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -38972,6 +39747,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_groups(ctx, field)
+				})
+		case "changesNear":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changesNear(ctx, field)
 				})
 		case "sla":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -42831,6 +43612,40 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._LoginPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNearbyChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NearbyChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNearbyChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNearbyChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChange(ctx context.Context, sel ast.SelectionSet, v *model.NearbyChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NearbyChange!")
+		return graphql.Null
+	}
+	return ec._NearbyChange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeKind(ctx context.Context, v any) (model.NearbyChangeKind, error) {
+	var res model.NearbyChangeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeKind(ctx context.Context, sel ast.SelectionSet, v model.NearbyChangeKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -43992,6 +44807,13 @@ func (ec *executionContext) marshalOBusinessUnit2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._BusinessUnit(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCIHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.CIHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CIHistoryEntry(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCIStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIStatusᚄ(ctx context.Context, v any) ([]model.CIStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -44753,6 +45575,22 @@ func (ec *executionContext) marshalORiskLevel2ᚕgithubᚗcomᚋitsmᚑgraphᚋi
 	return ret
 }
 
+func (ec *executionContext) unmarshalORiskLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx context.Context, v any) (*model.RiskLevel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RiskLevel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORiskLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx context.Context, sel ast.SelectionSet, v *model.RiskLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, v any) ([]model.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -45035,6 +45873,14 @@ func (ec *executionContext) marshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgrap
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeWindowInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {

@@ -41,6 +41,19 @@ func changeLoadersFrom(ctx context.Context) *changeLoaders {
 	})
 }
 
+// readableChange is the change id names, when the caller may read it and it
+// exists; null otherwise.
+func readableChange(ctx context.Context, id string) (*model.Change, error) {
+	if id == "" || !mayRead(ctx, id) {
+		return nil, nil
+	}
+	c, err := changeLoadersFrom(ctx).changes.Load(ctx, id)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return changeModel(c), nil
+}
+
 func changeModel(c change.Change) *model.Change {
 	m := &model.Change{
 		ID: c.ID, Title: c.Title, Description: optional(c.Description), Justification: optional(c.Justification),

@@ -42,13 +42,15 @@ func isItemType(name string) bool {
 
 // isAnswerType reports whether a field of this type maps an analysis
 // straight to the answer; only such fields' selections decide the detail.
-func isAnswerType(name string) bool { return name == "ImpactAnalysis" || name == "Reach" }
+func isAnswerType(name string) bool {
+	return name == "ImpactAnalysis" || name == "Reach" || name == "NearbyChange"
+}
 
 // ItemDetail tells an impact.Analyzer how much of each reached item the
 // current field shows. It answers less than whole records only for a field
-// returning an impact analysis or a reach, from what its selection asks of
-// items (roots, impacted or reached items, the drawing's nodes and items);
-// whole records otherwise, so that any other caller (a resolver whose
+// returning an impact analysis, a reach or nearby changes, from what its
+// selection asks of items (roots, impacted or reached items, the drawing's
+// nodes and items); whole records otherwise, so that any other caller (a resolver whose
 // domain logic reads the records) and calls outside a GraphQL request get
 // whole records. Fragments count whatever their type condition and
 // @skip/@include are ignored, so the answer errs towards more.

@@ -88,3 +88,20 @@ func TestItemDetail(t *testing.T) {
 		}
 	}
 }
+
+func TestItemDetailOfNearbyChanges(t *testing.T) {
+	cases := []struct {
+		sel  string
+		want impact.Detail
+	}{
+		{`{ rank item { id name } path { id } }`, impact.Names},
+		{`{ item { ... on ConfigurationItem { status } } }`, impact.Summaries},
+		{`{ item { ... on ConfigurationItem { createdAt } } }`, impact.WholeItems},
+	}
+	for _, c := range cases {
+		query := `query($id: ID!) { changesNear(ciId: $id) ` + c.sel + ` }`
+		if got := ItemDetail(inField(t, query, "changesNear")); got != c.want {
+			t.Errorf("changesNear %s: detail %v, want %v", c.sel, got, c.want)
+		}
+	}
+}

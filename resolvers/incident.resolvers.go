@@ -59,15 +59,7 @@ func (r *incidentResolver) MajorManagerID(ctx context.Context, obj *model.Incide
 }
 
 func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error) {
-	id := deref(obj.CausedByChangeID)
-	if id == "" || !mayRead(ctx, id) {
-		return nil, nil
-	}
-	c, err := changeLoadersFrom(ctx).changes.Load(ctx, id)
-	if err != nil {
-		return nil, notFoundAsNull(err)
-	}
-	return changeModel(c), nil
+	return readableChange(ctx, deref(obj.CausedByChangeID))
 }
 
 func (r *incidentResolver) AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error) {

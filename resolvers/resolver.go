@@ -19,6 +19,7 @@ import (
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -30,6 +31,7 @@ type Resolver struct {
 	IncidentMgmt *incident.Service
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
+	Hints        *problem.Hints
 	People       *people.Directory
 	// The subscription feeds, one per process that publishes.
 	CIFeed       *events.Topic[cmdb.CI]
@@ -60,7 +62,7 @@ type process struct {
 // schema/<process>.graphqls and resolvers/<process>*.go.
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
-		changeProcess(), incidentProcess(), slaProcess()}
+		changeProcess(), incidentProcess(), slaProcess(), nearProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

@@ -1400,6 +1400,32 @@ type LoginPayload struct {
 type Mutation struct {
 }
 
+// Something that changed near a CI: a change implemented on the CI or on
+// something it depends on, or a modification recorded in their history. The
+// first suspects of a failure.
+type NearbyChange struct {
+	// Its place in the answer, from 1: nearest first, then most recent, then riskiest.
+	Rank int `json:"rank"`
+	// Why it ranks there, in words.
+	Reason string `json:"reason"`
+	// What happened.
+	Kind NearbyChangeKind `json:"kind"`
+	// When the implementation started, finished or failed, or the modification was recorded.
+	At time.Time `json:"at"`
+	// The CI or service it happened to.
+	Item GraphItem `json:"item"`
+	// Dependency steps from the CI asked about to item; 0 for the CI itself.
+	Distance int `json:"distance"`
+	// The relationships that lead from the CI asked about to item, in the order impact travels (from item towards the CI).
+	Path []*GraphEdge `json:"path"`
+	// The implemented change's assessed risk, when it was assessed.
+	RiskLevel *RiskLevel `json:"riskLevel,omitempty"`
+	// The history entry of a CI_MODIFIED event.
+	HistoryEntry *CIHistoryEntry `json:"historyEntry,omitempty"`
+	// Id of the change, resolved by a loader.
+	ChangeID string `json:"-"`
+}
+
 // Relay page information for a connection.
 type PageInfo struct {
 	// True when more items follow the last edge of this page.
@@ -1987,6 +2013,14 @@ type TimeInterval struct {
 	Start time.Time `json:"start"`
 	// End (exclusive).
 	End time.Time `json:"end"`
+}
+
+// A time window, both ends included.
+type TimeWindowInput struct {
+	// The start.
+	From time.Time `json:"from"`
+	// The end; after from, at most 90 days later.
+	To time.Time `json:"to"`
 }
 
 // Input of `transitionChange`.
@@ -3647,6 +3681,64 @@ func (e *ItemKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ItemKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened to an item near a CI.
+type NearbyChangeKind string
+
+const (
+	// A change that targets the item started, finished or failed its implementation.
+	NearbyChangeKindChangeImplemented NearbyChangeKind = "CHANGE_IMPLEMENTED"
+	// The item's history records a modification, under a change or without one.
+	NearbyChangeKindCiModified NearbyChangeKind = "CI_MODIFIED"
+)
+
+var AllNearbyChangeKind = []NearbyChangeKind{
+	NearbyChangeKindChangeImplemented,
+	NearbyChangeKindCiModified,
+}
+
+func (e NearbyChangeKind) IsValid() bool {
+	switch e {
+	case NearbyChangeKindChangeImplemented, NearbyChangeKindCiModified:
+		return true
+	}
+	return false
+}
+
+func (e NearbyChangeKind) String() string {
+	return string(e)
+}
+
+func (e *NearbyChangeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NearbyChangeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NearbyChangeKind", str)
+	}
+	return nil
+}
+
+func (e NearbyChangeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NearbyChangeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NearbyChangeKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,63 @@
+package resolvers
+
+import (
+	"context"
+	"time"
+
+	"github.com/itsm-graph/itsm/graph"
+	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/problem"
+)
+
+// nearProcess registers what changed near a CI, the root-cause hints of
+// problem management.
+func nearProcess() process {
+	return process{
+		snapshots: []snapshot{
+			shows(func(o *model.NearbyChange) []string {
+				var shown []string
+				if o.Item != nil {
+					shown = append(shown, o.Item.GetID())
+				}
+				if o.ChangeID != "" {
+					shown = append(shown, o.ChangeID)
+				}
+				return shown
+			}),
+		},
+		costs: func(r *Resolver, c *graph.ComplexityRoot) {
+			c.Query.ChangesNear = func(child int, _ string, _ *model.TimeWindowInput, depth *int, _ *int) int {
+				return r.analysisCost(child, depth)
+			}
+			c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
+				return r.analysisCost(child, depth)
+			}
+		},
+	}
+}
+
+// changesNear answers a changesNear question about ids; the window
+// defaults to the one ending at end.
+func (r *Resolver) changesNear(ctx context.Context, ids []string, window *model.TimeWindowInput, end time.Time, depth, first *int) ([]*model.NearbyChange, error) {
+	q := problem.NearQuery{ItemIDs: ids, To: end, Depth: depth, First: first, Detail: ItemDetail(ctx)}
+	if window != nil {
+		q.From, q.To = window.From, window.To
+	}
+	found, err := r.Hints.ChangesNear(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(found, nearbyModel), nil
+}
+
+func nearbyModel(n problem.Nearby) *model.NearbyChange {
+	m := &model.NearbyChange{Rank: n.Rank, Reason: n.Reason, Kind: model.NearbyChangeKind(n.Kind), At: n.At,
+		Item: itemModel(n.Item), Distance: n.Distance, Path: pathModel(n.Path), ChangeID: n.ChangeID}
+	if n.Risk != "" {
+		m.RiskLevel = enumPtr[model.RiskLevel](&n.Risk)
+	}
+	if n.Entry != nil {
+		m.HistoryEntry = historyModel(*n.Entry)
+	}
+	return m
+}
