@@ -17,7 +17,7 @@ import (
 // query sees it.
 func inField(t *testing.T, query, name string) context.Context {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(graph.NewExecutableSchema(graph.Config{}).Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(graph.NewExecutableSchema(graph.Config{}).Schema(), query, nil)
 	if errs != nil {
 		t.Fatalf("%s: %v", query, errs)
 	}
