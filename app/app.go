@@ -99,7 +99,7 @@ func New(d Deps, l Limits) (*App, error) {
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
-		Hints:  problem.NewHints(an, d.Store.Near(), d.Now),
+		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, SLAEventFeed: slaEvents,
 		LoaderWait: resolvers.DefaultLoaderWait}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	BusinessProcess() BusinessProcessResolver
 	BusinessUnit() BusinessUnitResolver
 	CIModification() CIModificationResolver
+	CandidateIncident() CandidateIncidentResolver
 	Change() ChangeResolver
 	ChangeApproval() ChangeApprovalResolver
 	ChangeAssessment() ChangeAssessmentResolver
@@ -46,6 +47,7 @@ type ResolverRoot interface {
 	IncidentEscalation() IncidentEscalationResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
+	ProblemCandidate() ProblemCandidateResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
 	SLA() SLAResolver
@@ -180,6 +182,12 @@ type ComplexityRoot struct {
 	CIModificationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CandidateIncident struct {
+		ConfigurationItem func(childComplexity int) int
+		Incident          func(childComplexity int) int
+		Path              func(childComplexity int) int
 	}
 
 	Change struct {
@@ -679,6 +687,14 @@ type ComplexityRoot struct {
 		Cells func(childComplexity int) int
 	}
 
+	ProblemCandidate struct {
+		ConfigurationItem func(childComplexity int) int
+		Fanout            func(childComplexity int) int
+		IncidentCount     func(childComplexity int) int
+		Incidents         func(childComplexity int) int
+		Rank              func(childComplexity int) int
+	}
+
 	Query struct {
 		BusinessCatalog     func(childComplexity int, businessUnitID *string) int
 		BusinessProcesses   func(childComplexity int, first *int, after *string) int
@@ -703,6 +719,7 @@ type ComplexityRoot struct {
 		Node                func(childComplexity int, id string) int
 		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
 		PriorityMatrix      func(childComplexity int) int
+		ProblemCandidates   func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) int
 		RelationshipTypes   func(childComplexity int) int
 		SLA                 func(childComplexity int, id string) int
 		SLAReport           func(childComplexity int, slaID string, from time.Time, to time.Time) int
@@ -997,6 +1014,10 @@ type BusinessUnitResolver interface {
 type CIModificationResolver interface {
 	ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error)
 }
+type CandidateIncidentResolver interface {
+	Incident(ctx context.Context, obj *model.CandidateIncident) (*model.Incident, error)
+	ConfigurationItem(ctx context.Context, obj *model.CandidateIncident) (*model.ConfigurationItem, error)
+}
 type ChangeResolver interface {
 	Targets(ctx context.Context, obj *model.Change) ([]model.GraphItem, error)
 
@@ -1114,6 +1135,9 @@ type MutationResolver interface {
 type NearbyChangeResolver interface {
 	Change(ctx context.Context, obj *model.NearbyChange) (*model.Change, error)
 }
+type ProblemCandidateResolver interface {
+	ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -1147,6 +1171,7 @@ type QueryResolver interface {
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
 	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
+	ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) ([]*model.ProblemCandidate, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
@@ -1581,6 +1606,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CIModificationEdge.Node(childComplexity), true
+
+	case "CandidateIncident.configurationItem":
+		if e.ComplexityRoot.CandidateIncident.ConfigurationItem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateIncident.ConfigurationItem(childComplexity), true
+	case "CandidateIncident.incident":
+		if e.ComplexityRoot.CandidateIncident.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateIncident.Incident(childComplexity), true
+	case "CandidateIncident.path":
+		if e.ComplexityRoot.CandidateIncident.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CandidateIncident.Path(childComplexity), true
 
 	case "Change.allowedTransitions":
 		if e.ComplexityRoot.Change.AllowedTransitions == nil {
@@ -3839,6 +3883,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriorityMatrixPayload.Cells(childComplexity), true
 
+	case "ProblemCandidate.configurationItem":
+		if e.ComplexityRoot.ProblemCandidate.ConfigurationItem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.ConfigurationItem(childComplexity), true
+	case "ProblemCandidate.fanout":
+		if e.ComplexityRoot.ProblemCandidate.Fanout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.Fanout(childComplexity), true
+	case "ProblemCandidate.incidentCount":
+		if e.ComplexityRoot.ProblemCandidate.IncidentCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.IncidentCount(childComplexity), true
+	case "ProblemCandidate.incidents":
+		if e.ComplexityRoot.ProblemCandidate.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.Incidents(childComplexity), true
+	case "ProblemCandidate.rank":
+		if e.ComplexityRoot.ProblemCandidate.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.Rank(childComplexity), true
+
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
 			break
@@ -4078,6 +4153,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PriorityMatrix(childComplexity), true
+	case "Query.problemCandidates":
+		if e.ComplexityRoot.Query.ProblemCandidates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_problemCandidates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProblemCandidates(childComplexity, args["window"].(*model.TimeWindowInput), args["minIncidents"].(*int), args["maxDepth"].(*int), args["first"].(*int)), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
@@ -8357,6 +8443,46 @@ extend type Incident {
   """
   recentChangesNear(window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]!
 }
+
+"""
+How a problem candidate's shared CI reaches one of its incidents.
+"""
+type CandidateIncident {
+  "The incident."
+  incident: Incident!
+  "The incident's CI that the shared CI reaches (the nearest, when it has several)."
+  configurationItem: ConfigurationItem!
+  "The relationships from the shared CI to the incident's CI, in the order impact travels; empty when the incident is on the shared CI."
+  path: [GraphEdge!]!
+}
+
+"""
+A possible common cause: a CI upstream of the CIs of several incidents (or
+the CI of recurring incidents).
+"""
+type ProblemCandidate {
+  "Its place in the answer, from 1: most incidents explained first, then the most specific CI."
+  rank: Int!
+  "The shared CI."
+  configurationItem: ConfigurationItem!
+  "How many incidents of the window it may explain."
+  incidentCount: Int!
+  "How many items the shared CI impacts directly: the fewer, the more specific a cause."
+  fanout: Int!
+  "Each incident it may explain, with the path that explains it."
+  incidents: [CandidateIncident!]!
+}
+
+extend type Query {
+  """
+  Problem candidates among the incidents created in the window (default: the
+  7 days ending now): every CI within maxDepth steps upstream of the CIs of at
+  least minIncidents of them, ranked by how many incidents it explains, then
+  by how specific it is. A CI that explains exactly the incidents of a
+  better-ranked one is left out. Only for roles that read every incident.
+  """
+  problemCandidates(window: TimeWindowInput, minIncidents: Int = 2, maxDepth: Int = 3, first: Int = 20): [ProblemCandidate!]! @auth(roles: [ANALYST, PROBLEM_MANAGER, CHANGE_MANAGER, CAB_MEMBER, SERVICE_OWNER, CONFIG_MANAGER, KNOWLEDGE_MANAGER])
+}
 `, BuiltIn: false},
 	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
 
@@ -9075,6 +9201,18 @@ func (ec *executionContext) childFields_CIModificationEdge(ctx context.Context, 
 		return ec.fieldContext_CIModificationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CIModificationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CandidateIncident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_CandidateIncident_incident(ctx, field)
+	case "configurationItem":
+		return ec.fieldContext_CandidateIncident_configurationItem(ctx, field)
+	case "path":
+		return ec.fieldContext_CandidateIncident_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CandidateIncident", field.Name)
 }
 
 func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9989,6 +10127,22 @@ func (ec *executionContext) childFields_PriorityMatrixPayload(ctx context.Contex
 		return ec.fieldContext_PriorityMatrixPayload_cells(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriorityMatrixPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_ProblemCandidate_rank(ctx, field)
+	case "configurationItem":
+		return ec.fieldContext_ProblemCandidate_configurationItem(ctx, field)
+	case "incidentCount":
+		return ec.fieldContext_ProblemCandidate_incidentCount(ctx, field)
+	case "fanout":
+		return ec.fieldContext_ProblemCandidate_fanout(ctx, field)
+	case "incidents":
+		return ec.fieldContext_ProblemCandidate_incidents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemCandidate", field.Name)
 }
 
 func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11766,6 +11920,44 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["types"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_problemCandidates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+			return ec.unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "minIncidents",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minIncidents"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -13740,6 +13932,102 @@ func (ec *executionContext) fieldContext_CIModificationEdge_node(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CIModification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CandidateIncident_incident(ctx context.Context, field graphql.CollectedField, obj *model.CandidateIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateIncident_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CandidateIncident().Incident(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateIncident_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CandidateIncident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CandidateIncident_configurationItem(ctx context.Context, field graphql.CollectedField, obj *model.CandidateIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateIncident_configurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CandidateIncident().ConfigurationItem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateIncident_configurationItem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CandidateIncident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CandidateIncident_path(ctx context.Context, field graphql.CollectedField, obj *model.CandidateIncident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CandidateIncident_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CandidateIncident_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CandidateIncident",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23932,6 +24220,139 @@ func (ec *executionContext) fieldContext_PriorityMatrixPayload_cells(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ProblemCandidate_rank(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemCandidate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemCandidate_configurationItem(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_configurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemCandidate().ConfigurationItem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_configurationItem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemCandidate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemCandidate_incidentCount(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_incidentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_incidentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemCandidate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemCandidate_fanout(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_fanout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fanout, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_fanout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemCandidate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemCandidate_incidents(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CandidateIncident) graphql.Marshaler {
+			return ec.marshalNCandidateIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCandidateIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemCandidate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CandidateIncident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25887,6 +26308,73 @@ func (ec *executionContext) fieldContext_Query_changesNear(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_changesNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_problemCandidates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_problemCandidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProblemCandidates(ctx, fc.Args["window"].(*model.TimeWindowInput), fc.Args["minIncidents"].(*int), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ANALYST", "PROBLEM_MANAGER", "CHANGE_MANAGER", "CAB_MEMBER", "SERVICE_OWNER", "CONFIG_MANAGER", "KNOWLEDGE_MANAGER"})
+				if err != nil {
+					var zeroVal []*model.ProblemCandidate
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*model.ProblemCandidate
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.ProblemCandidate
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProblemCandidate) graphql.Marshaler {
+			return ec.marshalNProblemCandidate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemCandidateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_problemCandidates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemCandidate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_problemCandidates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -36218,6 +36706,51 @@ func (ec *executionContext) _CIModificationEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var candidateIncidentImplementors = []string{"CandidateIncident"}
+
+func (ec *executionContext) _CandidateIncident(ctx context.Context, sel ast.SelectionSet, obj *model.CandidateIncident) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, candidateIncidentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CandidateIncident")
+		case "incident":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CandidateIncident_incident(ctx, field, obj)
+				})
+		case "configurationItem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CandidateIncident_configurationItem(ctx, field, obj)
+				})
+		case "path":
+			out.Values[i] = ec._CandidateIncident_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var changeImplementors = []string{"Change", "Node"}
 
 func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
@@ -39543,6 +40076,60 @@ func (ec *executionContext) _PriorityMatrixPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var problemCandidateImplementors = []string{"ProblemCandidate"}
+
+func (ec *executionContext) _ProblemCandidate(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemCandidate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemCandidateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemCandidate")
+		case "rank":
+			out.Values[i] = ec._ProblemCandidate_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configurationItem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemCandidate_configurationItem(ctx, field, obj)
+				})
+		case "incidentCount":
+			out.Values[i] = ec._ProblemCandidate_incidentCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fanout":
+			out.Values[i] = ec._ProblemCandidate_fanout(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "incidents":
+			out.Values[i] = ec._ProblemCandidate_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -39753,6 +40340,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_changesNear(ctx, field)
+				})
+		case "problemCandidates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_problemCandidates(ctx, field)
 				})
 		case "sla":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -42374,6 +42967,30 @@ func (ec *executionContext) marshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNCandidateIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCandidateIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CandidateIncident) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCandidateIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCandidateIncident(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCandidateIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCandidateIncident(ctx context.Context, sel ast.SelectionSet, v *model.CandidateIncident) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CandidateIncident!")
+		return graphql.Null
+	}
+	return ec._CandidateIncident(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx context.Context, v any) (model.CatalogLinkInput, error) {
 	res, err := ec.unmarshalInputCatalogLinkInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43721,6 +44338,30 @@ func (ec *executionContext) marshalNPriorityMatrixPayload2ᚖgithubᚗcomᚋitsm
 		return graphql.Null
 	}
 	return ec._PriorityMatrixPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemCandidate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemCandidate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemCandidate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemCandidate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemCandidate2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemCandidate(ctx context.Context, sel ast.SelectionSet, v *model.ProblemCandidate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemCandidate!")
+		return graphql.Null
+	}
+	return ec._ProblemCandidate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx context.Context, sel ast.SelectionSet, v *model.Reach) graphql.Marshaler {

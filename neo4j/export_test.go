@@ -91,3 +91,9 @@ func (s *Store) plan(ctx context.Context, stmt string, params map[string]any, de
 
 // EventsNearStatement is the statement of Near.EventsNear.
 const EventsNearStatement = eventsNear
+
+// CandidateStatements are the statements of Near.SharedCauses and
+// Near.Explain for a depth.
+func CandidateStatements(depth int) (shared, explain string) {
+	return withDepth(sharedCauses, depth), withDepth(explainShared, depth)
+}

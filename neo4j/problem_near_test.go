@@ -2,6 +2,7 @@ package neo4j_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,5 +29,29 @@ func TestEventsNearSeeksItems(t *testing.T) {
 	}
 	if countOps(ops, "NodeUniqueIndexSeek")+countOps(ops, "NodeIndexSeek") == 0 {
 		t.Errorf("no index seek for the items (%v)", ops)
+	}
+}
+
+// TestCandidateStatementsSeek: the window's incidents come from the
+// creation-time index and the explained CIs from their id index; no label
+// is scanned.
+func TestCandidateStatementsSeek(t *testing.T) {
+	s := neo4jtest.Open(t)
+	shared, explain := neo4j.CandidateStatements(3)
+	for name, c := range map[string]struct {
+		stmt   string
+		params map[string]any
+		index  string
+	}{
+		"shared causes": {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
+		"explain":       {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}}, "Item(id)"},
+	} {
+		ops, err := s.PlanDetails(context.Background(), c.stmt, c.params)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if countOps(ops, "NodeByLabelScan")+countOps(ops, "AllNodesScan") > 0 || !slices.ContainsFunc(ops, func(op string) bool { return strings.Contains(op, c.index) }) {
+			t.Errorf("%s: want a seek of %s and no scan (%v)", name, c.index, ops)
+		}
 	}
 }

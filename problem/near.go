@@ -108,14 +108,14 @@ func NewHints(analyzer *impact.Analyzer, store NearStore, now func() time.Time) 
 	return &Hints{analyzer: analyzer, store: store, now: now}
 }
 
-// window resolves and checks the query's window.
-func (q NearQuery) window(now time.Time) (time.Time, time.Time, error) {
-	from, to := q.From, q.To
+// window resolves a window, by default the span def ending at now (or at
+// to), and checks it: forwards, and at most MaxNearWindow long.
+func window(from, to, now time.Time, def time.Duration) (time.Time, time.Time, error) {
 	if to.IsZero() {
 		to = now
 	}
 	if from.IsZero() {
-		from = to.Add(-DefaultNearWindow)
+		from = to.Add(-def)
 	}
 	if !from.Before(to) {
 		return from, to, apperr.Invalid("window", "from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
@@ -131,7 +131,7 @@ func (q NearQuery) window(now time.Time) (time.Time, time.Time, error) {
 // modification made by a change that is listed on the same item is that
 // change's work, and is not listed again.
 func (h *Hints) ChangesNear(ctx context.Context, q NearQuery) ([]Nearby, error) {
-	from, to, err := q.window(h.now())
+	from, to, err := window(q.From, q.To, h.now(), DefaultNearWindow)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func TestNearWindow(t *testing.T) {
 		{"empty", now, now, time.Time{}, time.Time{}, "must be before"},
 	}
 	for _, c := range cases {
-		from, to, err := NearQuery{From: c.from, To: c.to}.window(now)
+		from, to, err := window(c.from, c.to, now, DefaultNearWindow)
 		if c.bad != "" {
 			if !apperr.Is(err, apperr.BadUserInput) || !strings.Contains(err.Error(), c.bad) {
 				t.Errorf("%s: %v, want BAD_USER_INPUT saying %q", c.name, err, c.bad)

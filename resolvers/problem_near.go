@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/problem"
@@ -31,6 +32,9 @@ func nearProcess() process {
 			}
 			c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
 				return r.analysisCost(child, depth)
+			}
+			c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int) int {
+				return r.analysisCost(child, depth) + connection(child, first)
 			}
 		},
 	}
@@ -60,4 +64,25 @@ func nearbyModel(n problem.Nearby) *model.NearbyChange {
 		m.HistoryEntry = historyModel(*n.Entry)
 	}
 	return m
+}
+
+func candidateModel(c problem.Candidate) *model.ProblemCandidate {
+	m := &model.ProblemCandidate{Rank: c.Rank, CIID: c.CIID, IncidentCount: len(c.IncidentIDs), Fanout: c.Fanout}
+	for _, e := range c.Explanations {
+		m.Incidents = append(m.Incidents, &model.CandidateIncident{IncidentID: e.IncidentID, CIID: e.CIID, Path: mapSlice(e.Path, edgeModel)})
+	}
+	return m
+}
+
+// loadCI is the CI id names, through the response's item loader;
+// NOT_FOUND when there is none the caller may read.
+func loadCI(ctx context.Context, id string) (*model.ConfigurationItem, error) {
+	cis, err := itemsOf[*model.ConfigurationItem](ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(cis) == 0 {
+		return nil, apperr.New(apperr.NotFound, "no configuration item has id %q", id)
+	}
+	return cis[0], nil
 }

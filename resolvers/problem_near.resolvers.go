@@ -11,7 +11,20 @@ import (
 
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/problem"
 )
+
+func (r *candidateIncidentResolver) Incident(ctx context.Context, obj *model.CandidateIncident) (*model.Incident, error) {
+	inc, err := incidentLoadersFrom(ctx).incidents.Load(ctx, obj.IncidentID)
+	if err != nil {
+		return nil, err
+	}
+	return incidentModel(inc), nil
+}
+
+func (r *candidateIncidentResolver) ConfigurationItem(ctx context.Context, obj *model.CandidateIncident) (*model.ConfigurationItem, error) {
+	return loadCI(ctx, obj.CIID)
+}
 
 func (r *incidentResolver) RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error) {
 	// The CIs the caller may not read lead nowhere: a requester, who reads
@@ -27,10 +40,38 @@ func (r *nearbyChangeResolver) Change(ctx context.Context, obj *model.NearbyChan
 	return readableChange(ctx, obj.ChangeID)
 }
 
+func (r *problemCandidateResolver) ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error) {
+	return loadCI(ctx, obj.CIID)
+}
+
 func (r *queryResolver) ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error) {
 	return r.changesNear(ctx, []string{ciID}, window, time.Time{}, maxDepth, first)
 }
 
+func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) ([]*model.ProblemCandidate, error) {
+	q := problem.CandidateQuery{MinIncidents: minIncidents, Depth: maxDepth, First: first}
+	if window != nil {
+		q.From, q.To = window.From, window.To
+	}
+	found, err := r.Candidates.ProblemCandidates(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(found, candidateModel), nil
+}
+
+func (r *Resolver) CandidateIncident() graph.CandidateIncidentResolver {
+	return &candidateIncidentResolver{r}
+}
+
 func (r *Resolver) NearbyChange() graph.NearbyChangeResolver { return &nearbyChangeResolver{r} }
 
-type nearbyChangeResolver struct{ *Resolver }
+func (r *Resolver) ProblemCandidate() graph.ProblemCandidateResolver {
+	return &problemCandidateResolver{r}
+}
+
+type (
+	candidateIncidentResolver struct{ *Resolver }
+	nearbyChangeResolver      struct{ *Resolver }
+	problemCandidateResolver  struct{ *Resolver }
+)

@@ -32,6 +32,7 @@ type Resolver struct {
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints
+	Candidates   *problem.Candidates
 	People       *people.Directory
 	// The subscription feeds, one per process that publishes.
 	CIFeed       *events.Topic[cmdb.CI]

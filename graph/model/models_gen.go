@@ -285,6 +285,16 @@ type CIModificationEdge struct {
 	Node *CIModification `json:"node"`
 }
 
+// How a problem candidate's shared CI reaches one of its incidents.
+type CandidateIncident struct {
+	// The relationships from the shared CI to the incident's CI, in the order impact travels; empty when the incident is on the shared CI.
+	Path []*GraphEdge `json:"path"`
+	// Id of the incident's CI, resolved by a loader.
+	CIID string `json:"-"`
+	// Id of the incident, resolved by a loader.
+	IncidentID string `json:"-"`
+}
+
 // Input of `linkCatalogItems` and `unlinkCatalogItems`. Allowed links: BUSINESS_UNIT CONSUMES
 // BUSINESS_SERVICE; BUSINESS_SERVICE SUPPORTS BUSINESS_PROCESS; BUSINESS_SERVICE DEPENDS_ON
 // TECHNICAL_SERVICE; TECHNICAL_SERVICE DEPENDS_ON TECHNICAL_SERVICE or CONFIGURATION_ITEM.
@@ -1470,6 +1480,21 @@ type PriorityMatrixCellInput struct {
 type PriorityMatrixPayload struct {
 	// The matrix now in force.
 	Cells []*PriorityMatrixCell `json:"cells"`
+}
+
+// A possible common cause: a CI upstream of the CIs of several incidents (or
+// the CI of recurring incidents).
+type ProblemCandidate struct {
+	// Its place in the answer, from 1: most incidents explained first, then the most specific CI.
+	Rank int `json:"rank"`
+	// How many incidents of the window it may explain.
+	IncidentCount int `json:"incidentCount"`
+	// How many items the shared CI impacts directly: the fewer, the more specific a cause.
+	Fanout int `json:"fanout"`
+	// Each incident it may explain, with the path that explains it.
+	Incidents []*CandidateIncident `json:"incidents"`
+	// Id of the shared CI, resolved by a loader.
+	CIID string `json:"-"`
 }
 
 // Read operations.

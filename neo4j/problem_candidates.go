@@ -1,0 +1,128 @@
+package neo4j
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
+
+	"github.com/itsm-graph/itsm/impact"
+	"github.com/itsm-graph/itsm/problem"
+)
+
+var _ problem.CandidateStore = (*Near)(nil)
+
+// sharedCauses walks up from every CI of the window's incidents once (the
+// incidents of a CI grouped first), to each CI above by a shortest walk,
+// and keeps the CIs reached from the CIs of at least $min incidents, with
+// the summed distance to them. A CI's fanout comes from its degree. $$DEPTH
+// is the bound of the walk, which cannot be a parameter.
+const sharedCauses = `
+MATCH (i:Incident) WHERE i.createdAt >= $from AND i.createdAt <= $to
+MATCH (i)-[:AFFECTS]->(c:CI)
+WITH c, collect(DISTINCT i.id) AS incidents
+MATCH p = ANY SHORTEST (c)<-[:IMPACTS]-{0,$$DEPTH}(x:CI)
+WITH x, length(p) AS distance, incidents
+UNWIND incidents AS incident
+WITH x, incident, min(distance) AS distance
+WITH x, collect(incident) AS incidents, sum(distance) AS distance
+WHERE size(incidents) >= $min
+RETURN x.id AS id, incidents, distance, COUNT { (x)-[:IMPACTS]->() } AS fanout`
+
+// explainShared finds, for each shared CI and each CI of each of its
+// incidents, a shortest walk down the impact edges, each step as [from,
+// to, relationship type, relationship id, whether the stored relationship
+// runs from from to to].
+const explainShared = `
+UNWIND $shared AS s
+MATCH (x:CI:Item {id: s.id})
+UNWIND s.incidents AS incident
+MATCH (:Incident {id: incident})-[:AFFECTS]->(c:CI)
+MATCH p = SHORTEST 1 (x)-[:IMPACTS]->{0,$$DEPTH}(c)
+RETURN s.id AS shared, incident, c.id AS ci,
+  [r IN relationships(p) | [startNode(r).id, endNode(r).id, r.via, r.rel, r.fwd]] AS steps`
+
+func withDepth(stmt string, depth int) string {
+	return strings.ReplaceAll(stmt, "$$DEPTH", strconv.Itoa(depth))
+}
+
+// SharedCauses implements problem.CandidateStore.
+func (n *Near) SharedCauses(ctx context.Context, from, to time.Time, depth, min int) ([]problem.Shared, error) {
+	params := map[string]any{"from": from, "to": to, "min": int64(min)}
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) ([]problem.Shared, error) {
+		recs, err := collect(ctx, tx, withDepth(sharedCauses, depth), params)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]problem.Shared, 0, len(recs))
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			incidents, _ := r.Get("incidents")
+			fanout, _ := r.Get("fanout")
+			distance, _ := r.Get("distance")
+			s := problem.Shared{IncidentIDs: strs(incidents)}
+			s.CIID, _ = id.(string)
+			if f, ok := fanout.(int64); ok {
+				s.Fanout = int(f)
+			}
+			if d, ok := distance.(int64); ok {
+				s.Distance = int(d)
+			}
+			slices.Sort(s.IncidentIDs)
+			out = append(out, s)
+		}
+		return out, nil
+	})
+}
+
+// Explain implements problem.CandidateStore. Of an incident's CIs, the one
+// nearest the shared CI explains it.
+func (n *Near) Explain(ctx context.Context, shared []problem.Shared, depth int) (map[string][]problem.Explanation, error) {
+	param := make([]map[string]any, len(shared))
+	for i, s := range shared {
+		param[i] = map[string]any{"id": s.CIID, "incidents": s.IncidentIDs}
+	}
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[string][]problem.Explanation, error) {
+		recs, err := collect(ctx, tx, withDepth(explainShared, depth), map[string]any{"shared": param})
+		if err != nil {
+			return nil, err
+		}
+		best := map[[2]string]problem.Explanation{}
+		for _, r := range recs {
+			sv, _ := r.Get("shared")
+			iv, _ := r.Get("incident")
+			cv, _ := r.Get("ci")
+			stv, _ := r.Get("steps")
+			e := problem.Explanation{}
+			e.IncidentID, _ = iv.(string)
+			e.CIID, _ = cv.(string)
+			for _, st := range anyList(stv) {
+				f := anyList(st)
+				from, _ := f[0].(string)
+				to, _ := f[1].(string)
+				edge := impact.Edge{Source: to, Target: from}
+				edge.Type, _ = f[2].(string)
+				edge.ID, _ = f[3].(string)
+				if fwd, _ := f[4].(bool); fwd {
+					edge.Source, edge.Target = from, to
+				}
+				e.Path = append(e.Path, edge)
+			}
+			key := [2]string{sv.(string), e.IncidentID}
+			if b, ok := best[key]; !ok || len(e.Path) < len(b.Path) || len(e.Path) == len(b.Path) && e.CIID < b.CIID {
+				best[key] = e
+			}
+		}
+		out := map[string][]problem.Explanation{}
+		for key, e := range best {
+			out[key[0]] = append(out[key[0]], e)
+		}
+		for _, es := range out {
+			slices.SortFunc(es, func(a, b problem.Explanation) int { return strings.Compare(a.IncidentID, b.IncidentID) })
+		}
+		return out, nil
+	})
+}
