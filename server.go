@@ -190,6 +190,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	if err != nil {
 		return err
 	}
+	app.TuneGC(getenv)
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err

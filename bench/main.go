@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/itsm-graph/itsm/cmdb"
 	"io"
 	"log/slog"
 	"os"
@@ -24,6 +23,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/cmdb"
 )
 
 // EnvURI names the variable that points at a throwaway benchmark database.
@@ -55,6 +57,8 @@ func main() {
 }
 
 func run() error {
+	// The API runs in this process, tuned as the server tunes itself.
+	app.TuneGC(os.Getenv)
 	var o options
 	var sizes string
 	var wipe bool
