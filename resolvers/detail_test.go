@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -71,37 +72,24 @@ func TestRelationshipEnds(t *testing.T) {
 }
 
 func TestItemDetail(t *testing.T) {
+	const analysis = `query($id: ID!) { impactAnalysis(input: {ciIds: [$id]}) %s }`
+	const near = `query($id: ID!) { changesNear(ciId: $id) %s }`
 	cases := []struct {
-		sel  string
-		want impact.Detail
+		query, field, sel string
+		want              impact.Detail
 	}{
-		{`{ counts { total } impacted { distance item { id name } } }`, impact.Names},
-		{`{ impacted { item { ... on ConfigurationItem { type status } } } }`, impact.Summaries},
-		{`{ graph { nodes { type item { id } } } }`, impact.Summaries},
-		{`{ impacted { item { ... on ConfigurationItem { description } } } }`, impact.WholeItems},
-		{`{ impacted { item { ...F } } } } fragment F on ConfigurationItem { id location`, impact.WholeItems},
+		{analysis, "impactAnalysis", `{ counts { total } impacted { distance item { id name } } }`, impact.Names},
+		{analysis, "impactAnalysis", `{ impacted { item { ... on ConfigurationItem { type status } } } }`, impact.Summaries},
+		{analysis, "impactAnalysis", `{ graph { nodes { type item { id } } } }`, impact.Summaries},
+		{analysis, "impactAnalysis", `{ impacted { item { ... on ConfigurationItem { description } } } }`, impact.WholeItems},
+		{analysis, "impactAnalysis", `{ impacted { item { ...F } } } } fragment F on ConfigurationItem { id location`, impact.WholeItems},
+		{near, "changesNear", `{ rank item { id name } path { id } }`, impact.Names},
+		{near, "changesNear", `{ item { ... on ConfigurationItem { status } } }`, impact.Summaries},
+		{near, "changesNear", `{ item { ... on ConfigurationItem { createdAt } } }`, impact.WholeItems},
 	}
 	for _, c := range cases {
-		query := `query($id: ID!) { impactAnalysis(input: {ciIds: [$id]}) ` + c.sel + ` }`
-		if got := ItemDetail(inField(t, query, "impactAnalysis")); got != c.want {
-			t.Errorf("impactAnalysis %s: detail %v, want %v", c.sel, got, c.want)
-		}
-	}
-}
-
-func TestItemDetailOfNearbyChanges(t *testing.T) {
-	cases := []struct {
-		sel  string
-		want impact.Detail
-	}{
-		{`{ rank item { id name } path { id } }`, impact.Names},
-		{`{ item { ... on ConfigurationItem { status } } }`, impact.Summaries},
-		{`{ item { ... on ConfigurationItem { createdAt } } }`, impact.WholeItems},
-	}
-	for _, c := range cases {
-		query := `query($id: ID!) { changesNear(ciId: $id) ` + c.sel + ` }`
-		if got := ItemDetail(inField(t, query, "changesNear")); got != c.want {
-			t.Errorf("changesNear %s: detail %v, want %v", c.sel, got, c.want)
+		if got := ItemDetail(inField(t, fmt.Sprintf(c.query, c.sel), c.field)); got != c.want {
+			t.Errorf("%s %s: detail %v, want %v", c.field, c.sel, got, c.want)
 		}
 	}
 }

@@ -43,15 +43,24 @@ func nearProcess() process {
 // changesNear answers a changesNear question about ids; the window
 // defaults to the one ending at end.
 func (r *Resolver) changesNear(ctx context.Context, ids []string, window *model.TimeWindowInput, end time.Time, depth, first *int) ([]*model.NearbyChange, error) {
-	q := problem.NearQuery{ItemIDs: ids, To: end, Depth: depth, First: first, Detail: ItemDetail(ctx)}
-	if window != nil {
-		q.From, q.To = window.From, window.To
+	q := problem.NearQuery{ItemIDs: ids, Depth: depth, First: first, Detail: ItemDetail(ctx)}
+	if q.From, q.To = bounds(window); window == nil {
+		q.To = end
 	}
 	found, err := r.Hints.ChangesNear(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	return mapSlice(found, nearbyModel), nil
+}
+
+// bounds are a window's ends; zero without a window, for the question's
+// default.
+func bounds(w *model.TimeWindowInput) (from, to time.Time) {
+	if w == nil {
+		return time.Time{}, time.Time{}
+	}
+	return w.From, w.To
 }
 
 func nearbyModel(n problem.Nearby) *model.NearbyChange {

@@ -49,11 +49,8 @@ func (r *queryResolver) ChangesNear(ctx context.Context, ciID string, window *mo
 }
 
 func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) ([]*model.ProblemCandidate, error) {
-	q := problem.CandidateQuery{MinIncidents: minIncidents, Depth: maxDepth, First: first}
-	if window != nil {
-		q.From, q.To = window.From, window.To
-	}
-	found, err := r.Candidates.ProblemCandidates(ctx, q)
+	from, to := bounds(window)
+	found, err := r.Candidates.ProblemCandidates(ctx, problem.CandidateQuery{From: from, To: to, MinIncidents: minIncidents, Depth: maxDepth, First: first})
 	if err != nil {
 		return nil, err
 	}
