@@ -117,6 +117,9 @@ func window(from, to, now time.Time, def time.Duration) (time.Time, time.Time, e
 	if from.IsZero() {
 		from = to.Add(-def)
 	}
+	// The store keeps times in UTC, and a time in the Local zone cannot be
+	// sent to it.
+	from, to = from.UTC(), to.UTC()
 	if !from.Before(to) {
 		return from, to, apperr.Invalid("window", "from (%s) must be before to (%s)", from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}

@@ -159,6 +159,15 @@ func TestChangesNearBadInputAndRoles(t *testing.T) {
 	}
 	e.fail(t, e.requester, changesNearQuery, map[string]any{"id": id}, "FORBIDDEN")
 
+	// The default window ends at the server's clock, in its local zone.
+	var near struct {
+		ChangesNear []nearbyData `json:"changesNear"`
+	}
+	e.ok(t, e.agent, changesNearQuery, map[string]any{"id": id}, &near)
+	if len(near.ChangesNear) == 0 {
+		t.Errorf("changesNear with the default window = nothing, want the creations of nb-app and nb-db")
+	}
+
 	db := e.snapshot(t, w.id(t, "nb-db")).ci
 	e.updateCI(t, map[string]any{"id": db.ID, "expectedVersion": db.Version, "description": "changed"})
 	inc, _ := e.createIncident(t, e.requester, map[string]any{"shortDescription": "the app is down", "impact": "HIGH", "urgency": "HIGH"})
