@@ -189,7 +189,22 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 		return sr, err
 	}
 	if err := ph.time("everyday reads", func() error {
-		sr.Reads, err = b.sampleReads(ctx, gql)
+		sr.Reads, err = b.sampleReads(ctx, gql, readCases())
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("problem management: open incidents (untimed)", func() error {
+		agent, _, err := tokens.Mint("bench-agent", []auth.Role{auth.Agent}, 2*time.Hour)
+		if err != nil {
+			return err
+		}
+		return b.openIncidents(ctx, &graphqlClient{url: gql.url, token: agent}, ciIDsOf(idOf), problemIncidents)
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("problem management", func() error {
+		sr.Problems, err = b.sampleReads(ctx, gql, problemCases(idOf[picks["median"]]))
 		return err
 	}); err != nil {
 		return sr, err

@@ -132,7 +132,8 @@ func run() error {
 		}
 		res.Sizes = append(res.Sizes, sr)
 		printSize(os.Stdout, sr)
-		printReads(os.Stdout, sr.Size, sr.Reads)
+		printReads(os.Stdout, "everyday reads", sr.Size, sr.Reads)
+		printReads(os.Stdout, "problem management", sr.Size, sr.Problems)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

@@ -43,8 +43,10 @@ var listed = []string{"PLANNED", "ACTIVE", "MAINTENANCE"}
 // transaction) that return the same answer; rows counts the top-level
 // items of the GraphQL answer.
 type readCase struct {
-	name    string
-	query   string
+	name  string
+	query string
+	// vars are the query's variables, params the raw statements'.
+	vars    map[string]any
 	raw     []string
 	params  map[string]any
 	rows    func(data []byte) (int, error)
@@ -95,27 +97,20 @@ RETURN c.id AS id, c.name AS name, c.type AS type, rels`
 func readCases() []readCase {
 	edges := func(data []byte) (int, error) {
 		var r struct {
-			Data struct {
-				ConfigurationItems struct {
-					Edges []json.RawMessage `json:"edges"`
-				} `json:"configurationItems"`
-			} `json:"data"`
-			Errors []struct{ Message string } `json:"errors"`
+			ConfigurationItems struct {
+				Edges []json.RawMessage `json:"edges"`
+			} `json:"configurationItems"`
 		}
-		if err := json.Unmarshal(data, &r); err != nil {
-			return 0, err
-		}
-		if len(r.Errors) > 0 {
-			return 0, fmt.Errorf("GraphQL error: %s", r.Errors[0].Message)
-		}
-		return len(r.Data.ConfigurationItems.Edges), nil
+		err := decodeData(data, &r)
+		return len(r.ConfigurationItems.Edges), err
 	}
 	page := func(recs [][]*driver.Record) int { return min(len(recs[0]), 100) }
 	withTypes := func(types ...string) map[string]any { return map[string]any{"types": types, "statuses": listed} }
+	types := func(types ...string) map[string]any { return map[string]any{"types": types} }
 	return []readCase{
-		{name: "CI page of APPLICATION by name, with totalCount", query: fmt.Sprintf(ciPage, "totalCount"),
+		{name: "CI page of APPLICATION by name, with totalCount", query: fmt.Sprintf(ciPage, "totalCount"), vars: types("APPLICATION"),
 			raw: []string{rawCIPage, rawCICount}, params: withTypes("APPLICATION"), rows: edges, rawRows: page},
-		{name: "CI page of SERVER by name, with totalCount", query: fmt.Sprintf(ciPage, "totalCount"),
+		{name: "CI page of SERVER by name, with totalCount", query: fmt.Sprintf(ciPage, "totalCount"), vars: types("SERVER"),
 			raw: []string{rawCIPage, rawCICount}, params: withTypes("SERVER"), rows: edges, rawRows: page},
 		{name: "CI page of every type by name, with totalCount", query: fmt.Sprintf(ciPage, "totalCount"),
 			raw: []string{rawAllPage, rawAllCount}, params: map[string]any{"types": nil, "statuses": listed, "allTypes": ciTypes()},
@@ -132,6 +127,22 @@ func ciTypes() []string {
 		out = append(out, string(t))
 	}
 	return out
+}
+
+// decodeData decodes a GraphQL answer's data into v; an answer with errors
+// is an error.
+func decodeData(data []byte, v any) error {
+	var r struct {
+		Data   json.RawMessage            `json:"data"`
+		Errors []struct{ Message string } `json:"errors"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return err
+	}
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("GraphQL error: %s", r.Errors[0].Message)
+	}
+	return json.Unmarshal(r.Data, v)
 }
 
 // rawRead runs the statements of c in one read transaction.
@@ -161,13 +172,10 @@ func (b *bench) rawRead(ctx context.Context, c readCase) ([][]*driver.Record, er
 
 // sampleReads times every read case through the API and raw, one at a
 // time and then readClients at once.
-func (b *bench) sampleReads(ctx context.Context, g *graphqlClient) ([]ReadResult, error) {
+func (b *bench) sampleReads(ctx context.Context, g *graphqlClient, cases []readCase) ([]ReadResult, error) {
 	var out []ReadResult
-	for _, c := range readCases() {
-		vars := map[string]any{}
-		if t, ok := c.params["types"]; ok {
-			vars["types"] = t
-		}
+	for _, c := range cases {
+		vars := c.vars
 		api := func() error {
 			data, err := g.post(ctx, c.query, vars)
 			if err == nil {
@@ -241,11 +249,11 @@ func throughput(f func() error) (float64, error) {
 	return float64(readClients*readRounds) / time.Since(t0).Seconds(), nil
 }
 
-func printReads(w io.Writer, size int, reads []ReadResult) {
+func printReads(w io.Writer, title string, size int, reads []ReadResult) {
 	if len(reads) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n== everyday reads, size %d (latencies in ms; throughput with %d clients at once)\n", size, readClients)
+	fmt.Fprintf(w, "\n== %s, size %d (latencies in ms; throughput with %d clients at once)\n", title, size, readClients)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "read\titems\tGraphQL p50\tp95\traw p50\tp95\tratio p50\tratio p95\tGraphQL req/s\traw req/s\t")
 	for _, r := range reads {

@@ -36,7 +36,10 @@ type SizeResult struct {
 	Floor  Latency       `json:"graphqlFloor"`
 	Starts []StartResult `json:"starts"`
 	Reads  []ReadResult  `json:"reads"`
-	Phases []Phase       `json:"phases"`
+	// Problems are the problem-management reads, over problemIncidents
+	// incidents opened in the window.
+	Problems []ReadResult `json:"problems"`
+	Phases   []Phase      `json:"phases"`
 }
 
 // ImportResult compares the product's import with the raw UNWIND baseline.

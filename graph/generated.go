@@ -719,7 +719,7 @@ type ComplexityRoot struct {
 		Node                func(childComplexity int, id string) int
 		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
 		PriorityMatrix      func(childComplexity int) int
-		ProblemCandidates   func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) int
+		ProblemCandidates   func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
 		RelationshipTypes   func(childComplexity int) int
 		SLA                 func(childComplexity int, id string) int
 		SLAReport           func(childComplexity int, slaID string, from time.Time, to time.Time) int
@@ -1171,7 +1171,7 @@ type QueryResolver interface {
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
 	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
-	ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) ([]*model.ProblemCandidate, error)
+	ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) ([]*model.ProblemCandidate, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
@@ -4163,7 +4163,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ProblemCandidates(childComplexity, args["window"].(*model.TimeWindowInput), args["minIncidents"].(*int), args["maxDepth"].(*int), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.ProblemCandidates(childComplexity, args["window"].(*model.TimeWindowInput), args["minIncidents"].(*int), args["maxDepth"].(*int), args["first"].(*int), args["incidentsPerCandidate"].(*int)), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
@@ -8469,7 +8469,7 @@ type ProblemCandidate {
   incidentCount: Int!
   "How many items the shared CI impacts directly: the fewer, the more specific a cause."
   fanout: Int!
-  "Each incident it may explain, with the path that explains it."
+  "The first incidentsPerCandidate incidents it may explain (in the order of their ids), each with the path that explains it."
   incidents: [CandidateIncident!]!
 }
 
@@ -8481,7 +8481,7 @@ extend type Query {
   by how specific it is. A CI that explains exactly the incidents of a
   better-ranked one is left out. Only for roles that read every incident.
   """
-  problemCandidates(window: TimeWindowInput, minIncidents: Int = 2, maxDepth: Int = 3, first: Int = 20): [ProblemCandidate!]! @auth(roles: [ANALYST, PROBLEM_MANAGER, CHANGE_MANAGER, CAB_MEMBER, SERVICE_OWNER, CONFIG_MANAGER, KNOWLEDGE_MANAGER])
+  problemCandidates(window: TimeWindowInput, minIncidents: Int = 2, maxDepth: Int = 3, first: Int = 20, incidentsPerCandidate: Int = 20): [ProblemCandidate!]! @auth(roles: [ANALYST, PROBLEM_MANAGER, CHANGE_MANAGER, CAB_MEMBER, SERVICE_OWNER, CONFIG_MANAGER, KNOWLEDGE_MANAGER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
@@ -11958,6 +11958,14 @@ func (ec *executionContext) field_Query_problemCandidates_args(ctx context.Conte
 		return nil, err
 	}
 	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "incidentsPerCandidate",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["incidentsPerCandidate"] = arg4
 	return args, nil
 }
 
@@ -26324,7 +26332,7 @@ func (ec *executionContext) _Query_problemCandidates(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ProblemCandidates(ctx, fc.Args["window"].(*model.TimeWindowInput), fc.Args["minIncidents"].(*int), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().ProblemCandidates(ctx, fc.Args["window"].(*model.TimeWindowInput), fc.Args["minIncidents"].(*int), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int), fc.Args["incidentsPerCandidate"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -32,14 +32,14 @@ WITH x, collect(incident) AS incidents, sum(distance) AS distance
 WHERE size(incidents) >= $min
 RETURN x.id AS id, incidents, distance, COUNT { (x)-[:IMPACTS]->() } AS fanout`
 
-// explainShared finds, for each shared CI and each CI of each of its
-// incidents, a shortest walk down the impact edges, each step as [from,
+// explainShared finds, for each shared CI and each CI of each of the first
+// $perShared of its incidents, a shortest walk down the impact edges, each step as [from,
 // to, relationship type, relationship id, whether the stored relationship
 // runs from from to to].
 const explainShared = `
 UNWIND $shared AS s
 MATCH (x:CI:Item {id: s.id})
-UNWIND s.incidents AS incident
+UNWIND s.incidents[..$perShared] AS incident
 MATCH (:Incident {id: incident})-[:AFFECTS]->(c:CI)
 MATCH p = SHORTEST 1 (x)-[:IMPACTS]->{0,$$DEPTH}(c)
 RETURN s.id AS shared, incident, c.id AS ci,
@@ -80,13 +80,13 @@ func (n *Near) SharedCauses(ctx context.Context, from, to time.Time, depth, min 
 
 // Explain implements problem.CandidateStore. Of an incident's CIs, the one
 // nearest the shared CI explains it.
-func (n *Near) Explain(ctx context.Context, shared []problem.Shared, depth int) (map[string][]problem.Explanation, error) {
+func (n *Near) Explain(ctx context.Context, shared []problem.Shared, depth, perShared int) (map[string][]problem.Explanation, error) {
 	param := make([]map[string]any, len(shared))
 	for i, s := range shared {
 		param[i] = map[string]any{"id": s.CIID, "incidents": s.IncidentIDs}
 	}
 	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[string][]problem.Explanation, error) {
-		recs, err := collect(ctx, tx, withDepth(explainShared, depth), map[string]any{"shared": param})
+		recs, err := collect(ctx, tx, withDepth(explainShared, depth), map[string]any{"shared": param, "perShared": int64(perShared)})
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ func TestCandidateStatementsSeek(t *testing.T) {
 		index  string
 	}{
 		"shared causes": {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
-		"explain":       {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}}, "Item(id)"},
+		"explain":       {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}, "perShared": int64(20)}, "Item(id)"},
 	} {
 		ops, err := s.PlanDetails(context.Background(), c.stmt, c.params)
 		if err != nil {

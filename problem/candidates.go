@@ -26,6 +26,11 @@ const (
 	DefaultCandidates      = 20
 	MaxCandidates          = 100
 	maxCandidateIncidentsN = 1000
+	// DefaultExplained and MaxExplained bound how many of a candidate's
+	// incidents are explained with a path: a cause near the core of the
+	// network may reach thousands.
+	DefaultExplained = 20
+	MaxExplained     = 200
 )
 
 // Shared is a CI upstream of the CIs of several incidents, as the store
@@ -58,8 +63,8 @@ type CandidateStore interface {
 	// of at least min incidents created in the window.
 	SharedCauses(ctx context.Context, from, to time.Time, depth, min int) ([]Shared, error)
 	// Explain returns, for each shared CI, a shortest path from it to each
-	// CI of each of its incidents.
-	Explain(ctx context.Context, shared []Shared, depth int) (map[string][]Explanation, error)
+	// CI of each of its incidents (the first perShared of them).
+	Explain(ctx context.Context, shared []Shared, depth, perShared int) (map[string][]Explanation, error)
 }
 
 // Candidate is a problem candidate: a shared CI, the incidents it may
@@ -78,6 +83,9 @@ type CandidateQuery struct {
 	MinIncidents *int
 	Depth        *int
 	First        *int
+	// Explained is how many incidents of each candidate are explained, in
+	// the order of their ids.
+	Explained *int
 }
 
 // Candidates finds common causes; see ProblemCandidates.
@@ -124,6 +132,10 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if err != nil {
 		return nil, err
 	}
+	explained, err := intIn("incidentsPerCandidate", q.Explained, DefaultExplained, 0, MaxExplained)
+	if err != nil {
+		return nil, err
+	}
 	shared, err := c.store.SharedCauses(ctx, from, to, depth, minimum)
 	if err != nil {
 		return nil, err
@@ -148,7 +160,7 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if len(kept) == 0 {
 		return nil, nil
 	}
-	why, err := c.store.Explain(ctx, kept, depth)
+	why, err := c.store.Explain(ctx, kept, depth, explained)
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,13 @@ func nearProcess() process {
 			c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
 				return r.analysisCost(child, depth)
 			}
-			c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int) int {
-				return r.analysisCost(child, depth) + connection(child, first)
+			// Each candidate shows up to perCandidate incidents.
+			c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int, perCandidate *int) int {
+				k := problem.DefaultExplained
+				if perCandidate != nil {
+					k = max(1, *perCandidate)
+				}
+				return r.analysisCost(child, depth) + connection(child*k, first)
 			}
 		},
 	}

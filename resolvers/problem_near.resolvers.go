@@ -48,9 +48,10 @@ func (r *queryResolver) ChangesNear(ctx context.Context, ciID string, window *mo
 	return r.changesNear(ctx, []string{ciID}, window, time.Time{}, maxDepth, first)
 }
 
-func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int) ([]*model.ProblemCandidate, error) {
+func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) ([]*model.ProblemCandidate, error) {
 	from, to := bounds(window)
-	found, err := r.Candidates.ProblemCandidates(ctx, problem.CandidateQuery{From: from, To: to, MinIncidents: minIncidents, Depth: maxDepth, First: first})
+	found, err := r.Candidates.ProblemCandidates(ctx, problem.CandidateQuery{From: from, To: to, MinIncidents: minIncidents, Depth: maxDepth,
+		First: first, Explained: incidentsPerCandidate})
 	if err != nil {
 		return nil, err
 	}

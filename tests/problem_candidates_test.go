@@ -22,8 +22,8 @@ type candidateData struct {
 	} `json:"incidents"`
 }
 
-const problemCandidatesQuery = `query($min: Int, $depth: Int, $window: TimeWindowInput) {
-  problemCandidates(minIncidents: $min, maxDepth: $depth, window: $window) {
+const problemCandidatesQuery = `query($min: Int, $depth: Int, $window: TimeWindowInput, $per: Int) {
+  problemCandidates(minIncidents: $min, maxDepth: $depth, window: $window, incidentsPerCandidate: $per) {
     rank incidentCount fanout configurationItem { id name }
     incidents { incident { id name: shortDescription } configurationItem { id name } path { id type sourceId targetId } } } }`
 
@@ -83,6 +83,12 @@ func TestProblemCandidatesFindTheSharedServer(t *testing.T) {
 		t.Errorf("incidents = %v, want %v", got, incidents)
 	}
 
+	// A candidate explains as many incidents as asked; it counts them all.
+	e.ok(t, e.analyst, problemCandidatesQuery, map[string]any{"min": 3, "per": 2}, &out)
+	if c := out.ProblemCandidates; len(c) != 1 || c[0].IncidentCount != 5 || len(c[0].Incidents) != 2 {
+		t.Errorf("two incidents per candidate = %+v", c)
+	}
+
 	// Each application is a candidate of one incident; two steps up, the
 	// switch stands for the same five as the server, which is nearer.
 	e.ok(t, e.analyst, problemCandidatesQuery, map[string]any{"min": 1, "depth": 2}, &out)
@@ -118,6 +124,7 @@ func TestProblemCandidatesBadInputAndRoles(t *testing.T) {
 	}{
 		{map[string]any{"depth": 11}, "between 0 and 10"},
 		{map[string]any{"min": 0}, "between 1 and 1000"},
+		{map[string]any{"per": 201}, "between 0 and 200"},
 		{map[string]any{"window": map[string]any{"from": now.Add(-100 * 24 * time.Hour).Format(time.RFC3339), "to": now.Format(time.RFC3339)}}, "at most 90 days"},
 	}
 	for _, c := range cases {

@@ -1491,7 +1491,7 @@ type ProblemCandidate struct {
 	IncidentCount int `json:"incidentCount"`
 	// How many items the shared CI impacts directly: the fewer, the more specific a cause.
 	Fanout int `json:"fanout"`
-	// Each incident it may explain, with the path that explains it.
+	// The first incidentsPerCandidate incidents it may explain (in the order of their ids), each with the path that explains it.
 	Incidents []*CandidateIncident `json:"incidents"`
 	// Id of the shared CI, resolved by a loader.
 	CIID string `json:"-"`
