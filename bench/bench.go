@@ -194,12 +194,16 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}); err != nil {
 		return sr, err
 	}
-	if err := ph.time("problem management: open incidents (untimed)", func() error {
-		agent, _, err := tokens.Mint("bench-agent", []auth.Role{auth.Agent}, 2*time.Hour)
+	if err := ph.time("problem management: incidents and modifications (untimed)", func() error {
+		agent, _, err := tokens.Mint("bench-agent", []auth.Role{auth.Agent, auth.ConfigManager}, 2*time.Hour)
 		if err != nil {
 			return err
 		}
-		return b.openIncidents(ctx, &graphqlClient{url: gql.url, token: agent}, ciIDsOf(idOf), problemIncidents)
+		g := &graphqlClient{url: gql.url, token: agent}
+		if err := b.modifyCIs(ctx, g, ciIDsOf(idOf), problemModifications); err != nil {
+			return err
+		}
+		return b.openIncidents(ctx, g, ciIDsOf(idOf), problemIncidents)
 	}); err != nil {
 		return sr, err
 	}

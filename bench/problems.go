@@ -23,11 +23,54 @@ const (
 	candidateDepth = 3
 )
 
-const createIncidentMutation = `mutation($in: CreateIncidentInput!) { createIncident(input: $in) { incident { id } } }`
+// problemModifications is how many CIs, spread evenly over the estate,
+// are modified before changesNear is timed: an imported estate has no
+// history of its own.
+const problemModifications = 2000
 
-// openIncidents opens n incidents through the API, four at a time, on CIs
-// taken at even steps from ciIDs (sorted).
+const (
+	createIncidentMutation = `mutation($in: CreateIncidentInput!) { createIncident(input: $in) { incident { id } } }`
+	ciVersionQuery         = `query($id: ID!) { configurationItem(id: $id) { version } }`
+	updateCIMutation       = `mutation($in: UpdateConfigurationItemInput!) { updateConfigurationItem(input: $in) { configurationItem { id } } }`
+)
+
+// openIncidents opens n incidents through the API on CIs taken at even
+// steps from ciIDs.
 func (b *bench) openIncidents(ctx context.Context, g *graphqlClient, ciIDs []string, n int) error {
+	return spread(ciIDs, n, func(i int, ci string) error {
+		_, err := g.post(ctx, createIncidentMutation, map[string]any{"in": map[string]any{
+			"shortDescription": fmt.Sprintf("bench incident %d", i), "impact": "MEDIUM", "urgency": "MEDIUM",
+			"configurationItemIds": []string{ci}}})
+		return err
+	})
+}
+
+// modifyCIs modifies n CIs taken at even steps from ciIDs through the API,
+// without a change: each records a modification in the CI's history.
+func (b *bench) modifyCIs(ctx context.Context, g *graphqlClient, ciIDs []string, n int) error {
+	return spread(ciIDs, n, func(i int, ci string) error {
+		data, err := g.post(ctx, ciVersionQuery, map[string]any{"id": ci})
+		if err != nil {
+			return err
+		}
+		var r struct {
+			ConfigurationItem struct{ Version int } `json:"configurationItem"`
+		}
+		if err := decodeData(data, &r); err != nil {
+			return err
+		}
+		data, err = g.post(ctx, updateCIMutation, map[string]any{"in": map[string]any{
+			"id": ci, "expectedVersion": r.ConfigurationItem.Version, "description": fmt.Sprintf("bench modification %d", i)}})
+		if err == nil {
+			err = decodeData(data, &r)
+		}
+		return err
+	})
+}
+
+// spread calls do, four at a time, for n CIs taken at even steps from
+// ciIDs (sorted), and returns the first error.
+func spread(ciIDs []string, n int, do func(i int, ci string) error) error {
 	ids := slices.Sorted(slices.Values(ciIDs))
 	work := make(chan int)
 	var mu sync.Mutex
@@ -38,11 +81,7 @@ func (b *bench) openIncidents(ctx context.Context, g *graphqlClient, ciIDs []str
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				ci := ids[i*len(ids)/n]
-				_, err := g.post(ctx, createIncidentMutation, map[string]any{"in": map[string]any{
-					"shortDescription": fmt.Sprintf("bench incident %d", i), "impact": "MEDIUM", "urgency": "MEDIUM",
-					"configurationItemIds": []string{ci}}})
-				if err != nil {
+				if err := do(i, ids[i*len(ids)/n]); err != nil {
 					mu.Lock()
 					first = cmpErr(first, err)
 					mu.Unlock()
