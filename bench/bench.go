@@ -200,6 +200,13 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 			return err
 		}
 		g := &graphqlClient{url: gql.url, token: agent}
+		near, err := nearStartCIs(ctx, gql, idOf[picks["median"]])
+		if err != nil {
+			return err
+		}
+		if err := b.modifyCIs(ctx, g, near, len(near)); err != nil {
+			return err
+		}
 		if err := b.modifyCIs(ctx, g, ciIDsOf(idOf), problemModifications); err != nil {
 			return err
 		}

@@ -45,6 +45,37 @@ func (b *bench) openIncidents(ctx context.Context, g *graphqlClient, ciIDs []str
 	})
 }
 
+const dependenciesQuery = `query($id: ID!, $depth: Int!) { dependencies(id: $id, depth: $depth) { items { kind item { id } } } }`
+
+// nearStartCIs are the CIs the start depends on within nearDepth steps:
+// what a failing CI's incident would suspect first. Modifying them too
+// gives changesNear an answer to rank (the median start depends on a
+// handful of CIs, which the even spread may miss).
+func nearStartCIs(ctx context.Context, g *graphqlClient, start string) ([]string, error) {
+	data, err := g.post(ctx, dependenciesQuery, map[string]any{"id": start, "depth": nearDepth})
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Dependencies struct {
+			Items []struct {
+				Kind string
+				Item struct{ ID string }
+			}
+		}
+	}
+	if err := decodeData(data, &r); err != nil {
+		return nil, err
+	}
+	out := []string{start}
+	for _, it := range r.Dependencies.Items {
+		if it.Kind == "CONFIGURATION_ITEM" {
+			out = append(out, it.Item.ID)
+		}
+	}
+	return out, nil
+}
+
 // modifyCIs modifies n CIs taken at even steps from ciIDs through the API,
 // without a change: each records a modification in the CI's history.
 func (b *bench) modifyCIs(ctx context.Context, g *graphqlClient, ciIDs []string, n int) error {
