@@ -23,6 +23,7 @@ import (
 	"github.com/itsm-graph/itsm/limits"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/resolvers"
 	"github.com/itsm-graph/itsm/sla"
 )
@@ -65,6 +66,7 @@ type App struct {
 	Catalog   *catalog.Catalog
 	Changes   *change.Service
 	Incidents *incident.Service
+	Problems  *problem.Service
 	SLAs      *sla.Service
 	People    *people.Directory
 	Handler   http.Handler
@@ -97,8 +99,10 @@ func New(d Deps, l Limits) (*App, error) {
 		return nil, err
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
-		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, SLAEventFeed: slaEvents,
+	problemEvents := events.NewTopic(problem.EventKeys)
+	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, SLAMgmt: slas, Analyzer: an, People: dir,
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, SLAEventFeed: slaEvents,
 		LoaderWait: resolvers.DefaultLoaderWait}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
@@ -117,7 +121,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		slaEvents: slaEvents, logger: d.Logger}, nil
 }
 
