@@ -252,7 +252,7 @@ MATCH (p:Problem {id: $id})
 SET p = $props`
 
 // UpdateProblem implements problem.Store.
-func (m *Problems) UpdateProblem(ctx context.Context, id string, incidentIDs []string,
+func (m *Problems) UpdateProblem(ctx context.Context, id string, reads problem.Reads,
 	apply func(problem.Problem, problem.World) (problem.Write, error)) (problem.Problem, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (problem.Problem, error) {
 		recs, err := collect(ctx, tx, lockProblem, map[string]any{"id": id})
@@ -263,12 +263,15 @@ func (m *Problems) UpdateProblem(ctx context.Context, id string, incidentIDs []s
 			return problem.Problem{}, apperr.New(apperr.NotFound, "no problem has id %q", id)
 		}
 		cur := problemFromProps(props(recs[0], "p"))
-		l, _ := recs[0].Get("linked")
-		w := problem.World{Linked: strs(l), ChangeStates: map[string]change.State{}}
-		if w.Incidents, err = lockIncidents(ctx, tx, slices.Concat(w.Linked, incidentIDs)); err != nil {
+		w := problem.World{ChangeStates: map[string]change.State{}}
+		if reads.Linked {
+			l, _ := recs[0].Get("linked")
+			w.Linked = strs(l)
+		}
+		if w.Incidents, err = lockIncidents(ctx, tx, slices.Concat(w.Linked, reads.IncidentIDs)); err != nil {
 			return problem.Problem{}, err
 		}
-		if len(cur.ChangeIDs) > 0 {
+		if reads.Changes && len(cur.ChangeIDs) > 0 {
 			cs, err := collect(ctx, tx, changeStates, map[string]any{"ids": cur.ChangeIDs})
 			if err != nil {
 				return problem.Problem{}, err

@@ -38,12 +38,13 @@ type Store interface {
 	// GetProblems returns the problems with these ids, in any order;
 	// absent ids are left out.
 	GetProblems(ctx context.Context, ids []string) ([]Problem, error)
-	// UpdateProblem locks the problem, the incidents linked to it and those
-	// named, reads the states of its changes, passes them to apply, and
+	// UpdateProblem locks the problem and, as reads asks, the incidents
+	// linked to it and those named, and reads the states of its changes;
+	// it passes them to apply, and
 	// writes what apply returns: the problem (when its version changed),
 	// its records and the incident writes. NOT_FOUND when absent, and as
 	// CreateProblem for new references.
-	UpdateProblem(ctx context.Context, id string, incidentIDs []string, apply func(cur Problem, w World) (Write, error)) (Problem, error)
+	UpdateProblem(ctx context.Context, id string, reads Reads, apply func(cur Problem, w World) (Write, error)) (Problem, error)
 	// ListProblems returns one page of the problems matching f in order o.
 	ListProblems(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[Problem], error)
 	// KnownErrors returns one page of the known errors matching f, newest
@@ -58,13 +59,24 @@ type Store interface {
 	LinkedIncidents(ctx context.Context, problemIDs []string) (map[string][]string, error)
 }
 
+// Reads says what of the world around a problem a write needs: writes
+// that need none lock the problem alone.
+type Reads struct {
+	// Linked locks and reads the incidents linked to the problem.
+	Linked bool
+	// IncidentIDs locks and reads these incidents too.
+	IncidentIDs []string
+	// Changes reads the states of the problem's changes.
+	Changes bool
+}
+
 // World is what a write sees of the records around the problem, read in
 // its transaction.
 type World struct {
-	// Incidents are the incidents linked to the problem and those the
-	// write names that exist, by id.
+	// Incidents are the incidents read (see Reads) that exist, by id.
 	Incidents map[string]incident.Incident
-	// Linked are the ids of the incidents linked to the problem.
+	// Linked are the ids of the incidents linked to the problem (with
+	// Reads.Linked).
 	Linked []string
 	// ChangeStates are the states of the problem's changes.
 	ChangeStates map[string]change.State
@@ -132,9 +144,9 @@ func (s *Service) published(p Problem, incs []incident.Incident) {
 
 // update runs one UpdateProblem and publishes the problem and the
 // incidents it wrote.
-func (s *Service) update(ctx context.Context, id string, incidentIDs []string, apply func(Problem, World) (Write, error)) (Problem, error) {
+func (s *Service) update(ctx context.Context, id string, reads Reads, apply func(Problem, World) (Write, error)) (Problem, error) {
 	var wrote []incident.Incident
-	got, err := s.store.UpdateProblem(ctx, id, incidentIDs, func(cur Problem, w World) (Write, error) {
+	got, err := s.store.UpdateProblem(ctx, id, reads, func(cur Problem, w World) (Write, error) {
 		wr, err := apply(cur, w)
 		wrote = wrote[:0]
 		for _, iw := range wr.Incidents {
@@ -359,7 +371,7 @@ func (s *Service) Update(ctx context.Context, v incident.Viewer, in UpdateInput)
 		return Problem{}, err
 	}
 	now := s.now().UTC()
-	return s.update(ctx, in.ID, nil, func(cur Problem, _ World) (Write, error) {
+	return s.update(ctx, in.ID, Reads{}, func(cur Problem, _ World) (Write, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Write{}, err
 		}
@@ -435,7 +447,7 @@ func (s *Service) Transition(ctx context.Context, v incident.Viewer, in Transiti
 		return Problem{}, err
 	}
 	now := s.now().UTC()
-	return s.update(ctx, in.ID, nil, func(cur Problem, w World) (Write, error) {
+	return s.update(ctx, in.ID, Reads{}, func(cur Problem, w World) (Write, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Write{}, err
 		}
@@ -494,7 +506,7 @@ func (s *Service) Resolve(ctx context.Context, v incident.Viewer, in ResolveInpu
 	}
 	now := s.now().UTC()
 	var res Resolution
-	got, err := s.update(ctx, in.ID, nil, func(cur Problem, w World) (Write, error) {
+	got, err := s.update(ctx, in.ID, Reads{Linked: in.ResolveIncidents, Changes: true}, func(cur Problem, w World) (Write, error) {
 		res = Resolution{}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Write{}, err
@@ -591,7 +603,7 @@ func (s *Service) relink(ctx context.Context, v incident.Viewer, in LinkInput, l
 		return Problem{}, err
 	}
 	now := s.now().UTC()
-	return s.update(ctx, in.ProblemID, incidentIDs, func(cur Problem, w World) (Write, error) {
+	return s.update(ctx, in.ProblemID, Reads{IncidentIDs: incidentIDs}, func(cur Problem, w World) (Write, error) {
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
 			return Write{}, err
 		}
@@ -661,7 +673,7 @@ func (s *Service) AddNote(ctx context.Context, v incident.Viewer, problemID, bod
 		return Note{}, err
 	}
 	n := Note{ID: s.newID(NotePrefix), At: s.now().UTC(), Author: p.Subject, Body: body}
-	_, err := s.update(ctx, problemID, nil, func(cur Problem, _ World) (Write, error) {
+	_, err := s.update(ctx, problemID, Reads{}, func(cur Problem, _ World) (Write, error) {
 		return Write{Problem: cur, Records: &Records{Notes: []Note{n}}}, nil
 	})
 	return n, err

@@ -191,12 +191,16 @@ func TestProblemRoles(t *testing.T) {
 		code                  string // "" for allowed
 	}
 	create := func() map[string]any { return map[string]any{"title": "x", "impact": "LOW", "urgency": "LOW"} }
-	update := func() map[string]any { return map[string]any{"id": p.ID, "expectedVersion": cur(), "category": "network"} }
+	update := func() map[string]any {
+		return map[string]any{"id": p.ID, "expectedVersion": cur(), "category": "network"}
+	}
 	note := func() map[string]any { return map[string]any{"problemId": p.ID, "body": "seen again"} }
 	link := func() map[string]any {
 		return map[string]any{"problemId": p.ID, "expectedVersion": cur(), "incidentIds": []string{inc.ID}}
 	}
-	move := func() map[string]any { return map[string]any{"id": p.ID, "expectedVersion": cur(), "to": "INVESTIGATING"} }
+	move := func() map[string]any {
+		return map[string]any{"id": p.ID, "expectedVersion": cur(), "to": "INVESTIGATING"}
+	}
 	for _, c := range []call{
 		{"requester creates", team.requester, createProblemMutation, create, "FORBIDDEN"},
 		{"analyst creates", team.analyst, createProblemMutation, create, "FORBIDDEN"},
