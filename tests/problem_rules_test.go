@@ -360,3 +360,39 @@ func TestProblemChangedSubscription(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemLinksHaveOneSourceOfTruth: the incident's problemIds is the
+// link; linkIncident on the incident side and linkIncidentsToProblem /
+// unlinkIncidentsFromProblem on the problem side keep Problem.incidents
+// and Incident.problems the same view of it.
+func TestProblemLinksHaveOneSourceOfTruth(t *testing.T) {
+	e, _, team := newProblemEnv(t, app.Limits{})
+	inc := e.deskIncident(t, team, "wifi drops", nil)
+	p, _ := e.createProblem(t, team.manager, map[string]any{"title": "Wifi drops", "impact": "LOW", "urgency": "LOW"})
+
+	// Linked from the incident's side.
+	linked := e.incidentWrite(t, team.agent, `mutation($in: LinkIncidentInput!) { linkIncident(input: $in) { incident { id version } } }`,
+		"linkIncident", map[string]any{"id": inc.ID, "expectedVersion": inc.Version, "problemIds": []string{p.ID}})
+	if got := e.readProblem(t, team.manager, p.ID); !slices.Equal(got.incidentIDs(), []string{inc.ID}) || got.Version != p.Version {
+		t.Fatalf("problem after linkIncident: %v v%d", got.incidentIDs(), got.Version)
+	}
+	// Unlinked from the problem's side.
+	p = e.problemWrite(t, team.manager, unlinkProblemMutation, "unlinkIncidentsFromProblem",
+		map[string]any{"problemId": p.ID, "expectedVersion": p.Version, "incidentIds": []string{inc.ID}})
+	if len(p.Incidents) != 0 {
+		t.Fatalf("problem after unlinking: %v", p.incidentIDs())
+	}
+	ip := e.incidentProblems(t, team.agent, inc.ID)
+	if len(ip.ProblemIDs) != 0 || len(ip.Problems) != 0 || ip.Version != linked.Version+1 {
+		t.Fatalf("incident after unlinking: %+v (was v%d)", ip, linked.Version)
+	}
+	// Cleared from the incident's side after a link from the problem's.
+	p = e.problemWrite(t, team.agent, linkProblemMutation, "linkIncidentsToProblem",
+		map[string]any{"problemId": p.ID, "expectedVersion": p.Version, "incidentIds": []string{inc.ID}})
+	ip = e.incidentProblems(t, team.agent, inc.ID)
+	e.incidentWrite(t, team.agent, `mutation($in: LinkIncidentInput!) { linkIncident(input: $in) { incident { id version } } }`,
+		"linkIncident", map[string]any{"id": inc.ID, "expectedVersion": ip.Version, "problemIds": []string{}})
+	if got := e.readProblem(t, team.manager, p.ID); len(got.Incidents) != 0 {
+		t.Fatalf("problem after the incident dropped it: %v", got.incidentIDs())
+	}
+}
