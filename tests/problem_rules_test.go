@@ -98,27 +98,17 @@ func TestProblemInvalidTransitionsAndStaleVersions(t *testing.T) {
 		}
 	}
 	stale := p.Version + 1
-	for name, c := range map[string]struct{ mutation, in string }{
-		"transition": {transitionProblemMutation, `{"to": "INVESTIGATING"}`},
-		"update":     {updateProblemMutation, `{"title": "x"}`},
-		"resolve":    {resolveProblemMutation, `{"closureCode": "RISK_ACCEPTED", "reason": "r"}`},
-		"link":       {linkProblemMutation, `{"incidentIds": ["` + inc.ID + `"]}`},
+	for _, c := range []struct {
+		mutation string
+		in       map[string]any
+	}{
+		{transitionProblemMutation, map[string]any{"id": p.ID, "expectedVersion": stale, "to": "INVESTIGATING"}},
+		{updateProblemMutation, map[string]any{"id": p.ID, "expectedVersion": stale, "title": "x"}},
+		{resolveProblemMutation, map[string]any{"id": p.ID, "expectedVersion": stale, "closureCode": "RISK_ACCEPTED", "reason": "r"}},
+		{linkProblemMutation, map[string]any{"problemId": p.ID, "expectedVersion": stale, "incidentIds": []string{inc.ID}}},
+		{unlinkProblemMutation, map[string]any{"problemId": p.ID, "expectedVersion": stale, "incidentIds": []string{inc.ID}}},
 	} {
-		in := map[string]any{"expectedVersion": stale}
-		if name == "link" {
-			in["problemId"], in["incidentIds"] = p.ID, []string{inc.ID}
-		} else {
-			in["id"] = p.ID
-		}
-		switch name {
-		case "transition":
-			in["to"] = "INVESTIGATING"
-		case "update":
-			in["title"] = "x"
-		case "resolve":
-			in["closureCode"], in["reason"] = "RISK_ACCEPTED", "r"
-		}
-		e.fail(t, team.manager, c.mutation, map[string]any{"in": in}, "CONFLICT")
+		e.fail(t, team.manager, c.mutation, map[string]any{"in": c.in}, "CONFLICT")
 	}
 	if got := e.readProblem(t, team.manager, p.ID); got.Version != p.Version || got.State != "NEW" || got.Title != p.Title || len(got.Incidents) != 0 {
 		t.Fatalf("refused writes changed the problem: %+v", got)
