@@ -66,6 +66,7 @@ type App struct {
 	Catalog   *catalog.Catalog
 	Changes   *change.Service
 	Incidents *incident.Service
+	Problems  *problem.Service
 	SLAs      *sla.Service
 	People    *people.Directory
 	Handler   http.Handler
@@ -98,9 +99,11 @@ func New(d Deps, l Limits) (*App, error) {
 		return nil, err
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, SLAMgmt: slas, Analyzer: an, People: dir,
+	problemEvents := events.NewTopic(problem.EventKeys)
+	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
-		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, SLAEventFeed: slaEvents,
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, SLAEventFeed: slaEvents,
 		LoaderWait: resolvers.DefaultLoaderWait}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
@@ -119,7 +122,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		slaEvents: slaEvents, logger: d.Logger}, nil
 }
 

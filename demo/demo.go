@@ -14,8 +14,10 @@ import (
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/problem"
 )
 
 // AdminUsername is the demo administrator's login. It exists only in
@@ -32,7 +34,8 @@ const adminDisplayName = "Demo Administrator"
 // random password. When the database already holds CIs it loads nothing
 // (loaded is false) and gives the existing demo admin a new random
 // password; password is empty when that account is not the demo's.
-func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store) (admin people.User, password string, loaded bool, err error) {
+func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store,
+	inc *incident.Service, prb *problem.Service) (admin people.User, password string, loaded bool, err error) {
 	password = rand.Text()
 	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
 	if err != nil {
@@ -72,6 +75,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{Username: "carl", DisplayName: "Carl Config", Roles: []auth.Role{auth.ConfigManager}, GroupIDs: []string{groups["Platform Team"].ID}},
 		{Username: "ana", DisplayName: "Ana Analyst", Roles: []auth.Role{auth.Analyst}},
 		{Username: "cora", DisplayName: "Cora Change Manager", Roles: []auth.Role{auth.ChangeManager}},
+		{Username: "pat", DisplayName: "Pat Problem Manager", Roles: []auth.Role{auth.ProblemManager}},
 		{Username: "cab-dana", DisplayName: "Dana (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "cab-eli", DisplayName: "Eli (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
@@ -148,6 +152,9 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		return people.User{}, "", false, err
 	}
 	if err := loadChanges(ctx, chg, auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis, groups); err != nil {
+		return people.User{}, "", false, err
+	}
+	if err := loadProblems(ctx, inc, prb, incident.Viewer{Principal: auth.Principal{Subject: admin.ID, Roles: admin.Roles}}, cis, groups); err != nil {
 		return people.User{}, "", false, err
 	}
 	return admin, password, true, nil

@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	IncidentEscalation() IncidentEscalationResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
+	Problem() ProblemResolver
 	ProblemCandidate() ProblemCandidateResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
@@ -75,6 +76,11 @@ type ComplexityRoot struct {
 	AddIncidentEntryPayload struct {
 		Entry    func(childComplexity int) int
 		Incident func(childComplexity int) int
+	}
+
+	AddProblemNotePayload struct {
+		Note    func(childComplexity int) int
+		Problem func(childComplexity int) int
 	}
 
 	ApprovalRequirement struct {
@@ -365,6 +371,11 @@ type ComplexityRoot struct {
 		Incident func(childComplexity int) int
 	}
 
+	CreateProblemPayload struct {
+		Created func(childComplexity int) int
+		Problem func(childComplexity int) int
+	}
+
 	CreateUserPayload struct {
 		User func(childComplexity int) int
 	}
@@ -535,6 +546,7 @@ type ComplexityRoot struct {
 		OpenedBy                 func(childComplexity int) int
 		Priority                 func(childComplexity int) int
 		ProblemIds               func(childComplexity int) int
+		Problems                 func(childComplexity int) int
 		RecentChangesNear        func(childComplexity int, window *model.TimeWindowInput, maxDepth *int, first *int) int
 		ResolutionCode           func(childComplexity int) int
 		ResolutionNotes          func(childComplexity int) int
@@ -616,6 +628,7 @@ type ComplexityRoot struct {
 		AddGroupMember             func(childComplexity int, input model.GroupMemberInput) int
 		AddIncidentCommunication   func(childComplexity int, input model.AddIncidentCommunicationInput) int
 		AddIncidentEntry           func(childComplexity int, input model.AddIncidentEntryInput) int
+		AddProblemNote             func(childComplexity int, input model.AddProblemNoteInput) int
 		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
 		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
 		CreateChange               func(childComplexity int, input model.CreateChangeInput) int
@@ -624,6 +637,7 @@ type ComplexityRoot struct {
 		CreateFreezeWindow         func(childComplexity int, input model.CreateFreezeWindowInput) int
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
 		CreateIncident             func(childComplexity int, input model.CreateIncidentInput) int
+		CreateProblem              func(childComplexity int, input model.CreateProblemInput) int
 		CreateSLA                  func(childComplexity int, input model.CreateSLAInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
@@ -632,22 +646,27 @@ type ComplexityRoot struct {
 		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
 		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
 		LinkIncident               func(childComplexity int, input model.LinkIncidentInput) int
+		LinkIncidentsToProblem     func(childComplexity int, input model.ProblemIncidentsInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
 		ReassignIncident           func(childComplexity int, input model.ReassignIncidentInput) int
 		RecordSLAReview            func(childComplexity int, input model.RecordSLAReviewInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
+		ResolveProblem             func(childComplexity int, input model.ResolveProblemInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
 		ReviewChange               func(childComplexity int, input model.ReviewChangeInput) int
 		SetMajorIncident           func(childComplexity int, input model.SetMajorIncidentInput) int
 		SetPriorityMatrix          func(childComplexity int, input model.SetPriorityMatrixInput) int
 		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
 		TransitionIncident         func(childComplexity int, input model.TransitionIncidentInput) int
+		TransitionProblem          func(childComplexity int, input model.TransitionProblemInput) int
 		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
+		UnlinkIncidentsFromProblem func(childComplexity int, input model.ProblemIncidentsInput) int
 		UnrelateConfigurationItems func(childComplexity int, input model.UnrelateConfigurationItemsInput) int
 		UpdateChange               func(childComplexity int, input model.UpdateChangeInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
 		UpdateIncident             func(childComplexity int, input model.UpdateIncidentInput) int
+		UpdateProblem              func(childComplexity int, input model.UpdateProblemInput) int
 		UpdateSLA                  func(childComplexity int, input model.UpdateSLAInput) int
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
@@ -687,12 +706,81 @@ type ComplexityRoot struct {
 		Cells func(childComplexity int) int
 	}
 
+	Problem struct {
+		AllowedTransitions         func(childComplexity int) int
+		Assignee                   func(childComplexity int) int
+		AssigneeID                 func(childComplexity int) int
+		AssignmentGroup            func(childComplexity int) int
+		Category                   func(childComplexity int) int
+		Changes                    func(childComplexity int) int
+		ClosedAt                   func(childComplexity int) int
+		ClosureCode                func(childComplexity int) int
+		ClosureReason              func(childComplexity int) int
+		ConfigurationItems         func(childComplexity int) int
+		CreatedAt                  func(childComplexity int) int
+		Description                func(childComplexity int) int
+		History                    func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Impact                     func(childComplexity int) int
+		Incidents                  func(childComplexity int) int
+		Number                     func(childComplexity int) int
+		OpenedBy                   func(childComplexity int) int
+		Priority                   func(childComplexity int) int
+		ResolvedAt                 func(childComplexity int) int
+		RootCause                  func(childComplexity int) int
+		RootCauseConfigurationItem func(childComplexity int) int
+		Services                   func(childComplexity int) int
+		State                      func(childComplexity int) int
+		Timeline                   func(childComplexity int) int
+		Title                      func(childComplexity int) int
+		UpdatedAt                  func(childComplexity int) int
+		Urgency                    func(childComplexity int) int
+		Version                    func(childComplexity int) int
+		Workaround                 func(childComplexity int) int
+	}
+
 	ProblemCandidate struct {
 		ConfigurationItem func(childComplexity int) int
 		Fanout            func(childComplexity int) int
 		IncidentCount     func(childComplexity int) int
 		Incidents         func(childComplexity int) int
 		Rank              func(childComplexity int) int
+	}
+
+	ProblemConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProblemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProblemHistoryEntry struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Comment func(childComplexity int) int
+		Field   func(childComplexity int) int
+		From    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	ProblemIncidentNotMoved struct {
+		IncidentID func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	ProblemNote struct {
+		At     func(childComplexity int) int
+		Author func(childComplexity int) int
+		Body   func(childComplexity int) int
+	}
+
+	ProblemPayload struct {
+		Problem func(childComplexity int) int
 	}
 
 	Query struct {
@@ -714,12 +802,15 @@ type ComplexityRoot struct {
 		ImpactAnalysis      func(childComplexity int, input model.ImpactAnalysisInput) int
 		Incident            func(childComplexity int, id string) int
 		Incidents           func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
+		KnownErrors         func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
 		Me                  func(childComplexity int) int
 		Neighbourhood       func(childComplexity int, id string, depth *int, types []string) int
 		Node                func(childComplexity int, id string) int
 		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
 		PriorityMatrix      func(childComplexity int) int
+		Problem             func(childComplexity int, id string) int
 		ProblemCandidates   func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
+		Problems            func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
 		RelationshipTypes   func(childComplexity int) int
 		SLA                 func(childComplexity int, id string) int
 		SLAReport           func(childComplexity int, slaID string, from time.Time, to time.Time) int
@@ -773,6 +864,12 @@ type ComplexityRoot struct {
 		Description     func(childComplexity int) int
 		ImpactDirection func(childComplexity int) int
 		Name            func(childComplexity int) int
+	}
+
+	ResolveProblemPayload struct {
+		NotMoved          func(childComplexity int) int
+		Problem           func(childComplexity int) int
+		ResolvedIncidents func(childComplexity int) int
 	}
 
 	RetireConfigurationItemPayload struct {
@@ -945,6 +1042,7 @@ type ComplexityRoot struct {
 		ChangeChanged            func(childComplexity int, ids []string) int
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
 		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string) int
+		ProblemChanged           func(childComplexity int, id *string, assignmentGroupID *string) int
 		SLAEvents                func(childComplexity int, slaID *string) int
 	}
 
@@ -1087,6 +1185,7 @@ type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error)
 	SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error)
 
+	Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error)
 	RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 }
 type IncidentEscalationResolver interface {
@@ -1128,12 +1227,34 @@ type MutationResolver interface {
 	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
 	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
 	RemoveGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
+	CreateProblem(ctx context.Context, input model.CreateProblemInput) (*model.CreateProblemPayload, error)
+	UpdateProblem(ctx context.Context, input model.UpdateProblemInput) (*model.ProblemPayload, error)
+	TransitionProblem(ctx context.Context, input model.TransitionProblemInput) (*model.ProblemPayload, error)
+	ResolveProblem(ctx context.Context, input model.ResolveProblemInput) (*model.ResolveProblemPayload, error)
+	LinkIncidentsToProblem(ctx context.Context, input model.ProblemIncidentsInput) (*model.ProblemPayload, error)
+	UnlinkIncidentsFromProblem(ctx context.Context, input model.ProblemIncidentsInput) (*model.ProblemPayload, error)
+	AddProblemNote(ctx context.Context, input model.AddProblemNoteInput) (*model.AddProblemNotePayload, error)
 	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
 }
 type NearbyChangeResolver interface {
 	Change(ctx context.Context, obj *model.NearbyChange) (*model.Change, error)
+}
+type ProblemResolver interface {
+	AssignmentGroup(ctx context.Context, obj *model.Problem) (*model.Group, error)
+
+	Assignee(ctx context.Context, obj *model.Problem) (*model.User, error)
+	ConfigurationItems(ctx context.Context, obj *model.Problem) ([]*model.ConfigurationItem, error)
+	Services(ctx context.Context, obj *model.Problem) ([]*model.Service, error)
+	Incidents(ctx context.Context, obj *model.Problem) ([]*model.Incident, error)
+	Changes(ctx context.Context, obj *model.Problem) ([]*model.Change, error)
+
+	RootCauseConfigurationItem(ctx context.Context, obj *model.Problem) (*model.ConfigurationItem, error)
+
+	AllowedTransitions(ctx context.Context, obj *model.Problem) ([]model.ProblemState, error)
+	History(ctx context.Context, obj *model.Problem) ([]*model.ProblemHistoryEntry, error)
+	Timeline(ctx context.Context, obj *model.Problem) ([]*model.ProblemNote, error)
 }
 type ProblemCandidateResolver interface {
 	ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error)
@@ -1170,6 +1291,9 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
+	Problem(ctx context.Context, id string) (*model.Problem, error)
+	Problems(ctx context.Context, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) (*model.ProblemConnection, error)
+	KnownErrors(ctx context.Context, filter *model.KnownErrorFilter, first *int, after *string) (*model.ProblemConnection, error)
 	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 	ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) ([]*model.ProblemCandidate, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
@@ -1213,6 +1337,7 @@ type SubscriptionResolver interface {
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
+	ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Problem, error)
 	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
 }
 type UserResolver interface {
@@ -1265,6 +1390,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddIncidentEntryPayload.Incident(childComplexity), true
+
+	case "AddProblemNotePayload.note":
+		if e.ComplexityRoot.AddProblemNotePayload.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProblemNotePayload.Note(childComplexity), true
+	case "AddProblemNotePayload.problem":
+		if e.ComplexityRoot.AddProblemNotePayload.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProblemNotePayload.Problem(childComplexity), true
 
 	case "ApprovalRequirement.count":
 		if e.ComplexityRoot.ApprovalRequirement.Count == nil {
@@ -2368,6 +2506,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateIncidentPayload.Incident(childComplexity), true
 
+	case "CreateProblemPayload.created":
+		if e.ComplexityRoot.CreateProblemPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateProblemPayload.Created(childComplexity), true
+	case "CreateProblemPayload.problem":
+		if e.ComplexityRoot.CreateProblemPayload.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateProblemPayload.Problem(childComplexity), true
+
 	case "CreateUserPayload.user":
 		if e.ComplexityRoot.CreateUserPayload.User == nil {
 			break
@@ -3047,6 +3198,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ProblemIds(childComplexity), true
+	case "Incident.problems":
+		if e.ComplexityRoot.Incident.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Problems(childComplexity), true
 	case "Incident.recentChangesNear":
 		if e.ComplexityRoot.Incident.RecentChangesNear == nil {
 			break
@@ -3383,6 +3540,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddIncidentEntry(childComplexity, args["input"].(model.AddIncidentEntryInput)), true
+	case "Mutation.addProblemNote":
+		if e.ComplexityRoot.Mutation.AddProblemNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProblemNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProblemNote(childComplexity, args["input"].(model.AddProblemNoteInput)), true
 	case "Mutation.createBusinessProcess":
 		if e.ComplexityRoot.Mutation.CreateBusinessProcess == nil {
 			break
@@ -3471,6 +3639,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateIncident(childComplexity, args["input"].(model.CreateIncidentInput)), true
+	case "Mutation.createProblem":
+		if e.ComplexityRoot.Mutation.CreateProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProblem(childComplexity, args["input"].(model.CreateProblemInput)), true
 	case "Mutation.createSLA":
 		if e.ComplexityRoot.Mutation.CreateSLA == nil {
 			break
@@ -3559,6 +3738,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkIncident(childComplexity, args["input"].(model.LinkIncidentInput)), true
+	case "Mutation.linkIncidentsToProblem":
+		if e.ComplexityRoot.Mutation.LinkIncidentsToProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_linkIncidentsToProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LinkIncidentsToProblem(childComplexity, args["input"].(model.ProblemIncidentsInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3614,6 +3804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveGroupMember(childComplexity, args["input"].(model.GroupMemberInput)), true
+	case "Mutation.resolveProblem":
+		if e.ComplexityRoot.Mutation.ResolveProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveProblem(childComplexity, args["input"].(model.ResolveProblemInput)), true
 	case "Mutation.retireConfigurationItem":
 		if e.ComplexityRoot.Mutation.RetireConfigurationItem == nil {
 			break
@@ -3680,6 +3881,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["input"].(model.TransitionIncidentInput)), true
+	case "Mutation.transitionProblem":
+		if e.ComplexityRoot.Mutation.TransitionProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionProblem(childComplexity, args["input"].(model.TransitionProblemInput)), true
 	case "Mutation.unlinkCatalogItems":
 		if e.ComplexityRoot.Mutation.UnlinkCatalogItems == nil {
 			break
@@ -3691,6 +3903,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlinkCatalogItems(childComplexity, args["input"].(model.CatalogLinkInput)), true
+	case "Mutation.unlinkIncidentsFromProblem":
+		if e.ComplexityRoot.Mutation.UnlinkIncidentsFromProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unlinkIncidentsFromProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnlinkIncidentsFromProblem(childComplexity, args["input"].(model.ProblemIncidentsInput)), true
 	case "Mutation.unrelateConfigurationItems":
 		if e.ComplexityRoot.Mutation.UnrelateConfigurationItems == nil {
 			break
@@ -3735,6 +3958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIncident(childComplexity, args["input"].(model.UpdateIncidentInput)), true
+	case "Mutation.updateProblem":
+		if e.ComplexityRoot.Mutation.UpdateProblem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProblem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProblem(childComplexity, args["input"].(model.UpdateProblemInput)), true
 	case "Mutation.updateSLA":
 		if e.ComplexityRoot.Mutation.UpdateSLA == nil {
 			break
@@ -3883,6 +4117,187 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriorityMatrixPayload.Cells(childComplexity), true
 
+	case "Problem.allowedTransitions":
+		if e.ComplexityRoot.Problem.AllowedTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.AllowedTransitions(childComplexity), true
+	case "Problem.assignee":
+		if e.ComplexityRoot.Problem.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Assignee(childComplexity), true
+	case "Problem.assigneeId":
+		if e.ComplexityRoot.Problem.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.AssigneeID(childComplexity), true
+	case "Problem.assignmentGroup":
+		if e.ComplexityRoot.Problem.AssignmentGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.AssignmentGroup(childComplexity), true
+	case "Problem.category":
+		if e.ComplexityRoot.Problem.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Category(childComplexity), true
+	case "Problem.changes":
+		if e.ComplexityRoot.Problem.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Changes(childComplexity), true
+	case "Problem.closedAt":
+		if e.ComplexityRoot.Problem.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ClosedAt(childComplexity), true
+	case "Problem.closureCode":
+		if e.ComplexityRoot.Problem.ClosureCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ClosureCode(childComplexity), true
+	case "Problem.closureReason":
+		if e.ComplexityRoot.Problem.ClosureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ClosureReason(childComplexity), true
+	case "Problem.configurationItems":
+		if e.ComplexityRoot.Problem.ConfigurationItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ConfigurationItems(childComplexity), true
+	case "Problem.createdAt":
+		if e.ComplexityRoot.Problem.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.CreatedAt(childComplexity), true
+	case "Problem.description":
+		if e.ComplexityRoot.Problem.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Description(childComplexity), true
+	case "Problem.history":
+		if e.ComplexityRoot.Problem.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.History(childComplexity), true
+	case "Problem.id":
+		if e.ComplexityRoot.Problem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ID(childComplexity), true
+	case "Problem.impact":
+		if e.ComplexityRoot.Problem.Impact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Impact(childComplexity), true
+	case "Problem.incidents":
+		if e.ComplexityRoot.Problem.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Incidents(childComplexity), true
+	case "Problem.number":
+		if e.ComplexityRoot.Problem.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Number(childComplexity), true
+	case "Problem.openedBy":
+		if e.ComplexityRoot.Problem.OpenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.OpenedBy(childComplexity), true
+	case "Problem.priority":
+		if e.ComplexityRoot.Problem.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Priority(childComplexity), true
+	case "Problem.resolvedAt":
+		if e.ComplexityRoot.Problem.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.ResolvedAt(childComplexity), true
+	case "Problem.rootCause":
+		if e.ComplexityRoot.Problem.RootCause == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.RootCause(childComplexity), true
+	case "Problem.rootCauseConfigurationItem":
+		if e.ComplexityRoot.Problem.RootCauseConfigurationItem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.RootCauseConfigurationItem(childComplexity), true
+	case "Problem.services":
+		if e.ComplexityRoot.Problem.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Services(childComplexity), true
+	case "Problem.state":
+		if e.ComplexityRoot.Problem.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.State(childComplexity), true
+	case "Problem.timeline":
+		if e.ComplexityRoot.Problem.Timeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Timeline(childComplexity), true
+	case "Problem.title":
+		if e.ComplexityRoot.Problem.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Title(childComplexity), true
+	case "Problem.updatedAt":
+		if e.ComplexityRoot.Problem.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.UpdatedAt(childComplexity), true
+	case "Problem.urgency":
+		if e.ComplexityRoot.Problem.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Urgency(childComplexity), true
+	case "Problem.version":
+		if e.ComplexityRoot.Problem.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Version(childComplexity), true
+	case "Problem.workaround":
+		if e.ComplexityRoot.Problem.Workaround == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Problem.Workaround(childComplexity), true
+
 	case "ProblemCandidate.configurationItem":
 		if e.ComplexityRoot.ProblemCandidate.ConfigurationItem == nil {
 			break
@@ -3913,6 +4328,120 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemCandidate.Rank(childComplexity), true
+
+	case "ProblemConnection.edges":
+		if e.ComplexityRoot.ProblemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemConnection.Edges(childComplexity), true
+	case "ProblemConnection.pageInfo":
+		if e.ComplexityRoot.ProblemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemConnection.PageInfo(childComplexity), true
+	case "ProblemConnection.totalCount":
+		if e.ComplexityRoot.ProblemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemConnection.TotalCount(childComplexity), true
+
+	case "ProblemEdge.cursor":
+		if e.ComplexityRoot.ProblemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEdge.Cursor(childComplexity), true
+	case "ProblemEdge.node":
+		if e.ComplexityRoot.ProblemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemEdge.Node(childComplexity), true
+
+	case "ProblemHistoryEntry.actor":
+		if e.ComplexityRoot.ProblemHistoryEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.Actor(childComplexity), true
+	case "ProblemHistoryEntry.at":
+		if e.ComplexityRoot.ProblemHistoryEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.At(childComplexity), true
+	case "ProblemHistoryEntry.comment":
+		if e.ComplexityRoot.ProblemHistoryEntry.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.Comment(childComplexity), true
+	case "ProblemHistoryEntry.field":
+		if e.ComplexityRoot.ProblemHistoryEntry.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.Field(childComplexity), true
+	case "ProblemHistoryEntry.from":
+		if e.ComplexityRoot.ProblemHistoryEntry.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.From(childComplexity), true
+	case "ProblemHistoryEntry.to":
+		if e.ComplexityRoot.ProblemHistoryEntry.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemHistoryEntry.To(childComplexity), true
+
+	case "ProblemIncidentNotMoved.incidentId":
+		if e.ComplexityRoot.ProblemIncidentNotMoved.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemIncidentNotMoved.IncidentID(childComplexity), true
+	case "ProblemIncidentNotMoved.reason":
+		if e.ComplexityRoot.ProblemIncidentNotMoved.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemIncidentNotMoved.Reason(childComplexity), true
+	case "ProblemIncidentNotMoved.state":
+		if e.ComplexityRoot.ProblemIncidentNotMoved.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemIncidentNotMoved.State(childComplexity), true
+
+	case "ProblemNote.at":
+		if e.ComplexityRoot.ProblemNote.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemNote.At(childComplexity), true
+	case "ProblemNote.author":
+		if e.ComplexityRoot.ProblemNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemNote.Author(childComplexity), true
+	case "ProblemNote.body":
+		if e.ComplexityRoot.ProblemNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemNote.Body(childComplexity), true
+
+	case "ProblemPayload.problem":
+		if e.ComplexityRoot.ProblemPayload.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemPayload.Problem(childComplexity), true
 
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
@@ -4108,6 +4637,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Incidents(childComplexity, args["filter"].(*model.IncidentFilter), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.knownErrors":
+		if e.ComplexityRoot.Query.KnownErrors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_knownErrors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KnownErrors(childComplexity, args["filter"].(*model.KnownErrorFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -4153,6 +4693,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PriorityMatrix(childComplexity), true
+	case "Query.problem":
+		if e.ComplexityRoot.Query.Problem == nil {
+			break
+		}
+
+		args, err := ec.field_Query_problem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Problem(childComplexity, args["id"].(string)), true
 	case "Query.problemCandidates":
 		if e.ComplexityRoot.Query.ProblemCandidates == nil {
 			break
@@ -4164,6 +4715,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProblemCandidates(childComplexity, args["window"].(*model.TimeWindowInput), args["minIncidents"].(*int), args["maxDepth"].(*int), args["first"].(*int), args["incidentsPerCandidate"].(*int)), true
+	case "Query.problems":
+		if e.ComplexityRoot.Query.Problems == nil {
+			break
+		}
+
+		args, err := ec.field_Query_problems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Problems(childComplexity, args["filter"].(*model.ProblemFilter), args["orderBy"].(*model.ProblemOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
@@ -4450,6 +5012,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipType.Name(childComplexity), true
+
+	case "ResolveProblemPayload.notMoved":
+		if e.ComplexityRoot.ResolveProblemPayload.NotMoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveProblemPayload.NotMoved(childComplexity), true
+	case "ResolveProblemPayload.problem":
+		if e.ComplexityRoot.ResolveProblemPayload.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveProblemPayload.Problem(childComplexity), true
+	case "ResolveProblemPayload.resolvedIncidents":
+		if e.ComplexityRoot.ResolveProblemPayload.ResolvedIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveProblemPayload.ResolvedIncidents(childComplexity), true
 
 	case "RetireConfigurationItemPayload.configurationItem":
 		if e.ComplexityRoot.RetireConfigurationItemPayload.ConfigurationItem == nil {
@@ -5140,6 +5721,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+	case "Subscription.problemChanged":
+		if e.ComplexityRoot.Subscription.ProblemChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_problemChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
 	case "Subscription.slaEvents":
 		if e.ComplexityRoot.Subscription.SLAEvents == nil {
 			break
@@ -5322,6 +5914,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddIncidentCommunicationInput", ec.unmarshalInputAddIncidentCommunicationInput),
 			graphql.NewInputUnmarshaler("AddIncidentEntryInput", ec.unmarshalInputAddIncidentEntryInput),
+			graphql.NewInputUnmarshaler("AddProblemNoteInput", ec.unmarshalInputAddProblemNoteInput),
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
 			graphql.NewInputUnmarshaler("CatalogLinkInput", ec.unmarshalInputCatalogLinkInput),
 			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
@@ -5335,6 +5928,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateFreezeWindowInput", ec.unmarshalInputCreateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
+			graphql.NewInputUnmarshaler("CreateProblemInput", ec.unmarshalInputCreateProblemInput),
 			graphql.NewInputUnmarshaler("CreateSLAInput", ec.unmarshalInputCreateSLAInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
@@ -5347,12 +5941,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
 			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
 			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
+			graphql.NewInputUnmarshaler("KnownErrorFilter", ec.unmarshalInputKnownErrorFilter),
 			graphql.NewInputUnmarshaler("LinkIncidentInput", ec.unmarshalInputLinkIncidentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("PriorityMatrixCellInput", ec.unmarshalInputPriorityMatrixCellInput),
+			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
+			graphql.NewInputUnmarshaler("ProblemIncidentsInput", ec.unmarshalInputProblemIncidentsInput),
+			graphql.NewInputUnmarshaler("ProblemOrder", ec.unmarshalInputProblemOrder),
 			graphql.NewInputUnmarshaler("ReassignIncidentInput", ec.unmarshalInputReassignIncidentInput),
 			graphql.NewInputUnmarshaler("RecordSLAReviewInput", ec.unmarshalInputRecordSLAReviewInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("ResolveProblemInput", ec.unmarshalInputResolveProblemInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
 			graphql.NewInputUnmarshaler("ReviewChangeInput", ec.unmarshalInputReviewChangeInput),
 			graphql.NewInputUnmarshaler("SLAReviewActionInput", ec.unmarshalInputSLAReviewActionInput),
@@ -5365,10 +5964,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
+			graphql.NewInputUnmarshaler("TransitionProblemInput", ec.unmarshalInputTransitionProblemInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("UpdateIncidentInput", ec.unmarshalInputUpdateIncidentInput),
+			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateSLAInput", ec.unmarshalInputUpdateSLAInput),
 			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
@@ -8377,7 +8978,460 @@ extend type Mutation {
   removeGroupMember(input: GroupMemberInput!): GroupMemberPayload! @auth(roles: [ADMIN])
 }
 `, BuiltIn: false},
-	{Name: "../schema/problem_near.graphqls", Input: `"""
+	{Name: "../schema/problem.graphqls", Input: `# Problem management (SPEC §2.8).
+
+"""
+Lifecycle: NEW → INVESTIGATING → KNOWN_ERROR → RESOLVED → CLOSED; INVESTIGATING may go straight to
+RESOLVED; CANCELLED ends an open problem (NEW, INVESTIGATING, KNOWN_ERROR) early.
+"""
+enum ProblemState {
+  "Logged; not yet investigated."
+  NEW
+  "The root cause is being looked for."
+  INVESTIGATING
+  "Root cause and workaround recorded: published in the known error database."
+  KNOWN_ERROR
+  "Fixed (a completed change), or the risk accepted."
+  RESOLVED
+  "Finished (final)."
+  CLOSED
+  "Withdrawn: cancelled or a duplicate (final)."
+  CANCELLED
+}
+
+"""
+How a problem ended.
+"""
+enum ProblemClosureCode {
+  "A change fixed it (resolving needs a linked change IMPLEMENTED, REVIEWED or CLOSED)."
+  FIX_APPLIED
+  "Not worth fixing; the reason says why."
+  RISK_ACCEPTED
+  "The same problem is recorded elsewhere (cancels it)."
+  DUPLICATE
+  "Withdrawn (cancels it)."
+  CANCELLED
+}
+
+"""
+A field whose changes a problem's history records.
+"""
+enum ProblemHistoryField {
+  "The state."
+  STATE
+  "The priority."
+  PRIORITY
+  "The title."
+  TITLE
+  "The description."
+  DESCRIPTION
+  "The category."
+  CATEGORY
+  "The assignment group."
+  ASSIGNMENT_GROUP
+  "The assignee."
+  ASSIGNEE
+  "The affected CIs."
+  CONFIGURATION_ITEMS
+  "The affected services."
+  SERVICES
+  "The linked changes."
+  CHANGES
+  "The root cause text."
+  ROOT_CAUSE
+  "The root-cause CI."
+  ROOT_CAUSE_CI
+  "The workaround."
+  WORKAROUND
+  "The closure code and reason."
+  CLOSURE
+  "The linked incidents (from: those unlinked; to: those linked)."
+  INCIDENTS
+}
+
+"""
+One change of a problem's field: who, when, from, to and why.
+"""
+type ProblemHistoryEntry {
+  "The field."
+  field: ProblemHistoryField!
+  "The value before (null when it had none; lists are comma-separated ids)."
+  from: String
+  "The value after (null when cleared)."
+  to: String
+  "Subject of who changed it."
+  actor: ID
+  "When."
+  at: DateTime!
+  "Why, when given."
+  comment: String
+}
+
+"""
+A work note on a problem (internal: problems are staff only).
+"""
+type ProblemNote {
+  "The text."
+  body: String!
+  "Subject of the author."
+  author: ID
+  "When."
+  at: DateTime!
+}
+
+"""
+The unknown cause of one or more incidents; as a known error, its root cause and workaround are known.
+"""
+type Problem implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Human reference, PRB0000001…"
+  number: String!
+  "One-line summary."
+  title: String!
+  "Details."
+  description: String
+  "Free categorisation."
+  category: String
+  "How widely it hurts."
+  impact: IncidentLevel!
+  "How fast it must be fixed."
+  urgency: IncidentLevel!
+  "From impact × urgency through the incident priority matrix."
+  priority: Priority!
+  "The group working it."
+  assignmentGroup: Group
+  "Subject of the assignee."
+  assigneeId: ID
+  "The assignee, when a local user the reader may see."
+  assignee: User
+  "The CIs affected."
+  configurationItems: [ConfigurationItem!]!
+  "The services affected."
+  services: [Service!]!
+  "The incidents linked to it that the reader may see, oldest first."
+  incidents: [Incident!]!
+  "The changes that fix it."
+  changes: [Change!]!
+  "What causes it."
+  rootCause: String
+  "The CI at the root of it."
+  rootCauseConfigurationItem: ConfigurationItem
+  "How to restore service while it lasts."
+  workaround: String
+  "Where it is in its lifecycle."
+  state: ProblemState!
+  "How it ended (set when RESOLVED or CANCELLED)."
+  closureCode: ProblemClosureCode
+  "Why it ended that way."
+  closureReason: String
+  "Subject of who opened it."
+  openedBy: ID
+  "The states the caller may move it to now (with transitionProblem, or resolveProblem for RESOLVED); what a move needs (a workaround, a completed change) is checked when it is made."
+  allowedTransitions: [ProblemState!]!
+  "Changes of its fields, oldest first."
+  history: [ProblemHistoryEntry!]!
+  "Work notes, oldest first."
+  timeline: [ProblemNote!]!
+  "Incremented by every write; pass it as expectedVersion."
+  version: Int!
+  "When it was opened."
+  createdAt: DateTime!
+  "When it was last written."
+  updatedAt: DateTime!
+  "When it was resolved."
+  resolvedAt: DateTime
+  "When it was closed or cancelled."
+  closedAt: DateTime
+}
+
+"""
+A page of problems.
+"""
+type ProblemConnection {
+  "Problems of this page, in the order asked for."
+  edges: [ProblemEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of problems across all pages (counted only when selected)."
+  totalCount: Int!
+}
+
+"""
+A problem with its cursor.
+"""
+type ProblemEdge {
+  "Opaque cursor of this edge."
+  cursor: String!
+  "The problem."
+  node: Problem!
+}
+
+"""
+Selects problems; absent fields match everything.
+"""
+input ProblemFilter {
+  "Only these states."
+  states: [ProblemState!]
+  "Only these priorities."
+  priorities: [Priority!]
+  "Only problems assigned to this group."
+  assignmentGroupId: ID
+  "Only problems assigned to this subject."
+  assigneeId: ID
+  "Only problems affecting this CI (or with it as root cause)."
+  configurationItemId: ID
+  "Only problems affecting this service."
+  serviceId: ID
+}
+
+"""
+Fields ` + "`" + `problems` + "`" + ` can be sorted by.
+"""
+enum ProblemOrderField {
+  "By opening time."
+  CREATED_AT
+  "By last modification time."
+  UPDATED_AT
+}
+
+"""
+Sort order for ` + "`" + `problems` + "`" + `; ties are broken by id. The default is newest first.
+"""
+input ProblemOrder {
+  "The field to sort by."
+  field: ProblemOrderField!
+  "The direction."
+  direction: SortDirection! = DESC
+}
+
+"""
+Selects known errors; absent fields match everything.
+"""
+input KnownErrorFilter {
+  "Only known errors affecting this CI, or with it as root cause."
+  configurationItemId: ID
+  "Only known errors affecting this service."
+  serviceId: ID
+  "Only known errors whose title, description, root cause or workaround contain this text (case-insensitive, at most 200 characters)."
+  text: String
+}
+
+"""
+Input of ` + "`" + `createProblem` + "`" + `.
+"""
+input CreateProblemInput {
+  "One-line summary, 1 to 200 characters."
+  title: String!
+  "Details (at most 20000 characters)."
+  description: String
+  "Free categorisation (at most 100 characters)."
+  category: String
+  "How widely it hurts."
+  impact: IncidentLevel!
+  "How fast it must be fixed."
+  urgency: IncidentLevel!
+  "The group working it."
+  assignmentGroupId: ID
+  "A member of that group."
+  assigneeId: ID
+  "The CIs affected (at most 100)."
+  configurationItemIds: [ID!]
+  "The services affected (at most 100)."
+  serviceIds: [ID!]
+  "Incidents to link to it now (at most 100)."
+  incidentIds: [ID!]
+  "A retry with the same key returns the first problem and creates nothing (CONFLICT when reused for another request)."
+  idempotencyKey: String
+}
+
+"""
+Input of ` + "`" + `updateProblem` + "`" + `: absent fields stay as they are; a given list replaces the old one; an empty string clears an optional field.
+"""
+input UpdateProblemInput {
+  "The problem."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "New title."
+  title: String
+  "New description."
+  description: String
+  "New category."
+  category: String
+  "New impact."
+  impact: IncidentLevel
+  "New urgency."
+  urgency: IncidentLevel
+  "New assignment group."
+  assignmentGroupId: ID
+  "New assignee."
+  assigneeId: ID
+  "The CIs affected."
+  configurationItemIds: [ID!]
+  "The services affected."
+  serviceIds: [ID!]
+  "The changes that fix it (at most 100)."
+  changeIds: [ID!]
+  "The root cause (at most 20000 characters)."
+  rootCause: String
+  "The CI at the root of it."
+  rootCauseConfigurationItemId: ID
+  "The workaround (at most 20000 characters)."
+  workaround: String
+}
+
+"""
+Input of ` + "`" + `transitionProblem` + "`" + `.
+"""
+input TransitionProblemInput {
+  "The problem."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "The target state (RESOLVED: as resolveProblem without resolving incidents)."
+  to: ProblemState!
+  "Root cause to record with the move (KNOWN_ERROR needs one)."
+  rootCause: String
+  "Root-cause CI to record with the move."
+  rootCauseConfigurationItemId: ID
+  "Workaround to record with the move (KNOWN_ERROR needs one)."
+  workaround: String
+  "CANCELLED needs CANCELLED or DUPLICATE; RESOLVED takes FIX_APPLIED (the default) or RISK_ACCEPTED."
+  closureCode: ProblemClosureCode
+  "Why (required to cancel, and with RISK_ACCEPTED; at most 4000 characters)."
+  reason: String
+  "A comment for the history (at most 4000 characters)."
+  comment: String
+}
+
+"""
+Input of ` + "`" + `resolveProblem` + "`" + `.
+"""
+input ResolveProblemInput {
+  "The problem."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "Also resolve its linked open incidents, in the same transaction."
+  resolveIncidents: Boolean = false
+  "FIX_APPLIED (the default: needs a linked completed change) or RISK_ACCEPTED (needs a reason)."
+  closureCode: ProblemClosureCode
+  "Why (at most 4000 characters)."
+  reason: String
+}
+
+"""
+Input of ` + "`" + `linkIncidentsToProblem` + "`" + ` and ` + "`" + `unlinkIncidentsFromProblem` + "`" + `.
+"""
+input ProblemIncidentsInput {
+  "The problem."
+  problemId: ID!
+  "The version of the problem you read."
+  expectedVersion: Int!
+  "The incidents (1 to 100)."
+  incidentIds: [ID!]!
+}
+
+"""
+Input of ` + "`" + `addProblemNote` + "`" + `.
+"""
+input AddProblemNoteInput {
+  "The problem."
+  problemId: ID!
+  "The text (at most 20000 characters)."
+  body: String!
+}
+
+"""
+Result of the problem mutations.
+"""
+type ProblemPayload {
+  "The problem after the write."
+  problem: Problem!
+}
+
+"""
+Result of ` + "`" + `createProblem` + "`" + `.
+"""
+type CreateProblemPayload {
+  "The problem: the new one, or the one a retry refers to."
+  problem: Problem!
+  "False when the idempotencyKey was seen before and nothing new was created."
+  created: Boolean!
+}
+
+"""
+A linked incident that resolving its problem left as it was.
+"""
+type ProblemIncidentNotMoved {
+  "The incident."
+  incidentId: ID!
+  "Its state."
+  state: IncidentState!
+  "Why it was not resolved."
+  reason: String!
+}
+
+"""
+Result of ` + "`" + `resolveProblem` + "`" + `.
+"""
+type ResolveProblemPayload {
+  "The problem after the write."
+  problem: Problem!
+  "The incidents resolved with it."
+  resolvedIncidents: [Incident!]!
+  "The linked incidents not resolved, with the reason."
+  notMoved: [ProblemIncidentNotMoved!]!
+}
+
+"""
+Result of ` + "`" + `addProblemNote` + "`" + `.
+"""
+type AddProblemNotePayload {
+  "The note written."
+  note: ProblemNote!
+  "The problem."
+  problem: Problem!
+}
+
+extend type Incident {
+  "The problems it is linked to (staff only: empty for requesters); the same links as problemIds."
+  problems: [Problem!]!
+}
+
+extend type Query {
+  "One problem by id."
+  problem(id: ID!): Problem! @auth(staff: true)
+  "Problems, newest first unless ordered otherwise; totalCount is counted only when selected."
+  problems(filter: ProblemFilter, orderBy: ProblemOrder, first: Int = 20, after: String): ProblemConnection! @auth(staff: true)
+  "The known error database: problems in KNOWN_ERROR, and RESOLVED ones still carrying their workaround, newest first."
+  knownErrors(filter: KnownErrorFilter, first: Int = 20, after: String): ProblemConnection! @auth(staff: true)
+}
+
+extend type Mutation {
+  "Open a problem (NEW), optionally from incidents."
+  createProblem(input: CreateProblemInput!): CreateProblemPayload! @auth(roles: [PROBLEM_MANAGER, AGENT])
+  "Change a problem's fields."
+  updateProblem(input: UpdateProblemInput!): ProblemPayload! @auth(roles: [PROBLEM_MANAGER])
+  "Move a problem along its lifecycle."
+  transitionProblem(input: TransitionProblemInput!): ProblemPayload! @auth(roles: [PROBLEM_MANAGER])
+  "Resolve a problem, and optionally its linked open incidents with it."
+  resolveProblem(input: ResolveProblemInput!): ResolveProblemPayload! @auth(roles: [PROBLEM_MANAGER])
+  "Link incidents to a problem; an incident linked already stays linked once."
+  linkIncidentsToProblem(input: ProblemIncidentsInput!): ProblemPayload! @auth(roles: [PROBLEM_MANAGER, AGENT])
+  "Unlink incidents from a problem."
+  unlinkIncidentsFromProblem(input: ProblemIncidentsInput!): ProblemPayload! @auth(roles: [PROBLEM_MANAGER])
+  "Add a work note to a problem."
+  addProblemNote(input: AddProblemNoteInput!): AddProblemNotePayload! @auth(roles: [PROBLEM_MANAGER, AGENT])
+}
+
+extend type Subscription {
+  "Emits a problem each time it is written; filtered to one problem or one assignment group when given."
+  problemChanged(id: ID, assignmentGroupId: ID): Problem! @auth(staff: true)
+}
+
+"""
 What happened to an item near a CI.
 """
 enum NearbyChangeKind {
@@ -8989,6 +10043,16 @@ func (ec *executionContext) childFields_AddIncidentEntryPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type AddIncidentEntryPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AddProblemNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "note":
+		return ec.fieldContext_AddProblemNotePayload_note(ctx, field)
+	case "problem":
+		return ec.fieldContext_AddProblemNotePayload_problem(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddProblemNotePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -9565,6 +10629,16 @@ func (ec *executionContext) childFields_CreateIncidentPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateIncidentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problem":
+		return ec.fieldContext_CreateProblemPayload_problem(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateProblemPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateProblemPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -9929,6 +11003,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_resolvedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Incident_closedAt(ctx, field)
+	case "problems":
+		return ec.fieldContext_Incident_problems(ctx, field)
 	case "recentChangesNear":
 		return ec.fieldContext_Incident_recentChangesNear(ctx, field)
 	}
@@ -10129,6 +11205,72 @@ func (ec *executionContext) childFields_PriorityMatrixPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type PriorityMatrixPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Problem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Problem_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Problem_number(ctx, field)
+	case "title":
+		return ec.fieldContext_Problem_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Problem_description(ctx, field)
+	case "category":
+		return ec.fieldContext_Problem_category(ctx, field)
+	case "impact":
+		return ec.fieldContext_Problem_impact(ctx, field)
+	case "urgency":
+		return ec.fieldContext_Problem_urgency(ctx, field)
+	case "priority":
+		return ec.fieldContext_Problem_priority(ctx, field)
+	case "assignmentGroup":
+		return ec.fieldContext_Problem_assignmentGroup(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_Problem_assigneeId(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Problem_assignee(ctx, field)
+	case "configurationItems":
+		return ec.fieldContext_Problem_configurationItems(ctx, field)
+	case "services":
+		return ec.fieldContext_Problem_services(ctx, field)
+	case "incidents":
+		return ec.fieldContext_Problem_incidents(ctx, field)
+	case "changes":
+		return ec.fieldContext_Problem_changes(ctx, field)
+	case "rootCause":
+		return ec.fieldContext_Problem_rootCause(ctx, field)
+	case "rootCauseConfigurationItem":
+		return ec.fieldContext_Problem_rootCauseConfigurationItem(ctx, field)
+	case "workaround":
+		return ec.fieldContext_Problem_workaround(ctx, field)
+	case "state":
+		return ec.fieldContext_Problem_state(ctx, field)
+	case "closureCode":
+		return ec.fieldContext_Problem_closureCode(ctx, field)
+	case "closureReason":
+		return ec.fieldContext_Problem_closureReason(ctx, field)
+	case "openedBy":
+		return ec.fieldContext_Problem_openedBy(ctx, field)
+	case "allowedTransitions":
+		return ec.fieldContext_Problem_allowedTransitions(ctx, field)
+	case "history":
+		return ec.fieldContext_Problem_history(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Problem_timeline(ctx, field)
+	case "version":
+		return ec.fieldContext_Problem_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Problem_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Problem_updatedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Problem_resolvedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Problem_closedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
+}
+
 func (ec *executionContext) childFields_ProblemCandidate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "rank":
@@ -10143,6 +11285,78 @@ func (ec *executionContext) childFields_ProblemCandidate(ctx context.Context, fi
 		return ec.fieldContext_ProblemCandidate_incidents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemCandidate", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProblemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProblemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProblemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ProblemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ProblemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_ProblemHistoryEntry_field(ctx, field)
+	case "from":
+		return ec.fieldContext_ProblemHistoryEntry_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ProblemHistoryEntry_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_ProblemHistoryEntry_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_ProblemHistoryEntry_at(ctx, field)
+	case "comment":
+		return ec.fieldContext_ProblemHistoryEntry_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemHistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemIncidentNotMoved(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidentId":
+		return ec.fieldContext_ProblemIncidentNotMoved_incidentId(ctx, field)
+	case "state":
+		return ec.fieldContext_ProblemIncidentNotMoved_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_ProblemIncidentNotMoved_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemIncidentNotMoved", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "body":
+		return ec.fieldContext_ProblemNote_body(ctx, field)
+	case "author":
+		return ec.fieldContext_ProblemNote_author(ctx, field)
+	case "at":
+		return ec.fieldContext_ProblemNote_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemNote", field.Name)
+}
+
+func (ec *executionContext) childFields_ProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problem":
+		return ec.fieldContext_ProblemPayload_problem(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProblemPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10219,6 +11433,18 @@ func (ec *executionContext) childFields_RelationshipType(ctx context.Context, fi
 		return ec.fieldContext_RelationshipType_impactDirection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipType", field.Name)
+}
+
+func (ec *executionContext) childFields_ResolveProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "problem":
+		return ec.fieldContext_ResolveProblemPayload_problem(ctx, field)
+	case "resolvedIncidents":
+		return ec.fieldContext_ResolveProblemPayload_resolvedIncidents(ctx, field)
+	case "notMoved":
+		return ec.fieldContext_ResolveProblemPayload_notMoved(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResolveProblemPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RetireConfigurationItemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10977,6 +12203,20 @@ func (ec *executionContext) field_Mutation_addIncidentEntry_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addProblemNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddProblemNoteInput, error) {
+			return ec.unmarshalNAddProblemNoteInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddProblemNoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBusinessProcess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11081,6 +12321,20 @@ func (ec *executionContext) field_Mutation_createIncident_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateIncidentInput, error) {
 			return ec.unmarshalNCreateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProblemInput, error) {
+			return ec.unmarshalNCreateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11201,6 +12455,20 @@ func (ec *executionContext) field_Mutation_linkIncident_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_linkIncidentsToProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProblemIncidentsInput, error) {
+			return ec.unmarshalNProblemIncidentsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11263,6 +12531,20 @@ func (ec *executionContext) field_Mutation_removeGroupMember_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.GroupMemberInput, error) {
 			return ec.unmarshalNGroupMemberInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resolveProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ResolveProblemInput, error) {
+			return ec.unmarshalNResolveProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11355,12 +12637,40 @@ func (ec *executionContext) field_Mutation_transitionIncident_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_transitionProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionProblemInput, error) {
+			return ec.unmarshalNTransitionProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionProblemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unlinkCatalogItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CatalogLinkInput, error) {
 			return ec.unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unlinkIncidentsFromProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ProblemIncidentsInput, error) {
+			return ec.unmarshalNProblemIncidentsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11417,6 +12727,20 @@ func (ec *executionContext) field_Mutation_updateIncident_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateIncidentInput, error) {
 			return ec.unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateIncidentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProblemInput, error) {
+			return ec.unmarshalNUpdateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateProblemInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11833,6 +13157,36 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_knownErrors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.KnownErrorFilter, error) {
+			return ec.unmarshalOKnownErrorFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11966,6 +13320,58 @@ func (ec *executionContext) field_Query_problemCandidates_args(ctx context.Conte
 		return nil, err
 	}
 	args["incidentsPerCandidate"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_problem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ProblemFilter, error) {
+			return ec.unmarshalOProblemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.ProblemOrder, error) {
+			return ec.unmarshalOProblemOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -12327,6 +13733,28 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_problemChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assignmentGroupId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assignmentGroupId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_slaEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12538,6 +13966,70 @@ func (ec *executionContext) fieldContext_AddIncidentEntryPayload_incident(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddProblemNotePayload_note(ctx context.Context, field graphql.CollectedField, obj *model.AddProblemNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddProblemNotePayload_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemNote) graphql.Marshaler {
+			return ec.marshalNProblemNote2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddProblemNotePayload_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddProblemNotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddProblemNotePayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.AddProblemNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddProblemNotePayload_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddProblemNotePayload_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddProblemNotePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17169,6 +18661,61 @@ func (ec *executionContext) fieldContext_CreateIncidentPayload_created(_ context
 	return graphql.NewScalarFieldContext("CreateIncidentPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CreateProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.CreateProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateProblemPayload_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateProblemPayload_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateProblemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateProblemPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.CreateProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateProblemPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateProblemPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateProblemPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CreateUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.CreateUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20322,6 +21869,38 @@ func (ec *executionContext) _Incident_closedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Incident_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Incident_problems(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().Problems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_problems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Incident_recentChangesNear(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -23504,6 +25083,475 @@ func (ec *executionContext) fieldContext_Mutation_removeGroupMember(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProblem(ctx, fc.Args["input"].(model.CreateProblemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER", "AGENT"})
+				if err != nil {
+					var zeroVal *model.CreateProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateProblemPayload) graphql.Marshaler {
+			return ec.marshalNCreateProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProblem(ctx, fc.Args["input"].(model.UpdateProblemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemPayload) graphql.Marshaler {
+			return ec.marshalNProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionProblem(ctx, fc.Args["input"].(model.TransitionProblemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemPayload) graphql.Marshaler {
+			return ec.marshalNProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resolveProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResolveProblem(ctx, fc.Args["input"].(model.ResolveProblemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ResolveProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ResolveProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ResolveProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ResolveProblemPayload) graphql.Marshaler {
+			return ec.marshalNResolveProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resolveProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolveProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resolveProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_linkIncidentsToProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_linkIncidentsToProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LinkIncidentsToProblem(ctx, fc.Args["input"].(model.ProblemIncidentsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER", "AGENT"})
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemPayload) graphql.Marshaler {
+			return ec.marshalNProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_linkIncidentsToProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_linkIncidentsToProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unlinkIncidentsFromProblem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unlinkIncidentsFromProblem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnlinkIncidentsFromProblem(ctx, fc.Args["input"].(model.ProblemIncidentsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER"})
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemPayload) graphql.Marshaler {
+			return ec.marshalNProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unlinkIncidentsFromProblem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unlinkIncidentsFromProblem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addProblemNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addProblemNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddProblemNote(ctx, fc.Args["input"].(model.AddProblemNoteInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER", "AGENT"})
+				if err != nil {
+					var zeroVal *model.AddProblemNotePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AddProblemNotePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.AddProblemNotePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AddProblemNotePayload) graphql.Marshaler {
+			return ec.marshalNAddProblemNotePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddProblemNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addProblemNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddProblemNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addProblemNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24228,6 +26276,777 @@ func (ec *executionContext) fieldContext_PriorityMatrixPayload_cells(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Problem_id(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Problem_number(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_title(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_description(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_category(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_impact(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_impact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_impact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _Problem_urgency(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentLevel) graphql.Marshaler {
+			return ec.marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "IncidentLevel")
+}
+
+func (ec *executionContext) _Problem_priority(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _Problem_assignmentGroup(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_assignmentGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().AssignmentGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_assignmentGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_assigneeId(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_assigneeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssigneeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Problem_assignee(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_configurationItems(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_configurationItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().ConfigurationItems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_configurationItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_services(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Services(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_incidents(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Incidents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_changes(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Changes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_rootCause(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_rootCause(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootCause, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_rootCause(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_rootCauseConfigurationItem(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_rootCauseConfigurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().RootCauseConfigurationItem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalOConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_rootCauseConfigurationItem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_workaround(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_workaround(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workaround, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_workaround(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_state(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ProblemState) graphql.Marshaler {
+			return ec.marshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "ProblemState")
+}
+
+func (ec *executionContext) _Problem_closureCode(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_closureCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosureCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemClosureCode) graphql.Marshaler {
+			return ec.marshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_closureCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "ProblemClosureCode")
+}
+
+func (ec *executionContext) _Problem_closureReason(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_closureReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosureReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_closureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "String")
+}
+
+func (ec *executionContext) _Problem_openedBy(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_openedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_openedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Problem_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_allowedTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().AllowedTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ProblemState) graphql.Marshaler {
+			return ec.marshalNProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_allowedTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, true, true, "ProblemState")
+}
+
+func (ec *executionContext) _Problem_history(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProblemHistoryEntry) graphql.Marshaler {
+			return ec.marshalNProblemHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_timeline(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Problem().Timeline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProblemNote) graphql.Marshaler {
+			return ec.marshalNProblemNote2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_timeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Problem_version(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Problem_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Problem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Problem_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Problem_closedAt(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Problem", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _ProblemCandidate_rank(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24356,6 +27175,456 @@ func (ec *executionContext) fieldContext_ProblemCandidate_incidents(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CandidateIncident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProblemEdge) graphql.Marshaler {
+			return ec.marshalNProblemEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ProblemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProblemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ProblemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ProblemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_field(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ProblemHistoryField) graphql.Marshaler {
+			return ec.marshalNProblemHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "ProblemHistoryField")
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_from(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_to(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_actor(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProblemHistoryEntry_comment(ctx context.Context, field graphql.CollectedField, obj *model.ProblemHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemHistoryEntry_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemHistoryEntry_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemIncidentNotMoved_incidentId(ctx context.Context, field graphql.CollectedField, obj *model.ProblemIncidentNotMoved) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemIncidentNotMoved_incidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemIncidentNotMoved_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemIncidentNotMoved", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemIncidentNotMoved_state(ctx context.Context, field graphql.CollectedField, obj *model.ProblemIncidentNotMoved) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemIncidentNotMoved_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentState) graphql.Marshaler {
+			return ec.marshalNIncidentState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemIncidentNotMoved_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemIncidentNotMoved", field, false, false, "IncidentState")
+}
+
+func (ec *executionContext) _ProblemIncidentNotMoved_reason(ctx context.Context, field graphql.CollectedField, obj *model.ProblemIncidentNotMoved) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemIncidentNotMoved_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemIncidentNotMoved_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemIncidentNotMoved", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemNote_body(ctx context.Context, field graphql.CollectedField, obj *model.ProblemNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemNote", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProblemNote_author(ctx context.Context, field graphql.CollectedField, obj *model.ProblemNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemNote_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemNote_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemNote", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProblemNote_at(ctx context.Context, field graphql.CollectedField, obj *model.ProblemNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemNote_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemNote_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProblemNote", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.ProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemPayload_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemPayload_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -26260,6 +29529,192 @@ func (ec *executionContext) fieldContext_Query_groups(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_problem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Problem(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Problem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_problem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_problem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_problems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_problems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Problems(ctx, fc.Args["filter"].(*model.ProblemFilter), fc.Args["orderBy"].(*model.ProblemOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ProblemConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemConnection) graphql.Marshaler {
+			return ec.marshalNProblemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_problems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_problems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_knownErrors(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_knownErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KnownErrors(ctx, fc.Args["filter"].(*model.KnownErrorFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ProblemConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ProblemConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProblemConnection) graphql.Marshaler {
+			return ec.marshalNProblemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_knownErrors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_knownErrors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_changesNear(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27376,6 +30831,102 @@ func (ec *executionContext) _RelationshipType_impactDirection(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_RelationshipType_impactDirection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RelationshipType", field, false, false, "ImpactDirection")
+}
+
+func (ec *executionContext) _ResolveProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.ResolveProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolveProblemPayload_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolveProblemPayload_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResolveProblemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResolveProblemPayload_resolvedIncidents(ctx context.Context, field graphql.CollectedField, obj *model.ResolveProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolveProblemPayload_resolvedIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolveProblemPayload_resolvedIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResolveProblemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResolveProblemPayload_notMoved(ctx context.Context, field graphql.CollectedField, obj *model.ResolveProblemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolveProblemPayload_notMoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotMoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProblemIncidentNotMoved) graphql.Marshaler {
+			return ec.marshalNProblemIncidentNotMoved2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentNotMovedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolveProblemPayload_notMoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResolveProblemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProblemIncidentNotMoved(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RetireConfigurationItemPayload_configurationItem(ctx context.Context, field graphql.CollectedField, obj *model.RetireConfigurationItemPayload) (ret graphql.Marshaler) {
@@ -30313,6 +33864,68 @@ func (ec *executionContext) fieldContext_Subscription_incidentChanged(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_problemChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProblemChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.Problem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Problem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_problemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_slaEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -32212,6 +35825,55 @@ func UnmarshalAddIncidentEntryInput(ctx context.Context, raw any) (model.AddInci
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAddProblemNoteInput(ctx context.Context, obj any) (model.AddProblemNoteInput, error) {
+	var it model.AddProblemNoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"problemId", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddProblemNoteInput unmarshals raw into the AddProblemNoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddProblemNoteInput(ctx context.Context, raw any) (model.AddProblemNoteInput, error) {
+	var out model.AddProblemNoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddProblemNoteInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (model.AttributeInput, error) {
 	var it model.AttributeInput
 	if obj == nil {
@@ -33203,6 +36865,118 @@ func UnmarshalCreateIncidentInput(ctx context.Context, raw any) (model.CreateInc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateProblemInput(ctx context.Context, obj any) (model.CreateProblemInput, error) {
+	var it model.CreateProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "description", "category", "impact", "urgency", "assignmentGroupId", "assigneeId", "configurationItemIds", "serviceIds", "incidentIds", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "incidentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentIds = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProblemInput unmarshals raw into the CreateProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProblemInput(ctx context.Context, raw any) (model.CreateProblemInput, error) {
+	var out model.CreateProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProblemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateSLAInput(ctx context.Context, obj any) (model.CreateSLAInput, error) {
 	var it model.CreateSLAInput
 	if obj == nil {
@@ -33977,6 +37751,62 @@ func UnmarshalIncidentFilter(ctx context.Context, raw any) (model.IncidentFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputKnownErrorFilter(ctx context.Context, obj any) (model.KnownErrorFilter, error) {
+	var it model.KnownErrorFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"configurationItemId", "serviceId", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "configurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKnownErrorFilter unmarshals raw into the KnownErrorFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKnownErrorFilter(ctx context.Context, raw any) (model.KnownErrorFilter, error) {
+	var out model.KnownErrorFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KnownErrorFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLinkIncidentInput(ctx context.Context, obj any) (model.LinkIncidentInput, error) {
 	var it model.LinkIncidentInput
 	if obj == nil {
@@ -34149,6 +37979,192 @@ func (ec *executionContext) unmarshalInputPriorityMatrixCellInput(ctx context.Co
 func UnmarshalPriorityMatrixCellInput(ctx context.Context, raw any) (model.PriorityMatrixCellInput, error) {
 	var out model.PriorityMatrixCellInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PriorityMatrixCellInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProblemFilter(ctx context.Context, obj any) (model.ProblemFilter, error) {
+	var it model.ProblemFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "configurationItemId", "serviceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "states":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("states"))
+			data, err := ec.unmarshalOProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.States = data
+		case "priorities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorities"))
+			data, err := ec.unmarshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priorities = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "configurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProblemFilter unmarshals raw into the ProblemFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProblemFilter(ctx context.Context, raw any) (model.ProblemFilter, error) {
+	var out model.ProblemFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProblemIncidentsInput(ctx context.Context, obj any) (model.ProblemIncidentsInput, error) {
+	var it model.ProblemIncidentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"problemId", "expectedVersion", "incidentIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "incidentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProblemIncidentsInput unmarshals raw into the ProblemIncidentsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProblemIncidentsInput(ctx context.Context, raw any) (model.ProblemIncidentsInput, error) {
+	var out model.ProblemIncidentsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemIncidentsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProblemOrder(ctx context.Context, obj any) (model.ProblemOrder, error) {
+	var it model.ProblemOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNProblemOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProblemOrder unmarshals raw into the ProblemOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProblemOrder(ctx context.Context, raw any) (model.ProblemOrder, error) {
+	var out model.ProblemOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProblemOrder", raw, &out)
 	return out, err
 }
 
@@ -34359,6 +38375,80 @@ func (ec *executionContext) unmarshalInputRelateConfigurationItemsInput(ctx cont
 func UnmarshalRelateConfigurationItemsInput(ctx context.Context, raw any) (model.RelateConfigurationItemsInput, error) {
 	var out model.RelateConfigurationItemsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelateConfigurationItemsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResolveProblemInput(ctx context.Context, obj any) (model.ResolveProblemInput, error) {
+	var it model.ResolveProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["resolveIncidents"]; !present {
+		asMap["resolveIncidents"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "resolveIncidents", "closureCode", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "resolveIncidents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolveIncidents"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolveIncidents = data
+		case "closureCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closureCode"))
+			data, err := ec.unmarshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosureCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResolveProblemInput unmarshals raw into the ResolveProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResolveProblemInput(ctx context.Context, raw any) (model.ResolveProblemInput, error) {
+	var out model.ResolveProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveProblemInput", raw, &out)
 	return out, err
 }
 
@@ -35160,6 +39250,104 @@ func UnmarshalTransitionIncidentInput(ctx context.Context, raw any) (model.Trans
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransitionProblemInput(ctx context.Context, obj any) (model.TransitionProblemInput, error) {
+	var it model.TransitionProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "rootCause", "rootCauseConfigurationItemId", "workaround", "closureCode", "reason", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "rootCause":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rootCause"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RootCause = data
+		case "rootCauseConfigurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rootCauseConfigurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RootCauseConfigurationItemID = data
+		case "workaround":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workaround"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workaround = data
+		case "closureCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closureCode"))
+			data, err := ec.unmarshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosureCode = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionProblemInput unmarshals raw into the TransitionProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionProblemInput(ctx context.Context, raw any) (model.TransitionProblemInput, error) {
+	var out model.TransitionProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionProblemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx context.Context, obj any) (model.UnrelateConfigurationItemsInput, error) {
 	var it model.UnrelateConfigurationItemsInput
 	if obj == nil {
@@ -35573,6 +39761,146 @@ func UnmarshalUpdateIncidentInput(ctx context.Context, raw any) (model.UpdateInc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateProblemInput(ctx context.Context, obj any) (model.UpdateProblemInput, error) {
+	var it model.UpdateProblemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "title", "description", "category", "impact", "urgency", "assignmentGroupId", "assigneeId", "configurationItemIds", "serviceIds", "changeIds", "rootCause", "rootCauseConfigurationItemId", "workaround"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "changeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeIds = data
+		case "rootCause":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rootCause"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RootCause = data
+		case "rootCauseConfigurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rootCauseConfigurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RootCauseConfigurationItemID = data
+		case "workaround":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workaround"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workaround = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProblemInput unmarshals raw into the UpdateProblemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProblemInput(ctx context.Context, raw any) (model.UpdateProblemInput, error) {
+	var out model.UpdateProblemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProblemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateSLAInput(ctx context.Context, obj any) (model.UpdateSLAInput, error) {
 	var it model.UpdateSLAInput
 	if obj == nil {
@@ -35811,6 +40139,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Relationship(ctx, sel, obj)
+	case model.Problem:
+		return ec._Problem(ctx, sel, &obj)
+	case *model.Problem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Problem(ctx, sel, obj)
 	case model.Incident:
 		return ec._Incident(ctx, sel, &obj)
 	case *model.Incident:
@@ -35922,6 +40257,44 @@ func (ec *executionContext) _AddIncidentEntryPayload(ctx context.Context, sel as
 			}
 		case "incident":
 			out.Values[i] = ec._AddIncidentEntryPayload_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addProblemNotePayloadImplementors = []string{"AddProblemNotePayload"}
+
+func (ec *executionContext) _AddProblemNotePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AddProblemNotePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addProblemNotePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddProblemNotePayload")
+		case "note":
+			out.Values[i] = ec._AddProblemNotePayload_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problem":
+			out.Values[i] = ec._AddProblemNotePayload_problem(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37899,6 +42272,44 @@ func (ec *executionContext) _CreateIncidentPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var createProblemPayloadImplementors = []string{"CreateProblemPayload"}
+
+func (ec *executionContext) _CreateProblemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateProblemPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createProblemPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateProblemPayload")
+		case "problem":
+			out.Values[i] = ec._CreateProblemPayload_problem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._CreateProblemPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createUserPayloadImplementors = []string{"CreateUserPayload"}
 
 func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUserPayload) graphql.Marshaler {
@@ -39096,6 +43507,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "problems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_problems(ctx, field, obj)
+				})
 		case "recentChangesNear":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -39805,6 +44222,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolveProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resolveProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "linkIncidentsToProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_linkIncidentsToProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unlinkIncidentsFromProblem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unlinkIncidentsFromProblem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addProblemNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addProblemNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createSLA":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createSLA(ctx, field)
@@ -40084,6 +44550,194 @@ func (ec *executionContext) _PriorityMatrixPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var problemImplementors = []string{"Problem", "Node"}
+
+func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, obj *model.Problem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Problem")
+		case "id":
+			out.Values[i] = ec._Problem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._Problem_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Problem_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Problem_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.Values[i] = ec._Problem_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "impact":
+			out.Values[i] = ec._Problem_impact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "urgency":
+			out.Values[i] = ec._Problem_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._Problem_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignmentGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_assignmentGroup(ctx, field, obj)
+				})
+		case "assigneeId":
+			out.Values[i] = ec._Problem_assigneeId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_assignee(ctx, field, obj)
+				})
+		case "configurationItems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_configurationItems(ctx, field, obj)
+				})
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_services(ctx, field, obj)
+				})
+		case "incidents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_incidents(ctx, field, obj)
+				})
+		case "changes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_changes(ctx, field, obj)
+				})
+		case "rootCause":
+			out.Values[i] = ec._Problem_rootCause(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rootCauseConfigurationItem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_rootCauseConfigurationItem(ctx, field, obj)
+				})
+		case "workaround":
+			out.Values[i] = ec._Problem_workaround(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Problem_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closureCode":
+			out.Values[i] = ec._Problem_closureCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closureReason":
+			out.Values[i] = ec._Problem_closureReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedBy":
+			out.Values[i] = ec._Problem_openedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowedTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_allowedTransitions(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_history(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_timeline(ctx, field, obj)
+				})
+		case "version":
+			out.Values[i] = ec._Problem_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Problem_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Problem_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolvedAt":
+			out.Values[i] = ec._Problem_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Problem_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var problemCandidateImplementors = []string{"ProblemCandidate"}
 
 func (ec *executionContext) _ProblemCandidate(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemCandidate) graphql.Marshaler {
@@ -40120,6 +44774,264 @@ func (ec *executionContext) _ProblemCandidate(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._ProblemCandidate_incidents(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemConnectionImplementors = []string{"ProblemConnection"}
+
+func (ec *executionContext) _ProblemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemConnection")
+		case "edges":
+			out.Values[i] = ec._ProblemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ProblemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ProblemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemEdgeImplementors = []string{"ProblemEdge"}
+
+func (ec *executionContext) _ProblemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemEdge")
+		case "cursor":
+			out.Values[i] = ec._ProblemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ProblemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemHistoryEntryImplementors = []string{"ProblemHistoryEntry"}
+
+func (ec *executionContext) _ProblemHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemHistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemHistoryEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemHistoryEntry")
+		case "field":
+			out.Values[i] = ec._ProblemHistoryEntry_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ProblemHistoryEntry_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ProblemHistoryEntry_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._ProblemHistoryEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ProblemHistoryEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._ProblemHistoryEntry_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemIncidentNotMovedImplementors = []string{"ProblemIncidentNotMoved"}
+
+func (ec *executionContext) _ProblemIncidentNotMoved(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemIncidentNotMoved) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemIncidentNotMovedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemIncidentNotMoved")
+		case "incidentId":
+			out.Values[i] = ec._ProblemIncidentNotMoved_incidentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._ProblemIncidentNotMoved_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ProblemIncidentNotMoved_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemNoteImplementors = []string{"ProblemNote"}
+
+func (ec *executionContext) _ProblemNote(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemNote")
+		case "body":
+			out.Values[i] = ec._ProblemNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "author":
+			out.Values[i] = ec._ProblemNote_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ProblemNote_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var problemPayloadImplementors = []string{"ProblemPayload"}
+
+func (ec *executionContext) _ProblemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProblemPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, problemPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProblemPayload")
+		case "problem":
+			out.Values[i] = ec._ProblemPayload_problem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -40342,6 +45254,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_groups(ctx, field)
+				})
+		case "problem":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_problem(ctx, field)
+				})
+		case "problems":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_problems(ctx, field)
+				})
+		case "knownErrors":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_knownErrors(ctx, field)
 				})
 		case "changesNear":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -40671,6 +45601,49 @@ func (ec *executionContext) _RelationshipType(ctx context.Context, sel ast.Selec
 			}
 		case "impactDirection":
 			out.Values[i] = ec._RelationshipType_impactDirection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resolveProblemPayloadImplementors = []string{"ResolveProblemPayload"}
+
+func (ec *executionContext) _ResolveProblemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ResolveProblemPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resolveProblemPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResolveProblemPayload")
+		case "problem":
+			out.Values[i] = ec._ResolveProblemPayload_problem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolvedIncidents":
+			out.Values[i] = ec._ResolveProblemPayload_resolvedIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notMoved":
+			out.Values[i] = ec._ResolveProblemPayload_notMoved(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41812,6 +46785,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_configurationItemChanged(ctx, fields[0])
 	case "incidentChanged":
 		return ec._Subscription_incidentChanged(ctx, fields[0])
+	case "problemChanged":
+		return ec._Subscription_problemChanged(ctx, fields[0])
 	case "slaEvents":
 		return ec._Subscription_slaEvents(ctx, fields[0])
 	default:
@@ -42594,6 +47569,19 @@ func (ec *executionContext) marshalNAddIncidentEntryPayload2ᚖgithubᚗcomᚋit
 		return graphql.Null
 	}
 	return ec._AddIncidentEntryPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddProblemNoteInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddProblemNoteInput(ctx context.Context, v any) (model.AddProblemNoteInput, error) {
+	res, err := ec.unmarshalInputAddProblemNoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddProblemNotePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAddProblemNotePayload(ctx context.Context, sel ast.SelectionSet, v *model.AddProblemNotePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddProblemNotePayload!")
+		return graphql.Null
+	}
+	return ec._AddProblemNotePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNApprovalDecision2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalDecision(ctx context.Context, v any) (model.ApprovalDecision, error) {
@@ -43434,6 +48422,19 @@ func (ec *executionContext) marshalNCreateIncidentPayload2ᚖgithubᚗcomᚋitsm
 	return ec._CreateIncidentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemInput(ctx context.Context, v any) (model.CreateProblemInput, error) {
+	res, err := ec.unmarshalInputCreateProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateProblemPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateProblemPayload!")
+		return graphql.Null
+	}
+	return ec._CreateProblemPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateSLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateSLAInput(ctx context.Context, v any) (model.CreateSLAInput, error) {
 	res, err := ec.unmarshalInputCreateSLAInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43963,6 +48964,22 @@ func (ec *executionContext) marshalNImportRowKind2githubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v *model.Incident) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Incident!")
@@ -44348,6 +49365,30 @@ func (ec *executionContext) marshalNPriorityMatrixPayload2ᚖgithubᚗcomᚋitsm
 	return ec._PriorityMatrixPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProblem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Problem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx context.Context, sel ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Problem!")
+		return graphql.Null
+	}
+	return ec._Problem(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProblemCandidate2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemCandidateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemCandidate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -44370,6 +49411,183 @@ func (ec *executionContext) marshalNProblemCandidate2ᚖgithubᚗcomᚋitsmᚑgr
 		return graphql.Null
 	}
 	return ec._ProblemCandidate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemConnection(ctx context.Context, sel ast.SelectionSet, v *model.ProblemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemConnection!")
+		return graphql.Null
+	}
+	return ec._ProblemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemEdge(ctx context.Context, sel ast.SelectionSet, v *model.ProblemEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemEdge!")
+		return graphql.Null
+	}
+	return ec._ProblemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProblemHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.ProblemHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemHistoryEntry!")
+		return graphql.Null
+	}
+	return ec._ProblemHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryField(ctx context.Context, v any) (model.ProblemHistoryField, error) {
+	var res model.ProblemHistoryField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemHistoryField(ctx context.Context, sel ast.SelectionSet, v model.ProblemHistoryField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNProblemIncidentNotMoved2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentNotMovedᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemIncidentNotMoved) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemIncidentNotMoved2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentNotMoved(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemIncidentNotMoved2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentNotMoved(ctx context.Context, sel ast.SelectionSet, v *model.ProblemIncidentNotMoved) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemIncidentNotMoved!")
+		return graphql.Null
+	}
+	return ec._ProblemIncidentNotMoved(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemIncidentsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemIncidentsInput(ctx context.Context, v any) (model.ProblemIncidentsInput, error) {
+	res, err := ec.unmarshalInputProblemIncidentsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemNote2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProblemNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemNote2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProblemNote2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemNote(ctx context.Context, sel ast.SelectionSet, v *model.ProblemNote) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemNote!")
+		return graphql.Null
+	}
+	return ec._ProblemNote(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemOrderField(ctx context.Context, v any) (model.ProblemOrderField, error) {
+	var res model.ProblemOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemOrderField(ctx context.Context, sel ast.SelectionSet, v model.ProblemOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProblemPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProblemPayload!")
+		return graphql.Null
+	}
+	return ec._ProblemPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx context.Context, v any) (model.ProblemState, error) {
+	var res model.ProblemState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx context.Context, sel ast.SelectionSet, v model.ProblemState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx context.Context, v any) ([]model.ProblemState, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ProblemState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProblemState) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx context.Context, sel ast.SelectionSet, v *model.Reach) graphql.Marshaler {
@@ -44473,6 +49691,19 @@ func (ec *executionContext) marshalNRelationshipType2ᚖgithubᚗcomᚋitsmᚑgr
 		return graphql.Null
 	}
 	return ec._RelationshipType(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResolveProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemInput(ctx context.Context, v any) (model.ResolveProblemInput, error) {
+	res, err := ec.unmarshalInputResolveProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResolveProblemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemPayload(ctx context.Context, sel ast.SelectionSet, v *model.ResolveProblemPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResolveProblemPayload!")
+		return graphql.Null
+	}
+	return ec._ResolveProblemPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRetireConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireConfigurationItemInput(ctx context.Context, v any) (model.RetireConfigurationItemInput, error) {
@@ -45054,6 +50285,11 @@ func (ec *executionContext) unmarshalNTransitionIncidentInput2githubᚗcomᚋits
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTransitionProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionProblemInput(ctx context.Context, v any) (model.TransitionProblemInput, error) {
+	res, err := ec.unmarshalInputTransitionProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UnlinkCatalogItemsPayload!")
@@ -45119,6 +50355,11 @@ func (ec *executionContext) marshalNUpdateConfigurationItemPayload2ᚖgithubᚗc
 
 func (ec *executionContext) unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateIncidentInput(ctx context.Context, v any) (model.UpdateIncidentInput, error) {
 	res, err := ec.unmarshalInputUpdateIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateProblemInput(ctx context.Context, v any) (model.UpdateProblemInput, error) {
+	res, err := ec.unmarshalInputUpdateProblemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -45707,6 +50948,13 @@ func (ec *executionContext) marshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) marshalOConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx context.Context, sel ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConfigurationItem(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOConfigurationItemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemFilter(ctx context.Context, v any) (*model.ConfigurationItemFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -46099,6 +51347,14 @@ func (ec *executionContext) marshalOItemKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋit
 	return ret
 }
 
+func (ec *executionContext) unmarshalOKnownErrorFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorFilter(ctx context.Context, v any) (*model.KnownErrorFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKnownErrorFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -46131,6 +51387,74 @@ func (ec *executionContext) marshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋit
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx context.Context, v any) (*model.ProblemClosureCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ProblemClosureCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx context.Context, sel ast.SelectionSet, v *model.ProblemClosureCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOProblemFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemFilter(ctx context.Context, v any) (*model.ProblemFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProblemFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProblemOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemOrder(ctx context.Context, v any) (*model.ProblemOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProblemOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx context.Context, v any) ([]model.ProblemState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ProblemState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOProblemState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ProblemState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProblemState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemState(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

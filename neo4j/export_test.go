@@ -9,6 +9,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/problem"
 )
 
 // Statements are the statements of one list, for the tests that guard the
@@ -41,6 +42,12 @@ func GroupListStatements() Statements                   { return statementsOf(gr
 func SLAListStatements(customerID string) Statements    { return statementsOf(slaList(customerID)) }
 
 func ChangeListStatements(f change.Filter) Statements { return statementsOf(changeList(f)) }
+func ProblemListStatements(f problem.Filter, o problem.Order) Statements {
+	return statementsOf(problemList(f, o))
+}
+func KnownErrorStatements(f problem.KnownErrorFilter) Statements {
+	return statementsOf(knownErrorList(f))
+}
 func IncidentListStatements(scope incident.Scope, f incident.Filter) Statements {
 	return statementsOf(incidentList(scope, f))
 }

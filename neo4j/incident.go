@@ -308,6 +308,9 @@ func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(in
 			if _, err := collect(ctx, tx, replaceIncident, map[string]any{"id": id, "props": incidentToProps(next)}); err != nil {
 				return incident.Incident{}, err
 			}
+			if err := syncProblemLinks(ctx, tx, cur, next); err != nil {
+				return incident.Incident{}, err
+			}
 			if strings.Join(affected(next), ",") != strings.Join(affected(cur), ",") {
 				if _, err := collect(ctx, tx, relinkIncident, map[string]any{"id": id, "itemIds": affected(next)}); err != nil {
 					return incident.Incident{}, err

@@ -10,38 +10,36 @@ import (
 	"github.com/itsm-graph/itsm/problem"
 )
 
-// nearProcess registers what changed near a CI, the root-cause hints of
-// problem management.
-func nearProcess() process {
-	return process{
-		snapshots: []snapshot{
-			shows(func(o *model.NearbyChange) []string {
-				var shown []string
-				if o.Item != nil {
-					shown = append(shown, o.Item.GetID())
-				}
-				if o.ChangeID != "" {
-					shown = append(shown, o.ChangeID)
-				}
-				return shown
-			}),
-		},
-		costs: func(r *Resolver, c *graph.ComplexityRoot) {
-			c.Query.ChangesNear = func(child int, _ string, _ *model.TimeWindowInput, depth *int, _ *int) int {
-				return r.analysisCost(child, depth)
-			}
-			c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
-				return r.analysisCost(child, depth)
-			}
-			// Each candidate shows up to perCandidate incidents.
-			c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int, perCandidate *int) int {
-				k := problem.DefaultExplained
-				if perCandidate != nil {
-					k = max(1, *perCandidate)
-				}
-				return r.analysisCost(child, depth) + connection(child*k, first)
-			}
-		},
+// nearbyShows registers the records a nearby change shows: the item it
+// happened to and the change.
+func nearbyShows() snapshot {
+	return shows(func(o *model.NearbyChange) []string {
+		var shown []string
+		if o.Item != nil {
+			shown = append(shown, o.Item.GetID())
+		}
+		if o.ChangeID != "" {
+			shown = append(shown, o.ChangeID)
+		}
+		return shown
+	})
+}
+
+// hintCosts prices the root-cause questions, each a walk up the graph.
+func hintCosts(r *Resolver, c *graph.ComplexityRoot) {
+	c.Query.ChangesNear = func(child int, _ string, _ *model.TimeWindowInput, depth *int, _ *int) int {
+		return r.analysisCost(child, depth)
+	}
+	c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
+		return r.analysisCost(child, depth)
+	}
+	// Each candidate shows up to perCandidate incidents.
+	c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int, perCandidate *int) int {
+		k := problem.DefaultExplained
+		if perCandidate != nil {
+			k = max(1, *perCandidate)
+		}
+		return r.analysisCost(child, depth) + connection(child*k, first)
 	}
 }
 

@@ -29,6 +29,7 @@ type Resolver struct {
 	Catalog      *catalog.Catalog
 	ChangeMgmt   *change.Service
 	IncidentMgmt *incident.Service
+	ProblemMgmt  *problem.Service
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints
@@ -38,6 +39,7 @@ type Resolver struct {
 	CIFeed       *events.Topic[cmdb.CI]
 	ChangeFeed   *events.Topic[change.Change]
 	IncidentFeed *events.Topic[incident.Incident]
+	ProblemFeed  *events.Topic[problem.Problem]
 	SLAEventFeed *events.Topic[sla.Event]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
@@ -63,7 +65,7 @@ type process struct {
 // schema/<process>.graphqls and resolvers/<process>*.go.
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
-		changeProcess(), incidentProcess(), slaProcess(), nearProcess()}
+		changeProcess(), incidentProcess(), slaProcess(), problemProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

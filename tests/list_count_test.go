@@ -20,7 +20,7 @@ func TestListsCountOnlyWhenTotalCountIsAsked(t *testing.T) {
 	for _, list := range []string{
 		`configurationItems`, `configurationItems(filter: {types: [SERVER]})`, `services`, `technicalCatalog`,
 		`businessUnits`, `businessProcesses`, `users`, `groups`, `changes`, `incidents`, `slas`,
-		`unauthorizedChanges(since: "2020-01-01T00:00:00Z")`,
+		`unauthorizedChanges(since: "2020-01-01T00:00:00Z")`, `problems`, `knownErrors(filter: {text: "disk"})`,
 	} {
 		t.Run(list, func(t *testing.T) {
 			page := statements(`{ ` + list + ` { edges { cursor } pageInfo { hasNextPage } } }`)

@@ -48,6 +48,7 @@ var rootReaders = map[string][]string{
 	"CIHistoryEntry":    {`node(id: $id) { id }`},
 	"ChangeTemplate":    {`node(id: $id) { id }`},
 	"FreezeWindow":      {`node(id: $id) { id }`},
+	"Problem":           {`problem(id: $id) { id }`},
 }
 
 // roleAllows reports whether a field's @auth lets role through (ADMIN
@@ -295,10 +296,10 @@ func TestEveryObjectPassesItsTypesRule(t *testing.T) {
 				case auth.Requester:
 					want = []string{"Incident", "Service", "User", "Group"}
 				case auth.Agent:
-					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess"}
+					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess", "Problem"}
 				case auth.Analyst:
 					want = []string{"Incident", "AssessedIncident", "AssessedSLA", "SLA", "Change", "ConfigurationItem", "Service", "User",
-						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow"}
+						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow", "Problem"}
 				}
 				for _, typ := range want {
 					if types[typ] == 0 {

@@ -55,6 +55,10 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	e.ok(t, team.agent, addEntryMutation, map[string]any{"in": map[string]any{"incidentId": desks.ID, "kind": "WORK_NOTE", "body": "looking"}}, nil)
 	queued, _ := e.createIncident(t, team.other, map[string]any{"shortDescription": "Shop slow", "impact": "LOW", "urgency": "LOW",
 		"serviceIds": []string{w.id(t, "Shop")}})
+	// A problem linked to Rita's incident and the desk's: staff reach it
+	// through Incident.problems, Rita never.
+	prb, _ := e.createProblem(t, e.mint(t, "walk-problem-owner", auth.ProblemManager), map[string]any{"title": "orders-db saturates",
+		"impact": "HIGH", "urgency": "MEDIUM", "configurationItemIds": []string{w.id(t, "orders-db")}, "incidentIds": []string{ritas.ID, desks.ID}})
 
 	// A change on orders-db, submitted: its assessment lists the open
 	// incidents on its scope, all three of them.
@@ -98,7 +102,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	}
 	ww.nodeIDs = []string{w.id(t, "orders-db"), w.rels["orders-app-DEPENDS_ON->orders-db"], hist.ConfigurationItem.History.Edges[0].Node.ID,
 		team.agentID, rita.ID, team.deskID, retailStaff, w.id(t, "Shop"), w.id(t, "Orders"), w.id(t, "Retail"), w.id(t, "Ordering"),
-		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID}
+		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID}
 	incidents := []map[string]any{{"id": ritas.ID}, {"id": desks.ID}, {"id": queued.ID}}
 	var nodes []map[string]any
 	for _, id := range ww.nodeIDs {
@@ -125,6 +129,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"slaReviews":          one(map[string]any{"slaId": gold}), "upcomingReviews": one(map[string]any{"withinDays": 366}),
 		"changesNear":       one(map[string]any{"ciId": w.id(t, "orders-app")}),
 		"problemCandidates": one(map[string]any{"minIncidents": 1}),
+		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),
 	}
 	return ww
 }

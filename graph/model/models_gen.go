@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/problem"
 )
 
 // Anything that impact can reach: CIs, services, business processes and units.
@@ -70,6 +71,22 @@ type AddIncidentEntryPayload struct {
 	Entry *IncidentEntry `json:"entry"`
 	// The incident it was added to.
 	Incident *Incident `json:"incident"`
+}
+
+// Input of `addProblemNote`.
+type AddProblemNoteInput struct {
+	// The problem.
+	ProblemID string `json:"problemId"`
+	// The text (at most 20000 characters).
+	Body string `json:"body"`
+}
+
+// Result of `addProblemNote`.
+type AddProblemNotePayload struct {
+	// The note written.
+	Note *ProblemNote `json:"note"`
+	// The problem.
+	Problem *Problem `json:"problem"`
 }
 
 // Approvals needed from holders of one role.
@@ -810,6 +827,40 @@ type CreateIncidentPayload struct {
 	Created bool `json:"created"`
 }
 
+// Input of `createProblem`.
+type CreateProblemInput struct {
+	// One-line summary, 1 to 200 characters.
+	Title string `json:"title"`
+	// Details (at most 20000 characters).
+	Description *string `json:"description,omitempty"`
+	// Free categorisation (at most 100 characters).
+	Category *string `json:"category,omitempty"`
+	// How widely it hurts.
+	Impact IncidentLevel `json:"impact"`
+	// How fast it must be fixed.
+	Urgency IncidentLevel `json:"urgency"`
+	// The group working it.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// A member of that group.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// The CIs affected (at most 100).
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// The services affected (at most 100).
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// Incidents to link to it now (at most 100).
+	IncidentIds []string `json:"incidentIds,omitempty"`
+	// A retry with the same key returns the first problem and creates nothing (CONFLICT when reused for another request).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `createProblem`.
+type CreateProblemPayload struct {
+	// The problem: the new one, or the one a retry refers to.
+	Problem *Problem `json:"problem"`
+	// False when the idempotencyKey was seen before and nothing new was created.
+	Created bool `json:"created"`
+}
+
 // Input of `createSLA`.
 type CreateSLAInput struct {
 	// The terms.
@@ -1368,6 +1419,16 @@ type IncidentPayload struct {
 	Incident *Incident `json:"incident"`
 }
 
+// Selects known errors; absent fields match everything.
+type KnownErrorFilter struct {
+	// Only known errors affecting this CI, or with it as root cause.
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// Only known errors affecting this service.
+	ServiceID *string `json:"serviceId,omitempty"`
+	// Only known errors whose title, description, root cause or workaround contain this text (case-insensitive, at most 200 characters).
+	Text *string `json:"text,omitempty"`
+}
+
 // Result of `linkCatalogItems`.
 type LinkCatalogItemsPayload struct {
 	// False when the link existed already.
@@ -1482,6 +1543,57 @@ type PriorityMatrixPayload struct {
 	Cells []*PriorityMatrixCell `json:"cells"`
 }
 
+// The unknown cause of one or more incidents; as a known error, its root cause and workaround are known.
+type Problem struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Human reference, PRB0000001…
+	Number string `json:"number"`
+	// One-line summary.
+	Title string `json:"title"`
+	// Details.
+	Description *string `json:"description,omitempty"`
+	// Free categorisation.
+	Category *string `json:"category,omitempty"`
+	// How widely it hurts.
+	Impact IncidentLevel `json:"impact"`
+	// How fast it must be fixed.
+	Urgency IncidentLevel `json:"urgency"`
+	// From impact × urgency through the incident priority matrix.
+	Priority Priority `json:"priority"`
+	// Subject of the assignee.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// What causes it.
+	RootCause *string `json:"rootCause,omitempty"`
+	// How to restore service while it lasts.
+	Workaround *string `json:"workaround,omitempty"`
+	// Where it is in its lifecycle.
+	State ProblemState `json:"state"`
+	// How it ended (set when RESOLVED or CANCELLED).
+	ClosureCode *ProblemClosureCode `json:"closureCode,omitempty"`
+	// Why it ended that way.
+	ClosureReason *string `json:"closureReason,omitempty"`
+	// Subject of who opened it.
+	OpenedBy *string `json:"openedBy,omitempty"`
+	// Incremented by every write; pass it as expectedVersion.
+	Version int `json:"version"`
+	// When it was opened.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it was last written.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When it was resolved.
+	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
+	// When it was closed or cancelled.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+	// The problem as the domain holds it.
+	Domain problem.Problem `json:"-"`
+}
+
+func (Problem) IsNode() {}
+
+// The opaque global identifier.
+func (this Problem) GetID() string { return this.ID }
+
 // A possible common cause: a CI upstream of the CIs of several incidents (or
 // the CI of recurring incidents).
 type ProblemCandidate struct {
@@ -1495,6 +1607,100 @@ type ProblemCandidate struct {
 	Incidents []*CandidateIncident `json:"incidents"`
 	// Id of the shared CI, resolved by a loader.
 	CIID string `json:"-"`
+}
+
+// A page of problems.
+type ProblemConnection struct {
+	// Problems of this page, in the order asked for.
+	Edges []*ProblemEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of problems across all pages (counted only when selected).
+	TotalCount int `json:"totalCount"`
+}
+
+// A problem with its cursor.
+type ProblemEdge struct {
+	// Opaque cursor of this edge.
+	Cursor string `json:"cursor"`
+	// The problem.
+	Node *Problem `json:"node"`
+}
+
+// Selects problems; absent fields match everything.
+type ProblemFilter struct {
+	// Only these states.
+	States []ProblemState `json:"states,omitempty"`
+	// Only these priorities.
+	Priorities []Priority `json:"priorities,omitempty"`
+	// Only problems assigned to this group.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// Only problems assigned to this subject.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// Only problems affecting this CI (or with it as root cause).
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// Only problems affecting this service.
+	ServiceID *string `json:"serviceId,omitempty"`
+}
+
+// One change of a problem's field: who, when, from, to and why.
+type ProblemHistoryEntry struct {
+	// The field.
+	Field ProblemHistoryField `json:"field"`
+	// The value before (null when it had none; lists are comma-separated ids).
+	From *string `json:"from,omitempty"`
+	// The value after (null when cleared).
+	To *string `json:"to,omitempty"`
+	// Subject of who changed it.
+	Actor *string `json:"actor,omitempty"`
+	// When.
+	At time.Time `json:"at"`
+	// Why, when given.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// A linked incident that resolving its problem left as it was.
+type ProblemIncidentNotMoved struct {
+	// The incident.
+	IncidentID string `json:"incidentId"`
+	// Its state.
+	State IncidentState `json:"state"`
+	// Why it was not resolved.
+	Reason string `json:"reason"`
+}
+
+// Input of `linkIncidentsToProblem` and `unlinkIncidentsFromProblem`.
+type ProblemIncidentsInput struct {
+	// The problem.
+	ProblemID string `json:"problemId"`
+	// The version of the problem you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The incidents (1 to 100).
+	IncidentIds []string `json:"incidentIds"`
+}
+
+// A work note on a problem (internal: problems are staff only).
+type ProblemNote struct {
+	// The text.
+	Body string `json:"body"`
+	// Subject of the author.
+	Author *string `json:"author,omitempty"`
+	// When.
+	At time.Time `json:"at"`
+}
+
+// Sort order for `problems`; ties are broken by id. The default is newest first.
+type ProblemOrder struct {
+	// The field to sort by.
+	Field ProblemOrderField `json:"field"`
+	// The direction.
+	Direction SortDirection `json:"direction"`
+}
+
+// Result of the problem mutations.
+type ProblemPayload struct {
+	// The problem after the write.
+	Problem *Problem `json:"problem"`
 }
 
 // Read operations.
@@ -1612,6 +1818,30 @@ type RelationshipType struct {
 	Description string `json:"description"`
 	// How impact propagates across it.
 	ImpactDirection ImpactDirection `json:"impactDirection"`
+}
+
+// Input of `resolveProblem`.
+type ResolveProblemInput struct {
+	// The problem.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Also resolve its linked open incidents, in the same transaction.
+	ResolveIncidents *bool `json:"resolveIncidents,omitempty"`
+	// FIX_APPLIED (the default: needs a linked completed change) or RISK_ACCEPTED (needs a reason).
+	ClosureCode *ProblemClosureCode `json:"closureCode,omitempty"`
+	// Why (at most 4000 characters).
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Result of `resolveProblem`.
+type ResolveProblemPayload struct {
+	// The problem after the write.
+	Problem *Problem `json:"problem"`
+	// The incidents resolved with it.
+	ResolvedIncidents []*Incident `json:"resolvedIncidents"`
+	// The linked incidents not resolved, with the reason.
+	NotMoved []*ProblemIncidentNotMoved `json:"notMoved"`
 }
 
 // Input of `retireConfigurationItem`.
@@ -2080,6 +2310,28 @@ type TransitionIncidentInput struct {
 	HoldReason *HoldReason `json:"holdReason,omitempty"`
 }
 
+// Input of `transitionProblem`.
+type TransitionProblemInput struct {
+	// The problem.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The target state (RESOLVED: as resolveProblem without resolving incidents).
+	To ProblemState `json:"to"`
+	// Root cause to record with the move (KNOWN_ERROR needs one).
+	RootCause *string `json:"rootCause,omitempty"`
+	// Root-cause CI to record with the move.
+	RootCauseConfigurationItemID *string `json:"rootCauseConfigurationItemId,omitempty"`
+	// Workaround to record with the move (KNOWN_ERROR needs one).
+	Workaround *string `json:"workaround,omitempty"`
+	// CANCELLED needs CANCELLED or DUPLICATE; RESOLVED takes FIX_APPLIED (the default) or RISK_ACCEPTED.
+	ClosureCode *ProblemClosureCode `json:"closureCode,omitempty"`
+	// Why (required to cancel, and with RISK_ACCEPTED; at most 4000 characters).
+	Reason *string `json:"reason,omitempty"`
+	// A comment for the history (at most 4000 characters).
+	Comment *string `json:"comment,omitempty"`
+}
+
 // Result of `unlinkCatalogItems`.
 type UnlinkCatalogItemsPayload struct {
 	// Always true; a missing link fails with NOT_FOUND.
@@ -2200,6 +2452,40 @@ type UpdateIncidentInput struct {
 	Impact *IncidentLevel `json:"impact,omitempty"`
 	// New urgency (recomputes the priority and the SLA due times).
 	Urgency *IncidentLevel `json:"urgency,omitempty"`
+}
+
+// Input of `updateProblem`: absent fields stay as they are; a given list replaces the old one; an empty string clears an optional field.
+type UpdateProblemInput struct {
+	// The problem.
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// New title.
+	Title *string `json:"title,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// New category.
+	Category *string `json:"category,omitempty"`
+	// New impact.
+	Impact *IncidentLevel `json:"impact,omitempty"`
+	// New urgency.
+	Urgency *IncidentLevel `json:"urgency,omitempty"`
+	// New assignment group.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// New assignee.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// The CIs affected.
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// The services affected.
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// The changes that fix it (at most 100).
+	ChangeIds []string `json:"changeIds,omitempty"`
+	// The root cause (at most 20000 characters).
+	RootCause *string `json:"rootCause,omitempty"`
+	// The CI at the root of it.
+	RootCauseConfigurationItemID *string `json:"rootCauseConfigurationItemId,omitempty"`
+	// The workaround (at most 20000 characters).
+	Workaround *string `json:"workaround,omitempty"`
 }
 
 // Input of `updateSLA`: the terms replace the old ones.
@@ -3831,6 +4117,296 @@ func (e *Priority) UnmarshalJSON(b []byte) error {
 }
 
 func (e Priority) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a problem ended.
+type ProblemClosureCode string
+
+const (
+	// A change fixed it (resolving needs a linked change IMPLEMENTED, REVIEWED or CLOSED).
+	ProblemClosureCodeFixApplied ProblemClosureCode = "FIX_APPLIED"
+	// Not worth fixing; the reason says why.
+	ProblemClosureCodeRiskAccepted ProblemClosureCode = "RISK_ACCEPTED"
+	// The same problem is recorded elsewhere (cancels it).
+	ProblemClosureCodeDuplicate ProblemClosureCode = "DUPLICATE"
+	// Withdrawn (cancels it).
+	ProblemClosureCodeCancelled ProblemClosureCode = "CANCELLED"
+)
+
+var AllProblemClosureCode = []ProblemClosureCode{
+	ProblemClosureCodeFixApplied,
+	ProblemClosureCodeRiskAccepted,
+	ProblemClosureCodeDuplicate,
+	ProblemClosureCodeCancelled,
+}
+
+func (e ProblemClosureCode) IsValid() bool {
+	switch e {
+	case ProblemClosureCodeFixApplied, ProblemClosureCodeRiskAccepted, ProblemClosureCodeDuplicate, ProblemClosureCodeCancelled:
+		return true
+	}
+	return false
+}
+
+func (e ProblemClosureCode) String() string {
+	return string(e)
+}
+
+func (e *ProblemClosureCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProblemClosureCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProblemClosureCode", str)
+	}
+	return nil
+}
+
+func (e ProblemClosureCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProblemClosureCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProblemClosureCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A field whose changes a problem's history records.
+type ProblemHistoryField string
+
+const (
+	// The state.
+	ProblemHistoryFieldState ProblemHistoryField = "STATE"
+	// The priority.
+	ProblemHistoryFieldPriority ProblemHistoryField = "PRIORITY"
+	// The title.
+	ProblemHistoryFieldTitle ProblemHistoryField = "TITLE"
+	// The description.
+	ProblemHistoryFieldDescription ProblemHistoryField = "DESCRIPTION"
+	// The category.
+	ProblemHistoryFieldCategory ProblemHistoryField = "CATEGORY"
+	// The assignment group.
+	ProblemHistoryFieldAssignmentGroup ProblemHistoryField = "ASSIGNMENT_GROUP"
+	// The assignee.
+	ProblemHistoryFieldAssignee ProblemHistoryField = "ASSIGNEE"
+	// The affected CIs.
+	ProblemHistoryFieldConfigurationItems ProblemHistoryField = "CONFIGURATION_ITEMS"
+	// The affected services.
+	ProblemHistoryFieldServices ProblemHistoryField = "SERVICES"
+	// The linked changes.
+	ProblemHistoryFieldChanges ProblemHistoryField = "CHANGES"
+	// The root cause text.
+	ProblemHistoryFieldRootCause ProblemHistoryField = "ROOT_CAUSE"
+	// The root-cause CI.
+	ProblemHistoryFieldRootCauseCi ProblemHistoryField = "ROOT_CAUSE_CI"
+	// The workaround.
+	ProblemHistoryFieldWorkaround ProblemHistoryField = "WORKAROUND"
+	// The closure code and reason.
+	ProblemHistoryFieldClosure ProblemHistoryField = "CLOSURE"
+	// The linked incidents (from: those unlinked; to: those linked).
+	ProblemHistoryFieldIncidents ProblemHistoryField = "INCIDENTS"
+)
+
+var AllProblemHistoryField = []ProblemHistoryField{
+	ProblemHistoryFieldState,
+	ProblemHistoryFieldPriority,
+	ProblemHistoryFieldTitle,
+	ProblemHistoryFieldDescription,
+	ProblemHistoryFieldCategory,
+	ProblemHistoryFieldAssignmentGroup,
+	ProblemHistoryFieldAssignee,
+	ProblemHistoryFieldConfigurationItems,
+	ProblemHistoryFieldServices,
+	ProblemHistoryFieldChanges,
+	ProblemHistoryFieldRootCause,
+	ProblemHistoryFieldRootCauseCi,
+	ProblemHistoryFieldWorkaround,
+	ProblemHistoryFieldClosure,
+	ProblemHistoryFieldIncidents,
+}
+
+func (e ProblemHistoryField) IsValid() bool {
+	switch e {
+	case ProblemHistoryFieldState, ProblemHistoryFieldPriority, ProblemHistoryFieldTitle, ProblemHistoryFieldDescription, ProblemHistoryFieldCategory, ProblemHistoryFieldAssignmentGroup, ProblemHistoryFieldAssignee, ProblemHistoryFieldConfigurationItems, ProblemHistoryFieldServices, ProblemHistoryFieldChanges, ProblemHistoryFieldRootCause, ProblemHistoryFieldRootCauseCi, ProblemHistoryFieldWorkaround, ProblemHistoryFieldClosure, ProblemHistoryFieldIncidents:
+		return true
+	}
+	return false
+}
+
+func (e ProblemHistoryField) String() string {
+	return string(e)
+}
+
+func (e *ProblemHistoryField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProblemHistoryField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProblemHistoryField", str)
+	}
+	return nil
+}
+
+func (e ProblemHistoryField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProblemHistoryField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProblemHistoryField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Fields `problems` can be sorted by.
+type ProblemOrderField string
+
+const (
+	// By opening time.
+	ProblemOrderFieldCreatedAt ProblemOrderField = "CREATED_AT"
+	// By last modification time.
+	ProblemOrderFieldUpdatedAt ProblemOrderField = "UPDATED_AT"
+)
+
+var AllProblemOrderField = []ProblemOrderField{
+	ProblemOrderFieldCreatedAt,
+	ProblemOrderFieldUpdatedAt,
+}
+
+func (e ProblemOrderField) IsValid() bool {
+	switch e {
+	case ProblemOrderFieldCreatedAt, ProblemOrderFieldUpdatedAt:
+		return true
+	}
+	return false
+}
+
+func (e ProblemOrderField) String() string {
+	return string(e)
+}
+
+func (e *ProblemOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProblemOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProblemOrderField", str)
+	}
+	return nil
+}
+
+func (e ProblemOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProblemOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProblemOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Lifecycle: NEW → INVESTIGATING → KNOWN_ERROR → RESOLVED → CLOSED; INVESTIGATING may go straight to
+// RESOLVED; CANCELLED ends an open problem (NEW, INVESTIGATING, KNOWN_ERROR) early.
+type ProblemState string
+
+const (
+	// Logged; not yet investigated.
+	ProblemStateNew ProblemState = "NEW"
+	// The root cause is being looked for.
+	ProblemStateInvestigating ProblemState = "INVESTIGATING"
+	// Root cause and workaround recorded: published in the known error database.
+	ProblemStateKnownError ProblemState = "KNOWN_ERROR"
+	// Fixed (a completed change), or the risk accepted.
+	ProblemStateResolved ProblemState = "RESOLVED"
+	// Finished (final).
+	ProblemStateClosed ProblemState = "CLOSED"
+	// Withdrawn: cancelled or a duplicate (final).
+	ProblemStateCancelled ProblemState = "CANCELLED"
+)
+
+var AllProblemState = []ProblemState{
+	ProblemStateNew,
+	ProblemStateInvestigating,
+	ProblemStateKnownError,
+	ProblemStateResolved,
+	ProblemStateClosed,
+	ProblemStateCancelled,
+}
+
+func (e ProblemState) IsValid() bool {
+	switch e {
+	case ProblemStateNew, ProblemStateInvestigating, ProblemStateKnownError, ProblemStateResolved, ProblemStateClosed, ProblemStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e ProblemState) String() string {
+	return string(e)
+}
+
+func (e *ProblemState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProblemState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProblemState", str)
+	}
+	return nil
+}
+
+func (e ProblemState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProblemState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProblemState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
