@@ -729,6 +729,7 @@ type ComplexityRoot struct {
 		ResolvedAt                 func(childComplexity int) int
 		RootCause                  func(childComplexity int) int
 		RootCauseConfigurationItem func(childComplexity int) int
+		RootCauseHints             func(childComplexity int, window *model.TimeWindowInput, maxDepth *int, first *int) int
 		Services                   func(childComplexity int) int
 		State                      func(childComplexity int) int
 		Timeline                   func(childComplexity int) int
@@ -1255,6 +1256,8 @@ type ProblemResolver interface {
 	AllowedTransitions(ctx context.Context, obj *model.Problem) ([]model.ProblemState, error)
 	History(ctx context.Context, obj *model.Problem) ([]*model.ProblemHistoryEntry, error)
 	Timeline(ctx context.Context, obj *model.Problem) ([]*model.ProblemNote, error)
+
+	RootCauseHints(ctx context.Context, obj *model.Problem, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 }
 type ProblemCandidateResolver interface {
 	ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error)
@@ -4249,6 +4252,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Problem.RootCauseConfigurationItem(childComplexity), true
+	case "Problem.rootCauseHints":
+		if e.ComplexityRoot.Problem.RootCauseHints == nil {
+			break
+		}
+
+		args, err := ec.field_Problem_rootCauseHints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Problem.RootCauseHints(childComplexity, args["window"].(*model.TimeWindowInput), args["maxDepth"].(*int), args["first"].(*int)), true
 	case "Problem.services":
 		if e.ComplexityRoot.Problem.Services == nil {
 			break
@@ -9489,6 +9503,15 @@ extend type Query {
   changesNear(ciId: ID!, window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]! @auth(staff: true)
 }
 
+extend type Problem {
+  """
+  Root-cause hints: what changed near the problem's CIs and its root-cause CI
+  before it was opened (the window ends at its opening; default 7 days),
+  ranked as changesNear ranks.
+  """
+  rootCauseHints(window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]!
+}
+
 extend type Incident {
   """
   What changed near the incident's CIs before it was opened (the window
@@ -11267,6 +11290,8 @@ func (ec *executionContext) childFields_Problem(ctx context.Context, field graph
 		return ec.fieldContext_Problem_resolvedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Problem_closedAt(ctx, field)
+	case "rootCauseHints":
+		return ec.fieldContext_Problem_rootCauseHints(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Problem", field.Name)
 }
@@ -12774,6 +12799,36 @@ func (ec *executionContext) field_Mutation_updateService_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Problem_rootCauseHints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "window",
+		func(ctx context.Context, v any) (*model.TimeWindowInput, error) {
+			return ec.unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["window"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -27045,6 +27100,50 @@ func (ec *executionContext) _Problem_closedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Problem_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Problem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Problem_rootCauseHints(ctx context.Context, field graphql.CollectedField, obj *model.Problem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Problem_rootCauseHints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Problem().RootCauseHints(ctx, obj, fc.Args["window"].(*model.TimeWindowInput), fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NearbyChange) graphql.Marshaler {
+			return ec.marshalNNearbyChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Problem_rootCauseHints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Problem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Problem_rootCauseHints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProblemCandidate_rank(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
@@ -44721,6 +44820,12 @@ func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "rootCauseHints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Problem_rootCauseHints(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/itsm-graph/itsm/graph"
@@ -232,6 +233,17 @@ func (r *problemResolver) History(ctx context.Context, obj *model.Problem) ([]*m
 func (r *problemResolver) Timeline(ctx context.Context, obj *model.Problem) ([]*model.ProblemNote, error) {
 	ns, err := problemLoadersFrom(ctx).notes.Load(ctx, obj.ID)
 	return mapSlice(ns, problemNoteModel), err
+}
+
+func (r *problemResolver) RootCauseHints(ctx context.Context, obj *model.Problem, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error) {
+	ids := obj.Domain.CIIDs
+	if c := obj.Domain.RootCauseCIID; c != "" && !slices.Contains(ids, c) {
+		ids = append(slices.Clone(ids), c)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return r.changesNear(ctx, ids, window, obj.CreatedAt, maxDepth, first)
 }
 
 func (r *problemCandidateResolver) ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error) {

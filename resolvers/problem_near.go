@@ -33,6 +33,9 @@ func hintCosts(r *Resolver, c *graph.ComplexityRoot) {
 	c.Incident.RecentChangesNear = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
 		return r.analysisCost(child, depth)
 	}
+	c.Problem.RootCauseHints = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
+		return r.analysisCost(child, depth)
+	}
 	// Each candidate shows up to perCandidate incidents.
 	c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int, perCandidate *int) int {
 		k := problem.DefaultExplained

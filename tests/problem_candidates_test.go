@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/auth"
 )
 
 type candidateData struct {
@@ -98,6 +99,21 @@ func TestProblemCandidatesFindTheSharedServer(t *testing.T) {
 	}
 	if len(names) != 7 || names[0] != "pc-dbsrv:5" || slices.Contains(names, "pc-switch:5") || !slices.Contains(names, "pc-lonely-app:1") {
 		t.Errorf("candidates with min 1 = %v, want pc-dbsrv first, each app, the lonely app, and no switch", names)
+	}
+
+	// A problem manager opens a problem from the candidate: its first
+	// root-cause hint is the change on the server.
+	pm := e.mint(t, "pc-problem-manager", auth.ProblemManager)
+	prb, _ := e.createProblem(t, pm, map[string]any{"title": "apps fail together", "impact": "HIGH", "urgency": "HIGH",
+		"configurationItemIds": []string{c.ConfigurationItem.ID}, "incidentIds": incidents})
+	var hinted struct {
+		Problem struct {
+			RootCauseHints []nearbyData `json:"rootCauseHints"`
+		} `json:"problem"`
+	}
+	e.ok(t, pm, `query($id: ID!) { problem(id: $id) { rootCauseHints { rank kind item { name } change { id } } } }`, map[string]any{"id": prb.ID}, &hinted)
+	if h := hinted.Problem.RootCauseHints; len(h) == 0 || h[0].Kind != "CHANGE_IMPLEMENTED" || h[0].Item.Name != "pc-dbsrv" || h[0].Change.ID != chg.ID {
+		t.Errorf("root-cause hints = %+v, want the change on pc-dbsrv first", h)
 	}
 
 	// The first hint for any of the incidents is the change on the server.
