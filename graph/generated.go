@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	ImpactAnalysis() ImpactAnalysisResolver
 	Incident() IncidentResolver
 	IncidentEscalation() IncidentEscalationResolver
+	KnownErrorMatch() KnownErrorMatchResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
 	Problem() ProblemResolver
@@ -543,6 +544,7 @@ type ComplexityRoot struct {
 		KnowledgeArticleIds      func(childComplexity int) int
 		Major                    func(childComplexity int) int
 		MajorManagerID           func(childComplexity int) int
+		MatchingKnownErrors      func(childComplexity int, maxDepth *int, first *int) int
 		OpenedBy                 func(childComplexity int) int
 		Priority                 func(childComplexity int) int
 		ProblemIds               func(childComplexity int) int
@@ -612,6 +614,16 @@ type ComplexityRoot struct {
 
 	IncidentPayload struct {
 		Incident func(childComplexity int) int
+	}
+
+	KnownErrorMatch struct {
+		Distance   func(childComplexity int) int
+		Item       func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		KnownError func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Rank       func(childComplexity int) int
+		Reason     func(childComplexity int) int
 	}
 
 	LinkCatalogItemsPayload struct {
@@ -1188,10 +1200,14 @@ type IncidentResolver interface {
 
 	Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error)
 	RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
+	MatchingKnownErrors(ctx context.Context, obj *model.Incident, maxDepth *int, first *int) ([]*model.KnownErrorMatch, error)
 }
 type IncidentEscalationResolver interface {
 	FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
 	ToGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
+}
+type KnownErrorMatchResolver interface {
+	Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
@@ -3183,6 +3199,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.MajorManagerID(childComplexity), true
+	case "Incident.matchingKnownErrors":
+		if e.ComplexityRoot.Incident.MatchingKnownErrors == nil {
+			break
+		}
+
+		args, err := ec.field_Incident_matchingKnownErrors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Incident.MatchingKnownErrors(childComplexity, args["maxDepth"].(*int), args["first"].(*int)), true
 	case "Incident.openedBy":
 		if e.ComplexityRoot.Incident.OpenedBy == nil {
 			break
@@ -3483,6 +3510,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentPayload.Incident(childComplexity), true
+
+	case "KnownErrorMatch.distance":
+		if e.ComplexityRoot.KnownErrorMatch.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Distance(childComplexity), true
+	case "KnownErrorMatch.item":
+		if e.ComplexityRoot.KnownErrorMatch.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Item(childComplexity), true
+	case "KnownErrorMatch.kind":
+		if e.ComplexityRoot.KnownErrorMatch.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Kind(childComplexity), true
+	case "KnownErrorMatch.knownError":
+		if e.ComplexityRoot.KnownErrorMatch.KnownError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.KnownError(childComplexity), true
+	case "KnownErrorMatch.path":
+		if e.ComplexityRoot.KnownErrorMatch.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Path(childComplexity), true
+	case "KnownErrorMatch.rank":
+		if e.ComplexityRoot.KnownErrorMatch.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Rank(childComplexity), true
+	case "KnownErrorMatch.reason":
+		if e.ComplexityRoot.KnownErrorMatch.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.Reason(childComplexity), true
 
 	case "LinkCatalogItemsPayload.created":
 		if e.ComplexityRoot.LinkCatalogItemsPayload.Created == nil {
@@ -9503,6 +9573,38 @@ extend type Query {
   changesNear(ciId: ID!, window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]! @auth(staff: true)
 }
 
+"""
+How a known error connects to an incident.
+"""
+enum KnownErrorMatchKind {
+  "The known error is on one of the incident's CIs."
+  SAME_CI
+  "The known error is on a CI the incident's CIs depend on."
+  DEPENDENCY
+  "The known error is on one of the incident's services."
+  SAME_SERVICE
+}
+
+"""
+A known error that may explain an incident, with how it connects.
+"""
+type KnownErrorMatch {
+  "Its place in the answer, from 1: same CI first, then dependencies nearest first, then same service; then higher priority, then newer."
+  rank: Int!
+  "How it connects, in words."
+  reason: String!
+  "How it connects."
+  kind: KnownErrorMatchKind!
+  "The known error, with its workaround."
+  knownError: Problem!
+  "The CI or service both are on."
+  item: GraphItem!
+  "Dependency steps from the incident's CI to item; 0 on the same CI or service."
+  distance: Int!
+  "The relationships from the incident's CI to item, in the order impact travels (from item towards the incident's CI)."
+  path: [GraphEdge!]!
+}
+
 extend type Problem {
   """
   Root-cause hints: what changed near the problem's CIs and its root-cause CI
@@ -9519,6 +9621,12 @@ extend type Incident {
   for a caller who may not read changes.
   """
   recentChangesNear(window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]!
+  """
+  The known errors that may explain the incident: on its CIs, on what they
+  depend on (up to maxDepth steps), or on its services, ranked; empty for a
+  caller who may not read problems.
+  """
+  matchingKnownErrors(maxDepth: Int = 3, first: Int = 10): [KnownErrorMatch!]!
 }
 
 """
@@ -11030,6 +11138,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_problems(ctx, field)
 	case "recentChangesNear":
 		return ec.fieldContext_Incident_recentChangesNear(ctx, field)
+	case "matchingKnownErrors":
+		return ec.fieldContext_Incident_matchingKnownErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -11136,6 +11246,26 @@ func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, fie
 		return ec.fieldContext_IncidentPayload_incident(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_KnownErrorMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_KnownErrorMatch_rank(ctx, field)
+	case "reason":
+		return ec.fieldContext_KnownErrorMatch_reason(ctx, field)
+	case "kind":
+		return ec.fieldContext_KnownErrorMatch_kind(ctx, field)
+	case "knownError":
+		return ec.fieldContext_KnownErrorMatch_knownError(ctx, field)
+	case "item":
+		return ec.fieldContext_KnownErrorMatch_item(ctx, field)
+	case "distance":
+		return ec.fieldContext_KnownErrorMatch_distance(ctx, field)
+	case "path":
+		return ec.fieldContext_KnownErrorMatch_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnownErrorMatch", field.Name)
 }
 
 func (ec *executionContext) childFields_LinkCatalogItemsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12153,6 +12283,28 @@ func (ec *executionContext) field_ImpactAnalysis_impactedItems_args(ctx context.
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Incident_matchingKnownErrors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -22002,6 +22154,50 @@ func (ec *executionContext) fieldContext_Incident_recentChangesNear(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Incident_matchingKnownErrors(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_matchingKnownErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Incident().MatchingKnownErrors(ctx, obj, fc.Args["maxDepth"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnownErrorMatch) graphql.Marshaler {
+			return ec.marshalNKnownErrorMatch2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_matchingKnownErrors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnownErrorMatch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Incident_matchingKnownErrors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IncidentCommunication_audience(ctx context.Context, field graphql.CollectedField, obj *model.IncidentCommunication) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22764,6 +22960,194 @@ func (ec *executionContext) fieldContext_IncidentPayload_incident(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnownErrorMatch_rank(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnownErrorMatch", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnownErrorMatch_reason(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnownErrorMatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnownErrorMatch_kind(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.KnownErrorMatchKind) graphql.Marshaler {
+			return ec.marshalNKnownErrorMatchKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnownErrorMatch", field, false, false, "KnownErrorMatchKind")
+}
+
+func (ec *executionContext) _KnownErrorMatch_knownError(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_knownError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnownError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_knownError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnownErrorMatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnownErrorMatch_item(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnownErrorMatch().Item(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnownErrorMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnownErrorMatch_distance(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnownErrorMatch", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnownErrorMatch_path(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnownErrorMatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -43618,6 +44002,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_recentChangesNear(ctx, field, obj)
 				})
+		case "matchingKnownErrors":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_matchingKnownErrors(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43970,6 +44360,70 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 			out.Values[i] = ec._IncidentPayload_incident(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knownErrorMatchImplementors = []string{"KnownErrorMatch"}
+
+func (ec *executionContext) _KnownErrorMatch(ctx context.Context, sel ast.SelectionSet, obj *model.KnownErrorMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knownErrorMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnownErrorMatch")
+		case "rank":
+			out.Values[i] = ec._KnownErrorMatch_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._KnownErrorMatch_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._KnownErrorMatch_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "knownError":
+			out.Values[i] = ec._KnownErrorMatch_knownError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "item":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnownErrorMatch_item(ctx, field, obj)
+				})
+		case "distance":
+			out.Values[i] = ec._KnownErrorMatch_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._KnownErrorMatch_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -49330,6 +49784,40 @@ func (ec *executionContext) unmarshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋits
 }
 
 func (ec *executionContext) marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx context.Context, sel ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKnownErrorMatch2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnownErrorMatch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnownErrorMatch2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnownErrorMatch2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatch(ctx context.Context, sel ast.SelectionSet, v *model.KnownErrorMatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnownErrorMatch!")
+		return graphql.Null
+	}
+	return ec._KnownErrorMatch(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKnownErrorMatchKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchKind(ctx context.Context, v any) (model.KnownErrorMatchKind, error) {
+	var res model.KnownErrorMatchKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnownErrorMatchKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchKind(ctx context.Context, sel ast.SelectionSet, v model.KnownErrorMatchKind) graphql.Marshaler {
 	return v
 }
 

@@ -66,9 +66,14 @@ type NearEvent struct {
 	Entry *cmdb.HistoryEntry
 }
 
-// NearStore finds the events on items in a window. One query.
+// NearStore finds what touches items: the events on them in a window, and
+// the known errors on them. One query each.
 type NearStore interface {
 	EventsNear(ctx context.Context, itemIDs []string, from, to time.Time, states []change.State) ([]NearEvent, error)
+	// KnownErrorsOn returns the known errors (KnownErrorStates, with a
+	// workaround) on any of the CIs (or with one as root cause) or on any
+	// of the services.
+	KnownErrorsOn(ctx context.Context, ciIDs, serviceIDs []string) ([]Problem, error)
 }
 
 // Nearby is an event near the CI asked about: the item it happened to, how
@@ -150,17 +155,9 @@ func (h *Hints) ChangesNear(ctx context.Context, q NearQuery) ([]Nearby, error) 
 		d := DefaultNearDepth
 		depth = &d
 	}
-	where := map[string]place{}
-	for _, id := range q.ItemIDs {
-		deps, err := h.analyzer.Showing(q.Detail).Dependencies(ctx, id, depth)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range append(deps.Roots, deps.Impacted...) {
-			if p, ok := where[it.Node.ID]; !ok || it.Distance < p.Distance {
-				where[it.Node.ID] = place{Impacted: it, path: deps.Path(it.Node.ID)}
-			}
-		}
+	where, err := h.upstream(ctx, q.ItemIDs, depth, q.Detail)
+	if err != nil {
+		return nil, err
 	}
 	if len(where) == 0 {
 		return nil, nil
@@ -203,6 +200,24 @@ func (e NearEvent) entryID() string {
 		return ""
 	}
 	return e.Entry.ID
+}
+
+// upstream places every item within depth dependency steps of any of ids
+// (the items themselves at distance 0), by its nearest distance.
+func (h *Hints) upstream(ctx context.Context, ids []string, depth *int, detail impact.Detail) (map[string]place, error) {
+	where := map[string]place{}
+	for _, id := range ids {
+		deps, err := h.analyzer.Showing(detail).Dependencies(ctx, id, depth)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range append(deps.Roots, deps.Impacted...) {
+			if p, ok := where[it.Node.ID]; !ok || it.Distance < p.Distance {
+				where[it.Node.ID] = place{Impacted: it, path: deps.Path(it.Node.ID)}
+			}
+		}
+	}
+	return where, nil
 }
 
 // place is where an item sits among the dependencies of the items asked

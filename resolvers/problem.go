@@ -116,7 +116,7 @@ func problemProcess() process {
 				return r.problemFor(ctx, id)
 			}),
 		},
-		snapshots: []snapshot{nearbyShows()},
+		snapshots: []snapshot{nearbyShows(), matchShows()},
 		costs: func(r *Resolver, c *graph.ComplexityRoot) {
 			c.Query.Problems = func(child int, _ *model.ProblemFilter, _ *model.ProblemOrder, first *int, _ *string) int {
 				return connection(child, first)

@@ -57,6 +57,25 @@ func (r *incidentResolver) RecentChangesNear(ctx context.Context, obj *model.Inc
 	return r.changesNear(ctx, ids, window, obj.CreatedAt, maxDepth, first)
 }
 
+func (r *incidentResolver) MatchingKnownErrors(ctx context.Context, obj *model.Incident, maxDepth *int, first *int) ([]*model.KnownErrorMatch, error) {
+	if !problem.CanRead(*principal(ctx)) {
+		return nil, nil
+	}
+	found, err := r.Hints.MatchingKnownErrors(ctx, problem.MatchQuery{CIIDs: obj.CIIDs, ServiceIDs: obj.ServiceIDs, Depth: maxDepth, First: first})
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(found, matchModel), nil
+}
+
+func (r *knownErrorMatchResolver) Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error) {
+	items, err := loadItems(ctx, []string{obj.ItemID})
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	return items[0], nil
+}
+
 func (r *mutationResolver) CreateProblem(ctx context.Context, input model.CreateProblemInput) (*model.CreateProblemPayload, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
@@ -301,6 +320,10 @@ func (r *Resolver) CandidateIncident() graph.CandidateIncidentResolver {
 	return &candidateIncidentResolver{r}
 }
 
+func (r *Resolver) KnownErrorMatch() graph.KnownErrorMatchResolver {
+	return &knownErrorMatchResolver{r}
+}
+
 func (r *Resolver) NearbyChange() graph.NearbyChangeResolver { return &nearbyChangeResolver{r} }
 
 func (r *Resolver) Problem() graph.ProblemResolver { return &problemResolver{r} }
@@ -311,6 +334,7 @@ func (r *Resolver) ProblemCandidate() graph.ProblemCandidateResolver {
 
 type (
 	candidateIncidentResolver struct{ *Resolver }
+	knownErrorMatchResolver   struct{ *Resolver }
 	nearbyChangeResolver      struct{ *Resolver }
 	problemResolver           struct{ *Resolver }
 	problemCandidateResolver  struct{ *Resolver }

@@ -25,6 +25,17 @@ func nearbyShows() snapshot {
 	})
 }
 
+// matchShows registers the records a known error match shows.
+func matchShows() snapshot {
+	return shows(func(o *model.KnownErrorMatch) []string {
+		var shown []string
+		if o.KnownError != nil {
+			shown = append(shown, o.KnownError.ID)
+		}
+		return append(shown, o.ItemID)
+	})
+}
+
 // hintCosts prices the root-cause questions, each a walk up the graph.
 func hintCosts(r *Resolver, c *graph.ComplexityRoot) {
 	c.Query.ChangesNear = func(child int, _ string, _ *model.TimeWindowInput, depth *int, _ *int) int {
@@ -36,6 +47,7 @@ func hintCosts(r *Resolver, c *graph.ComplexityRoot) {
 	c.Problem.RootCauseHints = func(child int, _ *model.TimeWindowInput, depth *int, _ *int) int {
 		return r.analysisCost(child, depth)
 	}
+	c.Incident.MatchingKnownErrors = func(child int, depth *int, _ *int) int { return r.analysisCost(child, depth) }
 	// Each candidate shows up to perCandidate incidents.
 	c.Query.ProblemCandidates = func(child int, _ *model.TimeWindowInput, _ *int, depth *int, first *int, perCandidate *int) int {
 		k := problem.DefaultExplained
@@ -100,4 +112,9 @@ func loadCI(ctx context.Context, id string) (*model.ConfigurationItem, error) {
 		return nil, apperr.New(apperr.NotFound, "no configuration item has id %q", id)
 	}
 	return cis[0], nil
+}
+
+func matchModel(m problem.Match) *model.KnownErrorMatch {
+	return &model.KnownErrorMatch{Rank: m.Rank, Reason: m.Reason, Kind: model.KnownErrorMatchKind(m.Kind), KnownError: problemModel(m.KnownError),
+		ItemID: m.ItemID, Distance: m.Distance, Path: pathModel(m.Path)}
 }

@@ -1429,6 +1429,24 @@ type KnownErrorFilter struct {
 	Text *string `json:"text,omitempty"`
 }
 
+// A known error that may explain an incident, with how it connects.
+type KnownErrorMatch struct {
+	// Its place in the answer, from 1: same CI first, then dependencies nearest first, then same service; then higher priority, then newer.
+	Rank int `json:"rank"`
+	// How it connects, in words.
+	Reason string `json:"reason"`
+	// How it connects.
+	Kind KnownErrorMatchKind `json:"kind"`
+	// The known error, with its workaround.
+	KnownError *Problem `json:"knownError"`
+	// Dependency steps from the incident's CI to item; 0 on the same CI or service.
+	Distance int `json:"distance"`
+	// The relationships from the incident's CI to item, in the order impact travels (from item towards the incident's CI).
+	Path []*GraphEdge `json:"path"`
+	// Id of the CI or service, resolved by a loader.
+	ItemID string `json:"-"`
+}
+
 // Result of `linkCatalogItems`.
 type LinkCatalogItemsPayload struct {
 	// False when the link existed already.
@@ -3992,6 +4010,67 @@ func (e *ItemKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ItemKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a known error connects to an incident.
+type KnownErrorMatchKind string
+
+const (
+	// The known error is on one of the incident's CIs.
+	KnownErrorMatchKindSameCi KnownErrorMatchKind = "SAME_CI"
+	// The known error is on a CI the incident's CIs depend on.
+	KnownErrorMatchKindDependency KnownErrorMatchKind = "DEPENDENCY"
+	// The known error is on one of the incident's services.
+	KnownErrorMatchKindSameService KnownErrorMatchKind = "SAME_SERVICE"
+)
+
+var AllKnownErrorMatchKind = []KnownErrorMatchKind{
+	KnownErrorMatchKindSameCi,
+	KnownErrorMatchKindDependency,
+	KnownErrorMatchKindSameService,
+}
+
+func (e KnownErrorMatchKind) IsValid() bool {
+	switch e {
+	case KnownErrorMatchKindSameCi, KnownErrorMatchKindDependency, KnownErrorMatchKindSameService:
+		return true
+	}
+	return false
+}
+
+func (e KnownErrorMatchKind) String() string {
+	return string(e)
+}
+
+func (e *KnownErrorMatchKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnownErrorMatchKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnownErrorMatchKind", str)
+	}
+	return nil
+}
+
+func (e KnownErrorMatchKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnownErrorMatchKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnownErrorMatchKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
