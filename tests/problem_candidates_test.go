@@ -116,6 +116,22 @@ func TestProblemCandidatesFindTheSharedServer(t *testing.T) {
 		t.Errorf("root-cause hints = %+v, want the change on pc-dbsrv first", h)
 	}
 
+	// The change was the fix: once it is implemented, resolving the problem
+	// resolves its five incidents with it.
+	chg = e.transitionChange(t, team.otherAgent, chg, "IMPLEMENTED", "")
+	prb = e.problemWrite(t, pm, updateProblemMutation, "updateProblem", map[string]any{"id": prb.ID, "expectedVersion": prb.Version, "changeIds": []string{chg.ID}})
+	prb = e.transitionProblem(t, pm, prb, "INVESTIGATING", nil)
+	var res struct {
+		ResolveProblem struct {
+			Problem           problemData `json:"problem"`
+			ResolvedIncidents []named     `json:"resolvedIncidents"`
+		} `json:"resolveProblem"`
+	}
+	e.ok(t, pm, resolveProblemMutation, map[string]any{"in": map[string]any{"id": prb.ID, "expectedVersion": prb.Version, "resolveIncidents": true}}, &res)
+	if res.ResolveProblem.Problem.State != "RESOLVED" || len(res.ResolveProblem.ResolvedIncidents) != 5 {
+		t.Errorf("resolved %s with %d incidents, want RESOLVED with 5", res.ResolveProblem.Problem.State, len(res.ResolveProblem.ResolvedIncidents))
+	}
+
 	// The first hint for any of the incidents is the change on the server.
 	const hints = `query($id: ID!) { incident(id: $id) { recentChangesNear { rank kind item { name } change { id } } } }`
 	var inc struct {
