@@ -757,6 +757,7 @@ type ComplexityRoot struct {
 		Fanout            func(childComplexity int) int
 		IncidentCount     func(childComplexity int) int
 		Incidents         func(childComplexity int) int
+		OpenProblems      func(childComplexity int) int
 		Rank              func(childComplexity int) int
 	}
 
@@ -1277,6 +1278,8 @@ type ProblemResolver interface {
 }
 type ProblemCandidateResolver interface {
 	ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error)
+
+	OpenProblems(ctx context.Context, obj *model.ProblemCandidate) ([]*model.Problem, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
@@ -4406,6 +4409,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProblemCandidate.Incidents(childComplexity), true
+	case "ProblemCandidate.openProblems":
+		if e.ComplexityRoot.ProblemCandidate.OpenProblems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProblemCandidate.OpenProblems(childComplexity), true
 	case "ProblemCandidate.rank":
 		if e.ComplexityRoot.ProblemCandidate.Rank == nil {
 			break
@@ -9656,6 +9665,8 @@ type ProblemCandidate {
   fanout: Int!
   "The first incidentsPerCandidate incidents it may explain (in the order of their ids), each with the path that explains it."
   incidents: [CandidateIncident!]!
+  "The open problems (NEW, INVESTIGATING, KNOWN_ERROR) already on the shared CI, among their CIs or as root cause: the cause may be under investigation, or known."
+  openProblems: [Problem!]!
 }
 
 extend type Query {
@@ -11438,6 +11449,8 @@ func (ec *executionContext) childFields_ProblemCandidate(ctx context.Context, fi
 		return ec.fieldContext_ProblemCandidate_fanout(ctx, field)
 	case "incidents":
 		return ec.fieldContext_ProblemCandidate_incidents(ctx, field)
+	case "openProblems":
+		return ec.fieldContext_ProblemCandidate_openProblems(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProblemCandidate", field.Name)
 }
@@ -27658,6 +27671,38 @@ func (ec *executionContext) fieldContext_ProblemCandidate_incidents(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CandidateIncident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProblemCandidate_openProblems(ctx context.Context, field graphql.CollectedField, obj *model.ProblemCandidate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProblemCandidate_openProblems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProblemCandidate().OpenProblems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Problem) graphql.Marshaler {
+			return ec.marshalNProblem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProblemCandidate_openProblems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProblemCandidate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Problem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -45334,6 +45379,12 @@ func (ec *executionContext) _ProblemCandidate(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "openProblems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProblemCandidate_openProblems(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

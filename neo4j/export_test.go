@@ -101,6 +101,6 @@ const EventsNearStatement = eventsNear
 
 // CandidateStatements are the statements of Near.SharedCauses and
 // Near.Explain for a depth.
-func CandidateStatements(depth int) (shared, explain string) {
-	return withDepth(sharedCauses, depth), withDepth(explainShared, depth)
+func CandidateStatements(depth int) (shared, explain, problems, knownErrors string) {
+	return withDepth(sharedCauses, depth), withDepth(explainShared, depth), problemsOn, knownErrorsOn
 }

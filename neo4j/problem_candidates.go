@@ -126,3 +126,31 @@ func (n *Near) Explain(ctx context.Context, shared []problem.Shared, depth, perS
 		return out, nil
 	})
 }
+
+// problemsOn finds the problems in $states on each of $cis, among their
+// CIs or as root cause; problems are read by state from its index (named,
+// since the planner may prefer a scan while there are few problems).
+const problemsOn = `
+MATCH (p:Problem) USING INDEX p:Problem(state, createdAt)
+WHERE p.state IN $states AND p.createdAt IS NOT NULL
+UNWIND [id IN $cis WHERE id IN p.ciIds OR id = p.rootCauseCiId] AS ci
+RETURN ci, collect(p.id) AS problems`
+
+// ProblemsOn implements problem.CandidateStore.
+func (n *Near) ProblemsOn(ctx context.Context, ciIDs []string, states []problem.State) (map[string][]string, error) {
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[string][]string, error) {
+		recs, err := collect(ctx, tx, problemsOn, map[string]any{"cis": list(ciIDs), "states": stringList(states)})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string][]string{}
+		for _, r := range recs {
+			ci, _ := r.Get("ci")
+			ps, _ := r.Get("problems")
+			id, _ := ci.(string)
+			out[id] = strs(ps)
+			slices.Sort(out[id])
+		}
+		return out, nil
+	})
+}

@@ -10,9 +10,11 @@ import (
 
 // knownErrorsOn reads the known errors (as knownErrorList defines them) on
 // any of $cis or $services. The known error database is read by state from
-// its index; the CIs and services are lists on each problem.
+// its index (named, since the planner may prefer a scan while there are few
+// problems); the CIs and services are lists on each problem.
 const knownErrorsOn = `
-MATCH (p:Problem) WHERE p.state IN $states AND p.workaround IS NOT NULL
+MATCH (p:Problem) USING INDEX p:Problem(state, createdAt)
+WHERE p.state IN $states AND p.createdAt IS NOT NULL AND p.workaround IS NOT NULL
   AND (any(id IN p.ciIds WHERE id IN $cis) OR p.rootCauseCiId IN $cis OR any(id IN p.serviceIds WHERE id IN $services))
 RETURN properties(p) AS p`
 

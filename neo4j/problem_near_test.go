@@ -33,18 +33,21 @@ func TestEventsNearSeeksItems(t *testing.T) {
 }
 
 // TestCandidateStatementsSeek: the window's incidents come from the
-// creation-time index and the explained CIs from their id index; no label
-// is scanned.
+// creation-time index, the explained CIs from their id index, and the
+// problems and known errors on CIs from the problems' state index; no
+// label is scanned.
 func TestCandidateStatementsSeek(t *testing.T) {
 	s := neo4jtest.Open(t)
-	shared, explain := neo4j.CandidateStatements(3)
+	shared, explain, problems, knownErrors := neo4j.CandidateStatements(3)
 	for name, c := range map[string]struct {
 		stmt   string
 		params map[string]any
 		index  string
 	}{
-		"shared causes": {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
-		"explain":       {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}, "perShared": int64(20)}, "Item(id)"},
+		"shared causes":   {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
+		"problems on":     {problems, map[string]any{"cis": []string{"ci_a"}, "states": []string{"NEW"}}, "Problem(state"},
+		"known errors on": {knownErrors, map[string]any{"cis": []string{"ci_a"}, "services": []string{"svc_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
+		"explain":         {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}, "perShared": int64(20)}, "Item(id)"},
 	} {
 		ops, err := s.PlanDetails(context.Background(), c.stmt, c.params)
 		if err != nil {

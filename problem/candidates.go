@@ -65,6 +65,9 @@ type CandidateStore interface {
 	// Explain returns, for each shared CI, a shortest path from it to each
 	// CI of each of its incidents (the first perShared of them).
 	Explain(ctx context.Context, shared []Shared, depth, perShared int) (map[string][]Explanation, error)
+	// ProblemsOn returns, for each of the CIs, the problems in one of
+	// states that have it among their CIs or as their root cause.
+	ProblemsOn(ctx context.Context, ciIDs []string, states []State) (map[string][]string, error)
 }
 
 // Candidate is a problem candidate: a shared CI, the incidents it may
@@ -73,6 +76,9 @@ type Candidate struct {
 	Shared
 	Rank         int
 	Explanations []Explanation
+	// OpenProblemIDs are the open problems already on the shared CI: the
+	// cause may be under investigation, or known.
+	OpenProblemIDs []string
 }
 
 // CandidateQuery asks for the problem candidates among the incidents
@@ -164,9 +170,17 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(kept))
+	for i, s := range kept {
+		ids[i] = s.CIID
+	}
+	open, err := c.store.ProblemsOn(ctx, ids, OpenStates())
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Candidate, len(kept))
 	for i, s := range kept {
-		out[i] = Candidate{Shared: s, Rank: i + 1, Explanations: why[s.CIID]}
+		out[i] = Candidate{Shared: s, Rank: i + 1, Explanations: why[s.CIID], OpenProblemIDs: open[s.CIID]}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@
 package problem
 
 import (
+	"slices"
 	"time"
 
 	"github.com/itsm-graph/itsm/incident"
@@ -30,7 +31,10 @@ func States() []State { return []State{New, Investigating, KnownError, Resolved,
 
 // Open reports whether a problem in s is still being worked (NEW,
 // INVESTIGATING or KNOWN_ERROR).
-func (s State) Open() bool { return s == New || s == Investigating || s == KnownError }
+func (s State) Open() bool { return slices.Contains(OpenStates(), s) }
+
+// OpenStates lists the states in which a problem is open.
+func OpenStates() []State { return []State{New, Investigating, KnownError} }
 
 // ClosureCode says how a problem ended.
 type ClosureCode string

@@ -126,3 +126,23 @@ func problemProcess() process {
 		},
 	}
 }
+
+// readableProblems are the problems ids names, when the caller may read
+// problems; those that disappeared are left out.
+func readableProblems(ctx context.Context, ids []string) ([]*model.Problem, error) {
+	out := []*model.Problem{}
+	if len(ids) == 0 || !problem.CanRead(*principal(ctx)) {
+		return out, nil
+	}
+	got, err := problemLoadersFrom(ctx).problems.LoadAll(ctx, ids)
+	for i, p := range got {
+		if e := errAt(err, i); e != nil {
+			if notFoundAsNull(e) != nil {
+				return nil, e
+			}
+			continue
+		}
+		out = append(out, problemModel(p))
+	}
+	return out, nil
+}

@@ -30,21 +30,7 @@ func (r *candidateIncidentResolver) ConfigurationItem(ctx context.Context, obj *
 }
 
 func (r *incidentResolver) Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error) {
-	out := []*model.Problem{}
-	if len(obj.Domain.ProblemIDs) == 0 || !problem.CanRead(*principal(ctx)) {
-		return out, nil
-	}
-	got, err := problemLoadersFrom(ctx).problems.LoadAll(ctx, obj.Domain.ProblemIDs)
-	for i, p := range got {
-		if e := errAt(err, i); e != nil {
-			if notFoundAsNull(e) != nil {
-				return nil, e
-			}
-			continue
-		}
-		out = append(out, problemModel(p))
-	}
-	return out, nil
+	return readableProblems(ctx, obj.Domain.ProblemIDs)
 }
 
 func (r *incidentResolver) RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error) {
@@ -267,6 +253,10 @@ func (r *problemResolver) RootCauseHints(ctx context.Context, obj *model.Problem
 
 func (r *problemCandidateResolver) ConfigurationItem(ctx context.Context, obj *model.ProblemCandidate) (*model.ConfigurationItem, error) {
 	return loadCI(ctx, obj.CIID)
+}
+
+func (r *problemCandidateResolver) OpenProblems(ctx context.Context, obj *model.ProblemCandidate) ([]*model.Problem, error) {
+	return readableProblems(ctx, obj.OpenProblemIDs)
 }
 
 func (r *queryResolver) Problem(ctx context.Context, id string) (*model.Problem, error) {

@@ -94,7 +94,7 @@ func nearbyModel(n problem.Nearby) *model.NearbyChange {
 }
 
 func candidateModel(c problem.Candidate) *model.ProblemCandidate {
-	m := &model.ProblemCandidate{Rank: c.Rank, CIID: c.CIID, IncidentCount: len(c.IncidentIDs), Fanout: c.Fanout}
+	m := &model.ProblemCandidate{Rank: c.Rank, CIID: c.CIID, IncidentCount: len(c.IncidentIDs), Fanout: c.Fanout, OpenProblemIDs: c.OpenProblemIDs}
 	for _, e := range c.Explanations {
 		m.Incidents = append(m.Incidents, &model.CandidateIncident{IncidentID: e.IncidentID, CIID: e.CIID, Path: mapSlice(e.Path, edgeModel)})
 	}

@@ -106,6 +106,15 @@ func TestProblemCandidatesFindTheSharedServer(t *testing.T) {
 	pm := e.mint(t, "pc-problem-manager", auth.ProblemManager)
 	prb, _ := e.createProblem(t, pm, map[string]any{"title": "apps fail together", "impact": "HIGH", "urgency": "HIGH",
 		"configurationItemIds": []string{c.ConfigurationItem.ID}, "incidentIds": incidents})
+	var again struct {
+		ProblemCandidates []struct {
+			OpenProblems []named `json:"openProblems"`
+		} `json:"problemCandidates"`
+	}
+	e.ok(t, e.analyst, `{ problemCandidates(minIncidents: 3) { openProblems { id } } }`, nil, &again)
+	if c := again.ProblemCandidates; len(c) != 1 || len(c[0].OpenProblems) != 1 || c[0].OpenProblems[0].ID != prb.ID {
+		t.Errorf("candidate's open problems = %+v, want the new problem %s", c, prb.ID)
+	}
 	var hinted struct {
 		Problem struct {
 			RootCauseHints []nearbyData `json:"rootCauseHints"`

@@ -1625,6 +1625,8 @@ type ProblemCandidate struct {
 	Incidents []*CandidateIncident `json:"incidents"`
 	// Id of the shared CI, resolved by a loader.
 	CIID string `json:"-"`
+	// Ids of the open problems on the shared CI, resolved by a loader.
+	OpenProblemIDs []string `json:"-"`
 }
 
 // A page of problems.
