@@ -47,7 +47,7 @@ func TestCandidateStatementsSeek(t *testing.T) {
 		"shared causes":   {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
 		"problems on":     {problems, map[string]any{"cis": []string{"ci_a"}, "states": []string{"NEW"}}, "Problem(state"},
 		"known errors on": {knownErrors, map[string]any{"cis": []string{"ci_a"}, "services": []string{"svc_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
-		"explain":         {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}, "perShared": int64(20)}, "Item(id)"},
+		"explain":         {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}}, "Incident(id)"},
 	} {
 		ops, err := s.PlanDetails(context.Background(), c.stmt, c.params)
 		if err != nil {
