@@ -63,12 +63,7 @@ func (h *Hints) MatchingKnownErrors(ctx context.Context, q MatchQuery) ([]Match,
 	if err != nil {
 		return nil, err
 	}
-	depth := q.Depth
-	if depth == nil {
-		d := DefaultMatchDepth
-		depth = &d
-	}
-	where, err := h.upstream(ctx, q.CIIDs, depth, impact.Names)
+	where, err := h.upstream(ctx, q.CIIDs, orDefault(q.Depth, DefaultMatchDepth), impact.Names)
 	if err != nil {
 		return nil, err
 	}

@@ -143,19 +143,11 @@ func (h *Hints) ChangesNear(ctx context.Context, q NearQuery) ([]Nearby, error) 
 	if err != nil {
 		return nil, err
 	}
-	first := DefaultNearResults
-	if q.First != nil {
-		first = *q.First
+	first, err := intIn("first", q.First, DefaultNearResults, 1, MaxNearResults)
+	if err != nil {
+		return nil, err
 	}
-	if first < 1 || first > MaxNearResults {
-		return nil, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxNearResults, first)
-	}
-	depth := q.Depth
-	if depth == nil {
-		d := DefaultNearDepth
-		depth = &d
-	}
-	where, err := h.upstream(ctx, q.ItemIDs, depth, q.Detail)
+	where, err := h.upstream(ctx, q.ItemIDs, orDefault(q.Depth, DefaultNearDepth), q.Detail)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +192,14 @@ func (e NearEvent) entryID() string {
 		return ""
 	}
 	return e.Entry.ID
+}
+
+// orDefault is p, or def when p is nil; the analyzer checks the bounds.
+func orDefault(p *int, def int) *int {
+	if p == nil {
+		return &def
+	}
+	return p
 }
 
 // upstream places every item within depth dependency steps of any of ids

@@ -290,6 +290,17 @@ func itemsOf[T model.GraphItem](ctx context.Context, itemIDs []string) ([]T, err
 	return out, nil
 }
 
+// itemOf is the item id names, as itemsOf sees it: the zero T when the
+// reader may not see it, it does not exist, or it is not a T.
+func itemOf[T model.GraphItem](ctx context.Context, id string) (T, error) {
+	var zero T
+	items, err := itemsOf[T](ctx, []string{id})
+	if err != nil || len(items) == 0 {
+		return zero, err
+	}
+	return items[0], nil
+}
+
 // impactLoaders batch the graph items (CIs and catalogue items) fields
 // refer to.
 type impactLoaders struct {

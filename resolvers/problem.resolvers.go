@@ -55,11 +55,7 @@ func (r *incidentResolver) MatchingKnownErrors(ctx context.Context, obj *model.I
 }
 
 func (r *knownErrorMatchResolver) Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error) {
-	items, err := loadItems(ctx, []string{obj.ItemID})
-	if err != nil || len(items) == 0 {
-		return nil, err
-	}
-	return items[0], nil
+	return itemOf[model.GraphItem](ctx, obj.ItemID)
 }
 
 func (r *mutationResolver) CreateProblem(ctx context.Context, input model.CreateProblemInput) (*model.CreateProblemPayload, error) {
@@ -219,11 +215,7 @@ func (r *problemResolver) RootCauseConfigurationItem(ctx context.Context, obj *m
 	if obj.Domain.RootCauseCIID == "" {
 		return nil, nil
 	}
-	items, err := itemsOf[*model.ConfigurationItem](ctx, []string{obj.Domain.RootCauseCIID})
-	if err != nil || len(items) == 0 {
-		return nil, err
-	}
-	return items[0], nil
+	return itemOf[*model.ConfigurationItem](ctx, obj.Domain.RootCauseCIID)
 }
 
 func (r *problemResolver) AllowedTransitions(ctx context.Context, obj *model.Problem) ([]model.ProblemState, error) {

@@ -104,14 +104,11 @@ func candidateModel(c problem.Candidate) *model.ProblemCandidate {
 // loadCI is the CI id names, through the response's item loader;
 // NOT_FOUND when there is none the caller may read.
 func loadCI(ctx context.Context, id string) (*model.ConfigurationItem, error) {
-	cis, err := itemsOf[*model.ConfigurationItem](ctx, []string{id})
-	if err != nil {
-		return nil, err
+	ci, err := itemOf[*model.ConfigurationItem](ctx, id)
+	if err == nil && ci == nil {
+		err = apperr.New(apperr.NotFound, "no configuration item has id %q", id)
 	}
-	if len(cis) == 0 {
-		return nil, apperr.New(apperr.NotFound, "no configuration item has id %q", id)
-	}
-	return cis[0], nil
+	return ci, err
 }
 
 func matchModel(m problem.Match) *model.KnownErrorMatch {
