@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -58,6 +59,10 @@ type Limits struct {
 	// Incidents holds the reopen window and auto-close period; zero takes
 	// incident.DefaultPolicy.
 	Incidents incident.Policy
+	// LoaderWait is how long a loader collects keys before it queries; zero
+	// takes resolvers.DefaultLoaderWait. Tests shorten it to show that a
+	// request's transactions do not depend on how its fields interleave.
+	LoaderWait time.Duration
 }
 
 // App is the assembled API.
@@ -104,7 +109,7 @@ func New(d Deps, l Limits) (*App, error) {
 	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, SLAEventFeed: slaEvents,
-		LoaderWait: resolvers.DefaultLoaderWait}
+		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,

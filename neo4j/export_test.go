@@ -99,8 +99,12 @@ func (s *Store) plan(ctx context.Context, stmt string, params map[string]any, de
 // EventsNearStatement is the statement of Near.EventsNear.
 const EventsNearStatement = eventsNear
 
-// CandidateStatements are the statements of Near.SharedCauses and
-// Near.Explain for a depth.
-func CandidateStatements(depth int) (shared, explain, problems, knownErrors string) {
-	return withDepth(sharedCauses, depth), withDepth(explainShared, depth), problemsOn, knownErrorsOn
+// KnownErrorsSharingStatement is the statement of Near.KnownErrorsSharing
+// for a depth.
+func KnownErrorsSharingStatement(depth int) string { return withDepth(knownErrorsSharing, depth) }
+
+// CandidateStatements are the statements of Near.Upstream (for a depth),
+// Near.ImpactEdges and the problems and known errors on CIs.
+func CandidateStatements(depth int) (upstream, edges, problems, knownErrors string) {
+	return upstreamStatement(depth), impactEdges, problemsOn, knownErrorsOn
 }

@@ -15,120 +15,120 @@ import (
 
 var _ problem.CandidateStore = (*Near)(nil)
 
-// sharedCauses walks up from every CI of the window's incidents once (the
-// incidents of a CI grouped first), to each CI above by a shortest walk,
-// and keeps the CIs reached from the CIs of at least $min incidents, with
-// the summed distance to them. A CI's fanout comes from its degree. $$DEPTH
-// is the bound of the walk, which cannot be a parameter.
-const sharedCauses = `
+// upstreamWalk reads the window's incidents grouped by their CIs, and the
+// items that impact each item of the walk up from those CIs directly, a
+// level at a time, each item of a level once ($$LEVELS holds one call per
+// level). Each edge is an item in $items and its parent at the same place
+// in $parents, in one row: rows and small lists cost most to read.
+const upstreamWalk = `
 MATCH (i:Incident) WHERE i.createdAt >= $from AND i.createdAt <= $to
 MATCH (i)-[:AFFECTS]->(c:CI)
-WITH c, collect(DISTINCT i.id) AS incidents
-MATCH p = ANY SHORTEST (c)<-[:IMPACTS]-{0,$$DEPTH}(x:CI)
-WITH x, length(p) AS distance, incidents
-UNWIND incidents AS incident
-WITH x, incident, min(distance) AS distance
-WITH x, collect(incident) AS incidents, sum(distance) AS distance
-WHERE size(incidents) >= $min
-RETURN x.id AS id, incidents, distance, COUNT { (x)-[:IMPACTS]->() } AS fanout`
+WITH c, collect(i.id) AS incidents
+WITH collect(c) AS level, collect(c.id) AS cis, collect(incidents) AS incidents, [] AS items, [] AS parents
+$$LEVELS
+RETURN cis, incidents, items, parents`
 
-// explainShared finds, for each shared CI and each CI of each of its
-// incidents given, a shortest walk along the impact edges. The walk goes up
-// from each incident's CI to whichever of its shared CIs it reaches, once
-// per incident: a search between two bound ends expands from both, and a
-// shared CI near the core of the network impacts thousands (at 100k CIs,
-// 20 candidates of 20 incidents: 50 ms instead of 150). Each step comes as
-// [from, to, relationship type, relationship id, whether the stored
-// relationship runs from from to to], in the order impact travels.
-const explainShared = `
-UNWIND $shared AS s
-UNWIND s.incidents AS incident
-WITH incident, collect(s.id) AS sharedIDs
-MATCH (:Incident {id: incident})-[:AFFECTS]->(c:CI)
-MATCH p = ANY SHORTEST (c)<-[:IMPACTS]-{0,$$DEPTH}(x:CI)
-WHERE x.id IN sharedIDs
-RETURN x.id AS shared, incident, c.id AS ci,
-  [r IN reverse(relationships(p)) | [startNode(r).id, endNode(r).id, r.via, r.rel, r.fwd]] AS steps`
+// upstreamLevel is one level of upstreamWalk.
+const upstreamLevel = `CALL (level) {
+  UNWIND level AS n
+  MATCH (n)<-[:IMPACTS]-(p)
+  RETURN collect(n.id) AS below, collect(p.id) AS above, collect(DISTINCT p) AS next
+}
+WITH cis, incidents, next AS level, items + below AS items, parents + above AS parents
+`
+
+// upstreamStatement is upstreamWalk for a depth.
+func upstreamStatement(depth int) string {
+	return strings.Replace(upstreamWalk, "$$LEVELS", strings.Repeat(upstreamLevel, depth), 1)
+}
+
+// fanouts reads how many items each of $ids impacts directly, for those
+// that are CIs.
+const fanouts = `
+UNWIND $ids AS id
+MATCH (x:Item {id: id}) WHERE x:CI
+RETURN id, COUNT { (x)-[:IMPACTS]->() } AS fanout`
+
+// impactEdges reads, for each [item, parent] of $pairs, the parent's
+// IMPACTS edge to the item (the one of the lowest relationship id when two
+// relationships join them), as [from, to, relationship type, relationship
+// id, whether the stored relationship runs from from to to].
+const impactEdges = `
+UNWIND $pairs AS pair
+MATCH (:Item {id: pair[1]})-[e:IMPACTS]->(:Item {id: pair[0]})
+WITH pair, e ORDER BY e.rel
+WITH pair, collect(e)[0] AS e
+RETURN collect(pair) AS pairs, collect([pair[1], pair[0], e.via, e.rel, e.fwd]) AS steps`
 
 func withDepth(stmt string, depth int) string {
 	return strings.ReplaceAll(stmt, "$$DEPTH", strconv.Itoa(depth))
 }
 
-// SharedCauses implements problem.CandidateStore.
-func (n *Near) SharedCauses(ctx context.Context, from, to time.Time, depth, min int) ([]problem.Shared, error) {
-	params := map[string]any{"from": from, "to": to, "min": int64(min)}
-	return read(ctx, n.s, func(tx driver.ManagedTransaction) ([]problem.Shared, error) {
-		recs, err := collect(ctx, tx, withDepth(sharedCauses, depth), params)
+// Upstream implements problem.CandidateStore. The walk reads each item of
+// a level once, whatever the number of incidents below it: a shortest walk
+// from every CI would cross the items near the core of the network once per
+// CI below them.
+func (n *Near) Upstream(ctx context.Context, from, to time.Time, depth int) (problem.Upstream, error) {
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) (problem.Upstream, error) {
+		up := problem.Upstream{Incidents: map[string][]string{}, Parents: map[string][]string{}}
+		recs, err := collect(ctx, tx, upstreamStatement(depth), map[string]any{"from": from, "to": to})
+		if err != nil || len(recs) == 0 {
+			return up, err
+		}
+		r := recs[0]
+		cis, _ := r.Get("cis")
+		incidents, _ := r.Get("incidents")
+		for i, ci := range strs(cis) {
+			up.Incidents[ci] = strs(anyList(incidents)[i])
+		}
+		items, _ := r.Get("items")
+		parents, _ := r.Get("parents")
+		above := strs(parents)
+		for i, item := range strs(items) {
+			if !slices.Contains(up.Parents[item], above[i]) {
+				up.Parents[item] = append(up.Parents[item], above[i])
+			}
+		}
+		return up, nil
+	})
+}
+
+// Fanouts implements problem.CandidateStore.
+func (n *Near) Fanouts(ctx context.Context, ids []string) (map[string]int, error) {
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[string]int, error) {
+		recs, err := collect(ctx, tx, fanouts, map[string]any{"ids": list(ids)})
 		if err != nil {
 			return nil, err
 		}
-		out := make([]problem.Shared, 0, len(recs))
+		out := make(map[string]int, len(recs))
 		for _, r := range recs {
 			id, _ := r.Get("id")
-			incidents, _ := r.Get("incidents")
-			fanout, _ := r.Get("fanout")
-			distance, _ := r.Get("distance")
-			s := problem.Shared{IncidentIDs: strs(incidents)}
-			s.CIID, _ = id.(string)
-			if f, ok := fanout.(int64); ok {
-				s.Fanout = int(f)
-			}
-			if d, ok := distance.(int64); ok {
-				s.Distance = int(d)
-			}
-			slices.Sort(s.IncidentIDs)
-			out = append(out, s)
+			f, _ := r.Get("fanout")
+			n, _ := f.(int64)
+			out[id.(string)] = int(n)
 		}
 		return out, nil
 	})
 }
 
-// Explain implements problem.CandidateStore. Of an incident's CIs, the one
-// nearest the shared CI explains it.
-func (n *Near) Explain(ctx context.Context, shared []problem.Shared, depth, perShared int) (map[string][]problem.Explanation, error) {
-	param := make([]map[string]any, len(shared))
-	for i, s := range shared {
-		// Only the incidents explained travel: a candidate near the core
-		// may have thousands.
-		param[i] = map[string]any{"id": s.CIID, "incidents": s.IncidentIDs[:min(perShared, len(s.IncidentIDs))]}
+// ImpactEdges implements problem.CandidateStore.
+func (n *Near) ImpactEdges(ctx context.Context, pairs [][2]string) (map[[2]string]impact.Edge, error) {
+	param := make([][]string, len(pairs))
+	for i, p := range pairs {
+		param[i] = []string{p[0], p[1]}
 	}
-	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[string][]problem.Explanation, error) {
-		recs, err := collect(ctx, tx, withDepth(explainShared, depth), map[string]any{"shared": param})
-		if err != nil {
+	return read(ctx, n.s, func(tx driver.ManagedTransaction) (map[[2]string]impact.Edge, error) {
+		recs, err := collect(ctx, tx, impactEdges, map[string]any{"pairs": param})
+		if err != nil || len(recs) == 0 {
 			return nil, err
 		}
-		best := map[[2]string]problem.Explanation{}
-		for _, r := range recs {
-			sv, _ := r.Get("shared")
-			iv, _ := r.Get("incident")
-			cv, _ := r.Get("ci")
-			stv, _ := r.Get("steps")
-			e := problem.Explanation{}
-			e.IncidentID, _ = iv.(string)
-			e.CIID, _ = cv.(string)
-			for _, st := range anyList(stv) {
-				f := anyList(st)
-				from, _ := f[0].(string)
-				to, _ := f[1].(string)
-				edge := impact.Edge{Source: to, Target: from}
-				edge.Type, _ = f[2].(string)
-				edge.ID, _ = f[3].(string)
-				if fwd, _ := f[4].(bool); fwd {
-					edge.Source, edge.Target = from, to
-				}
-				e.Path = append(e.Path, edge)
-			}
-			key := [2]string{sv.(string), e.IncidentID}
-			if b, ok := best[key]; !ok || len(e.Path) < len(b.Path) || len(e.Path) == len(b.Path) && e.CIID < b.CIID {
-				best[key] = e
-			}
-		}
-		out := map[string][]problem.Explanation{}
-		for key, e := range best {
-			out[key[0]] = append(out[key[0]], e)
-		}
-		for _, es := range out {
-			slices.SortFunc(es, func(a, b problem.Explanation) int { return strings.Compare(a.IncidentID, b.IncidentID) })
+		ps, _ := recs[0].Get("pairs")
+		steps, _ := recs[0].Get("steps")
+		edges := impactSteps(steps)
+		out := make(map[[2]string]impact.Edge, len(edges))
+		for i, p := range anyList(ps) {
+			pair := strs(p)
+			out[[2]string{pair[0], pair[1]}] = edges[i]
 		}
 		return out, nil
 	})
@@ -160,4 +160,24 @@ func (n *Near) ProblemsOn(ctx context.Context, ciIDs []string, states []problem.
 		}
 		return out, nil
 	})
+}
+
+// impactSteps reads the relationships of a walk along impact edges, each
+// as [from, to, relationship type, relationship id, whether the stored
+// relationship runs from from to to].
+func impactSteps(v any) []impact.Edge {
+	var out []impact.Edge
+	for _, st := range anyList(v) {
+		f := anyList(st)
+		from, _ := f[0].(string)
+		to, _ := f[1].(string)
+		edge := impact.Edge{Source: to, Target: from}
+		edge.Type, _ = f[2].(string)
+		edge.ID, _ = f[3].(string)
+		if fwd, _ := f[4].(bool); fwd {
+			edge.Source, edge.Target = from, to
+		}
+		out = append(out, edge)
+	}
+	return out
 }

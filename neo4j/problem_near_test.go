@@ -38,16 +38,17 @@ func TestEventsNearSeeksItems(t *testing.T) {
 // label is scanned.
 func TestCandidateStatementsSeek(t *testing.T) {
 	s := neo4jtest.Open(t)
-	shared, explain, problems, knownErrors := neo4j.CandidateStatements(3)
+	upstream, edges, problems, knownErrors := neo4j.CandidateStatements(3)
 	for name, c := range map[string]struct {
 		stmt   string
 		params map[string]any
 		index  string
 	}{
-		"shared causes":   {shared, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "min": int64(2)}, "Incident(createdAt)"},
-		"problems on":     {problems, map[string]any{"cis": []string{"ci_a"}, "states": []string{"NEW"}}, "Problem(state"},
-		"known errors on": {knownErrors, map[string]any{"cis": []string{"ci_a"}, "services": []string{"svc_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
-		"explain":         {explain, map[string]any{"shared": []map[string]any{{"id": "ci_a", "incidents": []string{"inc_a"}}}}, "Incident(id)"},
+		"upstream":             {upstream, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC()}, "Incident(createdAt)"},
+		"problems on":          {problems, map[string]any{"cis": []string{"ci_a"}, "states": []string{"NEW"}}, "Problem(state"},
+		"known errors on":      {knownErrors, map[string]any{"cis": []string{"ci_a"}, "services": []string{"svc_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
+		"edges":                {edges, map[string]any{"pairs": [][]string{{"ci_a", "ci_b"}}}, "Item(id)"},
+		"known errors sharing": {neo4j.KnownErrorsSharingStatement(3), map[string]any{"items": []string{"ci_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
 	} {
 		ops, err := s.PlanDetails(context.Background(), c.stmt, c.params)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -57,14 +56,17 @@ type Explanation struct {
 	Path []impact.Edge
 }
 
-// CandidateStore finds shared CIs and explains them. One query each.
+// CandidateStore reads what common causes are found in, and explains them.
 type CandidateStore interface {
-	// SharedCauses returns every CI within depth steps upstream of the CIs
-	// of at least min incidents created in the window.
-	SharedCauses(ctx context.Context, from, to time.Time, depth, min int) ([]Shared, error)
-	// Explain returns, for each shared CI, a shortest path from it to each
-	// CI of each of its incidents (the first perShared of them).
-	Explain(ctx context.Context, shared []Shared, depth, perShared int) (map[string][]Explanation, error)
+	// Upstream returns the CIs of the incidents created in the window, and
+	// the items up to depth steps above them.
+	Upstream(ctx context.Context, from, to time.Time, depth int) (Upstream, error)
+	// Fanouts returns how many items each of the items impacts directly,
+	// for those that are CIs.
+	Fanouts(ctx context.Context, ids []string) (map[string]int, error)
+	// ImpactEdges returns, for each pair of an item and an item that
+	// impacts it directly, one of the relationships that makes it so.
+	ImpactEdges(ctx context.Context, pairs [][2]string) (map[[2]string]impact.Edge, error)
 	// ProblemsOn returns, for each of the CIs, the problems in one of
 	// states that have it among their CIs or as their root cause.
 	ProblemsOn(ctx context.Context, ciIDs []string, states []State) (map[string][]string, error)
@@ -142,23 +144,33 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	shared, err := c.store.SharedCauses(ctx, from, to, depth, minimum)
+	up, err := c.store.Upstream(ctx, from, to, depth)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(shared, func(a, b Shared) int {
-		return cmp.Or(cmp.Compare(len(b.IncidentIDs), len(a.IncidentIDs)), cmp.Compare(a.Distance, b.Distance),
-			cmp.Compare(a.Fanout, b.Fanout), cmp.Compare(a.CIID, b.CIID))
+	found, incidentIDs := sharedCauses(up, depth, minimum)
+	ids := make([]string, len(found))
+	for i, r := range found {
+		ids[i] = r.id
+	}
+	fanouts, err := c.store.Fanouts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found = slices.DeleteFunc(found, func(r reached) bool { _, ci := fanouts[r.id]; return !ci })
+	slices.SortFunc(found, func(a, b reached) int {
+		return cmp.Or(cmp.Compare(b.count, a.count), cmp.Compare(a.distance, b.distance),
+			cmp.Compare(fanouts[a.id], fanouts[b.id]), cmp.Compare(a.id, b.id))
 	})
 	var kept []Shared
 	seen := map[string]bool{}
-	for _, s := range shared {
-		key := strings.Join(s.IncidentIDs, ",")
+	for _, r := range found {
+		key := r.incidents.key()
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		kept = append(kept, s)
+		kept = append(kept, Shared{CIID: r.id, IncidentIDs: r.incidents.members(incidentIDs), Distance: r.distance, Fanout: fanouts[r.id]})
 		if len(kept) == first {
 			break
 		}
@@ -166,11 +178,11 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if len(kept) == 0 {
 		return nil, nil
 	}
-	why, err := c.store.Explain(ctx, kept, depth, explained)
+	why, err := c.explain(ctx, up, kept, depth, explained)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(kept))
+	ids = make([]string, len(kept))
 	for i, s := range kept {
 		ids[i] = s.CIID
 	}
@@ -181,6 +193,36 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	out := make([]Candidate, len(kept))
 	for i, s := range kept {
 		out[i] = Candidate{Shared: s, Rank: i + 1, Explanations: why[s.CIID], OpenProblemIDs: open[s.CIID]}
+	}
+	return out, nil
+}
+
+// explain finds how each shared CI reaches its first perShared incidents,
+// and reads the relationships along the walks in one statement.
+func (c *Candidates) explain(ctx context.Context, up Upstream, shared []Shared, depth, perShared int) (map[string][]Explanation, error) {
+	walks := explanations(up, shared, depth, perShared)
+	var pairs [][2]string
+	for _, ws := range walks {
+		for _, w := range ws {
+			for i := 1; i < len(w.items); i++ {
+				pairs = append(pairs, [2]string{w.items[i], w.items[i-1]})
+			}
+		}
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	edges, err := c.store.ImpactEdges(ctx, slices.Compact(pairs))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Explanation, len(walks))
+	for id, ws := range walks {
+		for _, w := range ws {
+			e := Explanation{IncidentID: w.incident, CIID: w.items[len(w.items)-1]}
+			for i := 1; i < len(w.items); i++ {
+				e.Path = append(e.Path, edges[[2]string{w.items[i], w.items[i-1]}])
+			}
+			out[id] = append(out[id], e)
+		}
 	}
 	return out, nil
 }

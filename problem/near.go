@@ -74,6 +74,10 @@ type NearStore interface {
 	// workaround) on any of the CIs (or with one as root cause) or on any
 	// of the services.
 	KnownErrorsOn(ctx context.Context, ciIDs, serviceIDs []string) ([]Problem, error)
+	// KnownErrorsSharing returns the known errors on CIs (or with a
+	// root-cause CI) that depend on any of the items within depth steps,
+	// each by a shortest path to each item it reaches.
+	KnownErrorsSharing(ctx context.Context, itemIDs []string, depth int) ([]Sharing, error)
 }
 
 // Nearby is an event near the CI asked about: the item it happened to, how

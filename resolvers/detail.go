@@ -126,3 +126,22 @@ func need(op *graphql.OperationContext, set ast.SelectionSet, inItem bool) impac
 	}
 	return d
 }
+
+// selects says whether the current field's selection reaches the field at
+// path (by field names, through fragments whatever their type condition).
+func selects(ctx context.Context, path ...string) bool {
+	if !graphql.HasOperationContext(ctx) || graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx)
+	var reaches func(set ast.SelectionSet, path []string) bool
+	reaches = func(set ast.SelectionSet, path []string) bool {
+		found := false
+		eachField(op, set, func(f *ast.Field) bool {
+			found = f.Name == path[0] && (len(path) == 1 || reaches(f.SelectionSet, path[1:]))
+			return !found
+		})
+		return found
+	}
+	return reaches(graphql.GetFieldContext(ctx).Field.Selections, path)
+}

@@ -58,6 +58,13 @@ func (r *knownErrorMatchResolver) Item(ctx context.Context, obj *model.KnownErro
 	return itemOf[model.GraphItem](ctx, obj.ItemID)
 }
 
+func (r *knownErrorMatchResolver) KnownErrorConfigurationItem(ctx context.Context, obj *model.KnownErrorMatch) (*model.ConfigurationItem, error) {
+	if obj.KnownErrorCIID == "" {
+		return nil, nil
+	}
+	return itemOf[*model.ConfigurationItem](ctx, obj.KnownErrorCIID)
+}
+
 func (r *mutationResolver) CreateProblem(ctx context.Context, input model.CreateProblemInput) (*model.CreateProblemPayload, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
@@ -280,6 +287,9 @@ func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.Tim
 	found, err := r.Candidates.ProblemCandidates(ctx, problem.CandidateQuery{From: from, To: to, MinIncidents: minIncidents, Depth: maxDepth,
 		First: first, Explained: incidentsPerCandidate})
 	if err != nil {
+		return nil, err
+	}
+	if err := prefetchCandidates(ctx, found); err != nil {
 		return nil, err
 	}
 	return mapSlice(found, candidateModel), nil

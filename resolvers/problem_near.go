@@ -8,6 +8,7 @@ import (
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/problem"
+	"golang.org/x/sync/errgroup"
 )
 
 // nearbyShows registers the records a nearby change shows: the item it
@@ -93,6 +94,41 @@ func nearbyModel(n problem.Nearby) *model.NearbyChange {
 	return m
 }
 
+// prefetchCandidates loads what the selection shows of the candidates'
+// incidents, CIs and open problems, a batch each, side by side. Left to
+// their fields, hundreds of loads spread over more batches the busier the
+// server is, and a request's transactions would depend on the load. A
+// record that fails to load fails its field, from the loader's cache.
+func prefetchCandidates(ctx context.Context, found []problem.Candidate) error {
+	var incidents, cis, problems []string
+	for _, c := range found {
+		cis, problems = append(cis, c.CIID), append(problems, c.OpenProblemIDs...)
+		for _, e := range c.Explanations {
+			incidents, cis = append(incidents, e.IncidentID), append(cis, e.CIID)
+		}
+	}
+	var g errgroup.Group
+	if selects(ctx, "incidents", "incident") {
+		g.Go(func() error {
+			_, _ = incidentLoadersFrom(ctx).incidents.LoadAll(ctx, incidents)
+			return nil
+		})
+	}
+	if selects(ctx, "configurationItem") || selects(ctx, "incidents", "configurationItem") {
+		g.Go(func() error {
+			_, err := itemsOf[*model.ConfigurationItem](ctx, cis)
+			return err
+		})
+	}
+	if selects(ctx, "openProblems") {
+		g.Go(func() error {
+			_, err := readableProblems(ctx, problems)
+			return err
+		})
+	}
+	return g.Wait()
+}
+
 func candidateModel(c problem.Candidate) *model.ProblemCandidate {
 	m := &model.ProblemCandidate{Rank: c.Rank, CIID: c.CIID, IncidentCount: len(c.IncidentIDs), Fanout: c.Fanout, OpenProblemIDs: c.OpenProblemIDs}
 	for _, e := range c.Explanations {
@@ -112,6 +148,10 @@ func loadCI(ctx context.Context, id string) (*model.ConfigurationItem, error) {
 }
 
 func matchModel(m problem.Match) *model.KnownErrorMatch {
-	return &model.KnownErrorMatch{Rank: m.Rank, Reason: m.Reason, Kind: model.KnownErrorMatchKind(m.Kind), KnownError: problemModel(m.KnownError),
-		ItemID: m.ItemID, Distance: m.Distance, Path: pathModel(m.Path)}
+	out := &model.KnownErrorMatch{Rank: m.Rank, Reason: m.Reason, Kind: model.KnownErrorMatchKind(m.Kind), KnownError: problemModel(m.KnownError),
+		ItemID: m.ItemID, Distance: m.Distance, Path: pathModel(m.Path), KnownErrorPath: []*model.GraphEdge{}}
+	if m.Sibling != nil {
+		out.KnownErrorCIID, out.KnownErrorPath = m.Sibling.CIID, mapSlice(m.Sibling.Path, edgeModel)
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 type candidateData struct {
@@ -178,5 +179,43 @@ func TestProblemCandidatesBadInputAndRoles(t *testing.T) {
 	e.ok(t, e.analyst, problemCandidatesQuery, nil, nil)
 	for _, token := range []string{e.agent, e.requester} {
 		e.fail(t, token, problemCandidatesQuery, nil, "FORBIDDEN")
+	}
+}
+
+// TestProblemCandidatesLoadInBatches: the candidates' incidents, CIs and
+// open problems load a batch each, however their fields interleave: with
+// loaders that wait for nothing, the answer still fits a small budget of
+// transactions.
+func TestProblemCandidatesLoadInBatches(t *testing.T) {
+	e := newEnv(t, app.Limits{LoaderWait: time.Nanosecond, Request: limits.Request{MaxTransactions: 10}})
+	w := newWorld(t, e)
+	var apps []string
+	for i := range 8 {
+		name := fmt.Sprintf("lb-app-%d", i)
+		w.build(t, name+" DEPENDS_ON lb-db")
+		apps = append(apps, w.id(t, name))
+	}
+	for i, app := range apps {
+		e.createIncident(t, e.agent, map[string]any{"shortDescription": fmt.Sprintf("app %d down", i), "impact": "LOW", "urgency": "LOW",
+			"configurationItemIds": []string{app}})
+	}
+	pm := e.mint(t, "lb-problem-manager", auth.ProblemManager)
+	e.createProblem(t, pm, map[string]any{"title": "db", "impact": "LOW", "urgency": "LOW", "configurationItemIds": []string{w.id(t, "lb-db")}})
+	var out struct {
+		ProblemCandidates []struct {
+			candidateData
+			OpenProblems []named `json:"openProblems"`
+		} `json:"problemCandidates"`
+	}
+	e.ok(t, e.analyst, `{ problemCandidates(minIncidents: 8) {
+    rank incidentCount configurationItem { id name } openProblems { id }
+    incidents { incident { id name: shortDescription } configurationItem { id name } path { id } } } }`, nil, &out)
+	if c := out.ProblemCandidates; len(c) != 1 || c[0].ConfigurationItem.Name != "lb-db" || len(c[0].Incidents) != 8 || len(c[0].OpenProblems) != 1 {
+		t.Fatalf("candidates = %+v, want lb-db with 8 incidents and its problem", c)
+	}
+	for _, i := range out.ProblemCandidates[0].Incidents {
+		if i.Incident.Name == "" || !strings.HasPrefix(i.ConfigurationItem.Name, "lb-app-") {
+			t.Errorf("incident %+v not loaded", i)
+		}
 	}
 }
