@@ -617,13 +617,15 @@ type ComplexityRoot struct {
 	}
 
 	KnownErrorMatch struct {
-		Distance   func(childComplexity int) int
-		Item       func(childComplexity int) int
-		Kind       func(childComplexity int) int
-		KnownError func(childComplexity int) int
-		Path       func(childComplexity int) int
-		Rank       func(childComplexity int) int
-		Reason     func(childComplexity int) int
+		Distance                    func(childComplexity int) int
+		Item                        func(childComplexity int) int
+		Kind                        func(childComplexity int) int
+		KnownError                  func(childComplexity int) int
+		KnownErrorConfigurationItem func(childComplexity int) int
+		KnownErrorPath              func(childComplexity int) int
+		Path                        func(childComplexity int) int
+		Rank                        func(childComplexity int) int
+		Reason                      func(childComplexity int) int
 	}
 
 	LinkCatalogItemsPayload struct {
@@ -1209,6 +1211,8 @@ type IncidentEscalationResolver interface {
 }
 type KnownErrorMatchResolver interface {
 	Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error)
+
+	KnownErrorConfigurationItem(ctx context.Context, obj *model.KnownErrorMatch) (*model.ConfigurationItem, error)
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
@@ -3538,6 +3542,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KnownErrorMatch.KnownError(childComplexity), true
+	case "KnownErrorMatch.knownErrorConfigurationItem":
+		if e.ComplexityRoot.KnownErrorMatch.KnownErrorConfigurationItem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.KnownErrorConfigurationItem(childComplexity), true
+	case "KnownErrorMatch.knownErrorPath":
+		if e.ComplexityRoot.KnownErrorMatch.KnownErrorPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnownErrorMatch.KnownErrorPath(childComplexity), true
 	case "KnownErrorMatch.path":
 		if e.ComplexityRoot.KnownErrorMatch.Path == nil {
 			break
@@ -9590,6 +9606,8 @@ enum KnownErrorMatchKind {
   SAME_CI
   "The known error is on a CI the incident's CIs depend on."
   DEPENDENCY
+  "The known error is on a CI that depends on something the incident's CIs depend on too (item)."
+  SHARED_DEPENDENCY
   "The known error is on one of the incident's services."
   SAME_SERVICE
 }
@@ -9612,6 +9630,10 @@ type KnownErrorMatch {
   distance: Int!
   "The relationships from the incident's CI to item, in the order impact travels (from item towards the incident's CI)."
   path: [GraphEdge!]!
+  "SHARED_DEPENDENCY: the known error's CI, which depends on item too; null for the other kinds."
+  knownErrorConfigurationItem: ConfigurationItem
+  "SHARED_DEPENDENCY: the relationships from item to the known error's CI, in the order impact travels; empty for the other kinds."
+  knownErrorPath: [GraphEdge!]!
 }
 
 extend type Problem {
@@ -9632,8 +9654,9 @@ extend type Incident {
   recentChangesNear(window: TimeWindowInput, maxDepth: Int = 3, first: Int = 20): [NearbyChange!]!
   """
   The known errors that may explain the incident: on its CIs, on what they
-  depend on (up to maxDepth steps), or on its services, ranked; empty for a
-  caller who may not read problems.
+  depend on (up to maxDepth steps), on CIs that share one of those
+  dependencies (each side up to maxDepth steps from it), or on its services,
+  ranked in that order; empty for a caller who may not read problems.
   """
   matchingKnownErrors(maxDepth: Int = 3, first: Int = 10): [KnownErrorMatch!]!
 }
@@ -11275,6 +11298,10 @@ func (ec *executionContext) childFields_KnownErrorMatch(ctx context.Context, fie
 		return ec.fieldContext_KnownErrorMatch_distance(ctx, field)
 	case "path":
 		return ec.fieldContext_KnownErrorMatch_path(ctx, field)
+	case "knownErrorConfigurationItem":
+		return ec.fieldContext_KnownErrorMatch_knownErrorConfigurationItem(ctx, field)
+	case "knownErrorPath":
+		return ec.fieldContext_KnownErrorMatch_knownErrorPath(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KnownErrorMatch", field.Name)
 }
@@ -23154,6 +23181,70 @@ func (ec *executionContext) _KnownErrorMatch_path(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_KnownErrorMatch_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnownErrorMatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnownErrorMatch_knownErrorConfigurationItem(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_knownErrorConfigurationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnownErrorMatch().KnownErrorConfigurationItem(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalOConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_knownErrorConfigurationItem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnownErrorMatch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnownErrorMatch_knownErrorPath(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnownErrorMatch_knownErrorPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KnownErrorPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnownErrorMatch_knownErrorPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "KnownErrorMatch",
 		Field:      field,
@@ -44467,6 +44558,17 @@ func (ec *executionContext) _KnownErrorMatch(ctx context.Context, sel ast.Select
 			}
 		case "path":
 			out.Values[i] = ec._KnownErrorMatch_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "knownErrorConfigurationItem":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnownErrorMatch_knownErrorConfigurationItem(ctx, field, obj)
+				})
+		case "knownErrorPath":
+			out.Values[i] = ec._KnownErrorMatch_knownErrorPath(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -83,3 +83,59 @@ func TestMatchingKnownErrors(t *testing.T) {
 		t.Errorf("a requester is offered %+v", out.Incident.MatchingKnownErrors)
 	}
 }
+
+// TestMatchingKnownErrorsOnSiblings: a known error on a CI that depends on
+// something the incident's CI depends on too is offered after those on
+// the CI and its dependencies, nearest first, with the shared item and the
+// path on each side; a known error on a CI that shares nothing is not.
+func TestMatchingKnownErrorsOnSiblings(t *testing.T) {
+	e, w, team := newProblemEnv(t, app.Limits{})
+	w.build(t, "reports-app DEPENDS_ON orders-db", "orders-db RUNS_ON db-host", "batch-job DEPENDS_ON db-host")
+	known := func(title, ci string) string {
+		p, _ := e.createProblem(t, team.manager, map[string]any{"title": title, "impact": "MEDIUM", "urgency": "MEDIUM", "configurationItemIds": []string{w.id(t, ci)}})
+		p = e.transitionProblem(t, team.manager, p, "INVESTIGATING", nil)
+		p = e.transitionProblem(t, team.manager, p, "KNOWN_ERROR", map[string]any{"rootCause": "cause of " + title, "workaround": "work around " + title})
+		return p.ID
+	}
+	onBatch := known("batch job locks tables", "batch-job")
+	onReports := known("reports time out", "reports-app")
+	onDB := known("db pool exhausted", "orders-db")
+	known("cart drops items", "cart-app")
+	inc := e.deskIncident(t, team, "orders failing", []string{w.id(t, "orders-app")})
+
+	const query = `query($id: ID!) { incident(id: $id) { matchingKnownErrors {
+  rank reason kind distance knownError { id } item { id name } path { id type sourceId targetId }
+  knownErrorConfigurationItem { name } knownErrorPath { id type sourceId targetId } } } }`
+	type sibling struct {
+		matchData
+		KnownErrorCI   *named  `json:"knownErrorConfigurationItem"`
+		KnownErrorPath []gEdge `json:"knownErrorPath"`
+	}
+	var out struct {
+		Incident struct {
+			MatchingKnownErrors []sibling `json:"matchingKnownErrors"`
+		} `json:"incident"`
+	}
+	e.ok(t, team.agent, query, map[string]any{"id": inc.ID}, &out)
+	got := out.Incident.MatchingKnownErrors
+	var ids []string
+	for _, m := range got {
+		ids = append(ids, m.KnownError.ID)
+	}
+	if want := []string{onDB, onReports, onBatch}; strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("matches %v, want the db's, then the reports app's, then the batch job's (%v)", ids, want)
+	}
+	if db := got[0]; db.Kind != "DEPENDENCY" || db.KnownErrorCI != nil || len(db.KnownErrorPath) != 0 {
+		t.Errorf("first = %+v", db)
+	}
+	reports, batch := got[1], got[2]
+	if reports.Kind != "SHARED_DEPENDENCY" || reports.Item.Name != "orders-db" || reports.Distance != 1 ||
+		w.path(reports.Path) != "orders-app-DEPENDS_ON->orders-db" || reports.KnownErrorCI == nil || reports.KnownErrorCI.Name != "reports-app" ||
+		w.path(reports.KnownErrorPath) != "reports-app-DEPENDS_ON->orders-db" || !strings.Contains(reports.Reason, "reports-app, which depends on orders-db as the incident's CI does (1 + 1 steps)") {
+		t.Errorf("second = %+v", reports)
+	}
+	if batch.Kind != "SHARED_DEPENDENCY" || batch.Item.Name != "db-host" || batch.Distance != 2 || batch.KnownErrorCI == nil || batch.KnownErrorCI.Name != "batch-job" ||
+		w.path(batch.KnownErrorPath) != "batch-job-DEPENDS_ON->db-host" {
+		t.Errorf("third = %+v", batch)
+	}
+}

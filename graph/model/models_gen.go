@@ -1443,8 +1443,12 @@ type KnownErrorMatch struct {
 	Distance int `json:"distance"`
 	// The relationships from the incident's CI to item, in the order impact travels (from item towards the incident's CI).
 	Path []*GraphEdge `json:"path"`
+	// SHARED_DEPENDENCY: the relationships from item to the known error's CI, in the order impact travels; empty for the other kinds.
+	KnownErrorPath []*GraphEdge `json:"knownErrorPath"`
 	// Id of the CI or service, resolved by a loader.
 	ItemID string `json:"-"`
+	// Id of the known error's CI for a shared dependency, resolved by a loader.
+	KnownErrorCIID string `json:"-"`
 }
 
 // Result of `linkCatalogItems`.
@@ -4025,6 +4029,8 @@ const (
 	KnownErrorMatchKindSameCi KnownErrorMatchKind = "SAME_CI"
 	// The known error is on a CI the incident's CIs depend on.
 	KnownErrorMatchKindDependency KnownErrorMatchKind = "DEPENDENCY"
+	// The known error is on a CI that depends on something the incident's CIs depend on too (item).
+	KnownErrorMatchKindSharedDependency KnownErrorMatchKind = "SHARED_DEPENDENCY"
 	// The known error is on one of the incident's services.
 	KnownErrorMatchKindSameService KnownErrorMatchKind = "SAME_SERVICE"
 )
@@ -4032,12 +4038,13 @@ const (
 var AllKnownErrorMatchKind = []KnownErrorMatchKind{
 	KnownErrorMatchKindSameCi,
 	KnownErrorMatchKindDependency,
+	KnownErrorMatchKindSharedDependency,
 	KnownErrorMatchKindSameService,
 }
 
 func (e KnownErrorMatchKind) IsValid() bool {
 	switch e {
-	case KnownErrorMatchKindSameCi, KnownErrorMatchKindDependency, KnownErrorMatchKindSameService:
+	case KnownErrorMatchKindSameCi, KnownErrorMatchKindDependency, KnownErrorMatchKindSharedDependency, KnownErrorMatchKindSameService:
 		return true
 	}
 	return false
