@@ -22,11 +22,17 @@ var _ problem.CandidateStore = (*Near)(nil)
 // in $parents, in one row: rows and small lists cost most to read.
 const upstreamWalk = `
 MATCH (i:Incident) WHERE i.createdAt >= $from AND i.createdAt <= $to
-MATCH (i)-[:AFFECTS]->(c:CI)
-WITH c, collect(i.id) AS incidents
-WITH collect(c) AS level, collect(c.id) AS cis, collect(incidents) AS incidents, [] AS items, [] AS parents
+WITH i LIMIT $max
+WITH collect(i) AS window
+CALL (window) {
+  UNWIND window AS i
+  MATCH (i)-[:AFFECTS]->(c:CI)
+  WITH c, collect(i.id) AS incidents
+  RETURN collect(c) AS level, collect(c.id) AS cis, collect(incidents) AS incidents
+}
+WITH size(window) AS read, level, cis, incidents, [] AS items, [] AS parents
 $$LEVELS
-RETURN cis, incidents, items, parents`
+RETURN read, cis, incidents, items, parents`
 
 // upstreamLevel is one level of upstreamWalk.
 const upstreamLevel = `CALL (level) {
@@ -34,7 +40,7 @@ const upstreamLevel = `CALL (level) {
   MATCH (n)<-[:IMPACTS]-(p)
   RETURN collect(n.id) AS below, collect(p.id) AS above, collect(DISTINCT p) AS next
 }
-WITH cis, incidents, next AS level, items + below AS items, parents + above AS parents
+WITH read, cis, incidents, next AS level, items + below AS items, parents + above AS parents
 `
 
 // upstreamStatement is upstreamWalk for a depth.
@@ -68,14 +74,17 @@ func withDepth(stmt string, depth int) string {
 // a level once, whatever the number of incidents below it: a shortest walk
 // from every CI would cross the items near the core of the network once per
 // CI below them.
-func (n *Near) Upstream(ctx context.Context, from, to time.Time, depth int) (problem.Upstream, error) {
+func (n *Near) Upstream(ctx context.Context, from, to time.Time, depth, max int) (problem.Upstream, error) {
 	return read(ctx, n.s, func(tx driver.ManagedTransaction) (problem.Upstream, error) {
 		up := problem.Upstream{Incidents: map[string][]string{}, Parents: map[string][]string{}}
-		recs, err := collect(ctx, tx, upstreamStatement(depth), map[string]any{"from": from, "to": to})
+		recs, err := collect(ctx, tx, upstreamStatement(depth), map[string]any{"from": from, "to": to, "max": int64(max)})
 		if err != nil || len(recs) == 0 {
 			return up, err
 		}
 		r := recs[0]
+		read, _ := r.Get("read")
+		count, _ := read.(int64)
+		up.Read = int(count)
 		cis, _ := r.Get("cis")
 		incidents, _ := r.Get("incidents")
 		for i, ci := range strs(cis) {

@@ -2,11 +2,13 @@ package neo4j_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
@@ -44,7 +46,7 @@ func TestCandidateStatementsSeek(t *testing.T) {
 		params map[string]any
 		index  string
 	}{
-		"upstream":             {upstream, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC()}, "Incident(createdAt)"},
+		"upstream":             {upstream, map[string]any{"from": time.Now().UTC(), "to": time.Now().UTC(), "max": int64(10)}, "Incident(createdAt)"},
 		"problems on":          {problems, map[string]any{"cis": []string{"ci_a"}, "states": []string{"NEW"}}, "Problem(state"},
 		"known errors on":      {knownErrors, map[string]any{"cis": []string{"ci_a"}, "services": []string{"svc_a"}, "states": []string{"KNOWN_ERROR"}}, "Problem(state"},
 		"edges":                {edges, map[string]any{"pairs": [][]string{{"ci_a", "ci_b"}}}, "Item(id)"},
@@ -56,6 +58,30 @@ func TestCandidateStatementsSeek(t *testing.T) {
 		}
 		if countOps(ops, "NodeByLabelScan")+countOps(ops, "AllNodesScan") > 0 || !slices.ContainsFunc(ops, func(op string) bool { return strings.Contains(op, c.index) }) {
 			t.Errorf("%s: want a seek of %s and no scan (%v)", name, c.index, ops)
+		}
+	}
+}
+
+// TestUpstreamReadsAtMostMax: the walk for common causes reads at most the
+// incidents it is asked for, and says how many it read, so that a window
+// holding too many is refused before a walk from all of them.
+func TestUpstreamReadsAtMostMax(t *testing.T) {
+	f := newIncidents(t)
+	for i := range 4 {
+		_, _, err := f.inc.Create(f.ctx, f.agent, incident.CreateInput{ShortDescription: fmt.Sprintf("db slow %d", i),
+			CallerID: &f.caller.Subject, CIIDs: []string{f.ids["db"]}, Impact: incident.Low, Urgency: incident.Low})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to := f.clock.Now().Add(-time.Hour), f.clock.Now().Add(time.Hour)
+	for _, c := range []struct{ max, read int }{{3, 3}, {10, 4}} {
+		up, err := f.store.Near().Upstream(f.ctx, from, to, 2, c.max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Read != c.read {
+			t.Errorf("max %d: read %d, want %d", c.max, up.Read, c.read)
 		}
 	}
 }

@@ -30,6 +30,9 @@ const (
 	// network may reach thousands.
 	DefaultExplained = 20
 	MaxExplained     = 200
+	// MaxWindowIncidents bounds the incidents compared: the walk keeps, for
+	// every item it reaches, the set of incidents that reached it.
+	MaxWindowIncidents = 5000
 )
 
 // Shared is a CI upstream of the CIs of several incidents, as the store
@@ -58,9 +61,9 @@ type Explanation struct {
 
 // CandidateStore reads what common causes are found in, and explains them.
 type CandidateStore interface {
-	// Upstream returns the CIs of the incidents created in the window, and
-	// the items up to depth steps above them.
-	Upstream(ctx context.Context, from, to time.Time, depth int) (Upstream, error)
+	// Upstream returns the CIs of the incidents created in the window (at
+	// most max of them), and the items up to depth steps above them.
+	Upstream(ctx context.Context, from, to time.Time, depth, max int) (Upstream, error)
 	// Fanouts returns how many items each of the items impacts directly,
 	// for those that are CIs.
 	Fanouts(ctx context.Context, ids []string) (map[string]int, error)
@@ -144,9 +147,12 @@ func (c *Candidates) ProblemCandidates(ctx context.Context, q CandidateQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	up, err := c.store.Upstream(ctx, from, to, depth)
+	up, err := c.store.Upstream(ctx, from, to, depth, MaxWindowIncidents+1)
 	if err != nil {
 		return nil, err
+	}
+	if up.Read > MaxWindowIncidents {
+		return nil, apperr.Invalid("window", "holds more than %d incidents, the most one question compares: narrow it", MaxWindowIncidents)
 	}
 	found, incidentIDs := sharedCauses(up, depth, minimum)
 	ids := make([]string, len(found))

@@ -9,6 +9,9 @@ import (
 // Upstream is the part of the graph above the CIs of a window's incidents
 // that a walk of some depth reaches: what the common causes are found in.
 type Upstream struct {
+	// Read is how many incidents of the window were read, with CIs or
+	// without; the store reads at most as many as it is asked for.
+	Read int
 	// Incidents lists, for each CI of the window's incidents, the
 	// incidents on it.
 	Incidents map[string][]string
@@ -72,9 +75,9 @@ type reached struct {
 // item passing on only the incidents that first reached it at the level
 // before, so an incident's first arrival at an item is its shortest
 // distance. The items need not be CIs: the store knows which are. ids are
-// the incidents, sorted, that the sets index. Items are numbered and their
-// sets cut from one array: a walk over thousands of items would otherwise
-// spend its time allocating.
+// the incidents, sorted, that the sets index. Items are numbered and the
+// sets of what reached them cut from one array: a walk over thousands of
+// items would otherwise spend its time allocating.
 func sharedCauses(up Upstream, depth, min int) (found []reached, ids []string) {
 	for _, on := range up.Incidents {
 		ids = append(ids, on...)
@@ -103,55 +106,53 @@ func sharedCauses(up Upstream, depth, min int) (found []reached, ids []string) {
 			parents[n] = append(parents[n], numberOf(p))
 		}
 	}
-	var fresh []int
 	for ci := range up.Incidents {
-		fresh = append(fresh, numberOf(ci))
+		numberOf(ci)
 	}
 	words := (len(ids) + 63) / 64
-	set := func(all []uint64, n int) incidentSet { return all[n*words : (n+1)*words] }
-	seen, now, next := make([]uint64, len(items)*words), make([]uint64, len(items)*words), make([]uint64, len(items)*words)
+	// Every item keeps the incidents that reached it; the items reached at
+	// the last level keep as well those that first reached them there.
+	seen := make([]uint64, len(items)*words)
+	set := func(n int) incidentSet { return seen[n*words : (n+1)*words] }
 	distance := make([]int, len(items))
+	fresh := map[int]incidentSet{}
 	for ci, on := range up.Incidents {
-		s := set(now, number[ci])
+		n := number[ci]
 		for _, id := range on {
-			s.add(incident[id])
+			set(n).add(incident[id])
 		}
-		copy(set(seen, number[ci]), s)
+		fresh[n] = slices.Clone(set(n))
 	}
-	touched := make([]bool, len(items))
 	for level := 1; level <= depth && len(fresh) > 0; level++ {
-		var reachedNow []int
-		for _, n := range fresh {
-			from := set(now, n)
+		next := map[int]incidentSet{}
+		for n, from := range fresh {
 			for _, p := range parents[n] {
-				if !touched[p] {
-					touched[p] = true
-					reachedNow = append(reachedNow, p)
+				to, ok := next[p]
+				if !ok {
+					to = newIncidentSet(len(ids))
+					next[p] = to
 				}
-				to := set(next, p)
 				for w := range to {
 					to[w] |= from[w]
 				}
 			}
-			clear(from)
 		}
-		fresh = fresh[:0]
-		for _, p := range reachedNow {
-			touched[p] = false
-			n, s := set(next, p), set(seen, p)
+		for p, n := range next {
+			s := set(p)
 			for w := range n {
 				n[w] &^= s[w]
 				s[w] |= n[w]
 			}
 			if c := n.count(); c > 0 {
 				distance[p] += level * c
-				fresh = append(fresh, p)
+			} else {
+				delete(next, p)
 			}
 		}
-		now, next = next, now
+		fresh = next
 	}
 	for n, id := range items {
-		s := set(seen, n)
+		s := set(n)
 		if c := s.count(); c >= min {
 			found = append(found, reached{id: id, incidents: s, count: c, distance: distance[n]})
 		}

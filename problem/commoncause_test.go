@@ -69,3 +69,12 @@ func TestIncidentSetWords(t *testing.T) {
 		t.Errorf("count %d, keys equal %v", b.count(), a.key() == b.key())
 	}
 }
+
+// TestSharedCausesWithoutParents: CIs the walk found nothing above are
+// still their own shared cause.
+func TestSharedCausesWithoutParents(t *testing.T) {
+	found, ids := sharedCauses(Upstream{Incidents: map[string][]string{"lone": {"inc1", "inc2"}}}, 3, 2)
+	if len(found) != 1 || found[0].id != "lone" || strings.Join(found[0].incidents.members(ids), ",") != "inc1,inc2" || found[0].distance != 0 {
+		t.Errorf("found %+v", found)
+	}
+}
