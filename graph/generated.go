@@ -9698,7 +9698,8 @@ extend type Query {
   7 days ending now): every CI within maxDepth steps upstream of the CIs of at
   least minIncidents of them, ranked by how many incidents it explains, then
   by how specific it is. A CI that explains exactly the incidents of a
-  better-ranked one is left out. Only for roles that read every incident.
+  better-ranked one is left out. A window holding more than 5,000 incidents is
+  refused (BAD_USER_INPUT): narrow it. Only for roles that read every incident.
   """
   problemCandidates(window: TimeWindowInput, minIncidents: Int = 2, maxDepth: Int = 3, first: Int = 20, incidentsPerCandidate: Int = 20): [ProblemCandidate!]! @auth(roles: [ANALYST, PROBLEM_MANAGER, CHANGE_MANAGER, CAB_MEMBER, SERVICE_OWNER, CONFIG_MANAGER, KNOWLEDGE_MANAGER])
 }
