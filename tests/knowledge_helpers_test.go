@@ -87,10 +87,10 @@ const (
 )
 
 // newKnowledgeEnv serves the API on the change world (for CIs and
-// services to link).
+// services to link), open to subscriptions from okOrigin.
 func newKnowledgeEnv(t *testing.T) (*env, *world, kbTeam) {
 	t.Helper()
-	e := newEnv(t, app.Limits{})
+	e := newEnv(t, app.Limits{CORSOrigins: []string{okOrigin}})
 	w := changeWorld(t, e)
 	return e, w, kbTeam{
 		author:         e.mint(t, subjKBAuthor, auth.Agent),
