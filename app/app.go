@@ -21,6 +21,7 @@ import (
 	"github.com/itsm-graph/itsm/httpapi"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/limits"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
@@ -105,10 +106,12 @@ func New(d Deps, l Limits) (*App, error) {
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
 	problemEvents := events.NewTopic(problem.EventKeys)
+	knowledgeEvents := events.NewTopic(knowledge.EventKeys)
+	kb := knowledge.NewService(d.Store.Knowledge(), d.Now, d.NewID, knowledgeEvents)
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, SLAMgmt: slas, Analyzer: an, People: dir,
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
-		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, SLAEventFeed: slaEvents,
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
 	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),

@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	ImpactAnalysis() ImpactAnalysisResolver
 	Incident() IncidentResolver
 	IncidentEscalation() IncidentEscalationResolver
+	KnowledgeArticle() KnowledgeArticleResolver
 	KnownErrorMatch() KnownErrorMatchResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
@@ -372,6 +373,11 @@ type ComplexityRoot struct {
 		Incident func(childComplexity int) int
 	}
 
+	CreateKnowledgeArticlePayload struct {
+		Article func(childComplexity int) int
+		Created func(childComplexity int) int
+	}
+
 	CreateProblemPayload struct {
 		Created func(childComplexity int) int
 		Problem func(childComplexity int) int
@@ -616,6 +622,100 @@ type ComplexityRoot struct {
 		Incident func(childComplexity int) int
 	}
 
+	KnowledgeArticle struct {
+		AllowedTransitions func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		CreatedBy          func(childComplexity int) int
+		Current            func(childComplexity int) int
+		History            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Number             func(childComplexity int) int
+		Published          func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		Version            func(childComplexity int) int
+		Versions           func(childComplexity int) int
+		ViewCount          func(childComplexity int) int
+	}
+
+	KnowledgeArticleConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	KnowledgeArticleDue struct {
+		Article func(childComplexity int) int
+		Reasons func(childComplexity int) int
+	}
+
+	KnowledgeArticleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	KnowledgeArticlePayload struct {
+		Article func(childComplexity int) int
+	}
+
+	KnowledgeArticleVersion struct {
+		ApprovedAt           func(childComplexity int) int
+		ApprovedBy           func(childComplexity int) int
+		Audience             func(childComplexity int) int
+		Authors              func(childComplexity int) int
+		Body                 func(childComplexity int) int
+		Category             func(childComplexity int) int
+		ChangeIds            func(childComplexity int) int
+		ConfigurationItemIds func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		HelpfulCount         func(childComplexity int) int
+		IncidentIds          func(childComplexity int) int
+		Keywords             func(childComplexity int) int
+		Language             func(childComplexity int) int
+		Number               func(childComplexity int) int
+		OutdatedAt           func(childComplexity int) int
+		OwnerGroupID         func(childComplexity int) int
+		ProblemIds           func(childComplexity int) int
+		RetiredAt            func(childComplexity int) int
+		ReviewBy             func(childComplexity int) int
+		ServiceIds           func(childComplexity int) int
+		State                func(childComplexity int) int
+		SubmittedAt          func(childComplexity int) int
+		SubmittedBy          func(childComplexity int) int
+		Summary              func(childComplexity int) int
+		Title                func(childComplexity int) int
+		Type                 func(childComplexity int) int
+		UnhelpfulCount       func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+	}
+
+	KnowledgeHistoryEntry struct {
+		Actor         func(childComplexity int) int
+		At            func(childComplexity int) int
+		Comment       func(childComplexity int) int
+		Field         func(childComplexity int) int
+		From          func(childComplexity int) int
+		To            func(childComplexity int) int
+		VersionNumber func(childComplexity int) int
+	}
+
+	KnowledgeSearchConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	KnowledgeSearchEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	KnowledgeSearchHit struct {
+		Article func(childComplexity int) int
+		Score   func(childComplexity int) int
+		Snippet func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
 	KnownErrorMatch struct {
 		Distance                    func(childComplexity int) int
 		Item                        func(childComplexity int) int
@@ -651,6 +751,7 @@ type ComplexityRoot struct {
 		CreateFreezeWindow         func(childComplexity int, input model.CreateFreezeWindowInput) int
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
 		CreateIncident             func(childComplexity int, input model.CreateIncidentInput) int
+		CreateKnowledgeArticle     func(childComplexity int, input model.CreateKnowledgeArticleInput) int
 		CreateProblem              func(childComplexity int, input model.CreateProblemInput) int
 		CreateSLA                  func(childComplexity int, input model.CreateSLAInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
@@ -662,7 +763,9 @@ type ComplexityRoot struct {
 		LinkIncident               func(childComplexity int, input model.LinkIncidentInput) int
 		LinkIncidentsToProblem     func(childComplexity int, input model.ProblemIncidentsInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
+		RateArticle                func(childComplexity int, id string, helpful bool, comment *string) int
 		ReassignIncident           func(childComplexity int, input model.ReassignIncidentInput) int
+		RecordArticleView          func(childComplexity int, id string) int
 		RecordSLAReview            func(childComplexity int, input model.RecordSLAReviewInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
@@ -673,6 +776,7 @@ type ComplexityRoot struct {
 		SetPriorityMatrix          func(childComplexity int, input model.SetPriorityMatrixInput) int
 		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
 		TransitionIncident         func(childComplexity int, input model.TransitionIncidentInput) int
+		TransitionKnowledgeArticle func(childComplexity int, input model.TransitionKnowledgeArticleInput) int
 		TransitionProblem          func(childComplexity int, input model.TransitionProblemInput) int
 		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
 		UnlinkIncidentsFromProblem func(childComplexity int, input model.ProblemIncidentsInput) int
@@ -680,6 +784,7 @@ type ComplexityRoot struct {
 		UpdateChange               func(childComplexity int, input model.UpdateChangeInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
 		UpdateIncident             func(childComplexity int, input model.UpdateIncidentInput) int
+		UpdateKnowledgeArticle     func(childComplexity int, input model.UpdateKnowledgeArticleInput) int
 		UpdateProblem              func(childComplexity int, input model.UpdateProblemInput) int
 		UpdateSLA                  func(childComplexity int, input model.UpdateSLAInput) int
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
@@ -800,48 +905,52 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		BusinessCatalog     func(childComplexity int, businessUnitID *string) int
-		BusinessProcesses   func(childComplexity int, first *int, after *string) int
-		BusinessUnits       func(childComplexity int, first *int, after *string) int
-		Change              func(childComplexity int, id string) int
-		ChangeCalendar      func(childComplexity int, from time.Time, to time.Time) int
-		ChangeConflicts     func(childComplexity int, changeID string) int
-		ChangeTemplates     func(childComplexity int) int
-		Changes             func(childComplexity int, filter *model.ChangeFilter, first *int, after *string) int
-		ChangesNear         func(childComplexity int, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) int
-		ConfigurationItem   func(childComplexity int, id string) int
-		ConfigurationItems  func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
-		Dependencies        func(childComplexity int, id string, depth *int) int
-		Dependents          func(childComplexity int, id string, depth *int) int
-		Group               func(childComplexity int, id string) int
-		Groups              func(childComplexity int, first *int, after *string) int
-		ImpactAnalysis      func(childComplexity int, input model.ImpactAnalysisInput) int
-		Incident            func(childComplexity int, id string) int
-		Incidents           func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
-		KnownErrors         func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
-		Me                  func(childComplexity int) int
-		Neighbourhood       func(childComplexity int, id string, depth *int, types []string) int
-		Node                func(childComplexity int, id string) int
-		Paths               func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
-		PriorityMatrix      func(childComplexity int) int
-		Problem             func(childComplexity int, id string) int
-		ProblemCandidates   func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
-		Problems            func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
-		RelationshipTypes   func(childComplexity int) int
-		SLA                 func(childComplexity int, id string) int
-		SLAReport           func(childComplexity int, slaID string, from time.Time, to time.Time) int
-		SLAReviews          func(childComplexity int, slaID string) int
-		Service             func(childComplexity int, id string) int
-		ServiceAvailability func(childComplexity int, serviceID string, from time.Time, to time.Time) int
-		ServiceImpact       func(childComplexity int, serviceID string, maxDepth *int) int
-		Services            func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
-		Slas                func(childComplexity int, customerID *string, first *int, after *string) int
-		SupportingTree      func(childComplexity int, serviceID string, depth *int) int
-		TechnicalCatalog    func(childComplexity int, first *int, after *string) int
-		UnauthorizedChanges func(childComplexity int, since time.Time, first *int, after *string) int
-		UpcomingReviews     func(childComplexity int, withinDays int) int
-		User                func(childComplexity int, id string) int
-		Users               func(childComplexity int, first *int, after *string) int
+		ArticlesDueForReview func(childComplexity int, first *int) int
+		BusinessCatalog      func(childComplexity int, businessUnitID *string) int
+		BusinessProcesses    func(childComplexity int, first *int, after *string) int
+		BusinessUnits        func(childComplexity int, first *int, after *string) int
+		Change               func(childComplexity int, id string) int
+		ChangeCalendar       func(childComplexity int, from time.Time, to time.Time) int
+		ChangeConflicts      func(childComplexity int, changeID string) int
+		ChangeTemplates      func(childComplexity int) int
+		Changes              func(childComplexity int, filter *model.ChangeFilter, first *int, after *string) int
+		ChangesNear          func(childComplexity int, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) int
+		ConfigurationItem    func(childComplexity int, id string) int
+		ConfigurationItems   func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
+		Dependencies         func(childComplexity int, id string, depth *int) int
+		Dependents           func(childComplexity int, id string, depth *int) int
+		Group                func(childComplexity int, id string) int
+		Groups               func(childComplexity int, first *int, after *string) int
+		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
+		Incident             func(childComplexity int, id string) int
+		Incidents            func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
+		KnowledgeArticle     func(childComplexity int, id string) int
+		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, first *int, after *string) int
+		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
+		Me                   func(childComplexity int) int
+		Neighbourhood        func(childComplexity int, id string, depth *int, types []string) int
+		Node                 func(childComplexity int, id string) int
+		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
+		PriorityMatrix       func(childComplexity int) int
+		Problem              func(childComplexity int, id string) int
+		ProblemCandidates    func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
+		Problems             func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
+		RelationshipTypes    func(childComplexity int) int
+		SLA                  func(childComplexity int, id string) int
+		SLAReport            func(childComplexity int, slaID string, from time.Time, to time.Time) int
+		SLAReviews           func(childComplexity int, slaID string) int
+		SearchKnowledge      func(childComplexity int, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) int
+		Service              func(childComplexity int, id string) int
+		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time) int
+		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
+		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
+		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
+		SupportingTree       func(childComplexity int, serviceID string, depth *int) int
+		TechnicalCatalog     func(childComplexity int, first *int, after *string) int
+		UnauthorizedChanges  func(childComplexity int, since time.Time, first *int, after *string) int
+		UpcomingReviews      func(childComplexity int, withinDays int) int
+		User                 func(childComplexity int, id string) int
+		Users                func(childComplexity int, first *int, after *string) int
 	}
 
 	Reach struct {
@@ -1058,6 +1167,7 @@ type ComplexityRoot struct {
 		ChangeChanged            func(childComplexity int, ids []string) int
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
 		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string) int
+		KnowledgeArticleChanged  func(childComplexity int, id *string) int
 		ProblemChanged           func(childComplexity int, id *string, assignmentGroupID *string) int
 		SLAEvents                func(childComplexity int, slaID *string) int
 	}
@@ -1209,6 +1319,11 @@ type IncidentEscalationResolver interface {
 	FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
 	ToGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
 }
+type KnowledgeArticleResolver interface {
+	Versions(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeArticleVersion, error)
+	AllowedTransitions(ctx context.Context, obj *model.KnowledgeArticle) ([]model.KnowledgeArticleState, error)
+	History(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeHistoryEntry, error)
+}
 type KnownErrorMatchResolver interface {
 	Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error)
 
@@ -1245,6 +1360,11 @@ type MutationResolver interface {
 	AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error)
 	LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error)
 	SetPriorityMatrix(ctx context.Context, input model.SetPriorityMatrixInput) (*model.PriorityMatrixPayload, error)
+	CreateKnowledgeArticle(ctx context.Context, input model.CreateKnowledgeArticleInput) (*model.CreateKnowledgeArticlePayload, error)
+	UpdateKnowledgeArticle(ctx context.Context, input model.UpdateKnowledgeArticleInput) (*model.KnowledgeArticlePayload, error)
+	TransitionKnowledgeArticle(ctx context.Context, input model.TransitionKnowledgeArticleInput) (*model.KnowledgeArticlePayload, error)
+	RateArticle(ctx context.Context, id string, helpful bool, comment *string) (*model.KnowledgeArticlePayload, error)
+	RecordArticleView(ctx context.Context, id string) (*model.KnowledgeArticlePayload, error)
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error)
 	CreateGroup(ctx context.Context, input model.CreateGroupInput) (*model.CreateGroupPayload, error)
 	AddGroupMember(ctx context.Context, input model.GroupMemberInput) (*model.GroupMemberPayload, error)
@@ -1313,6 +1433,10 @@ type QueryResolver interface {
 	Incident(ctx context.Context, id string) (*model.Incident, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
+	KnowledgeArticle(ctx context.Context, id string) (*model.KnowledgeArticle, error)
+	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error)
+	SearchKnowledge(ctx context.Context, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeSearchConnection, error)
+	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
 	User(ctx context.Context, id string) (*model.User, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
@@ -1363,6 +1487,7 @@ type SubscriptionResolver interface {
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
+	KnowledgeArticleChanged(ctx context.Context, id *string) (<-chan *model.KnowledgeArticle, error)
 	ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Problem, error)
 	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
 }
@@ -2532,6 +2657,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateIncidentPayload.Incident(childComplexity), true
 
+	case "CreateKnowledgeArticlePayload.article":
+		if e.ComplexityRoot.CreateKnowledgeArticlePayload.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateKnowledgeArticlePayload.Article(childComplexity), true
+	case "CreateKnowledgeArticlePayload.created":
+		if e.ComplexityRoot.CreateKnowledgeArticlePayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateKnowledgeArticlePayload.Created(childComplexity), true
+
 	case "CreateProblemPayload.created":
 		if e.ComplexityRoot.CreateProblemPayload.Created == nil {
 			break
@@ -3518,6 +3656,400 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IncidentPayload.Incident(childComplexity), true
 
+	case "KnowledgeArticle.allowedTransitions":
+		if e.ComplexityRoot.KnowledgeArticle.AllowedTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.AllowedTransitions(childComplexity), true
+	case "KnowledgeArticle.createdAt":
+		if e.ComplexityRoot.KnowledgeArticle.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.CreatedAt(childComplexity), true
+	case "KnowledgeArticle.createdBy":
+		if e.ComplexityRoot.KnowledgeArticle.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.CreatedBy(childComplexity), true
+	case "KnowledgeArticle.current":
+		if e.ComplexityRoot.KnowledgeArticle.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.Current(childComplexity), true
+	case "KnowledgeArticle.history":
+		if e.ComplexityRoot.KnowledgeArticle.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.History(childComplexity), true
+	case "KnowledgeArticle.id":
+		if e.ComplexityRoot.KnowledgeArticle.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.ID(childComplexity), true
+	case "KnowledgeArticle.number":
+		if e.ComplexityRoot.KnowledgeArticle.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.Number(childComplexity), true
+	case "KnowledgeArticle.published":
+		if e.ComplexityRoot.KnowledgeArticle.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.Published(childComplexity), true
+	case "KnowledgeArticle.updatedAt":
+		if e.ComplexityRoot.KnowledgeArticle.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.UpdatedAt(childComplexity), true
+	case "KnowledgeArticle.version":
+		if e.ComplexityRoot.KnowledgeArticle.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.Version(childComplexity), true
+	case "KnowledgeArticle.versions":
+		if e.ComplexityRoot.KnowledgeArticle.Versions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.Versions(childComplexity), true
+	case "KnowledgeArticle.viewCount":
+		if e.ComplexityRoot.KnowledgeArticle.ViewCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.ViewCount(childComplexity), true
+
+	case "KnowledgeArticleConnection.edges":
+		if e.ComplexityRoot.KnowledgeArticleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleConnection.Edges(childComplexity), true
+	case "KnowledgeArticleConnection.pageInfo":
+		if e.ComplexityRoot.KnowledgeArticleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleConnection.PageInfo(childComplexity), true
+	case "KnowledgeArticleConnection.totalCount":
+		if e.ComplexityRoot.KnowledgeArticleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleConnection.TotalCount(childComplexity), true
+
+	case "KnowledgeArticleDue.article":
+		if e.ComplexityRoot.KnowledgeArticleDue.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleDue.Article(childComplexity), true
+	case "KnowledgeArticleDue.reasons":
+		if e.ComplexityRoot.KnowledgeArticleDue.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleDue.Reasons(childComplexity), true
+
+	case "KnowledgeArticleEdge.cursor":
+		if e.ComplexityRoot.KnowledgeArticleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleEdge.Cursor(childComplexity), true
+	case "KnowledgeArticleEdge.node":
+		if e.ComplexityRoot.KnowledgeArticleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleEdge.Node(childComplexity), true
+
+	case "KnowledgeArticlePayload.article":
+		if e.ComplexityRoot.KnowledgeArticlePayload.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticlePayload.Article(childComplexity), true
+
+	case "KnowledgeArticleVersion.approvedAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ApprovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ApprovedAt(childComplexity), true
+	case "KnowledgeArticleVersion.approvedBy":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ApprovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ApprovedBy(childComplexity), true
+	case "KnowledgeArticleVersion.audience":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Audience(childComplexity), true
+	case "KnowledgeArticleVersion.authors":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Authors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Authors(childComplexity), true
+	case "KnowledgeArticleVersion.body":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Body(childComplexity), true
+	case "KnowledgeArticleVersion.category":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Category(childComplexity), true
+	case "KnowledgeArticleVersion.changeIds":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ChangeIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ChangeIds(childComplexity), true
+	case "KnowledgeArticleVersion.configurationItemIds":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ConfigurationItemIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ConfigurationItemIds(childComplexity), true
+	case "KnowledgeArticleVersion.createdAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.CreatedAt(childComplexity), true
+	case "KnowledgeArticleVersion.helpfulCount":
+		if e.ComplexityRoot.KnowledgeArticleVersion.HelpfulCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.HelpfulCount(childComplexity), true
+	case "KnowledgeArticleVersion.incidentIds":
+		if e.ComplexityRoot.KnowledgeArticleVersion.IncidentIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.IncidentIds(childComplexity), true
+	case "KnowledgeArticleVersion.keywords":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Keywords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Keywords(childComplexity), true
+	case "KnowledgeArticleVersion.language":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Language(childComplexity), true
+	case "KnowledgeArticleVersion.number":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Number(childComplexity), true
+	case "KnowledgeArticleVersion.outdatedAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.OutdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.OutdatedAt(childComplexity), true
+	case "KnowledgeArticleVersion.ownerGroupId":
+		if e.ComplexityRoot.KnowledgeArticleVersion.OwnerGroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.OwnerGroupID(childComplexity), true
+	case "KnowledgeArticleVersion.problemIds":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ProblemIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ProblemIds(childComplexity), true
+	case "KnowledgeArticleVersion.retiredAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.RetiredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.RetiredAt(childComplexity), true
+	case "KnowledgeArticleVersion.reviewBy":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ReviewBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ReviewBy(childComplexity), true
+	case "KnowledgeArticleVersion.serviceIds":
+		if e.ComplexityRoot.KnowledgeArticleVersion.ServiceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.ServiceIds(childComplexity), true
+	case "KnowledgeArticleVersion.state":
+		if e.ComplexityRoot.KnowledgeArticleVersion.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.State(childComplexity), true
+	case "KnowledgeArticleVersion.submittedAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.SubmittedAt(childComplexity), true
+	case "KnowledgeArticleVersion.submittedBy":
+		if e.ComplexityRoot.KnowledgeArticleVersion.SubmittedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.SubmittedBy(childComplexity), true
+	case "KnowledgeArticleVersion.summary":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Summary(childComplexity), true
+	case "KnowledgeArticleVersion.title":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Title(childComplexity), true
+	case "KnowledgeArticleVersion.type":
+		if e.ComplexityRoot.KnowledgeArticleVersion.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.Type(childComplexity), true
+	case "KnowledgeArticleVersion.unhelpfulCount":
+		if e.ComplexityRoot.KnowledgeArticleVersion.UnhelpfulCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.UnhelpfulCount(childComplexity), true
+	case "KnowledgeArticleVersion.updatedAt":
+		if e.ComplexityRoot.KnowledgeArticleVersion.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticleVersion.UpdatedAt(childComplexity), true
+
+	case "KnowledgeHistoryEntry.actor":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.Actor(childComplexity), true
+	case "KnowledgeHistoryEntry.at":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.At(childComplexity), true
+	case "KnowledgeHistoryEntry.comment":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.Comment(childComplexity), true
+	case "KnowledgeHistoryEntry.field":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.Field(childComplexity), true
+	case "KnowledgeHistoryEntry.from":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.From(childComplexity), true
+	case "KnowledgeHistoryEntry.to":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.To(childComplexity), true
+	case "KnowledgeHistoryEntry.versionNumber":
+		if e.ComplexityRoot.KnowledgeHistoryEntry.VersionNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeHistoryEntry.VersionNumber(childComplexity), true
+
+	case "KnowledgeSearchConnection.edges":
+		if e.ComplexityRoot.KnowledgeSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchConnection.Edges(childComplexity), true
+	case "KnowledgeSearchConnection.pageInfo":
+		if e.ComplexityRoot.KnowledgeSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchConnection.PageInfo(childComplexity), true
+	case "KnowledgeSearchConnection.totalCount":
+		if e.ComplexityRoot.KnowledgeSearchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchConnection.TotalCount(childComplexity), true
+
+	case "KnowledgeSearchEdge.cursor":
+		if e.ComplexityRoot.KnowledgeSearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchEdge.Cursor(childComplexity), true
+	case "KnowledgeSearchEdge.node":
+		if e.ComplexityRoot.KnowledgeSearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchEdge.Node(childComplexity), true
+
+	case "KnowledgeSearchHit.article":
+		if e.ComplexityRoot.KnowledgeSearchHit.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchHit.Article(childComplexity), true
+	case "KnowledgeSearchHit.score":
+		if e.ComplexityRoot.KnowledgeSearchHit.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchHit.Score(childComplexity), true
+	case "KnowledgeSearchHit.snippet":
+		if e.ComplexityRoot.KnowledgeSearchHit.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchHit.Snippet(childComplexity), true
+	case "KnowledgeSearchHit.version":
+		if e.ComplexityRoot.KnowledgeSearchHit.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSearchHit.Version(childComplexity), true
+
 	case "KnownErrorMatch.distance":
 		if e.ComplexityRoot.KnownErrorMatch.Distance == nil {
 			break
@@ -3731,6 +4263,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateIncident(childComplexity, args["input"].(model.CreateIncidentInput)), true
+	case "Mutation.createKnowledgeArticle":
+		if e.ComplexityRoot.Mutation.CreateKnowledgeArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createKnowledgeArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateKnowledgeArticle(childComplexity, args["input"].(model.CreateKnowledgeArticleInput)), true
 	case "Mutation.createProblem":
 		if e.ComplexityRoot.Mutation.CreateProblem == nil {
 			break
@@ -3852,6 +4395,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.rateArticle":
+		if e.ComplexityRoot.Mutation.RateArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rateArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RateArticle(childComplexity, args["id"].(string), args["helpful"].(bool), args["comment"].(*string)), true
 	case "Mutation.reassignIncident":
 		if e.ComplexityRoot.Mutation.ReassignIncident == nil {
 			break
@@ -3863,6 +4417,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReassignIncident(childComplexity, args["input"].(model.ReassignIncidentInput)), true
+	case "Mutation.recordArticleView":
+		if e.ComplexityRoot.Mutation.RecordArticleView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordArticleView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordArticleView(childComplexity, args["id"].(string)), true
 	case "Mutation.recordSLAReview":
 		if e.ComplexityRoot.Mutation.RecordSLAReview == nil {
 			break
@@ -3973,6 +4538,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["input"].(model.TransitionIncidentInput)), true
+	case "Mutation.transitionKnowledgeArticle":
+		if e.ComplexityRoot.Mutation.TransitionKnowledgeArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionKnowledgeArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionKnowledgeArticle(childComplexity, args["input"].(model.TransitionKnowledgeArticleInput)), true
 	case "Mutation.transitionProblem":
 		if e.ComplexityRoot.Mutation.TransitionProblem == nil {
 			break
@@ -4050,6 +4626,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIncident(childComplexity, args["input"].(model.UpdateIncidentInput)), true
+	case "Mutation.updateKnowledgeArticle":
+		if e.ComplexityRoot.Mutation.UpdateKnowledgeArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateKnowledgeArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateKnowledgeArticle(childComplexity, args["input"].(model.UpdateKnowledgeArticleInput)), true
 	case "Mutation.updateProblem":
 		if e.ComplexityRoot.Mutation.UpdateProblem == nil {
 			break
@@ -4552,6 +5139,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProblemPayload.Problem(childComplexity), true
 
+	case "Query.articlesDueForReview":
+		if e.ComplexityRoot.Query.ArticlesDueForReview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_articlesDueForReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ArticlesDueForReview(childComplexity, args["first"].(*int)), true
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
 			break
@@ -4746,6 +5344,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Incidents(childComplexity, args["filter"].(*model.IncidentFilter), args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.knowledgeArticle":
+		if e.ComplexityRoot.Query.KnowledgeArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Query_knowledgeArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KnowledgeArticle(childComplexity, args["id"].(string)), true
+	case "Query.knowledgeArticles":
+		if e.ComplexityRoot.Query.KnowledgeArticles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_knowledgeArticles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KnowledgeArticles(childComplexity, args["filter"].(*model.KnowledgeArticleFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.knownErrors":
 		if e.ComplexityRoot.Query.KnownErrors == nil {
 			break
@@ -4874,6 +5494,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SLAReviews(childComplexity, args["slaId"].(string)), true
+	case "Query.searchKnowledge":
+		if e.ComplexityRoot.Query.SearchKnowledge == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchKnowledge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchKnowledge(childComplexity, args["query"].(string), args["filter"].(*model.KnowledgeArticleFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.service":
 		if e.ComplexityRoot.Query.Service == nil {
 			break
@@ -5830,6 +6461,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+	case "Subscription.knowledgeArticleChanged":
+		if e.ComplexityRoot.Subscription.KnowledgeArticleChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_knowledgeArticleChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.KnowledgeArticleChanged(childComplexity, args["id"].(*string)), true
 	case "Subscription.problemChanged":
 		if e.ComplexityRoot.Subscription.ProblemChanged == nil {
 			break
@@ -6037,6 +6679,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateFreezeWindowInput", ec.unmarshalInputCreateFreezeWindowInput),
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
+			graphql.NewInputUnmarshaler("CreateKnowledgeArticleInput", ec.unmarshalInputCreateKnowledgeArticleInput),
 			graphql.NewInputUnmarshaler("CreateProblemInput", ec.unmarshalInputCreateProblemInput),
 			graphql.NewInputUnmarshaler("CreateSLAInput", ec.unmarshalInputCreateSLAInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
@@ -6050,6 +6693,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
 			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
 			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
+			graphql.NewInputUnmarshaler("KnowledgeArticleFilter", ec.unmarshalInputKnowledgeArticleFilter),
 			graphql.NewInputUnmarshaler("KnownErrorFilter", ec.unmarshalInputKnownErrorFilter),
 			graphql.NewInputUnmarshaler("LinkIncidentInput", ec.unmarshalInputLinkIncidentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
@@ -6073,11 +6717,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
+			graphql.NewInputUnmarshaler("TransitionKnowledgeArticleInput", ec.unmarshalInputTransitionKnowledgeArticleInput),
 			graphql.NewInputUnmarshaler("TransitionProblemInput", ec.unmarshalInputTransitionProblemInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("UpdateIncidentInput", ec.unmarshalInputUpdateIncidentInput),
+			graphql.NewInputUnmarshaler("UpdateKnowledgeArticleInput", ec.unmarshalInputUpdateKnowledgeArticleInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateSLAInput", ec.unmarshalInputUpdateSLAInput),
 			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
@@ -8857,6 +9503,434 @@ extend type Subscription {
   incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER], staff: true)
 }
 `, BuiltIn: false},
+	{Name: "../schema/knowledge.graphqls", Input: `# Knowledge management (SPEC §2.5).
+
+"""
+Lifecycle of an article's latest version: DRAFT → IN_REVIEW → PUBLISHED → RETIRED; IN_REVIEW goes back to DRAFT when
+rejected or withdrawn. Editing a PUBLISHED article starts a new DRAFT version; publishing it makes the previous one OUTDATED.
+"""
+enum KnowledgeArticleState {
+  "Being written."
+  DRAFT
+  "Waiting for a knowledge manager."
+  IN_REVIEW
+  "Live: the version readers get."
+  PUBLISHED
+  "Withdrawn (final)."
+  RETIRED
+  "Replaced by a newer published version."
+  OUTDATED
+}
+
+"""
+What kind of knowledge an article holds.
+"""
+enum KnowledgeArticleType {
+  "Step-by-step instructions."
+  HOW_TO
+  "A known error and its workaround."
+  KNOWN_ERROR
+  "Frequently asked questions."
+  FAQ
+  "Reference material."
+  REFERENCE
+}
+
+"""
+Who may read an article once published.
+"""
+enum KnowledgeAudience {
+  "Staff only."
+  INTERNAL
+  "Requesters too (self-service)."
+  PUBLIC
+}
+
+"""
+A field whose changes an article's history records.
+"""
+enum KnowledgeHistoryField {
+  "The state of a version."
+  STATE
+  "A new version started (from: the previous version number; to: the new one)."
+  VERSION
+  "The title."
+  TITLE
+  "The summary."
+  SUMMARY
+  "The body (no text recorded: each version keeps its own body)."
+  BODY
+  "The keywords (comma-separated)."
+  KEYWORDS
+  "The category."
+  CATEGORY
+  "The type."
+  TYPE
+  "The audience."
+  AUDIENCE
+  "The language."
+  LANGUAGE
+  "The owner group."
+  OWNER_GROUP
+  "The review-by date."
+  REVIEW_BY
+  "The links to CIs, services, problems, incidents and changes (comma-separated ids)."
+  LINKS
+}
+
+"""
+One change of an article: who, when, which version, from, to and why.
+"""
+type KnowledgeHistoryEntry {
+  "The field."
+  field: KnowledgeHistoryField!
+  "The version number it concerns."
+  versionNumber: Int!
+  "The value before (null when it had none)."
+  from: String
+  "The value after (null when cleared)."
+  to: String
+  "Subject of who changed it."
+  actor: ID
+  "When."
+  at: DateTime!
+  "Why, when given."
+  comment: String
+}
+
+"""
+One version of an article, with its own content and state. Requesters see only the published version, without links.
+"""
+type KnowledgeArticleVersion {
+  "The version number, from 1."
+  number: Int!
+  "Its state."
+  state: KnowledgeArticleState!
+  "Title."
+  title: String!
+  "Short summary."
+  summary: String
+  "Markdown text, returned verbatim: nothing renders it, so clients must not render it as trusted HTML."
+  body: String
+  "Search keywords."
+  keywords: [String!]!
+  "Free categorisation."
+  category: String
+  "What kind of knowledge."
+  type: KnowledgeArticleType!
+  "Who may read it once published."
+  audience: KnowledgeAudience!
+  "Language tag, e.g. en or zh-CN."
+  language: String
+  "The group owning it (empty for requesters)."
+  ownerGroupId: ID
+  "When it should be reviewed."
+  reviewBy: DateTime
+  "Linked CIs (empty for requesters)."
+  configurationItemIds: [ID!]!
+  "Linked services (empty for requesters)."
+  serviceIds: [ID!]!
+  "Linked problems (empty for requesters)."
+  problemIds: [ID!]!
+  "Linked incidents (empty for requesters)."
+  incidentIds: [ID!]!
+  "Linked changes (empty for requesters)."
+  changeIds: [ID!]!
+  "Subjects of who wrote this version (none of them may publish it)."
+  authors: [ID!]!
+  "Subject of who sent it for review."
+  submittedBy: ID
+  "When it was sent for review."
+  submittedAt: DateTime
+  "Subject of the knowledge manager who published it."
+  approvedBy: ID
+  "When it was published."
+  approvedAt: DateTime
+  "When it was retired."
+  retiredAt: DateTime
+  "When a newer version replaced it."
+  outdatedAt: DateTime
+  "Ratings of this version marking it helpful."
+  helpfulCount: Int!
+  "Ratings of this version marking it not helpful."
+  unhelpfulCount: Int!
+  "When it was started."
+  createdAt: DateTime!
+  "When it last changed."
+  updatedAt: DateTime!
+}
+
+"""
+A knowledge article. Its content fields are those of its latest version for staff, and of its published version for
+requesters (who see only PUBLISHED PUBLIC articles).
+"""
+type KnowledgeArticle implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Human reference, KB0000001…"
+  number: String!
+  "Optimistic concurrency version (counts writes, not content versions): pass it as expectedVersion."
+  version: Int!
+  "The version shown (latest for staff, published for requesters)."
+  current: KnowledgeArticleVersion!
+  "The published version, when there is one (it stays live while a newer draft is written)."
+  published: KnowledgeArticleVersion
+  "Every version, oldest first (requesters: the published one only)."
+  versions: [KnowledgeArticleVersion!]!
+  "The states the caller may move the latest version to."
+  allowedTransitions: [KnowledgeArticleState!]!
+  "What changed, oldest first (staff only: empty for requesters)."
+  history: [KnowledgeHistoryEntry!]!
+  "Views recorded with recordArticleView."
+  viewCount: Int!
+  "Subject of who created it."
+  createdBy: ID
+  "When it was created."
+  createdAt: DateTime!
+  "When it last changed."
+  updatedAt: DateTime!
+}
+
+"""
+A page of articles.
+"""
+type KnowledgeArticleConnection {
+  "The articles of the page."
+  edges: [KnowledgeArticleEdge!]!
+  "Paging."
+  pageInfo: PageInfo!
+  "Every article the filter selects that the caller may read (counted only when selected)."
+  totalCount: Int!
+}
+
+"""
+An article and its cursor.
+"""
+type KnowledgeArticleEdge {
+  "Pass as after to read on."
+  cursor: String!
+  "The article."
+  node: KnowledgeArticle!
+}
+
+"""
+Selects articles; absent fields match everything. Requesters always get PUBLISHED PUBLIC ones only.
+"""
+input KnowledgeArticleFilter {
+  "States of the version (the latest for staff lists; search defaults to DRAFT, IN_REVIEW and PUBLISHED)."
+  states: [KnowledgeArticleState!]
+  "Types."
+  types: [KnowledgeArticleType!]
+  "Audiences."
+  audiences: [KnowledgeAudience!]
+  "Exact category."
+  category: String
+  "Linked to this CI."
+  configurationItemId: ID
+  "Linked to this service."
+  serviceId: ID
+}
+
+"""
+One search result: a matching version, its relevance and a snippet.
+"""
+type KnowledgeSearchHit {
+  "The article, as the caller sees it."
+  article: KnowledgeArticle!
+  "The version that matched (staff may find a live version and its newer draft as two hits)."
+  version: KnowledgeArticleVersion!
+  "Relevance from the full-text index; higher is better."
+  score: Float!
+  "Plain text from the body, summary or title around the first match, each match enclosed in « and », with … where text was cut."
+  snippet: String!
+}
+
+"""
+A page of search results, best first.
+"""
+type KnowledgeSearchConnection {
+  "The hits of the page."
+  edges: [KnowledgeSearchEdge!]!
+  "Paging."
+  pageInfo: PageInfo!
+  "Every match the caller may read (counted only when selected)."
+  totalCount: Int!
+}
+
+"""
+A hit and its cursor.
+"""
+type KnowledgeSearchEdge {
+  "Pass as after to read on (only with the same query and filter)."
+  cursor: String!
+  "The hit."
+  node: KnowledgeSearchHit!
+}
+
+"""
+Why an article is due for review.
+"""
+enum KnowledgeDueReason {
+  "Its review-by date has passed."
+  REVIEW_DATE_PASSED
+  "Its published version has at least 3 ratings, more than half of them not helpful."
+  MOSTLY_UNHELPFUL
+}
+
+"""
+An article due for review and why.
+"""
+type KnowledgeArticleDue {
+  "The article."
+  article: KnowledgeArticle!
+  "Why."
+  reasons: [KnowledgeDueReason!]!
+}
+
+"""
+Input of ` + "`" + `createKnowledgeArticle` + "`" + `.
+"""
+input CreateKnowledgeArticleInput {
+  "Title, 1 to 200 characters."
+  title: String!
+  "Short summary (at most 2000 characters)."
+  summary: String
+  "Markdown text, at most 200 KB; stored and returned as text."
+  body: String
+  "Search keywords (at most 30, each at most 60 characters)."
+  keywords: [String!]
+  "Free categorisation (at most 100 characters)."
+  category: String
+  "What kind of knowledge (default HOW_TO)."
+  type: KnowledgeArticleType
+  "Who may read it once published (default INTERNAL)."
+  audience: KnowledgeAudience
+  "Language tag, e.g. en or zh-CN."
+  language: String
+  "The group owning it."
+  ownerGroupId: ID
+  "When it should be reviewed."
+  reviewBy: DateTime
+  "Linked CIs (at most 50)."
+  configurationItemIds: [ID!]
+  "Linked services (at most 50)."
+  serviceIds: [ID!]
+  "Linked problems (at most 50)."
+  problemIds: [ID!]
+  "Linked incidents (at most 50)."
+  incidentIds: [ID!]
+  "Linked changes (at most 50)."
+  changeIds: [ID!]
+  "A retry with the same key returns the first article and creates nothing (CONFLICT when reused for another request)."
+  idempotencyKey: String
+}
+
+"""
+Input of ` + "`" + `updateKnowledgeArticle` + "`" + `: absent fields stay as they are; a given list replaces the old one; an empty string
+clears an optional field. Editing a PUBLISHED article starts a new DRAFT version.
+"""
+input UpdateKnowledgeArticleInput {
+  "The article."
+  id: ID!
+  "The version read; CONFLICT when it changed since."
+  expectedVersion: Int!
+  "Title."
+  title: String
+  "Summary."
+  summary: String
+  "Markdown body, at most 200 KB."
+  body: String
+  "Keywords."
+  keywords: [String!]
+  "Category."
+  category: String
+  "Type."
+  type: KnowledgeArticleType
+  "Audience."
+  audience: KnowledgeAudience
+  "Language."
+  language: String
+  "Owner group."
+  ownerGroupId: ID
+  "Review-by date."
+  reviewBy: DateTime
+  "True clears the review-by date."
+  clearReviewBy: Boolean
+  "Linked CIs."
+  configurationItemIds: [ID!]
+  "Linked services."
+  serviceIds: [ID!]
+  "Linked problems."
+  problemIds: [ID!]
+  "Linked incidents."
+  incidentIds: [ID!]
+  "Linked changes."
+  changeIds: [ID!]
+  "Why, recorded in the history."
+  comment: String
+}
+
+"""
+Input of ` + "`" + `transitionKnowledgeArticle` + "`" + `.
+"""
+input TransitionKnowledgeArticleInput {
+  "The article."
+  id: ID!
+  "The version read; CONFLICT when it changed since."
+  expectedVersion: Int!
+  "The target state of the latest version."
+  to: KnowledgeArticleState!
+  "Why, recorded in the history."
+  comment: String
+}
+
+"""
+Result of an article write.
+"""
+type KnowledgeArticlePayload {
+  "The article after the write."
+  article: KnowledgeArticle!
+}
+
+"""
+Result of ` + "`" + `createKnowledgeArticle` + "`" + `.
+"""
+type CreateKnowledgeArticlePayload {
+  "The article."
+  article: KnowledgeArticle!
+  "False when an earlier request with the same idempotencyKey created it."
+  created: Boolean!
+}
+
+extend type Query {
+  "One article by id (requesters: PUBLISHED PUBLIC articles only; NOT_FOUND otherwise)."
+  knowledgeArticle(id: ID!): KnowledgeArticle! @auth
+  "Articles, most recently updated first; totalCount is counted only when selected."
+  knowledgeArticles(filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeArticleConnection! @auth
+  "Full-text search over title, summary, body and keywords, best first. The query is plain words (at most 300 characters, 32 words), never index syntax."
+  searchKnowledge(query: String!, filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeSearchConnection! @auth
+  "Published articles whose review date has passed or whose feedback is mostly unhelpful."
+  articlesDueForReview(first: Int = 20): [KnowledgeArticleDue!]! @auth(staff: true)
+}
+
+extend type Mutation {
+  "Write a new article: version 1, a DRAFT."
+  createKnowledgeArticle(input: CreateKnowledgeArticleInput!): CreateKnowledgeArticlePayload! @auth(roles: [AGENT, PROBLEM_MANAGER, KNOWLEDGE_MANAGER])
+  "Edit an article's latest version (a PUBLISHED one starts a new DRAFT version)."
+  updateKnowledgeArticle(input: UpdateKnowledgeArticleInput!): KnowledgeArticlePayload! @auth(roles: [AGENT, PROBLEM_MANAGER, KNOWLEDGE_MANAGER])
+  "Move an article's latest version: to IN_REVIEW (authors), back to DRAFT (the reviewer or an author), to PUBLISHED or RETIRED (KNOWLEDGE_MANAGER; never an author of the version)."
+  transitionKnowledgeArticle(input: TransitionKnowledgeArticleInput!): KnowledgeArticlePayload! @auth(roles: [AGENT, PROBLEM_MANAGER, KNOWLEDGE_MANAGER])
+  "Rate the published version as helpful or not; a second rating by the same person replaces the first."
+  rateArticle(id: ID!, helpful: Boolean!, comment: String): KnowledgeArticlePayload! @auth
+  "Count one view of an article."
+  recordArticleView(id: ID!): KnowledgeArticlePayload! @auth
+}
+
+extend type Subscription {
+  "Emits an article each time it is written; filtered to one article when given (staff only)."
+  knowledgeArticleChanged(id: ID): KnowledgeArticle! @auth(staff: true)
+}
+`, BuiltIn: false},
 	{Name: "../schema/people.graphqls", Input: `# People: users, groups and their inputs (SPEC §2.9).
 
 """
@@ -10795,6 +11869,16 @@ func (ec *executionContext) childFields_CreateIncidentPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateIncidentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateKnowledgeArticlePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "article":
+		return ec.fieldContext_CreateKnowledgeArticlePayload_article(ctx, field)
+	case "created":
+		return ec.fieldContext_CreateKnowledgeArticlePayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateKnowledgeArticlePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "problem":
@@ -11281,6 +12365,194 @@ func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, fie
 		return ec.fieldContext_IncidentPayload_incident(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KnowledgeArticle_id(ctx, field)
+	case "number":
+		return ec.fieldContext_KnowledgeArticle_number(ctx, field)
+	case "version":
+		return ec.fieldContext_KnowledgeArticle_version(ctx, field)
+	case "current":
+		return ec.fieldContext_KnowledgeArticle_current(ctx, field)
+	case "published":
+		return ec.fieldContext_KnowledgeArticle_published(ctx, field)
+	case "versions":
+		return ec.fieldContext_KnowledgeArticle_versions(ctx, field)
+	case "allowedTransitions":
+		return ec.fieldContext_KnowledgeArticle_allowedTransitions(ctx, field)
+	case "history":
+		return ec.fieldContext_KnowledgeArticle_history(ctx, field)
+	case "viewCount":
+		return ec.fieldContext_KnowledgeArticle_viewCount(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_KnowledgeArticle_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KnowledgeArticle_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KnowledgeArticle_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticle", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_KnowledgeArticleConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_KnowledgeArticleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_KnowledgeArticleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticleDue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "article":
+		return ec.fieldContext_KnowledgeArticleDue_article(ctx, field)
+	case "reasons":
+		return ec.fieldContext_KnowledgeArticleDue_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticleDue", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_KnowledgeArticleEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_KnowledgeArticleEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticlePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "article":
+		return ec.fieldContext_KnowledgeArticlePayload_article(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticlePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeArticleVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_KnowledgeArticleVersion_number(ctx, field)
+	case "state":
+		return ec.fieldContext_KnowledgeArticleVersion_state(ctx, field)
+	case "title":
+		return ec.fieldContext_KnowledgeArticleVersion_title(ctx, field)
+	case "summary":
+		return ec.fieldContext_KnowledgeArticleVersion_summary(ctx, field)
+	case "body":
+		return ec.fieldContext_KnowledgeArticleVersion_body(ctx, field)
+	case "keywords":
+		return ec.fieldContext_KnowledgeArticleVersion_keywords(ctx, field)
+	case "category":
+		return ec.fieldContext_KnowledgeArticleVersion_category(ctx, field)
+	case "type":
+		return ec.fieldContext_KnowledgeArticleVersion_type(ctx, field)
+	case "audience":
+		return ec.fieldContext_KnowledgeArticleVersion_audience(ctx, field)
+	case "language":
+		return ec.fieldContext_KnowledgeArticleVersion_language(ctx, field)
+	case "ownerGroupId":
+		return ec.fieldContext_KnowledgeArticleVersion_ownerGroupId(ctx, field)
+	case "reviewBy":
+		return ec.fieldContext_KnowledgeArticleVersion_reviewBy(ctx, field)
+	case "configurationItemIds":
+		return ec.fieldContext_KnowledgeArticleVersion_configurationItemIds(ctx, field)
+	case "serviceIds":
+		return ec.fieldContext_KnowledgeArticleVersion_serviceIds(ctx, field)
+	case "problemIds":
+		return ec.fieldContext_KnowledgeArticleVersion_problemIds(ctx, field)
+	case "incidentIds":
+		return ec.fieldContext_KnowledgeArticleVersion_incidentIds(ctx, field)
+	case "changeIds":
+		return ec.fieldContext_KnowledgeArticleVersion_changeIds(ctx, field)
+	case "authors":
+		return ec.fieldContext_KnowledgeArticleVersion_authors(ctx, field)
+	case "submittedBy":
+		return ec.fieldContext_KnowledgeArticleVersion_submittedBy(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_KnowledgeArticleVersion_submittedAt(ctx, field)
+	case "approvedBy":
+		return ec.fieldContext_KnowledgeArticleVersion_approvedBy(ctx, field)
+	case "approvedAt":
+		return ec.fieldContext_KnowledgeArticleVersion_approvedAt(ctx, field)
+	case "retiredAt":
+		return ec.fieldContext_KnowledgeArticleVersion_retiredAt(ctx, field)
+	case "outdatedAt":
+		return ec.fieldContext_KnowledgeArticleVersion_outdatedAt(ctx, field)
+	case "helpfulCount":
+		return ec.fieldContext_KnowledgeArticleVersion_helpfulCount(ctx, field)
+	case "unhelpfulCount":
+		return ec.fieldContext_KnowledgeArticleVersion_unhelpfulCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KnowledgeArticleVersion_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KnowledgeArticleVersion_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeArticleVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_KnowledgeHistoryEntry_field(ctx, field)
+	case "versionNumber":
+		return ec.fieldContext_KnowledgeHistoryEntry_versionNumber(ctx, field)
+	case "from":
+		return ec.fieldContext_KnowledgeHistoryEntry_from(ctx, field)
+	case "to":
+		return ec.fieldContext_KnowledgeHistoryEntry_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_KnowledgeHistoryEntry_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_KnowledgeHistoryEntry_at(ctx, field)
+	case "comment":
+		return ec.fieldContext_KnowledgeHistoryEntry_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeHistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_KnowledgeSearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_KnowledgeSearchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_KnowledgeSearchConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeSearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeSearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_KnowledgeSearchEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_KnowledgeSearchEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeSearchEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeSearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "article":
+		return ec.fieldContext_KnowledgeSearchHit_article(ctx, field)
+	case "version":
+		return ec.fieldContext_KnowledgeSearchHit_version(ctx, field)
+	case "score":
+		return ec.fieldContext_KnowledgeSearchHit_score(ctx, field)
+	case "snippet":
+		return ec.fieldContext_KnowledgeSearchHit_snippet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeSearchHit", field.Name)
 }
 
 func (ec *executionContext) childFields_KnownErrorMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12547,6 +13819,20 @@ func (ec *executionContext) field_Mutation_createIncident_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createKnowledgeArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateKnowledgeArticleInput, error) {
+			return ec.unmarshalNCreateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateKnowledgeArticleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12701,6 +13987,36 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rateArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "helpful",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["helpful"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reassignIncident_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12712,6 +14028,20 @@ func (ec *executionContext) field_Mutation_reassignIncident_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordArticleView_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -12855,6 +14185,20 @@ func (ec *executionContext) field_Mutation_transitionIncident_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_transitionKnowledgeArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionKnowledgeArticleInput, error) {
+			return ec.unmarshalNTransitionKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionKnowledgeArticleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transitionProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12953,6 +14297,20 @@ func (ec *executionContext) field_Mutation_updateIncident_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateKnowledgeArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateKnowledgeArticleInput, error) {
+			return ec.unmarshalNUpdateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateKnowledgeArticleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13036,6 +14394,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_articlesDueForReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -13405,6 +14777,50 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_knowledgeArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_knowledgeArticles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.KnowledgeArticleFilter, error) {
+			return ec.unmarshalOKnowledgeArticleFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_knownErrors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13604,6 +15020,44 @@ func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchKnowledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.KnowledgeArticleFilter, error) {
+			return ec.unmarshalOKnowledgeArticleFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -13978,6 +15432,20 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 		return nil, err
 	}
 	args["assignmentGroupId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_knowledgeArticleChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -18909,6 +20377,61 @@ func (ec *executionContext) fieldContext_CreateIncidentPayload_created(_ context
 	return graphql.NewScalarFieldContext("CreateIncidentPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CreateKnowledgeArticlePayload_article(ctx context.Context, field graphql.CollectedField, obj *model.CreateKnowledgeArticlePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateKnowledgeArticlePayload_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateKnowledgeArticlePayload_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateKnowledgeArticlePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateKnowledgeArticlePayload_created(ctx context.Context, field graphql.CollectedField, obj *model.CreateKnowledgeArticlePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateKnowledgeArticlePayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateKnowledgeArticlePayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateKnowledgeArticlePayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CreateProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.CreateProblemPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23006,6 +24529,1604 @@ func (ec *executionContext) fieldContext_IncidentPayload_incident(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _KnowledgeArticle_id(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticle_number(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticle_version(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticle_current(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticle_published(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+			return ec.marshalOKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticle_versions(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnowledgeArticle().Versions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeArticleVersion) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleVersion2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticle_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_allowedTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnowledgeArticle().AllowedTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KnowledgeArticleState) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_allowedTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, true, true, "KnowledgeArticleState")
+}
+
+func (ec *executionContext) _KnowledgeArticle_history(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnowledgeArticle().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeHistoryEntry) graphql.Marshaler {
+			return ec.marshalNKnowledgeHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticle_viewCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_viewCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViewCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_viewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticle_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticle_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticle_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeArticleEdge) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticleDue_article(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleDue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleDue_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleDue_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticleDue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticleDue_reasons(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleDue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleDue_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.KnowledgeDueReason) graphql.Marshaler {
+			return ec.marshalNKnowledgeDueReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleDue_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleDue", field, false, false, "KnowledgeDueReason")
+}
+
+func (ec *executionContext) _KnowledgeArticleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticlePayload_article(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticlePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticlePayload_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticlePayload_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeArticlePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_number(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_state(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.KnowledgeArticleState) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "KnowledgeArticleState")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_title(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_summary(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_body(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_keywords(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_keywords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keywords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_keywords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_category(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_type(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.KnowledgeArticleType) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "KnowledgeArticleType")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_audience(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.KnowledgeAudience) graphql.Marshaler {
+			return ec.marshalNKnowledgeAudience2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "KnowledgeAudience")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_language(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_ownerGroupId(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_ownerGroupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerGroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_ownerGroupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_reviewBy(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_reviewBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_reviewBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_configurationItemIds(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_configurationItemIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurationItemIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_configurationItemIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_serviceIds(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_serviceIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_serviceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_problemIds(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_problemIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProblemIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_problemIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_incidentIds(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_incidentIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_incidentIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_changeIds(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_changeIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangeIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_changeIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_authors(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_authors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_authors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_submittedBy(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_submittedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_submittedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_approvedBy(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_approvedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_approvedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_approvedAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_approvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_retiredAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_retiredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_outdatedAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_outdatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_outdatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_helpfulCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_helpfulCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HelpfulCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_helpfulCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_unhelpfulCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_unhelpfulCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnhelpfulCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_unhelpfulCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeArticleVersion_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticleVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticleVersion_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticleVersion_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticleVersion", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_field(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.KnowledgeHistoryField) graphql.Marshaler {
+			return ec.marshalNKnowledgeHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "KnowledgeHistoryField")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_versionNumber(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_versionNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_versionNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_from(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_to(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_actor(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _KnowledgeHistoryEntry_comment(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeHistoryEntry_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeHistoryEntry_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeSearchEdge) graphql.Marshaler {
+			return ec.marshalNKnowledgeSearchEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeSearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSearchConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSearchConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeSearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSearchEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeSearchHit) graphql.Marshaler {
+			return ec.marshalNKnowledgeSearchHit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchHit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeSearchHit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSearchHit_article(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchHit_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchHit_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSearchHit_version(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchHit_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchHit_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSearchHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSearchHit_score(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchHit_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchHit_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSearchHit", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KnowledgeSearchHit_snippet(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSearchHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSearchHit_snippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snippet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSearchHit_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSearchHit", field, false, false, "String")
+}
+
 func (ec *executionContext) _KnownErrorMatch_rank(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25353,6 +28474,331 @@ func (ec *executionContext) fieldContext_Mutation_setPriorityMatrix(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setPriorityMatrix_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createKnowledgeArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateKnowledgeArticle(ctx, fc.Args["input"].(model.CreateKnowledgeArticleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "PROBLEM_MANAGER", "KNOWLEDGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateKnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNCreateKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateKnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createKnowledgeArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateKnowledgeArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateKnowledgeArticle(ctx, fc.Args["input"].(model.UpdateKnowledgeArticleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "PROBLEM_MANAGER", "KNOWLEDGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateKnowledgeArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionKnowledgeArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionKnowledgeArticle(ctx, fc.Args["input"].(model.TransitionKnowledgeArticleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "PROBLEM_MANAGER", "KNOWLEDGE_MANAGER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionKnowledgeArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionKnowledgeArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rateArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rateArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RateArticle(ctx, fc.Args["id"].(string), fc.Args["helpful"].(bool), fc.Args["comment"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rateArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rateArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordArticleView(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordArticleView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordArticleView(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordArticleView(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordArticleView_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29897,6 +33343,254 @@ func (ec *executionContext) fieldContext_Query_priorityMatrix(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriorityMatrixCell(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_knowledgeArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_knowledgeArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KnowledgeArticle(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticle
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticle
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_knowledgeArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_knowledgeArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_knowledgeArticles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_knowledgeArticles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KnowledgeArticles(ctx, fc.Args["filter"].(*model.KnowledgeArticleFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticleConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticleConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticleConnection) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_knowledgeArticles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_knowledgeArticles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchKnowledge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchKnowledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchKnowledge(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.KnowledgeArticleFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.KnowledgeSearchConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeSearchConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeSearchConnection) graphql.Marshaler {
+			return ec.marshalNKnowledgeSearchConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchKnowledge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchKnowledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_articlesDueForReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_articlesDueForReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ArticlesDueForReview(ctx, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal []*model.KnowledgeArticleDue
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.KnowledgeArticleDue
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeArticleDue) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleDue2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleDueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_articlesDueForReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleDue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_articlesDueForReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -34484,6 +38178,68 @@ func (ec *executionContext) fieldContext_Subscription_incidentChanged(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_knowledgeArticleChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_knowledgeArticleChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().KnowledgeArticleChanged(ctx, fc.Args["id"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.KnowledgeArticle
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.KnowledgeArticle
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_knowledgeArticleChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_knowledgeArticleChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_problemChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -37485,6 +41241,153 @@ func UnmarshalCreateIncidentInput(ctx context.Context, raw any) (model.CreateInc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateKnowledgeArticleInput(ctx context.Context, obj any) (model.CreateKnowledgeArticleInput, error) {
+	var it model.CreateKnowledgeArticleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "summary", "body", "keywords", "category", "type", "audience", "language", "ownerGroupId", "reviewBy", "configurationItemIds", "serviceIds", "problemIds", "incidentIds", "changeIds", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "keywords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keywords = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOKnowledgeArticleType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOKnowledgeAudience2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "ownerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerGroupID = data
+		case "reviewBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewBy"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewBy = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "problemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemIds = data
+		case "incidentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentIds = data
+		case "changeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeIds = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateKnowledgeArticleInput unmarshals raw into the CreateKnowledgeArticleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateKnowledgeArticleInput(ctx context.Context, raw any) (model.CreateKnowledgeArticleInput, error) {
+	var out model.CreateKnowledgeArticleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateKnowledgeArticleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateProblemInput(ctx context.Context, obj any) (model.CreateProblemInput, error) {
 	var it model.CreateProblemInput
 	if obj == nil {
@@ -38368,6 +42271,83 @@ func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, ob
 func UnmarshalIncidentFilter(ctx context.Context, raw any) (model.IncidentFilter, error) {
 	var out model.IncidentFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IncidentFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKnowledgeArticleFilter(ctx context.Context, obj any) (model.KnowledgeArticleFilter, error) {
+	var it model.KnowledgeArticleFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"states", "types", "audiences", "category", "configurationItemId", "serviceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "states":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("states"))
+			data, err := ec.unmarshalOKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.States = data
+		case "types":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("types"))
+			data, err := ec.unmarshalOKnowledgeArticleType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Types = data
+		case "audiences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audiences"))
+			data, err := ec.unmarshalOKnowledgeAudience2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudienceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audiences = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "configurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemID = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKnowledgeArticleFilter unmarshals raw into the KnowledgeArticleFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKnowledgeArticleFilter(ctx context.Context, raw any) (model.KnowledgeArticleFilter, error) {
+	var out model.KnowledgeArticleFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KnowledgeArticleFilter", raw, &out)
 	return out, err
 }
 
@@ -39870,6 +43850,69 @@ func UnmarshalTransitionIncidentInput(ctx context.Context, raw any) (model.Trans
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransitionKnowledgeArticleInput(ctx context.Context, obj any) (model.TransitionKnowledgeArticleInput, error) {
+	var it model.TransitionKnowledgeArticleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionKnowledgeArticleInput unmarshals raw into the TransitionKnowledgeArticleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionKnowledgeArticleInput(ctx context.Context, raw any) (model.TransitionKnowledgeArticleInput, error) {
+	var out model.TransitionKnowledgeArticleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionKnowledgeArticleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTransitionProblemInput(ctx context.Context, obj any) (model.TransitionProblemInput, error) {
 	var it model.TransitionProblemInput
 	if obj == nil {
@@ -40381,6 +44424,174 @@ func UnmarshalUpdateIncidentInput(ctx context.Context, raw any) (model.UpdateInc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateKnowledgeArticleInput(ctx context.Context, obj any) (model.UpdateKnowledgeArticleInput, error) {
+	var it model.UpdateKnowledgeArticleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "title", "summary", "body", "keywords", "category", "type", "audience", "language", "ownerGroupId", "reviewBy", "clearReviewBy", "configurationItemIds", "serviceIds", "problemIds", "incidentIds", "changeIds", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "keywords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keywords = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOKnowledgeArticleType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOKnowledgeAudience2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "ownerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerGroupID = data
+		case "reviewBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewBy"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewBy = data
+		case "clearReviewBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearReviewBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearReviewBy = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "problemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemIds = data
+		case "incidentIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentIds = data
+		case "changeIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changeIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangeIds = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateKnowledgeArticleInput unmarshals raw into the UpdateKnowledgeArticleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateKnowledgeArticleInput(ctx context.Context, raw any) (model.UpdateKnowledgeArticleInput, error) {
+	var out model.UpdateKnowledgeArticleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateKnowledgeArticleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateProblemInput(ctx context.Context, obj any) (model.UpdateProblemInput, error) {
 	var it model.UpdateProblemInput
 	if obj == nil {
@@ -40766,6 +44977,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Problem(ctx, sel, obj)
+	case model.KnowledgeArticle:
+		return ec._KnowledgeArticle(ctx, sel, &obj)
+	case *model.KnowledgeArticle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KnowledgeArticle(ctx, sel, obj)
 	case model.Incident:
 		return ec._Incident(ctx, sel, &obj)
 	case *model.Incident:
@@ -42892,6 +47110,44 @@ func (ec *executionContext) _CreateIncidentPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var createKnowledgeArticlePayloadImplementors = []string{"CreateKnowledgeArticlePayload"}
+
+func (ec *executionContext) _CreateKnowledgeArticlePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateKnowledgeArticlePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createKnowledgeArticlePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateKnowledgeArticlePayload")
+		case "article":
+			out.Values[i] = ec._CreateKnowledgeArticlePayload_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._CreateKnowledgeArticlePayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createProblemPayloadImplementors = []string{"CreateProblemPayload"}
 
 func (ec *executionContext) _CreateProblemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateProblemPayload) graphql.Marshaler {
@@ -44515,6 +48771,609 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var knowledgeArticleImplementors = []string{"KnowledgeArticle", "Node"}
+
+func (ec *executionContext) _KnowledgeArticle(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticle")
+		case "id":
+			out.Values[i] = ec._KnowledgeArticle_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._KnowledgeArticle_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._KnowledgeArticle_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.Values[i] = ec._KnowledgeArticle_current(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "published":
+			out.Values[i] = ec._KnowledgeArticle_published(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "versions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnowledgeArticle_versions(ctx, field, obj)
+				})
+		case "allowedTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnowledgeArticle_allowedTransitions(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnowledgeArticle_history(ctx, field, obj)
+				})
+		case "viewCount":
+			out.Values[i] = ec._KnowledgeArticle_viewCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._KnowledgeArticle_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._KnowledgeArticle_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KnowledgeArticle_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeArticleConnectionImplementors = []string{"KnowledgeArticleConnection"}
+
+func (ec *executionContext) _KnowledgeArticleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticleConnection")
+		case "edges":
+			out.Values[i] = ec._KnowledgeArticleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._KnowledgeArticleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._KnowledgeArticleConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeArticleDueImplementors = []string{"KnowledgeArticleDue"}
+
+func (ec *executionContext) _KnowledgeArticleDue(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticleDue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleDueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticleDue")
+		case "article":
+			out.Values[i] = ec._KnowledgeArticleDue_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._KnowledgeArticleDue_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeArticleEdgeImplementors = []string{"KnowledgeArticleEdge"}
+
+func (ec *executionContext) _KnowledgeArticleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticleEdge")
+		case "cursor":
+			out.Values[i] = ec._KnowledgeArticleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._KnowledgeArticleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeArticlePayloadImplementors = []string{"KnowledgeArticlePayload"}
+
+func (ec *executionContext) _KnowledgeArticlePayload(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticlePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticlePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticlePayload")
+		case "article":
+			out.Values[i] = ec._KnowledgeArticlePayload_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeArticleVersionImplementors = []string{"KnowledgeArticleVersion"}
+
+func (ec *executionContext) _KnowledgeArticleVersion(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticleVersion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeArticleVersion")
+		case "number":
+			out.Values[i] = ec._KnowledgeArticleVersion_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._KnowledgeArticleVersion_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._KnowledgeArticleVersion_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._KnowledgeArticleVersion_summary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._KnowledgeArticleVersion_body(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "keywords":
+			out.Values[i] = ec._KnowledgeArticleVersion_keywords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._KnowledgeArticleVersion_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._KnowledgeArticleVersion_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "audience":
+			out.Values[i] = ec._KnowledgeArticleVersion_audience(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._KnowledgeArticleVersion_language(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownerGroupId":
+			out.Values[i] = ec._KnowledgeArticleVersion_ownerGroupId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reviewBy":
+			out.Values[i] = ec._KnowledgeArticleVersion_reviewBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "configurationItemIds":
+			out.Values[i] = ec._KnowledgeArticleVersion_configurationItemIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceIds":
+			out.Values[i] = ec._KnowledgeArticleVersion_serviceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problemIds":
+			out.Values[i] = ec._KnowledgeArticleVersion_problemIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidentIds":
+			out.Values[i] = ec._KnowledgeArticleVersion_incidentIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeIds":
+			out.Values[i] = ec._KnowledgeArticleVersion_changeIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authors":
+			out.Values[i] = ec._KnowledgeArticleVersion_authors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedBy":
+			out.Values[i] = ec._KnowledgeArticleVersion_submittedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "approvedBy":
+			out.Values[i] = ec._KnowledgeArticleVersion_approvedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "approvedAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_approvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "retiredAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_retiredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outdatedAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_outdatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "helpfulCount":
+			out.Values[i] = ec._KnowledgeArticleVersion_helpfulCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unhelpfulCount":
+			out.Values[i] = ec._KnowledgeArticleVersion_unhelpfulCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KnowledgeArticleVersion_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeHistoryEntryImplementors = []string{"KnowledgeHistoryEntry"}
+
+func (ec *executionContext) _KnowledgeHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeHistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeHistoryEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeHistoryEntry")
+		case "field":
+			out.Values[i] = ec._KnowledgeHistoryEntry_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionNumber":
+			out.Values[i] = ec._KnowledgeHistoryEntry_versionNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._KnowledgeHistoryEntry_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._KnowledgeHistoryEntry_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._KnowledgeHistoryEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._KnowledgeHistoryEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._KnowledgeHistoryEntry_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeSearchConnectionImplementors = []string{"KnowledgeSearchConnection"}
+
+func (ec *executionContext) _KnowledgeSearchConnection(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeSearchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeSearchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeSearchConnection")
+		case "edges":
+			out.Values[i] = ec._KnowledgeSearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._KnowledgeSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._KnowledgeSearchConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeSearchEdgeImplementors = []string{"KnowledgeSearchEdge"}
+
+func (ec *executionContext) _KnowledgeSearchEdge(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeSearchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeSearchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeSearchEdge")
+		case "cursor":
+			out.Values[i] = ec._KnowledgeSearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._KnowledgeSearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeSearchHitImplementors = []string{"KnowledgeSearchHit"}
+
+func (ec *executionContext) _KnowledgeSearchHit(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeSearchHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeSearchHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeSearchHit")
+		case "article":
+			out.Values[i] = ec._KnowledgeSearchHit_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._KnowledgeSearchHit_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._KnowledgeSearchHit_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snippet":
+			out.Values[i] = ec._KnowledgeSearchHit_snippet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var knownErrorMatchImplementors = []string{"KnownErrorMatch"}
 
 func (ec *executionContext) _KnownErrorMatch(ctx context.Context, sel ast.SelectionSet, obj *model.KnownErrorMatch) graphql.Marshaler {
@@ -44891,6 +49750,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setPriorityMatrix":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setPriorityMatrix(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createKnowledgeArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createKnowledgeArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateKnowledgeArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateKnowledgeArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionKnowledgeArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionKnowledgeArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rateArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rateArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordArticleView":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordArticleView(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -45943,6 +50837,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_priorityMatrix(ctx, field)
+				})
+		case "knowledgeArticle":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_knowledgeArticle(ctx, field)
+				})
+		case "knowledgeArticles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_knowledgeArticles(ctx, field)
+				})
+		case "searchKnowledge":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchKnowledge(ctx, field)
+				})
+		case "articlesDueForReview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_articlesDueForReview(ctx, field)
 				})
 		case "user":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -47498,6 +52416,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_configurationItemChanged(ctx, fields[0])
 	case "incidentChanged":
 		return ec._Subscription_incidentChanged(ctx, fields[0])
+	case "knowledgeArticleChanged":
+		return ec._Subscription_knowledgeArticleChanged(ctx, fields[0])
 	case "problemChanged":
 		return ec._Subscription_problemChanged(ctx, fields[0])
 	case "slaEvents":
@@ -49135,6 +54055,19 @@ func (ec *executionContext) marshalNCreateIncidentPayload2ᚖgithubᚗcomᚋitsm
 	return ec._CreateIncidentPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateKnowledgeArticleInput(ctx context.Context, v any) (model.CreateKnowledgeArticleInput, error) {
+	res, err := ec.unmarshalInputCreateKnowledgeArticleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateKnowledgeArticlePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateKnowledgeArticlePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateKnowledgeArticlePayload!")
+		return graphql.Null
+	}
+	return ec._CreateKnowledgeArticlePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemInput(ctx context.Context, v any) (model.CreateProblemInput, error) {
 	res, err := ec.unmarshalInputCreateProblemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -49939,6 +54872,276 @@ func (ec *executionContext) unmarshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋits
 
 func (ec *executionContext) marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx context.Context, sel ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticle!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticle(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleConnection(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticleConnection!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleDue2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleDueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeArticleDue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleDue2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleDue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleDue2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleDue(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleDue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticleDue!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticleDue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeArticleEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleEdge(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticleEdge!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticleEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticlePayload(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticlePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticlePayload!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticlePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx context.Context, v any) (model.KnowledgeArticleState, error) {
+	var res model.KnowledgeArticleState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx context.Context, sel ast.SelectionSet, v model.KnowledgeArticleState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx context.Context, v any) ([]model.KnowledgeArticleState, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.KnowledgeArticleState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KnowledgeArticleState) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNKnowledgeArticleType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx context.Context, v any) (model.KnowledgeArticleType, error) {
+	var res model.KnowledgeArticleType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx context.Context, sel ast.SelectionSet, v model.KnowledgeArticleType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleVersion2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeArticleVersion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeArticleVersion!")
+		return graphql.Null
+	}
+	return ec._KnowledgeArticleVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKnowledgeAudience2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx context.Context, v any) (model.KnowledgeAudience, error) {
+	var res model.KnowledgeAudience
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnowledgeAudience2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx context.Context, sel ast.SelectionSet, v model.KnowledgeAudience) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKnowledgeDueReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReason(ctx context.Context, v any) (model.KnowledgeDueReason, error) {
+	var res model.KnowledgeDueReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnowledgeDueReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReason(ctx context.Context, sel ast.SelectionSet, v model.KnowledgeDueReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKnowledgeDueReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReasonᚄ(ctx context.Context, v any) ([]model.KnowledgeDueReason, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.KnowledgeDueReason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKnowledgeDueReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNKnowledgeDueReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KnowledgeDueReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeDueReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeDueReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeHistoryEntry!")
+		return graphql.Null
+	}
+	return ec._KnowledgeHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKnowledgeHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryField(ctx context.Context, v any) (model.KnowledgeHistoryField, error) {
+	var res model.KnowledgeHistoryField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKnowledgeHistoryField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeHistoryField(ctx context.Context, sel ast.SelectionSet, v model.KnowledgeHistoryField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKnowledgeSearchConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeSearchConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeSearchConnection!")
+		return graphql.Null
+	}
+	return ec._KnowledgeSearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeSearchEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeSearchEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeSearchEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeSearchEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchEdge(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeSearchEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeSearchEdge!")
+		return graphql.Null
+	}
+	return ec._KnowledgeSearchEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKnowledgeSearchHit2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSearchHit(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeSearchHit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeSearchHit!")
+		return graphql.Null
+	}
+	return ec._KnowledgeSearchHit(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNKnownErrorMatch2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnownErrorMatch) graphql.Marshaler {
@@ -51032,6 +56235,11 @@ func (ec *executionContext) unmarshalNTransitionIncidentInput2githubᚗcomᚋits
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTransitionKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionKnowledgeArticleInput(ctx context.Context, v any) (model.TransitionKnowledgeArticleInput, error) {
+	res, err := ec.unmarshalInputTransitionKnowledgeArticleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTransitionProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionProblemInput(ctx context.Context, v any) (model.TransitionProblemInput, error) {
 	res, err := ec.unmarshalInputTransitionProblemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -51102,6 +56310,11 @@ func (ec *executionContext) marshalNUpdateConfigurationItemPayload2ᚖgithubᚗc
 
 func (ec *executionContext) unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateIncidentInput(ctx context.Context, v any) (model.UpdateIncidentInput, error) {
 	res, err := ec.unmarshalInputUpdateIncidentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateKnowledgeArticleInput(ctx context.Context, v any) (model.UpdateKnowledgeArticleInput, error) {
+	res, err := ec.unmarshalInputUpdateKnowledgeArticleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -52092,6 +57305,161 @@ func (ec *executionContext) marshalOItemKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋit
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOKnowledgeArticleFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleFilter(ctx context.Context, v any) (*model.KnowledgeArticleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKnowledgeArticleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx context.Context, v any) ([]model.KnowledgeArticleState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.KnowledgeArticleState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKnowledgeArticleState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KnowledgeArticleState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKnowledgeArticleType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleTypeᚄ(ctx context.Context, v any) ([]model.KnowledgeArticleType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.KnowledgeArticleType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKnowledgeArticleType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKnowledgeArticleType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KnowledgeArticleType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeArticleType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKnowledgeArticleType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx context.Context, v any) (*model.KnowledgeArticleType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.KnowledgeArticleType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKnowledgeArticleType2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleType(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KnowledgeArticleVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOKnowledgeAudience2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudienceᚄ(ctx context.Context, v any) ([]model.KnowledgeAudience, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.KnowledgeAudience, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKnowledgeAudience2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKnowledgeAudience2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudienceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.KnowledgeAudience) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeAudience2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKnowledgeAudience2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx context.Context, v any) (*model.KnowledgeAudience, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.KnowledgeAudience)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKnowledgeAudience2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeAudience) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOKnownErrorFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorFilter(ctx context.Context, v any) (*model.KnownErrorFilter, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/sla"
@@ -30,17 +31,19 @@ type Resolver struct {
 	ChangeMgmt   *change.Service
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service
+	Knowledge    *knowledge.Service
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints
 	Candidates   *problem.Candidates
 	People       *people.Directory
 	// The subscription feeds, one per process that publishes.
-	CIFeed       *events.Topic[cmdb.CI]
-	ChangeFeed   *events.Topic[change.Change]
-	IncidentFeed *events.Topic[incident.Incident]
-	ProblemFeed  *events.Topic[problem.Problem]
-	SLAEventFeed *events.Topic[sla.Event]
+	CIFeed        *events.Topic[cmdb.CI]
+	ChangeFeed    *events.Topic[change.Change]
+	IncidentFeed  *events.Topic[incident.Incident]
+	ProblemFeed   *events.Topic[problem.Problem]
+	KnowledgeFeed *events.Topic[knowledge.Article]
+	SLAEventFeed  *events.Topic[sla.Event]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 
@@ -65,7 +68,7 @@ type process struct {
 // schema/<process>.graphqls and resolvers/<process>*.go.
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
-		changeProcess(), incidentProcess(), slaProcess(), problemProcess()}
+		changeProcess(), incidentProcess(), slaProcess(), problemProcess(), knowledgeProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

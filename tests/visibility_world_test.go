@@ -60,6 +60,15 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	prb, _ := e.createProblem(t, e.mint(t, "walk-problem-owner", auth.ProblemManager), map[string]any{"title": "orders-db saturates",
 		"impact": "HIGH", "urgency": "MEDIUM", "configurationItemIds": []string{w.id(t, "orders-db")}, "incidentIds": []string{ritas.ID, desks.ID}})
 
+	// Knowledge articles about orders-db: a published public one Rita
+	// reads, a published internal one and a draft she never does.
+	kb := kbTeam{author: e.mint(t, "walk-kb-author", auth.Agent), manager: e.mint(t, "walk-kb-manager", auth.KnowledgeManager)}
+	kbPublic := e.publishArticle(t, kb, map[string]any{"title": "orders-db slow: what to try", "audience": "PUBLIC",
+		"configurationItemIds": []string{w.id(t, "orders-db")}})
+	kbInternal := e.publishArticle(t, kb, map[string]any{"title": "orders-db failover runbook", "audience": "INTERNAL",
+		"configurationItemIds": []string{w.id(t, "orders-db")}, "incidentIds": []string{ritas.ID}, "problemIds": []string{prb.ID}})
+	kbDraft, _ := e.createArticle(t, kb.author, map[string]any{"title": "orders-db draft notes", "audience": "PUBLIC"})
+
 	// A change on orders-db, submitted: its assessment lists the open
 	// incidents on its scope, all three of them.
 	tpl := struct {
@@ -102,7 +111,8 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	}
 	ww.nodeIDs = []string{w.id(t, "orders-db"), w.rels["orders-app-DEPENDS_ON->orders-db"], hist.ConfigurationItem.History.Edges[0].Node.ID,
 		team.agentID, rita.ID, team.deskID, retailStaff, w.id(t, "Shop"), w.id(t, "Orders"), w.id(t, "Retail"), w.id(t, "Ordering"),
-		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID}
+		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID,
+		kbPublic.ID, kbInternal.ID, kbDraft.ID}
 	incidents := []map[string]any{{"id": ritas.ID}, {"id": desks.ID}, {"id": queued.ID}}
 	var nodes []map[string]any
 	for _, id := range ww.nodeIDs {
@@ -130,6 +140,8 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"changesNear":       one(map[string]any{"ciId": w.id(t, "orders-app")}),
 		"problemCandidates": one(map[string]any{"minIncidents": 1}),
 		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),
+		"knowledgeArticle":  {{"id": kbPublic.ID}, {"id": kbInternal.ID}, {"id": kbDraft.ID}},
+		"knowledgeArticles": one(nil), "searchKnowledge": one(map[string]any{"query": "orders-db"}), "articlesDueForReview": one(nil),
 	}
 	return ww
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
 )
 
@@ -827,6 +828,50 @@ type CreateIncidentPayload struct {
 	Created bool `json:"created"`
 }
 
+// Input of `createKnowledgeArticle`.
+type CreateKnowledgeArticleInput struct {
+	// Title, 1 to 200 characters.
+	Title string `json:"title"`
+	// Short summary (at most 2000 characters).
+	Summary *string `json:"summary,omitempty"`
+	// Markdown text, at most 200 KB; stored and returned as text.
+	Body *string `json:"body,omitempty"`
+	// Search keywords (at most 30, each at most 60 characters).
+	Keywords []string `json:"keywords,omitempty"`
+	// Free categorisation (at most 100 characters).
+	Category *string `json:"category,omitempty"`
+	// What kind of knowledge (default HOW_TO).
+	Type *KnowledgeArticleType `json:"type,omitempty"`
+	// Who may read it once published (default INTERNAL).
+	Audience *KnowledgeAudience `json:"audience,omitempty"`
+	// Language tag, e.g. en or zh-CN.
+	Language *string `json:"language,omitempty"`
+	// The group owning it.
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
+	// When it should be reviewed.
+	ReviewBy *time.Time `json:"reviewBy,omitempty"`
+	// Linked CIs (at most 50).
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// Linked services (at most 50).
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// Linked problems (at most 50).
+	ProblemIds []string `json:"problemIds,omitempty"`
+	// Linked incidents (at most 50).
+	IncidentIds []string `json:"incidentIds,omitempty"`
+	// Linked changes (at most 50).
+	ChangeIds []string `json:"changeIds,omitempty"`
+	// A retry with the same key returns the first article and creates nothing (CONFLICT when reused for another request).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `createKnowledgeArticle`.
+type CreateKnowledgeArticlePayload struct {
+	// The article.
+	Article *KnowledgeArticle `json:"article"`
+	// False when an earlier request with the same idempotencyKey created it.
+	Created bool `json:"created"`
+}
+
 // Input of `createProblem`.
 type CreateProblemInput struct {
 	// One-line summary, 1 to 200 characters.
@@ -1417,6 +1462,192 @@ type IncidentHistoryEntry struct {
 type IncidentPayload struct {
 	// The incident after the write.
 	Incident *Incident `json:"incident"`
+}
+
+// A knowledge article. Its content fields are those of its latest version for staff, and of its published version for
+// requesters (who see only PUBLISHED PUBLIC articles).
+type KnowledgeArticle struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Human reference, KB0000001…
+	Number string `json:"number"`
+	// Optimistic concurrency version (counts writes, not content versions): pass it as expectedVersion.
+	Version int `json:"version"`
+	// The version shown (latest for staff, published for requesters).
+	Current *KnowledgeArticleVersion `json:"current"`
+	// The published version, when there is one (it stays live while a newer draft is written).
+	Published *KnowledgeArticleVersion `json:"published,omitempty"`
+	// Views recorded with recordArticleView.
+	ViewCount int `json:"viewCount"`
+	// Subject of who created it.
+	CreatedBy *string `json:"createdBy,omitempty"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// The article as the domain holds it.
+	Domain knowledge.Article `json:"-"`
+}
+
+func (KnowledgeArticle) IsNode() {}
+
+// The opaque global identifier.
+func (this KnowledgeArticle) GetID() string { return this.ID }
+
+// A page of articles.
+type KnowledgeArticleConnection struct {
+	// The articles of the page.
+	Edges []*KnowledgeArticleEdge `json:"edges"`
+	// Paging.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Every article the filter selects that the caller may read (counted only when selected).
+	TotalCount int `json:"totalCount"`
+}
+
+// An article due for review and why.
+type KnowledgeArticleDue struct {
+	// The article.
+	Article *KnowledgeArticle `json:"article"`
+	// Why.
+	Reasons []KnowledgeDueReason `json:"reasons"`
+}
+
+// An article and its cursor.
+type KnowledgeArticleEdge struct {
+	// Pass as after to read on.
+	Cursor string `json:"cursor"`
+	// The article.
+	Node *KnowledgeArticle `json:"node"`
+}
+
+// Selects articles; absent fields match everything. Requesters always get PUBLISHED PUBLIC ones only.
+type KnowledgeArticleFilter struct {
+	// States of the version (the latest for staff lists; search defaults to DRAFT, IN_REVIEW and PUBLISHED).
+	States []KnowledgeArticleState `json:"states,omitempty"`
+	// Types.
+	Types []KnowledgeArticleType `json:"types,omitempty"`
+	// Audiences.
+	Audiences []KnowledgeAudience `json:"audiences,omitempty"`
+	// Exact category.
+	Category *string `json:"category,omitempty"`
+	// Linked to this CI.
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// Linked to this service.
+	ServiceID *string `json:"serviceId,omitempty"`
+}
+
+// Result of an article write.
+type KnowledgeArticlePayload struct {
+	// The article after the write.
+	Article *KnowledgeArticle `json:"article"`
+}
+
+// One version of an article, with its own content and state. Requesters see only the published version, without links.
+type KnowledgeArticleVersion struct {
+	// The version number, from 1.
+	Number int `json:"number"`
+	// Its state.
+	State KnowledgeArticleState `json:"state"`
+	// Title.
+	Title string `json:"title"`
+	// Short summary.
+	Summary *string `json:"summary,omitempty"`
+	// Markdown text, returned verbatim: nothing renders it, so clients must not render it as trusted HTML.
+	Body *string `json:"body,omitempty"`
+	// Search keywords.
+	Keywords []string `json:"keywords"`
+	// Free categorisation.
+	Category *string `json:"category,omitempty"`
+	// What kind of knowledge.
+	Type KnowledgeArticleType `json:"type"`
+	// Who may read it once published.
+	Audience KnowledgeAudience `json:"audience"`
+	// Language tag, e.g. en or zh-CN.
+	Language *string `json:"language,omitempty"`
+	// The group owning it (empty for requesters).
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
+	// When it should be reviewed.
+	ReviewBy *time.Time `json:"reviewBy,omitempty"`
+	// Linked CIs (empty for requesters).
+	ConfigurationItemIds []string `json:"configurationItemIds"`
+	// Linked services (empty for requesters).
+	ServiceIds []string `json:"serviceIds"`
+	// Linked problems (empty for requesters).
+	ProblemIds []string `json:"problemIds"`
+	// Linked incidents (empty for requesters).
+	IncidentIds []string `json:"incidentIds"`
+	// Linked changes (empty for requesters).
+	ChangeIds []string `json:"changeIds"`
+	// Subjects of who wrote this version (none of them may publish it).
+	Authors []string `json:"authors"`
+	// Subject of who sent it for review.
+	SubmittedBy *string `json:"submittedBy,omitempty"`
+	// When it was sent for review.
+	SubmittedAt *time.Time `json:"submittedAt,omitempty"`
+	// Subject of the knowledge manager who published it.
+	ApprovedBy *string `json:"approvedBy,omitempty"`
+	// When it was published.
+	ApprovedAt *time.Time `json:"approvedAt,omitempty"`
+	// When it was retired.
+	RetiredAt *time.Time `json:"retiredAt,omitempty"`
+	// When a newer version replaced it.
+	OutdatedAt *time.Time `json:"outdatedAt,omitempty"`
+	// Ratings of this version marking it helpful.
+	HelpfulCount int `json:"helpfulCount"`
+	// Ratings of this version marking it not helpful.
+	UnhelpfulCount int `json:"unhelpfulCount"`
+	// When it was started.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// One change of an article: who, when, which version, from, to and why.
+type KnowledgeHistoryEntry struct {
+	// The field.
+	Field KnowledgeHistoryField `json:"field"`
+	// The version number it concerns.
+	VersionNumber int `json:"versionNumber"`
+	// The value before (null when it had none).
+	From *string `json:"from,omitempty"`
+	// The value after (null when cleared).
+	To *string `json:"to,omitempty"`
+	// Subject of who changed it.
+	Actor *string `json:"actor,omitempty"`
+	// When.
+	At time.Time `json:"at"`
+	// Why, when given.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// A page of search results, best first.
+type KnowledgeSearchConnection struct {
+	// The hits of the page.
+	Edges []*KnowledgeSearchEdge `json:"edges"`
+	// Paging.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Every match the caller may read (counted only when selected).
+	TotalCount int `json:"totalCount"`
+}
+
+// A hit and its cursor.
+type KnowledgeSearchEdge struct {
+	// Pass as after to read on (only with the same query and filter).
+	Cursor string `json:"cursor"`
+	// The hit.
+	Node *KnowledgeSearchHit `json:"node"`
+}
+
+// One search result: a matching version, its relevance and a snippet.
+type KnowledgeSearchHit struct {
+	// The article, as the caller sees it.
+	Article *KnowledgeArticle `json:"article"`
+	// The version that matched (staff may find a live version and its newer draft as two hits).
+	Version *KnowledgeArticleVersion `json:"version"`
+	// Relevance from the full-text index; higher is better.
+	Score float64 `json:"score"`
+	// Plain text from the body, summary or title around the first match, each match enclosed in « and », with … where text was cut.
+	Snippet string `json:"snippet"`
 }
 
 // Selects known errors; absent fields match everything.
@@ -2334,6 +2565,18 @@ type TransitionIncidentInput struct {
 	HoldReason *HoldReason `json:"holdReason,omitempty"`
 }
 
+// Input of `transitionKnowledgeArticle`.
+type TransitionKnowledgeArticleInput struct {
+	// The article.
+	ID string `json:"id"`
+	// The version read; CONFLICT when it changed since.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The target state of the latest version.
+	To KnowledgeArticleState `json:"to"`
+	// Why, recorded in the history.
+	Comment *string `json:"comment,omitempty"`
+}
+
 // Input of `transitionProblem`.
 type TransitionProblemInput struct {
 	// The problem.
@@ -2476,6 +2719,49 @@ type UpdateIncidentInput struct {
 	Impact *IncidentLevel `json:"impact,omitempty"`
 	// New urgency (recomputes the priority and the SLA due times).
 	Urgency *IncidentLevel `json:"urgency,omitempty"`
+}
+
+// Input of `updateKnowledgeArticle`: absent fields stay as they are; a given list replaces the old one; an empty string
+// clears an optional field. Editing a PUBLISHED article starts a new DRAFT version.
+type UpdateKnowledgeArticleInput struct {
+	// The article.
+	ID string `json:"id"`
+	// The version read; CONFLICT when it changed since.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Title.
+	Title *string `json:"title,omitempty"`
+	// Summary.
+	Summary *string `json:"summary,omitempty"`
+	// Markdown body, at most 200 KB.
+	Body *string `json:"body,omitempty"`
+	// Keywords.
+	Keywords []string `json:"keywords,omitempty"`
+	// Category.
+	Category *string `json:"category,omitempty"`
+	// Type.
+	Type *KnowledgeArticleType `json:"type,omitempty"`
+	// Audience.
+	Audience *KnowledgeAudience `json:"audience,omitempty"`
+	// Language.
+	Language *string `json:"language,omitempty"`
+	// Owner group.
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
+	// Review-by date.
+	ReviewBy *time.Time `json:"reviewBy,omitempty"`
+	// True clears the review-by date.
+	ClearReviewBy *bool `json:"clearReviewBy,omitempty"`
+	// Linked CIs.
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// Linked services.
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// Linked problems.
+	ProblemIds []string `json:"problemIds,omitempty"`
+	// Linked incidents.
+	IncidentIds []string `json:"incidentIds,omitempty"`
+	// Linked changes.
+	ChangeIds []string `json:"changeIds,omitempty"`
+	// Why, recorded in the history.
+	Comment *string `json:"comment,omitempty"`
 }
 
 // Input of `updateProblem`: absent fields stay as they are; a given list replaces the old one; an empty string clears an optional field.
@@ -4016,6 +4302,345 @@ func (e *ItemKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ItemKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Lifecycle of an article's latest version: DRAFT → IN_REVIEW → PUBLISHED → RETIRED; IN_REVIEW goes back to DRAFT when
+// rejected or withdrawn. Editing a PUBLISHED article starts a new DRAFT version; publishing it makes the previous one OUTDATED.
+type KnowledgeArticleState string
+
+const (
+	// Being written.
+	KnowledgeArticleStateDraft KnowledgeArticleState = "DRAFT"
+	// Waiting for a knowledge manager.
+	KnowledgeArticleStateInReview KnowledgeArticleState = "IN_REVIEW"
+	// Live: the version readers get.
+	KnowledgeArticleStatePublished KnowledgeArticleState = "PUBLISHED"
+	// Withdrawn (final).
+	KnowledgeArticleStateRetired KnowledgeArticleState = "RETIRED"
+	// Replaced by a newer published version.
+	KnowledgeArticleStateOutdated KnowledgeArticleState = "OUTDATED"
+)
+
+var AllKnowledgeArticleState = []KnowledgeArticleState{
+	KnowledgeArticleStateDraft,
+	KnowledgeArticleStateInReview,
+	KnowledgeArticleStatePublished,
+	KnowledgeArticleStateRetired,
+	KnowledgeArticleStateOutdated,
+}
+
+func (e KnowledgeArticleState) IsValid() bool {
+	switch e {
+	case KnowledgeArticleStateDraft, KnowledgeArticleStateInReview, KnowledgeArticleStatePublished, KnowledgeArticleStateRetired, KnowledgeArticleStateOutdated:
+		return true
+	}
+	return false
+}
+
+func (e KnowledgeArticleState) String() string {
+	return string(e)
+}
+
+func (e *KnowledgeArticleState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnowledgeArticleState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnowledgeArticleState", str)
+	}
+	return nil
+}
+
+func (e KnowledgeArticleState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnowledgeArticleState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnowledgeArticleState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What kind of knowledge an article holds.
+type KnowledgeArticleType string
+
+const (
+	// Step-by-step instructions.
+	KnowledgeArticleTypeHowTo KnowledgeArticleType = "HOW_TO"
+	// A known error and its workaround.
+	KnowledgeArticleTypeKnownError KnowledgeArticleType = "KNOWN_ERROR"
+	// Frequently asked questions.
+	KnowledgeArticleTypeFaq KnowledgeArticleType = "FAQ"
+	// Reference material.
+	KnowledgeArticleTypeReference KnowledgeArticleType = "REFERENCE"
+)
+
+var AllKnowledgeArticleType = []KnowledgeArticleType{
+	KnowledgeArticleTypeHowTo,
+	KnowledgeArticleTypeKnownError,
+	KnowledgeArticleTypeFaq,
+	KnowledgeArticleTypeReference,
+}
+
+func (e KnowledgeArticleType) IsValid() bool {
+	switch e {
+	case KnowledgeArticleTypeHowTo, KnowledgeArticleTypeKnownError, KnowledgeArticleTypeFaq, KnowledgeArticleTypeReference:
+		return true
+	}
+	return false
+}
+
+func (e KnowledgeArticleType) String() string {
+	return string(e)
+}
+
+func (e *KnowledgeArticleType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnowledgeArticleType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnowledgeArticleType", str)
+	}
+	return nil
+}
+
+func (e KnowledgeArticleType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnowledgeArticleType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnowledgeArticleType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who may read an article once published.
+type KnowledgeAudience string
+
+const (
+	// Staff only.
+	KnowledgeAudienceInternal KnowledgeAudience = "INTERNAL"
+	// Requesters too (self-service).
+	KnowledgeAudiencePublic KnowledgeAudience = "PUBLIC"
+)
+
+var AllKnowledgeAudience = []KnowledgeAudience{
+	KnowledgeAudienceInternal,
+	KnowledgeAudiencePublic,
+}
+
+func (e KnowledgeAudience) IsValid() bool {
+	switch e {
+	case KnowledgeAudienceInternal, KnowledgeAudiencePublic:
+		return true
+	}
+	return false
+}
+
+func (e KnowledgeAudience) String() string {
+	return string(e)
+}
+
+func (e *KnowledgeAudience) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnowledgeAudience(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnowledgeAudience", str)
+	}
+	return nil
+}
+
+func (e KnowledgeAudience) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnowledgeAudience) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnowledgeAudience) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why an article is due for review.
+type KnowledgeDueReason string
+
+const (
+	// Its review-by date has passed.
+	KnowledgeDueReasonReviewDatePassed KnowledgeDueReason = "REVIEW_DATE_PASSED"
+	// Its published version has at least 3 ratings, more than half of them not helpful.
+	KnowledgeDueReasonMostlyUnhelpful KnowledgeDueReason = "MOSTLY_UNHELPFUL"
+)
+
+var AllKnowledgeDueReason = []KnowledgeDueReason{
+	KnowledgeDueReasonReviewDatePassed,
+	KnowledgeDueReasonMostlyUnhelpful,
+}
+
+func (e KnowledgeDueReason) IsValid() bool {
+	switch e {
+	case KnowledgeDueReasonReviewDatePassed, KnowledgeDueReasonMostlyUnhelpful:
+		return true
+	}
+	return false
+}
+
+func (e KnowledgeDueReason) String() string {
+	return string(e)
+}
+
+func (e *KnowledgeDueReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnowledgeDueReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnowledgeDueReason", str)
+	}
+	return nil
+}
+
+func (e KnowledgeDueReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnowledgeDueReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnowledgeDueReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A field whose changes an article's history records.
+type KnowledgeHistoryField string
+
+const (
+	// The state of a version.
+	KnowledgeHistoryFieldState KnowledgeHistoryField = "STATE"
+	// A new version started (from: the previous version number; to: the new one).
+	KnowledgeHistoryFieldVersion KnowledgeHistoryField = "VERSION"
+	// The title.
+	KnowledgeHistoryFieldTitle KnowledgeHistoryField = "TITLE"
+	// The summary.
+	KnowledgeHistoryFieldSummary KnowledgeHistoryField = "SUMMARY"
+	// The body (no text recorded: each version keeps its own body).
+	KnowledgeHistoryFieldBody KnowledgeHistoryField = "BODY"
+	// The keywords (comma-separated).
+	KnowledgeHistoryFieldKeywords KnowledgeHistoryField = "KEYWORDS"
+	// The category.
+	KnowledgeHistoryFieldCategory KnowledgeHistoryField = "CATEGORY"
+	// The type.
+	KnowledgeHistoryFieldType KnowledgeHistoryField = "TYPE"
+	// The audience.
+	KnowledgeHistoryFieldAudience KnowledgeHistoryField = "AUDIENCE"
+	// The language.
+	KnowledgeHistoryFieldLanguage KnowledgeHistoryField = "LANGUAGE"
+	// The owner group.
+	KnowledgeHistoryFieldOwnerGroup KnowledgeHistoryField = "OWNER_GROUP"
+	// The review-by date.
+	KnowledgeHistoryFieldReviewBy KnowledgeHistoryField = "REVIEW_BY"
+	// The links to CIs, services, problems, incidents and changes (comma-separated ids).
+	KnowledgeHistoryFieldLinks KnowledgeHistoryField = "LINKS"
+)
+
+var AllKnowledgeHistoryField = []KnowledgeHistoryField{
+	KnowledgeHistoryFieldState,
+	KnowledgeHistoryFieldVersion,
+	KnowledgeHistoryFieldTitle,
+	KnowledgeHistoryFieldSummary,
+	KnowledgeHistoryFieldBody,
+	KnowledgeHistoryFieldKeywords,
+	KnowledgeHistoryFieldCategory,
+	KnowledgeHistoryFieldType,
+	KnowledgeHistoryFieldAudience,
+	KnowledgeHistoryFieldLanguage,
+	KnowledgeHistoryFieldOwnerGroup,
+	KnowledgeHistoryFieldReviewBy,
+	KnowledgeHistoryFieldLinks,
+}
+
+func (e KnowledgeHistoryField) IsValid() bool {
+	switch e {
+	case KnowledgeHistoryFieldState, KnowledgeHistoryFieldVersion, KnowledgeHistoryFieldTitle, KnowledgeHistoryFieldSummary, KnowledgeHistoryFieldBody, KnowledgeHistoryFieldKeywords, KnowledgeHistoryFieldCategory, KnowledgeHistoryFieldType, KnowledgeHistoryFieldAudience, KnowledgeHistoryFieldLanguage, KnowledgeHistoryFieldOwnerGroup, KnowledgeHistoryFieldReviewBy, KnowledgeHistoryFieldLinks:
+		return true
+	}
+	return false
+}
+
+func (e KnowledgeHistoryField) String() string {
+	return string(e)
+}
+
+func (e *KnowledgeHistoryField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KnowledgeHistoryField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KnowledgeHistoryField", str)
+	}
+	return nil
+}
+
+func (e KnowledgeHistoryField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KnowledgeHistoryField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KnowledgeHistoryField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
