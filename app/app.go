@@ -109,7 +109,7 @@ func New(d Deps, l Limits) (*App, error) {
 	knowledgeEvents := events.NewTopic(knowledge.EventKeys)
 	kb := knowledge.NewService(d.Store.Knowledge(), d.Now, d.NewID, knowledgeEvents)
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, SLAMgmt: slas, Analyzer: an, People: dir,
+	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}

@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	Incident() IncidentResolver
 	IncidentEscalation() IncidentEscalationResolver
 	KnowledgeArticle() KnowledgeArticleResolver
+	KnowledgeSuggestion() KnowledgeSuggestionResolver
 	KnownErrorMatch() KnownErrorMatchResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
@@ -564,6 +565,7 @@ type ComplexityRoot struct {
 		Services                 func(childComplexity int) int
 		ShortDescription         func(childComplexity int) int
 		State                    func(childComplexity int) int
+		SuggestedArticles        func(childComplexity int, first *int) int
 		Timeline                 func(childComplexity int) int
 		UpdatedAt                func(childComplexity int) int
 		Urgency                  func(childComplexity int) int
@@ -714,6 +716,18 @@ type ComplexityRoot struct {
 		Score   func(childComplexity int) int
 		Snippet func(childComplexity int) int
 		Version func(childComplexity int) int
+	}
+
+	KnowledgeSuggestion struct {
+		Article    func(childComplexity int) int
+		Distance   func(childComplexity int) int
+		GraphScore func(childComplexity int) int
+		Item       func(childComplexity int) int
+		Path       func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Score      func(childComplexity int) int
+		TextScore  func(childComplexity int) int
+		Version    func(childComplexity int) int
 	}
 
 	KnownErrorMatch struct {
@@ -945,6 +959,7 @@ type ComplexityRoot struct {
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
 		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
+		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
 		SupportingTree       func(childComplexity int, serviceID string, depth *int) int
 		TechnicalCatalog     func(childComplexity int, first *int, after *string) int
 		UnauthorizedChanges  func(childComplexity int, since time.Time, first *int, after *string) int
@@ -1311,6 +1326,7 @@ type IncidentResolver interface {
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error)
 	SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error)
 
+	SuggestedArticles(ctx context.Context, obj *model.Incident, first *int) ([]*model.KnowledgeSuggestion, error)
 	Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error)
 	RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 	MatchingKnownErrors(ctx context.Context, obj *model.Incident, maxDepth *int, first *int) ([]*model.KnownErrorMatch, error)
@@ -1323,6 +1339,9 @@ type KnowledgeArticleResolver interface {
 	Versions(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeArticleVersion, error)
 	AllowedTransitions(ctx context.Context, obj *model.KnowledgeArticle) ([]model.KnowledgeArticleState, error)
 	History(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeHistoryEntry, error)
+}
+type KnowledgeSuggestionResolver interface {
+	Item(ctx context.Context, obj *model.KnowledgeSuggestion) (model.GraphItem, error)
 }
 type KnownErrorMatchResolver interface {
 	Item(ctx context.Context, obj *model.KnownErrorMatch) (model.GraphItem, error)
@@ -1437,6 +1456,7 @@ type QueryResolver interface {
 	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error)
 	SearchKnowledge(ctx context.Context, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeSearchConnection, error)
 	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
+	SuggestKnowledge(ctx context.Context, text string, configurationItemIds []string, serviceIds []string, first *int) ([]*model.KnowledgeSuggestion, error)
 	User(ctx context.Context, id string) (*model.User, error)
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
@@ -3438,6 +3458,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.State(childComplexity), true
+	case "Incident.suggestedArticles":
+		if e.ComplexityRoot.Incident.SuggestedArticles == nil {
+			break
+		}
+
+		args, err := ec.field_Incident_suggestedArticles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Incident.SuggestedArticles(childComplexity, args["first"].(*int)), true
 	case "Incident.timeline":
 		if e.ComplexityRoot.Incident.Timeline == nil {
 			break
@@ -4049,6 +4080,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KnowledgeSearchHit.Version(childComplexity), true
+
+	case "KnowledgeSuggestion.article":
+		if e.ComplexityRoot.KnowledgeSuggestion.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Article(childComplexity), true
+	case "KnowledgeSuggestion.distance":
+		if e.ComplexityRoot.KnowledgeSuggestion.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Distance(childComplexity), true
+	case "KnowledgeSuggestion.graphScore":
+		if e.ComplexityRoot.KnowledgeSuggestion.GraphScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.GraphScore(childComplexity), true
+	case "KnowledgeSuggestion.item":
+		if e.ComplexityRoot.KnowledgeSuggestion.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Item(childComplexity), true
+	case "KnowledgeSuggestion.path":
+		if e.ComplexityRoot.KnowledgeSuggestion.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Path(childComplexity), true
+	case "KnowledgeSuggestion.reason":
+		if e.ComplexityRoot.KnowledgeSuggestion.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Reason(childComplexity), true
+	case "KnowledgeSuggestion.score":
+		if e.ComplexityRoot.KnowledgeSuggestion.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Score(childComplexity), true
+	case "KnowledgeSuggestion.textScore":
+		if e.ComplexityRoot.KnowledgeSuggestion.TextScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.TextScore(childComplexity), true
+	case "KnowledgeSuggestion.version":
+		if e.ComplexityRoot.KnowledgeSuggestion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeSuggestion.Version(childComplexity), true
 
 	case "KnownErrorMatch.distance":
 		if e.ComplexityRoot.KnownErrorMatch.Distance == nil {
@@ -5560,6 +5646,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.suggestKnowledge":
+		if e.ComplexityRoot.Query.SuggestKnowledge == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestKnowledge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestKnowledge(childComplexity, args["text"].(string), args["configurationItemIds"].([]string), args["serviceIds"].([]string), args["first"].(*int)), true
 	case "Query.supportingTree":
 		if e.ComplexityRoot.Query.SupportingTree == nil {
 			break
@@ -9931,6 +10028,51 @@ extend type Subscription {
   knowledgeArticleChanged(id: ID): KnowledgeArticle! @auth(staff: true)
 }
 `, BuiltIn: false},
+	{Name: "../schema/knowledge_suggest.graphqls", Input: `# Knowledge suggestions: the articles likely to help with a ticket, by its text and by the graph.
+
+"""
+A published article that may help with a ticket, with the parts of its score and why it ranks
+where it does.
+"""
+type KnowledgeSuggestion {
+  "The article, as the caller sees it."
+  article: KnowledgeArticle!
+  "The published version suggested."
+  version: KnowledgeArticleVersion!
+  "textScore and graphScore weighed half and half, from 0 to 1; higher is better."
+  score: Float!
+  "Full-text relevance to the ticket's text over the best match's, from 0 to 1 (0 when only the graph links it)."
+  textScore: Float!
+  "1 when linked to one of the ticket's CIs, 1/(1+d) to a CI they depend on d steps up, 1/2 to one of its services; 0 when only the text matches."
+  graphScore: Float!
+  "The CI or service that links it (null when only the text does)."
+  item: GraphItem
+  "Dependency steps from the ticket's CI up to item (0 on the CI itself or a service)."
+  distance: Int!
+  "The relationships from the ticket's CI to item, in the order impact travels (from item towards the ticket's CI)."
+  path: [GraphEdge!]!
+  "Why it is suggested, for a person reading the list."
+  reason: String!
+}
+
+extend type Incident {
+  """
+  Published articles likely to help: by the incident's short description and description, and by
+  links to its CIs, to what they depend on (up to 3 steps) and to its services; best first.
+  Requesters get the text half only (public articles).
+  """
+  suggestedArticles(first: Int = 5): [KnowledgeSuggestion!]!
+}
+
+extend type Query {
+  """
+  Suggestions for a ticket being written: published articles matching the text (cut to its first
+  32 words, never refused for length or syntax) and, for staff, linked to the CIs (at most 20),
+  to what they depend on or to the services (at most 20); best first, at most 50.
+  """
+  suggestKnowledge(text: String!, configurationItemIds: [ID!], serviceIds: [ID!], first: Int = 5): [KnowledgeSuggestion!]! @auth
+}
+`, BuiltIn: false},
 	{Name: "../schema/people.graphqls", Input: `# People: users, groups and their inputs (SPEC §2.9).
 
 """
@@ -12253,6 +12395,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_resolvedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Incident_closedAt(ctx, field)
+	case "suggestedArticles":
+		return ec.fieldContext_Incident_suggestedArticles(ctx, field)
 	case "problems":
 		return ec.fieldContext_Incident_problems(ctx, field)
 	case "recentChangesNear":
@@ -12553,6 +12697,30 @@ func (ec *executionContext) childFields_KnowledgeSearchHit(ctx context.Context, 
 		return ec.fieldContext_KnowledgeSearchHit_snippet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KnowledgeSearchHit", field.Name)
+}
+
+func (ec *executionContext) childFields_KnowledgeSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "article":
+		return ec.fieldContext_KnowledgeSuggestion_article(ctx, field)
+	case "version":
+		return ec.fieldContext_KnowledgeSuggestion_version(ctx, field)
+	case "score":
+		return ec.fieldContext_KnowledgeSuggestion_score(ctx, field)
+	case "textScore":
+		return ec.fieldContext_KnowledgeSuggestion_textScore(ctx, field)
+	case "graphScore":
+		return ec.fieldContext_KnowledgeSuggestion_graphScore(ctx, field)
+	case "item":
+		return ec.fieldContext_KnowledgeSuggestion_item(ctx, field)
+	case "distance":
+		return ec.fieldContext_KnowledgeSuggestion_distance(ctx, field)
+	case "path":
+		return ec.fieldContext_KnowledgeSuggestion_path(ctx, field)
+	case "reason":
+		return ec.fieldContext_KnowledgeSuggestion_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KnowledgeSuggestion", field.Name)
 }
 
 func (ec *executionContext) childFields_KnownErrorMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13648,6 +13816,20 @@ func (ec *executionContext) field_Incident_recentChangesNear_args(ctx context.Co
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Incident_suggestedArticles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -15258,6 +15440,44 @@ func (ec *executionContext) field_Query_slas_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestKnowledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "configurationItemIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["configurationItemIds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "serviceIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceIds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -23642,6 +23862,50 @@ func (ec *executionContext) fieldContext_Incident_closedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Incident_suggestedArticles(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_suggestedArticles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Incident().SuggestedArticles(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeSuggestion) graphql.Marshaler {
+			return ec.marshalNKnowledgeSuggestion2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_suggestedArticles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Incident_suggestedArticles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Incident_problems(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26125,6 +26389,249 @@ func (ec *executionContext) _KnowledgeSearchHit_snippet(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_KnowledgeSearchHit_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KnowledgeSearchHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_article(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticle) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticle2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_version(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.KnowledgeArticleVersion) graphql.Marshaler {
+			return ec.marshalNKnowledgeArticleVersion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeArticleVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeArticleVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_score(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_textScore(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_textScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_textScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_graphScore(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_graphScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraphScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_graphScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_item(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnowledgeSuggestion().Item(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+			return ec.marshalOGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSuggestion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_distance(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSuggestion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_path(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GraphEdge) graphql.Marshaler {
+			return ec.marshalNGraphEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KnowledgeSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KnowledgeSuggestion_reason(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeSuggestion_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeSuggestion_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeSuggestion", field, false, false, "String")
 }
 
 func (ec *executionContext) _KnownErrorMatch_rank(ctx context.Context, field graphql.CollectedField, obj *model.KnownErrorMatch) (ret graphql.Marshaler) {
@@ -33589,6 +34096,68 @@ func (ec *executionContext) fieldContext_Query_articlesDueForReview(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_articlesDueForReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suggestKnowledge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestKnowledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SuggestKnowledge(ctx, fc.Args["text"].(string), fc.Args["configurationItemIds"].([]string), fc.Args["serviceIds"].([]string), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*model.KnowledgeSuggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.KnowledgeSuggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.KnowledgeSuggestion) graphql.Marshaler {
+			return ec.marshalNKnowledgeSuggestion2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestKnowledge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KnowledgeSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestKnowledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -48383,6 +48952,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "suggestedArticles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_suggestedArticles(ctx, field, obj)
+				})
 		case "problems":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -49356,6 +49931,80 @@ func (ec *executionContext) _KnowledgeSearchHit(ctx context.Context, sel ast.Sel
 			out.Values[i] = ec._KnowledgeSearchHit_snippet(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var knowledgeSuggestionImplementors = []string{"KnowledgeSuggestion"}
+
+func (ec *executionContext) _KnowledgeSuggestion(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeSuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KnowledgeSuggestion")
+		case "article":
+			out.Values[i] = ec._KnowledgeSuggestion_article(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._KnowledgeSuggestion_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._KnowledgeSuggestion_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "textScore":
+			out.Values[i] = ec._KnowledgeSuggestion_textScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "graphScore":
+			out.Values[i] = ec._KnowledgeSuggestion_graphScore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "item":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnowledgeSuggestion_item(ctx, field, obj)
+				})
+		case "distance":
+			out.Values[i] = ec._KnowledgeSuggestion_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "path":
+			out.Values[i] = ec._KnowledgeSuggestion_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._KnowledgeSuggestion_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -50861,6 +51510,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_articlesDueForReview(ctx, field)
+				})
+		case "suggestKnowledge":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestKnowledge(ctx, field)
 				})
 		case "user":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -55144,6 +55799,30 @@ func (ec *executionContext) marshalNKnowledgeSearchHit2ᚖgithubᚗcomᚋitsmᚑ
 	return ec._KnowledgeSearchHit(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNKnowledgeSuggestion2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnowledgeSuggestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKnowledgeSuggestion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSuggestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKnowledgeSuggestion2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeSuggestion(ctx context.Context, sel ast.SelectionSet, v *model.KnowledgeSuggestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KnowledgeSuggestion!")
+		return graphql.Null
+	}
+	return ec._KnowledgeSuggestion(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNKnownErrorMatch2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnownErrorMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KnownErrorMatch) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -57051,6 +57730,13 @@ func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx context.Context, sel ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GraphItem(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx context.Context, sel ast.SelectionSet, v *model.Group) graphql.Marshaler {

@@ -258,6 +258,32 @@ func (a *Analyzer) Dependencies(ctx context.Context, id string, depth *int) (Res
 	return a.walk(ctx, id, depth, true)
 }
 
+// Upstream places every item within depth dependency steps of any of ids
+// (the items themselves at distance 0) by its nearest distance, with the
+// path to it.
+func (a *Analyzer) Upstream(ctx context.Context, ids []string, depth *int) (map[string]Place, error) {
+	where := map[string]Place{}
+	for _, id := range ids {
+		deps, err := a.Dependencies(ctx, id, depth)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range append(deps.Roots, deps.Impacted...) {
+			if p, ok := where[it.Node.ID]; !ok || it.Distance < p.Distance {
+				where[it.Node.ID] = Place{Impacted: it, Path: deps.Path(it.Node.ID)}
+			}
+		}
+	}
+	return where, nil
+}
+
+// Place is where an item sits among the dependencies of the items asked
+// about: its nearest distance and the path to it.
+type Place struct {
+	Impacted
+	Path []Step
+}
+
 // Dependents: see Dependencies.
 func (a *Analyzer) Dependents(ctx context.Context, id string, depth *int) (Result, error) {
 	return a.walk(ctx, id, depth, false)

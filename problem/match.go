@@ -92,7 +92,7 @@ func (h *Hints) MatchingKnownErrors(ctx context.Context, q MatchQuery) ([]Match,
 	if err != nil {
 		return nil, err
 	}
-	where, err := h.upstream(ctx, q.CIIDs, orDefault(q.Depth, DefaultMatchDepth), impact.Names)
+	where, err := h.analyzer.Showing(impact.Names).Upstream(ctx, q.CIIDs, orDefault(q.Depth, DefaultMatchDepth))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (h *Hints) MatchingKnownErrors(ctx context.Context, q MatchQuery) ([]Match,
 	}
 	for _, sh := range siblings {
 		p := where[sh.ItemID]
-		m := Match{KnownError: sh.KnownError, Kind: SharedDependency, ItemID: sh.ItemID, Distance: p.Distance, Path: p.path, Sibling: &sh}
+		m := Match{KnownError: sh.KnownError, Kind: SharedDependency, ItemID: sh.ItemID, Distance: p.Distance, Path: p.Path, Sibling: &sh}
 		if b, ok := best[sh.KnownError.ID]; !ok || matchOrder(m, b) < 0 {
 			best[sh.KnownError.ID] = m
 		}
@@ -147,14 +147,14 @@ func matchOrder(a, b Match) int {
 
 // bestMatch is how known error k connects best to the incident: its
 // nearest CI (or root-cause CI) among the places, else a shared service.
-func bestMatch(k Problem, where map[string]place, services []string) (Match, bool) {
+func bestMatch(k Problem, where map[string]impact.Place, services []string) (Match, bool) {
 	m, found := Match{KnownError: k}, false
 	for _, id := range append(slices.Clone(k.CIIDs), k.RootCauseCIID) {
 		p, ok := where[id]
 		if !ok || found && p.Distance >= m.Distance {
 			continue
 		}
-		m.Kind, m.ItemID, m.Distance, m.Path, found = Dependency, id, p.Distance, p.path, true
+		m.Kind, m.ItemID, m.Distance, m.Path, found = Dependency, id, p.Distance, p.Path, true
 		if p.Distance == 0 {
 			m.Kind = SameCI
 		}
@@ -173,7 +173,7 @@ func bestMatch(k Problem, where map[string]place, services []string) (Match, boo
 
 // reason says, for a person reading the list, how the known error
 // connects.
-func (m Match) reason(where map[string]place) string {
+func (m Match) reason(where map[string]impact.Place) string {
 	name := m.ItemID
 	if p, ok := where[m.ItemID]; ok {
 		name = impact.NameOf(p.Node.Item)

@@ -151,7 +151,7 @@ func (h *Hints) ChangesNear(ctx context.Context, q NearQuery) ([]Nearby, error) 
 	if err != nil {
 		return nil, err
 	}
-	where, err := h.upstream(ctx, q.ItemIDs, orDefault(q.Depth, DefaultNearDepth), q.Detail)
+	where, err := h.analyzer.Showing(q.Detail).Upstream(ctx, q.ItemIDs, orDefault(q.Depth, DefaultNearDepth))
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (h *Hints) ChangesNear(ctx context.Context, q NearQuery) ([]Nearby, error) 
 		if !ok {
 			continue
 		}
-		out = append(out, Nearby{NearEvent: e, Item: it.Node.Item, Distance: it.Distance, Path: it.path})
+		out = append(out, Nearby{NearEvent: e, Item: it.Node.Item, Distance: it.Distance, Path: it.Path})
 	}
 	slices.SortStableFunc(out, func(a, b Nearby) int {
 		return cmp.Or(cmp.Compare(a.Distance, b.Distance), b.At.Compare(a.At), cmp.Compare(riskOrder(b.Risk), riskOrder(a.Risk)),
@@ -204,31 +204,6 @@ func orDefault(p *int, def int) *int {
 		return &def
 	}
 	return p
-}
-
-// upstream places every item within depth dependency steps of any of ids
-// (the items themselves at distance 0), by its nearest distance.
-func (h *Hints) upstream(ctx context.Context, ids []string, depth *int, detail impact.Detail) (map[string]place, error) {
-	where := map[string]place{}
-	for _, id := range ids {
-		deps, err := h.analyzer.Showing(detail).Dependencies(ctx, id, depth)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range append(deps.Roots, deps.Impacted...) {
-			if p, ok := where[it.Node.ID]; !ok || it.Distance < p.Distance {
-				where[it.Node.ID] = place{Impacted: it, path: deps.Path(it.Node.ID)}
-			}
-		}
-	}
-	return where, nil
-}
-
-// place is where an item sits among the dependencies of the items asked
-// about: its nearest distance and the path to it.
-type place struct {
-	impact.Impacted
-	path []impact.Step
 }
 
 // riskOrder orders risk levels, unassessed lowest.

@@ -32,6 +32,7 @@ type Resolver struct {
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service
 	Knowledge    *knowledge.Service
+	Suggester    *knowledge.Suggester
 	SLAMgmt      *sla.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints

@@ -1650,6 +1650,29 @@ type KnowledgeSearchHit struct {
 	Snippet string `json:"snippet"`
 }
 
+// A published article that may help with a ticket, with the parts of its score and why it ranks
+// where it does.
+type KnowledgeSuggestion struct {
+	// The article, as the caller sees it.
+	Article *KnowledgeArticle `json:"article"`
+	// The published version suggested.
+	Version *KnowledgeArticleVersion `json:"version"`
+	// textScore and graphScore weighed half and half, from 0 to 1; higher is better.
+	Score float64 `json:"score"`
+	// Full-text relevance to the ticket's text over the best match's, from 0 to 1 (0 when only the graph links it).
+	TextScore float64 `json:"textScore"`
+	// 1 when linked to one of the ticket's CIs, 1/(1+d) to a CI they depend on d steps up, 1/2 to one of its services; 0 when only the text matches.
+	GraphScore float64 `json:"graphScore"`
+	// Dependency steps from the ticket's CI up to item (0 on the CI itself or a service).
+	Distance int `json:"distance"`
+	// The relationships from the ticket's CI to item, in the order impact travels (from item towards the ticket's CI).
+	Path []*GraphEdge `json:"path"`
+	// Why it is suggested, for a person reading the list.
+	Reason string `json:"reason"`
+	// Id of the linking CI or service, resolved by a loader.
+	ItemID string `json:"-"`
+}
+
 // Selects known errors; absent fields match everything.
 type KnownErrorFilter struct {
 	// Only known errors affecting this CI, or with it as root cause.
