@@ -777,6 +777,7 @@ type ComplexityRoot struct {
 		LinkIncident               func(childComplexity int, input model.LinkIncidentInput) int
 		LinkIncidentsToProblem     func(childComplexity int, input model.ProblemIncidentsInput) int
 		Login                      func(childComplexity int, input model.LoginInput) int
+		PublishKnownError          func(childComplexity int, input model.PublishKnownErrorInput) int
 		RateArticle                func(childComplexity int, id string, helpful bool, comment *string) int
 		ReassignIncident           func(childComplexity int, input model.ReassignIncidentInput) int
 		RecordArticleView          func(childComplexity int, id string) int
@@ -1395,6 +1396,7 @@ type MutationResolver interface {
 	LinkIncidentsToProblem(ctx context.Context, input model.ProblemIncidentsInput) (*model.ProblemPayload, error)
 	UnlinkIncidentsFromProblem(ctx context.Context, input model.ProblemIncidentsInput) (*model.ProblemPayload, error)
 	AddProblemNote(ctx context.Context, input model.AddProblemNoteInput) (*model.AddProblemNotePayload, error)
+	PublishKnownError(ctx context.Context, input model.PublishKnownErrorInput) (*model.CreateKnowledgeArticlePayload, error)
 	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
@@ -4481,6 +4483,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.publishKnownError":
+		if e.ComplexityRoot.Mutation.PublishKnownError == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishKnownError_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishKnownError(childComplexity, args["input"].(model.PublishKnownErrorInput)), true
 	case "Mutation.rateArticle":
 		if e.ComplexityRoot.Mutation.RateArticle == nil {
 			break
@@ -6798,6 +6811,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
 			graphql.NewInputUnmarshaler("ProblemIncidentsInput", ec.unmarshalInputProblemIncidentsInput),
 			graphql.NewInputUnmarshaler("ProblemOrder", ec.unmarshalInputProblemOrder),
+			graphql.NewInputUnmarshaler("PublishKnownErrorInput", ec.unmarshalInputPublishKnownErrorInput),
 			graphql.NewInputUnmarshaler("ReassignIncidentInput", ec.unmarshalInputReassignIncidentInput),
 			graphql.NewInputUnmarshaler("RecordSLAReviewInput", ec.unmarshalInputRecordSLAReviewInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
@@ -10920,6 +10934,27 @@ extend type Query {
   problemCandidates(window: TimeWindowInput, minIncidents: Int = 2, maxDepth: Int = 3, first: Int = 20, incidentsPerCandidate: Int = 20): [ProblemCandidate!]! @auth(roles: [ANALYST, PROBLEM_MANAGER, CHANGE_MANAGER, CAB_MEMBER, SERVICE_OWNER, CONFIG_MANAGER, KNOWLEDGE_MANAGER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/problem_knowledge.graphqls", Input: `# Problem management and knowledge: a known error's workaround published as an article.
+
+"""
+Input of ` + "`" + `publishKnownError` + "`" + `.
+"""
+input PublishKnownErrorInput {
+  "The problem: a KNOWN_ERROR, or a RESOLVED one that kept its workaround."
+  problemId: ID!
+  "Who may read the article once published (default INTERNAL; PUBLIC lets requesters find the workaround)."
+  audience: KnowledgeAudience
+}
+
+extend type Mutation {
+  """
+  Write the known error's root cause and workaround as a KNOWN_ERROR knowledge article linked to
+  the problem, its CIs and services, and submit it for review (a knowledge manager publishes it).
+  Once per version of the problem: a retry returns the article the first call wrote (created false).
+  """
+  publishKnownError(input: PublishKnownErrorInput!): CreateKnowledgeArticlePayload! @auth(roles: [PROBLEM_MANAGER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
 
 """
@@ -14161,6 +14196,20 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LoginInput, error) {
 			return ec.unmarshalNLoginInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoginInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishKnownError_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PublishKnownErrorInput, error) {
+			return ec.unmarshalNPublishKnownErrorInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPublishKnownErrorInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -30049,6 +30098,73 @@ func (ec *executionContext) fieldContext_Mutation_addProblemNote(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publishKnownError(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishKnownError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishKnownError(ctx, fc.Args["input"].(model.PublishKnownErrorInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"PROBLEM_MANAGER"})
+				if err != nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateKnowledgeArticlePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateKnowledgeArticlePayload) graphql.Marshaler {
+			return ec.marshalNCreateKnowledgeArticlePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateKnowledgeArticlePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishKnownError(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateKnowledgeArticlePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishKnownError_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43337,6 +43453,55 @@ func UnmarshalProblemOrder(ctx context.Context, raw any) (model.ProblemOrder, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishKnownErrorInput(ctx context.Context, obj any) (model.PublishKnownErrorInput, error) {
+	var it model.PublishKnownErrorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"problemId", "audience"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
+		case "audience":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("audience"))
+			data, err := ec.unmarshalOKnowledgeAudience2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐKnowledgeAudience(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Audience = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishKnownErrorInput unmarshals raw into the PublishKnownErrorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishKnownErrorInput(ctx context.Context, raw any) (model.PublishKnownErrorInput, error) {
+	var out model.PublishKnownErrorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishKnownErrorInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReassignIncidentInput(ctx context.Context, obj any) (model.ReassignIncidentInput, error) {
 	var it model.ReassignIncidentInput
 	if obj == nil {
@@ -50515,6 +50680,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publishKnownError":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishKnownError(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createSLA":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createSLA(ctx, field)
@@ -56217,6 +56389,11 @@ func (ec *executionContext) marshalNProblemState2ᚕgithubᚗcomᚋitsmᚑgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNPublishKnownErrorInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPublishKnownErrorInput(ctx context.Context, v any) (model.PublishKnownErrorInput, error) {
+	res, err := ec.unmarshalInputPublishKnownErrorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNReach2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReach(ctx context.Context, sel ast.SelectionSet, v *model.Reach) graphql.Marshaler {

@@ -2,8 +2,10 @@ package problem
 
 import (
 	"context"
+	"slices"
 	"strings"
 
+	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
@@ -112,4 +114,13 @@ func (s *Service) LinkedIncidents(ctx context.Context, p auth.Principal, ids []s
 		return map[string][]string{}, nil
 	}
 	return s.store.LinkedIncidents(ctx, ids)
+}
+
+// CheckKnownErrorToPublish says whether p has a workaround to publish: a
+// known error, or a resolved problem that kept its workaround.
+func CheckKnownErrorToPublish(p Problem) error {
+	if !slices.Contains(KnownErrorStates(), p.State) || strings.TrimSpace(p.Workaround) == "" {
+		return apperr.Invalid("problemId", "%s is %s without a workaround to publish: record the root cause and workaround (KNOWN_ERROR) first", p.Number, p.State)
+	}
+	return nil
 }

@@ -1981,6 +1981,14 @@ type ProblemPayload struct {
 	Problem *Problem `json:"problem"`
 }
 
+// Input of `publishKnownError`.
+type PublishKnownErrorInput struct {
+	// The problem: a KNOWN_ERROR, or a RESOLVED one that kept its workaround.
+	ProblemID string `json:"problemId"`
+	// Who may read the article once published (default INTERNAL; PUBLIC lets requesters find the workaround).
+	Audience *KnowledgeAudience `json:"audience,omitempty"`
+}
+
 // Read operations.
 type Query struct {
 }
