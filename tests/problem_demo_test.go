@@ -14,6 +14,37 @@ import (
 // TestProblemDemoHasAKnownError: the demo data holds an open problem in
 // KNOWN_ERROR, with its workaround, linked to two demo incidents.
 func TestProblemDemoHasAKnownError(t *testing.T) {
+	served, token := demoAdmin(t)
+	var out struct {
+		KnownErrors struct {
+			Edges []struct {
+				Node struct {
+					State      string  `json:"state"`
+					Workaround *string `json:"workaround"`
+					Incidents  []struct {
+						ID         string   `json:"id"`
+						ProblemIDs []string `json:"problemIds"`
+					} `json:"incidents"`
+					RootCauseConfigurationItem *named `json:"rootCauseConfigurationItem"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"knownErrors"`
+	}
+	served.ok(t, token, `{ knownErrors { edges { node { state workaround incidents { id problemIds } rootCauseConfigurationItem { id name } } } } }`, nil, &out)
+	if len(out.KnownErrors.Edges) != 1 {
+		t.Fatalf("demo known errors: %+v", out.KnownErrors)
+	}
+	ke := out.KnownErrors.Edges[0].Node
+	if ke.State != "KNOWN_ERROR" || deref(ke.Workaround) == "<nil>" || len(ke.Incidents) != 2 || ke.RootCauseConfigurationItem == nil ||
+		ke.RootCauseConfigurationItem.Name != "orders-db" || len(ke.Incidents[0].ProblemIDs) != 1 {
+		t.Fatalf("demo known error: %+v", ke)
+	}
+}
+
+// demoAdmin serves the built server with the demo data and logs in as its
+// admin.
+func demoAdmin(t *testing.T) (*env, string) {
+	t.Helper()
 	e := newEnv(t, app.Limits{})
 	bin := filepath.Join(t.TempDir(), "itsm")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -33,28 +64,5 @@ func TestProblemDemoHasAKnownError(t *testing.T) {
 		} `json:"login"`
 	}
 	served.ok(t, "", loginMutation, map[string]any{"in": map[string]any{"username": demo.AdminUsername, "password": m[1]}}, &login)
-	var out struct {
-		KnownErrors struct {
-			Edges []struct {
-				Node struct {
-					State      string  `json:"state"`
-					Workaround *string `json:"workaround"`
-					Incidents  []struct {
-						ID         string   `json:"id"`
-						ProblemIDs []string `json:"problemIds"`
-					} `json:"incidents"`
-					RootCauseConfigurationItem *named `json:"rootCauseConfigurationItem"`
-				} `json:"node"`
-			} `json:"edges"`
-		} `json:"knownErrors"`
-	}
-	served.ok(t, login.Login.Token, `{ knownErrors { edges { node { state workaround incidents { id problemIds } rootCauseConfigurationItem { id name } } } } }`, nil, &out)
-	if len(out.KnownErrors.Edges) != 1 {
-		t.Fatalf("demo known errors: %+v", out.KnownErrors)
-	}
-	ke := out.KnownErrors.Edges[0].Node
-	if ke.State != "KNOWN_ERROR" || deref(ke.Workaround) == "<nil>" || len(ke.Incidents) != 2 || ke.RootCauseConfigurationItem == nil ||
-		ke.RootCauseConfigurationItem.Name != "orders-db" || len(ke.Incidents[0].ProblemIDs) != 1 {
-		t.Fatalf("demo known error: %+v", ke)
-	}
+	return served, login.Login.Token
 }
