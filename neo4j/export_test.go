@@ -9,6 +9,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
 )
 
@@ -103,4 +104,16 @@ const EventsNearStatement = eventsNear
 // Near.Explain for a depth.
 func CandidateStatements(depth int) (shared, explain, problems, knownErrors string) {
 	return withDepth(sharedCauses, depth), withDepth(explainShared, depth), problemsOn, knownErrorsOn
+}
+
+// ArticleListStatements are the statements ListVersions runs for f and
+// the reader's visibility.
+func ArticleListStatements(f knowledge.Filter, vis knowledge.Visibility) Statements {
+	return statementsOf(articleList(f, vis))
+}
+
+// SearchStatements are the page (after a cursor) and count statements of
+// Knowledge.Search for f, with their parameters but the query text.
+func SearchStatements(f knowledge.Filter) (page, count string, params map[string]any) {
+	return searchStatements(f, true)
 }
