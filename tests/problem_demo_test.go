@@ -1,11 +1,7 @@
 package tests
 
 import (
-	"context"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/demo"
@@ -46,12 +42,7 @@ func TestProblemDemoHasAKnownError(t *testing.T) {
 func demoAdmin(t *testing.T) (*env, string) {
 	t.Helper()
 	e := newEnv(t, app.Limits{})
-	bin := filepath.Join(t.TempDir(), "itsm")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildServer(t)
 	p := startServer(t, bin, []string{"serve"}, "DEMO_DATA=true")
 	served := e.at(p)
 	m := adminLogin.FindStringSubmatch(p.stdout.String())
