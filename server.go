@@ -249,7 +249,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
 
 	if cfg.Demo {
-		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People(), api.Incidents, api.Problems)
+		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People(), api.Incidents, api.Problems, api.Knowledge)
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)

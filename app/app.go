@@ -73,6 +73,7 @@ type App struct {
 	Changes   *change.Service
 	Incidents *incident.Service
 	Problems  *problem.Service
+	Knowledge *knowledge.Service
 	SLAs      *sla.Service
 	People    *people.Directory
 	Handler   http.Handler
@@ -130,7 +131,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
 		slaEvents: slaEvents, logger: d.Logger}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
@@ -35,7 +36,7 @@ const adminDisplayName = "Demo Administrator"
 // (loaded is false) and gives the existing demo admin a new random
 // password; password is empty when that account is not the demo's.
 func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *change.Service, dir *people.Directory, users people.Store,
-	inc *incident.Service, prb *problem.Service) (admin people.User, password string, loaded bool, err error) {
+	inc *incident.Service, prb *problem.Service, kb *knowledge.Service) (admin people.User, password string, loaded bool, err error) {
 	password = rand.Text()
 	page, err := svc.List(ctx, cmdb.Filter{Statuses: cmdb.Statuses()}, cmdb.Order{}, paging.Request{First: 1})
 	if err != nil {
@@ -76,6 +77,7 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		{Username: "ana", DisplayName: "Ana Analyst", Roles: []auth.Role{auth.Analyst}},
 		{Username: "cora", DisplayName: "Cora Change Manager", Roles: []auth.Role{auth.ChangeManager}},
 		{Username: "pat", DisplayName: "Pat Problem Manager", Roles: []auth.Role{auth.ProblemManager}},
+		{Username: "kim", DisplayName: "Kim Knowledge Manager", Roles: []auth.Role{auth.KnowledgeManager}},
 		{Username: "cab-dana", DisplayName: "Dana (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "cab-eli", DisplayName: "Eli (CAB)", Roles: []auth.Role{auth.CABMember}},
 		{Username: "discovery", DisplayName: "Discovery feed", Kind: people.Service, Roles: []auth.Role{auth.ConfigManager}},
@@ -155,6 +157,11 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 		return people.User{}, "", false, err
 	}
 	if err := loadProblems(ctx, inc, prb, incident.Viewer{Principal: auth.Principal{Subject: admin.ID, Roles: admin.Roles}}, cis, groups); err != nil {
+		return people.User{}, "", false, err
+	}
+	// The loader writes the articles as an agent; the admin publishes them.
+	if err := loadKnowledge(ctx, kb, auth.Principal{Subject: loader.Subject, Roles: []auth.Role{auth.Agent}},
+		auth.Principal{Subject: admin.ID, Roles: admin.Roles}, cis); err != nil {
 		return people.User{}, "", false, err
 	}
 	return admin, password, true, nil

@@ -10015,11 +10015,11 @@ type CreateKnowledgeArticlePayload {
 
 extend type Query {
   "One article by id (requesters: PUBLISHED PUBLIC articles only; NOT_FOUND otherwise)."
-  knowledgeArticle(id: ID!): KnowledgeArticle! @auth
+  knowledgeArticle(id: ID!): KnowledgeArticle! @auth(roles: [REQUESTER], staff: true)
   "Articles, most recently updated first; totalCount is counted only when selected."
-  knowledgeArticles(filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeArticleConnection! @auth
+  knowledgeArticles(filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeArticleConnection! @auth(roles: [REQUESTER], staff: true)
   "Full-text search over title, summary, body and keywords, best first. The query is plain words (at most 300 characters, 32 words), never index syntax."
-  searchKnowledge(query: String!, filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeSearchConnection! @auth
+  searchKnowledge(query: String!, filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeSearchConnection! @auth(roles: [REQUESTER], staff: true)
   "Published articles whose review date has passed or whose feedback is mostly unhelpful."
   articlesDueForReview(first: Int = 20): [KnowledgeArticleDue!]! @auth(staff: true)
 }
@@ -10032,9 +10032,9 @@ extend type Mutation {
   "Move an article's latest version: to IN_REVIEW (authors), back to DRAFT (the reviewer or an author), to PUBLISHED or RETIRED (KNOWLEDGE_MANAGER; never an author of the version)."
   transitionKnowledgeArticle(input: TransitionKnowledgeArticleInput!): KnowledgeArticlePayload! @auth(roles: [AGENT, PROBLEM_MANAGER, KNOWLEDGE_MANAGER])
   "Rate the published version as helpful or not; a second rating by the same person replaces the first."
-  rateArticle(id: ID!, helpful: Boolean!, comment: String): KnowledgeArticlePayload! @auth
+  rateArticle(id: ID!, helpful: Boolean!, comment: String): KnowledgeArticlePayload! @auth(roles: [REQUESTER], staff: true)
   "Count one view of an article."
-  recordArticleView(id: ID!): KnowledgeArticlePayload! @auth
+  recordArticleView(id: ID!): KnowledgeArticlePayload! @auth(roles: [REQUESTER], staff: true)
 }
 
 extend type Subscription {
@@ -29253,7 +29253,12 @@ func (ec *executionContext) _Mutation_rateArticle(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.KnowledgeArticlePayload
 					return zeroVal, err
@@ -29262,7 +29267,7 @@ func (ec *executionContext) _Mutation_rateArticle(ctx context.Context, field gra
 					var zeroVal *model.KnowledgeArticlePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -29315,7 +29320,12 @@ func (ec *executionContext) _Mutation_recordArticleView(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticlePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.KnowledgeArticlePayload
 					return zeroVal, err
@@ -29324,7 +29334,7 @@ func (ec *executionContext) _Mutation_recordArticleView(ctx context.Context, fie
 					var zeroVal *model.KnowledgeArticlePayload
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -33986,7 +33996,12 @@ func (ec *executionContext) _Query_knowledgeArticle(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticle
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.KnowledgeArticle
 					return zeroVal, err
@@ -33995,7 +34010,7 @@ func (ec *executionContext) _Query_knowledgeArticle(ctx context.Context, field g
 					var zeroVal *model.KnowledgeArticle
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -34048,7 +34063,12 @@ func (ec *executionContext) _Query_knowledgeArticles(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeArticleConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.KnowledgeArticleConnection
 					return zeroVal, err
@@ -34057,7 +34077,7 @@ func (ec *executionContext) _Query_knowledgeArticles(ctx context.Context, field 
 					var zeroVal *model.KnowledgeArticleConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1
@@ -34110,7 +34130,12 @@ func (ec *executionContext) _Query_searchKnowledge(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.KnowledgeSearchConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
 				if err != nil {
 					var zeroVal *model.KnowledgeSearchConnection
 					return zeroVal, err
@@ -34119,7 +34144,7 @@ func (ec *executionContext) _Query_searchKnowledge(ctx context.Context, field gr
 					var zeroVal *model.KnowledgeSearchConnection
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
-				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
 			}
 
 			next = directive1

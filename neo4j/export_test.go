@@ -9,6 +9,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
 )
 
@@ -107,4 +108,16 @@ func KnownErrorsSharingStatement(depth int) string { return withDepth(knownError
 // Near.ImpactEdges and the problems and known errors on CIs.
 func CandidateStatements(depth int) (upstream, edges, problems, knownErrors string) {
 	return upstreamStatement(depth), impactEdges, problemsOn, knownErrorsOn
+}
+
+// ArticleListStatements are the statements ListVersions runs for f and
+// the reader's visibility.
+func ArticleListStatements(f knowledge.Filter, vis knowledge.Visibility) Statements {
+	return statementsOf(articleList(f, vis))
+}
+
+// SearchStatements are the page (after a cursor) and count statements of
+// Knowledge.Search for f, with their parameters but the query text.
+func SearchStatements(f knowledge.Filter) (page, count string, params map[string]any) {
+	return searchStatements(f, true)
 }

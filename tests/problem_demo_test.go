@@ -1,11 +1,7 @@
 package tests
 
 import (
-	"context"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/demo"
@@ -14,25 +10,7 @@ import (
 // TestProblemDemoHasAKnownError: the demo data holds an open problem in
 // KNOWN_ERROR, with its workaround, linked to two demo incidents.
 func TestProblemDemoHasAKnownError(t *testing.T) {
-	e := newEnv(t, app.Limits{})
-	bin := filepath.Join(t.TempDir(), "itsm")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	p := startServer(t, bin, []string{"serve"}, "DEMO_DATA=true")
-	served := e.at(p)
-	m := adminLogin.FindStringSubmatch(p.stdout.String())
-	if m == nil {
-		t.Fatalf("no admin login printed:\n%s", p.stdout.String())
-	}
-	var login struct {
-		Login struct {
-			Token string `json:"token"`
-		} `json:"login"`
-	}
-	served.ok(t, "", loginMutation, map[string]any{"in": map[string]any{"username": demo.AdminUsername, "password": m[1]}}, &login)
+	served, token := demoAdmin(t)
 	var out struct {
 		KnownErrors struct {
 			Edges []struct {
@@ -48,7 +26,7 @@ func TestProblemDemoHasAKnownError(t *testing.T) {
 			} `json:"edges"`
 		} `json:"knownErrors"`
 	}
-	served.ok(t, login.Login.Token, `{ knownErrors { edges { node { state workaround incidents { id problemIds } rootCauseConfigurationItem { id name } } } } }`, nil, &out)
+	served.ok(t, token, `{ knownErrors { edges { node { state workaround incidents { id problemIds } rootCauseConfigurationItem { id name } } } } }`, nil, &out)
 	if len(out.KnownErrors.Edges) != 1 {
 		t.Fatalf("demo known errors: %+v", out.KnownErrors)
 	}
@@ -57,4 +35,25 @@ func TestProblemDemoHasAKnownError(t *testing.T) {
 		ke.RootCauseConfigurationItem.Name != "orders-db" || len(ke.Incidents[0].ProblemIDs) != 1 {
 		t.Fatalf("demo known error: %+v", ke)
 	}
+}
+
+// demoAdmin serves the built server with the demo data and logs in as its
+// admin.
+func demoAdmin(t *testing.T) (*env, string) {
+	t.Helper()
+	e := newEnv(t, app.Limits{})
+	bin := buildServer(t)
+	p := startServer(t, bin, []string{"serve"}, "DEMO_DATA=true")
+	served := e.at(p)
+	m := adminLogin.FindStringSubmatch(p.stdout.String())
+	if m == nil {
+		t.Fatalf("no admin login printed:\n%s", p.stdout.String())
+	}
+	var login struct {
+		Login struct {
+			Token string `json:"token"`
+		} `json:"login"`
+	}
+	served.ok(t, "", loginMutation, map[string]any{"in": map[string]any{"username": demo.AdminUsername, "password": m[1]}}, &login)
+	return served, login.Login.Token
 }

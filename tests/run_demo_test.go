@@ -131,12 +131,7 @@ func TestRunAgainstExistingNeo4jLoadsNoDemo(t *testing.T) {
 // new one at every start; the old well-known password never works.
 func TestDemoAdminPasswordIsFreshAndRandom(t *testing.T) {
 	e := newEnv(t, app.Limits{})
-	bin := filepath.Join(t.TempDir(), "itsm")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildServer(t)
 	var previous string
 	for start := range 2 {
 		p := startServer(t, bin, []string{"serve"}, "DEMO_DATA=true")
@@ -160,4 +155,17 @@ func TestDemoAdminPasswordIsFreshAndRandom(t *testing.T) {
 		}
 		previous = password
 	}
+}
+
+// buildServer builds the server binary into a temporary directory and
+// returns its path.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "itsm")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
