@@ -220,6 +220,42 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}); err != nil {
 		return sr, err
 	}
+	var incident string
+	var staff, requester *graphqlClient
+	if err := ph.time("knowledge: articles (untimed)", func() error {
+		author, _, err := tokens.Mint("bench-author", []auth.Role{auth.Agent}, 2*time.Hour)
+		if err != nil {
+			return err
+		}
+		manager, _, err := tokens.Mint("bench-knowledge-manager", []auth.Role{auth.KnowledgeManager}, 2*time.Hour)
+		if err != nil {
+			return err
+		}
+		req, _, err := tokens.Mint("bench-requester", []auth.Role{auth.Requester}, 2*time.Hour)
+		if err != nil {
+			return err
+		}
+		staff, requester = &graphqlClient{url: gql.url, token: author}, &graphqlClient{url: gql.url, token: req}
+		if err := b.writeArticles(ctx, staff, &graphqlClient{url: gql.url, token: manager}, ciIDsOf(idOf), knowledgeArticles); err != nil {
+			return err
+		}
+		incident, err = suggestionIncident(ctx, staff, idOf[picks["median"]])
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("knowledge", func() error {
+		for _, k := range knowledgeCases(staff, requester, incident) {
+			got, err := b.sampleReads(ctx, k.g, []readCase{k.c})
+			if err != nil {
+				return err
+			}
+			sr.Knowledge = append(sr.Knowledge, got...)
+		}
+		return nil
+	}); err != nil {
+		return sr, err
+	}
 	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}

@@ -134,6 +134,7 @@ func run() error {
 		printSize(os.Stdout, sr)
 		printReads(os.Stdout, "everyday reads", sr.Size, sr.Reads)
 		printReads(os.Stdout, "problem management", sr.Size, sr.Problems)
+		printReads(os.Stdout, "knowledge", sr.Size, sr.Knowledge)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

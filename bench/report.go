@@ -39,7 +39,9 @@ type SizeResult struct {
 	// Problems are the problem-management reads, over problemIncidents
 	// incidents opened in the window.
 	Problems []ReadResult `json:"problems"`
-	Phases   []Phase      `json:"phases"`
+	// Knowledge are the knowledge reads over knowledgeArticles articles.
+	Knowledge []ReadResult `json:"knowledge"`
+	Phases    []Phase      `json:"phases"`
 }
 
 // ImportResult compares the product's import with the raw UNWIND baseline.

@@ -148,11 +148,14 @@ RETURN [id IN $ciIds WHERE NOT EXISTS { MATCH (:CI:Item {id: id}) }] AS cis,
        [id IN $serviceIds WHERE NOT EXISTS { MATCH (:Service:Item {id: id}) }] AS services,
        [id IN $groupIds WHERE NOT EXISTS { MATCH (:Group {id: id}) }] AS groups,
        [id IN $userIds WHERE NOT EXISTS { MATCH (:User {id: id}) }] AS users,
+       [id IN $articleIds WHERE NOT EXISTS { MATCH (:Article {id: id}) }] AS articles,
        $assigneeId IS NULL OR EXISTS { MATCH (:User {id: $assigneeId})-[:MEMBER_OF_GROUP]->(:Group {id: $groupId}) } AS member`
 
 // checkRefs returns NOT_FOUND naming the first reference of inc that does
-// not exist, and BAD_USER_INPUT for an assignee outside the group.
-func checkRefs(ctx context.Context, tx driver.ManagedTransaction, inc incident.Incident) error {
+// not exist, and BAD_USER_INPUT for an assignee outside the group. Of the
+// knowledge articles only those linked since cur are checked: they were
+// not checked before articles existed.
+func checkRefs(ctx context.Context, tx driver.ManagedTransaction, cur, inc incident.Incident) error {
 	var users []string
 	for _, u := range []string{inc.AssigneeID, inc.MajorManagerID} {
 		if u != "" {
@@ -162,6 +165,7 @@ func checkRefs(ctx context.Context, tx driver.ManagedTransaction, inc incident.I
 	recs, err := collect(ctx, tx, missingIncidentRefs, map[string]any{
 		"ciIds": list(inc.CIIDs), "serviceIds": list(inc.ServiceIDs), "groupIds": list(nonEmpty(inc.AssignmentGroupID)),
 		"userIds": list(users), "assigneeId": nullable(inc.AssigneeID), "groupId": nullable(inc.AssignmentGroupID),
+		"articleIds": list(added(cur.KnowledgeIDs, inc.KnowledgeIDs)),
 	})
 	if err != nil {
 		return err
@@ -170,6 +174,7 @@ func checkRefs(ctx context.Context, tx driver.ManagedTransaction, inc incident.I
 	for _, c := range []struct{ key, field, what string }{
 		{"cis", "ciIds", "configuration item"}, {"services", "serviceIds", "service"},
 		{"groups", "assignmentGroupId", "group"}, {"users", "assigneeId", "user"},
+		{"articles", "knowledgeArticleIds", "knowledge article"},
 	} {
 		v, _ := r.Get(c.key)
 		if missing := strs(v); len(missing) > 0 {
@@ -220,7 +225,7 @@ func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, r
 				return result{inc: got[0]}, nil
 			}
 		}
-		if err := checkRefs(ctx, tx, inc); err != nil {
+		if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
 			return result{}, err
 		}
 		if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
@@ -286,6 +291,29 @@ UNWIND $itemIds AS itemId
 MATCH (n:Item {id: itemId})
 CREATE (i)-[:AFFECTS]->(n)`
 
+// relinkArticles makes an incident's USED_ARTICLE relationships follow its
+// knowledgeIds (to the articles that exist): what an article's "resolved
+// with" count reads.
+const relinkArticles = `
+MATCH (i:Incident {id: $id})
+OPTIONAL MATCH (i)-[u:USED_ARTICLE]->()
+DELETE u
+WITH DISTINCT i
+UNWIND $articleIds AS aid
+MATCH (a:Article {id: aid})
+CREATE (i)-[:USED_ARTICLE]->(a)`
+
+// added lists the ids of next that are not in cur.
+func added(cur, next []string) []string {
+	var out []string
+	for _, id := range next {
+		if !slices.Contains(cur, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // UpdateIncident implements incident.Store.
 func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(incident.Incident) (incident.Incident, *incident.Records, error)) (incident.Incident, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (incident.Incident, error) {
@@ -302,7 +330,7 @@ func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(in
 			return incident.Incident{}, err
 		}
 		if next.Version != cur.Version {
-			if err := checkRefs(ctx, tx, next); err != nil {
+			if err := checkRefs(ctx, tx, cur, next); err != nil {
 				return incident.Incident{}, err
 			}
 			if _, err := collect(ctx, tx, replaceIncident, map[string]any{"id": id, "props": incidentToProps(next)}); err != nil {
@@ -310,6 +338,11 @@ func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(in
 			}
 			if err := syncProblemLinks(ctx, tx, cur, next); err != nil {
 				return incident.Incident{}, err
+			}
+			if !slices.Equal(cur.KnowledgeIDs, next.KnowledgeIDs) {
+				if _, err := collect(ctx, tx, relinkArticles, map[string]any{"id": id, "articleIds": list(next.KnowledgeIDs)}); err != nil {
+					return incident.Incident{}, err
+				}
 			}
 			if strings.Join(affected(next), ",") != strings.Join(affected(cur), ",") {
 				if _, err := collect(ctx, tx, relinkIncident, map[string]any{"id": id, "itemIds": affected(next)}); err != nil {
