@@ -625,18 +625,19 @@ type ComplexityRoot struct {
 	}
 
 	KnowledgeArticle struct {
-		AllowedTransitions func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		CreatedBy          func(childComplexity int) int
-		Current            func(childComplexity int) int
-		History            func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Number             func(childComplexity int) int
-		Published          func(childComplexity int) int
-		UpdatedAt          func(childComplexity int) int
-		Version            func(childComplexity int) int
-		Versions           func(childComplexity int) int
-		ViewCount          func(childComplexity int) int
+		AllowedTransitions    func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		CreatedBy             func(childComplexity int) int
+		Current               func(childComplexity int) int
+		History               func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Number                func(childComplexity int) int
+		Published             func(childComplexity int) int
+		ResolvedIncidentCount func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		Version               func(childComplexity int) int
+		Versions              func(childComplexity int) int
+		ViewCount             func(childComplexity int) int
 	}
 
 	KnowledgeArticleConnection struct {
@@ -1340,6 +1341,8 @@ type KnowledgeArticleResolver interface {
 	Versions(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeArticleVersion, error)
 	AllowedTransitions(ctx context.Context, obj *model.KnowledgeArticle) ([]model.KnowledgeArticleState, error)
 	History(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeHistoryEntry, error)
+
+	ResolvedIncidentCount(ctx context.Context, obj *model.KnowledgeArticle) (int, error)
 }
 type KnowledgeSuggestionResolver interface {
 	Item(ctx context.Context, obj *model.KnowledgeSuggestion) (model.GraphItem, error)
@@ -3737,6 +3740,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KnowledgeArticle.Published(childComplexity), true
+	case "KnowledgeArticle.resolvedIncidentCount":
+		if e.ComplexityRoot.KnowledgeArticle.ResolvedIncidentCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KnowledgeArticle.ResolvedIncidentCount(childComplexity), true
 	case "KnowledgeArticle.updatedAt":
 		if e.ComplexityRoot.KnowledgeArticle.UpdatedAt == nil {
 			break
@@ -9794,6 +9803,8 @@ type KnowledgeArticle implements Node {
   history: [KnowledgeHistoryEntry!]!
   "Views recorded with recordArticleView."
   viewCount: Int!
+  "Incidents resolved with it: RESOLVED or CLOSED incidents citing it (linkIncident's knowledgeArticleIds)."
+  resolvedIncidentCount: Int!
   "Subject of who created it."
   createdBy: ID
   "When it was created."
@@ -12566,6 +12577,8 @@ func (ec *executionContext) childFields_KnowledgeArticle(ctx context.Context, fi
 		return ec.fieldContext_KnowledgeArticle_history(ctx, field)
 	case "viewCount":
 		return ec.fieldContext_KnowledgeArticle_viewCount(ctx, field)
+	case "resolvedIncidentCount":
+		return ec.fieldContext_KnowledgeArticle_resolvedIncidentCount(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_KnowledgeArticle_createdBy(ctx, field)
 	case "createdAt":
@@ -25083,6 +25096,29 @@ func (ec *executionContext) _KnowledgeArticle_viewCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_KnowledgeArticle_viewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KnowledgeArticle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KnowledgeArticle_resolvedIncidentCount(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KnowledgeArticle_resolvedIncidentCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KnowledgeArticle().ResolvedIncidentCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KnowledgeArticle_resolvedIncidentCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KnowledgeArticle", field, true, true, "Int")
 }
 
 func (ec *executionContext) _KnowledgeArticle_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.KnowledgeArticle) (ret graphql.Marshaler) {
@@ -49595,6 +49631,12 @@ func (ec *executionContext) _KnowledgeArticle(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "resolvedIncidentCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KnowledgeArticle_resolvedIncidentCount(ctx, field, obj)
+				})
 		case "createdBy":
 			out.Values[i] = ec._KnowledgeArticle_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

@@ -48,6 +48,9 @@ type Store interface {
 	Rate(ctx context.Context, r Rating) (Version, error)
 	// AddView counts one view of the article.
 	AddView(ctx context.Context, id string) error
+	// ResolvedWith counts, for each article, the incidents in one of
+	// states that cite it.
+	ResolvedWith(ctx context.Context, ids []string, states []string) (map[string]int, error)
 	// DueForReview returns up to limit published versions whose review
 	// date is before now or whose feedback is mostly unhelpful (see
 	// MostlyUnhelpful), earliest review date first.

@@ -134,3 +134,28 @@ func (k *Knowledge) LinkedTo(ctx context.Context, ciIDs, serviceIDs []string, vi
 	return k.versions(ctx, linkedTo, map[string]any{"states": stringList(vis.States), "audiences": audiences,
 		"ciIds": list(ciIDs), "serviceIds": list(serviceIDs), "limit": int64(limit)})
 }
+
+// resolvedWith counts the incidents in $states citing each article, by
+// their USED_ARTICLE relationships.
+const resolvedWith = `
+UNWIND $ids AS id
+MATCH (a:Article {id: id})
+RETURN id, COUNT { (a)<-[:USED_ARTICLE]-(i:Incident) WHERE i.state IN $states } AS n`
+
+// ResolvedWith implements knowledge.Store.
+func (k *Knowledge) ResolvedWith(ctx context.Context, ids []string, states []string) (map[string]int, error) {
+	return read(ctx, k.s, func(tx driver.ManagedTransaction) (map[string]int, error) {
+		recs, err := collect(ctx, tx, resolvedWith, map[string]any{"ids": list(ids), "states": list(states)})
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]int, len(recs))
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			n, _ := r.Get("n")
+			c, _ := n.(int64)
+			out[id.(string)] = int(c)
+		}
+		return out, nil
+	})
+}

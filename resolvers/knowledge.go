@@ -8,6 +8,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/paging"
 )
@@ -17,6 +18,7 @@ import (
 type knowledgeLoaders struct {
 	versions *dataloadgen.Loader[string, []knowledge.Version]
 	history  *dataloadgen.Loader[string, []knowledge.HistoryEntry]
+	resolved *dataloadgen.Loader[string, int]
 }
 
 func knowledgeLoadersFrom(ctx context.Context) *knowledgeLoaders {
@@ -24,6 +26,9 @@ func knowledgeLoadersFrom(ctx context.Context) *knowledgeLoaders {
 		return &knowledgeLoaders{
 			versions: problemTrailLoader(r.Knowledge.Versions, wait),
 			history:  problemTrailLoader(r.Knowledge.History, wait),
+			resolved: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string]int, error) {
+				return r.Knowledge.ResolvedWith(ctx, ids, []string{string(incident.Resolved), string(incident.Closed)})
+			}, wait),
 		}
 	})
 }

@@ -46,6 +46,14 @@ func (r *knowledgeArticleResolver) History(ctx context.Context, obj *model.Knowl
 	return out, nil
 }
 
+func (r *knowledgeArticleResolver) ResolvedIncidentCount(ctx context.Context, obj *model.KnowledgeArticle) (int, error) {
+	n, err := knowledgeLoadersFrom(ctx).resolved.Load(ctx, obj.ID)
+	if notFoundAsNull(err) == nil {
+		return n, nil
+	}
+	return 0, err
+}
+
 func (r *mutationResolver) CreateKnowledgeArticle(ctx context.Context, input model.CreateKnowledgeArticleInput) (*model.CreateKnowledgeArticlePayload, error) {
 	a, created, err := r.Knowledge.Create(ctx, *principal(ctx), knowledge.CreateInput{
 		ContentInput: knowledge.ContentInput{
