@@ -9851,6 +9851,8 @@ input KnowledgeArticleFilter {
   configurationItemId: ID
   "Linked to this service."
   serviceId: ID
+  "Linked to this problem (publishKnownError links the known error's article to its problem)."
+  problemId: ID
 }
 
 """
@@ -43031,7 +43033,7 @@ func (ec *executionContext) unmarshalInputKnowledgeArticleFilter(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "types", "audiences", "category", "configurationItemId", "serviceId"}
+	fieldsInOrder := [...]string{"states", "types", "audiences", "category", "configurationItemId", "serviceId", "problemId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43080,6 +43082,13 @@ func (ec *executionContext) unmarshalInputKnowledgeArticleFilter(ctx context.Con
 				return it, err
 			}
 			it.ServiceID = data
+		case "problemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("problemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProblemID = data
 		}
 	}
 	return it, nil

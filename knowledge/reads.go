@@ -21,6 +21,9 @@ type Filter struct {
 	Category  string
 	CIID      string
 	ServiceID string
+	// ProblemID selects the articles linked to a problem: its published
+	// known error among them.
+	ProblemID string
 }
 
 func (f Filter) check() error {

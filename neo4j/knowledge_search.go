@@ -23,6 +23,9 @@ func versionConditions(f knowledge.Filter) *conditions {
 	if f.ServiceID != "" {
 		where.add("$serviceId IN v.serviceIds", "serviceId", f.ServiceID)
 	}
+	if f.ProblemID != "" {
+		where.add("$problemId IN v.problemIds", "problemId", f.ProblemID)
+	}
 	return where
 }
 

@@ -52,6 +52,15 @@ func TestPublishKnownError(t *testing.T) {
 		t.Errorf("retry: %s created %v, want %s again", again.ID, created, a.ID)
 	}
 	e.moveArticle(t, kbManager, a, "PUBLISHED")
+	var listed struct {
+		KnowledgeArticles struct {
+			Edges []struct{ Node named } `json:"edges"`
+		} `json:"knowledgeArticles"`
+	}
+	e.ok(t, team.agent, `query($p: ID!) { knowledgeArticles(filter: {problemId: $p}) { edges { node { id } } } }`, map[string]any{"p": prb.ID}, &listed)
+	if l := listed.KnowledgeArticles.Edges; len(l) != 1 || l[0].Node.ID != a.ID {
+		t.Errorf("the problem's articles = %+v, want its known error's", l)
+	}
 
 	page := e.search(t, team.requester, "recycle pool", nil)
 	if ids := page.articleIDs(); !slices.Equal(ids, []string{a.ID}) {

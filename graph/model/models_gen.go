@@ -1534,6 +1534,8 @@ type KnowledgeArticleFilter struct {
 	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
 	// Linked to this service.
 	ServiceID *string `json:"serviceId,omitempty"`
+	// Linked to this problem (publishKnownError links the known error's article to its problem).
+	ProblemID *string `json:"problemId,omitempty"`
 }
 
 // Result of an article write.
