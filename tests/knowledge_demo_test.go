@@ -25,4 +25,27 @@ func TestKnowledgeDemoHasArticles(t *testing.T) {
 	if linked := served.search(t, token, "orders", map[string]any{"f": map[string]any{"states": []string{"PUBLISHED"}}}); len(linked.Hits) != 2 {
 		t.Fatalf("demo orders articles: %+v", linked)
 	}
+	// The demo incidents on orders-app are offered the articles on it and
+	// on the database it depends on.
+	var incs struct {
+		Incidents struct {
+			Edges []struct {
+				Node struct {
+					SuggestedArticles []suggestionData `json:"suggestedArticles"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"incidents"`
+	}
+	served.ok(t, token, `{ incidents(first: 20) { edges { node { suggestedArticles { `+suggestionFields+` } } } } }`, nil, &incs)
+	linked := 0
+	for _, e := range incs.Incidents.Edges {
+		for _, s := range e.Node.SuggestedArticles {
+			if s.GraphScore > 0 && strings.HasPrefix(s.Reason, "linked to orders-") {
+				linked++
+			}
+		}
+	}
+	if linked == 0 {
+		t.Errorf("no demo incident is offered an article linked to its CI: %+v", incs)
+	}
 }
