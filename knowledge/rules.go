@@ -7,6 +7,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/lifecycle"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -99,15 +100,7 @@ func transitions() map[State][]State {
 
 // NextStates returns the states a version in s may move to, in lifecycle
 // order.
-func NextStates(s State) []State {
-	var out []State
-	for _, to := range States() {
-		if slices.Contains(transitions()[s], to) {
-			out = append(out, to)
-		}
-	}
-	return out
-}
+func NextStates(s State) []State { return lifecycle.Next(States(), transitions(), s) }
 
 // CheckTransition returns nil when p may move the latest version of a to
 // state to: BAD_USER_INPUT for an unknown state; INVALID_TRANSITION naming

@@ -8,6 +8,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/lifecycle"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -67,15 +68,7 @@ func transitions() map[State][]State {
 
 // NextStates returns the states a problem in s may move to, in lifecycle
 // order.
-func NextStates(s State) []State {
-	var out []State
-	for _, to := range States() {
-		if slices.Contains(transitions()[s], to) {
-			out = append(out, to)
-		}
-	}
-	return out
-}
+func NextStates(s State) []State { return lifecycle.Next(States(), transitions(), s) }
 
 // CheckTransition returns nil when p may move cur to state to, whatever
 // the data the move needs (Moved checks that). BAD_USER_INPUT for an
