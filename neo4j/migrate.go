@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -23,6 +23,7 @@ var sliceMigrations = []func() []string{
 	incidentMigrations,
 	slaMigrations,
 	problemMigrations,
+	requestMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

@@ -20,6 +20,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -31,6 +32,7 @@ type Resolver struct {
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service
 	SLAMgmt      *sla.Service
+	RequestMgmt  *request.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints
 	Candidates   *problem.Candidates
@@ -41,6 +43,8 @@ type Resolver struct {
 	IncidentFeed *events.Topic[incident.Incident]
 	ProblemFeed  *events.Topic[problem.Problem]
 	SLAEventFeed *events.Topic[sla.Event]
+	RequestFeed  *events.Topic[request.Record]
+	ApprovalFeed *events.Topic[request.Approval]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 
@@ -65,7 +69,8 @@ type process struct {
 // schema/<process>.graphqls and resolvers/<process>*.go.
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
-		changeProcess(), incidentProcess(), slaProcess(), problemProcess()}
+		changeProcess(), incidentProcess(), slaProcess(), problemProcess(),
+		requestProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

@@ -49,6 +49,8 @@ var rootReaders = map[string][]string{
 	"ChangeTemplate":    {`node(id: $id) { id }`},
 	"FreezeWindow":      {`node(id: $id) { id }`},
 	"Problem":           {`problem(id: $id) { id }`},
+	"CatalogueItem":     {`catalogueItem(id: $id) { id }`},
+	"ServiceRequest":    {`serviceRequest(id: $id) { id }`},
 }
 
 // roleAllows reports whether a field's @auth lets role through (ADMIN
@@ -294,12 +296,13 @@ func TestEveryObjectPassesItsTypesRule(t *testing.T) {
 				var want []string
 				switch role {
 				case auth.Requester:
-					want = []string{"Incident", "Service", "User", "Group"}
+					want = []string{"Incident", "Service", "User", "Group", "CatalogueItem", "ServiceRequest"}
 				case auth.Agent:
-					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess", "Problem"}
+					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess", "Problem", "CatalogueItem"}
 				case auth.Analyst:
 					want = []string{"Incident", "AssessedIncident", "AssessedSLA", "SLA", "Change", "ConfigurationItem", "Service", "User",
-						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow", "Problem"}
+						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow", "Problem",
+						"CatalogueItem", "ServiceRequest"}
 				}
 				for _, typ := range want {
 					if types[typ] == 0 {

@@ -60,6 +60,24 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	prb, _ := e.createProblem(t, e.mint(t, "walk-problem-owner", auth.ProblemManager), map[string]any{"title": "orders-db saturates",
 		"impact": "HIGH", "urgency": "MEDIUM", "configurationItemIds": []string{w.id(t, "orders-db")}, "incidentIds": []string{ritas.ID, desks.ID}})
 
+	// VPN access, offered to everyone, ordered by Rita: a task for the
+	// network team, which the desk agent never sees.
+	var vpn struct {
+		CreateCatalogueItem struct {
+			Item named `json:"item"`
+		} `json:"createCatalogueItem"`
+	}
+	e.ok(t, w.owner, createItemMutation, map[string]any{"in": map[string]any{"name": "VPN access", "serviceId": w.id(t, "Shop"), "price": 0,
+		"currency": "EUR", "fulfilmentTargetHours": 8, "plan": []map[string]any{{"name": "Grant VPN", "groupId": network}}}}, &vpn)
+	var ordered struct {
+		SubmitRequest struct {
+			Request named `json:"request"`
+		} `json:"submitRequest"`
+	}
+	e.ok(t, ritaToken, `mutation($in: SubmitRequestInput!) { submitRequest(input: $in) { request { id name: number } } }`,
+		map[string]any{"in": map[string]any{"itemId": vpn.CreateCatalogueItem.Item.ID}}, &ordered)
+	itemID, requestID := vpn.CreateCatalogueItem.Item.ID, ordered.SubmitRequest.Request.ID
+
 	// A change on orders-db, submitted: its assessment lists the open
 	// incidents on its scope, all three of them.
 	tpl := struct {
@@ -102,7 +120,8 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	}
 	ww.nodeIDs = []string{w.id(t, "orders-db"), w.rels["orders-app-DEPENDS_ON->orders-db"], hist.ConfigurationItem.History.Edges[0].Node.ID,
 		team.agentID, rita.ID, team.deskID, retailStaff, w.id(t, "Shop"), w.id(t, "Orders"), w.id(t, "Retail"), w.id(t, "Ordering"),
-		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID}
+		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID,
+		itemID, requestID}
 	incidents := []map[string]any{{"id": ritas.ID}, {"id": desks.ID}, {"id": queued.ID}}
 	var nodes []map[string]any
 	for _, id := range ww.nodeIDs {
@@ -130,6 +149,9 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"changesNear":       one(map[string]any{"ciId": w.id(t, "orders-app")}),
 		"problemCandidates": one(map[string]any{"minIncidents": 1}),
 		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),
+		"requestCatalogue": one(nil), "catalogueItems": one(nil), "catalogueItem": one(map[string]any{"id": itemID}),
+		"serviceRequest": one(map[string]any{"id": requestID}), "myRequests": one(nil), "myApprovals": one(nil),
+		"requestReport": one(map[string]any{"from": from, "to": to}),
 	}
 	return ww
 }
