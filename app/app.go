@@ -112,7 +112,7 @@ func New(d Deps, l Limits) (*App, error) {
 	problemEvents := events.NewTopic(problem.EventKeys)
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
 	requestEvents, approvalEvents := events.NewTopic(request.EventKeys), events.NewTopic(request.ApprovalKeys)
-	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents)
+	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
 	root := &resolvers.Resolver{RequestMgmt: req, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
 		CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),

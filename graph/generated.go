@@ -7278,6 +7278,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
 			graphql.NewInputUnmarshaler("RequestAnswerInput", ec.unmarshalInputRequestAnswerInput),
 			graphql.NewInputUnmarshaler("RequestSurveyInput", ec.unmarshalInputRequestSurveyInput),
+			graphql.NewInputUnmarshaler("RequestTaskCIInput", ec.unmarshalInputRequestTaskCIInput),
 			graphql.NewInputUnmarshaler("ResolveProblemInput", ec.unmarshalInputResolveProblemInput),
 			graphql.NewInputUnmarshaler("RetireCatalogueItemInput", ec.unmarshalInputRetireCatalogueItemInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
@@ -11600,8 +11601,20 @@ input UpdateRequestTaskInput {
   state: RequestTaskState
   "A work note to add."
   note: String
-  "A configuration item the task created or linked (must exist)."
+  "A configuration item the task linked (must exist)."
   configurationItemId: ID
+  "A configuration item the task delivered, created in the CMDB (PLANNED, like any new CI) and linked; a retry creates it once."
+  newConfigurationItem: RequestTaskCIInput
+}
+
+"""
+A configuration item a fulfilment task creates.
+"""
+input RequestTaskCIInput {
+  "Its name."
+  name: String!
+  "Its type."
+  type: CIType!
 }
 
 """
@@ -46469,6 +46482,55 @@ func UnmarshalRequestSurveyInput(ctx context.Context, raw any) (model.RequestSur
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestTaskCIInput(ctx context.Context, obj any) (model.RequestTaskCIInput, error) {
+	var it model.RequestTaskCIInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "type"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestTaskCIInput unmarshals raw into the RequestTaskCIInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestTaskCIInput(ctx context.Context, raw any) (model.RequestTaskCIInput, error) {
+	var out model.RequestTaskCIInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestTaskCIInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResolveProblemInput(ctx context.Context, obj any) (model.ResolveProblemInput, error) {
 	var it model.ResolveProblemInput
 	if obj == nil {
@@ -48245,7 +48307,7 @@ func (ec *executionContext) unmarshalInputUpdateRequestTaskInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"taskId", "expectedVersion", "state", "note", "configurationItemId"}
+	fieldsInOrder := [...]string{"taskId", "expectedVersion", "state", "note", "configurationItemId", "newConfigurationItem"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -48287,6 +48349,13 @@ func (ec *executionContext) unmarshalInputUpdateRequestTaskInput(ctx context.Con
 				return it, err
 			}
 			it.ConfigurationItemID = data
+		case "newConfigurationItem":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newConfigurationItem"))
+			data, err := ec.unmarshalORequestTaskCIInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskCIInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewConfigurationItem = data
 		}
 	}
 	return it, nil
@@ -62014,6 +62083,14 @@ func (ec *executionContext) marshalORequestState2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalORequestTaskCIInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskCIInput(ctx context.Context, v any) (*model.RequestTaskCIInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRequestTaskCIInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalORequestTaskState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, v any) (*model.RequestTaskState, error) {

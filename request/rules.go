@@ -7,6 +7,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/cmdb"
 )
 
 // Who may do what (ADMIN holds every role).
@@ -414,6 +415,8 @@ type TaskChange struct {
 	State  *TaskState
 	Note   string
 	CIID   *string
+	// NewCI, when set, is created in the CMDB and linked as CIID.
+	NewCI *cmdb.CreateInput
 }
 
 // UpdateTask applies ch by a fulfiller of v: NOT_FOUND for a task outside

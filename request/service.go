@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/validate"
@@ -98,8 +100,21 @@ func DefaultPolicy() Policy { return Policy{ConfirmWindow: 5 * 24 * time.Hour} }
 // SweepBatch is the most requests one sweep round moves.
 const SweepBatch = 100
 
+// CIs creates the configuration items fulfilment tasks deliver
+// (cmdb.Service).
+type CIs interface {
+	Create(ctx context.Context, caller auth.Principal, in cmdb.CreateInput) (cmdb.CI, error)
+}
+
+// WithCIs lets fulfilment tasks create configuration items through cis.
+func (s *Service) WithCIs(cis CIs) *Service {
+	s.cis = cis
+	return s
+}
+
 // Service applies the request rules.
 type Service struct {
+	cis       CIs
 	store     Store
 	policy    Policy
 	now       func() time.Time
@@ -452,9 +467,47 @@ func (s *Service) UpdateTask(ctx context.Context, v Viewer, expected int, ch Tas
 		return Record{}, apperr.New(apperr.NotFound, "no task has id %q", ch.TaskID)
 	}
 	c := s.clock(v.Principal.Subject)
+	if ch.NewCI != nil {
+		if ch.CIID, err = s.deliverCI(ctx, v, id, expected, ch, c); err != nil {
+			return Record{}, err
+		}
+	}
 	return s.seen(ctx, v, id, &expected, func(cur Record) (Record, []HistoryEntry, error) {
 		return UpdateTask(v, cur, ch, c)
 	})
+}
+
+// deliverCI creates the CI a task delivers, once v is known to be allowed
+// to work the task (the same checks as the update, on the request as
+// read), and returns its id. The task's id is the idempotency key, so a
+// retried update finds the CI its first attempt created.
+func (s *Service) deliverCI(ctx context.Context, v Viewer, id string, expected int, ch TaskChange, c Clock) (*string, error) {
+	if s.cis == nil {
+		return nil, apperr.New(apperr.Unavailable, "creating configuration items from tasks is not configured")
+	}
+	if ch.CIID != nil {
+		return nil, apperr.Invalid("newConfigurationItem", "give either configurationItemId or newConfigurationItem, not both")
+	}
+	cur, err := s.Get(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Request.Version != expected {
+		return nil, apperr.Stale("request", cur.Request.Number, cur.Request.Version, expected)
+	}
+	dry := ch
+	dry.NewCI = nil
+	if _, _, err := UpdateTask(v, cur, dry, c); err != nil {
+		return nil, err
+	}
+	in := *ch.NewCI
+	key := "request-task:" + ch.TaskID
+	in.IdempotencyKey = &key
+	ci, err := s.cis.Create(ctx, v.Principal, in)
+	if err != nil {
+		return nil, err
+	}
+	return &ci.ID, nil
 }
 
 // Survey records the requester's satisfaction (1–5) and comment, once,

@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/paging"
@@ -76,8 +77,12 @@ func (r *mutationResolver) UpdateRequestTask(ctx context.Context, input model.Up
 	if err != nil {
 		return nil, err
 	}
-	return requestPayload(r.RequestMgmt.UpdateTask(ctx, v, input.ExpectedVersion, request.TaskChange{TaskID: input.TaskID,
-		State: enumPtr[request.TaskState](input.State), Note: deref(input.Note), CIID: input.ConfigurationItemID}))
+	ch := request.TaskChange{TaskID: input.TaskID, State: enumPtr[request.TaskState](input.State), Note: deref(input.Note),
+		CIID: input.ConfigurationItemID}
+	if n := input.NewConfigurationItem; n != nil {
+		ch.NewCI = &cmdb.CreateInput{Name: n.Name, Type: cmdb.Type(n.Type)}
+	}
+	return requestPayload(r.RequestMgmt.UpdateTask(ctx, v, input.ExpectedVersion, ch))
 }
 
 func (r *mutationResolver) SubmitRequestSurvey(ctx context.Context, input model.RequestSurveyInput) (*model.ServiceRequestPayload, error) {

@@ -72,13 +72,30 @@ func TestLaptopOrderStory(t *testing.T) {
 		"state": "IN_PROGRESS", "note": "imaging"})
 	// A vendor agent cannot work the desk's task.
 	e.fail(t, rt.vic, updateTaskMutation, map[string]any{"in": map[string]any{"taskId": desk, "expectedVersion": req.Version, "state": "DONE"}}, "FORBIDDEN")
+	// Nor create a CI through it: the task is checked before the CMDB is written.
+	cis := e.ciTotal(t)
+	e.fail(t, rt.vic, updateTaskMutation, map[string]any{"in": map[string]any{"taskId": desk, "expectedVersion": req.Version,
+		"newConfigurationItem": map[string]any{"name": "stray", "type": "SERVER"}}}, "FORBIDDEN")
+	if got := e.ciTotal(t); got != cis {
+		t.Fatalf("a refused task update created a CI: %d CIs, was %d", got, cis)
+	}
 	req = rt.write(t, rt.dan, updateTaskMutation, "updateRequestTask", map[string]any{"taskId": desk, "expectedVersion": req.Version, "state": "DONE"})
 	if req.State != "IN_FULFILMENT" {
 		t.Fatalf("fulfilled with the vendor's task open: %s", req.State)
 	}
-	laptopCI := e.createCI(t, map[string]any{"name": "laptop-rita", "type": "SERVER"})
+	// Linking a CI that does not exist changes nothing.
+	e.fail(t, rt.vic, updateTaskMutation, map[string]any{"in": map[string]any{"taskId": vendor, "expectedVersion": req.Version,
+		"configurationItemId": "ci_nope"}}, "NOT_FOUND")
 	req = rt.write(t, rt.vic, updateTaskMutation, "updateRequestTask", map[string]any{"taskId": vendor, "expectedVersion": req.Version,
-		"state": "DONE", "note": "shipped", "configurationItemId": laptopCI.ID})
+		"state": "DONE", "note": "shipped", "newConfigurationItem": map[string]any{"name": "laptop-rita", "type": "SERVER"}})
+	var laptopCI struct {
+		ConfigurationItem ciData `json:"configurationItem"`
+	}
+	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { id name type status } }`,
+		map[string]any{"id": deref(req.taskOf(t, rt.vendorID).CIID)}, &laptopCI)
+	if laptopCI.ConfigurationItem.Name != "laptop-rita" {
+		t.Fatalf("the vendor's CI: %+v", laptopCI.ConfigurationItem)
+	}
 	if req.State != "FULFILLED" || req.FulfilledAt == nil {
 		t.Fatalf("after both tasks: %s", req.State)
 	}
@@ -101,7 +118,7 @@ func TestLaptopOrderStory(t *testing.T) {
 		t.Errorf("history %v, want %v", got, want)
 	}
 	vendorTask := req.taskOf(t, rt.vendorID)
-	if deref(vendorTask.CIID) != laptopCI.ID || len(vendorTask.Notes) != 1 || vendorTask.Notes[0].Author != rt.vicID {
+	if deref(vendorTask.CIID) != laptopCI.ConfigurationItem.ID || len(vendorTask.Notes) != 1 || vendorTask.Notes[0].Author != rt.vicID {
 		t.Errorf("vendor task: %+v", vendorTask)
 	}
 

@@ -2211,6 +2211,14 @@ type RequestTask struct {
 	DoneAt *time.Time `json:"doneAt,omitempty"`
 }
 
+// A configuration item a fulfilment task creates.
+type RequestTaskCIInput struct {
+	// Its name.
+	Name string `json:"name"`
+	// Its type.
+	Type CIType `json:"type"`
+}
+
 // A work note on a fulfilment task.
 type RequestTaskNote struct {
 	// The text.
@@ -3032,8 +3040,10 @@ type UpdateRequestTaskInput struct {
 	State *RequestTaskState `json:"state,omitempty"`
 	// A work note to add.
 	Note *string `json:"note,omitempty"`
-	// A configuration item the task created or linked (must exist).
+	// A configuration item the task linked (must exist).
 	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// A configuration item the task delivered, created in the CMDB (PLANNED, like any new CI) and linked; a retry creates it once.
+	NewConfigurationItem *RequestTaskCIInput `json:"newConfigurationItem,omitempty"`
 }
 
 // Input of `updateSLA`: the terms replace the old ones.
