@@ -250,6 +250,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 
 	if cfg.Demo {
 		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People(), api.Incidents, api.Problems, api.Knowledge)
+		if err == nil && loaded {
+			err = demo.LoadRequests(ctx, api.Catalog, api.People, api.Requests, admin)
+		}
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)

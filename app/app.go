@@ -26,6 +26,7 @@ import (
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/resolvers"
 	"github.com/itsm-graph/itsm/sla"
 )
@@ -60,6 +61,9 @@ type Limits struct {
 	// Incidents holds the reopen window and auto-close period; zero takes
 	// incident.DefaultPolicy.
 	Incidents incident.Policy
+	// Requests holds the confirmation window of fulfilled requests; zero
+	// takes request.DefaultPolicy.
+	Requests request.Policy
 	// LoaderWait is how long a loader collects keys before it queries; zero
 	// takes resolvers.DefaultLoaderWait. Tests shorten it to show that a
 	// request's transactions do not depend on how its fields interleave.
@@ -75,6 +79,7 @@ type App struct {
 	Problems  *problem.Service
 	Knowledge *knowledge.Service
 	SLAs      *sla.Service
+	Requests  *request.Service
 	People    *people.Directory
 	Handler   http.Handler
 	// Metrics serves /metrics alone when Limits.SplitMetrics is set;
@@ -110,7 +115,10 @@ func New(d Deps, l Limits) (*App, error) {
 	knowledgeEvents := events.NewTopic(knowledge.EventKeys)
 	kb := knowledge.NewService(d.Store.Knowledge(), d.Now, d.NewID, knowledgeEvents)
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
-	root := &resolvers.Resolver{CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
+	requestEvents, approvalEvents := events.NewTopic(request.EventKeys), events.NewTopic(request.ApprovalKeys)
+	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
+	root := &resolvers.Resolver{RequestMgmt: req, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
+		CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
@@ -131,7 +139,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, People: dir, Handler: h, Metrics: metrics,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h, Metrics: metrics,
 		slaEvents: slaEvents, logger: d.Logger}, nil
 }
 
@@ -141,7 +149,8 @@ type Background struct {
 	// breaches.
 	EvaluateSLAs time.Duration
 	// AutoClose is how often resolved incidents past their confirmation
-	// period are closed.
+	// period are closed, and fulfilled requests past theirs, with request
+	// approvals past their time-out decided.
 	AutoClose time.Duration
 }
 
@@ -187,10 +196,28 @@ func (a *App) autoClose(ctx context.Context, every time.Duration) {
 				break
 			}
 		}
+		a.sweepRequests(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// sweepRequests applies request time-outs and closes fulfilled requests
+// past their window, batch after batch while batches come back full.
+func (a *App) sweepRequests(ctx context.Context) {
+	for {
+		moved, err := a.Requests.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.logger.Error("sweeping requests failed", "err", err)
+		}
+		if moved > 0 {
+			a.logger.Info("moved requests by time-out or window", "count", moved)
+		}
+		if err != nil || moved < request.SweepBatch {
+			return
 		}
 	}
 }

@@ -54,12 +54,14 @@ type ResolverRoot interface {
 	ProblemCandidate() ProblemCandidateResolver
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
+	RequestApproval() RequestApprovalResolver
 	SLA() SLAResolver
 	SLAEvent() SLAEventResolver
 	SLAReport() SLAReportResolver
 	SLAReview() SLAReviewResolver
 	Service() ServiceResolver
 	ServiceAvailability() ServiceAvailabilityResolver
+	ServiceRequest() ServiceRequestResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Viewer() ViewerResolver
@@ -86,9 +88,25 @@ type ComplexityRoot struct {
 		Problem func(childComplexity int) int
 	}
 
+	ApprovalPolicy struct {
+		FinanceGroupID   func(childComplexity int) int
+		FinanceRule      func(childComplexity int) int
+		FinanceThreshold func(childComplexity int) int
+		Stages           func(childComplexity int) int
+	}
+
 	ApprovalRequirement struct {
 		Count func(childComplexity int) int
 		Role  func(childComplexity int) int
+	}
+
+	ApprovalStage struct {
+		Approver       func(childComplexity int) int
+		DefaultApprove func(childComplexity int) int
+		GroupID        func(childComplexity int) int
+		Percent        func(childComplexity int) int
+		Rule           func(childComplexity int) int
+		TimeoutHours   func(childComplexity int) int
 	}
 
 	AssessedIncident struct {
@@ -197,6 +215,29 @@ type ComplexityRoot struct {
 		ConfigurationItem func(childComplexity int) int
 		Incident          func(childComplexity int) int
 		Path              func(childComplexity int) int
+	}
+
+	CatalogueItem struct {
+		ApprovalPolicy        func(childComplexity int) int
+		Category              func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Currency              func(childComplexity int) int
+		Description           func(childComplexity int) int
+		Form                  func(childComplexity int) int
+		FulfilmentTargetHours func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		OfferedToGroupIds     func(childComplexity int) int
+		Plan                  func(childComplexity int) int
+		Price                 func(childComplexity int) int
+		Retired               func(childComplexity int) int
+		ServiceID             func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		Version               func(childComplexity int) int
+	}
+
+	CatalogueItemPayload struct {
+		Item func(childComplexity int) int
 	}
 
 	Change struct {
@@ -396,6 +437,18 @@ type ComplexityRoot struct {
 		After  func(childComplexity int) int
 		Before func(childComplexity int) int
 		Field  func(childComplexity int) int
+	}
+
+	FormField struct {
+		Help     func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Label    func(childComplexity int) int
+		Max      func(childComplexity int) int
+		Min      func(childComplexity int) int
+		Options  func(childComplexity int) int
+		Pattern  func(childComplexity int) int
+		Required func(childComplexity int) int
+		Type     func(childComplexity int) int
 	}
 
 	FreezeWindow struct {
@@ -760,6 +813,7 @@ type ComplexityRoot struct {
 		AddProblemNote             func(childComplexity int, input model.AddProblemNoteInput) int
 		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
 		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
+		CreateCatalogueItem        func(childComplexity int, input model.CatalogueItemInput) int
 		CreateChange               func(childComplexity int, input model.CreateChangeInput) int
 		CreateChangeTemplate       func(childComplexity int, input model.CreateChangeTemplateInput) int
 		CreateConfigurationItem    func(childComplexity int, input model.CreateConfigurationItemInput) int
@@ -771,6 +825,7 @@ type ComplexityRoot struct {
 		CreateSLA                  func(childComplexity int, input model.CreateSLAInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
 		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		DecideApproval             func(childComplexity int, input model.DecideApprovalInput) int
 		DecideChange               func(childComplexity int, input model.DecideChangeInput) int
 		DeleteFreezeWindow         func(childComplexity int, input model.DeleteFreezeWindowInput) int
 		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
@@ -786,22 +841,28 @@ type ComplexityRoot struct {
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
 		ResolveProblem             func(childComplexity int, input model.ResolveProblemInput) int
+		RetireCatalogueItem        func(childComplexity int, input model.RetireCatalogueItemInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
 		ReviewChange               func(childComplexity int, input model.ReviewChangeInput) int
 		SetMajorIncident           func(childComplexity int, input model.SetMajorIncidentInput) int
 		SetPriorityMatrix          func(childComplexity int, input model.SetPriorityMatrixInput) int
+		SubmitRequest              func(childComplexity int, input model.SubmitRequestInput) int
+		SubmitRequestSurvey        func(childComplexity int, input model.RequestSurveyInput) int
 		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
 		TransitionIncident         func(childComplexity int, input model.TransitionIncidentInput) int
 		TransitionKnowledgeArticle func(childComplexity int, input model.TransitionKnowledgeArticleInput) int
 		TransitionProblem          func(childComplexity int, input model.TransitionProblemInput) int
+		TransitionRequest          func(childComplexity int, input model.TransitionRequestInput) int
 		UnlinkCatalogItems         func(childComplexity int, input model.CatalogLinkInput) int
 		UnlinkIncidentsFromProblem func(childComplexity int, input model.ProblemIncidentsInput) int
 		UnrelateConfigurationItems func(childComplexity int, input model.UnrelateConfigurationItemsInput) int
+		UpdateCatalogueItem        func(childComplexity int, input model.UpdateCatalogueItemInput) int
 		UpdateChange               func(childComplexity int, input model.UpdateChangeInput) int
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
 		UpdateIncident             func(childComplexity int, input model.UpdateIncidentInput) int
 		UpdateKnowledgeArticle     func(childComplexity int, input model.UpdateKnowledgeArticleInput) int
 		UpdateProblem              func(childComplexity int, input model.UpdateProblemInput) int
+		UpdateRequestTask          func(childComplexity int, input model.UpdateRequestTaskInput) int
 		UpdateSLA                  func(childComplexity int, input model.UpdateSLAInput) int
 		UpdateService              func(childComplexity int, input model.UpdateServiceInput) int
 	}
@@ -819,6 +880,18 @@ type ComplexityRoot struct {
 		RiskLevel    func(childComplexity int) int
 	}
 
+	OrderedItem struct {
+		Category              func(childComplexity int) int
+		Currency              func(childComplexity int) int
+		Form                  func(childComplexity int) int
+		FulfilmentTargetHours func(childComplexity int) int
+		ItemID                func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Price                 func(childComplexity int) int
+		ServiceID             func(childComplexity int) int
+		Version               func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -829,6 +902,12 @@ type ComplexityRoot struct {
 	PathsResult struct {
 		Graph func(childComplexity int) int
 		Paths func(childComplexity int) int
+	}
+
+	PlanTask struct {
+		GroupID func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Step    func(childComplexity int) int
 	}
 
 	PriorityMatrixCell struct {
@@ -925,6 +1004,8 @@ type ComplexityRoot struct {
 		BusinessCatalog      func(childComplexity int, businessUnitID *string) int
 		BusinessProcesses    func(childComplexity int, first *int, after *string) int
 		BusinessUnits        func(childComplexity int, first *int, after *string) int
+		CatalogueItem        func(childComplexity int, id string) int
+		CatalogueItems       func(childComplexity int) int
 		Change               func(childComplexity int, id string) int
 		ChangeCalendar       func(childComplexity int, from time.Time, to time.Time) int
 		ChangeConflicts      func(childComplexity int, changeID string) int
@@ -944,6 +1025,8 @@ type ComplexityRoot struct {
 		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, first *int, after *string) int
 		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
 		Me                   func(childComplexity int) int
+		MyApprovals          func(childComplexity int, first *int, after *string) int
+		MyRequests           func(childComplexity int, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, types []string) int
 		Node                 func(childComplexity int, id string) int
 		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
@@ -952,6 +1035,8 @@ type ComplexityRoot struct {
 		ProblemCandidates    func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
 		Problems             func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
 		RelationshipTypes    func(childComplexity int) int
+		RequestCatalogue     func(childComplexity int) int
+		RequestReport        func(childComplexity int, from time.Time, to time.Time) int
 		SLA                  func(childComplexity int, id string) int
 		SLAReport            func(childComplexity int, slaID string, from time.Time, to time.Time) int
 		SLAReviews           func(childComplexity int, slaID string) int
@@ -959,6 +1044,7 @@ type ComplexityRoot struct {
 		Service              func(childComplexity int, id string) int
 		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time) int
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
+		ServiceRequest       func(childComplexity int, id string) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
 		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
 		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
@@ -1006,6 +1092,81 @@ type ComplexityRoot struct {
 		Description     func(childComplexity int) int
 		ImpactDirection func(childComplexity int) int
 		Name            func(childComplexity int) int
+	}
+
+	RequestAnswer struct {
+		Key    func(childComplexity int) int
+		Values func(childComplexity int) int
+	}
+
+	RequestApproval struct {
+		ApproverID func(childComplexity int) int
+		DecidedAt  func(childComplexity int) int
+		DueAt      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		OpenedAt   func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Request    func(childComplexity int) int
+		RequestID  func(childComplexity int) int
+		Stage      func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	RequestApprovalConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RequestApprovalEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RequestHistoryEntry struct {
+		Actor   func(childComplexity int) int
+		At      func(childComplexity int) int
+		Comment func(childComplexity int) int
+		From    func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	RequestReport struct {
+		From     func(childComplexity int) int
+		Groups   func(childComplexity int) int
+		Items    func(childComplexity int) int
+		Requests func(childComplexity int) int
+		To       func(childComplexity int) int
+	}
+
+	RequestReportRow struct {
+		ID                  func(childComplexity int) int
+		MeanApprovalHours   func(childComplexity int) int
+		MeanFulfilmentHours func(childComplexity int) int
+		MeanSatisfaction    func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Requests            func(childComplexity int) int
+		Surveys             func(childComplexity int) int
+		WithinTarget        func(childComplexity int) int
+	}
+
+	RequestTask struct {
+		ConfigurationItemID func(childComplexity int) int
+		DoneAt              func(childComplexity int) int
+		GroupID             func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Notes               func(childComplexity int) int
+		OpenedAt            func(childComplexity int) int
+		State               func(childComplexity int) int
+		Step                func(childComplexity int) int
+	}
+
+	RequestTaskNote struct {
+		At     func(childComplexity int) int
+		Author func(childComplexity int) int
+		Body   func(childComplexity int) int
 	}
 
 	ResolveProblemPayload struct {
@@ -1180,12 +1341,62 @@ type ComplexityRoot struct {
 		Service func(childComplexity int) int
 	}
 
+	ServiceRequest struct {
+		AllowedTransitions func(childComplexity int) int
+		Answers            func(childComplexity int) int
+		Approvals          func(childComplexity int) int
+		ApprovedAt         func(childComplexity int) int
+		ClosedAt           func(childComplexity int) int
+		Cost               func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		CurrentStage       func(childComplexity int) int
+		FulfilledAt        func(childComplexity int) int
+		FulfilmentDueAt    func(childComplexity int) int
+		History            func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Item               func(childComplexity int) int
+		Number             func(childComplexity int) int
+		Quantity           func(childComplexity int) int
+		RequestedForID     func(childComplexity int) int
+		RequesterID        func(childComplexity int) int
+		Satisfaction       func(childComplexity int) int
+		Stages             func(childComplexity int) int
+		State              func(childComplexity int) int
+		SurveyComment      func(childComplexity int) int
+		Tasks              func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+		Version            func(childComplexity int) int
+	}
+
+	ServiceRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ServiceRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ServiceRequestPayload struct {
+		Request func(childComplexity int) int
+	}
+
+	SubmitRequestPayload struct {
+		Created func(childComplexity int) int
+		Request func(childComplexity int) int
+	}
+
 	Subscription struct {
+		ApprovalRequested        func(childComplexity int) int
 		ChangeChanged            func(childComplexity int, ids []string) int
 		ConfigurationItemChanged func(childComplexity int, ids []string) int
 		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string) int
 		KnowledgeArticleChanged  func(childComplexity int, id *string) int
 		ProblemChanged           func(childComplexity int, id *string, assignmentGroupID *string) int
+		RequestChanged           func(childComplexity int, id *string) int
 		SLAEvents                func(childComplexity int, slaID *string) int
 	}
 
@@ -1220,6 +1431,7 @@ type ComplexityRoot struct {
 		Groups      func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		ManagerID   func(childComplexity int) int
 		Roles       func(childComplexity int) int
 		Username    func(childComplexity int) int
 	}
@@ -1400,6 +1612,14 @@ type MutationResolver interface {
 	UnlinkIncidentsFromProblem(ctx context.Context, input model.ProblemIncidentsInput) (*model.ProblemPayload, error)
 	AddProblemNote(ctx context.Context, input model.AddProblemNoteInput) (*model.AddProblemNotePayload, error)
 	PublishKnownError(ctx context.Context, input model.PublishKnownErrorInput) (*model.CreateKnowledgeArticlePayload, error)
+	CreateCatalogueItem(ctx context.Context, input model.CatalogueItemInput) (*model.CatalogueItemPayload, error)
+	UpdateCatalogueItem(ctx context.Context, input model.UpdateCatalogueItemInput) (*model.CatalogueItemPayload, error)
+	RetireCatalogueItem(ctx context.Context, input model.RetireCatalogueItemInput) (*model.CatalogueItemPayload, error)
+	SubmitRequest(ctx context.Context, input model.SubmitRequestInput) (*model.SubmitRequestPayload, error)
+	TransitionRequest(ctx context.Context, input model.TransitionRequestInput) (*model.ServiceRequestPayload, error)
+	DecideApproval(ctx context.Context, input model.DecideApprovalInput) (*model.ServiceRequestPayload, error)
+	UpdateRequestTask(ctx context.Context, input model.UpdateRequestTaskInput) (*model.ServiceRequestPayload, error)
+	SubmitRequestSurvey(ctx context.Context, input model.RequestSurveyInput) (*model.ServiceRequestPayload, error)
 	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
@@ -1471,6 +1691,13 @@ type QueryResolver interface {
 	KnownErrors(ctx context.Context, filter *model.KnownErrorFilter, first *int, after *string) (*model.ProblemConnection, error)
 	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 	ProblemCandidates(ctx context.Context, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) ([]*model.ProblemCandidate, error)
+	RequestCatalogue(ctx context.Context) ([]*model.CatalogueItem, error)
+	CatalogueItems(ctx context.Context) ([]*model.CatalogueItem, error)
+	CatalogueItem(ctx context.Context, id string) (*model.CatalogueItem, error)
+	ServiceRequest(ctx context.Context, id string) (*model.ServiceRequest, error)
+	MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error)
+	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
+	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
@@ -1480,6 +1707,9 @@ type QueryResolver interface {
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
+}
+type RequestApprovalResolver interface {
+	Request(ctx context.Context, obj *model.RequestApproval) (*model.ServiceRequest, error)
 }
 type SLAResolver interface {
 	Customer(ctx context.Context, obj *model.SLA) (*model.BusinessUnit, error)
@@ -1508,12 +1738,19 @@ type ServiceResolver interface {
 type ServiceAvailabilityResolver interface {
 	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
 }
+type ServiceRequestResolver interface {
+	AllowedTransitions(ctx context.Context, obj *model.ServiceRequest) ([]model.RequestState, error)
+
+	History(ctx context.Context, obj *model.ServiceRequest) ([]*model.RequestHistoryEntry, error)
+}
 type SubscriptionResolver interface {
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
 	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
 	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
 	KnowledgeArticleChanged(ctx context.Context, id *string) (<-chan *model.KnowledgeArticle, error)
 	ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Problem, error)
+	RequestChanged(ctx context.Context, id *string) (<-chan *model.ServiceRequest, error)
+	ApprovalRequested(ctx context.Context) (<-chan *model.RequestApproval, error)
 	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
 }
 type UserResolver interface {
@@ -1580,6 +1817,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddProblemNotePayload.Problem(childComplexity), true
 
+	case "ApprovalPolicy.financeGroupId":
+		if e.ComplexityRoot.ApprovalPolicy.FinanceGroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalPolicy.FinanceGroupID(childComplexity), true
+	case "ApprovalPolicy.financeRule":
+		if e.ComplexityRoot.ApprovalPolicy.FinanceRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalPolicy.FinanceRule(childComplexity), true
+	case "ApprovalPolicy.financeThreshold":
+		if e.ComplexityRoot.ApprovalPolicy.FinanceThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalPolicy.FinanceThreshold(childComplexity), true
+	case "ApprovalPolicy.stages":
+		if e.ComplexityRoot.ApprovalPolicy.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalPolicy.Stages(childComplexity), true
+
 	case "ApprovalRequirement.count":
 		if e.ComplexityRoot.ApprovalRequirement.Count == nil {
 			break
@@ -1592,6 +1854,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApprovalRequirement.Role(childComplexity), true
+
+	case "ApprovalStage.approver":
+		if e.ComplexityRoot.ApprovalStage.Approver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.Approver(childComplexity), true
+	case "ApprovalStage.defaultApprove":
+		if e.ComplexityRoot.ApprovalStage.DefaultApprove == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.DefaultApprove(childComplexity), true
+	case "ApprovalStage.groupId":
+		if e.ComplexityRoot.ApprovalStage.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.GroupID(childComplexity), true
+	case "ApprovalStage.percent":
+		if e.ComplexityRoot.ApprovalStage.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.Percent(childComplexity), true
+	case "ApprovalStage.rule":
+		if e.ComplexityRoot.ApprovalStage.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.Rule(childComplexity), true
+	case "ApprovalStage.timeoutHours":
+		if e.ComplexityRoot.ApprovalStage.TimeoutHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStage.TimeoutHours(childComplexity), true
 
 	case "AssessedIncident.id":
 		if e.ComplexityRoot.AssessedIncident.ID == nil {
@@ -1939,6 +2238,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CandidateIncident.Path(childComplexity), true
+
+	case "CatalogueItem.approvalPolicy":
+		if e.ComplexityRoot.CatalogueItem.ApprovalPolicy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.ApprovalPolicy(childComplexity), true
+	case "CatalogueItem.category":
+		if e.ComplexityRoot.CatalogueItem.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Category(childComplexity), true
+	case "CatalogueItem.createdAt":
+		if e.ComplexityRoot.CatalogueItem.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.CreatedAt(childComplexity), true
+	case "CatalogueItem.currency":
+		if e.ComplexityRoot.CatalogueItem.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Currency(childComplexity), true
+	case "CatalogueItem.description":
+		if e.ComplexityRoot.CatalogueItem.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Description(childComplexity), true
+	case "CatalogueItem.form":
+		if e.ComplexityRoot.CatalogueItem.Form == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Form(childComplexity), true
+	case "CatalogueItem.fulfilmentTargetHours":
+		if e.ComplexityRoot.CatalogueItem.FulfilmentTargetHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.FulfilmentTargetHours(childComplexity), true
+	case "CatalogueItem.id":
+		if e.ComplexityRoot.CatalogueItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.ID(childComplexity), true
+	case "CatalogueItem.name":
+		if e.ComplexityRoot.CatalogueItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Name(childComplexity), true
+	case "CatalogueItem.offeredToGroupIds":
+		if e.ComplexityRoot.CatalogueItem.OfferedToGroupIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.OfferedToGroupIds(childComplexity), true
+	case "CatalogueItem.plan":
+		if e.ComplexityRoot.CatalogueItem.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Plan(childComplexity), true
+	case "CatalogueItem.price":
+		if e.ComplexityRoot.CatalogueItem.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Price(childComplexity), true
+	case "CatalogueItem.retired":
+		if e.ComplexityRoot.CatalogueItem.Retired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Retired(childComplexity), true
+	case "CatalogueItem.serviceId":
+		if e.ComplexityRoot.CatalogueItem.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.ServiceID(childComplexity), true
+	case "CatalogueItem.updatedAt":
+		if e.ComplexityRoot.CatalogueItem.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.UpdatedAt(childComplexity), true
+	case "CatalogueItem.version":
+		if e.ComplexityRoot.CatalogueItem.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItem.Version(childComplexity), true
+
+	case "CatalogueItemPayload.item":
+		if e.ComplexityRoot.CatalogueItemPayload.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueItemPayload.Item(childComplexity), true
 
 	case "Change.allowedTransitions":
 		if e.ComplexityRoot.Change.AllowedTransitions == nil {
@@ -2740,6 +3143,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
+
+	case "FormField.help":
+		if e.ComplexityRoot.FormField.Help == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Help(childComplexity), true
+	case "FormField.key":
+		if e.ComplexityRoot.FormField.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Key(childComplexity), true
+	case "FormField.label":
+		if e.ComplexityRoot.FormField.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Label(childComplexity), true
+	case "FormField.max":
+		if e.ComplexityRoot.FormField.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Max(childComplexity), true
+	case "FormField.min":
+		if e.ComplexityRoot.FormField.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Min(childComplexity), true
+	case "FormField.options":
+		if e.ComplexityRoot.FormField.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Options(childComplexity), true
+	case "FormField.pattern":
+		if e.ComplexityRoot.FormField.Pattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Pattern(childComplexity), true
+	case "FormField.required":
+		if e.ComplexityRoot.FormField.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Required(childComplexity), true
+	case "FormField.type":
+		if e.ComplexityRoot.FormField.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormField.Type(childComplexity), true
 
 	case "FreezeWindow.end":
 		if e.ComplexityRoot.FreezeWindow.End == nil {
@@ -4294,6 +4752,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateBusinessUnit(childComplexity, args["input"].(model.CreateBusinessUnitInput)), true
+	case "Mutation.createCatalogueItem":
+		if e.ComplexityRoot.Mutation.CreateCatalogueItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCatalogueItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCatalogueItem(childComplexity, args["input"].(model.CatalogueItemInput)), true
 	case "Mutation.createChange":
 		if e.ComplexityRoot.Mutation.CreateChange == nil {
 			break
@@ -4415,6 +4884,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.decideApproval":
+		if e.ComplexityRoot.Mutation.DecideApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(model.DecideApprovalInput)), true
 	case "Mutation.decideChange":
 		if e.ComplexityRoot.Mutation.DecideChange == nil {
 			break
@@ -4580,6 +5060,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveProblem(childComplexity, args["input"].(model.ResolveProblemInput)), true
+	case "Mutation.retireCatalogueItem":
+		if e.ComplexityRoot.Mutation.RetireCatalogueItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireCatalogueItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireCatalogueItem(childComplexity, args["input"].(model.RetireCatalogueItemInput)), true
 	case "Mutation.retireConfigurationItem":
 		if e.ComplexityRoot.Mutation.RetireConfigurationItem == nil {
 			break
@@ -4624,6 +5115,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPriorityMatrix(childComplexity, args["input"].(model.SetPriorityMatrixInput)), true
+	case "Mutation.submitRequest":
+		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitRequest(childComplexity, args["input"].(model.SubmitRequestInput)), true
+	case "Mutation.submitRequestSurvey":
+		if e.ComplexityRoot.Mutation.SubmitRequestSurvey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitRequestSurvey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitRequestSurvey(childComplexity, args["input"].(model.RequestSurveyInput)), true
 	case "Mutation.transitionChange":
 		if e.ComplexityRoot.Mutation.TransitionChange == nil {
 			break
@@ -4668,6 +5181,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransitionProblem(childComplexity, args["input"].(model.TransitionProblemInput)), true
+	case "Mutation.transitionRequest":
+		if e.ComplexityRoot.Mutation.TransitionRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionRequest(childComplexity, args["input"].(model.TransitionRequestInput)), true
 	case "Mutation.unlinkCatalogItems":
 		if e.ComplexityRoot.Mutation.UnlinkCatalogItems == nil {
 			break
@@ -4701,6 +5225,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnrelateConfigurationItems(childComplexity, args["input"].(model.UnrelateConfigurationItemsInput)), true
+	case "Mutation.updateCatalogueItem":
+		if e.ComplexityRoot.Mutation.UpdateCatalogueItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCatalogueItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCatalogueItem(childComplexity, args["input"].(model.UpdateCatalogueItemInput)), true
 	case "Mutation.updateChange":
 		if e.ComplexityRoot.Mutation.UpdateChange == nil {
 			break
@@ -4756,6 +5291,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProblem(childComplexity, args["input"].(model.UpdateProblemInput)), true
+	case "Mutation.updateRequestTask":
+		if e.ComplexityRoot.Mutation.UpdateRequestTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRequestTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRequestTask(childComplexity, args["input"].(model.UpdateRequestTaskInput)), true
 	case "Mutation.updateSLA":
 		if e.ComplexityRoot.Mutation.UpdateSLA == nil {
 			break
@@ -4840,6 +5386,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NearbyChange.RiskLevel(childComplexity), true
 
+	case "OrderedItem.category":
+		if e.ComplexityRoot.OrderedItem.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Category(childComplexity), true
+	case "OrderedItem.currency":
+		if e.ComplexityRoot.OrderedItem.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Currency(childComplexity), true
+	case "OrderedItem.form":
+		if e.ComplexityRoot.OrderedItem.Form == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Form(childComplexity), true
+	case "OrderedItem.fulfilmentTargetHours":
+		if e.ComplexityRoot.OrderedItem.FulfilmentTargetHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.FulfilmentTargetHours(childComplexity), true
+	case "OrderedItem.itemId":
+		if e.ComplexityRoot.OrderedItem.ItemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.ItemID(childComplexity), true
+	case "OrderedItem.name":
+		if e.ComplexityRoot.OrderedItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Name(childComplexity), true
+	case "OrderedItem.price":
+		if e.ComplexityRoot.OrderedItem.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Price(childComplexity), true
+	case "OrderedItem.serviceId":
+		if e.ComplexityRoot.OrderedItem.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.ServiceID(childComplexity), true
+	case "OrderedItem.version":
+		if e.ComplexityRoot.OrderedItem.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderedItem.Version(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -4877,6 +5478,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PathsResult.Paths(childComplexity), true
+
+	case "PlanTask.groupId":
+		if e.ComplexityRoot.PlanTask.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanTask.GroupID(childComplexity), true
+	case "PlanTask.name":
+		if e.ComplexityRoot.PlanTask.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanTask.Name(childComplexity), true
+	case "PlanTask.step":
+		if e.ComplexityRoot.PlanTask.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanTask.Step(childComplexity), true
 
 	case "PriorityMatrixCell.impact":
 		if e.ComplexityRoot.PriorityMatrixCell.Impact == nil {
@@ -5291,6 +5911,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.catalogueItem":
+		if e.ComplexityRoot.Query.CatalogueItem == nil {
+			break
+		}
+
+		args, err := ec.field_Query_catalogueItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CatalogueItem(childComplexity, args["id"].(string)), true
+	case "Query.catalogueItems":
+		if e.ComplexityRoot.Query.CatalogueItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CatalogueItems(childComplexity), true
 	case "Query.change":
 		if e.ComplexityRoot.Query.Change == nil {
 			break
@@ -5491,6 +6128,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.myApprovals":
+		if e.ComplexityRoot.Query.MyApprovals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myApprovals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyApprovals(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.myRequests":
+		if e.ComplexityRoot.Query.MyRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyRequests(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -5569,6 +6228,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RelationshipTypes(childComplexity), true
+	case "Query.requestCatalogue":
+		if e.ComplexityRoot.Query.RequestCatalogue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RequestCatalogue(childComplexity), true
+	case "Query.requestReport":
+		if e.ComplexityRoot.Query.RequestReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requestReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RequestReport(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.sla":
 		if e.ComplexityRoot.Query.SLA == nil {
 			break
@@ -5646,6 +6322,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceImpact(childComplexity, args["serviceId"].(string), args["maxDepth"].(*int)), true
+	case "Query.serviceRequest":
+		if e.ComplexityRoot.Query.ServiceRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceRequest(childComplexity, args["id"].(string)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -5871,6 +6558,303 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RelationshipType.Name(childComplexity), true
+
+	case "RequestAnswer.key":
+		if e.ComplexityRoot.RequestAnswer.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestAnswer.Key(childComplexity), true
+	case "RequestAnswer.values":
+		if e.ComplexityRoot.RequestAnswer.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestAnswer.Values(childComplexity), true
+
+	case "RequestApproval.approverId":
+		if e.ComplexityRoot.RequestApproval.ApproverID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.ApproverID(childComplexity), true
+	case "RequestApproval.decidedAt":
+		if e.ComplexityRoot.RequestApproval.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.DecidedAt(childComplexity), true
+	case "RequestApproval.dueAt":
+		if e.ComplexityRoot.RequestApproval.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.DueAt(childComplexity), true
+	case "RequestApproval.id":
+		if e.ComplexityRoot.RequestApproval.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.ID(childComplexity), true
+	case "RequestApproval.kind":
+		if e.ComplexityRoot.RequestApproval.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.Kind(childComplexity), true
+	case "RequestApproval.openedAt":
+		if e.ComplexityRoot.RequestApproval.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.OpenedAt(childComplexity), true
+	case "RequestApproval.reason":
+		if e.ComplexityRoot.RequestApproval.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.Reason(childComplexity), true
+	case "RequestApproval.request":
+		if e.ComplexityRoot.RequestApproval.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.Request(childComplexity), true
+	case "RequestApproval.requestId":
+		if e.ComplexityRoot.RequestApproval.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.RequestID(childComplexity), true
+	case "RequestApproval.stage":
+		if e.ComplexityRoot.RequestApproval.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.Stage(childComplexity), true
+	case "RequestApproval.state":
+		if e.ComplexityRoot.RequestApproval.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApproval.State(childComplexity), true
+
+	case "RequestApprovalConnection.edges":
+		if e.ComplexityRoot.RequestApprovalConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalConnection.Edges(childComplexity), true
+	case "RequestApprovalConnection.pageInfo":
+		if e.ComplexityRoot.RequestApprovalConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalConnection.PageInfo(childComplexity), true
+	case "RequestApprovalConnection.totalCount":
+		if e.ComplexityRoot.RequestApprovalConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalConnection.TotalCount(childComplexity), true
+
+	case "RequestApprovalEdge.cursor":
+		if e.ComplexityRoot.RequestApprovalEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalEdge.Cursor(childComplexity), true
+	case "RequestApprovalEdge.node":
+		if e.ComplexityRoot.RequestApprovalEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalEdge.Node(childComplexity), true
+
+	case "RequestHistoryEntry.actor":
+		if e.ComplexityRoot.RequestHistoryEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestHistoryEntry.Actor(childComplexity), true
+	case "RequestHistoryEntry.at":
+		if e.ComplexityRoot.RequestHistoryEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestHistoryEntry.At(childComplexity), true
+	case "RequestHistoryEntry.comment":
+		if e.ComplexityRoot.RequestHistoryEntry.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestHistoryEntry.Comment(childComplexity), true
+	case "RequestHistoryEntry.from":
+		if e.ComplexityRoot.RequestHistoryEntry.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestHistoryEntry.From(childComplexity), true
+	case "RequestHistoryEntry.to":
+		if e.ComplexityRoot.RequestHistoryEntry.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestHistoryEntry.To(childComplexity), true
+
+	case "RequestReport.from":
+		if e.ComplexityRoot.RequestReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReport.From(childComplexity), true
+	case "RequestReport.groups":
+		if e.ComplexityRoot.RequestReport.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReport.Groups(childComplexity), true
+	case "RequestReport.items":
+		if e.ComplexityRoot.RequestReport.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReport.Items(childComplexity), true
+	case "RequestReport.requests":
+		if e.ComplexityRoot.RequestReport.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReport.Requests(childComplexity), true
+	case "RequestReport.to":
+		if e.ComplexityRoot.RequestReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReport.To(childComplexity), true
+
+	case "RequestReportRow.id":
+		if e.ComplexityRoot.RequestReportRow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.ID(childComplexity), true
+	case "RequestReportRow.meanApprovalHours":
+		if e.ComplexityRoot.RequestReportRow.MeanApprovalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.MeanApprovalHours(childComplexity), true
+	case "RequestReportRow.meanFulfilmentHours":
+		if e.ComplexityRoot.RequestReportRow.MeanFulfilmentHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.MeanFulfilmentHours(childComplexity), true
+	case "RequestReportRow.meanSatisfaction":
+		if e.ComplexityRoot.RequestReportRow.MeanSatisfaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.MeanSatisfaction(childComplexity), true
+	case "RequestReportRow.name":
+		if e.ComplexityRoot.RequestReportRow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.Name(childComplexity), true
+	case "RequestReportRow.requests":
+		if e.ComplexityRoot.RequestReportRow.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.Requests(childComplexity), true
+	case "RequestReportRow.surveys":
+		if e.ComplexityRoot.RequestReportRow.Surveys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.Surveys(childComplexity), true
+	case "RequestReportRow.withinTarget":
+		if e.ComplexityRoot.RequestReportRow.WithinTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestReportRow.WithinTarget(childComplexity), true
+
+	case "RequestTask.configurationItemId":
+		if e.ComplexityRoot.RequestTask.ConfigurationItemID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.ConfigurationItemID(childComplexity), true
+	case "RequestTask.doneAt":
+		if e.ComplexityRoot.RequestTask.DoneAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.DoneAt(childComplexity), true
+	case "RequestTask.groupId":
+		if e.ComplexityRoot.RequestTask.GroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.GroupID(childComplexity), true
+	case "RequestTask.id":
+		if e.ComplexityRoot.RequestTask.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.ID(childComplexity), true
+	case "RequestTask.name":
+		if e.ComplexityRoot.RequestTask.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.Name(childComplexity), true
+	case "RequestTask.notes":
+		if e.ComplexityRoot.RequestTask.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.Notes(childComplexity), true
+	case "RequestTask.openedAt":
+		if e.ComplexityRoot.RequestTask.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.OpenedAt(childComplexity), true
+	case "RequestTask.state":
+		if e.ComplexityRoot.RequestTask.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.State(childComplexity), true
+	case "RequestTask.step":
+		if e.ComplexityRoot.RequestTask.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.Step(childComplexity), true
+
+	case "RequestTaskNote.at":
+		if e.ComplexityRoot.RequestTaskNote.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskNote.At(childComplexity), true
+	case "RequestTaskNote.author":
+		if e.ComplexityRoot.RequestTaskNote.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskNote.Author(childComplexity), true
+	case "RequestTaskNote.body":
+		if e.ComplexityRoot.RequestTaskNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskNote.Body(childComplexity), true
 
 	case "ResolveProblemPayload.notMoved":
 		if e.ComplexityRoot.ResolveProblemPayload.NotMoved == nil {
@@ -6547,6 +7531,215 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServicePayload.Service(childComplexity), true
 
+	case "ServiceRequest.allowedTransitions":
+		if e.ComplexityRoot.ServiceRequest.AllowedTransitions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.AllowedTransitions(childComplexity), true
+	case "ServiceRequest.answers":
+		if e.ComplexityRoot.ServiceRequest.Answers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Answers(childComplexity), true
+	case "ServiceRequest.approvals":
+		if e.ComplexityRoot.ServiceRequest.Approvals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Approvals(childComplexity), true
+	case "ServiceRequest.approvedAt":
+		if e.ComplexityRoot.ServiceRequest.ApprovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.ApprovedAt(childComplexity), true
+	case "ServiceRequest.closedAt":
+		if e.ComplexityRoot.ServiceRequest.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.ClosedAt(childComplexity), true
+	case "ServiceRequest.cost":
+		if e.ComplexityRoot.ServiceRequest.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Cost(childComplexity), true
+	case "ServiceRequest.createdAt":
+		if e.ComplexityRoot.ServiceRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.CreatedAt(childComplexity), true
+	case "ServiceRequest.currency":
+		if e.ComplexityRoot.ServiceRequest.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Currency(childComplexity), true
+	case "ServiceRequest.currentStage":
+		if e.ComplexityRoot.ServiceRequest.CurrentStage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.CurrentStage(childComplexity), true
+	case "ServiceRequest.fulfilledAt":
+		if e.ComplexityRoot.ServiceRequest.FulfilledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.FulfilledAt(childComplexity), true
+	case "ServiceRequest.fulfilmentDueAt":
+		if e.ComplexityRoot.ServiceRequest.FulfilmentDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.FulfilmentDueAt(childComplexity), true
+	case "ServiceRequest.history":
+		if e.ComplexityRoot.ServiceRequest.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.History(childComplexity), true
+	case "ServiceRequest.id":
+		if e.ComplexityRoot.ServiceRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.ID(childComplexity), true
+	case "ServiceRequest.item":
+		if e.ComplexityRoot.ServiceRequest.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Item(childComplexity), true
+	case "ServiceRequest.number":
+		if e.ComplexityRoot.ServiceRequest.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Number(childComplexity), true
+	case "ServiceRequest.quantity":
+		if e.ComplexityRoot.ServiceRequest.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Quantity(childComplexity), true
+	case "ServiceRequest.requestedForId":
+		if e.ComplexityRoot.ServiceRequest.RequestedForID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.RequestedForID(childComplexity), true
+	case "ServiceRequest.requesterId":
+		if e.ComplexityRoot.ServiceRequest.RequesterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.RequesterID(childComplexity), true
+	case "ServiceRequest.satisfaction":
+		if e.ComplexityRoot.ServiceRequest.Satisfaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Satisfaction(childComplexity), true
+	case "ServiceRequest.stages":
+		if e.ComplexityRoot.ServiceRequest.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Stages(childComplexity), true
+	case "ServiceRequest.state":
+		if e.ComplexityRoot.ServiceRequest.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.State(childComplexity), true
+	case "ServiceRequest.surveyComment":
+		if e.ComplexityRoot.ServiceRequest.SurveyComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.SurveyComment(childComplexity), true
+	case "ServiceRequest.tasks":
+		if e.ComplexityRoot.ServiceRequest.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Tasks(childComplexity), true
+	case "ServiceRequest.updatedAt":
+		if e.ComplexityRoot.ServiceRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.UpdatedAt(childComplexity), true
+	case "ServiceRequest.version":
+		if e.ComplexityRoot.ServiceRequest.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.Version(childComplexity), true
+
+	case "ServiceRequestConnection.edges":
+		if e.ComplexityRoot.ServiceRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestConnection.Edges(childComplexity), true
+	case "ServiceRequestConnection.pageInfo":
+		if e.ComplexityRoot.ServiceRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestConnection.PageInfo(childComplexity), true
+	case "ServiceRequestConnection.totalCount":
+		if e.ComplexityRoot.ServiceRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestConnection.TotalCount(childComplexity), true
+
+	case "ServiceRequestEdge.cursor":
+		if e.ComplexityRoot.ServiceRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestEdge.Cursor(childComplexity), true
+	case "ServiceRequestEdge.node":
+		if e.ComplexityRoot.ServiceRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestEdge.Node(childComplexity), true
+
+	case "ServiceRequestPayload.request":
+		if e.ComplexityRoot.ServiceRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequestPayload.Request(childComplexity), true
+
+	case "SubmitRequestPayload.created":
+		if e.ComplexityRoot.SubmitRequestPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitRequestPayload.Created(childComplexity), true
+	case "SubmitRequestPayload.request":
+		if e.ComplexityRoot.SubmitRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitRequestPayload.Request(childComplexity), true
+
+	case "Subscription.approvalRequested":
+		if e.ComplexityRoot.Subscription.ApprovalRequested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.ApprovalRequested(childComplexity), true
 	case "Subscription.changeChanged":
 		if e.ComplexityRoot.Subscription.ChangeChanged == nil {
 			break
@@ -6602,6 +7795,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+	case "Subscription.requestChanged":
+		if e.ComplexityRoot.Subscription.RequestChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestChanged(childComplexity, args["id"].(*string)), true
 	case "Subscription.slaEvents":
 		if e.ComplexityRoot.Subscription.SLAEvents == nil {
 			break
@@ -6709,6 +7913,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Kind(childComplexity), true
+	case "User.managerId":
+		if e.ComplexityRoot.User.ManagerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.ManagerID(childComplexity), true
 	case "User.roles":
 		if e.ComplexityRoot.User.Roles == nil {
 			break
@@ -6785,8 +7995,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AddIncidentCommunicationInput", ec.unmarshalInputAddIncidentCommunicationInput),
 			graphql.NewInputUnmarshaler("AddIncidentEntryInput", ec.unmarshalInputAddIncidentEntryInput),
 			graphql.NewInputUnmarshaler("AddProblemNoteInput", ec.unmarshalInputAddProblemNoteInput),
+			graphql.NewInputUnmarshaler("ApprovalPolicyInput", ec.unmarshalInputApprovalPolicyInput),
+			graphql.NewInputUnmarshaler("ApprovalStageInput", ec.unmarshalInputApprovalStageInput),
 			graphql.NewInputUnmarshaler("AttributeInput", ec.unmarshalInputAttributeInput),
 			graphql.NewInputUnmarshaler("CatalogLinkInput", ec.unmarshalInputCatalogLinkInput),
+			graphql.NewInputUnmarshaler("CatalogueItemInput", ec.unmarshalInputCatalogueItemInput),
 			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemFilter", ec.unmarshalInputConfigurationItemFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemOrder", ec.unmarshalInputConfigurationItemOrder),
@@ -6803,8 +8016,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSLAInput", ec.unmarshalInputCreateSLAInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DecideChangeInput", ec.unmarshalInputDecideChangeInput),
 			graphql.NewInputUnmarshaler("DeleteFreezeWindowInput", ec.unmarshalInputDeleteFreezeWindowInput),
+			graphql.NewInputUnmarshaler("FormFieldInput", ec.unmarshalInputFormFieldInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
 			graphql.NewInputUnmarshaler("ImpactedItemFilter", ec.unmarshalInputImpactedItemFilter),
@@ -6816,6 +8031,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("KnownErrorFilter", ec.unmarshalInputKnownErrorFilter),
 			graphql.NewInputUnmarshaler("LinkIncidentInput", ec.unmarshalInputLinkIncidentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("PlanTaskInput", ec.unmarshalInputPlanTaskInput),
 			graphql.NewInputUnmarshaler("PriorityMatrixCellInput", ec.unmarshalInputPriorityMatrixCellInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
 			graphql.NewInputUnmarshaler("ProblemIncidentsInput", ec.unmarshalInputProblemIncidentsInput),
@@ -6824,7 +8040,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReassignIncidentInput", ec.unmarshalInputReassignIncidentInput),
 			graphql.NewInputUnmarshaler("RecordSLAReviewInput", ec.unmarshalInputRecordSLAReviewInput),
 			graphql.NewInputUnmarshaler("RelateConfigurationItemsInput", ec.unmarshalInputRelateConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("RequestAnswerInput", ec.unmarshalInputRequestAnswerInput),
+			graphql.NewInputUnmarshaler("RequestSurveyInput", ec.unmarshalInputRequestSurveyInput),
+			graphql.NewInputUnmarshaler("RequestTaskCIInput", ec.unmarshalInputRequestTaskCIInput),
 			graphql.NewInputUnmarshaler("ResolveProblemInput", ec.unmarshalInputResolveProblemInput),
+			graphql.NewInputUnmarshaler("RetireCatalogueItemInput", ec.unmarshalInputRetireCatalogueItemInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
 			graphql.NewInputUnmarshaler("ReviewChangeInput", ec.unmarshalInputReviewChangeInput),
 			graphql.NewInputUnmarshaler("SLAReviewActionInput", ec.unmarshalInputSLAReviewActionInput),
@@ -6834,17 +8054,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
 			graphql.NewInputUnmarshaler("SetMajorIncidentInput", ec.unmarshalInputSetMajorIncidentInput),
 			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
+			graphql.NewInputUnmarshaler("SubmitRequestInput", ec.unmarshalInputSubmitRequestInput),
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
 			graphql.NewInputUnmarshaler("TransitionKnowledgeArticleInput", ec.unmarshalInputTransitionKnowledgeArticleInput),
 			graphql.NewInputUnmarshaler("TransitionProblemInput", ec.unmarshalInputTransitionProblemInput),
+			graphql.NewInputUnmarshaler("TransitionRequestInput", ec.unmarshalInputTransitionRequestInput),
 			graphql.NewInputUnmarshaler("UnrelateConfigurationItemsInput", ec.unmarshalInputUnrelateConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("UpdateCatalogueItemInput", ec.unmarshalInputUpdateCatalogueItemInput),
 			graphql.NewInputUnmarshaler("UpdateChangeInput", ec.unmarshalInputUpdateChangeInput),
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("UpdateIncidentInput", ec.unmarshalInputUpdateIncidentInput),
 			graphql.NewInputUnmarshaler("UpdateKnowledgeArticleInput", ec.unmarshalInputUpdateKnowledgeArticleInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
+			graphql.NewInputUnmarshaler("UpdateRequestTaskInput", ec.unmarshalInputUpdateRequestTaskInput),
 			graphql.NewInputUnmarshaler("UpdateSLAInput", ec.unmarshalInputUpdateSLAInput),
 			graphql.NewInputUnmarshaler("UpdateServiceInput", ec.unmarshalInputUpdateServiceInput),
 		)
@@ -10168,6 +11392,8 @@ type User implements Node {
   active: Boolean!
   "Groups the user belongs to."
   groups: [Group!]!
+  "Id of the user's line manager, who approves their requests where a catalogue item asks for it."
+  managerId: ID
   "When the account was created."
   createdAt: DateTime!
 }
@@ -10252,6 +11478,8 @@ input CreateUserInput {
   password: String
   "Groups to join."
   groupIds: [ID!]
+  "The user's line manager (an existing user)."
+  managerId: ID
 }
 
 """
@@ -10968,6 +12196,754 @@ extend type Mutation {
   publishKnownError(input: PublishKnownErrorInput!): CreateKnowledgeArticlePayload! @auth(roles: [PROBLEM_MANAGER])
 }
 `, BuiltIn: false},
+	{Name: "../schema/request.graphqls", Input: `# Request fulfilment (SPEC §2.7): the request catalogue, ordering, staged approvals, fulfilment
+# tasks, closure and the satisfaction survey.
+
+"""
+Lifecycle: SUBMITTED → PENDING_APPROVAL → APPROVED | REJECTED → IN_FULFILMENT → FULFILLED → CLOSED;
+CANCELLED by the requester before fulfilment starts. SUBMITTED and APPROVED pass within the write that
+reaches them (the history records them): a request with no approval to wait for goes straight on.
+"""
+enum RequestState {
+  "Ordered."
+  SUBMITTED
+  "Waiting for the open approval stage."
+  PENDING_APPROVAL
+  "Every stage approved."
+  APPROVED
+  "A stage rejected it (final)."
+  REJECTED
+  "Its tasks are being worked."
+  IN_FULFILMENT
+  "Every task finished; waiting for the requester to confirm."
+  FULFILLED
+  "Confirmed, or closed after the confirmation window (final)."
+  CLOSED
+  "Withdrawn by the requester before fulfilment (final)."
+  CANCELLED
+}
+
+"""
+The type of a form field's answer. Answers travel as strings: NUMBER as a decimal, DATE as
+YYYY-MM-DD, BOOLEAN as true or false, references as ids.
+"""
+enum FormFieldType {
+  "Free text; min and max bound its length, pattern (a Go regular expression) its shape."
+  TEXT
+  "A number; min and max bound it."
+  NUMBER
+  "A calendar date, YYYY-MM-DD."
+  DATE
+  "true or false."
+  BOOLEAN
+  "One of the options."
+  CHOICE
+  "Any of the options, each once."
+  MULTI_CHOICE
+  "The id of a configuration item."
+  CI_REFERENCE
+  "The id of a user."
+  USER_REFERENCE
+}
+
+"""
+Who decides an approval stage.
+"""
+enum ApproverKind {
+  "The line manager of the person the request is for (stage skipped when they have none)."
+  LINE_MANAGER
+  "The members of the group that owns the item's service."
+  SERVICE_OWNER
+  "The members of a named group."
+  GROUP
+  "The finance group of the policy: the stage the financial threshold adds, first."
+  FINANCE
+}
+
+"""
+How many of a stage's approvers must approve.
+"""
+enum ApprovalRule {
+  "One."
+  ANY
+  "Every one."
+  ALL
+  "At least ` + "`" + `percent` + "`" + ` of them (rounded up)."
+  SHARE
+}
+
+"""
+Where one approver's part stands.
+"""
+enum ApprovalState {
+  "Its stage has not opened."
+  WAITING
+  "Waiting for the approver."
+  PENDING
+  "Approved."
+  APPROVED
+  "Rejected, with a reason."
+  REJECTED
+  "The stage was decided without it, or the request ended."
+  NOT_NEEDED
+  "The stage's time-out passed and its default answer applied."
+  TIMED_OUT
+}
+
+"""
+Where a fulfilment task stands.
+"""
+enum RequestTaskState {
+  "A later step: opens when the steps before are finished."
+  WAITING
+  "Ready to be worked."
+  OPEN
+  "Being worked."
+  IN_PROGRESS
+  "Done."
+  DONE
+  "Not needed after all."
+  CANCELLED
+}
+
+"""
+A question of an item's form.
+"""
+type FormField {
+  "Key the answer names."
+  key: String!
+  "Question shown."
+  label: String!
+  "Type of the answer."
+  type: FormFieldType!
+  "Whether it must be answered."
+  required: Boolean!
+  "Lowest NUMBER value or TEXT length."
+  min: Float
+  "Highest NUMBER value or TEXT length."
+  max: Float
+  "Go regular expression a TEXT answer must match whole."
+  pattern: String
+  "Choices of CHOICE and MULTI_CHOICE."
+  options: [String!]!
+  "Help shown with the question."
+  help: String
+}
+
+"""
+A step of an approval policy.
+"""
+type ApprovalStage {
+  "Who decides."
+  approver: ApproverKind!
+  "The group of a GROUP or FINANCE stage."
+  groupId: ID
+  "How many must approve."
+  rule: ApprovalRule!
+  "Share needed by a SHARE rule, 1..100."
+  percent: Int
+  "Hours after which the default answer decides the stage; null waits for ever."
+  timeoutHours: Int
+  "The answer a time-out gives."
+  defaultApprove: Boolean!
+}
+
+"""
+An item's approval policy.
+"""
+type ApprovalPolicy {
+  "A request costing at least this much needs the finance group's approval first; null never does."
+  financeThreshold: Float
+  "The finance group."
+  financeGroupId: ID
+  "How many of the finance group must approve."
+  financeRule: ApprovalRule
+  "The item's other stages, in order."
+  stages: [ApprovalStage!]!
+}
+
+"""
+A task of an item's fulfilment plan.
+"""
+type PlanTask {
+  "What to do."
+  name: String!
+  "The group (team or vendor) that does it."
+  groupId: ID!
+  "Tasks of one step run in parallel; steps run in order."
+  step: Int!
+}
+
+"""
+An entry of the request catalogue: what may be ordered, by whom, what it costs, what it needs.
+"""
+type CatalogueItem implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Name on the menu."
+  name: String!
+  "What it is."
+  description: String
+  "Menu section."
+  category: String
+  "Id of the business service it belongs to."
+  serviceId: ID!
+  "Price of one."
+  price: Float!
+  "ISO 4217 currency of the price."
+  currency: String!
+  "Groups whose members may order it; empty offers it to every requester."
+  offeredToGroupIds: [ID!]!
+  "The form."
+  form: [FormField!]!
+  "The approvals it needs."
+  approvalPolicy: ApprovalPolicy!
+  "The fulfilment plan."
+  plan: [PlanTask!]!
+  "How long fulfilment should take from approval."
+  fulfilmentTargetHours: Int!
+  "Off the menu for good."
+  retired: Boolean!
+  "Bumped by every change; requests keep the version they were ordered from."
+  version: Int!
+  "When created."
+  createdAt: DateTime!
+  "When last changed."
+  updatedAt: DateTime!
+}
+
+"""
+The catalogue item as it was when a request ordered it.
+"""
+type OrderedItem {
+  "Id of the item."
+  itemId: ID!
+  "Its version at the time."
+  version: Int!
+  "Its name."
+  name: String!
+  "Its category."
+  category: String
+  "Its service."
+  serviceId: ID!
+  "Price of one."
+  price: Float!
+  "Currency."
+  currency: String!
+  "Fulfilment target."
+  fulfilmentTargetHours: Int!
+  "The form answered."
+  form: [FormField!]!
+}
+
+"""
+The answer to one form field.
+"""
+type RequestAnswer {
+  "The field's key."
+  key: String!
+  "The value (several for MULTI_CHOICE)."
+  values: [String!]!
+}
+
+"""
+One approver's part in one stage of a request.
+"""
+type RequestApproval {
+  "Id to decide it by."
+  id: ID!
+  "Id of the request."
+  requestId: ID!
+  "The request, when the reader may see it."
+  request: ServiceRequest
+  "Index of the stage, from 0."
+  stage: Int!
+  "Who the stage asks."
+  kind: ApproverKind!
+  "Subject of the approver."
+  approverId: ID!
+  "Where it stands."
+  state: ApprovalState!
+  "Why, when given (a rejection always has one)."
+  reason: String
+  "When its stage opened."
+  openedAt: DateTime
+  "When its time-out decides it."
+  dueAt: DateTime
+  "When decided."
+  decidedAt: DateTime
+}
+
+"""
+A work note on a fulfilment task.
+"""
+type RequestTaskNote {
+  "The text."
+  body: String!
+  "Subject of the author."
+  author: ID!
+  "When."
+  at: DateTime!
+}
+
+"""
+A fulfilment task of a request.
+"""
+type RequestTask {
+  "Id to work it by."
+  id: ID!
+  "What to do."
+  name: String!
+  "The group doing it."
+  groupId: ID!
+  "Its step."
+  step: Int!
+  "Where it stands."
+  state: RequestTaskState!
+  "The configuration item it created or linked."
+  configurationItemId: ID
+  "Work notes, oldest first."
+  notes: [RequestTaskNote!]!
+  "When it opened."
+  openedAt: DateTime
+  "When it finished."
+  doneAt: DateTime
+}
+
+"""
+One move of a request: who, when, from, to, why.
+"""
+type RequestHistoryEntry {
+  "State before (null for the first)."
+  from: RequestState
+  "State after."
+  to: RequestState!
+  "Subject of who made it (system for automatic moves)."
+  actor: ID!
+  "When."
+  at: DateTime!
+  "Why, when given."
+  comment: String
+}
+
+"""
+An order of one catalogue item.
+"""
+type ServiceRequest implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Human reference, REQ0000001…"
+  number: String!
+  "The item as ordered."
+  item: OrderedItem!
+  "How many."
+  quantity: Int!
+  "The form's answers."
+  answers: [RequestAnswer!]!
+  "Price × quantity."
+  cost: Float!
+  "Currency of the cost."
+  currency: String!
+  "Subject of who ordered it."
+  requesterId: ID!
+  "Subject of who it is for."
+  requestedForId: ID!
+  "Where it stands."
+  state: RequestState!
+  "The moves the reader may make with transitionRequest."
+  allowedTransitions: [RequestState!]!
+  "The stages it needs, in order (financial first when the cost reached the threshold)."
+  stages: [ApprovalStage!]!
+  "The open stage's index while PENDING_APPROVAL."
+  currentStage: Int
+  "Every approver's part, stage by stage."
+  approvals: [RequestApproval!]!
+  "Fulfilment tasks, by step."
+  tasks: [RequestTask!]!
+  "Its moves, oldest first."
+  history: [RequestHistoryEntry!]!
+  "The survey's rating, 1–5, once answered."
+  satisfaction: Int
+  "The survey's comment."
+  surveyComment: String
+  "Bumped by every write; pass it as expectedVersion."
+  version: Int!
+  "When ordered."
+  createdAt: DateTime!
+  "When last written."
+  updatedAt: DateTime!
+  "When the last stage approved it."
+  approvedAt: DateTime
+  "When fulfilment should be done: approval plus the item's target."
+  fulfilmentDueAt: DateTime
+  "When its tasks were all finished."
+  fulfilledAt: DateTime
+  "When it ended."
+  closedAt: DateTime
+}
+
+"""
+A page of requests.
+"""
+type ServiceRequestConnection {
+  "The requests of this page."
+  edges: [ServiceRequestEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number across all pages."
+  totalCount: Int!
+}
+
+"""
+A request with its cursor.
+"""
+type ServiceRequestEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The request."
+  node: ServiceRequest!
+}
+
+"""
+A page of approvals.
+"""
+type RequestApprovalConnection {
+  "The approvals of this page."
+  edges: [RequestApprovalEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number across all pages."
+  totalCount: Int!
+}
+
+"""
+An approval with its cursor.
+"""
+type RequestApprovalEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The approval."
+  node: RequestApproval!
+}
+
+"""
+Figures of one item or group over a report's period.
+"""
+type RequestReportRow {
+  "Id of the item or group."
+  id: ID!
+  "Name of the item (the group's id for groups)."
+  name: String!
+  "Requests (for a group: requests it had tasks on)."
+  requests: Int!
+  "Surveys answered."
+  surveys: Int!
+  "Mean rating of those surveys."
+  meanSatisfaction: Float
+  "Mean hours from order to approval."
+  meanApprovalHours: Float
+  "Mean hours from approval to fulfilment (for a group: from a task opening to its end)."
+  meanFulfilmentHours: Float
+  "Requests fulfilled within their item's target."
+  withinTarget: Int!
+}
+
+"""
+Satisfaction, approval time and fulfilment time against target, per item and per group, of the
+requests fulfilled in a period.
+"""
+type RequestReport {
+  "Start of the period."
+  from: DateTime!
+  "End of the period (exclusive)."
+  to: DateTime!
+  "Requests fulfilled in it."
+  requests: Int!
+  "Per item, by name."
+  items: [RequestReportRow!]!
+  "Per fulfilment group."
+  groups: [RequestReportRow!]!
+}
+
+"""
+A form field of an item.
+"""
+input FormFieldInput {
+  "Unique key."
+  key: String!
+  "Question."
+  label: String!
+  "Type."
+  type: FormFieldType!
+  "Must be answered."
+  required: Boolean = false
+  "Lowest value or length."
+  min: Float
+  "Highest value or length."
+  max: Float
+  "Go regular expression (TEXT, at most 200 characters)."
+  pattern: String
+  "Choices of CHOICE and MULTI_CHOICE."
+  options: [String!]
+  "Help text."
+  help: String
+}
+
+"""
+An approval stage of an item.
+"""
+input ApprovalStageInput {
+  "LINE_MANAGER, SERVICE_OWNER or GROUP."
+  approver: ApproverKind!
+  "The group of a GROUP stage."
+  groupId: ID
+  "How many must approve."
+  rule: ApprovalRule = ANY
+  "Share for SHARE, 1..100."
+  percent: Int
+  "Hours before the default answer decides."
+  timeoutHours: Int
+  "The default answer."
+  defaultApprove: Boolean = false
+}
+
+"""
+An item's approval policy.
+"""
+input ApprovalPolicyInput {
+  "Cost from which the finance group approves first."
+  financeThreshold: Float
+  "The finance group."
+  financeGroupId: ID
+  "The finance group's rule."
+  financeRule: ApprovalRule = ANY
+  "The other stages, in order."
+  stages: [ApprovalStageInput!]
+}
+
+"""
+A task of an item's plan.
+"""
+input PlanTaskInput {
+  "What to do."
+  name: String!
+  "The group that does it."
+  groupId: ID!
+  "Its step (1 first; equal steps run in parallel)."
+  step: Int = 1
+}
+
+"""
+The definition of a catalogue item.
+"""
+input CatalogueItemInput {
+  "Name on the menu."
+  name: String!
+  "What it is."
+  description: String
+  "Menu section."
+  category: String
+  "Business service it belongs to."
+  serviceId: ID!
+  "Price of one (0 for free)."
+  price: Float!
+  "ISO 4217 currency."
+  currency: String!
+  "Groups that may order it; omit for every requester."
+  offeredToGroupIds: [ID!]
+  "The form."
+  form: [FormFieldInput!]
+  "The approvals."
+  approvalPolicy: ApprovalPolicyInput
+  "The fulfilment plan."
+  plan: [PlanTaskInput!]
+  "Target hours from approval to fulfilment."
+  fulfilmentTargetHours: Int!
+}
+
+"""
+Input of ` + "`" + `updateCatalogueItem` + "`" + `: the whole new definition.
+"""
+input UpdateCatalogueItemInput {
+  "The item."
+  id: ID!
+  "The version read; CONFLICT when it changed."
+  expectedVersion: Int!
+  "The new definition."
+  item: CatalogueItemInput!
+}
+
+"""
+Input of ` + "`" + `retireCatalogueItem` + "`" + `.
+"""
+input RetireCatalogueItemInput {
+  "The item."
+  id: ID!
+  "The version read."
+  expectedVersion: Int!
+}
+
+"""
+Result of a catalogue write.
+"""
+type CatalogueItemPayload {
+  "The item as written."
+  item: CatalogueItem!
+}
+
+"""
+An answer to one form field.
+"""
+input RequestAnswerInput {
+  "The field's key."
+  key: String!
+  "The value; several for MULTI_CHOICE."
+  values: [String!]!
+}
+
+"""
+Input of ` + "`" + `submitRequest` + "`" + `.
+"""
+input SubmitRequestInput {
+  "The item, from requestCatalogue."
+  itemId: ID!
+  "How many, 1..100."
+  quantity: Int! = 1
+  "The form's answers."
+  answers: [RequestAnswerInput!]
+  "Who it is for; the caller when omitted."
+  requestedFor: ID
+  "Makes a retry return the first result instead of ordering again."
+  idempotencyKey: String
+}
+
+"""
+Result of ` + "`" + `submitRequest` + "`" + `.
+"""
+type SubmitRequestPayload {
+  "False when idempotencyKey returned an earlier order."
+  created: Boolean!
+  "The request."
+  request: ServiceRequest!
+}
+
+"""
+Input of ` + "`" + `transitionRequest` + "`" + `.
+"""
+input TransitionRequestInput {
+  "The request."
+  id: ID!
+  "The version read."
+  expectedVersion: Int!
+  "CANCELLED, CLOSED (confirm) or IN_FULFILMENT (not done)."
+  to: RequestState!
+  "Why."
+  comment: String
+}
+
+"""
+Input of ` + "`" + `decideApproval` + "`" + `.
+"""
+input DecideApprovalInput {
+  "The approval, from myApprovals."
+  approvalId: ID!
+  "True to approve, false to reject."
+  approve: Boolean!
+  "Why; required to reject."
+  reason: String
+}
+
+"""
+Input of ` + "`" + `updateRequestTask` + "`" + `.
+"""
+input UpdateRequestTaskInput {
+  "The task."
+  taskId: ID!
+  "The request's version read."
+  expectedVersion: Int!
+  "New state."
+  state: RequestTaskState
+  "A work note to add."
+  note: String
+  "A configuration item the task linked (must exist)."
+  configurationItemId: ID
+  "A configuration item the task delivered, created in the CMDB (PLANNED, like any new CI) and linked; a retry creates it once."
+  newConfigurationItem: RequestTaskCIInput
+}
+
+"""
+A configuration item a fulfilment task creates.
+"""
+input RequestTaskCIInput {
+  "Its name."
+  name: String!
+  "Its type."
+  type: CIType!
+}
+
+"""
+Input of ` + "`" + `submitRequestSurvey` + "`" + `.
+"""
+input RequestSurveyInput {
+  "The request."
+  requestId: ID!
+  "1 (poor) to 5 (excellent)."
+  rating: Int!
+  "Comment."
+  comment: String
+}
+
+"""
+Result of a request write.
+"""
+type ServiceRequestPayload {
+  "The request as written."
+  request: ServiceRequest!
+}
+
+extend type Query {
+  "The items the caller may order, by name."
+  requestCatalogue: [CatalogueItem!]! @auth(roles: [REQUESTER], staff: true)
+  "Every item, retired ones too."
+  catalogueItems: [CatalogueItem!]! @auth(roles: [SERVICE_OWNER, ANALYST])
+  "One item: NOT_FOUND when it is not offered to the caller (managers read all)."
+  catalogueItem(id: ID!): CatalogueItem! @auth(roles: [REQUESTER], staff: true)
+  "One request: NOT_FOUND when out of the caller's reach."
+  serviceRequest(id: ID!): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
+  "The requests the caller made or that were made for them, newest first."
+  myRequests(first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
+  "The approvals waiting for the caller, oldest first."
+  myApprovals(first: Int = 20, after: String): RequestApprovalConnection! @auth(roles: [REQUESTER], staff: true)
+  "Satisfaction, approval and fulfilment time per item and group, of the requests fulfilled in [from, to) (at most 5,000)."
+  requestReport(from: DateTime!, to: DateTime!): RequestReport! @auth(roles: [SERVICE_OWNER, ANALYST])
+}
+
+extend type Mutation {
+  "Adds an item to the catalogue."
+  createCatalogueItem(input: CatalogueItemInput!): CatalogueItemPayload! @auth(roles: [SERVICE_OWNER])
+  "Replaces an item's definition as a new version."
+  updateCatalogueItem(input: UpdateCatalogueItemInput!): CatalogueItemPayload! @auth(roles: [SERVICE_OWNER])
+  "Takes an item off the menu for good."
+  retireCatalogueItem(input: RetireCatalogueItemInput!): CatalogueItemPayload! @auth(roles: [SERVICE_OWNER])
+  "Orders an item: every answer checked against the form, the cost computed, the approvals planned, in one write."
+  submitRequest(input: SubmitRequestInput!): SubmitRequestPayload! @auth(roles: [REQUESTER], staff: true)
+  "The requester cancels, confirms, or says the fulfilment is not done."
+  transitionRequest(input: TransitionRequestInput!): ServiceRequestPayload! @auth(roles: [REQUESTER], staff: true)
+  "Approves or rejects (with a reason) one of the caller's approvals."
+  decideApproval(input: DecideApprovalInput!): ServiceRequestPayload! @auth(roles: [REQUESTER], staff: true)
+  "Works a fulfilment task of one of the caller's groups."
+  updateRequestTask(input: UpdateRequestTaskInput!): ServiceRequestPayload! @auth(roles: [REQUESTER], staff: true)
+  "Records the requester's satisfaction, once per request."
+  submitRequestSurvey(input: RequestSurveyInput!): ServiceRequestPayload! @auth(roles: [REQUESTER], staff: true)
+}
+
+extend type Subscription {
+  "Requests the subscriber may see as they are written: one by id, or all of theirs."
+  requestChanged(id: ID): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
+  "Approvals as they open for the subscriber."
+  approvalRequested: RequestApproval! @auth(roles: [REQUESTER], staff: true)
+}
+`, BuiltIn: false},
 	{Name: "../schema/sla.graphqls", Input: `# Service level management (SPEC §2.2).
 
 """
@@ -11483,6 +13459,20 @@ func (ec *executionContext) childFields_AddProblemNotePayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type AddProblemNotePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "financeThreshold":
+		return ec.fieldContext_ApprovalPolicy_financeThreshold(ctx, field)
+	case "financeGroupId":
+		return ec.fieldContext_ApprovalPolicy_financeGroupId(ctx, field)
+	case "financeRule":
+		return ec.fieldContext_ApprovalPolicy_financeRule(ctx, field)
+	case "stages":
+		return ec.fieldContext_ApprovalPolicy_stages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalPolicy", field.Name)
+}
+
 func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -11491,6 +13481,24 @@ func (ec *executionContext) childFields_ApprovalRequirement(ctx context.Context,
 		return ec.fieldContext_ApprovalRequirement_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApprovalRequirement", field.Name)
+}
+
+func (ec *executionContext) childFields_ApprovalStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approver":
+		return ec.fieldContext_ApprovalStage_approver(ctx, field)
+	case "groupId":
+		return ec.fieldContext_ApprovalStage_groupId(ctx, field)
+	case "rule":
+		return ec.fieldContext_ApprovalStage_rule(ctx, field)
+	case "percent":
+		return ec.fieldContext_ApprovalStage_percent(ctx, field)
+	case "timeoutHours":
+		return ec.fieldContext_ApprovalStage_timeoutHours(ctx, field)
+	case "defaultApprove":
+		return ec.fieldContext_ApprovalStage_defaultApprove(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalStage", field.Name)
 }
 
 func (ec *executionContext) childFields_AssessedIncident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11707,6 +13715,52 @@ func (ec *executionContext) childFields_CandidateIncident(ctx context.Context, f
 		return ec.fieldContext_CandidateIncident_path(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CandidateIncident", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogueItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CatalogueItem_id(ctx, field)
+	case "name":
+		return ec.fieldContext_CatalogueItem_name(ctx, field)
+	case "description":
+		return ec.fieldContext_CatalogueItem_description(ctx, field)
+	case "category":
+		return ec.fieldContext_CatalogueItem_category(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_CatalogueItem_serviceId(ctx, field)
+	case "price":
+		return ec.fieldContext_CatalogueItem_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_CatalogueItem_currency(ctx, field)
+	case "offeredToGroupIds":
+		return ec.fieldContext_CatalogueItem_offeredToGroupIds(ctx, field)
+	case "form":
+		return ec.fieldContext_CatalogueItem_form(ctx, field)
+	case "approvalPolicy":
+		return ec.fieldContext_CatalogueItem_approvalPolicy(ctx, field)
+	case "plan":
+		return ec.fieldContext_CatalogueItem_plan(ctx, field)
+	case "fulfilmentTargetHours":
+		return ec.fieldContext_CatalogueItem_fulfilmentTargetHours(ctx, field)
+	case "retired":
+		return ec.fieldContext_CatalogueItem_retired(ctx, field)
+	case "version":
+		return ec.fieldContext_CatalogueItem_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CatalogueItem_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CatalogueItem_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueItem", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogueItemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_CatalogueItemPayload_item(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueItemPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12105,6 +14159,30 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 		return ec.fieldContext_FieldChange_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_FormField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_FormField_key(ctx, field)
+	case "label":
+		return ec.fieldContext_FormField_label(ctx, field)
+	case "type":
+		return ec.fieldContext_FormField_type(ctx, field)
+	case "required":
+		return ec.fieldContext_FormField_required(ctx, field)
+	case "min":
+		return ec.fieldContext_FormField_min(ctx, field)
+	case "max":
+		return ec.fieldContext_FormField_max(ctx, field)
+	case "pattern":
+		return ec.fieldContext_FormField_pattern(ctx, field)
+	case "options":
+		return ec.fieldContext_FormField_options(ctx, field)
+	case "help":
+		return ec.fieldContext_FormField_help(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FormField", field.Name)
 }
 
 func (ec *executionContext) childFields_FreezeWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12843,6 +14921,30 @@ func (ec *executionContext) childFields_NearbyChange(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type NearbyChange", field.Name)
 }
 
+func (ec *executionContext) childFields_OrderedItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "itemId":
+		return ec.fieldContext_OrderedItem_itemId(ctx, field)
+	case "version":
+		return ec.fieldContext_OrderedItem_version(ctx, field)
+	case "name":
+		return ec.fieldContext_OrderedItem_name(ctx, field)
+	case "category":
+		return ec.fieldContext_OrderedItem_category(ctx, field)
+	case "serviceId":
+		return ec.fieldContext_OrderedItem_serviceId(ctx, field)
+	case "price":
+		return ec.fieldContext_OrderedItem_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_OrderedItem_currency(ctx, field)
+	case "fulfilmentTargetHours":
+		return ec.fieldContext_OrderedItem_fulfilmentTargetHours(ctx, field)
+	case "form":
+		return ec.fieldContext_OrderedItem_form(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderedItem", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -12865,6 +14967,18 @@ func (ec *executionContext) childFields_PathsResult(ctx context.Context, field g
 		return ec.fieldContext_PathsResult_graph(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PathsResult", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PlanTask_name(ctx, field)
+	case "groupId":
+		return ec.fieldContext_PlanTask_groupId(ctx, field)
+	case "step":
+		return ec.fieldContext_PlanTask_step(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanTask", field.Name)
 }
 
 func (ec *executionContext) childFields_PriorityMatrixCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13119,6 +15233,156 @@ func (ec *executionContext) childFields_RelationshipType(ctx context.Context, fi
 		return ec.fieldContext_RelationshipType_impactDirection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationshipType", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestAnswer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_RequestAnswer_key(ctx, field)
+	case "values":
+		return ec.fieldContext_RequestAnswer_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestAnswer", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestApproval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RequestApproval_id(ctx, field)
+	case "requestId":
+		return ec.fieldContext_RequestApproval_requestId(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestApproval_request(ctx, field)
+	case "stage":
+		return ec.fieldContext_RequestApproval_stage(ctx, field)
+	case "kind":
+		return ec.fieldContext_RequestApproval_kind(ctx, field)
+	case "approverId":
+		return ec.fieldContext_RequestApproval_approverId(ctx, field)
+	case "state":
+		return ec.fieldContext_RequestApproval_state(ctx, field)
+	case "reason":
+		return ec.fieldContext_RequestApproval_reason(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_RequestApproval_openedAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_RequestApproval_dueAt(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_RequestApproval_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestApproval", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestApprovalConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RequestApprovalConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RequestApprovalConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RequestApprovalConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestApprovalEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RequestApprovalEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RequestApprovalEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestHistoryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_RequestHistoryEntry_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RequestHistoryEntry_to(ctx, field)
+	case "actor":
+		return ec.fieldContext_RequestHistoryEntry_actor(ctx, field)
+	case "at":
+		return ec.fieldContext_RequestHistoryEntry_at(ctx, field)
+	case "comment":
+		return ec.fieldContext_RequestHistoryEntry_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestHistoryEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_RequestReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RequestReport_to(ctx, field)
+	case "requests":
+		return ec.fieldContext_RequestReport_requests(ctx, field)
+	case "items":
+		return ec.fieldContext_RequestReport_items(ctx, field)
+	case "groups":
+		return ec.fieldContext_RequestReport_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestReport", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestReportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RequestReportRow_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RequestReportRow_name(ctx, field)
+	case "requests":
+		return ec.fieldContext_RequestReportRow_requests(ctx, field)
+	case "surveys":
+		return ec.fieldContext_RequestReportRow_surveys(ctx, field)
+	case "meanSatisfaction":
+		return ec.fieldContext_RequestReportRow_meanSatisfaction(ctx, field)
+	case "meanApprovalHours":
+		return ec.fieldContext_RequestReportRow_meanApprovalHours(ctx, field)
+	case "meanFulfilmentHours":
+		return ec.fieldContext_RequestReportRow_meanFulfilmentHours(ctx, field)
+	case "withinTarget":
+		return ec.fieldContext_RequestReportRow_withinTarget(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestReportRow", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RequestTask_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RequestTask_name(ctx, field)
+	case "groupId":
+		return ec.fieldContext_RequestTask_groupId(ctx, field)
+	case "step":
+		return ec.fieldContext_RequestTask_step(ctx, field)
+	case "state":
+		return ec.fieldContext_RequestTask_state(ctx, field)
+	case "configurationItemId":
+		return ec.fieldContext_RequestTask_configurationItemId(ctx, field)
+	case "notes":
+		return ec.fieldContext_RequestTask_notes(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_RequestTask_openedAt(ctx, field)
+	case "doneAt":
+		return ec.fieldContext_RequestTask_doneAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestTask", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestTaskNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "body":
+		return ec.fieldContext_RequestTaskNote_body(ctx, field)
+	case "author":
+		return ec.fieldContext_RequestTaskNote_author(ctx, field)
+	case "at":
+		return ec.fieldContext_RequestTaskNote_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestTaskNote", field.Name)
 }
 
 func (ec *executionContext) childFields_ResolveProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13465,6 +15729,102 @@ func (ec *executionContext) childFields_ServicePayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ServicePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ServiceRequest_id(ctx, field)
+	case "number":
+		return ec.fieldContext_ServiceRequest_number(ctx, field)
+	case "item":
+		return ec.fieldContext_ServiceRequest_item(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ServiceRequest_quantity(ctx, field)
+	case "answers":
+		return ec.fieldContext_ServiceRequest_answers(ctx, field)
+	case "cost":
+		return ec.fieldContext_ServiceRequest_cost(ctx, field)
+	case "currency":
+		return ec.fieldContext_ServiceRequest_currency(ctx, field)
+	case "requesterId":
+		return ec.fieldContext_ServiceRequest_requesterId(ctx, field)
+	case "requestedForId":
+		return ec.fieldContext_ServiceRequest_requestedForId(ctx, field)
+	case "state":
+		return ec.fieldContext_ServiceRequest_state(ctx, field)
+	case "allowedTransitions":
+		return ec.fieldContext_ServiceRequest_allowedTransitions(ctx, field)
+	case "stages":
+		return ec.fieldContext_ServiceRequest_stages(ctx, field)
+	case "currentStage":
+		return ec.fieldContext_ServiceRequest_currentStage(ctx, field)
+	case "approvals":
+		return ec.fieldContext_ServiceRequest_approvals(ctx, field)
+	case "tasks":
+		return ec.fieldContext_ServiceRequest_tasks(ctx, field)
+	case "history":
+		return ec.fieldContext_ServiceRequest_history(ctx, field)
+	case "satisfaction":
+		return ec.fieldContext_ServiceRequest_satisfaction(ctx, field)
+	case "surveyComment":
+		return ec.fieldContext_ServiceRequest_surveyComment(ctx, field)
+	case "version":
+		return ec.fieldContext_ServiceRequest_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ServiceRequest_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ServiceRequest_updatedAt(ctx, field)
+	case "approvedAt":
+		return ec.fieldContext_ServiceRequest_approvedAt(ctx, field)
+	case "fulfilmentDueAt":
+		return ec.fieldContext_ServiceRequest_fulfilmentDueAt(ctx, field)
+	case "fulfilledAt":
+		return ec.fieldContext_ServiceRequest_fulfilledAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_ServiceRequest_closedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ServiceRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ServiceRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ServiceRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ServiceRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_ServiceRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SubmitRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_SubmitRequestPayload_created(ctx, field)
+	case "request":
+		return ec.fieldContext_SubmitRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubmitRequestPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_TimeInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "start":
@@ -13529,6 +15889,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_active(ctx, field)
 	case "groups":
 		return ec.fieldContext_User_groups(ctx, field)
+	case "managerId":
+		return ec.fieldContext_User_managerId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
 	}
@@ -13967,6 +16329,20 @@ func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCatalogueItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CatalogueItemInput, error) {
+			return ec.unmarshalNCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createChangeTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14113,6 +16489,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+			return ec.unmarshalNDecideApprovalInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDecideApprovalInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14347,6 +16737,20 @@ func (ec *executionContext) field_Mutation_resolveProblem_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_retireCatalogueItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RetireCatalogueItemInput, error) {
+			return ec.unmarshalNRetireCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireCatalogueItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_retireConfigurationItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14395,6 +16799,34 @@ func (ec *executionContext) field_Mutation_setPriorityMatrix_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetPriorityMatrixInput, error) {
 			return ec.unmarshalNSetPriorityMatrixInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetPriorityMatrixInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitRequestSurvey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RequestSurveyInput, error) {
+			return ec.unmarshalNRequestSurveyInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestSurveyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitRequestInput, error) {
+			return ec.unmarshalNSubmitRequestInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSubmitRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14459,6 +16891,20 @@ func (ec *executionContext) field_Mutation_transitionProblem_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_transitionRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.TransitionRequestInput, error) {
+			return ec.unmarshalNTransitionRequestInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unlinkCatalogItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14493,6 +16939,20 @@ func (ec *executionContext) field_Mutation_unrelateConfigurationItems_args(ctx c
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UnrelateConfigurationItemsInput, error) {
 			return ec.unmarshalNUnrelateConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnrelateConfigurationItemsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCatalogueItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateCatalogueItemInput, error) {
+			return ec.unmarshalNUpdateCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateCatalogueItemInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14563,6 +17023,20 @@ func (ec *executionContext) field_Mutation_updateProblem_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateProblemInput, error) {
 			return ec.unmarshalNUpdateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateProblemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRequestTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateRequestTaskInput, error) {
+			return ec.unmarshalNUpdateRequestTaskInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateRequestTaskInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14712,6 +17186,20 @@ func (ec *executionContext) field_Query_businessUnits_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_catalogueItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -15097,6 +17585,50 @@ func (ec *executionContext) field_Query_knownErrors_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_myApprovals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15285,6 +17817,28 @@ func (ec *executionContext) field_Query_problems_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_requestReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_searchKnowledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15372,6 +17926,20 @@ func (ec *executionContext) field_Query_serviceImpact_args(ctx context.Context, 
 		return nil, err
 	}
 	args["maxDepth"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -15755,6 +18323,20 @@ func (ec *executionContext) field_Subscription_problemChanged_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_requestChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_slaEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16035,6 +18617,107 @@ func (ec *executionContext) fieldContext_AddProblemNotePayload_problem(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _ApprovalPolicy_financeThreshold(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalPolicy_financeThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinanceThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalPolicy_financeThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalPolicy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ApprovalPolicy_financeGroupId(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalPolicy_financeGroupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinanceGroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalPolicy_financeGroupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalPolicy", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ApprovalPolicy_financeRule(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalPolicy_financeRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinanceRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalOApprovalRule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalPolicy_financeRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalPolicy", field, false, false, "ApprovalRule")
+}
+
+func (ec *executionContext) _ApprovalPolicy_stages(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalPolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalPolicy_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalStage) graphql.Marshaler {
+			return ec.marshalNApprovalStage2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalPolicy_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalPolicy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalStage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ApprovalRequirement_role(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalRequirement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16079,6 +18762,144 @@ func (ec *executionContext) _ApprovalRequirement_count(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ApprovalRequirement_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ApprovalRequirement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalStage_approver(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_approver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ApproverKind) graphql.Marshaler {
+			return ec.marshalNApproverKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApproverKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_approver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "ApproverKind")
+}
+
+func (ec *executionContext) _ApprovalStage_groupId(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ApprovalStage_rule(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ApprovalRule) graphql.Marshaler {
+			return ec.marshalNApprovalRule2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "ApprovalRule")
+}
+
+func (ec *executionContext) _ApprovalStage_percent(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalStage_timeoutHours(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_timeoutHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeoutHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_timeoutHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalStage_defaultApprove(ctx context.Context, field graphql.CollectedField, obj *model.ApprovalStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStage_defaultApprove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultApprove, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStage_defaultApprove(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStage", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AssessedIncident_id(ctx context.Context, field graphql.CollectedField, obj *model.AssessedIncident) (ret graphql.Marshaler) {
@@ -17528,6 +20349,433 @@ func (ec *executionContext) fieldContext_CandidateIncident_path(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogueItem_id(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CatalogueItem_name(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueItem_description(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueItem_category(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueItem_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CatalogueItem_price(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CatalogueItem_currency(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueItem_offeredToGroupIds(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_offeredToGroupIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferedToGroupIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_offeredToGroupIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CatalogueItem_form(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_form(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Form, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
+			return ec.marshalNFormField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_form(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FormField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogueItem_approvalPolicy(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_approvalPolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalPolicy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ApprovalPolicy) graphql.Marshaler {
+			return ec.marshalNApprovalPolicy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalPolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_approvalPolicy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalPolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogueItem_plan(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PlanTask) graphql.Marshaler {
+			return ec.marshalNPlanTask2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanTask(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogueItem_fulfilmentTargetHours(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_fulfilmentTargetHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilmentTargetHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_fulfilmentTargetHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogueItem_retired(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_retired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CatalogueItem_version(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogueItem_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CatalogueItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItem_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItem_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueItem", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CatalogueItemPayload_item(ctx context.Context, field graphql.CollectedField, obj *model.CatalogueItemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueItemPayload_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CatalogueItem) graphql.Marshaler {
+			return ec.marshalNCatalogueItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueItemPayload_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueItemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20893,6 +24141,213 @@ func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_key(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_label(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_type(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FormFieldType) graphql.Marshaler {
+			return ec.marshalNFormFieldType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "FormFieldType")
+}
+
+func (ec *executionContext) _FormField_required(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FormField_min(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FormField_max(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FormField_pattern(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_pattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_pattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_options(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
+}
+
+func (ec *executionContext) _FormField_help(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormField_help(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Help, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FormField_help(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormField", field, false, false, "String")
 }
 
 func (ec *executionContext) _FreezeWindow_id(ctx context.Context, field graphql.CollectedField, obj *model.FreezeWindow) (ret graphql.Marshaler) {
@@ -30213,6 +33668,542 @@ func (ec *executionContext) fieldContext_Mutation_publishKnownError(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createCatalogueItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCatalogueItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCatalogueItem(ctx, fc.Args["input"].(model.CatalogueItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CatalogueItemPayload) graphql.Marshaler {
+			return ec.marshalNCatalogueItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCatalogueItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCatalogueItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCatalogueItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCatalogueItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCatalogueItem(ctx, fc.Args["input"].(model.UpdateCatalogueItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CatalogueItemPayload) graphql.Marshaler {
+			return ec.marshalNCatalogueItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCatalogueItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCatalogueItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireCatalogueItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireCatalogueItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireCatalogueItem(ctx, fc.Args["input"].(model.RetireCatalogueItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CatalogueItemPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CatalogueItemPayload) graphql.Marshaler {
+			return ec.marshalNCatalogueItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireCatalogueItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireCatalogueItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitRequest(ctx, fc.Args["input"].(model.SubmitRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.SubmitRequestPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.SubmitRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SubmitRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitRequestPayload) graphql.Marshaler {
+			return ec.marshalNSubmitRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSubmitRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubmitRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transitionRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transitionRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransitionRequest(ctx, fc.Args["input"].(model.TransitionRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestPayload) graphql.Marshaler {
+			return ec.marshalNServiceRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transitionRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transitionRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideApproval(ctx, fc.Args["input"].(model.DecideApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestPayload) graphql.Marshaler {
+			return ec.marshalNServiceRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRequestTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRequestTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRequestTask(ctx, fc.Args["input"].(model.UpdateRequestTaskInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestPayload) graphql.Marshaler {
+			return ec.marshalNServiceRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRequestTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRequestTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitRequestSurvey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitRequestSurvey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitRequestSurvey(ctx, fc.Args["input"].(model.RequestSurveyInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestPayload) graphql.Marshaler {
+			return ec.marshalNServiceRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitRequestSurvey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitRequestSurvey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30680,6 +34671,222 @@ func (ec *executionContext) fieldContext_NearbyChange_historyEntry(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _OrderedItem_itemId(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_itemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_itemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderedItem_version(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderedItem_name(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderedItem_category(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderedItem_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderedItem_price(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OrderedItem_currency(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderedItem_fulfilmentTargetHours(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_fulfilmentTargetHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilmentTargetHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_fulfilmentTargetHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderedItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderedItem_form(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderedItem_form(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Form, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
+			return ec.marshalNFormField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderedItem_form(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderedItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FormField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30834,6 +35041,75 @@ func (ec *executionContext) fieldContext_PathsResult_graph(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PlanTask_name(ctx context.Context, field graphql.CollectedField, obj *model.PlanTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanTask_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanTask_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanTask", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanTask_groupId(ctx context.Context, field graphql.CollectedField, obj *model.PlanTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanTask_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanTask_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlanTask_step(ctx context.Context, field graphql.CollectedField, obj *model.PlanTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanTask_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanTask_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanTask", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PriorityMatrixCell_impact(ctx context.Context, field graphql.CollectedField, obj *model.PriorityMatrixCell) (ret graphql.Marshaler) {
@@ -34906,6 +39182,451 @@ func (ec *executionContext) fieldContext_Query_problemCandidates(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_requestCatalogue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requestCatalogue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RequestCatalogue(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CatalogueItem) graphql.Marshaler {
+			return ec.marshalNCatalogueItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requestCatalogue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_catalogueItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_catalogueItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CatalogueItems(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.CatalogueItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CatalogueItem) graphql.Marshaler {
+			return ec.marshalNCatalogueItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_catalogueItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_catalogueItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_catalogueItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CatalogueItem(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.CatalogueItem
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.CatalogueItem
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CatalogueItem
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CatalogueItem) graphql.Marshaler {
+			return ec.marshalNCatalogueItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_catalogueItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_catalogueItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceRequest(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyRequests(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestConnection) graphql.Marshaler {
+			return ec.marshalNServiceRequestConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myApprovals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyApprovals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.RequestApprovalConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.RequestApprovalConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RequestApprovalConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestApprovalConnection) graphql.Marshaler {
+			return ec.marshalNRequestApprovalConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myApprovals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApprovalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myApprovals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_requestReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requestReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RequestReport(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.RequestReport
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.RequestReport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RequestReport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestReport) graphql.Marshaler {
+			return ec.marshalNRequestReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requestReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_requestReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_sla(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35893,6 +40614,1173 @@ func (ec *executionContext) _RelationshipType_impactDirection(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_RelationshipType_impactDirection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RelationshipType", field, false, false, "ImpactDirection")
+}
+
+func (ec *executionContext) _RequestAnswer_key(ctx context.Context, field graphql.CollectedField, obj *model.RequestAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestAnswer_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestAnswer_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestAnswer", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestAnswer_values(ctx context.Context, field graphql.CollectedField, obj *model.RequestAnswer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestAnswer_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestAnswer_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestAnswer", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestApproval_id(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestApproval_requestId(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestApproval_request(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestApproval().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalOServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestApproval",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestApproval_stage(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestApproval_kind(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ApproverKind) graphql.Marshaler {
+			return ec.marshalNApproverKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApproverKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "ApproverKind")
+}
+
+func (ec *executionContext) _RequestApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_approverId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_approverId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestApproval_state(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ApprovalState) graphql.Marshaler {
+			return ec.marshalNApprovalState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "ApprovalState")
+}
+
+func (ec *executionContext) _RequestApproval_reason(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestApproval_openedAt(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestApproval_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestApproval_decidedAt(ctx context.Context, field graphql.CollectedField, obj *model.RequestApproval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApproval_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApproval_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApproval", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestApprovalConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RequestApprovalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestApprovalEdge) graphql.Marshaler {
+			return ec.marshalNRequestApprovalEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestApprovalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApprovalEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestApprovalConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RequestApprovalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestApprovalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestApprovalConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RequestApprovalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApprovalConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestApprovalEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RequestApprovalEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestApprovalEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestApprovalEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RequestApprovalEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestApproval) graphql.Marshaler {
+			return ec.marshalNRequestApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestApprovalEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestHistoryEntry_from(ctx context.Context, field graphql.CollectedField, obj *model.RequestHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestHistoryEntry_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestState) graphql.Marshaler {
+			return ec.marshalORequestState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestHistoryEntry_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestHistoryEntry", field, false, false, "RequestState")
+}
+
+func (ec *executionContext) _RequestHistoryEntry_to(ctx context.Context, field graphql.CollectedField, obj *model.RequestHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestHistoryEntry_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+			return ec.marshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestHistoryEntry_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestHistoryEntry", field, false, false, "RequestState")
+}
+
+func (ec *executionContext) _RequestHistoryEntry_actor(ctx context.Context, field graphql.CollectedField, obj *model.RequestHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestHistoryEntry_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestHistoryEntry_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestHistoryEntry_at(ctx context.Context, field graphql.CollectedField, obj *model.RequestHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestHistoryEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestHistoryEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestHistoryEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestHistoryEntry_comment(ctx context.Context, field graphql.CollectedField, obj *model.RequestHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestHistoryEntry_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestHistoryEntry_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestHistoryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestReport_from(ctx context.Context, field graphql.CollectedField, obj *model.RequestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestReport_to(ctx context.Context, field graphql.CollectedField, obj *model.RequestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReport", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestReport_requests(ctx context.Context, field graphql.CollectedField, obj *model.RequestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReport_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReport_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestReport_items(ctx context.Context, field graphql.CollectedField, obj *model.RequestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReport_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestReportRow) graphql.Marshaler {
+			return ec.marshalNRequestReportRow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReport_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestReport_groups(ctx context.Context, field graphql.CollectedField, obj *model.RequestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReport_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestReportRow) graphql.Marshaler {
+			return ec.marshalNRequestReportRow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReport_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestReportRow_id(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestReportRow_name(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestReportRow_requests(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestReportRow_surveys(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_surveys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Surveys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_surveys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestReportRow_meanSatisfaction(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_meanSatisfaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanSatisfaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_meanSatisfaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RequestReportRow_meanApprovalHours(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_meanApprovalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanApprovalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_meanApprovalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RequestReportRow_meanFulfilmentHours(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_meanFulfilmentHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanFulfilmentHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_meanFulfilmentHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RequestReportRow_withinTarget(ctx context.Context, field graphql.CollectedField, obj *model.RequestReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestReportRow_withinTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithinTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestReportRow_withinTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestReportRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestTask_id(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestTask_name(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestTask_groupId(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_groupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_groupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestTask_step(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestTask_state(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestTaskState) graphql.Marshaler {
+			return ec.marshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "RequestTaskState")
+}
+
+func (ec *executionContext) _RequestTask_configurationItemId(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_configurationItemId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurationItemID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_configurationItemId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestTask_notes(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestTaskNote) graphql.Marshaler {
+			return ec.marshalNRequestTaskNote2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestTask",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestTaskNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestTask_openedAt(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestTask_doneAt(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_doneAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DoneAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_doneAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestTaskNote_body(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTaskNote", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestTaskNote_author(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskNote_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskNote_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTaskNote", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestTaskNote_at(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskNote) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskNote_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskNote_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTaskNote", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ResolveProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.ResolveProblemPayload) (ret graphql.Marshaler) {
@@ -38735,6 +44623,864 @@ func (ec *executionContext) fieldContext_ServicePayload_service(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceRequest_number(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceRequest_item(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderedItem) graphql.Marshaler {
+			return ec.marshalNOrderedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOrderedItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderedItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_quantity(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceRequest_answers(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_answers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestAnswer) graphql.Marshaler {
+			return ec.marshalNRequestAnswer2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_answers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestAnswer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_cost(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceRequest_currency(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceRequest_requesterId(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_requesterId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequesterID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_requesterId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceRequest_requestedForId(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_requestedForId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedForID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_requestedForId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceRequest_state(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+			return ec.marshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "RequestState")
+}
+
+func (ec *executionContext) _ServiceRequest_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_allowedTransitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().AllowedTransitions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.RequestState) graphql.Marshaler {
+			return ec.marshalNRequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_allowedTransitions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, true, true, "RequestState")
+}
+
+func (ec *executionContext) _ServiceRequest_stages(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalStage) graphql.Marshaler {
+			return ec.marshalNApprovalStage2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalStage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_currentStage(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_currentStage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentStage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_currentStage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceRequest_approvals(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approvals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestApproval) graphql.Marshaler {
+			return ec.marshalNRequestApproval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_approvals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApproval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_tasks(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tasks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestTask) graphql.Marshaler {
+			return ec.marshalNRequestTask2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_tasks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestTask(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_history(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestHistoryEntry) graphql.Marshaler {
+			return ec.marshalNRequestHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestHistoryEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestHistoryEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_satisfaction(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_satisfaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Satisfaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_satisfaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceRequest_surveyComment(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_surveyComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SurveyComment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_surveyComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceRequest_version(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_approvedAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_approvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_fulfilmentDueAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_fulfilmentDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilmentDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_fulfilmentDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_fulfilledAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_fulfilledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_fulfilledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_closedAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceRequestEdge) graphql.Marshaler {
+			return ec.marshalNServiceRequestEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequestConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubmitRequestPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitRequestPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitRequestPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubmitRequestPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SubmitRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -39046,6 +45792,128 @@ func (ec *executionContext) fieldContext_Subscription_problemChanged(ctx context
 	if fc.Args, err = ec.field_Subscription_problemChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_requestChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_requestChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RequestChanged(ctx, fc.Args["id"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequest
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_requestChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_requestChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_approvalRequested(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_approvalRequested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().ApprovalRequested(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.RequestApproval
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.RequestApproval
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RequestApproval
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestApproval) graphql.Marshaler {
+			return ec.marshalNRequestApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_approvalRequested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApproval(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -39505,6 +46373,29 @@ func (ec *executionContext) fieldContext_User_groups(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _User_managerId(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_managerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManagerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_managerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -40998,6 +47889,157 @@ func UnmarshalAddProblemNoteInput(ctx context.Context, raw any) (model.AddProble
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputApprovalPolicyInput(ctx context.Context, obj any) (model.ApprovalPolicyInput, error) {
+	var it model.ApprovalPolicyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["financeRule"]; !present {
+		asMap["financeRule"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"financeThreshold", "financeGroupId", "financeRule", "stages"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "financeThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinanceThreshold = data
+		case "financeGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinanceGroupID = data
+		case "financeRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("financeRule"))
+			data, err := ec.unmarshalOApprovalRule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinanceRule = data
+		case "stages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stages"))
+			data, err := ec.unmarshalOApprovalStageInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stages = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalPolicyInput unmarshals raw into the ApprovalPolicyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalPolicyInput(ctx context.Context, raw any) (model.ApprovalPolicyInput, error) {
+	var out model.ApprovalPolicyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalPolicyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApprovalStageInput(ctx context.Context, obj any) (model.ApprovalStageInput, error) {
+	var it model.ApprovalStageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["rule"]; !present {
+		asMap["rule"] = "ANY"
+	}
+	if _, present := asMap["defaultApprove"]; !present {
+		asMap["defaultApprove"] = false
+	}
+
+	fieldsInOrder := [...]string{"approver", "groupId", "rule", "percent", "timeoutHours", "defaultApprove"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approver":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approver"))
+			data, err := ec.unmarshalNApproverKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApproverKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Approver = data
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalOApprovalRule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		case "percent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percent"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Percent = data
+		case "timeoutHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeoutHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeoutHours = data
+		case "defaultApprove":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultApprove"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultApprove = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalStageInput unmarshals raw into the ApprovalStageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalStageInput(ctx context.Context, raw any) (model.ApprovalStageInput, error) {
+	var out model.ApprovalStageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalStageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAttributeInput(ctx context.Context, obj any) (model.AttributeInput, error) {
 	var it model.AttributeInput
 	if obj == nil {
@@ -41100,6 +48142,118 @@ func (ec *executionContext) unmarshalInputCatalogLinkInput(ctx context.Context, 
 func UnmarshalCatalogLinkInput(ctx context.Context, raw any) (model.CatalogLinkInput, error) {
 	var out model.CatalogLinkInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CatalogLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCatalogueItemInput(ctx context.Context, obj any) (model.CatalogueItemInput, error) {
+	var it model.CatalogueItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "category", "serviceId", "price", "currency", "offeredToGroupIds", "form", "approvalPolicy", "plan", "fulfilmentTargetHours"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "serviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceID = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "offeredToGroupIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offeredToGroupIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfferedToGroupIds = data
+		case "form":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("form"))
+			data, err := ec.unmarshalOFormFieldInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Form = data
+		case "approvalPolicy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalPolicy"))
+			data, err := ec.unmarshalOApprovalPolicyInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalPolicyInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalPolicy = data
+		case "plan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plan"))
+			data, err := ec.unmarshalOPlanTaskInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Plan = data
+		case "fulfilmentTargetHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fulfilmentTargetHours"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FulfilmentTargetHours = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCatalogueItemInput unmarshals raw into the CatalogueItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCatalogueItemInput(ctx context.Context, raw any) (model.CatalogueItemInput, error) {
+	var out model.CatalogueItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CatalogueItemInput", raw, &out)
 	return out, err
 }
 
@@ -42378,7 +49532,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"username", "displayName", "email", "kind", "roles", "password", "groupIds"}
+	fieldsInOrder := [...]string{"username", "displayName", "email", "kind", "roles", "password", "groupIds", "managerId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42434,6 +49588,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.GroupIds = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
 		}
 	}
 	return it, nil
@@ -42448,6 +49609,62 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
 	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (model.DecideApprovalInput, error) {
+	var it model.DecideApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId", "approve", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		case "approve":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approve"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Approve = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideApprovalInput unmarshals raw into the DecideApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (model.DecideApprovalInput, error) {
+	var out model.DecideApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideApprovalInput", raw, &out)
 	return out, err
 }
 
@@ -42546,6 +49763,108 @@ func (ec *executionContext) unmarshalInputDeleteFreezeWindowInput(ctx context.Co
 func UnmarshalDeleteFreezeWindowInput(ctx context.Context, raw any) (model.DeleteFreezeWindowInput, error) {
 	var out model.DeleteFreezeWindowInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFreezeWindowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFormFieldInput(ctx context.Context, obj any) (model.FormFieldInput, error) {
+	var it model.FormFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["required"]; !present {
+		asMap["required"] = false
+	}
+
+	fieldsInOrder := [...]string{"key", "label", "type", "required", "min", "max", "pattern", "options", "help"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNFormFieldType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "required":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("required"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Required = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "pattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pattern = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		case "help":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("help"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Help = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFormFieldInput unmarshals raw into the FormFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFormFieldInput(ctx context.Context, raw any) (model.FormFieldInput, error) {
+	var out model.FormFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FormFieldInput", raw, &out)
 	return out, err
 }
 
@@ -43281,6 +50600,66 @@ func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlanTaskInput(ctx context.Context, obj any) (model.PlanTaskInput, error) {
+	var it model.PlanTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["step"]; !present {
+		asMap["step"] = 1
+	}
+
+	fieldsInOrder := [...]string{"name", "groupId", "step"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "step":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("step"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Step = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanTaskInput unmarshals raw into the PlanTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanTaskInput(ctx context.Context, raw any) (model.PlanTaskInput, error) {
+	var out model.PlanTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanTaskInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPriorityMatrixCellInput(ctx context.Context, obj any) (model.PriorityMatrixCellInput, error) {
 	var it model.PriorityMatrixCellInput
 	if obj == nil {
@@ -43782,6 +51161,160 @@ func UnmarshalRelateConfigurationItemsInput(ctx context.Context, raw any) (model
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestAnswerInput(ctx context.Context, obj any) (model.RequestAnswerInput, error) {
+	var it model.RequestAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "values"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestAnswerInput unmarshals raw into the RequestAnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestAnswerInput(ctx context.Context, raw any) (model.RequestAnswerInput, error) {
+	var out model.RequestAnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestAnswerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestSurveyInput(ctx context.Context, obj any) (model.RequestSurveyInput, error) {
+	var it model.RequestSurveyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId", "rating", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestSurveyInput unmarshals raw into the RequestSurveyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestSurveyInput(ctx context.Context, raw any) (model.RequestSurveyInput, error) {
+	var out model.RequestSurveyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestSurveyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestTaskCIInput(ctx context.Context, obj any) (model.RequestTaskCIInput, error) {
+	var it model.RequestTaskCIInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "type"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestTaskCIInput unmarshals raw into the RequestTaskCIInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestTaskCIInput(ctx context.Context, raw any) (model.RequestTaskCIInput, error) {
+	var out model.RequestTaskCIInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestTaskCIInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResolveProblemInput(ctx context.Context, obj any) (model.ResolveProblemInput, error) {
 	var it model.ResolveProblemInput
 	if obj == nil {
@@ -43853,6 +51386,55 @@ func (ec *executionContext) unmarshalInputResolveProblemInput(ctx context.Contex
 func UnmarshalResolveProblemInput(ctx context.Context, raw any) (model.ResolveProblemInput, error) {
 	var out model.ResolveProblemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveProblemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRetireCatalogueItemInput(ctx context.Context, obj any) (model.RetireCatalogueItemInput, error) {
+	var it model.RetireCatalogueItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRetireCatalogueItemInput unmarshals raw into the RetireCatalogueItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRetireCatalogueItemInput(ctx context.Context, raw any) (model.RetireCatalogueItemInput, error) {
+	var out model.RetireCatalogueItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RetireCatalogueItemInput", raw, &out)
 	return out, err
 }
 
@@ -44451,6 +52033,80 @@ func UnmarshalSetPriorityMatrixInput(ctx context.Context, raw any) (model.SetPri
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context, obj any) (model.SubmitRequestInput, error) {
+	var it model.SubmitRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["quantity"]; !present {
+		asMap["quantity"] = 1
+	}
+
+	fieldsInOrder := [...]string{"itemId", "quantity", "answers", "requestedFor", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "itemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemID = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "answers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("answers"))
+			data, err := ec.unmarshalORequestAnswerInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Answers = data
+		case "requestedFor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestedFor"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestedFor = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitRequestInput unmarshals raw into the SubmitRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitRequestInput(ctx context.Context, raw any) (model.SubmitRequestInput, error) {
+	var out model.SubmitRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTimeWindowInput(ctx context.Context, obj any) (model.TimeWindowInput, error) {
 	var it model.TimeWindowInput
 	if obj == nil {
@@ -44815,6 +52471,69 @@ func UnmarshalTransitionProblemInput(ctx context.Context, raw any) (model.Transi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransitionRequestInput(ctx context.Context, obj any) (model.TransitionRequestInput, error) {
+	var it model.TransitionRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransitionRequestInput unmarshals raw into the TransitionRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransitionRequestInput(ctx context.Context, raw any) (model.TransitionRequestInput, error) {
+	var out model.TransitionRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransitionRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx context.Context, obj any) (model.UnrelateConfigurationItemsInput, error) {
 	var it model.UnrelateConfigurationItemsInput
 	if obj == nil {
@@ -44875,6 +52594,62 @@ func (ec *executionContext) unmarshalInputUnrelateConfigurationItemsInput(ctx co
 func UnmarshalUnrelateConfigurationItemsInput(ctx context.Context, raw any) (model.UnrelateConfigurationItemsInput, error) {
 	var out model.UnrelateConfigurationItemsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnrelateConfigurationItemsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCatalogueItemInput(ctx context.Context, obj any) (model.UpdateCatalogueItemInput, error) {
+	var it model.UpdateCatalogueItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "item"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "item":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("item"))
+			data, err := ec.unmarshalNCatalogueItemInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Item = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCatalogueItemInput unmarshals raw into the UpdateCatalogueItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCatalogueItemInput(ctx context.Context, raw any) (model.UpdateCatalogueItemInput, error) {
+	var out model.UpdateCatalogueItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCatalogueItemInput", raw, &out)
 	return out, err
 }
 
@@ -45536,6 +53311,83 @@ func UnmarshalUpdateProblemInput(ctx context.Context, raw any) (model.UpdateProb
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateRequestTaskInput(ctx context.Context, obj any) (model.UpdateRequestTaskInput, error) {
+	var it model.UpdateRequestTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"taskId", "expectedVersion", "state", "note", "configurationItemId", "newConfigurationItem"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "taskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalORequestTaskState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "configurationItemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemID = data
+		case "newConfigurationItem":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newConfigurationItem"))
+			data, err := ec.unmarshalORequestTaskCIInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskCIInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewConfigurationItem = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRequestTaskInput unmarshals raw into the UpdateRequestTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRequestTaskInput(ctx context.Context, raw any) (model.UpdateRequestTaskInput, error) {
+	var out model.UpdateRequestTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRequestTaskInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateSLAInput(ctx context.Context, obj any) (model.UpdateSLAInput, error) {
 	var it model.UpdateSLAInput
 	if obj == nil {
@@ -45760,6 +53612,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case model.ServiceRequest:
+		return ec._ServiceRequest(ctx, sel, &obj)
+	case *model.ServiceRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ServiceRequest(ctx, sel, obj)
 	case model.SLA:
 		return ec._SLA(ctx, sel, &obj)
 	case *model.SLA:
@@ -45823,6 +53682,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Change(ctx, sel, obj)
+	case model.CatalogueItem:
+		return ec._CatalogueItem(ctx, sel, &obj)
+	case *model.CatalogueItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CatalogueItem(ctx, sel, obj)
 	case model.CIHistoryEntry:
 		return ec._CIHistoryEntry(ctx, sel, &obj)
 	case *model.CIHistoryEntry:
@@ -45957,6 +53823,54 @@ func (ec *executionContext) _AddProblemNotePayload(ctx context.Context, sel ast.
 	return out
 }
 
+var approvalPolicyImplementors = []string{"ApprovalPolicy"}
+
+func (ec *executionContext) _ApprovalPolicy(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalPolicy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalPolicyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalPolicy")
+		case "financeThreshold":
+			out.Values[i] = ec._ApprovalPolicy_financeThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "financeGroupId":
+			out.Values[i] = ec._ApprovalPolicy_financeGroupId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "financeRule":
+			out.Values[i] = ec._ApprovalPolicy_financeRule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stages":
+			out.Values[i] = ec._ApprovalPolicy_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var approvalRequirementImplementors = []string{"ApprovalRequirement"}
 
 func (ec *executionContext) _ApprovalRequirement(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalRequirement) graphql.Marshaler {
@@ -45975,6 +53889,64 @@ func (ec *executionContext) _ApprovalRequirement(ctx context.Context, sel ast.Se
 			}
 		case "count":
 			out.Values[i] = ec._ApprovalRequirement_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var approvalStageImplementors = []string{"ApprovalStage"}
+
+func (ec *executionContext) _ApprovalStage(ctx context.Context, sel ast.SelectionSet, obj *model.ApprovalStage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalStageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalStage")
+		case "approver":
+			out.Values[i] = ec._ApprovalStage_approver(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groupId":
+			out.Values[i] = ec._ApprovalStage_groupId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._ApprovalStage_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percent":
+			out.Values[i] = ec._ApprovalStage_percent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeoutHours":
+			out.Values[i] = ec._ApprovalStage_timeoutHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "defaultApprove":
+			out.Values[i] = ec._ApprovalStage_defaultApprove(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46756,6 +54728,147 @@ func (ec *executionContext) _CandidateIncident(ctx context.Context, sel ast.Sele
 			out.Values[i] = ec._CandidateIncident_path(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogueItemImplementors = []string{"CatalogueItem", "Node"}
+
+func (ec *executionContext) _CatalogueItem(ctx context.Context, sel ast.SelectionSet, obj *model.CatalogueItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogueItem")
+		case "id":
+			out.Values[i] = ec._CatalogueItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CatalogueItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._CatalogueItem_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._CatalogueItem_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "serviceId":
+			out.Values[i] = ec._CatalogueItem_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._CatalogueItem_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._CatalogueItem_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offeredToGroupIds":
+			out.Values[i] = ec._CatalogueItem_offeredToGroupIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "form":
+			out.Values[i] = ec._CatalogueItem_form(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalPolicy":
+			out.Values[i] = ec._CatalogueItem_approvalPolicy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "plan":
+			out.Values[i] = ec._CatalogueItem_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilmentTargetHours":
+			out.Values[i] = ec._CatalogueItem_fulfilmentTargetHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retired":
+			out.Values[i] = ec._CatalogueItem_retired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._CatalogueItem_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CatalogueItem_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CatalogueItem_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var catalogueItemPayloadImplementors = []string{"CatalogueItemPayload"}
+
+func (ec *executionContext) _CatalogueItemPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CatalogueItemPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueItemPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogueItemPayload")
+		case "item":
+			out.Values[i] = ec._CatalogueItemPayload_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -48079,6 +56192,79 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 			}
 		case "after":
 			out.Values[i] = ec._FieldChange_after(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var formFieldImplementors = []string{"FormField"}
+
+func (ec *executionContext) _FormField(ctx context.Context, sel ast.SelectionSet, obj *model.FormField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, formFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FormField")
+		case "key":
+			out.Values[i] = ec._FormField_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._FormField_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._FormField_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._FormField_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._FormField_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._FormField_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pattern":
+			out.Values[i] = ec._FormField_pattern(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "options":
+			out.Values[i] = ec._FormField_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "help":
+			out.Values[i] = ec._FormField_help(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -50763,6 +58949,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createCatalogueItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCatalogueItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCatalogueItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCatalogueItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireCatalogueItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireCatalogueItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transitionRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transitionRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRequestTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRequestTask(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitRequestSurvey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitRequestSurvey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createSLA":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createSLA(ctx, field)
@@ -50880,6 +59122,79 @@ func (ec *executionContext) _NearbyChange(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var orderedItemImplementors = []string{"OrderedItem"}
+
+func (ec *executionContext) _OrderedItem(ctx context.Context, sel ast.SelectionSet, obj *model.OrderedItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderedItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderedItem")
+		case "itemId":
+			out.Values[i] = ec._OrderedItem_itemId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._OrderedItem_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OrderedItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._OrderedItem_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "serviceId":
+			out.Values[i] = ec._OrderedItem_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._OrderedItem_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._OrderedItem_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilmentTargetHours":
+			out.Values[i] = ec._OrderedItem_fulfilmentTargetHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "form":
+			out.Values[i] = ec._OrderedItem_form(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -50946,6 +59261,49 @@ func (ec *executionContext) _PathsResult(ctx context.Context, sel ast.SelectionS
 			}
 		case "graph":
 			out.Values[i] = ec._PathsResult_graph(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planTaskImplementors = []string{"PlanTask"}
+
+func (ec *executionContext) _PlanTask(ctx context.Context, sel ast.SelectionSet, obj *model.PlanTask) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planTaskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanTask")
+		case "name":
+			out.Values[i] = ec._PlanTask_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groupId":
+			out.Values[i] = ec._PlanTask_groupId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "step":
+			out.Values[i] = ec._PlanTask_step(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51819,6 +60177,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_problemCandidates(ctx, field)
 				})
+		case "requestCatalogue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requestCatalogue(ctx, field)
+				})
+		case "catalogueItems":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_catalogueItems(ctx, field)
+				})
+		case "catalogueItem":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_catalogueItem(ctx, field)
+				})
+		case "serviceRequest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceRequest(ctx, field)
+				})
+		case "myRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myRequests(ctx, field)
+				})
+		case "myApprovals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myApprovals(ctx, field)
+				})
+		case "requestReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requestReport(ctx, field)
+				})
 		case "sla":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -52135,6 +60535,499 @@ func (ec *executionContext) _RelationshipType(ctx context.Context, sel ast.Selec
 			}
 		case "impactDirection":
 			out.Values[i] = ec._RelationshipType_impactDirection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestAnswerImplementors = []string{"RequestAnswer"}
+
+func (ec *executionContext) _RequestAnswer(ctx context.Context, sel ast.SelectionSet, obj *model.RequestAnswer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestAnswerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestAnswer")
+		case "key":
+			out.Values[i] = ec._RequestAnswer_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._RequestAnswer_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestApprovalImplementors = []string{"RequestApproval"}
+
+func (ec *executionContext) _RequestApproval(ctx context.Context, sel ast.SelectionSet, obj *model.RequestApproval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestApprovalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestApproval")
+		case "id":
+			out.Values[i] = ec._RequestApproval_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._RequestApproval_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestApproval_request(ctx, field, obj)
+				})
+		case "stage":
+			out.Values[i] = ec._RequestApproval_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._RequestApproval_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approverId":
+			out.Values[i] = ec._RequestApproval_approverId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._RequestApproval_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._RequestApproval_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedAt":
+			out.Values[i] = ec._RequestApproval_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._RequestApproval_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._RequestApproval_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestApprovalConnectionImplementors = []string{"RequestApprovalConnection"}
+
+func (ec *executionContext) _RequestApprovalConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RequestApprovalConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestApprovalConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestApprovalConnection")
+		case "edges":
+			out.Values[i] = ec._RequestApprovalConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RequestApprovalConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RequestApprovalConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestApprovalEdgeImplementors = []string{"RequestApprovalEdge"}
+
+func (ec *executionContext) _RequestApprovalEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RequestApprovalEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestApprovalEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestApprovalEdge")
+		case "cursor":
+			out.Values[i] = ec._RequestApprovalEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RequestApprovalEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestHistoryEntryImplementors = []string{"RequestHistoryEntry"}
+
+func (ec *executionContext) _RequestHistoryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.RequestHistoryEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestHistoryEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestHistoryEntry")
+		case "from":
+			out.Values[i] = ec._RequestHistoryEntry_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._RequestHistoryEntry_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._RequestHistoryEntry_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RequestHistoryEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._RequestHistoryEntry_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestReportImplementors = []string{"RequestReport"}
+
+func (ec *executionContext) _RequestReport(ctx context.Context, sel ast.SelectionSet, obj *model.RequestReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestReport")
+		case "from":
+			out.Values[i] = ec._RequestReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._RequestReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requests":
+			out.Values[i] = ec._RequestReport_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._RequestReport_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._RequestReport_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestReportRowImplementors = []string{"RequestReportRow"}
+
+func (ec *executionContext) _RequestReportRow(ctx context.Context, sel ast.SelectionSet, obj *model.RequestReportRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestReportRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestReportRow")
+		case "id":
+			out.Values[i] = ec._RequestReportRow_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RequestReportRow_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requests":
+			out.Values[i] = ec._RequestReportRow_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "surveys":
+			out.Values[i] = ec._RequestReportRow_surveys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanSatisfaction":
+			out.Values[i] = ec._RequestReportRow_meanSatisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanApprovalHours":
+			out.Values[i] = ec._RequestReportRow_meanApprovalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanFulfilmentHours":
+			out.Values[i] = ec._RequestReportRow_meanFulfilmentHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "withinTarget":
+			out.Values[i] = ec._RequestReportRow_withinTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestTaskImplementors = []string{"RequestTask"}
+
+func (ec *executionContext) _RequestTask(ctx context.Context, sel ast.SelectionSet, obj *model.RequestTask) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestTaskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestTask")
+		case "id":
+			out.Values[i] = ec._RequestTask_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RequestTask_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groupId":
+			out.Values[i] = ec._RequestTask_groupId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "step":
+			out.Values[i] = ec._RequestTask_step(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._RequestTask_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configurationItemId":
+			out.Values[i] = ec._RequestTask_configurationItemId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._RequestTask_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openedAt":
+			out.Values[i] = ec._RequestTask_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "doneAt":
+			out.Values[i] = ec._RequestTask_doneAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestTaskNoteImplementors = []string{"RequestTaskNote"}
+
+func (ec *executionContext) _RequestTaskNote(ctx context.Context, sel ast.SelectionSet, obj *model.RequestTaskNote) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestTaskNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestTaskNote")
+		case "body":
+			out.Values[i] = ec._RequestTaskNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "author":
+			out.Values[i] = ec._RequestTaskNote_author(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._RequestTaskNote_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53300,6 +62193,313 @@ func (ec *executionContext) _ServicePayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var serviceRequestImplementors = []string{"ServiceRequest", "Node"}
+
+func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceRequest")
+		case "id":
+			out.Values[i] = ec._ServiceRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._ServiceRequest_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "item":
+			out.Values[i] = ec._ServiceRequest_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quantity":
+			out.Values[i] = ec._ServiceRequest_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answers":
+			out.Values[i] = ec._ServiceRequest_answers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cost":
+			out.Values[i] = ec._ServiceRequest_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._ServiceRequest_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requesterId":
+			out.Values[i] = ec._ServiceRequest_requesterId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedForId":
+			out.Values[i] = ec._ServiceRequest_requestedForId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._ServiceRequest_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allowedTransitions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_allowedTransitions(ctx, field, obj)
+				})
+		case "stages":
+			out.Values[i] = ec._ServiceRequest_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentStage":
+			out.Values[i] = ec._ServiceRequest_currentStage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvals":
+			out.Values[i] = ec._ServiceRequest_approvals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tasks":
+			out.Values[i] = ec._ServiceRequest_tasks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_history(ctx, field, obj)
+				})
+		case "satisfaction":
+			out.Values[i] = ec._ServiceRequest_satisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "surveyComment":
+			out.Values[i] = ec._ServiceRequest_surveyComment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._ServiceRequest_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ServiceRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ServiceRequest_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approvedAt":
+			out.Values[i] = ec._ServiceRequest_approvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fulfilmentDueAt":
+			out.Values[i] = ec._ServiceRequest_fulfilmentDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fulfilledAt":
+			out.Values[i] = ec._ServiceRequest_fulfilledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._ServiceRequest_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceRequestConnectionImplementors = []string{"ServiceRequestConnection"}
+
+func (ec *executionContext) _ServiceRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceRequestConnection")
+		case "edges":
+			out.Values[i] = ec._ServiceRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ServiceRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ServiceRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceRequestEdgeImplementors = []string{"ServiceRequestEdge"}
+
+func (ec *executionContext) _ServiceRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._ServiceRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ServiceRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceRequestPayloadImplementors = []string{"ServiceRequestPayload"}
+
+func (ec *executionContext) _ServiceRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceRequestPayload")
+		case "request":
+			out.Values[i] = ec._ServiceRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var submitRequestPayloadImplementors = []string{"SubmitRequestPayload"}
+
+func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, submitRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubmitRequestPayload")
+		case "created":
+			out.Values[i] = ec._SubmitRequestPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._SubmitRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -53323,6 +62523,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_knowledgeArticleChanged(ctx, fields[0])
 	case "problemChanged":
 		return ec._Subscription_problemChanged(ctx, fields[0])
+	case "requestChanged":
+		return ec._Subscription_requestChanged(ctx, fields[0])
+	case "approvalRequested":
+		return ec._Subscription_approvalRequested(ctx, fields[0])
 	case "slaEvents":
 		return ec._Subscription_slaEvents(ctx, fields[0])
 	default:
@@ -53562,6 +62766,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_groups(ctx, field, obj)
 				})
+		case "managerId":
+			out.Values[i] = ec._User_managerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -54130,6 +63339,14 @@ func (ec *executionContext) marshalNApprovalDecision2githubᚗcomᚋitsmᚑgraph
 	return v
 }
 
+func (ec *executionContext) marshalNApprovalPolicy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalPolicy(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalPolicy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalPolicy!")
+		return graphql.Null
+	}
+	return ec._ApprovalPolicy(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApprovalRequirement2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRequirementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalRequirement) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -54152,6 +63369,65 @@ func (ec *executionContext) marshalNApprovalRequirement2ᚖgithubᚗcomᚋitsm�
 		return graphql.Null
 	}
 	return ec._ApprovalRequirement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApprovalRule2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, v any) (model.ApprovalRule, error) {
+	var res model.ApprovalRule
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalRule2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, sel ast.SelectionSet, v model.ApprovalRule) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNApprovalStage2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ApprovalStage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalStage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalStage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStage(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalStage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalStage!")
+		return graphql.Null
+	}
+	return ec._ApprovalStage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApprovalStageInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageInput(ctx context.Context, v any) (*model.ApprovalStageInput, error) {
+	res, err := ec.unmarshalInputApprovalStageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNApprovalState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalState(ctx context.Context, v any) (model.ApprovalState, error) {
+	var res model.ApprovalState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalState(ctx context.Context, sel ast.SelectionSet, v model.ApprovalState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNApproverKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApproverKind(ctx context.Context, v any) (model.ApproverKind, error) {
+	var res model.ApproverKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApproverKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApproverKind(ctx context.Context, sel ast.SelectionSet, v model.ApproverKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNAssessedIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAssessedIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AssessedIncident) graphql.Marshaler {
@@ -54526,6 +63802,48 @@ func (ec *executionContext) marshalNCandidateIncident2ᚖgithubᚗcomᚋitsmᚑg
 func (ec *executionContext) unmarshalNCatalogLinkInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogLinkInput(ctx context.Context, v any) (model.CatalogLinkInput, error) {
 	res, err := ec.unmarshalInputCatalogLinkInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCatalogueItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CatalogueItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCatalogueItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCatalogueItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItem(ctx context.Context, sel ast.SelectionSet, v *model.CatalogueItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogueItem!")
+		return graphql.Null
+	}
+	return ec._CatalogueItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemInput(ctx context.Context, v any) (model.CatalogueItemInput, error) {
+	res, err := ec.unmarshalInputCatalogueItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCatalogueItemInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemInput(ctx context.Context, v any) (*model.CatalogueItemInput, error) {
+	res, err := ec.unmarshalInputCatalogueItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCatalogueItemPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCatalogueItemPayload(ctx context.Context, sel ast.SelectionSet, v *model.CatalogueItemPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogueItemPayload!")
+		return graphql.Null
+	}
+	return ec._CatalogueItemPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Change) graphql.Marshaler {
@@ -55031,6 +64349,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDecideApprovalInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDecideApprovalInput(ctx context.Context, v any) (model.DecideApprovalInput, error) {
+	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDecideChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐDecideChangeInput(ctx context.Context, v any) (model.DecideChangeInput, error) {
 	res, err := ec.unmarshalInputDecideChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55095,6 +64418,45 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFormField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FormField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFormField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFormField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormField(ctx context.Context, sel ast.SelectionSet, v *model.FormField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FormField!")
+		return graphql.Null
+	}
+	return ec._FormField(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFormFieldInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldInput(ctx context.Context, v any) (*model.FormFieldInput, error) {
+	res, err := ec.unmarshalInputFormFieldInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFormFieldType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldType(ctx context.Context, v any) (model.FormFieldType, error) {
+	var res model.FormFieldType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFormFieldType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldType(ctx context.Context, sel ast.SelectionSet, v model.FormFieldType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNFreezeWindow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFreezeWindowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FreezeWindow) graphql.Marshaler {
@@ -56165,6 +65527,14 @@ func (ec *executionContext) marshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgraph
 	return v
 }
 
+func (ec *executionContext) marshalNOrderedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOrderedItem(ctx context.Context, sel ast.SelectionSet, v *model.OrderedItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrderedItem!")
+		return graphql.Null
+	}
+	return ec._OrderedItem(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -56179,6 +65549,35 @@ func (ec *executionContext) marshalNPathsResult2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return ec._PathsResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlanTask2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PlanTask) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanTask2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTask(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanTask2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTask(ctx context.Context, sel ast.SelectionSet, v *model.PlanTask) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanTask!")
+		return graphql.Null
+	}
+	return ec._PlanTask(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlanTaskInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskInput(ctx context.Context, v any) (*model.PlanTaskInput, error) {
+	res, err := ec.unmarshalInputPlanTaskInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx context.Context, v any) (model.Priority, error) {
@@ -56575,6 +65974,250 @@ func (ec *executionContext) marshalNRelationshipType2ᚖgithubᚗcomᚋitsmᚑgr
 	return ec._RelationshipType(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRequestAnswer2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestAnswer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestAnswer2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestAnswer2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswer(ctx context.Context, sel ast.SelectionSet, v *model.RequestAnswer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestAnswer!")
+		return graphql.Null
+	}
+	return ec._RequestAnswer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestAnswerInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerInput(ctx context.Context, v any) (*model.RequestAnswerInput, error) {
+	res, err := ec.unmarshalInputRequestAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestApproval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestApproval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApproval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestApproval2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApproval(ctx context.Context, sel ast.SelectionSet, v *model.RequestApproval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestApproval!")
+		return graphql.Null
+	}
+	return ec._RequestApproval(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestApprovalConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalConnection(ctx context.Context, sel ast.SelectionSet, v *model.RequestApprovalConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestApprovalConnection!")
+		return graphql.Null
+	}
+	return ec._RequestApprovalConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestApprovalEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestApprovalEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestApprovalEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestApprovalEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestApprovalEdge(ctx context.Context, sel ast.SelectionSet, v *model.RequestApprovalEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestApprovalEdge!")
+		return graphql.Null
+	}
+	return ec._RequestApprovalEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestHistoryEntry2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestHistoryEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestHistoryEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestHistoryEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestHistoryEntry2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestHistoryEntry(ctx context.Context, sel ast.SelectionSet, v *model.RequestHistoryEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestHistoryEntry!")
+		return graphql.Null
+	}
+	return ec._RequestHistoryEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReport(ctx context.Context, sel ast.SelectionSet, v *model.RequestReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestReport!")
+		return graphql.Null
+	}
+	return ec._RequestReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestReportRow2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestReportRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestReportRow2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReportRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestReportRow2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestReportRow(ctx context.Context, sel ast.SelectionSet, v *model.RequestReportRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestReportRow!")
+		return graphql.Null
+	}
+	return ec._RequestReportRow(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx context.Context, v any) (model.RequestState, error) {
+	var res model.RequestState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx context.Context, sel ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx context.Context, v any) ([]model.RequestState, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RequestState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RequestState) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNRequestSurveyInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestSurveyInput(ctx context.Context, v any) (model.RequestSurveyInput, error) {
+	res, err := ec.unmarshalInputRequestSurveyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestTask2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestTask) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestTask2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTask(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestTask2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTask(ctx context.Context, sel ast.SelectionSet, v *model.RequestTask) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestTask!")
+		return graphql.Null
+	}
+	return ec._RequestTask(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestTaskNote2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestTaskNote) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestTaskNote2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestTaskNote2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskNote(ctx context.Context, sel ast.SelectionSet, v *model.RequestTaskNote) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestTaskNote!")
+		return graphql.Null
+	}
+	return ec._RequestTaskNote(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, v any) (model.RequestTaskState, error) {
+	var res model.RequestTaskState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, sel ast.SelectionSet, v model.RequestTaskState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNResolveProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemInput(ctx context.Context, v any) (model.ResolveProblemInput, error) {
 	res, err := ec.unmarshalInputResolveProblemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -56586,6 +66229,11 @@ func (ec *executionContext) marshalNResolveProblemPayload2ᚖgithubᚗcomᚋitsm
 		return graphql.Null
 	}
 	return ec._ResolveProblemPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRetireCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireCatalogueItemInput(ctx context.Context, v any) (model.RetireCatalogueItemInput, error) {
+	res, err := ec.unmarshalInputRetireCatalogueItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRetireConfigurationItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRetireConfigurationItemInput(ctx context.Context, v any) (model.RetireConfigurationItemInput, error) {
@@ -57040,6 +66688,54 @@ func (ec *executionContext) marshalNServicePayload2ᚖgithubᚗcomᚋitsmᚑgrap
 	return ec._ServicePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceRequest!")
+		return graphql.Null
+	}
+	return ec._ServiceRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceRequestConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestConnection(ctx context.Context, sel ast.SelectionSet, v *model.ServiceRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceRequestConnection!")
+		return graphql.Null
+	}
+	return ec._ServiceRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceRequestEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceRequestEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceRequestEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestEdge(ctx context.Context, sel ast.SelectionSet, v *model.ServiceRequestEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceRequestEdge!")
+		return graphql.Null
+	}
+	return ec._ServiceRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.ServiceRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceRequestPayload!")
+		return graphql.Null
+	}
+	return ec._ServiceRequestPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNServiceStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatus(ctx context.Context, v any) (model.ServiceStatus, error) {
 	var res model.ServiceStatus
 	err := res.UnmarshalGQL(v)
@@ -57123,6 +66819,19 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSubmitRequestInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSubmitRequestInput(ctx context.Context, v any) (model.SubmitRequestInput, error) {
+	res, err := ec.unmarshalInputSubmitRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubmitRequestPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.SubmitRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubmitRequestPayload!")
+		return graphql.Null
+	}
+	return ec._SubmitRequestPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTextVisibility2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTextVisibility(ctx context.Context, v any) (model.TextVisibility, error) {
 	var res model.TextVisibility
 	err := res.UnmarshalGQL(v)
@@ -57177,6 +66886,11 @@ func (ec *executionContext) unmarshalNTransitionProblemInput2githubᚗcomᚋitsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTransitionRequestInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionRequestInput(ctx context.Context, v any) (model.TransitionRequestInput, error) {
+	res, err := ec.unmarshalInputTransitionRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UnlinkCatalogItemsPayload!")
@@ -57222,6 +66936,11 @@ func (ec *executionContext) marshalNUpcomingReview2ᚖgithubᚗcomᚋitsmᚑgrap
 	return ec._UpcomingReview(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateCatalogueItemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateCatalogueItemInput(ctx context.Context, v any) (model.UpdateCatalogueItemInput, error) {
+	res, err := ec.unmarshalInputUpdateCatalogueItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateChangeInput(ctx context.Context, v any) (model.UpdateChangeInput, error) {
 	res, err := ec.unmarshalInputUpdateChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -57252,6 +66971,11 @@ func (ec *executionContext) unmarshalNUpdateKnowledgeArticleInput2githubᚗcom�
 
 func (ec *executionContext) unmarshalNUpdateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateProblemInput(ctx context.Context, v any) (model.UpdateProblemInput, error) {
 	res, err := ec.unmarshalInputUpdateProblemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRequestTaskInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateRequestTaskInput(ctx context.Context, v any) (model.UpdateRequestTaskInput, error) {
+	res, err := ec.unmarshalInputUpdateRequestTaskInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -57525,6 +67249,47 @@ func (ec *executionContext) marshalOAccountKind2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOApprovalPolicyInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalPolicyInput(ctx context.Context, v any) (*model.ApprovalPolicyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputApprovalPolicyInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOApprovalRule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, v any) (*model.ApprovalRule, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ApprovalRule)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOApprovalRule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalRule(ctx context.Context, sel ast.SelectionSet, v *model.ApprovalRule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOApprovalStageInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageInputᚄ(ctx context.Context, v any) ([]*model.ApprovalStageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ApprovalStageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNApprovalStageInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐApprovalStageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOAttributeInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐAttributeInputᚄ(ctx context.Context, v any) ([]*model.AttributeInput, error) {
@@ -57985,6 +67750,40 @@ func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return v
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOFormFieldInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldInputᚄ(ctx context.Context, v any) ([]*model.FormFieldInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FormFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFormFieldInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFormFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOGraphItem2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItem(ctx context.Context, sel ast.SelectionSet, v model.GraphItem) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -58416,6 +68215,23 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgr
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPlanTaskInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskInputᚄ(ctx context.Context, v any) ([]*model.PlanTaskInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PlanTaskInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlanTaskInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPlanTaskInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriorityᚄ(ctx context.Context, v any) ([]model.Priority, error) {
 	if v == nil {
 		return nil, nil
@@ -58537,6 +68353,63 @@ func (ec *executionContext) unmarshalORelationshipDirection2ᚖgithubᚗcomᚋit
 }
 
 func (ec *executionContext) marshalORelationshipDirection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelationshipDirection(ctx context.Context, sel ast.SelectionSet, v *model.RelationshipDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORequestAnswerInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerInputᚄ(ctx context.Context, v any) ([]*model.RequestAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RequestAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRequestAnswerInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORequestState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx context.Context, v any) (*model.RequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RequestState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx context.Context, sel ast.SelectionSet, v *model.RequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORequestTaskCIInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskCIInput(ctx context.Context, v any) (*model.RequestTaskCIInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRequestTaskCIInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORequestTaskState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, v any) (*model.RequestTaskState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RequestTaskState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestTaskState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, sel ast.SelectionSet, v *model.RequestTaskState) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -58727,6 +68600,13 @@ func (ec *executionContext) marshalOServiceKind2ᚕgithubᚗcomᚋitsmᚑgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx context.Context, sel ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ServiceRequest(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOServiceStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatusᚄ(ctx context.Context, v any) ([]model.ServiceStatus, error) {

@@ -53,6 +53,14 @@ func IncidentListStatements(scope incident.Scope, f incident.Filter) Statements 
 	return statementsOf(incidentList(scope, f))
 }
 
+// MyRequestsStatements and MyApprovalsStatements are the statements of a
+// requester's request list and an approver's inbox.
+func MyRequestsStatements() Statements {
+	return Statements{First: myRequestsPage(false), Next: myRequestsPage(true), Count: countMyRequests,
+		Params: map[string]any{"me": "usr_a", "afterValue": "x", "afterId": "x", "limit": int64(21)}}
+}
+func MyApprovalsStatements() Statements { return statementsOf(myApprovalsList("usr_a")) }
+
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {
 	return s.plan(ctx, stmt, params, false)

@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -24,6 +24,7 @@ var sliceMigrations = []func() []string{
 	slaMigrations,
 	problemMigrations,
 	knowledgeMigrations,
+	requestMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

@@ -38,6 +38,7 @@ func userFromProps(p map[string]any) people.User {
 		Kind:         people.Kind(str(p, "kind")),
 		Active:       p["active"] == true,
 		PasswordHash: str(p, "passwordHash"),
+		ManagerID:    str(p, "managerId"),
 		CreatedAt:    tm(p, "createdAt"),
 	}
 	for _, r := range strs(p["roles"]) {
@@ -57,6 +58,8 @@ func groupFromProps(p map[string]any) people.Group {
 }
 
 const userExists = `OPTIONAL MATCH (u:User {username: $username}) RETURN u IS NOT NULL AS taken`
+
+const managerExists = `OPTIONAL MATCH (m:User {id: $id}) RETURN m IS NOT NULL AS found`
 
 const groupsExist = `MATCH (g:Group) WHERE g.id IN $ids RETURN collect(g.id) AS found`
 
@@ -82,6 +85,14 @@ func (p *People) CreateUser(ctx context.Context, u people.User, groupIDs []strin
 		if taken, _ := recs[0].Get("taken"); taken == true {
 			return people.User{}, apperr.New(apperr.Conflict, "username %q is taken; choose another", u.Username)
 		}
+		if u.ManagerID != "" {
+			if recs, err = collect(ctx, tx, managerExists, map[string]any{"id": u.ManagerID}); err != nil {
+				return people.User{}, err
+			}
+			if found, _ := recs[0].Get("found"); found != true {
+				return people.User{}, apperr.New(apperr.NotFound, "managerId: no user has id %q", u.ManagerID)
+			}
+		}
 		recs, err = collect(ctx, tx, groupsExist, map[string]any{"ids": groupIDs})
 		if err != nil {
 			return people.User{}, err
@@ -93,7 +104,7 @@ func (p *People) CreateUser(ctx context.Context, u people.User, groupIDs []strin
 		_, err = collect(ctx, tx, createUser, map[string]any{"groupIds": groupIDs, "props": map[string]any{
 			"id": u.ID, "username": u.Username, "displayName": u.DisplayName, "email": nullable(u.Email),
 			"kind": string(u.Kind), "roles": roles, "active": u.Active, "passwordHash": nullable(u.PasswordHash),
-			"createdAt": u.CreatedAt,
+			"managerId": nullable(u.ManagerID), "createdAt": u.CreatedAt,
 		}})
 		return u, err
 	})

@@ -47,7 +47,10 @@ type User struct {
 	Roles        []auth.Role
 	Active       bool
 	PasswordHash string
-	CreatedAt    time.Time
+	// ManagerID is the user's line manager, who approves their requests
+	// where an item asks for it.
+	ManagerID string
+	CreatedAt time.Time
 }
 
 // Group is a team or vendor.
@@ -140,6 +143,7 @@ type CreateUserInput struct {
 	Roles       []auth.Role
 	Password    *string
 	GroupIDs    []string
+	ManagerID   string
 }
 
 // CreateUser validates and stores an account. BAD_USER_INPUT names the
@@ -175,7 +179,10 @@ func (d *Directory) CreateUser(ctx context.Context, caller auth.Principal, in Cr
 	}
 	u := User{
 		ID: d.newID(UserPrefix), Username: in.Username, DisplayName: in.DisplayName, Email: in.Email,
-		Kind: in.Kind, Roles: dedupe(in.Roles), Active: true, CreatedAt: d.now().UTC(),
+		Kind: in.Kind, Roles: dedupe(in.Roles), Active: true, ManagerID: in.ManagerID, CreatedAt: d.now().UTC(),
+	}
+	if err := validate.Text("managerId", in.ManagerID, false, MaxDisplayNameLen); err != nil {
+		return User{}, err
 	}
 	if in.Password != nil {
 		if in.Kind == Service {

@@ -20,6 +20,7 @@ func userModel(u people.User) *model.User {
 		Kind:        model.AccountKind(u.Kind),
 		Roles:       fromRoles(u.Roles),
 		Active:      u.Active,
+		ManagerID:   optional(u.ManagerID),
 		CreatedAt:   u.CreatedAt,
 	}
 }

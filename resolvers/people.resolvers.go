@@ -28,6 +28,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 		Roles:       toRoles(input.Roles),
 		Password:    input.Password,
 		GroupIDs:    input.GroupIds,
+		ManagerID:   deref(input.ManagerID),
 	}
 	if input.Email != nil {
 		in.Email = *input.Email

@@ -21,6 +21,7 @@ import (
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -34,6 +35,7 @@ type Resolver struct {
 	Knowledge    *knowledge.Service
 	Suggester    *knowledge.Suggester
 	SLAMgmt      *sla.Service
+	RequestMgmt  *request.Service
 	Analyzer     *impact.Analyzer
 	Hints        *problem.Hints
 	Candidates   *problem.Candidates
@@ -45,6 +47,8 @@ type Resolver struct {
 	ProblemFeed   *events.Topic[problem.Problem]
 	KnowledgeFeed *events.Topic[knowledge.Article]
 	SLAEventFeed  *events.Topic[sla.Event]
+	RequestFeed   *events.Topic[request.Record]
+	ApprovalFeed  *events.Topic[request.Approval]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 
@@ -69,7 +73,8 @@ type process struct {
 // schema/<process>.graphqls and resolvers/<process>*.go.
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
-		changeProcess(), incidentProcess(), slaProcess(), problemProcess(), knowledgeProcess()}
+		changeProcess(), incidentProcess(), slaProcess(), problemProcess(), knowledgeProcess(),
+		requestProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

@@ -61,6 +61,12 @@ type kind struct {
 	own ownRule
 	// fetch reads one record for node(id:); the rules apply to its answer.
 	fetch func(r *Resolver, ctx context.Context, id string) (model.Node, error)
+	// With own recordRule: all says who sees every record of the kind,
+	// and row decides, for anyone else, on the object itself (a request
+	// by its parties, approvers and task groups; an item by whom it is
+	// offered to). A record known by its id alone is hidden from them.
+	all func(p auth.Principal) bool
+	row func(v incident.Viewer, obj any) bool
 }
 
 type ownRule int
@@ -75,6 +81,9 @@ const (
 	// incidentScope: incident.ScopeOf decides, record by record; readers
 	// is who may ask at all.
 	incidentScope
+	// recordRule: the kind's all and row decide; readers is who may ask
+	// at all.
+	recordRule
 )
 
 // staffKind is a kind every staff role reads and nobody else.
@@ -175,7 +184,7 @@ func (s *seer) prepare() {
 		s.kinds = kinds()
 		s.seesAll = s.readsAllIncidents()
 		for _, k := range s.kinds {
-			s.seesAll = s.seesAll && s.p.HasAny(k.readers)
+			s.seesAll = s.seesAll && s.p.HasAny(k.readers) && (k.all == nil || k.all(*s.p))
 		}
 	})
 }
@@ -278,7 +287,7 @@ func (s *seer) visible(ctx context.Context, objs []any) ([]bool, error) {
 	for i, o := range objs {
 		ok := true
 		for _, id := range shown[i] {
-			may, err := s.mayRead(ctx, id, ownRecord(o, id), inScope)
+			may, err := s.mayRead(ctx, id, o, ownRecord(o, id), inScope)
 			if err != nil {
 				return nil, err
 			}
@@ -302,15 +311,31 @@ func (s *seer) readsAllIncidents() bool {
 	return incident.ScopeOf(*s.p, nil).All
 }
 
-// mayRead decides one record by its id. rec is the incident record when the
-// id is an incident's and the caller has it; inScope holds the incidents
-// the caller looked up in the reader's scope otherwise.
-func (s *seer) mayRead(ctx context.Context, id string, rec *incident.Incident, inScope map[string]incident.Incident) (bool, error) {
+// mayRead decides one record by its id. obj is the object that shows it,
+// when there is one; rec is the incident record when the id is an
+// incident's and the caller has it; inScope holds the incidents the caller
+// looked up in the reader's scope otherwise.
+func (s *seer) mayRead(ctx context.Context, id string, obj any, rec *incident.Incident, inScope map[string]incident.Incident) (bool, error) {
 	k, ok := s.kindOf(id)
 	if !ok {
 		return false, nil // an unknown kind is nobody's to see
 	}
 	switch k.own {
+	case recordRule:
+		if !s.p.HasAny(k.readers) {
+			return false, nil
+		}
+		if k.all(*s.p) {
+			return true, nil
+		}
+		if obj == nil {
+			return false, nil
+		}
+		v, err := s.viewer(ctx)
+		if err != nil {
+			return false, err
+		}
+		return k.row(v, obj), nil
 	case incidentScope:
 		if s.readsAllIncidents() {
 			return true, nil
@@ -344,7 +369,7 @@ func (s *seer) mayRead(ctx context.Context, id string, rec *incident.Incident, i
 func (s *seer) mayReadIDs(ctx context.Context, in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, id := range in {
-		ok, err := s.mayRead(ctx, id, nil, nil)
+		ok, err := s.mayRead(ctx, id, nil, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +408,7 @@ func (r *Resolver) node(ctx context.Context, id string) (model.Node, error) {
 // mayRead reports whether the reader of ctx may see the record id refers
 // to (for kinds other than incidents, whose rows it does not read).
 func mayRead(ctx context.Context, id string) bool {
-	ok, err := seerFrom(ctx).mayRead(ctx, id, nil, nil)
+	ok, err := seerFrom(ctx).mayRead(ctx, id, nil, nil, nil)
 	return err == nil && ok
 }
 

@@ -49,7 +49,7 @@ func TestKindsMirrorTheirQueries(t *testing.T) {
 		"ConfigurationItem": "configurationItem", "Relationship": "configurationItem", "CIHistoryEntry": "configurationItem",
 		"User": "user", "Group": "group", "BusinessUnit": "businessUnits", "BusinessProcess": "businessProcesses",
 		"Change": "change", "ChangeTemplate": "changeTemplates", "FreezeWindow": "changeCalendar", "SLA": "sla",
-		"Incident": "incident", "Problem": "problem", "KnowledgeArticle": "knowledgeArticle",
+		"Incident": "incident", "Problem": "problem", "KnowledgeArticle": "knowledgeArticle", "CatalogueItem": "catalogueItem", "ServiceRequest": "serviceRequest",
 	}
 	for prefix, k := range kinds() {
 		q := queries[k.typ]

@@ -50,6 +50,8 @@ var rootReaders = map[string][]string{
 	"FreezeWindow":      {`node(id: $id) { id }`},
 	"Problem":           {`problem(id: $id) { id }`},
 	"KnowledgeArticle":  {`knowledgeArticle(id: $id) { id }`},
+	"CatalogueItem":     {`catalogueItem(id: $id) { id }`},
+	"ServiceRequest":    {`serviceRequest(id: $id) { id }`},
 }
 
 // roleAllows reports whether a field's @auth lets role through (ADMIN
@@ -295,12 +297,13 @@ func TestEveryObjectPassesItsTypesRule(t *testing.T) {
 				var want []string
 				switch role {
 				case auth.Requester:
-					want = []string{"Incident", "Service", "User", "Group", "KnowledgeArticle"}
+					want = []string{"Incident", "Service", "User", "Group", "KnowledgeArticle", "CatalogueItem", "ServiceRequest"}
 				case auth.Agent:
-					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess", "Problem", "KnowledgeArticle"}
+					want = []string{"Incident", "AssessedIncident", "SLA", "BusinessUnit", "BusinessProcess", "Problem", "KnowledgeArticle", "CatalogueItem"}
 				case auth.Analyst:
 					want = []string{"Incident", "AssessedIncident", "AssessedSLA", "SLA", "Change", "ConfigurationItem", "Service", "User",
-						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow", "Problem", "KnowledgeArticle"}
+						"Group", "BusinessUnit", "BusinessProcess", "Relationship", "CIHistoryEntry", "ChangeTemplate", "FreezeWindow", "Problem",
+						"KnowledgeArticle", "CatalogueItem", "ServiceRequest"}
 				}
 				for _, typ := range want {
 					if types[typ] == 0 {

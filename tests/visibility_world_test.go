@@ -68,6 +68,23 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	kbInternal := e.publishArticle(t, kb, map[string]any{"title": "orders-db failover runbook", "audience": "INTERNAL",
 		"configurationItemIds": []string{w.id(t, "orders-db")}, "incidentIds": []string{ritas.ID}, "problemIds": []string{prb.ID}})
 	kbDraft, _ := e.createArticle(t, kb.author, map[string]any{"title": "orders-db draft notes", "audience": "PUBLIC"})
+	// VPN access, offered to everyone, ordered by Rita: a task for the
+	// network team, which the desk agent never sees.
+	var vpn struct {
+		CreateCatalogueItem struct {
+			Item named `json:"item"`
+		} `json:"createCatalogueItem"`
+	}
+	e.ok(t, w.owner, createItemMutation, map[string]any{"in": map[string]any{"name": "VPN access", "serviceId": w.id(t, "Shop"), "price": 0,
+		"currency": "EUR", "fulfilmentTargetHours": 8, "plan": []map[string]any{{"name": "Grant VPN", "groupId": network}}}}, &vpn)
+	var ordered struct {
+		SubmitRequest struct {
+			Request named `json:"request"`
+		} `json:"submitRequest"`
+	}
+	e.ok(t, ritaToken, `mutation($in: SubmitRequestInput!) { submitRequest(input: $in) { request { id name: number } } }`,
+		map[string]any{"in": map[string]any{"itemId": vpn.CreateCatalogueItem.Item.ID}}, &ordered)
+	itemID, requestID := vpn.CreateCatalogueItem.Item.ID, ordered.SubmitRequest.Request.ID
 
 	// A change on orders-db, submitted: its assessment lists the open
 	// incidents on its scope, all three of them.
@@ -112,7 +129,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	ww.nodeIDs = []string{w.id(t, "orders-db"), w.rels["orders-app-DEPENDS_ON->orders-db"], hist.ConfigurationItem.History.Edges[0].Node.ID,
 		team.agentID, rita.ID, team.deskID, retailStaff, w.id(t, "Shop"), w.id(t, "Orders"), w.id(t, "Retail"), w.id(t, "Ordering"),
 		c.ID, tpl.CreateChangeTemplate.Template.ID, frz.CreateFreezeWindow.FreezeWindow.ID, gold, ritas.ID, desks.ID, queued.ID, prb.ID,
-		kbPublic.ID, kbInternal.ID, kbDraft.ID}
+		kbPublic.ID, kbInternal.ID, kbDraft.ID, itemID, requestID}
 	incidents := []map[string]any{{"id": ritas.ID}, {"id": desks.ID}, {"id": queued.ID}}
 	var nodes []map[string]any
 	for _, id := range ww.nodeIDs {
@@ -142,6 +159,9 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),
 		"knowledgeArticle":  {{"id": kbPublic.ID}, {"id": kbInternal.ID}, {"id": kbDraft.ID}},
 		"knowledgeArticles": one(nil), "searchKnowledge": one(map[string]any{"query": "orders-db"}), "articlesDueForReview": one(nil),
+		"requestCatalogue": one(nil), "catalogueItems": one(nil), "catalogueItem": one(map[string]any{"id": itemID}),
+		"serviceRequest": one(map[string]any{"id": requestID}), "myRequests": one(nil), "myApprovals": one(nil),
+		"requestReport": one(map[string]any{"from": from, "to": to}),
 	}
 	return ww
 }

@@ -32,3 +32,17 @@ func Enum[T ~string](field string, v T, valid []T) error {
 	}
 	return apperr.Invalid(field, "unknown value %q; valid values are %v", string(v), valid)
 }
+
+// IDs checks a list of ids: at most max of them, each non-empty and at
+// most maxLen characters long.
+func IDs(field string, ids []string, max, maxLen int) error {
+	if len(ids) > max {
+		return apperr.Invalid(field, "lists %d ids; the limit is %d", len(ids), max)
+	}
+	for _, id := range ids {
+		if err := Text(field, id, true, maxLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}

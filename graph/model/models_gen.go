@@ -14,6 +14,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 )
 
 // Anything that impact can reach: CIs, services, business processes and units.
@@ -90,12 +91,68 @@ type AddProblemNotePayload struct {
 	Problem *Problem `json:"problem"`
 }
 
+// An item's approval policy.
+type ApprovalPolicy struct {
+	// A request costing at least this much needs the finance group's approval first; null never does.
+	FinanceThreshold *float64 `json:"financeThreshold,omitempty"`
+	// The finance group.
+	FinanceGroupID *string `json:"financeGroupId,omitempty"`
+	// How many of the finance group must approve.
+	FinanceRule *ApprovalRule `json:"financeRule,omitempty"`
+	// The item's other stages, in order.
+	Stages []*ApprovalStage `json:"stages"`
+}
+
+// An item's approval policy.
+type ApprovalPolicyInput struct {
+	// Cost from which the finance group approves first.
+	FinanceThreshold *float64 `json:"financeThreshold,omitempty"`
+	// The finance group.
+	FinanceGroupID *string `json:"financeGroupId,omitempty"`
+	// The finance group's rule.
+	FinanceRule *ApprovalRule `json:"financeRule,omitempty"`
+	// The other stages, in order.
+	Stages []*ApprovalStageInput `json:"stages,omitempty"`
+}
+
 // Approvals needed from holders of one role.
 type ApprovalRequirement struct {
 	// The role.
 	Role Role `json:"role"`
 	// How many approvals from holders of the role.
 	Count int `json:"count"`
+}
+
+// A step of an approval policy.
+type ApprovalStage struct {
+	// Who decides.
+	Approver ApproverKind `json:"approver"`
+	// The group of a GROUP or FINANCE stage.
+	GroupID *string `json:"groupId,omitempty"`
+	// How many must approve.
+	Rule ApprovalRule `json:"rule"`
+	// Share needed by a SHARE rule, 1..100.
+	Percent *int `json:"percent,omitempty"`
+	// Hours after which the default answer decides the stage; null waits for ever.
+	TimeoutHours *int `json:"timeoutHours,omitempty"`
+	// The answer a time-out gives.
+	DefaultApprove bool `json:"defaultApprove"`
+}
+
+// An approval stage of an item.
+type ApprovalStageInput struct {
+	// LINE_MANAGER, SERVICE_OWNER or GROUP.
+	Approver ApproverKind `json:"approver"`
+	// The group of a GROUP stage.
+	GroupID *string `json:"groupId,omitempty"`
+	// How many must approve.
+	Rule *ApprovalRule `json:"rule,omitempty"`
+	// Share for SHARE, 1..100.
+	Percent *int `json:"percent,omitempty"`
+	// Hours before the default answer decides.
+	TimeoutHours *int `json:"timeoutHours,omitempty"`
+	// The default answer.
+	DefaultApprove *bool `json:"defaultApprove,omitempty"`
 }
 
 // An incident an assessment found on the change's scope, as it was then.
@@ -323,6 +380,79 @@ type CatalogLinkInput struct {
 	Type string `json:"type"`
 	// The item it points to.
 	TargetID string `json:"targetId"`
+}
+
+// An entry of the request catalogue: what may be ordered, by whom, what it costs, what it needs.
+type CatalogueItem struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name on the menu.
+	Name string `json:"name"`
+	// What it is.
+	Description *string `json:"description,omitempty"`
+	// Menu section.
+	Category *string `json:"category,omitempty"`
+	// Id of the business service it belongs to.
+	ServiceID string `json:"serviceId"`
+	// Price of one.
+	Price float64 `json:"price"`
+	// ISO 4217 currency of the price.
+	Currency string `json:"currency"`
+	// Groups whose members may order it; empty offers it to every requester.
+	OfferedToGroupIds []string `json:"offeredToGroupIds"`
+	// The form.
+	Form []*FormField `json:"form"`
+	// The approvals it needs.
+	ApprovalPolicy *ApprovalPolicy `json:"approvalPolicy"`
+	// The fulfilment plan.
+	Plan []*PlanTask `json:"plan"`
+	// How long fulfilment should take from approval.
+	FulfilmentTargetHours int `json:"fulfilmentTargetHours"`
+	// Off the menu for good.
+	Retired bool `json:"retired"`
+	// Bumped by every change; requests keep the version they were ordered from.
+	Version int `json:"version"`
+	// When created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func (CatalogueItem) IsNode() {}
+
+// The opaque global identifier.
+func (this CatalogueItem) GetID() string { return this.ID }
+
+// The definition of a catalogue item.
+type CatalogueItemInput struct {
+	// Name on the menu.
+	Name string `json:"name"`
+	// What it is.
+	Description *string `json:"description,omitempty"`
+	// Menu section.
+	Category *string `json:"category,omitempty"`
+	// Business service it belongs to.
+	ServiceID string `json:"serviceId"`
+	// Price of one (0 for free).
+	Price float64 `json:"price"`
+	// ISO 4217 currency.
+	Currency string `json:"currency"`
+	// Groups that may order it; omit for every requester.
+	OfferedToGroupIds []string `json:"offeredToGroupIds,omitempty"`
+	// The form.
+	Form []*FormFieldInput `json:"form,omitempty"`
+	// The approvals.
+	ApprovalPolicy *ApprovalPolicyInput `json:"approvalPolicy,omitempty"`
+	// The fulfilment plan.
+	Plan []*PlanTaskInput `json:"plan,omitempty"`
+	// Target hours from approval to fulfilment.
+	FulfilmentTargetHours int `json:"fulfilmentTargetHours"`
+}
+
+// Result of a catalogue write.
+type CatalogueItemPayload struct {
+	// The item as written.
+	Item *CatalogueItem `json:"item"`
 }
 
 // A request for change (RFC).
@@ -944,12 +1074,24 @@ type CreateUserInput struct {
 	Password *string `json:"password,omitempty"`
 	// Groups to join.
 	GroupIds []string `json:"groupIds,omitempty"`
+	// The user's line manager (an existing user).
+	ManagerID *string `json:"managerId,omitempty"`
 }
 
 // Result of `createUser`.
 type CreateUserPayload struct {
 	// The new account.
 	User *User `json:"user"`
+}
+
+// Input of `decideApproval`.
+type DecideApprovalInput struct {
+	// The approval, from myApprovals.
+	ApprovalID string `json:"approvalId"`
+	// True to approve, false to reject.
+	Approve bool `json:"approve"`
+	// Why; required to reject.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // Input of `decideChange`.
@@ -982,6 +1124,50 @@ type FieldChange struct {
 	Before *string `json:"before,omitempty"`
 	// JSON value after, or null when the field was removed.
 	After *string `json:"after,omitempty"`
+}
+
+// A question of an item's form.
+type FormField struct {
+	// Key the answer names.
+	Key string `json:"key"`
+	// Question shown.
+	Label string `json:"label"`
+	// Type of the answer.
+	Type FormFieldType `json:"type"`
+	// Whether it must be answered.
+	Required bool `json:"required"`
+	// Lowest NUMBER value or TEXT length.
+	Min *float64 `json:"min,omitempty"`
+	// Highest NUMBER value or TEXT length.
+	Max *float64 `json:"max,omitempty"`
+	// Go regular expression a TEXT answer must match whole.
+	Pattern *string `json:"pattern,omitempty"`
+	// Choices of CHOICE and MULTI_CHOICE.
+	Options []string `json:"options"`
+	// Help shown with the question.
+	Help *string `json:"help,omitempty"`
+}
+
+// A form field of an item.
+type FormFieldInput struct {
+	// Unique key.
+	Key string `json:"key"`
+	// Question.
+	Label string `json:"label"`
+	// Type.
+	Type FormFieldType `json:"type"`
+	// Must be answered.
+	Required *bool `json:"required,omitempty"`
+	// Lowest value or length.
+	Min *float64 `json:"min,omitempty"`
+	// Highest value or length.
+	Max *float64 `json:"max,omitempty"`
+	// Go regular expression (TEXT, at most 200 characters).
+	Pattern *string `json:"pattern,omitempty"`
+	// Choices of CHOICE and MULTI_CHOICE.
+	Options []string `json:"options,omitempty"`
+	// Help text.
+	Help *string `json:"help,omitempty"`
 }
 
 // A period in which changes should not be implemented: everywhere, or on some services and everything that supports them.
@@ -1775,6 +1961,28 @@ type NearbyChange struct {
 	ChangeID string `json:"-"`
 }
 
+// The catalogue item as it was when a request ordered it.
+type OrderedItem struct {
+	// Id of the item.
+	ItemID string `json:"itemId"`
+	// Its version at the time.
+	Version int `json:"version"`
+	// Its name.
+	Name string `json:"name"`
+	// Its category.
+	Category *string `json:"category,omitempty"`
+	// Its service.
+	ServiceID string `json:"serviceId"`
+	// Price of one.
+	Price float64 `json:"price"`
+	// Currency.
+	Currency string `json:"currency"`
+	// Fulfilment target.
+	FulfilmentTargetHours int `json:"fulfilmentTargetHours"`
+	// The form answered.
+	Form []*FormField `json:"form"`
+}
+
 // Relay page information for a connection.
 type PageInfo struct {
 	// True when more items follow the last edge of this page.
@@ -1793,6 +2001,26 @@ type PathsResult struct {
 	Paths []*GraphPath `json:"paths"`
 	// All paths merged, for drawing.
 	Graph *GraphView `json:"graph"`
+}
+
+// A task of an item's fulfilment plan.
+type PlanTask struct {
+	// What to do.
+	Name string `json:"name"`
+	// The group (team or vendor) that does it.
+	GroupID string `json:"groupId"`
+	// Tasks of one step run in parallel; steps run in order.
+	Step int `json:"step"`
+}
+
+// A task of an item's plan.
+type PlanTaskInput struct {
+	// What to do.
+	Name string `json:"name"`
+	// The group that does it.
+	GroupID string `json:"groupId"`
+	// Its step (1 first; equal steps run in parallel).
+	Step *int `json:"step,omitempty"`
 }
 
 // One cell of the priority matrix.
@@ -2108,6 +2336,163 @@ type RelationshipType struct {
 	ImpactDirection ImpactDirection `json:"impactDirection"`
 }
 
+// The answer to one form field.
+type RequestAnswer struct {
+	// The field's key.
+	Key string `json:"key"`
+	// The value (several for MULTI_CHOICE).
+	Values []string `json:"values"`
+}
+
+// An answer to one form field.
+type RequestAnswerInput struct {
+	// The field's key.
+	Key string `json:"key"`
+	// The value; several for MULTI_CHOICE.
+	Values []string `json:"values"`
+}
+
+// One approver's part in one stage of a request.
+type RequestApproval struct {
+	// Id to decide it by.
+	ID string `json:"id"`
+	// Id of the request.
+	RequestID string `json:"requestId"`
+	// Index of the stage, from 0.
+	Stage int `json:"stage"`
+	// Who the stage asks.
+	Kind ApproverKind `json:"kind"`
+	// Subject of the approver.
+	ApproverID string `json:"approverId"`
+	// Where it stands.
+	State ApprovalState `json:"state"`
+	// Why, when given (a rejection always has one).
+	Reason *string `json:"reason,omitempty"`
+	// When its stage opened.
+	OpenedAt *time.Time `json:"openedAt,omitempty"`
+	// When its time-out decides it.
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// When decided.
+	DecidedAt *time.Time `json:"decidedAt,omitempty"`
+}
+
+// A page of approvals.
+type RequestApprovalConnection struct {
+	// The approvals of this page.
+	Edges []*RequestApprovalEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An approval with its cursor.
+type RequestApprovalEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The approval.
+	Node *RequestApproval `json:"node"`
+}
+
+// One move of a request: who, when, from, to, why.
+type RequestHistoryEntry struct {
+	// State before (null for the first).
+	From *RequestState `json:"from,omitempty"`
+	// State after.
+	To RequestState `json:"to"`
+	// Subject of who made it (system for automatic moves).
+	Actor string `json:"actor"`
+	// When.
+	At time.Time `json:"at"`
+	// Why, when given.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// Satisfaction, approval time and fulfilment time against target, per item and per group, of the
+// requests fulfilled in a period.
+type RequestReport struct {
+	// Start of the period.
+	From time.Time `json:"from"`
+	// End of the period (exclusive).
+	To time.Time `json:"to"`
+	// Requests fulfilled in it.
+	Requests int `json:"requests"`
+	// Per item, by name.
+	Items []*RequestReportRow `json:"items"`
+	// Per fulfilment group.
+	Groups []*RequestReportRow `json:"groups"`
+}
+
+// Figures of one item or group over a report's period.
+type RequestReportRow struct {
+	// Id of the item or group.
+	ID string `json:"id"`
+	// Name of the item (the group's id for groups).
+	Name string `json:"name"`
+	// Requests (for a group: requests it had tasks on).
+	Requests int `json:"requests"`
+	// Surveys answered.
+	Surveys int `json:"surveys"`
+	// Mean rating of those surveys.
+	MeanSatisfaction *float64 `json:"meanSatisfaction,omitempty"`
+	// Mean hours from order to approval.
+	MeanApprovalHours *float64 `json:"meanApprovalHours,omitempty"`
+	// Mean hours from approval to fulfilment (for a group: from a task opening to its end).
+	MeanFulfilmentHours *float64 `json:"meanFulfilmentHours,omitempty"`
+	// Requests fulfilled within their item's target.
+	WithinTarget int `json:"withinTarget"`
+}
+
+// Input of `submitRequestSurvey`.
+type RequestSurveyInput struct {
+	// The request.
+	RequestID string `json:"requestId"`
+	// 1 (poor) to 5 (excellent).
+	Rating int `json:"rating"`
+	// Comment.
+	Comment *string `json:"comment,omitempty"`
+}
+
+// A fulfilment task of a request.
+type RequestTask struct {
+	// Id to work it by.
+	ID string `json:"id"`
+	// What to do.
+	Name string `json:"name"`
+	// The group doing it.
+	GroupID string `json:"groupId"`
+	// Its step.
+	Step int `json:"step"`
+	// Where it stands.
+	State RequestTaskState `json:"state"`
+	// The configuration item it created or linked.
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// Work notes, oldest first.
+	Notes []*RequestTaskNote `json:"notes"`
+	// When it opened.
+	OpenedAt *time.Time `json:"openedAt,omitempty"`
+	// When it finished.
+	DoneAt *time.Time `json:"doneAt,omitempty"`
+}
+
+// A configuration item a fulfilment task creates.
+type RequestTaskCIInput struct {
+	// Its name.
+	Name string `json:"name"`
+	// Its type.
+	Type CIType `json:"type"`
+}
+
+// A work note on a fulfilment task.
+type RequestTaskNote struct {
+	// The text.
+	Body string `json:"body"`
+	// Subject of the author.
+	Author string `json:"author"`
+	// When.
+	At time.Time `json:"at"`
+}
+
 // Input of `resolveProblem`.
 type ResolveProblemInput struct {
 	// The problem.
@@ -2130,6 +2515,14 @@ type ResolveProblemPayload struct {
 	ResolvedIncidents []*Incident `json:"resolvedIncidents"`
 	// The linked incidents not resolved, with the reason.
 	NotMoved []*ProblemIncidentNotMoved `json:"notMoved"`
+}
+
+// Input of `retireCatalogueItem`.
+type RetireCatalogueItemInput struct {
+	// The item.
+	ID string `json:"id"`
+	// The version read.
+	ExpectedVersion int `json:"expectedVersion"`
 }
 
 // Input of `retireConfigurationItem`.
@@ -2524,6 +2917,87 @@ type ServicePayload struct {
 	Service *Service `json:"service"`
 }
 
+// An order of one catalogue item.
+type ServiceRequest struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Human reference, REQ0000001…
+	Number string `json:"number"`
+	// The item as ordered.
+	Item *OrderedItem `json:"item"`
+	// How many.
+	Quantity int `json:"quantity"`
+	// The form's answers.
+	Answers []*RequestAnswer `json:"answers"`
+	// Price × quantity.
+	Cost float64 `json:"cost"`
+	// Currency of the cost.
+	Currency string `json:"currency"`
+	// Subject of who ordered it.
+	RequesterID string `json:"requesterId"`
+	// Subject of who it is for.
+	RequestedForID string `json:"requestedForId"`
+	// Where it stands.
+	State RequestState `json:"state"`
+	// The stages it needs, in order (financial first when the cost reached the threshold).
+	Stages []*ApprovalStage `json:"stages"`
+	// The open stage's index while PENDING_APPROVAL.
+	CurrentStage *int `json:"currentStage,omitempty"`
+	// Every approver's part, stage by stage.
+	Approvals []*RequestApproval `json:"approvals"`
+	// Fulfilment tasks, by step.
+	Tasks []*RequestTask `json:"tasks"`
+	// The survey's rating, 1–5, once answered.
+	Satisfaction *int `json:"satisfaction,omitempty"`
+	// The survey's comment.
+	SurveyComment *string `json:"surveyComment,omitempty"`
+	// Bumped by every write; pass it as expectedVersion.
+	Version int `json:"version"`
+	// When ordered.
+	CreatedAt time.Time `json:"createdAt"`
+	// When last written.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// When the last stage approved it.
+	ApprovedAt *time.Time `json:"approvedAt,omitempty"`
+	// When fulfilment should be done: approval plus the item's target.
+	FulfilmentDueAt *time.Time `json:"fulfilmentDueAt,omitempty"`
+	// When its tasks were all finished.
+	FulfilledAt *time.Time `json:"fulfilledAt,omitempty"`
+	// When it ended.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+	// The request as the domain holds it.
+	Domain request.Record `json:"-"`
+}
+
+func (ServiceRequest) IsNode() {}
+
+// The opaque global identifier.
+func (this ServiceRequest) GetID() string { return this.ID }
+
+// A page of requests.
+type ServiceRequestConnection struct {
+	// The requests of this page.
+	Edges []*ServiceRequestEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A request with its cursor.
+type ServiceRequestEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The request.
+	Node *ServiceRequest `json:"node"`
+}
+
+// Result of a request write.
+type ServiceRequestPayload struct {
+	// The request as written.
+	Request *ServiceRequest `json:"request"`
+}
+
 // Input of `setMajorIncident`.
 type SetMajorIncidentInput struct {
 	// The incident, which must be open.
@@ -2544,6 +3018,28 @@ type SetMajorIncidentInput struct {
 type SetPriorityMatrixInput struct {
 	// All nine (impact, urgency) cells, each once.
 	Cells []*PriorityMatrixCellInput `json:"cells"`
+}
+
+// Input of `submitRequest`.
+type SubmitRequestInput struct {
+	// The item, from requestCatalogue.
+	ItemID string `json:"itemId"`
+	// How many, 1..100.
+	Quantity int `json:"quantity"`
+	// The form's answers.
+	Answers []*RequestAnswerInput `json:"answers,omitempty"`
+	// Who it is for; the caller when omitted.
+	RequestedFor *string `json:"requestedFor,omitempty"`
+	// Makes a retry return the first result instead of ordering again.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `submitRequest`.
+type SubmitRequestPayload struct {
+	// False when idempotencyKey returned an earlier order.
+	Created bool `json:"created"`
+	// The request.
+	Request *ServiceRequest `json:"request"`
 }
 
 // Live updates over WebSocket (graphql-transport-ws).
@@ -2632,6 +3128,18 @@ type TransitionProblemInput struct {
 	Comment *string `json:"comment,omitempty"`
 }
 
+// Input of `transitionRequest`.
+type TransitionRequestInput struct {
+	// The request.
+	ID string `json:"id"`
+	// The version read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// CANCELLED, CLOSED (confirm) or IN_FULFILMENT (not done).
+	To RequestState `json:"to"`
+	// Why.
+	Comment *string `json:"comment,omitempty"`
+}
+
 // Result of `unlinkCatalogItems`.
 type UnlinkCatalogItemsPayload struct {
 	// Always true; a missing link fails with NOT_FOUND.
@@ -2664,6 +3172,16 @@ type UpcomingReview struct {
 	Date time.Time `json:"date"`
 	// True when the date has passed without a review.
 	Overdue bool `json:"overdue"`
+}
+
+// Input of `updateCatalogueItem`: the whole new definition.
+type UpdateCatalogueItemInput struct {
+	// The item.
+	ID string `json:"id"`
+	// The version read; CONFLICT when it changed.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The new definition.
+	Item *CatalogueItemInput `json:"item"`
 }
 
 // Input of `updateChange`: absent fields stay as they are.
@@ -2831,6 +3349,22 @@ type UpdateProblemInput struct {
 	Workaround *string `json:"workaround,omitempty"`
 }
 
+// Input of `updateRequestTask`.
+type UpdateRequestTaskInput struct {
+	// The task.
+	TaskID string `json:"taskId"`
+	// The request's version read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// New state.
+	State *RequestTaskState `json:"state,omitempty"`
+	// A work note to add.
+	Note *string `json:"note,omitempty"`
+	// A configuration item the task linked (must exist).
+	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
+	// A configuration item the task delivered, created in the CMDB (PLANNED, like any new CI) and linked; a retry creates it once.
+	NewConfigurationItem *RequestTaskCIInput `json:"newConfigurationItem,omitempty"`
+}
+
 // Input of `updateSLA`: the terms replace the old ones.
 type UpdateSLAInput struct {
 	// The SLA.
@@ -2875,6 +3409,8 @@ type User struct {
 	Roles []Role `json:"roles"`
 	// False when the account may no longer log in.
 	Active bool `json:"active"`
+	// Id of the user's line manager, who approves their requests where a catalogue item asks for it.
+	ManagerID *string `json:"managerId,omitempty"`
 	// When the account was created.
 	CreatedAt time.Time `json:"createdAt"`
 }
@@ -3021,6 +3557,201 @@ func (e *ApprovalDecision) UnmarshalJSON(b []byte) error {
 }
 
 func (e ApprovalDecision) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How many of a stage's approvers must approve.
+type ApprovalRule string
+
+const (
+	// One.
+	ApprovalRuleAny ApprovalRule = "ANY"
+	// Every one.
+	ApprovalRuleAll ApprovalRule = "ALL"
+	// At least `percent` of them (rounded up).
+	ApprovalRuleShare ApprovalRule = "SHARE"
+)
+
+var AllApprovalRule = []ApprovalRule{
+	ApprovalRuleAny,
+	ApprovalRuleAll,
+	ApprovalRuleShare,
+}
+
+func (e ApprovalRule) IsValid() bool {
+	switch e {
+	case ApprovalRuleAny, ApprovalRuleAll, ApprovalRuleShare:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalRule) String() string {
+	return string(e)
+}
+
+func (e *ApprovalRule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalRule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalRule", str)
+	}
+	return nil
+}
+
+func (e ApprovalRule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalRule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where one approver's part stands.
+type ApprovalState string
+
+const (
+	// Its stage has not opened.
+	ApprovalStateWaiting ApprovalState = "WAITING"
+	// Waiting for the approver.
+	ApprovalStatePending ApprovalState = "PENDING"
+	// Approved.
+	ApprovalStateApproved ApprovalState = "APPROVED"
+	// Rejected, with a reason.
+	ApprovalStateRejected ApprovalState = "REJECTED"
+	// The stage was decided without it, or the request ended.
+	ApprovalStateNotNeeded ApprovalState = "NOT_NEEDED"
+	// The stage's time-out passed and its default answer applied.
+	ApprovalStateTimedOut ApprovalState = "TIMED_OUT"
+)
+
+var AllApprovalState = []ApprovalState{
+	ApprovalStateWaiting,
+	ApprovalStatePending,
+	ApprovalStateApproved,
+	ApprovalStateRejected,
+	ApprovalStateNotNeeded,
+	ApprovalStateTimedOut,
+}
+
+func (e ApprovalState) IsValid() bool {
+	switch e {
+	case ApprovalStateWaiting, ApprovalStatePending, ApprovalStateApproved, ApprovalStateRejected, ApprovalStateNotNeeded, ApprovalStateTimedOut:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalState) String() string {
+	return string(e)
+}
+
+func (e *ApprovalState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalState", str)
+	}
+	return nil
+}
+
+func (e ApprovalState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who decides an approval stage.
+type ApproverKind string
+
+const (
+	// The line manager of the person the request is for (stage skipped when they have none).
+	ApproverKindLineManager ApproverKind = "LINE_MANAGER"
+	// The members of the group that owns the item's service.
+	ApproverKindServiceOwner ApproverKind = "SERVICE_OWNER"
+	// The members of a named group.
+	ApproverKindGroup ApproverKind = "GROUP"
+	// The finance group of the policy: the stage the financial threshold adds, first.
+	ApproverKindFinance ApproverKind = "FINANCE"
+)
+
+var AllApproverKind = []ApproverKind{
+	ApproverKindLineManager,
+	ApproverKindServiceOwner,
+	ApproverKindGroup,
+	ApproverKindFinance,
+}
+
+func (e ApproverKind) IsValid() bool {
+	switch e {
+	case ApproverKindLineManager, ApproverKindServiceOwner, ApproverKindGroup, ApproverKindFinance:
+		return true
+	}
+	return false
+}
+
+func (e ApproverKind) String() string {
+	return string(e)
+}
+
+func (e *ApproverKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApproverKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApproverKind", str)
+	}
+	return nil
+}
+
+func (e ApproverKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApproverKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApproverKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -3702,6 +4433,83 @@ func (e *Environment) UnmarshalJSON(b []byte) error {
 }
 
 func (e Environment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The type of a form field's answer. Answers travel as strings: NUMBER as a decimal, DATE as
+// YYYY-MM-DD, BOOLEAN as true or false, references as ids.
+type FormFieldType string
+
+const (
+	// Free text; min and max bound its length, pattern (a Go regular expression) its shape.
+	FormFieldTypeText FormFieldType = "TEXT"
+	// A number; min and max bound it.
+	FormFieldTypeNumber FormFieldType = "NUMBER"
+	// A calendar date, YYYY-MM-DD.
+	FormFieldTypeDate FormFieldType = "DATE"
+	// true or false.
+	FormFieldTypeBoolean FormFieldType = "BOOLEAN"
+	// One of the options.
+	FormFieldTypeChoice FormFieldType = "CHOICE"
+	// Any of the options, each once.
+	FormFieldTypeMultiChoice FormFieldType = "MULTI_CHOICE"
+	// The id of a configuration item.
+	FormFieldTypeCiReference FormFieldType = "CI_REFERENCE"
+	// The id of a user.
+	FormFieldTypeUserReference FormFieldType = "USER_REFERENCE"
+)
+
+var AllFormFieldType = []FormFieldType{
+	FormFieldTypeText,
+	FormFieldTypeNumber,
+	FormFieldTypeDate,
+	FormFieldTypeBoolean,
+	FormFieldTypeChoice,
+	FormFieldTypeMultiChoice,
+	FormFieldTypeCiReference,
+	FormFieldTypeUserReference,
+}
+
+func (e FormFieldType) IsValid() bool {
+	switch e {
+	case FormFieldTypeText, FormFieldTypeNumber, FormFieldTypeDate, FormFieldTypeBoolean, FormFieldTypeChoice, FormFieldTypeMultiChoice, FormFieldTypeCiReference, FormFieldTypeUserReference:
+		return true
+	}
+	return false
+}
+
+func (e FormFieldType) String() string {
+	return string(e)
+}
+
+func (e *FormFieldType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FormFieldType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FormFieldType", str)
+	}
+	return nil
+}
+
+func (e FormFieldType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FormFieldType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FormFieldType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -5214,6 +6022,151 @@ func (e *RelationshipDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationshipDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Lifecycle: SUBMITTED → PENDING_APPROVAL → APPROVED | REJECTED → IN_FULFILMENT → FULFILLED → CLOSED;
+// CANCELLED by the requester before fulfilment starts. SUBMITTED and APPROVED pass within the write that
+// reaches them (the history records them): a request with no approval to wait for goes straight on.
+type RequestState string
+
+const (
+	// Ordered.
+	RequestStateSubmitted RequestState = "SUBMITTED"
+	// Waiting for the open approval stage.
+	RequestStatePendingApproval RequestState = "PENDING_APPROVAL"
+	// Every stage approved.
+	RequestStateApproved RequestState = "APPROVED"
+	// A stage rejected it (final).
+	RequestStateRejected RequestState = "REJECTED"
+	// Its tasks are being worked.
+	RequestStateInFulfilment RequestState = "IN_FULFILMENT"
+	// Every task finished; waiting for the requester to confirm.
+	RequestStateFulfilled RequestState = "FULFILLED"
+	// Confirmed, or closed after the confirmation window (final).
+	RequestStateClosed RequestState = "CLOSED"
+	// Withdrawn by the requester before fulfilment (final).
+	RequestStateCancelled RequestState = "CANCELLED"
+)
+
+var AllRequestState = []RequestState{
+	RequestStateSubmitted,
+	RequestStatePendingApproval,
+	RequestStateApproved,
+	RequestStateRejected,
+	RequestStateInFulfilment,
+	RequestStateFulfilled,
+	RequestStateClosed,
+	RequestStateCancelled,
+}
+
+func (e RequestState) IsValid() bool {
+	switch e {
+	case RequestStateSubmitted, RequestStatePendingApproval, RequestStateApproved, RequestStateRejected, RequestStateInFulfilment, RequestStateFulfilled, RequestStateClosed, RequestStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e RequestState) String() string {
+	return string(e)
+}
+
+func (e *RequestState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestState", str)
+	}
+	return nil
+}
+
+func (e RequestState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a fulfilment task stands.
+type RequestTaskState string
+
+const (
+	// A later step: opens when the steps before are finished.
+	RequestTaskStateWaiting RequestTaskState = "WAITING"
+	// Ready to be worked.
+	RequestTaskStateOpen RequestTaskState = "OPEN"
+	// Being worked.
+	RequestTaskStateInProgress RequestTaskState = "IN_PROGRESS"
+	// Done.
+	RequestTaskStateDone RequestTaskState = "DONE"
+	// Not needed after all.
+	RequestTaskStateCancelled RequestTaskState = "CANCELLED"
+)
+
+var AllRequestTaskState = []RequestTaskState{
+	RequestTaskStateWaiting,
+	RequestTaskStateOpen,
+	RequestTaskStateInProgress,
+	RequestTaskStateDone,
+	RequestTaskStateCancelled,
+}
+
+func (e RequestTaskState) IsValid() bool {
+	switch e {
+	case RequestTaskStateWaiting, RequestTaskStateOpen, RequestTaskStateInProgress, RequestTaskStateDone, RequestTaskStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e RequestTaskState) String() string {
+	return string(e)
+}
+
+func (e *RequestTaskState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestTaskState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestTaskState", str)
+	}
+	return nil
+}
+
+func (e RequestTaskState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestTaskState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestTaskState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

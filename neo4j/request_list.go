@@ -1,0 +1,56 @@
+package neo4j
+
+import (
+	"context"
+
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/request"
+)
+
+// myRequestsPage reads a page of the requests made by or for $me, newest
+// first: each side's page in order from its (person, createdAt) index,
+// the two merged.
+func myRequestsPage(after bool) string {
+	cond := ""
+	if after {
+		cond = " AND " + keysetAfter("r", "createdAt", true)
+	}
+	branch := func(prop string) string {
+		return "MATCH (r:ServiceRequest) WHERE r." + prop + " = $me AND r.createdAt IS NOT NULL" + cond +
+			"\nRETURN r ORDER BY r." + prop + " DESC, r.createdAt DESC, r.id DESC LIMIT $limit"
+	}
+	return "CALL () {\n" + branch("requesterId") + "\nUNION\n" + branch("requestedForId") + "\n}\nRETURN " + withChildren +
+		" AS n\nORDER BY r.createdAt DESC, r.id DESC\nLIMIT $limit"
+}
+
+// countMyRequests counts each side from its index, once each request
+// (every request has createdAt: saying so lets the composite index serve).
+const countMyRequests = `
+RETURN COUNT { MATCH (r:ServiceRequest) WHERE r.requesterId = $me AND r.createdAt IS NOT NULL } +
+       COUNT { MATCH (r:ServiceRequest) WHERE r.requestedForId = $me AND r.createdAt IS NOT NULL AND r.requesterId <> $me } AS total`
+
+// MyRequests implements request.Store.
+func (m *Requests) MyRequests(ctx context.Context, me string, p paging.Request) (paging.Page[request.Record], error) {
+	return listPage(ctx, m.s, myRequestsPage(p.After != ""), countMyRequests, "myRequests:createdAt:desc"+timeSortSuffix,
+		map[string]any{"me": me}, p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
+}
+
+// myApprovalsList lists the approvals pending with $me, oldest first,
+// from the (approverId, state, openedAt) index.
+func myApprovalsList(me string) listSpec {
+	where := newConditions()
+	where.equal("a", "approverId", "me", me)
+	where.add("a.state = 'PENDING'")
+	return listSpec{match: "MATCH (a:RequestApproval)", v: "a", where: where, order: "openedAt", sortName: "myApprovals:openedAt" + timeSortSuffix,
+		countStatement: "MATCH (a:RequestApproval)" + where.where("a.openedAt IS NOT NULL") + "\nRETURN count(a) AS total"}
+}
+
+// MyApprovals implements request.Store.
+func (m *Requests) MyApprovals(ctx context.Context, me string, p paging.Request) (paging.Page[request.Approval], error) {
+	return listBy(ctx, m.s, myApprovalsList(me), p, approvalFromProps, func(a request.Approval) (any, string) {
+		if a.OpenedAt == nil {
+			return nil, a.ID
+		}
+		return *a.OpenedAt, a.ID
+	})
+}
