@@ -159,6 +159,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),
 		"knowledgeArticle":  {{"id": kbPublic.ID}, {"id": kbInternal.ID}, {"id": kbDraft.ID}},
 		"knowledgeArticles": one(nil), "searchKnowledge": one(map[string]any{"query": "orders-db"}), "articlesDueForReview": one(nil),
+		"suggestKnowledge": one(map[string]any{"text": "orders-db slow", "configurationItemIds": []string{w.id(t, "orders-app")}}),
 		"requestCatalogue": one(nil), "catalogueItems": one(nil), "catalogueItem": one(map[string]any{"id": itemID}),
 		"serviceRequest": one(map[string]any{"id": requestID}), "myRequests": one(nil), "myApprovals": one(nil),
 		"requestReport": one(map[string]any{"from": from, "to": to}),
