@@ -78,31 +78,41 @@ func (b *bench) writeArticles(ctx context.Context, author, manager *graphqlClien
 		if i%5 == 0 {
 			audience = "PUBLIC"
 		}
-		data, err := author.post(ctx, createArticleMutation, map[string]any{"in": map[string]any{
+		a, err := articleWrite(ctx, author, createArticleMutation, map[string]any{
 			"title": strings.Join(topic, " ") + " " + articleText(r, zipf, topic, 3), "summary": articleText(r, zipf, topic, 20),
-			"body": articleText(r, zipf, topic, 150), "keywords": topic, "audience": audience, "configurationItemIds": []string{ci}}})
-		for _, step := range []struct {
-			g  *graphqlClient
-			to string
-		}{{author, "IN_REVIEW"}, {manager, "PUBLISHED"}} {
-			if err != nil {
-				return err
-			}
-			var out map[string]struct {
-				Article struct {
-					ID      string
-					Version int
-				}
-			}
-			if err := decodeData(data, &out); err != nil {
-				return err
-			}
-			for _, a := range out {
-				data, err = step.g.post(ctx, moveArticleMutation, map[string]any{"in": map[string]any{"id": a.Article.ID, "expectedVersion": a.Article.Version, "to": step.to}})
-			}
+			"body": articleText(r, zipf, topic, 150), "keywords": topic, "audience": audience, "configurationItemIds": []string{ci}})
+		if err == nil {
+			a, err = articleWrite(ctx, author, moveArticleMutation, map[string]any{"id": a.ID, "expectedVersion": a.Version, "to": "IN_REVIEW"})
+		}
+		if err == nil {
+			_, err = articleWrite(ctx, manager, moveArticleMutation, map[string]any{"id": a.ID, "expectedVersion": a.Version, "to": "PUBLISHED"})
 		}
 		return err
 	})
+}
+
+// writtenArticle is what an article mutation answers that the next one
+// needs.
+type writtenArticle struct {
+	ID      string
+	Version int
+}
+
+// articleWrite runs one article mutation (its payload's only field holds
+// the article) with in as its input.
+func articleWrite(ctx context.Context, g *graphqlClient, mutation string, in map[string]any) (writtenArticle, error) {
+	data, err := g.post(ctx, mutation, map[string]any{"in": in})
+	if err != nil {
+		return writtenArticle{}, err
+	}
+	var out map[string]struct{ Article writtenArticle }
+	if err := decodeData(data, &out); err != nil {
+		return writtenArticle{}, err
+	}
+	for _, p := range out {
+		return p.Article, nil
+	}
+	return writtenArticle{}, fmt.Errorf("no article in %s", data)
 }
 
 // suggestionIncident opens the incident whose suggestions are timed, on

@@ -248,3 +248,9 @@ func (s *Service) Linked(ctx context.Context, p auth.Principal, ciIDs, serviceID
 	}
 	return s.store.LinkedTo(ctx, ciIDs, serviceIDs, v, limit)
 }
+
+// ResolvedWith counts, for each article, the incidents in one of states
+// that cite it: how often it helped.
+func (s *Service) ResolvedWith(ctx context.Context, ids []string, states []string) (map[string]int, error) {
+	return s.store.ResolvedWith(ctx, ids, states)
+}

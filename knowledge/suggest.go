@@ -240,9 +240,3 @@ func suggestTerms(text string) []string {
 	}
 	return out
 }
-
-// ResolvedWith counts, for each article, the incidents in one of states
-// that cite it: how often it helped.
-func (s *Service) ResolvedWith(ctx context.Context, ids []string, states []string) (map[string]int, error) {
-	return s.store.ResolvedWith(ctx, ids, states)
-}
