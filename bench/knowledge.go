@@ -134,29 +134,42 @@ func suggestionIncident(ctx context.Context, g *graphqlClient, ci string) (strin
 const searchRead = `query($q: String!) {
   searchKnowledge(query: $q, first: 20) { edges { node { score snippet article { id number } version { title } } } } }`
 
-// rawSearch is the same page as one statement: the full-text matches
-// among the versions the reader may see, best first, with what a snippet
-// is cut from.
-var rawSearch = `CALL db.index.fulltext.queryNodes('` + neo4j.ArticleSearchIndex + `', $q) YIELD node AS v, score
-WHERE v.state IN $states AND ($audiences IS NULL OR v.audience IN $audiences)
+// rawSearch is the same page as one statement: the index's best matches
+// among the versions the reader may see, their filter inside the index
+// query (see rawIndexQuery), with what a snippet is cut from.
+var rawSearch = `CALL db.index.fulltext.queryNodes('` + neo4j.ArticleSearchIndex + `', $q, {limit: 20}) YIELD node AS v, score
 RETURN v.id AS id, v.articleId AS article, v.number AS number, v.title AS title, v.summary AS summary, v.body AS body, score
-ORDER BY score DESC, v.id LIMIT 20`
+ORDER BY score DESC, v.id`
+
+// rawIndexQuery is words looked for in the text fields, with the reader's
+// states and audiences required (weighing nothing) as the index holds
+// them.
+func rawIndexQuery(words string, states, audiences []string) string {
+	q := fmt.Sprintf("+(title:(%[1]s) summary:(%[1]s) body:(%[1]s) keywordsText:(%[1]s))", words)
+	for field, values := range map[string][]string{"state": states, "audience": audiences} {
+		if len(values) > 0 {
+			q += " +(" + field + ":" + strings.ToLower(strings.Join(values, " "+field+":")) + ")^0"
+		}
+	}
+	return q
+}
 
 const suggestRead = `query($id: ID!) {
   incident(id: $id) { suggestedArticles(first: 5) { score textScore graphScore reason article { id number } item { id } } } }`
 
 // rawSuggest is the same answer as the statements a developer would run:
-// the incident's CIs, what they depend on within 3 steps, the articles
-// linked to any of those, and the full-text matches of its words.
+// the incident's CIs, what they depend on within 3 steps, the published
+// articles about any of those, and the best published full-text matches of
+// its words.
 var rawSuggest = []string{
 	`MATCH (i:Incident {id: $incident})-[:AFFECTS]->(c:CI)
 MATCH p = ANY SHORTEST (c)<-[:IMPACTS]-{0,3}(x:Item)
-WITH collect(DISTINCT x.id) AS near
-MATCH (v:ArticleVersion) WHERE v.state = 'PUBLISHED' AND any(id IN v.ciIds WHERE id IN near)
-RETURN v.id AS id, v.articleId AS article, v.title AS title LIMIT 100`,
-	`CALL db.index.fulltext.queryNodes('` + neo4j.ArticleSearchIndex + `', $q) YIELD node AS v, score
-WHERE v.state = 'PUBLISHED'
-RETURN v.id AS id, v.articleId AS article, v.title AS title, score ORDER BY score DESC LIMIT 100`,
+WITH collect(DISTINCT x) AS near
+UNWIND near AS x
+MATCH (x)<-[:ABOUT]-(v:ArticleVersion) WHERE v.state = 'PUBLISHED'
+RETURN DISTINCT v.id AS id, v.articleId AS article, v.title AS title LIMIT 100`,
+	`CALL db.index.fulltext.queryNodes('` + neo4j.ArticleSearchIndex + `', $q, {limit: 100}) YIELD node AS v, score
+RETURN v.id AS id, v.articleId AS article, v.title AS title, score`,
 }
 
 // knowledgeCases are the knowledge rows: a staff search, a requester's
@@ -180,14 +193,14 @@ func knowledgeCases(staff, requester *graphqlClient, incident string) []struct {
 		c readCase
 	}{
 		{staff, readCase{name: fmt.Sprintf("searchKnowledge over %d articles, staff", knowledgeArticles), query: searchRead,
-			vars: map[string]any{"q": words}, raw: []string{rawSearch}, params: map[string]any{"q": words, "states": published, "audiences": nil},
+			vars: map[string]any{"q": words}, raw: []string{rawSearch}, params: map[string]any{"q": rawIndexQuery(words, published, nil)},
 			rows: hits, rawRows: rows}},
 		{requester, readCase{name: fmt.Sprintf("searchKnowledge over %d articles, requester", knowledgeArticles), query: searchRead,
-			vars: map[string]any{"q": words}, raw: []string{rawSearch}, params: map[string]any{"q": words, "states": []string{"PUBLISHED"}, "audiences": []string{"PUBLIC"}},
+			vars: map[string]any{"q": words}, raw: []string{rawSearch}, params: map[string]any{"q": rawIndexQuery(words, []string{"PUBLISHED"}, []string{"PUBLIC"})},
 			rows: hits, rawRows: rows}},
 		{staff, readCase{name: "suggestedArticles for an incident on the median start", query: suggestRead,
 			vars: map[string]any{"id": incident}, raw: rawSuggest,
-			params: map[string]any{"incident": incident, "q": "database connection timeout the application server reports a pool exhausted after the upgrade"},
+			params: map[string]any{"incident": incident, "q": rawIndexQuery("database connection timeout the application server reports a pool exhausted after the upgrade", []string{"PUBLISHED"}, nil)},
 			rows: func(data []byte) (int, error) {
 				var r struct {
 					Incident struct{ SuggestedArticles []any } `json:"incident"`

@@ -137,12 +137,16 @@ type Query struct {
 	Index string
 	// Filter is already bounded by the reader's visibility.
 	Filter Filter
+	// Articles asks for each hit's article, read in the same statement.
+	Articles bool
 }
 
-// Hit is a version the index matched, with its score.
+// Hit is a version the index matched, with its score, and its article
+// when the query asked for it.
 type Hit struct {
 	Version Version
 	Score   float64
+	Article *Article
 }
 
 // Result is one search result: the article as its reader sees it, the
@@ -181,7 +185,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, text string, f F
 	if !ok {
 		return page, nil
 	}
-	q := Query{Index: IndexQuery(terms), Filter: f}
+	q := Query{Index: IndexQuery(terms), Filter: f, Articles: true}
 	sort := "knowledge:search:" + ids.Fingerprint(struct {
 		Q Query
 		V Visibility
@@ -206,19 +210,14 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, text string, f F
 	if len(hits) > pr.First {
 		hits, page.HasNext = hits[:pr.First], true
 	}
-	vs := make([]Version, len(hits))
-	for i, h := range hits {
-		vs[i] = h.Version
-	}
-	arts, err := s.articlesOf(ctx, p, vs)
-	if err != nil {
-		return page, err
-	}
-	for i, h := range hits {
-		if arts[i] == nil {
+	for _, h := range hits {
+		if h.Article == nil {
 			continue
 		}
-		page.Items = append(page.Items, Result{Article: *arts[i], Version: h.Version, Score: h.Score, Snippet: Snippet(h.Version, terms)})
+		if _, ok := View(p, *h.Article); !ok {
+			continue
+		}
+		page.Items = append(page.Items, Result{Article: *h.Article, Version: h.Version, Score: h.Score, Snippet: Snippet(h.Version, terms)})
 		page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: h.Score, ID: h.Version.ID, Sort: sort}))
 	}
 	return page, nil

@@ -69,6 +69,19 @@ func View(p auth.Principal, a Article) (Version, bool) {
 	return v, true
 }
 
+// PublishedView is a's published version as p may read it: whole for
+// staff, without its links for others (see View); false when a has none
+// p may read.
+func PublishedView(p auth.Principal, a Article) (Version, bool) {
+	if !SeesInternal(p) {
+		return View(p, a)
+	}
+	if a.Live == nil {
+		return Version{}, false
+	}
+	return *a.Live, true
+}
+
 // Visibility is what the store lets a reader see, applied inside its
 // queries so that counts and pages hold nothing else.
 type Visibility struct {

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -101,7 +102,9 @@ func Snippet(v Version, terms []string) string {
 func needlesOf(terms []string) [][]rune {
 	var out [][]rune
 	for _, t := range terms {
-		out = append(out, lowerRunes([]rune(t)))
+		if t != "" {
+			out = append(out, lowerRunes([]rune(t)))
+		}
 	}
 	return out
 }
@@ -130,7 +133,7 @@ func firstMatch(text []rune, needles [][]rune, from int) (int, int) {
 
 func indexRunes(text, needle []rune) int {
 	for i := 0; i+len(needle) <= len(text); i++ {
-		if string(text[i:i+len(needle)]) == string(needle) {
+		if text[i] == needle[0] && slices.Equal(text[i:i+len(needle)], needle) {
 			return i
 		}
 	}

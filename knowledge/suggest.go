@@ -13,6 +13,7 @@ import (
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/impact"
+	"golang.org/x/sync/errgroup"
 )
 
 // Suggestions: the articles most likely to help with an incident (or with
@@ -100,40 +101,50 @@ func (s *Suggester) Suggest(ctx context.Context, p auth.Principal, q SuggestQuer
 	if !utf8.ValidString(q.Text) {
 		return nil, apperr.Invalid("text", "must be UTF-8 text")
 	}
-	best := map[string]*Suggestion{}
+	// The halves are independent reads: they run side by side, and the
+	// question costs the slower of them rather than both.
+	var (
+		hits   []Hit
+		where  map[string]impact.Place
+		linked []Version
+	)
+	g, gctx := errgroup.WithContext(ctx)
 	if terms := suggestTerms(q.Text); len(terms) > 0 {
-		hits, err := s.service.Scores(ctx, p, strings.Join(terms, " "), suggestPool)
-		if err != nil {
-			return nil, err
-		}
-		top := 0.0
-		for _, h := range hits {
-			top = max(top, h.Score)
-		}
-		for _, h := range hits {
-			if _, ok := best[h.Version.ArticleID]; !ok {
-				best[h.Version.ArticleID] = &Suggestion{Version: h.Version, TextScore: h.Score / top}
-			}
-		}
+		g.Go(func() (err error) {
+			hits, err = s.service.Scores(gctx, p, strings.Join(terms, " "), suggestPool)
+			return err
+		})
 	}
 	if SeesInternal(p) && (len(q.CIIDs) > 0 || len(q.ServiceIDs) > 0) {
-		depth := SuggestDepth
-		where, err := s.analyzer.Upstream(ctx, q.CIIDs, &depth)
-		if err != nil {
-			return nil, err
-		}
-		linked, err := s.service.Linked(ctx, p, slices.Sorted(maps.Keys(where)), q.ServiceIDs, suggestPool)
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range linked {
-			sg, ok := best[v.ArticleID]
-			if !ok {
-				sg = &Suggestion{Version: v}
-				best[v.ArticleID] = sg
+		g.Go(func() (err error) {
+			depth := SuggestDepth
+			if where, err = s.analyzer.Upstream(gctx, q.CIIDs, &depth); err != nil {
+				return err
 			}
-			sg.link(v, where, q.ServiceIDs)
+			linked, err = s.service.Linked(gctx, p, slices.Sorted(maps.Keys(where)), q.ServiceIDs, suggestPool)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	best := map[string]*Suggestion{}
+	top := 0.0
+	for _, h := range hits {
+		top = max(top, h.Score)
+	}
+	for _, h := range hits {
+		if _, ok := best[h.Version.ArticleID]; !ok {
+			best[h.Version.ArticleID] = &Suggestion{Version: h.Version, TextScore: h.Score / top}
 		}
+	}
+	for _, v := range linked {
+		sg, ok := best[v.ArticleID]
+		if !ok {
+			sg = &Suggestion{Version: v}
+			best[v.ArticleID] = sg
+		}
+		sg.link(v, where, q.ServiceIDs)
 	}
 	out := make([]Suggestion, 0, len(best))
 	for _, sg := range best {
@@ -153,12 +164,19 @@ func (s *Suggester) Suggest(ctx context.Context, p auth.Principal, q SuggestQuer
 	if err != nil {
 		return nil, err
 	}
+	// The halves read versions without their bodies; the version shown
+	// is the article's published one, as p may read it.
 	kept := out[:0]
 	for i, sg := range out {
-		if arts[i] != nil {
-			sg.Article = *arts[i]
-			kept = append(kept, sg)
+		if arts[i] == nil {
+			continue
 		}
+		v, ok := PublishedView(p, *arts[i])
+		if !ok {
+			continue
+		}
+		sg.Article, sg.Version = *arts[i], v
+		kept = append(kept, sg)
 	}
 	return kept, nil
 }

@@ -125,7 +125,8 @@ func ArticleListStatements(f knowledge.Filter, vis knowledge.Visibility) Stateme
 }
 
 // SearchStatements are the page (after a cursor) and count statements of
-// Knowledge.Search for f, with their parameters but the query text.
+// Knowledge.Search for f, reading articles, with their parameters but the
+// query text.
 func SearchStatements(f knowledge.Filter) (page, count string, params map[string]any) {
-	return searchStatements(f, true)
+	return searchStatements(knowledge.Query{Filter: f, Articles: true}, true, false)
 }

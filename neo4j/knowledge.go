@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,13 +27,19 @@ func (s *Store) Knowledge() *Knowledge { return &Knowledge{s: s} }
 
 var _ knowledge.Store = (*Knowledge)(nil)
 
-// ArticleSearchIndex is the full-text index of article versions. Its
-// analyzer is cjk: it indexes Chinese, Japanese and Korean text as
-// overlapping pairs of characters (变更管理 as 变更, 更管, 管理), so that a
-// word found inside a longer one matches, and other text as lower-cased
-// words without English stop words. Neither it nor the query stems
-// English words.
-const ArticleSearchIndex = "article_search"
+// ArticleSearchIndex is the full-text index of article versions: their
+// text (articleTextFields) and the states and audiences a search is bounded
+// by, so that the index itself applies the bound and can stop at the page's
+// last hit. Its analyzer is cjk: it indexes Chinese, Japanese and Korean
+// text as overlapping pairs of characters (变更管理 as 变更, 更管, 管理), so
+// that a word found inside a longer one matches, and other text as
+// lower-cased words without English stop words (an enum value such as
+// IN_REVIEW is one word). Neither it nor the query stems English words.
+const ArticleSearchIndex = "article_text"
+
+// articleTextFields are the indexed properties a search's words are
+// looked for in.
+var articleTextFields = []string{"title", "summary", "body", "keywordsText"}
 
 // knowledgeMigrations are the constraints and indexes of articles, their
 // versions, trails, ratings and number counter, and the full-text index.
@@ -46,7 +53,13 @@ func knowledgeMigrations() []string {
 		"CREATE CONSTRAINT article_record_id IF NOT EXISTS FOR (r:ArticleHistory) REQUIRE r.id IS UNIQUE",
 		"CREATE CONSTRAINT article_rating_key IF NOT EXISTS FOR (r:ArticleRating) REQUIRE r.key IS UNIQUE",
 		"CREATE CONSTRAINT article_counter_name IF NOT EXISTS FOR (c:ArticleCounter) REQUIRE c.name IS UNIQUE",
-		"CREATE FULLTEXT INDEX " + ArticleSearchIndex + " IF NOT EXISTS FOR (v:ArticleVersion) ON EACH [v.title, v.summary, v.body, v.keywordsText] " +
+		// Versions written before links were mirrored as ABOUT
+		// relationships get them (see putVersions).
+		"MATCH (v:ArticleVersion) WHERE size(v.ciIds) + size(v.serviceIds) > 0 AND NOT EXISTS { (v)-[:ABOUT]->() } " +
+			"MATCH (x:Item) WHERE x.id IN v.ciIds + v.serviceIds MERGE (v)-[:ABOUT]->(x)",
+		// article_search indexed the text only.
+		"DROP INDEX article_search IF EXISTS",
+		"CREATE FULLTEXT INDEX " + ArticleSearchIndex + " IF NOT EXISTS FOR (v:ArticleVersion) ON EACH [v." + strings.Join(append(slices.Clip(articleTextFields), "state", "audience", "type"), ", v.") + "] " +
 			"OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}",
 	}
 }
@@ -205,10 +218,19 @@ func (k *Knowledge) CreateArticle(ctx context.Context, a knowledge.Article, hist
 	return res.a, res.created, err
 }
 
+// articleColumns are the columns articleOf decodes: article a with its
+// latest and live versions.
+const articleColumns = `properties(a) AS a,
+       COLLECT { MATCH (a)-[:HAS_VERSION]->(lv:ArticleVersion) WHERE lv.n IN [a.latestN, a.liveN] RETURN properties(lv) } AS vs`
+
 const getArticlesByID = `
 MATCH (a:Article) WHERE a.id IN $ids
-RETURN properties(a) AS a,
-       COLLECT { MATCH (a)-[:HAS_VERSION]->(v:ArticleVersion) WHERE v.n IN [a.latestN, a.liveN] RETURN properties(v) } AS vs`
+RETURN ` + articleColumns
+
+func articleOf(r *driver.Record) knowledge.Article {
+	vs, _ := r.Get("vs")
+	return articleFrom(props(r, "a"), maps(vs))
+}
 
 func getArticles(ctx context.Context, tx driver.ManagedTransaction, ids []string) ([]knowledge.Article, error) {
 	recs, err := collect(ctx, tx, getArticlesByID, map[string]any{"ids": ids})
@@ -217,8 +239,7 @@ func getArticles(ctx context.Context, tx driver.ManagedTransaction, ids []string
 	}
 	out := make([]knowledge.Article, 0, len(recs))
 	for _, r := range recs {
-		vs, _ := r.Get("vs")
-		out = append(out, articleFrom(props(r, "a"), maps(vs)))
+		out = append(out, articleOf(r))
 	}
 	return out, nil
 }
@@ -283,12 +304,26 @@ func (k *Knowledge) UpdateArticle(ctx context.Context, id string, apply func(kno
 // putVersions writes versions of an article and moves the head flag to
 // its latest version. Ratings live on their own nodes, so a version
 // written keeps the counts it had.
+//
+// A version's CI and service links are its ciIds and serviceIds lists, and
+// are mirrored as ABOUT relationships to those items, so that "articles
+// about these items" (suggestions) starts from the items rather than
+// scanning every version's lists.
 const putVersions = `
 MATCH (a:Article {id: $id})
 UNWIND $rows AS row
 MERGE (v:ArticleVersion {id: row.id})
 SET v += row
 MERGE (a)-[:HAS_VERSION]->(v)
+WITH a, v
+CALL (v) {
+  OPTIONAL MATCH (v)-[old:ABOUT]->()
+  DELETE old
+}
+CALL (v) {
+  MATCH (x:Item) WHERE x.id IN v.ciIds + v.serviceIds
+  MERGE (v)-[:ABOUT]->(x)
+}
 WITH DISTINCT a
 MATCH (a)-[:HAS_VERSION]->(v:ArticleVersion)
 SET v.head = (v.n = a.latestN)`

@@ -2,6 +2,8 @@ package neo4j
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -87,44 +89,141 @@ func pageOf[T any](ctx context.Context, s *Store, list, count string, params map
 	return res.items, res.total, err
 }
 
-// searchMatch queries the full-text index; the terms after it (filters,
-// visibility, keyset) are applied to its matches inside the same query, so
-// that neither the page nor the count holds a version the reader may not
-// see.
-const searchMatch = "CALL db.index.fulltext.queryNodes('" + ArticleSearchIndex + "', $query) YIELD node AS v, score"
+// searchMatch queries the full-text index, and, when limited, has it stop
+// at its $indexLimit best hits. The terms after it (filters, visibility,
+// keyset) are applied to its matches inside the same query, so that
+// neither the page nor the count holds a version the reader may not see.
+func searchMatch(limited bool) string {
+	options := ""
+	if limited {
+		options = ", {limit: $indexLimit}"
+	}
+	return "CALL db.index.fulltext.queryNodes('" + ArticleSearchIndex + "', $query" + options + ") YIELD node AS v, score"
+}
+
+// indexQuery is the full-text query of q: any of its words (q.Index, free
+// of query syntax) in the text fields, and the filter's states, audiences
+// and types as required terms with no weight, so that the score is the
+// words' alone. pushed reports whether the query holds every term of the
+// filter: then the index's own best hits are the page's.
+func indexQuery(q knowledge.Query) (query string, pushed bool) {
+	clauses := make([]string, len(articleTextFields))
+	for i, f := range articleTextFields {
+		clauses[i] = f + ":(" + q.Index + ")"
+	}
+	query = "+(" + strings.Join(clauses, " ") + ")"
+	f := q.Filter
+	query += requiredAnyOf("state", f.States) + requiredAnyOf("audience", f.Audiences) + requiredAnyOf("type", f.Types)
+	return query, f.Category == "" && f.CIID == "" && f.ServiceID == "" && f.ProblemID == ""
+}
+
+// requiredAnyOf is the clause "field is one of values", weighing nothing;
+// values are enum names (upper-case letters and underscores, validated by
+// the domain), which the analyzer keeps as one lower-cased word each.
+func requiredAnyOf[E ~string](field string, values []E) string {
+	if len(values) == 0 {
+		return ""
+	}
+	terms := make([]string, len(values))
+	for i, v := range values {
+		terms[i] = field + ":" + strings.ToLower(string(v))
+	}
+	return " +(" + strings.Join(terms, " ") + ")^0"
+}
 
 // searchStatements are the page and count statements of a search; the
-// page is keyset-paged on (score descending, version id ascending).
-func searchStatements(f knowledge.Filter, after bool) (page, count string, params map[string]any) {
-	where := versionConditions(f)
-	count = searchMatch + where.where() + "\nRETURN count(v) AS total"
+// page is keyset-paged on (score descending, version id ascending), and
+// reads the page's articles too when q asks (otherwise versions without
+// their bodies). A limited page has the index stop at $indexLimit hits,
+// and says how many it found and the last one's score; see Search.
+func searchStatements(q knowledge.Query, after, limited bool) (page, count string, params map[string]any) {
+	where := versionConditions(q.Filter)
+	count = searchMatch(false) + where.where() + "\nRETURN count(v) AS total"
 	var extra []string
 	if after {
 		extra = append(extra, "(score < $afterValue OR (score = $afterValue AND v.id > $afterId))")
 	}
-	page = searchMatch + where.where(extra...) + "\nRETURN properties(v) AS n, score\nORDER BY score DESC, v.id ASC\nLIMIT $limit"
-	return page, count, where.params
+	const order = "\nORDER BY score DESC, v.id ASC"
+	page = searchMatch(limited) + where.where(extra...) + "\nWITH v, score" + order
+	if limited {
+		page += "\nWITH collect({v: v, score: score}) AS found\nUNWIND found[0..$limit] AS hit\n" +
+			"WITH hit.v AS v, hit.score AS score, size(found) AS found, found[-1].score AS floor"
+	} else {
+		page += "\nLIMIT $limit\nWITH v, score, null AS found, null AS floor"
+	}
+	columns := "v {.*, body: null} AS n, score, found, floor"
+	if q.Articles {
+		page += "\nMATCH (a:Article {id: v.articleId})"
+		columns = "properties(v) AS n, score, found, floor, " + articleColumns
+	}
+	return page + "\nRETURN " + columns + order, count, where.params
 }
 
-// Search implements knowledge.Store.
+// searchRow is a hit with what a limited page says of the index's hits:
+// how many it found, and the last one's score.
+type searchRow struct {
+	hit   knowledge.Hit
+	found int
+	floor float64
+}
+
+// Search implements knowledge.Store. A first page whose filter the index
+// query holds whole asks the index for a few more hits than the page
+// shows. The index ranks by score alone and breaks ties its own way, so
+// when its last hit scores the same as the page's last, versions of that
+// score may have been left out, and the page is read again in full.
 func (k *Knowledge) Search(ctx context.Context, q knowledge.Query, p knowledge.Page) ([]knowledge.Hit, int, error) {
-	page, count, params := searchStatements(q.Filter, p.AfterID != "")
-	params = keysetParams(params, p)
-	params["query"] = q.Index
-	return pageOf(ctx, k.s, page, count, params, p.Count, func(r *driver.Record) knowledge.Hit {
-		score, _ := r.Get("score")
-		f, _ := score.(float64)
-		return knowledge.Hit{Version: versionFromProps(props(r, "n")), Score: f}
-	})
+	query, pushed := indexQuery(q)
+	limited := pushed && p.AfterID == ""
+	for {
+		page, count, params := searchStatements(q, p.AfterID != "", limited)
+		params = keysetParams(params, p)
+		params["query"], params["indexLimit"] = query, int64(searchOverread*p.Limit)
+		rows, total, err := pageOf(ctx, k.s, page, count, params, p.Count, func(r *driver.Record) searchRow {
+			score, _ := r.Get("score")
+			found, _ := r.Get("found")
+			floor, _ := r.Get("floor")
+			f, _ := score.(float64)
+			n, _ := found.(int64)
+			last, _ := floor.(float64)
+			row := searchRow{hit: knowledge.Hit{Version: versionFromProps(props(r, "n")), Score: f}, found: int(n), floor: last}
+			if q.Articles {
+				a := articleOf(r)
+				row.hit.Article = &a
+			}
+			return row
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		hits := make([]knowledge.Hit, len(rows))
+		for i, r := range rows {
+			hits[i] = r.hit
+		}
+		if !limited || !tiedAtTheCut(rows, searchOverread*p.Limit) {
+			return hits, total, nil
+		}
+		limited = false
+	}
 }
 
-// linkedTo reads the versions the bound lets through (from the state
-// index) linked to any of the CIs or services.
+// searchOverread is how many times the page's hits a limited page asks
+// the index for.
+const searchOverread = 2
+
+// tiedAtTheCut reports whether the index stopped (found all it was asked
+// for) at a hit scoring the same as the page's last.
+func tiedAtTheCut(rows []searchRow, asked int) bool {
+	return len(rows) > 0 && rows[0].found == asked && rows[len(rows)-1].hit.Score == rows[0].floor
+}
+
+// linkedTo reads the versions the bound lets through linked to any of the
+// items (CIs or services), from the items' ABOUT relationships.
 const linkedTo = `
-MATCH (v:ArticleVersion)
-WHERE v.state IN $states AND ($audiences IS NULL OR v.audience IN $audiences)
-  AND (any(id IN v.ciIds WHERE id IN $ciIds) OR any(id IN v.serviceIds WHERE id IN $serviceIds))
-RETURN properties(v) AS v
+MATCH (x:Item)<-[:ABOUT]-(v:ArticleVersion)
+WHERE x.id IN $itemIds AND v.state IN $states AND ($audiences IS NULL OR v.audience IN $audiences)
+WITH DISTINCT v
+RETURN v {.*, body: null} AS v
 ORDER BY v.updatedAt DESC, v.id
 LIMIT $limit`
 
@@ -135,7 +234,7 @@ func (k *Knowledge) LinkedTo(ctx context.Context, ciIDs, serviceIDs []string, vi
 		audiences = stringList(vis.Audiences)
 	}
 	return k.versions(ctx, linkedTo, map[string]any{"states": stringList(vis.States), "audiences": audiences,
-		"ciIds": list(ciIDs), "serviceIds": list(serviceIDs), "limit": int64(limit)})
+		"itemIds": list(append(slices.Clip(ciIDs), serviceIDs...)), "limit": int64(limit)})
 }
 
 // resolvedWith counts the incidents in $states citing each article, by

@@ -113,6 +113,34 @@ func TestKnowledgeSearchPagesAreStable(t *testing.T) {
 	e.fail(t, team.agent, searchQuery, map[string]any{"q": "jam", "after": first.PageInfo.EndCursor}, "BAD_USER_INPUT")
 }
 
+// TestKnowledgeSearchPagesThroughTies: articles of the same text score the
+// same; paging through them neither repeats nor skips one, however the
+// index orders ties.
+func TestKnowledgeSearchPagesThroughTies(t *testing.T) {
+	e, _, team := newKnowledgeEnv(t)
+	const n = 24
+	for range n {
+		e.createArticle(t, team.author, map[string]any{"title": "scanner offline", "body": "scanner"})
+	}
+	all := e.search(t, team.agent, "scanner", map[string]any{"first": 50})
+	if len(all.Hits) != n {
+		t.Fatalf("all: %+v", all)
+	}
+	var paged []string
+	after := any(nil)
+	for range n {
+		p := e.search(t, team.agent, "scanner", map[string]any{"first": 2, "after": after})
+		paged = append(paged, p.articleIDs()...)
+		if !p.PageInfo.HasNextPage {
+			break
+		}
+		after = p.PageInfo.EndCursor
+	}
+	if !slices.Equal(paged, all.articleIDs()) {
+		t.Fatalf("paged %v\nwant  %v", paged, all.articleIDs())
+	}
+}
+
 // TestKnowledgeSearchBadQueries: index query syntax, control characters
 // and operator noise are searched as plain words: results or none, never
 // INTERNAL and never an article the reader may not see; empty and

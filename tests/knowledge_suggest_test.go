@@ -120,3 +120,29 @@ func TestSuggestKnowledgeBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRequesterSuggestionsHideLinks: a public article suggested to a
+// requester shows its published text, and none of the CIs, services or
+// owner group it is linked to, as everywhere else a requester reads it.
+func TestRequesterSuggestionsHideLinks(t *testing.T) {
+	e, w, team := newKnowledgeEnv(t)
+	a := e.publishArticle(t, team, map[string]any{"title": "Printer jams on floor two", "body": "Open tray B.", "audience": "PUBLIC",
+		"configurationItemIds": []string{w.id(t, "orders-db")}, "serviceIds": []string{w.id(t, "Orders")}})
+	var out struct {
+		SuggestKnowledge []struct {
+			Article struct{ ID string }
+			Version struct {
+				Title                string
+				State                string
+				ConfigurationItemIds []string
+				ServiceIds           []string
+				OwnerGroupID         *string `json:"ownerGroupId"`
+			}
+		} `json:"suggestKnowledge"`
+	}
+	e.ok(t, team.requester, `{ suggestKnowledge(text: "printer jams") { article { id } version { title state configurationItemIds serviceIds ownerGroupId } } }`, nil, &out)
+	if s := out.SuggestKnowledge; len(s) != 1 || s[0].Article.ID != a.ID || s[0].Version.Title != "Printer jams on floor two" || s[0].Version.State != "PUBLISHED" ||
+		len(s[0].Version.ConfigurationItemIds)+len(s[0].Version.ServiceIds) != 0 || s[0].Version.OwnerGroupID != nil {
+		t.Errorf("requester suggestion = %+v, want the published text without links", s)
+	}
+}
