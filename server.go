@@ -39,6 +39,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
+	"github.com/itsm-graph/itsm/request"
 )
 
 func main() {
@@ -209,6 +210,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		Proxies:       cfg.TrustedProxies,
 		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
+		Requests:      request.Policy{ConfirmWindow: cfg.RequestConfirmWindow},
 		Login: people.LoginLimits{
 			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
 			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,

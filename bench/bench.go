@@ -256,6 +256,33 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}); err != nil {
 		return sr, err
 	}
+	var world requestWorld
+	if err := ph.time("requests: catalogue and orders (untimed)", func() error {
+		admin, _, err := tokens.Mint("bench-admin", []auth.Role{auth.Admin}, 2*time.Hour)
+		if err != nil {
+			return err
+		}
+		mint := func(subject string, roles ...auth.Role) (*graphqlClient, error) {
+			tok, _, err := tokens.Mint(subject, roles, 2*time.Hour)
+			return &graphqlClient{url: gql.url, token: tok}, err
+		}
+		world, err = b.writeRequests(ctx, &graphqlClient{url: gql.url, token: admin}, api.Requests, mint)
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("requests", func() error {
+		for _, k := range requestCases(world) {
+			got, err := b.sampleReads(ctx, k.g, []readCase{k.c})
+			if err != nil {
+				return err
+			}
+			sr.Requests = append(sr.Requests, got...)
+		}
+		return nil
+	}); err != nil {
+		return sr, err
+	}
 	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}

@@ -135,6 +135,7 @@ func run() error {
 		printReads(os.Stdout, "everyday reads", sr.Size, sr.Reads)
 		printReads(os.Stdout, "problem management", sr.Size, sr.Problems)
 		printReads(os.Stdout, "knowledge", sr.Size, sr.Knowledge)
+		printReads(os.Stdout, "request fulfilment", sr.Size, sr.Requests)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

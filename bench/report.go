@@ -41,7 +41,9 @@ type SizeResult struct {
 	Problems []ReadResult `json:"problems"`
 	// Knowledge are the knowledge reads over knowledgeArticles articles.
 	Knowledge []ReadResult `json:"knowledge"`
-	Phases    []Phase      `json:"phases"`
+	// Requests are the request lists over serviceRequests requests.
+	Requests []ReadResult `json:"requests"`
+	Phases   []Phase      `json:"phases"`
 }
 
 // ImportResult compares the product's import with the raw UNWIND baseline.

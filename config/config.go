@@ -53,6 +53,9 @@ type Config struct {
 	AutoCloseAfter time.Duration
 	// AutoCloseInterval is how often due incidents are looked for.
 	AutoCloseInterval time.Duration
+	// RequestConfirmWindow is how long a fulfilled request waits for its
+	// requester's confirmation before it closes by itself.
+	RequestConfirmWindow time.Duration
 	// JWTMaxAge refuses tokens issued longer ago; zero turns it off.
 	JWTMaxAge time.Duration
 	// MetricsAddr, when set, is where /metrics is served instead of on
@@ -116,6 +119,7 @@ func Settings() []Setting {
 		{"INCIDENT_REOPEN_WINDOW", "incident-reopen-window", "120h", "how long after resolution the caller or an agent may reopen an incident"},
 		{"INCIDENT_AUTO_CLOSE_AFTER", "incident-auto-close-after", "120h", "how long a resolved incident waits for confirmation before it is closed automatically"},
 		{"INCIDENT_AUTO_CLOSE_INTERVAL", "incident-auto-close-interval", "10m", "how often resolved incidents past that period are closed"},
+		{"REQUEST_CONFIRM_WINDOW", "request-confirm-window", "120h", "how long a fulfilled request waits for its requester to confirm (or say it is not done) before it closes by itself"},
 		{"LOGIN_ACCOUNT_BURST", "login-account-burst", "5", "failed logins a username may have at once before logins for it are refused (UNAVAILABLE with extensions.retryAfter)"},
 		{"LOGIN_ACCOUNT_INTERVAL", "login-account-interval", "5m", "after the burst, one more failed login per username per this interval"},
 		{"LOGIN_CLIENT_BURST", "login-client-burst", "30", "failed logins one client address (an IPv6 /64) may have at once before its logins are refused"},
@@ -224,6 +228,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	duration("INCIDENT_REOPEN_WINDOW", &c.ReopenWindow, time.Minute)
 	duration("INCIDENT_AUTO_CLOSE_AFTER", &c.AutoCloseAfter, time.Minute)
 	duration("INCIDENT_AUTO_CLOSE_INTERVAL", &c.AutoCloseInterval, time.Second)
+	duration("REQUEST_CONFIRM_WINDOW", &c.RequestConfirmWindow, time.Minute)
 	duration("LOGIN_ACCOUNT_INTERVAL", &c.LoginAccountInterval, time.Second)
 	duration("LOGIN_CLIENT_INTERVAL", &c.LoginClientInterval, time.Millisecond)
 	integer := func(env string, min, max int) int {

@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Addr != "127.0.0.1:8080" || c.Neo4jURI != "bolt://127.0.0.1:7687" || c.Neo4jDatabase != "neo4j" ||
 		c.JWTAlgorithm != "HS256" || c.JWTTTL != 8*time.Hour || c.Request.MaxDepth != 12 || len(c.CORSOrigins) != 0 ||
 		!c.Introspection || c.Demo || len(rest) != 0 || c.SLAEvaluationInterval != time.Minute ||
-		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute ||
+		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute || c.RequestConfirmWindow != 120*time.Hour ||
 		c.JWTMaxAge != 24*time.Hour || c.MetricsAddr != "" || c.LoginAccountBurst != 5 || c.LoginAccountInterval != 5*time.Minute ||
 		c.LoginClientBurst != 30 || c.LoginClientInterval != 10*time.Second || c.LoginConcurrency != 0 || c.LoginQueue != 32 ||
 		len(c.TrustedProxies) != 0 {
@@ -59,6 +59,7 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 		{"bad reopen window", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_REOPEN_WINDOW": "five days"}, "INCIDENT_REOPEN_WINDOW"},
 		{"bad auto-close period", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_AFTER": "-1h"}, "INCIDENT_AUTO_CLOSE_AFTER"},
 		{"bad auto-close interval", map[string]string{"JWT_SECRET": goodSecret, "INCIDENT_AUTO_CLOSE_INTERVAL": "10"}, "INCIDENT_AUTO_CLOSE_INTERVAL"},
+		{"bad confirm window", map[string]string{"JWT_SECRET": goodSecret, "REQUEST_CONFIRM_WINDOW": "30s"}, "REQUEST_CONFIRM_WINDOW"},
 		{"bad log level", map[string]string{"JWT_SECRET": goodSecret, "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"bad login burst", map[string]string{"JWT_SECRET": goodSecret, "LOGIN_ACCOUNT_BURST": "0"}, "LOGIN_ACCOUNT_BURST"},
 		{"bad login interval", map[string]string{"JWT_SECRET": goodSecret, "LOGIN_CLIENT_INTERVAL": "often"}, "LOGIN_CLIENT_INTERVAL"},

@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Redundancy() RedundancyResolver
 	RequestApproval() RequestApprovalResolver
+	RequestTask() RequestTaskResolver
 	SLA() SLAResolver
 	SLAEvent() SLAEventResolver
 	SLAReport() SLAReportResolver
@@ -1037,6 +1038,7 @@ type ComplexityRoot struct {
 		RelationshipTypes    func(childComplexity int) int
 		RequestCatalogue     func(childComplexity int) int
 		RequestReport        func(childComplexity int, from time.Time, to time.Time) int
+		RequestTaskQueue     func(childComplexity int, groupID *string, states []model.RequestTaskState, first *int, after *string) int
 		SLA                  func(childComplexity int, id string) int
 		SLAReport            func(childComplexity int, slaID string, from time.Time, to time.Time) int
 		SLAReviews           func(childComplexity int, slaID string) int
@@ -1045,6 +1047,7 @@ type ComplexityRoot struct {
 		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time) int
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
 		ServiceRequest       func(childComplexity int, id string) int
+		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, first *int, after *string) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
 		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
 		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
@@ -1159,8 +1162,21 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Notes               func(childComplexity int) int
 		OpenedAt            func(childComplexity int) int
+		Request             func(childComplexity int) int
+		RequestID           func(childComplexity int) int
 		State               func(childComplexity int) int
 		Step                func(childComplexity int) int
+	}
+
+	RequestTaskConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RequestTaskEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	RequestTaskNote struct {
@@ -1697,6 +1713,8 @@ type QueryResolver interface {
 	ServiceRequest(ctx context.Context, id string) (*model.ServiceRequest, error)
 	MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error)
 	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
+	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error)
+	ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, first *int, after *string) (*model.ServiceRequestConnection, error)
 	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
@@ -1710,6 +1728,9 @@ type RedundancyResolver interface {
 }
 type RequestApprovalResolver interface {
 	Request(ctx context.Context, obj *model.RequestApproval) (*model.ServiceRequest, error)
+}
+type RequestTaskResolver interface {
+	Request(ctx context.Context, obj *model.RequestTask) (*model.ServiceRequest, error)
 }
 type SLAResolver interface {
 	Customer(ctx context.Context, obj *model.SLA) (*model.BusinessUnit, error)
@@ -6245,6 +6266,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RequestReport(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.requestTaskQueue":
+		if e.ComplexityRoot.Query.RequestTaskQueue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requestTaskQueue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RequestTaskQueue(childComplexity, args["groupId"].(*string), args["states"].([]model.RequestTaskState), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sla":
 		if e.ComplexityRoot.Query.SLA == nil {
 			break
@@ -6333,6 +6365,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServiceRequest(childComplexity, args["id"].(string)), true
+	case "Query.serviceRequests":
+		if e.ComplexityRoot.Query.ServiceRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["filter"].(*model.ServiceRequestFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -6824,6 +6867,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestTask.OpenedAt(childComplexity), true
+	case "RequestTask.request":
+		if e.ComplexityRoot.RequestTask.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.Request(childComplexity), true
+	case "RequestTask.requestId":
+		if e.ComplexityRoot.RequestTask.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTask.RequestID(childComplexity), true
 	case "RequestTask.state":
 		if e.ComplexityRoot.RequestTask.State == nil {
 			break
@@ -6836,6 +6891,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestTask.Step(childComplexity), true
+
+	case "RequestTaskConnection.edges":
+		if e.ComplexityRoot.RequestTaskConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskConnection.Edges(childComplexity), true
+	case "RequestTaskConnection.pageInfo":
+		if e.ComplexityRoot.RequestTaskConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskConnection.PageInfo(childComplexity), true
+	case "RequestTaskConnection.totalCount":
+		if e.ComplexityRoot.RequestTaskConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskConnection.TotalCount(childComplexity), true
+
+	case "RequestTaskEdge.cursor":
+		if e.ComplexityRoot.RequestTaskEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskEdge.Cursor(childComplexity), true
+	case "RequestTaskEdge.node":
+		if e.ComplexityRoot.RequestTaskEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestTaskEdge.Node(childComplexity), true
 
 	case "RequestTaskNote.at":
 		if e.ComplexityRoot.RequestTaskNote.At == nil {
@@ -8052,6 +8139,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
 			graphql.NewInputUnmarshaler("SLATermsInput", ec.unmarshalInputSLATermsInput),
 			graphql.NewInputUnmarshaler("ServiceFilter", ec.unmarshalInputServiceFilter),
+			graphql.NewInputUnmarshaler("ServiceRequestFilter", ec.unmarshalInputServiceRequestFilter),
 			graphql.NewInputUnmarshaler("SetMajorIncidentInput", ec.unmarshalInputSetMajorIncidentInput),
 			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
 			graphql.NewInputUnmarshaler("SubmitRequestInput", ec.unmarshalInputSubmitRequestInput),
@@ -12492,6 +12580,10 @@ A fulfilment task of a request.
 type RequestTask {
   "Id to work it by."
   id: ID!
+  "Id of the request."
+  requestId: ID!
+  "The request, when the reader may see it."
+  request: ServiceRequest
   "What to do."
   name: String!
   "The group doing it."
@@ -12624,6 +12716,38 @@ type RequestApprovalEdge {
   cursor: String!
   "The approval."
   node: RequestApproval!
+}
+
+"""
+A page of fulfilment tasks.
+"""
+type RequestTaskConnection {
+  "The tasks of this page."
+  edges: [RequestTaskEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number across all pages."
+  totalCount: Int!
+}
+
+"""
+One fulfilment task in a page.
+"""
+type RequestTaskEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The task."
+  node: RequestTask!
+}
+
+"""
+Narrows the staff list of requests; the terms given all apply.
+"""
+input ServiceRequestFilter {
+  "Requests in one of these states."
+  states: [RequestState!]
+  "Requests of this catalogue item."
+  itemId: ID
 }
 
 """
@@ -12914,6 +13038,13 @@ extend type Query {
   myRequests(first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
   "The approvals waiting for the caller, oldest first."
   myApprovals(first: Int = 20, after: String): RequestApprovalConnection! @auth(roles: [REQUESTER], staff: true)
+  """
+  The fulfilment tasks of the caller's groups (or of one of them), oldest first: by default those
+  OPEN or IN_PROGRESS. Service owners and analysts may name any group.
+  """
+  requestTaskQueue(groupId: ID, states: [RequestTaskState!], first: Int = 20, after: String): RequestTaskConnection! @auth(roles: [REQUESTER], staff: true)
+  "Every request (service owners and analysts), newest first."
+  serviceRequests(filter: ServiceRequestFilter, first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [SERVICE_OWNER, ANALYST])
   "Satisfaction, approval and fulfilment time per item and group, of the requests fulfilled in [from, to) (at most 5,000)."
   requestReport(from: DateTime!, to: DateTime!): RequestReport! @auth(roles: [SERVICE_OWNER, ANALYST])
 }
@@ -12938,7 +13069,10 @@ extend type Mutation {
 }
 
 extend type Subscription {
-  "Requests the subscriber may see as they are written: one by id, or all of theirs."
+  """
+  Requests the subscriber may see as they are written: one by id, or all of theirs (made by or for
+  them, or with a task for one of their groups; every request for service owners and analysts).
+  """
   requestChanged(id: ID): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
   "Approvals as they open for the subscriber."
   approvalRequested: RequestApproval! @auth(roles: [REQUESTER], staff: true)
@@ -15353,6 +15487,10 @@ func (ec *executionContext) childFields_RequestTask(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_RequestTask_id(ctx, field)
+	case "requestId":
+		return ec.fieldContext_RequestTask_requestId(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestTask_request(ctx, field)
 	case "name":
 		return ec.fieldContext_RequestTask_name(ctx, field)
 	case "groupId":
@@ -15371,6 +15509,28 @@ func (ec *executionContext) childFields_RequestTask(ctx context.Context, field g
 		return ec.fieldContext_RequestTask_doneAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestTask", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestTaskConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RequestTaskConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RequestTaskConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RequestTaskConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestTaskConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestTaskEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RequestTaskEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RequestTaskEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestTaskEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_RequestTaskNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17839,6 +17999,44 @@ func (ec *executionContext) field_Query_requestReport_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_requestTaskQueue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groupId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "states",
+		func(ctx context.Context, v any) ([]model.RequestTaskState, error) {
+			return ec.unmarshalORequestTaskState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskStateᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["states"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_searchKnowledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17940,6 +18138,36 @@ func (ec *executionContext) field_Query_serviceRequest_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ServiceRequestFilter, error) {
+			return ec.unmarshalOServiceRequestFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -39560,6 +39788,140 @@ func (ec *executionContext) fieldContext_Query_myApprovals(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_requestTaskQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requestTaskQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RequestTaskQueue(ctx, fc.Args["groupId"].(*string), fc.Args["states"].([]model.RequestTaskState), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"REQUESTER"})
+				if err != nil {
+					var zeroVal *model.RequestTaskConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.RequestTaskConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RequestTaskConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestTaskConnection) graphql.Marshaler {
+			return ec.marshalNRequestTaskConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requestTaskQueue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestTaskConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_requestTaskQueue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceRequests(ctx, fc.Args["filter"].(*model.ServiceRequestFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER", "ANALYST"})
+				if err != nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ServiceRequestConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequestConnection) graphql.Marshaler {
+			return ec.marshalNServiceRequestConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_requestReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41521,6 +41883,61 @@ func (ec *executionContext) fieldContext_RequestTask_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "ID")
 }
 
+func (ec *executionContext) _RequestTask_requestId(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestTask_request(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTask_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestTask().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalOServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTask_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestTask",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RequestTask_name(ctx context.Context, field graphql.CollectedField, obj *model.RequestTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41712,6 +42129,148 @@ func (ec *executionContext) _RequestTask_doneAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RequestTask_doneAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestTask", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RequestTaskConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RequestTaskEdge) graphql.Marshaler {
+			return ec.marshalNRequestTaskEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestTaskConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestTaskEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestTaskConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestTaskConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestTaskConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTaskConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestTaskEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestTaskEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestTaskEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestTaskEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RequestTask) graphql.Marshaler {
+			return ec.marshalNRequestTask2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTask(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestTaskEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestTaskEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestTask(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RequestTaskNote_body(ctx context.Context, field graphql.CollectedField, obj *model.RequestTaskNote) (ret graphql.Marshaler) {
@@ -51914,6 +52473,55 @@ func UnmarshalServiceFilter(ctx context.Context, raw any) (model.ServiceFilter, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputServiceRequestFilter(ctx context.Context, obj any) (model.ServiceRequestFilter, error) {
+	var it model.ServiceRequestFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"states", "itemId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "states":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("states"))
+			data, err := ec.unmarshalORequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.States = data
+		case "itemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalServiceRequestFilter unmarshals raw into the ServiceRequestFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalServiceRequestFilter(ctx context.Context, raw any) (model.ServiceRequestFilter, error) {
+	var out model.ServiceRequestFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ServiceRequestFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetMajorIncidentInput(ctx context.Context, obj any) (model.SetMajorIncidentInput, error) {
 	var it model.SetMajorIncidentInput
 	if obj == nil {
@@ -60213,6 +60821,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myApprovals(ctx, field)
 				})
+		case "requestTaskQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requestTaskQueue(ctx, field)
+				})
+		case "serviceRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceRequests(ctx, field)
+				})
 		case "requestReport":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -60946,46 +61566,138 @@ func (ec *executionContext) _RequestTask(ctx context.Context, sel ast.SelectionS
 		case "id":
 			out.Values[i] = ec._RequestTask_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "requestId":
+			out.Values[i] = ec._RequestTask_requestId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestTask_request(ctx, field, obj)
+				})
 		case "name":
 			out.Values[i] = ec._RequestTask_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "groupId":
 			out.Values[i] = ec._RequestTask_groupId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "step":
 			out.Values[i] = ec._RequestTask_step(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "state":
 			out.Values[i] = ec._RequestTask_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "configurationItemId":
 			out.Values[i] = ec._RequestTask_configurationItemId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "notes":
 			out.Values[i] = ec._RequestTask_notes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "openedAt":
 			out.Values[i] = ec._RequestTask_openedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "doneAt":
 			out.Values[i] = ec._RequestTask_doneAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestTaskConnectionImplementors = []string{"RequestTaskConnection"}
+
+func (ec *executionContext) _RequestTaskConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RequestTaskConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestTaskConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestTaskConnection")
+		case "edges":
+			out.Values[i] = ec._RequestTaskConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RequestTaskConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RequestTaskConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestTaskEdgeImplementors = []string{"RequestTaskEdge"}
+
+func (ec *executionContext) _RequestTaskEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RequestTaskEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestTaskEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestTaskEdge")
+		case "cursor":
+			out.Values[i] = ec._RequestTaskEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RequestTaskEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -66184,6 +66896,38 @@ func (ec *executionContext) marshalNRequestTask2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._RequestTask(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRequestTaskConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskConnection(ctx context.Context, sel ast.SelectionSet, v *model.RequestTaskConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestTaskConnection!")
+		return graphql.Null
+	}
+	return ec._RequestTaskConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestTaskEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestTaskEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestTaskEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestTaskEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskEdge(ctx context.Context, sel ast.SelectionSet, v *model.RequestTaskEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestTaskEdge!")
+		return graphql.Null
+	}
+	return ec._RequestTaskEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRequestTaskNote2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RequestTaskNote) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -68376,6 +69120,42 @@ func (ec *executionContext) unmarshalORequestAnswerInput2ᚕᚖgithubᚗcomᚋit
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalORequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx context.Context, v any) ([]model.RequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RequestState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORequestState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalORequestState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestState(ctx context.Context, v any) (*model.RequestState, error) {
 	if v == nil {
 		return nil, nil
@@ -68398,6 +69178,42 @@ func (ec *executionContext) unmarshalORequestTaskCIInput2ᚖgithubᚗcomᚋitsm�
 	}
 	res, err := ec.unmarshalInputRequestTaskCIInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORequestTaskState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskStateᚄ(ctx context.Context, v any) ([]model.RequestTaskState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RequestTaskState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORequestTaskState2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RequestTaskState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalORequestTaskState2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, v any) (*model.RequestTaskState, error) {
@@ -68607,6 +69423,14 @@ func (ec *executionContext) marshalOServiceRequest2ᚖgithubᚗcomᚋitsmᚑgrap
 		return graphql.Null
 	}
 	return ec._ServiceRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOServiceRequestFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequestFilter(ctx context.Context, v any) (*model.ServiceRequestFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputServiceRequestFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOServiceStatus2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceStatusᚄ(ctx context.Context, v any) ([]model.ServiceStatus, error) {

@@ -11,6 +11,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 )
 
 // Statements are the statements of one list, for the tests that guard the
@@ -60,6 +61,14 @@ func MyRequestsStatements() Statements {
 		Params: map[string]any{"me": "usr_a", "afterValue": "x", "afterId": "x", "limit": int64(21)}}
 }
 func MyApprovalsStatements() Statements { return statementsOf(myApprovalsList("usr_a")) }
+
+// TaskQueueStatements are the statements of a task queue over two groups.
+func TaskQueueStatements() Statements {
+	return statementsOf(taskQueueList([]string{"grp_a", "grp_b"}, []request.TaskState{request.TaskOpen, request.TaskInProgress}))
+}
+
+// RequestListStatements are the statements of the staff list for f.
+func RequestListStatements(f request.Filter) Statements { return statementsOf(requestList(f)) }
 
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {

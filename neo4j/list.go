@@ -169,6 +169,9 @@ type listSpec struct {
 	countIndex string
 	// countStatement, when set, replaces the count of the filters.
 	countStatement string
+	// project, when set, is what each row returns (as n) in place of the
+	// node's properties.
+	project string
 }
 
 // inFilter is an IN filter on v.prop with n values in $param.
@@ -192,8 +195,12 @@ func (l listSpec) statement(after bool) string {
 	page := fmt.Sprintf(`
 ORDER BY %[1]s.%[2]s %[3]s, %[1]s.id %[3]s
 LIMIT $limit`, l.v, l.order, dir)
+	project := "properties(" + l.v + ")"
+	if l.project != "" {
+		project = l.project
+	}
 	if l.perValue == nil {
-		return l.match + l.where.where(extra...) + "\nRETURN properties(" + l.v + ") AS n" + page
+		return l.match + l.where.where(extra...) + "\nRETURN " + project + " AS n" + page
 	}
 	// Each branch orders by the split property first, equal within it, so
 	// that the composite index provides the order.
@@ -203,7 +210,7 @@ LIMIT $limit`, l.v, l.order, dir)
 			fmt.Sprintf("\nRETURN %[1]s ORDER BY %[1]s.%[2]s %[4]s, %[1]s.%[3]s %[4]s, %[1]s.id %[4]s LIMIT $limit",
 				l.v, l.perValue.prop, l.order, dir))
 	}
-	return "CALL () {\n" + strings.Join(branches, "\nUNION ALL\n") + "\n}\nRETURN properties(" + l.v + ") AS n" + page
+	return "CALL () {\n" + strings.Join(branches, "\nUNION ALL\n") + "\n}\nRETURN " + project + " AS n" + page
 }
 
 // count counts every match of the filters.

@@ -41,7 +41,11 @@ func requestMigrations() []string {
 		"CREATE INDEX request_approval_inbox IF NOT EXISTS FOR (a:RequestApproval) ON (a.approverId, a.state, a.openedAt)",
 		"CREATE INDEX request_approval_due IF NOT EXISTS FOR (a:RequestApproval) ON (a.state, a.dueAt)",
 		"CREATE CONSTRAINT request_task_id IF NOT EXISTS FOR (t:RequestTask) REQUIRE t.id IS UNIQUE",
-		"CREATE INDEX request_task_group IF NOT EXISTS FOR (t:RequestTask) ON (t.groupId, t.state)",
+		"DROP INDEX request_task_group IF EXISTS",
+		"CREATE INDEX request_task_queue IF NOT EXISTS FOR (t:RequestTask) ON (t.groupId, t.state, t.openedAt)",
+		"CREATE INDEX service_request_state_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.state, r.createdAt)",
+		"CREATE INDEX service_request_item IF NOT EXISTS FOR (r:ServiceRequest) ON (r.itemId, r.createdAt)",
+		"CREATE INDEX service_request_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.createdAt)",
 		"CREATE INDEX request_history_request IF NOT EXISTS FOR (h:RequestHistory) ON (h.requestId)",
 		"CREATE CONSTRAINT request_counter_name IF NOT EXISTS FOR (c:RequestCounter) REQUIRE c.name IS UNIQUE",
 	}

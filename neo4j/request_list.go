@@ -54,3 +54,46 @@ func (m *Requests) MyApprovals(ctx context.Context, me string, p paging.Request)
 		return *a.OpenedAt, a.ID
 	})
 }
+
+// taskQueueList lists the tasks of the groups in the states, oldest
+// opened first: a branch per group from the (groupId, state, openedAt)
+// index.
+func taskQueueList(groups []string, states []request.TaskState) listSpec {
+	where := newConditions()
+	in(where, "t", "groupId", "groups", groups)
+	in(where, "t", "state", "states", states)
+	return listSpec{match: "MATCH (t:RequestTask)", v: "t", where: where, order: "openedAt", sortName: "taskQueue:openedAt" + timeSortSuffix,
+		perValue:       &inFilter{prop: "groupId", param: "groups", n: len(groups)},
+		countStatement: "MATCH (t:RequestTask)" + where.where("t.openedAt IS NOT NULL") + "\nRETURN count(t) AS total"}
+}
+
+// TaskQueue implements request.Store.
+func (m *Requests) TaskQueue(ctx context.Context, groups []string, states []request.TaskState, p paging.Request) (paging.Page[request.Task], error) {
+	return listBy(ctx, m.s, taskQueueList(groups, states), p, taskFromProps, func(t request.Task) (any, string) {
+		if t.OpenedAt == nil {
+			return nil, t.ID
+		}
+		return *t.OpenedAt, t.ID
+	})
+}
+
+// requestList lists every request the filter lets through, newest first:
+// per state from the (state, createdAt) index, or from the (itemId,
+// createdAt) or (createdAt) one.
+func requestList(f request.Filter) listSpec {
+	where := newConditions()
+	in(where, "r", "state", "states", f.States)
+	where.equal("r", "itemId", "itemId", f.ItemID)
+	l := listSpec{match: "MATCH (r:ServiceRequest)", v: "r", where: where, order: "createdAt", desc: true,
+		sortName: "serviceRequests:createdAt:desc" + timeSortSuffix, project: withChildren,
+		countStatement: "MATCH (r:ServiceRequest)" + where.where("r.createdAt IS NOT NULL") + "\nRETURN count(r) AS total"}
+	if len(f.States) > 0 && f.ItemID == "" {
+		l.perValue = &inFilter{prop: "state", param: "states", n: len(f.States)}
+	}
+	return l
+}
+
+// ListRequests implements request.Store.
+func (m *Requests) ListRequests(ctx context.Context, f request.Filter, p paging.Request) (paging.Page[request.Record], error) {
+	return listBy(ctx, m.s, requestList(f), p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
+}

@@ -50,6 +50,12 @@ type Store interface {
 	MyRequests(ctx context.Context, subject string, p paging.Request) (paging.Page[Record], error)
 	// MyApprovals pages the approvals pending with subject, oldest first.
 	MyApprovals(ctx context.Context, subject string, p paging.Request) (paging.Page[Approval], error)
+	// TaskQueue pages the tasks of these groups in these states, oldest
+	// opened first.
+	TaskQueue(ctx context.Context, groupIDs []string, states []TaskState, p paging.Request) (paging.Page[Task], error)
+	// ListRequests pages every request the filter lets through, newest
+	// first.
+	ListRequests(ctx context.Context, f Filter, p paging.Request) (paging.Page[Record], error)
 	// History returns the moves of many requests, oldest first.
 	History(ctx context.Context, ids []string) (map[string][]HistoryEntry, error)
 	// DueTimeOuts returns up to limit requests with a pending approval due
@@ -78,11 +84,29 @@ type ApprovalNotifier interface {
 	Publish(a Approval)
 }
 
-// EventKeys are what subscribers follow a request by: its id and its
-// requester's.
+// EventKeys are what subscribers follow a request by: its id, the people
+// it was made by and for, and the groups with a task open on it.
 func EventKeys(rec Record) []string {
-	return []string{rec.Request.ID, rec.Request.RequesterID, rec.Request.RequestedForID}
+	keys := []string{rec.Request.ID, rec.Request.RequesterID, rec.Request.RequestedForID}
+	for _, t := range rec.Tasks {
+		if t.State != TaskWaiting {
+			keys = append(keys, groupKey(t.GroupID))
+		}
+	}
+	return keys
 }
+
+// FollowerKeys are the keys a subscriber to all their requests follows:
+// their own, and their groups' (the requests with a task for them).
+func FollowerKeys(v Viewer) []string {
+	keys := []string{v.Principal.Subject}
+	for _, g := range v.GroupIDs {
+		keys = append(keys, groupKey(g))
+	}
+	return keys
+}
+
+func groupKey(id string) string { return "group:" + id }
 
 // ApprovalKeys are what subscribers follow approvals by: the approver.
 func ApprovalKeys(a Approval) []string { return []string{a.ApproverID} }
@@ -545,6 +569,61 @@ func (s *Service) MyRequests(ctx context.Context, v Viewer, p paging.Request) (p
 // MyApprovals pages the approvals waiting for v.
 func (s *Service) MyApprovals(ctx context.Context, v Viewer, p paging.Request) (paging.Page[Approval], error) {
 	return s.store.MyApprovals(ctx, v.Principal.Subject, p)
+}
+
+// MaxQueueGroups bounds the groups one task queue reads at once (each is
+// a branch of its statement); a member of more names the group.
+const MaxQueueGroups = 50
+
+// TaskQueue pages the tasks of v's groups, or of groupID (one of them;
+// any group for those who see every request), in states (by default the
+// ones to work: OPEN and IN_PROGRESS), oldest opened first.
+func (s *Service) TaskQueue(ctx context.Context, v Viewer, groupID string, states []TaskState, p paging.Request) (paging.Page[Task], error) {
+	for _, st := range states {
+		if err := validate.Enum("states", st, TaskStates()); err != nil {
+			return paging.Page[Task]{}, err
+		}
+	}
+	if len(states) == 0 {
+		states = []TaskState{TaskOpen, TaskInProgress}
+	}
+	groups := v.GroupIDs
+	if groupID != "" {
+		if !slices.Contains(v.GroupIDs, groupID) && !SeesAll(v.Principal) {
+			return paging.Page[Task]{}, apperr.New(apperr.Forbidden, "groupId: you are not a member of group %q; leave it out for the tasks of your groups", groupID)
+		}
+		groups = []string{groupID}
+	}
+	switch {
+	case len(groups) == 0:
+		return paging.Page[Task]{}, nil
+	case len(groups) > MaxQueueGroups:
+		return paging.Page[Task]{}, apperr.Invalid("groupId", "you belong to %d groups; name the one whose tasks to list (at most %d are read together)", len(groups), MaxQueueGroups)
+	}
+	return s.store.TaskQueue(ctx, groups, states, p)
+}
+
+// Filter narrows the staff list of requests.
+type Filter struct {
+	States []State
+	ItemID string
+}
+
+// List pages every request f lets through, newest first: for those who
+// see every request.
+func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request) (paging.Page[Record], error) {
+	if !SeesAll(v.Principal) {
+		return paging.Page[Record]{}, apperr.New(apperr.Forbidden, "only service owners and analysts list every request; use myRequests")
+	}
+	for _, st := range f.States {
+		if err := validate.Enum("filter.states", st, States()); err != nil {
+			return paging.Page[Record]{}, err
+		}
+	}
+	if err := validate.Text("filter.itemId", f.ItemID, false, MaxIDLen); err != nil {
+		return paging.Page[Record]{}, err
+	}
+	return s.store.ListRequests(ctx, f, p)
 }
 
 // History returns the moves of the requests of ids (which the caller has

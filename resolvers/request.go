@@ -103,13 +103,7 @@ func requestModel(rec request.Record) *model.ServiceRequest {
 		}),
 		Cost: r.Cost, Currency: it.Currency, RequesterID: r.RequesterID, RequestedForID: r.RequestedForID, State: model.RequestState(r.State),
 		Stages: stagesModel(r.Stages), Approvals: mapSlice(rec.Approvals, approvalModel),
-		Tasks: mapSlice(rec.Tasks, func(t request.Task) *model.RequestTask {
-			return &model.RequestTask{ID: t.ID, Name: t.Name, GroupID: t.GroupID, Step: t.Step, State: model.RequestTaskState(t.State),
-				ConfigurationItemID: optional(t.CIID), OpenedAt: t.OpenedAt, DoneAt: t.DoneAt,
-				Notes: mapSlice(t.Notes, func(n request.Note) *model.RequestTaskNote {
-					return &model.RequestTaskNote{Body: n.Body, Author: n.Author, At: n.At}
-				})}
-		}),
+		Tasks:         mapSlice(rec.Tasks, taskModel),
 		SurveyComment: optional(r.SurveyComment), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ApprovedAt: r.ApprovedAt, FulfilledAt: r.FulfilledAt, ClosedAt: r.ClosedAt, Domain: rec}
 	if r.State == request.PendingApproval {
@@ -240,8 +234,22 @@ func requestProcess() process {
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			c.Query.MyRequests = func(child int, first *int, _ *string) int { return connection(child, first) }
 			c.Query.MyApprovals = func(child int, first *int, _ *string) int { return connection(child, first) }
+			c.Query.RequestTaskQueue = func(child int, _ *string, _ []model.RequestTaskState, first *int, _ *string) int {
+				return connection(child, first)
+			}
+			c.Query.ServiceRequests = func(child int, _ *model.ServiceRequestFilter, first *int, _ *string) int {
+				return connection(child, first)
+			}
 		},
 	}
+}
+
+func taskModel(t request.Task) *model.RequestTask {
+	return &model.RequestTask{ID: t.ID, RequestID: t.RequestID, Name: t.Name, GroupID: t.GroupID, Step: t.Step, State: model.RequestTaskState(t.State),
+		ConfigurationItemID: optional(t.CIID), OpenedAt: t.OpenedAt, DoneAt: t.DoneAt,
+		Notes: mapSlice(t.Notes, func(n request.Note) *model.RequestTaskNote {
+			return &model.RequestTaskNote{Body: n.Body, Author: n.Author, At: n.At}
+		})}
 }
 
 func requestConnection(ctx context.Context, first *int, after *string, list func(context.Context, paging.Request) (paging.Page[request.Record], error)) (*model.ServiceRequestConnection, error) {

@@ -139,6 +139,36 @@ func (r *queryResolver) MyApprovals(ctx context.Context, first *int, after *stri
 	})
 }
 
+func (r *queryResolver) RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error) {
+	v, err := r.requestViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, info, total, err := connect(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Task], error) {
+		return r.RequestMgmt.TaskQueue(ctx, v, deref(groupID), mapSlice(states, func(s model.RequestTaskState) request.TaskState { return request.TaskState(s) }), p)
+	}, taskModel, func(c string, n *model.RequestTask) *model.RequestTaskEdge {
+		return &model.RequestTaskEdge{Cursor: c, Node: n}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestTaskConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+func (r *queryResolver) ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, first *int, after *string) (*model.ServiceRequestConnection, error) {
+	v, err := r.requestViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var f request.Filter
+	if filter != nil {
+		f = request.Filter{States: mapSlice(filter.States, func(s model.RequestState) request.State { return request.State(s) }), ItemID: deref(filter.ItemID)}
+	}
+	return requestConnection(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
+		return r.RequestMgmt.List(ctx, v, f, p)
+	})
+}
+
 func (r *queryResolver) RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {
@@ -160,6 +190,14 @@ func (r *requestApprovalResolver) Request(ctx context.Context, obj *model.Reques
 	return requestModel(rec), nil
 }
 
+func (r *requestTaskResolver) Request(ctx context.Context, obj *model.RequestTask) (*model.ServiceRequest, error) {
+	rec, err := requestLoadersFrom(ctx).requests.Load(ctx, obj.RequestID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return requestModel(rec), nil
+}
+
 func (r *serviceRequestResolver) AllowedTransitions(ctx context.Context, obj *model.ServiceRequest) ([]model.RequestState, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {
@@ -174,13 +212,16 @@ func (r *serviceRequestResolver) History(ctx context.Context, obj *model.Service
 }
 
 func (r *subscriptionResolver) RequestChanged(ctx context.Context, id *string) (<-chan *model.ServiceRequest, error) {
-	p := principal(ctx)
+	v, err := r.requestViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var keys []string
 	switch {
 	case id != nil:
 		keys = []string{*id}
-	case !request.SeesAll(*p):
-		keys = []string{p.Subject}
+	case !request.SeesAll(v.Principal):
+		keys = request.FollowerKeys(v)
 	}
 	return follow(ctx, r.Resolver, r.RequestFeed, keys, func(rec request.Record) bool {
 		return id == nil || rec.Request.ID == *id
@@ -196,9 +237,12 @@ func (r *Resolver) RequestApproval() graph.RequestApprovalResolver {
 	return &requestApprovalResolver{r}
 }
 
+func (r *Resolver) RequestTask() graph.RequestTaskResolver { return &requestTaskResolver{r} }
+
 func (r *Resolver) ServiceRequest() graph.ServiceRequestResolver { return &serviceRequestResolver{r} }
 
 type (
 	requestApprovalResolver struct{ *Resolver }
+	requestTaskResolver     struct{ *Resolver }
 	serviceRequestResolver  struct{ *Resolver }
 )

@@ -131,4 +131,21 @@ func TestRequestSubscriptions(t *testing.T) {
 	if ev, ok := nextEvent(t, otto, "o", "requestChanged", time.Second); ok {
 		t.Fatalf("otto heard someone else's request: %s", ev.Payload)
 	}
+
+	// The service desk hears of the requests that give it a task; the
+	// vendor, whose group has none of them, does not.
+	dan := listen(rt.dan, "d", `subscription { requestChanged { id state } }`)
+	vic := listen(rt.vic, "v", `subscription { requestChanged { id state } }`)
+	heardDan := false
+	for i := 0; i < 40 && !heardDan; i++ {
+		vpn := rt.submit(t, rt.rita, map[string]any{"itemId": rt.vpn})
+		ev, ok := nextEvent(t, dan, "d", "requestChanged", 250*time.Millisecond)
+		heardDan = ok && ev.Data["requestChanged"].ID == vpn.ID
+	}
+	if !heardDan {
+		t.Fatal("the service desk never heard of a request with a task for it")
+	}
+	if ev, ok := nextEvent(t, vic, "v", "requestChanged", time.Second); ok {
+		t.Fatalf("the vendor heard of a request without a task for it: %s", ev.Payload)
+	}
 }

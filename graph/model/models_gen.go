@@ -2457,6 +2457,8 @@ type RequestSurveyInput struct {
 type RequestTask struct {
 	// Id to work it by.
 	ID string `json:"id"`
+	// Id of the request.
+	RequestID string `json:"requestId"`
 	// What to do.
 	Name string `json:"name"`
 	// The group doing it.
@@ -2481,6 +2483,24 @@ type RequestTaskCIInput struct {
 	Name string `json:"name"`
 	// Its type.
 	Type CIType `json:"type"`
+}
+
+// A page of fulfilment tasks.
+type RequestTaskConnection struct {
+	// The tasks of this page.
+	Edges []*RequestTaskEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// One fulfilment task in a page.
+type RequestTaskEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The task.
+	Node *RequestTask `json:"node"`
 }
 
 // A work note on a fulfilment task.
@@ -2990,6 +3010,14 @@ type ServiceRequestEdge struct {
 	Cursor string `json:"cursor"`
 	// The request.
 	Node *ServiceRequest `json:"node"`
+}
+
+// Narrows the staff list of requests; the terms given all apply.
+type ServiceRequestFilter struct {
+	// Requests in one of these states.
+	States []RequestState `json:"states,omitempty"`
+	// Requests of this catalogue item.
+	ItemID *string `json:"itemId,omitempty"`
 }
 
 // Result of a request write.
