@@ -86,6 +86,7 @@ type App struct {
 	// nil otherwise.
 	Metrics http.Handler
 
+	tickets   sla.Tickets
 	slaEvents *events.Topic[sla.Event]
 	logger    *slog.Logger
 }
@@ -117,7 +118,8 @@ func New(d Deps, l Limits) (*App, error) {
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
 	requestEvents, approvalEvents := events.NewTopic(request.EventKeys), events.NewTopic(request.ApprovalKeys)
 	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
-	root := &resolvers.Resolver{RequestMgmt: req, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
+	tickets := sla.Several{inc, req}
+	root := &resolvers.Resolver{RequestMgmt: req, Tickets: tickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
 		CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
@@ -140,7 +142,7 @@ func New(d Deps, l Limits) (*App, error) {
 		TrustedProxies: l.Proxies,
 	})
 	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h, Metrics: metrics,
-		slaEvents: slaEvents, logger: d.Logger}, nil
+		tickets: tickets, slaEvents: slaEvents, logger: d.Logger}, nil
 }
 
 // Background holds the periods of the API's own periodic work.
@@ -165,7 +167,7 @@ func (a *App) Run(ctx context.Context, b Background) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		a.SLAs.Run(ctx, b.EvaluateSLAs, a.Incidents, a.slaEvents.PublishAll, func(err error) {
+		a.SLAs.Run(ctx, b.EvaluateSLAs, a.tickets, a.slaEvents.PublishAll, func(err error) {
 			if ctx.Err() == nil {
 				a.logger.Error("SLA evaluation failed", "err", err)
 			}

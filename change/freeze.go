@@ -31,6 +31,29 @@ func (s *Service) checkFreeze(ctx context.Context, c Change) error {
 	return nil
 }
 
+// readyToImplement re-assesses c as implementation starts, so that what
+// changed since it was scheduled — a freeze window created on a service it
+// touches, another change now overlapping — is seen, and returns the fresh
+// assessment. A freeze now covering a change that is not an EMERGENCY one
+// stops it (CONFLICT), as at scheduling.
+func (s *Service) readyToImplement(ctx context.Context, c Change) (*Assessment, error) {
+	a, err := s.assess(ctx, c)
+	if err != nil || c.Type == Emergency || len(a.FreezeWindowIDs) == 0 {
+		return a, err
+	}
+	fs, err := s.store.Freezes(ctx, a.FreezeWindowIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range a.FreezeWindowIDs {
+		if f, ok := fs[id]; ok {
+			return nil, apperr.New(apperr.Conflict, "freeze window %q (%s to %s) now covers this change; reschedule it outside the freeze or raise an EMERGENCY change",
+				f.Name, f.Start.Format(time.RFC3339), f.End.Format(time.RFC3339))
+		}
+	}
+	return a, nil
+}
+
 // CreateFreezeInput is a freeze window to create.
 type CreateFreezeInput struct {
 	Name       string

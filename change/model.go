@@ -90,13 +90,16 @@ type Outcome string
 // The outcomes.
 const (
 	Successful Outcome = "SUCCESSFUL"
+	// SuccessfulWithIssues: the change achieved its aim but caused
+	// incidents on the way.
+	SuccessfulWithIssues Outcome = "SUCCESSFUL_WITH_ISSUES"
 	// FailedBackedOut: the change did not achieve its aim and was backed out
 	// (or had to be).
 	FailedBackedOut Outcome = "FAILED_BACKED_OUT"
 )
 
 // Outcomes lists the outcomes.
-func Outcomes() []Outcome { return []Outcome{Successful, FailedBackedOut} }
+func Outcomes() []Outcome { return []Outcome{Successful, SuccessfulWithIssues, FailedBackedOut} }
 
 // Decision is a CAB member's vote.
 type Decision string
@@ -129,13 +132,24 @@ type Change struct {
 	// Assessment is the last one computed; nil before submission.
 	Assessment *Assessment
 	Review     *Review
-	Version    int
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// WindowException is set when a change manager let the change start
+	// implementing outside its planned window.
+	WindowException *WindowException
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Window is the planned implementation window.
 func (c Change) Window() Window { return Window{Start: c.PlannedStart, End: c.PlannedEnd} }
+
+// WindowException records who let a change start outside its window, and
+// why.
+type WindowException struct {
+	Reason  string
+	ActorID string
+	At      time.Time
+}
 
 // Approval is one CAB vote; each approver votes once per assessment.
 type Approval struct {
@@ -164,6 +178,9 @@ type Review struct {
 	Notes      string
 	ReviewerID string
 	At         time.Time
+	// CausedIncidentIDs are the incidents linked as caused by the change
+	// when it was reviewed.
+	CausedIncidentIDs []string
 }
 
 // Template is a pre-authorised standard change.

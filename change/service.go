@@ -39,6 +39,9 @@ type Store interface {
 	// PastOutcomes counts reviewed changes other than excludeID that
 	// targeted any of targetIDs, and those that failed.
 	PastOutcomes(ctx context.Context, targetIDs []string, excludeID string) (total, failed int, err error)
+	// CausedIncidents returns the ids of the incidents linked as caused by
+	// the change, oldest first.
+	CausedIncidents(ctx context.Context, changeID string) ([]string, error)
 	CreateTemplate(ctx context.Context, t Template) (Template, error)
 	Templates(ctx context.Context, ids []string) (map[string]Template, error)
 	ListTemplates(ctx context.Context) ([]Template, error)
@@ -337,8 +340,9 @@ type Calendar struct {
 // maxCalendarChanges bounds a calendar answer.
 const maxCalendarChanges = 2000
 
-// Calendar returns the submitted (not drafted) changes and the freeze
-// windows that overlap [from, to).
+// Calendar returns the changes that are planned, under way or done (not
+// drafts, nor those rejected or cancelled, which will never happen) and the
+// freeze windows that overlap [from, to).
 func (s *Service) Calendar(ctx context.Context, from, to time.Time) (Calendar, error) {
 	w := Window{Start: from.UTC(), End: to.UTC()}
 	if !w.End.After(w.Start) {
@@ -347,7 +351,7 @@ func (s *Service) Calendar(ctx context.Context, from, to time.Time) (Calendar, e
 	if w.End.Sub(w.Start) > MaxCalendarLen {
 		return Calendar{}, apperr.Invalid("to", "a calendar spans at most %d days", int(MaxCalendarLen.Hours()/24))
 	}
-	states := slices.DeleteFunc(States(), func(s State) bool { return s == Draft })
+	states := slices.DeleteFunc(States(), func(s State) bool { return s == Draft || s == Rejected || s == Cancelled })
 	cs, err := s.store.ChangesIn(ctx, w, states, maxCalendarChanges)
 	if err != nil {
 		return Calendar{}, err

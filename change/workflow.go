@@ -3,6 +3,7 @@ package change
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -16,6 +17,9 @@ type TransitionInput struct {
 	ExpectedVersion int
 	To              State
 	Comment         string
+	// OutsideWindowReason lets a change manager start implementing outside
+	// the planned window (see CheckWindow).
+	OutsideWindowReason string
 }
 
 // Transition moves a change to state To on the caller's request. Submitting
@@ -41,7 +45,12 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 	if err := checkStep(cur, in.To, byRequest, caller); err != nil {
 		return Change{}, err
 	}
-	var a *Assessment
+	now := s.now().UTC()
+	// a is a new assessment, which withdraws the votes cast on the last;
+	// refreshed brings the assessment up to date and keeps them.
+	var a, refreshed *Assessment
+	var exception *WindowException
+	comment := in.Comment
 	switch in.To {
 	case Submitted:
 		if err := readyToSubmit(cur); err != nil {
@@ -56,8 +65,17 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 		if err := s.checkFreeze(ctx, cur); err != nil {
 			return Change{}, err
 		}
+	case Implementing:
+		if exception, err = CheckWindow(cur, now, caller, in.OutsideWindowReason); err != nil {
+			return Change{}, err
+		}
+		if refreshed, err = s.readyToImplement(ctx, cur); err != nil {
+			return Change{}, err
+		}
+		if exception != nil && comment == "" {
+			comment = "started outside its window: " + exception.Reason
+		}
 	}
-	now := s.now().UTC()
 	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
 		if err := checkVersion(c, in.ExpectedVersion); err != nil {
 			return Change{}, nil, err
@@ -65,10 +83,13 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 		if err := checkStep(c, in.To, byRequest, caller); err != nil {
 			return Change{}, nil, err
 		}
-		trs := []Transition{s.transition(c, in.To, caller.Subject, now, in.Comment)}
+		trs := []Transition{s.transition(c, in.To, caller.Subject, now, comment)}
 		c.State = in.To
 		if a != nil {
 			c.Assessment, c.Approvals = a, nil
+		}
+		if refreshed != nil {
+			c.Assessment, c.WindowException = refreshed, exception
 		}
 		if in.To == Submitted {
 			switch c.Type {
@@ -149,7 +170,9 @@ type ReviewInput struct {
 }
 
 // Review records the post-implementation review of an IMPLEMENTED or
-// FAILED change. A failed change can only be reviewed as failed.
+// FAILED change, with the incidents linked as caused by it. A failed
+// change can only be reviewed as failed, and one that caused incidents not
+// as plainly SUCCESSFUL.
 func (s *Service) Review(ctx context.Context, caller auth.Principal, in ReviewInput) (Change, error) {
 	if err := validate.Enum("outcome", in.Outcome, Outcomes()); err != nil {
 		return Change{}, err
@@ -158,6 +181,10 @@ func (s *Service) Review(ctx context.Context, caller auth.Principal, in ReviewIn
 		return Change{}, err
 	}
 	now := s.now().UTC()
+	caused, err := s.store.CausedIncidents(ctx, in.ID)
+	if err != nil {
+		return Change{}, err
+	}
 	return s.update(ctx, in.ID, func(c Change) (Change, []Transition, error) {
 		if err := checkVersion(c, in.ExpectedVersion); err != nil {
 			return Change{}, nil, err
@@ -168,9 +195,13 @@ func (s *Service) Review(ctx context.Context, caller auth.Principal, in ReviewIn
 		if c.State == Failed && in.Outcome != FailedBackedOut {
 			return Change{}, nil, apperr.Invalid("outcome", "a FAILED change is reviewed as %s", FailedBackedOut)
 		}
+		if len(caused) > 0 && in.Outcome == Successful {
+			return Change{}, nil, apperr.Invalid("outcome", "change %s caused %d incident(s) (%s); review it as %s or %s",
+				c.ID, len(caused), strings.Join(caused, ", "), SuccessfulWithIssues, FailedBackedOut)
+		}
 		trs := []Transition{s.transition(c, Reviewed, caller.Subject, now, string(in.Outcome))}
 		c.State = Reviewed
-		c.Review = &Review{Outcome: in.Outcome, Notes: in.Notes, ReviewerID: caller.Subject, At: now}
+		c.Review = &Review{Outcome: in.Outcome, Notes: in.Notes, ReviewerID: caller.Subject, At: now, CausedIncidentIDs: caused}
 		c.Version, c.UpdatedAt = c.Version+1, now
 		return c, trs, nil
 	})

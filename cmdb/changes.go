@@ -39,6 +39,9 @@ func (s *Service) checkChange(ctx context.Context, changeID string, ciIDs ...str
 type Modification struct {
 	Entry HistoryEntry
 	CIIDs []string
+	// OutsideWindow: made under a change a change manager let start
+	// outside its planned window.
+	OutsideWindow bool
 }
 
 // Unauthorized lists, newest first, the modifications of CIs since a time

@@ -199,6 +199,7 @@ type ComplexityRoot struct {
 	CIModification struct {
 		ConfigurationItems func(childComplexity int) int
 		Entry              func(childComplexity int) int
+		OutsideWindow      func(childComplexity int) int
 	}
 
 	CIModificationConnection struct {
@@ -247,6 +248,7 @@ type ComplexityRoot struct {
 		Assessment         func(childComplexity int) int
 		AssignmentGroup    func(childComplexity int) int
 		BackoutPlan        func(childComplexity int) int
+		CausedIncidents    func(childComplexity int) int
 		CiModifications    func(childComplexity int) int
 		Conflicts          func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
@@ -271,6 +273,7 @@ type ComplexityRoot struct {
 		Type               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 		Version            func(childComplexity int) int
+		WindowException    func(childComplexity int) int
 	}
 
 	ChangeApproval struct {
@@ -340,10 +343,11 @@ type ComplexityRoot struct {
 	}
 
 	ChangeReview struct {
-		At         func(childComplexity int) int
-		Notes      func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-		ReviewerID func(childComplexity int) int
+		At                func(childComplexity int) int
+		CausedIncidentIds func(childComplexity int) int
+		Notes             func(childComplexity int) int
+		Outcome           func(childComplexity int) int
+		ReviewerID        func(childComplexity int) int
 	}
 
 	ChangeTemplate struct {
@@ -366,6 +370,12 @@ type ComplexityRoot struct {
 		Comment func(childComplexity int) int
 		From    func(childComplexity int) int
 		To      func(childComplexity int) int
+	}
+
+	ChangeWindowException struct {
+		ActorID func(childComplexity int) int
+		At      func(childComplexity int) int
+		Reason  func(childComplexity int) int
 	}
 
 	ConfigurationItem struct {
@@ -1258,6 +1268,7 @@ type ComplexityRoot struct {
 		Metric     func(childComplexity int) int
 		Priority   func(childComplexity int) int
 		RecordedAt func(childComplexity int) int
+		Request    func(childComplexity int) int
 		SLA        func(childComplexity int) int
 		TicketID   func(childComplexity int) int
 	}
@@ -1270,6 +1281,7 @@ type ComplexityRoot struct {
 		Breached                 func(childComplexity int) int
 		Compliance               func(childComplexity int) int
 		From                     func(childComplexity int) int
+		MeanTimeToFulfilSeconds  func(childComplexity int) int
 		MeanTimeToResolveSeconds func(childComplexity int) int
 		MeanTimeToRespondSeconds func(childComplexity int) int
 		Met                      func(childComplexity int) int
@@ -1376,6 +1388,7 @@ type ComplexityRoot struct {
 		Quantity           func(childComplexity int) int
 		RequestedForID     func(childComplexity int) int
 		RequesterID        func(childComplexity int) int
+		SLAClocks          func(childComplexity int) int
 		Satisfaction       func(childComplexity int) int
 		Stages             func(childComplexity int) int
 		State              func(childComplexity int) int
@@ -1499,6 +1512,8 @@ type ChangeResolver interface {
 	AllowedTransitions(ctx context.Context, obj *model.Change) ([]model.ChangeState, error)
 	Transitions(ctx context.Context, obj *model.Change) ([]*model.ChangeTransition, error)
 	CiModifications(ctx context.Context, obj *model.Change) ([]*model.CIModification, error)
+
+	CausedIncidents(ctx context.Context, obj *model.Change) ([]*model.Incident, error)
 }
 type ChangeApprovalResolver interface {
 	Approver(ctx context.Context, obj *model.ChangeApproval) (*model.User, error)
@@ -1741,6 +1756,7 @@ type SLAEventResolver interface {
 	SLA(ctx context.Context, obj *model.SLAEvent) (*model.SLA, error)
 
 	Incident(ctx context.Context, obj *model.SLAEvent) (*model.Incident, error)
+	Request(ctx context.Context, obj *model.SLAEvent) (*model.ServiceRequest, error)
 }
 type SLAReportResolver interface {
 	SLA(ctx context.Context, obj *model.SLAReport) (*model.SLA, error)
@@ -1763,6 +1779,8 @@ type ServiceRequestResolver interface {
 	AllowedTransitions(ctx context.Context, obj *model.ServiceRequest) ([]model.RequestState, error)
 
 	History(ctx context.Context, obj *model.ServiceRequest) ([]*model.RequestHistoryEntry, error)
+
+	SLAClocks(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAClock, error)
 }
 type SubscriptionResolver interface {
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
@@ -2208,6 +2226,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CIModification.Entry(childComplexity), true
+	case "CIModification.outsideWindow":
+		if e.ComplexityRoot.CIModification.OutsideWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIModification.OutsideWindow(childComplexity), true
 
 	case "CIModificationConnection.edges":
 		if e.ComplexityRoot.CIModificationConnection.Edges == nil {
@@ -2394,6 +2418,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.BackoutPlan(childComplexity), true
+	case "Change.causedIncidents":
+		if e.ComplexityRoot.Change.CausedIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.CausedIncidents(childComplexity), true
 	case "Change.ciModifications":
 		if e.ComplexityRoot.Change.CiModifications == nil {
 			break
@@ -2543,6 +2573,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.Version(childComplexity), true
+	case "Change.windowException":
+		if e.ComplexityRoot.Change.WindowException == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.WindowException(childComplexity), true
 
 	case "ChangeApproval.approver":
 		if e.ComplexityRoot.ChangeApproval.Approver == nil {
@@ -2810,6 +2846,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeReview.At(childComplexity), true
+	case "ChangeReview.causedIncidentIds":
+		if e.ComplexityRoot.ChangeReview.CausedIncidentIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeReview.CausedIncidentIds(childComplexity), true
 	case "ChangeReview.notes":
 		if e.ComplexityRoot.ChangeReview.Notes == nil {
 			break
@@ -2909,6 +2951,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeTransition.To(childComplexity), true
+
+	case "ChangeWindowException.actorId":
+		if e.ComplexityRoot.ChangeWindowException.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeWindowException.ActorID(childComplexity), true
+	case "ChangeWindowException.at":
+		if e.ComplexityRoot.ChangeWindowException.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeWindowException.At(childComplexity), true
+	case "ChangeWindowException.reason":
+		if e.ComplexityRoot.ChangeWindowException.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeWindowException.Reason(childComplexity), true
 
 	case "ConfigurationItem.attributes":
 		if e.ComplexityRoot.ConfigurationItem.Attributes == nil {
@@ -7239,6 +7300,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAEvent.RecordedAt(childComplexity), true
+	case "SLAEvent.request":
+		if e.ComplexityRoot.SLAEvent.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEvent.Request(childComplexity), true
 	case "SLAEvent.sla":
 		if e.ComplexityRoot.SLAEvent.SLA == nil {
 			break
@@ -7277,6 +7344,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAReport.From(childComplexity), true
+	case "SLAReport.meanTimeToFulfilSeconds":
+		if e.ComplexityRoot.SLAReport.MeanTimeToFulfilSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.MeanTimeToFulfilSeconds(childComplexity), true
 	case "SLAReport.meanTimeToResolveSeconds":
 		if e.ComplexityRoot.SLAReport.MeanTimeToResolveSeconds == nil {
 			break
@@ -7726,6 +7799,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.RequesterID(childComplexity), true
+	case "ServiceRequest.slaClocks":
+		if e.ComplexityRoot.ServiceRequest.SLAClocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.SLAClocks(childComplexity), true
 	case "ServiceRequest.satisfaction":
 		if e.ComplexityRoot.ServiceRequest.Satisfaction == nil {
 			break
@@ -8770,6 +8849,8 @@ What the post-implementation review found.
 enum ChangeOutcome {
   "The change achieved its aim."
   SUCCESSFUL
+  "The change achieved its aim but caused incidents; a change that caused incidents is reviewed as this or FAILED_BACKED_OUT."
+  SUCCESSFUL_WITH_ISSUES
   "The change failed and was (or had to be) backed out."
   FAILED_BACKED_OUT
 }
@@ -9008,6 +9089,20 @@ type ChangeReview {
   reviewerId: ID!
   "When."
   at: DateTime!
+  "The incidents linked as caused by the change when it was reviewed."
+  causedIncidentIds: [ID!]!
+}
+
+"""
+A change started outside its planned window, as an exception.
+"""
+type ChangeWindowException {
+  "Why it had to start then."
+  reason: String!
+  "Subject of the change manager who let it."
+  actorId: ID!
+  "When it started."
+  at: DateTime!
 }
 
 """
@@ -9066,6 +9161,8 @@ type Change implements Node {
   ciModifications: [CIModification!]!
   "The post-implementation review, once recorded."
   review: ChangeReview
+  "Set when a change manager let it start implementing outside its planned window."
+  windowException: ChangeWindowException
   "Incremented by every write; pass it as expectedVersion."
   version: Int!
   "When it was raised."
@@ -9170,6 +9267,8 @@ type CIModification {
   entry: CIHistoryEntry!
   "The CIs it touched (both ends for a relationship)."
   configurationItems: [ConfigurationItem!]!
+  "True when made under a change a change manager let start outside its approved window."
+  outsideWindow: Boolean!
 }
 
 """
@@ -9270,6 +9369,8 @@ input TransitionChangeInput {
   to: ChangeState!
   "Why (at most 4000 characters)."
   comment: String
+  "Moving to IMPLEMENTING outside the planned window: why it must start now (CHANGE_MANAGER only; at most 4000 characters). Recorded on the change and flagged by unauthorizedChanges."
+  outsideWindowReason: String
 }
 
 """
@@ -9377,13 +9478,13 @@ extend type Query {
   "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
   changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(staff: true)
 
-  "Submitted changes and freeze windows overlapping [from, to), at most 400 days."
+  "Changes planned, under way or done (neither drafts nor REJECTED or CANCELLED ones) and freeze windows overlapping [from, to), at most 400 days."
   changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(staff: true)
 
   "Active changes that conflict with a change now: overlapping windows and intersecting scopes."
   changeConflicts(changeId: ID!): [ChangeConflict!]! @auth(staff: true)
 
-  "Modifications of CIs since a time made outside any implementing change (creations excluded), newest first."
+  "Modifications of CIs since a time made outside any implementing change, or under one started outside its approved window (flagged outsideWindow); creations excluded; newest first."
   unauthorizedChanges(since: DateTime!, first: Int = 20, after: String): CIModificationConnection! @auth(roles: [CHANGE_MANAGER, CONFIG_MANAGER, CAB_MEMBER, ANALYST])
 
   "Standard change templates by name."
@@ -10654,6 +10755,8 @@ input IncidentFilter {
   serviceId: ID
   "Only major (true) or other (false) incidents."
   major: Boolean
+  "Only incidents linked as caused by this change."
+  causedByChangeId: ID
 }
 
 """
@@ -10888,6 +10991,11 @@ Result of ` + "`" + `setPriorityMatrix` + "`" + `.
 type PriorityMatrixPayload {
   "The matrix now in force."
   cells: [PriorityMatrixCell!]!
+}
+
+extend type Change {
+  "The incidents linked as caused by it (linkIncident causedByChangeId) that the caller may read, newest first, at most 100; incidents(filter: {causedByChangeId}) pages through more."
+  causedIncidents: [Incident!]!
 }
 
 extend type Query {
@@ -12666,8 +12774,10 @@ type ServiceRequest implements Node {
   updatedAt: DateTime!
   "When the last stage approved it."
   approvedAt: DateTime
-  "When fulfilment should be done: approval plus the item's target."
+  "When fulfilment should be done: approval plus the item's target in calendar time. The SLA clocks count the target in working time."
   fulfilmentDueAt: DateTime
+  "Its fulfilment clock under every SLA that covers the item's service, from approval; empty before approval."
+  slaClocks: [SLAClock!]!
   "When its tasks were all finished."
   fulfilledAt: DateTime
   "When it ended."
@@ -13088,6 +13198,8 @@ enum SLAMetric {
   RESPONSE
   "Time to resolution."
   RESOLUTION
+  "Time from a service request's approval to its fulfilment, against the target of the catalogue item it was ordered from."
+  FULFILMENT
 }
 
 """
@@ -13107,16 +13219,16 @@ enum SLAClockStatus {
 }
 
 """
-One clock of an incident under one SLA that covers it.
+One clock of an incident or a service request under one SLA that covers it.
 """
 type SLAClock {
   "The SLA; null for callers who may not read SLAs (requesters)."
   sla: SLA
-  "Response or resolution."
+  "Response, resolution or fulfilment."
   metric: SLAMetric!
-  "The priority whose target applies."
-  priority: Priority!
-  "The target in minutes of the SLA's working time."
+  "The priority whose target applies; null on a FULFILMENT clock, whose target is the request's item's."
+  priority: Priority
+  "The target in minutes of the SLA's working time (a request's item target counts in it too)."
   targetMinutes: Int!
   "Working time counted so far (up to the stop or now), pauses excluded, in seconds."
   elapsedSeconds: Int!
@@ -13286,7 +13398,7 @@ type SLAReport {
   from: DateTime!
   "End of the period (exclusive)."
   to: DateTime!
-  "Tickets opened in the period (cancelled ones left out)."
+  "Tickets opened in the period: incidents logged and service requests approved (cancelled ones left out)."
   tickets: Int!
   "Resolved tickets whose clocks all met their targets."
   met: Int!
@@ -13296,8 +13408,10 @@ type SLAReport {
   compliance: Float!
   "Mean working time to respond, in seconds, of the tickets that responded."
   meanTimeToRespondSeconds: Int!
-  "Mean working time to resolve, in seconds, of the tickets that resolved."
+  "Mean working time to resolve, in seconds, of the incidents that resolved."
   meanTimeToResolveSeconds: Int!
+  "Mean working time from approval to fulfilment, in seconds, of the service requests fulfilled."
+  meanTimeToFulfilSeconds: Int!
 }
 
 """
@@ -13388,12 +13502,14 @@ type SLAEvent {
   ticketId: ID!
   "The incident, when the ticket is one the reader may see."
   incident: Incident
-  "Response or resolution."
+  "The service request, when the ticket is one the reader may see."
+  request: ServiceRequest
+  "Response, resolution or fulfilment."
   metric: SLAMetric!
   "Warning or breach."
   kind: SLAEventKind!
-  "The priority then."
-  priority: Priority!
+  "The priority then; null for a request's fulfilment clock."
+  priority: Priority
   "When it happened (the warning instant, or the due time the clock ran past)."
   at: DateTime!
   "When the evaluator recorded it."
@@ -13813,6 +13929,8 @@ func (ec *executionContext) childFields_CIModification(ctx context.Context, fiel
 		return ec.fieldContext_CIModification_entry(ctx, field)
 	case "configurationItems":
 		return ec.fieldContext_CIModification_configurationItems(ctx, field)
+	case "outsideWindow":
+		return ec.fieldContext_CIModification_outsideWindow(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CIModification", field.Name)
 }
@@ -13951,12 +14069,16 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 		return ec.fieldContext_Change_ciModifications(ctx, field)
 	case "review":
 		return ec.fieldContext_Change_review(ctx, field)
+	case "windowException":
+		return ec.fieldContext_Change_windowException(ctx, field)
 	case "version":
 		return ec.fieldContext_Change_version(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Change_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Change_updatedAt(ctx, field)
+	case "causedIncidents":
+		return ec.fieldContext_Change_causedIncidents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
 }
@@ -14103,6 +14225,8 @@ func (ec *executionContext) childFields_ChangeReview(ctx context.Context, field 
 		return ec.fieldContext_ChangeReview_reviewerId(ctx, field)
 	case "at":
 		return ec.fieldContext_ChangeReview_at(ctx, field)
+	case "causedIncidentIds":
+		return ec.fieldContext_ChangeReview_causedIncidentIds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangeReview", field.Name)
 }
@@ -14149,6 +14273,18 @@ func (ec *executionContext) childFields_ChangeTransition(ctx context.Context, fi
 		return ec.fieldContext_ChangeTransition_comment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangeTransition", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeWindowException(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_ChangeWindowException_reason(ctx, field)
+	case "actorId":
+		return ec.fieldContext_ChangeWindowException_actorId(ctx, field)
+	case "at":
+		return ec.fieldContext_ChangeWindowException_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeWindowException", field.Name)
 }
 
 func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15685,6 +15821,8 @@ func (ec *executionContext) childFields_SLAEvent(ctx context.Context, field grap
 		return ec.fieldContext_SLAEvent_ticketId(ctx, field)
 	case "incident":
 		return ec.fieldContext_SLAEvent_incident(ctx, field)
+	case "request":
+		return ec.fieldContext_SLAEvent_request(ctx, field)
 	case "metric":
 		return ec.fieldContext_SLAEvent_metric(ctx, field)
 	case "kind":
@@ -15727,6 +15865,8 @@ func (ec *executionContext) childFields_SLAReport(ctx context.Context, field gra
 		return ec.fieldContext_SLAReport_meanTimeToRespondSeconds(ctx, field)
 	case "meanTimeToResolveSeconds":
 		return ec.fieldContext_SLAReport_meanTimeToResolveSeconds(ctx, field)
+	case "meanTimeToFulfilSeconds":
+		return ec.fieldContext_SLAReport_meanTimeToFulfilSeconds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLAReport", field.Name)
 }
@@ -15937,6 +16077,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_approvedAt(ctx, field)
 	case "fulfilmentDueAt":
 		return ec.fieldContext_ServiceRequest_fulfilmentDueAt(ctx, field)
+	case "slaClocks":
+		return ec.fieldContext_ServiceRequest_slaClocks(ctx, field)
 	case "fulfilledAt":
 		return ec.fieldContext_ServiceRequest_fulfilledAt(ctx, field)
 	case "closedAt":
@@ -20344,6 +20486,29 @@ func (ec *executionContext) fieldContext_CIModification_configurationItems(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _CIModification_outsideWindow(ctx context.Context, field graphql.CollectedField, obj *model.CIModification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIModification_outsideWindow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutsideWindow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CIModification_outsideWindow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CIModification", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _CIModificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CIModificationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21736,6 +21901,38 @@ func (ec *executionContext) fieldContext_Change_review(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Change_windowException(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_windowException(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowException, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeWindowException) graphql.Marshaler {
+			return ec.marshalOChangeWindowException2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeWindowException(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_windowException(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeWindowException(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21803,6 +22000,38 @@ func (ec *executionContext) _Change_updatedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Change_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_causedIncidents(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_causedIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().CausedIncidents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_causedIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ChangeApproval_approverId(ctx context.Context, field graphql.CollectedField, obj *model.ChangeApproval) (ret graphql.Marshaler) {
@@ -23016,6 +23245,29 @@ func (ec *executionContext) fieldContext_ChangeReview_at(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _ChangeReview_causedIncidentIds(ctx context.Context, field graphql.CollectedField, obj *model.ChangeReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeReview_causedIncidentIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CausedIncidentIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeReview_causedIncidentIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeReview", field, false, false, "ID")
+}
+
 func (ec *executionContext) _ChangeTemplate_id(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23322,6 +23574,75 @@ func (ec *executionContext) _ChangeTransition_comment(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ChangeTransition_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChangeTransition", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeWindowException_reason(ctx context.Context, field graphql.CollectedField, obj *model.ChangeWindowException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeWindowException_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeWindowException_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeWindowException", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeWindowException_actorId(ctx context.Context, field graphql.CollectedField, obj *model.ChangeWindowException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeWindowException_actorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeWindowException_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeWindowException", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeWindowException_at(ctx context.Context, field graphql.CollectedField, obj *model.ChangeWindowException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeWindowException_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeWindowException_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeWindowException", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ConfigurationItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
@@ -43065,11 +43386,11 @@ func (ec *executionContext) _SLAClock_priority(ctx context.Context, field graphq
 			return obj.Priority, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
-			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Priority) graphql.Marshaler {
+			return ec.marshalOPriority2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SLAClock_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -43512,6 +43833,38 @@ func (ec *executionContext) fieldContext_SLAEvent_incident(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _SLAEvent_request(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEvent_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SLAEvent().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ServiceRequest) graphql.Marshaler {
+			return ec.marshalOServiceRequest2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEvent_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SLAEvent_metric(ctx context.Context, field graphql.CollectedField, obj *model.SLAEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43570,11 +43923,11 @@ func (ec *executionContext) _SLAEvent_priority(ctx context.Context, field graphq
 			return obj.Priority, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
-			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Priority) graphql.Marshaler {
+			return ec.marshalOPriority2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_SLAEvent_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -43872,6 +44225,29 @@ func (ec *executionContext) _SLAReport_meanTimeToResolveSeconds(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_SLAReport_meanTimeToResolveSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAReport_meanTimeToFulfilSeconds(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_meanTimeToFulfilSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanTimeToFulfilSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_meanTimeToFulfilSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
 }
 
@@ -45763,6 +46139,38 @@ func (ec *executionContext) _ServiceRequest_fulfilmentDueAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ServiceRequest_fulfilmentDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ServiceRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ServiceRequest_slaClocks(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_slaClocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().SLAClocks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAClock) graphql.Marshaler {
+			return ec.marshalNSLAClock2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_slaClocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAClock(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ServiceRequest_fulfilledAt(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
@@ -50820,7 +51228,7 @@ func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "callerId", "configurationItemId", "serviceId", "major"}
+	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "callerId", "configurationItemId", "serviceId", "major", "causedByChangeId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -50883,6 +51291,13 @@ func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, ob
 				return it, err
 			}
 			it.Major = data
+		case "causedByChangeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("causedByChangeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CausedByChangeID = data
 		}
 	}
 	return it, nil
@@ -52775,7 +53190,7 @@ func (ec *executionContext) unmarshalInputTransitionChangeInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "to", "comment", "outsideWindowReason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -52810,6 +53225,13 @@ func (ec *executionContext) unmarshalInputTransitionChangeInput(ctx context.Cont
 				return it, err
 			}
 			it.Comment = data
+		case "outsideWindowReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outsideWindowReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutsideWindowReason = data
 		}
 	}
 	return it, nil
@@ -55211,6 +55633,11 @@ func (ec *executionContext) _CIModification(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CIModification_configurationItems(ctx, field, obj)
 				})
+		case "outsideWindow":
+			out.Values[i] = ec._CIModification_outsideWindow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -55645,6 +56072,11 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "windowException":
+			out.Values[i] = ec._Change_windowException(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._Change_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -55660,6 +56092,12 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "causedIncidents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_causedIncidents(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -56147,6 +56585,11 @@ func (ec *executionContext) _ChangeReview(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "causedIncidentIds":
+			out.Values[i] = ec._ChangeReview_causedIncidentIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -56294,6 +56737,49 @@ func (ec *executionContext) _ChangeTransition(ctx context.Context, sel ast.Selec
 		case "comment":
 			out.Values[i] = ec._ChangeTransition_comment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeWindowExceptionImplementors = []string{"ChangeWindowException"}
+
+func (ec *executionContext) _ChangeWindowException(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeWindowException) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeWindowExceptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeWindowException")
+		case "reason":
+			out.Values[i] = ec._ChangeWindowException_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actorId":
+			out.Values[i] = ec._ChangeWindowException_actorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._ChangeWindowException_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -62050,7 +62536,7 @@ func (ec *executionContext) _SLAClock(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "priority":
 			out.Values[i] = ec._SLAClock_priority(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "targetMinutes":
@@ -62224,6 +62710,12 @@ func (ec *executionContext) _SLAEvent(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SLAEvent_incident(ctx, field, obj)
 				})
+		case "request":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SLAEvent_request(ctx, field, obj)
+				})
 		case "metric":
 			out.Values[i] = ec._SLAEvent_metric(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -62236,7 +62728,7 @@ func (ec *executionContext) _SLAEvent(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "priority":
 			out.Values[i] = ec._SLAEvent_priority(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "at":
@@ -62353,6 +62845,11 @@ func (ec *executionContext) _SLAReport(ctx context.Context, sel ast.SelectionSet
 			}
 		case "meanTimeToResolveSeconds":
 			out.Values[i] = ec._SLAReport_meanTimeToResolveSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanTimeToFulfilSeconds":
+			out.Values[i] = ec._SLAReport_meanTimeToFulfilSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -63033,6 +63530,12 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "slaClocks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_slaClocks(ctx, field, obj)
+				})
 		case "fulfilledAt":
 			out.Values[i] = ec._ServiceRequest_fulfilledAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -68349,6 +68852,13 @@ func (ec *executionContext) marshalOChangeType2ᚖgithubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) marshalOChangeWindowException2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChangeWindowException(ctx context.Context, sel ast.SelectionSet, v *model.ChangeWindowException) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChangeWindowException(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOConfigurationItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItem(ctx context.Context, sel ast.SelectionSet, v *model.ConfigurationItem) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -69010,6 +69520,22 @@ func (ec *executionContext) marshalOPriority2ᚕgithubᚗcomᚋitsmᚑgraphᚋit
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOPriority2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx context.Context, v any) (*model.Priority, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Priority)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPriority2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx context.Context, sel ast.SelectionSet, v *model.Priority) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOProblemClosureCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐProblemClosureCode(ctx context.Context, v any) (*model.ProblemClosureCode, error) {

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -30,6 +31,9 @@ type Store interface {
 	// ListIncidents returns one page of the incidents in scope matching f,
 	// newest first.
 	ListIncidents(ctx context.Context, scope Scope, f Filter, p paging.Request) (paging.Page[Incident], error)
+	// IncidentsCausedBy returns, keyed by change id, the newest limit
+	// incidents linked as caused by each change.
+	IncidentsCausedBy(ctx context.Context, changeIDs []string, limit int) (map[string][]Incident, error)
 	// ResolvedBefore returns up to limit RESOLVED incidents resolved at or
 	// before cutoff.
 	ResolvedBefore(ctx context.Context, cutoff time.Time, limit int) ([]Incident, error)
@@ -346,6 +350,8 @@ type Filter struct {
 	CIID              string
 	ServiceID         string
 	Major             *bool
+	// CausedByChangeID selects the incidents linked as caused by a change.
+	CausedByChangeID string
 }
 
 // List returns one page of the incidents the viewer may read that match f,
@@ -362,6 +368,23 @@ func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request
 		}
 	}
 	return s.store.ListIncidents(ctx, ScopeOf(v.Principal, v.GroupIDs), f, p)
+}
+
+// MaxCausedBy bounds the incidents CausedBy returns per change; the list
+// filtered by CausedByChangeID pages through any number.
+const MaxCausedBy = 100
+
+// CausedBy returns, keyed by change id, the incidents linked as caused by
+// each change that v may read, newest first, at most MaxCausedBy each.
+func (s *Service) CausedBy(ctx context.Context, v Viewer, changeIDs []string) (map[string][]Incident, error) {
+	got, err := s.store.IncidentsCausedBy(ctx, changeIDs, MaxCausedBy)
+	if err != nil {
+		return nil, err
+	}
+	for id, incs := range got {
+		got[id] = slices.DeleteFunc(incs, func(inc Incident) bool { return !v.CanRead(inc) })
+	}
+	return got, nil
 }
 
 // History returns the state and priority history of each incident, oldest

@@ -32,6 +32,8 @@ func changeMigrations() []string {
 		"CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",
 		"CREATE INDEX change_created_at IF NOT EXISTS FOR (c:Change) ON (c.createdAt)",
 		"CREATE INDEX change_planned_start IF NOT EXISTS FOR (c:Change) ON (c.plannedStart)",
+		// unauthorizedChanges reads the few changes started outside their window.
+		"CREATE INDEX change_window_exception IF NOT EXISTS FOR (c:Change) ON (c.windowExceptionAt)",
 		"CREATE CONSTRAINT change_transition_id IF NOT EXISTS FOR (t:ChangeTransition) REQUIRE t.id IS UNIQUE",
 		"CREATE CONSTRAINT change_template_id IF NOT EXISTS FOR (t:ChangeTemplate) REQUIRE t.id IS UNIQUE",
 		"CREATE CONSTRAINT freeze_window_id IF NOT EXISTS FOR (f:FreezeWindow) REQUIRE f.id IS UNIQUE",
@@ -80,6 +82,9 @@ func changeToProps(c change.Change) (map[string]any, error) {
 		}
 		p["outcome"] = string(c.Review.Outcome)
 	}
+	if x := c.WindowException; x != nil {
+		p["windowExceptionReason"], p["windowExceptionBy"], p["windowExceptionAt"] = x.Reason, x.ActorID, x.At
+	}
 	return p, nil
 }
 
@@ -114,6 +119,9 @@ func changeFromProps(p map[string]any) (change.Change, error) {
 			return change.Change{}, err
 		}
 		c.Review = reviewFromDoc(d)
+	}
+	if at := tmPtr(p, "windowExceptionAt"); at != nil {
+		c.WindowException = &change.WindowException{Reason: str(p, "windowExceptionReason"), ActorID: str(p, "windowExceptionBy"), At: *at}
 	}
 	return c, nil
 }

@@ -36,6 +36,26 @@ WHERE i.id IN $ids AND c.id <> $exclude AND c.outcome IS NOT NULL
 WITH DISTINCT c
 RETURN count(c) AS total, count(CASE WHEN c.outcome = $failed THEN 1 END) AS failed`
 
+const causedIncidents = `
+MATCH (i:Incident) WHERE i.causedByChangeId = $id AND i.createdAt IS NOT NULL
+RETURN i.id AS id ORDER BY i.createdAt, i.id`
+
+// CausedIncidents implements change.Store.
+func (cs *Changes) CausedIncidents(ctx context.Context, changeID string) ([]string, error) {
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) ([]string, error) {
+		recs, err := collect(ctx, tx, causedIncidents, map[string]any{"id": changeID})
+		if err != nil {
+			return nil, err
+		}
+		out := []string{}
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			out = append(out, id.(string))
+		}
+		return out, nil
+	})
+}
+
 // PastOutcomes implements change.Store.
 func (cs *Changes) PastOutcomes(ctx context.Context, targetIDs []string, excludeID string) (int, int, error) {
 	type counts struct{ total, failed int }

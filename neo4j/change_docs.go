@@ -87,10 +87,11 @@ type requirementDoc struct {
 }
 
 type reviewDoc struct {
-	Outcome    change.Outcome `json:"Outcome"`
-	Notes      string         `json:"Notes"`
-	ReviewerID string         `json:"ReviewerID"`
-	At         time.Time      `json:"At"`
+	Outcome           change.Outcome `json:"Outcome"`
+	Notes             string         `json:"Notes"`
+	ReviewerID        string         `json:"ReviewerID"`
+	At                time.Time      `json:"At"`
+	CausedIncidentIDs []string       `json:"CausedIncidentIDs,omitempty"`
 }
 
 func approvalToDoc(a change.Approval) approvalDoc {
@@ -157,9 +158,9 @@ func assessmentFromDoc(d assessmentDoc, impactedIDs []string) *change.Assessment
 }
 
 func reviewToDoc(r change.Review) reviewDoc {
-	return reviewDoc{Outcome: r.Outcome, Notes: r.Notes, ReviewerID: r.ReviewerID, At: r.At}
+	return reviewDoc{Outcome: r.Outcome, Notes: r.Notes, ReviewerID: r.ReviewerID, At: r.At, CausedIncidentIDs: r.CausedIncidentIDs}
 }
 
 func reviewFromDoc(d reviewDoc) *change.Review {
-	return &change.Review{Outcome: d.Outcome, Notes: d.Notes, ReviewerID: d.ReviewerID, At: d.At}
+	return &change.Review{Outcome: d.Outcome, Notes: d.Notes, ReviewerID: d.ReviewerID, At: d.At, CausedIncidentIDs: d.CausedIncidentIDs}
 }

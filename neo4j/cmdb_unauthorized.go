@@ -9,8 +9,9 @@ import (
 )
 
 // Unauthorized modifications are recorded entries made under no change,
-// and the derived ADDED entries of feed relationships (feeds run under no
-// change). The history has no index on time: every index costs each
+// those made under a change a change manager let start outside its window
+// (flagged outsideWindow), and the derived ADDED entries of feed
+// relationships (feeds run under no change). The history has no index on time: every index costs each
 // bulk-import write, and this report is an occasional audit, so it scans
 // the history and the relationships of the period.
 func unauthorizedStatements(after bool) (list, count string) {
@@ -19,6 +20,10 @@ CALL () {
   MATCH (h:CIHistory)
   WHERE h.at >= $since AND h.changeId IS NULL AND h.action <> $created
   RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id]} AS n
+  UNION ALL
+  MATCH (ch:Change)-[:AUTHORISED]->(h:CIHistory)
+  WHERE ch.windowExceptionAt IS NOT NULL AND h.at >= $since AND h.action <> $created
+  RETURN h {.*, ciIds: [(c:CI)-[:HAS_HISTORY]->(h) | c.id], outsideWindow: true} AS n
   UNION ALL
   MATCH (:CI)-[r:` + typeAlternation(cmdb.CIRelTypeNames()) + `]->(:CI)
   WHERE r.derivedEntry AND r.createdAt >= $since
@@ -43,7 +48,7 @@ func (m *CMDB) Unauthorized(ctx context.Context, since time.Time, p paging.Reque
 		historyParams(map[string]any{"since": since}), p,
 		func(n map[string]any) (cmdb.Modification, error) {
 			e, err := entryFromMap(n)
-			return cmdb.Modification{Entry: e, CIIDs: strs(n["ciIds"])}, err
+			return cmdb.Modification{Entry: e, CIIDs: strs(n["ciIds"]), OutsideWindow: n["outsideWindow"] == true}, err
 		},
 		func(m cmdb.Modification) (any, string) { return m.Entry.At, m.Entry.ID })
 }

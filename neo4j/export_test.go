@@ -139,3 +139,13 @@ func ArticleListStatements(f knowledge.Filter, vis knowledge.Visibility) Stateme
 func SearchStatements(f knowledge.Filter) (page, count string, params map[string]any) {
 	return searchStatements(knowledge.Query{Filter: f, Articles: true}, true, false)
 }
+
+// Exec runs one write statement: for the tests that need a record of
+// another process without setting up its service.
+func (s *Store) Exec(ctx context.Context, stmt string, params map[string]any) error {
+	_, err := write(ctx, s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		_, err := collect(ctx, tx, stmt, params)
+		return struct{}{}, err
+	})
+	return err
+}

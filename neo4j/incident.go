@@ -33,6 +33,7 @@ func incidentMigrations() []string {
 		"CREATE INDEX incident_created_at IF NOT EXISTS FOR (i:Incident) ON (i.createdAt)",
 		"CREATE INDEX incident_group IF NOT EXISTS FOR (i:Incident) ON (i.assignmentGroupId)",
 		"CREATE INDEX incident_caller IF NOT EXISTS FOR (i:Incident) ON (i.callerId)",
+		"CREATE INDEX incident_caused_by IF NOT EXISTS FOR (i:Incident) ON (i.causedByChangeId, i.createdAt)",
 		"CREATE CONSTRAINT incident_record_id IF NOT EXISTS FOR (r:IncidentRecord) REQUIRE r.id IS UNIQUE",
 		"CREATE CONSTRAINT priority_matrix_name IF NOT EXISTS FOR (m:PriorityMatrix) REQUIRE m.name IS UNIQUE",
 	}
@@ -149,12 +150,15 @@ RETURN [id IN $ciIds WHERE NOT EXISTS { MATCH (:CI:Item {id: id}) }] AS cis,
        [id IN $groupIds WHERE NOT EXISTS { MATCH (:Group {id: id}) }] AS groups,
        [id IN $userIds WHERE NOT EXISTS { MATCH (:User {id: id}) }] AS users,
        [id IN $articleIds WHERE NOT EXISTS { MATCH (:Article {id: id}) }] AS articles,
+       [id IN $problemIds WHERE NOT EXISTS { MATCH (:Problem {id: id}) }] AS problems,
+       [id IN $changeIds WHERE NOT EXISTS { MATCH (:Change {id: id}) }] AS changes,
        $assigneeId IS NULL OR EXISTS { MATCH (:User {id: $assigneeId})-[:MEMBER_OF_GROUP]->(:Group {id: $groupId}) } AS member`
 
 // checkRefs returns NOT_FOUND naming the first reference of inc that does
 // not exist, and BAD_USER_INPUT for an assignee outside the group. Of the
-// knowledge articles only those linked since cur are checked: they were
-// not checked before articles existed.
+// knowledge articles, problems and the causing change only those linked
+// since cur are checked: earlier versions did not check them, and a link
+// kept is not a new claim.
 func checkRefs(ctx context.Context, tx driver.ManagedTransaction, cur, inc incident.Incident) error {
 	var users []string
 	for _, u := range []string{inc.AssigneeID, inc.MajorManagerID} {
@@ -166,6 +170,8 @@ func checkRefs(ctx context.Context, tx driver.ManagedTransaction, cur, inc incid
 		"ciIds": list(inc.CIIDs), "serviceIds": list(inc.ServiceIDs), "groupIds": list(nonEmpty(inc.AssignmentGroupID)),
 		"userIds": list(users), "assigneeId": nullable(inc.AssigneeID), "groupId": nullable(inc.AssignmentGroupID),
 		"articleIds": list(added(cur.KnowledgeIDs, inc.KnowledgeIDs)),
+		"problemIds": list(added(cur.ProblemIDs, inc.ProblemIDs)),
+		"changeIds":  list(added(nonEmpty(cur.CausedByChange), nonEmpty(inc.CausedByChange))),
 	})
 	if err != nil {
 		return err
@@ -174,7 +180,8 @@ func checkRefs(ctx context.Context, tx driver.ManagedTransaction, cur, inc incid
 	for _, c := range []struct{ key, field, what string }{
 		{"cis", "ciIds", "configuration item"}, {"services", "serviceIds", "service"},
 		{"groups", "assignmentGroupId", "group"}, {"users", "assigneeId", "user"},
-		{"articles", "knowledgeArticleIds", "knowledge article"},
+		{"articles", "knowledgeArticleIds", "knowledge article"}, {"problems", "problemIds", "problem"},
+		{"changes", "causedByChangeId", "change"},
 	} {
 		v, _ := r.Get(c.key)
 		if missing := strs(v); len(missing) > 0 {

@@ -58,8 +58,30 @@ func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 	if f.Major != nil {
 		where.add("i.major = $major", "major", *f.Major)
 	}
+	where.equal("i", "causedByChangeId", "causedByChangeId", f.CausedByChangeID)
 	return listSpec{match: "MATCH (i:Incident)", v: "i", where: where, order: "createdAt", desc: true,
 		sortName: "incidents:createdAt:desc" + timeSortSuffix}
+}
+
+// incidentsCausedBy reads each change's newest incidents from the
+// (causedByChangeId, createdAt) index.
+const incidentsCausedBy = `
+UNWIND $ids AS cid
+CALL (cid) {
+  MATCH (i:Incident) WHERE i.causedByChangeId = cid AND i.createdAt IS NOT NULL
+  RETURN i ORDER BY i.createdAt DESC LIMIT $limit
+}
+RETURN cid AS id, properties(i) AS r`
+
+// IncidentsCausedBy implements incident.Store.
+func (m *Incidents) IncidentsCausedBy(ctx context.Context, changeIDs []string, limit int) (map[string][]incident.Incident, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string][]incident.Incident, error) {
+		recs, err := collect(ctx, tx, incidentsCausedBy, map[string]any{"ids": list(changeIDs), "limit": int64(limit)})
+		if err != nil {
+			return nil, err
+		}
+		return groupAll(recs, "r", infallible(incidentFromProps))
+	})
 }
 
 const resolvedBefore = `

@@ -116,6 +116,16 @@ func TestMajorIncidentAndLinks(t *testing.T) {
 	}
 	problems := []string{"prb_1"}
 	change := "chg_9"
+	// Links name records that exist.
+	for _, in := range []incident.LinkInput{{ProblemIDs: &problems}, {CausedByChangeID: &change}} {
+		in.ID, in.ExpectedVersion = inc.ID, cur.Version
+		if _, err := f.inc.Link(f.ctx, f.as(f.agent), in); apperr.CodeOf(err) != apperr.NotFound {
+			t.Fatalf("link to a record that does not exist: %v", err)
+		}
+	}
+	if err := f.store.Exec(f.ctx, "CREATE (:Problem {id: 'prb_1'}), (:Change {id: 'chg_9'})", nil); err != nil {
+		t.Fatal(err)
+	}
 	cur, err = f.inc.Link(f.ctx, f.as(f.agent), incident.LinkInput{ID: inc.ID, ExpectedVersion: cur.Version, ProblemIDs: &problems, CausedByChangeID: &change})
 	if err != nil || fmt.Sprint(cur.ProblemIDs) != "[prb_1]" || cur.CausedByChange != "chg_9" {
 		t.Fatalf("link %+v %v", cur, err)

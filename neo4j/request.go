@@ -47,6 +47,10 @@ func requestMigrations() []string {
 		"CREATE INDEX service_request_item IF NOT EXISTS FOR (r:ServiceRequest) ON (r.itemId, r.createdAt)",
 		"CREATE INDEX service_request_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.createdAt)",
 		"CREATE INDEX request_history_request IF NOT EXISTS FOR (h:RequestHistory) ON (h.requestId)",
+		// The SLA report reads a service's requests by approval time; the
+		// service is copied from the item the request was ordered from.
+		"CREATE INDEX service_request_service IF NOT EXISTS FOR (r:ServiceRequest) ON (r.serviceId, r.approvedAt)",
+		"MATCH (r:ServiceRequest) WHERE r.serviceId IS NULL MATCH (i:CatalogueItem {id: r.itemId}) SET r.serviceId = i.serviceId",
 		"CREATE CONSTRAINT request_counter_name IF NOT EXISTS FOR (c:RequestCounter) REQUIRE c.name IS UNIQUE",
 	}
 }
@@ -184,7 +188,7 @@ func requestToProps(r request.Request) (map[string]any, error) {
 		return nil, err
 	}
 	return map[string]any{
-		"id": r.ID, "number": r.Number, "itemId": r.Item.ID, "item": item, "quantity": int64(r.Quantity), "answers": answers,
+		"id": r.ID, "number": r.Number, "itemId": r.Item.ID, "serviceId": r.Item.ServiceID, "item": item, "quantity": int64(r.Quantity), "answers": answers,
 		"cost": r.Cost, "requesterId": r.RequesterID, "requestedForId": r.RequestedForID, "state": string(r.State),
 		"stages": stages, "stage": int64(r.Stage), "satisfaction": int64(r.Satisfaction), "surveyComment": nullable(r.SurveyComment),
 		"idempotencyKey": nullable(r.IdempotencyKey), "version": int64(r.Version), "createdAt": r.CreatedAt, "updatedAt": r.UpdatedAt,
@@ -619,6 +623,31 @@ WHERE r.fulfilledAt >= $from AND r.fulfilledAt < $to
 RETURN ` + withChildren + ` AS n
 ORDER BY r.fulfilledAt
 LIMIT $limit`
+
+// clockRequests reads the requests whose fulfilment clock may still
+// produce events: those being fulfilled (a request sent back to fulfilment
+// has no fulfilledAt, so none is read twice), and those fulfilled since.
+const clockRequests = `
+MATCH (r:ServiceRequest) WHERE r.state = 'IN_FULFILMENT'
+RETURN properties(r) AS n
+UNION ALL
+MATCH (r:ServiceRequest) WHERE r.fulfilledAt >= $since
+RETURN properties(r) AS n`
+
+// ClockRequests implements request.Store.
+func (m *Requests) ClockRequests(ctx context.Context, since time.Time) ([]request.Record, error) {
+	return readAll(ctx, m.s, clockRequests, map[string]any{"since": since}, "n", recordFromProps)
+}
+
+const requestsApproved = `
+MATCH (r:ServiceRequest)
+WHERE r.serviceId IN $serviceIds AND r.approvedAt >= $from AND r.approvedAt < $to
+RETURN properties(r) AS n`
+
+// RequestsApproved implements request.Store.
+func (m *Requests) RequestsApproved(ctx context.Context, serviceIDs []string, from, to time.Time) ([]request.Record, error) {
+	return readAll(ctx, m.s, requestsApproved, map[string]any{"serviceIds": list(serviceIDs), "from": from, "to": to}, "n", recordFromProps)
+}
 
 // Finished implements request.Store.
 func (m *Requests) Finished(ctx context.Context, from, to time.Time, limit int) ([]request.Record, error) {

@@ -36,22 +36,36 @@ func (m *Requests) MyRequests(ctx context.Context, me string, p paging.Request) 
 }
 
 // myApprovalsList lists the approvals pending with $me, oldest first,
-// from the (approverId, state, openedAt) index.
+// from the (approverId, state, openedAt) index, each with its request.
 func myApprovalsList(me string) listSpec {
 	where := newConditions()
 	where.equal("a", "approverId", "me", me)
 	where.add("a.state = 'PENDING'")
 	return listSpec{match: "MATCH (a:RequestApproval)", v: "a", where: where, order: "openedAt", sortName: "myApprovals:openedAt" + timeSortSuffix,
-		countStatement: "MATCH (a:RequestApproval)" + where.where("a.openedAt IS NOT NULL") + "\nRETURN count(a) AS total"}
+		countStatement: "MATCH (a:RequestApproval)" + where.where("a.openedAt IS NOT NULL") + "\nRETURN count(a) AS total",
+		project:        "a {.*, request: COLLECT { MATCH (r:ServiceRequest {id: a.requestId}) RETURN " + withChildren + " }}"}
+}
+
+func awaitingFromProps(p map[string]any) (request.Awaiting, error) {
+	a, _ := approvalFromProps(p)
+	out := request.Awaiting{Approval: a}
+	if rs := maps(p["request"]); len(rs) > 0 {
+		rec, err := recordFromProps(rs[0])
+		if err != nil {
+			return request.Awaiting{}, err
+		}
+		out.Request = rec
+	}
+	return out, nil
 }
 
 // MyApprovals implements request.Store.
-func (m *Requests) MyApprovals(ctx context.Context, me string, p paging.Request) (paging.Page[request.Approval], error) {
-	return listBy(ctx, m.s, myApprovalsList(me), p, approvalFromProps, func(a request.Approval) (any, string) {
-		if a.OpenedAt == nil {
-			return nil, a.ID
+func (m *Requests) MyApprovals(ctx context.Context, me string, p paging.Request) (paging.Page[request.Awaiting], error) {
+	return listBy(ctx, m.s, myApprovalsList(me), p, awaitingFromProps, func(x request.Awaiting) (any, string) {
+		if x.Approval.OpenedAt == nil {
+			return nil, x.Approval.ID
 		}
-		return *a.OpenedAt, a.ID
+		return *x.Approval.OpenedAt, x.Approval.ID
 	})
 }
 

@@ -251,6 +251,13 @@ type Request struct {
 	ClosedAt    *time.Time
 }
 
+// Awaiting is an approval waiting for its approver, with the request it
+// decides.
+type Awaiting struct {
+	Approval Approval
+	Request  Record
+}
+
 // HistoryEntry is one recorded move of a request.
 type HistoryEntry struct {
 	ID      string

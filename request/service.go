@@ -48,8 +48,9 @@ type Store interface {
 	RequestOf(ctx context.Context, approvalOrTaskID string) (string, error)
 	// MyRequests pages the requests made by or for subject, newest first.
 	MyRequests(ctx context.Context, subject string, p paging.Request) (paging.Page[Record], error)
-	// MyApprovals pages the approvals pending with subject, oldest first.
-	MyApprovals(ctx context.Context, subject string, p paging.Request) (paging.Page[Approval], error)
+	// MyApprovals pages the approvals pending with subject, oldest first,
+	// each with its request.
+	MyApprovals(ctx context.Context, subject string, p paging.Request) (paging.Page[Awaiting], error)
 	// TaskQueue pages the tasks of these groups in these states, oldest
 	// opened first.
 	TaskQueue(ctx context.Context, groupIDs []string, states []TaskState, p paging.Request) (paging.Page[Task], error)
@@ -65,6 +66,12 @@ type Store interface {
 	// Finished returns up to limit requests closed (or fulfilled) within
 	// [from, to), for reports.
 	Finished(ctx context.Context, from, to time.Time, limit int) ([]Record, error)
+	// ClockRequests returns, without approvals and tasks, the requests in
+	// fulfilment and those fulfilled at or after since.
+	ClockRequests(ctx context.Context, since time.Time) ([]Record, error)
+	// RequestsApproved returns, without approvals and tasks, the requests
+	// for any of serviceIDs approved within [from, to).
+	RequestsApproved(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Record, error)
 }
 
 // Order names what Submit writes: the new request's id and time, the
@@ -566,9 +573,20 @@ func (s *Service) MyRequests(ctx context.Context, v Viewer, p paging.Request) (p
 	return s.store.MyRequests(ctx, v.Principal.Subject, p)
 }
 
-// MyApprovals pages the approvals waiting for v.
-func (s *Service) MyApprovals(ctx context.Context, v Viewer, p paging.Request) (paging.Page[Approval], error) {
-	return s.store.MyApprovals(ctx, v.Principal.Subject, p)
+// MyApprovals pages the approvals waiting for v, each with its request
+// when v may see it (the zero Record otherwise): one read serves the page
+// and what it shows of the requests.
+func (s *Service) MyApprovals(ctx context.Context, v Viewer, p paging.Request) (paging.Page[Awaiting], error) {
+	page, err := s.store.MyApprovals(ctx, v.Principal.Subject, p)
+	if err != nil {
+		return page, err
+	}
+	for i := range page.Items {
+		if !CanSee(v, page.Items[i].Request) {
+			page.Items[i].Request = Record{}
+		}
+	}
+	return page, nil
 }
 
 // MaxQueueGroups bounds the groups one task queue reads at once (each is

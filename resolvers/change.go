@@ -74,7 +74,11 @@ func changeModel(c change.Change) *model.Change {
 		m.RequiredApprovals = m.Assessment.RequiredApprovals
 	}
 	if rv := c.Review; rv != nil {
-		m.Review = &model.ChangeReview{Outcome: model.ChangeOutcome(rv.Outcome), Notes: rv.Notes, ReviewerID: rv.ReviewerID, At: rv.At}
+		m.Review = &model.ChangeReview{Outcome: model.ChangeOutcome(rv.Outcome), Notes: rv.Notes, ReviewerID: rv.ReviewerID, At: rv.At,
+			CausedIncidentIds: nonNil(rv.CausedIncidentIDs)}
+	}
+	if x := c.WindowException; x != nil {
+		m.WindowException = &model.ChangeWindowException{Reason: x.Reason, ActorID: x.ActorID, At: x.At}
 	}
 	return m
 }
@@ -135,7 +139,7 @@ func freezeModel(f change.FreezeWindow) *model.FreezeWindow {
 }
 
 func modificationModel(m cmdb.Modification) *model.CIModification {
-	return &model.CIModification{Entry: historyModel(m.Entry), CIIDs: m.CIIDs}
+	return &model.CIModification{Entry: historyModel(m.Entry), CIIDs: m.CIIDs, OutsideWindow: m.OutsideWindow}
 }
 
 // allowedFor lists the states p may move c to with transitionChange.

@@ -188,7 +188,8 @@ func (r *mutationResolver) UpdateChange(ctx context.Context, input model.UpdateC
 }
 
 func (r *mutationResolver) TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error) {
-	c, err := r.ChangeMgmt.Transition(ctx, *principal(ctx), change.TransitionInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: change.State(input.To), Comment: deref(input.Comment)})
+	c, err := r.ChangeMgmt.Transition(ctx, *principal(ctx), change.TransitionInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion, To: change.State(input.To), Comment: deref(input.Comment),
+		OutsideWindowReason: deref(input.OutsideWindowReason)})
 	if err != nil {
 		return nil, err
 	}

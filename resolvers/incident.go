@@ -20,6 +20,7 @@ type incidentLoaders struct {
 	escalations    *dataloadgen.Loader[string, []incident.Escalation]
 	communications *dataloadgen.Loader[string, []incident.Communication]
 	timeline       *dataloadgen.Loader[string, []incident.TimelineEntry]
+	causedBy       *dataloadgen.Loader[string, []incident.Incident]
 
 	viewerOnce sync.Once
 	viewer     incident.Viewer
@@ -40,6 +41,7 @@ func incidentLoadersFrom(ctx context.Context) *incidentLoaders {
 			escalations:    scopedLoader(r, r.IncidentMgmt.Escalations, wait),
 			communications: scopedLoader(r, r.IncidentMgmt.Communications, wait),
 			timeline:       scopedLoader(r, r.IncidentMgmt.Timeline, wait),
+			causedBy:       scopedLoader(r, r.IncidentMgmt.CausedBy, wait),
 		}
 	})
 }
@@ -160,7 +162,7 @@ func incidentFilter(f *model.IncidentFilter) incident.Filter {
 	}
 	return incident.Filter{States: enumList[incident.State](f.States), Priorities: enumList[incident.Priority](f.Priorities),
 		AssignmentGroupID: deref(f.AssignmentGroupID), AssigneeID: deref(f.AssigneeID), CallerID: deref(f.CallerID),
-		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), Major: f.Major}
+		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), Major: f.Major, CausedByChangeID: deref(f.CausedByChangeID)}
 }
 
 // incidentPayload wraps the result of an incident write.

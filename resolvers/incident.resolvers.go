@@ -14,6 +14,11 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 )
 
+func (r *changeResolver) CausedIncidents(ctx context.Context, obj *model.Change) ([]*model.Incident, error) {
+	incs, err := incidentLoadersFrom(ctx).causedBy.Load(ctx, obj.ID)
+	return mapSlice(incs, incidentModel), err
+}
+
 func (r *incidentResolver) Caller(ctx context.Context, obj *model.Incident) (*model.User, error) {
 	return readableUser(ctx, obj.CallerID)
 }
@@ -88,11 +93,7 @@ func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([
 
 func (r *incidentResolver) SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error) {
 	tcs, err := slaLoadersFrom(ctx).clocks.Load(ctx, obj.ID)
-	out := []*model.SLAClock{}
-	for _, tc := range tcs {
-		out = append(out, clockModels(tc)...)
-	}
-	return out, err
+	return clockList(tcs), err
 }
 
 func (r *incidentEscalationResolver) FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error) {

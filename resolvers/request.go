@@ -11,13 +11,15 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // requestLoaders batch what request fields refer to: requests by id (for
-// RequestApproval.request) and their histories.
+// RequestApproval.request), their histories and their SLA clocks.
 type requestLoaders struct {
 	requests *dataloadgen.Loader[string, request.Record]
 	history  *dataloadgen.Loader[string, []request.HistoryEntry]
+	clocks   *dataloadgen.Loader[string, []sla.TicketClocks]
 }
 
 func requestLoadersFrom(ctx context.Context) *requestLoaders {
@@ -34,8 +36,31 @@ func requestLoadersFrom(ctx context.Context) *requestLoaders {
 				m, err := r.RequestMgmt.History(ctx, keys)
 				return withEmpty(keys, m, err)
 			}, wait),
+			clocks: dataloadgen.NewMappedLoader(r.requestClocks, wait),
 		}
 	})
+}
+
+// requestClocks computes the fulfilment clocks of a batch of requests (in
+// the reader's scope): the requests and the covering SLAs are two reads
+// whatever the batch size.
+func (r *Resolver) requestClocks(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
+	v, err := r.requestViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := r.RequestMgmt.GetMany(ctx, v, keys)
+	if err != nil {
+		return nil, err
+	}
+	var ts []sla.Ticket
+	for _, rec := range recs {
+		if t, ok := request.Ticket(rec.Request); ok {
+			ts = append(ts, t)
+		}
+	}
+	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
+	return withEmpty(keys, m, err)
 }
 
 // asRequestViewer is the incident rules' reader as the request rules
@@ -261,6 +286,21 @@ func requestConnection(ctx context.Context, first *int, after *string, list func
 		return nil, err
 	}
 	return &model.ServiceRequestConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
+// primeRequests hands the requests read with a page of approvals to the
+// request loader, so that showing them costs no further read, and returns
+// the approvals.
+func primeRequests(ctx context.Context, page paging.Page[request.Awaiting]) paging.Page[request.Approval] {
+	l := requestLoadersFrom(ctx)
+	out := paging.Page[request.Approval]{Cursors: page.Cursors, HasNext: page.HasNext, HasPrevious: page.HasPrevious, Total: page.Total}
+	for _, x := range page.Items {
+		if x.Request.Request.ID != "" && l != nil {
+			l.requests.Prime(x.Request.Request.ID, x.Request)
+		}
+		out.Items = append(out.Items, x.Approval)
+	}
+	return out
 }
 
 func approvalConnection(ctx context.Context, first *int, after *string, list func(context.Context, paging.Request) (paging.Page[request.Approval], error)) (*model.RequestApprovalConnection, error) {

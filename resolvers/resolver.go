@@ -40,6 +40,9 @@ type Resolver struct {
 	Hints        *problem.Hints
 	Candidates   *problem.Candidates
 	People       *people.Directory
+
+	// Tickets are what SLA clocks run on: incidents and requests.
+	Tickets sla.Tickets
 	// The subscription feeds, one per process that publishes.
 	CIFeed        *events.Topic[cmdb.CI]
 	ChangeFeed    *events.Topic[change.Change]

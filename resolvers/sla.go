@@ -49,10 +49,19 @@ func loadSLA(ctx context.Context, id string) (*model.SLA, error) {
 	return slaModel(a), nil
 }
 
+// clockList lists a ticket's clocks under every SLA covering it.
+func clockList(tcs []sla.TicketClocks) []*model.SLAClock {
+	out := []*model.SLAClock{}
+	for _, tc := range tcs {
+		out = append(out, clockModels(tc)...)
+	}
+	return out
+}
+
 func clockModels(tc sla.TicketClocks) []*model.SLAClock {
 	a := slaModel(tc.SLA)
 	return mapSlice(tc.Clocks, func(c sla.Clock) *model.SLAClock {
-		return &model.SLAClock{SLA: a, Metric: model.SLAMetric(c.Metric), Priority: model.Priority(c.Priority),
+		return &model.SLAClock{SLA: a, Metric: model.SLAMetric(c.Metric), Priority: optionalPriority(c.Priority),
 			TargetMinutes: int(c.Target / time.Minute), ElapsedSeconds: int(c.Elapsed / time.Second),
 			DueAt: optionalTime(c.Due), WarnAt: optionalTime(c.WarnAt), StoppedAt: optionalTime(c.StoppedAt),
 			Status: model.SLAClockStatus(c.Status), Warning: c.Warning, Breached: c.Breached()}
@@ -126,7 +135,17 @@ func reviewModel(r sla.Review) *model.SLAReview {
 
 func slaEventModel(e sla.Event) *model.SLAEvent {
 	return &model.SLAEvent{ID: e.ID, SLAID: e.SLAID, TicketID: e.TicketID, Metric: model.SLAMetric(e.Metric),
-		Kind: model.SLAEventKind(e.Kind), Priority: model.Priority(e.Priority), At: e.At, RecordedAt: e.RecordedAt}
+		Kind: model.SLAEventKind(e.Kind), Priority: optionalPriority(e.Priority), At: e.At, RecordedAt: e.RecordedAt}
+}
+
+// optionalPriority is null for a clock without one (a request's
+// fulfilment).
+func optionalPriority(p sla.Priority) *model.Priority {
+	if p == "" {
+		return nil
+	}
+	m := model.Priority(p)
+	return &m
 }
 
 // slaLoaders batch the SLAs and clocks fields refer to.

@@ -11,7 +11,10 @@ import (
 
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
+	"github.com/itsm-graph/itsm/ids"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -65,17 +68,17 @@ func (r *queryResolver) Slas(ctx context.Context, customerID *string, first *int
 }
 
 func (r *queryResolver) SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error) {
-	rep, err := r.SLAMgmt.Report(ctx, slaID, from, to, r.IncidentMgmt)
+	rep, err := r.SLAMgmt.Report(ctx, slaID, from, to, r.Tickets)
 	if err != nil {
 		return nil, err
 	}
 	return &model.SLAReport{SLAID: slaID, From: from.UTC(), To: to.UTC(), Tickets: rep.Tickets, Met: rep.Met, Breached: rep.Breached,
 		Compliance: rep.Compliance, MeanTimeToRespondSeconds: int(rep.MeanTimeToRespond / time.Second),
-		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second)}, nil
+		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second), MeanTimeToFulfilSeconds: int(rep.MeanTimeToFulfil / time.Second)}, nil
 }
 
 func (r *queryResolver) ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error) {
-	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, from, to, r.IncidentMgmt)
+	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, from, to, r.Tickets)
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +124,25 @@ func (r *sLAEventResolver) SLA(ctx context.Context, obj *model.SLAEvent) (*model
 }
 
 func (r *sLAEventResolver) Incident(ctx context.Context, obj *model.SLAEvent) (*model.Incident, error) {
+	if ids.Kind(obj.TicketID) != incident.IncidentPrefix {
+		return nil, nil
+	}
 	inc, err := incidentLoadersFrom(ctx).incidents.Load(ctx, obj.TicketID)
 	if err != nil {
 		return nil, notFoundAsNull(err)
 	}
 	return incidentModel(inc), nil
+}
+
+func (r *sLAEventResolver) Request(ctx context.Context, obj *model.SLAEvent) (*model.ServiceRequest, error) {
+	if ids.Kind(obj.TicketID) != request.Prefix {
+		return nil, nil
+	}
+	rec, err := requestLoadersFrom(ctx).requests.Load(ctx, obj.TicketID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return requestModel(rec), nil
 }
 
 func (r *sLAReportResolver) SLA(ctx context.Context, obj *model.SLAReport) (*model.SLA, error) {

@@ -39,6 +39,12 @@ type Ticket struct {
 	Pauses []Interval
 	// Cancelled tickets are left out of reports and evaluations.
 	Cancelled bool
+	// Target, when set, is the ticket's own target: a request's
+	// fulfilment target, from the catalogue item it was ordered from. Such
+	// a ticket has one clock, FULFILMENT, from OpenedAt (its approval) to
+	// ResolvedAt (its fulfilment), on the SLA's schedule, whatever its
+	// priority.
+	Target time.Duration
 }
 
 // Metric names one of a ticket's two clocks.
@@ -48,6 +54,8 @@ type Metric string
 const (
 	Response   Metric = "RESPONSE"
 	Resolution Metric = "RESOLUTION"
+	// Fulfilment is the one clock of a ticket with its own Target.
+	Fulfilment Metric = "FULFILMENT"
 )
 
 // Status is where a clock stands.
@@ -70,7 +78,9 @@ const (
 // target, and at now == Due a running clock is not breached yet. A warning,
 // in contrast, is due as soon as now reaches WarnAt.
 type Clock struct {
-	Metric   Metric
+	Metric Metric
+	// Priority is the one whose target applies; empty on a FULFILMENT
+	// clock, whose target is the ticket's own.
 	Priority Priority
 	Target   time.Duration
 	// Elapsed is the working time counted so far (up to the stop or now),
@@ -97,6 +107,13 @@ func (c Clock) Breached() bool { return c.Status == Breached }
 // shift due times by the working time they cover.
 func Clocks(s SLA, t Ticket, now time.Time) ([]Clock, error) {
 	pauses := Merge(t.Pauses)
+	if t.Target > 0 {
+		c, err := clockOf(s, t, Fulfilment, t.ResolvedAt, pauses, now)
+		if err != nil {
+			return nil, err
+		}
+		return []Clock{c}, nil
+	}
 	out := make([]Clock, 0, 2)
 	for _, m := range []Metric{Response, Resolution} {
 		stop := t.RespondedAt
@@ -117,16 +134,21 @@ func clockOf(s SLA, t Ticket, m Metric, stop *time.Time, pauses []Interval, now 
 	if stop != nil {
 		end = *stop
 	}
-	p := priorityAt(t, end)
-	c := Clock{Metric: m, Priority: p, StoppedAt: stop}
-	target, ok := s.Target(p)
-	if !ok {
-		c.Status = NotTargeted
-		return c, nil
-	}
-	c.Target = target.Response
-	if m == Resolution {
-		c.Target = target.Resolution
+	c := Clock{Metric: m, StoppedAt: stop}
+	switch m {
+	case Fulfilment:
+		c.Target = t.Target
+	default:
+		c.Priority = priorityAt(t, end)
+		target, ok := s.Target(c.Priority)
+		if !ok {
+			c.Status = NotTargeted
+			return c, nil
+		}
+		c.Target = target.Response
+		if m == Resolution {
+			c.Target = target.Resolution
+		}
 	}
 	elapsed, err := workingElapsed(s.Schedule, t.OpenedAt, end, pauses)
 	if err != nil {

@@ -112,6 +112,33 @@ func TestClocksOnWorkingHours(t *testing.T) {
 	}
 }
 
+// TestFulfilmentClock: a ticket with its own target (a request) has one
+// clock, counted in the SLA's working hours whatever its priority, and the
+// SLA's missing priority targets do not matter.
+func TestFulfilmentClock(t *testing.T) {
+	ber := mustZone(t, "Europe/Berlin")
+	s := testSLA(berlinOffice())
+	s.Targets = nil
+	// Approved on Friday 27 March 2026 at 16:00 with a 16-hour target:
+	// 2h on Friday, 10h on Monday, 4h on Tuesday → due Tuesday 12:00.
+	approved := time.Date(2026, 3, 27, 16, 0, 0, 0, ber)
+	tk := Ticket{ID: "req_1", OpenedAt: approved, Target: 16 * time.Hour}
+	cs, err := Clocks(s, tk, time.Date(2026, 3, 31, 12, 30, 0, 0, ber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	if len(cs) != 1 || c.Metric != Fulfilment || c.Priority != "" || c.Status != Breached || c.Target != 16*time.Hour ||
+		!c.Due.Equal(time.Date(2026, 3, 31, 12, 0, 0, 0, ber)) || !c.Warning {
+		t.Fatalf("clocks %+v", cs)
+	}
+	done := time.Date(2026, 3, 30, 17, 0, 0, 0, ber)
+	tk.ResolvedAt = &done
+	if cs, err = Clocks(s, tk, time.Date(2026, 4, 2, 0, 0, 0, 0, ber)); err != nil || cs[0].Status != Met || cs[0].Elapsed != 11*time.Hour {
+		t.Fatalf("fulfilled Monday 17:00: %+v, %v", cs, err)
+	}
+}
+
 func TestMissingTarget(t *testing.T) {
 	s := testSLA(TwentyFourSeven())
 	s.Targets = s.Targets[:1]

@@ -23,6 +23,9 @@ type Report struct {
 	// responded or resolved; zero when none did.
 	MeanTimeToRespond time.Duration
 	MeanTimeToResolve time.Duration
+	// MeanTimeToFulfil averages the same for requests, from approval to
+	// fulfilment, of those fulfilled.
+	MeanTimeToFulfil time.Duration
 }
 
 // CheckPeriod returns BAD_USER_INPUT unless from is before to.
@@ -40,8 +43,9 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 		return Report{}, err
 	}
 	var r Report
-	var respond, resolve time.Duration
-	var nRespond, nResolve int
+	var sums [3]time.Duration
+	var counts [3]int
+	slot := map[Metric]int{Response: 0, Resolution: 1, Fulfilment: 2}
 	for _, t := range tickets {
 		if t.Cancelled || t.OpenedAt.Before(from) || !t.OpenedAt.Before(to) {
 			continue
@@ -58,13 +62,8 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 			if c.StoppedAt == nil || c.Status == NotTargeted {
 				continue
 			}
-			if c.Metric == Response {
-				respond += c.Elapsed
-				nRespond++
-			} else {
-				resolve += c.Elapsed
-				nResolve++
-			}
+			sums[slot[c.Metric]] += c.Elapsed
+			counts[slot[c.Metric]]++
 		}
 		switch {
 		case breached:
@@ -77,11 +76,11 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 	if n := r.Met + r.Breached; n > 0 {
 		r.Compliance = 100 * float64(r.Met) / float64(n)
 	}
-	if nRespond > 0 {
-		r.MeanTimeToRespond = respond / time.Duration(nRespond)
-	}
-	if nResolve > 0 {
-		r.MeanTimeToResolve = resolve / time.Duration(nResolve)
+	means := [3]*time.Duration{&r.MeanTimeToRespond, &r.MeanTimeToResolve, &r.MeanTimeToFulfil}
+	for i, m := range means {
+		if counts[i] > 0 {
+			*m = sums[i] / time.Duration(counts[i])
+		}
 	}
 	return r, nil
 }

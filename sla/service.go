@@ -48,8 +48,8 @@ type Store interface {
 	LastReviews(ctx context.Context) ([]SLA, map[string]time.Time, error)
 }
 
-// Tickets is where the SLA service finds tickets: the incident service, and
-// later the request service, implement it.
+// Tickets is where the SLA service finds tickets: the incident and request
+// services implement it, and Several joins them.
 type Tickets interface {
 	// ClockTickets returns the tickets whose clocks may still produce
 	// events: open ones, and those resolved or closed at or after since.

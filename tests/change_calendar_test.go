@@ -105,6 +105,13 @@ func TestChangeConflictsAndFreezeWindows(t *testing.T) {
 		t.Fatalf("moved change: %s approvals %+v freezes %+v", m.State, m.Approvals, m.Assessment.FreezeWindows)
 	}
 
+	// Changes that will never happen stay off the calendar.
+	rejected := e.transitionChange(t, team.manager, submit("HR rewrite", "hr-app", 8, 14, 15), "ASSESSED", "")
+	if rejected = e.decideChange(t, team.cab[0], rejected.ID, "REJECT", "not in peak season"); rejected.State != "REJECTED" {
+		t.Fatalf("rejected: %s", rejected.State)
+	}
+	e.transitionChange(t, team.requester, submit("HR tidy", "hr-app", 8, 16, 17), "CANCELLED", "")
+
 	// The calendar shows the period's submitted changes and freeze windows.
 	var cal struct {
 		ChangeCalendar struct {

@@ -216,6 +216,13 @@ func window(base time.Time, day, startHour, endHour int) (string, string) {
 	return d.Add(time.Duration(startHour) * time.Hour).Format(time.RFC3339), d.Add(time.Duration(endHour) * time.Hour).Format(time.RFC3339)
 }
 
+// nowWindow is a planned window open now (from an hour ago to three hours
+// on), on the real clock: implementation may start in it.
+func nowWindow() (string, string) {
+	now := time.Now().UTC().Truncate(time.Second)
+	return now.Add(-time.Hour).Format(time.RFC3339), now.Add(3 * time.Hour).Format(time.RFC3339)
+}
+
 // normalChange returns createChange input for a NORMAL change on targets
 // in the given window, ready to submit.
 func normalChange(title string, targets []string, start, end string) map[string]any {

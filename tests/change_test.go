@@ -45,7 +45,7 @@ func TestNormalChangeFromDraftToClosed(t *testing.T) {
 	// is asked for what happened after it.
 	time.Sleep(10 * time.Millisecond)
 	since := time.Now().UTC().Format(time.RFC3339Nano)
-	start, end := window(base, 2, 20, 22)
+	start, end := nowWindow()
 
 	c := e.createChange(t, team.requester, normalChange("Patch the orders database", w.idsOf(t, "orders-db"), start, end))
 	if c.State != "DRAFT" || c.Version != 1 || c.Type != "NORMAL" || c.RequesterID != subjChangeRequester || c.Assessment != nil || c.Risk != nil {
@@ -306,7 +306,13 @@ func TestEmergencyChange(t *testing.T) {
 		t.Fatalf("after the emergency CAB: %s", c.State)
 	}
 	c = e.transitionChange(t, team.manager, c, "SCHEDULED", "")
-	c = e.transitionChange(t, team.otherAgent, c, "IMPLEMENTING", "")
+	// Its window opens tomorrow; the outage is now.
+	var started struct {
+		TransitionChange changePayload `json:"transitionChange"`
+	}
+	e.ok(t, team.manager, transitionChangeMutation, map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": c.Version,
+		"to": "IMPLEMENTING", "outsideWindowReason": "the cache is down now"}}, &started)
+	c = started.TransitionChange.Change
 	c = e.transitionChange(t, team.otherAgent, c, "FAILED", "did not help, backed out")
 	e.fail(t, team.manager, reviewChangeMutation, map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": c.Version, "outcome": "SUCCESSFUL", "notes": "x"}}, "BAD_USER_INPUT")
 	e.ok(t, team.manager, reviewChangeMutation, map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": c.Version, "outcome": "FAILED_BACKED_OUT", "notes": "root cause elsewhere"}}, nil)

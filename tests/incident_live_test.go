@@ -22,6 +22,7 @@ type liveEvent struct {
 		Metric   string `json:"metric"`
 		TicketID string `json:"ticketId"`
 		Incident *named `json:"incident"`
+		Request  *named `json:"request"`
 		SLA      *named `json:"sla"`
 	} `json:"data"`
 }

@@ -35,7 +35,7 @@ func incidentWrites(team incidentTeam, changeID string) []struct {
 			}},
 		{"link", "linkIncident", `mutation($in: LinkIncidentInput!) { linkIncident(input: $in) { incident { id version problemIds } } }`,
 			func(id string, v int) map[string]any {
-				return map[string]any{"id": id, "expectedVersion": v, "problemIds": []string{"prb_1"}, "causedByChangeId": changeID}
+				return map[string]any{"id": id, "expectedVersion": v, "causedByChangeId": changeID}
 			}},
 		{"communicate", "addIncidentCommunication", `mutation($in: AddIncidentCommunicationInput!) { addIncidentCommunication(input: $in) { incident { id } } }`,
 			func(id string, _ int) map[string]any {

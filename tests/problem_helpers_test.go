@@ -237,7 +237,7 @@ func (e *env) standardChange(t testing.TB, team changeTeam, targets []string) ch
 	}
 	e.ok(t, team.manager, `mutation($in: CreateChangeTemplateInput!) { createChangeTemplate(input: $in) { template { id name } } }`,
 		map[string]any{"in": map[string]any{"name": "Fix it", "implementationPlan": "apply the fix", "backoutPlan": "revert"}}, &tpl)
-	start, end := window(time.Now().UTC().Truncate(24*time.Hour), 3, 9, 10)
+	start, end := nowWindow()
 	c := e.createChange(t, team.requester, map[string]any{"templateId": tpl.CreateChangeTemplate.Template.ID, "targetIds": targets,
 		"plannedStart": start, "plannedEnd": end})
 	return e.transitionChange(t, team.requester, c, "SUBMITTED", "")

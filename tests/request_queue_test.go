@@ -3,6 +3,9 @@ package tests
 import (
 	"slices"
 	"testing"
+
+	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/limits"
 )
 
 const taskQueueQuery = `query($g: ID, $s: [RequestTaskState!], $first: Int, $after: String) {
@@ -128,4 +131,48 @@ func TestRequestTaskQueues(t *testing.T) {
 		t.Errorf("laptop: %v", got)
 	}
 	e.fail(t, rt.rita, listQuery, nil, "FORBIDDEN")
+}
+
+// TestRequestInboxesReadOnce: an approver's inbox showing each request it
+// decides, and a requester's own list, are one read transaction each: a
+// server allowing one transaction per response serves both.
+func TestRequestInboxesReadOnce(t *testing.T) {
+	rt := newRequestTeam(t)
+	for range 3 {
+		rt.submit(t, rt.rita, map[string]any{"itemId": rt.laptop, "answers": laptopAnswers()})
+	}
+	one := rt.e.sibling(t, app.Limits{Request: limits.Request{MaxTransactions: 1}})
+	var inbox struct {
+		MyApprovals struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Request *named
+				}
+			}
+		}
+	}
+	one.ok(t, rt.fred, `{ myApprovals(first: 10) { totalCount edges { node { id request { id name: number state } } } } }`, nil, &inbox)
+	if inbox.MyApprovals.TotalCount != 3 || len(inbox.MyApprovals.Edges) != 3 {
+		t.Fatalf("fred's inbox: %+v", inbox.MyApprovals)
+	}
+	for _, e := range inbox.MyApprovals.Edges {
+		if e.Node.Request == nil || e.Node.Request.Name == "" {
+			t.Fatalf("an approval without its request: %+v", inbox.MyApprovals)
+		}
+	}
+	var mine struct {
+		MyRequests struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Item struct{ Name string }
+				}
+			}
+		}
+	}
+	one.ok(t, rt.rita, `{ myRequests(first: 10) { totalCount edges { node { id number item { name } } } } }`, nil, &mine)
+	if mine.MyRequests.TotalCount != 3 || len(mine.MyRequests.Edges) != 3 || mine.MyRequests.Edges[0].Node.Item.Name != "Laptop" {
+		t.Fatalf("rita's requests: %+v", mine.MyRequests)
+	}
 }

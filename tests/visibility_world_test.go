@@ -162,6 +162,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"suggestKnowledge": one(map[string]any{"text": "orders-db slow", "configurationItemIds": []string{w.id(t, "orders-app")}}),
 		"requestCatalogue": one(nil), "catalogueItems": one(nil), "catalogueItem": one(map[string]any{"id": itemID}),
 		"serviceRequest": one(map[string]any{"id": requestID}), "myRequests": one(nil), "myApprovals": one(nil),
+		"requestTaskQueue": {nil, {"groupId": network}}, "serviceRequests": one(nil),
 		"requestReport": one(map[string]any{"from": from, "to": to}),
 	}
 	return ww

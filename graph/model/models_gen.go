@@ -338,6 +338,8 @@ func (this CIHistoryEntry) GetID() string { return this.ID }
 type CIModification struct {
 	// The history entry.
 	Entry *CIHistoryEntry `json:"entry"`
+	// True when made under a change a change manager let start outside its approved window.
+	OutsideWindow bool `json:"outsideWindow"`
 	// Ids of the CIs touched, resolved by a loader.
 	CIIDs []string `json:"-"`
 }
@@ -491,6 +493,8 @@ type Change struct {
 	Approvals []*ChangeApproval `json:"approvals"`
 	// The post-implementation review, once recorded.
 	Review *ChangeReview `json:"review,omitempty"`
+	// Set when a change manager let it start implementing outside its planned window.
+	WindowException *ChangeWindowException `json:"windowException,omitempty"`
 	// Incremented by every write; pass it as expectedVersion.
 	Version int `json:"version"`
 	// When it was raised.
@@ -648,6 +652,8 @@ type ChangeReview struct {
 	ReviewerID string `json:"reviewerId"`
 	// When.
 	At time.Time `json:"at"`
+	// The incidents linked as caused by the change when it was reviewed.
+	CausedIncidentIds []string `json:"causedIncidentIds"`
 }
 
 // A pre-authorised standard change.
@@ -691,6 +697,16 @@ type ChangeTransition struct {
 	At time.Time `json:"at"`
 	// Why.
 	Comment *string `json:"comment,omitempty"`
+}
+
+// A change started outside its planned window, as an exception.
+type ChangeWindowException struct {
+	// Why it had to start then.
+	Reason string `json:"reason"`
+	// Subject of the change manager who let it.
+	ActorID string `json:"actorId"`
+	// When it started.
+	At time.Time `json:"at"`
 }
 
 // A configuration item: anything that must be managed to deliver an IT service.
@@ -1624,6 +1640,8 @@ type IncidentFilter struct {
 	ServiceID *string `json:"serviceId,omitempty"`
 	// Only major (true) or other (false) incidents.
 	Major *bool `json:"major,omitempty"`
+	// Only incidents linked as caused by this change.
+	CausedByChangeID *string `json:"causedByChangeId,omitempty"`
 }
 
 // An immutable record of a state, priority or major-incident change.
@@ -2632,15 +2650,15 @@ func (SLA) IsNode() {}
 // The opaque global identifier.
 func (this SLA) GetID() string { return this.ID }
 
-// One clock of an incident under one SLA that covers it.
+// One clock of an incident or a service request under one SLA that covers it.
 type SLAClock struct {
 	// The SLA; null for callers who may not read SLAs (requesters).
 	SLA *SLA `json:"sla,omitempty"`
-	// Response or resolution.
+	// Response, resolution or fulfilment.
 	Metric SLAMetric `json:"metric"`
-	// The priority whose target applies.
-	Priority Priority `json:"priority"`
-	// The target in minutes of the SLA's working time.
+	// The priority whose target applies; null on a FULFILMENT clock, whose target is the request's item's.
+	Priority *Priority `json:"priority,omitempty"`
+	// The target in minutes of the SLA's working time (a request's item target counts in it too).
 	TargetMinutes int `json:"targetMinutes"`
 	// Working time counted so far (up to the stop or now), pauses excluded, in seconds.
 	ElapsedSeconds int `json:"elapsedSeconds"`
@@ -2682,12 +2700,12 @@ type SLAEvent struct {
 	ID string `json:"id"`
 	// Id of the ticket.
 	TicketID string `json:"ticketId"`
-	// Response or resolution.
+	// Response, resolution or fulfilment.
 	Metric SLAMetric `json:"metric"`
 	// Warning or breach.
 	Kind SLAEventKind `json:"kind"`
-	// The priority then.
-	Priority Priority `json:"priority"`
+	// The priority then; null for a request's fulfilment clock.
+	Priority *Priority `json:"priority,omitempty"`
 	// When it happened (the warning instant, or the due time the clock ran past).
 	At time.Time `json:"at"`
 	// When the evaluator recorded it.
@@ -2708,7 +2726,7 @@ type SLAReport struct {
 	From time.Time `json:"from"`
 	// End of the period (exclusive).
 	To time.Time `json:"to"`
-	// Tickets opened in the period (cancelled ones left out).
+	// Tickets opened in the period: incidents logged and service requests approved (cancelled ones left out).
 	Tickets int `json:"tickets"`
 	// Resolved tickets whose clocks all met their targets.
 	Met int `json:"met"`
@@ -2718,8 +2736,10 @@ type SLAReport struct {
 	Compliance float64 `json:"compliance"`
 	// Mean working time to respond, in seconds, of the tickets that responded.
 	MeanTimeToRespondSeconds int `json:"meanTimeToRespondSeconds"`
-	// Mean working time to resolve, in seconds, of the tickets that resolved.
+	// Mean working time to resolve, in seconds, of the incidents that resolved.
 	MeanTimeToResolveSeconds int `json:"meanTimeToResolveSeconds"`
+	// Mean working time from approval to fulfilment, in seconds, of the service requests fulfilled.
+	MeanTimeToFulfilSeconds int `json:"meanTimeToFulfilSeconds"`
 	// Id of the SLA, resolved by a loader.
 	SLAID string `json:"-"`
 }
@@ -2979,7 +2999,7 @@ type ServiceRequest struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// When the last stage approved it.
 	ApprovedAt *time.Time `json:"approvedAt,omitempty"`
-	// When fulfilment should be done: approval plus the item's target.
+	// When fulfilment should be done: approval plus the item's target in calendar time. The SLA clocks count the target in working time.
 	FulfilmentDueAt *time.Time `json:"fulfilmentDueAt,omitempty"`
 	// When its tasks were all finished.
 	FulfilledAt *time.Time `json:"fulfilledAt,omitempty"`
@@ -3100,6 +3120,8 @@ type TransitionChangeInput struct {
 	To ChangeState `json:"to"`
 	// Why (at most 4000 characters).
 	Comment *string `json:"comment,omitempty"`
+	// Moving to IMPLEMENTING outside the planned window: why it must start now (CHANGE_MANAGER only; at most 4000 characters). Recorded on the change and flagged by unauthorizedChanges.
+	OutsideWindowReason *string `json:"outsideWindowReason,omitempty"`
 }
 
 // Input of `transitionIncident`.
@@ -4010,18 +4032,21 @@ type ChangeOutcome string
 const (
 	// The change achieved its aim.
 	ChangeOutcomeSuccessful ChangeOutcome = "SUCCESSFUL"
+	// The change achieved its aim but caused incidents; a change that caused incidents is reviewed as this or FAILED_BACKED_OUT.
+	ChangeOutcomeSuccessfulWithIssues ChangeOutcome = "SUCCESSFUL_WITH_ISSUES"
 	// The change failed and was (or had to be) backed out.
 	ChangeOutcomeFailedBackedOut ChangeOutcome = "FAILED_BACKED_OUT"
 )
 
 var AllChangeOutcome = []ChangeOutcome{
 	ChangeOutcomeSuccessful,
+	ChangeOutcomeSuccessfulWithIssues,
 	ChangeOutcomeFailedBackedOut,
 }
 
 func (e ChangeOutcome) IsValid() bool {
 	switch e {
-	case ChangeOutcomeSuccessful, ChangeOutcomeFailedBackedOut:
+	case ChangeOutcomeSuccessful, ChangeOutcomeSuccessfulWithIssues, ChangeOutcomeFailedBackedOut:
 		return true
 	}
 	return false
@@ -6689,16 +6714,19 @@ const (
 	SLAMetricResponse SLAMetric = "RESPONSE"
 	// Time to resolution.
 	SLAMetricResolution SLAMetric = "RESOLUTION"
+	// Time from a service request's approval to its fulfilment, against the target of the catalogue item it was ordered from.
+	SLAMetricFulfilment SLAMetric = "FULFILMENT"
 )
 
 var AllSLAMetric = []SLAMetric{
 	SLAMetricResponse,
 	SLAMetricResolution,
+	SLAMetricFulfilment,
 }
 
 func (e SLAMetric) IsValid() bool {
 	switch e {
-	case SLAMetricResponse, SLAMetricResolution:
+	case SLAMetricResponse, SLAMetricResolution, SLAMetricFulfilment:
 		return true
 	}
 	return false
