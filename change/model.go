@@ -6,6 +6,8 @@
 package change
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/itsm-graph/itsm/auth"
@@ -191,8 +193,32 @@ type Template struct {
 	ImplementationPlan string
 	BackoutPlan        string
 	TestPlan           string
-	CreatedBy          string
-	CreatedAt          time.Time
+	// Scope: its changes may target CIs of these types and these services
+	// (see Outside). MaxRisk is the highest risk level at which they are
+	// pre-authorised (see Submit).
+	CITypes    []cmdb.Type
+	ServiceIDs []string
+	MaxRisk    Level
+	CreatedBy  string
+	CreatedAt  time.Time
+}
+
+// Outside returns the targets outside t's scope, given the type of each
+// target that is a CI (services are absent from ciTypes).
+func (t Template) Outside(targets []string, ciTypes map[string]cmdb.Type) []string {
+	var out []string
+	for _, id := range targets {
+		typ, isCI := ciTypes[id]
+		if !(isCI && slices.Contains(t.CITypes, typ)) && !(!isCI && slices.Contains(t.ServiceIDs, id)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Allows reports whether a change at risk level l stays within t's ceiling.
+func (t Template) Allows(l Level) bool {
+	return slices.Index(Levels(), l) <= slices.Index(Levels(), cmp.Or(t.MaxRisk, Low))
 }
 
 // FreezeWindow is a period in which changes should not be implemented:

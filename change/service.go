@@ -56,6 +56,8 @@ type Store interface {
 	// CheckTargets returns NOT_FOUND naming the first id that is no CI or
 	// service.
 	CheckTargets(ctx context.Context, ids []string) error
+	// CITypes returns the type of each of ids that is a CI.
+	CITypes(ctx context.Context, ids []string) (map[string]cmdb.Type, error)
 }
 
 // Analyzer is the impact analysis the assessment runs (impact.Analyzer).
@@ -128,19 +130,17 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	if in.PlannedEnd != nil {
 		c.PlannedEnd = in.PlannedEnd.UTC()
 	}
+	var tpl *Template
 	if in.TemplateID != "" {
 		if in.Type != "" && in.Type != Standard {
 			return Change{}, apperr.Invalid("type", "a change from a template is STANDARD; leave type out or set STANDARD")
 		}
-		ts, err := s.store.Templates(ctx, []string{in.TemplateID})
+		t, err := s.template(ctx, in.TemplateID)
 		if err != nil {
 			return Change{}, err
 		}
-		t, ok := ts[in.TemplateID]
-		if !ok {
-			return Change{}, apperr.New(apperr.NotFound, "templateId: no standard change template has id %q", in.TemplateID)
-		}
 		c.Type = Standard
+		tpl = &t
 		c.ImplementationPlan = or(c.ImplementationPlan, t.ImplementationPlan)
 		c.BackoutPlan = or(c.BackoutPlan, t.BackoutPlan)
 		c.TestPlan = or(c.TestPlan, t.TestPlan)
@@ -157,6 +157,11 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	}
 	if err := s.store.CheckTargets(ctx, c.TargetIDs); err != nil {
 		return Change{}, err
+	}
+	if tpl != nil {
+		if err := s.checkScope(ctx, *tpl, c.TargetIDs); err != nil {
+			return Change{}, err
+		}
 	}
 	var key *ids.IdempotencyKey
 	if in.IdempotencyKey != nil {
@@ -229,6 +234,11 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 		if err := s.store.CheckTargets(ctx, next.TargetIDs); err != nil {
 			return Change{}, err
 		}
+		if next.Type == Standard {
+			if err := s.inTemplateScope(ctx, next); err != nil {
+				return Change{}, err
+			}
+		}
 	}
 	moved := !slices.Equal(next.TargetIDs, cur.TargetIDs) || !next.PlannedStart.Equal(cur.PlannedStart) || !next.PlannedEnd.Equal(cur.PlannedEnd) || next.Type != cur.Type
 	var a *Assessment
@@ -246,7 +256,11 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 			return Change{}, nil, err
 		}
 		if !slices.Contains([]State{Draft, Submitted, Assessed}, c.State) {
-			return Change{}, nil, apperr.New(apperr.InvalidTransition, "a %s change can no longer be edited; cancel it and raise a new one", c.State)
+			hint := "cancel it and raise a new one"
+			if c.State == Authorized || c.State == Scheduled {
+				hint = "move its window with rescheduleChange"
+			}
+			return Change{}, nil, apperr.New(apperr.InvalidTransition, "a %s change can no longer be edited; %s", c.State, hint)
 		}
 		if caller.Subject != c.RequesterID && !caller.Has(auth.ChangeManager) {
 			return Change{}, nil, apperr.New(apperr.Forbidden, "only the change's requester or a CHANGE_MANAGER may edit it")

@@ -50,6 +50,8 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 	// refreshed brings the assessment up to date and keeps them.
 	var a, refreshed *Assessment
 	var exception *WindowException
+	// demoted explains why a STANDARD change is handled as NORMAL.
+	var demoted string
 	comment := in.Comment
 	switch in.To {
 	case Submitted:
@@ -60,6 +62,14 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 	case Assessed:
 		if a, err = s.assess(ctx, cur); err != nil {
 			return Change{}, err
+		}
+		if in.To == Submitted && cur.Type == Standard {
+			if a, demoted, err = s.withinCeiling(ctx, cur, a); err != nil {
+				return Change{}, err
+			}
+			if demoted != "" {
+				comment = strings.TrimSpace(comment + " " + demoted)
+			}
 		}
 	case Scheduled:
 		if err := s.checkFreeze(ctx, cur); err != nil {
@@ -85,6 +95,9 @@ func (s *Service) Transition(ctx context.Context, caller auth.Principal, in Tran
 		}
 		trs := []Transition{s.transition(c, in.To, caller.Subject, now, comment)}
 		c.State = in.To
+		if demoted != "" {
+			c.Type = Normal
+		}
 		if a != nil {
 			c.Assessment, c.Approvals = a, nil
 		}

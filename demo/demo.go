@@ -172,7 +172,8 @@ func Load(ctx context.Context, svc *cmdb.Service, cat *catalog.Catalog, chg *cha
 func loadChanges(ctx context.Context, chg *change.Service, p auth.Principal, cis map[string]cmdb.CI, groups map[string]people.Group) error {
 	if _, err := chg.CreateTemplate(ctx, p, change.CreateTemplateInput{Name: "Restart an application server",
 		Description:        "Rolling restart of one application instance behind the load balancer",
-		ImplementationPlan: "drain the instance, restart, check health, re-enable", BackoutPlan: "keep the instance drained"}); err != nil {
+		ImplementationPlan: "drain the instance, restart, check health, re-enable", BackoutPlan: "keep the instance drained",
+		CITypes: []cmdb.Type{cmdb.TypeApplication, cmdb.TypeServer, cmdb.TypeVirtualMachine}}); err != nil {
 		return fmt.Errorf("demo change template: %w", err)
 	}
 	now := time.Now().UTC()

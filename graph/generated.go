@@ -351,13 +351,16 @@ type ComplexityRoot struct {
 	}
 
 	ChangeTemplate struct {
-		BackoutPlan        func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		Description        func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		ImplementationPlan func(childComplexity int) int
-		Name               func(childComplexity int) int
-		TestPlan           func(childComplexity int) int
+		BackoutPlan            func(childComplexity int) int
+		ConfigurationItemTypes func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		Description            func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		ImplementationPlan     func(childComplexity int) int
+		MaxRiskLevel           func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		ServiceIds             func(childComplexity int) int
+		TestPlan               func(childComplexity int) int
 	}
 
 	ChangeTemplatePayload struct {
@@ -851,6 +854,7 @@ type ComplexityRoot struct {
 		RecordSLAReview            func(childComplexity int, input model.RecordSLAReviewInput) int
 		RelateConfigurationItems   func(childComplexity int, input model.RelateConfigurationItemsInput) int
 		RemoveGroupMember          func(childComplexity int, input model.GroupMemberInput) int
+		RescheduleChange           func(childComplexity int, input model.RescheduleChangeInput) int
 		ResolveProblem             func(childComplexity int, input model.ResolveProblemInput) int
 		RetireCatalogueItem        func(childComplexity int, input model.RetireCatalogueItemInput) int
 		RetireConfigurationItem    func(childComplexity int, input model.RetireConfigurationItemInput) int
@@ -1193,6 +1197,11 @@ type ComplexityRoot struct {
 		At     func(childComplexity int) int
 		Author func(childComplexity int) int
 		Body   func(childComplexity int) int
+	}
+
+	RescheduleChangePayload struct {
+		ApprovalsKept func(childComplexity int) int
+		Change        func(childComplexity int) int
 	}
 
 	ResolveProblemPayload struct {
@@ -1608,6 +1617,7 @@ type MutationResolver interface {
 	TransitionChange(ctx context.Context, input model.TransitionChangeInput) (*model.ChangePayload, error)
 	DecideChange(ctx context.Context, input model.DecideChangeInput) (*model.ChangePayload, error)
 	ReviewChange(ctx context.Context, input model.ReviewChangeInput) (*model.ChangePayload, error)
+	RescheduleChange(ctx context.Context, input model.RescheduleChangeInput) (*model.RescheduleChangePayload, error)
 	CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error)
 	CreateFreezeWindow(ctx context.Context, input model.CreateFreezeWindowInput) (*model.FreezeWindowPayload, error)
 	DeleteFreezeWindow(ctx context.Context, input model.DeleteFreezeWindowInput) (*model.DeleteFreezeWindowPayload, error)
@@ -2877,6 +2887,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeTemplate.BackoutPlan(childComplexity), true
+	case "ChangeTemplate.configurationItemTypes":
+		if e.ComplexityRoot.ChangeTemplate.ConfigurationItemTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.ConfigurationItemTypes(childComplexity), true
 	case "ChangeTemplate.createdAt":
 		if e.ComplexityRoot.ChangeTemplate.CreatedAt == nil {
 			break
@@ -2901,12 +2917,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangeTemplate.ImplementationPlan(childComplexity), true
+	case "ChangeTemplate.maxRiskLevel":
+		if e.ComplexityRoot.ChangeTemplate.MaxRiskLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.MaxRiskLevel(childComplexity), true
 	case "ChangeTemplate.name":
 		if e.ComplexityRoot.ChangeTemplate.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ChangeTemplate.Name(childComplexity), true
+	case "ChangeTemplate.serviceIds":
+		if e.ComplexityRoot.ChangeTemplate.ServiceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeTemplate.ServiceIds(childComplexity), true
 	case "ChangeTemplate.testPlan":
 		if e.ComplexityRoot.ChangeTemplate.TestPlan == nil {
 			break
@@ -5131,6 +5159,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveGroupMember(childComplexity, args["input"].(model.GroupMemberInput)), true
+	case "Mutation.rescheduleChange":
+		if e.ComplexityRoot.Mutation.RescheduleChange == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rescheduleChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RescheduleChange(childComplexity, args["input"].(model.RescheduleChangeInput)), true
 	case "Mutation.resolveProblem":
 		if e.ComplexityRoot.Mutation.ResolveProblem == nil {
 			break
@@ -7004,6 +7043,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestTaskNote.Body(childComplexity), true
 
+	case "RescheduleChangePayload.approvalsKept":
+		if e.ComplexityRoot.RescheduleChangePayload.ApprovalsKept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleChangePayload.ApprovalsKept(childComplexity), true
+	case "RescheduleChangePayload.change":
+		if e.ComplexityRoot.RescheduleChangePayload.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleChangePayload.Change(childComplexity), true
+
 	case "ResolveProblemPayload.notMoved":
 		if e.ComplexityRoot.ResolveProblemPayload.NotMoved == nil {
 			break
@@ -8209,6 +8261,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RequestAnswerInput", ec.unmarshalInputRequestAnswerInput),
 			graphql.NewInputUnmarshaler("RequestSurveyInput", ec.unmarshalInputRequestSurveyInput),
 			graphql.NewInputUnmarshaler("RequestTaskCIInput", ec.unmarshalInputRequestTaskCIInput),
+			graphql.NewInputUnmarshaler("RescheduleChangeInput", ec.unmarshalInputRescheduleChangeInput),
 			graphql.NewInputUnmarshaler("ResolveProblemInput", ec.unmarshalInputResolveProblemInput),
 			graphql.NewInputUnmarshaler("RetireCatalogueItemInput", ec.unmarshalInputRetireCatalogueItemInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
@@ -9225,6 +9278,12 @@ type ChangeTemplate implements Node {
   backoutPlan: String!
   "The default test plan."
   testPlan: String
+  "The CI types its changes may target (a change naming anything outside its scope is refused as STANDARD)."
+  configurationItemTypes: [CIType!]!
+  "The services its changes may target."
+  serviceIds: [ID!]!
+  "The highest risk at which its changes are pre-authorised; above it they are handled as NORMAL."
+  maxRiskLevel: RiskLevel!
   "When it was created."
   createdAt: DateTime!
 }
@@ -9386,6 +9445,32 @@ input DecideChangeInput {
 }
 
 """
+Input of ` + "`" + `rescheduleChange` + "`" + `.
+"""
+input RescheduleChangeInput {
+  "The change (AUTHORIZED or SCHEDULED)."
+  id: ID!
+  "The version you read."
+  expectedVersion: Int!
+  "Start of the new window."
+  plannedStart: DateTime!
+  "End of the new window (after its start)."
+  plannedEnd: DateTime!
+  "Why it moves (required, at most 4000 characters)."
+  reason: String!
+}
+
+"""
+Result of ` + "`" + `rescheduleChange` + "`" + `.
+"""
+type RescheduleChangePayload {
+  "The change, re-assessed for its new window."
+  change: Change!
+  "True when it kept its state and approvals; false when it went back to ASSESSED for new votes."
+  approvalsKept: Boolean!
+}
+
+"""
 Input of ` + "`" + `reviewChange` + "`" + `.
 """
 input ReviewChangeInput {
@@ -9421,6 +9506,12 @@ input CreateChangeTemplateInput {
   backoutPlan: String!
   "The test plan."
   testPlan: String
+  "The CI types its changes may target; with serviceIds, the template's scope (at least one of the two)."
+  configurationItemTypes: [CIType!]
+  "The services its changes may target."
+  serviceIds: [ID!]
+  "The highest risk at which its changes are pre-authorised (default LOW); a change from it assessed above is handled as NORMAL."
+  maxRiskLevel: RiskLevel
 }
 
 """
@@ -9506,6 +9597,9 @@ extend type Mutation {
 
   "Records the post-implementation review of an IMPLEMENTED or FAILED change."
   reviewChange(input: ReviewChangeInput!): ChangePayload! @auth(roles: [CHANGE_MANAGER])
+
+  "Moves the window of an AUTHORIZED or SCHEDULED change (its requester or a change manager) and re-assesses it. It keeps its state and approvals when its risk stays in the same band (or falls) and it conflicts with no new change; otherwise it goes back to ASSESSED for new votes, a STANDARD change as NORMAL. The transition records the reason and the verdict. CONFLICT when the new window falls in a freeze covering a non-emergency change."
+  rescheduleChange(input: RescheduleChangeInput!): RescheduleChangePayload! @auth(roles: [AGENT, CHANGE_MANAGER, CONFIG_MANAGER, SERVICE_OWNER])
 
   "Creates a pre-authorised standard change template."
   createChangeTemplate(input: CreateChangeTemplateInput!): ChangeTemplatePayload! @auth(roles: [CHANGE_MANAGER])
@@ -14245,6 +14339,12 @@ func (ec *executionContext) childFields_ChangeTemplate(ctx context.Context, fiel
 		return ec.fieldContext_ChangeTemplate_backoutPlan(ctx, field)
 	case "testPlan":
 		return ec.fieldContext_ChangeTemplate_testPlan(ctx, field)
+	case "configurationItemTypes":
+		return ec.fieldContext_ChangeTemplate_configurationItemTypes(ctx, field)
+	case "serviceIds":
+		return ec.fieldContext_ChangeTemplate_serviceIds(ctx, field)
+	case "maxRiskLevel":
+		return ec.fieldContext_ChangeTemplate_maxRiskLevel(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ChangeTemplate_createdAt(ctx, field)
 	}
@@ -15681,6 +15781,16 @@ func (ec *executionContext) childFields_RequestTaskNote(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type RequestTaskNote", field.Name)
 }
 
+func (ec *executionContext) childFields_RescheduleChangePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_RescheduleChangePayload_change(ctx, field)
+	case "approvalsKept":
+		return ec.fieldContext_RescheduleChangePayload_approvalsKept(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RescheduleChangePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResolveProblemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "problem":
@@ -17017,6 +17127,20 @@ func (ec *executionContext) field_Mutation_removeGroupMember_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.GroupMemberInput, error) {
 			return ec.unmarshalNGroupMemberInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroupMemberInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rescheduleChange_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RescheduleChangeInput, error) {
+			return ec.unmarshalNRescheduleChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRescheduleChangeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23404,6 +23528,75 @@ func (ec *executionContext) _ChangeTemplate_testPlan(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_ChangeTemplate_testPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeTemplate_configurationItemTypes(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_configurationItemTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurationItemTypes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CIType) graphql.Marshaler {
+			return ec.marshalNCIType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCITypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_configurationItemTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "CIType")
+}
+
+func (ec *executionContext) _ChangeTemplate_serviceIds(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_serviceIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_serviceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChangeTemplate_maxRiskLevel(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeTemplate_maxRiskLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxRiskLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RiskLevel) graphql.Marshaler {
+			return ec.marshalNRiskLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeTemplate_maxRiskLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeTemplate", field, false, false, "RiskLevel")
 }
 
 func (ec *executionContext) _ChangeTemplate_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ChangeTemplate) (ret graphql.Marshaler) {
@@ -31866,6 +32059,73 @@ func (ec *executionContext) fieldContext_Mutation_reviewChange(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reviewChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rescheduleChange(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rescheduleChange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RescheduleChange(ctx, fc.Args["input"].(model.RescheduleChangeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"AGENT", "CHANGE_MANAGER", "CONFIG_MANAGER", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.RescheduleChangePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.RescheduleChangePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.RescheduleChangePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RescheduleChangePayload) graphql.Marshaler {
+			return ec.marshalNRescheduleChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRescheduleChangePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rescheduleChange(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RescheduleChangePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rescheduleChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42663,6 +42923,61 @@ func (ec *executionContext) fieldContext_RequestTaskNote_at(_ context.Context, f
 	return graphql.NewScalarFieldContext("RequestTaskNote", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _RescheduleChangePayload_change(ctx context.Context, field graphql.CollectedField, obj *model.RescheduleChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleChangePayload_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleChangePayload_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RescheduleChangePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RescheduleChangePayload_approvalsKept(ctx context.Context, field graphql.CollectedField, obj *model.RescheduleChangePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleChangePayload_approvalsKept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApprovalsKept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleChangePayload_approvalsKept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RescheduleChangePayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ResolveProblemPayload_problem(ctx context.Context, field graphql.CollectedField, obj *model.ResolveProblemPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -49680,7 +49995,7 @@ func (ec *executionContext) unmarshalInputCreateChangeTemplateInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "implementationPlan", "backoutPlan", "testPlan"}
+	fieldsInOrder := [...]string{"name", "description", "implementationPlan", "backoutPlan", "testPlan", "configurationItemTypes", "serviceIds", "maxRiskLevel"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -49722,6 +50037,27 @@ func (ec *executionContext) unmarshalInputCreateChangeTemplateInput(ctx context.
 				return it, err
 			}
 			it.TestPlan = data
+		case "configurationItemTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemTypes"))
+			data, err := ec.unmarshalOCIType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCITypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemTypes = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "maxRiskLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxRiskLevel"))
+			data, err := ec.unmarshalORiskLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRiskLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxRiskLevel = data
 		}
 	}
 	return it, nil
@@ -52286,6 +52622,76 @@ func (ec *executionContext) unmarshalInputRequestTaskCIInput(ctx context.Context
 func UnmarshalRequestTaskCIInput(ctx context.Context, raw any) (model.RequestTaskCIInput, error) {
 	var out model.RequestTaskCIInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestTaskCIInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRescheduleChangeInput(ctx context.Context, obj any) (model.RescheduleChangeInput, error) {
+	var it model.RescheduleChangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "plannedStart", "plannedEnd", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "plannedStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedStart"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedStart = data
+		case "plannedEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("plannedEnd"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlannedEnd = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRescheduleChangeInput unmarshals raw into the RescheduleChangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRescheduleChangeInput(ctx context.Context, raw any) (model.RescheduleChangeInput, error) {
+	var out model.RescheduleChangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RescheduleChangeInput", raw, &out)
 	return out, err
 }
 
@@ -56648,6 +57054,21 @@ func (ec *executionContext) _ChangeTemplate(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "configurationItemTypes":
+			out.Values[i] = ec._ChangeTemplate_configurationItemTypes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceIds":
+			out.Values[i] = ec._ChangeTemplate_serviceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxRiskLevel":
+			out.Values[i] = ec._ChangeTemplate_maxRiskLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createdAt":
 			out.Values[i] = ec._ChangeTemplate_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -59798,6 +60219,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rescheduleChange":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rescheduleChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createChangeTemplate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createChangeTemplate(ctx, field)
@@ -62226,6 +62654,44 @@ func (ec *executionContext) _RequestTaskNote(ctx context.Context, sel ast.Select
 			}
 		case "at":
 			out.Values[i] = ec._RequestTaskNote_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rescheduleChangePayloadImplementors = []string{"RescheduleChangePayload"}
+
+func (ec *executionContext) _RescheduleChangePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RescheduleChangePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rescheduleChangePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RescheduleChangePayload")
+		case "change":
+			out.Values[i] = ec._RescheduleChangePayload_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approvalsKept":
+			out.Values[i] = ec._RescheduleChangePayload_approvalsKept(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -64990,6 +65456,36 @@ func (ec *executionContext) marshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNCIType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCITypeᚄ(ctx context.Context, v any) ([]model.CIType, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.CIType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNCIType2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCITypeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CIType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCandidateIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCandidateIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CandidateIncident) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -67463,6 +67959,19 @@ func (ec *executionContext) unmarshalNRequestTaskState2githubᚗcomᚋitsmᚑgra
 
 func (ec *executionContext) marshalNRequestTaskState2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRequestTaskState(ctx context.Context, sel ast.SelectionSet, v model.RequestTaskState) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRescheduleChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRescheduleChangeInput(ctx context.Context, v any) (model.RescheduleChangeInput, error) {
+	res, err := ec.unmarshalInputRescheduleChangeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRescheduleChangePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRescheduleChangePayload(ctx context.Context, sel ast.SelectionSet, v *model.RescheduleChangePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RescheduleChangePayload!")
+		return graphql.Null
+	}
+	return ec._RescheduleChangePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResolveProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolveProblemInput(ctx context.Context, v any) (model.ResolveProblemInput, error) {

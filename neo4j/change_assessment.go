@@ -116,6 +116,27 @@ RETURN $ids[n] AS id
 ORDER BY n
 LIMIT 1`
 
+const ciTypesOf = `
+MATCH (c:CI:Item) WHERE c.id IN $ids
+RETURN c.id AS id, c.type AS type`
+
+// CITypes implements change.Store.
+func (cs *Changes) CITypes(ctx context.Context, ids []string) (map[string]cmdb.Type, error) {
+	return read(ctx, cs.s, func(tx driver.ManagedTransaction) (map[string]cmdb.Type, error) {
+		recs, err := collect(ctx, tx, ciTypesOf, map[string]any{"ids": list(ids)})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]cmdb.Type{}
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			typ, _ := r.Get("type")
+			out[id.(string)] = cmdb.Type(typ.(string))
+		}
+		return out, nil
+	})
+}
+
 // CheckTargets implements change.Store.
 func (cs *Changes) CheckTargets(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {

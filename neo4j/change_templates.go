@@ -7,22 +7,31 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/cmdb"
 )
 
 func templateToProps(t change.Template) map[string]any {
 	return map[string]any{"id": t.ID, "name": t.Name, "description": nullable(t.Description),
 		"implementationPlan": t.ImplementationPlan, "backoutPlan": t.BackoutPlan, "testPlan": nullable(t.TestPlan),
+		"ciTypes": texts(t.CITypes), "serviceIds": list(t.ServiceIDs), "maxRisk": string(t.MaxRisk),
 		"createdBy": t.CreatedBy, "createdAt": t.CreatedAt}
 }
 
 func templateFromProps(p map[string]any) change.Template {
 	return change.Template{ID: str(p, "id"), Name: str(p, "name"), Description: str(p, "description"),
 		ImplementationPlan: str(p, "implementationPlan"), BackoutPlan: str(p, "backoutPlan"), TestPlan: str(p, "testPlan"),
+		CITypes: enumsOf[cmdb.Type](strs(p["ciTypes"])), ServiceIDs: strs(p["serviceIds"]), MaxRisk: change.Level(str(p, "maxRisk")),
 		CreatedBy: str(p, "createdBy"), CreatedAt: tm(p, "createdAt")}
 }
 
 const (
-	createTemplate  = `CREATE (t:ChangeTemplate) SET t = $props`
+	createTemplate = `
+WITH [id IN $props.serviceIds WHERE NOT EXISTS { MATCH (:Service:Item {id: id}) }] AS missing
+CALL (missing) {
+  WITH missing WHERE size(missing) = 0
+  CREATE (t:ChangeTemplate) SET t = $props
+}
+RETURN missing`
 	templatesByID   = `MATCH (t:ChangeTemplate) WHERE t.id IN $ids RETURN properties(t) AS t`
 	listAllTemplate = `MATCH (t:ChangeTemplate) RETURN properties(t) AS t ORDER BY t.name, t.id LIMIT 1000`
 )
@@ -30,8 +39,14 @@ const (
 // CreateTemplate implements change.Store.
 func (cs *Changes) CreateTemplate(ctx context.Context, t change.Template) (change.Template, error) {
 	_, err := write(ctx, cs.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		_, err := collect(ctx, tx, createTemplate, map[string]any{"props": templateToProps(t)})
-		return struct{}{}, err
+		recs, err := collect(ctx, tx, createTemplate, map[string]any{"props": templateToProps(t)})
+		if err != nil {
+			return struct{}{}, err
+		}
+		if v, _ := recs[0].Get("missing"); len(strs(v)) > 0 {
+			return struct{}{}, apperr.New(apperr.NotFound, "serviceIds: no service has id %q", strs(v)[0])
+		}
+		return struct{}{}, nil
 	})
 	return t, err
 }

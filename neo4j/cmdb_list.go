@@ -42,6 +42,15 @@ func texts[T ~string](v []T) []string {
 	return out
 }
 
+// enumsOf reads a stored list back as string-typed values.
+func enumsOf[T ~string](v []string) []T {
+	out := make([]T, len(v))
+	for i, x := range v {
+		out[i] = T(x)
+	}
+	return out
+}
+
 // ListCIs implements cmdb.Store.
 func (m *CMDB) ListCIs(ctx context.Context, f cmdb.Filter, o cmdb.Order, p paging.Request) (paging.Page[cmdb.CI], error) {
 	list, err := ciList(f, o)

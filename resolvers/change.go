@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -130,7 +131,8 @@ func transitionModel(t change.Transition) *model.ChangeTransition {
 
 func templateModel(t change.Template) *model.ChangeTemplate {
 	return &model.ChangeTemplate{ID: t.ID, Name: t.Name, Description: optional(t.Description), ImplementationPlan: t.ImplementationPlan,
-		BackoutPlan: t.BackoutPlan, TestPlan: optional(t.TestPlan), CreatedAt: t.CreatedAt}
+		BackoutPlan: t.BackoutPlan, TestPlan: optional(t.TestPlan), CreatedAt: t.CreatedAt,
+		ConfigurationItemTypes: enumList[model.CIType](t.CITypes), ServiceIds: nonNil(t.ServiceIDs), MaxRiskLevel: model.RiskLevel(cmp.Or(t.MaxRisk, change.Low))}
 }
 
 func freezeModel(f change.FreezeWindow) *model.FreezeWindow {

@@ -212,10 +212,20 @@ func (r *mutationResolver) ReviewChange(ctx context.Context, input model.ReviewC
 	return &model.ChangePayload{Change: changeModel(c)}, nil
 }
 
+func (r *mutationResolver) RescheduleChange(ctx context.Context, input model.RescheduleChangeInput) (*model.RescheduleChangePayload, error) {
+	c, kept, err := r.ChangeMgmt.Reschedule(ctx, *principal(ctx), change.RescheduleInput{ID: input.ID, ExpectedVersion: input.ExpectedVersion,
+		Start: input.PlannedStart, End: input.PlannedEnd, Reason: input.Reason})
+	if err != nil {
+		return nil, err
+	}
+	return &model.RescheduleChangePayload{Change: changeModel(c), ApprovalsKept: kept}, nil
+}
+
 func (r *mutationResolver) CreateChangeTemplate(ctx context.Context, input model.CreateChangeTemplateInput) (*model.ChangeTemplatePayload, error) {
 	t, err := r.ChangeMgmt.CreateTemplate(ctx, *principal(ctx), change.CreateTemplateInput{
 		Name: input.Name, Description: deref(input.Description), ImplementationPlan: input.ImplementationPlan,
-		BackoutPlan: input.BackoutPlan, TestPlan: deref(input.TestPlan),
+		BackoutPlan: input.BackoutPlan, TestPlan: deref(input.TestPlan), CITypes: enumList[cmdb.Type](input.ConfigurationItemTypes),
+		ServiceIDs: input.ServiceIds, MaxRisk: change.Level(deref(enumPtr[string](input.MaxRiskLevel))),
 	})
 	if err != nil {
 		return nil, err

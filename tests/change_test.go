@@ -243,6 +243,12 @@ func TestStandardChangeFromTemplate(t *testing.T) {
 	}
 	tplMutation := `mutation($in: CreateChangeTemplateInput!) { createChangeTemplate(input: $in) { template { id name } } }`
 	tplInput := map[string]any{"name": "Rotate TLS certificate", "implementationPlan": "deploy new cert", "backoutPlan": "redeploy old cert"}
+	// A template needs a scope, of services that exist.
+	e.fail(t, team.manager, tplMutation, map[string]any{"in": tplInput}, "BAD_USER_INPUT")
+	tplInput["serviceIds"] = []string{"bsv_nope"}
+	e.fail(t, team.manager, tplMutation, map[string]any{"in": tplInput}, "NOT_FOUND")
+	delete(tplInput, "serviceIds")
+	tplInput["configurationItemTypes"], tplInput["maxRiskLevel"] = []string{"SERVER"}, "HIGH"
 	e.fail(t, team.requester, tplMutation, map[string]any{"in": tplInput}, "FORBIDDEN")
 	e.ok(t, team.manager, tplMutation, map[string]any{"in": tplInput}, &tpl)
 
@@ -258,6 +264,34 @@ func TestStandardChangeFromTemplate(t *testing.T) {
 	}
 	c = e.transitionChange(t, team.manager, c, "SCHEDULED", "")
 
+	// Targets outside the template's scope are refused, when created and
+	// when edited.
+	shop := w.id(t, "Shop")
+	r := e.fail(t, team.requester, createChangeMutation, map[string]any{"in": map[string]any{"templateId": tpl.CreateChangeTemplate.Template.ID,
+		"targetIds": []string{w.id(t, "cache"), shop}}}, "BAD_USER_INPUT")
+	if !strings.Contains(r.Errors[0].Message, shop) || !strings.Contains(r.Errors[0].Message, "NORMAL") {
+		t.Fatalf("message: %s", r.Errors[0].Message)
+	}
+	d := e.createChange(t, team.requester, map[string]any{"templateId": tpl.CreateChangeTemplate.Template.ID, "targetIds": w.idsOf(t, "cache")})
+	e.fail(t, team.requester, updateChangeMutation, map[string]any{"in": map[string]any{"id": d.ID, "expectedVersion": d.Version, "targetIds": []string{shop}}}, "BAD_USER_INPUT")
+
+	// Assessed above its template's ceiling (LOW by default), a change is
+	// not pre-authorised: it goes on as a NORMAL change.
+	var low struct {
+		CreateChangeTemplate struct {
+			Template named `json:"template"`
+		} `json:"createChangeTemplate"`
+	}
+	e.ok(t, team.manager, tplMutation, map[string]any{"in": map[string]any{"name": "Restart a server", "implementationPlan": "restart",
+		"backoutPlan": "none", "configurationItemTypes": []string{"SERVER"}}}, &low)
+	risky := e.createChange(t, team.requester, map[string]any{"templateId": low.CreateChangeTemplate.Template.ID, "targetIds": w.idsOf(t, "orders-db"),
+		"plannedStart": start, "plannedEnd": end})
+	risky = e.transitionChange(t, team.requester, risky, "SUBMITTED", "")
+	if risky.Type != "NORMAL" || risky.State != "SUBMITTED" || risky.Risk == nil || risky.Risk.Level == "LOW" ||
+		!strings.Contains(deref(risky.Transitions[len(risky.Transitions)-1].Comment), "handled as a NORMAL change") {
+		t.Fatalf("above the ceiling: %s %s risk %+v, transitions %+v", risky.Type, risky.State, risky.Risk, risky.Transitions)
+	}
+
 	// STANDARD without a template, or a template with another type, is refused.
 	e.fail(t, team.requester, createChangeMutation, map[string]any{"in": map[string]any{"title": "x", "type": "STANDARD"}}, "BAD_USER_INPUT")
 	e.fail(t, team.requester, createChangeMutation, map[string]any{"in": map[string]any{"templateId": tpl.CreateChangeTemplate.Template.ID, "type": "NORMAL"}}, "BAD_USER_INPUT")
@@ -267,7 +301,7 @@ func TestStandardChangeFromTemplate(t *testing.T) {
 		ChangeTemplates []named `json:"changeTemplates"`
 	}
 	e.ok(t, e.analyst, `{ changeTemplates { id name } }`, nil, &list)
-	if len(list.ChangeTemplates) != 1 || list.ChangeTemplates[0].Name != "Rotate TLS certificate" {
+	if len(list.ChangeTemplates) != 2 || list.ChangeTemplates[1].Name != "Rotate TLS certificate" {
 		t.Fatalf("templates: %+v", list.ChangeTemplates)
 	}
 }

@@ -236,7 +236,8 @@ func (e *env) standardChange(t testing.TB, team changeTeam, targets []string) ch
 		} `json:"createChangeTemplate"`
 	}
 	e.ok(t, team.manager, `mutation($in: CreateChangeTemplateInput!) { createChangeTemplate(input: $in) { template { id name } } }`,
-		map[string]any{"in": map[string]any{"name": "Fix it", "implementationPlan": "apply the fix", "backoutPlan": "revert"}}, &tpl)
+		map[string]any{"in": map[string]any{"name": "Fix it", "implementationPlan": "apply the fix", "backoutPlan": "revert",
+			"configurationItemTypes": []string{"SERVER", "DATABASE"}, "maxRiskLevel": "CRITICAL"}}, &tpl)
 	start, end := nowWindow()
 	c := e.createChange(t, team.requester, map[string]any{"templateId": tpl.CreateChangeTemplate.Template.ID, "targetIds": targets,
 		"plannedStart": start, "plannedEnd": end})

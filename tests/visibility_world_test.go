@@ -93,7 +93,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 			Template named `json:"template"`
 		} `json:"createChangeTemplate"`
 	}{}
-	e.ok(t, cm, `mutation { createChangeTemplate(input: {name: "Restart", implementationPlan: "restart", backoutPlan: "none"}) { template { id name } } }`, nil, &tpl)
+	e.ok(t, cm, `mutation { createChangeTemplate(input: {name: "Restart", implementationPlan: "restart", backoutPlan: "none", configurationItemTypes: [DATABASE, APPLICATION]}) { template { id name } } }`, nil, &tpl)
 	frz := struct {
 		CreateFreezeWindow struct {
 			FreezeWindow named `json:"freezeWindow"`

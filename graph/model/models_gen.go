@@ -670,6 +670,12 @@ type ChangeTemplate struct {
 	BackoutPlan string `json:"backoutPlan"`
 	// The default test plan.
 	TestPlan *string `json:"testPlan,omitempty"`
+	// The CI types its changes may target (a change naming anything outside its scope is refused as STANDARD).
+	ConfigurationItemTypes []CIType `json:"configurationItemTypes"`
+	// The services its changes may target.
+	ServiceIds []string `json:"serviceIds"`
+	// The highest risk at which its changes are pre-authorised; above it they are handled as NORMAL.
+	MaxRiskLevel RiskLevel `json:"maxRiskLevel"`
 	// When it was created.
 	CreatedAt time.Time `json:"createdAt"`
 }
@@ -870,6 +876,12 @@ type CreateChangeTemplateInput struct {
 	BackoutPlan string `json:"backoutPlan"`
 	// The test plan.
 	TestPlan *string `json:"testPlan,omitempty"`
+	// The CI types its changes may target; with serviceIds, the template's scope (at least one of the two).
+	ConfigurationItemTypes []CIType `json:"configurationItemTypes,omitempty"`
+	// The services its changes may target.
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// The highest risk at which its changes are pre-authorised (default LOW); a change from it assessed above is handled as NORMAL.
+	MaxRiskLevel *RiskLevel `json:"maxRiskLevel,omitempty"`
 }
 
 // Input of `createConfigurationItem`.
@@ -2529,6 +2541,28 @@ type RequestTaskNote struct {
 	Author string `json:"author"`
 	// When.
 	At time.Time `json:"at"`
+}
+
+// Input of `rescheduleChange`.
+type RescheduleChangeInput struct {
+	// The change (AUTHORIZED or SCHEDULED).
+	ID string `json:"id"`
+	// The version you read.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Start of the new window.
+	PlannedStart time.Time `json:"plannedStart"`
+	// End of the new window (after its start).
+	PlannedEnd time.Time `json:"plannedEnd"`
+	// Why it moves (required, at most 4000 characters).
+	Reason string `json:"reason"`
+}
+
+// Result of `rescheduleChange`.
+type RescheduleChangePayload struct {
+	// The change, re-assessed for its new window.
+	Change *Change `json:"change"`
+	// True when it kept its state and approvals; false when it went back to ASSESSED for new votes.
+	ApprovalsKept bool `json:"approvalsKept"`
 }
 
 // Input of `resolveProblem`.
