@@ -620,6 +620,8 @@ type ComplexityRoot struct {
 		MajorManagerID           func(childComplexity int) int
 		MatchingKnownErrors      func(childComplexity int, maxDepth *int, first *int) int
 		OpenedBy                 func(childComplexity int) int
+		PreviousIncident         func(childComplexity int) int
+		PreviousIncidentID       func(childComplexity int) int
 		Priority                 func(childComplexity int) int
 		ProblemIds               func(childComplexity int) int
 		Problems                 func(childComplexity int) int
@@ -1573,6 +1575,7 @@ type IncidentResolver interface {
 
 	CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error)
 
+	PreviousIncident(ctx context.Context, obj *model.Incident) (*model.Incident, error)
 	AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error)
 	History(ctx context.Context, obj *model.Incident) ([]*model.IncidentHistoryEntry, error)
 	Escalations(ctx context.Context, obj *model.Incident) ([]*model.IncidentEscalation, error)
@@ -3954,6 +3957,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.OpenedBy(childComplexity), true
+	case "Incident.previousIncident":
+		if e.ComplexityRoot.Incident.PreviousIncident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.PreviousIncident(childComplexity), true
+	case "Incident.previousIncidentId":
+		if e.ComplexityRoot.Incident.PreviousIncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.PreviousIncidentID(childComplexity), true
 	case "Incident.priority":
 		if e.ComplexityRoot.Incident.Priority == nil {
 			break
@@ -10781,6 +10796,10 @@ type Incident implements Node {
   knowledgeArticleIds: [ID!]!
   "How many monitoring alerts were folded into it (1 for the first)."
   alertCount: Int!
+  "Id of the incident whose monitoring alert came back after it ended (closed, cancelled, or resolved past its reopen window): this one follows it."
+  previousIncidentId: ID
+  "That incident, when the reader may see it."
+  previousIncident: Incident
   "The states the caller may move it to with transitionIncident now."
   allowedTransitions: [IncidentState!]!
   "State, priority and major-incident changes, oldest first; requesters read customer-visible comments only, and the major-incident flag without its manager."
@@ -10903,7 +10922,7 @@ input CreateIncidentInput {
   assignmentGroupId: ID
   "A member of that group (agents only)."
   assigneeId: ID
-  "A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it)."
+  "A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it); one while it is RESOLVED within the reopen window reopens it (IN_PROGRESS); one after it ended (CLOSED, CANCELLED, or RESOLVED past the window) opens a new incident following it (previousIncidentId), to which later repeats fold. No alert is lost."
   idempotencyKey: String
 }
 
@@ -14867,6 +14886,10 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_knowledgeArticleIds(ctx, field)
 	case "alertCount":
 		return ec.fieldContext_Incident_alertCount(ctx, field)
+	case "previousIncidentId":
+		return ec.fieldContext_Incident_previousIncidentId(ctx, field)
+	case "previousIncident":
+		return ec.fieldContext_Incident_previousIncident(ctx, field)
 	case "allowedTransitions":
 		return ec.fieldContext_Incident_allowedTransitions(ctx, field)
 	case "history":
@@ -27800,6 +27823,61 @@ func (ec *executionContext) _Incident_alertCount(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Incident_alertCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Incident_previousIncidentId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_previousIncidentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousIncidentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_previousIncidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_previousIncident(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_previousIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().PreviousIncident(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Incident) graphql.Marshaler {
+			return ec.marshalOIncident2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncident(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_previousIncident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Incident_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -58822,6 +58900,17 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "previousIncidentId":
+			out.Values[i] = ec._Incident_previousIncidentId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousIncident":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_previousIncident(ctx, field, obj)
+				})
 		case "allowedTransitions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -123,6 +123,10 @@ type Incident struct {
 	// counts the monitoring alerts folded into it (1 for the first).
 	IdempotencyKey string
 	AlertCount     int
+	// PreviousIncidentID names the incident a monitoring alert repeated
+	// after (closed, cancelled, or resolved past its reopen window), which
+	// this one follows.
+	PreviousIncidentID string
 
 	Version     int
 	CreatedAt   time.Time

@@ -2,6 +2,8 @@ package incident
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -34,6 +36,12 @@ type Store interface {
 	// IncidentsCausedBy returns, keyed by change id, the newest limit
 	// incidents linked as caused by each change.
 	IncidentsCausedBy(ctx context.Context, changeIDs []string, limit int) (map[string][]Incident, error)
+	// SucceedIncident writes inc, which follows prev, and moves key from
+	// prev to inc, in one transaction, so that later repeats find inc.
+	// When key no longer names prev (a concurrent repeat made a successor
+	// first) nothing is written and the incident it names is returned with
+	// false.
+	SucceedIncident(ctx context.Context, prev string, inc Incident, rec Records, key ids.IdempotencyKey) (Incident, bool, error)
 	// ResolvedBefore returns up to limit RESOLVED incidents resolved at or
 	// before cutoff.
 	ResolvedBefore(ctx context.Context, cutoff time.Time, limit int) ([]Incident, error)
@@ -266,14 +274,49 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err == nil && created {
 		s.changed(got)
 	}
-	if err != nil || created || inc.Channel != ChannelMonitoring || !got.Open() {
+	if err != nil || created || inc.Channel != ChannelMonitoring {
 		return got, created, err
 	}
-	got, err = s.foldAlert(ctx, p, got.ID, inc)
+	return s.repeatedAlert(ctx, p, got, inc, rec, *key)
+}
+
+// errEnded tells repeatedAlert that the incident an alert repeats has
+// ended; it never leaves the package.
+var errEnded = errors.New("the incident has ended")
+
+// repeatedAlert places a monitoring alert repeated under the key of prev,
+// so that no alert is lost: folded into prev while it is open, reopening it
+// while it is RESOLVED within the reopen window, and otherwise (CLOSED,
+// CANCELLED, or RESOLVED past the window) as a new incident following it,
+// which takes over the key so that later repeats fold into it. alert is
+// the incident Create built, with rec its records; created reports whether
+// it was written.
+func (s *Service) repeatedAlert(ctx context.Context, p auth.Principal, prev, alert Incident, rec Records, key ids.IdempotencyKey) (Incident, bool, error) {
+	got, err := s.foldAlert(ctx, p, prev.ID, alert)
+	if !errors.Is(err, errEnded) {
+		return got, false, err
+	}
+	alert.PreviousIncidentID = prev.ID
+	rec.Timeline = append(rec.Timeline, TimelineEntry{ID: s.newID(TimelinePrefix), At: alert.CreatedAt, Author: p.Subject, Kind: WorkNote,
+		Body: fmt.Sprintf("The alert of incident %s came back after it ended (%s): this incident follows it.", prev.ID, got.State)})
+	next, created, err := s.store.SucceedIncident(ctx, prev.ID, alert, rec, key)
+	if err != nil || created {
+		if created {
+			s.changed(next)
+		}
+		return next, created, err
+	}
+	// A concurrent repeat made the successor first: the alert joins it.
+	got, err = s.foldAlert(ctx, p, next.ID, alert)
+	if errors.Is(err, errEnded) {
+		return s.repeatedAlert(ctx, p, got, alert, rec, key)
+	}
 	return got, false, err
 }
 
-// foldAlert records a repeated monitoring alert on the open incident id.
+// foldAlert records a repeated monitoring alert on incident id: while it is
+// open, and while it is RESOLVED within the reopen window, which reopens
+// it (IN_PROGRESS). errEnded, with the incident, when it has ended.
 func (s *Service) foldAlert(ctx context.Context, p auth.Principal, id string, alert Incident) (Incident, error) {
 	now := s.now().UTC()
 	note := TimelineEntry{ID: s.newID(TimelinePrefix), At: now, Author: p.Subject, Kind: WorkNote,
@@ -281,16 +324,34 @@ func (s *Service) foldAlert(ctx context.Context, p auth.Principal, id string, al
 	if alert.Description != "" {
 		note.Body += "\n\n" + alert.Description
 	}
-	return s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
-		if !cur.Open() {
-			return cur, nil, nil
-		}
+	historyID := s.newID(HistoryPrefix)
+	var ended Incident
+	got, err := s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
+		rec := &Records{Timeline: []TimelineEntry{note}}
 		next := cur
+		switch {
+		case cur.Open():
+			next.Version++
+			next.UpdatedAt = now
+		case cur.State == Resolved && cur.ResolvedAt != nil && now.Sub(*cur.ResolvedAt) <= s.policy.ReopenWindow:
+			var err error
+			// No principal: a reopen by an alert makes nobody the assignee.
+			if next, err = moved(cur, auth.Principal{}, TransitionInput{To: InProgress}, now); err != nil {
+				return Incident{}, nil, err
+			}
+			rec.History = []HistoryEntry{{ID: historyID, At: now, Actor: p.Subject, Field: FieldState, From: string(Resolved), To: string(InProgress),
+				Comment: "reopened: its monitoring alert came back", CommentVisibility: CustomerVisible}}
+		default:
+			ended = cur
+			return Incident{}, nil, errEnded
+		}
 		next.AlertCount++
-		next.Version++
-		next.UpdatedAt = now
-		return next, &Records{Timeline: []TimelineEntry{note}}, nil
+		return next, rec, nil
 	})
+	if errors.Is(err, errEnded) {
+		return ended, err
+	}
+	return got, err
 }
 
 func (s *Service) computeImpact(ctx context.Context, inc *Incident) error {

@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +77,7 @@ func incidentToProps(i incident.Incident) map[string]any {
 		"downServiceIds":             list(i.DownServiceIDs),
 		"idempotencyKey":             nullable(i.IdempotencyKey),
 		"alertCount":                 int64(i.AlertCount),
+		"previousIncidentId":         nullable(i.PreviousIncidentID),
 		"version":                    int64(i.Version),
 		"createdAt":                  i.CreatedAt,
 		"updatedAt":                  i.UpdatedAt,
@@ -133,6 +135,7 @@ func incidentFromProps(p map[string]any) incident.Incident {
 		DownServiceIDs:             idList(p["downServiceIds"]),
 		IdempotencyKey:             str(p, "idempotencyKey"),
 		AlertCount:                 num(p, "alertCount"),
+		PreviousIncidentID:         str(p, "previousIncidentId"),
 		Version:                    num(p, "version"),
 		CreatedAt:                  tm(p, "createdAt"),
 		UpdatedAt:                  tm(p, "updatedAt"),
@@ -231,6 +234,52 @@ func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, r
 				}
 				return result{inc: got[0]}, nil
 			}
+		}
+		if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
+			return result{}, err
+		}
+		if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
+			return result{}, err
+		}
+		if err := appendTrails(ctx, tx, inc.ID, rec); err != nil {
+			return result{}, err
+		}
+		return result{inc: inc, created: true}, nil
+	})
+	return res.inc, res.created, err
+}
+
+const moveKey = `
+MATCH (k:IdempotencyKey {key: $key})
+SET k._lock = true
+REMOVE k._lock
+WITH k, k.resultId AS was
+SET k.resultId = CASE WHEN was = $prev THEN $next ELSE was END
+RETURN was`
+
+// SucceedIncident implements incident.Store.
+func (m *Incidents) SucceedIncident(ctx context.Context, prev string, inc incident.Incident, rec incident.Records, key ids.IdempotencyKey) (incident.Incident, bool, error) {
+	type result struct {
+		inc     incident.Incident
+		created bool
+	}
+	res, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (result, error) {
+		recs, err := collect(ctx, tx, moveKey, map[string]any{"key": key.Scope + "\x1f" + key.Key, "prev": prev, "next": inc.ID})
+		if err != nil {
+			return result{}, err
+		}
+		if len(recs) == 0 {
+			return result{}, apperr.New(apperr.NotFound, "idempotencyKey %q is not recorded", key.Key)
+		}
+		if was, _ := recs[0].Get("was"); was != prev {
+			got, err := getIncidents(ctx, tx, []string{fmt.Sprint(was)})
+			if err != nil {
+				return result{}, err
+			}
+			if len(got) == 0 {
+				return result{}, apperr.New(apperr.NotFound, "the incident created under idempotencyKey %q no longer exists", key.Key)
+			}
+			return result{inc: got[0]}, nil
 		}
 		if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
 			return result{}, err

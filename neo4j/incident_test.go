@@ -119,10 +119,10 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 	if got := historyText(t, f, inc.ID); got != wantHistory {
 		t.Fatalf("refused transition wrote history: %s", got)
 	}
-	// A closed incident's alert key no longer folds alerts in.
-	folded, created := f.alert(t, "alert-42", "third")
-	if created || folded.AlertCount != 2 || folded.State != incident.Closed {
-		t.Fatalf("alert on closed: %+v", folded)
+	// A closed incident's alert opens a new incident that follows it.
+	next, created := f.alert(t, "alert-42", "third")
+	if !created || next.ID == inc.ID || next.AlertCount != 1 || next.PreviousIncidentID != inc.ID || next.State != incident.New {
+		t.Fatalf("alert on closed: %+v", next)
 	}
 }
 

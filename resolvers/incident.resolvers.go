@@ -67,6 +67,17 @@ func (r *incidentResolver) CausedByChange(ctx context.Context, obj *model.Incide
 	return readableChange(ctx, deref(obj.CausedByChangeID))
 }
 
+func (r *incidentResolver) PreviousIncident(ctx context.Context, obj *model.Incident) (*model.Incident, error) {
+	if obj.PreviousIncidentID == nil {
+		return nil, nil
+	}
+	inc, err := incidentLoadersFrom(ctx).incidents.Load(ctx, *obj.PreviousIncidentID)
+	if err != nil {
+		return nil, notFoundAsNull(err)
+	}
+	return incidentModel(inc), nil
+}
+
 func (r *incidentResolver) AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error) {
 	return enumList[model.IncidentState](r.IncidentMgmt.AllowedTransitions(*principal(ctx), obj.Domain)), nil
 }

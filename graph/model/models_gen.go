@@ -974,7 +974,7 @@ type CreateIncidentInput struct {
 	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
 	// A member of that group (agents only).
 	AssigneeID *string `json:"assigneeId,omitempty"`
-	// A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it).
+	// A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it); one while it is RESOLVED within the reopen window reopens it (IN_PROGRESS); one after it ended (CLOSED, CANCELLED, or RESOLVED past the window) opens a new incident following it (previousIncidentId), to which later repeats fold. No alert is lost.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -1535,6 +1535,8 @@ type Incident struct {
 	KnowledgeArticleIds []string `json:"knowledgeArticleIds"`
 	// How many monitoring alerts were folded into it (1 for the first).
 	AlertCount int `json:"alertCount"`
+	// Id of the incident whose monitoring alert came back after it ended (closed, cancelled, or resolved past its reopen window): this one follows it.
+	PreviousIncidentID *string `json:"previousIncidentId,omitempty"`
 	// Incremented by every write; pass it as expectedVersion.
 	Version int `json:"version"`
 	// When it was logged.
