@@ -620,6 +620,7 @@ type ComplexityRoot struct {
 		MajorManagerID           func(childComplexity int) int
 		MatchingKnownErrors      func(childComplexity int, maxDepth *int, first *int) int
 		OpenedBy                 func(childComplexity int) int
+		OpeningGroupID           func(childComplexity int) int
 		PreviousIncident         func(childComplexity int) int
 		PreviousIncidentID       func(childComplexity int) int
 		Priority                 func(childComplexity int) int
@@ -1236,6 +1237,7 @@ type ComplexityRoot struct {
 		Description      func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Name             func(childComplexity int) int
+		PauseOn          func(childComplexity int) int
 		ReviewPeriod     func(childComplexity int) int
 		ReviewStart      func(childComplexity int) int
 		Schedule         func(childComplexity int) int
@@ -1576,6 +1578,7 @@ type IncidentResolver interface {
 	CausedByChange(ctx context.Context, obj *model.Incident) (*model.Change, error)
 
 	PreviousIncident(ctx context.Context, obj *model.Incident) (*model.Incident, error)
+
 	AllowedTransitions(ctx context.Context, obj *model.Incident) ([]model.IncidentState, error)
 	History(ctx context.Context, obj *model.Incident) ([]*model.IncidentHistoryEntry, error)
 	Escalations(ctx context.Context, obj *model.Incident) ([]*model.IncidentEscalation, error)
@@ -3957,6 +3960,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.OpenedBy(childComplexity), true
+	case "Incident.openingGroupId":
+		if e.ComplexityRoot.Incident.OpeningGroupID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.OpeningGroupID(childComplexity), true
 	case "Incident.previousIncident":
 		if e.ComplexityRoot.Incident.PreviousIncident == nil {
 			break
@@ -7177,6 +7186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLA.Name(childComplexity), true
+	case "SLA.pauseOn":
+		if e.ComplexityRoot.SLA.PauseOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.PauseOn(childComplexity), true
 	case "SLA.reviewPeriod":
 		if e.ComplexityRoot.SLA.ReviewPeriod == nil {
 			break
@@ -10800,6 +10815,8 @@ type Incident implements Node {
   previousIncidentId: ID
   "That incident, when the reader may see it."
   previousIncident: Incident
+  "Id of the first group it was assigned to: after an escalation, that group's agents still read it and add work notes and comments."
+  openingGroupId: ID
   "The states the caller may move it to with transitionIncident now."
   allowedTransitions: [IncidentState!]!
   "State, priority and major-incident changes, oldest first; requesters read customer-visible comments only, and the major-incident flag without its manager."
@@ -10818,7 +10835,7 @@ type Incident implements Node {
   createdAt: DateTime!
   "When it was last written."
   updatedAt: DateTime!
-  "When it was first responded to."
+  "When a staff member first acknowledged it (moved it to IN_PROGRESS, ON_HOLD or RESOLVED, or assigned it to a named person); logging it with a group does not count."
   respondedAt: DateTime
   "When it was resolved (cleared by a reopen)."
   resolvedAt: DateTime
@@ -13307,7 +13324,7 @@ extend type Subscription {
 Which of a ticket's clocks.
 """
 enum SLAMetric {
-  "Time to the first response (the first move out of NEW, or assignment)."
+  "Time to the first response: a staff member's first acknowledgement — moving the incident to IN_PROGRESS, ON_HOLD or RESOLVED, or assigning it to a named person. Logging it with a group, or routing it to a group's queue, does not count."
   RESPONSE
   "Time to resolution."
   RESOLUTION
@@ -13471,6 +13488,8 @@ type SLA implements Node {
   reviewPeriod: ReviewPeriod!
   "The first scheduled review; the others follow every review period."
   reviewStart: DateTime!
+  "The incident hold reasons that stop its clocks (waiting on the customer is the customer's time; on a supplier or a change, the provider's own)."
+  pauseOn: [HoldReason!]!
   "Incremented by every write; pass it as expectedVersion."
   version: Int!
   "When it was created."
@@ -13683,6 +13702,8 @@ input SLATermsInput {
   reviewPeriod: ReviewPeriod!
   "The first scheduled review."
   reviewStart: DateTime!
+  "The incident hold reasons that stop its clocks; default [AWAITING_CALLER] (AWAITING_VENDOR and AWAITING_CHANGE are the provider's own time); [] pauses on none."
+  pauseOn: [HoldReason!]
 }
 
 """
@@ -14890,6 +14911,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_previousIncidentId(ctx, field)
 	case "previousIncident":
 		return ec.fieldContext_Incident_previousIncident(ctx, field)
+	case "openingGroupId":
+		return ec.fieldContext_Incident_openingGroupId(ctx, field)
 	case "allowedTransitions":
 		return ec.fieldContext_Incident_allowedTransitions(ctx, field)
 	case "history":
@@ -15884,6 +15907,8 @@ func (ec *executionContext) childFields_SLA(ctx context.Context, field graphql.C
 		return ec.fieldContext_SLA_reviewPeriod(ctx, field)
 	case "reviewStart":
 		return ec.fieldContext_SLA_reviewStart(ctx, field)
+	case "pauseOn":
+		return ec.fieldContext_SLA_pauseOn(ctx, field)
 	case "version":
 		return ec.fieldContext_SLA_version(ctx, field)
 	case "createdAt":
@@ -27878,6 +27903,29 @@ func (ec *executionContext) fieldContext_Incident_previousIncident(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Incident_openingGroupId(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_openingGroupId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningGroupID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_openingGroupId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Incident_allowedTransitions(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -43643,6 +43691,29 @@ func (ec *executionContext) fieldContext_SLA_reviewStart(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("SLA", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _SLA_pauseOn(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_pauseOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PauseOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.HoldReason) graphql.Marshaler {
+			return ec.marshalNHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_pauseOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "HoldReason")
+}
+
 func (ec *executionContext) _SLA_version(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -53222,7 +53293,7 @@ func (ec *executionContext) unmarshalInputSLATermsInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "customerId", "serviceIds", "targets", "availability", "schedule", "warningThreshold", "reviewPeriod", "reviewStart"}
+	fieldsInOrder := [...]string{"name", "description", "customerId", "serviceIds", "targets", "availability", "schedule", "warningThreshold", "reviewPeriod", "reviewStart", "pauseOn"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -53299,6 +53370,13 @@ func (ec *executionContext) unmarshalInputSLATermsInput(ctx context.Context, obj
 				return it, err
 			}
 			it.ReviewStart = data
+		case "pauseOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pauseOn"))
+			data, err := ec.unmarshalOHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PauseOn = data
 		}
 	}
 	return it, nil
@@ -58911,6 +58989,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_previousIncident(ctx, field, obj)
 				})
+		case "openingGroupId":
+			out.Values[i] = ec._Incident_openingGroupId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "allowedTransitions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -63036,6 +63119,11 @@ func (ec *executionContext) _SLA(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pauseOn":
+			out.Values[i] = ec._SLA_pauseOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._SLA_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -66474,6 +66562,46 @@ func (ec *executionContext) marshalNGroupMemberPayload2ᚖgithubᚗcomᚋitsmᚑ
 	return ec._GroupMemberPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx context.Context, v any) (model.HoldReason, error) {
+	var res model.HoldReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx context.Context, sel ast.SelectionSet, v model.HoldReason) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx context.Context, v any) ([]model.HoldReason, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.HoldReason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []model.HoldReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -69664,6 +69792,42 @@ func (ec *executionContext) marshalOGroupKind2ᚖgithubᚗcomᚋitsmᚑgraphᚋi
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx context.Context, v any) ([]model.HoldReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.HoldReason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []model.HoldReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHoldReason2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOHoldReason2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReason(ctx context.Context, v any) (*model.HoldReason, error) {

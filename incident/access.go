@@ -29,6 +29,12 @@ type Scope struct {
 	Unassigned bool
 	// Major: every major incident.
 	Major bool
+	// Opened: also the incidents whose opening group (the first group they
+	// were assigned to) is one of GroupIDs. ITIL keeps ownership with the
+	// service desk that took the call, so that it can keep the caller
+	// informed after escalating: it reads and comments, the group now
+	// holding the incident works it.
+	Opened bool
 }
 
 // ScopeOf returns what p may read, given the groups p belongs to.
@@ -47,6 +53,7 @@ func ScopeOf(p auth.Principal, groupIDs []string) Scope {
 		s.GroupIDs = slices.Clone(groupIDs)
 		s.Unassigned = true
 		s.Major = true
+		s.Opened = true
 	}
 	return s
 }
@@ -63,6 +70,8 @@ func (s Scope) Contains(inc Incident) bool {
 	case inc.AssignmentGroupID != "" && slices.Contains(s.GroupIDs, inc.AssignmentGroupID):
 		return true
 	case s.Unassigned && inc.AssignmentGroupID == "":
+		return true
+	case s.Opened && inc.OpeningGroupID != "" && slices.Contains(s.GroupIDs, inc.OpeningGroupID):
 		return true
 	default:
 		return s.Major && inc.Major
@@ -85,6 +94,23 @@ func (v Viewer) CanRead(inc Incident) bool {
 func readable(v Viewer, inc Incident) error {
 	if !v.CanRead(inc) {
 		return notFound(inc.ID)
+	}
+	return nil
+}
+
+// workable is the check of every write that works an incident (edits,
+// moves, reassignment, escalation, links, communications): readable, and
+// not only as its opening group, which reads and comments but leaves the
+// work to the group holding it (FORBIDDEN).
+func workable(v Viewer, inc Incident) error {
+	if err := readable(v, inc); err != nil {
+		return err
+	}
+	s := ScopeOf(v.Principal, v.GroupIDs)
+	s.Opened = false
+	if !s.Contains(inc) {
+		return apperr.New(apperr.Forbidden, "incident %s is with group %s: its opening group may read it and add work notes and comments, the group holding it works it",
+			inc.ID, inc.AssignmentGroupID)
 	}
 	return nil
 }

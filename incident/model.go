@@ -127,6 +127,9 @@ type Incident struct {
 	// after (closed, cancelled, or resolved past its reopen window), which
 	// this one follows.
 	PreviousIncidentID string
+	// OpeningGroupID is the first group the incident was assigned to; it
+	// keeps reading it after an escalation (see Scope.Opened).
+	OpeningGroupID string
 
 	Version     int
 	CreatedAt   time.Time
@@ -164,6 +167,8 @@ type HistoryEntry struct {
 	Comment string
 	// CommentVisibility says who may read Comment.
 	CommentVisibility Visibility
+	// HoldReason, on a move to ON_HOLD, is what the incident waits for.
+	HoldReason HoldReason
 }
 
 // Escalation records a functional escalation: the incident passed from one

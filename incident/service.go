@@ -219,6 +219,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		Urgency:           in.Urgency,
 		AssignmentGroupID: deref(in.AssignmentGroupID),
 		AssigneeID:        deref(in.AssigneeID),
+		OpeningGroupID:    deref(in.AssignmentGroupID),
 		State:             New,
 		AlertCount:        1,
 		Version:           1,
@@ -267,7 +268,6 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	rec := Records{History: []HistoryEntry{{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, To: string(New)}}}
 	if inc.AssignmentGroupID != "" {
 		inc.State = Assigned
-		inc.RespondedAt = &now
 		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged", CommentVisibility: CustomerVisible})
 	}
 	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)

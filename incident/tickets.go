@@ -12,8 +12,9 @@ import (
 // history (oldest first):
 //   - opened when logged, at the priority it was logged with, with every
 //     later priority change;
-//   - responded at RespondedAt (the first move out of NEW, or assignment);
-//   - paused while ON_HOLD, and while RESOLVED before a reopen;
+//   - responded at RespondedAt (the first human acknowledgement);
+//   - paused while ON_HOLD, with the hold's reason (each SLA says which
+//     reasons pause it), and while RESOLVED before a reopen;
 //   - resolved at ResolvedAt while RESOLVED or CLOSED;
 //   - the services it affects, those it impacts and those it took down, so
 //     that an SLA covering a business service applies to an incident on a
@@ -32,6 +33,7 @@ func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 	}
 	first := true
 	var pausedAt *time.Time
+	var reason HoldReason
 	for _, h := range history {
 		switch h.Field {
 		case FieldPriority:
@@ -44,19 +46,19 @@ func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 			to := State(h.To)
 			if pausedAt != nil && to != Closed {
 				end := h.At
-				t.Pauses = append(t.Pauses, sla.Interval{Start: *pausedAt, End: &end})
+				pause(&t, sla.Interval{Start: *pausedAt, End: &end}, reason)
 				pausedAt = nil
 			}
 			if to == OnHold || to == Resolved {
 				at := h.At
-				pausedAt = &at
+				pausedAt, reason = &at, h.HoldReason
 			}
 		}
 	}
 	// An open hold pauses the clock until it ends; a resolution stops it
 	// (ResolvedAt) and needs no pause.
 	if pausedAt != nil && inc.State == OnHold {
-		t.Pauses = append(t.Pauses, sla.Interval{Start: *pausedAt})
+		pause(&t, sla.Interval{Start: *pausedAt}, reason)
 	}
 	return t
 }
@@ -110,3 +112,14 @@ func (s *Service) Outages(ctx context.Context, serviceID string, from, to time.T
 }
 
 var _ sla.Tickets = (*Service)(nil)
+
+// pause adds a span the clocks may stand still: a hold with its reason,
+// which pauses the SLAs that name it, or one without (resolved before a
+// reopen, a hold recorded before reasons were kept), which pauses them all.
+func pause(t *sla.Ticket, iv sla.Interval, reason HoldReason) {
+	if reason == "" {
+		t.Pauses = append(t.Pauses, iv)
+		return
+	}
+	t.Holds = append(t.Holds, sla.Hold{Interval: iv, Reason: string(reason)})
+}

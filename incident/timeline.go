@@ -45,7 +45,7 @@ func (s *Service) AddCommunication(ctx context.Context, v Viewer, in Communicati
 	c := Communication{ID: s.newID(CommunicationPrefix), At: s.now().UTC(), Actor: p.Subject, Audience: in.Audience, Channel: in.Channel,
 		Message: in.Message, Visibility: visibility}
 	_, err = s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if !cur.Major {

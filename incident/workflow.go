@@ -55,7 +55,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 		if len(cur) == 0 {
 			return Incident{}, notFound(in.ID)
 		}
-		if err := readable(v, cur[0]); err != nil {
+		if err := workable(v, cur[0]); err != nil {
 			return Incident{}, err
 		}
 		probe := cur[0]
@@ -75,7 +75,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 	}
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
@@ -142,8 +142,9 @@ type TransitionInput struct {
 // Moving to ASSIGNED or IN_PROGRESS needs an assignment group (except for a
 // reopen); IN_PROGRESS takes the acting agent as assignee when there is
 // none. RESOLVED needs a
-// resolution code and notes; ON_HOLD a hold reason. The first move out of
-// NEW (other than to CANCELLED) is the response. A reopen (RESOLVED →
+// resolution code and notes; ON_HOLD a hold reason. The first move by a
+// staff member to IN_PROGRESS, ON_HOLD or RESOLVED is the response (see
+// acknowledged). A reopen (RESOLVED →
 // IN_PROGRESS) is allowed within the policy's window and clears the
 // resolution.
 //
@@ -178,7 +179,7 @@ func (s *Service) Transition(ctx context.Context, v Viewer, in TransitionInput) 
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
@@ -191,7 +192,8 @@ func (s *Service) Transition(ctx context.Context, v Viewer, in TransitionInput) 
 		if err != nil {
 			return Incident{}, nil, err
 		}
-		entry := HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState, From: string(cur.State), To: string(in.To), Comment: in.Comment, CommentVisibility: visibility}
+		entry := HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState, From: string(cur.State), To: string(in.To), Comment: in.Comment,
+			CommentVisibility: visibility, HoldReason: next.HoldReason}
 		return next, &Records{History: []HistoryEntry{entry}}, nil
 	})
 }
@@ -223,10 +225,22 @@ func moved(cur Incident, p auth.Principal, in TransitionInput, now time.Time) (I
 	if cur.State == Resolved && in.To == InProgress {
 		next.ResolutionCode, next.ResolutionNotes, next.ResolvedAt = "", "", nil
 	}
-	if cur.RespondedAt == nil && cur.State == New && in.To != Cancelled {
-		next.RespondedAt = &now
+	if in.To == InProgress || in.To == OnHold || in.To == Resolved {
+		acknowledged(&next, p, now)
 	}
 	return next, nil
+}
+
+// acknowledged records the response, when inc has none yet and p is a
+// person of the staff (a system move has no principal). The response is a
+// human acknowledgement: a staff member taking the incident to work
+// (IN_PROGRESS), holding or resolving it, or giving it to a named person.
+// Logging it — with a group or not, by a person or by monitoring — and
+// routing it to a group's queue do not count: nobody has looked at it yet.
+func acknowledged(inc *Incident, p auth.Principal, now time.Time) {
+	if inc.RespondedAt == nil && p.Subject != "" && isStaff(p) {
+		inc.RespondedAt = &now
+	}
 }
 
 // ReassignInput passes an incident to another group or assignee.
@@ -269,7 +283,7 @@ func (s *Service) Reassign(ctx context.Context, v Viewer, in ReassignInput) (Inc
 	now := s.now().UTC()
 	escID, historyID := s.newID(EscalationPrefix), s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
@@ -283,16 +297,19 @@ func (s *Service) Reassign(ctx context.Context, v Viewer, in ReassignInput) (Inc
 		}
 		next := cur
 		next.AssignmentGroupID, next.AssigneeID = in.GroupID, in.AssigneeID
+		if next.OpeningGroupID == "" {
+			next.OpeningGroupID = in.GroupID
+		}
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		rec := &Records{Escalations: []Escalation{{ID: escID, At: now, Actor: p.Subject,
 			FromGroupID: cur.AssignmentGroupID, ToGroupID: in.GroupID,
 			FromAssigneeID: cur.AssigneeID, ToAssigneeID: in.AssigneeID, Reason: in.Reason, ReasonVisibility: visibility}}}
+		if in.AssigneeID != "" {
+			acknowledged(&next, p, now)
+		}
 		if cur.State == New || cur.State == InProgress && cur.AssignmentGroupID != in.GroupID {
 			next.State = Assigned
-			if cur.RespondedAt == nil {
-				next.RespondedAt = &now
-			}
 			rec.History = append(rec.History, HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState,
 				From: string(cur.State), To: string(Assigned), Comment: in.Reason, CommentVisibility: visibility})
 		}
@@ -336,7 +353,7 @@ func (s *Service) SetMajor(ctx context.Context, v Viewer, in MajorInput) (Incide
 	now := s.now().UTC()
 	historyID := s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {
@@ -388,7 +405,7 @@ func (s *Service) Link(ctx context.Context, v Viewer, in LinkInput) (Incident, e
 	}
 	now := s.now().UTC()
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
-		if err := readable(v, cur); err != nil {
+		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
 		}
 		if err := checkVersion(cur, in.ExpectedVersion); err != nil {

@@ -35,6 +35,12 @@ func incidentMigrations() []string {
 		"CREATE INDEX incident_group IF NOT EXISTS FOR (i:Incident) ON (i.assignmentGroupId)",
 		"CREATE INDEX incident_caller IF NOT EXISTS FOR (i:Incident) ON (i.callerId)",
 		"CREATE INDEX incident_caused_by IF NOT EXISTS FOR (i:Incident) ON (i.causedByChangeId, i.createdAt)",
+		"CREATE INDEX incident_opening_group IF NOT EXISTS FOR (i:Incident) ON (i.openingGroupId)",
+		// Incidents logged before opening groups were kept: the group of
+		// their first escalation, or the one holding them.
+		"MATCH (i:Incident) WHERE i.openingGroupId IS NULL AND i.assignmentGroupId IS NOT NULL " +
+			"SET i.openingGroupId = coalesce(COLLECT { MATCH (i)-[:HAS_RECORD]->(e:IncidentEscalation) WHERE e.fromGroupId IS NOT NULL " +
+			"RETURN e.fromGroupId ORDER BY e.at, e.seq LIMIT 1 }[0], i.assignmentGroupId)",
 		"CREATE CONSTRAINT incident_record_id IF NOT EXISTS FOR (r:IncidentRecord) REQUIRE r.id IS UNIQUE",
 		"CREATE CONSTRAINT priority_matrix_name IF NOT EXISTS FOR (m:PriorityMatrix) REQUIRE m.name IS UNIQUE",
 	}
@@ -78,6 +84,7 @@ func incidentToProps(i incident.Incident) map[string]any {
 		"idempotencyKey":             nullable(i.IdempotencyKey),
 		"alertCount":                 int64(i.AlertCount),
 		"previousIncidentId":         nullable(i.PreviousIncidentID),
+		"openingGroupId":             nullable(i.OpeningGroupID),
 		"version":                    int64(i.Version),
 		"createdAt":                  i.CreatedAt,
 		"updatedAt":                  i.UpdatedAt,
@@ -136,6 +143,7 @@ func incidentFromProps(p map[string]any) incident.Incident {
 		IdempotencyKey:             str(p, "idempotencyKey"),
 		AlertCount:                 num(p, "alertCount"),
 		PreviousIncidentID:         str(p, "previousIncidentId"),
+		OpeningGroupID:             str(p, "openingGroupId"),
 		Version:                    num(p, "version"),
 		CreatedAt:                  tm(p, "createdAt"),
 		UpdatedAt:                  tm(p, "updatedAt"),

@@ -39,6 +39,9 @@ func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 		if scope.Major {
 			anyOf = append(anyOf, "i.major")
 		}
+		if scope.Opened && len(scope.GroupIDs) > 0 {
+			anyOf, params = append(anyOf, "i.openingGroupId IN $scopeOpened"), append(params, "scopeOpened", scope.GroupIDs)
+		}
 		if len(anyOf) == 0 {
 			anyOf = []string{"false"} // a scope with no part reads nothing
 		}

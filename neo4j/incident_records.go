@@ -39,7 +39,7 @@ func trailRows(rec incident.Records) map[string][]map[string]any {
 	for n, h := range rec.History {
 		out[labelHistory] = append(out[labelHistory], map[string]any{"id": h.ID, "at": h.At, "seq": int64(n), "actor": h.Actor,
 			"field": string(h.Field), "from": nullable(h.From), "to": h.To, "comment": nullable(h.Comment),
-			"commentVisibility": string(storedVisibility(h.CommentVisibility))})
+			"commentVisibility": string(storedVisibility(h.CommentVisibility)), "holdReason": nullable(string(h.HoldReason))})
 	}
 	for n, e := range rec.Escalations {
 		out[labelEscalation] = append(out[labelEscalation], map[string]any{"id": e.ID, "at": e.At, "seq": int64(n), "actor": e.Actor,
@@ -104,7 +104,7 @@ func trailsIn[T any](ctx context.Context, tx driver.ManagedTransaction, label st
 func historyFromProps(p map[string]any) incident.HistoryEntry {
 	return incident.HistoryEntry{ID: str(p, "id"), At: tm(p, "at"), Actor: str(p, "actor"), Field: incident.HistoryField(str(p, "field")),
 		From: str(p, "from"), To: str(p, "to"), Comment: str(p, "comment"),
-		CommentVisibility: storedVisibility(incident.Visibility(str(p, "commentVisibility")))}
+		CommentVisibility: storedVisibility(incident.Visibility(str(p, "commentVisibility"))), HoldReason: incident.HoldReason(str(p, "holdReason"))}
 }
 
 // History implements incident.Store.

@@ -57,6 +57,7 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 		"warningThreshold": a.WarningThreshold,
 		"reviewPeriod":     string(a.ReviewPeriod),
 		"reviewStart":      a.ReviewStart,
+		"pauseOn":          list(a.PauseOn),
 		"version":          int64(a.Version),
 		"createdAt":        a.CreatedAt,
 		"updatedAt":        a.UpdatedAt,
@@ -79,6 +80,11 @@ func slaFromProps(p map[string]any) (sla.SLA, error) {
 			ReviewPeriod: sla.ReviewPeriod(str(p, "reviewPeriod")),
 			ReviewStart:  tm(p, "reviewStart"),
 		},
+	}
+	// SLAs stored before pause reasons were kept pause on the default.
+	a.PauseOn = sla.DefaultPauseOn()
+	if v, ok := p["pauseOn"]; ok && v != nil {
+		a.PauseOn = strs(v)
 	}
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)

@@ -75,7 +75,7 @@ func slaModel(a sla.SLA) *model.SLA {
 			return &model.SLATarget{Priority: model.Priority(t.Priority), ResponseMinutes: int(t.Response / time.Minute), ResolutionMinutes: int(t.Resolution / time.Minute)}
 		}),
 		Availability: a.Availability, Schedule: scheduleModel(a.Schedule), WarningThreshold: a.WarningThreshold,
-		ReviewPeriod: model.ReviewPeriod(a.ReviewPeriod), ReviewStart: a.ReviewStart, Version: a.Version,
+		ReviewPeriod: model.ReviewPeriod(a.ReviewPeriod), ReviewStart: a.ReviewStart, Version: a.Version, PauseOn: enumList[model.HoldReason](a.PauseOn),
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
@@ -112,6 +112,9 @@ func slaTerms(in *model.SLATermsInput) sla.Terms {
 			return sla.Target{Priority: sla.Priority(t.Priority), Response: minutes(t.ResponseMinutes), Resolution: minutes(t.ResolutionMinutes)}
 		}),
 		Availability: in.Availability, WarningThreshold: in.WarningThreshold, ReviewPeriod: sla.ReviewPeriod(in.ReviewPeriod), ReviewStart: in.ReviewStart,
+	}
+	if in.PauseOn != nil { // nil leaves the default
+		t.PauseOn = enumList[string](in.PauseOn)
 	}
 	if s := in.Schedule; s != nil {
 		t.Schedule = sla.Schedule{Kind: sla.ScheduleKind(s.Kind), TimeZone: deref(s.TimeZone), Weekdays: mapSlice(s.Weekdays, weekdayOf), Holidays: s.Holidays}

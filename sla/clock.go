@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -9,6 +10,13 @@ import (
 type Interval struct {
 	Start time.Time
 	End   *time.Time
+}
+
+// Hold is a span a ticket waited for a reason (an incident's hold reason);
+// each SLA says which reasons stop its clocks (Terms.PauseOn).
+type Hold struct {
+	Interval
+	Reason string
 }
 
 // PriorityChange is a ticket's priority from At on.
@@ -34,9 +42,12 @@ type Ticket struct {
 	// (a reopened ticket has no ResolvedAt, and the time it spent resolved
 	// is one of its Pauses).
 	ResolvedAt *time.Time
-	// Pauses are the spans the clocks stood still: waiting on the caller or
-	// a vendor, or resolved before a reopen.
+	// Pauses are the spans every SLA's clocks stand still: resolved before
+	// a reopen, and holds recorded before their reasons were kept.
 	Pauses []Interval
+	// Holds are the spans it waited, with why; they pause the SLAs whose
+	// PauseOn names their reason.
+	Holds []Hold
 	// Cancelled tickets are left out of reports and evaluations.
 	Cancelled bool
 	// Target, when set, is the ticket's own target: a request's
@@ -106,7 +117,7 @@ func (c Clock) Breached() bool { return c.Status == Breached }
 // working time already spent stays spent against the new target. Pauses
 // shift due times by the working time they cover.
 func Clocks(s SLA, t Ticket, now time.Time) ([]Clock, error) {
-	pauses := Merge(t.Pauses)
+	pauses := Merge(append(slices.Clone(t.Pauses), s.pausesOf(t.Holds)...))
 	if t.Target > 0 {
 		c, err := clockOf(s, t, Fulfilment, t.ResolvedAt, pauses, now)
 		if err != nil {
@@ -266,6 +277,17 @@ func reach(s Schedule, open time.Time, d time.Duration, pauses []Interval) (*tim
 		return nil, err
 	}
 	return &at, nil
+}
+
+// pausesOf returns the holds that stop s's clocks.
+func (s Terms) pausesOf(hs []Hold) []Interval {
+	var out []Interval
+	for _, h := range hs {
+		if slices.Contains(s.PauseOn, h.Reason) {
+			out = append(out, h.Interval)
+		}
+	}
+	return out
 }
 
 // Merge sorts intervals by start and joins those that overlap or touch, so

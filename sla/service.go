@@ -83,6 +83,10 @@ func normalized(t Terms) Terms {
 	})
 	t.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(t.Schedule.Holidays)))
 	t.ReviewStart = t.ReviewStart.UTC()
+	if t.PauseOn == nil {
+		t.PauseOn = DefaultPauseOn()
+	}
+	t.PauseOn = slices.Compact(slices.Sorted(slices.Values(t.PauseOn)))
 	return t
 }
 

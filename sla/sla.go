@@ -94,7 +94,16 @@ type Terms struct {
 	// ReviewStart anchors the review schedule: reviews fall on it and every
 	// ReviewPeriod after.
 	ReviewStart time.Time
+	// PauseOn are the hold reasons that stop the clocks. Waiting on the
+	// customer is the customer's time; waiting on a supplier or a change is
+	// the provider's own, covered by its underpinning contracts, so by
+	// default only AWAITING_CALLER pauses (DefaultPauseOn).
+	PauseOn []string
 }
+
+// DefaultPauseOn is what an SLA pauses on unless it says otherwise: the
+// incident hold reason AWAITING_CALLER.
+func DefaultPauseOn() []string { return []string{"AWAITING_CALLER"} }
 
 // Target returns the target for priority p, and false when there is none.
 func (s Terms) Target(p Priority) (Target, bool) {

@@ -1537,13 +1537,15 @@ type Incident struct {
 	AlertCount int `json:"alertCount"`
 	// Id of the incident whose monitoring alert came back after it ended (closed, cancelled, or resolved past its reopen window): this one follows it.
 	PreviousIncidentID *string `json:"previousIncidentId,omitempty"`
+	// Id of the first group it was assigned to: after an escalation, that group's agents still read it and add work notes and comments.
+	OpeningGroupID *string `json:"openingGroupId,omitempty"`
 	// Incremented by every write; pass it as expectedVersion.
 	Version int `json:"version"`
 	// When it was logged.
 	CreatedAt time.Time `json:"createdAt"`
 	// When it was last written.
 	UpdatedAt time.Time `json:"updatedAt"`
-	// When it was first responded to.
+	// When a staff member first acknowledged it (moved it to IN_PROGRESS, ON_HOLD or RESOLVED, or assigned it to a named person); logging it with a group does not count.
 	RespondedAt *time.Time `json:"respondedAt,omitempty"`
 	// When it was resolved (cleared by a reopen).
 	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
@@ -2671,6 +2673,8 @@ type SLA struct {
 	ReviewPeriod ReviewPeriod `json:"reviewPeriod"`
 	// The first scheduled review; the others follow every review period.
 	ReviewStart time.Time `json:"reviewStart"`
+	// The incident hold reasons that stop its clocks (waiting on the customer is the customer's time; on a supplier or a change, the provider's own).
+	PauseOn []HoldReason `json:"pauseOn"`
 	// Incremented by every write; pass it as expectedVersion.
 	Version int `json:"version"`
 	// When it was created.
@@ -2900,6 +2904,8 @@ type SLATermsInput struct {
 	ReviewPeriod ReviewPeriod `json:"reviewPeriod"`
 	// The first scheduled review.
 	ReviewStart time.Time `json:"reviewStart"`
+	// The incident hold reasons that stop its clocks; default [AWAITING_CALLER] (AWAITING_VENDOR and AWAITING_CHANGE are the provider's own time); [] pauses on none.
+	PauseOn []HoldReason `json:"pauseOn,omitempty"`
 }
 
 // A business or technical service.
@@ -6746,7 +6752,7 @@ func (e SLAEventKind) MarshalJSON() ([]byte, error) {
 type SLAMetric string
 
 const (
-	// Time to the first response (the first move out of NEW, or assignment).
+	// Time to the first response: a staff member's first acknowledgement — moving the incident to IN_PROGRESS, ON_HOLD or RESOLVED, or assigning it to a named person. Logging it with a group, or routing it to a group's queue, does not count.
 	SLAMetricResponse SLAMetric = "RESPONSE"
 	// Time to resolution.
 	SLAMetricResolution SLAMetric = "RESOLUTION"
