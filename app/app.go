@@ -19,6 +19,7 @@ import (
 	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/httpapi"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
@@ -167,7 +168,10 @@ func (a *App) Run(ctx context.Context, b Background) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		a.SLAs.Run(ctx, b.EvaluateSLAs, a.tickets, a.slaEvents.PublishAll, func(err error) {
+		a.SLAs.Run(ctx, b.EvaluateSLAs, a.tickets, func(evs []sla.Event) {
+			a.escalate(ctx, evs)
+			a.slaEvents.PublishAll(evs)
+		}, func(err error) {
 			if ctx.Err() == nil {
 				a.logger.Error("SLA evaluation failed", "err", err)
 			}
@@ -220,6 +224,36 @@ func (a *App) sweepRequests(ctx context.Context) {
 		}
 		if err != nil || moved < request.SweepBatch {
 			return
+		}
+	}
+}
+
+// escalate hands the breaches of incident clocks among evs to incident
+// management (a work note, and a priority raise where the SLA asks for
+// one). A failure is logged: the breach itself is recorded and published
+// all the same.
+func (a *App) escalate(ctx context.Context, evs []sla.Event) {
+	var slaIDs []string
+	for _, e := range evs {
+		if e.Kind == sla.Breach && ids.Kind(e.TicketID) == incident.IncidentPrefix {
+			slaIDs = append(slaIDs, e.SLAID)
+		}
+	}
+	if len(slaIDs) == 0 {
+		return
+	}
+	slas, err := a.SLAs.GetMany(ctx, slaIDs)
+	if err != nil {
+		a.logger.Error("SLA breach escalation failed", "err", err)
+		return
+	}
+	for _, e := range evs {
+		s, ok := slas[e.SLAID]
+		if !ok || e.Kind != sla.Breach || ids.Kind(e.TicketID) != incident.IncidentPrefix {
+			continue
+		}
+		if _, err := a.Incidents.Breached(ctx, e.TicketID, s.Name, e, s.RaiseOnBreach); err != nil && ctx.Err() == nil {
+			a.logger.Error("SLA breach escalation failed", "incident", e.TicketID, "err", err)
 		}
 	}
 }

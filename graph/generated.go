@@ -632,6 +632,7 @@ type ComplexityRoot struct {
 		ResolvedAt               func(childComplexity int) int
 		RespondedAt              func(childComplexity int) int
 		SLAClocks                func(childComplexity int) int
+		SLAEvents                func(childComplexity int) int
 		Services                 func(childComplexity int) int
 		ShortDescription         func(childComplexity int) int
 		State                    func(childComplexity int) int
@@ -1057,6 +1058,7 @@ type ComplexityRoot struct {
 		RequestReport        func(childComplexity int, from time.Time, to time.Time) int
 		RequestTaskQueue     func(childComplexity int, groupID *string, states []model.RequestTaskState, first *int, after *string) int
 		SLA                  func(childComplexity int, id string) int
+		SLAEventLog          func(childComplexity int, filter *model.SLAEventFilter, first *int, after *string) int
 		SLAReport            func(childComplexity int, slaID string, from time.Time, to time.Time) int
 		SLAReviews           func(childComplexity int, slaID string) int
 		SearchKnowledge      func(childComplexity int, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) int
@@ -1230,22 +1232,23 @@ type ComplexityRoot struct {
 	}
 
 	SLA struct {
-		Availability     func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerID       func(childComplexity int) int
-		Description      func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Name             func(childComplexity int) int
-		PauseOn          func(childComplexity int) int
-		ReviewPeriod     func(childComplexity int) int
-		ReviewStart      func(childComplexity int) int
-		Schedule         func(childComplexity int) int
-		Services         func(childComplexity int) int
-		Targets          func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
-		Version          func(childComplexity int) int
-		WarningThreshold func(childComplexity int) int
+		Availability          func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Customer              func(childComplexity int) int
+		CustomerID            func(childComplexity int) int
+		Description           func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		PauseOn               func(childComplexity int) int
+		RaisePriorityOnBreach func(childComplexity int) int
+		ReviewPeriod          func(childComplexity int) int
+		ReviewStart           func(childComplexity int) int
+		Schedule              func(childComplexity int) int
+		Services              func(childComplexity int) int
+		Targets               func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		Version               func(childComplexity int) int
+		WarningThreshold      func(childComplexity int) int
 	}
 
 	SLAClock struct {
@@ -1284,6 +1287,17 @@ type ComplexityRoot struct {
 		Request    func(childComplexity int) int
 		SLA        func(childComplexity int) int
 		TicketID   func(childComplexity int) int
+	}
+
+	SLAEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SLAEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SLAPayload struct {
@@ -1402,6 +1416,7 @@ type ComplexityRoot struct {
 		RequestedForID     func(childComplexity int) int
 		RequesterID        func(childComplexity int) int
 		SLAClocks          func(childComplexity int) int
+		SLAEvents          func(childComplexity int) int
 		Satisfaction       func(childComplexity int) int
 		Stages             func(childComplexity int) int
 		State              func(childComplexity int) int
@@ -1585,6 +1600,7 @@ type IncidentResolver interface {
 	Communications(ctx context.Context, obj *model.Incident) ([]*model.IncidentCommunication, error)
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEntry, error)
 	SLAClocks(ctx context.Context, obj *model.Incident) ([]*model.SLAClock, error)
+	SLAEvents(ctx context.Context, obj *model.Incident) ([]*model.SLAEvent, error)
 
 	SuggestedArticles(ctx context.Context, obj *model.Incident, first *int) ([]*model.KnowledgeSuggestion, error)
 	Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error)
@@ -1750,6 +1766,7 @@ type QueryResolver interface {
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
+	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error)
 	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error)
 	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
 	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
@@ -1797,6 +1814,7 @@ type ServiceRequestResolver interface {
 	History(ctx context.Context, obj *model.ServiceRequest) ([]*model.RequestHistoryEntry, error)
 
 	SLAClocks(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAClock, error)
+	SLAEvents(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAEvent, error)
 }
 type SubscriptionResolver interface {
 	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
@@ -4037,6 +4055,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.SLAClocks(childComplexity), true
+	case "Incident.slaEvents":
+		if e.ComplexityRoot.Incident.SLAEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.SLAEvents(childComplexity), true
 	case "Incident.services":
 		if e.ComplexityRoot.Incident.Services == nil {
 			break
@@ -6412,6 +6436,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SLA(childComplexity, args["id"].(string)), true
+	case "Query.slaEventLog":
+		if e.ComplexityRoot.Query.SLAEventLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_slaEventLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SLAEventLog(childComplexity, args["filter"].(*model.SLAEventFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.slaReport":
 		if e.ComplexityRoot.Query.SLAReport == nil {
 			break
@@ -7192,6 +7227,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLA.PauseOn(childComplexity), true
+	case "SLA.raisePriorityOnBreach":
+		if e.ComplexityRoot.SLA.RaisePriorityOnBreach == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLA.RaisePriorityOnBreach(childComplexity), true
 	case "SLA.reviewPeriod":
 		if e.ComplexityRoot.SLA.ReviewPeriod == nil {
 			break
@@ -7400,6 +7441,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAEvent.TicketID(childComplexity), true
+
+	case "SLAEventConnection.edges":
+		if e.ComplexityRoot.SLAEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEventConnection.Edges(childComplexity), true
+	case "SLAEventConnection.pageInfo":
+		if e.ComplexityRoot.SLAEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEventConnection.PageInfo(childComplexity), true
+	case "SLAEventConnection.totalCount":
+		if e.ComplexityRoot.SLAEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEventConnection.TotalCount(childComplexity), true
+
+	case "SLAEventEdge.cursor":
+		if e.ComplexityRoot.SLAEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEventEdge.Cursor(childComplexity), true
+	case "SLAEventEdge.node":
+		if e.ComplexityRoot.SLAEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAEventEdge.Node(childComplexity), true
 
 	case "SLAPayload.sla":
 		if e.ComplexityRoot.SLAPayload.SLA == nil {
@@ -7887,6 +7960,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceRequest.SLAClocks(childComplexity), true
+	case "ServiceRequest.slaEvents":
+		if e.ComplexityRoot.ServiceRequest.SLAEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceRequest.SLAEvents(childComplexity), true
 	case "ServiceRequest.satisfaction":
 		if e.ComplexityRoot.ServiceRequest.Satisfaction == nil {
 			break
@@ -8296,6 +8375,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RetireCatalogueItemInput", ec.unmarshalInputRetireCatalogueItemInput),
 			graphql.NewInputUnmarshaler("RetireConfigurationItemInput", ec.unmarshalInputRetireConfigurationItemInput),
 			graphql.NewInputUnmarshaler("ReviewChangeInput", ec.unmarshalInputReviewChangeInput),
+			graphql.NewInputUnmarshaler("SLAEventFilter", ec.unmarshalInputSLAEventFilter),
 			graphql.NewInputUnmarshaler("SLAReviewActionInput", ec.unmarshalInputSLAReviewActionInput),
 			graphql.NewInputUnmarshaler("SLAScheduleInput", ec.unmarshalInputSLAScheduleInput),
 			graphql.NewInputUnmarshaler("SLATargetInput", ec.unmarshalInputSLATargetInput),
@@ -10829,6 +10909,8 @@ type Incident implements Node {
   timeline: [IncidentEntry!]!
   "Its response and resolution clocks under every SLA that covers what it affects or impacts."
   slaClocks: [SLAClock!]!
+  "The warnings and breaches recorded on its clocks, oldest first (staff; empty for requesters, who do not read SLAs)."
+  slaEvents: [SLAEvent!]!
   "Incremented by every write; pass it as expectedVersion."
   version: Int!
   "When it was logged."
@@ -12908,6 +12990,8 @@ type ServiceRequest implements Node {
   fulfilmentDueAt: DateTime
   "Its fulfilment clock under every SLA that covers the item's service, from approval; empty before approval."
   slaClocks: [SLAClock!]!
+  "The warnings and breaches recorded on its fulfilment clock, oldest first (staff; empty for requesters, who do not read SLAs)."
+  slaEvents: [SLAEvent!]!
   "When its tasks were all finished."
   fulfilledAt: DateTime
   "When it ended."
@@ -13490,6 +13574,8 @@ type SLA implements Node {
   reviewStart: DateTime!
   "The incident hold reasons that stop its clocks (waiting on the customer is the customer's time; on a supplier or a change, the provider's own)."
   pauseOn: [HoldReason!]!
+  "Whether a breach of one of its clocks raises the incident's priority one level (up to P1); every breach writes a work note on the incident."
+  raisePriorityOnBreach: Boolean!
   "Incremented by every write; pass it as expectedVersion."
   version: Int!
   "When it was created."
@@ -13649,6 +13735,46 @@ type SLAEvent {
 }
 
 """
+Selects recorded SLA events.
+"""
+input SLAEventFilter {
+  "Only the events of this SLA."
+  slaId: ID
+  "Only the events of this ticket (incident or service request)."
+  ticketId: ID
+  "Only warnings or breaches."
+  kinds: [SLAEventKind!]
+  "Only these clocks."
+  metrics: [SLAMetric!]
+  "Only events that happened at or after this."
+  from: DateTime
+  "Only events that happened before this."
+  to: DateTime
+}
+
+"""
+A page of recorded SLA events.
+"""
+type SLAEventConnection {
+  "Events of this page, newest first."
+  edges: [SLAEventEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of events across all pages."
+  totalCount: Int!
+}
+
+"""
+A recorded SLA event with its cursor.
+"""
+type SLAEventEdge {
+  "Opaque cursor for after."
+  cursor: String!
+  "The event."
+  node: SLAEvent!
+}
+
+"""
 A response or resolution target for one priority.
 """
 input SLATargetInput {
@@ -13704,6 +13830,8 @@ input SLATermsInput {
   reviewStart: DateTime!
   "The incident hold reasons that stop its clocks; default [AWAITING_CALLER] (AWAITING_VENDOR and AWAITING_CHANGE are the provider's own time); [] pauses on none."
   pauseOn: [HoldReason!]
+  "Raise the incident's priority one level (up to P1) when one of its clocks breaches; default false. Every breach writes a work note on the incident either way."
+  raisePriorityOnBreach: Boolean
 }
 
 """
@@ -13779,6 +13907,9 @@ extend type Query {
 
   "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times. NOT_FOUND for an unknown SLA."
   slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
+
+  "The warnings and breaches the evaluator recorded, newest first, in pages of at most 100 (default 20): what a subscriber of slaEvents heard, for those who were not listening. For the roles that read every incident and request."
+  slaEventLog(filter: SLAEventFilter, first: Int = 20, after: String): SLAEventConnection! @auth(roles: [ANALYST, SERVICE_OWNER])
 
   "Availability of a service over [from, to), around the clock, from the outages of incidents that took it DOWN (overlapping outages counted once)."
   serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!): ServiceAvailability! @auth(staff: true)
@@ -14925,6 +15056,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_timeline(ctx, field)
 	case "slaClocks":
 		return ec.fieldContext_Incident_slaClocks(ctx, field)
+	case "slaEvents":
+		return ec.fieldContext_Incident_slaEvents(ctx, field)
 	case "version":
 		return ec.fieldContext_Incident_version(ctx, field)
 	case "createdAt":
@@ -15909,6 +16042,8 @@ func (ec *executionContext) childFields_SLA(ctx context.Context, field graphql.C
 		return ec.fieldContext_SLA_reviewStart(ctx, field)
 	case "pauseOn":
 		return ec.fieldContext_SLA_pauseOn(ctx, field)
+	case "raisePriorityOnBreach":
+		return ec.fieldContext_SLA_raisePriorityOnBreach(ctx, field)
 	case "version":
 		return ec.fieldContext_SLA_version(ctx, field)
 	case "createdAt":
@@ -15993,6 +16128,28 @@ func (ec *executionContext) childFields_SLAEvent(ctx context.Context, field grap
 		return ec.fieldContext_SLAEvent_recordedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLAEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SLAEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SLAEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SLAEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SLAEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SLAEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SLAEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SLAEventEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SLAPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16237,6 +16394,8 @@ func (ec *executionContext) childFields_ServiceRequest(ctx context.Context, fiel
 		return ec.fieldContext_ServiceRequest_fulfilmentDueAt(ctx, field)
 	case "slaClocks":
 		return ec.fieldContext_ServiceRequest_slaClocks(ctx, field)
+	case "slaEvents":
+		return ec.fieldContext_ServiceRequest_slaEvents(ctx, field)
 	case "fulfilledAt":
 		return ec.fieldContext_ServiceRequest_fulfilledAt(ctx, field)
 	case "closedAt":
@@ -18505,6 +18664,36 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.ServiceFilter, error) {
 			return ec.unmarshalOServiceFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_slaEventLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.SLAEventFilter, error) {
+			return ec.unmarshalOSLAEventFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -28106,6 +28295,38 @@ func (ec *executionContext) fieldContext_Incident_slaClocks(_ context.Context, f
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SLAClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_slaEvents(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_slaEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().SLAEvents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAEvent) graphql.Marshaler {
+			return ec.marshalNSLAEvent2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_slaEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -40882,6 +41103,73 @@ func (ec *executionContext) fieldContext_Query_slaReport(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_slaEventLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slaEventLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SLAEventLog(ctx, fc.Args["filter"].(*model.SLAEventFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ANALYST", "SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.SLAEventConnection
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SLAEventConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SLAEventConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAEventConnection) graphql.Marshaler {
+			return ec.marshalNSLAEventConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slaEventLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slaEventLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_serviceAvailability(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43714,6 +44002,29 @@ func (ec *executionContext) fieldContext_SLA_pauseOn(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("SLA", field, false, false, "HoldReason")
 }
 
+func (ec *executionContext) _SLA_raisePriorityOnBreach(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLA_raisePriorityOnBreach(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RaisePriorityOnBreach, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLA_raisePriorityOnBreach(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLA", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SLA_version(ctx context.Context, field graphql.CollectedField, obj *model.SLA) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -44442,6 +44753,148 @@ func (ec *executionContext) _SLAEvent_recordedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_SLAEvent_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SLAEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SLAEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SLAEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAEventEdge) graphql.Marshaler {
+			return ec.marshalNSLAEventEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SLAEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SLAEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SLAEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SLAEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SLAEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SLAEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLAEvent) graphql.Marshaler {
+			return ec.marshalNSLAEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEvent(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SLAPayload_sla(ctx context.Context, field graphql.CollectedField, obj *model.SLAPayload) (ret graphql.Marshaler) {
@@ -46632,6 +47085,38 @@ func (ec *executionContext) fieldContext_ServiceRequest_slaClocks(_ context.Cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SLAClock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceRequest_slaEvents(ctx context.Context, field graphql.CollectedField, obj *model.ServiceRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceRequest_slaEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceRequest().SLAEvents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLAEvent) graphql.Marshaler {
+			return ec.marshalNSLAEvent2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceRequest_slaEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLAEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -53093,6 +53578,83 @@ func UnmarshalReviewChangeInput(ctx context.Context, raw any) (model.ReviewChang
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSLAEventFilter(ctx context.Context, obj any) (model.SLAEventFilter, error) {
+	var it model.SLAEventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slaId", "ticketId", "kinds", "metrics", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slaId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slaId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SLAID = data
+		case "ticketId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ticketId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TicketID = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOSLAEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOSLAMetric2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetricᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSLAEventFilter unmarshals raw into the SLAEventFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSLAEventFilter(ctx context.Context, raw any) (model.SLAEventFilter, error) {
+	var out model.SLAEventFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SLAEventFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSLAReviewActionInput(ctx context.Context, obj any) (model.SLAReviewActionInput, error) {
 	var it model.SLAReviewActionInput
 	if obj == nil {
@@ -53293,7 +53855,7 @@ func (ec *executionContext) unmarshalInputSLATermsInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "description", "customerId", "serviceIds", "targets", "availability", "schedule", "warningThreshold", "reviewPeriod", "reviewStart", "pauseOn"}
+	fieldsInOrder := [...]string{"name", "description", "customerId", "serviceIds", "targets", "availability", "schedule", "warningThreshold", "reviewPeriod", "reviewStart", "pauseOn", "raisePriorityOnBreach"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -53377,6 +53939,13 @@ func (ec *executionContext) unmarshalInputSLATermsInput(ctx context.Context, obj
 				return it, err
 			}
 			it.PauseOn = data
+		case "raisePriorityOnBreach":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("raisePriorityOnBreach"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RaisePriorityOnBreach = data
 		}
 	}
 	return it, nil
@@ -59030,6 +59599,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_slaClocks(ctx, field, obj)
 				})
+		case "slaEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_slaEvents(ctx, field, obj)
+				})
 		case "version":
 			out.Values[i] = ec._Incident_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -61943,6 +62518,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_slaReport(ctx, field)
 				})
+		case "slaEventLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slaEventLog(ctx, field)
+				})
 		case "serviceAvailability":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -63124,6 +63705,11 @@ func (ec *executionContext) _SLA(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "raisePriorityOnBreach":
+			out.Values[i] = ec._SLA_raisePriorityOnBreach(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "version":
 			out.Values[i] = ec._SLA_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -63383,6 +63969,87 @@ func (ec *executionContext) _SLAEvent(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = ec._SLAEvent_recordedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAEventConnectionImplementors = []string{"SLAEventConnection"}
+
+func (ec *executionContext) _SLAEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SLAEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAEventConnection")
+		case "edges":
+			out.Values[i] = ec._SLAEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SLAEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SLAEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sLAEventEdgeImplementors = []string{"SLAEventEdge"}
+
+func (ec *executionContext) _SLAEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SLAEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sLAEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SLAEventEdge")
+		case "cursor":
+			out.Values[i] = ec._SLAEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SLAEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -64178,6 +64845,12 @@ func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.Selecti
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceRequest_slaClocks(ctx, field, obj)
+				})
+		case "slaEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceRequest_slaEvents(ctx, field, obj)
 				})
 		case "fulfilledAt":
 			out.Values[i] = ec._ServiceRequest_fulfilledAt(ctx, field, obj)
@@ -68403,12 +69076,60 @@ func (ec *executionContext) marshalNSLAEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋits
 	return ec._SLAEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSLAEvent2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSLAEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEvent(ctx context.Context, sel ast.SelectionSet, v *model.SLAEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SLAEvent!")
 		return graphql.Null
 	}
 	return ec._SLAEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAEventConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.SLAEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAEventConnection!")
+		return graphql.Null
+	}
+	return ec._SLAEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSLAEventEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLAEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAEventEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLAEventEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.SLAEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SLAEventEdge!")
+		return graphql.Null
+	}
+	return ec._SLAEventEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx context.Context, v any) (model.SLAEventKind, error) {
@@ -70636,6 +71357,86 @@ func (ec *executionContext) marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋ
 		return graphql.Null
 	}
 	return ec._SLA(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSLAEventFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventFilter(ctx context.Context, v any) (*model.SLAEventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSLAEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSLAEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKindᚄ(ctx context.Context, v any) ([]model.SLAEventKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SLAEventKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSLAEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SLAEventKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAEventKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOSLAMetric2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetricᚄ(ctx context.Context, v any) ([]model.SLAMetric, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SLAMetric, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSLAMetric2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SLAMetric) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLAMetric2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAMetric(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSLAReviewActionInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAReviewActionInputᚄ(ctx context.Context, v any) ([]*model.SLAReviewActionInput, error) {

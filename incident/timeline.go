@@ -2,8 +2,12 @@ package incident
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"time"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/sla"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -54,6 +58,40 @@ func (s *Service) AddCommunication(ctx context.Context, v Viewer, in Communicati
 		return cur, &Records{Communications: []Communication{c}}, nil
 	})
 	return c, err
+}
+
+// Breached escalates incident id on an SLA breach: a work note saying
+// which SLA's clock breached and when it was due, and, when raise is set
+// (the SLA's RaiseOnBreach) and the incident is open, its priority one
+// level up (up to P1), in the history. The write is published like any
+// other, so the group holding the incident hears of it. Nothing for an id
+// that is not an incident's (a request's breach).
+func (s *Service) Breached(ctx context.Context, id, slaName string, e sla.Event, raise bool) (Incident, error) {
+	now := s.now().UTC()
+	note := TimelineEntry{ID: s.newID(TimelinePrefix), At: now, Author: "system", Kind: WorkNote,
+		Body: fmt.Sprintf("SLA %s: the %s clock breached (due %s).", slaName, e.Metric, e.At.Format(time.RFC3339))}
+	historyID := s.newID(HistoryPrefix)
+	return s.update(ctx, id, func(cur Incident) (Incident, *Records, error) {
+		rec := &Records{Timeline: []TimelineEntry{note}}
+		up := Raised(cur.Priority)
+		if !raise || !cur.Open() || up == cur.Priority {
+			return cur, rec, nil
+		}
+		next := cur
+		next.Priority, next.Version, next.UpdatedAt = up, cur.Version+1, now
+		rec.History = []HistoryEntry{{ID: historyID, At: now, Actor: "system", Field: FieldPriority, From: string(cur.Priority), To: string(up),
+			Comment: fmt.Sprintf("raised: SLA %s, %s breached", slaName, e.Metric), CommentVisibility: CustomerVisible}}
+		return next, rec, nil
+	})
+}
+
+// Raised is p one level up, P1 staying P1.
+func Raised(p Priority) Priority {
+	ps := priorities()
+	if i := slices.Index(ps, p); i > 0 {
+		return ps[i-1]
+	}
+	return p
 }
 
 // AddEntryInput is a work note or comment for an incident's timeline.

@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // Statements are the statements of one list, for the tests that guard the
@@ -36,12 +37,13 @@ func CIListStatements(f cmdb.Filter, o cmdb.Order) (Statements, error) {
 }
 
 // The statements of the other lists.
-func ServiceListStatements(f catalog.Filter) Statements { return statementsOf(serviceList(f)) }
-func UnitListStatements() Statements                    { return statementsOf(unitList()) }
-func ProcessListStatements() Statements                 { return statementsOf(processList()) }
-func UserListStatements() Statements                    { return statementsOf(userList()) }
-func GroupListStatements() Statements                   { return statementsOf(groupList()) }
-func SLAListStatements(customerID string) Statements    { return statementsOf(slaList(customerID)) }
+func ServiceListStatements(f catalog.Filter) Statements  { return statementsOf(serviceList(f)) }
+func UnitListStatements() Statements                     { return statementsOf(unitList()) }
+func ProcessListStatements() Statements                  { return statementsOf(processList()) }
+func UserListStatements() Statements                     { return statementsOf(userList()) }
+func GroupListStatements() Statements                    { return statementsOf(groupList()) }
+func SLAListStatements(customerID string) Statements     { return statementsOf(slaList(customerID)) }
+func SLAEventLogStatements(f sla.EventFilter) Statements { return statementsOf(eventLog(f)) }
 
 func ChangeListStatements(f change.Filter) Statements { return statementsOf(changeList(f)) }
 func ProblemListStatements(f problem.Filter, o problem.Order) Statements {

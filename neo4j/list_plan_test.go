@@ -14,6 +14,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
+	"github.com/itsm-graph/itsm/sla"
 )
 
 // scans are the plan operators that read every node (of a label) instead of
@@ -94,6 +95,8 @@ func TestCatalogPeopleAndSLAListsUseIndexes(t *testing.T) {
 		"groups":             neo4j.GroupListStatements(),
 		"SLAs":               neo4j.SLAListStatements(""),
 		"SLAs of a customer": neo4j.SLAListStatements("bu_x"),
+		"SLA events":         neo4j.SLAEventLogStatements(sla.EventFilter{}),
+		"an SLA's events":    neo4j.SLAEventLogStatements(sla.EventFilter{SLAID: "sla_x", Kinds: []sla.EventKind{sla.Breach}}),
 	}
 	for name, st := range lists {
 		checkPlans(t, s, name, st, false)
@@ -103,7 +106,7 @@ func TestCatalogPeopleAndSLAListsUseIndexes(t *testing.T) {
 func TestChangeAndIncidentListsUseIndexes(t *testing.T) {
 	s := neo4jtest.Open(t)
 	yes := true
-	agent := incident.Scope{CallerID: "usr_a", AssigneeID: "usr_a", GroupIDs: []string{"grp_a"}, Unassigned: true, Major: true}
+	agent := incident.Scope{CallerID: "usr_a", AssigneeID: "usr_a", GroupIDs: []string{"grp_a"}, Unassigned: true, Major: true, Opened: true}
 	lists := map[string]neo4j.Statements{
 		"changes":                  neo4j.ChangeListStatements(change.Filter{}),
 		"changes by state":         neo4j.ChangeListStatements(change.Filter{States: []change.State{change.Scheduled}}),
@@ -116,6 +119,7 @@ func TestChangeAndIncidentListsUseIndexes(t *testing.T) {
 		"incidents of a CI":        neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CIID: "ci_a", Major: &yes}),
 		"an agent's incidents":     neo4j.IncidentListStatements(agent, incident.Filter{}),
 		"a requester's incidents":  neo4j.IncidentListStatements(incident.Scope{CallerID: "usr_r"}, incident.Filter{}),
+		"incidents of a change":    neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CausedByChangeID: "chg_a"}),
 	}
 	for name, st := range lists {
 		checkPlans(t, s, name, st, false)

@@ -32,6 +32,8 @@ func slaMigrations() []string {
 		// evaluator records it first.
 		"CREATE CONSTRAINT sla_event_key IF NOT EXISTS FOR (e:SLAEvent) REQUIRE e.key IS UNIQUE",
 		"CREATE INDEX sla_event_ticket IF NOT EXISTS FOR (e:SLAEvent) ON (e.ticketId)",
+		"CREATE INDEX sla_event_at IF NOT EXISTS FOR (e:SLAEvent) ON (e.at)",
+		"CREATE INDEX sla_event_sla_at IF NOT EXISTS FOR (e:SLAEvent) ON (e.slaId, e.at)",
 		"CREATE CONSTRAINT sla_review_id IF NOT EXISTS FOR (r:SLAReview) REQUIRE r.id IS UNIQUE",
 	}
 }
@@ -58,6 +60,7 @@ func slaToProps(a sla.SLA) (map[string]any, error) {
 		"reviewPeriod":     string(a.ReviewPeriod),
 		"reviewStart":      a.ReviewStart,
 		"pauseOn":          list(a.PauseOn),
+		"raiseOnBreach":    a.RaiseOnBreach,
 		"version":          int64(a.Version),
 		"createdAt":        a.CreatedAt,
 		"updatedAt":        a.UpdatedAt,
@@ -86,6 +89,7 @@ func slaFromProps(p map[string]any) (sla.SLA, error) {
 	if v, ok := p["pauseOn"]; ok && v != nil {
 		a.PauseOn = strs(v)
 	}
+	a.RaiseOnBreach, _ = p["raiseOnBreach"].(bool)
 	a.Availability, _ = p["availability"].(float64)
 	a.WarningThreshold, _ = p["warningThreshold"].(float64)
 	var err error
@@ -263,6 +267,27 @@ ORDER BY e.at, e.id`
 // Events implements sla.Store.
 func (m *SLAs) Events(ctx context.Context, ticketIDs []string) ([]sla.Event, error) {
 	return readAll(ctx, m.s, eventsOf, map[string]any{"ids": ticketIDs}, "e", infallible(eventFromProps))
+}
+
+// eventLog lists the events f selects, newest first.
+func eventLog(f sla.EventFilter) listSpec {
+	where := newConditions()
+	where.equal("e", "slaId", "slaId", f.SLAID)
+	where.equal("e", "ticketId", "ticketId", f.TicketID)
+	in(where, "e", "kind", "kinds", f.Kinds)
+	in(where, "e", "metric", "metrics", f.Metrics)
+	if f.From != nil {
+		where.add("e.at >= $from", "from", *f.From)
+	}
+	if f.To != nil {
+		where.add("e.at < $to", "to", *f.To)
+	}
+	return listSpec{match: "MATCH (e:SLAEvent)", v: "e", where: where, order: "at", desc: true, sortName: "slaEvents:at:desc" + timeSortSuffix}
+}
+
+// EventLog implements sla.Store.
+func (m *SLAs) EventLog(ctx context.Context, f sla.EventFilter, p paging.Request) (paging.Page[sla.Event], error) {
+	return listBy(ctx, m.s, eventLog(f), p, infallible(eventFromProps), func(e sla.Event) (any, string) { return e.At, e.ID })
 }
 
 const recordReview = `

@@ -107,6 +107,10 @@ func (r *incidentResolver) SLAClocks(ctx context.Context, obj *model.Incident) (
 	return clockList(tcs), err
 }
 
+func (r *incidentResolver) SLAEvents(ctx context.Context, obj *model.Incident) ([]*model.SLAEvent, error) {
+	return ticketEvents(ctx, obj.ID)
+}
+
 func (r *incidentEscalationResolver) FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error) {
 	return readableGroup(ctx, obj.FromGroupID)
 }

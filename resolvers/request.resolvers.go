@@ -214,6 +214,10 @@ func (r *serviceRequestResolver) SLAClocks(ctx context.Context, obj *model.Servi
 	return clockList(tcs), err
 }
 
+func (r *serviceRequestResolver) SLAEvents(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAEvent, error) {
+	return ticketEvents(ctx, obj.ID)
+}
+
 func (r *subscriptionResolver) RequestChanged(ctx context.Context, id *string) (<-chan *model.ServiceRequest, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/incident"
@@ -38,6 +39,16 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 	}
 	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
 	return withEmpty(keys, m, err)
+}
+
+// ticketEvents are the recorded SLA events of a ticket the reader already
+// holds, for staff: requesters do not read SLAs, so they get none.
+func ticketEvents(ctx context.Context, ticketID string) ([]*model.SLAEvent, error) {
+	if !principal(ctx).HasAny(auth.Staff) {
+		return []*model.SLAEvent{}, nil
+	}
+	es, err := slaLoadersFrom(ctx).events.Load(ctx, ticketID)
+	return mapSlice(es, slaEventModel), err
 }
 
 // loadSLA loads an SLA for a reference field; null when it disappeared.
@@ -76,7 +87,8 @@ func slaModel(a sla.SLA) *model.SLA {
 		}),
 		Availability: a.Availability, Schedule: scheduleModel(a.Schedule), WarningThreshold: a.WarningThreshold,
 		ReviewPeriod: model.ReviewPeriod(a.ReviewPeriod), ReviewStart: a.ReviewStart, Version: a.Version, PauseOn: enumList[model.HoldReason](a.PauseOn),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		RaisePriorityOnBreach: a.RaiseOnBreach,
+		CreatedAt:             a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -112,6 +124,9 @@ func slaTerms(in *model.SLATermsInput) sla.Terms {
 			return sla.Target{Priority: sla.Priority(t.Priority), Response: minutes(t.ResponseMinutes), Resolution: minutes(t.ResolutionMinutes)}
 		}),
 		Availability: in.Availability, WarningThreshold: in.WarningThreshold, ReviewPeriod: sla.ReviewPeriod(in.ReviewPeriod), ReviewStart: in.ReviewStart,
+	}
+	if in.RaisePriorityOnBreach != nil {
+		t.RaiseOnBreach = *in.RaisePriorityOnBreach
 	}
 	if in.PauseOn != nil { // nil leaves the default
 		t.PauseOn = enumList[string](in.PauseOn)
@@ -155,6 +170,7 @@ func optionalPriority(p sla.Priority) *model.Priority {
 type slaLoaders struct {
 	clocks *dataloadgen.Loader[string, []sla.TicketClocks]
 	slas   *dataloadgen.Loader[string, sla.SLA]
+	events *dataloadgen.Loader[string, []sla.Event]
 }
 
 func slaLoadersFrom(ctx context.Context) *slaLoaders {
@@ -162,6 +178,14 @@ func slaLoadersFrom(ctx context.Context) *slaLoaders {
 		return &slaLoaders{
 			clocks: dataloadgen.NewMappedLoader(r.clocksOf, wait),
 			slas:   dataloadgen.NewMappedLoader(r.SLAMgmt.GetMany, wait),
+			events: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]sla.Event, error) {
+				es, err := r.SLAMgmt.Events(ctx, keys)
+				m := map[string][]sla.Event{}
+				for _, e := range es {
+					m[e.TicketID] = append(m[e.TicketID], e)
+				}
+				return withEmpty(keys, m, err)
+			}, wait),
 		}
 	})
 }
@@ -189,6 +213,7 @@ func slaProcess() process {
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			c.Query.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
+			c.Query.SLAEventLog = func(child int, _ *model.SLAEventFilter, first *int, _ *string) int { return connection(child, first) }
 		},
 	}
 }

@@ -77,6 +77,23 @@ func (r *queryResolver) SLAReport(ctx context.Context, slaID string, from time.T
 		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second), MeanTimeToFulfilSeconds: int(rep.MeanTimeToFulfil / time.Second)}, nil
 }
 
+func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error) {
+	f := sla.EventFilter{}
+	if filter != nil {
+		f = sla.EventFilter{SLAID: deref(filter.SLAID), TicketID: deref(filter.TicketID), Kinds: enumList[sla.EventKind](filter.Kinds),
+			Metrics: enumList[sla.Metric](filter.Metrics), From: filter.From, To: filter.To}
+	}
+	list := func(ctx context.Context, p paging.Request) (paging.Page[sla.Event], error) {
+		return r.SLAMgmt.EventLog(ctx, f, p)
+	}
+	es, info, total, err := connect(ctx, first, after, list, slaEventModel,
+		func(c string, n *model.SLAEvent) *model.SLAEventEdge { return &model.SLAEventEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.SLAEventConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
+}
+
 func (r *queryResolver) ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error) {
 	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, from, to, r.Tickets)
 	if err != nil {

@@ -39,6 +39,8 @@ type Store interface {
 	RecordEvents(ctx context.Context, events []Event) ([]Event, error)
 	// Events returns the recorded events of these tickets.
 	Events(ctx context.Context, ticketIDs []string) ([]Event, error)
+	// EventLog pages the recorded events that f selects, newest first.
+	EventLog(ctx context.Context, f EventFilter, p paging.Request) (paging.Page[Event], error)
 	// RecordReview writes r; NOT_FOUND for an unknown SLA.
 	RecordReview(ctx context.Context, r Review) (Review, error)
 	// Reviews returns the reviews of an SLA, newest first.
@@ -280,6 +282,38 @@ func (s *Service) Run(ctx context.Context, every time.Duration, tickets Tickets,
 // Events returns the recorded events of these tickets.
 func (s *Service) Events(ctx context.Context, ticketIDs []string) ([]Event, error) {
 	return s.store.Events(ctx, ticketIDs)
+}
+
+// EventFilter selects recorded events; zero fields select all.
+type EventFilter struct {
+	SLAID, TicketID string
+	Kinds           []EventKind
+	Metrics         []Metric
+	// From and To bound when the events happened: [From, To).
+	From, To *time.Time
+}
+
+// EventLog pages the recorded warnings and breaches that f selects, newest
+// first, for those who report on SLAs (the schema lets only the roles that
+// read every incident and request ask). BAD_USER_INPUT for an unknown kind
+// or metric, or an empty period.
+func (s *Service) EventLog(ctx context.Context, f EventFilter, p paging.Request) (paging.Page[Event], error) {
+	for _, k := range f.Kinds {
+		if err := validate.Enum("filter.kinds", k, []EventKind{Warning, Breach}); err != nil {
+			return paging.Page[Event]{}, err
+		}
+	}
+	for _, m := range f.Metrics {
+		if err := validate.Enum("filter.metrics", m, []Metric{Response, Resolution, Fulfilment}); err != nil {
+			return paging.Page[Event]{}, err
+		}
+	}
+	if f.From != nil && f.To != nil {
+		if err := CheckPeriod(*f.From, *f.To); err != nil {
+			return paging.Page[Event]{}, err
+		}
+	}
+	return s.store.EventLog(ctx, f, p)
 }
 
 // Report computes the report of an SLA over [from, to). NOT_FOUND for an

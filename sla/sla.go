@@ -99,6 +99,10 @@ type Terms struct {
 	// the provider's own, covered by its underpinning contracts, so by
 	// default only AWAITING_CALLER pauses (DefaultPauseOn).
 	PauseOn []string
+	// RaiseOnBreach: a breach of one of its clocks raises the incident's
+	// priority one level (up to P1), besides the work note every breach
+	// writes.
+	RaiseOnBreach bool
 }
 
 // DefaultPauseOn is what an SLA pauses on unless it says otherwise: the

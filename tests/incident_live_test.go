@@ -173,6 +173,54 @@ func TestBackgroundSLAEvaluationAndAutoClose(t *testing.T) {
 	if ev, ok := nextEvent(t, ws, "1", "slaEvents", 300*time.Millisecond); ok {
 		t.Fatalf("again: %s", ev.Payload)
 	}
+	// What was heard stays readable: in the log, filtered, and on the
+	// incident (for staff; the caller reads no SLAs).
+	var logged struct {
+		All struct {
+			TotalCount int `json:"totalCount"`
+			Edges      []struct {
+				Node struct {
+					Kind     string `json:"kind"`
+					TicketID string `json:"ticketId"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"all"`
+		Breaches struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"breaches"`
+		Later struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"later"`
+	}
+	e.ok(t, e.analyst, `query($sla: ID!, $after: DateTime!) { all: slaEventLog(filter: {slaId: $sla}) { totalCount edges { node { kind ticketId } } }
+  breaches: slaEventLog(filter: {slaId: $sla, kinds: [BREACH], metrics: [RESPONSE]}) { totalCount }
+  later: slaEventLog(filter: {from: $after}) { totalCount } }`, map[string]any{"sla": gold, "after": t0.Add(3 * time.Hour)}, &logged)
+	if logged.All.TotalCount != 2 || logged.All.Edges[0].Node.Kind != "BREACH" || logged.All.Edges[0].Node.TicketID != inc.ID ||
+		logged.Breaches.TotalCount != 1 || logged.Later.TotalCount != 0 {
+		t.Fatalf("event log: %+v", logged)
+	}
+	e.fail(t, team.agent, `{ slaEventLog { totalCount } }`, nil, "FORBIDDEN")
+	readEvents := func(token string) []string {
+		var out struct {
+			Incident struct {
+				SLAEvents []struct {
+					Kind string `json:"kind"`
+				} `json:"slaEvents"`
+			} `json:"incident"`
+		}
+		e.ok(t, token, `query($id: ID!) { incident(id: $id) { slaEvents { kind } } }`, map[string]any{"id": inc.ID}, &out)
+		var kinds []string
+		for _, ev := range out.Incident.SLAEvents {
+			kinds = append(kinds, ev.Kind)
+		}
+		return kinds
+	}
+	if got := readEvents(team.agent); !slices.Equal(got, []string{"WARNING", "BREACH"}) {
+		t.Fatalf("the incident's events for its agent: %v", got)
+	}
+	if got := readEvents(team.caller); len(got) != 0 {
+		t.Fatalf("the caller read SLA events: %v", got)
+	}
 	cur := e.readIncident(t, team.agent, inc.ID)
 	if !slices.Equal(cur.clocks(gold), []string{"RESPONSE:BREACHED", "RESOLUTION:RUNNING"}) {
 		t.Fatalf("clocks %v", cur.clocks(gold))

@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"context"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,5 +67,50 @@ func TestPauseReasonsPerSLA(t *testing.T) {
 	// two count under the plain SLA only.
 	if got[plainID] != 240 || got[vendorID] != 120 {
 		t.Fatalf("resolution minutes: plain %d, vendor excluded %d", got[plainID], got[vendorID])
+	}
+}
+
+// TestBreachEscalatesTheIncident: every breach writes a work note on the
+// incident; an SLA that asks for it also raises the incident's priority
+// one level, in the history.
+func TestBreachEscalatesTheIncident(t *testing.T) {
+	e, w, team, clock := newIncidentEnv(t, app.Limits{}, t0)
+	gold := goldSLA(w, t)
+	gold["terms"].(map[string]any)["raisePriorityOnBreach"] = true
+	e.createSLA(t, w.owner, gold)
+	inc, _ := e.createIncident(t, team.agent, map[string]any{"shortDescription": "orders fail", "callerId": subjCaller,
+		"configurationItemIds": w.idsOf(t, "orders-db"), "impact": "MEDIUM", "urgency": "MEDIUM", "assignmentGroupId": team.deskID})
+	if inc.Priority != "P3" {
+		t.Fatalf("logged at %s", inc.Priority)
+	}
+
+	bg, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
+	}()
+	t.Cleanup(func() { stop(); wg.Wait() })
+
+	// Nobody acknowledged it within the P3 response target (3h).
+	clock.Advance(3*time.Hour + time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	var got incidentData
+	for time.Now().Before(deadline) {
+		if got = e.readIncident(t, team.agent, inc.ID); got.Priority != inc.Priority {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	notes := 0
+	for _, n := range got.Timeline {
+		if n.Kind == "WORK_NOTE" && strings.Contains(n.Body, "RESPONSE clock breached") && strings.Contains(n.Body, "Retail gold") {
+			notes++
+		}
+	}
+	last := got.History[len(got.History)-1]
+	if got.Priority != "P2" || notes != 1 || deref(last.From) != "P3" || last.To != "P2" || !strings.Contains(deref(last.Comment), "raised") {
+		t.Fatalf("after the breach: %s, %d notes, last history %+v", got.Priority, notes, last)
 	}
 }

@@ -153,6 +153,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"changeTemplates": one(nil), "incident": incidents, "incidents": one(nil), "priorityMatrix": one(nil),
 		"sla": one(map[string]any{"id": gold}), "slas": one(nil), "slaReport": one(map[string]any{"slaId": gold, "from": from, "to": to}),
 		"serviceAvailability": one(map[string]any{"serviceId": w.id(t, "Shop"), "from": from, "to": to}),
+		"slaEventLog":         one(nil),
 		"slaReviews":          one(map[string]any{"slaId": gold}), "upcomingReviews": one(map[string]any{"withinDays": 366}),
 		"changesNear":       one(map[string]any{"ciId": w.id(t, "orders-app")}),
 		"problemCandidates": one(map[string]any{"minIncidents": 1}),

@@ -2675,6 +2675,8 @@ type SLA struct {
 	ReviewStart time.Time `json:"reviewStart"`
 	// The incident hold reasons that stop its clocks (waiting on the customer is the customer's time; on a supplier or a change, the provider's own).
 	PauseOn []HoldReason `json:"pauseOn"`
+	// Whether a breach of one of its clocks raises the incident's priority one level (up to P1); every breach writes a work note on the incident.
+	RaisePriorityOnBreach bool `json:"raisePriorityOnBreach"`
 	// Incremented by every write; pass it as expectedVersion.
 	Version int `json:"version"`
 	// When it was created.
@@ -2752,6 +2754,40 @@ type SLAEvent struct {
 	RecordedAt time.Time `json:"recordedAt"`
 	// Id of the SLA, resolved by a loader.
 	SLAID string `json:"-"`
+}
+
+// A page of recorded SLA events.
+type SLAEventConnection struct {
+	// Events of this page, newest first.
+	Edges []*SLAEventEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of events across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// A recorded SLA event with its cursor.
+type SLAEventEdge struct {
+	// Opaque cursor for after.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *SLAEvent `json:"node"`
+}
+
+// Selects recorded SLA events.
+type SLAEventFilter struct {
+	// Only the events of this SLA.
+	SLAID *string `json:"slaId,omitempty"`
+	// Only the events of this ticket (incident or service request).
+	TicketID *string `json:"ticketId,omitempty"`
+	// Only warnings or breaches.
+	Kinds []SLAEventKind `json:"kinds,omitempty"`
+	// Only these clocks.
+	Metrics []SLAMetric `json:"metrics,omitempty"`
+	// Only events that happened at or after this.
+	From *time.Time `json:"from,omitempty"`
+	// Only events that happened before this.
+	To *time.Time `json:"to,omitempty"`
 }
 
 // Result of `createSLA` and `updateSLA`.
@@ -2906,6 +2942,8 @@ type SLATermsInput struct {
 	ReviewStart time.Time `json:"reviewStart"`
 	// The incident hold reasons that stop its clocks; default [AWAITING_CALLER] (AWAITING_VENDOR and AWAITING_CHANGE are the provider's own time); [] pauses on none.
 	PauseOn []HoldReason `json:"pauseOn,omitempty"`
+	// Raise the incident's priority one level (up to P1) when one of its clocks breaches; default false. Every breach writes a work note on the incident either way.
+	RaisePriorityOnBreach *bool `json:"raisePriorityOnBreach,omitempty"`
 }
 
 // A business or technical service.
