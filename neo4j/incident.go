@@ -233,28 +233,40 @@ func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, r
 				return result{}, err
 			}
 			if first != inc.ID {
-				got, err := getIncidents(ctx, tx, []string{first})
-				if err != nil {
-					return result{}, err
-				}
-				if len(got) == 0 {
-					return result{}, apperr.New(apperr.NotFound, "the incident created under idempotencyKey %q no longer exists", key.Key)
-				}
-				return result{inc: got[0]}, nil
+				got, err := keyedIncident(ctx, tx, first, key.Key)
+				return result{inc: got}, err
 			}
 		}
-		if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
-			return result{}, err
-		}
-		if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
-			return result{}, err
-		}
-		if err := appendTrails(ctx, tx, inc.ID, rec); err != nil {
+		if err := insertIncident(ctx, tx, inc, rec); err != nil {
 			return result{}, err
 		}
 		return result{inc: inc, created: true}, nil
 	})
 	return res.inc, res.created, err
+}
+
+// keyedIncident reads the incident id that idempotency key names.
+func keyedIncident(ctx context.Context, tx driver.ManagedTransaction, id, key string) (incident.Incident, error) {
+	got, err := getIncidents(ctx, tx, []string{id})
+	if err != nil {
+		return incident.Incident{}, err
+	}
+	if len(got) == 0 {
+		return incident.Incident{}, apperr.New(apperr.NotFound, "the incident created under idempotencyKey %q no longer exists", key)
+	}
+	return got[0], nil
+}
+
+// insertIncident writes a new incident, its references checked, with its
+// trails.
+func insertIncident(ctx context.Context, tx driver.ManagedTransaction, inc incident.Incident, rec incident.Records) error {
+	if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
+		return err
+	}
+	if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
+		return err
+	}
+	return appendTrails(ctx, tx, inc.ID, rec)
 }
 
 const moveKey = `
@@ -280,22 +292,10 @@ func (m *Incidents) SucceedIncident(ctx context.Context, prev string, inc incide
 			return result{}, apperr.New(apperr.NotFound, "idempotencyKey %q is not recorded", key.Key)
 		}
 		if was, _ := recs[0].Get("was"); was != prev {
-			got, err := getIncidents(ctx, tx, []string{fmt.Sprint(was)})
-			if err != nil {
-				return result{}, err
-			}
-			if len(got) == 0 {
-				return result{}, apperr.New(apperr.NotFound, "the incident created under idempotencyKey %q no longer exists", key.Key)
-			}
-			return result{inc: got[0]}, nil
+			got, err := keyedIncident(ctx, tx, fmt.Sprint(was), key.Key)
+			return result{inc: got}, err
 		}
-		if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
-			return result{}, err
-		}
-		if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
-			return result{}, err
-		}
-		if err := appendTrails(ctx, tx, inc.ID, rec); err != nil {
+		if err := insertIncident(ctx, tx, inc, rec); err != nil {
 			return result{}, err
 		}
 		return result{inc: inc, created: true}, nil

@@ -27,7 +27,7 @@ func TestRescheduleAuthorizedChange(t *testing.T) {
 		}
 		return c
 	}
-	move := func(token string, c changeData, day int, reason string) map[string]any {
+	move := func(c changeData, day int, reason string) map[string]any {
 		s, en := window(base, day, 20, 22)
 		return map[string]any{"in": map[string]any{"id": c.ID, "expectedVersion": c.Version, "plannedStart": s, "plannedEnd": en, "reason": reason}}
 	}
@@ -46,15 +46,15 @@ func TestRescheduleAuthorizedChange(t *testing.T) {
 		vars        map[string]any
 		code        string
 	}{
-		{"no reason", team.requester, move(team.requester, c, 6, ""), "BAD_USER_INPUT"},
-		{"someone else", team.otherAgent, move(team.otherAgent, c, 6, "busy"), "FORBIDDEN"},
+		{"no reason", team.requester, move(c, 6, ""), "BAD_USER_INPUT"},
+		{"someone else", team.otherAgent, move(c, 6, "busy"), "FORBIDDEN"},
 		{"stale version", team.requester, func() map[string]any {
-			v := move(team.requester, c, 6, "busy")
+			v := move(c, 6, "busy")
 			v["in"].(map[string]any)["expectedVersion"] = 1
 			return v
 		}(), "CONFLICT"},
 		{"end before start", team.requester, func() map[string]any {
-			v := move(team.requester, c, 6, "busy")
+			v := move(c, 6, "busy")
 			in := v["in"].(map[string]any)
 			in["plannedStart"], in["plannedEnd"] = in["plannedEnd"], in["plannedStart"]
 			return v
@@ -68,7 +68,7 @@ func TestRescheduleAuthorizedChange(t *testing.T) {
 
 	// A quiet night later: same risk, no new conflict, approvals kept.
 	var p payload
-	e.ok(t, team.requester, rescheduleMutation, move(team.requester, c, 6, "the vendor asked for a day more"), &p)
+	e.ok(t, team.requester, rescheduleMutation, move(c, 6, "the vendor asked for a day more"), &p)
 	c = p.RescheduleChange.Change
 	if !p.RescheduleChange.ApprovalsKept || c.State != "AUTHORIZED" || len(c.Approvals) != votes ||
 		!strings.Contains(deref(c.Transitions[len(c.Transitions)-1].Comment), "approvals kept") {
@@ -79,20 +79,20 @@ func TestRescheduleAuthorizedChange(t *testing.T) {
 	// Into the window of another change on the same application: back to
 	// the CAB, votes withdrawn.
 	other := authorize("Resize HR", 8)
-	e.ok(t, team.manager, rescheduleMutation, move(team.manager, c, 8, "to share the outage"), &p)
+	e.ok(t, team.manager, rescheduleMutation, move(c, 8, "to share the outage"), &p)
 	c = p.RescheduleChange.Change
 	last := deref(c.Transitions[len(c.Transitions)-1].Comment)
 	if p.RescheduleChange.ApprovalsKept || c.State != "ASSESSED" || len(c.Approvals) != 0 || !strings.Contains(last, "back to the CAB") || !strings.Contains(last, other.ID) {
 		t.Fatalf("moved onto another change: kept %v, %s, %d approvals, %q", p.RescheduleChange.ApprovalsKept, c.State, len(c.Approvals), last)
 	}
 	// Only authorised changes are rescheduled.
-	e.fail(t, team.manager, rescheduleMutation, move(team.manager, c, 9, "again"), "INVALID_TRANSITION")
+	e.fail(t, team.manager, rescheduleMutation, move(c, 9, "again"), "INVALID_TRANSITION")
 
 	// Not into a freeze on what it touches.
 	fs, fe := window(base, 10, 0, 24)
 	e.ok(t, team.manager, `mutation($in: CreateFreezeWindowInput!) { createFreezeWindow(input: $in) { freezeWindow { id } } }`,
 		map[string]any{"in": map[string]any{"name": "Payroll run", "start": fs, "end": fe, "serviceIds": w.idsOf(t, "Payroll")}}, nil)
-	r := e.fail(t, team.manager, rescheduleMutation, move(team.manager, other, 10, "earlier"), "CONFLICT")
+	r := e.fail(t, team.manager, rescheduleMutation, move(other, 10, "earlier"), "CONFLICT")
 	if !strings.Contains(r.Errors[0].Message, "Payroll run") {
 		t.Fatalf("message: %s", r.Errors[0].Message)
 	}

@@ -27,6 +27,19 @@ type liveEvent struct {
 	} `json:"data"`
 }
 
+// runBackground runs the server's periodic work with the periods of b
+// until the test ends.
+func (e *env) runBackground(t *testing.T, b app.Background) {
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		e.api.Run(ctx, b)
+	}()
+	t.Cleanup(func() { stop(); wg.Wait() })
+}
+
 // nextEvent returns the next message of subscription id on c, skipping
 // other subscriptions' messages; false when none arrives within wait.
 func nextEvent(t *testing.T, c *wsClient, id, field string, wait time.Duration) (liveEvent, bool) {
@@ -141,14 +154,7 @@ func TestBackgroundSLAEvaluationAndAutoClose(t *testing.T) {
 	// Both subscriptions are live once the second one delivers.
 	e.awaitLive(t, ws, "2", team.agent, inc.ID)
 
-	bg, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: 20 * time.Millisecond})
-	}()
-	t.Cleanup(func() { stop(); wg.Wait() })
+	e.runBackground(t, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: 20 * time.Millisecond})
 
 	// Two hours and a minute later nobody has responded: the response
 	// clock warned (at 1h30m) and breached (at 2h).

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,19 +12,9 @@ import (
 // default answer (approve or reject) at the next sweep, and a fulfilled
 // request nobody confirmed closes by itself once the window has passed.
 func TestRequestTimeOutsAndAutoClose(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now().UTC()
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
-	advance := func(d time.Duration) {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(d)
-	}
-	rt := setUpRequestTeam(t, newEnvAt(t, app.Limits{}, clock))
+	clock := &settableClock{at: time.Now().UTC()}
+	advance := clock.advance
+	rt := setUpRequestTeam(t, newEnvAt(t, app.Limits{}, clock.now))
 	item := func(name string, approve bool) string {
 		return rt.createItem(t, map[string]any{"name": name, "serviceId": rt.serviceID, "price": 10, "currency": "EUR", "fulfilmentTargetHours": 4,
 			"approvalPolicy": map[string]any{"stages": []map[string]any{{"approver": "GROUP", "groupId": rt.financeID, "rule": "ALL",

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,20 +38,9 @@ func (rt *requestTeam) clocks(t testing.TB, token, id string) []requestClock {
 // the request; the SLA report counts requests with incidents and gives
 // their mean time to fulfil.
 func TestRequestFulfilmentClock(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now().UTC().Truncate(time.Second)
-	start := now
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
-	advance := func(d time.Duration) {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(d)
-	}
-	e := newEnvAt(t, app.Limits{CORSOrigins: []string{okOrigin}}, clock)
+	clock := &settableClock{at: time.Now().UTC().Truncate(time.Second)}
+	start, advance := clock.now(), clock.advance
+	e := newEnvAt(t, app.Limits{CORSOrigins: []string{okOrigin}}, clock.now)
 	rt := setUpRequestTeam(t, e)
 	var bu struct {
 		CreateBusinessUnit struct {
@@ -99,14 +87,7 @@ func TestRequestFulfilmentClock(t *testing.T) {
 		t.Fatal("requestChanged never delivered")
 	}
 
-	bg, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
-	}()
-	t.Cleanup(func() { stop(); wg.Wait() })
+	e.runBackground(t, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
 
 	// Eight hours and a minute later the task is still open: the clock
 	// warned (at 4h) and breached (at 8h).
@@ -159,7 +140,7 @@ func TestRequestFulfilmentClock(t *testing.T) {
 	}
 	e.ok(t, e.analyst, `query($id: ID!, $from: DateTime!, $to: DateTime!) { slaReport(slaId: $id, from: $from, to: $to) {
   tickets met breached compliance meanTimeToResolveSeconds meanTimeToFulfilSeconds } }`,
-		map[string]any{"id": slaID, "from": start.Add(-time.Hour), "to": clock().Add(time.Hour)}, &rep)
+		map[string]any{"id": slaID, "from": start.Add(-time.Hour), "to": clock.now().Add(time.Hour)}, &rep)
 	r := rep.SLAReport
 	want := int(((8*time.Hour + time.Minute) + time.Hour) / 2 / time.Second)
 	if r.Tickets != 2 || r.Met != 1 || r.Breached != 1 || r.Compliance != 50 || r.MeanTimeToResolveSeconds != 0 || r.MeanTimeToFulfilSeconds != want {

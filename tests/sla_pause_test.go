@@ -1,10 +1,8 @@
 package tests
 
 import (
-	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -84,14 +82,7 @@ func TestBreachEscalatesTheIncident(t *testing.T) {
 		t.Fatalf("logged at %s", inc.Priority)
 	}
 
-	bg, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
-	}()
-	t.Cleanup(func() { stop(); wg.Wait() })
+	e.runBackground(t, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
 
 	// Nobody acknowledged it within the P3 response target (3h).
 	clock.Advance(3*time.Hour + time.Minute)

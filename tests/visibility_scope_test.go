@@ -38,13 +38,7 @@ func TestSLAEventsFollowIncidentScope(t *testing.T) {
 	}
 	agent, analyst := listen(team.agent), listen(e.analyst)
 
-	bg, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.api.Run(bg, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
-	}()
-	t.Cleanup(func() { stop(); <-done })
+	e.runBackground(t, app.Background{EvaluateSLAs: 20 * time.Millisecond, AutoClose: time.Hour})
 
 	// Past 8h: the response and resolution clocks of both (P2: 2h and 8h;
 	// being logged with a group is no response) warned and breached.
