@@ -1481,16 +1481,17 @@ type ComplexityRoot struct {
 	}
 
 	User struct {
-		Active      func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		DisplayName func(childComplexity int) int
-		Email       func(childComplexity int) int
-		Groups      func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		ManagerID   func(childComplexity int) int
-		Roles       func(childComplexity int) int
-		Username    func(childComplexity int) int
+		Active         func(childComplexity int) int
+		BusinessUnitID func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		DisplayName    func(childComplexity int) int
+		Email          func(childComplexity int) int
+		Groups         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		ManagerID      func(childComplexity int) int
+		Roles          func(childComplexity int) int
+		Username       func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -8204,6 +8205,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Active(childComplexity), true
+	case "User.businessUnitId":
+		if e.ComplexityRoot.User.BusinessUnitID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.BusinessUnitID(childComplexity), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -11802,6 +11809,8 @@ type User implements Node {
   groups: [Group!]!
   "Id of the user's line manager, who approves their requests where a catalogue item asks for it."
   managerId: ID
+  "Id of the business unit the user works for: the SLAs with that customer apply to the incidents they raise."
+  businessUnitId: ID
   "When the account was created."
   createdAt: DateTime!
 }
@@ -11888,6 +11897,8 @@ input CreateUserInput {
   groupIds: [ID!]
   "The user's line manager (an existing user)."
   managerId: ID
+  "The business unit the user works for (an existing one): the SLAs with that customer, and no others, apply to the incidents they raise."
+  businessUnitId: ID
 }
 
 """
@@ -16510,6 +16521,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_groups(ctx, field)
 	case "managerId":
 		return ec.fieldContext_User_managerId(ctx, field)
+	case "businessUnitId":
+		return ec.fieldContext_User_businessUnitId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
 	}
@@ -48314,6 +48327,29 @@ func (ec *executionContext) fieldContext_User_managerId(_ context.Context, field
 	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
 }
 
+func (ec *executionContext) _User_businessUnitId(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_businessUnitId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnitID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_businessUnitId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+}
+
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -51469,7 +51505,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"username", "displayName", "email", "kind", "roles", "password", "groupIds", "managerId"}
+	fieldsInOrder := [...]string{"username", "displayName", "email", "kind", "roles", "password", "groupIds", "managerId", "businessUnitId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51532,6 +51568,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.ManagerID = data
+		case "businessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitID = data
 		}
 	}
 	return it, nil
@@ -65299,6 +65342,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "managerId":
 			out.Values[i] = ec._User_managerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "businessUnitId":
+			out.Values[i] = ec._User_businessUnitId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -130,6 +130,10 @@ type Incident struct {
 	// OpeningGroupID is the first group the incident was assigned to; it
 	// keeps reading it after an escalation (see Scope.Opened).
 	OpeningGroupID string
+	// CallerUnitID is the business unit of the caller when it was logged
+	// (empty for a caller who is not a user of one): only that customer's
+	// SLAs apply.
+	CallerUnitID string
 
 	Version     int
 	CreatedAt   time.Time

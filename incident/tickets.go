@@ -27,6 +27,7 @@ func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 		Priority:    inc.Priority,
 		RespondedAt: inc.RespondedAt,
 		Cancelled:   inc.State == Cancelled,
+		CustomerID:  inc.CallerUnitID,
 	}
 	if inc.State == Resolved || inc.State == Closed {
 		t.ResolvedAt = inc.ResolvedAt

@@ -85,6 +85,7 @@ func incidentToProps(i incident.Incident) map[string]any {
 		"alertCount":                 int64(i.AlertCount),
 		"previousIncidentId":         nullable(i.PreviousIncidentID),
 		"openingGroupId":             nullable(i.OpeningGroupID),
+		"callerUnitId":               nullable(i.CallerUnitID),
 		"version":                    int64(i.Version),
 		"createdAt":                  i.CreatedAt,
 		"updatedAt":                  i.UpdatedAt,
@@ -144,6 +145,7 @@ func incidentFromProps(p map[string]any) incident.Incident {
 		AlertCount:                 num(p, "alertCount"),
 		PreviousIncidentID:         str(p, "previousIncidentId"),
 		OpeningGroupID:             str(p, "openingGroupId"),
+		CallerUnitID:               str(p, "callerUnitId"),
 		Version:                    num(p, "version"),
 		CreatedAt:                  tm(p, "createdAt"),
 		UpdatedAt:                  tm(p, "updatedAt"),
@@ -216,6 +218,9 @@ const createIncident = `
 CREATE (i:Incident)
 SET i = $props
 WITH i
+OPTIONAL MATCH (u:User {id: i.callerId})
+SET i.callerUnitId = u.businessUnitId
+WITH DISTINCT i
 UNWIND $itemIds AS itemId
 MATCH (n:Item {id: itemId})
 CREATE (i)-[:AFFECTS]->(n)`

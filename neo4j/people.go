@@ -31,15 +31,16 @@ func peopleMigrations() []string {
 
 func userFromProps(p map[string]any) people.User {
 	u := people.User{
-		ID:           str(p, "id"),
-		Username:     str(p, "username"),
-		DisplayName:  str(p, "displayName"),
-		Email:        str(p, "email"),
-		Kind:         people.Kind(str(p, "kind")),
-		Active:       p["active"] == true,
-		PasswordHash: str(p, "passwordHash"),
-		ManagerID:    str(p, "managerId"),
-		CreatedAt:    tm(p, "createdAt"),
+		ID:             str(p, "id"),
+		Username:       str(p, "username"),
+		DisplayName:    str(p, "displayName"),
+		Email:          str(p, "email"),
+		Kind:           people.Kind(str(p, "kind")),
+		Active:         p["active"] == true,
+		PasswordHash:   str(p, "passwordHash"),
+		ManagerID:      str(p, "managerId"),
+		BusinessUnitID: str(p, "businessUnitId"),
+		CreatedAt:      tm(p, "createdAt"),
 	}
 	for _, r := range strs(p["roles"]) {
 		u.Roles = append(u.Roles, auth.Role(r))
@@ -60,6 +61,8 @@ func groupFromProps(p map[string]any) people.Group {
 const userExists = `OPTIONAL MATCH (u:User {username: $username}) RETURN u IS NOT NULL AS taken`
 
 const managerExists = `OPTIONAL MATCH (m:User {id: $id}) RETURN m IS NOT NULL AS found`
+
+const unitExists = `OPTIONAL MATCH (u:BusinessUnit {id: $id}) RETURN u IS NOT NULL AS found`
 
 const groupsExist = `MATCH (g:Group) WHERE g.id IN $ids RETURN collect(g.id) AS found`
 
@@ -93,6 +96,14 @@ func (p *People) CreateUser(ctx context.Context, u people.User, groupIDs []strin
 				return people.User{}, apperr.New(apperr.NotFound, "managerId: no user has id %q", u.ManagerID)
 			}
 		}
+		if u.BusinessUnitID != "" {
+			if recs, err = collect(ctx, tx, unitExists, map[string]any{"id": u.BusinessUnitID}); err != nil {
+				return people.User{}, err
+			}
+			if found, _ := recs[0].Get("found"); found != true {
+				return people.User{}, apperr.New(apperr.NotFound, "businessUnitId: no business unit has id %q", u.BusinessUnitID)
+			}
+		}
 		recs, err = collect(ctx, tx, groupsExist, map[string]any{"ids": groupIDs})
 		if err != nil {
 			return people.User{}, err
@@ -104,7 +115,7 @@ func (p *People) CreateUser(ctx context.Context, u people.User, groupIDs []strin
 		_, err = collect(ctx, tx, createUser, map[string]any{"groupIds": groupIDs, "props": map[string]any{
 			"id": u.ID, "username": u.Username, "displayName": u.DisplayName, "email": nullable(u.Email),
 			"kind": string(u.Kind), "roles": roles, "active": u.Active, "passwordHash": nullable(u.PasswordHash),
-			"managerId": nullable(u.ManagerID), "createdAt": u.CreatedAt,
+			"managerId": nullable(u.ManagerID), "businessUnitId": nullable(u.BusinessUnitID), "createdAt": u.CreatedAt,
 		}})
 		return u, err
 	})

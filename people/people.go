@@ -50,7 +50,10 @@ type User struct {
 	// ManagerID is the user's line manager, who approves their requests
 	// where an item asks for it.
 	ManagerID string
-	CreatedAt time.Time
+	// BusinessUnitID is the business unit the user works for: the SLAs of
+	// that customer apply to the incidents they raise.
+	BusinessUnitID string
+	CreatedAt      time.Time
 }
 
 // Group is a team or vendor.
@@ -144,6 +147,8 @@ type CreateUserInput struct {
 	Password    *string
 	GroupIDs    []string
 	ManagerID   string
+	// BusinessUnitID is an existing business unit, or empty.
+	BusinessUnitID string
 }
 
 // CreateUser validates and stores an account. BAD_USER_INPUT names the
@@ -179,9 +184,12 @@ func (d *Directory) CreateUser(ctx context.Context, caller auth.Principal, in Cr
 	}
 	u := User{
 		ID: d.newID(UserPrefix), Username: in.Username, DisplayName: in.DisplayName, Email: in.Email,
-		Kind: in.Kind, Roles: dedupe(in.Roles), Active: true, ManagerID: in.ManagerID, CreatedAt: d.now().UTC(),
+		Kind: in.Kind, Roles: dedupe(in.Roles), Active: true, ManagerID: in.ManagerID, BusinessUnitID: in.BusinessUnitID, CreatedAt: d.now().UTC(),
 	}
 	if err := validate.Text("managerId", in.ManagerID, false, MaxDisplayNameLen); err != nil {
+		return User{}, err
+	}
+	if err := validate.Text("businessUnitId", in.BusinessUnitID, false, MaxDisplayNameLen); err != nil {
 		return User{}, err
 	}
 	if in.Password != nil {

@@ -13,15 +13,16 @@ import (
 
 func userModel(u people.User) *model.User {
 	return &model.User{
-		ID:          u.ID,
-		Username:    u.Username,
-		DisplayName: u.DisplayName,
-		Email:       optional(u.Email),
-		Kind:        model.AccountKind(u.Kind),
-		Roles:       fromRoles(u.Roles),
-		Active:      u.Active,
-		ManagerID:   optional(u.ManagerID),
-		CreatedAt:   u.CreatedAt,
+		ID:             u.ID,
+		Username:       u.Username,
+		DisplayName:    u.DisplayName,
+		Email:          optional(u.Email),
+		Kind:           model.AccountKind(u.Kind),
+		Roles:          fromRoles(u.Roles),
+		Active:         u.Active,
+		ManagerID:      optional(u.ManagerID),
+		BusinessUnitID: optional(u.BusinessUnitID),
+		CreatedAt:      u.CreatedAt,
 	}
 }
 

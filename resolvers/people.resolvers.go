@@ -23,12 +23,13 @@ func (r *groupResolver) Members(ctx context.Context, obj *model.Group) ([]*model
 
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.CreateUserPayload, error) {
 	in := people.CreateUserInput{
-		Username:    input.Username,
-		DisplayName: input.DisplayName,
-		Roles:       toRoles(input.Roles),
-		Password:    input.Password,
-		GroupIDs:    input.GroupIds,
-		ManagerID:   deref(input.ManagerID),
+		Username:       input.Username,
+		DisplayName:    input.DisplayName,
+		Roles:          toRoles(input.Roles),
+		Password:       input.Password,
+		GroupIDs:       input.GroupIds,
+		ManagerID:      deref(input.ManagerID),
+		BusinessUnitID: deref(input.BusinessUnitID),
 	}
 	if input.Email != nil {
 		in.Email = *input.Email

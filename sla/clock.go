@@ -50,6 +50,9 @@ type Ticket struct {
 	Holds []Hold
 	// Cancelled tickets are left out of reports and evaluations.
 	Cancelled bool
+	// CustomerID is the business unit of whoever raised it; empty when
+	// they belong to none (monitoring, or a caller not in the directory).
+	CustomerID string
 	// Target, when set, is the ticket's own target: a request's
 	// fulfilment target, from the catalogue item it was ordered from. Such
 	// a ticket has one clock, FULFILMENT, from OpenedAt (its approval) to

@@ -37,7 +37,8 @@ func CheckPeriod(from, to time.Time) error {
 }
 
 // BuildReport computes the report of s over the tickets opened in
-// [from, to), judged at now.
+// [from, to) on its services (as Tickets.TicketsOpened gives them), judged
+// at now; tickets another customer raised are left out.
 func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, error) {
 	if err := CheckPeriod(from, to); err != nil {
 		return Report{}, err
@@ -47,7 +48,7 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 	var counts [3]int
 	slot := map[Metric]int{Response: 0, Resolution: 1, Fulfilment: 2}
 	for _, t := range tickets {
-		if t.Cancelled || t.OpenedAt.Before(from) || !t.OpenedAt.Before(to) {
+		if t.Cancelled || t.OpenedAt.Before(from) || !t.OpenedAt.Before(to) || !s.Serves(t) {
 			continue
 		}
 		r.Tickets++

@@ -198,7 +198,7 @@ func (s *Service) ClocksOf(ctx context.Context, ts []Ticket) (map[string][]Ticke
 	for _, t := range ts {
 		out[t.ID] = []TicketClocks{}
 		for _, a := range slas {
-			if !a.Covers(t.ServiceIDs) {
+			if !a.Applies(t) {
 				continue
 			}
 			cs, err := Clocks(a, t, now)
@@ -237,7 +237,7 @@ func (s *Service) Evaluate(ctx context.Context, tickets Tickets) ([]Event, error
 	var watches []Watch
 	for _, t := range ts {
 		for _, a := range slas {
-			if a.Covers(t.ServiceIDs) {
+			if a.Applies(t) {
 				watches = append(watches, Watch{SLA: a, Ticket: t})
 			}
 		}

@@ -118,6 +118,14 @@ func (s Terms) Target(p Priority) (Target, bool) {
 	return s.Targets[i], true
 }
 
+// Applies reports whether the SLA applies to t: it covers one of t's
+// services, and t was raised by its customer (or by nobody's: a ticket
+// without a customer falls under every SLA of its services).
+func (s Terms) Applies(t Ticket) bool { return s.Covers(t.ServiceIDs) && s.Serves(t) }
+
+// Serves reports whether t was raised by the SLA's customer, or by nobody's.
+func (s Terms) Serves(t Ticket) bool { return t.CustomerID == "" || t.CustomerID == s.CustomerID }
+
 // Covers reports whether the SLA covers one of serviceIDs.
 func (s Terms) Covers(serviceIDs []string) bool {
 	for _, id := range serviceIDs {

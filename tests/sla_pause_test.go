@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/auth"
 )
 
 // TestPauseReasonsPerSLA: waiting on a vendor is the provider's own time,
@@ -103,5 +104,56 @@ func TestBreachEscalatesTheIncident(t *testing.T) {
 	last := got.History[len(got.History)-1]
 	if got.Priority != "P2" || notes != 1 || deref(last.From) != "P3" || last.To != "P2" || !strings.Contains(deref(last.Comment), "raised") {
 		t.Fatalf("after the breach: %s, %d notes, last history %+v", got.Priority, notes, last)
+	}
+}
+
+// TestSLAsApplyToTheirCustomersCallers: an SLA with a customer applies to
+// the incidents that customer's people raise, not to another customer's on
+// the same service; an incident whose caller belongs to no business unit
+// (an alert) falls under every SLA of its services.
+func TestSLAsApplyToTheirCustomersCallers(t *testing.T) {
+	e, w, team, _ := newIncidentEnv(t, app.Limits{}, t0)
+	var unit struct {
+		CreateBusinessUnit struct {
+			BusinessUnit named `json:"businessUnit"`
+		} `json:"createBusinessUnit"`
+	}
+	e.ok(t, e.admin, `mutation { createBusinessUnit(input: {name: "Wholesale"}) { businessUnit { id name } } }`, nil, &unit)
+	wholesale := unit.CreateBusinessUnit.BusinessUnit.ID
+	goldID := e.createSLA(t, w.owner, goldSLA(w, t))
+	silver := goldSLA(w, t)
+	silver["terms"].(map[string]any)["name"], silver["terms"].(map[string]any)["customerId"] = "Wholesale silver", wholesale
+	silverID := e.createSLA(t, w.owner, silver)
+
+	e.fail(t, e.admin, createUserMutation, map[string]any{"in": map[string]any{"username": "nobody", "displayName": "Nobody",
+		"roles": []string{"REQUESTER"}, "businessUnitId": "bu_nope"}}, "NOT_FOUND")
+	raise := func(token string) incidentData {
+		t.Helper()
+		inc, _ := e.createIncident(t, token, map[string]any{"shortDescription": "cannot order", "configurationItemIds": w.idsOf(t, "orders-db"),
+			"impact": "MEDIUM", "urgency": "MEDIUM"})
+		return e.readIncident(t, team.agent, inc.ID)
+	}
+	person := func(name, unitID string) string {
+		u := e.createUser(t, map[string]any{"username": name, "displayName": name, "roles": []string{"REQUESTER"}, "businessUnitId": unitID})
+		return e.mint(t, u.ID, auth.Requester)
+	}
+	slas := func(inc incidentData) []string {
+		var out []string
+		for _, id := range []string{goldID, silverID} {
+			if len(inc.clocks(id)) > 0 {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if got := slas(raise(person("rita", w.id(t, "Retail")))); !slices.Equal(got, []string{goldID}) {
+		t.Fatalf("a Retail caller's incident falls under %v", got)
+	}
+	if got := slas(raise(person("walt", wholesale))); !slices.Equal(got, []string{silverID}) {
+		t.Fatalf("a Wholesale caller's incident falls under %v", got)
+	}
+	alerted, _ := e.createIncident(t, team.monitor, alert(w, t, "orders-db-down", ""))
+	if got := slas(e.readIncident(t, team.agent, alerted.ID)); !slices.Equal(got, []string{goldID, silverID}) {
+		t.Fatalf("an alert falls under %v", got)
 	}
 }

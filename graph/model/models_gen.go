@@ -1104,6 +1104,8 @@ type CreateUserInput struct {
 	GroupIds []string `json:"groupIds,omitempty"`
 	// The user's line manager (an existing user).
 	ManagerID *string `json:"managerId,omitempty"`
+	// The business unit the user works for (an existing one): the SLAs with that customer, and no others, apply to the incidents they raise.
+	BusinessUnitID *string `json:"businessUnitId,omitempty"`
 }
 
 // Result of `createUser`.
@@ -3541,6 +3543,8 @@ type User struct {
 	Active bool `json:"active"`
 	// Id of the user's line manager, who approves their requests where a catalogue item asks for it.
 	ManagerID *string `json:"managerId,omitempty"`
+	// Id of the business unit the user works for: the SLAs with that customer apply to the incidents they raise.
+	BusinessUnitID *string `json:"businessUnitId,omitempty"`
 	// When the account was created.
 	CreatedAt time.Time `json:"createdAt"`
 }
