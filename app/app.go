@@ -233,13 +233,14 @@ func (a *App) sweepRequests(ctx context.Context) {
 // one). A failure is logged: the breach itself is recorded and published
 // all the same.
 func (a *App) escalate(ctx context.Context, evs []sla.Event) {
+	var breaches []sla.Event
 	var slaIDs []string
 	for _, e := range evs {
 		if e.Kind == sla.Breach && ids.Kind(e.TicketID) == incident.IncidentPrefix {
-			slaIDs = append(slaIDs, e.SLAID)
+			breaches, slaIDs = append(breaches, e), append(slaIDs, e.SLAID)
 		}
 	}
-	if len(slaIDs) == 0 {
+	if len(breaches) == 0 {
 		return
 	}
 	slas, err := a.SLAs.GetMany(ctx, slaIDs)
@@ -247,9 +248,9 @@ func (a *App) escalate(ctx context.Context, evs []sla.Event) {
 		a.logger.Error("SLA breach escalation failed", "err", err)
 		return
 	}
-	for _, e := range evs {
+	for _, e := range breaches {
 		s, ok := slas[e.SLAID]
-		if !ok || e.Kind != sla.Breach || ids.Kind(e.TicketID) != incident.IncidentPrefix {
+		if !ok {
 			continue
 		}
 		if _, err := a.Incidents.Breached(ctx, e.TicketID, s.Name, e, s.RaiseOnBreach); err != nil && ctx.Err() == nil {

@@ -103,6 +103,12 @@ func (b *bench) modifyCIs(ctx context.Context, g *graphqlClient, ciIDs []string,
 // ciIDs (sorted), and returns the first error.
 func spread(ciIDs []string, n int, do func(i int, ci string) error) error {
 	ids := slices.Sorted(slices.Values(ciIDs))
+	return fourAtATime(n, func(i int) error { return do(i, ids[i*len(ids)/n]) })
+}
+
+// fourAtATime runs do for 0..n-1 on four workers and returns the first
+// error.
+func fourAtATime(n int, do func(i int) error) error {
 	work := make(chan int)
 	var mu sync.Mutex
 	var first error
@@ -112,7 +118,7 @@ func spread(ciIDs []string, n int, do func(i int, ci string) error) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				if err := do(i, ids[i*len(ids)/n]); err != nil {
+				if err := do(i); err != nil {
 					mu.Lock()
 					first = cmpErr(first, err)
 					mu.Unlock()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -117,7 +116,7 @@ func (b *bench) writeRequests(ctx context.Context, admin *graphqlClient, svc *re
 	// Every approvalsPending-th order (spread over requesters) is the
 	// approved item's.
 	every := directRequests / approvalsPending
-	err = orderAll(directRequests, func(i int) error {
+	err = fourAtATime(directRequests, func(i int) error {
 		it := plain
 		if i%every == every/2 {
 			it = approved
@@ -133,33 +132,6 @@ func (b *bench) writeRequests(ctx context.Context, admin *graphqlClient, svc *re
 }
 
 func requesterSubject(i int) string { return fmt.Sprintf("bench-requester-%d", i) }
-
-// orderAll runs do for 0..n-1 on four workers, returning the first error.
-func orderAll(n int, do func(i int) error) error {
-	work := make(chan int)
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if err := do(i); err != nil {
-					mu.Lock()
-					first = cmpErr(first, err)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return first
-}
 
 const (
 	myApprovalsRead = `{ myApprovals(first: 20) { totalCount edges { node { id stage state openedAt request { id number state } } } } }`

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -20,11 +21,16 @@ type requestLoaders struct {
 	requests *dataloadgen.Loader[string, request.Record]
 	history  *dataloadgen.Loader[string, []request.HistoryEntry]
 	clocks   *dataloadgen.Loader[string, []sla.TicketClocks]
+	// tickets holds, by request id, the SLA ticket of each request whose
+	// clocks were asked for: the field has the request already, so the
+	// clocks loader reads only the covering SLAs.
+	tickets sync.Map
 }
 
 func requestLoadersFrom(ctx context.Context) *requestLoaders {
 	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *requestLoaders {
-		return &requestLoaders{
+		l := &requestLoaders{}
+		*l = requestLoaders{
 			requests: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string]request.Record, error) {
 				v, err := r.requestViewer(ctx)
 				if err != nil {
@@ -36,31 +42,19 @@ func requestLoadersFrom(ctx context.Context) *requestLoaders {
 				m, err := r.RequestMgmt.History(ctx, keys)
 				return withEmpty(keys, m, err)
 			}, wait),
-			clocks: dataloadgen.NewMappedLoader(r.requestClocks, wait),
+			clocks: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
+				var ts []sla.Ticket
+				for _, id := range keys {
+					if t, ok := l.tickets.Load(id); ok {
+						ts = append(ts, t.(sla.Ticket))
+					}
+				}
+				m, err := r.SLAMgmt.ClocksOf(ctx, ts)
+				return withEmpty(keys, m, err)
+			}, wait),
 		}
+		return l
 	})
-}
-
-// requestClocks computes the fulfilment clocks of a batch of requests (in
-// the reader's scope): the requests and the covering SLAs are two reads
-// whatever the batch size.
-func (r *Resolver) requestClocks(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
-	v, err := r.requestViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := r.RequestMgmt.GetMany(ctx, v, keys)
-	if err != nil {
-		return nil, err
-	}
-	var ts []sla.Ticket
-	for _, rec := range recs {
-		if t, ok := request.Ticket(rec.Request); ok {
-			ts = append(ts, t)
-		}
-	}
-	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
-	return withEmpty(keys, m, err)
 }
 
 // asRequestViewer is the incident rules' reader as the request rules

@@ -210,7 +210,13 @@ func (r *serviceRequestResolver) History(ctx context.Context, obj *model.Service
 }
 
 func (r *serviceRequestResolver) SLAClocks(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAClock, error) {
-	tcs, err := requestLoadersFrom(ctx).clocks.Load(ctx, obj.ID)
+	t, ok := request.Ticket(obj.Domain.Request)
+	if !ok {
+		return []*model.SLAClock{}, nil
+	}
+	l := requestLoadersFrom(ctx)
+	l.tickets.Store(obj.ID, t)
+	tcs, err := l.clocks.Load(ctx, obj.ID)
 	return clockList(tcs), err
 }
 
