@@ -255,6 +255,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		if err == nil && loaded {
 			err = demo.LoadRequests(ctx, api.Catalog, api.People, api.Requests, admin)
 		}
+		if err == nil && loaded {
+			err = demo.LoadAgreements(ctx, api.Catalog, api.People, api.SLAs)
+		}
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			log.Warn("demo data not loaded", "err", err)

@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	KnownErrorMatch() KnownErrorMatchResolver
 	Mutation() MutationResolver
 	NearbyChange() NearbyChangeResolver
+	OLA() OLAResolver
 	Problem() ProblemResolver
 	ProblemCandidate() ProblemCandidateResolver
 	Query() QueryResolver
@@ -606,6 +607,7 @@ type ComplexityRoot struct {
 		Communications           func(childComplexity int) int
 		ConfigurationItems       func(childComplexity int) int
 		CreatedAt                func(childComplexity int) int
+		DegradedServices         func(childComplexity int) int
 		Description              func(childComplexity int) int
 		DownServices             func(childComplexity int) int
 		Escalations              func(childComplexity int) int
@@ -619,8 +621,10 @@ type ComplexityRoot struct {
 		Major                    func(childComplexity int) int
 		MajorManagerID           func(childComplexity int) int
 		MatchingKnownErrors      func(childComplexity int, maxDepth *int, first *int) int
+		OlaClocks                func(childComplexity int) int
 		OpenedBy                 func(childComplexity int) int
 		OpeningGroupID           func(childComplexity int) int
+		Outage                   func(childComplexity int) int
 		PreviousIncident         func(childComplexity int) int
 		PreviousIncidentID       func(childComplexity int) int
 		Priority                 func(childComplexity int) int
@@ -839,6 +843,7 @@ type ComplexityRoot struct {
 		CreateGroup                func(childComplexity int, input model.CreateGroupInput) int
 		CreateIncident             func(childComplexity int, input model.CreateIncidentInput) int
 		CreateKnowledgeArticle     func(childComplexity int, input model.CreateKnowledgeArticleInput) int
+		CreateOla                  func(childComplexity int, input model.CreateOLAInput) int
 		CreateProblem              func(childComplexity int, input model.CreateProblemInput) int
 		CreateSLA                  func(childComplexity int, input model.CreateSLAInput) int
 		CreateService              func(childComplexity int, input model.CreateServiceInput) int
@@ -880,6 +885,7 @@ type ComplexityRoot struct {
 		UpdateConfigurationItem    func(childComplexity int, input model.UpdateConfigurationItemInput) int
 		UpdateIncident             func(childComplexity int, input model.UpdateIncidentInput) int
 		UpdateKnowledgeArticle     func(childComplexity int, input model.UpdateKnowledgeArticleInput) int
+		UpdateOla                  func(childComplexity int, input model.UpdateOLAInput) int
 		UpdateProblem              func(childComplexity int, input model.UpdateProblemInput) int
 		UpdateRequestTask          func(childComplexity int, input model.UpdateRequestTaskInput) int
 		UpdateSLA                  func(childComplexity int, input model.UpdateSLAInput) int
@@ -897,6 +903,59 @@ type ComplexityRoot struct {
 		Rank         func(childComplexity int) int
 		Reason       func(childComplexity int) int
 		RiskLevel    func(childComplexity int) int
+	}
+
+	OLA struct {
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		Group       func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PauseOn     func(childComplexity int) int
+		Schedule    func(childComplexity int) int
+		Services    func(childComplexity int) int
+		Targets     func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	OLAClock struct {
+		DueAt         func(childComplexity int) int
+		HeldSeconds   func(childComplexity int) int
+		Ola           func(childComplexity int) int
+		Priority      func(childComplexity int) int
+		Status        func(childComplexity int) int
+		TargetMinutes func(childComplexity int) int
+	}
+
+	OLAConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OLAEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OLAPayload struct {
+		Ola func(childComplexity int) int
+	}
+
+	OLAReport struct {
+		Breached        func(childComplexity int) int
+		Compliance      func(childComplexity int) int
+		MeanHeldSeconds func(childComplexity int) int
+		Met             func(childComplexity int) int
+		Ola             func(childComplexity int) int
+		Tickets         func(childComplexity int) int
+	}
+
+	OLATarget struct {
+		Minutes  func(childComplexity int) int
+		Priority func(childComplexity int) int
 	}
 
 	OrderedItem struct {
@@ -1048,6 +1107,9 @@ type ComplexityRoot struct {
 		MyRequests           func(childComplexity int, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, types []string) int
 		Node                 func(childComplexity int, id string) int
+		Ola                  func(childComplexity int, id string) int
+		OlaReport            func(childComplexity int, olaID string, from time.Time, to time.Time) int
+		Olas                 func(childComplexity int, groupID *string, first *int, after *string) int
 		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
 		PriorityMatrix       func(childComplexity int) int
 		Problem              func(childComplexity int, id string) int
@@ -1063,7 +1125,7 @@ type ComplexityRoot struct {
 		SLAReviews           func(childComplexity int, slaID string) int
 		SearchKnowledge      func(childComplexity int, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) int
 		Service              func(childComplexity int, id string) int
-		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time) int
+		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time, slaID *string) int
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
 		ServiceRequest       func(childComplexity int, id string) int
 		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, first *int, after *string) int
@@ -1305,6 +1367,8 @@ type ComplexityRoot struct {
 	}
 
 	SLAReport struct {
+		Availability             func(childComplexity int) int
+		AvailabilityMet          func(childComplexity int) int
 		Breached                 func(childComplexity int) int
 		Compliance               func(childComplexity int) int
 		From                     func(childComplexity int) int
@@ -1315,6 +1379,7 @@ type ComplexityRoot struct {
 		SLA                      func(childComplexity int) int
 		Tickets                  func(childComplexity int) int
 		To                       func(childComplexity int) int
+		Underpinning             func(childComplexity int) int
 	}
 
 	SLAReview struct {
@@ -1373,11 +1438,16 @@ type ComplexityRoot struct {
 
 	ServiceAvailability struct {
 		AgreedSeconds   func(childComplexity int) int
+		Degradations    func(childComplexity int) int
+		DegradedSeconds func(childComplexity int) int
 		DowntimeSeconds func(childComplexity int) int
 		From            func(childComplexity int) int
+		Met             func(childComplexity int) int
 		Outages         func(childComplexity int) int
 		Percent         func(childComplexity int) int
+		SLA             func(childComplexity int) int
 		Service         func(childComplexity int) int
+		Target          func(childComplexity int) int
 		To              func(childComplexity int) int
 	}
 
@@ -1583,7 +1653,9 @@ type IncidentResolver interface {
 	Services(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
 	ImpactedBusinessServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
 	ImpactedBusinessUnits(ctx context.Context, obj *model.Incident) ([]*model.BusinessUnit, error)
+
 	DownServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
+	DegradedServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error)
 
 	AssignmentGroup(ctx context.Context, obj *model.Incident) (*model.Group, error)
 	AssigneeID(ctx context.Context, obj *model.Incident) (*string, error)
@@ -1607,6 +1679,7 @@ type IncidentResolver interface {
 	Problems(ctx context.Context, obj *model.Incident) ([]*model.Problem, error)
 	RecentChangesNear(ctx context.Context, obj *model.Incident, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
 	MatchingKnownErrors(ctx context.Context, obj *model.Incident, maxDepth *int, first *int) ([]*model.KnownErrorMatch, error)
+	OlaClocks(ctx context.Context, obj *model.Incident) ([]*model.OLAClock, error)
 }
 type IncidentEscalationResolver interface {
 	FromGroup(ctx context.Context, obj *model.IncidentEscalation) (*model.Group, error)
@@ -1687,9 +1760,15 @@ type MutationResolver interface {
 	CreateSLA(ctx context.Context, input model.CreateSLAInput) (*model.SLAPayload, error)
 	UpdateSLA(ctx context.Context, input model.UpdateSLAInput) (*model.SLAPayload, error)
 	RecordSLAReview(ctx context.Context, input model.RecordSLAReviewInput) (*model.SLAReviewPayload, error)
+	CreateOla(ctx context.Context, input model.CreateOLAInput) (*model.OLAPayload, error)
+	UpdateOla(ctx context.Context, input model.UpdateOLAInput) (*model.OLAPayload, error)
 }
 type NearbyChangeResolver interface {
 	Change(ctx context.Context, obj *model.NearbyChange) (*model.Change, error)
+}
+type OLAResolver interface {
+	Group(ctx context.Context, obj *model.Ola) (*model.Group, error)
+	Services(ctx context.Context, obj *model.Ola) ([]*model.Service, error)
 }
 type ProblemResolver interface {
 	AssignmentGroup(ctx context.Context, obj *model.Problem) (*model.Group, error)
@@ -1768,9 +1847,12 @@ type QueryResolver interface {
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
 	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error)
-	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error)
+	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time, slaID *string) (*model.ServiceAvailability, error)
 	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
 	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
+	Ola(ctx context.Context, id string) (*model.Ola, error)
+	Olas(ctx context.Context, groupID *string, first *int, after *string) (*model.OLAConnection, error)
+	OlaReport(ctx context.Context, olaID string, from time.Time, to time.Time) (*model.OLAReport, error)
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
@@ -1808,6 +1890,7 @@ type ServiceResolver interface {
 }
 type ServiceAvailabilityResolver interface {
 	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
+	SLA(ctx context.Context, obj *model.ServiceAvailability) (*model.SLA, error)
 }
 type ServiceRequestResolver interface {
 	AllowedTransitions(ctx context.Context, obj *model.ServiceRequest) ([]model.RequestState, error)
@@ -3890,6 +3973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.CreatedAt(childComplexity), true
+	case "Incident.degradedServices":
+		if e.ComplexityRoot.Incident.DegradedServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.DegradedServices(childComplexity), true
 	case "Incident.description":
 		if e.ComplexityRoot.Incident.Description == nil {
 			break
@@ -3973,6 +4062,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.MatchingKnownErrors(childComplexity, args["maxDepth"].(*int), args["first"].(*int)), true
+	case "Incident.olaClocks":
+		if e.ComplexityRoot.Incident.OlaClocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.OlaClocks(childComplexity), true
 	case "Incident.openedBy":
 		if e.ComplexityRoot.Incident.OpenedBy == nil {
 			break
@@ -3985,6 +4080,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.OpeningGroupID(childComplexity), true
+	case "Incident.outage":
+		if e.ComplexityRoot.Incident.Outage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Outage(childComplexity), true
 	case "Incident.previousIncident":
 		if e.ComplexityRoot.Incident.PreviousIncident == nil {
 			break
@@ -4999,6 +5100,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateKnowledgeArticle(childComplexity, args["input"].(model.CreateKnowledgeArticleInput)), true
+	case "Mutation.createOLA":
+		if e.ComplexityRoot.Mutation.CreateOla == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createOLA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateOla(childComplexity, args["input"].(model.CreateOLAInput)), true
 	case "Mutation.createProblem":
 		if e.ComplexityRoot.Mutation.CreateProblem == nil {
 			break
@@ -5450,6 +5562,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateKnowledgeArticle(childComplexity, args["input"].(model.UpdateKnowledgeArticleInput)), true
+	case "Mutation.updateOLA":
+		if e.ComplexityRoot.Mutation.UpdateOla == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOLA_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOla(childComplexity, args["input"].(model.UpdateOLAInput)), true
 	case "Mutation.updateProblem":
 		if e.ComplexityRoot.Mutation.UpdateProblem == nil {
 			break
@@ -5555,6 +5678,205 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NearbyChange.RiskLevel(childComplexity), true
+
+	case "OLA.createdAt":
+		if e.ComplexityRoot.OLA.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.CreatedAt(childComplexity), true
+	case "OLA.description":
+		if e.ComplexityRoot.OLA.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Description(childComplexity), true
+	case "OLA.group":
+		if e.ComplexityRoot.OLA.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Group(childComplexity), true
+	case "OLA.id":
+		if e.ComplexityRoot.OLA.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.ID(childComplexity), true
+	case "OLA.kind":
+		if e.ComplexityRoot.OLA.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Kind(childComplexity), true
+	case "OLA.name":
+		if e.ComplexityRoot.OLA.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Name(childComplexity), true
+	case "OLA.pauseOn":
+		if e.ComplexityRoot.OLA.PauseOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.PauseOn(childComplexity), true
+	case "OLA.schedule":
+		if e.ComplexityRoot.OLA.Schedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Schedule(childComplexity), true
+	case "OLA.services":
+		if e.ComplexityRoot.OLA.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Services(childComplexity), true
+	case "OLA.targets":
+		if e.ComplexityRoot.OLA.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Targets(childComplexity), true
+	case "OLA.updatedAt":
+		if e.ComplexityRoot.OLA.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.UpdatedAt(childComplexity), true
+	case "OLA.version":
+		if e.ComplexityRoot.OLA.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLA.Version(childComplexity), true
+
+	case "OLAClock.dueAt":
+		if e.ComplexityRoot.OLAClock.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.DueAt(childComplexity), true
+	case "OLAClock.heldSeconds":
+		if e.ComplexityRoot.OLAClock.HeldSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.HeldSeconds(childComplexity), true
+	case "OLAClock.ola":
+		if e.ComplexityRoot.OLAClock.Ola == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.Ola(childComplexity), true
+	case "OLAClock.priority":
+		if e.ComplexityRoot.OLAClock.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.Priority(childComplexity), true
+	case "OLAClock.status":
+		if e.ComplexityRoot.OLAClock.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.Status(childComplexity), true
+	case "OLAClock.targetMinutes":
+		if e.ComplexityRoot.OLAClock.TargetMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAClock.TargetMinutes(childComplexity), true
+
+	case "OLAConnection.edges":
+		if e.ComplexityRoot.OLAConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAConnection.Edges(childComplexity), true
+	case "OLAConnection.pageInfo":
+		if e.ComplexityRoot.OLAConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAConnection.PageInfo(childComplexity), true
+	case "OLAConnection.totalCount":
+		if e.ComplexityRoot.OLAConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAConnection.TotalCount(childComplexity), true
+
+	case "OLAEdge.cursor":
+		if e.ComplexityRoot.OLAEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAEdge.Cursor(childComplexity), true
+	case "OLAEdge.node":
+		if e.ComplexityRoot.OLAEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAEdge.Node(childComplexity), true
+
+	case "OLAPayload.ola":
+		if e.ComplexityRoot.OLAPayload.Ola == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAPayload.Ola(childComplexity), true
+
+	case "OLAReport.breached":
+		if e.ComplexityRoot.OLAReport.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.Breached(childComplexity), true
+	case "OLAReport.compliance":
+		if e.ComplexityRoot.OLAReport.Compliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.Compliance(childComplexity), true
+	case "OLAReport.meanHeldSeconds":
+		if e.ComplexityRoot.OLAReport.MeanHeldSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.MeanHeldSeconds(childComplexity), true
+	case "OLAReport.met":
+		if e.ComplexityRoot.OLAReport.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.Met(childComplexity), true
+	case "OLAReport.ola":
+		if e.ComplexityRoot.OLAReport.Ola == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.Ola(childComplexity), true
+	case "OLAReport.tickets":
+		if e.ComplexityRoot.OLAReport.Tickets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLAReport.Tickets(childComplexity), true
+
+	case "OLATarget.minutes":
+		if e.ComplexityRoot.OLATarget.Minutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLATarget.Minutes(childComplexity), true
+	case "OLATarget.priority":
+		if e.ComplexityRoot.OLATarget.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OLATarget.Priority(childComplexity), true
 
 	case "OrderedItem.category":
 		if e.ComplexityRoot.OrderedItem.Category == nil {
@@ -6342,6 +6664,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.ola":
+		if e.ComplexityRoot.Query.Ola == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ola_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ola(childComplexity, args["id"].(string)), true
+	case "Query.olaReport":
+		if e.ComplexityRoot.Query.OlaReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_olaReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OlaReport(childComplexity, args["olaId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.olas":
+		if e.ComplexityRoot.Query.Olas == nil {
+			break
+		}
+
+		args, err := ec.field_Query_olas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Olas(childComplexity, args["groupId"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.paths":
 		if e.ComplexityRoot.Query.Paths == nil {
 			break
@@ -6502,7 +6857,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceAvailability(childComplexity, args["serviceId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
+		return e.ComplexityRoot.Query.ServiceAvailability(childComplexity, args["serviceId"].(string), args["from"].(time.Time), args["to"].(time.Time), args["slaId"].(*string)), true
 	case "Query.serviceImpact":
 		if e.ComplexityRoot.Query.ServiceImpact == nil {
 			break
@@ -7482,6 +7837,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SLAPayload.SLA(childComplexity), true
 
+	case "SLAReport.availability":
+		if e.ComplexityRoot.SLAReport.Availability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Availability(childComplexity), true
+	case "SLAReport.availabilityMet":
+		if e.ComplexityRoot.SLAReport.AvailabilityMet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.AvailabilityMet(childComplexity), true
 	case "SLAReport.breached":
 		if e.ComplexityRoot.SLAReport.Breached == nil {
 			break
@@ -7542,6 +7909,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SLAReport.To(childComplexity), true
+	case "SLAReport.underpinning":
+		if e.ComplexityRoot.SLAReport.Underpinning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SLAReport.Underpinning(childComplexity), true
 
 	case "SLAReview.actions":
 		if e.ComplexityRoot.SLAReview.Actions == nil {
@@ -7771,6 +8144,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceAvailability.AgreedSeconds(childComplexity), true
+	case "ServiceAvailability.degradations":
+		if e.ComplexityRoot.ServiceAvailability.Degradations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Degradations(childComplexity), true
+	case "ServiceAvailability.degradedSeconds":
+		if e.ComplexityRoot.ServiceAvailability.DegradedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.DegradedSeconds(childComplexity), true
 	case "ServiceAvailability.downtimeSeconds":
 		if e.ComplexityRoot.ServiceAvailability.DowntimeSeconds == nil {
 			break
@@ -7783,6 +8168,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceAvailability.From(childComplexity), true
+	case "ServiceAvailability.met":
+		if e.ComplexityRoot.ServiceAvailability.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Met(childComplexity), true
 	case "ServiceAvailability.outages":
 		if e.ComplexityRoot.ServiceAvailability.Outages == nil {
 			break
@@ -7795,12 +8186,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceAvailability.Percent(childComplexity), true
+	case "ServiceAvailability.sla":
+		if e.ComplexityRoot.ServiceAvailability.SLA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.SLA(childComplexity), true
 	case "ServiceAvailability.service":
 		if e.ComplexityRoot.ServiceAvailability.Service == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ServiceAvailability.Service(childComplexity), true
+	case "ServiceAvailability.target":
+		if e.ComplexityRoot.ServiceAvailability.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceAvailability.Target(childComplexity), true
 	case "ServiceAvailability.to":
 		if e.ComplexityRoot.ServiceAvailability.To == nil {
 			break
@@ -8346,6 +8749,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateGroupInput", ec.unmarshalInputCreateGroupInput),
 			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
 			graphql.NewInputUnmarshaler("CreateKnowledgeArticleInput", ec.unmarshalInputCreateKnowledgeArticleInput),
+			graphql.NewInputUnmarshaler("CreateOLAInput", ec.unmarshalInputCreateOLAInput),
 			graphql.NewInputUnmarshaler("CreateProblemInput", ec.unmarshalInputCreateProblemInput),
 			graphql.NewInputUnmarshaler("CreateSLAInput", ec.unmarshalInputCreateSLAInput),
 			graphql.NewInputUnmarshaler("CreateServiceInput", ec.unmarshalInputCreateServiceInput),
@@ -8365,6 +8769,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("KnownErrorFilter", ec.unmarshalInputKnownErrorFilter),
 			graphql.NewInputUnmarshaler("LinkIncidentInput", ec.unmarshalInputLinkIncidentInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("OLATargetInput", ec.unmarshalInputOLATargetInput),
+			graphql.NewInputUnmarshaler("OLATermsInput", ec.unmarshalInputOLATermsInput),
 			graphql.NewInputUnmarshaler("PlanTaskInput", ec.unmarshalInputPlanTaskInput),
 			graphql.NewInputUnmarshaler("PriorityMatrixCellInput", ec.unmarshalInputPriorityMatrixCellInput),
 			graphql.NewInputUnmarshaler("ProblemFilter", ec.unmarshalInputProblemFilter),
@@ -8404,6 +8810,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateConfigurationItemInput", ec.unmarshalInputUpdateConfigurationItemInput),
 			graphql.NewInputUnmarshaler("UpdateIncidentInput", ec.unmarshalInputUpdateIncidentInput),
 			graphql.NewInputUnmarshaler("UpdateKnowledgeArticleInput", ec.unmarshalInputUpdateKnowledgeArticleInput),
+			graphql.NewInputUnmarshaler("UpdateOLAInput", ec.unmarshalInputUpdateOLAInput),
 			graphql.NewInputUnmarshaler("UpdateProblemInput", ec.unmarshalInputUpdateProblemInput),
 			graphql.NewInputUnmarshaler("UpdateRequestTaskInput", ec.unmarshalInputUpdateRequestTaskInput),
 			graphql.NewInputUnmarshaler("UpdateSLAInput", ec.unmarshalInputUpdateSLAInput),
@@ -10711,6 +11118,18 @@ enum ResolutionCode {
 }
 
 """
+Which of an incident's items count as failed, for service availability.
+"""
+enum IncidentOutage {
+  "The default: its CIs have failed; the services the graph finds DOWN through them are out, those it finds DEGRADED are degraded. Services named on the incident are what it is about, not failed: a question about a service does not take it down."
+  FROM_GRAPH
+  "An agent says the services named on the incident have failed too (with what the graph finds through them)."
+  DECLARED
+  "Nothing is out: a question, a cosmetic fault."
+  NONE
+}
+
+"""
 What an ON_HOLD incident waits for.
 """
 enum HoldReason {
@@ -10758,6 +11177,10 @@ enum IncidentHistoryField {
   PRIORITY
   "The major-incident flag: NO, or YES: and the manager's id (requesters read YES without it)."
   MAJOR
+  "The outage setting (IncidentOutage)."
+  OUTAGE
+  "A hand-over from one group to the next (from null when first assigned), which OLA clocks measure; staff only."
+  ASSIGNMENT_GROUP
 }
 
 """
@@ -10862,8 +11285,12 @@ type Incident implements Node {
   impactedBusinessServices: [Service!]!
   "Business units impacted, computed from the graph likewise."
   impactedBusinessUnits: [BusinessUnit!]!
-  "Services the graph says it took DOWN (not just DEGRADED); their availability counts this outage (requesters see business services only)."
+  "Which of its items count as failed (agents change it with updateIncident)."
+  outage: IncidentOutage!
+  "Services its failed items take DOWN in the graph; their availability counts this outage from when it was logged until it was resolved (requesters see business services only)."
   downServices: [Service!]!
+  "Services its failed items only DEGRADE (redundancy left); counted as degraded time, apart from downtime."
+  degradedServices: [Service!]!
   "How widely it hurts."
   impact: IncidentLevel!
   "How fast it must be fixed."
@@ -11028,6 +11455,8 @@ input CreateIncidentInput {
   assignmentGroupId: ID
   "A member of that group (agents only)."
   assigneeId: ID
+  "Which of its items count as failed (FROM_GRAPH by default; agents only)."
+  outage: IncidentOutage
   "A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it); one while it is RESOLVED within the reopen window reopens it (IN_PROGRESS); one after it ended (CLOSED, CANCELLED, or RESOLVED past the window) opens a new incident following it (previousIncidentId), to which later repeats fold. No alert is lost."
   idempotencyKey: String
 }
@@ -11054,6 +11483,8 @@ input UpdateIncidentInput {
   impact: IncidentLevel
   "New urgency (recomputes the priority and the SLA due times)."
   urgency: IncidentLevel
+  "New outage setting (recomputes the services out; recorded in the history)."
+  outage: IncidentOutage
 }
 
 """
@@ -13641,6 +14072,10 @@ type SLAReport {
   meanTimeToResolveSeconds: Int!
   "Mean working time from approval to fulfilment, in seconds, of the service requests fulfilled."
   meanTimeToFulfilSeconds: Int!
+  "Each of its services' availability in the period, within the SLA's service hours, against its target."
+  availability: [ServiceAvailability!]!
+  "Whether every service met the availability target."
+  availabilityMet: Boolean!
 }
 
 """
@@ -13654,23 +14089,33 @@ type TimeInterval {
 }
 
 """
-How much of a period a service was up, from the outages of incidents that took it DOWN.
+How much of a period a service was up, from the incidents whose failed items took it DOWN; time it ran DEGRADED is counted apart and does not lower the percentage.
 """
 type ServiceAvailability {
   "The service."
   service: Service
+  "The SLA it was measured under (its service hours and target); null for around the clock without a target."
+  sla: SLA
   "Start of the period (inclusive)."
   from: DateTime!
   "End of the period (exclusive)."
   to: DateTime!
-  "Service time in the period (24x7), in seconds."
+  "Service time in the period, in seconds: the SLA's service hours, or 24x7 without an SLA."
   agreedSeconds: Int!
-  "Time covered by outages, each instant once, in seconds."
+  "Service time covered by outages, each instant once, in seconds."
   downtimeSeconds: Int!
-  "100 × (agreed − downtime) / agreed."
+  "Service time it ran degraded but not down, each instant once, in seconds."
+  degradedSeconds: Int!
+  "100 × (agreed − downtime) / agreed; 100 without service time."
   percent: Float!
+  "The SLA's availability target in percent; null without an SLA."
+  target: Float
+  "Whether percent reached the target (true without an SLA)."
+  met: Boolean!
   "The merged outages, clipped to the period."
   outages: [TimeInterval!]!
+  "The merged degradations, clipped to the period (those overlapping an outage included)."
+  degradations: [TimeInterval!]!
 }
 
 """
@@ -13916,14 +14361,14 @@ extend type Query {
   "SLAs by name, optionally of one customer business unit, in pages of at most 100 (default 20)."
   slas(customerId: ID, first: Int = 20, after: String): SLAConnection! @auth(staff: true)
 
-  "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times. NOT_FOUND for an unknown SLA."
+  "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times, and each service's availability within its service hours against its target. NOT_FOUND for an unknown SLA."
   slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
 
   "The warnings and breaches the evaluator recorded, newest first, in pages of at most 100 (default 20): what a subscriber of slaEvents heard, for those who were not listening. For the roles that read every incident and request."
   slaEventLog(filter: SLAEventFilter, first: Int = 20, after: String): SLAEventConnection! @auth(roles: [ANALYST, SERVICE_OWNER])
 
-  "Availability of a service over [from, to), around the clock, from the outages of incidents that took it DOWN (overlapping outages counted once)."
-  serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!): ServiceAvailability! @auth(staff: true)
+  "Availability of a service over [from, to) from the outages of incidents that took it DOWN (overlapping outages counted once): around the clock, or within the service hours of slaId and against its target. NOT_FOUND for an unknown SLA; BAD_USER_INPUT when it does not cover the service."
+  serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!, slaId: ID): ServiceAvailability! @auth(staff: true)
 
   "The recorded reviews of an SLA, newest first."
   slaReviews(slaId: ID!): [SLAReview!]! @auth(staff: true)
@@ -13946,6 +14391,203 @@ extend type Mutation {
 extend type Subscription {
   "Emits each SLA warning and breach the evaluator records on incidents the caller may read; only those of this SLA when given."
   slaEvents(slaId: ID): SLAEvent! @auth(staff: true)
+}
+`, BuiltIn: false},
+	{Name: "../schema/sla_ola.graphqls", Input: `"""
+Whom an underpinning agreement binds.
+"""
+enum UnderpinningKind {
+  "An operational level agreement with an internal group (a TEAM)."
+  OLA
+  "An underpinning contract with a supplier (a VENDOR group)."
+  UNDERPINNING_CONTRACT
+}
+
+"""
+The working time a group may hold a ticket of one priority.
+"""
+type OLATarget {
+  "The priority."
+  priority: Priority!
+  "Minutes of the agreement's working time."
+  minutes: Int!
+}
+
+"""
+An operational level agreement or underpinning contract: how long one group may hold the incidents on the services it covers, so that the SLAs on those services can be met. Its clocks count the working time the group held each incident, from each assignment to it until it was passed on or resolved.
+"""
+type OLA implements Node {
+  "The opaque global identifier."
+  id: ID!
+  "Name."
+  name: String!
+  "What it agrees."
+  description: String
+  "OLA (internal team) or UNDERPINNING_CONTRACT (vendor)."
+  kind: UnderpinningKind!
+  "The group it binds."
+  group: Group
+  "The services whose incidents it covers."
+  services: [Service!]!
+  "Holding time per priority; incidents of other priorities are not measured."
+  targets: [OLATarget!]!
+  "When its clocks run."
+  schedule: SLASchedule!
+  "The hold reasons that stop its clocks (AWAITING_CALLER by default)."
+  pauseOn: [HoldReason!]!
+  "Incremented on each update."
+  version: Int!
+  "When it was created."
+  createdAt: DateTime!
+  "When it last changed."
+  updatedAt: DateTime!
+}
+
+"""
+A page of OLAs.
+"""
+type OLAConnection {
+  "OLAs of this page, by name."
+  edges: [OLAEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of OLAs across all pages."
+  totalCount: Int!
+}
+
+"""
+An OLA with its cursor.
+"""
+type OLAEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The OLA."
+  node: OLA!
+}
+
+"""
+How long a group held an incident against its OLA.
+"""
+type OLAClock {
+  "The agreement."
+  ola: OLA!
+  "The priority whose target applies (the incident's when the clock stopped, or now)."
+  priority: Priority!
+  "The target in minutes of working time; null when the priority has none."
+  targetMinutes: Int
+  "Working time the group held it, pauses excluded, in seconds."
+  heldSeconds: Int!
+  "When the target is reached if the group keeps it; null unless it is RUNNING."
+  dueAt: DateTime
+  "RUNNING or PAUSED while the group holds it, BREACHED once over the target, MET once passed on or resolved within it, NO_TARGET."
+  status: SLAClockStatus!
+}
+
+"""
+How a group did against its OLA over a set of incidents.
+"""
+type OLAReport {
+  "The agreement."
+  ola: OLA!
+  "Incidents the group held (cancelled ones left out)."
+  tickets: Int!
+  "Those it passed on or resolved within the target."
+  met: Int!
+  "Those it held longer than the target."
+  breached: Int!
+  "met / (met + breached) in percent; 100 when neither."
+  compliance: Float!
+  "Mean working time it held them, in seconds."
+  meanHeldSeconds: Int!
+}
+
+"""
+A holding target.
+"""
+input OLATargetInput {
+  "The priority."
+  priority: Priority!
+  "Minutes of working time (positive, at most a year)."
+  minutes: Int!
+}
+
+"""
+The terms of an OLA, for ` + "`" + `createOLA` + "`" + ` and ` + "`" + `updateOLA` + "`" + `.
+"""
+input OLATermsInput {
+  "Name, 1 to 200 characters."
+  name: String!
+  "What it agrees (at most 4000 characters)."
+  description: String
+  "OLA for a TEAM group, UNDERPINNING_CONTRACT for a VENDOR group."
+  kind: UnderpinningKind!
+  "The group it binds."
+  groupId: ID!
+  "The services whose incidents it covers (1 to 500)."
+  serviceIds: [ID!]!
+  "At most one per priority, at least one."
+  targets: [OLATargetInput!]!
+  "When its clocks run."
+  schedule: SLAScheduleInput!
+  "Hold reasons that stop its clocks (AWAITING_CALLER when absent)."
+  pauseOn: [HoldReason!]
+}
+
+"""
+Input of ` + "`" + `createOLA` + "`" + `.
+"""
+input CreateOLAInput {
+  "The terms."
+  terms: OLATermsInput!
+}
+
+"""
+Input of ` + "`" + `updateOLA` + "`" + `.
+"""
+input UpdateOLAInput {
+  "The OLA."
+  id: ID!
+  "The version you read; a different current version fails with CONFLICT."
+  expectedVersion: Int!
+  "The new terms."
+  terms: OLATermsInput!
+}
+
+"""
+Result of ` + "`" + `createOLA` + "`" + ` and ` + "`" + `updateOLA` + "`" + `.
+"""
+type OLAPayload {
+  "The OLA after the write."
+  ola: OLA!
+}
+
+extend type SLAReport {
+  "The OLAs and underpinning contracts on the SLA's services, measured over the same incidents, by name: which group held them too long."
+  underpinning: [OLAReport!]!
+}
+
+extend type Incident {
+  "Its clocks under the OLAs of the groups that held it, on its services (staff only: empty for requesters)."
+  olaClocks: [OLAClock!]!
+}
+
+extend type Query {
+  "One OLA. NOT_FOUND when absent."
+  ola(id: ID!): OLA! @auth(staff: true)
+
+  "OLAs and underpinning contracts by name, optionally of one group, in pages of at most 100 (default 20)."
+  olas(groupId: ID, first: Int = 20, after: String): OLAConnection! @auth(staff: true)
+
+  "How the group did against the OLA over the incidents opened in [from, to) on its services. NOT_FOUND for an unknown OLA."
+  olaReport(olaId: ID!, from: DateTime!, to: DateTime!): OLAReport! @auth(staff: true)
+}
+
+extend type Mutation {
+  "Creates an OLA or underpinning contract. BAD_USER_INPUT names the field (also when the group's kind does not suit); NOT_FOUND for an unknown group or service."
+  createOLA(input: CreateOLAInput!): OLAPayload! @auth(roles: [SERVICE_OWNER])
+
+  "Replaces an OLA's terms. CONFLICT when expectedVersion is stale."
+  updateOLA(input: UpdateOLAInput!): OLAPayload! @auth(roles: [SERVICE_OWNER])
 }
 `, BuiltIn: false},
 }
@@ -15013,8 +15655,12 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_impactedBusinessServices(ctx, field)
 	case "impactedBusinessUnits":
 		return ec.fieldContext_Incident_impactedBusinessUnits(ctx, field)
+	case "outage":
+		return ec.fieldContext_Incident_outage(ctx, field)
 	case "downServices":
 		return ec.fieldContext_Incident_downServices(ctx, field)
+	case "degradedServices":
+		return ec.fieldContext_Incident_degradedServices(ctx, field)
 	case "impact":
 		return ec.fieldContext_Incident_impact(ctx, field)
 	case "urgency":
@@ -15089,6 +15735,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_recentChangesNear(ctx, field)
 	case "matchingKnownErrors":
 		return ec.fieldContext_Incident_matchingKnownErrors(ctx, field)
+	case "olaClocks":
+		return ec.fieldContext_Incident_olaClocks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -15479,6 +16127,112 @@ func (ec *executionContext) childFields_NearbyChange(ctx context.Context, field 
 		return ec.fieldContext_NearbyChange_historyEntry(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NearbyChange", field.Name)
+}
+
+func (ec *executionContext) childFields_OLA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OLA_id(ctx, field)
+	case "name":
+		return ec.fieldContext_OLA_name(ctx, field)
+	case "description":
+		return ec.fieldContext_OLA_description(ctx, field)
+	case "kind":
+		return ec.fieldContext_OLA_kind(ctx, field)
+	case "group":
+		return ec.fieldContext_OLA_group(ctx, field)
+	case "services":
+		return ec.fieldContext_OLA_services(ctx, field)
+	case "targets":
+		return ec.fieldContext_OLA_targets(ctx, field)
+	case "schedule":
+		return ec.fieldContext_OLA_schedule(ctx, field)
+	case "pauseOn":
+		return ec.fieldContext_OLA_pauseOn(ctx, field)
+	case "version":
+		return ec.fieldContext_OLA_version(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OLA_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OLA_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLA", field.Name)
+}
+
+func (ec *executionContext) childFields_OLAClock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ola":
+		return ec.fieldContext_OLAClock_ola(ctx, field)
+	case "priority":
+		return ec.fieldContext_OLAClock_priority(ctx, field)
+	case "targetMinutes":
+		return ec.fieldContext_OLAClock_targetMinutes(ctx, field)
+	case "heldSeconds":
+		return ec.fieldContext_OLAClock_heldSeconds(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_OLAClock_dueAt(ctx, field)
+	case "status":
+		return ec.fieldContext_OLAClock_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLAClock", field.Name)
+}
+
+func (ec *executionContext) childFields_OLAConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OLAConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OLAConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OLAConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLAConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OLAEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OLAEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OLAEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLAEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OLAPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ola":
+		return ec.fieldContext_OLAPayload_ola(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLAPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OLAReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ola":
+		return ec.fieldContext_OLAReport_ola(ctx, field)
+	case "tickets":
+		return ec.fieldContext_OLAReport_tickets(ctx, field)
+	case "met":
+		return ec.fieldContext_OLAReport_met(ctx, field)
+	case "breached":
+		return ec.fieldContext_OLAReport_breached(ctx, field)
+	case "compliance":
+		return ec.fieldContext_OLAReport_compliance(ctx, field)
+	case "meanHeldSeconds":
+		return ec.fieldContext_OLAReport_meanHeldSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLAReport", field.Name)
+}
+
+func (ec *executionContext) childFields_OLATarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priority":
+		return ec.fieldContext_OLATarget_priority(ctx, field)
+	case "minutes":
+		return ec.fieldContext_OLATarget_minutes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OLATarget", field.Name)
 }
 
 func (ec *executionContext) childFields_OrderedItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16193,6 +16947,12 @@ func (ec *executionContext) childFields_SLAReport(ctx context.Context, field gra
 		return ec.fieldContext_SLAReport_meanTimeToResolveSeconds(ctx, field)
 	case "meanTimeToFulfilSeconds":
 		return ec.fieldContext_SLAReport_meanTimeToFulfilSeconds(ctx, field)
+	case "availability":
+		return ec.fieldContext_SLAReport_availability(ctx, field)
+	case "availabilityMet":
+		return ec.fieldContext_SLAReport_availabilityMet(ctx, field)
+	case "underpinning":
+		return ec.fieldContext_SLAReport_underpinning(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SLAReport", field.Name)
 }
@@ -16309,6 +17069,8 @@ func (ec *executionContext) childFields_ServiceAvailability(ctx context.Context,
 	switch field.Name {
 	case "service":
 		return ec.fieldContext_ServiceAvailability_service(ctx, field)
+	case "sla":
+		return ec.fieldContext_ServiceAvailability_sla(ctx, field)
 	case "from":
 		return ec.fieldContext_ServiceAvailability_from(ctx, field)
 	case "to":
@@ -16317,10 +17079,18 @@ func (ec *executionContext) childFields_ServiceAvailability(ctx context.Context,
 		return ec.fieldContext_ServiceAvailability_agreedSeconds(ctx, field)
 	case "downtimeSeconds":
 		return ec.fieldContext_ServiceAvailability_downtimeSeconds(ctx, field)
+	case "degradedSeconds":
+		return ec.fieldContext_ServiceAvailability_degradedSeconds(ctx, field)
 	case "percent":
 		return ec.fieldContext_ServiceAvailability_percent(ctx, field)
+	case "target":
+		return ec.fieldContext_ServiceAvailability_target(ctx, field)
+	case "met":
+		return ec.fieldContext_ServiceAvailability_met(ctx, field)
 	case "outages":
 		return ec.fieldContext_ServiceAvailability_outages(ctx, field)
+	case "degradations":
+		return ec.fieldContext_ServiceAvailability_degradations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceAvailability", field.Name)
 }
@@ -17073,6 +17843,20 @@ func (ec *executionContext) field_Mutation_createKnowledgeArticle_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createOLA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateOLAInput, error) {
+			return ec.unmarshalNCreateOLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateOLAInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProblem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17655,6 +18439,20 @@ func (ec *executionContext) field_Mutation_updateKnowledgeArticle_args(ctx conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateKnowledgeArticleInput, error) {
 			return ec.unmarshalNUpdateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateKnowledgeArticleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOLA_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateOLAInput, error) {
+			return ec.unmarshalNUpdateOLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateOLAInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18319,6 +19117,80 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_olaReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "olaId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["olaId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ola_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_olas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groupId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18588,6 +19460,14 @@ func (ec *executionContext) field_Query_serviceAvailability_args(ctx context.Con
 		return nil, err
 	}
 	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "slaId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slaId"] = arg3
 	return args, nil
 }
 
@@ -27602,6 +28482,29 @@ func (ec *executionContext) fieldContext_Incident_impactedBusinessUnits(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Incident_outage(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_outage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IncidentOutage) graphql.Marshaler {
+			return ec.marshalNIncidentOutage2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_outage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentOutage")
+}
+
 func (ec *executionContext) _Incident_downServices(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27622,6 +28525,38 @@ func (ec *executionContext) _Incident_downServices(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Incident_downServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_degradedServices(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_degradedServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().DegradedServices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_degradedServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Incident",
 		Field:      field,
@@ -28643,6 +29578,38 @@ func (ec *executionContext) fieldContext_Incident_matchingKnownErrors(ctx contex
 	if fc.Args, err = ec.field_Incident_matchingKnownErrors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_olaClocks(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_olaClocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Incident().OlaClocks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OLAClock) graphql.Marshaler {
+			return ec.marshalNOLAClock2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAClockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_olaClocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAClock(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -35574,6 +36541,140 @@ func (ec *executionContext) fieldContext_Mutation_recordSLAReview(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createOLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createOLA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateOla(ctx, fc.Args["input"].(model.CreateOLAInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OLAPayload) graphql.Marshaler {
+			return ec.marshalNOLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createOLA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createOLA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOLA(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOLA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOla(ctx, fc.Args["input"].(model.UpdateOLAInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"SERVICE_OWNER"})
+				if err != nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.OLAPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OLAPayload) graphql.Marshaler {
+			return ec.marshalNOLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOLA(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOLA_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NearbyChange_rank(ctx context.Context, field graphql.CollectedField, obj *model.NearbyChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35838,6 +36939,832 @@ func (ec *executionContext) fieldContext_NearbyChange_historyEntry(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OLA_id(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OLA_name(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "String")
+}
+
+func (ec *executionContext) _OLA_description(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "String")
+}
+
+func (ec *executionContext) _OLA_kind(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.UnderpinningKind) graphql.Marshaler {
+			return ec.marshalNUnderpinningKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnderpinningKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "UnderpinningKind")
+}
+
+func (ec *executionContext) _OLA_group(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OLA().Group(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Group) graphql.Marshaler {
+			return ec.marshalOGroup2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGroup(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Group(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLA_services(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OLA().Services(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLA_targets(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OLATarget) graphql.Marshaler {
+			return ec.marshalNOLATarget2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLA",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLATarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLA_schedule(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_schedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Schedule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLASchedule) graphql.Marshaler {
+			return ec.marshalNSLASchedule2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLASchedule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_schedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLA",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLASchedule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLA_pauseOn(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_pauseOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PauseOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.HoldReason) graphql.Marshaler {
+			return ec.marshalNHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_pauseOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "HoldReason")
+}
+
+func (ec *executionContext) _OLA_version(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLA_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _OLA_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Ola) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLA_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLA_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLA", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _OLAClock_ola(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_ola(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ola, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+			return ec.marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_ola(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAClock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAClock_priority(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAClock", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _OLAClock_targetMinutes(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_targetMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_targetMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAClock_heldSeconds(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_heldSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeldSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_heldSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAClock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAClock_dueAt(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAClock", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _OLAClock_status(ctx context.Context, field graphql.CollectedField, obj *model.OLAClock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAClock_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SLAClockStatus) graphql.Marshaler {
+			return ec.marshalNSLAClockStatus2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAClockStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAClock_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAClock", field, false, false, "SLAClockStatus")
+}
+
+func (ec *executionContext) _OLAConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OLAEdge) graphql.Marshaler {
+			return ec.marshalNOLAEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OLAConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OLAEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OLAEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OLAEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+			return ec.marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAPayload_ola(ctx context.Context, field graphql.CollectedField, obj *model.OLAPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAPayload_ola(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ola, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+			return ec.marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAPayload_ola(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAReport_ola(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_ola(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ola, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+			return ec.marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_ola(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OLAReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OLAReport_tickets(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_tickets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tickets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_tickets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAReport_met(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAReport_breached(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLAReport_compliance(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Compliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OLAReport_meanHeldSeconds(ctx context.Context, field graphql.CollectedField, obj *model.OLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLAReport_meanHeldSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanHeldSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLAReport_meanHeldSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLAReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OLATarget_priority(ctx context.Context, field graphql.CollectedField, obj *model.OLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLATarget_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Priority) graphql.Marshaler {
+			return ec.marshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLATarget_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLATarget", field, false, false, "Priority")
+}
+
+func (ec *executionContext) _OLATarget_minutes(ctx context.Context, field graphql.CollectedField, obj *model.OLATarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OLATarget_minutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OLATarget_minutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OLATarget", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderedItem_itemId(ctx context.Context, field graphql.CollectedField, obj *model.OrderedItem) (ret graphql.Marshaler) {
@@ -41193,7 +43120,7 @@ func (ec *executionContext) _Query_serviceAvailability(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceAvailability(ctx, fc.Args["serviceId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+			return ec.Resolvers.Query().ServiceAvailability(ctx, fc.Args["serviceId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["slaId"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -41363,6 +43290,192 @@ func (ec *executionContext) fieldContext_Query_upcomingReviews(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_upcomingReviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ola(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ola(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ola(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.Ola
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Ola
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+			return ec.marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ola(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLA(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ola_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_olas(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_olas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Olas(ctx, fc.Args["groupId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.OLAConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.OLAConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OLAConnection) graphql.Marshaler {
+			return ec.marshalNOLAConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_olas(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_olas_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_olaReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_olaReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OlaReport(ctx, fc.Args["olaId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.OLAReport
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.OLAReport
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OLAReport) graphql.Marshaler {
+			return ec.marshalNOLAReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_olaReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_olaReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -45181,6 +47294,93 @@ func (ec *executionContext) fieldContext_SLAReport_meanTimeToFulfilSeconds(_ con
 	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SLAReport_availability(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Availability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceAvailability) graphql.Marshaler {
+			return ec.marshalNServiceAvailability2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_availability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceAvailability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SLAReport_availabilityMet(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_availabilityMet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailabilityMet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_availabilityMet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SLAReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SLAReport_underpinning(ctx context.Context, field graphql.CollectedField, obj *model.SLAReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SLAReport_underpinning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Underpinning, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OLAReport) graphql.Marshaler {
+			return ec.marshalNOLAReport2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SLAReport_underpinning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SLAReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OLAReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SLAReview_id(ctx context.Context, field graphql.CollectedField, obj *model.SLAReview) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -46167,6 +48367,38 @@ func (ec *executionContext) fieldContext_ServiceAvailability_service(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceAvailability_sla(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_sla(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServiceAvailability().SLA(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SLA) graphql.Marshaler {
+			return ec.marshalOSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_sla(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceAvailability",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServiceAvailability_from(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -46259,6 +48491,29 @@ func (ec *executionContext) fieldContext_ServiceAvailability_downtimeSeconds(_ c
 	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ServiceAvailability_degradedSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_degradedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegradedSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_degradedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ServiceAvailability_percent(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -46282,6 +48537,52 @@ func (ec *executionContext) fieldContext_ServiceAvailability_percent(_ context.C
 	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ServiceAvailability_target(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceAvailability_met(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceAvailability", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ServiceAvailability_outages(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -46302,6 +48603,38 @@ func (ec *executionContext) _ServiceAvailability_outages(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_ServiceAvailability_outages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceAvailability",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeInterval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceAvailability_degradations(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceAvailability_degradations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Degradations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimeInterval) graphql.Marshaler {
+			return ec.marshalNTimeInterval2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceAvailability_degradations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ServiceAvailability",
 		Field:      field,
@@ -51008,7 +53341,7 @@ func (ec *executionContext) unmarshalInputCreateIncidentInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"shortDescription", "description", "callerId", "channel", "category", "configurationItemIds", "serviceIds", "impact", "urgency", "assignmentGroupId", "assigneeId", "idempotencyKey"}
+	fieldsInOrder := [...]string{"shortDescription", "description", "callerId", "channel", "category", "configurationItemIds", "serviceIds", "impact", "urgency", "assignmentGroupId", "assigneeId", "outage", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -51092,6 +53425,13 @@ func (ec *executionContext) unmarshalInputCreateIncidentInput(ctx context.Contex
 				return it, err
 			}
 			it.AssigneeID = data
+		case "outage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outage"))
+			data, err := ec.unmarshalOIncidentOutage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outage = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -51260,6 +53600,48 @@ func (ec *executionContext) unmarshalInputCreateKnowledgeArticleInput(ctx contex
 func UnmarshalCreateKnowledgeArticleInput(ctx context.Context, raw any) (model.CreateKnowledgeArticleInput, error) {
 	var out model.CreateKnowledgeArticleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateKnowledgeArticleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateOLAInput(ctx context.Context, obj any) (model.CreateOLAInput, error) {
+	var it model.CreateOLAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"terms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "terms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terms"))
+			data, err := ec.unmarshalNOLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATermsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Terms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateOLAInput unmarshals raw into the CreateOLAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateOLAInput(ctx context.Context, raw any) (model.CreateOLAInput, error) {
+	var out model.CreateOLAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateOLAInput", raw, &out)
 	return out, err
 }
 
@@ -52584,6 +54966,146 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 func UnmarshalLoginInput(ctx context.Context, raw any) (model.LoginInput, error) {
 	var out model.LoginInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOLATargetInput(ctx context.Context, obj any) (model.OLATargetInput, error) {
+	var it model.OLATargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"priority", "minutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalNPriority2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPriority(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "minutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minutes"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Minutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOLATargetInput unmarshals raw into the OLATargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOLATargetInput(ctx context.Context, raw any) (model.OLATargetInput, error) {
+	var out model.OLATargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OLATargetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOLATermsInput(ctx context.Context, obj any) (model.OLATermsInput, error) {
+	var it model.OLATermsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "kind", "groupId", "serviceIds", "targets", "schedule", "pauseOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNUnderpinningKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnderpinningKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalNOLATargetInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "schedule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schedule"))
+			data, err := ec.unmarshalNSLAScheduleInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAScheduleInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Schedule = data
+		case "pauseOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pauseOn"))
+			data, err := ec.unmarshalOHoldReason2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐHoldReasonᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PauseOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOLATermsInput unmarshals raw into the OLATermsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOLATermsInput(ctx context.Context, raw any) (model.OLATermsInput, error) {
+	var out model.OLATermsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OLATermsInput", raw, &out)
 	return out, err
 }
 
@@ -55120,7 +57642,7 @@ func (ec *executionContext) unmarshalInputUpdateIncidentInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "expectedVersion", "shortDescription", "description", "category", "configurationItemIds", "serviceIds", "impact", "urgency"}
+	fieldsInOrder := [...]string{"id", "expectedVersion", "shortDescription", "description", "category", "configurationItemIds", "serviceIds", "impact", "urgency", "outage"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55190,6 +57712,13 @@ func (ec *executionContext) unmarshalInputUpdateIncidentInput(ctx context.Contex
 				return it, err
 			}
 			it.Urgency = data
+		case "outage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outage"))
+			data, err := ec.unmarshalOIncidentOutage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outage = data
 		}
 	}
 	return it, nil
@@ -55372,6 +57901,62 @@ func (ec *executionContext) unmarshalInputUpdateKnowledgeArticleInput(ctx contex
 func UnmarshalUpdateKnowledgeArticleInput(ctx context.Context, raw any) (model.UpdateKnowledgeArticleInput, error) {
 	var out model.UpdateKnowledgeArticleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateKnowledgeArticleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateOLAInput(ctx context.Context, obj any) (model.UpdateOLAInput, error) {
+	var it model.UpdateOLAInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expectedVersion", "terms"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "terms":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("terms"))
+			data, err := ec.unmarshalNOLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATermsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Terms = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOLAInput unmarshals raw into the UpdateOLAInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOLAInput(ctx context.Context, raw any) (model.UpdateOLAInput, error) {
+	var out model.UpdateOLAInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOLAInput", raw, &out)
 	return out, err
 }
 
@@ -55844,6 +58429,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Problem(ctx, sel, obj)
+	case model.Ola:
+		return ec._OLA(ctx, sel, &obj)
+	case *model.Ola:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OLA(ctx, sel, obj)
 	case model.KnowledgeArticle:
 		return ec._KnowledgeArticle(ctx, sel, &obj)
 	case *model.KnowledgeArticle:
@@ -59494,11 +62086,22 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_impactedBusinessUnits(ctx, field, obj)
 				})
+		case "outage":
+			out.Values[i] = ec._Incident_outage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "downServices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_downServices(ctx, field, obj)
+				})
+		case "degradedServices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_degradedServices(ctx, field, obj)
 				})
 		case "impact":
 			out.Values[i] = ec._Incident_impact(ctx, field, obj)
@@ -59701,6 +62304,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_matchingKnownErrors(ctx, field, obj)
+				})
+		case "olaClocks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_olaClocks(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -61338,6 +63947,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createOLA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createOLA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOLA":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOLA(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61416,6 +64039,364 @@ func (ec *executionContext) _NearbyChange(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._NearbyChange_historyEntry(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAImplementors = []string{"OLA", "Node"}
+
+func (ec *executionContext) _OLA(ctx context.Context, sel ast.SelectionSet, obj *model.Ola) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLA")
+		case "id":
+			out.Values[i] = ec._OLA_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._OLA_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._OLA_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._OLA_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "group":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OLA_group(ctx, field, obj)
+				})
+		case "services":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OLA_services(ctx, field, obj)
+				})
+		case "targets":
+			out.Values[i] = ec._OLA_targets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "schedule":
+			out.Values[i] = ec._OLA_schedule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pauseOn":
+			out.Values[i] = ec._OLA_pauseOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._OLA_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OLA_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._OLA_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAClockImplementors = []string{"OLAClock"}
+
+func (ec *executionContext) _OLAClock(ctx context.Context, sel ast.SelectionSet, obj *model.OLAClock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAClockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLAClock")
+		case "ola":
+			out.Values[i] = ec._OLAClock_ola(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._OLAClock_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetMinutes":
+			out.Values[i] = ec._OLAClock_targetMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "heldSeconds":
+			out.Values[i] = ec._OLAClock_heldSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._OLAClock_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._OLAClock_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAConnectionImplementors = []string{"OLAConnection"}
+
+func (ec *executionContext) _OLAConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OLAConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLAConnection")
+		case "edges":
+			out.Values[i] = ec._OLAConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OLAConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OLAConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAEdgeImplementors = []string{"OLAEdge"}
+
+func (ec *executionContext) _OLAEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OLAEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLAEdge")
+		case "cursor":
+			out.Values[i] = ec._OLAEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OLAEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAPayloadImplementors = []string{"OLAPayload"}
+
+func (ec *executionContext) _OLAPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OLAPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLAPayload")
+		case "ola":
+			out.Values[i] = ec._OLAPayload_ola(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLAReportImplementors = []string{"OLAReport"}
+
+func (ec *executionContext) _OLAReport(ctx context.Context, sel ast.SelectionSet, obj *model.OLAReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLAReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLAReport")
+		case "ola":
+			out.Values[i] = ec._OLAReport_ola(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tickets":
+			out.Values[i] = ec._OLAReport_tickets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._OLAReport_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._OLAReport_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compliance":
+			out.Values[i] = ec._OLAReport_compliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meanHeldSeconds":
+			out.Values[i] = ec._OLAReport_meanHeldSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oLATargetImplementors = []string{"OLATarget"}
+
+func (ec *executionContext) _OLATarget(ctx context.Context, sel ast.SelectionSet, obj *model.OLATarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oLATargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OLATarget")
+		case "priority":
+			out.Values[i] = ec._OLATarget_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minutes":
+			out.Values[i] = ec._OLATarget_minutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -62584,6 +65565,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upcomingReviews(ctx, field)
+				})
+		case "ola":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ola(ctx, field)
+				})
+		case "olas":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_olas(ctx, field)
+				})
+		case "olaReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_olaReport(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -64206,6 +67205,21 @@ func (ec *executionContext) _SLAReport(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "availability":
+			out.Values[i] = ec._SLAReport_availability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availabilityMet":
+			out.Values[i] = ec._SLAReport_availabilityMet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "underpinning":
+			out.Values[i] = ec._SLAReport_underpinning(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -64594,6 +67608,12 @@ func (ec *executionContext) _ServiceAvailability(ctx context.Context, sel ast.Se
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ServiceAvailability_service(ctx, field, obj)
 				})
+		case "sla":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServiceAvailability_sla(ctx, field, obj)
+				})
 		case "from":
 			out.Values[i] = ec._ServiceAvailability_from(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -64614,13 +67634,33 @@ func (ec *executionContext) _ServiceAvailability(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "degradedSeconds":
+			out.Values[i] = ec._ServiceAvailability_degradedSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "percent":
 			out.Values[i] = ec._ServiceAvailability_percent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "target":
+			out.Values[i] = ec._ServiceAvailability_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "met":
+			out.Values[i] = ec._ServiceAvailability_met(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "outages":
 			out.Values[i] = ec._ServiceAvailability_outages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degradations":
+			out.Values[i] = ec._ServiceAvailability_degradations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -66898,6 +69938,11 @@ func (ec *executionContext) marshalNCreateKnowledgeArticlePayload2ᚖgithubᚗco
 	return ec._CreateKnowledgeArticlePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateOLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateOLAInput(ctx context.Context, v any) (model.CreateOLAInput, error) {
+	res, err := ec.unmarshalInputCreateOLAInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateProblemInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateProblemInput(ctx context.Context, v any) (model.CreateProblemInput, error) {
 	res, err := ec.unmarshalInputCreateProblemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -67716,6 +70761,16 @@ func (ec *executionContext) marshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋ
 	return v
 }
 
+func (ec *executionContext) unmarshalNIncidentOutage2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx context.Context, v any) (model.IncidentOutage, error) {
+	var res model.IncidentOutage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIncidentOutage2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx context.Context, sel ast.SelectionSet, v model.IncidentOutage) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNIncidentPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentPayload(ctx context.Context, sel ast.SelectionSet, v *model.IncidentPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "IncidentPayload!")
@@ -68174,6 +71229,150 @@ func (ec *executionContext) unmarshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgra
 
 func (ec *executionContext) marshalNNearbyChangeKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNearbyChangeKind(ctx context.Context, sel ast.SelectionSet, v model.NearbyChangeKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOla(ctx context.Context, sel ast.SelectionSet, v *model.Ola) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLA!")
+		return graphql.Null
+	}
+	return ec._OLA(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLAClock2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAClockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OLAClock) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOLAClock2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAClock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOLAClock2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAClock(ctx context.Context, sel ast.SelectionSet, v *model.OLAClock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLAClock!")
+		return graphql.Null
+	}
+	return ec._OLAClock(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLAConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAConnection(ctx context.Context, sel ast.SelectionSet, v *model.OLAConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLAConnection!")
+		return graphql.Null
+	}
+	return ec._OLAConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLAEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OLAEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOLAEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOLAEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAEdge(ctx context.Context, sel ast.SelectionSet, v *model.OLAEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLAEdge!")
+		return graphql.Null
+	}
+	return ec._OLAEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLAPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAPayload(ctx context.Context, sel ast.SelectionSet, v *model.OLAPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLAPayload!")
+		return graphql.Null
+	}
+	return ec._OLAPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLAReport2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OLAReport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOLAReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOLAReport2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLAReport(ctx context.Context, sel ast.SelectionSet, v *model.OLAReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLAReport!")
+		return graphql.Null
+	}
+	return ec._OLAReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOLATarget2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OLATarget) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOLATarget2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOLATarget2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATarget(ctx context.Context, sel ast.SelectionSet, v *model.OLATarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OLATarget!")
+		return graphql.Null
+	}
+	return ec._OLATarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOLATargetInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetInputᚄ(ctx context.Context, v any) ([]*model.OLATargetInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OLATargetInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOLATargetInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNOLATargetInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATargetInput(ctx context.Context, v any) (*model.OLATargetInput, error) {
+	res, err := ec.unmarshalInputOLATargetInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOLATermsInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOLATermsInput(ctx context.Context, v any) (*model.OLATermsInput, error) {
+	res, err := ec.unmarshalInputOLATermsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOrderedItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐOrderedItem(ctx context.Context, sel ast.SelectionSet, v *model.OrderedItem) graphql.Marshaler {
@@ -69372,6 +72571,22 @@ func (ec *executionContext) marshalNService2ᚖgithubᚗcomᚋitsmᚑgraphᚋits
 	return ec._Service(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNServiceAvailability2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceAvailability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceAvailability2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailability(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNServiceAvailability2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceAvailability(ctx context.Context, sel ast.SelectionSet, v *model.ServiceAvailability) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ServiceAvailability!")
@@ -69633,6 +72848,16 @@ func (ec *executionContext) unmarshalNTransitionRequestInput2githubᚗcomᚋitsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUnderpinningKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnderpinningKind(ctx context.Context, v any) (model.UnderpinningKind, error) {
+	var res model.UnderpinningKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnderpinningKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnderpinningKind(ctx context.Context, sel ast.SelectionSet, v model.UnderpinningKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNUnlinkCatalogItemsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUnlinkCatalogItemsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnlinkCatalogItemsPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UnlinkCatalogItemsPayload!")
@@ -69708,6 +72933,11 @@ func (ec *executionContext) unmarshalNUpdateIncidentInput2githubᚗcomᚋitsmᚑ
 
 func (ec *executionContext) unmarshalNUpdateKnowledgeArticleInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateKnowledgeArticleInput(ctx context.Context, v any) (model.UpdateKnowledgeArticleInput, error) {
 	res, err := ec.unmarshalInputUpdateKnowledgeArticleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateOLAInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐUpdateOLAInput(ctx context.Context, v any) (model.UpdateOLAInput, error) {
+	res, err := ec.unmarshalInputUpdateOLAInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -70734,6 +73964,22 @@ func (ec *executionContext) unmarshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgra
 }
 
 func (ec *executionContext) marshalOIncidentLevel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx context.Context, sel ast.SelectionSet, v *model.IncidentLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOIncidentOutage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx context.Context, v any) (*model.IncidentOutage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.IncidentOutage)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIncidentOutage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentOutage(ctx context.Context, sel ast.SelectionSet, v *model.IncidentOutage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

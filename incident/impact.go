@@ -12,9 +12,9 @@ import (
 type ImpactSummary struct {
 	BusinessServiceIDs []string
 	BusinessUnitIDs    []string
-	// DownServiceIDs are the services (business or technical, the affected
-	// ones included) hit DOWN rather than DEGRADED.
-	DownServiceIDs []string
+	// DownServiceIDs are the services (business or technical, the failed
+	// ones included) hit DOWN; DegradedServiceIDs those hit DEGRADED.
+	DownServiceIDs, DegradedServiceIDs []string
 }
 
 // ImpactAnalyzer computes the impact of failing items. NOT_FOUND for an
@@ -47,13 +47,18 @@ func Summarize(res impact.Result) ImpactSummary {
 		if k == catalog.KindBusinessUnit {
 			s.BusinessUnitIDs = append(s.BusinessUnitIDs, it.Node.ID)
 		}
-		if (k == catalog.KindBusinessService || k == catalog.KindTechnicalService) && it.Severity == impact.Down {
-			s.DownServiceIDs = append(s.DownServiceIDs, it.Node.ID)
+		if k == catalog.KindBusinessService || k == catalog.KindTechnicalService {
+			if it.Severity == impact.Down {
+				s.DownServiceIDs = append(s.DownServiceIDs, it.Node.ID)
+			} else {
+				s.DegradedServiceIDs = append(s.DegradedServiceIDs, it.Node.ID)
+			}
 		}
 	}
 	s.BusinessServiceIDs = sortedSet(s.BusinessServiceIDs)
 	s.BusinessUnitIDs = sortedSet(s.BusinessUnitIDs)
 	s.DownServiceIDs = sortedSet(s.DownServiceIDs)
+	s.DegradedServiceIDs = sortedSet(s.DegradedServiceIDs)
 	return s
 }
 

@@ -66,6 +66,27 @@ func ResolutionCodes() []ResolutionCode {
 		ResolvedDuplicate, ResolvedUserError, ResolvedSelfCleared}
 }
 
+// Outage says which of an incident's items count as failed for
+// availability.
+type Outage string
+
+// The outage settings.
+const (
+	// OutageFromGraph, the default: its CIs have failed, and the services
+	// the graph finds DOWN (or DEGRADED) through them are out; services
+	// named on the incident are what it is about, not failed (a how-to
+	// question about a service does not take it down).
+	OutageFromGraph Outage = "FROM_GRAPH"
+	// OutageDeclared: an agent says its named services have failed too,
+	// with whatever the graph finds through them.
+	OutageDeclared Outage = "DECLARED"
+	// OutageNone: nothing is out (a question, a cosmetic fault).
+	OutageNone Outage = "NONE"
+)
+
+// Outages lists the outage settings.
+func Outages() []Outage { return []Outage{OutageFromGraph, OutageDeclared, OutageNone} }
+
 // HoldReason says what an ON_HOLD incident waits for.
 type HoldReason string
 
@@ -112,12 +133,18 @@ type Incident struct {
 	CausedByChange string
 	KnowledgeIDs   []string
 
-	// Computed from the graph when logged and when its CIs or services
-	// change: business services and units impacted (any severity), and the
-	// services taken DOWN, whose availability the incident counts against.
+	// Outage says which items failed (incidents stored before the setting
+	// read as OutageFromGraph).
+	Outage Outage
+
+	// Computed from the graph when logged and when its CIs, services or
+	// outage change: business services and units impacted (any severity),
+	// and the services its failed items take DOWN, whose availability it
+	// counts against, and those they only degrade, counted apart.
 	ImpactedBusinessServiceIDs []string
 	ImpactedBusinessUnitIDs    []string
 	DownServiceIDs             []string
+	DegradedServiceIDs         []string
 
 	// IdempotencyKey is the key it was created with, if any; AlertCount
 	// counts the monitoring alerts folded into it (1 for the first).
@@ -157,6 +184,11 @@ const (
 	// FieldMajor records major-incident declarations: "NO", or "YES:"
 	// and the manager's id.
 	FieldMajor HistoryField = "MAJOR"
+	// FieldOutage records changes of the outage setting.
+	FieldOutage HistoryField = "OUTAGE"
+	// FieldAssignmentGroup records each hand-over from one group to the
+	// next (from "" when first assigned): the OLAs measure the spans.
+	FieldAssignmentGroup HistoryField = "ASSIGNMENT_GROUP"
 )
 
 // HistoryEntry is an immutable record of a state or priority change: who,

@@ -328,6 +328,19 @@ func TestTicketFromHistory(t *testing.T) {
 	if len(got.Pauses) != 1 || got.Pauses[0].End != nil || got.ResolvedAt != nil {
 		t.Fatalf("on hold: %+v", got)
 	}
+
+	// Hand-overs give each group's stints; an incident logged before they
+	// were recorded is its group's since it was logged.
+	inc.AssignmentGroupID = "grp_b"
+	got = Ticket(inc, append(h[:1:1], HistoryEntry{At: at(0), Field: FieldAssignmentGroup, To: "grp_a"},
+		HistoryEntry{At: at(2), Field: FieldAssignmentGroup, From: "grp_a", To: "grp_b"}))
+	want2 := []sla.Holding{{GroupID: "grp_a", Interval: sla.Interval{Start: at(0), End: ptr(at(2))}}, {GroupID: "grp_b", Interval: sla.Interval{Start: at(2)}}}
+	if fmt.Sprint(got.Holdings) != fmt.Sprint(want2) {
+		t.Fatalf("holdings %+v", got.Holdings)
+	}
+	if got = Ticket(inc, h[:1]); fmt.Sprint(got.Holdings) != fmt.Sprint([]sla.Holding{{GroupID: "grp_b", Interval: sla.Interval{Start: at(0)}}}) {
+		t.Fatalf("holdings without hand-overs %+v", got.Holdings)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -11,6 +11,7 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/patch"
 	"github.com/itsm-graph/itsm/validate"
 )
 
@@ -51,9 +52,10 @@ type Store interface {
 	// IncidentsOpened returns the incidents logged in [from, to) that
 	// affect or impact any of serviceIDs, with their history.
 	IncidentsOpened(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Incident, map[string][]HistoryEntry, error)
-	// OutageIncidents returns the incidents that took serviceID down and
-	// were logged before to and not resolved before from.
-	OutageIncidents(ctx context.Context, serviceID string, from, to time.Time) ([]Incident, error)
+	// OutageIncidents returns the incidents that took any of serviceIDs
+	// down or degraded it and were logged before to and not resolved
+	// before from.
+	OutageIncidents(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Incident, error)
 	// History, Escalations, Communications and Timeline return the trails
 	// of many incidents, oldest first, keyed by incident id. Timeline
 	// returns only entries of the given kinds.
@@ -188,6 +190,8 @@ type CreateInput struct {
 	AssignmentGroupID *string
 	AssigneeID        *string
 	IdempotencyKey    *string
+	// Outage is nil for OutageFromGraph; only agents set it.
+	Outage *Outage
 }
 
 // Create logs an incident for p. Anyone may log one; a requester logs it
@@ -220,6 +224,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		AssignmentGroupID: deref(in.AssignmentGroupID),
 		AssigneeID:        deref(in.AssigneeID),
 		OpeningGroupID:    deref(in.AssignmentGroupID),
+		Outage:            OutageFromGraph,
 		State:             New,
 		AlertCount:        1,
 		Version:           1,
@@ -229,6 +234,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if in.Channel != nil {
 		inc.Channel = *in.Channel
 	}
+	patch.Set(&inc.Outage, in.Outage)
 	if inc.CallerID == "" {
 		inc.CallerID = p.Subject
 	}
@@ -238,6 +244,9 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 		}
 		if inc.AssignmentGroupID != "" || inc.AssigneeID != "" {
 			return Incident{}, false, apperr.New(apperr.Forbidden, "assigning an incident needs the AGENT role; leave assignmentGroupId and assigneeId out")
+		}
+		if in.Outage != nil {
+			return Incident{}, false, apperr.New(apperr.Forbidden, "saying whether an incident is an outage needs the AGENT role; leave outage out")
 		}
 	}
 	if err := validateIncident(inc); err != nil {
@@ -268,7 +277,8 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	rec := Records{History: []HistoryEntry{{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, To: string(New)}}}
 	if inc.AssignmentGroupID != "" {
 		inc.State = Assigned
-		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged", CommentVisibility: CustomerVisible})
+		rec.History = append(rec.History, HistoryEntry{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, From: string(New), To: string(Assigned), Comment: "assigned when logged", CommentVisibility: CustomerVisible},
+			handOver(s.newID(HistoryPrefix), now, p.Subject, "", inc.AssignmentGroupID))
 	}
 	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)
 	if err == nil && created {
@@ -354,9 +364,13 @@ func (s *Service) foldAlert(ctx context.Context, p auth.Principal, id string, al
 	return got, err
 }
 
+// computeImpact sets what the graph says inc impacts: the business
+// services and units reached from all its items, and the services its
+// failed items (see Outage) take down or degrade. The second analysis runs
+// only when the failed items are not all the items.
 func (s *Service) computeImpact(ctx context.Context, inc *Incident) error {
-	inc.ImpactedBusinessServiceIDs, inc.ImpactedBusinessUnitIDs, inc.DownServiceIDs = nil, nil, nil
-	items := append(append([]string(nil), inc.CIIDs...), inc.ServiceIDs...)
+	inc.ImpactedBusinessServiceIDs, inc.ImpactedBusinessUnitIDs, inc.DownServiceIDs, inc.DegradedServiceIDs = nil, nil, nil, nil
+	items := slices.Concat(inc.CIIDs, inc.ServiceIDs)
 	if s.impact == nil || len(items) == 0 {
 		return nil
 	}
@@ -366,8 +380,30 @@ func (s *Service) computeImpact(ctx context.Context, inc *Incident) error {
 	}
 	inc.ImpactedBusinessServiceIDs = sum.BusinessServiceIDs
 	inc.ImpactedBusinessUnitIDs = sum.BusinessUnitIDs
-	inc.DownServiceIDs = sum.DownServiceIDs
+	failed := failedItems(*inc)
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(failed) < len(items):
+		if sum, err = s.impact.Impact(ctx, failed); err != nil {
+			return err
+		}
+	}
+	inc.DownServiceIDs, inc.DegradedServiceIDs = sum.DownServiceIDs, sum.DegradedServiceIDs
 	return nil
+}
+
+// failedItems returns the items of inc that its outage setting counts as
+// failed.
+func failedItems(inc Incident) []string {
+	switch inc.Outage {
+	case OutageNone:
+		return nil
+	case OutageDeclared:
+		return slices.Concat(inc.CIIDs, inc.ServiceIDs)
+	default:
+		return slices.Clone(inc.CIIDs)
+	}
 }
 
 // Get returns one incident the viewer may read; NOT_FOUND when it does not

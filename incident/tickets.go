@@ -18,7 +18,9 @@ import (
 //   - resolved at ResolvedAt while RESOLVED or CLOSED;
 //   - the services it affects, those it impacts and those it took down, so
 //     that an SLA covering a business service applies to an incident on a
-//     CI that service depends on.
+//     CI that service depends on;
+//   - held by each group from one hand-over to the next (an incident
+//     logged before hand-overs were recorded: by its group since logged).
 func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 	t := sla.Ticket{
 		ID:          inc.ID,
@@ -35,8 +37,18 @@ func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 	first := true
 	var pausedAt *time.Time
 	var reason HoldReason
+	handedOver := false
 	for _, h := range history {
 		switch h.Field {
+		case FieldAssignmentGroup:
+			handedOver = true
+			if n := len(t.Holdings); n > 0 && t.Holdings[n-1].End == nil {
+				at := h.At
+				t.Holdings[n-1].End = &at
+			}
+			if h.To != "" {
+				t.Holdings = append(t.Holdings, sla.Holding{GroupID: h.To, Interval: sla.Interval{Start: h.At}})
+			}
 		case FieldPriority:
 			if first {
 				t.Priority = Priority(h.From)
@@ -60,6 +72,9 @@ func Ticket(inc Incident, history []HistoryEntry) sla.Ticket {
 	// (ResolvedAt) and needs no pause.
 	if pausedAt != nil && inc.State == OnHold {
 		pause(&t, sla.Interval{Start: *pausedAt}, reason)
+	}
+	if !handedOver && inc.AssignmentGroupID != "" {
+		t.Holdings = []sla.Holding{{GroupID: inc.AssignmentGroupID, Interval: sla.Interval{Start: inc.CreatedAt}}}
 	}
 	return t
 }
@@ -90,15 +105,15 @@ func (s *Service) TicketsOpened(ctx context.Context, serviceIDs []string, from, 
 	return tickets(incs, history), nil
 }
 
-// Outages implements sla.Tickets: an incident that took the service down
-// is an outage from when it was logged until it was resolved (open while it
-// is not).
-func (s *Service) Outages(ctx context.Context, serviceID string, from, to time.Time) ([]sla.Interval, error) {
-	incs, err := s.store.OutageIncidents(ctx, serviceID, from, to)
+// Outages implements sla.Tickets: an incident whose failed items took a
+// service down (or degraded it) is an outage (a degradation) of it from
+// when it was logged until it was resolved (open while it is not).
+func (s *Service) Outages(ctx context.Context, serviceIDs []string, from, to time.Time) (map[string][]sla.Outage, error) {
+	incs, err := s.store.OutageIncidents(ctx, serviceIDs, from, to)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sla.Interval, 0, len(incs))
+	out := map[string][]sla.Outage{}
 	for _, i := range incs {
 		if i.State == Cancelled {
 			continue
@@ -107,7 +122,12 @@ func (s *Service) Outages(ctx context.Context, serviceID string, from, to time.T
 		if i.State == Resolved || i.State == Closed {
 			iv.End = i.ResolvedAt
 		}
-		out = append(out, iv)
+		for _, id := range i.DownServiceIDs {
+			out[id] = append(out[id], sla.Outage{Interval: iv})
+		}
+		for _, id := range i.DegradedServiceIDs {
+			out[id] = append(out[id], sla.Outage{Interval: iv, Degraded: true})
+		}
 	}
 	return out, nil
 }

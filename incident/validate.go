@@ -49,6 +49,7 @@ func validateIncident(inc Incident) error {
 		checkIDs("serviceIds", inc.ServiceIDs, MaxItems),
 		validate.Enum("impact", inc.Impact, Levels()),
 		validate.Enum("urgency", inc.Urgency, Levels()),
+		validate.Enum("outage", inc.Outage, Outages()),
 		validate.Text("assignmentGroupId", inc.AssignmentGroupID, false, MaxIDLen),
 		validate.Text("assigneeId", inc.AssigneeID, false, MaxIDLen),
 		checkIDs("problemIds", inc.ProblemIDs, MaxLinks),

@@ -66,11 +66,15 @@ func ShownPerson(p auth.Principal, id string) string {
 }
 
 // HistoryFor returns history as p may read it: for a requester, comments
-// only when customer-visible, people by ShownPerson, and the
-// major-incident flag without its manager. State and priority changes stay
+// only when customer-visible, people by ShownPerson, the major-incident
+// flag without its manager, and no hand-overs between groups (group ids
+// are for staff, as in the escalations). State and priority changes stay
 // whole.
 func HistoryFor(p auth.Principal, history []HistoryEntry) []HistoryEntry {
 	return readFor(p, history, func(h HistoryEntry) (HistoryEntry, bool) {
+		if h.Field == FieldAssignmentGroup {
+			return h, false
+		}
 		h.Actor = ShownPerson(p, h.Actor)
 		if !readsText(p, h.CommentVisibility) {
 			h.Comment = ""

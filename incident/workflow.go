@@ -26,11 +26,14 @@ type UpdateInput struct {
 	SetServices bool
 	Impact      *Level
 	Urgency     *Level
+	// Outage replaces the outage setting (recomputes what is out).
+	Outage *Outage
 }
 
 // Update applies in with optimistic concurrency. A new impact or urgency
 // recomputes the priority (recorded in the history, and moving the SLA due
-// times); new CIs or services recompute the impacted business services.
+// times); new CIs, services or outage setting recompute the impact (the
+// outage change is recorded in the history).
 // FORBIDDEN without AGENT; NOT_FOUND for an incident v may not read;
 // CONFLICT when ExpectedVersion is stale; INVALID_TRANSITION on a closed or
 // cancelled incident; BAD_USER_INPUT and NOT_FOUND as for Create.
@@ -45,7 +48,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 	}
 	now := s.now().UTC()
 	var impacted *Incident
-	if in.SetCIs || in.SetServices {
+	if in.SetCIs || in.SetServices || in.Outage != nil {
 		// The graph is read before the write transaction; the result only
 		// depends on the ids, so it is computed from the input.
 		cur, err := s.store.GetIncidents(ctx, []string{in.ID})
@@ -65,6 +68,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 		if in.SetServices {
 			probe.ServiceIDs = sortedSet(in.ServiceIDs)
 		}
+		patch.Set(&probe.Outage, in.Outage)
 		if err := validateIncident(probe); err != nil {
 			return Incident{}, err
 		}
@@ -73,7 +77,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 		}
 		impacted = &probe
 	}
-	historyID := s.newID(HistoryPrefix)
+	historyID, outageHistoryID := s.newID(HistoryPrefix), s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
@@ -91,10 +95,10 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 		patch.Set(&next.Impact, in.Impact)
 		patch.Set(&next.Urgency, in.Urgency)
 		if impacted != nil {
-			next.CIIDs, next.ServiceIDs = impacted.CIIDs, impacted.ServiceIDs
+			next.CIIDs, next.ServiceIDs, next.Outage = impacted.CIIDs, impacted.ServiceIDs, impacted.Outage
 			next.ImpactedBusinessServiceIDs = impacted.ImpactedBusinessServiceIDs
 			next.ImpactedBusinessUnitIDs = impacted.ImpactedBusinessUnitIDs
-			next.DownServiceIDs = impacted.DownServiceIDs
+			next.DownServiceIDs, next.DegradedServiceIDs = impacted.DownServiceIDs, impacted.DegradedServiceIDs
 		}
 		if err := validateIncident(next); err != nil {
 			return Incident{}, nil, err
@@ -105,6 +109,10 @@ func (s *Service) Update(ctx context.Context, v Viewer, in UpdateInput) (Inciden
 			rec.History = append(rec.History, HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldPriority,
 				From: string(cur.Priority), To: string(next.Priority),
 				Comment: "impact " + string(next.Impact) + ", urgency " + string(next.Urgency), CommentVisibility: CustomerVisible})
+		}
+		if next.Outage != cur.Outage {
+			rec.History = append(rec.History, HistoryEntry{ID: outageHistoryID, At: now, Actor: p.Subject, Field: FieldOutage,
+				From: string(cur.Outage), To: string(next.Outage), CommentVisibility: Internal})
 		}
 		if sameIncident(cur, next) {
 			return cur, nil, nil
@@ -281,7 +289,7 @@ func (s *Service) Reassign(ctx context.Context, v Viewer, in ReassignInput) (Inc
 		return Incident{}, err
 	}
 	now := s.now().UTC()
-	escID, historyID := s.newID(EscalationPrefix), s.newID(HistoryPrefix)
+	escID, historyID, handOverID := s.newID(EscalationPrefix), s.newID(HistoryPrefix), s.newID(HistoryPrefix)
 	return s.update(ctx, in.ID, func(cur Incident) (Incident, *Records, error) {
 		if err := workable(v, cur); err != nil {
 			return Incident{}, nil, err
@@ -312,6 +320,9 @@ func (s *Service) Reassign(ctx context.Context, v Viewer, in ReassignInput) (Inc
 			next.State = Assigned
 			rec.History = append(rec.History, HistoryEntry{ID: historyID, At: now, Actor: p.Subject, Field: FieldState,
 				From: string(cur.State), To: string(Assigned), Comment: in.Reason, CommentVisibility: visibility})
+		}
+		if cur.AssignmentGroupID != in.GroupID {
+			rec.History = append(rec.History, handOver(handOverID, now, p.Subject, cur.AssignmentGroupID, in.GroupID))
 		}
 		return next, rec, nil
 	})
@@ -465,4 +476,9 @@ func (s *Service) AutoClose(ctx context.Context) ([]Incident, error) {
 		}
 	}
 	return closed, nil
+}
+
+// handOver records that the incident passed from one group to another.
+func handOver(id string, at time.Time, actor, from, to string) HistoryEntry {
+	return HistoryEntry{ID: id, At: at, Actor: actor, Field: FieldAssignmentGroup, From: from, To: to, CommentVisibility: Internal}
 }

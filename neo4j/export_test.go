@@ -43,6 +43,7 @@ func ProcessListStatements() Statements                  { return statementsOf(p
 func UserListStatements() Statements                     { return statementsOf(userList()) }
 func GroupListStatements() Statements                    { return statementsOf(groupList()) }
 func SLAListStatements(customerID string) Statements     { return statementsOf(slaList(customerID)) }
+func OLAListStatements(groupID string) Statements        { return statementsOf(olaList(groupID)) }
 func SLAEventLogStatements(f sla.EventFilter) Statements { return statementsOf(eventLog(f)) }
 
 func ChangeListStatements(f change.Filter) Statements { return statementsOf(changeList(f)) }

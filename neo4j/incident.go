@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -80,7 +81,9 @@ func incidentToProps(i incident.Incident) map[string]any {
 		"knowledgeIds":               list(i.KnowledgeIDs),
 		"impactedBusinessServiceIds": list(i.ImpactedBusinessServiceIDs),
 		"impactedBusinessUnitIds":    list(i.ImpactedBusinessUnitIDs),
+		"outage":                     string(i.Outage),
 		"downServiceIds":             list(i.DownServiceIDs),
+		"degradedServiceIds":         list(i.DegradedServiceIDs),
 		"idempotencyKey":             nullable(i.IdempotencyKey),
 		"alertCount":                 int64(i.AlertCount),
 		"previousIncidentId":         nullable(i.PreviousIncidentID),
@@ -140,7 +143,9 @@ func incidentFromProps(p map[string]any) incident.Incident {
 		KnowledgeIDs:               idList(p["knowledgeIds"]),
 		ImpactedBusinessServiceIDs: idList(p["impactedBusinessServiceIds"]),
 		ImpactedBusinessUnitIDs:    idList(p["impactedBusinessUnitIds"]),
+		Outage:                     incident.Outage(cmp.Or(str(p, "outage"), string(incident.OutageFromGraph))),
 		DownServiceIDs:             idList(p["downServiceIds"]),
+		DegradedServiceIDs:         idList(p["degradedServiceIds"]),
 		IdempotencyKey:             str(p, "idempotencyKey"),
 		AlertCount:                 num(p, "alertCount"),
 		PreviousIncidentID:         str(p, "previousIncidentId"),

@@ -148,14 +148,14 @@ func (m *Incidents) withHistory(ctx context.Context, cypher string, params map[s
 
 const outageIncidents = `
 MATCH (i:Incident)
-WHERE $serviceId IN i.downServiceIds AND i.createdAt < $to
-  AND (i.resolvedAt IS NULL OR i.resolvedAt > $from)
+WHERE i.createdAt < $to AND (i.resolvedAt IS NULL OR i.resolvedAt > $from)
+  AND any(s IN $serviceIds WHERE s IN i.downServiceIds OR s IN coalesce(i.degradedServiceIds, []))
 RETURN properties(i) AS i`
 
 // OutageIncidents implements incident.Store.
-func (m *Incidents) OutageIncidents(ctx context.Context, serviceID string, from, to time.Time) ([]incident.Incident, error) {
+func (m *Incidents) OutageIncidents(ctx context.Context, serviceIDs []string, from, to time.Time) ([]incident.Incident, error) {
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]incident.Incident, error) {
-		recs, err := collect(ctx, tx, outageIncidents, map[string]any{"serviceId": serviceID, "from": from, "to": to})
+		recs, err := collect(ctx, tx, outageIncidents, map[string]any{"serviceIds": serviceIDs, "from": from, "to": to})
 		return decodeIncidents(recs, "i"), err
 	})
 }

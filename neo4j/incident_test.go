@@ -106,8 +106,8 @@ func TestIncidentFromMonitoringToClosure(t *testing.T) {
 	if err != nil || closed.State != incident.Closed || closed.ClosedAt == nil {
 		t.Fatalf("caller closes: %+v %v", closed, err)
 	}
-	wantHistory := "STATE:>NEW STATE:NEW>ASSIGNED STATE:ASSIGNED>IN_PROGRESS STATE:IN_PROGRESS>ON_HOLD STATE:ON_HOLD>IN_PROGRESS " +
-		"PRIORITY:P2>P1 STATE:IN_PROGRESS>ASSIGNED STATE:ASSIGNED>RESOLVED STATE:RESOLVED>CLOSED"
+	wantHistory := "STATE:>NEW STATE:NEW>ASSIGNED ASSIGNMENT_GROUP:>" + f.group.ID + " STATE:ASSIGNED>IN_PROGRESS STATE:IN_PROGRESS>ON_HOLD STATE:ON_HOLD>IN_PROGRESS " +
+		"PRIORITY:P2>P1 STATE:IN_PROGRESS>ASSIGNED ASSIGNMENT_GROUP:" + f.group.ID + ">" + f.other.ID + " STATE:ASSIGNED>RESOLVED STATE:RESOLVED>CLOSED"
 	if got := historyText(t, f, inc.ID); got != wantHistory {
 		t.Fatalf("history\n got %s\nwant %s", got, wantHistory)
 	}

@@ -95,6 +95,8 @@ func TestCatalogPeopleAndSLAListsUseIndexes(t *testing.T) {
 		"groups":             neo4j.GroupListStatements(),
 		"SLAs":               neo4j.SLAListStatements(""),
 		"SLAs of a customer": neo4j.SLAListStatements("bu_x"),
+		"OLAs":               neo4j.OLAListStatements(""),
+		"OLAs of a group":    neo4j.OLAListStatements("grp_x"),
 		"SLA events":         neo4j.SLAEventLogStatements(sla.EventFilter{}),
 		"an SLA's events":    neo4j.SLAEventLogStatements(sla.EventFilter{SLAID: "sla_x", Kinds: []sla.EventKind{sla.Breach}}),
 	}

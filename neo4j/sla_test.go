@@ -216,7 +216,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 	dbOutage := resolved.ResolvedAt.Sub(cur.CreatedAt)
 	from := cur.CreatedAt.Add(-dbOutage / 2)
 	to := resolved.ResolvedAt.Add(dbOutage / 2)
-	avail, err := svc.ServiceAvailability(f.ctx, f.ids["Webshop"], from, to, f.inc)
+	avail, err := svc.ServiceAvailability(f.ctx, f.ids["Webshop"], "", from, to, f.inc)
 	if err != nil || avail.Downtime != dbOutage || len(avail.Outages) != 1 {
 		t.Fatalf("availability %+v %v (db outage %s)", avail, err, dbOutage)
 	}
@@ -224,7 +224,7 @@ func TestSLAClocksEventsReportAndAvailability(t *testing.T) {
 		t.Fatalf("availability %v%%", avail.Percent)
 	}
 	// Reports was hit by the db incident only: DOWN through Warehouse.
-	if avail, err := svc.ServiceAvailability(f.ctx, f.ids["Reports"], from, to, f.inc); err != nil || avail.Downtime != avail.Outages[0].End.Sub(avail.Outages[0].Start) {
+	if avail, err := svc.ServiceAvailability(f.ctx, f.ids["Reports"], "", from, to, f.inc); err != nil || avail.Downtime != avail.Outages[0].End.Sub(avail.Outages[0].Start) {
 		t.Fatalf("reports availability %+v %v", avail, err)
 	}
 	if _, err := svc.Report(f.ctx, "sla_nope", start, end, f.inc); !apperr.Is(err, apperr.NotFound) {

@@ -52,7 +52,7 @@ func (s *Service) TicketsOpened(ctx context.Context, serviceIDs []string, from, 
 }
 
 // Outages implements sla.Tickets: a request never takes a service down.
-func (s *Service) Outages(context.Context, string, time.Time, time.Time) ([]sla.Interval, error) {
+func (s *Service) Outages(context.Context, []string, time.Time, time.Time) (map[string][]sla.Outage, error) {
 	return nil, nil
 }
 

@@ -124,7 +124,7 @@ func incidentModel(i incident.Incident) *model.Incident {
 		RespondedAt: optionalTime(i.RespondedAt), ResolvedAt: optionalTime(i.ResolvedAt), ClosedAt: optionalTime(i.ClosedAt),
 		AssignmentGroupID: i.AssignmentGroupID, CIIDs: i.CIIDs, ServiceIDs: i.ServiceIDs,
 		ImpactedBusinessServiceIDs: i.ImpactedBusinessServiceIDs, ImpactedBusinessUnitIDs: i.ImpactedBusinessUnitIDs,
-		DownServiceIDs: i.DownServiceIDs, Domain: i,
+		DownServiceIDs: i.DownServiceIDs, DegradedServiceIDs: i.DegradedServiceIDs, Outage: model.IncidentOutage(i.Outage), Domain: i,
 	}
 	m.HoldReason = enumPtr[model.HoldReason](optional(string(i.HoldReason)))
 	m.ResolutionCode = enumPtr[model.ResolutionCode](optional(string(i.ResolutionCode)))

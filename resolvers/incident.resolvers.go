@@ -47,6 +47,10 @@ func (r *incidentResolver) DownServices(ctx context.Context, obj *model.Incident
 	return itemsOf[*model.Service](ctx, obj.DownServiceIDs)
 }
 
+func (r *incidentResolver) DegradedServices(ctx context.Context, obj *model.Incident) ([]*model.Service, error) {
+	return itemsOf[*model.Service](ctx, obj.DegradedServiceIDs)
+}
+
 func (r *incidentResolver) AssignmentGroup(ctx context.Context, obj *model.Incident) (*model.Group, error) {
 	return readableGroup(ctx, obj.AssignmentGroupID)
 }
@@ -125,6 +129,7 @@ func (r *mutationResolver) CreateIncident(ctx context.Context, input model.Creat
 		Channel: enumPtr[incident.Channel](input.Channel), Category: deref(input.Category), CIIDs: input.ConfigurationItemIds,
 		ServiceIDs: input.ServiceIds, Impact: incident.Level(input.Impact), Urgency: incident.Level(input.Urgency),
 		AssignmentGroupID: input.AssignmentGroupID, AssigneeID: input.AssigneeID, IdempotencyKey: input.IdempotencyKey,
+		Outage: enumPtr[incident.Outage](input.Outage),
 	}
 	inc, created, err := r.IncidentMgmt.Create(ctx, *principal(ctx), in)
 	if err != nil {
@@ -143,6 +148,7 @@ func (r *mutationResolver) UpdateIncident(ctx context.Context, input model.Updat
 		Category: input.Category, CIIDs: input.ConfigurationItemIds, SetCIs: input.ConfigurationItemIds != nil,
 		ServiceIDs: input.ServiceIds, SetServices: input.ServiceIds != nil,
 		Impact: enumPtr[incident.Level](input.Impact), Urgency: enumPtr[incident.Level](input.Urgency),
+		Outage: enumPtr[incident.Outage](input.Outage),
 	}))
 }
 

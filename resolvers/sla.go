@@ -17,6 +17,27 @@ import (
 // (in the reader's scope), their history and the covering SLAs are three
 // reads whatever the batch size.
 func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
+	ts, err := r.incidentTickets(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
+	return withEmpty(keys, m, err)
+}
+
+// holdClocksOf computes the OLA clocks of a batch of incidents likewise.
+func (r *Resolver) holdClocksOf(ctx context.Context, keys []string) (map[string][]sla.TicketHoldClocks, error) {
+	ts, err := r.incidentTickets(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.SLAMgmt.HoldClocksOf(ctx, ts)
+	return withEmpty(keys, m, err)
+}
+
+// incidentTickets reads the incidents of keys in the reader's scope, with
+// their history, as the clocks see them: two reads whatever the number.
+func (r *Resolver) incidentTickets(ctx context.Context, keys []string) ([]sla.Ticket, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
 		return nil, err
@@ -25,8 +46,8 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 	if err != nil {
 		return nil, err
 	}
-	// The reader's history suffices: it keeps state and priority changes
-	// whole, which is all a ticket's clocks read.
+	// The reader's history suffices: it keeps state, priority and group
+	// changes whole, which is all a ticket's clocks read.
 	history, err := r.IncidentMgmt.History(ctx, v, keys)
 	if err != nil {
 		return nil, err
@@ -37,8 +58,7 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 			ts = append(ts, incident.Ticket(inc, history[id]))
 		}
 	}
-	m, err := r.SLAMgmt.ClocksOf(ctx, ts)
-	return withEmpty(keys, m, err)
+	return ts, nil
 }
 
 // ticketEvents are the recorded SLA events of a ticket the reader already
@@ -131,16 +151,22 @@ func slaTerms(in *model.SLATermsInput) sla.Terms {
 	if in.PauseOn != nil { // nil leaves the default
 		t.PauseOn = enumList[string](in.PauseOn)
 	}
-	if s := in.Schedule; s != nil {
-		t.Schedule = sla.Schedule{Kind: sla.ScheduleKind(s.Kind), TimeZone: deref(s.TimeZone), Weekdays: mapSlice(s.Weekdays, weekdayOf), Holidays: s.Holidays}
-		if s.StartMinute != nil {
-			t.Schedule.StartMinute = *s.StartMinute
-		}
-		if s.EndMinute != nil {
-			t.Schedule.EndMinute = *s.EndMinute
-		}
-	}
+	t.Schedule = scheduleOf(in.Schedule)
 	return t
+}
+
+func scheduleOf(s *model.SLAScheduleInput) sla.Schedule {
+	if s == nil {
+		return sla.Schedule{}
+	}
+	out := sla.Schedule{Kind: sla.ScheduleKind(s.Kind), TimeZone: deref(s.TimeZone), Weekdays: mapSlice(s.Weekdays, weekdayOf), Holidays: s.Holidays}
+	if s.StartMinute != nil {
+		out.StartMinute = *s.StartMinute
+	}
+	if s.EndMinute != nil {
+		out.EndMinute = *s.EndMinute
+	}
+	return out
 }
 
 func reviewModel(r sla.Review) *model.SLAReview {
@@ -168,16 +194,18 @@ func optionalPriority(p sla.Priority) *model.Priority {
 
 // slaLoaders batch the SLAs and clocks fields refer to.
 type slaLoaders struct {
-	clocks *dataloadgen.Loader[string, []sla.TicketClocks]
-	slas   *dataloadgen.Loader[string, sla.SLA]
-	events *dataloadgen.Loader[string, []sla.Event]
+	clocks     *dataloadgen.Loader[string, []sla.TicketClocks]
+	holdClocks *dataloadgen.Loader[string, []sla.TicketHoldClocks]
+	slas       *dataloadgen.Loader[string, sla.SLA]
+	events     *dataloadgen.Loader[string, []sla.Event]
 }
 
 func slaLoadersFrom(ctx context.Context) *slaLoaders {
 	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *slaLoaders {
 		return &slaLoaders{
-			clocks: dataloadgen.NewMappedLoader(r.clocksOf, wait),
-			slas:   dataloadgen.NewMappedLoader(r.SLAMgmt.GetMany, wait),
+			clocks:     dataloadgen.NewMappedLoader(r.clocksOf, wait),
+			holdClocks: dataloadgen.NewMappedLoader(r.holdClocksOf, wait),
+			slas:       dataloadgen.NewMappedLoader(r.SLAMgmt.GetMany, wait),
 			events: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []string) (map[string][]sla.Event, error) {
 				es, err := r.SLAMgmt.Events(ctx, keys)
 				m := map[string][]sla.Event{}
@@ -197,6 +225,9 @@ func slaProcess() process {
 			staffKind(sla.SLAPrefix, "SLA", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(slaModel)(r.SLAMgmt.Get(ctx, id))
 			}),
+			staffKind(sla.OLAPrefix, "OLA", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
+				return asNode(olaModel)(r.SLAMgmt.GetOLA(ctx, id))
+			}),
 		},
 		// Reports, reviews and events show the SLA (and ticket) they are of.
 		snapshots: []snapshot{
@@ -209,11 +240,32 @@ func slaProcess() process {
 				}
 				return []string{o.SLA.ID}
 			}),
-			shows(func(o *model.ServiceAvailability) []string { return []string{o.ServiceID} }),
+			shows(func(o *model.ServiceAvailability) []string {
+				if o.SLAID == "" {
+					return []string{o.ServiceID}
+				}
+				return []string{o.ServiceID, o.SLAID}
+			}),
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			c.Query.Slas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
+			c.Query.Olas = func(child int, _ *string, first *int, _ *string) int { return connection(child, first) }
 			c.Query.SLAEventLog = func(child int, _ *model.SLAEventFilter, first *int, _ *string) int { return connection(child, first) }
 		},
 	}
+}
+
+func availabilityModel(from, to time.Time, a sla.Availability) *model.ServiceAvailability {
+	spans := func(is []sla.Interval) []*model.TimeInterval {
+		return mapSlice(is, func(o sla.Interval) *model.TimeInterval {
+			return &model.TimeInterval{Start: o.Start.UTC(), End: o.End.UTC()}
+		})
+	}
+	m := &model.ServiceAvailability{ServiceID: a.ServiceID, From: from.UTC(), To: to.UTC(), AgreedSeconds: int(a.Agreed / time.Second),
+		DowntimeSeconds: int(a.Downtime / time.Second), DegradedSeconds: int(a.Degraded / time.Second), Percent: a.Percent,
+		Met: a.Met(), Outages: spans(a.Outages), Degradations: spans(a.Degradations)}
+	if a.SLA != nil {
+		m.SLAID, m.Target = a.SLA.ID, &a.SLA.Availability
+	}
+	return m
 }

@@ -72,9 +72,15 @@ func (r *queryResolver) SLAReport(ctx context.Context, slaID string, from time.T
 	if err != nil {
 		return nil, err
 	}
-	return &model.SLAReport{SLAID: slaID, From: from.UTC(), To: to.UTC(), Tickets: rep.Tickets, Met: rep.Met, Breached: rep.Breached,
+	m := &model.SLAReport{SLAID: slaID, From: from.UTC(), To: to.UTC(), Tickets: rep.Tickets, Met: rep.Met, Breached: rep.Breached,
 		Compliance: rep.Compliance, MeanTimeToRespondSeconds: int(rep.MeanTimeToRespond / time.Second),
-		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second), MeanTimeToFulfilSeconds: int(rep.MeanTimeToFulfil / time.Second)}, nil
+		MeanTimeToResolveSeconds: int(rep.MeanTimeToResolve / time.Second), MeanTimeToFulfilSeconds: int(rep.MeanTimeToFulfil / time.Second),
+		AvailabilityMet: true, Underpinning: mapSlice(rep.Underpinning, olaReportModel)}
+	for _, a := range rep.Availability {
+		m.Availability = append(m.Availability, availabilityModel(from, to, a))
+		m.AvailabilityMet = m.AvailabilityMet && a.Met()
+	}
+	return m, nil
 }
 
 func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error) {
@@ -94,16 +100,12 @@ func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventF
 	return &model.SLAEventConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
-func (r *queryResolver) ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time) (*model.ServiceAvailability, error) {
-	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, from, to, r.Tickets)
+func (r *queryResolver) ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time, slaID *string) (*model.ServiceAvailability, error) {
+	a, err := r.SLAMgmt.ServiceAvailability(ctx, serviceID, deref(slaID), from, to, r.Tickets)
 	if err != nil {
 		return nil, err
 	}
-	return &model.ServiceAvailability{ServiceID: serviceID, From: from.UTC(), To: to.UTC(), AgreedSeconds: int(a.Agreed / time.Second),
-		DowntimeSeconds: int(a.Downtime / time.Second), Percent: a.Percent,
-		Outages: mapSlice(a.Outages, func(o sla.Interval) *model.TimeInterval {
-			return &model.TimeInterval{Start: o.Start.UTC(), End: o.End.UTC()}
-		})}, nil
+	return availabilityModel(from, to, a), nil
 }
 
 func (r *queryResolver) SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error) {
@@ -176,6 +178,13 @@ func (r *serviceAvailabilityResolver) Service(ctx context.Context, obj *model.Se
 		return nil, err
 	}
 	return ss[0], nil
+}
+
+func (r *serviceAvailabilityResolver) SLA(ctx context.Context, obj *model.ServiceAvailability) (*model.SLA, error) {
+	if obj.SLAID == "" {
+		return nil, nil
+	}
+	return loadSLA(ctx, obj.SLAID)
 }
 
 func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error) {

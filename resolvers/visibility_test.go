@@ -48,7 +48,7 @@ func TestKindsMirrorTheirQueries(t *testing.T) {
 	queries := map[string]string{
 		"ConfigurationItem": "configurationItem", "Relationship": "configurationItem", "CIHistoryEntry": "configurationItem",
 		"User": "user", "Group": "group", "BusinessUnit": "businessUnits", "BusinessProcess": "businessProcesses",
-		"Change": "change", "ChangeTemplate": "changeTemplates", "FreezeWindow": "changeCalendar", "SLA": "sla",
+		"Change": "change", "ChangeTemplate": "changeTemplates", "FreezeWindow": "changeCalendar", "SLA": "sla", "OLA": "ola",
 		"Incident": "incident", "Problem": "problem", "KnowledgeArticle": "knowledgeArticle", "CatalogueItem": "catalogueItem", "ServiceRequest": "serviceRequest",
 	}
 	for prefix, k := range kinds() {

@@ -53,6 +53,9 @@ type Ticket struct {
 	// CustomerID is the business unit of whoever raised it; empty when
 	// they belong to none (monitoring, or a caller not in the directory).
 	CustomerID string
+	// Holdings are the spans each group held it, oldest first; OLAs
+	// measure their group's.
+	Holdings []Holding
 	// Target, when set, is the ticket's own target: a request's
 	// fulfilment target, from the catalogue item it was ordered from. Such
 	// a ticket has one clock, FULFILMENT, from OpenedAt (its approval) to
@@ -120,7 +123,7 @@ func (c Clock) Breached() bool { return c.Status == Breached }
 // working time already spent stays spent against the new target. Pauses
 // shift due times by the working time they cover.
 func Clocks(s SLA, t Ticket, now time.Time) ([]Clock, error) {
-	pauses := Merge(append(slices.Clone(t.Pauses), s.pausesOf(t.Holds)...))
+	pauses := Merge(append(slices.Clone(t.Pauses), pausing(s.PauseOn, t.Holds)...))
 	if t.Target > 0 {
 		c, err := clockOf(s, t, Fulfilment, t.ResolvedAt, pauses, now)
 		if err != nil {
@@ -282,11 +285,11 @@ func reach(s Schedule, open time.Time, d time.Duration, pauses []Interval) (*tim
 	return &at, nil
 }
 
-// pausesOf returns the holds that stop s's clocks.
-func (s Terms) pausesOf(hs []Hold) []Interval {
+// pausing returns the spans of the holds whose reason is one of on.
+func pausing(on []string, hs []Hold) []Interval {
 	var out []Interval
 	for _, h := range hs {
-		if slices.Contains(s.PauseOn, h.Reason) {
+		if slices.Contains(on, h.Reason) {
 			out = append(out, h.Interval)
 		}
 	}

@@ -26,6 +26,21 @@ type Report struct {
 	// MeanTimeToFulfil averages the same for requests, from approval to
 	// fulfilment, of those fulfilled.
 	MeanTimeToFulfil time.Duration
+	// Availability holds one entry per service of the SLA, in its order,
+	// measured within the SLA's service hours against its target.
+	Availability []Availability
+	// Underpinning reports the OLAs and underpinning contracts on the
+	// SLA's services over the tickets the SLA counted, by OLA name.
+	Underpinning []OLAReport
+}
+
+// compliance is met / (met + breached) in percent; 100 when neither
+// (nothing was assessed, so nothing failed).
+func compliance(met, breached int) float64 {
+	if met+breached == 0 {
+		return 100
+	}
+	return 100 * float64(met) / float64(met+breached)
 }
 
 // CheckPeriod returns BAD_USER_INPUT unless from is before to.
@@ -73,10 +88,7 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 			r.Met++
 		}
 	}
-	r.Compliance = 100
-	if n := r.Met + r.Breached; n > 0 {
-		r.Compliance = 100 * float64(r.Met) / float64(n)
-	}
+	r.Compliance = compliance(r.Met, r.Breached)
 	means := [3]*time.Duration{&r.MeanTimeToRespond, &r.MeanTimeToResolve, &r.MeanTimeToFulfil}
 	for i, m := range means {
 		if counts[i] > 0 {
@@ -86,25 +98,49 @@ func BuildReport(s SLA, tickets []Ticket, from, to, now time.Time) (Report, erro
 	return r, nil
 }
 
+// Outage is a span during which a ticket took a service down, or only
+// degraded it (the graph found redundancy left, or the agent said so).
+type Outage struct {
+	Interval
+	Degraded bool
+}
+
 // Availability is how much of the agreed service time a service was up.
 type Availability struct {
+	ServiceID string
 	// Agreed is the service time in the period under the schedule.
 	Agreed time.Duration
 	// Downtime is the agreed time covered by outages, each instant once.
 	Downtime time.Duration
+	// Degraded is the agreed time the service ran degraded but not down,
+	// each instant once; it does not lower Percent.
+	Degraded time.Duration
 	// Percent is 100 × (Agreed − Downtime) / Agreed; 100 without agreed
 	// time.
 	Percent float64
-	// Outages are the merged outage spans clipped to the period.
-	Outages []Interval
+	// Outages and Degradations are the merged spans clipped to the period
+	// (degradations overlapping an outage included).
+	Outages, Degradations []Interval
+	// SLA is the agreement it was measured under: its schedule gave the
+	// agreed time and its availability is the target. Nil for around the
+	// clock without a target.
+	SLA *SLA
+}
+
+// Met says whether the availability reached the SLA's target (true
+// without an SLA: nothing was agreed, so nothing was missed).
+func (a Availability) Met() bool {
+	return a.SLA == nil || a.Percent >= a.SLA.Availability
 }
 
 // ComputeAvailability measures a service over [from, to) given its outages
 // (an open one lasts until to). Overlapping outages — several incidents on
 // shared infrastructure taking the same service down — are merged first, so
 // each instant of downtime counts once. Only time the schedule counts is
-// agreed service time.
-func ComputeAvailability(sched Schedule, from, to time.Time, outages []Interval) (Availability, error) {
+// agreed service time, so an SLA whose service hours are Sunday night is
+// not charged for a Tuesday outage. Degraded time is what degradations add
+// to the downtime: an instant both down and degraded is down.
+func ComputeAvailability(sched Schedule, from, to time.Time, outages []Outage) (Availability, error) {
 	if err := CheckPeriod(from, to); err != nil {
 		return Availability{}, err
 	}
@@ -113,28 +149,54 @@ func ComputeAvailability(sched Schedule, from, to time.Time, outages []Interval)
 	if a.Agreed, err = sched.Between(from, to); err != nil {
 		return Availability{}, err
 	}
-	for _, o := range Merge(outages) {
-		start, end := o.Start, to
-		if o.End != nil && o.End.Before(to) {
-			end = *o.End
+	var down, degraded []Interval
+	for _, o := range outages {
+		if o.Degraded {
+			degraded = append(degraded, o.Interval)
+		} else {
+			down = append(down, o.Interval)
 		}
+	}
+	var either time.Duration
+	if a.Outages, a.Downtime, err = covered(sched, from, to, down); err != nil {
+		return Availability{}, err
+	}
+	if a.Degradations, _, err = covered(sched, from, to, degraded); err != nil {
+		return Availability{}, err
+	}
+	if _, either, err = covered(sched, from, to, append(down, degraded...)); err != nil {
+		return Availability{}, err
+	}
+	a.Degraded = either - a.Downtime
+	a.Percent = 100
+	if a.Agreed > 0 {
+		a.Percent = 100 * float64(a.Agreed-a.Downtime) / float64(a.Agreed)
+	}
+	return a, nil
+}
+
+// covered merges spans, clips them to [from, to) (an open one ends at to)
+// and returns them with the agreed time they cover.
+func covered(sched Schedule, from, to time.Time, spans []Interval) ([]Interval, time.Duration, error) {
+	var out []Interval
+	var total time.Duration
+	for _, o := range Merge(spans) {
+		start, end := o.Start, to
 		if start.Before(from) {
 			start = from
+		}
+		if o.End != nil && o.End.Before(to) {
+			end = *o.End
 		}
 		if !end.After(start) {
 			continue
 		}
 		d, err := sched.Between(start, end)
 		if err != nil {
-			return Availability{}, err
+			return nil, 0, err
 		}
-		a.Downtime += d
-		e := end
-		a.Outages = append(a.Outages, Interval{Start: start, End: &e})
+		total += d
+		out = append(out, Interval{Start: start, End: &end})
 	}
-	a.Percent = 100
-	if a.Agreed > 0 {
-		a.Percent = 100 * float64(a.Agreed-a.Downtime) / float64(a.Agreed)
-	}
-	return a, nil
+	return out, total, nil
 }

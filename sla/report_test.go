@@ -13,17 +13,23 @@ func TestAvailabilityCountsSharedOutagesOnce(t *testing.T) {
 	tests := []struct {
 		name     string
 		sched    Schedule
-		outages  []Interval
+		outages  []Outage
 		downtime time.Duration
+		degraded time.Duration
 		percent  float64
 	}{
-		{"none", TwentyFourSeven(), nil, 0, 100},
+		{"none", TwentyFourSeven(), nil, 0, 0, 100},
 		// Two incidents on a shared database and its SAN take the same
 		// service down 10–20 and 15–25: 15 hours, not 20.
-		{"overlapping", TwentyFourSeven(), []Interval{{at(10), atp(20)}, {at(15), atp(25)}}, hours(15), 85},
-		{"nested and touching", TwentyFourSeven(), []Interval{{at(10), atp(30)}, {at(12), atp(14)}, {at(30), atp(40)}}, hours(30), 70},
-		{"clipped to the period, open one until its end", TwentyFourSeven(), []Interval{{at(-5), atp(5)}, {at(95), nil}}, hours(10), 90},
-		{"outside the period", TwentyFourSeven(), []Interval{{at(-5), atp(-1)}, {at(100), atp(101)}}, 0, 100},
+		{"overlapping", TwentyFourSeven(), down(at(10), atp(20), at(15), atp(25)), hours(15), 0, 85},
+		{"nested and touching", TwentyFourSeven(), down(at(10), atp(30), at(12), atp(14), at(30), atp(40)), hours(30), 0, 70},
+		{"clipped to the period, open one until its end", TwentyFourSeven(), down(at(-5), atp(5), at(95), nil), hours(10), 0, 90},
+		{"outside the period", TwentyFourSeven(), down(at(-5), atp(-1), at(100), atp(101)), 0, 0, 100},
+		// Degraded 5–15 while down 10–20: the 5 hours before the outage
+		// are degraded, the overlap is down, and only down lowers percent.
+		{"degraded apart from down", TwentyFourSeven(), append(down(at(10), atp(20)), Outage{Interval{at(5), atp(15)}, true}, Outage{Interval{at(50), atp(52)}, true}),
+			hours(10), hours(7), 90},
+		{"degraded only", TwentyFourSeven(), []Outage{{Interval{at(0), atp(100)}, true}}, 0, hours(100), 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -31,7 +37,7 @@ func TestAvailabilityCountsSharedOutagesOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.Agreed != hours(100) || a.Downtime != tt.downtime || math.Abs(a.Percent-tt.percent) > 1e-9 {
+			if a.Agreed != hours(100) || a.Downtime != tt.downtime || a.Degraded != tt.degraded || math.Abs(a.Percent-tt.percent) > 1e-9 {
 				t.Fatalf("got %+v", a)
 			}
 		})
@@ -40,7 +46,7 @@ func TestAvailabilityCountsSharedOutagesOnce(t *testing.T) {
 	// costs the two office hours it overlaps.
 	ber := mustZone(t, "Europe/Berlin")
 	a, err := ComputeAvailability(berlinOffice(), time.Date(2026, 3, 2, 0, 0, 0, 0, ber), time.Date(2026, 3, 9, 0, 0, 0, 0, ber),
-		[]Interval{{time.Date(2026, 3, 2, 17, 0, 0, 0, ber), ptrTime(time.Date(2026, 3, 3, 9, 0, 0, 0, ber))}})
+		down(time.Date(2026, 3, 2, 17, 0, 0, 0, ber), ptrTime(time.Date(2026, 3, 3, 9, 0, 0, 0, ber))))
 	if err != nil || a.Agreed != 50*time.Hour || a.Downtime != 2*time.Hour || math.Abs(a.Percent-96) > 1e-9 {
 		t.Fatalf("office hours: %+v %v", a, err)
 	}
@@ -50,6 +56,16 @@ func TestAvailabilityCountsSharedOutagesOnce(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+// down turns (start, end) pairs into outages that took the service down.
+func down(pairs ...any) []Outage {
+	var out []Outage
+	for i := 0; i < len(pairs); i += 2 {
+		end, _ := pairs[i+1].(*time.Time)
+		out = append(out, Outage{Interval: Interval{Start: pairs[i].(time.Time), End: end}})
+	}
+	return out
+}
 
 func TestReport(t *testing.T) {
 	s := testSLA(TwentyFourSeven())

@@ -48,6 +48,7 @@ type Store interface {
 	// LastReviews returns the date of the latest review of every SLA that
 	// has one, with every SLA.
 	LastReviews(ctx context.Context) ([]SLA, map[string]time.Time, error)
+	OLAStore
 }
 
 // Tickets is where the SLA service finds tickets: the incident and request
@@ -59,9 +60,9 @@ type Tickets interface {
 	// TicketsOpened returns the tickets opened in [from, to) that affect
 	// any of serviceIDs.
 	TicketsOpened(ctx context.Context, serviceIDs []string, from, to time.Time) ([]Ticket, error)
-	// Outages returns the outage spans of tickets that took serviceID down
-	// and overlap [from, to).
-	Outages(ctx context.Context, serviceID string, from, to time.Time) ([]Interval, error)
+	// Outages returns, by service, the spans overlapping [from, to) in
+	// which tickets took any of serviceIDs down or degraded it.
+	Outages(ctx context.Context, serviceIDs []string, from, to time.Time) (map[string][]Outage, error)
 }
 
 // Service applies the SLA rules. Its clock and id source are injected.
@@ -138,11 +139,18 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 // Get returns one SLA; NOT_FOUND when absent.
 func (s *Service) Get(ctx context.Context, id string) (SLA, error) {
 	got, err := s.store.GetSLAs(ctx, []string{id})
+	return only(got, err, "SLA", id)
+}
+
+// only returns the record a read of one id found; NOT_FOUND naming what
+// was asked for when there is none.
+func only[T any](got []T, err error, what, id string) (T, error) {
+	var zero T
 	if err != nil {
-		return SLA{}, err
+		return zero, err
 	}
 	if len(got) == 0 {
-		return SLA{}, apperr.New(apperr.NotFound, "no SLA has id %q", id)
+		return zero, apperr.New(apperr.NotFound, "no %s has id %q", what, id)
 	}
 	return got[0], nil
 }
@@ -316,7 +324,10 @@ func (s *Service) EventLog(ctx context.Context, f EventFilter, p paging.Request)
 	return s.store.EventLog(ctx, f, p)
 }
 
-// Report computes the report of an SLA over [from, to). NOT_FOUND for an
+// Report computes the report of an SLA over [from, to), with the
+// availability of each of its services under its schedule, and beside it
+// how each group did against the OLAs on those services over the same
+// tickets. NOT_FOUND for an
 // unknown SLA; BAD_USER_INPUT for an empty period.
 func (s *Service) Report(ctx context.Context, slaID string, from, to time.Time, tickets Tickets) (Report, error) {
 	if err := CheckPeriod(from, to); err != nil {
@@ -330,23 +341,78 @@ func (s *Service) Report(ctx context.Context, slaID string, from, to time.Time, 
 	if err != nil {
 		return Report{}, err
 	}
-	return BuildReport(a, ts, from, to, s.now())
+	now := s.now()
+	rep, err := BuildReport(a, ts, from, to, now)
+	if err != nil {
+		return Report{}, err
+	}
+	if rep.Availability, err = s.availability(ctx, &a, a.ServiceIDs, from, to, tickets); err != nil {
+		return Report{}, err
+	}
+	olas, err := s.covering(ctx, a.ServiceIDs)
+	if err != nil {
+		return Report{}, err
+	}
+	counted := slices.DeleteFunc(opened(ts, from, to), func(t Ticket) bool { return !a.Serves(t) })
+	for _, o := range olas {
+		r, err := BuildOLAReport(o, counted, now)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Underpinning = append(rep.Underpinning, r)
+	}
+	return rep, nil
 }
 
-// ServiceAvailability measures a service over [from, to) around the clock
-// (24x7) from the outages of tickets that took it down.
-func (s *Service) ServiceAvailability(ctx context.Context, serviceID string, from, to time.Time, tickets Tickets) (Availability, error) {
+// ServiceAvailability measures a service over [from, to) from the outages
+// of tickets that took it down or degraded it: around the clock without an
+// SLA, else within that SLA's service hours and against its target.
+// NOT_FOUND for an unknown SLA; BAD_USER_INPUT when the SLA does not cover
+// the service.
+func (s *Service) ServiceAvailability(ctx context.Context, serviceID, slaID string, from, to time.Time, tickets Tickets) (Availability, error) {
 	if err := CheckPeriod(from, to); err != nil {
 		return Availability{}, err
 	}
 	if err := validate.Text("serviceId", serviceID, true, MaxIDLen); err != nil {
 		return Availability{}, err
 	}
-	outages, err := tickets.Outages(ctx, serviceID, from, to)
+	var under *SLA
+	if slaID != "" {
+		a, err := s.Get(ctx, slaID)
+		if err != nil {
+			return Availability{}, err
+		}
+		if !slices.Contains(a.ServiceIDs, serviceID) {
+			return Availability{}, apperr.Invalid("slaId", "SLA %s does not cover service %s; pick an SLA from the service's slas or leave slaId out", slaID, serviceID)
+		}
+		under = &a
+	}
+	got, err := s.availability(ctx, under, []string{serviceID}, from, to, tickets)
 	if err != nil {
 		return Availability{}, err
 	}
-	return ComputeAvailability(TwentyFourSeven(), from, to, outages)
+	return got[0], nil
+}
+
+// availability measures each of serviceIDs, in order, with one read of
+// the outages.
+func (s *Service) availability(ctx context.Context, under *SLA, serviceIDs []string, from, to time.Time, tickets Tickets) ([]Availability, error) {
+	outages, err := tickets.Outages(ctx, serviceIDs, from, to)
+	if err != nil {
+		return nil, err
+	}
+	sched := TwentyFourSeven()
+	if under != nil {
+		sched = under.Schedule
+	}
+	out := make([]Availability, len(serviceIDs))
+	for i, id := range serviceIDs {
+		if out[i], err = ComputeAvailability(sched, from, to, outages[id]); err != nil {
+			return nil, err
+		}
+		out[i].ServiceID, out[i].SLA = id, under
+	}
+	return out, nil
 }
 
 // RecordReviewInput is a review held for an SLA.

@@ -33,8 +33,18 @@ func (ss Several) TicketsOpened(ctx context.Context, serviceIDs []string, from, 
 }
 
 // Outages implements Tickets.
-func (ss Several) Outages(ctx context.Context, serviceID string, from, to time.Time) ([]Interval, error) {
-	return gather(ss, func(s Tickets) ([]Interval, error) { return s.Outages(ctx, serviceID, from, to) })
+func (ss Several) Outages(ctx context.Context, serviceIDs []string, from, to time.Time) (map[string][]Outage, error) {
+	out := map[string][]Outage{}
+	for _, s := range ss {
+		got, err := s.Outages(ctx, serviceIDs, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for id, os := range got {
+			out[id] = append(out[id], os...)
+		}
+	}
+	return out, nil
 }
 
 var _ Tickets = Several(nil)

@@ -18,7 +18,7 @@ fragment I on Incident {
   configurationItems { id name }
   impactedBusinessServices { id name }
   impactedBusinessUnits { id name }
-  downServices { id name }
+  outage downServices { id name } degradedServices { id name }
   allowedTransitions
   history { field from to actor comment }
   escalations { fromGroup { id } toGroup { id name } toAssigneeId reason }
@@ -50,7 +50,9 @@ type incidentData struct {
 	ConfigurationItems       []named  `json:"configurationItems"`
 	ImpactedBusinessServices []named  `json:"impactedBusinessServices"`
 	ImpactedBusinessUnits    []named  `json:"impactedBusinessUnits"`
+	Outage                   string   `json:"outage"`
 	DownServices             []named  `json:"downServices"`
+	DegradedServices         []named  `json:"degradedServices"`
 	AllowedTransitions       []string `json:"allowedTransitions"`
 	History                  []struct {
 		Field   string  `json:"field"`

@@ -243,9 +243,11 @@ func TestRequesterReadsOnlyCustomerVisibleText(t *testing.T) {
 	wantHistory = []string{
 		"STATE ->NEW by " + agent + ": - [INTERNAL]",
 		"STATE NEW>ASSIGNED by " + agent + ": " + secret + " reassign: vendor contract lapsed [INTERNAL]",
+		"ASSIGNMENT_GROUP ->" + team.deskID + " by " + agent + ": - [INTERNAL]",
 		"STATE ASSIGNED>IN_PROGRESS by " + agent + ": " + secret + " transition: the DBA broke it [INTERNAL]",
 		"MAJOR NO>YES:" + agent + " by " + agent + ": " + secret + " major: the CFO escalated [INTERNAL]",
 		"STATE IN_PROGRESS>ON_HOLD by " + agent + ": Please restart your browser and tell us [CUSTOMER_VISIBLE]",
+		"ASSIGNMENT_GROUP " + team.deskID + ">" + network + " by " + agent + ": - [INTERNAL]",
 		"MAJOR YES:" + agent + ">NO by " + net + ": The outage is contained [CUSTOMER_VISIBLE]",
 		"STATE ON_HOLD>RESOLVED by " + net + ": " + secret + " resolve: gateway leaked memory again [INTERNAL]",
 		"STATE RESOLVED>IN_PROGRESS by " + subjCaller + ": Still broken [CUSTOMER_VISIBLE]",

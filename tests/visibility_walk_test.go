@@ -37,6 +37,7 @@ var rootReaders = map[string][]string{
 	"AssessedIncident":  {`incident(id: $id) { id }`},
 	"SLA":               {`sla(id: $id) { id }`},
 	"AssessedSLA":       {`sla(id: $id) { id }`},
+	"OLA":               {`ola(id: $id) { id }`},
 	"Change":            {`change(id: $id) { id }`},
 	"ConfigurationItem": {`configurationItem(id: $id) { id }`},
 	"Service":           {`service(id: $id) { id }`, `businessCatalog { id }`},

@@ -41,6 +41,10 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	gold := e.createSLA(t, w.owner, goldSLA(w, t))
 	e.ok(t, w.owner, `mutation($in: RecordSLAReviewInput!) { recordSLAReview(input: $in) { review { id } } }`,
 		map[string]any{"in": map[string]any{"slaId": gold, "date": "2026-03-01T09:00:00Z", "attendees": []string{"Retail"}, "notes": "fine"}}, nil)
+	var netOLA struct {
+		CreateOLA struct{ OLA named } `json:"createOLA"`
+	}
+	e.ok(t, w.owner, createOLAMutation, map[string]any{"in": olaTerms(w, t, "Network fix", "OLA", network, 2)}, &netOLA)
 
 	// Rita's incident, worked by the network team: out of the desk agent's
 	// reach. Another requester's incident with the desk. A third one,
@@ -154,7 +158,9 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"sla": one(map[string]any{"id": gold}), "slas": one(nil), "slaReport": one(map[string]any{"slaId": gold, "from": from, "to": to}),
 		"serviceAvailability": one(map[string]any{"serviceId": w.id(t, "Shop"), "from": from, "to": to}),
 		"slaEventLog":         one(nil),
-		"slaReviews":          one(map[string]any{"slaId": gold}), "upcomingReviews": one(map[string]any{"withinDays": 366}),
+		"ola":                 one(map[string]any{"id": netOLA.CreateOLA.OLA.ID}), "olas": one(nil),
+		"olaReport":  one(map[string]any{"olaId": netOLA.CreateOLA.OLA.ID, "from": from, "to": to}),
+		"slaReviews": one(map[string]any{"slaId": gold}), "upcomingReviews": one(map[string]any{"withinDays": 366}),
 		"changesNear":       one(map[string]any{"ciId": w.id(t, "orders-app")}),
 		"problemCandidates": one(map[string]any{"minIncidents": 1}),
 		"problem":           one(map[string]any{"id": prb.ID}), "problems": one(nil), "knownErrors": one(nil),

@@ -974,6 +974,8 @@ type CreateIncidentInput struct {
 	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
 	// A member of that group (agents only).
 	AssigneeID *string `json:"assigneeId,omitempty"`
+	// Which of its items count as failed (FROM_GRAPH by default; agents only).
+	Outage *IncidentOutage `json:"outage,omitempty"`
 	// A retried request with the same key returns the first incident and creates nothing. For channel MONITORING a repeat while the incident is open folds into it (alertCount goes up, a work note records it); one while it is RESOLVED within the reopen window reopens it (IN_PROGRESS); one after it ended (CLOSED, CANCELLED, or RESOLVED past the window) opens a new incident following it (previousIncidentId), to which later repeats fold. No alert is lost.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
@@ -1028,6 +1030,12 @@ type CreateKnowledgeArticlePayload struct {
 	Article *KnowledgeArticle `json:"article"`
 	// False when an earlier request with the same idempotencyKey created it.
 	Created bool `json:"created"`
+}
+
+// Input of `createOLA`.
+type CreateOLAInput struct {
+	// The terms.
+	Terms *OLATermsInput `json:"terms"`
 }
 
 // Input of `createProblem`.
@@ -1513,6 +1521,8 @@ type Incident struct {
 	Channel IncidentChannel `json:"channel"`
 	// Free categorisation, for example 'database'.
 	Category *string `json:"category,omitempty"`
+	// Which of its items count as failed (agents change it with updateIncident).
+	Outage IncidentOutage `json:"outage"`
 	// How widely it hurts.
 	Impact IncidentLevel `json:"impact"`
 	// How fast it must be fixed.
@@ -1557,6 +1567,8 @@ type Incident struct {
 	AssignmentGroupID string `json:"-"`
 	// Ids of the affected CIs, resolved by a loader.
 	CIIDs []string `json:"-"`
+	// Ids of the services degraded, resolved by a loader.
+	DegradedServiceIDs []string `json:"-"`
 	// The incident as the domain holds it.
 	Domain incident.Incident `json:"-"`
 	// Ids of the services taken down, resolved by a loader.
@@ -1995,6 +2007,131 @@ type NearbyChange struct {
 	HistoryEntry *CIHistoryEntry `json:"historyEntry,omitempty"`
 	// Id of the change, resolved by a loader.
 	ChangeID string `json:"-"`
+}
+
+// An operational level agreement or underpinning contract: how long one group may hold the incidents on the services it covers, so that the SLAs on those services can be met. Its clocks count the working time the group held each incident, from each assignment to it until it was passed on or resolved.
+type Ola struct {
+	// The opaque global identifier.
+	ID string `json:"id"`
+	// Name.
+	Name string `json:"name"`
+	// What it agrees.
+	Description *string `json:"description,omitempty"`
+	// OLA (internal team) or UNDERPINNING_CONTRACT (vendor).
+	Kind UnderpinningKind `json:"kind"`
+	// Holding time per priority; incidents of other priorities are not measured.
+	Targets []*OLATarget `json:"targets"`
+	// When its clocks run.
+	Schedule *SLASchedule `json:"schedule"`
+	// The hold reasons that stop its clocks (AWAITING_CALLER by default).
+	PauseOn []HoldReason `json:"pauseOn"`
+	// Incremented on each update.
+	Version int `json:"version"`
+	// When it was created.
+	CreatedAt time.Time `json:"createdAt"`
+	// When it last changed.
+	UpdatedAt time.Time `json:"updatedAt"`
+	// Id of the bound group, resolved by a loader.
+	GroupID string `json:"-"`
+	// Ids of the covered services, resolved by a loader.
+	ServiceIDs []string `json:"-"`
+}
+
+func (Ola) IsNode() {}
+
+// The opaque global identifier.
+func (this Ola) GetID() string { return this.ID }
+
+// How long a group held an incident against its OLA.
+type OLAClock struct {
+	// The agreement.
+	Ola *Ola `json:"ola"`
+	// The priority whose target applies (the incident's when the clock stopped, or now).
+	Priority Priority `json:"priority"`
+	// The target in minutes of working time; null when the priority has none.
+	TargetMinutes *int `json:"targetMinutes,omitempty"`
+	// Working time the group held it, pauses excluded, in seconds.
+	HeldSeconds int `json:"heldSeconds"`
+	// When the target is reached if the group keeps it; null unless it is RUNNING.
+	DueAt *time.Time `json:"dueAt,omitempty"`
+	// RUNNING or PAUSED while the group holds it, BREACHED once over the target, MET once passed on or resolved within it, NO_TARGET.
+	Status SLAClockStatus `json:"status"`
+}
+
+// A page of OLAs.
+type OLAConnection struct {
+	// OLAs of this page, by name.
+	Edges []*OLAEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of OLAs across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An OLA with its cursor.
+type OLAEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The OLA.
+	Node *Ola `json:"node"`
+}
+
+// Result of `createOLA` and `updateOLA`.
+type OLAPayload struct {
+	// The OLA after the write.
+	Ola *Ola `json:"ola"`
+}
+
+// How a group did against its OLA over a set of incidents.
+type OLAReport struct {
+	// The agreement.
+	Ola *Ola `json:"ola"`
+	// Incidents the group held (cancelled ones left out).
+	Tickets int `json:"tickets"`
+	// Those it passed on or resolved within the target.
+	Met int `json:"met"`
+	// Those it held longer than the target.
+	Breached int `json:"breached"`
+	// met / (met + breached) in percent; 100 when neither.
+	Compliance float64 `json:"compliance"`
+	// Mean working time it held them, in seconds.
+	MeanHeldSeconds int `json:"meanHeldSeconds"`
+}
+
+// The working time a group may hold a ticket of one priority.
+type OLATarget struct {
+	// The priority.
+	Priority Priority `json:"priority"`
+	// Minutes of the agreement's working time.
+	Minutes int `json:"minutes"`
+}
+
+// A holding target.
+type OLATargetInput struct {
+	// The priority.
+	Priority Priority `json:"priority"`
+	// Minutes of working time (positive, at most a year).
+	Minutes int `json:"minutes"`
+}
+
+// The terms of an OLA, for `createOLA` and `updateOLA`.
+type OLATermsInput struct {
+	// Name, 1 to 200 characters.
+	Name string `json:"name"`
+	// What it agrees (at most 4000 characters).
+	Description *string `json:"description,omitempty"`
+	// OLA for a TEAM group, UNDERPINNING_CONTRACT for a VENDOR group.
+	Kind UnderpinningKind `json:"kind"`
+	// The group it binds.
+	GroupID string `json:"groupId"`
+	// The services whose incidents it covers (1 to 500).
+	ServiceIds []string `json:"serviceIds"`
+	// At most one per priority, at least one.
+	Targets []*OLATargetInput `json:"targets"`
+	// When its clocks run.
+	Schedule *SLAScheduleInput `json:"schedule"`
+	// Hold reasons that stop its clocks (AWAITING_CALLER when absent).
+	PauseOn []HoldReason `json:"pauseOn,omitempty"`
 }
 
 // The catalogue item as it was when a request ordered it.
@@ -2818,6 +2955,12 @@ type SLAReport struct {
 	MeanTimeToResolveSeconds int `json:"meanTimeToResolveSeconds"`
 	// Mean working time from approval to fulfilment, in seconds, of the service requests fulfilled.
 	MeanTimeToFulfilSeconds int `json:"meanTimeToFulfilSeconds"`
+	// Each of its services' availability in the period, within the SLA's service hours, against its target.
+	Availability []*ServiceAvailability `json:"availability"`
+	// Whether every service met the availability target.
+	AvailabilityMet bool `json:"availabilityMet"`
+	// The OLAs and underpinning contracts on the SLA's services, measured over the same incidents, by name: which group held them too long.
+	Underpinning []*OLAReport `json:"underpinning"`
 	// Id of the SLA, resolved by a loader.
 	SLAID string `json:"-"`
 }
@@ -2987,20 +3130,30 @@ func (this Service) GetName() string { return this.Name }
 // What kind of item it is.
 func (this Service) GetKind() ItemKind { return this.Kind }
 
-// How much of a period a service was up, from the outages of incidents that took it DOWN.
+// How much of a period a service was up, from the incidents whose failed items took it DOWN; time it ran DEGRADED is counted apart and does not lower the percentage.
 type ServiceAvailability struct {
 	// Start of the period (inclusive).
 	From time.Time `json:"from"`
 	// End of the period (exclusive).
 	To time.Time `json:"to"`
-	// Service time in the period (24x7), in seconds.
+	// Service time in the period, in seconds: the SLA's service hours, or 24x7 without an SLA.
 	AgreedSeconds int `json:"agreedSeconds"`
-	// Time covered by outages, each instant once, in seconds.
+	// Service time covered by outages, each instant once, in seconds.
 	DowntimeSeconds int `json:"downtimeSeconds"`
-	// 100 × (agreed − downtime) / agreed.
+	// Service time it ran degraded but not down, each instant once, in seconds.
+	DegradedSeconds int `json:"degradedSeconds"`
+	// 100 × (agreed − downtime) / agreed; 100 without service time.
 	Percent float64 `json:"percent"`
+	// The SLA's availability target in percent; null without an SLA.
+	Target *float64 `json:"target,omitempty"`
+	// Whether percent reached the target (true without an SLA).
+	Met bool `json:"met"`
 	// The merged outages, clipped to the period.
 	Outages []*TimeInterval `json:"outages"`
+	// The merged degradations, clipped to the period (those overlapping an outage included).
+	Degradations []*TimeInterval `json:"degradations"`
+	// Id of the SLA it was measured under, if any, resolved by a loader.
+	SLAID string `json:"-"`
 	// Id of the service, resolved by a loader.
 	ServiceID string `json:"-"`
 }
@@ -3402,6 +3555,8 @@ type UpdateIncidentInput struct {
 	Impact *IncidentLevel `json:"impact,omitempty"`
 	// New urgency (recomputes the priority and the SLA due times).
 	Urgency *IncidentLevel `json:"urgency,omitempty"`
+	// New outage setting (recomputes the services out; recorded in the history).
+	Outage *IncidentOutage `json:"outage,omitempty"`
 }
 
 // Input of `updateKnowledgeArticle`: absent fields stay as they are; a given list replaces the old one; an empty string
@@ -3445,6 +3600,16 @@ type UpdateKnowledgeArticleInput struct {
 	ChangeIds []string `json:"changeIds,omitempty"`
 	// Why, recorded in the history.
 	Comment *string `json:"comment,omitempty"`
+}
+
+// Input of `updateOLA`.
+type UpdateOLAInput struct {
+	// The OLA.
+	ID string `json:"id"`
+	// The version you read; a different current version fails with CONFLICT.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The new terms.
+	Terms *OLATermsInput `json:"terms"`
 }
 
 // Input of `updateProblem`: absent fields stay as they are; a given list replaces the old one; an empty string clears an optional field.
@@ -5031,17 +5196,23 @@ const (
 	IncidentHistoryFieldPriority IncidentHistoryField = "PRIORITY"
 	// The major-incident flag: NO, or YES: and the manager's id (requesters read YES without it).
 	IncidentHistoryFieldMajor IncidentHistoryField = "MAJOR"
+	// The outage setting (IncidentOutage).
+	IncidentHistoryFieldOutage IncidentHistoryField = "OUTAGE"
+	// A hand-over from one group to the next (from null when first assigned), which OLA clocks measure; staff only.
+	IncidentHistoryFieldAssignmentGroup IncidentHistoryField = "ASSIGNMENT_GROUP"
 )
 
 var AllIncidentHistoryField = []IncidentHistoryField{
 	IncidentHistoryFieldState,
 	IncidentHistoryFieldPriority,
 	IncidentHistoryFieldMajor,
+	IncidentHistoryFieldOutage,
+	IncidentHistoryFieldAssignmentGroup,
 }
 
 func (e IncidentHistoryField) IsValid() bool {
 	switch e {
-	case IncidentHistoryFieldState, IncidentHistoryFieldPriority, IncidentHistoryFieldMajor:
+	case IncidentHistoryFieldState, IncidentHistoryFieldPriority, IncidentHistoryFieldMajor, IncidentHistoryFieldOutage, IncidentHistoryFieldAssignmentGroup:
 		return true
 	}
 	return false
@@ -5138,6 +5309,67 @@ func (e *IncidentLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e IncidentLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which of an incident's items count as failed, for service availability.
+type IncidentOutage string
+
+const (
+	// The default: its CIs have failed; the services the graph finds DOWN through them are out, those it finds DEGRADED are degraded. Services named on the incident are what it is about, not failed: a question about a service does not take it down.
+	IncidentOutageFromGraph IncidentOutage = "FROM_GRAPH"
+	// An agent says the services named on the incident have failed too (with what the graph finds through them).
+	IncidentOutageDeclared IncidentOutage = "DECLARED"
+	// Nothing is out: a question, a cosmetic fault.
+	IncidentOutageNone IncidentOutage = "NONE"
+)
+
+var AllIncidentOutage = []IncidentOutage{
+	IncidentOutageFromGraph,
+	IncidentOutageDeclared,
+	IncidentOutageNone,
+}
+
+func (e IncidentOutage) IsValid() bool {
+	switch e {
+	case IncidentOutageFromGraph, IncidentOutageDeclared, IncidentOutageNone:
+		return true
+	}
+	return false
+}
+
+func (e IncidentOutage) String() string {
+	return string(e)
+}
+
+func (e *IncidentOutage) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IncidentOutage(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IncidentOutage", str)
+	}
+	return nil
+}
+
+func (e IncidentOutage) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IncidentOutage) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IncidentOutage) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -7203,6 +7435,64 @@ func (e *TextVisibility) UnmarshalJSON(b []byte) error {
 }
 
 func (e TextVisibility) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whom an underpinning agreement binds.
+type UnderpinningKind string
+
+const (
+	// An operational level agreement with an internal group (a TEAM).
+	UnderpinningKindOla UnderpinningKind = "OLA"
+	// An underpinning contract with a supplier (a VENDOR group).
+	UnderpinningKindUnderpinningContract UnderpinningKind = "UNDERPINNING_CONTRACT"
+)
+
+var AllUnderpinningKind = []UnderpinningKind{
+	UnderpinningKindOla,
+	UnderpinningKindUnderpinningContract,
+}
+
+func (e UnderpinningKind) IsValid() bool {
+	switch e {
+	case UnderpinningKindOla, UnderpinningKindUnderpinningContract:
+		return true
+	}
+	return false
+}
+
+func (e UnderpinningKind) String() string {
+	return string(e)
+}
+
+func (e *UnderpinningKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UnderpinningKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UnderpinningKind", str)
+	}
+	return nil
+}
+
+func (e UnderpinningKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UnderpinningKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UnderpinningKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
