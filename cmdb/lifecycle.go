@@ -28,6 +28,11 @@ func Statuses() []Status {
 // removes its impact edges (its relationships stay, for history).
 func LeavesService(from, to Status) bool { return to == StatusRetired && from != StatusRetired }
 
+// Serving reports whether a CI in s counts in its redundancy group: only an
+// ACTIVE one does (a PLANNED one is not in service yet, one in MAINTENANCE
+// is out of rotation). The impact store applies the same rule in Cypher.
+func Serving(s Status) bool { return s == StatusActive }
+
 // NextStatuses returns the statuses a CI in s may move to.
 func NextStatuses(s Status) []Status {
 	switch s {

@@ -96,9 +96,14 @@ func (s *Service) HistoryEntry(ctx context.Context, id string) (HistoryEntry, er
 	return s.store.HistoryEntry(ctx, id)
 }
 
-// Members returns the members of each redundancy group.
+// Members returns the members of each redundancy group, retired ones
+// left out: they belong to its history, not to the group.
 func (s *Service) Members(ctx context.Context, groupIDs []string) (map[string][]CI, error) {
-	return s.store.Members(ctx, groupIDs)
+	got, err := s.store.Members(ctx, groupIDs)
+	for id, ms := range got {
+		got[id] = slices.DeleteFunc(ms, func(c CI) bool { return c.Status == StatusRetired })
+	}
+	return got, err
 }
 
 // History returns a page of each CI's history, newest first.

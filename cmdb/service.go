@@ -210,7 +210,9 @@ type UpdateInput struct {
 
 // Update applies in to the CI with optimistic concurrency. CONFLICT when
 // ExpectedVersion is stale, INVALID_TRANSITION for a forbidden status change
-// or a retired CI, NOT_FOUND for an unknown CI or owner group.
+// or a retired CI, NOT_FOUND for an unknown CI or owner group. A MinimumUp
+// of 0 makes a redundancy group an ordinary CI; the store refuses it
+// (BAD_USER_INPUT) while members not retired are MEMBER_OF it.
 func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateInput) (CI, error) {
 	now := s.now().UTC()
 	entryID := s.newID(HistoryPrefix)
@@ -220,7 +222,7 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 	if in.Status != nil && *in.Status == StatusRetired {
 		return CI{}, apperr.Invalid("status", "use retireConfigurationItem to retire a CI")
 	}
-	if in.MinimumUp != nil {
+	if in.MinimumUp != nil && *in.MinimumUp != 0 { // 0: no longer a group
 		if err := checkMinimumUp(*in.MinimumUp); err != nil {
 			return CI{}, err
 		}

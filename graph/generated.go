@@ -540,6 +540,7 @@ type ComplexityRoot struct {
 		Impacted      func(childComplexity int) int
 		ImpactedItems func(childComplexity int, filter *model.ImpactedItemFilter, first *int, after *string) int
 		MaxDepth      func(childComplexity int) int
+		RetiredRoots  func(childComplexity int) int
 		Roots         func(childComplexity int) int
 	}
 
@@ -1105,12 +1106,12 @@ type ComplexityRoot struct {
 		Me                   func(childComplexity int) int
 		MyApprovals          func(childComplexity int, first *int, after *string) int
 		MyRequests           func(childComplexity int, first *int, after *string) int
-		Neighbourhood        func(childComplexity int, id string, depth *int, types []string) int
+		Neighbourhood        func(childComplexity int, id string, depth *int, types []string, includeRetired *bool) int
 		Node                 func(childComplexity int, id string) int
 		Ola                  func(childComplexity int, id string) int
 		OlaReport            func(childComplexity int, olaID string, from time.Time, to time.Time) int
 		Olas                 func(childComplexity int, groupID *string, first *int, after *string) int
-		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string) int
+		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) int
 		PriorityMatrix       func(childComplexity int) int
 		Problem              func(childComplexity int, id string) int
 		ProblemCandidates    func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
@@ -1154,8 +1155,10 @@ type ComplexityRoot struct {
 	}
 
 	Redundancy struct {
-		Members   func(childComplexity int) int
-		MinimumUp func(childComplexity int) int
+		BelowMinimum func(childComplexity int) int
+		Members      func(childComplexity int) int
+		MinimumUp    func(childComplexity int) int
+		Serving      func(childComplexity int) int
 	}
 
 	RelateConfigurationItemsPayload struct {
@@ -1815,8 +1818,8 @@ type QueryResolver interface {
 	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
 	Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error)
 	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
-	Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error)
-	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error)
+	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) (*model.PathsResult, error)
 	Incident(ctx context.Context, id string) (*model.Incident, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
@@ -1856,6 +1859,8 @@ type QueryResolver interface {
 }
 type RedundancyResolver interface {
 	Members(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
+	Serving(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error)
+	BelowMinimum(ctx context.Context, obj *model.Redundancy) (bool, error)
 }
 type RequestApprovalResolver interface {
 	Request(ctx context.Context, obj *model.RequestApproval) (*model.ServiceRequest, error)
@@ -3690,6 +3695,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactAnalysis.MaxDepth(childComplexity), true
+	case "ImpactAnalysis.retiredRoots":
+		if e.ComplexityRoot.ImpactAnalysis.RetiredRoots == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.RetiredRoots(childComplexity), true
 	case "ImpactAnalysis.roots":
 		if e.ComplexityRoot.ImpactAnalysis.Roots == nil {
 			break
@@ -6652,7 +6663,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]string)), true
+		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]string), args["includeRetired"].(*bool)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -6707,7 +6718,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxLength"].(*int), args["limit"].(*int), args["types"].([]string)), true
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["fromId"].(string), args["toId"].(string), args["maxLength"].(*int), args["limit"].(*int), args["types"].([]string), args["includeRetired"].(*bool)), true
 	case "Query.priorityMatrix":
 		if e.ComplexityRoot.Query.PriorityMatrix == nil {
 			break
@@ -7035,6 +7046,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReachedItem.Path(childComplexity), true
 
+	case "Redundancy.belowMinimum":
+		if e.ComplexityRoot.Redundancy.BelowMinimum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redundancy.BelowMinimum(childComplexity), true
 	case "Redundancy.members":
 		if e.ComplexityRoot.Redundancy.Members == nil {
 			break
@@ -7047,6 +7064,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Redundancy.MinimumUp(childComplexity), true
+	case "Redundancy.serving":
+		if e.ComplexityRoot.Redundancy.Serving == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Redundancy.Serving(childComplexity), true
 
 	case "RelateConfigurationItemsPayload.created":
 		if e.ComplexityRoot.RelateConfigurationItemsPayload.Created == nil {
@@ -10266,14 +10289,20 @@ type Attribute {
 
 """
 Redundancy settings of a CI that groups redundant members (a cluster or pool).
-Members relate to it with MEMBER_OF. Its dependents are DEGRADED while at least
-` + "`" + `minimumUp` + "`" + ` members remain up, DOWN when fewer remain.
+Members relate to it with MEMBER_OF. Only members in service (ACTIVE) count: a
+PLANNED member is not serving yet, one in MAINTENANCE is out of rotation, and
+neither one's failure reaches the group. Its dependents are DEGRADED while at
+least ` + "`" + `minimumUp` + "`" + ` serving members remain up, DOWN when fewer remain.
 """
 type Redundancy {
-  "Members that must stay up for the group to serve."
+  "Serving members that must stay up for the group to serve."
   minimumUp: Int!
-  "The CIs that are MEMBER_OF this group."
+  "The CIs that are MEMBER_OF this group, retired ones left out, by name."
   members: [ConfigurationItem!]!
+  "The members that count towards minimumUp (ACTIVE), by name."
+  serving: [ConfigurationItem!]!
+  "True when fewer members serve than minimumUp: the setting cannot be met, and any failure reaching the group takes it DOWN."
+  belowMinimum: Boolean!
 }
 
 """
@@ -10557,7 +10586,7 @@ input UpdateConfigurationItemInput {
   ownerGroupId: ID
   "Attributes to set; a null value removes that attribute. Others stay."
   attributes: [AttributeInput!]
-  "New minimum of members up for a redundancy group (at least 1)."
+  "New minimum of members up for a redundancy group (at least 1); 0 makes it stop being a group, refused (BAD_USER_INPUT) while members that are not retired are MEMBER_OF it."
   redundancyMinimumUp: Int
   "The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges."
   changeId: ID
@@ -10916,6 +10945,8 @@ What breaks when the start items go down.
 type ImpactAnalysis {
   "The items assumed down."
   roots: [GraphItem!]!
+  "The start items that are retired: out of service, they impact nothing."
+  retiredRoots: [GraphItem!]!
   "The depth used."
   maxDepth: Int!
   "Every impacted item, nearest first, then from infrastructure to business, then by name."
@@ -11020,11 +11051,11 @@ extend type Query {
   "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
   supportingTree(serviceId: ID!, depth: Int): Reach! @auth(staff: true)
 
-  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types."
-  neighbourhood(id: ID!, depth: Int = 1, types: [String!]): Reach! @auth(staff: true)
+  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types. Retired CIs and services are left out and not walked through (the start itself is kept) unless includeRetired, as impact, dependents and dependencies always leave them out."
+  neighbourhood(id: ID!, depth: Int = 1, types: [String!], includeRetired: Boolean = false): Reach! @auth(staff: true)
 
-  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once."
-  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!]): PathsResult! @auth(staff: true)
+  "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once, and passes through no retired CI or service unless includeRetired (the two ends may be retired)."
+  paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!], includeRetired: Boolean = false): PathsResult! @auth(staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/incident.graphqls", Input: `# Incident management (SPEC §2.6).
@@ -15519,6 +15550,8 @@ func (ec *executionContext) childFields_ImpactAnalysis(ctx context.Context, fiel
 	switch field.Name {
 	case "roots":
 		return ec.fieldContext_ImpactAnalysis_roots(ctx, field)
+	case "retiredRoots":
+		return ec.fieldContext_ImpactAnalysis_retiredRoots(ctx, field)
 	case "maxDepth":
 		return ec.fieldContext_ImpactAnalysis_maxDepth(ctx, field)
 	case "impacted":
@@ -16505,6 +16538,10 @@ func (ec *executionContext) childFields_Redundancy(ctx context.Context, field gr
 		return ec.fieldContext_Redundancy_minimumUp(ctx, field)
 	case "members":
 		return ec.fieldContext_Redundancy_members(ctx, field)
+	case "serving":
+		return ec.fieldContext_Redundancy_serving(ctx, field)
+	case "belowMinimum":
+		return ec.fieldContext_Redundancy_belowMinimum(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Redundancy", field.Name)
 }
@@ -19100,6 +19137,14 @@ func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, 
 		return nil, err
 	}
 	args["types"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeRetired",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRetired"] = arg3
 	return args, nil
 }
 
@@ -19234,6 +19279,14 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["types"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "includeRetired",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRetired"] = arg5
 	return args, nil
 }
 
@@ -27242,6 +27295,38 @@ func (ec *executionContext) _ImpactAnalysis_roots(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ImpactAnalysis_roots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_retiredRoots(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_retiredRoots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredRoots, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.GraphItem) graphql.Marshaler {
+			return ec.marshalNGraphItem2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐGraphItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_retiredRoots(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ImpactAnalysis",
 		Field:      field,
@@ -41087,7 +41172,7 @@ func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]string))
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]string), fc.Args["includeRetired"].(*bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -41149,7 +41234,7 @@ func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Paths(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxLength"].(*int), fc.Args["limit"].(*int), fc.Args["types"].([]string))
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["fromId"].(string), fc.Args["toId"].(string), fc.Args["maxLength"].(*int), fc.Args["limit"].(*int), fc.Args["types"].([]string), fc.Args["includeRetired"].(*bool))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -43817,6 +43902,61 @@ func (ec *executionContext) fieldContext_Redundancy_members(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Redundancy_serving(ctx context.Context, field graphql.CollectedField, obj *model.Redundancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redundancy_serving(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Redundancy().Serving(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redundancy_serving(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Redundancy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Redundancy_belowMinimum(ctx context.Context, field graphql.CollectedField, obj *model.Redundancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Redundancy_belowMinimum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Redundancy().BelowMinimum(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Redundancy_belowMinimum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Redundancy", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _RelateConfigurationItemsPayload_relationship(ctx context.Context, field graphql.CollectedField, obj *model.RelateConfigurationItemsPayload) (ret graphql.Marshaler) {
@@ -61648,6 +61788,11 @@ func (ec *executionContext) _ImpactAnalysis(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "retiredRoots":
+			out.Values[i] = ec._ImpactAnalysis_retiredRoots(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "maxDepth":
 			out.Values[i] = ec._ImpactAnalysis_maxDepth(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -65727,6 +65872,18 @@ func (ec *executionContext) _Redundancy(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Redundancy_members(ctx, field, obj)
+				})
+		case "serving":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Redundancy_serving(ctx, field, obj)
+				})
+		case "belowMinimum":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Redundancy_belowMinimum(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -8,6 +8,7 @@ package impact
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -133,7 +134,8 @@ const (
 	// much to fetch and decode this way.
 	Summaries
 	// Names fetches only what the analysis itself uses: id, kind, name
-	// (answers are ordered by it) and the redundancy minimum.
+	// (answers are ordered by it), status (a retired start is reported)
+	// and the redundancy minimum.
 	Names
 )
 
@@ -149,7 +151,9 @@ type Store interface {
 	Neighbourhood(ctx context.Context, id string, depth int, types []string) (Subgraph, error)
 	// Paths returns up to limit shortest paths between two items across
 	// the given relationship types, in any direction, of at most maxLen.
-	Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string) ([]Path, error)
+	// Retired CIs and services are not passed through unless
+	// includeRetired.
+	Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string, includeRetired bool) ([]Path, error)
 }
 
 // Path is one path between two items: its nodes in order and the stored
@@ -316,8 +320,10 @@ func (a *Analyzer) walk(ctx context.Context, id string, depth *int, upstream boo
 // every direction.
 const MaxNeighbourhoodDepth = 5
 
-// Neighbourhood returns the items within depth relationships of id.
-func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (Result, error) {
+// Neighbourhood returns the items within depth relationships of id;
+// retired items other than id are left out, and so not walked through,
+// unless includeRetired.
+func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired bool) (Result, error) {
 	d := 1
 	if depth != nil {
 		d = *depth
@@ -336,6 +342,11 @@ func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, typ
 	if err := missing(g, []string{id}); err != nil {
 		return Result{}, err
 	}
+	if !includeRetired {
+		// Without them the walk cannot pass through them either: steps
+		// to items outside the subgraph are ignored.
+		maps.DeleteFunc(g, func(nid string, n *Node) bool { return nid != id && Retired(n.Item) })
+	}
 	res := Analyze(g, []string{id}, d)
 	for i := range res.Impacted {
 		res.Impacted[i].Severity = none
@@ -350,7 +361,7 @@ const (
 )
 
 // Paths returns up to limit shortest paths from one item to another.
-func (a *Analyzer) Paths(ctx context.Context, fromID, toID string, maxLen, limit *int, types []string) ([]Path, error) {
+func (a *Analyzer) Paths(ctx context.Context, fromID, toID string, maxLen, limit *int, types []string, includeRetired bool) ([]Path, error) {
 	l, k := 6, 3
 	if maxLen != nil {
 		l = *maxLen
@@ -371,7 +382,19 @@ func (a *Analyzer) Paths(ctx context.Context, fromID, toID string, maxLen, limit
 	if err != nil {
 		return nil, err
 	}
-	return a.store.Paths(ctx, fromID, toID, l, k, types)
+	return a.store.Paths(ctx, fromID, toID, l, k, types, includeRetired)
+}
+
+// Retired reports whether an item has left service: a retired CI or
+// service, which impact no longer crosses.
+func Retired(it catalog.Item) bool {
+	switch v := it.(type) {
+	case cmdb.CI:
+		return v.Status == cmdb.StatusRetired
+	case catalog.Service:
+		return v.Status == catalog.StatusRetired
+	}
+	return false
 }
 
 func checkTypes(types []string) ([]string, error) {

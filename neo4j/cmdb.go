@@ -270,6 +270,11 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 				return cmdb.CI{}, err
 			}
 		}
+		if cur.MinimumUp > 0 && next.MinimumUp == 0 {
+			if err := ensureNoMembers(ctx, tx, cur); err != nil {
+				return cmdb.CI{}, err
+			}
+		}
 		if err := recordCreations(ctx, tx, []cmdb.CI{cur}); err != nil {
 			return cmdb.CI{}, err
 		}
@@ -287,6 +292,25 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 		}
 		return ciFromProps(props(recs[0], "c")), nil
 	})
+}
+
+const liveMembers = `
+MATCH (:CI:Item {id: $id})<-[:MEMBER_OF]-(m:CI)
+WHERE m.status <> $retired
+RETURN count(m) AS n`
+
+// ensureNoMembers refuses to end a redundancy group that members not
+// retired still belong to: their MEMBER_OF would then point at a CI
+// that groups nothing, which relating refuses too.
+func ensureNoMembers(ctx context.Context, tx driver.ManagedTransaction, group cmdb.CI) error {
+	recs, err := collect(ctx, tx, liveMembers, map[string]any{"id": group.ID, "retired": string(cmdb.StatusRetired)})
+	if err != nil {
+		return err
+	}
+	if n, _ := recs[0].Get("n"); n.(int64) > 0 {
+		return apperr.Invalid("redundancyMinimumUp", "CI %s (%s) still has %d members; remove their MEMBER_OF relationships or retire them before it stops being a redundancy group", group.ID, group.Name, n)
+	}
+	return nil
 }
 
 const membersOf = `

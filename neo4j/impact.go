@@ -79,22 +79,25 @@ UNWIND range(0, size(items) - 1, $chunk) AS from
 CALL (items, from) {
   UNWIND items[from..from + $chunk] AS n
   RETURN collect([n.id, labels(n), $$RECORD,
-         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status <> $retired } END,
+         CASE WHEN n.minimumUp IS NULL THEN 0 ELSE COUNT { (n)<-[:MEMBER_OF]-(m) WHERE m.status = $serving } END,
          $$STEPS]) AS nodes
 }
 RETURN nodes`
 	reachDownstream = "(s)-[:IMPACTS*1..$$DEPTH]->(x:Item)"
-	stepsDownstream = "[(n)-[e:IMPACTS]->(m) | [m.id, e.via, e.rel, e.fwd]]"
+	// A member not in service (planned, in maintenance) neither counts in
+	// its redundancy group nor takes it down: its MEMBER_OF step is left
+	// out, both ways.
+	stepsDownstream = "[(n)-[e:IMPACTS]->(m) WHERE e.via <> $memberOf OR n.status = $serving | [m.id, e.via, e.rel, e.fwd]]"
 	reachUpstream   = "(s)<-[:IMPACTS*1..$$DEPTH]-(x:Item)"
 	// Upstream, steps lead from an item to what it depends on.
-	stepsUpstream = "[(n)<-[e:IMPACTS]-(m) | [m.id, e.via, e.rel, NOT e.fwd]]"
+	stepsUpstream = "[(n)<-[e:IMPACTS]-(m) WHERE e.via <> $memberOf OR m.status = $serving | [m.id, e.via, e.rel, NOT e.fwd]]"
 
 	// The record of a reached item: whole, or what impact.Summaries or
 	// impact.Names needs beyond the id and labels, as a list (see
 	// summaryItem), which costs less to send and decode than a map.
 	wholeRecord   = `properties(n)`
 	summaryRecord = `[n.name, n.minimumUp, n.type, n.status]`
-	nameRecord    = `[n.name, n.minimumUp]`
+	nameRecord    = `[n.name, n.minimumUp, null, n.status]`
 )
 
 // nodesPerRow bounds the items of one result row (see the reach statements).
@@ -106,7 +109,7 @@ func (im *Impact) Reach(ctx context.Context, ids []string, depth int, upstream b
 	if stmt == "" {
 		panic("impact depth outside the prepared statements: " + strconv.Itoa(depth))
 	}
-	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow, "retired": string(cmdb.StatusRetired)})
+	return subgraph(ctx, im.s, stmt, map[string]any{"ids": ids, "chunk": nodesPerRow, "serving": string(cmdb.StatusActive), "memberOf": cmdb.MemberOf})
 }
 
 // subgraph runs a statement returning rows whose column nodes lists, per
@@ -242,19 +245,27 @@ func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types
 const shortestPaths = `
 MATCH (a:Item {id: $from}), (b:Item {id: $to})
 MATCH p = SHORTEST $$K ((a) (()-[:$$TYPES]-(y)){1,$$LEN} (b)
-  WHERE NOT a IN y AND all(i IN range(0, size(y) - 2) WHERE NOT y[i] IN y[i + 1..]))
+  WHERE NOT a IN y AND all(i IN range(0, size(y) - 2) WHERE NOT y[i] IN y[i + 1..])$$LIVE)
 RETURN [n IN nodes(p) | [n.id, labels(n), properties(n)]] AS nodes,
        [r IN relationships(p) | [r.id, type(r), startNode(r).id, endNode(r).id]] AS rels
 ORDER BY length(p)`
 
+// pathsInService keeps a path's inner items in service (the last of y is
+// the end b, which may be retired).
+const pathsInService = ` AND all(i IN range(0, size(y) - 2) WHERE y[i].status IS NULL OR y[i].status <> $retired)`
+
 const itemsExist = `MATCH (n:Item) WHERE n.id IN $ids RETURN collect(n.id) AS found`
 
 // Paths implements impact.Store.
-func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string) ([]impact.Path, error) {
+func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit int, types []string, includeRetired bool) ([]impact.Path, error) {
 	if maxLen < 1 || maxLen > impact.MaxPathLength || limit < 1 || limit > impact.MaxPaths {
 		panic("path bounds outside the allowed range")
 	}
-	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$LEN", strconv.Itoa(maxLen), "$$K", strconv.Itoa(limit)).Replace(shortestPaths)
+	live := pathsInService
+	if includeRetired {
+		live = ""
+	}
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$LEN", strconv.Itoa(maxLen), "$$K", strconv.Itoa(limit), "$$LIVE", live).Replace(shortestPaths)
 	return read(ctx, im.s, func(tx driver.ManagedTransaction) ([]impact.Path, error) {
 		found, err := collect(ctx, tx, itemsExist, map[string]any{"ids": []string{fromID, toID}})
 		if err != nil {
@@ -264,7 +275,7 @@ func (im *Impact) Paths(ctx context.Context, fromID, toID string, maxLen, limit 
 		if err := missingIDs([]string{fromID, toID}, strs(v)); err != nil {
 			return nil, err
 		}
-		recs, err := collect(ctx, tx, stmt, map[string]any{"from": fromID, "to": toID})
+		recs, err := collect(ctx, tx, stmt, map[string]any{"from": fromID, "to": toID, "retired": string(cmdb.StatusRetired)})
 		if err != nil {
 			return nil, err
 		}

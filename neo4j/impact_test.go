@@ -222,17 +222,17 @@ func TestImpactThroughTheStore(t *testing.T) {
 	// Neighbourhood follows relationships in any direction, including
 	// non-propagating ones, filtered by type.
 	one := 1
-	nb, err := g.an.Neighbourhood(g.ctx, g.ids["db"], &one, nil)
+	nb, err := g.an.Neighbourhood(g.ctx, g.ids["db"], &one, nil, false)
 	if err != nil || g.summary(nb) != "app:1: runbook:1:" {
 		t.Fatalf("neighbourhood: %s %v", g.summary(nb), err)
 	}
-	nb, err = g.an.Neighbourhood(g.ctx, g.ids["app"], &two, []string{"DEPENDS_ON"})
+	nb, err = g.an.Neighbourhood(g.ctx, g.ids["app"], &two, []string{"DEPENDS_ON"}, false)
 	if err != nil || g.summary(nb) != "Checkout:1: Webshop:2: db:1:" {
 		t.Fatalf("neighbourhood by type: %s %v", g.summary(nb), err)
 	}
 
 	// Paths between two items, shortest first.
-	paths, err := g.an.Paths(g.ctx, g.ids["web1"], g.ids["web2"], nil, ptr(3), nil)
+	paths, err := g.an.Paths(g.ctx, g.ids["web1"], g.ids["web2"], nil, ptr(3), nil, false)
 	if err != nil || len(paths) != 2 {
 		t.Fatalf("paths: %d %v", len(paths), err)
 	}
@@ -240,7 +240,7 @@ func TestImpactThroughTheStore(t *testing.T) {
 	if lines[0] != "web1>pool>web2" || lines[1] != "web1>host1>switch>host2>web2" {
 		t.Fatalf("paths %v", lines)
 	}
-	if _, err := g.an.Paths(g.ctx, g.ids["web1"], "ci_nope", nil, nil, nil); !apperr.Is(err, apperr.NotFound) {
+	if _, err := g.an.Paths(g.ctx, g.ids["web1"], "ci_nope", nil, nil, nil, false); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("path to unknown: %v", err)
 	}
 

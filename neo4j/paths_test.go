@@ -20,7 +20,7 @@ func TestPathsAreTheShortestSimpleOnes(t *testing.T) {
 	g.build(t, rels...)
 	two := 2
 	eight := 8
-	paths, err := g.an.Paths(g.ctx, g.ids["a"], g.ids["b"], &eight, &two, nil)
+	paths, err := g.an.Paths(g.ctx, g.ids["a"], g.ids["b"], &eight, &two, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

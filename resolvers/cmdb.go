@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -185,4 +186,9 @@ func cmdbProcess() process {
 			c.ConfigurationItem.History = func(child int, first *int, _ *string) int { return 1 + page(first, defaultPage)*child }
 		},
 	}
+}
+
+// serving keeps the members that count in their redundancy group.
+func serving(members []cmdb.CI) []cmdb.CI {
+	return slices.DeleteFunc(slices.Clone(members), func(c cmdb.CI) bool { return !cmdb.Serving(c.Status) })
 }

@@ -232,6 +232,19 @@ func (r *redundancyResolver) Members(ctx context.Context, obj *model.Redundancy)
 	return mapSlice(members, ciModel), nil
 }
 
+func (r *redundancyResolver) Serving(ctx context.Context, obj *model.Redundancy) ([]*model.ConfigurationItem, error) {
+	members, err := cmdbLoadersFrom(ctx).members.Load(ctx, obj.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(serving(members), ciModel), nil
+}
+
+func (r *redundancyResolver) BelowMinimum(ctx context.Context, obj *model.Redundancy) (bool, error) {
+	members, err := cmdbLoadersFrom(ctx).members.Load(ctx, obj.GroupID)
+	return len(serving(members)) < obj.MinimumUp, err
+}
+
 func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))

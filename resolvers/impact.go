@@ -101,8 +101,12 @@ func impactModel(ctx context.Context, res impact.Result, depth int) *model.Impac
 	if wantGraph {
 		m.Graph = viewModel(res, true)
 	}
+	m.RetiredRoots = []model.GraphItem{}
 	for i, r := range res.Roots {
 		m.Roots[i] = itemModel(r.Node.Item)
+		if impact.Retired(r.Node.Item) {
+			m.RetiredRoots = append(m.RetiredRoots, m.Roots[i])
+		}
 	}
 	if wantItems {
 		m.Impacted = mapSlice(res.Impacted, func(it impact.Impacted) *model.ImpactedItem { return impactedModel(res, it, wantPaths) })
@@ -327,8 +331,8 @@ func impactProcess() process {
 			q.Dependencies = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
 			q.Dependents = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
 			q.SupportingTree = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-			q.Neighbourhood = func(child int, _ string, depth *int, _ []string) int { return r.analysisCost(child, depth) }
-			q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string) int {
+			q.Neighbourhood = func(child int, _ string, depth *int, _ []string, _ *bool) int { return r.analysisCost(child, depth) }
+			q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string, _ *bool) int {
 				return r.analysisCost(child, maxLength)
 			}
 			c.ImpactAnalysis.ImpactedItems = func(child int, _ *model.ImpactedItemFilter, first *int, _ *string) int {

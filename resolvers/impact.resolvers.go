@@ -80,16 +80,16 @@ func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, de
 	return reachModel(ctx, res), nil
 }
 
-func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string) (*model.Reach, error) {
-	res, err := r.analyzer(ctx).Neighbourhood(ctx, id, depth, types)
+func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error) {
+	res, err := r.analyzer(ctx).Neighbourhood(ctx, id, depth, types, includeRetired != nil && *includeRetired)
 	if err != nil {
 		return nil, err
 	}
 	return reachModel(ctx, res), nil
 }
 
-func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string) (*model.PathsResult, error) {
-	paths, err := r.analyzer(ctx).Paths(ctx, fromID, toID, maxLength, limit, types)
+func (r *queryResolver) Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) (*model.PathsResult, error) {
+	paths, err := r.analyzer(ctx).Paths(ctx, fromID, toID, maxLength, limit, types, includeRetired != nil && *includeRetired)
 	if err != nil {
 		return nil, err
 	}

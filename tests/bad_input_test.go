@@ -135,7 +135,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{name: "ACTIVE back to PLANNED", query: updateCIMutation, vars: update(base.ID, 1, m{"status": "PLANNED"}), code: "INVALID_TRANSITION"},
 		{name: "ACTIVE back to PLANNED with other changes", query: updateCIMutation, vars: update(base.ID, 1, m{"status": "PLANNED", "name": "renamed"}), code: "INVALID_TRANSITION"},
 		{name: "RETIRED through update", query: updateCIMutation, vars: update(base.ID, 1, m{"status": "RETIRED"}), code: "BAD_USER_INPUT", field: "status"},
-		{name: "redundancyMinimumUp 0 on update", query: updateCIMutation, vars: update(base.ID, 1, m{"redundancyMinimumUp": 0}), code: "BAD_USER_INPUT", field: "redundancyMinimumUp"},
+		{name: "redundancyMinimumUp negative on update", query: updateCIMutation, vars: update(base.ID, 1, m{"redundancyMinimumUp": -1}), code: "BAD_USER_INPUT", field: "redundancyMinimumUp"},
+		{name: "redundancyMinimumUp above the most on update", query: updateCIMutation, vars: update(base.ID, 1, m{"redundancyMinimumUp": 1001}), code: "BAD_USER_INPUT", field: "redundancyMinimumUp"},
 		{name: "update of a retired CI", query: updateCIMutation, vars: update(gone.ID, 2, m{"name": "back"}), code: "INVALID_TRANSITION"},
 		{name: "status change of a retired CI", query: updateCIMutation, vars: update(gone.ID, 2, m{"status": "ACTIVE"}), code: "INVALID_TRANSITION"},
 

@@ -47,9 +47,9 @@ const (
 	dependenciesQuery   = `query($id: ID!, $d: Int) { dependencies(id: $id, depth: $d) { ...RE } }` + reachFields
 	dependentsQuery     = `query($id: ID!, $d: Int) { dependents(id: $id, depth: $d) { ...RE } }` + reachFields
 	supportingTreeQuery = `query($id: ID!, $d: Int) { supportingTree(serviceId: $id, depth: $d) { ...RE } }` + reachFields
-	neighbourhoodQuery  = `query($id: ID!, $d: Int, $types: [String!]) { neighbourhood(id: $id, depth: $d, types: $types) { ...RE } }` + reachFields
-	pathsQuery          = `query($from: ID!, $to: ID!, $len: Int, $limit: Int, $types: [String!]) {
-  paths(fromId: $from, toId: $to, maxLength: $len, limit: $limit, types: $types) {
+	neighbourhoodQuery  = `query($id: ID!, $d: Int, $types: [String!], $retired: Boolean) { neighbourhood(id: $id, depth: $d, types: $types, includeRetired: $retired) { ...RE } }` + reachFields
+	pathsQuery          = `query($from: ID!, $to: ID!, $len: Int, $limit: Int, $types: [String!], $retired: Boolean) {
+  paths(fromId: $from, toId: $to, maxLength: $len, limit: $limit, types: $types, includeRetired: $retired) {
     paths { items { ...GI } edges { ...GE } length }
     graph { ...GV }
   }

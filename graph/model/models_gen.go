@@ -1346,6 +1346,8 @@ type GroupMemberPayload struct {
 type ImpactAnalysis struct {
 	// The items assumed down.
 	Roots []GraphItem `json:"roots"`
+	// The start items that are retired: out of service, they impact nothing.
+	RetiredRoots []GraphItem `json:"retiredRoots"`
 	// The depth used.
 	MaxDepth int `json:"maxDepth"`
 	// Every impacted item, nearest first, then from infrastructure to business, then by name.
@@ -2449,10 +2451,12 @@ type RecordSLAReviewInput struct {
 }
 
 // Redundancy settings of a CI that groups redundant members (a cluster or pool).
-// Members relate to it with MEMBER_OF. Its dependents are DEGRADED while at least
-// `minimumUp` members remain up, DOWN when fewer remain.
+// Members relate to it with MEMBER_OF. Only members in service (ACTIVE) count: a
+// PLANNED member is not serving yet, one in MAINTENANCE is out of rotation, and
+// neither one's failure reaches the group. Its dependents are DEGRADED while at
+// least `minimumUp` serving members remain up, DOWN when fewer remain.
 type Redundancy struct {
-	// Members that must stay up for the group to serve.
+	// Serving members that must stay up for the group to serve.
 	MinimumUp int `json:"minimumUp"`
 	// Id of the redundancy group CI.
 	GroupID string `json:"-"`
@@ -3523,7 +3527,7 @@ type UpdateConfigurationItemInput struct {
 	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
 	// Attributes to set; a null value removes that attribute. Others stay.
 	Attributes []*AttributeInput `json:"attributes,omitempty"`
-	// New minimum of members up for a redundancy group (at least 1).
+	// New minimum of members up for a redundancy group (at least 1); 0 makes it stop being a group, refused (BAD_USER_INPUT) while members that are not retired are MEMBER_OF it.
 	RedundancyMinimumUp *int `json:"redundancyMinimumUp,omitempty"`
 	// The IMPLEMENTING change this update carries out; the CI must be in its scope. Without it the update is reported by unauthorizedChanges.
 	ChangeID *string `json:"changeId,omitempty"`
