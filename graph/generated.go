@@ -540,8 +540,10 @@ type ComplexityRoot struct {
 		Impacted      func(childComplexity int) int
 		ImpactedItems func(childComplexity int, filter *model.ImpactedItemFilter, first *int, after *string) int
 		MaxDepth      func(childComplexity int) int
+		OpenIncidents func(childComplexity int) int
 		RetiredRoots  func(childComplexity int) int
 		Roots         func(childComplexity int) int
+		SlasAtRisk    func(childComplexity int) int
 	}
 
 	ImpactCounts struct {
@@ -1646,6 +1648,9 @@ type GroupResolver interface {
 	Members(ctx context.Context, obj *model.Group) ([]*model.User, error)
 }
 type ImpactAnalysisResolver interface {
+	SlasAtRisk(ctx context.Context, obj *model.ImpactAnalysis) ([]*model.SLA, error)
+	OpenIncidents(ctx context.Context, obj *model.ImpactAnalysis) ([]*model.Incident, error)
+
 	ImpactedItems(ctx context.Context, obj *model.ImpactAnalysis, filter *model.ImpactedItemFilter, first *int, after *string) (*model.ImpactedItemConnection, error)
 }
 type IncidentResolver interface {
@@ -3695,6 +3700,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactAnalysis.MaxDepth(childComplexity), true
+	case "ImpactAnalysis.openIncidents":
+		if e.ComplexityRoot.ImpactAnalysis.OpenIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.OpenIncidents(childComplexity), true
 	case "ImpactAnalysis.retiredRoots":
 		if e.ComplexityRoot.ImpactAnalysis.RetiredRoots == nil {
 			break
@@ -3707,6 +3718,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImpactAnalysis.Roots(childComplexity), true
+	case "ImpactAnalysis.slasAtRisk":
+		if e.ComplexityRoot.ImpactAnalysis.SlasAtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactAnalysis.SlasAtRisk(childComplexity), true
 
 	case "ImpactCounts.businessProcesses":
 		if e.ComplexityRoot.ImpactCounts.BusinessProcesses == nil {
@@ -10947,6 +10964,10 @@ type ImpactAnalysis {
   roots: [GraphItem!]!
   "The start items that are retired: out of service, they impact nothing."
   retiredRoots: [GraphItem!]!
+  "The SLAs covering a start or impacted service, by name: the agreements this failure puts at risk."
+  slasAtRisk: [SLA!]!
+  "The open incidents the caller may read already logged on a start or impacted item, highest priority first, then newest, at most 100."
+  openIncidents: [Incident!]!
   "The depth used."
   maxDepth: Int!
   "Every impacted item, nearest first, then from infrastructure to business, then by name."
@@ -15552,6 +15573,10 @@ func (ec *executionContext) childFields_ImpactAnalysis(ctx context.Context, fiel
 		return ec.fieldContext_ImpactAnalysis_roots(ctx, field)
 	case "retiredRoots":
 		return ec.fieldContext_ImpactAnalysis_retiredRoots(ctx, field)
+	case "slasAtRisk":
+		return ec.fieldContext_ImpactAnalysis_slasAtRisk(ctx, field)
+	case "openIncidents":
+		return ec.fieldContext_ImpactAnalysis_openIncidents(ctx, field)
 	case "maxDepth":
 		return ec.fieldContext_ImpactAnalysis_maxDepth(ctx, field)
 	case "impacted":
@@ -27334,6 +27359,70 @@ func (ec *executionContext) fieldContext_ImpactAnalysis_retiredRoots(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_slasAtRisk(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_slasAtRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImpactAnalysis().SlasAtRisk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SLA) graphql.Marshaler {
+			return ec.marshalNSLA2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_slasAtRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SLA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactAnalysis_openIncidents(ctx context.Context, field graphql.CollectedField, obj *model.ImpactAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactAnalysis_openIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ImpactAnalysis().OpenIncidents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactAnalysis_openIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactAnalysis",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
 		},
 	}
 	return fc, nil
@@ -61793,6 +61882,18 @@ func (ec *executionContext) _ImpactAnalysis(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "slasAtRisk":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImpactAnalysis_slasAtRisk(ctx, field, obj)
+				})
+		case "openIncidents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ImpactAnalysis_openIncidents(ctx, field, obj)
+				})
 		case "maxDepth":
 			out.Values[i] = ec._ImpactAnalysis_maxDepth(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -72395,6 +72496,22 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsm�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSLA2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLAᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SLA) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSLA2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSLA(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

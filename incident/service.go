@@ -34,6 +34,10 @@ type Store interface {
 	// ListIncidents returns one page of the incidents in scope matching f,
 	// newest first.
 	ListIncidents(ctx context.Context, scope Scope, f Filter, p paging.Request) (paging.Page[Incident], error)
+	// OpenIncidentsOn returns up to limit open incidents in scope that
+	// affect any of itemIDs (CIs or services), highest priority first,
+	// then newest.
+	OpenIncidentsOn(ctx context.Context, scope Scope, itemIDs []string, limit int) ([]Incident, error)
 	// IncidentsCausedBy returns, keyed by change id, the newest limit
 	// incidents linked as caused by each change.
 	IncidentsCausedBy(ctx context.Context, changeIDs []string, limit int) (map[string][]Incident, error)
@@ -465,6 +469,19 @@ func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request
 		}
 	}
 	return s.store.ListIncidents(ctx, ScopeOf(v.Principal, v.GroupIDs), f, p)
+}
+
+// MaxOpenOn bounds the incidents OpenOn returns.
+const MaxOpenOn = 100
+
+// OpenOn returns the open incidents the viewer may read that affect any of
+// itemIDs (highest priority first, then newest), at most MaxOpenOn: those
+// already on what an impact analysis reaches.
+func (s *Service) OpenOn(ctx context.Context, v Viewer, itemIDs []string) ([]Incident, error) {
+	if len(itemIDs) == 0 {
+		return nil, nil
+	}
+	return s.store.OpenIncidentsOn(ctx, ScopeOf(v.Principal, v.GroupIDs), itemIDs, MaxOpenOn)
 }
 
 // MaxCausedBy bounds the incidents CausedBy returns per change; the list

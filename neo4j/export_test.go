@@ -56,6 +56,10 @@ func KnownErrorStatements(f problem.KnownErrorFilter) Statements {
 func IncidentListStatements(scope incident.Scope, f incident.Filter) Statements {
 	return statementsOf(incidentList(scope, f))
 }
+func OpenIncidentsOnStatements(scope incident.Scope) Statements {
+	stmt, params := openIncidentsOnStatement(scope, []string{"ci_a", "svc_b"}, 100)
+	return Statements{First: stmt, Next: stmt, Params: params}
+}
 
 // MyRequestsStatements and MyApprovalsStatements are the statements of a
 // requester's request list and an approver's inbox.

@@ -18,35 +18,10 @@ func (m *Incidents) ListIncidents(ctx context.Context, scope incident.Scope, f i
 }
 
 // incidentList is the list of the incidents in scope that f selects, newest
-// first. Only the parts of the scope that are set join its alternatives.
+// first.
 func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 	where := newConditions()
-	if !scope.All {
-		var anyOf []string
-		params := []any{}
-		if scope.CallerID != "" {
-			anyOf, params = append(anyOf, "i.callerId = $scopeCaller"), append(params, "scopeCaller", scope.CallerID)
-		}
-		if scope.AssigneeID != "" {
-			anyOf, params = append(anyOf, "i.assigneeId = $scopeAssignee"), append(params, "scopeAssignee", scope.AssigneeID)
-		}
-		if len(scope.GroupIDs) > 0 {
-			anyOf, params = append(anyOf, "i.assignmentGroupId IN $scopeGroups"), append(params, "scopeGroups", scope.GroupIDs)
-		}
-		if scope.Unassigned {
-			anyOf = append(anyOf, "i.assignmentGroupId IS NULL")
-		}
-		if scope.Major {
-			anyOf = append(anyOf, "i.major")
-		}
-		if scope.Opened && len(scope.GroupIDs) > 0 {
-			anyOf, params = append(anyOf, "i.openingGroupId IN $scopeOpened"), append(params, "scopeOpened", scope.GroupIDs)
-		}
-		if len(anyOf) == 0 {
-			anyOf = []string{"false"} // a scope with no part reads nothing
-		}
-		where.add("("+strings.Join(anyOf, " OR ")+")", params...)
-	}
+	inScope(where, scope)
 	in(where, "i", "state", "states", f.States)
 	in(where, "i", "priority", "priorities", f.Priorities)
 	where.equal("i", "assignmentGroupId", "groupId", f.AssignmentGroupID)
@@ -64,6 +39,64 @@ func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 	where.equal("i", "causedByChangeId", "causedByChangeId", f.CausedByChangeID)
 	return listSpec{match: "MATCH (i:Incident)", v: "i", where: where, order: "createdAt", desc: true,
 		sortName: "incidents:createdAt:desc" + timeSortSuffix}
+}
+
+// inScope adds the condition that keeps the incidents of scope. Only the
+// parts of the scope that are set join its alternatives.
+func inScope(where *conditions, scope incident.Scope) {
+	if scope.All {
+		return
+	}
+	var anyOf []string
+	params := []any{}
+	if scope.CallerID != "" {
+		anyOf, params = append(anyOf, "i.callerId = $scopeCaller"), append(params, "scopeCaller", scope.CallerID)
+	}
+	if scope.AssigneeID != "" {
+		anyOf, params = append(anyOf, "i.assigneeId = $scopeAssignee"), append(params, "scopeAssignee", scope.AssigneeID)
+	}
+	if len(scope.GroupIDs) > 0 {
+		anyOf, params = append(anyOf, "i.assignmentGroupId IN $scopeGroups"), append(params, "scopeGroups", scope.GroupIDs)
+	}
+	if scope.Unassigned {
+		anyOf = append(anyOf, "i.assignmentGroupId IS NULL")
+	}
+	if scope.Major {
+		anyOf = append(anyOf, "i.major")
+	}
+	if scope.Opened && len(scope.GroupIDs) > 0 {
+		anyOf, params = append(anyOf, "i.openingGroupId IN $scopeOpened"), append(params, "scopeOpened", scope.GroupIDs)
+	}
+	if len(anyOf) == 0 {
+		anyOf = []string{"false"} // a scope with no part reads nothing
+	}
+	where.add("("+strings.Join(anyOf, " OR ")+")", params...)
+}
+
+const openIncidentsOn = `
+UNWIND $itemIds AS id
+MATCH (:Item {id: id})<-[:AFFECTS]-(i:Incident)$$WHERE
+WITH DISTINCT i ORDER BY i.priority, i.createdAt DESC LIMIT $limit
+RETURN properties(i) AS i`
+
+// OpenIncidentsOn implements incident.Store.
+func (m *Incidents) OpenIncidentsOn(ctx context.Context, scope incident.Scope, itemIDs []string, limit int) ([]incident.Incident, error) {
+	stmt, params := openIncidentsOnStatement(scope, itemIDs, limit)
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]incident.Incident, error) {
+		recs, err := collect(ctx, tx, stmt, params)
+		return decodeIncidents(recs, "i"), err
+	})
+}
+
+// openIncidentsOnStatement starts from the items' id index and follows
+// AFFECTS to their incidents, so it never reads every incident.
+func openIncidentsOnStatement(scope incident.Scope, itemIDs []string, limit int) (string, map[string]any) {
+	where := newConditions()
+	inScope(where, scope)
+	where.add("NOT i.state IN $ended", "ended", texts(incident.EndedStates()))
+	params := where.params
+	params["itemIds"], params["limit"] = list(itemIDs), int64(limit)
+	return strings.Replace(openIncidentsOn, "$$WHERE", where.where(), 1), params
 }
 
 // incidentsCausedBy reads each change's newest incidents from the

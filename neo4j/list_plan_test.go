@@ -110,18 +110,20 @@ func TestChangeAndIncidentListsUseIndexes(t *testing.T) {
 	yes := true
 	agent := incident.Scope{CallerID: "usr_a", AssigneeID: "usr_a", GroupIDs: []string{"grp_a"}, Unassigned: true, Major: true, Opened: true}
 	lists := map[string]neo4j.Statements{
-		"changes":                  neo4j.ChangeListStatements(change.Filter{}),
-		"changes by state":         neo4j.ChangeListStatements(change.Filter{States: []change.State{change.Scheduled}}),
-		"changes by type and risk": neo4j.ChangeListStatements(change.Filter{Types: []change.Type{change.Normal}, RiskLevels: []change.Level{change.High}}),
-		"changes of a requester":   neo4j.ChangeListStatements(change.Filter{RequesterID: "usr_a"}),
-		"changes of a target":      neo4j.ChangeListStatements(change.Filter{TargetID: "ci_a"}),
-		"incidents":                neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{}),
-		"incidents by state":       neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{States: []incident.State{incident.New}}),
-		"incidents of a group":     neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{AssignmentGroupID: "grp_a"}),
-		"incidents of a CI":        neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CIID: "ci_a", Major: &yes}),
-		"an agent's incidents":     neo4j.IncidentListStatements(agent, incident.Filter{}),
-		"a requester's incidents":  neo4j.IncidentListStatements(incident.Scope{CallerID: "usr_r"}, incident.Filter{}),
-		"incidents of a change":    neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CausedByChangeID: "chg_a"}),
+		"changes":                            neo4j.ChangeListStatements(change.Filter{}),
+		"changes by state":                   neo4j.ChangeListStatements(change.Filter{States: []change.State{change.Scheduled}}),
+		"changes by type and risk":           neo4j.ChangeListStatements(change.Filter{Types: []change.Type{change.Normal}, RiskLevels: []change.Level{change.High}}),
+		"changes of a requester":             neo4j.ChangeListStatements(change.Filter{RequesterID: "usr_a"}),
+		"changes of a target":                neo4j.ChangeListStatements(change.Filter{TargetID: "ci_a"}),
+		"incidents":                          neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{}),
+		"incidents by state":                 neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{States: []incident.State{incident.New}}),
+		"incidents of a group":               neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{AssignmentGroupID: "grp_a"}),
+		"incidents of a CI":                  neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CIID: "ci_a", Major: &yes}),
+		"an agent's incidents":               neo4j.IncidentListStatements(agent, incident.Filter{}),
+		"a requester's incidents":            neo4j.IncidentListStatements(incident.Scope{CallerID: "usr_r"}, incident.Filter{}),
+		"incidents of a change":              neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{CausedByChangeID: "chg_a"}),
+		"open incidents on items":            neo4j.OpenIncidentsOnStatements(incident.Scope{All: true}),
+		"an agent's open incidents on items": neo4j.OpenIncidentsOnStatements(agent),
 	}
 	for name, st := range lists {
 		checkPlans(t, s, name, st, false)

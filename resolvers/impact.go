@@ -341,3 +341,14 @@ func impactProcess() process {
 		},
 	}
 }
+
+// reachedIDs lists the start and impacted items of res of the given kinds.
+func reachedIDs(res impact.Result, kinds ...catalog.Kind) []string {
+	var out []string
+	for _, it := range slices.Concat(res.Roots, res.Impacted) {
+		if slices.Contains(kinds, it.Node.Kind) {
+			out = append(out, it.Node.ID)
+		}
+	}
+	return out
+}
