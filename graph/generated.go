@@ -383,27 +383,28 @@ type ComplexityRoot struct {
 	}
 
 	ConfigurationItem struct {
-		Attributes    func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		CreatedBy     func(childComplexity int) int
-		Criticality   func(childComplexity int) int
-		Description   func(childComplexity int) int
-		Environment   func(childComplexity int) int
-		ExternalID    func(childComplexity int) int
-		History       func(childComplexity int, first *int, after *string) int
-		ID            func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Location      func(childComplexity int) int
-		Name          func(childComplexity int) int
-		OwnerGroup    func(childComplexity int) int
-		Redundancy    func(childComplexity int) int
-		Relationships func(childComplexity int, direction *model.RelationshipDirection, types []string, first *int) int
-		RetiredAt     func(childComplexity int) int
-		Source        func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Type          func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		Version       func(childComplexity int) int
+		Attributes     func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		CreatedBy      func(childComplexity int) int
+		Criticality    func(childComplexity int) int
+		Description    func(childComplexity int) int
+		Environment    func(childComplexity int) int
+		ExternalID     func(childComplexity int) int
+		History        func(childComplexity int, first *int, after *string) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Location       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		OwnerGroup     func(childComplexity int) int
+		Redundancy     func(childComplexity int) int
+		Relationships  func(childComplexity int, direction *model.RelationshipDirection, types []string, first *int) int
+		RetiredAt      func(childComplexity int) int
+		Source         func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Type           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		UsedByServices func(childComplexity int) int
+		Version        func(childComplexity int) int
 	}
 
 	ConfigurationItemConnection struct {
@@ -1636,6 +1637,7 @@ type ChangeImpactedServiceResolver interface {
 type ConfigurationItemResolver interface {
 	OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error)
 
+	UsedByServices(ctx context.Context, obj *model.ConfigurationItem) ([]*model.Service, error)
 	Redundancy(ctx context.Context, obj *model.ConfigurationItem) (*model.Redundancy, error)
 
 	Relationships(ctx context.Context, obj *model.ConfigurationItem, direction *model.RelationshipDirection, types []string, first *int) ([]*model.Relationship, error)
@@ -3247,6 +3249,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItem.UpdatedAt(childComplexity), true
+	case "ConfigurationItem.usedByServices":
+		if e.ComplexityRoot.ConfigurationItem.UsedByServices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurationItem.UsedByServices(childComplexity), true
 	case "ConfigurationItem.version":
 		if e.ComplexityRoot.ConfigurationItem.Version == nil {
 			break
@@ -10348,6 +10356,8 @@ type ConfigurationItem implements Node & GraphItem {
   ownerGroup: Group
   "Custom attributes, sorted by key."
   attributes: [Attribute!]!
+  "The services that depend on it directly through the catalogue (DEPENDS_ON), by name: relationships lists links between CIs only."
+  usedByServices: [Service!]!
   "Set when this CI groups redundant members."
   redundancy: Redundancy
   "Discovery source that feeds this CI, if any."
@@ -15287,6 +15297,8 @@ func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, f
 		return ec.fieldContext_ConfigurationItem_ownerGroup(ctx, field)
 	case "attributes":
 		return ec.fieldContext_ConfigurationItem_attributes(ctx, field)
+	case "usedByServices":
+		return ec.fieldContext_ConfigurationItem_usedByServices(ctx, field)
 	case "redundancy":
 		return ec.fieldContext_ConfigurationItem_redundancy(ctx, field)
 	case "source":
@@ -25312,6 +25324,38 @@ func (ec *executionContext) fieldContext_ConfigurationItem_attributes(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Attribute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurationItem_usedByServices(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurationItem_usedByServices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConfigurationItem().UsedByServices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Service) graphql.Marshaler {
+			return ec.marshalNService2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurationItem_usedByServices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfigurationItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Service(ctx, field)
 		},
 	}
 	return fc, nil
@@ -60876,6 +60920,12 @@ func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "usedByServices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ConfigurationItem_usedByServices(ctx, field, obj)
+				})
 		case "redundancy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
@@ -18,6 +19,14 @@ import (
 
 func (r *configurationItemResolver) OwnerGroup(ctx context.Context, obj *model.ConfigurationItem) (*model.Group, error) {
 	return readableGroup(ctx, obj.OwnerGroupID)
+}
+
+func (r *configurationItemResolver) UsedByServices(ctx context.Context, obj *model.ConfigurationItem) ([]*model.Service, error) {
+	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.DependsOn, reverse: true})
+	if err != nil {
+		return nil, err
+	}
+	return servicesOf(items, nil), nil
 }
 
 func (r *configurationItemResolver) Redundancy(ctx context.Context, obj *model.ConfigurationItem) (*model.Redundancy, error) {

@@ -61,3 +61,18 @@ func TestRetiredItemsAreLeftOutEverywhere(t *testing.T) {
 		t.Fatalf("impact of a retired and a live CI: %+v", out.ImpactAnalysis)
 	}
 }
+
+// TestCIShowsTheServicesUsingIt: a technical service's dependence on a CI
+// is visible from the CI.
+func TestCIShowsTheServicesUsingIt(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	w := newWorld(t, e)
+	w.build(t, "ts:Orders DEPENDS_ON orders-db", "ts:Reports DEPENDS_ON orders-db", "ts:HR DEPENDS_ON hr-db", "bs:Shop DEPENDS_ON ts:Orders")
+	var out struct {
+		ConfigurationItem struct {
+			UsedByServices []named `json:"usedByServices"`
+		} `json:"configurationItem"`
+	}
+	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { usedByServices { id name } } }`, map[string]any{"id": w.id(t, "orders-db")}, &out)
+	equalStrings(t, "services using orders-db", names(out.ConfigurationItem.UsedByServices), []string{"Orders", "Reports"})
+}
