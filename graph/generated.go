@@ -588,6 +588,11 @@ type ComplexityRoot struct {
 		Updated                func(childComplexity int) int
 	}
 
+	ImportIncidentsPayload struct {
+		Created   func(childComplexity int) int
+		Incidents func(childComplexity int) int
+	}
+
 	ImportRowError struct {
 		Field   func(childComplexity int) int
 		Kind    func(childComplexity int) int
@@ -856,6 +861,7 @@ type ComplexityRoot struct {
 		DecideChange               func(childComplexity int, input model.DecideChangeInput) int
 		DeleteFreezeWindow         func(childComplexity int, input model.DeleteFreezeWindowInput) int
 		ImportConfigurationItems   func(childComplexity int, input model.ImportConfigurationItemsInput) int
+		ImportIncidents            func(childComplexity int, input model.ImportIncidentsInput) int
 		LinkCatalogItems           func(childComplexity int, input model.CatalogLinkInput) int
 		LinkIncident               func(childComplexity int, input model.LinkIncidentInput) int
 		LinkIncidentsToProblem     func(childComplexity int, input model.ProblemIncidentsInput) int
@@ -1742,6 +1748,7 @@ type MutationResolver interface {
 	AddIncidentCommunication(ctx context.Context, input model.AddIncidentCommunicationInput) (*model.AddIncidentCommunicationPayload, error)
 	LinkIncident(ctx context.Context, input model.LinkIncidentInput) (*model.IncidentPayload, error)
 	SetPriorityMatrix(ctx context.Context, input model.SetPriorityMatrixInput) (*model.PriorityMatrixPayload, error)
+	ImportIncidents(ctx context.Context, input model.ImportIncidentsInput) (*model.ImportIncidentsPayload, error)
 	CreateKnowledgeArticle(ctx context.Context, input model.CreateKnowledgeArticleInput) (*model.CreateKnowledgeArticlePayload, error)
 	UpdateKnowledgeArticle(ctx context.Context, input model.UpdateKnowledgeArticleInput) (*model.KnowledgeArticlePayload, error)
 	TransitionKnowledgeArticle(ctx context.Context, input model.TransitionKnowledgeArticleInput) (*model.KnowledgeArticlePayload, error)
@@ -3894,6 +3901,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportConfigurationItemsPayload.Updated(childComplexity), true
 
+	case "ImportIncidentsPayload.created":
+		if e.ComplexityRoot.ImportIncidentsPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIncidentsPayload.Created(childComplexity), true
+	case "ImportIncidentsPayload.incidents":
+		if e.ComplexityRoot.ImportIncidentsPayload.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIncidentsPayload.Incidents(childComplexity), true
+
 	case "ImportRowError.field":
 		if e.ComplexityRoot.ImportRowError.Field == nil {
 			break
@@ -5235,6 +5255,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportConfigurationItems(childComplexity, args["input"].(model.ImportConfigurationItemsInput)), true
+	case "Mutation.importIncidents":
+		if e.ComplexityRoot.Mutation.ImportIncidents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importIncidents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportIncidents(childComplexity, args["input"].(model.ImportIncidentsInput)), true
 	case "Mutation.linkCatalogItems":
 		if e.ComplexityRoot.Mutation.LinkCatalogItems == nil {
 			break
@@ -8810,6 +8841,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
 			graphql.NewInputUnmarshaler("ImpactedItemFilter", ec.unmarshalInputImpactedItemFilter),
 			graphql.NewInputUnmarshaler("ImportConfigurationItemsInput", ec.unmarshalInputImportConfigurationItemsInput),
+			graphql.NewInputUnmarshaler("ImportIncidentInput", ec.unmarshalInputImportIncidentInput),
+			graphql.NewInputUnmarshaler("ImportIncidentsInput", ec.unmarshalInputImportIncidentsInput),
 			graphql.NewInputUnmarshaler("ImportItemInput", ec.unmarshalInputImportItemInput),
 			graphql.NewInputUnmarshaler("ImportRelationshipInput", ec.unmarshalInputImportRelationshipInput),
 			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
@@ -11753,6 +11786,71 @@ extend type Mutation {
 extend type Subscription {
   "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
   incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER], staff: true)
+}
+`, BuiltIn: false},
+	{Name: "../schema/incident_import.graphqls", Input: `"""
+One incident from another ITSM tool, with its original times, for ` + "`" + `importIncidents` + "`" + `.
+"""
+input ImportIncidentInput {
+  "Its id in the tool it came from (1 to 200 characters): importing the same key again creates nothing and returns the incident imported first; the same key with other content is a CONFLICT."
+  sourceKey: String!
+  "One-line summary, 1 to 200 characters."
+  shortDescription: String!
+  "Details (at most 20000 characters)."
+  description: String
+  "Subject of who reported it; defaults to the importer."
+  callerId: ID
+  "How it was reported (PHONE by default)."
+  channel: IncidentChannel
+  "Free categorisation (at most 100 characters)."
+  category: String
+  "The CIs affected (at most 100)."
+  configurationItemIds: [ID!]
+  "The services affected (at most 100)."
+  serviceIds: [ID!]
+  "How widely it hurt."
+  impact: IncidentLevel!
+  "How fast it had to be fixed."
+  urgency: IncidentLevel!
+  "The group that worked it."
+  assignmentGroupId: ID
+  "A member of that group."
+  assigneeId: ID
+  "When it was logged: its clocks start here (in the past)."
+  openedAt: DateTime!
+  "When a person first acknowledged it: the response clock stops here (not before openedAt)."
+  acknowledgedAt: DateTime
+  "When it was resolved (not before acknowledgedAt); needs resolutionCode and resolutionNotes."
+  resolvedAt: DateTime
+  "How it was resolved."
+  resolutionCode: ResolutionCode
+  "What was done."
+  resolutionNotes: String
+  "When it was closed (not before resolvedAt)."
+  closedAt: DateTime
+}
+
+"""
+Input of ` + "`" + `importIncidents` + "`" + `.
+"""
+input ImportIncidentsInput {
+  "1 to 500 incidents, each source key once."
+  incidents: [ImportIncidentInput!]!
+}
+
+"""
+Result of ` + "`" + `importIncidents` + "`" + `.
+"""
+type ImportIncidentsPayload {
+  "The incidents, in the order given: those imported now and those imported before under the same source key."
+  incidents: [Incident!]!
+  "How many this call created."
+  created: Int!
+}
+
+extend type Mutation {
+  "Loads incidents from another ITSM tool with their original times, for an ADMIN or a service account holding AGENT. The state follows from the times (CLOSED, RESOLVED, IN_PROGRESS once acknowledged with a group, ASSIGNED with a group, NEW), the history carries them, and SLA clocks and reports count from them. The whole batch is checked first and written in one transaction: a bad row (BAD_USER_INPUT or NOT_FOUND naming incidents[i].field) writes nothing. No live events are published."
+  importIncidents(input: ImportIncidentsInput!): ImportIncidentsPayload! @auth(roles: [ADMIN, AGENT])
 }
 `, BuiltIn: false},
 	{Name: "../schema/knowledge.graphqls", Input: `# Knowledge management (SPEC §2.5).
@@ -15685,6 +15783,16 @@ func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx cont
 	return nil, fmt.Errorf("no field named %q was found under type ImportConfigurationItemsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportIncidentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidents":
+		return ec.fieldContext_ImportIncidentsPayload_incidents(ctx, field)
+	case "created":
+		return ec.fieldContext_ImportIncidentsPayload_created(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportIncidentsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ImportRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "row":
@@ -18035,6 +18143,20 @@ func (ec *executionContext) field_Mutation_importConfigurationItems_args(ctx con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ImportConfigurationItemsInput, error) {
 			return ec.unmarshalNImportConfigurationItemsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportConfigurationItemsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importIncidents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImportIncidentsInput, error) {
+			return ec.unmarshalNImportIncidentsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -28287,6 +28409,61 @@ func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_errors(
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportIncidentsPayload_incidents(ctx context.Context, field graphql.CollectedField, obj *model.ImportIncidentsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportIncidentsPayload_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Incident) graphql.Marshaler {
+			return ec.marshalNIncident2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportIncidentsPayload_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportIncidentsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportIncidentsPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.ImportIncidentsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportIncidentsPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportIncidentsPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportIncidentsPayload", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ImportRowError_row(ctx context.Context, field graphql.CollectedField, obj *model.ImportRowError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34877,6 +35054,73 @@ func (ec *executionContext) fieldContext_Mutation_setPriorityMatrix(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setPriorityMatrix_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importIncidents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportIncidents(ctx, fc.Args["input"].(model.ImportIncidentsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.ImportIncidentsPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ImportIncidentsPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ImportIncidentsPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImportIncidentsPayload) graphql.Marshaler {
+			return ec.marshalNImportIncidentsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importIncidents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportIncidentsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importIncidents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -54724,6 +54968,209 @@ func UnmarshalImportConfigurationItemsInput(ctx context.Context, raw any) (model
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportIncidentInput(ctx context.Context, obj any) (model.ImportIncidentInput, error) {
+	var it model.ImportIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sourceKey", "shortDescription", "description", "callerId", "channel", "category", "configurationItemIds", "serviceIds", "impact", "urgency", "assignmentGroupId", "assigneeId", "openedAt", "acknowledgedAt", "resolvedAt", "resolutionCode", "resolutionNotes", "closedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sourceKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceKey = data
+		case "shortDescription":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortDescription"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortDescription = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "callerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("callerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CallerID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOIncidentChannel2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "configurationItemIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("configurationItemIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConfigurationItemIds = data
+		case "serviceIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serviceIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ServiceIds = data
+		case "impact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("impact"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Impact = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalNIncidentLevel2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐIncidentLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "assignmentGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignmentGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssignmentGroupID = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "openedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedAt"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedAt = data
+		case "acknowledgedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgedAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcknowledgedAt = data
+		case "resolvedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolvedAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolvedAt = data
+		case "resolutionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionCode"))
+			data, err := ec.unmarshalOResolutionCode2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐResolutionCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionCode = data
+		case "resolutionNotes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolutionNotes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResolutionNotes = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportIncidentInput unmarshals raw into the ImportIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportIncidentInput(ctx context.Context, raw any) (model.ImportIncidentInput, error) {
+	var out model.ImportIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportIncidentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportIncidentsInput(ctx context.Context, obj any) (model.ImportIncidentsInput, error) {
+	var it model.ImportIncidentsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"incidents"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "incidents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidents"))
+			data, err := ec.unmarshalNImportIncidentInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Incidents = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportIncidentsInput unmarshals raw into the ImportIncidentsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportIncidentsInput(ctx context.Context, raw any) (model.ImportIncidentsInput, error) {
+	var out model.ImportIncidentsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportIncidentsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputImportItemInput(ctx context.Context, obj any) (model.ImportItemInput, error) {
 	var it model.ImportItemInput
 	if obj == nil {
@@ -62257,6 +62704,44 @@ func (ec *executionContext) _ImportConfigurationItemsPayload(ctx context.Context
 	return out
 }
 
+var importIncidentsPayloadImplementors = []string{"ImportIncidentsPayload"}
+
+func (ec *executionContext) _ImportIncidentsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImportIncidentsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importIncidentsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportIncidentsPayload")
+		case "incidents":
+			out.Values[i] = ec._ImportIncidentsPayload_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._ImportIncidentsPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var importRowErrorImplementors = []string{"ImportRowError"}
 
 func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.SelectionSet, obj *model.ImportRowError) graphql.Marshaler {
@@ -64043,6 +64528,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setPriorityMatrix":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setPriorityMatrix(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importIncidents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importIncidents(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -70817,6 +71309,38 @@ func (ec *executionContext) marshalNImportConfigurationItemsPayload2ᚖgithubᚗ
 		return graphql.Null
 	}
 	return ec._ImportConfigurationItemsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImportIncidentInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentInputᚄ(ctx context.Context, v any) ([]*model.ImportIncidentInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ImportIncidentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportIncidentInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNImportIncidentInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentInput(ctx context.Context, v any) (*model.ImportIncidentInput, error) {
+	res, err := ec.unmarshalInputImportIncidentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportIncidentsInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentsInput(ctx context.Context, v any) (model.ImportIncidentsInput, error) {
+	res, err := ec.unmarshalInputImportIncidentsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportIncidentsPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentsPayload(ctx context.Context, sel ast.SelectionSet, v *model.ImportIncidentsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportIncidentsPayload!")
+		return graphql.Null
+	}
+	return ec._ImportIncidentsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNImportItemInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportItemInputᚄ(ctx context.Context, v any) ([]*model.ImportItemInput, error) {

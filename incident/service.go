@@ -38,6 +38,11 @@ type Store interface {
 	// affect any of itemIDs (CIs or services), highest priority first,
 	// then newest.
 	OpenIncidentsOn(ctx context.Context, scope Scope, itemIDs []string, limit int) ([]Incident, error)
+	// ImportIncidents writes the rows in one transaction: each new one
+	// with its trail, each whose key was imported before read back instead
+	// (created false). CONFLICT for a key imported with other content;
+	// NOT_FOUND naming the row for unknown references, writing nothing.
+	ImportIncidents(ctx context.Context, rows []ImportRow) ([]Incident, []bool, error)
 	// IncidentsCausedBy returns, keyed by change id, the newest limit
 	// incidents linked as caused by each change.
 	IncidentsCausedBy(ctx context.Context, changeIDs []string, limit int) (map[string][]Incident, error)

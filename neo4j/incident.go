@@ -432,3 +432,34 @@ func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(in
 		return next, nil
 	})
 }
+
+// ImportIncidents implements incident.Store.
+func (m *Incidents) ImportIncidents(ctx context.Context, rows []incident.ImportRow) ([]incident.Incident, []bool, error) {
+	type result struct {
+		incs    []incident.Incident
+		created []bool
+	}
+	res, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (result, error) {
+		var r result
+		for i, row := range rows {
+			first, err := claimKey(ctx, tx, &row.Key, row.Incident.ID, row.Incident.CreatedAt)
+			if err == nil && first != row.Incident.ID {
+				got, err := keyedIncident(ctx, tx, first, row.Key.Key)
+				if err != nil {
+					return result{}, incident.InRow(i, err)
+				}
+				r.incs, r.created = append(r.incs, got), append(r.created, false)
+				continue
+			}
+			if err == nil {
+				err = insertIncident(ctx, tx, row.Incident, row.Records)
+			}
+			if err != nil {
+				return result{}, incident.InRow(i, err)
+			}
+			r.incs, r.created = append(r.incs, row.Incident), append(r.created, true)
+		}
+		return r, nil
+	})
+	return res.incs, res.created, err
+}

@@ -190,3 +190,21 @@ func incidentProcess() process {
 		},
 	}
 }
+
+func historicalOf(in *model.ImportIncidentInput) incident.Historical {
+	h := incident.Historical{
+		SourceKey: in.SourceKey,
+		CreateInput: incident.CreateInput{
+			ShortDescription: in.ShortDescription, Description: deref(in.Description), CallerID: in.CallerID,
+			Channel: enumPtr[incident.Channel](in.Channel), Category: deref(in.Category), CIIDs: in.ConfigurationItemIds,
+			ServiceIDs: in.ServiceIds, Impact: incident.Level(in.Impact), Urgency: incident.Level(in.Urgency),
+			AssignmentGroupID: in.AssignmentGroupID, AssigneeID: in.AssigneeID,
+		},
+		OpenedAt: in.OpenedAt, AcknowledgedAt: in.AcknowledgedAt, ResolvedAt: in.ResolvedAt, ClosedAt: in.ClosedAt,
+		ResolutionNotes: deref(in.ResolutionNotes),
+	}
+	if c := enumPtr[incident.ResolutionCode](in.ResolutionCode); c != nil {
+		h.ResolutionCode = *c
+	}
+	return h
+}

@@ -1462,6 +1462,60 @@ type ImportConfigurationItemsPayload struct {
 	Errors []*ImportRowError `json:"errors"`
 }
 
+// One incident from another ITSM tool, with its original times, for `importIncidents`.
+type ImportIncidentInput struct {
+	// Its id in the tool it came from (1 to 200 characters): importing the same key again creates nothing and returns the incident imported first; the same key with other content is a CONFLICT.
+	SourceKey string `json:"sourceKey"`
+	// One-line summary, 1 to 200 characters.
+	ShortDescription string `json:"shortDescription"`
+	// Details (at most 20000 characters).
+	Description *string `json:"description,omitempty"`
+	// Subject of who reported it; defaults to the importer.
+	CallerID *string `json:"callerId,omitempty"`
+	// How it was reported (PHONE by default).
+	Channel *IncidentChannel `json:"channel,omitempty"`
+	// Free categorisation (at most 100 characters).
+	Category *string `json:"category,omitempty"`
+	// The CIs affected (at most 100).
+	ConfigurationItemIds []string `json:"configurationItemIds,omitempty"`
+	// The services affected (at most 100).
+	ServiceIds []string `json:"serviceIds,omitempty"`
+	// How widely it hurt.
+	Impact IncidentLevel `json:"impact"`
+	// How fast it had to be fixed.
+	Urgency IncidentLevel `json:"urgency"`
+	// The group that worked it.
+	AssignmentGroupID *string `json:"assignmentGroupId,omitempty"`
+	// A member of that group.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+	// When it was logged: its clocks start here (in the past).
+	OpenedAt time.Time `json:"openedAt"`
+	// When a person first acknowledged it: the response clock stops here (not before openedAt).
+	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
+	// When it was resolved (not before acknowledgedAt); needs resolutionCode and resolutionNotes.
+	ResolvedAt *time.Time `json:"resolvedAt,omitempty"`
+	// How it was resolved.
+	ResolutionCode *ResolutionCode `json:"resolutionCode,omitempty"`
+	// What was done.
+	ResolutionNotes *string `json:"resolutionNotes,omitempty"`
+	// When it was closed (not before resolvedAt).
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+}
+
+// Input of `importIncidents`.
+type ImportIncidentsInput struct {
+	// 1 to 500 incidents, each source key once.
+	Incidents []*ImportIncidentInput `json:"incidents"`
+}
+
+// Result of `importIncidents`.
+type ImportIncidentsPayload struct {
+	// The incidents, in the order given: those imported now and those imported before under the same source key.
+	Incidents []*Incident `json:"incidents"`
+	// How many this call created.
+	Created int `json:"created"`
+}
+
 // One CI of a discovery feed. Omitted optional fields keep the stored value (or take the
 // default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones.
 type ImportItemInput struct {
