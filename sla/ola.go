@@ -270,16 +270,8 @@ type OLAStore interface {
 }
 
 func normalizedOLA(o OLATerms) OLATerms {
-	o.ServiceIDs = slices.Compact(slices.Sorted(slices.Values(o.ServiceIDs)))
-	o.Targets = slices.Clone(o.Targets)
-	slices.SortFunc(o.Targets, func(a, b HoldTarget) int {
-		return slices.Index(Priorities(), a.Priority) - slices.Index(Priorities(), b.Priority)
-	})
-	o.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(o.Schedule.Holidays)))
-	if o.PauseOn == nil {
-		o.PauseOn = DefaultPauseOn()
-	}
-	o.PauseOn = slices.Compact(slices.Sorted(slices.Values(o.PauseOn)))
+	o.ServiceIDs, o.PauseOn = tidy(o.ServiceIDs, &o.Schedule, o.PauseOn)
+	o.Targets = byPriority(o.Targets, func(t HoldTarget) Priority { return t.Priority })
 	return o
 }
 
@@ -367,7 +359,7 @@ func (s *Service) covering(ctx context.Context, serviceIDs []string) ([]OLA, err
 	if len(serviceIDs) == 0 {
 		return nil, nil
 	}
-	olas, err := s.store.OLAsCovering(ctx, slices.Compact(slices.Sorted(slices.Values(serviceIDs))))
+	olas, err := s.store.OLAsCovering(ctx, sortedSet(serviceIDs))
 	if err != nil {
 		return nil, err
 	}

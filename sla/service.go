@@ -79,18 +79,30 @@ func NewService(store Store, now func() time.Time, newID func(prefix string) str
 
 // normalized returns t with its lists sorted and without duplicates.
 func normalized(t Terms) Terms {
-	t.ServiceIDs = slices.Compact(slices.Sorted(slices.Values(t.ServiceIDs)))
-	t.Targets = slices.Clone(t.Targets)
-	slices.SortFunc(t.Targets, func(a, b Target) int {
-		return slices.Index(Priorities(), a.Priority) - slices.Index(Priorities(), b.Priority)
-	})
-	t.Schedule.Holidays = slices.Compact(slices.Sorted(slices.Values(t.Schedule.Holidays)))
+	t.ServiceIDs, t.PauseOn = tidy(t.ServiceIDs, &t.Schedule, t.PauseOn)
+	t.Targets = byPriority(t.Targets, func(t Target) Priority { return t.Priority })
 	t.ReviewStart = t.ReviewStart.UTC()
-	if t.PauseOn == nil {
-		t.PauseOn = DefaultPauseOn()
-	}
-	t.PauseOn = slices.Compact(slices.Sorted(slices.Values(t.PauseOn)))
 	return t
+}
+
+// tidy sorts and dedupes what every agreement lists — its services, its
+// schedule's holidays and its pause reasons, the default ones when none are
+// given — so that equal terms compare equal.
+func tidy(serviceIDs []string, s *Schedule, pauseOn []string) ([]string, []string) {
+	s.Holidays = sortedSet(s.Holidays)
+	if pauseOn == nil {
+		pauseOn = DefaultPauseOn()
+	}
+	return sortedSet(serviceIDs), sortedSet(pauseOn)
+}
+
+func sortedSet(xs []string) []string { return slices.Compact(slices.Sorted(slices.Values(xs))) }
+
+// byPriority returns targets sorted from P1 to P5.
+func byPriority[T any](targets []T, of func(T) Priority) []T {
+	out := slices.Clone(targets)
+	slices.SortFunc(out, func(a, b T) int { return slices.Index(Priorities(), of(a)) - slices.Index(Priorities(), of(b)) })
+	return out
 }
 
 // CreateInput is the terms of a new SLA.
@@ -196,7 +208,7 @@ func (s *Service) ClocksOf(ctx context.Context, ts []Ticket) (map[string][]Ticke
 	for _, t := range ts {
 		serviceIDs = append(serviceIDs, t.ServiceIDs...)
 	}
-	slas, err := s.Covering(ctx, slices.Compact(slices.Sorted(slices.Values(serviceIDs))))
+	slas, err := s.Covering(ctx, sortedSet(serviceIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +250,7 @@ func (s *Service) Evaluate(ctx context.Context, tickets Tickets) ([]Event, error
 		serviceIDs = append(serviceIDs, t.ServiceIDs...)
 		ticketIDs = append(ticketIDs, t.ID)
 	}
-	slas, err := s.Covering(ctx, slices.Compact(slices.Sorted(slices.Values(serviceIDs))))
+	slas, err := s.Covering(ctx, sortedSet(serviceIDs))
 	if err != nil {
 		return nil, err
 	}
