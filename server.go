@@ -330,7 +330,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 		defer func() { _ = f.Close() }()
 		in = f
 	}
-	items, rels, err := feed.Read(in)
+	fd, err := feed.Read(in)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
-	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: items, Relationships: rels, Options: cmdb.ImportOptions{
+	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: fd.Items, Relationships: fd.Relationships, Options: cmdb.ImportOptions{
 		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen,
 		Progress: func(stage string, done, total int) {
 			rate := float64(done) / time.Since(start).Seconds()
@@ -361,14 +361,17 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	log.Info("imported", "source", *source, "created", rep.Created, "updated", rep.Updated, "unchanged", rep.Unchanged,
 		"relationships_created", rep.RelationshipsCreated, "relationships_unchanged", rep.RelationshipsUnchanged,
-		"not_seen", len(rep.NotSeen), "errors", len(rep.Errors))
-	fmt.Fprintf(out, "created %d, updated %d, unchanged %d; relationships created %d, unchanged %d; not seen %d; refused rows %d\n",
-		rep.Created, rep.Updated, rep.Unchanged, rep.RelationshipsCreated, rep.RelationshipsUnchanged, len(rep.NotSeen), len(rep.Errors))
-	for _, id := range rep.NotSeen {
-		fmt.Fprintln(out, "not seen:", id)
+		"not_seen", len(rep.NotSeen), "errors", len(rep.Errors)+len(fd.Refused))
+	fmt.Fprintf(out, "created %d, updated %d, unchanged %d; relationships created %d, unchanged %d; not seen %d; refused lines %d\n",
+		rep.Created, rep.Updated, rep.Unchanged, rep.RelationshipsCreated, rep.RelationshipsUnchanged, len(rep.NotSeen), len(rep.Errors)+len(fd.Refused))
+	for _, c := range rep.NotSeen {
+		fmt.Fprintf(out, "not seen: %s %s (%s)\n", c.ExternalID, c.ID, c.Name)
+	}
+	for _, r := range fd.Refused {
+		fmt.Fprintf(out, "line %d: %s\n", r.Line, r.Message)
 	}
 	for _, e := range rep.Errors {
-		fmt.Fprintf(out, "%s row %d: %s\n", strings.ToLower(e.Kind), e.Row, e.Message)
+		fmt.Fprintf(out, "line %d (%s %d): %s\n", fd.Line(e), strings.ToLower(e.Kind), e.Row, e.Message)
 	}
 	return nil
 }

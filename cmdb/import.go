@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -16,7 +17,8 @@ import (
 )
 
 // ImportItem is one CI as a discovery feed reports it. Nil pointers keep the
-// stored value (or take the default for a new CI); Attributes are merged.
+// stored value (or take the default for a new CI); Attributes are merged,
+// and one without a value is removed.
 type ImportItem struct {
 	ExternalID  string
 	Name        string
@@ -49,9 +51,9 @@ type ImportError struct {
 // ImportReport says what an import did.
 type ImportReport struct {
 	Created, Updated, Unchanged int
-	// NotSeen are the ids of live CIs of the source that the import did not
-	// mention (only when asked for).
-	NotSeen                                      []string
+	// NotSeen are the live CIs of the source that the import did not
+	// mention (only when asked for), by external id.
+	NotSeen                                      []CI
 	RelationshipsCreated, RelationshipsUnchanged int
 	Errors                                       []ImportError
 }
@@ -203,12 +205,16 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 		if err != nil {
 			return rep, err
 		}
+		var ids []string
 		for ext, id := range all {
 			if !seen[ext] {
-				rep.NotSeen = append(rep.NotSeen, id)
+				ids = append(ids, id)
 			}
 		}
-		slices.Sort(rep.NotSeen)
+		if rep.NotSeen, err = s.store.GetCIs(ctx, ids); err != nil {
+			return rep, err
+		}
+		slices.SortFunc(rep.NotSeen, func(a, b CI) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b ImportError) int {
 		if a.Kind != b.Kind {
@@ -251,7 +257,7 @@ func checkImportItem(it ImportItem) error {
 	if err := validateCore(probe); err != nil {
 		return err
 	}
-	_, err := applyAttributes(nil, it.Attributes, false)
+	_, err := applyAttributes(nil, it.Attributes, true)
 	return err
 }
 
@@ -294,7 +300,7 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 			patch.Set(&next.Description, it.Description)
 			patch.Set(&next.Location, it.Location)
 			patch.Set(&next.MinimumUp, it.MinimumUp)
-			attrs, err := applyAttributes(base.Attributes, it.Attributes, false)
+			attrs, err := applyAttributes(base.Attributes, it.Attributes, true)
 			if err != nil {
 				errs = append(errs, importErr(r+1, "ITEM", err))
 				continue

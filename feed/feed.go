@@ -8,11 +8,14 @@
 //	{"sourceExternalId":"vm-17","type":"HOSTED_ON","targetExternalId":"esx-3"}
 //
 // Optional CI fields: status, environment, criticality, description,
-// location, redundancyMinimumUp.
+// location, redundancyMinimumUp. An attribute given as null is removed. A
+// line with a field the format does not know ("enviroment") is refused,
+// naming it, so that a typo never falls back to a default silently.
 package feed
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,42 +26,79 @@ import (
 )
 
 type line struct {
-	ExternalID          string            `json:"externalId,omitempty"`
-	Name                string            `json:"name,omitempty"`
-	Type                string            `json:"type"`
-	Status              *string           `json:"status,omitempty"`
-	Environment         *string           `json:"environment,omitempty"`
-	Criticality         *string           `json:"criticality,omitempty"`
-	Description         *string           `json:"description,omitempty"`
-	Location            *string           `json:"location,omitempty"`
-	Attributes          map[string]string `json:"attributes,omitempty"`
-	RedundancyMinimumUp *int              `json:"redundancyMinimumUp,omitempty"`
-	SourceExternalID    string            `json:"sourceExternalId,omitempty"`
-	TargetExternalID    string            `json:"targetExternalId,omitempty"`
+	ExternalID          string             `json:"externalId,omitempty"`
+	Name                string             `json:"name,omitempty"`
+	Type                string             `json:"type"`
+	Status              *string            `json:"status,omitempty"`
+	Environment         *string            `json:"environment,omitempty"`
+	Criticality         *string            `json:"criticality,omitempty"`
+	Description         *string            `json:"description,omitempty"`
+	Location            *string            `json:"location,omitempty"`
+	Attributes          map[string]*string `json:"attributes,omitempty"`
+	RedundancyMinimumUp *int               `json:"redundancyMinimumUp,omitempty"`
+	SourceExternalID    string             `json:"sourceExternalId,omitempty"`
+	TargetExternalID    string             `json:"targetExternalId,omitempty"`
 }
 
 // maxLine bounds one line, so that a corrupt file cannot exhaust memory.
 const maxLine = 1 << 20
 
-// Read parses a feed. A line that is not valid JSON fails the whole read
-// with its line number; rule checks are left to the import, which reports
-// bad rows without stopping.
-func Read(r io.Reader) ([]cmdb.ImportItem, []cmdb.ImportRelationship, error) {
-	var items []cmdb.ImportItem
-	var rels []cmdb.ImportRelationship
+// Feed is a parsed feed, each row with the file line it came from, so that
+// refusals name the line a person can open.
+type Feed struct {
+	Items             []cmdb.ImportItem
+	Relationships     []cmdb.ImportRelationship
+	ItemLines         []int
+	RelationshipLines []int
+	// Refused are lines that are neither: a field the format does not
+	// know. The other lines still import.
+	Refused []Refusal
+}
+
+// Refusal is a refused line.
+type Refusal struct {
+	Line    int
+	Message string
+}
+
+// Line returns the file line of a row the import refused.
+func (f Feed) Line(e cmdb.ImportError) int {
+	lines := f.ItemLines
+	if e.Kind == "RELATIONSHIP" {
+		lines = f.RelationshipLines
+	}
+	if e.Row < 1 || e.Row > len(lines) {
+		return 0
+	}
+	return lines[e.Row-1]
+}
+
+// Read parses a feed. A line that is not JSON at all fails the whole read
+// with its line number (the file is damaged); a line with an unknown field
+// is refused alone; rule checks are left to the import, which reports bad
+// rows without stopping.
+func Read(r io.Reader) (Feed, error) {
+	var f Feed
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	for n := 1; sc.Scan(); n++ {
 		raw := sc.Bytes()
-		if len(raw) == 0 {
+		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
 		var l line
-		if err := json.Unmarshal(raw, &l); err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", n, err)
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			if !json.Valid(raw) {
+				return Feed{}, fmt.Errorf("line %d: %w", n, err)
+			}
+			f.Refused = append(f.Refused, Refusal{Line: n, Message: err.Error() + "; see the feed format in README"})
+			continue
 		}
 		if l.SourceExternalID != "" || l.TargetExternalID != "" {
-			rels = append(rels, cmdb.ImportRelationship{SourceExternalID: l.SourceExternalID, Type: l.Type, TargetExternalID: l.TargetExternalID})
+			f.Relationships = append(f.Relationships, cmdb.ImportRelationship{SourceExternalID: l.SourceExternalID, Type: l.Type, TargetExternalID: l.TargetExternalID})
+			f.RelationshipLines = append(f.RelationshipLines, n)
 			continue
 		}
 		it := cmdb.ImportItem{
@@ -68,15 +108,15 @@ func Read(r io.Reader) ([]cmdb.ImportItem, []cmdb.ImportRelationship, error) {
 			MinimumUp: l.RedundancyMinimumUp,
 		}
 		for _, k := range slices.Sorted(maps.Keys(l.Attributes)) {
-			v := l.Attributes[k]
-			it.Attributes = append(it.Attributes, cmdb.AttributeInput{Key: k, Value: &v})
+			it.Attributes = append(it.Attributes, cmdb.AttributeInput{Key: k, Value: l.Attributes[k]})
 		}
-		items = append(items, it)
+		f.Items = append(f.Items, it)
+		f.ItemLines = append(f.ItemLines, n)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("reading the feed: %w", err)
+		return Feed{}, fmt.Errorf("reading the feed: %w", err)
 	}
-	return items, rels, nil
+	return f, nil
 }
 
 // Write writes items, then relationships, one per line.
@@ -88,11 +128,9 @@ func Write(w io.Writer, items []cmdb.ImportItem, rels []cmdb.ImportRelationship)
 			Status: uncast(it.Status), Environment: uncast(it.Environment), Criticality: uncast(it.Criticality),
 			Description: it.Description, Location: it.Location, RedundancyMinimumUp: it.MinimumUp}
 		if len(it.Attributes) > 0 {
-			l.Attributes = map[string]string{}
+			l.Attributes = map[string]*string{}
 			for _, a := range it.Attributes {
-				if a.Value != nil {
-					l.Attributes[a.Key] = *a.Value
-				}
+				l.Attributes[a.Key] = a.Value
 			}
 		}
 		if err := enc.Encode(l); err != nil {

@@ -582,6 +582,7 @@ type ComplexityRoot struct {
 		Errors                 func(childComplexity int) int
 		NotSeen                func(childComplexity int) int
 		NotSeenCount           func(childComplexity int) int
+		NotSeenItems           func(childComplexity int) int
 		RelationshipsCreated   func(childComplexity int) int
 		RelationshipsUnchanged func(childComplexity int) int
 		Unchanged              func(childComplexity int) int
@@ -3876,6 +3877,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeenCount(childComplexity), true
+	case "ImportConfigurationItemsPayload.notSeenItems":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeenItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeenItems(childComplexity), true
 	case "ImportConfigurationItemsPayload.relationshipsCreated":
 		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsCreated == nil {
 			break
@@ -9390,7 +9397,7 @@ type UnlinkCatalogItemsPayload {
 
 """
 One CI of a discovery feed. Omitted optional fields keep the stored value (or take the
-default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones.
+default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones, and one given without a value is removed.
 """
 input ImportItemInput {
   "Identifier of the CI in the feed; with the source it identifies the CI."
@@ -10794,8 +10801,10 @@ type ImportConfigurationItemsPayload {
   relationshipsUnchanged: Int!
   "How many live CIs of the source the import did not mention (when reportNotSeen)."
   notSeenCount: Int!
-  "Their ids (the first 1000)."
+  "Their ids (the first 1000), by external id."
   notSeen: [ID!]!
+  "The same CIs (the first 1000), by external id, to read their externalId and name."
+  notSeenItems: [ConfigurationItem!]!
   "Refused rows."
   errors: [ImportRowError!]!
 }
@@ -15777,6 +15786,8 @@ func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx cont
 		return ec.fieldContext_ImportConfigurationItemsPayload_notSeenCount(ctx, field)
 	case "notSeen":
 		return ec.fieldContext_ImportConfigurationItemsPayload_notSeen(ctx, field)
+	case "notSeenItems":
+		return ec.fieldContext_ImportConfigurationItemsPayload_notSeenItems(ctx, field)
 	case "errors":
 		return ec.fieldContext_ImportConfigurationItemsPayload_errors(ctx, field)
 	}
@@ -28375,6 +28386,38 @@ func (ec *executionContext) _ImportConfigurationItemsPayload_notSeen(ctx context
 }
 func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_notSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_notSeenItems(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_notSeenItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotSeenItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ConfigurationItem) graphql.Marshaler {
+			return ec.marshalNConfigurationItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐConfigurationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_notSeenItems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportConfigurationItemsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ImportConfigurationItemsPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
@@ -62679,6 +62722,11 @@ func (ec *executionContext) _ImportConfigurationItemsPayload(ctx context.Context
 			}
 		case "notSeen":
 			out.Values[i] = ec._ImportConfigurationItemsPayload_notSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notSeenItems":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_notSeenItems(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

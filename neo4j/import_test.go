@@ -81,7 +81,7 @@ func TestImport(t *testing.T) {
 		t.Fatalf("h1 has %d history entries, want 4", len(hist))
 	}
 	app, _ := g.svc.List(g.ctx, cmdb.Filter{Source: "scanner", NameContains: "app"}, cmdb.Order{}, paging.Request{First: 5})
-	if third.NotSeen[0] != app.Items[0].ID {
+	if n := third.NotSeen[0]; n.ID != app.Items[0].ID || n.ExternalID != "app" || n.Name != app.Items[0].Name {
 		t.Fatalf("not seen %v, want the app", third.NotSeen)
 	}
 

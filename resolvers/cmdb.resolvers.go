@@ -174,11 +174,11 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 	out := &model.ImportConfigurationItemsPayload{
 		Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged,
 		RelationshipsCreated: rep.RelationshipsCreated, RelationshipsUnchanged: rep.RelationshipsUnchanged,
-		NotSeenCount: len(rep.NotSeen), NotSeen: rep.NotSeen[:min(len(rep.NotSeen), 1000)],
-		Errors: make([]*model.ImportRowError, len(rep.Errors)),
+		NotSeenCount: len(rep.NotSeen), Errors: make([]*model.ImportRowError, len(rep.Errors)),
+		NotSeen: []string{}, NotSeenItems: mapSlice(rep.NotSeen[:min(len(rep.NotSeen), 1000)], ciModel),
 	}
-	if out.NotSeen == nil {
-		out.NotSeen = []string{}
+	for _, c := range out.NotSeenItems {
+		out.NotSeen = append(out.NotSeen, c.ID)
 	}
 	for i, e := range rep.Errors {
 		out.Errors[i] = &model.ImportRowError{Row: e.Row, Kind: model.ImportRowKind(e.Kind), Field: optional(e.Field), Message: e.Message}

@@ -12,7 +12,7 @@ import (
 const importMutation = `
 mutation($in: ImportConfigurationItemsInput!) {
   importConfigurationItems(input: $in) {
-    created updated unchanged relationshipsCreated relationshipsUnchanged notSeenCount notSeen
+    created updated unchanged relationshipsCreated relationshipsUnchanged notSeenCount notSeen notSeenItems { id externalId name }
     errors { row kind field message }
   }
 }`
@@ -25,7 +25,10 @@ type importReport struct {
 	RelationshipsUnchanged int      `json:"relationshipsUnchanged"`
 	NotSeenCount           int      `json:"notSeenCount"`
 	NotSeen                []string `json:"notSeen"`
-	Errors                 []struct {
+	NotSeenItems           []struct {
+		ID, ExternalID, Name string
+	} `json:"notSeenItems"`
+	Errors []struct {
 		Row     int     `json:"row"`
 		Kind    string  `json:"kind"`
 		Field   *string `json:"field"`
@@ -105,7 +108,7 @@ func TestImportOverHTTP(t *testing.T) {
 		{"externalId": "gone", "name": "gone", "type": "SERVER", "status": "RETIRED"},                                // 9: status
 		{"externalId": "grp0", "name": "grp0", "type": "CLUSTER", "redundancyMinimumUp": 0},                          // 10: redundancyMinimumUp
 		{"externalId": "badattr", "name": "badattr", "type": "SERVER", "attributes": attr("1bad", "x")},              // 11: attributes
-		{"externalId": "nullattr", "name": "nullattr", "type": "SERVER", "attributes": attr("k", nil)},               // 12: attributes
+		{"externalId": "badkey", "name": "badkey", "type": "SERVER", "attributes": attr("bad key", "x")},             // 12: attributes
 		{"externalId": "desc", "name": "desc", "type": "SERVER", "description": strings.Repeat("d", 4001)},           // 13: description
 	}
 	rels := []m{
@@ -226,6 +229,9 @@ func TestImportOverHTTP(t *testing.T) {
 		}
 		equalStrings(t, "changed import errors", rep.rowErrors(t), []string{})
 		equalStrings(t, "notSeen", rep.NotSeen, []string{cis["app"].ID})
+		if n := rep.NotSeenItems; len(n) != 1 || n[0].ID != cis["app"].ID || n[0].ExternalID != "app" || n[0].Name == "" {
+			t.Errorf("notSeenItems %+v", n)
+		}
 
 		h1 := e.snapshot(t, cis["h1"].ID)
 		if h1.ci.Version != 2 || len(h1.ci.Attributes) != 1 || h1.ci.Attributes[0].Value != "128" {

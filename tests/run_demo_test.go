@@ -36,16 +36,7 @@ func startServer(t *testing.T, name string, args []string, extra ...string) *ser
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = ".."
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if k != "DEMO_DATA" && !strings.HasPrefix(k, "NEO4J_") && !strings.HasPrefix(k, "JWT_") && k != "ADDR" {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, append([]string{
-		"NEO4J_URI=" + neo4jtest.Config(t).URI, "JWT_SECRET=" + string(testSecret), "ADDR=127.0.0.1:0",
-	}, extra...)...)
+	cmd.Env = serverEnv(t, extra...)
 	// Its own process group, so that Ctrl-C reaches the script and the
 	// server it starts, and nothing else.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -155,6 +146,21 @@ func TestDemoAdminPasswordIsFreshAndRandom(t *testing.T) {
 		}
 		previous = password
 	}
+}
+
+// serverEnv is the environment the binary runs with in tests: the test
+// database, the tests' token secret, any free port, and extra.
+func serverEnv(t *testing.T, extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != "DEMO_DATA" && !strings.HasPrefix(k, "NEO4J_") && !strings.HasPrefix(k, "JWT_") && k != "ADDR" {
+			env = append(env, kv)
+		}
+	}
+	return append(env, append([]string{
+		"NEO4J_URI=" + neo4jtest.Config(t).URI, "JWT_SECRET=" + string(testSecret), "ADDR=127.0.0.1:0",
+	}, extra...)...)
 }
 
 // buildServer builds the server binary into a temporary directory and

@@ -1456,8 +1456,10 @@ type ImportConfigurationItemsPayload struct {
 	RelationshipsUnchanged int `json:"relationshipsUnchanged"`
 	// How many live CIs of the source the import did not mention (when reportNotSeen).
 	NotSeenCount int `json:"notSeenCount"`
-	// Their ids (the first 1000).
+	// Their ids (the first 1000), by external id.
 	NotSeen []string `json:"notSeen"`
+	// The same CIs (the first 1000), by external id, to read their externalId and name.
+	NotSeenItems []*ConfigurationItem `json:"notSeenItems"`
 	// Refused rows.
 	Errors []*ImportRowError `json:"errors"`
 }
@@ -1517,7 +1519,7 @@ type ImportIncidentsPayload struct {
 }
 
 // One CI of a discovery feed. Omitted optional fields keep the stored value (or take the
-// default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones.
+// default for a new CI: ACTIVE, PRODUCTION, MEDIUM); attributes are merged into the stored ones, and one given without a value is removed.
 type ImportItemInput struct {
 	// Identifier of the CI in the feed; with the source it identifies the CI.
 	ExternalID string `json:"externalId"`
