@@ -1,6 +1,7 @@
 package cmdb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -32,11 +33,74 @@ type ImportItem struct {
 	MinimumUp   *int
 }
 
-// ImportRelationship relates two CIs of the same source by external id.
+// ImportRelationship relates two CIs. Each end is named by external id —
+// of the import's own source, or of another (SourceExternalSource), since
+// estates join feeds: a VM from the hypervisor feed on a host from the
+// hardware feed — or by CI id; one of the two per end.
 type ImportRelationship struct {
-	SourceExternalID string
-	Type             string
-	TargetExternalID string
+	SourceExternalID     string
+	SourceExternalSource string
+	SourceID             string
+	Type                 string
+	TargetExternalID     string
+	TargetExternalSource string
+	TargetID             string
+}
+
+// SourceKey names a CI by its discovery source and external id there.
+type SourceKey struct{ Source, ExternalID string }
+
+// RelEnds are the CIs a batch of relationship rows names.
+type RelEnds struct {
+	Keys []SourceKey
+	IDs  []string
+}
+
+// FoundEnds are the CIs the store found for RelEnds.
+type FoundEnds struct {
+	ByKey map[SourceKey]CI
+	ByID  map[string]CI
+}
+
+// end is one end of a row: its key or id, and the input field naming it.
+type end struct {
+	key   SourceKey
+	id    string
+	field string
+}
+
+// ends resolves where a row's two ends are to be found; BAD_USER_INPUT
+// unless each end gives exactly one of an external id or an id.
+func (r ImportRelationship) ends(source string) (src, tgt end, err error) {
+	mk := func(ext, extSource, id, prefix string) (end, error) {
+		switch {
+		case (ext == "") == (id == ""):
+			return end{}, apperr.Invalid(prefix+"ExternalId", "give either %sExternalId or %sId", prefix, prefix)
+		case id != "":
+			return end{id: id, field: prefix + "Id"}, nil
+		}
+		return end{key: SourceKey{Source: cmp.Or(extSource, source), ExternalID: ext}, field: prefix + "ExternalId"}, nil
+	}
+	if src, err = mk(r.SourceExternalID, r.SourceExternalSource, r.SourceID, "source"); err != nil {
+		return end{}, end{}, err
+	}
+	tgt, err = mk(r.TargetExternalID, r.TargetExternalSource, r.TargetID, "target")
+	return src, tgt, err
+}
+
+// find returns the live CI an end names, or an error message.
+func (f FoundEnds) find(e end) (CI, string) {
+	c, ok := f.ByID[e.id]
+	if e.id == "" {
+		c, ok = f.ByKey[e.key]
+	}
+	switch {
+	case ok && c.Status != StatusRetired:
+		return c, ""
+	case e.id != "":
+		return CI{}, fmt.Sprintf("%q is not a live CI", e.id)
+	}
+	return CI{}, fmt.Sprintf("%q is not a live CI of source %q", e.key.ExternalID, e.key.Source)
 }
 
 // ImportError reports one refused row; valid rows still land.
@@ -100,11 +164,11 @@ type Importer interface {
 	// returns. As in CreateCI and UpdateCI, a created CI's CREATED entry is
 	// derived, and recorded before the CI's first update.
 	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates []CI, updates []ImportWrite, err error)) error
-	// ImportRelationships resolves external ids of source to CIs, passes
-	// them to plan, and merges what it returns; it returns how many were new.
-	// A new relationship's RELATIONSHIP_ADDED entry is derived, and recorded
+	// ImportRelationships finds the CIs ends names, passes them to plan,
+	// and merges what it returns; it returns how many were new. A new
+	// relationship's RELATIONSHIP_ADDED entry is derived, and recorded
 	// before the relationship is removed.
-	ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(byExternalID map[string]CI) ([]RelWrite, error)) (created int, err error)
+	ImportRelationships(ctx context.Context, ends RelEnds, plan func(FoundEnds) ([]RelWrite, error)) (created int, err error)
 	// SourceCIs returns external id → id of the live CIs of source.
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
 }
@@ -331,38 +395,60 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 
 func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, source string, rels []ImportRelationship, offset int) (created, planned int, errs []ImportError, err error) {
 	now := s.now().UTC()
-	extSet := map[string]bool{}
+	keys, ids := map[SourceKey]bool{}, map[string]bool{}
 	for _, r := range rels {
-		extSet[r.SourceExternalID], extSet[r.TargetExternalID] = true, true
+		src, tgt, err := r.ends(source)
+		if err != nil {
+			continue // reported when planned
+		}
+		for _, e := range []end{src, tgt} {
+			if e.id != "" {
+				ids[e.id] = true
+			} else {
+				keys[e.key] = true
+			}
+		}
 	}
 	relIDs := make([]string, len(rels))
 	for i := range rels {
 		relIDs[i] = s.newID(RelationshipPrefix)
 	}
-	created, err = store.ImportRelationships(ctx, source, slices.Sorted(maps.Keys(extSet)), func(byExt map[string]CI) ([]RelWrite, error) {
+	ends := RelEnds{Keys: slices.SortedFunc(maps.Keys(keys), func(a, b SourceKey) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), strings.Compare(a.ExternalID, b.ExternalID))
+	}), IDs: slices.Sorted(maps.Keys(ids))}
+	created, err = store.ImportRelationships(ctx, ends, func(found FoundEnds) ([]RelWrite, error) {
 		planned, errs = 0, nil
 		var writes []RelWrite
 		for i, r := range rels {
 			row := offset + i + 1
+			refuse := func(field, msg string) {
+				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: field, Message: msg})
+			}
 			rt, ok := LookupRelType(r.Type)
 			if !ok || rt.CatalogOnly {
-				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "type", Message: fmt.Sprintf("unknown relationship type %q between CIs", r.Type)})
+				refuse("type", fmt.Sprintf("unknown relationship type %q between CIs", r.Type))
 				continue
 			}
-			src, sok := byExt[r.SourceExternalID]
-			tgt, tok := byExt[r.TargetExternalID]
-			switch {
-			case !sok || src.Status == StatusRetired:
-				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "sourceExternalId", Message: fmt.Sprintf("%q is not a live CI of source %q", r.SourceExternalID, source)})
+			se, te, err := r.ends(source)
+			if err != nil {
+				errs = append(errs, importErr(row, "RELATIONSHIP", err))
 				continue
-			case !tok || tgt.Status == StatusRetired:
-				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: fmt.Sprintf("%q is not a live CI of source %q", r.TargetExternalID, source)})
+			}
+			src, why := found.find(se)
+			if why != "" {
+				refuse(se.field, why)
+				continue
+			}
+			tgt, why := found.find(te)
+			switch {
+			case why != "":
+				refuse(te.field, why)
 				continue
 			case src.ID == tgt.ID:
-				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: "a CI cannot be related to itself"})
+				refuse(te.field, "a CI cannot be related to itself")
 				continue
 			case rt.Name == MemberOf && tgt.MinimumUp == 0:
-				errs = append(errs, ImportError{Row: row, Kind: "RELATIONSHIP", Field: "targetExternalId", Message: fmt.Sprintf("%q is not a redundancy group (it has no redundancyMinimumUp)", r.TargetExternalID)})
+				refuse(te.field, fmt.Sprintf("CI %s (%s) is not a redundancy group (it has no redundancyMinimumUp)", tgt.ID, tgt.Name))
 				continue
 			}
 			planned++
@@ -396,9 +482,16 @@ func CheckFeed(items []ImportItem, rels []ImportRelationship) []ImportError {
 	for i, r := range rels {
 		row := ImportError{Row: i + 1, Kind: "RELATIONSHIP"}
 		rt, ok := LookupRelType(r.Type)
+		se, te, err := r.ends("")
+		if err == nil && (se.id != "" || se.key.Source != "" || te.id != "" || te.key.Source != "") {
+			continue // an end outside the feed: only an import can tell
+		}
 		src, sok := byExt[r.SourceExternalID]
 		tgt, tok := byExt[r.TargetExternalID]
 		switch {
+		case err != nil:
+			e := importErr(i+1, "RELATIONSHIP", err)
+			row.Field, row.Message = e.Field, e.Message
 		case !ok || rt.CatalogOnly:
 			row.Field, row.Message = "type", fmt.Sprintf("unknown relationship type %q between CIs", r.Type)
 		case !sok:

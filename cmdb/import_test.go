@@ -16,13 +16,13 @@ func TestCheckFeed(t *testing.T) {
 		{ExternalID: "c", Name: "C", Type: "TOASTER"},
 	}
 	rels := []ImportRelationship{
-		{"a", "MEMBER_OF", "pool"},
-		{"a", "LIKES", "pool"},
-		{"a", "CONSUMES", "pool"},
-		{"x", "RUNS_ON", "a"},
-		{"a", "RUNS_ON", "x"},
-		{"a", "RUNS_ON", "a"},
-		{"pool", "MEMBER_OF", "a"},
+		{SourceExternalID: "a", Type: "MEMBER_OF", TargetExternalID: "pool"},
+		{SourceExternalID: "a", Type: "LIKES", TargetExternalID: "pool"},
+		{SourceExternalID: "a", Type: "CONSUMES", TargetExternalID: "pool"},
+		{SourceExternalID: "x", Type: "RUNS_ON", TargetExternalID: "a"},
+		{SourceExternalID: "a", Type: "RUNS_ON", TargetExternalID: "x"},
+		{SourceExternalID: "a", Type: "RUNS_ON", TargetExternalID: "a"},
+		{SourceExternalID: "pool", Type: "MEMBER_OF", TargetExternalID: "a"},
 	}
 	var got []string
 	for _, e := range CheckFeed(items, rels) {

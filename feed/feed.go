@@ -7,6 +7,9 @@
 //
 //	{"sourceExternalId":"vm-17","type":"HOSTED_ON","targetExternalId":"esx-3"}
 //
+// whose ends may also be CIs of another source ("targetExternalSource":
+// "hardware") or CIs named by id ("targetId").
+//
 // Optional CI fields: status, environment, criticality, description,
 // location, redundancyMinimumUp. An attribute given as null is removed. A
 // line with a field the format does not know ("enviroment") is refused,
@@ -26,18 +29,22 @@ import (
 )
 
 type line struct {
-	ExternalID          string             `json:"externalId,omitempty"`
-	Name                string             `json:"name,omitempty"`
-	Type                string             `json:"type"`
-	Status              *string            `json:"status,omitempty"`
-	Environment         *string            `json:"environment,omitempty"`
-	Criticality         *string            `json:"criticality,omitempty"`
-	Description         *string            `json:"description,omitempty"`
-	Location            *string            `json:"location,omitempty"`
-	Attributes          map[string]*string `json:"attributes,omitempty"`
-	RedundancyMinimumUp *int               `json:"redundancyMinimumUp,omitempty"`
-	SourceExternalID    string             `json:"sourceExternalId,omitempty"`
-	TargetExternalID    string             `json:"targetExternalId,omitempty"`
+	ExternalID           string             `json:"externalId,omitempty"`
+	Name                 string             `json:"name,omitempty"`
+	Type                 string             `json:"type"`
+	Status               *string            `json:"status,omitempty"`
+	Environment          *string            `json:"environment,omitempty"`
+	Criticality          *string            `json:"criticality,omitempty"`
+	Description          *string            `json:"description,omitempty"`
+	Location             *string            `json:"location,omitempty"`
+	Attributes           map[string]*string `json:"attributes,omitempty"`
+	RedundancyMinimumUp  *int               `json:"redundancyMinimumUp,omitempty"`
+	SourceExternalID     string             `json:"sourceExternalId,omitempty"`
+	SourceExternalSource string             `json:"sourceExternalSource,omitempty"`
+	SourceID             string             `json:"sourceId,omitempty"`
+	TargetExternalID     string             `json:"targetExternalId,omitempty"`
+	TargetExternalSource string             `json:"targetExternalSource,omitempty"`
+	TargetID             string             `json:"targetId,omitempty"`
 }
 
 // maxLine bounds one line, so that a corrupt file cannot exhaust memory.
@@ -96,8 +103,10 @@ func Read(r io.Reader) (Feed, error) {
 			f.Refused = append(f.Refused, Refusal{Line: n, Message: err.Error() + "; see the feed format in README"})
 			continue
 		}
-		if l.SourceExternalID != "" || l.TargetExternalID != "" {
-			f.Relationships = append(f.Relationships, cmdb.ImportRelationship{SourceExternalID: l.SourceExternalID, Type: l.Type, TargetExternalID: l.TargetExternalID})
+		if l.SourceExternalID != "" || l.TargetExternalID != "" || l.SourceID != "" || l.TargetID != "" {
+			f.Relationships = append(f.Relationships, cmdb.ImportRelationship{Type: l.Type,
+				SourceExternalID: l.SourceExternalID, SourceExternalSource: l.SourceExternalSource, SourceID: l.SourceID,
+				TargetExternalID: l.TargetExternalID, TargetExternalSource: l.TargetExternalSource, TargetID: l.TargetID})
 			f.RelationshipLines = append(f.RelationshipLines, n)
 			continue
 		}
@@ -138,7 +147,9 @@ func Write(w io.Writer, items []cmdb.ImportItem, rels []cmdb.ImportRelationship)
 		}
 	}
 	for _, r := range rels {
-		if err := enc.Encode(line{SourceExternalID: r.SourceExternalID, Type: r.Type, TargetExternalID: r.TargetExternalID}); err != nil {
+		if err := enc.Encode(line{Type: r.Type,
+			SourceExternalID: r.SourceExternalID, SourceExternalSource: r.SourceExternalSource, SourceID: r.SourceID,
+			TargetExternalID: r.TargetExternalID, TargetExternalSource: r.TargetExternalSource, TargetID: r.TargetID}); err != nil {
 			return err
 		}
 	}

@@ -10736,15 +10736,23 @@ type UnrelateConfigurationItemsPayload {
 }
 
 """
-One relationship of a discovery feed between two CIs of the same source.
+One relationship of a discovery feed. Each end is named by externalId — of the import's source, or of another source given beside it, as estates join feeds (a VM from the hypervisor feed on a host from the hardware feed) — or by CI id; one of the two per end (BAD_USER_INPUT for the row otherwise).
 """
 input ImportRelationshipInput {
   "externalId of the CI the relationship starts from."
-  sourceExternalId: String!
+  sourceExternalId: String
+  "The discovery source that externalId belongs to, when not this import's."
+  sourceExternalSource: String
+  "The id of the CI it starts from, instead of its externalId."
+  sourceId: ID
   "A CI relationship type from ` + "`" + `relationshipTypes` + "`" + `."
   type: String!
   "externalId of the CI it points to."
-  targetExternalId: String!
+  targetExternalId: String
+  "The discovery source that externalId belongs to, when not this import's."
+  targetExternalSource: String
+  "The id of the CI it points to, instead of its externalId."
+  targetId: ID
 }
 
 """
@@ -55330,7 +55338,7 @@ func (ec *executionContext) unmarshalInputImportRelationshipInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sourceExternalId", "type", "targetExternalId"}
+	fieldsInOrder := [...]string{"sourceExternalId", "sourceExternalSource", "sourceId", "type", "targetExternalId", "targetExternalSource", "targetId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55339,11 +55347,25 @@ func (ec *executionContext) unmarshalInputImportRelationshipInput(ctx context.Co
 		switch k {
 		case "sourceExternalId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceExternalId"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SourceExternalID = data
+		case "sourceExternalSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceExternalSource"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceExternalSource = data
+		case "sourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceID = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -55353,11 +55375,25 @@ func (ec *executionContext) unmarshalInputImportRelationshipInput(ctx context.Co
 			it.Type = data
 		case "targetExternalId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetExternalId"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetExternalID = data
+		case "targetExternalSource":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetExternalSource"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetExternalSource = data
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
 		}
 	}
 	return it, nil

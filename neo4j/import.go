@@ -110,20 +110,51 @@ FOREACH (_ IN CASE WHEN $reverse THEN [1] ELSE [] END |
   CREATE (t)-[:IMPACTS {via: type(r), rel: r.id, fwd: false}]->(s))
 RETURN count(*) AS created`
 
+// findEnds reads the CIs ends names, one statement per source (a feed
+// names few) and one for the ids. Plain reads: MERGE locks both ends of
+// each relationship it writes.
+func findEnds(ctx context.Context, tx driver.ManagedTransaction, ends cmdb.RelEnds) (cmdb.FoundEnds, error) {
+	found := cmdb.FoundEnds{ByKey: make(map[cmdb.SourceKey]cmdb.CI, len(ends.Keys)), ByID: map[string]cmdb.CI{}}
+	bySource := map[string][]string{}
+	for _, k := range ends.Keys {
+		bySource[k.Source] = append(bySource[k.Source], k.ExternalID)
+	}
+	for source, exts := range bySource {
+		recs, err := collect(ctx, tx, readBySourceKeys, map[string]any{"source": source, "externalIds": exts})
+		if err != nil {
+			return cmdb.FoundEnds{}, err
+		}
+		for _, r := range recs {
+			c := ciFromProps(props(r, "c"))
+			found.ByKey[cmdb.SourceKey{Source: source, ExternalID: c.ExternalID}] = c
+		}
+	}
+	if len(ends.IDs) > 0 {
+		recs, err := collect(ctx, tx, readByIDs, map[string]any{"ids": ends.IDs})
+		if err != nil {
+			return cmdb.FoundEnds{}, err
+		}
+		for _, r := range recs {
+			c := ciFromProps(props(r, "c"))
+			found.ByID[c.ID] = c
+		}
+	}
+	return found, nil
+}
+
+const readByIDs = `
+UNWIND $ids AS id
+MATCH (c:CI:Item {id: id})
+RETURN properties(c) AS c`
+
 // ImportRelationships implements cmdb.Importer.
-func (m *CMDB) ImportRelationships(ctx context.Context, source string, externalIDs []string, plan func(map[string]cmdb.CI) ([]cmdb.RelWrite, error)) (int, error) {
+func (m *CMDB) ImportRelationships(ctx context.Context, ends cmdb.RelEnds, plan func(cmdb.FoundEnds) ([]cmdb.RelWrite, error)) (int, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (int, error) {
-		// A plain read: MERGE locks both ends of each relationship it writes.
-		recs, err := collect(ctx, tx, readBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
+		found, err := findEnds(ctx, tx, ends)
 		if err != nil {
 			return 0, err
 		}
-		byExt := make(map[string]cmdb.CI, len(recs))
-		for _, r := range recs {
-			c := ciFromProps(props(r, "c"))
-			byExt[c.ExternalID] = c
-		}
-		writes, err := plan(byExt)
+		writes, err := plan(found)
 		if err != nil {
 			return 0, err
 		}

@@ -164,7 +164,9 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 	}
 	rels := make([]cmdb.ImportRelationship, len(input.Relationships))
 	for i, rel := range input.Relationships {
-		rels[i] = cmdb.ImportRelationship{SourceExternalID: rel.SourceExternalID, Type: rel.Type, TargetExternalID: rel.TargetExternalID}
+		rels[i] = cmdb.ImportRelationship{Type: rel.Type,
+			SourceExternalID: deref(rel.SourceExternalID), SourceExternalSource: deref(rel.SourceExternalSource), SourceID: deref(rel.SourceID),
+			TargetExternalID: deref(rel.TargetExternalID), TargetExternalSource: deref(rel.TargetExternalSource), TargetID: deref(rel.TargetID)}
 	}
 	rep, err := r.CMDB.Import(ctx, *principal(ctx), cmdb.ImportInput{Source: input.Source, Items: items, Relationships: rels,
 		Options: cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen}})

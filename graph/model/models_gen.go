@@ -1543,14 +1543,22 @@ type ImportItemInput struct {
 	RedundancyMinimumUp *int `json:"redundancyMinimumUp,omitempty"`
 }
 
-// One relationship of a discovery feed between two CIs of the same source.
+// One relationship of a discovery feed. Each end is named by externalId — of the import's source, or of another source given beside it, as estates join feeds (a VM from the hypervisor feed on a host from the hardware feed) — or by CI id; one of the two per end (BAD_USER_INPUT for the row otherwise).
 type ImportRelationshipInput struct {
 	// externalId of the CI the relationship starts from.
-	SourceExternalID string `json:"sourceExternalId"`
+	SourceExternalID *string `json:"sourceExternalId,omitempty"`
+	// The discovery source that externalId belongs to, when not this import's.
+	SourceExternalSource *string `json:"sourceExternalSource,omitempty"`
+	// The id of the CI it starts from, instead of its externalId.
+	SourceID *string `json:"sourceId,omitempty"`
 	// A CI relationship type from `relationshipTypes`.
 	Type string `json:"type"`
 	// externalId of the CI it points to.
-	TargetExternalID string `json:"targetExternalId"`
+	TargetExternalID *string `json:"targetExternalId,omitempty"`
+	// The discovery source that externalId belongs to, when not this import's.
+	TargetExternalSource *string `json:"targetExternalSource,omitempty"`
+	// The id of the CI it points to, instead of its externalId.
+	TargetID *string `json:"targetId,omitempty"`
 }
 
 // A refused import row; valid rows still land.
