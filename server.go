@@ -311,10 +311,11 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	source := fs.String("source", "", "discovery source the feed comes from")
 	file := fs.String("file", "", "JSON Lines feed (- for standard input)")
 	notSeen := fs.Bool("report-not-seen", false, "list live CIs of the source that the feed does not mention")
+	missing := fs.String("missing-relationships", "keep", "what to do with relationships the source's feeds made that this one does not report: keep, report or remove")
 	batch := fs.Int("batch", cmdb.DefaultImportBatch, "rows per transaction")
 	workers := fs.Int("workers", cmdb.DefaultImportWorkers, "CI batches written at once")
 	actorName := fs.String("actor", "import-command", "who the history records as the author")
-	own, rest := splitFlags(args, map[string]bool{"source": false, "file": false, "report-not-seen": true, "batch": false, "workers": false, "actor": false})
+	own, rest := splitFlags(args, map[string]bool{"source": false, "file": false, "report-not-seen": true, "missing-relationships": false, "batch": false, "workers": false, "actor": false})
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
 	start := time.Now()
 	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: fd.Items, Relationships: fd.Relationships, Options: cmdb.ImportOptions{
-		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen,
+		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen, MissingRelationships: cmdb.MissingPolicy(strings.ToUpper(*missing)),
 		Progress: func(stage string, done, total int) {
 			rate := float64(done) / time.Since(start).Seconds()
 			fmt.Fprintf(os.Stderr, "\r%-13s %d/%d (%.0f/s)   ", stage, done, total, rate)
@@ -364,6 +365,12 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 		"not_seen", len(rep.NotSeen), "errors", len(rep.Errors)+len(fd.Refused))
 	fmt.Fprintf(out, "created %d, updated %d, unchanged %d; relationships created %d, unchanged %d; not seen %d; refused lines %d\n",
 		rep.Created, rep.Updated, rep.Unchanged, rep.RelationshipsCreated, rep.RelationshipsUnchanged, len(rep.NotSeen), len(rep.Errors)+len(fd.Refused))
+	for _, r := range rep.RelationshipsNotSeen {
+		fmt.Fprintf(out, "relationship not seen: %s -%s-> %s\n", r.Source.Name, r.Type, r.Target.Name)
+	}
+	if rep.RelationshipsRemoved > 0 {
+		fmt.Fprintf(out, "relationships removed %d\n", rep.RelationshipsRemoved)
+	}
 	for _, c := range rep.NotSeen {
 		fmt.Fprintf(out, "not seen: %s %s (%s)\n", c.ExternalID, c.ID, c.Name)
 	}

@@ -119,7 +119,32 @@ type ImportReport struct {
 	// mention (only when asked for), by external id.
 	NotSeen                                      []CI
 	RelationshipsCreated, RelationshipsUnchanged int
-	Errors                                       []ImportError
+	// RelationshipsNotSeen are the relationships the source's feeds made
+	// that this one no longer reports, under MissingReport or MissingRemove;
+	// RelationshipsRemoved counts those removed (MissingRemove).
+	RelationshipsNotSeen []Relationship
+	RelationshipsRemoved int
+	Errors               []ImportError
+}
+
+// MissingPolicy says what a full feed does with the relationships its
+// source's feeds made before that it no longer reports.
+type MissingPolicy string
+
+// The policies.
+const (
+	// MissingKeep leaves them: the feed may be partial (the default).
+	MissingKeep MissingPolicy = "KEEP"
+	// MissingReport lists them for a person to decide.
+	MissingReport MissingPolicy = "REPORT"
+	// MissingRemove removes them, each with a history entry naming the
+	// feed: a VM moved to another host is HOSTED_ON the new one only.
+	MissingRemove MissingPolicy = "REMOVE"
+)
+
+// MissingPolicies lists the policies.
+func MissingPolicies() []MissingPolicy {
+	return []MissingPolicy{MissingKeep, MissingReport, MissingRemove}
 }
 
 // ImportOptions tune an import.
@@ -133,6 +158,9 @@ type ImportOptions struct {
 	Workers int
 	// ReportNotSeen lists the source's live CIs absent from this import.
 	ReportNotSeen bool
+	// MissingRelationships reconciles the relationships of the source
+	// (empty means MissingKeep).
+	MissingRelationships MissingPolicy
 	// Progress, when set, hears how far each stage got.
 	Progress func(stage string, done, total int)
 }
@@ -171,6 +199,9 @@ type Importer interface {
 	ImportRelationships(ctx context.Context, ends RelEnds, plan func(FoundEnds) ([]RelWrite, error)) (created int, err error)
 	// SourceCIs returns external id → id of the live CIs of source.
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
+	// FeedRelationships returns the relationships touching a CI of source
+	// that an import of source created, with both ends.
+	FeedRelationships(ctx context.Context, source string) ([]Relationship, error)
 }
 
 // Limits of one import call through the API (the command line has none).
@@ -197,6 +228,12 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 	var rep ImportReport
 	store := s.store
 	if err := validate.Text("source", source, true, MaxSourceLen); err != nil {
+		return rep, err
+	}
+	if opt.MissingRelationships == "" {
+		opt.MissingRelationships = MissingKeep
+	}
+	if err := validate.Enum("missingRelationships", opt.MissingRelationships, MissingPolicies()); err != nil {
 		return rep, err
 	}
 	if opt.BatchSize <= 0 {
@@ -252,9 +289,10 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 		return rep, err
 	}
 
+	seenRels := map[relKey]bool{}
 	for start := 0; start < len(rels); start += opt.BatchSize {
 		end := min(start+opt.BatchSize, len(rels))
-		created, planned, rowErrs, err := s.importRelBatch(ctx, store, actor, source, rels[start:end], start)
+		created, planned, rowErrs, err := s.importRelBatch(ctx, store, actor, source, rels[start:end], start, seenRels)
 		if err != nil {
 			return rep, err
 		}
@@ -264,6 +302,11 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 		progress("relationships", end, len(rels))
 	}
 
+	if opt.MissingRelationships != MissingKeep {
+		if err := s.reconcile(ctx, store, actor, source, opt.MissingRelationships, seenRels, &rep); err != nil {
+			return rep, err
+		}
+	}
 	if opt.ReportNotSeen {
 		all, err := store.SourceCIs(ctx, source)
 		if err != nil {
@@ -393,7 +436,40 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 	return created, updated, unchanged, errs, err
 }
 
-func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, source string, rels []ImportRelationship, offset int) (created, planned int, errs []ImportError, err error) {
+// relKey identifies a relationship by its ends and type.
+type relKey struct{ source, typ, target string }
+
+// reconcile lists (MissingReport) or removes (MissingRemove) the
+// relationships the source's feeds made that this import did not report.
+// Removal goes through Unrelate, one relationship at a time, so that each
+// leaves the history and impact edges as a person's removal would.
+func (s *Service) reconcile(ctx context.Context, store Importer, actor, source string, policy MissingPolicy, seen map[relKey]bool, rep *ImportReport) error {
+	owned, err := store.FeedRelationships(ctx, source)
+	if err != nil {
+		return err
+	}
+	for _, r := range owned {
+		if seen[relKey{r.Source.ID, r.Type, r.Target.ID}] {
+			continue
+		}
+		rep.RelationshipsNotSeen = append(rep.RelationshipsNotSeen, r)
+		if policy != MissingRemove {
+			continue
+		}
+		entry := HistoryEntry{ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved,
+			Changes: []FieldChange{{Field: "relationship", Before: jsonText(map[string]string{"source": r.Source.ID, "type": r.Type, "target": r.Target.ID, "feed": source})}}}
+		switch _, err := s.store.Unrelate(ctx, r.Source.ID, r.Type, r.Target.ID, entry); {
+		case apperr.Is(err, apperr.NotFound): // removed meanwhile
+		case err != nil:
+			return err
+		default:
+			rep.RelationshipsRemoved++
+		}
+	}
+	return nil
+}
+
+func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, source string, rels []ImportRelationship, offset int, seen map[relKey]bool) (created, planned int, errs []ImportError, err error) {
 	now := s.now().UTC()
 	keys, ids := map[SourceKey]bool{}, map[string]bool{}
 	for _, r := range rels {
@@ -419,6 +495,7 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 	created, err = store.ImportRelationships(ctx, ends, func(found FoundEnds) ([]RelWrite, error) {
 		planned, errs = 0, nil
 		var writes []RelWrite
+		var keys []relKey
 		for i, r := range rels {
 			row := offset + i + 1
 			refuse := func(field, msg string) {
@@ -452,9 +529,13 @@ func (s *Service) importRelBatch(ctx context.Context, store Importer, actor, sou
 				continue
 			}
 			planned++
+			keys = append(keys, relKey{src.ID, rt.Name, tgt.ID})
 			writes = append(writes, RelWrite{
-				Rel: Relationship{ID: relIDs[i], Type: rt.Name, Source: src, Target: tgt, CreatedAt: now, CreatedBy: actor},
+				Rel: Relationship{ID: relIDs[i], Type: rt.Name, Source: src, Target: tgt, CreatedAt: now, CreatedBy: actor, Feed: source},
 			})
+		}
+		for _, k := range keys {
+			seen[k] = true
 		}
 		return writes, nil
 	})

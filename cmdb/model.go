@@ -109,6 +109,9 @@ type Relationship struct {
 	Target    CI
 	CreatedAt time.Time
 	CreatedBy string
+	// Feed is the discovery source whose import created it, if one did:
+	// a full feed of that source reconciles it.
+	Feed string
 }
 
 // Action is what a history entry records.

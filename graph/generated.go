@@ -584,6 +584,8 @@ type ComplexityRoot struct {
 		NotSeenCount           func(childComplexity int) int
 		NotSeenItems           func(childComplexity int) int
 		RelationshipsCreated   func(childComplexity int) int
+		RelationshipsNotSeen   func(childComplexity int) int
+		RelationshipsRemoved   func(childComplexity int) int
 		RelationshipsUnchanged func(childComplexity int) int
 		Unchanged              func(childComplexity int) int
 		Updated                func(childComplexity int) int
@@ -3889,6 +3891,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsCreated(childComplexity), true
+	case "ImportConfigurationItemsPayload.relationshipsNotSeen":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsNotSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsNotSeen(childComplexity), true
+	case "ImportConfigurationItemsPayload.relationshipsRemoved":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsRemoved(childComplexity), true
 	case "ImportConfigurationItemsPayload.relationshipsUnchanged":
 		if e.ComplexityRoot.ImportConfigurationItemsPayload.RelationshipsUnchanged == nil {
 			break
@@ -10767,6 +10781,20 @@ input ImportConfigurationItemsInput {
   relationships: [ImportRelationshipInput!]
   "Also report the live CIs of this source that the import did not mention."
   reportNotSeen: Boolean = false
+  "What to do with the relationships this source's imports made that this one does not report: KEEP them (a partial feed), REPORT them, or REMOVE them (a full feed), each removal recorded in the history naming the feed."
+  missingRelationships: MissingRelationshipPolicy = KEEP
+}
+
+"""
+What a full feed does with the relationships its source's imports made before and no longer reports.
+"""
+enum MissingRelationshipPolicy {
+  "Leave them: the feed may be partial."
+  KEEP
+  "List them in relationshipsNotSeen."
+  REPORT
+  "Remove them, so a VM moved to another host is HOSTED_ON the new one only."
+  REMOVE
 }
 
 """
@@ -10813,6 +10841,10 @@ type ImportConfigurationItemsPayload {
   notSeen: [ID!]!
   "The same CIs (the first 1000), by external id, to read their externalId and name."
   notSeenItems: [ConfigurationItem!]!
+  "The relationships this source's imports made that this one did not report (the first 1000), under REPORT or REMOVE."
+  relationshipsNotSeen: [Relationship!]!
+  "How many of those were removed (REMOVE)."
+  relationshipsRemoved: Int!
   "Refused rows."
   errors: [ImportRowError!]!
 }
@@ -15796,6 +15828,10 @@ func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx cont
 		return ec.fieldContext_ImportConfigurationItemsPayload_notSeen(ctx, field)
 	case "notSeenItems":
 		return ec.fieldContext_ImportConfigurationItemsPayload_notSeenItems(ctx, field)
+	case "relationshipsNotSeen":
+		return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsNotSeen(ctx, field)
+	case "relationshipsRemoved":
+		return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsRemoved(ctx, field)
 	case "errors":
 		return ec.fieldContext_ImportConfigurationItemsPayload_errors(ctx, field)
 	}
@@ -28426,6 +28462,61 @@ func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_notSeen
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_relationshipsNotSeen(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsNotSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsNotSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Relationship) graphql.Marshaler {
+			return ec.marshalNRelationship2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_relationshipsNotSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportConfigurationItemsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_relationshipsRemoved(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_relationshipsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ImportConfigurationItemsPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
@@ -54966,8 +55057,11 @@ func (ec *executionContext) unmarshalInputImportConfigurationItemsInput(ctx cont
 	if _, present := asMap["reportNotSeen"]; !present {
 		asMap["reportNotSeen"] = false
 	}
+	if _, present := asMap["missingRelationships"]; !present {
+		asMap["missingRelationships"] = "KEEP"
+	}
 
-	fieldsInOrder := [...]string{"source", "items", "relationships", "reportNotSeen"}
+	fieldsInOrder := [...]string{"source", "items", "relationships", "reportNotSeen", "missingRelationships"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55002,6 +55096,13 @@ func (ec *executionContext) unmarshalInputImportConfigurationItemsInput(ctx cont
 				return it, err
 			}
 			it.ReportNotSeen = data
+		case "missingRelationships":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("missingRelationships"))
+			data, err := ec.unmarshalOMissingRelationshipPolicy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐMissingRelationshipPolicy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MissingRelationships = data
 		}
 	}
 	return it, nil
@@ -62763,6 +62864,16 @@ func (ec *executionContext) _ImportConfigurationItemsPayload(ctx context.Context
 			}
 		case "notSeenItems":
 			out.Values[i] = ec._ImportConfigurationItemsPayload_notSeenItems(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsNotSeen":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_relationshipsNotSeen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsRemoved":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_relationshipsRemoved(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -75169,6 +75280,22 @@ func (ec *executionContext) unmarshalOKnownErrorFilter2ᚖgithubᚗcomᚋitsmᚑ
 	}
 	res, err := ec.unmarshalInputKnownErrorFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOMissingRelationshipPolicy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐMissingRelationshipPolicy(ctx context.Context, v any) (*model.MissingRelationshipPolicy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.MissingRelationshipPolicy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMissingRelationshipPolicy2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐMissingRelationshipPolicy(ctx context.Context, sel ast.SelectionSet, v *model.MissingRelationshipPolicy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {

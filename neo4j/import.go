@@ -101,7 +101,7 @@ const mergeImportedRels = `
 UNWIND $rows AS row
 MATCH (s:CI:Item {id: row.sourceId}), (t:CI:Item {id: row.targetId})
 MERGE (s)-[r:$$TYPE]->(t)
-ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy, r.derivedEntry = true
+ON CREATE SET r.id = row.id, r.createdAt = row.createdAt, r.createdBy = row.createdBy, r.derivedEntry = true, r.feed = row.feed
 WITH s, t, r, row
 WHERE r.id = row.id
 FOREACH (_ IN CASE WHEN $forward THEN [1] ELSE [] END |
@@ -166,7 +166,7 @@ func (m *CMDB) ImportRelationships(ctx context.Context, ends cmdb.RelEnds, plan 
 			}
 			byType[w.Rel.Type] = append(byType[w.Rel.Type], map[string]any{
 				"id": w.Rel.ID, "sourceId": w.Rel.Source.ID, "targetId": w.Rel.Target.ID,
-				"createdAt": w.Rel.CreatedAt, "createdBy": w.Rel.CreatedBy,
+				"createdAt": w.Rel.CreatedAt, "createdBy": w.Rel.CreatedBy, "feed": w.Rel.Feed,
 			})
 		}
 		created := 0
@@ -199,6 +199,34 @@ func (m *CMDB) SourceCIs(ctx context.Context, source string) (map[string]string,
 			ext, _ := r.Get("ext")
 			id, _ := r.Get("id")
 			out[ext.(string)] = id.(string)
+		}
+		return out, nil
+	})
+}
+
+// feedRelationships finds the relationships an import of $source created
+// from the source's CIs. Those imported before relationships recorded their
+// feed count when an import created them between two CIs of the source,
+// the only kind feeds could make then.
+const feedRelationships = `
+MATCH (c:CI {source: $source})-[r]-(:CI)
+WHERE type(r) IN $types
+  AND coalesce(r.feed, CASE WHEN r.derivedEntry AND startNode(r).source = $source AND endNode(r).source = $source THEN $source END) = $source
+WITH DISTINCT r
+RETURN r.id AS id, type(r) AS type, r.feed AS feed, properties(startNode(r)) AS s, properties(endNode(r)) AS t`
+
+// FeedRelationships implements cmdb.Importer.
+func (m *CMDB) FeedRelationships(ctx context.Context, source string) ([]cmdb.Relationship, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]cmdb.Relationship, error) {
+		recs, err := collect(ctx, tx, feedRelationships, map[string]any{"source": source, "types": cmdb.CIRelTypeNames()})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]cmdb.Relationship, 0, len(recs))
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			typ, _ := r.Get("type")
+			out = append(out, cmdb.Relationship{ID: id.(string), Type: typ.(string), Source: ciFromProps(props(r, "s")), Target: ciFromProps(props(r, "t")), Feed: source})
 		}
 		return out, nil
 	})

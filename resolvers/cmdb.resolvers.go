@@ -169,7 +169,8 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 			TargetExternalID: deref(rel.TargetExternalID), TargetExternalSource: deref(rel.TargetExternalSource), TargetID: deref(rel.TargetID)}
 	}
 	rep, err := r.CMDB.Import(ctx, *principal(ctx), cmdb.ImportInput{Source: input.Source, Items: items, Relationships: rels,
-		Options: cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen}})
+		Options: cmdb.ImportOptions{ReportNotSeen: input.ReportNotSeen != nil && *input.ReportNotSeen,
+			MissingRelationships: cmdb.MissingPolicy(deref(enumPtr[string](input.MissingRelationships)))}})
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +179,8 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 		RelationshipsCreated: rep.RelationshipsCreated, RelationshipsUnchanged: rep.RelationshipsUnchanged,
 		NotSeenCount: len(rep.NotSeen), Errors: make([]*model.ImportRowError, len(rep.Errors)),
 		NotSeen: []string{}, NotSeenItems: mapSlice(rep.NotSeen[:min(len(rep.NotSeen), 1000)], ciModel),
+		RelationshipsNotSeen: mapSlice(rep.RelationshipsNotSeen[:min(len(rep.RelationshipsNotSeen), 1000)], relModel),
+		RelationshipsRemoved: rep.RelationshipsRemoved,
 	}
 	for _, c := range out.NotSeenItems {
 		out.NotSeen = append(out.NotSeen, c.ID)

@@ -1440,6 +1440,8 @@ type ImportConfigurationItemsInput struct {
 	Relationships []*ImportRelationshipInput `json:"relationships,omitempty"`
 	// Also report the live CIs of this source that the import did not mention.
 	ReportNotSeen *bool `json:"reportNotSeen,omitempty"`
+	// What to do with the relationships this source's imports made that this one does not report: KEEP them (a partial feed), REPORT them, or REMOVE them (a full feed), each removal recorded in the history naming the feed.
+	MissingRelationships *MissingRelationshipPolicy `json:"missingRelationships,omitempty"`
 }
 
 // What an import did.
@@ -1460,6 +1462,10 @@ type ImportConfigurationItemsPayload struct {
 	NotSeen []string `json:"notSeen"`
 	// The same CIs (the first 1000), by external id, to read their externalId and name.
 	NotSeenItems []*ConfigurationItem `json:"notSeenItems"`
+	// The relationships this source's imports made that this one did not report (the first 1000), under REPORT or REMOVE.
+	RelationshipsNotSeen []*Relationship `json:"relationshipsNotSeen"`
+	// How many of those were removed (REMOVE).
+	RelationshipsRemoved int `json:"relationshipsRemoved"`
 	// Refused rows.
 	Errors []*ImportRowError `json:"errors"`
 }
@@ -5983,6 +5989,67 @@ func (e *KnownErrorMatchKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e KnownErrorMatchKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a full feed does with the relationships its source's imports made before and no longer reports.
+type MissingRelationshipPolicy string
+
+const (
+	// Leave them: the feed may be partial.
+	MissingRelationshipPolicyKeep MissingRelationshipPolicy = "KEEP"
+	// List them in relationshipsNotSeen.
+	MissingRelationshipPolicyReport MissingRelationshipPolicy = "REPORT"
+	// Remove them, so a VM moved to another host is HOSTED_ON the new one only.
+	MissingRelationshipPolicyRemove MissingRelationshipPolicy = "REMOVE"
+)
+
+var AllMissingRelationshipPolicy = []MissingRelationshipPolicy{
+	MissingRelationshipPolicyKeep,
+	MissingRelationshipPolicyReport,
+	MissingRelationshipPolicyRemove,
+}
+
+func (e MissingRelationshipPolicy) IsValid() bool {
+	switch e {
+	case MissingRelationshipPolicyKeep, MissingRelationshipPolicyReport, MissingRelationshipPolicyRemove:
+		return true
+	}
+	return false
+}
+
+func (e MissingRelationshipPolicy) String() string {
+	return string(e)
+}
+
+func (e *MissingRelationshipPolicy) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MissingRelationshipPolicy(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MissingRelationshipPolicy", str)
+	}
+	return nil
+}
+
+func (e MissingRelationshipPolicy) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MissingRelationshipPolicy) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MissingRelationshipPolicy) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
