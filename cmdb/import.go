@@ -31,6 +31,9 @@ type ImportItem struct {
 	Location    *string
 	Attributes  []AttributeInput
 	MinimumUp   *int
+	// OwnerGroupID sets the owning group ("" clears it); the import
+	// refuses the row when no group has that id.
+	OwnerGroupID *string
 }
 
 // ImportRelationship relates two CIs. Each end is named by external id —
@@ -199,6 +202,8 @@ type Importer interface {
 	ImportRelationships(ctx context.Context, ends RelEnds, plan func(FoundEnds) ([]RelWrite, error)) (created int, err error)
 	// SourceCIs returns external id → id of the live CIs of source.
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
+	// MissingGroups returns those of ids that no group has.
+	MissingGroups(ctx context.Context, ids []string) ([]string, error)
 	// FeedRelationships returns the relationships touching a CI of source
 	// that an import of source created, with both ends.
 	FeedRelationships(ctx context.Context, source string) ([]Relationship, error)
@@ -258,6 +263,10 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 		}
 		seen[it.ExternalID] = true
 		valid = append(valid, i)
+	}
+	valid, err := s.knownGroups(ctx, store, items, valid, &rep)
+	if err != nil {
+		return rep, err
 	}
 
 	if opt.Workers <= 0 {
@@ -335,6 +344,32 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 	return rep, nil
 }
 
+// knownGroups drops the rows naming an owner group that does not exist,
+// reporting each, so that a feed cannot point a CI at nothing.
+func (s *Service) knownGroups(ctx context.Context, store Importer, items []ImportItem, rows []int, rep *ImportReport) ([]int, error) {
+	want := map[string]bool{}
+	for _, r := range rows {
+		if g := items[r].OwnerGroupID; g != nil && *g != "" {
+			want[*g] = true
+		}
+	}
+	if len(want) == 0 {
+		return rows, nil
+	}
+	missing, err := store.MissingGroups(ctx, slices.Sorted(maps.Keys(want)))
+	if err != nil || len(missing) == 0 {
+		return rows, err
+	}
+	return slices.DeleteFunc(rows, func(r int) bool {
+		g := items[r].OwnerGroupID
+		if g == nil || !slices.Contains(missing, *g) {
+			return false
+		}
+		rep.Errors = append(rep.Errors, ImportError{Row: r + 1, Kind: "ITEM", Field: "ownerGroupId", Message: fmt.Sprintf("no group has id %q", *g)})
+		return true
+	}), nil
+}
+
 func importErr(row int, kind string, err error) ImportError {
 	e := ImportError{Row: row, Kind: kind, Message: err.Error()}
 	if app, ok := err.(*apperr.Error); ok {
@@ -352,6 +387,11 @@ func checkImportItem(it ImportItem) error {
 	}
 	if it.MinimumUp != nil {
 		if err := checkMinimumUp(*it.MinimumUp); err != nil {
+			return err
+		}
+	}
+	if it.OwnerGroupID != nil {
+		if err := validate.Text("ownerGroupId", *it.OwnerGroupID, false, MaxExternalIDLen); err != nil {
 			return err
 		}
 	}
@@ -407,6 +447,7 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 			patch.Set(&next.Description, it.Description)
 			patch.Set(&next.Location, it.Location)
 			patch.Set(&next.MinimumUp, it.MinimumUp)
+			patch.Set(&next.OwnerGroupID, it.OwnerGroupID)
 			attrs, err := applyAttributes(base.Attributes, it.Attributes, true)
 			if err != nil {
 				errs = append(errs, importErr(r+1, "ITEM", err))

@@ -11,7 +11,7 @@
 // "hardware") or CIs named by id ("targetId").
 //
 // Optional CI fields: status, environment, criticality, description,
-// location, redundancyMinimumUp. An attribute given as null is removed. A
+// location, redundancyMinimumUp, ownerGroupId. An attribute given as null is removed. A
 // line with a field the format does not know ("enviroment") is refused,
 // naming it, so that a typo never falls back to a default silently.
 package feed
@@ -39,6 +39,7 @@ type line struct {
 	Location             *string            `json:"location,omitempty"`
 	Attributes           map[string]*string `json:"attributes,omitempty"`
 	RedundancyMinimumUp  *int               `json:"redundancyMinimumUp,omitempty"`
+	OwnerGroupID         *string            `json:"ownerGroupId,omitempty"`
 	SourceExternalID     string             `json:"sourceExternalId,omitempty"`
 	SourceExternalSource string             `json:"sourceExternalSource,omitempty"`
 	SourceID             string             `json:"sourceId,omitempty"`
@@ -114,7 +115,7 @@ func Read(r io.Reader) (Feed, error) {
 			ExternalID: l.ExternalID, Name: l.Name, Type: cmdb.Type(l.Type),
 			Status: cast[cmdb.Status](l.Status), Environment: cast[cmdb.Environment](l.Environment),
 			Criticality: cast[cmdb.Criticality](l.Criticality), Description: l.Description, Location: l.Location,
-			MinimumUp: l.RedundancyMinimumUp,
+			MinimumUp: l.RedundancyMinimumUp, OwnerGroupID: l.OwnerGroupID,
 		}
 		for _, k := range slices.Sorted(maps.Keys(l.Attributes)) {
 			it.Attributes = append(it.Attributes, cmdb.AttributeInput{Key: k, Value: l.Attributes[k]})
@@ -135,7 +136,7 @@ func Write(w io.Writer, items []cmdb.ImportItem, rels []cmdb.ImportRelationship)
 	for _, it := range items {
 		l := line{ExternalID: it.ExternalID, Name: it.Name, Type: string(it.Type),
 			Status: uncast(it.Status), Environment: uncast(it.Environment), Criticality: uncast(it.Criticality),
-			Description: it.Description, Location: it.Location, RedundancyMinimumUp: it.MinimumUp}
+			Description: it.Description, Location: it.Location, RedundancyMinimumUp: it.MinimumUp, OwnerGroupID: it.OwnerGroupID}
 		if len(it.Attributes) > 0 {
 			l.Attributes = map[string]*string{}
 			for _, a := range it.Attributes {

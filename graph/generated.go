@@ -9434,6 +9434,8 @@ input ImportItemInput {
   attributes: [AttributeInput!]
   "Makes the CI a redundancy group needing this many MEMBER_OF members up."
   redundancyMinimumUp: Int
+  "The group that owns it (an empty string clears it); a row naming a group that does not exist is refused."
+  ownerGroupId: ID
 }
 
 extend type Query {
@@ -55334,7 +55336,7 @@ func (ec *executionContext) unmarshalInputImportItemInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "type", "status", "environment", "criticality", "description", "location", "attributes", "redundancyMinimumUp"}
+	fieldsInOrder := [...]string{"externalId", "name", "type", "status", "environment", "criticality", "description", "location", "attributes", "redundancyMinimumUp", "ownerGroupId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -55411,6 +55413,13 @@ func (ec *executionContext) unmarshalInputImportItemInput(ctx context.Context, o
 				return it, err
 			}
 			it.RedundancyMinimumUp = data
+		case "ownerGroupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerGroupId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerGroupID = data
 		}
 	}
 	return it, nil

@@ -231,3 +231,21 @@ func (m *CMDB) FeedRelationships(ctx context.Context, source string) ([]cmdb.Rel
 		return out, nil
 	})
 }
+
+const missingGroups = `
+UNWIND $ids AS id
+OPTIONAL MATCH (g:Group {id: id})
+WITH id, g WHERE g IS NULL
+RETURN collect(id) AS missing`
+
+// MissingGroups implements cmdb.Importer.
+func (m *CMDB) MissingGroups(ctx context.Context, ids []string) ([]string, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) ([]string, error) {
+		recs, err := collect(ctx, tx, missingGroups, map[string]any{"ids": ids})
+		if err != nil {
+			return nil, err
+		}
+		v, _ := recs[0].Get("missing")
+		return strs(v), nil
+	})
+}

@@ -159,7 +159,7 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 			ExternalID: it.ExternalID, Name: it.Name, Type: cmdb.Type(it.Type),
 			Status: enumPtr[cmdb.Status](it.Status), Environment: enumPtr[cmdb.Environment](it.Environment),
 			Criticality: enumPtr[cmdb.Criticality](it.Criticality), Description: it.Description, Location: it.Location,
-			Attributes: attrInputs(it.Attributes), MinimumUp: it.RedundancyMinimumUp,
+			Attributes: attrInputs(it.Attributes), MinimumUp: it.RedundancyMinimumUp, OwnerGroupID: it.OwnerGroupID,
 		}
 	}
 	rels := make([]cmdb.ImportRelationship, len(input.Relationships))

@@ -120,3 +120,37 @@ func TestFullFeedReconcilesRelationships(t *testing.T) {
 	e.fail(t, e.cm, `mutation($in: ImportConfigurationItemsInput!) { importConfigurationItems(input: $in) { created } }`,
 		m{"in": m{"source": "vc", "items": items, "missingRelationships": "PRUNE"}}, "BAD_USER_INPUT")
 }
+
+// TestFeedSetsTheOwnerGroup: a feed may say which group owns a CI; a row
+// naming a group that does not exist is refused alone.
+func TestFeedSetsTheOwnerGroup(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	type m = map[string]any
+	platform := e.createGroup(t, "Platform")
+	rep := e.importFeed(t, e.cm, m{"source": "vc", "items": []m{
+		{"externalId": "h1", "name": "host-1", "type": "SERVER", "ownerGroupId": platform},
+		{"externalId": "h2", "name": "host-2", "type": "SERVER", "ownerGroupId": "grp_missing"},
+	}})
+	equalStrings(t, "refused rows", rep.rowErrors(t), []string{"I2:ownerGroupId"})
+	cis := e.sourceCIs(t, "vc")
+	if _, ok := cis["h2"]; ok || len(cis) != 1 {
+		t.Fatalf("the refused row was written: %v", cis)
+	}
+	owner := func() string {
+		var out struct {
+			ConfigurationItem struct{ OwnerGroup *named } `json:"configurationItem"`
+		}
+		e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { ownerGroup { id name } } }`, m{"id": cis["h1"].ID}, &out)
+		if out.ConfigurationItem.OwnerGroup == nil {
+			return ""
+		}
+		return out.ConfigurationItem.OwnerGroup.Name
+	}
+	if got := owner(); got != "Platform" {
+		t.Fatalf("owner %q, want Platform", got)
+	}
+	e.importFeed(t, e.cm, m{"source": "vc", "items": []m{{"externalId": "h1", "name": "host-1", "type": "SERVER", "ownerGroupId": ""}}})
+	if got := owner(); got != "" {
+		t.Fatalf("owner %q after clearing", got)
+	}
+}

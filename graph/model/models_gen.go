@@ -1547,6 +1547,8 @@ type ImportItemInput struct {
 	Attributes []*AttributeInput `json:"attributes,omitempty"`
 	// Makes the CI a redundancy group needing this many MEMBER_OF members up.
 	RedundancyMinimumUp *int `json:"redundancyMinimumUp,omitempty"`
+	// The group that owns it (an empty string clears it); a row naming a group that does not exist is refused.
+	OwnerGroupID *string `json:"ownerGroupId,omitempty"`
 }
 
 // One relationship of a discovery feed. Each end is named by externalId — of the import's source, or of another source given beside it, as estates join feeds (a VM from the hypervisor feed on a host from the hardware feed) — or by CI id; one of the two per end (BAD_USER_INPUT for the row otherwise).
