@@ -17,7 +17,7 @@ import (
 // (in the reader's scope), their history and the covering SLAs are three
 // reads whatever the batch size.
 func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sla.TicketClocks, error) {
-	ts, err := r.incidentTickets(ctx, keys)
+	ts, err := loadedTickets(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -25,9 +25,10 @@ func (r *Resolver) clocksOf(ctx context.Context, keys []string) (map[string][]sl
 	return withEmpty(keys, m, err)
 }
 
-// holdClocksOf computes the OLA clocks of a batch of incidents likewise.
+// holdClocksOf computes the OLA clocks of a batch of incidents likewise,
+// over the same tickets: a response asking for both reads them once.
 func (r *Resolver) holdClocksOf(ctx context.Context, keys []string) (map[string][]sla.TicketHoldClocks, error) {
-	ts, err := r.incidentTickets(ctx, keys)
+	ts, err := loadedTickets(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -35,9 +36,26 @@ func (r *Resolver) holdClocksOf(ctx context.Context, keys []string) (map[string]
 	return withEmpty(keys, m, err)
 }
 
+// loadedTickets are the tickets of keys the reader may see, through the
+// response's loader.
+func loadedTickets(ctx context.Context, keys []string) ([]sla.Ticket, error) {
+	got, err := slaLoadersFrom(ctx).tickets.LoadAll(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]sla.Ticket, 0, len(got))
+	for _, t := range got {
+		if t != nil {
+			ts = append(ts, *t)
+		}
+	}
+	return ts, nil
+}
+
 // incidentTickets reads the incidents of keys in the reader's scope, with
-// their history, as the clocks see them: two reads whatever the number.
-func (r *Resolver) incidentTickets(ctx context.Context, keys []string) ([]sla.Ticket, error) {
+// their history, as the clocks see them: two reads whatever the number. An
+// incident out of scope maps to nil.
+func (r *Resolver) incidentTickets(ctx context.Context, keys []string) (map[string]*sla.Ticket, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
 		return nil, err
@@ -52,13 +70,12 @@ func (r *Resolver) incidentTickets(ctx context.Context, keys []string) ([]sla.Ti
 	if err != nil {
 		return nil, err
 	}
-	ts := make([]sla.Ticket, 0, len(incs))
-	for _, id := range keys {
-		if inc, ok := incs[id]; ok {
-			ts = append(ts, incident.Ticket(inc, history[id]))
-		}
+	ts := make(map[string]*sla.Ticket, len(incs))
+	for id, inc := range incs {
+		t := incident.Ticket(inc, history[id])
+		ts[id] = &t
 	}
-	return ts, nil
+	return withEmpty(keys, ts, nil)
 }
 
 // ticketEvents are the recorded SLA events of a ticket the reader already
@@ -194,6 +211,7 @@ func optionalPriority(p sla.Priority) *model.Priority {
 
 // slaLoaders batch the SLAs and clocks fields refer to.
 type slaLoaders struct {
+	tickets    *dataloadgen.Loader[string, *sla.Ticket]
 	clocks     *dataloadgen.Loader[string, []sla.TicketClocks]
 	holdClocks *dataloadgen.Loader[string, []sla.TicketHoldClocks]
 	slas       *dataloadgen.Loader[string, sla.SLA]
@@ -203,6 +221,7 @@ type slaLoaders struct {
 func slaLoadersFrom(ctx context.Context) *slaLoaders {
 	return loaderSet(ctx, func(r *Resolver, wait dataloadgen.Option) *slaLoaders {
 		return &slaLoaders{
+			tickets:    dataloadgen.NewMappedLoader(r.incidentTickets, wait),
 			clocks:     dataloadgen.NewMappedLoader(r.clocksOf, wait),
 			holdClocks: dataloadgen.NewMappedLoader(r.holdClocksOf, wait),
 			slas:       dataloadgen.NewMappedLoader(r.SLAMgmt.GetMany, wait),

@@ -174,6 +174,22 @@ func TestOLAsMeasureEachGroupsHold(t *testing.T) {
 		t.Fatalf("the caller reads %v", got)
 	}
 
+	// Both kinds of clock are computed over one read of the tickets.
+	statements := func(fields string) float64 {
+		t.Helper()
+		before := metricValue(t, e.metrics(t), "itsm_neo4j_statements_total")
+		e.ok(t, e.analyst, `query($id: ID!) { incident(id: $id) { `+fields+` } }`, map[string]any{"id": inc.ID}, nil)
+		return metricValue(t, e.metrics(t), "itsm_neo4j_statements_total") - before
+	}
+	bare := statements(`id`)
+	slaOnly := statements(`slaClocks { status }`) - bare
+	olaOnly := statements(`olaClocks { status }`) - bare
+	both := statements(`slaClocks { status } olaClocks { status }`) - bare
+	// The tickets are two reads (incidents and history) that both clocks share.
+	if both != slaOnly+olaOnly-2 {
+		t.Errorf("slaClocks cost %v statements, olaClocks %v, both %v: the tickets must be read once", slaOnly, olaOnly, both)
+	}
+
 	period := map[string]any{"from": t0.Format(time.RFC3339), "to": t0.Add(24 * time.Hour).Format(time.RFC3339)}
 	var rep struct {
 		SLAReport struct {
