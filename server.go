@@ -371,6 +371,12 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 	if rep.RelationshipsRemoved > 0 {
 		fmt.Fprintf(out, "relationships removed %d\n", rep.RelationshipsRemoved)
 	}
+	if rep.Identified > 0 {
+		fmt.Fprintf(out, "identified as CIs of other sources %d\n", rep.Identified)
+	}
+	for _, h := range rep.Held {
+		fmt.Fprintf(out, "line %d: %s kept by source %s, which has precedence\n", fd.Line(cmdb.ImportError{Row: h.Row, Kind: "ITEM"}), h.Field, h.HeldBy)
+	}
 	for _, c := range rep.NotSeen {
 		fmt.Fprintf(out, "not seen: %s %s (%s)\n", c.ExternalID, c.ID, c.Name)
 	}

@@ -68,6 +68,13 @@ type ImportResult struct {
 	RelRateLastTenth  float64 `json:"relRateLastTenth"`
 	// The product's CI rate in each untimed warm-up round.
 	WarmUpCIsPerSec []float64 `json:"warmUpCisPerSec"`
+	// A second source's feed of the estate's hardware and machines, each
+	// row identified as a CI of the first and merged under precedence
+	// rules.
+	IdentifiedRows      int     `json:"identifiedRows"`
+	IdentifiedCIsPerSec float64 `json:"identifiedCisPerSec"`
+	IdentifiedSeconds   float64 `json:"identifiedSeconds"`
+	IdentifiedHeld      int     `json:"identifiedHeld"`
 }
 
 // StartResult is impact analysis from one start CI.
@@ -211,6 +218,8 @@ func printSummary(w io.Writer, res Results) {
 			warm = append(warm, fmt.Sprintf("%.0f", r))
 		}
 		fmt.Fprintf(w, "size %d, product CIs/s in the untimed warm-up rounds: %s\n", s.Size, strings.Join(warm, " → "))
+		fmt.Fprintf(w, "size %d, second source identified into the first: %d rows at %.0f CIs/s (%.1f s), %d fields held by precedence\n",
+			s.Size, i.IdentifiedRows, i.IdentifiedCIsPerSec, i.IdentifiedSeconds, i.IdentifiedHeld)
 	}
 
 	// Latency against the impacted set, across sizes.

@@ -55,12 +55,14 @@ func CreationEntry(ci CI) HistoryEntry {
 // RelationshipEntry is the RELATIONSHIP_ADDED entry of a relationship a
 // feed created, as Relate would have recorded it.
 func RelationshipEntry(r Relationship) HistoryEntry {
-	return addedEntry(RelationshipEntryID(r.ID), r.CreatedAt, r.CreatedBy, "", r.Source.ID, r.Type, r.Target.ID)
+	e := addedEntry(RelationshipEntryID(r.ID), r.CreatedAt, r.CreatedBy, "", r.Source, r.Type, r.Target)
+	e.Feed = r.Feed
+	return e
 }
 
-func addedEntry(id string, at time.Time, actor, changeID, sourceID, relType, targetID string) HistoryEntry {
+func addedEntry(id string, at time.Time, actor, changeID string, source CI, relType string, target CI) HistoryEntry {
 	return HistoryEntry{
 		ID: id, At: at, Actor: actor, Action: ActionRelationshipAdded, ChangeID: changeID,
-		Changes: []FieldChange{{Field: "relationship", After: relText(sourceID, relType, targetID)}},
+		Changes: []FieldChange{{Field: "relationship", After: relText(source, relType, target)}},
 	}
 }

@@ -118,6 +118,12 @@ type ImportError struct {
 // ImportReport says what an import did.
 type ImportReport struct {
 	Created, Updated, Unchanged int
+	// Identified counts the rows found by an identifier to be a CI another
+	// source reports: the source now reports it too.
+	Identified int
+	// Held are the fields rows reported that a source of higher
+	// precedence keeps.
+	Held []HeldField
 	// NotSeen are the live CIs of the source that the import did not
 	// mention (only when asked for), by external id.
 	NotSeen                                      []CI
@@ -175,10 +181,49 @@ const DefaultImportBatch = 5000
 // being written while the next is prepared and sent.
 const DefaultImportWorkers = 2
 
-// ImportWrite is one CI to update with its history entry.
+// ImportWrite is one CI to update with its history entry; a nil entry
+// records nothing (only which source owns a field moved).
 type ImportWrite struct {
 	CI    CI
-	Entry HistoryEntry
+	Entry *HistoryEntry
+}
+
+// ImportKey is how ImportCIs finds the CI of one row: by the source's
+// external id, else by its identifiers.
+type ImportKey struct {
+	ExternalID  string
+	Type        Type
+	Identifiers []Identifier
+}
+
+// ImportFound is what ImportCIs found and locked for a batch.
+type ImportFound struct {
+	// Existing are the CIs the source already reports, by its external id.
+	Existing map[string]CI
+	// Candidates are, for the other rows, the live CIs of the row's type
+	// that another source reports and that share the row's strongest
+	// identifier matching any, with that identifier.
+	Candidates map[string]Candidates
+}
+
+// Candidates are the CIs one identifier matched.
+type Candidates struct {
+	By  Identifier
+	CIs []CI
+}
+
+// ImportPlan is what an import batch writes.
+type ImportPlan struct {
+	Creates []CI
+	Updates []ImportWrite
+	// Links give CIs another source's identity.
+	Links []SourceLink
+}
+
+// SourceLink records that Key identifies the CI CIID.
+type SourceLink struct {
+	Key  SourceKey
+	CIID string
 }
 
 // RelWrite is one relationship to merge. A new one's RELATIONSHIP_ADDED
@@ -190,17 +235,23 @@ type RelWrite struct {
 // Importer is the part of the Store that imports use. Each call is one
 // transaction; apply runs inside it and may run more than once.
 type Importer interface {
-	// ImportCIs locks the existing CIs of source with these external ids
-	// and passes them to apply, keyed by external id; it writes what apply
-	// returns. As in CreateCI and UpdateCI, a created CI's CREATED entry is
-	// derived, and recorded before the CI's first update.
-	ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(existing map[string]CI) (creates []CI, updates []ImportWrite, err error)) error
+	// ImportCIs locks the CIs source reports by these keys' external ids,
+	// and for the other keys the candidates their identifiers match, passes
+	// them to apply and writes the plan it returns. As in CreateCI and
+	// UpdateCI, a created CI's CREATED entry is derived, and recorded
+	// before the CI's first update.
+	ImportCIs(ctx context.Context, source string, keys []ImportKey, apply func(ImportFound) (ImportPlan, error)) error
+	// ReconciliationRules returns the rules (none set: no precedence, the
+	// last report wins).
+	ReconciliationRules(ctx context.Context) (Rules, error)
+	// SetReconciliationRules replaces them.
+	SetReconciliationRules(ctx context.Context, r Rules) error
 	// ImportRelationships finds the CIs ends names, passes them to plan,
 	// and merges what it returns; it returns how many were new. A new
 	// relationship's RELATIONSHIP_ADDED entry is derived, and recorded
 	// before the relationship is removed.
 	ImportRelationships(ctx context.Context, ends RelEnds, plan func(FoundEnds) ([]RelWrite, error)) (created int, err error)
-	// SourceCIs returns external id → id of the live CIs of source.
+	// SourceCIs returns external id → id of the live CIs source reports.
 	SourceCIs(ctx context.Context, source string) (map[string]string, error)
 	// MissingGroups returns those of ids that no group has.
 	MissingGroups(ctx context.Context, ids []string) ([]string, error)
@@ -268,6 +319,10 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 	if err != nil {
 		return rep, err
 	}
+	rules, err := store.ReconciliationRules(ctx)
+	if err != nil {
+		return rep, err
+	}
 
 	if opt.Workers <= 0 {
 		opt.Workers = DefaultImportWorkers
@@ -279,16 +334,18 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 	for start := 0; start < len(valid); start += opt.BatchSize {
 		batch := valid[start:min(start+opt.BatchSize, len(valid))]
 		g.Go(func() error {
-			created, updated, unchanged, rowErrs, err := s.importBatch(gctx, store, actor, source, items, batch)
+			b, err := s.importBatch(gctx, store, actor, source, rules, items, batch)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			rep.Created += created
-			rep.Updated += updated
-			rep.Unchanged += unchanged
-			rep.Errors = append(rep.Errors, rowErrs...)
+			rep.Created += b.Created
+			rep.Updated += b.Updated
+			rep.Unchanged += b.Unchanged
+			rep.Identified += b.Identified
+			rep.Held = append(rep.Held, b.Held...)
+			rep.Errors = append(rep.Errors, b.Errors...)
 			done += len(batch)
 			progress("items", done, len(valid))
 			return nil
@@ -341,6 +398,7 @@ func (s *Service) Import(ctx context.Context, caller auth.Principal, in ImportIn
 		}
 		return a.Row - b.Row
 	})
+	slices.SortStableFunc(rep.Held, func(a, b HeldField) int { return a.Row - b.Row })
 	return rep, nil
 }
 
@@ -408,11 +466,15 @@ func checkImportItem(it ImportItem) error {
 	return err
 }
 
-func (s *Service) importBatch(ctx context.Context, store Importer, actor, source string, items []ImportItem, rows []int) (created, updated, unchanged int, errs []ImportError, err error) {
+// importBatch writes one batch of item rows in one transaction. A row the
+// source reports already updates its CI; a row an identifier matches to a
+// CI of another source merges into that CI; any other row creates a CI.
+// Fields are set under the rules' precedence.
+func (s *Service) importBatch(ctx context.Context, store Importer, actor, source string, rules Rules, items []ImportItem, rows []int) (rep ImportReport, err error) {
 	now := s.now().UTC()
-	ext := make([]string, len(rows))
+	keys := make([]ImportKey, len(rows))
 	for i, r := range rows {
-		ext[i] = items[r].ExternalID
+		keys[i] = ImportKey{ExternalID: items[r].ExternalID, Type: items[r].Type, Identifiers: items[r].identifiers()}
 	}
 	// Ids are drawn before the transaction so that a retried transaction
 	// writes the same ones.
@@ -420,61 +482,151 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 	for i := range rows {
 		newIDs[2*i], newIDs[2*i+1] = s.newID(CIPrefix), s.newID(HistoryPrefix)
 	}
-	err = store.ImportCIs(ctx, source, ext, func(existing map[string]CI) ([]CI, []ImportWrite, error) {
-		created, updated, unchanged, errs = 0, 0, 0, nil
-		var creates []CI
-		var updates []ImportWrite
+	err = store.ImportCIs(ctx, source, keys, func(found ImportFound) (ImportPlan, error) {
+		rep = ImportReport{}
+		var plan ImportPlan
+		claimed := map[string]int{} // candidate CI id → row that took it
 		for i, r := range rows {
 			it := items[r]
-			cur, ok := existing[it.ExternalID]
+			refuse := func(field, msg string, args ...any) {
+				rep.Errors = append(rep.Errors, ImportError{Row: r + 1, Kind: "ITEM", Field: field, Message: fmt.Sprintf(msg, args...)})
+			}
+			cur, ok := found.Existing[it.ExternalID]
+			identified := false
+			if !ok {
+				c, field, why := pickCandidate(found.Candidates[it.ExternalID], it, source, claimed)
+				if why != "" {
+					refuse(field, "%s", why)
+					continue
+				}
+				if c != nil {
+					cur, ok, identified = *c, true, true
+					claimed[c.ID] = r + 1
+				}
+			}
 			if ok && cur.Status == StatusRetired {
-				errs = append(errs, ImportError{Row: r + 1, Kind: "ITEM", Field: "externalId", Message: fmt.Sprintf("CI %s (%s) is retired; a feed cannot bring it back", cur.ID, cur.Name)})
+				refuse("externalId", "CI %s (%s) is retired; a feed cannot bring it back", cur.ID, cur.Name)
 				continue
 			}
-			var base CI
-			if ok {
-				base = cur
-				base.Attributes = maps.Clone(cur.Attributes)
-			} else {
+			base := cur
+			if !ok {
 				base = CI{ID: newIDs[2*i], Status: StatusActive, Environment: EnvProduction, Criticality: CriticalityMedium,
-					Source: source, ExternalID: it.ExternalID, Version: 1, CreatedAt: now, CreatedBy: actor, UpdatedAt: now, Attributes: map[string]string{}}
+					Source: source, ExternalID: it.ExternalID, Version: 1, CreatedAt: now, CreatedBy: actor, UpdatedAt: now}
 			}
-			next := base
-			next.Name, next.Type = it.Name, it.Type
-			patch.Set(&next.Status, it.Status)
-			patch.Set(&next.Environment, it.Environment)
-			patch.Set(&next.Criticality, it.Criticality)
-			patch.Set(&next.Description, it.Description)
-			patch.Set(&next.Location, it.Location)
-			patch.Set(&next.MinimumUp, it.MinimumUp)
-			patch.Set(&next.OwnerGroupID, it.OwnerGroupID)
-			attrs, err := applyAttributes(base.Attributes, it.Attributes, true)
+			want, err := reported(base, it)
 			if err != nil {
-				errs = append(errs, importErr(r+1, "ITEM", err))
+				rep.Errors = append(rep.Errors, importErr(r+1, "ITEM", err))
 				continue
 			}
-			next.Attributes = attrs
-			if ok {
-				if err := CheckTransition(cur.Status, next.Status); err != nil {
-					errs = append(errs, importErr(r+1, "ITEM", err))
-					continue
+			if !ok {
+				want.FieldSources = map[string]string{}
+				for _, f := range it.givenFields() {
+					want.FieldSources[f] = source
 				}
-				changes := diff(cur, next)
-				if len(changes) == 0 {
-					unchanged++
-					continue
-				}
-				next.Version, next.UpdatedAt = cur.Version+1, now
-				updates = append(updates, ImportWrite{CI: next, Entry: HistoryEntry{ID: newIDs[2*i+1], At: now, Actor: actor, Action: ActionUpdated, Changes: changes}})
-				updated++
+				plan.Creates = append(plan.Creates, want)
+				rep.Created++
 				continue
 			}
-			creates = append(creates, next)
-			created++
+			next, held := rules.reconcileInto(cur, want, it.givenFields(), source)
+			for _, h := range held {
+				h.Row = r + 1
+				rep.Held = append(rep.Held, h)
+			}
+			if err := CheckTransition(cur.Status, next.Status); err != nil {
+				rep.Errors = append(rep.Errors, importErr(r+1, "ITEM", err))
+				continue
+			}
+			if identified {
+				next.Identities = append(slices.Clone(cur.Identities), SourceKey{Source: source, ExternalID: it.ExternalID})
+				plan.Links = append(plan.Links, SourceLink{Key: SourceKey{Source: source, ExternalID: it.ExternalID}, CIID: cur.ID})
+				rep.Identified++
+			}
+			changes := diff(cur, next)
+			if identified {
+				changes = append(changes, FieldChange{Field: "identities", Before: jsonText(identityList(cur.Identities)), After: jsonText(identityList(next.Identities))})
+			}
+			if len(changes) == 0 {
+				rep.Unchanged++
+				if !maps.Equal(cur.FieldSources, next.FieldSources) {
+					plan.Updates = append(plan.Updates, ImportWrite{CI: next})
+				}
+				continue
+			}
+			next.Version, next.UpdatedAt = cur.Version+1, now
+			plan.Updates = append(plan.Updates, ImportWrite{CI: next, Entry: &HistoryEntry{ID: newIDs[2*i+1], At: now, Actor: actor, Action: ActionUpdated, Changes: changes, Feed: source}})
+			rep.Updated++
 		}
-		return creates, updates, nil
+		return plan, nil
 	})
-	return created, updated, unchanged, errs, err
+	return rep, err
+}
+
+// reported is base with a row's fields applied: the CI as the row
+// describes it.
+func reported(base CI, it ImportItem) (CI, error) {
+	next := base
+	next.Name, next.Type = it.Name, it.Type
+	patch.Set(&next.Status, it.Status)
+	patch.Set(&next.Environment, it.Environment)
+	patch.Set(&next.Criticality, it.Criticality)
+	patch.Set(&next.Description, it.Description)
+	patch.Set(&next.Location, it.Location)
+	patch.Set(&next.MinimumUp, it.MinimumUp)
+	patch.Set(&next.OwnerGroupID, it.OwnerGroupID)
+	attrs, err := applyAttributes(base.Attributes, it.Attributes, true)
+	next.Attributes = attrs
+	return next, err
+}
+
+// pickCandidate chooses the CI a row's identifier matched: none, exactly
+// one, or a refusal when it is ambiguous, already taken by another row of
+// the import, or contradicted by a stronger identifier.
+func pickCandidate(cands Candidates, it ImportItem, source string, claimed map[string]int) (c *CI, field, why string) {
+	var fit []CI
+	for _, c := range cands.CIs {
+		if _, reported := c.reportedBy(source); !reported && !contradicts(c, it, cands.By.Attribute) {
+			fit = append(fit, c)
+		}
+	}
+	field = "attributes." + cands.By.Attribute
+	switch {
+	case len(fit) == 0:
+		return nil, "", ""
+	case len(fit) > 1:
+		ids := make([]string, len(fit))
+		for i, c := range fit {
+			ids[i] = fmt.Sprintf("%s (%s, source %q)", c.ID, c.Name, c.Source)
+		}
+		return nil, field, fmt.Sprintf("%s %q identifies %d CIs: %s; correct the duplicates before this row can land", cands.By.Attribute, cands.By.Value, len(fit), strings.Join(ids, ", "))
+	}
+	if row, taken := claimed[fit[0].ID]; taken {
+		return nil, field, fmt.Sprintf("%s %q identifies CI %s (%s), which row %d of this import already reports", cands.By.Attribute, cands.By.Value, fit[0].ID, fit[0].Name, row)
+	}
+	return &fit[0], "", ""
+}
+
+// contradicts says whether c has a different value than the row for an
+// identifier stronger than by: a host that shares a hostname but not a
+// serial number is another machine.
+func contradicts(c CI, it ImportItem, by string) bool {
+	for _, id := range it.identifiers() {
+		if id.Attribute == by {
+			return false
+		}
+		if v, ok := c.Attributes[id.Attribute]; ok && v != id.Value {
+			return true
+		}
+	}
+	return false
+}
+
+// identityList renders identities for history, "source/externalId" each.
+func identityList(ks []SourceKey) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Source + "/" + k.ExternalID
+	}
+	return out
 }
 
 // relKey identifies a relationship by its ends and type.
@@ -497,8 +649,11 @@ func (s *Service) reconcile(ctx context.Context, store Importer, actor, source s
 		if policy != MissingRemove {
 			continue
 		}
-		entry := HistoryEntry{ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: actor, Action: ActionRelationshipRemoved,
-			Changes: []FieldChange{{Field: "relationship", Before: jsonText(map[string]string{"source": r.Source.ID, "type": r.Type, "target": r.Target.ID, "feed": source})}}}
+		entryID, now := s.newID(HistoryPrefix), s.now().UTC()
+		entry := func(src, tgt CI) HistoryEntry {
+			return HistoryEntry{ID: entryID, At: now, Actor: actor, Action: ActionRelationshipRemoved, Feed: source,
+				Changes: []FieldChange{{Field: "relationship", Before: relText(src, r.Type, tgt, "feed", source)}}}
+		}
 		switch _, err := s.store.Unrelate(ctx, r.Source.ID, r.Type, r.Target.ID, entry); {
 		case apperr.Is(err, apperr.NotFound): // removed meanwhile
 		case err != nil:

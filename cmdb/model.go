@@ -85,8 +85,14 @@ type CI struct {
 	MinimumUp  int
 	Source     string
 	ExternalID string
-	Version    int
-	CreatedAt  time.Time
+	// Identities are the other sources that report this CI, each with its
+	// external id there (see IdentifyingAttributes).
+	Identities []SourceKey
+	// FieldSources names, for each field a feed set, the source that set
+	// it last: the rules' precedence decides whether another may change it.
+	FieldSources map[string]string
+	Version      int
+	CreatedAt    time.Time
 	// CreatedBy is the subject who created the CI (for a feed, who ran the
 	// import).
 	CreatedBy string
@@ -143,6 +149,8 @@ type HistoryEntry struct {
 	Changes []FieldChange
 	// ChangeID is the change (RFC) that authorised the modification, if any.
 	ChangeID string
+	// Feed is the discovery source whose import made the modification.
+	Feed string
 }
 
 // Direction selects a CI's relationships by which end it is.

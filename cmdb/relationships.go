@@ -33,19 +33,19 @@ func (s *Service) Relate(ctx context.Context, caller auth.Principal, in RelateIn
 	}
 	now := s.now().UTC()
 	rel := Relationship{ID: s.newID(RelationshipPrefix), Type: rt.Name, Source: CI{ID: in.SourceID}, Target: CI{ID: in.TargetID}, CreatedAt: now, CreatedBy: caller.Subject}
-	check := func(src, tgt CI) error {
+	entryID := s.newID(HistoryPrefix)
+	check := func(src, tgt CI) (HistoryEntry, error) {
 		for _, c := range []CI{src, tgt} {
 			if c.Status == StatusRetired {
-				return apperr.Invalid("sourceId", "CI %s (%s) is retired; retired CIs take no new relationships", c.ID, c.Name)
+				return HistoryEntry{}, apperr.Invalid("sourceId", "CI %s (%s) is retired; retired CIs take no new relationships", c.ID, c.Name)
 			}
 		}
 		if rt.Name == MemberOf && tgt.MinimumUp == 0 {
-			return apperr.Invalid("targetId", "CI %s (%s) is not a redundancy group; set its redundancyMinimumUp before adding MEMBER_OF members", tgt.ID, tgt.Name)
+			return HistoryEntry{}, apperr.Invalid("targetId", "CI %s (%s) is not a redundancy group; set its redundancyMinimumUp before adding MEMBER_OF members", tgt.ID, tgt.Name)
 		}
-		return nil
+		return addedEntry(entryID, now, caller.Subject, in.ChangeID, src, rt.Name, tgt), nil
 	}
-	entry := addedEntry(s.newID(HistoryPrefix), now, caller.Subject, in.ChangeID, in.SourceID, rt.Name, in.TargetID)
-	r, created, err := s.store.Relate(ctx, rel, check, entry)
+	r, created, err := s.store.Relate(ctx, rel, check)
 	if err != nil {
 		return Relationship{}, false, err
 	}
@@ -75,9 +75,12 @@ func (s *Service) Unrelate(ctx context.Context, caller auth.Principal, in Unrela
 	if !ok || rt.CatalogOnly {
 		return "", apperr.Invalid("type", "unknown relationship type %q between CIs; valid types are %v", in.Type, CIRelTypeNames())
 	}
-	entry := HistoryEntry{
-		ID: s.newID(HistoryPrefix), At: s.now().UTC(), Actor: caller.Subject, Action: ActionRelationshipRemoved, ChangeID: in.ChangeID,
-		Changes: []FieldChange{{Field: "relationship", Before: relText(in.SourceID, rt.Name, in.TargetID)}},
+	entryID, now := s.newID(HistoryPrefix), s.now().UTC()
+	entry := func(src, tgt CI) HistoryEntry {
+		return HistoryEntry{
+			ID: entryID, At: now, Actor: caller.Subject, Action: ActionRelationshipRemoved, ChangeID: in.ChangeID,
+			Changes: []FieldChange{{Field: "relationship", Before: relText(src, rt.Name, tgt)}},
+		}
 	}
 	id, err := s.store.Unrelate(ctx, in.SourceID, rt.Name, in.TargetID, entry)
 	if err != nil {

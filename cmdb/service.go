@@ -38,13 +38,15 @@ type Store interface {
 	// recorded yet; a nil entry means nothing changed and nothing is
 	// written. NOT_FOUND when absent; NOT_FOUND for an unknown owner group.
 	UpdateCI(ctx context.Context, id string, apply func(CI) (CI, *HistoryEntry, error)) (CI, error)
-	// Relate locks both CIs, calls check, and creates the relationship with
-	// its history entry unless the same (source, type, target) exists, in
-	// which case it returns that one and created is false.
-	Relate(ctx context.Context, rel Relationship, check func(src, tgt CI) error, entry HistoryEntry) (r Relationship, created bool, err error)
-	// Unrelate removes (source)-[:relType]->(target) and records entry on
-	// both ends; NOT_FOUND when there is no such relationship.
-	Unrelate(ctx context.Context, sourceID, relType, targetID string, entry HistoryEntry) (removedID string, err error)
+	// Relate locks both CIs, passes them to check, and creates the
+	// relationship with the history entry check returns, unless the same
+	// (source, type, target) exists, in which case it returns that one and
+	// created is false.
+	Relate(ctx context.Context, rel Relationship, check func(src, tgt CI) (HistoryEntry, error)) (r Relationship, created bool, err error)
+	// Unrelate removes (source)-[:relType]->(target) and records on both
+	// ends the entry made from them; NOT_FOUND when there is no such
+	// relationship.
+	Unrelate(ctx context.Context, sourceID, relType, targetID string, entry func(src, tgt CI) HistoryEntry) (removedID string, err error)
 	// Relationships returns up to q.Limit relationships per CI, keyed by
 	// CI id, ordered by type then by the other end's name.
 	Relationships(ctx context.Context, ciIDs []string, q RelationshipQuery) (map[string][]Relationship, error)
@@ -260,6 +262,7 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 		if len(changes) == 0 {
 			return cur, nil, nil
 		}
+		forgetSources(&next, changes)
 		next.Version = cur.Version + 1
 		next.UpdatedAt = now
 		return next, &HistoryEntry{ID: entryID, At: now, Actor: caller.Subject, Action: ActionUpdated, Changes: changes, ChangeID: in.ChangeID}, nil
@@ -412,8 +415,14 @@ func jsonText(v any) *string {
 	return &s
 }
 
-func relText(sourceID, relType, targetID string) *string {
-	return jsonText(map[string]string{"source": sourceID, "type": relType, "target": targetID})
+// relText describes a relationship in history: both ends by id and by the
+// name they had then, so that the entry still reads after a rename.
+func relText(source CI, relType string, target CI, extra ...string) *string {
+	m := map[string]string{"source": source.ID, "sourceName": source.Name, "type": relType, "target": target.ID, "targetName": target.Name}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return jsonText(m)
 }
 
 // fingerprint identifies a create request by its content, leaving out the

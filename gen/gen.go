@@ -136,8 +136,53 @@ func (b *builder) ci(ext, name string, t cmdb.Type, crit cmdb.Criticality, attrs
 	for i := 0; i+1 < len(attrs); i += 2 {
 		it.Attributes = append(it.Attributes, cmdb.AttributeInput{Key: attrs[i], Value: ptr(attrs[i+1])})
 	}
+	it.Attributes = append(it.Attributes, b.identifiers(ext, name, t)...)
 	b.c.Items = append(b.c.Items, it)
 	return ext
+}
+
+// identifiers gives hardware a serial number and machines a hostname, as
+// discovery reports them, unique to the estate's seed so that estates
+// generated side by side never identify each other's CIs.
+func (b *builder) identifiers(ext, name string, t cmdb.Type) []cmdb.AttributeInput {
+	var out []cmdb.AttributeInput
+	switch t {
+	case cmdb.TypeServer, cmdb.TypeNetworkDevice, cmdb.TypeStorage:
+		out = append(out, cmdb.AttributeInput{Key: "serialNumber", Value: ptr(fmt.Sprintf("SN-%d-%s", b.c.Seed, ext))})
+	}
+	switch t {
+	case cmdb.TypeServer, cmdb.TypeVirtualMachine:
+		out = append(out, cmdb.AttributeInput{Key: "hostname", Value: ptr(fmt.Sprintf("%s.s%d.example.net", name, b.c.Seed))})
+	}
+	return out
+}
+
+// AssetSource is the second discovery source of a generated estate: an
+// asset register that knows the estate's hardware and machines under ids of
+// its own.
+const AssetSource = "asset-register"
+
+// AssetFeed is the asset register's feed of c: every item with an
+// identifying attribute, under the register's external id, with the same
+// identifiers, a location and a warranty date. Imported after c, each row
+// is identified as c's CI.
+func AssetFeed(c *CMDB) []cmdb.ImportItem {
+	var out []cmdb.ImportItem
+	for i, it := range c.Items {
+		var ids []cmdb.AttributeInput
+		for _, a := range it.Attributes {
+			if slices.Contains(cmdb.IdentifyingAttributes, a.Key) {
+				ids = append(ids, a)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		out = append(out, cmdb.ImportItem{ExternalID: "asset-" + it.ExternalID, Name: it.Name, Type: it.Type,
+			Location:   ptr(fmt.Sprintf("DC%d hall %c rack %d", 1+i%3, 'A'+rune(i%4), 1+i%40)),
+			Attributes: append(ids, cmdb.AttributeInput{Key: "warranty", Value: ptr(fmt.Sprintf("202%d-%02d-28", 7+i%3, 1+i%12))})})
+	}
+	return out
 }
 
 func (b *builder) last() *cmdb.ImportItem { return &b.c.Items[len(b.c.Items)-1] }

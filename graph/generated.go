@@ -194,6 +194,7 @@ type ComplexityRoot struct {
 		At       func(childComplexity int) int
 		ChangeID func(childComplexity int) int
 		Changes  func(childComplexity int) int
+		Feed     func(childComplexity int) int
 		ID       func(childComplexity int) int
 	}
 
@@ -390,8 +391,10 @@ type ComplexityRoot struct {
 		Description    func(childComplexity int) int
 		Environment    func(childComplexity int) int
 		ExternalID     func(childComplexity int) int
+		FieldSources   func(childComplexity int) int
 		History        func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
+		Identities     func(childComplexity int) int
 		Kind           func(childComplexity int) int
 		Location       func(childComplexity int) int
 		Name           func(childComplexity int) int
@@ -453,6 +456,16 @@ type ComplexityRoot struct {
 		After  func(childComplexity int) int
 		Before func(childComplexity int) int
 		Field  func(childComplexity int) int
+	}
+
+	FieldPrecedence struct {
+		Field   func(childComplexity int) int
+		Sources func(childComplexity int) int
+	}
+
+	FieldSource struct {
+		Field  func(childComplexity int) int
+		Source func(childComplexity int) int
 	}
 
 	FormField struct {
@@ -580,6 +593,8 @@ type ComplexityRoot struct {
 	ImportConfigurationItemsPayload struct {
 		Created                func(childComplexity int) int
 		Errors                 func(childComplexity int) int
+		HeldFields             func(childComplexity int) int
+		Identified             func(childComplexity int) int
 		NotSeen                func(childComplexity int) int
 		NotSeenCount           func(childComplexity int) int
 		NotSeenItems           func(childComplexity int) int
@@ -589,6 +604,12 @@ type ComplexityRoot struct {
 		RelationshipsUnchanged func(childComplexity int) int
 		Unchanged              func(childComplexity int) int
 		Updated                func(childComplexity int) int
+	}
+
+	ImportHeldField struct {
+		Field  func(childComplexity int) int
+		HeldBy func(childComplexity int) int
+		Row    func(childComplexity int) int
 	}
 
 	ImportIncidentsPayload struct {
@@ -883,6 +904,7 @@ type ComplexityRoot struct {
 		ReviewChange               func(childComplexity int, input model.ReviewChangeInput) int
 		SetMajorIncident           func(childComplexity int, input model.SetMajorIncidentInput) int
 		SetPriorityMatrix          func(childComplexity int, input model.SetPriorityMatrixInput) int
+		SetReconciliationRules     func(childComplexity int, input model.SetReconciliationRulesInput) int
 		SubmitRequest              func(childComplexity int, input model.SubmitRequestInput) int
 		SubmitRequestSurvey        func(childComplexity int, input model.RequestSurveyInput) int
 		TransitionChange           func(childComplexity int, input model.TransitionChangeInput) int
@@ -1128,6 +1150,7 @@ type ComplexityRoot struct {
 		Problem              func(childComplexity int, id string) int
 		ProblemCandidates    func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
 		Problems             func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
+		ReconciliationRules  func(childComplexity int) int
 		RelationshipTypes    func(childComplexity int) int
 		RequestCatalogue     func(childComplexity int) int
 		RequestReport        func(childComplexity int, from time.Time, to time.Time) int
@@ -1164,6 +1187,13 @@ type ComplexityRoot struct {
 		Item     func(childComplexity int) int
 		Kind     func(childComplexity int) int
 		Path     func(childComplexity int) int
+	}
+
+	ReconciliationRules struct {
+		IdentifyingAttributes func(childComplexity int) int
+		Precedence            func(childComplexity int) int
+		UpdatedAt             func(childComplexity int) int
+		UpdatedBy             func(childComplexity int) int
 	}
 
 	Redundancy struct {
@@ -1526,6 +1556,15 @@ type ComplexityRoot struct {
 		Request func(childComplexity int) int
 	}
 
+	SetReconciliationRulesPayload struct {
+		Rules func(childComplexity int) int
+	}
+
+	SourceIdentity struct {
+		ExternalID func(childComplexity int) int
+		Source     func(childComplexity int) int
+	}
+
 	SubmitRequestPayload struct {
 		Created func(childComplexity int) int
 		Request func(childComplexity int) int
@@ -1742,6 +1781,7 @@ type MutationResolver interface {
 	RelateConfigurationItems(ctx context.Context, input model.RelateConfigurationItemsInput) (*model.RelateConfigurationItemsPayload, error)
 	UnrelateConfigurationItems(ctx context.Context, input model.UnrelateConfigurationItemsInput) (*model.UnrelateConfigurationItemsPayload, error)
 	ImportConfigurationItems(ctx context.Context, input model.ImportConfigurationItemsInput) (*model.ImportConfigurationItemsPayload, error)
+	SetReconciliationRules(ctx context.Context, input model.SetReconciliationRulesInput) (*model.SetReconciliationRulesPayload, error)
 	CreateIncident(ctx context.Context, input model.CreateIncidentInput) (*model.CreateIncidentPayload, error)
 	UpdateIncident(ctx context.Context, input model.UpdateIncidentInput) (*model.IncidentPayload, error)
 	TransitionIncident(ctx context.Context, input model.TransitionIncidentInput) (*model.IncidentPayload, error)
@@ -1830,6 +1870,7 @@ type QueryResolver interface {
 	ConfigurationItem(ctx context.Context, id string) (*model.ConfigurationItem, error)
 	ConfigurationItems(ctx context.Context, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) (*model.ConfigurationItemConnection, error)
 	RelationshipTypes(ctx context.Context) ([]*model.RelationshipType, error)
+	ReconciliationRules(ctx context.Context) (*model.ReconciliationRules, error)
 	ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error)
 	ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error)
 	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
@@ -2347,6 +2388,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CIHistoryEntry.Changes(childComplexity), true
+	case "CIHistoryEntry.feed":
+		if e.ComplexityRoot.CIHistoryEntry.Feed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CIHistoryEntry.Feed(childComplexity), true
 	case "CIHistoryEntry.id":
 		if e.ComplexityRoot.CIHistoryEntry.ID == nil {
 			break
@@ -3171,6 +3218,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItem.ExternalID(childComplexity), true
+	case "ConfigurationItem.fieldSources":
+		if e.ComplexityRoot.ConfigurationItem.FieldSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurationItem.FieldSources(childComplexity), true
 	case "ConfigurationItem.history":
 		if e.ComplexityRoot.ConfigurationItem.History == nil {
 			break
@@ -3188,6 +3241,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItem.ID(childComplexity), true
+	case "ConfigurationItem.identities":
+		if e.ComplexityRoot.ConfigurationItem.Identities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurationItem.Identities(childComplexity), true
 	case "ConfigurationItem.kind":
 		if e.ComplexityRoot.ConfigurationItem.Kind == nil {
 			break
@@ -3389,6 +3448,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FieldChange.Field(childComplexity), true
+
+	case "FieldPrecedence.field":
+		if e.ComplexityRoot.FieldPrecedence.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldPrecedence.Field(childComplexity), true
+	case "FieldPrecedence.sources":
+		if e.ComplexityRoot.FieldPrecedence.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldPrecedence.Sources(childComplexity), true
+
+	case "FieldSource.field":
+		if e.ComplexityRoot.FieldSource.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldSource.Field(childComplexity), true
+	case "FieldSource.source":
+		if e.ComplexityRoot.FieldSource.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FieldSource.Source(childComplexity), true
 
 	case "FormField.help":
 		if e.ComplexityRoot.FormField.Help == nil {
@@ -3867,6 +3952,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportConfigurationItemsPayload.Errors(childComplexity), true
+	case "ImportConfigurationItemsPayload.heldFields":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.HeldFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.HeldFields(childComplexity), true
+	case "ImportConfigurationItemsPayload.identified":
+		if e.ComplexityRoot.ImportConfigurationItemsPayload.Identified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConfigurationItemsPayload.Identified(childComplexity), true
 	case "ImportConfigurationItemsPayload.notSeen":
 		if e.ComplexityRoot.ImportConfigurationItemsPayload.NotSeen == nil {
 			break
@@ -3921,6 +4018,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportConfigurationItemsPayload.Updated(childComplexity), true
+
+	case "ImportHeldField.field":
+		if e.ComplexityRoot.ImportHeldField.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportHeldField.Field(childComplexity), true
+	case "ImportHeldField.heldBy":
+		if e.ComplexityRoot.ImportHeldField.HeldBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportHeldField.HeldBy(childComplexity), true
+	case "ImportHeldField.row":
+		if e.ComplexityRoot.ImportHeldField.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportHeldField.Row(childComplexity), true
 
 	case "ImportIncidentsPayload.created":
 		if e.ComplexityRoot.ImportIncidentsPayload.Created == nil {
@@ -5485,6 +5601,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetPriorityMatrix(childComplexity, args["input"].(model.SetPriorityMatrixInput)), true
+	case "Mutation.setReconciliationRules":
+		if e.ComplexityRoot.Mutation.SetReconciliationRules == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setReconciliationRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetReconciliationRules(childComplexity, args["input"].(model.SetReconciliationRulesInput)), true
 	case "Mutation.submitRequest":
 		if e.ComplexityRoot.Mutation.SubmitRequest == nil {
 			break
@@ -6835,6 +6962,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Problems(childComplexity, args["filter"].(*model.ProblemFilter), args["orderBy"].(*model.ProblemOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Query.reconciliationRules":
+		if e.ComplexityRoot.Query.ReconciliationRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ReconciliationRules(childComplexity), true
 	case "Query.relationshipTypes":
 		if e.ComplexityRoot.Query.RelationshipTypes == nil {
 			break
@@ -7122,6 +7255,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReachedItem.Path(childComplexity), true
+
+	case "ReconciliationRules.identifyingAttributes":
+		if e.ComplexityRoot.ReconciliationRules.IdentifyingAttributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationRules.IdentifyingAttributes(childComplexity), true
+	case "ReconciliationRules.precedence":
+		if e.ComplexityRoot.ReconciliationRules.Precedence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationRules.Precedence(childComplexity), true
+	case "ReconciliationRules.updatedAt":
+		if e.ComplexityRoot.ReconciliationRules.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationRules.UpdatedAt(childComplexity), true
+	case "ReconciliationRules.updatedBy":
+		if e.ComplexityRoot.ReconciliationRules.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationRules.UpdatedBy(childComplexity), true
 
 	case "Redundancy.belowMinimum":
 		if e.ComplexityRoot.Redundancy.BelowMinimum == nil {
@@ -8552,6 +8710,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceRequestPayload.Request(childComplexity), true
 
+	case "SetReconciliationRulesPayload.rules":
+		if e.ComplexityRoot.SetReconciliationRulesPayload.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetReconciliationRulesPayload.Rules(childComplexity), true
+
+	case "SourceIdentity.externalId":
+		if e.ComplexityRoot.SourceIdentity.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceIdentity.ExternalID(childComplexity), true
+	case "SourceIdentity.source":
+		if e.ComplexityRoot.SourceIdentity.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceIdentity.Source(childComplexity), true
+
 	case "SubmitRequestPayload.created":
 		if e.ComplexityRoot.SubmitRequestPayload.Created == nil {
 			break
@@ -8857,6 +9035,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DecideChangeInput", ec.unmarshalInputDecideChangeInput),
 			graphql.NewInputUnmarshaler("DeleteFreezeWindowInput", ec.unmarshalInputDeleteFreezeWindowInput),
+			graphql.NewInputUnmarshaler("FieldPrecedenceInput", ec.unmarshalInputFieldPrecedenceInput),
 			graphql.NewInputUnmarshaler("FormFieldInput", ec.unmarshalInputFormFieldInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
 			graphql.NewInputUnmarshaler("ImpactAnalysisInput", ec.unmarshalInputImpactAnalysisInput),
@@ -8899,6 +9078,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ServiceRequestFilter", ec.unmarshalInputServiceRequestFilter),
 			graphql.NewInputUnmarshaler("SetMajorIncidentInput", ec.unmarshalInputSetMajorIncidentInput),
 			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
+			graphql.NewInputUnmarshaler("SetReconciliationRulesInput", ec.unmarshalInputSetReconciliationRulesInput),
 			graphql.NewInputUnmarshaler("SubmitRequestInput", ec.unmarshalInputSubmitRequestInput),
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
@@ -10894,6 +11074,123 @@ extend type Subscription {
   "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
   configurationItemChanged(ids: [ID!]): ConfigurationItem!
     @auth(staff: true)
+}
+`, BuiltIn: false},
+	{Name: "../schema/cmdb_reconcile.graphqls", Input: `# Identification and reconciliation across discovery sources: when two
+# sources describe the same CI, it is one CI, and the rules say which source
+# sets each field.
+
+"""
+Another discovery source's name for a CI it was identified as.
+"""
+type SourceIdentity {
+  "The discovery source."
+  source: String!
+  "The CI's external id in that source."
+  externalId: String!
+}
+
+"""
+The discovery source that last set one field of a CI.
+"""
+type FieldSource {
+  "The field as history names it: location, status, attributes.serialNumber, …"
+  field: String!
+  "The source whose feed set it."
+  source: String!
+}
+
+extend type ConfigurationItem {
+  "The other discovery sources that report this CI, found by an identifying attribute (see ` + "`" + `reconciliationRules` + "`" + `)."
+  identities: [SourceIdentity!]!
+  "For each field a feed set, the source that set it last. A source of lower precedence for that field cannot change it; a person's edit clears it."
+  fieldSources: [FieldSource!]!
+}
+
+extend type CIHistoryEntry {
+  "The discovery source whose import made the modification, when one did."
+  feed: String
+}
+
+"""
+Which sources may set one field, highest precedence first.
+"""
+type FieldPrecedence {
+  "A field as history names it (name, type, status, environment, criticality, description, location, ownerGroupId, redundancyMinimumUp, attributes.<key>), or * for every field no other rule names."
+  field: String!
+  "Sources, highest first. A source not listed ranks below every listed one; among unlisted sources the latest report wins."
+  sources: [String!]!
+}
+
+"""
+How feeds of several sources make one CMDB.
+"""
+type ReconciliationRules {
+  "The attributes that identify a CI across sources, strongest first: a row its source does not know yet joins the live CI of the same type that another source reports with the same value."
+  identifyingAttributes: [String!]!
+  "Per-field source precedence."
+  precedence: [FieldPrecedence!]!
+  "When the rules were last set."
+  updatedAt: DateTime
+  "Who set them."
+  updatedBy: String
+}
+
+"""
+One field's precedence.
+"""
+input FieldPrecedenceInput {
+  "A field as in FieldPrecedence.field."
+  field: String!
+  "Sources, highest first."
+  sources: [String!]!
+}
+
+"""
+Input of ` + "`" + `setReconciliationRules` + "`" + `: replaces every rule.
+"""
+input SetReconciliationRulesInput {
+  "At most 200 rules, one per field."
+  precedence: [FieldPrecedenceInput!]!
+}
+
+"""
+Result of ` + "`" + `setReconciliationRules` + "`" + `.
+"""
+type SetReconciliationRulesPayload {
+  "The rules now in force."
+  rules: ReconciliationRules!
+}
+
+"""
+A field an import row reported but did not set, because a source of higher precedence set it.
+"""
+type ImportHeldField {
+  "1-based row number among the items."
+  row: Int!
+  "The field."
+  field: String!
+  "The source that keeps it."
+  heldBy: String!
+}
+
+extend type ImportConfigurationItemsPayload {
+  "Rows identified as a CI another source reports (by an identifying attribute): the CI now has this source's identity too."
+  identified: Int!
+  "Fields rows reported that a source of higher precedence keeps (the first 1000)."
+  heldFields: [ImportHeldField!]!
+}
+
+extend type Query {
+  "The identification and precedence rules imports apply."
+  reconciliationRules: ReconciliationRules!
+    @auth(staff: true)
+}
+
+extend type Mutation {
+  "Replaces the reconciliation rules. BAD_USER_INPUT for an unknown field, a field given twice, or an empty or repeated source."
+  setReconciliationRules(input: SetReconciliationRulesInput!): SetReconciliationRulesPayload!
+    @auth(roles: [CONFIG_MANAGER])
 }
 `, BuiltIn: false},
 	{Name: "../schema/impact.graphqls", Input: `# The impact graph: impact analysis, reach, neighbourhoods and paths over CIs and the catalogue.
@@ -15048,6 +15345,8 @@ func (ec *executionContext) childFields_CIHistoryEntry(ctx context.Context, fiel
 		return ec.fieldContext_CIHistoryEntry_changes(ctx, field)
 	case "changeId":
 		return ec.fieldContext_CIHistoryEntry_changeId(ctx, field)
+	case "feed":
+		return ec.fieldContext_CIHistoryEntry_feed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CIHistoryEntry", field.Name)
 }
@@ -15468,6 +15767,10 @@ func (ec *executionContext) childFields_ConfigurationItem(ctx context.Context, f
 		return ec.fieldContext_ConfigurationItem_relationships(ctx, field)
 	case "history":
 		return ec.fieldContext_ConfigurationItem_history(ctx, field)
+	case "identities":
+		return ec.fieldContext_ConfigurationItem_identities(ctx, field)
+	case "fieldSources":
+		return ec.fieldContext_ConfigurationItem_fieldSources(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConfigurationItem", field.Name)
 }
@@ -15566,6 +15869,26 @@ func (ec *executionContext) childFields_FieldChange(ctx context.Context, field g
 		return ec.fieldContext_FieldChange_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FieldChange", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldPrecedence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldPrecedence_field(ctx, field)
+	case "sources":
+		return ec.fieldContext_FieldPrecedence_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldPrecedence", field.Name)
+}
+
+func (ec *executionContext) childFields_FieldSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_FieldSource_field(ctx, field)
+	case "source":
+		return ec.fieldContext_FieldSource_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FieldSource", field.Name)
 }
 
 func (ec *executionContext) childFields_FormField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15836,8 +16159,24 @@ func (ec *executionContext) childFields_ImportConfigurationItemsPayload(ctx cont
 		return ec.fieldContext_ImportConfigurationItemsPayload_relationshipsRemoved(ctx, field)
 	case "errors":
 		return ec.fieldContext_ImportConfigurationItemsPayload_errors(ctx, field)
+	case "identified":
+		return ec.fieldContext_ImportConfigurationItemsPayload_identified(ctx, field)
+	case "heldFields":
+		return ec.fieldContext_ImportConfigurationItemsPayload_heldFields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportConfigurationItemsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportHeldField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_ImportHeldField_row(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportHeldField_field(ctx, field)
+	case "heldBy":
+		return ec.fieldContext_ImportHeldField_heldBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportHeldField", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportIncidentsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16734,6 +17073,20 @@ func (ec *executionContext) childFields_ReachedItem(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ReachedItem", field.Name)
 }
 
+func (ec *executionContext) childFields_ReconciliationRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "identifyingAttributes":
+		return ec.fieldContext_ReconciliationRules_identifyingAttributes(ctx, field)
+	case "precedence":
+		return ec.fieldContext_ReconciliationRules_precedence(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReconciliationRules_updatedAt(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_ReconciliationRules_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReconciliationRules", field.Name)
+}
+
 func (ec *executionContext) childFields_Redundancy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "minimumUp":
@@ -17452,6 +17805,24 @@ func (ec *executionContext) childFields_ServiceRequestPayload(ctx context.Contex
 		return ec.fieldContext_ServiceRequestPayload_request(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetReconciliationRulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rules":
+		return ec.fieldContext_SetReconciliationRulesPayload_rules(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetReconciliationRulesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SourceIdentity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_SourceIdentity_source(ctx, field)
+	case "externalId":
+		return ec.fieldContext_SourceIdentity_externalId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceIdentity", field.Name)
 }
 
 func (ec *executionContext) childFields_SubmitRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18482,6 +18853,20 @@ func (ec *executionContext) field_Mutation_setPriorityMatrix_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetPriorityMatrixInput, error) {
 			return ec.unmarshalNSetPriorityMatrixInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetPriorityMatrixInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setReconciliationRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetReconciliationRulesInput, error) {
+			return ec.unmarshalNSetReconciliationRulesInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetReconciliationRulesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -21943,6 +22328,29 @@ func (ec *executionContext) _CIHistoryEntry_changeId(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CIHistoryEntry_changeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CIHistoryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CIHistoryEntry_feed(ctx context.Context, field graphql.CollectedField, obj *model.CIHistoryEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CIHistoryEntry_feed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CIHistoryEntry_feed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CIHistoryEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _CIModification_entry(ctx context.Context, field graphql.CollectedField, obj *model.CIModification) (ret graphql.Marshaler) {
@@ -25821,6 +26229,70 @@ func (ec *executionContext) fieldContext_ConfigurationItem_history(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ConfigurationItem_identities(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurationItem_identities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SourceIdentity) graphql.Marshaler {
+			return ec.marshalNSourceIdentity2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSourceIdentityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurationItem_identities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfigurationItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceIdentity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurationItem_fieldSources(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurationItem_fieldSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FieldSources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldSource) graphql.Marshaler {
+			return ec.marshalNFieldSource2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurationItem_fieldSources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfigurationItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ConfigurationItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurationItemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26314,6 +26786,98 @@ func (ec *executionContext) _FieldChange_after(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FieldChange_after(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FieldChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldPrecedence_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldPrecedence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldPrecedence_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldPrecedence_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldPrecedence", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldPrecedence_sources(ctx context.Context, field graphql.CollectedField, obj *model.FieldPrecedence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldPrecedence_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldPrecedence_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldPrecedence", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldSource_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldSource_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldSource_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _FieldSource_source(ctx context.Context, field graphql.CollectedField, obj *model.FieldSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FieldSource_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FieldSource_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FieldSource", field, false, false, "String")
 }
 
 func (ec *executionContext) _FormField_key(ctx context.Context, field graphql.CollectedField, obj *model.FormField) (ret graphql.Marshaler) {
@@ -28551,6 +29115,130 @@ func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_errors(
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_identified(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_identified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_identified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConfigurationItemsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConfigurationItemsPayload_heldFields(ctx context.Context, field graphql.CollectedField, obj *model.ImportConfigurationItemsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConfigurationItemsPayload_heldFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeldFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ImportHeldField) graphql.Marshaler {
+			return ec.marshalNImportHeldField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportHeldFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConfigurationItemsPayload_heldFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportConfigurationItemsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportHeldField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportHeldField_row(ctx context.Context, field graphql.CollectedField, obj *model.ImportHeldField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportHeldField_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportHeldField_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportHeldField", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportHeldField_field(ctx context.Context, field graphql.CollectedField, obj *model.ImportHeldField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportHeldField_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportHeldField_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportHeldField", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportHeldField_heldBy(ctx context.Context, field graphql.CollectedField, obj *model.ImportHeldField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportHeldField_heldBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HeldBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportHeldField_heldBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportHeldField", field, false, false, "String")
 }
 
 func (ec *executionContext) _ImportIncidentsPayload_incidents(ctx context.Context, field graphql.CollectedField, obj *model.ImportIncidentsPayload) (ret graphql.Marshaler) {
@@ -34595,6 +35283,73 @@ func (ec *executionContext) fieldContext_Mutation_importConfigurationItems(ctx c
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importConfigurationItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setReconciliationRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setReconciliationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetReconciliationRules(ctx, fc.Args["input"].(model.SetReconciliationRulesInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.SetReconciliationRulesPayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SetReconciliationRulesPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.SetReconciliationRulesPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetReconciliationRulesPayload) graphql.Marshaler {
+			return ec.marshalNSetReconciliationRulesPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetReconciliationRulesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setReconciliationRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetReconciliationRulesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setReconciliationRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -41373,6 +42128,56 @@ func (ec *executionContext) fieldContext_Query_relationshipTypes(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reconciliationRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reconciliationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ReconciliationRules(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ReconciliationRules
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ReconciliationRules
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReconciliationRules) graphql.Marshaler {
+			return ec.marshalNReconciliationRules2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReconciliationRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reconciliationRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconciliationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_impactAnalysis(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -44368,6 +45173,107 @@ func (ec *executionContext) fieldContext_ReachedItem_path(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationRules_identifyingAttributes(ctx context.Context, field graphql.CollectedField, obj *model.ReconciliationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationRules_identifyingAttributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IdentifyingAttributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationRules_identifyingAttributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationRules", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReconciliationRules_precedence(ctx context.Context, field graphql.CollectedField, obj *model.ReconciliationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationRules_precedence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Precedence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FieldPrecedence) graphql.Marshaler {
+			return ec.marshalNFieldPrecedence2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationRules_precedence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconciliationRules",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FieldPrecedence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationRules_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ReconciliationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationRules_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationRules_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationRules", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ReconciliationRules_updatedBy(ctx context.Context, field graphql.CollectedField, obj *model.ReconciliationRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationRules_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationRules_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationRules", field, false, false, "String")
 }
 
 func (ec *executionContext) _Redundancy_minimumUp(ctx context.Context, field graphql.CollectedField, obj *model.Redundancy) (ret graphql.Marshaler) {
@@ -50349,6 +51255,84 @@ func (ec *executionContext) fieldContext_ServiceRequestPayload_request(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _SetReconciliationRulesPayload_rules(ctx context.Context, field graphql.CollectedField, obj *model.SetReconciliationRulesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetReconciliationRulesPayload_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReconciliationRules) graphql.Marshaler {
+			return ec.marshalNReconciliationRules2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReconciliationRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetReconciliationRulesPayload_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetReconciliationRulesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconciliationRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SourceIdentity_source(ctx context.Context, field graphql.CollectedField, obj *model.SourceIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceIdentity_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceIdentity_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceIdentity", field, false, false, "String")
+}
+
+func (ec *executionContext) _SourceIdentity_externalId(ctx context.Context, field graphql.CollectedField, obj *model.SourceIdentity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceIdentity_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceIdentity_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceIdentity", field, false, false, "String")
+}
+
 func (ec *executionContext) _SubmitRequestPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.SubmitRequestPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -54789,6 +55773,55 @@ func UnmarshalDeleteFreezeWindowInput(ctx context.Context, raw any) (model.Delet
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFieldPrecedenceInput(ctx context.Context, obj any) (model.FieldPrecedenceInput, error) {
+	var it model.FieldPrecedenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFieldPrecedenceInput unmarshals raw into the FieldPrecedenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFieldPrecedenceInput(ctx context.Context, raw any) (model.FieldPrecedenceInput, error) {
+	var out model.FieldPrecedenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FieldPrecedenceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFormFieldInput(ctx context.Context, obj any) (model.FormFieldInput, error) {
 	var it model.FormFieldInput
 	if obj == nil {
@@ -57661,6 +58694,48 @@ func UnmarshalSetPriorityMatrixInput(ctx context.Context, raw any) (model.SetPri
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetReconciliationRulesInput(ctx context.Context, obj any) (model.SetReconciliationRulesInput, error) {
+	var it model.SetReconciliationRulesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"precedence"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "precedence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("precedence"))
+			data, err := ec.unmarshalNFieldPrecedenceInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Precedence = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetReconciliationRulesInput unmarshals raw into the SetReconciliationRulesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetReconciliationRulesInput(ctx context.Context, raw any) (model.SetReconciliationRulesInput, error) {
+	var out model.SetReconciliationRulesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetReconciliationRulesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context, obj any) (model.SubmitRequestInput, error) {
 	var it model.SubmitRequestInput
 	if obj == nil {
@@ -60269,6 +61344,11 @@ func (ec *executionContext) _CIHistoryEntry(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "feed":
+			out.Values[i] = ec._CIHistoryEntry_feed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61615,6 +62695,16 @@ func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.Sele
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ConfigurationItem_history(ctx, field, obj)
 				})
+		case "identities":
+			out.Values[i] = ec._ConfigurationItem_identities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fieldSources":
+			out.Values[i] = ec._ConfigurationItem_fieldSources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61983,6 +63073,82 @@ func (ec *executionContext) _FieldChange(ctx context.Context, sel ast.SelectionS
 		case "after":
 			out.Values[i] = ec._FieldChange_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldPrecedenceImplementors = []string{"FieldPrecedence"}
+
+func (ec *executionContext) _FieldPrecedence(ctx context.Context, sel ast.SelectionSet, obj *model.FieldPrecedence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldPrecedenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldPrecedence")
+		case "field":
+			out.Values[i] = ec._FieldPrecedence_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._FieldPrecedence_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fieldSourceImplementors = []string{"FieldSource"}
+
+func (ec *executionContext) _FieldSource(ctx context.Context, sel ast.SelectionSet, obj *model.FieldSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fieldSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FieldSource")
+		case "field":
+			out.Values[i] = ec._FieldSource_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._FieldSource_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -62888,6 +64054,59 @@ func (ec *executionContext) _ImportConfigurationItemsPayload(ctx context.Context
 			}
 		case "errors":
 			out.Values[i] = ec._ImportConfigurationItemsPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "identified":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_identified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "heldFields":
+			out.Values[i] = ec._ImportConfigurationItemsPayload_heldFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importHeldFieldImplementors = []string{"ImportHeldField"}
+
+func (ec *executionContext) _ImportHeldField(ctx context.Context, sel ast.SelectionSet, obj *model.ImportHeldField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importHeldFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportHeldField")
+		case "row":
+			out.Values[i] = ec._ImportHeldField_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportHeldField_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "heldBy":
+			out.Values[i] = ec._ImportHeldField_heldBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -64673,6 +65892,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setReconciliationRules":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setReconciliationRules(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createIncident":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createIncident(ctx, field)
@@ -66318,6 +67544,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_relationshipTypes(ctx, field)
 				})
+		case "reconciliationRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reconciliationRules(ctx, field)
+				})
 		case "impactAnalysis":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -66679,6 +67911,54 @@ func (ec *executionContext) _ReachedItem(ctx context.Context, sel ast.SelectionS
 		case "path":
 			out.Values[i] = ec._ReachedItem_path(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reconciliationRulesImplementors = []string{"ReconciliationRules"}
+
+func (ec *executionContext) _ReconciliationRules(ctx context.Context, sel ast.SelectionSet, obj *model.ReconciliationRules) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reconciliationRulesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReconciliationRules")
+		case "identifyingAttributes":
+			out.Values[i] = ec._ReconciliationRules_identifyingAttributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "precedence":
+			out.Values[i] = ec._ReconciliationRules_precedence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ReconciliationRules_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatedBy":
+			out.Values[i] = ec._ReconciliationRules_updatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -69080,6 +70360,77 @@ func (ec *executionContext) _ServiceRequestPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var setReconciliationRulesPayloadImplementors = []string{"SetReconciliationRulesPayload"}
+
+func (ec *executionContext) _SetReconciliationRulesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetReconciliationRulesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setReconciliationRulesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetReconciliationRulesPayload")
+		case "rules":
+			out.Values[i] = ec._SetReconciliationRulesPayload_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sourceIdentityImplementors = []string{"SourceIdentity"}
+
+func (ec *executionContext) _SourceIdentity(ctx context.Context, sel ast.SelectionSet, obj *model.SourceIdentity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceIdentityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceIdentity")
+		case "source":
+			out.Values[i] = ec._SourceIdentity_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._SourceIdentity_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var submitRequestPayloadImplementors = []string{"SubmitRequestPayload"}
 
 func (ec *executionContext) _SubmitRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitRequestPayload) graphql.Marshaler {
@@ -71064,6 +72415,73 @@ func (ec *executionContext) marshalNFieldChange2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._FieldChange(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFieldPrecedence2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldPrecedence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldPrecedence2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldPrecedence2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedence(ctx context.Context, sel ast.SelectionSet, v *model.FieldPrecedence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldPrecedence!")
+		return graphql.Null
+	}
+	return ec._FieldPrecedence(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFieldPrecedenceInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceInputᚄ(ctx context.Context, v any) ([]*model.FieldPrecedenceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FieldPrecedenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFieldPrecedenceInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNFieldPrecedenceInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldPrecedenceInput(ctx context.Context, v any) (*model.FieldPrecedenceInput, error) {
+	res, err := ec.unmarshalInputFieldPrecedenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSource2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFieldSource2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFieldSource2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldSource(ctx context.Context, sel ast.SelectionSet, v *model.FieldSource) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FieldSource!")
+		return graphql.Null
+	}
+	return ec._FieldSource(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -71513,6 +72931,30 @@ func (ec *executionContext) marshalNImportConfigurationItemsPayload2ᚖgithubᚗ
 		return graphql.Null
 	}
 	return ec._ImportConfigurationItemsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportHeldField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportHeldFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ImportHeldField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportHeldField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportHeldField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportHeldField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportHeldField(ctx context.Context, sel ast.SelectionSet, v *model.ImportHeldField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportHeldField!")
+		return graphql.Null
+	}
+	return ec._ImportHeldField(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNImportIncidentInput2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐImportIncidentInputᚄ(ctx context.Context, v any) ([]*model.ImportIncidentInput, error) {
@@ -72792,6 +74234,14 @@ func (ec *executionContext) unmarshalNReassignIncidentInput2githubᚗcomᚋitsm�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReconciliationRules2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐReconciliationRules(ctx context.Context, sel ast.SelectionSet, v *model.ReconciliationRules) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReconciliationRules!")
+		return graphql.Null
+	}
+	return ec._ReconciliationRules(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRecordSLAReviewInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRecordSLAReviewInput(ctx context.Context, v any) (model.RecordSLAReviewInput, error) {
 	res, err := ec.unmarshalInputRecordSLAReviewInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -73765,6 +75215,19 @@ func (ec *executionContext) unmarshalNSetPriorityMatrixInput2githubᚗcomᚋitsm
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSetReconciliationRulesInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetReconciliationRulesInput(ctx context.Context, v any) (model.SetReconciliationRulesInput, error) {
+	res, err := ec.unmarshalInputSetReconciliationRulesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetReconciliationRulesPayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSetReconciliationRulesPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetReconciliationRulesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetReconciliationRulesPayload!")
+		return graphql.Null
+	}
+	return ec._SetReconciliationRulesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (model.Severity, error) {
 	var res model.Severity
 	err := res.UnmarshalGQL(v)
@@ -73783,6 +75246,30 @@ func (ec *executionContext) unmarshalNSortDirection2githubᚗcomᚋitsmᚑgraph�
 
 func (ec *executionContext) marshalNSortDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSortDirection(ctx context.Context, sel ast.SelectionSet, v model.SortDirection) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSourceIdentity2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSourceIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SourceIdentity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSourceIdentity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSourceIdentity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSourceIdentity2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSourceIdentity(ctx context.Context, sel ast.SelectionSet, v *model.SourceIdentity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SourceIdentity!")
+		return graphql.Null
+	}
+	return ec._SourceIdentity(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

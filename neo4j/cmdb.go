@@ -38,6 +38,12 @@ func cmdbMigrations() []string {
 		"CREATE INDEX ci_type_updated_at IF NOT EXISTS FOR (c:CI) ON (c.type, c.updatedAt)",
 		"CREATE INDEX ci_type_status IF NOT EXISTS FOR (c:CI) ON (c.type, c.status)",
 		"CREATE CONSTRAINT ci_history_id IF NOT EXISTS FOR (h:CIHistory) REQUIRE h.id IS UNIQUE",
+		// Another source's identity of a CI (see cmdb.IdentifyingAttributes).
+		"CREATE CONSTRAINT source_identity_key IF NOT EXISTS FOR (k:SourceIdentity) REQUIRE (k.source, k.externalId) IS UNIQUE",
+	}
+	// A feed row its source does not know yet is looked up by these.
+	for _, a := range cmdb.IdentifyingAttributes {
+		m = append(m, fmt.Sprintf("CREATE INDEX ci_identify_%s IF NOT EXISTS FOR (c:CI) ON (c.`%s%s`)", a, attrPrefix, a))
 	}
 	// Relationship ids are looked up by node(id:); a relationship index needs
 	// its type, so there is one per catalogue type (names from the allowlist).
@@ -57,8 +63,16 @@ func cmdbMigrations() []string {
 	)
 }
 
-// attrPrefix keeps custom attributes apart from the CI's own properties.
-const attrPrefix = "attr."
+// attrPrefix keeps custom attributes apart from the CI's own properties;
+// srcPrefix does the same for the source that set each field.
+const (
+	attrPrefix = "attr."
+	srcPrefix  = "src."
+)
+
+// identityKey renders a source identity as the CI's identities list holds
+// it; the separator cannot occur in a source name.
+func identityKey(k cmdb.SourceKey) string { return k.Source + "\x1f" + k.ExternalID }
 
 func ciToProps(c cmdb.CI) map[string]any {
 	p := map[string]any{
@@ -87,6 +101,16 @@ func ciToProps(c cmdb.CI) map[string]any {
 	for k, v := range c.Attributes {
 		p[attrPrefix+k] = v
 	}
+	for k, v := range c.FieldSources {
+		p[srcPrefix+k] = v
+	}
+	if len(c.Identities) > 0 {
+		keys := make([]string, len(c.Identities))
+		for i, k := range c.Identities {
+			keys[i] = identityKey(k)
+		}
+		p["identities"] = keys
+	}
 	return p
 }
 
@@ -112,11 +136,22 @@ func ciFromProps(p map[string]any) cmdb.CI {
 		Attributes:   map[string]string{},
 	}
 	for k, v := range p {
-		if key, ok := strings.CutPrefix(k, attrPrefix); ok {
-			if s, ok := v.(string); ok {
-				c.Attributes[key] = s
-			}
+		s, ok := v.(string)
+		if !ok {
+			continue
 		}
+		if key, ok := strings.CutPrefix(k, attrPrefix); ok {
+			c.Attributes[key] = s
+		} else if key, ok := strings.CutPrefix(k, srcPrefix); ok {
+			if c.FieldSources == nil {
+				c.FieldSources = map[string]string{}
+			}
+			c.FieldSources[key] = s
+		}
+	}
+	for _, k := range strs(p["identities"]) {
+		src, ext, _ := strings.Cut(k, "\x1f")
+		c.Identities = append(c.Identities, cmdb.SourceKey{Source: src, ExternalID: ext})
 	}
 	return c
 }
@@ -163,7 +198,13 @@ func ensureGroup(ctx context.Context, tx driver.ManagedTransaction, id string) e
 }
 
 const findBySourceKey = `
-MATCH (c:CI {source: $source, externalId: $externalId})
+CALL () {
+  MATCH (c:CI {source: $source, externalId: $externalId})
+  RETURN c
+  UNION
+  MATCH (:SourceIdentity {source: $source, externalId: $externalId})-[:IDENTIFIES]->(c:CI)
+  RETURN c
+}
 RETURN c.id AS id`
 
 const createCI = `
@@ -277,6 +318,11 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 		}
 		if err := recordCreations(ctx, tx, []cmdb.CI{cur}); err != nil {
 			return cmdb.CI{}, err
+		}
+		if next.Name != cur.Name {
+			if err := recordBeforeRename(ctx, tx, []string{id}); err != nil {
+				return cmdb.CI{}, err
+			}
 		}
 		recs, err := collect(ctx, tx, replaceCI, map[string]any{"id": id, "props": ciToProps(next)})
 		if err != nil {

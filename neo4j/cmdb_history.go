@@ -35,6 +35,7 @@ func entryParams(e cmdb.HistoryEntry) (map[string]any, error) {
 		"action":   string(e.Action),
 		"changes":  changes,
 		"changeId": nullable(e.ChangeID),
+		"feed":     nullable(e.Feed),
 	}, nil
 }
 
@@ -47,6 +48,7 @@ func entryFromProps(p map[string]any) (cmdb.HistoryEntry, error) {
 		Actor:    str(p, "actor"),
 		Action:   cmdb.Action(str(p, "action")),
 		ChangeID: str(p, "changeId"),
+		Feed:     str(p, "feed"),
 	}
 	var err error
 	e.Changes, err = decodeList(p, "changes", "CI history entry", func(d fieldChangeDoc) cmdb.FieldChange {
@@ -113,7 +115,8 @@ func recordEntry(ctx context.Context, tx driver.ManagedTransaction, e cmdb.Histo
 // cmdb.RelationshipEntryID makes it) and the CIs it concerns; entryFromMap
 // reads it.
 const derivedRelEntry = `{rel: r.id, type: type(r), source: startNode(r).id, target: endNode(r).id,
-  at: r.createdAt, actor: r.createdBy, id: $entryPrefix + substring(r.id, size($relPrefix)),
+  sourceName: startNode(r).name, targetName: endNode(r).name,
+  at: r.createdAt, actor: r.createdBy, feed: r.feed, id: $entryPrefix + substring(r.id, size($relPrefix)),
   ciIds: [startNode(r).id, endNode(r).id]}`
 
 // historyParams adds the parameters history statements use: those of
@@ -131,8 +134,8 @@ func entryFromMap(p map[string]any) (cmdb.HistoryEntry, error) {
 	}
 	return cmdb.RelationshipEntry(cmdb.Relationship{
 		ID: str(p, "rel"), Type: str(p, "type"),
-		Source: cmdb.CI{ID: str(p, "source")}, Target: cmdb.CI{ID: str(p, "target")},
-		CreatedAt: tm(p, "at"), CreatedBy: str(p, "actor"),
+		Source: cmdb.CI{ID: str(p, "source"), Name: str(p, "sourceName")}, Target: cmdb.CI{ID: str(p, "target"), Name: str(p, "targetName")},
+		CreatedAt: tm(p, "at"), CreatedBy: str(p, "actor"), Feed: str(p, "feed"),
 	}), nil
 }
 
@@ -282,4 +285,51 @@ func (m *CMDB) HistoryEntry(ctx context.Context, id string) (cmdb.HistoryEntry, 
 		}
 		return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "no history entry has id %q", id)
 	})
+}
+
+// A derived ADDED entry names the relationship's ends as they are now, so
+// before a CI is renamed the entries of its feed relationships are recorded
+// with the names they had.
+const (
+	takeRelEntries = `
+UNWIND $ids AS id
+MATCH (:CI:Item {id: id})-[r]-(:CI) WHERE r.derivedEntry
+WITH DISTINCT r
+WITH r, ` + derivedRelEntry + ` AS e
+REMOVE r.derivedEntry
+RETURN e`
+	recordEntries = `
+UNWIND $entries AS e
+CREATE (h:CIHistory)
+SET h = e.entry
+WITH h, e
+MATCH (c:CI:Item) WHERE c.id IN e.ciIds
+CREATE (c)-[:HAS_HISTORY]->(h)`
+)
+
+// recordBeforeRename records the derived relationship entries of the CIs of
+// ids, which are about to be renamed.
+func recordBeforeRename(ctx context.Context, tx driver.ManagedTransaction, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	recs, err := collect(ctx, tx, takeRelEntries, historyParams(map[string]any{"ids": ids}))
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	entries := make([]map[string]any, len(recs))
+	for i, r := range recs {
+		p := props(r, "e")
+		e, err := entryFromMap(p)
+		if err != nil {
+			return err
+		}
+		params, err := entryParams(e)
+		if err != nil {
+			return err
+		}
+		entries[i] = map[string]any{"entry": params, "ciIds": p["ciIds"]}
+	}
+	_, err = collect(ctx, tx, recordEntries, map[string]any{"entries": entries})
+	return err
 }

@@ -29,7 +29,7 @@ ON CREATE SET r.id = $id, r.createdAt = $createdAt, r.createdBy = $createdBy
 RETURN properties(r) AS r, r.id = $id AS created, properties(s) AS s, properties(t) AS t`
 
 // Relate implements cmdb.Store.
-func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src, tgt cmdb.CI) error, entry cmdb.HistoryEntry) (cmdb.Relationship, bool, error) {
+func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src, tgt cmdb.CI) (cmdb.HistoryEntry, error)) (cmdb.Relationship, bool, error) {
 	type result struct {
 		rel     cmdb.Relationship
 		created bool
@@ -46,7 +46,8 @@ func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src
 			}
 			locked[id] = c
 		}
-		if err := check(locked[rel.Source.ID], locked[rel.Target.ID]); err != nil {
+		entry, err := check(locked[rel.Source.ID], locked[rel.Target.ID])
+		if err != nil {
 			return result{}, err
 		}
 		recs, err := collect(ctx, tx, relStatement(mergeRelationship, rel.Type), map[string]any{
@@ -85,12 +86,12 @@ func relFromProps(relType string, rp map[string]any, source, target cmdb.CI) cmd
 // entry, which must be recorded now that the relationship goes.
 const deleteRelationship = `
 MATCH (s:CI:Item {id: $sourceId})-[r:$$TYPE]->(t:CI:Item {id: $targetId})
-WITH r, r.id AS id, CASE WHEN r.derivedEntry THEN ` + derivedRelEntry + ` END AS added
+WITH s, t, r, r.id AS id, CASE WHEN r.derivedEntry THEN ` + derivedRelEntry + ` END AS added
 DELETE r
-RETURN id, added`
+RETURN id, added, properties(s) AS s, properties(t) AS t`
 
 // Unrelate implements cmdb.Store.
-func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string, entry cmdb.HistoryEntry) (string, error) {
+func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string, entry func(src, tgt cmdb.CI) cmdb.HistoryEntry) (string, error) {
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) (string, error) {
 		recs, err := collect(ctx, tx, relStatement(deleteRelationship, relType), historyParams(map[string]any{"sourceId": sourceID, "targetId": targetID}))
 		if err != nil {
@@ -113,7 +114,7 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 				return "", err
 			}
 		}
-		if err := recordEntry(ctx, tx, entry, sourceID, targetID); err != nil {
+		if err := recordEntry(ctx, tx, entry(ciFromProps(props(recs[0], "s")), ciFromProps(props(recs[0], "t"))), sourceID, targetID); err != nil {
 			return "", err
 		}
 		return relID, nil

@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"strings"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -155,4 +156,20 @@ func (s *Store) Exec(ctx context.Context, stmt string, params map[string]any) er
 		return struct{}{}, err
 	})
 	return err
+}
+
+// ImportLookupStatements are the statements an import finds rows' CIs
+// with: by source key, and by each identifying attribute. The lock is left
+// out (plans are read in a read transaction); it does not change how the
+// CIs are found.
+func ImportLookupStatements() map[string]Statements {
+	unlocked := func(stmt string) string { return strings.Replace(stmt, "SET c._lock = true\nREMOVE c._lock\n", "", 1) }
+	out := map[string]Statements{
+		"by source key": {First: unlocked(lockBySourceKeys), Params: map[string]any{"source": "s", "externalIds": []any{"x"}}},
+	}
+	for _, attr := range cmdb.IdentifyingAttributes {
+		out["by "+attr] = Statements{First: unlocked(candidateStatement(attr)), Params: map[string]any{
+			"rows": []any{map[string]any{"ext": "x", "type": "SERVER", "value": "v"}}, "source": "s", "prefix": "s\x1f", "retired": "RETIRED"}}
+	}
+	return out
 }

@@ -2,6 +2,8 @@ package neo4j
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
@@ -10,17 +12,40 @@ import (
 
 var _ cmdb.Importer = (*CMDB)(nil)
 
-const (
-	lockBySourceKeys = `
+// bySourceKey finds the CI $source reports as ext: by the external id it
+// was created with, or by a SourceIdentity another source's CI gained.
+const bySourceKey = `
 UNWIND $externalIds AS ext
-MATCH (c:CI {source: $source, externalId: ext})
+CALL (ext) {
+  MATCH (c:CI {source: $source, externalId: ext})
+  RETURN c
+  UNION
+  MATCH (:SourceIdentity {source: $source, externalId: ext})-[:IDENTIFIES]->(c:CI)
+  RETURN c
+}`
+
+const (
+	lockBySourceKeys = bySourceKey + `
 SET c._lock = true
 REMOVE c._lock
-RETURN properties(c) AS c`
-	readBySourceKeys = `
-UNWIND $externalIds AS ext
-MATCH (c:CI {source: $source, externalId: ext})
-RETURN properties(c) AS c`
+RETURN ext, properties(c) AS c`
+	readBySourceKeys = bySourceKey + `
+RETURN ext, properties(c) AS c`
+	// A CI $source already reports is no candidate: a second external id
+	// of the same source is the source's own business.
+	lockCandidates = `
+UNWIND $rows AS row
+MATCH (c:CI {$$ATTR: row.value})
+WHERE c.type = row.type AND c.status <> $retired
+  AND coalesce(c.source, '') <> $source
+  AND none(k IN coalesce(c.identities, []) WHERE k STARTS WITH $prefix)
+SET c._lock = true
+REMOVE c._lock
+RETURN row.ext AS ext, properties(c) AS c`
+	linkIdentities = `
+UNWIND $links AS l
+MATCH (c:CI:Item {id: l.ciId})
+CREATE (:SourceIdentity {source: l.source, externalId: l.externalId})-[:IDENTIFIES]->(c)`
 	importCreates = `
 UNWIND $rows AS props
 CREATE (c:CI:Item)
@@ -32,22 +57,85 @@ SET c = row.props
 CREATE (h:CIHistory)
 SET h = row.entry
 CREATE (c)-[:HAS_HISTORY]->(h)`
+	// A write that only moves which source owns a field records nothing.
+	importQuietUpdates = `
+UNWIND $rows AS row
+MATCH (c:CI:Item {id: row.props.id})
+SET c = row.props`
 )
 
-func updateRows(ws []cmdb.ImportWrite) ([]map[string]any, error) {
-	rows := make([]map[string]any, len(ws))
-	for i, w := range ws {
-		entry, err := entryParams(w.Entry)
+// updateRows splits updates into those with a history entry and the quiet
+// ones.
+func updateRows(ws []cmdb.ImportWrite) (recorded, quiet []map[string]any, err error) {
+	for _, w := range ws {
+		if w.Entry == nil {
+			quiet = append(quiet, map[string]any{"props": ciToProps(w.CI)})
+			continue
+		}
+		entry, err := entryParams(*w.Entry)
+		if err != nil {
+			return nil, nil, err
+		}
+		recorded = append(recorded, map[string]any{"props": ciToProps(w.CI), "entry": entry})
+	}
+	return recorded, quiet, nil
+}
+
+// candidateStatement is lockCandidates for one identifying attribute (from
+// cmdb.IdentifyingAttributes, never from input).
+func candidateStatement(attr string) string {
+	if !slices.Contains(cmdb.IdentifyingAttributes, attr) {
+		panic("neo4j: " + attr + " is not an identifying attribute")
+	}
+	return strings.Replace(lockCandidates, "$$ATTR", "`"+attrPrefix+attr+"`", 1)
+}
+
+// findCandidates locks, for the keys not found, the CIs their identifiers
+// match: one statement per identifying attribute, a key trying the next
+// attribute only when the stronger ones matched nothing.
+func findCandidates(ctx context.Context, tx driver.ManagedTransaction, source string, keys []cmdb.ImportKey, existing map[string]cmdb.CI) (map[string]cmdb.Candidates, error) {
+	out := map[string]cmdb.Candidates{}
+	for _, attr := range cmdb.IdentifyingAttributes {
+		var rows []map[string]any
+		for _, k := range keys {
+			if _, ok := existing[k.ExternalID]; ok {
+				continue
+			}
+			if _, ok := out[k.ExternalID]; ok {
+				continue
+			}
+			for _, id := range k.Identifiers {
+				if id.Attribute == attr {
+					rows = append(rows, map[string]any{"ext": k.ExternalID, "type": string(k.Type), "value": id.Value})
+				}
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		recs, err := collect(ctx, tx, candidateStatement(attr), map[string]any{"rows": rows, "source": source, "prefix": identityKey(cmdb.SourceKey{Source: source}),
+			"retired": string(cmdb.StatusRetired)})
 		if err != nil {
 			return nil, err
 		}
-		rows[i] = map[string]any{"props": ciToProps(w.CI), "entry": entry}
+		for _, r := range recs {
+			ext, _ := r.Get("ext")
+			c := ciFromProps(props(r, "c"))
+			got := out[ext.(string)]
+			got.By = cmdb.Identifier{Attribute: attr, Value: c.Attributes[attr]}
+			got.CIs = append(got.CIs, c)
+			out[ext.(string)] = got
+		}
 	}
-	return rows, nil
+	return out, nil
 }
 
 // ImportCIs implements cmdb.Importer.
-func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []string, apply func(map[string]cmdb.CI) ([]cmdb.CI, []cmdb.ImportWrite, error)) error {
+func (m *CMDB) ImportCIs(ctx context.Context, source string, keys []cmdb.ImportKey, apply func(cmdb.ImportFound) (cmdb.ImportPlan, error)) error {
+	externalIDs := make([]string, len(keys))
+	for i, k := range keys {
+		externalIDs[i] = k.ExternalID
+	}
 	_, err := write(ctx, m.s, func(tx driver.ManagedTransaction) (struct{}, error) {
 		recs, err := collect(ctx, tx, lockBySourceKeys, map[string]any{"source": source, "externalIds": externalIDs})
 		if err != nil {
@@ -55,13 +143,18 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 		}
 		existing := make(map[string]cmdb.CI, len(recs))
 		for _, r := range recs {
-			c := ciFromProps(props(r, "c"))
-			existing[c.ExternalID] = c
+			ext, _ := r.Get("ext")
+			existing[ext.(string)] = ciFromProps(props(r, "c"))
 		}
-		creates, updates, err := apply(existing)
+		candidates, err := findCandidates(ctx, tx, source, keys, existing)
 		if err != nil {
 			return struct{}{}, err
 		}
+		plan, err := apply(cmdb.ImportFound{Existing: existing, Candidates: candidates})
+		if err != nil {
+			return struct{}{}, err
+		}
+		creates, updates := plan.Creates, plan.Updates
 		if len(creates) > 0 {
 			rows := make([]map[string]any, len(creates))
 			for i, c := range creates {
@@ -72,18 +165,47 @@ func (m *CMDB) ImportCIs(ctx context.Context, source string, externalIDs []strin
 			}
 		}
 		if len(updates) > 0 {
-			before := make([]cmdb.CI, len(updates))
-			for i, w := range updates {
-				before[i] = existing[w.CI.ExternalID]
+			was := foundByID(existing, candidates)
+			before := make([]cmdb.CI, 0, len(updates))
+			var renamed []string
+			for _, w := range updates {
+				if w.Entry == nil {
+					continue
+				}
+				cur := was[w.CI.ID]
+				before = append(before, cur)
+				if cur.Name != w.CI.Name {
+					renamed = append(renamed, cur.ID)
+				}
 			}
 			if err := recordCreations(ctx, tx, before); err != nil {
 				return struct{}{}, err
 			}
-			rows, err := updateRows(updates)
+			if err := recordBeforeRename(ctx, tx, renamed); err != nil {
+				return struct{}{}, err
+			}
+			recorded, quiet, err := updateRows(updates)
 			if err != nil {
 				return struct{}{}, err
 			}
-			if _, err := collect(ctx, tx, importUpdates, map[string]any{"rows": rows}); err != nil {
+			for _, u := range []struct {
+				stmt string
+				rows []map[string]any
+			}{{importUpdates, recorded}, {importQuietUpdates, quiet}} {
+				if len(u.rows) == 0 {
+					continue
+				}
+				if _, err := collect(ctx, tx, u.stmt, map[string]any{"rows": u.rows}); err != nil {
+					return struct{}{}, err
+				}
+			}
+		}
+		if len(plan.Links) > 0 {
+			links := make([]map[string]any, len(plan.Links))
+			for i, l := range plan.Links {
+				links[i] = map[string]any{"source": l.Key.Source, "externalId": l.Key.ExternalID, "ciId": l.CIID}
+			}
+			if _, err := collect(ctx, tx, linkIdentities, map[string]any{"links": links}); err != nil {
 				return struct{}{}, err
 			}
 		}
@@ -125,8 +247,8 @@ func findEnds(ctx context.Context, tx driver.ManagedTransaction, ends cmdb.RelEn
 			return cmdb.FoundEnds{}, err
 		}
 		for _, r := range recs {
-			c := ciFromProps(props(r, "c"))
-			found.ByKey[cmdb.SourceKey{Source: source, ExternalID: c.ExternalID}] = c
+			ext, _ := r.Get("ext")
+			found.ByKey[cmdb.SourceKey{Source: source, ExternalID: ext.(string)}] = ciFromProps(props(r, "c"))
 		}
 	}
 	if len(ends.IDs) > 0 {
@@ -183,9 +305,15 @@ func (m *CMDB) ImportRelationships(ctx context.Context, ends cmdb.RelEnds, plan 
 }
 
 const sourceCIs = `
-MATCH (c:CI {source: $source})
-WHERE c.status <> $retired
-RETURN c.externalId AS ext, c.id AS id`
+CALL () {
+  MATCH (c:CI {source: $source})
+  RETURN c.externalId AS ext, c
+  UNION
+  MATCH (k:SourceIdentity {source: $source})-[:IDENTIFIES]->(c:CI)
+  RETURN k.externalId AS ext, c
+}
+WITH ext, c WHERE c.status <> $retired
+RETURN ext, c.id AS id`
 
 // SourceCIs implements cmdb.Importer.
 func (m *CMDB) SourceCIs(ctx context.Context, source string) (map[string]string, error) {
@@ -209,7 +337,14 @@ func (m *CMDB) SourceCIs(ctx context.Context, source string) (map[string]string,
 // feed count when an import created them between two CIs of the source,
 // the only kind feeds could make then.
 const feedRelationships = `
-MATCH (c:CI {source: $source})-[r]-(:CI)
+CALL () {
+  MATCH (c:CI {source: $source})
+  RETURN c
+  UNION
+  MATCH (:SourceIdentity {source: $source})-[:IDENTIFIES]->(c:CI)
+  RETURN c
+}
+MATCH (c)-[r]-(:CI)
 WHERE type(r) IN $types
   AND coalesce(r.feed, CASE WHEN r.derivedEntry AND startNode(r).source = $source AND endNode(r).source = $source THEN $source END) = $source
 WITH DISTINCT r
@@ -248,4 +383,65 @@ func (m *CMDB) MissingGroups(ctx context.Context, ids []string) ([]string, error
 		v, _ := recs[0].Get("missing")
 		return strs(v), nil
 	})
+}
+
+// foundByID keys the CIs a batch found by id.
+func foundByID(existing map[string]cmdb.CI, candidates map[string]cmdb.Candidates) map[string]cmdb.CI {
+	out := make(map[string]cmdb.CI, len(existing)+len(candidates))
+	for _, c := range existing {
+		out[c.ID] = c
+	}
+	for _, cs := range candidates {
+		for _, c := range cs.CIs {
+			out[c.ID] = c
+		}
+	}
+	return out
+}
+
+const (
+	readRules = `
+OPTIONAL MATCH (r:ReconciliationRules {name: 'cmdb'})
+RETURN properties(r) AS r`
+	writeRules = `
+MERGE (r:ReconciliationRules {name: 'cmdb'})
+SET r.precedence = $precedence, r.updatedAt = $at, r.updatedBy = $by`
+)
+
+type precedenceDoc struct {
+	Field   string   `json:"field"`
+	Sources []string `json:"sources"`
+}
+
+// ReconciliationRules implements cmdb.Importer.
+func (m *CMDB) ReconciliationRules(ctx context.Context) (cmdb.Rules, error) {
+	return read(ctx, m.s, func(tx driver.ManagedTransaction) (cmdb.Rules, error) {
+		recs, err := collect(ctx, tx, readRules, nil)
+		if err != nil {
+			return cmdb.Rules{}, err
+		}
+		p := props(recs[0], "r")
+		if p == nil {
+			return cmdb.Rules{}, nil
+		}
+		prec, err := decodeList(p, "precedence", "reconciliation rules", func(d precedenceDoc) cmdb.Precedence {
+			return cmdb.Precedence{Field: d.Field, Sources: d.Sources}
+		})
+		return cmdb.Rules{Precedence: prec, UpdatedAt: tm(p, "updatedAt"), UpdatedBy: str(p, "updatedBy")}, err
+	})
+}
+
+// SetReconciliationRules implements cmdb.Importer.
+func (m *CMDB) SetReconciliationRules(ctx context.Context, r cmdb.Rules) error {
+	prec, err := jsonProp(convert(r.Precedence, func(p cmdb.Precedence) precedenceDoc {
+		return precedenceDoc{Field: p.Field, Sources: p.Sources}
+	}))
+	if err != nil {
+		return err
+	}
+	_, err = write(ctx, m.s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		_, err := collect(ctx, tx, writeRules, map[string]any{"precedence": prec, "at": r.UpdatedAt, "by": r.UpdatedBy})
+		return struct{}{}, err
+	})
+	return err
 }

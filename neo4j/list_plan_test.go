@@ -205,3 +205,30 @@ func countOps(ops []string, name string) int {
 	}
 	return n
 }
+
+// TestImportLookupsUseIndexes: an import finds each row's CI by its source
+// key (on CIs and on other sources' identities) and by its identifiers with
+// index seeks, never a scan of every CI.
+func TestImportLookupsUseIndexes(t *testing.T) {
+	s := neo4jtest.Open(t)
+	for name, st := range neo4j.ImportLookupStatements() {
+		ops, err := s.Operators(context.Background(), st.First, st.Params)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		seeks := 0
+		for _, op := range ops {
+			for _, scan := range scans {
+				if strings.HasPrefix(op, scan) {
+					t.Errorf("%s: planned with %s (%v)", name, op, ops)
+				}
+			}
+			if strings.Contains(op, "IndexSeek") {
+				seeks++
+			}
+		}
+		if seeks == 0 {
+			t.Errorf("%s: no index seek in %v", name, ops)
+		}
+	}
+}

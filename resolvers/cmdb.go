@@ -45,6 +45,7 @@ func ciModel(c cmdb.CI) *model.ConfigurationItem {
 		m.Attributes = append(m.Attributes, &model.Attribute{Key: k, Value: v})
 	}
 	sort.Slice(m.Attributes, func(i, j int) bool { return m.Attributes[i].Key < m.Attributes[j].Key })
+	reconcileFields(m, c)
 	return m
 }
 
@@ -67,6 +68,7 @@ func historyModel(e cmdb.HistoryEntry) *model.CIHistoryEntry {
 		Actor:    e.Actor,
 		Action:   model.CIHistoryAction(e.Action),
 		ChangeID: optional(e.ChangeID),
+		Feed:     optional(e.Feed),
 		Changes:  make([]*model.FieldChange, len(e.Changes)),
 	}
 	for i, c := range e.Changes {

@@ -181,6 +181,7 @@ func (r *mutationResolver) ImportConfigurationItems(ctx context.Context, input m
 		NotSeen: []string{}, NotSeenItems: mapSlice(rep.NotSeen[:min(len(rep.NotSeen), 1000)], ciModel),
 		RelationshipsNotSeen: mapSlice(rep.RelationshipsNotSeen[:min(len(rep.RelationshipsNotSeen), 1000)], relModel),
 		RelationshipsRemoved: rep.RelationshipsRemoved,
+		Identified:           rep.Identified, HeldFields: mapSlice(rep.Held[:min(len(rep.Held), 1000)], heldModel),
 	}
 	for _, c := range out.NotSeenItems {
 		out.NotSeen = append(out.NotSeen, c.ID)

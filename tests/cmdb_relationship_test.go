@@ -124,7 +124,7 @@ func TestRelateIsIdempotentAndUnrelateRecordsHistory(t *testing.T) {
 	if removed.UnrelateConfigurationItems.RemovedRelationshipID != first.ID {
 		t.Errorf("removedRelationshipId = %q, want %q", removed.UnrelateConfigurationItems.RemovedRelationshipID, first.ID)
 	}
-	wantRel := map[string]string{"source": a.ID, "type": "USES", "target": b.ID}
+	wantRel := map[string]string{"source": a.ID, "sourceName": a.Name, "type": "USES", "target": b.ID, "targetName": b.Name}
 	for _, id := range []string{a.ID, b.ID} {
 		s := e.snapshot(t, id)
 		if len(s.history) != 5 {

@@ -185,9 +185,9 @@ func TestCIGraphReadBack(t *testing.T) {
 		}
 		// The newest is db DOCUMENTED_BY web, recorded on both ends.
 		wantRels := []map[string]string{
-			{"source": db.ID, "type": "DOCUMENTED_BY", "target": web.ID},
-			{"source": web.ID, "type": "RUNS_ON", "target": pool.ID},
-			{"source": web.ID, "type": "DEPENDS_ON", "target": db.ID},
+			{"source": db.ID, "sourceName": db.Name, "type": "DOCUMENTED_BY", "target": web.ID, "targetName": web.Name},
+			{"source": web.ID, "sourceName": web.Name, "type": "RUNS_ON", "target": pool.ID, "targetName": pool.Name},
+			{"source": web.ID, "sourceName": web.Name, "type": "DEPENDS_ON", "target": db.ID, "targetName": db.Name},
 		}
 		for i, want := range wantRels {
 			ch := v.History.Edges[i].Node.Changes

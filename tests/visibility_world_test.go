@@ -141,7 +141,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	}
 	ww.samples = map[string][]map[string]any{
 		"me": one(nil), "node": nodes,
-		"configurationItem": one(map[string]any{"id": w.id(t, "orders-db")}), "configurationItems": one(nil), "relationshipTypes": one(nil),
+		"configurationItem": one(map[string]any{"id": w.id(t, "orders-db")}), "configurationItems": one(nil), "relationshipTypes": one(nil), "reconciliationRules": one(nil),
 		"user": one(map[string]any{"id": team.agentID}), "users": one(nil), "group": one(map[string]any{"id": team.deskID}), "groups": one(nil),
 		"service": one(map[string]any{"id": w.id(t, "Shop")}), "services": one(nil), "technicalCatalog": one(nil),
 		"businessCatalog":   {nil, {"businessUnitId": w.id(t, "Retail")}},

@@ -327,6 +327,8 @@ type CIHistoryEntry struct {
 	Changes []*FieldChange `json:"changes"`
 	// The change (RFC) that authorised it, when made through one.
 	ChangeID *string `json:"changeId,omitempty"`
+	// The discovery source whose import made the modification, when one did.
+	Feed *string `json:"feed,omitempty"`
 }
 
 func (CIHistoryEntry) IsNode() {}
@@ -751,6 +753,10 @@ type ConfigurationItem struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 	// When the CI was retired, if it was.
 	RetiredAt *time.Time `json:"retiredAt,omitempty"`
+	// The other discovery sources that report this CI, found by an identifying attribute (see `reconciliationRules`).
+	Identities []*SourceIdentity `json:"identities"`
+	// For each field a feed set, the source that set it last. A source of lower precedence for that field cannot change it; a person's edit clears it.
+	FieldSources []*FieldSource `json:"fieldSources"`
 	// Redundancy minimum, when the CI is a redundancy group.
 	MinimumUp *int `json:"-"`
 	// Id of the owning group, resolved by a loader.
@@ -1164,6 +1170,30 @@ type FieldChange struct {
 	After *string `json:"after,omitempty"`
 }
 
+// Which sources may set one field, highest precedence first.
+type FieldPrecedence struct {
+	// A field as history names it (name, type, status, environment, criticality, description, location, ownerGroupId, redundancyMinimumUp, attributes.<key>), or * for every field no other rule names.
+	Field string `json:"field"`
+	// Sources, highest first. A source not listed ranks below every listed one; among unlisted sources the latest report wins.
+	Sources []string `json:"sources"`
+}
+
+// One field's precedence.
+type FieldPrecedenceInput struct {
+	// A field as in FieldPrecedence.field.
+	Field string `json:"field"`
+	// Sources, highest first.
+	Sources []string `json:"sources"`
+}
+
+// The discovery source that last set one field of a CI.
+type FieldSource struct {
+	// The field as history names it: location, status, attributes.serialNumber, …
+	Field string `json:"field"`
+	// The source whose feed set it.
+	Source string `json:"source"`
+}
+
 // A question of an item's form.
 type FormField struct {
 	// Key the answer names.
@@ -1468,6 +1498,20 @@ type ImportConfigurationItemsPayload struct {
 	RelationshipsRemoved int `json:"relationshipsRemoved"`
 	// Refused rows.
 	Errors []*ImportRowError `json:"errors"`
+	// Rows identified as a CI another source reports (by an identifying attribute): the CI now has this source's identity too.
+	Identified int `json:"identified"`
+	// Fields rows reported that a source of higher precedence keeps (the first 1000).
+	HeldFields []*ImportHeldField `json:"heldFields"`
+}
+
+// A field an import row reported but did not set, because a source of higher precedence set it.
+type ImportHeldField struct {
+	// 1-based row number among the items.
+	Row int `json:"row"`
+	// The field.
+	Field string `json:"field"`
+	// The source that keeps it.
+	HeldBy string `json:"heldBy"`
 }
 
 // One incident from another ITSM tool, with its original times, for `importIncidents`.
@@ -2508,6 +2552,18 @@ type ReassignIncidentInput struct {
 	ReasonVisibility *TextVisibility `json:"reasonVisibility,omitempty"`
 }
 
+// How feeds of several sources make one CMDB.
+type ReconciliationRules struct {
+	// The attributes that identify a CI across sources, strongest first: a row its source does not know yet joins the live CI of the same type that another source reports with the same value.
+	IdentifyingAttributes []string `json:"identifyingAttributes"`
+	// Per-field source precedence.
+	Precedence []*FieldPrecedence `json:"precedence"`
+	// When the rules were last set.
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// Who set them.
+	UpdatedBy *string `json:"updatedBy,omitempty"`
+}
+
 // Input of `recordSLAReview`.
 type RecordSLAReviewInput struct {
 	// The SLA reviewed.
@@ -3377,6 +3433,26 @@ type SetMajorIncidentInput struct {
 type SetPriorityMatrixInput struct {
 	// All nine (impact, urgency) cells, each once.
 	Cells []*PriorityMatrixCellInput `json:"cells"`
+}
+
+// Input of `setReconciliationRules`: replaces every rule.
+type SetReconciliationRulesInput struct {
+	// At most 200 rules, one per field.
+	Precedence []*FieldPrecedenceInput `json:"precedence"`
+}
+
+// Result of `setReconciliationRules`.
+type SetReconciliationRulesPayload struct {
+	// The rules now in force.
+	Rules *ReconciliationRules `json:"rules"`
+}
+
+// Another discovery source's name for a CI it was identified as.
+type SourceIdentity struct {
+	// The discovery source.
+	Source string `json:"source"`
+	// The CI's external id in that source.
+	ExternalID string `json:"externalId"`
 }
 
 // Input of `submitRequest`.
