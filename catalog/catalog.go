@@ -183,24 +183,29 @@ type Filter struct {
 
 // Store persists the catalogue. Each method is one transaction.
 type Store interface {
-	CreateService(ctx context.Context, s Service) (Service, error)
+	// CreateService, CreateUnit and CreateProcess write the item with its
+	// CREATED entry.
+	CreateService(ctx context.Context, s Service, entry cmdb.HistoryEntry) (Service, error)
 	// UpdateService locks the service, applies apply and writes the result
-	// (nothing when apply returns changed=false); NOT_FOUND when absent.
-	UpdateService(ctx context.Context, id string, apply func(Service) (Service, bool, error)) (Service, error)
+	// with the entry apply returns (nothing when it returns none);
+	// NOT_FOUND when absent.
+	UpdateService(ctx context.Context, id string, apply func(Service) (Service, *cmdb.HistoryEntry, error)) (Service, error)
 	GetServices(ctx context.Context, ids []string) ([]Service, error)
 	ListServices(ctx context.Context, f Filter, p paging.Request) (paging.Page[Service], error)
-	CreateUnit(ctx context.Context, u Unit) (Unit, error)
-	CreateProcess(ctx context.Context, p Process) (Process, error)
+	CreateUnit(ctx context.Context, u Unit, entry cmdb.HistoryEntry) (Unit, error)
+	CreateProcess(ctx context.Context, p Process, entry cmdb.HistoryEntry) (Process, error)
 	GetUnits(ctx context.Context, ids []string) ([]Unit, error)
 	GetProcesses(ctx context.Context, ids []string) ([]Process, error)
 	ListUnits(ctx context.Context, p paging.Request) (paging.Page[Unit], error)
 	ListProcesses(ctx context.Context, p paging.Request) (paging.Page[Process], error)
 	// Link locks both ends, calls check with them and creates the link
-	// unless it exists (created is false then). NOT_FOUND for an unknown end.
-	Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt Ref) error) (created bool, err error)
-	// Unlink locks both ends, calls check with them and removes the link;
-	// NOT_FOUND when there is none.
-	Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt Ref) error) error
+	// with the entry check returns on both ends, unless it exists (created
+	// is false then). NOT_FOUND for an unknown end.
+	Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt Ref) (cmdb.HistoryEntry, error)) (created bool, err error)
+	// Unlink locks both ends, calls check with them and removes the link,
+	// recording the entry check returns on both ends; NOT_FOUND when there
+	// is none.
+	Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt Ref) (cmdb.HistoryEntry, error)) error
 	// Linked returns, per id, the items at the other end of its links of
 	// type typ, following them outgoing (or incoming when reverse).
 	Linked(ctx context.Context, ids []string, typ string, reverse bool) (map[string][]Item, error)
@@ -256,7 +261,7 @@ func (c *Catalog) CreateService(ctx context.Context, caller auth.Principal, in C
 	if s.Status == StatusRetired {
 		return Service{}, apperr.Invalid("status", "a service cannot be created RETIRED")
 	}
-	return c.store.CreateService(ctx, s)
+	return c.store.CreateService(ctx, s, c.entry(now, caller.Subject, cmdb.ActionCreated, fieldChanges(nil, serviceFields(s))))
 }
 
 // UpdateServiceInput changes some fields of a service; nil leaves a field
@@ -275,9 +280,9 @@ type UpdateServiceInput struct {
 // version is stale, INVALID_TRANSITION for a forbidden status change.
 func (c *Catalog) UpdateService(ctx context.Context, caller auth.Principal, in UpdateServiceInput) (Service, error) {
 	now := c.now().UTC()
-	return c.store.UpdateService(ctx, in.ID, func(cur Service) (Service, bool, error) {
+	return c.store.UpdateService(ctx, in.ID, func(cur Service) (Service, *cmdb.HistoryEntry, error) {
 		if cur.Version != in.ExpectedVersion {
-			return Service{}, false, apperr.Stale("service", cur.ID, cur.Version, in.ExpectedVersion)
+			return Service{}, nil, apperr.Stale("service", cur.ID, cur.Version, in.ExpectedVersion)
 		}
 		next := cur
 		patch.Set(&next.Name, in.Name)
@@ -286,17 +291,22 @@ func (c *Catalog) UpdateService(ctx context.Context, caller auth.Principal, in U
 		patch.Set(&next.Criticality, in.Criticality)
 		patch.Set(&next.OwnerGroupID, in.OwnerGroupID)
 		if err := validateService(next); err != nil {
-			return Service{}, false, err
+			return Service{}, nil, err
 		}
 		if err := CheckTransition(cur.Status, next.Status); err != nil {
-			return Service{}, false, err
+			return Service{}, nil, err
 		}
 		if next == cur {
-			return cur, false, nil
+			return cur, nil, nil
 		}
 		next.Version++
 		next.UpdatedAt = now
-		return next, true, nil
+		action := cmdb.ActionUpdated
+		if LeavesService(cur.Status, next.Status) {
+			action = cmdb.ActionRetired
+		}
+		e := c.entry(now, caller.Subject, action, fieldChanges(serviceFields(cur), serviceFields(next)))
+		return next, &e, nil
 	})
 }
 
@@ -311,7 +321,9 @@ func (c *Catalog) CreateUnit(ctx context.Context, caller auth.Principal, in Crea
 	if err := validateNamed(in.Name, in.Description); err != nil {
 		return Unit{}, err
 	}
-	return c.store.CreateUnit(ctx, Unit{ID: c.newID(BusinessUnitPrefix), Name: in.Name, Description: in.Description, CreatedAt: c.now().UTC()})
+	now := c.now().UTC()
+	return c.store.CreateUnit(ctx, Unit{ID: c.newID(BusinessUnitPrefix), Name: in.Name, Description: in.Description, CreatedAt: now},
+		c.entry(now, caller.Subject, cmdb.ActionCreated, fieldChanges(nil, []field{{"name", in.Name}, {"description", in.Description}})))
 }
 
 // CreateProcessInput describes a business process to create; a nil
@@ -334,7 +346,8 @@ func (c *Catalog) CreateProcess(ctx context.Context, caller auth.Principal, in C
 	if err := validate.Enum("criticality", p.Criticality, cmdb.Criticalities()); err != nil {
 		return Process{}, err
 	}
-	return c.store.CreateProcess(ctx, p)
+	return c.store.CreateProcess(ctx, p, c.entry(p.CreatedAt, caller.Subject, cmdb.ActionCreated,
+		fieldChanges(nil, []field{{"name", p.Name}, {"description", p.Description}, {"criticality", string(p.Criticality)}})))
 }
 
 // LinkInput names a catalogue link (source)-[:Type]->(target).
@@ -350,8 +363,14 @@ func (c *Catalog) Link(ctx context.Context, caller auth.Principal, in LinkInput)
 	if in.Type != Consumes && in.Type != Supports && in.Type != DependsOn {
 		return false, apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", in.Type)
 	}
-	return c.store.Link(ctx, in.SourceID, in.Type, in.TargetID, c.newID(cmdb.RelationshipPrefix), c.now().UTC(), caller.Subject,
-		func(src, tgt Ref) error { return CheckLink(src, in.Type, tgt) })
+	now := c.now().UTC()
+	return c.store.Link(ctx, in.SourceID, in.Type, in.TargetID, c.newID(cmdb.RelationshipPrefix), now, caller.Subject,
+		func(src, tgt Ref) (cmdb.HistoryEntry, error) {
+			if err := CheckLink(src, in.Type, tgt); err != nil {
+				return cmdb.HistoryEntry{}, err
+			}
+			return c.entry(now, caller.Subject, cmdb.ActionRelationshipAdded, linkChange(src, in.Type, tgt, false)), nil
+		})
 }
 
 // UnlinkInput names a catalogue link (source)-[:Type]->(target) to remove.
@@ -366,13 +385,14 @@ func (c *Catalog) Unlink(ctx context.Context, caller auth.Principal, in UnlinkIn
 	if in.Type != Consumes && in.Type != Supports && in.Type != DependsOn {
 		return apperr.Invalid("type", "must be CONSUMES, SUPPORTS or DEPENDS_ON (got %q)", in.Type)
 	}
-	return c.store.Unlink(ctx, in.SourceID, in.Type, in.TargetID, func(src, tgt Ref) error {
+	now := c.now().UTC()
+	return c.store.Unlink(ctx, in.SourceID, in.Type, in.TargetID, func(src, tgt Ref) (cmdb.HistoryEntry, error) {
 		// Only catalogue links are removed here: a DEPENDS_ON between two
 		// CIs belongs to the CMDB, which records its history.
 		if !slices.Contains(linkRules(), linkRule{src.Kind, in.Type, tgt.Kind}) {
-			return apperr.New(apperr.NotFound, "there is no catalogue link %s %s %s; relationships between CIs are removed with unrelateConfigurationItems", in.SourceID, in.Type, in.TargetID)
+			return cmdb.HistoryEntry{}, apperr.New(apperr.NotFound, "there is no catalogue link %s %s %s; relationships between CIs are removed with unrelateConfigurationItems", in.SourceID, in.Type, in.TargetID)
 		}
-		return nil
+		return c.entry(now, caller.Subject, cmdb.ActionRelationshipRemoved, linkChange(src, in.Type, tgt, true)), nil
 	})
 }
 

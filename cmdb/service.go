@@ -415,10 +415,19 @@ func jsonText(v any) *string {
 	return &s
 }
 
-// relText describes a relationship in history: both ends by id and by the
-// name they had then, so that the entry still reads after a rename.
+// ValueText renders a value as history records it (JSON).
+func ValueText(v any) *string { return jsonText(v) }
+
+// relText describes a relationship between CIs in history.
 func relText(source CI, relType string, target CI, extra ...string) *string {
-	m := map[string]string{"source": source.ID, "sourceName": source.Name, "type": relType, "target": target.ID, "targetName": target.Name}
+	return RelationshipText(source.ID, source.Name, relType, target.ID, target.Name, extra...)
+}
+
+// RelationshipText describes a relationship in history: both ends by id
+// and by the name they had then, so that the entry still reads after a
+// rename; extra adds key/value pairs (the feed that removed it).
+func RelationshipText(sourceID, sourceName, relType, targetID, targetName string, extra ...string) *string {
+	m := map[string]string{"source": sourceID, "sourceName": sourceName, "type": relType, "target": targetID, "targetName": targetName}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]
 	}

@@ -132,6 +132,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		Criticality func(childComplexity int) int
 		Description func(childComplexity int) int
+		History     func(childComplexity int, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -156,6 +157,7 @@ type ComplexityRoot struct {
 	BusinessUnit struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
+		History     func(childComplexity int, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -1469,6 +1471,7 @@ type ComplexityRoot struct {
 		Criticality func(childComplexity int) int
 		DependsOn   func(childComplexity int) int
 		Description func(childComplexity int) int
+		History     func(childComplexity int, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -1642,9 +1645,11 @@ type ComplexityRoot struct {
 
 type BusinessProcessResolver interface {
 	SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error)
+	History(ctx context.Context, obj *model.BusinessProcess, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type BusinessUnitResolver interface {
 	Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error)
+	History(ctx context.Context, obj *model.BusinessUnit, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type CIModificationResolver interface {
 	ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error)
@@ -1950,6 +1955,7 @@ type ServiceResolver interface {
 	Supports(ctx context.Context, obj *model.Service) ([]*model.BusinessProcess, error)
 	DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error)
 	UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error)
+	History(ctx context.Context, obj *model.Service, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type ServiceAvailabilityResolver interface {
 	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
@@ -2181,6 +2187,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessProcess.Description(childComplexity), true
+	case "BusinessProcess.history":
+		if e.ComplexityRoot.BusinessProcess.History == nil {
+			break
+		}
+
+		args, err := ec.field_BusinessProcess_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BusinessProcess.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "BusinessProcess.id":
 		if e.ComplexityRoot.BusinessProcess.ID == nil {
 			break
@@ -2257,6 +2274,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessUnit.Description(childComplexity), true
+	case "BusinessUnit.history":
+		if e.ComplexityRoot.BusinessUnit.History == nil {
+			break
+		}
+
+		args, err := ec.field_BusinessUnit_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.BusinessUnit.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "BusinessUnit.id":
 		if e.ComplexityRoot.BusinessUnit.ID == nil {
 			break
@@ -8335,6 +8363,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Service.Description(childComplexity), true
+	case "Service.history":
+		if e.ComplexityRoot.Service.History == nil {
+			break
+		}
+
+		args, err := ec.field_Service_history_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Service.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Service.id":
 		if e.ComplexityRoot.Service.ID == nil {
 			break
@@ -9365,6 +9404,8 @@ type Service implements Node & GraphItem {
   dependsOn: [GraphItem!]! @auth(staff: true)
   "Services that depend on this one directly (staff only)."
   usedBy: [Service!]! @auth(staff: true)
+  "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
+  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -9383,6 +9424,8 @@ type BusinessUnit implements Node & GraphItem {
   createdAt: DateTime!
   "Business services the unit consumes; only LIVE ones unless includeAll."
   services(includeAll: Boolean = false): [Service!]!
+  "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
+  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -9403,6 +9446,8 @@ type BusinessProcess implements Node & GraphItem {
   createdAt: DateTime!
   "Business services supporting it."
   supportedBy: [Service!]!
+  "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
+  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -15227,6 +15272,8 @@ func (ec *executionContext) childFields_BusinessProcess(ctx context.Context, fie
 		return ec.fieldContext_BusinessProcess_createdAt(ctx, field)
 	case "supportedBy":
 		return ec.fieldContext_BusinessProcess_supportedBy(ctx, field)
+	case "history":
+		return ec.fieldContext_BusinessProcess_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BusinessProcess", field.Name)
 }
@@ -15275,6 +15322,8 @@ func (ec *executionContext) childFields_BusinessUnit(ctx context.Context, field 
 		return ec.fieldContext_BusinessUnit_createdAt(ctx, field)
 	case "services":
 		return ec.fieldContext_BusinessUnit_services(ctx, field)
+	case "history":
+		return ec.fieldContext_BusinessUnit_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BusinessUnit", field.Name)
 }
@@ -17653,6 +17702,8 @@ func (ec *executionContext) childFields_Service(ctx context.Context, field graph
 		return ec.fieldContext_Service_dependsOn(ctx, field)
 	case "usedBy":
 		return ec.fieldContext_Service_usedBy(ctx, field)
+	case "history":
+		return ec.fieldContext_Service_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Service", field.Name)
 }
@@ -18078,6 +18129,50 @@ func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[strin
 		return nil, err
 	}
 	args["staff"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_BusinessProcess_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_BusinessUnit_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -20515,6 +20610,28 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Service_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_changeChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21534,6 +21651,68 @@ func (ec *executionContext) fieldContext_BusinessProcess_supportedBy(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _BusinessProcess_history(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessProcess_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BusinessProcess().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryConnection) graphql.Marshaler {
+			return ec.marshalNCIHistoryConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessProcess_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessProcess",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIHistoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BusinessProcess_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BusinessProcessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcessConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21861,6 +22040,68 @@ func (ec *executionContext) fieldContext_BusinessUnit_services(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_BusinessUnit_services_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BusinessUnit_history(ctx context.Context, field graphql.CollectedField, obj *model.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.BusinessUnit().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryConnection) graphql.Marshaler {
+			return ec.marshalNCIHistoryConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIHistoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_BusinessUnit_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -49902,6 +50143,68 @@ func (ec *executionContext) fieldContext_Service_usedBy(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Service_history(ctx context.Context, field graphql.CollectedField, obj *model.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Service_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Service().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CIHistoryConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryConnection) graphql.Marshaler {
+			return ec.marshalNCIHistoryConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIHistoryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Service_history(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Service",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CIHistoryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Service_history_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ServiceAvailability_service(ctx context.Context, field graphql.CollectedField, obj *model.ServiceAvailability) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -60918,6 +61221,12 @@ func (ec *executionContext) _BusinessProcess(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BusinessProcess_supportedBy(ctx, field, obj)
 				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessProcess_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -61090,6 +61399,12 @@ func (ec *executionContext) _BusinessUnit(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BusinessUnit_services(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessUnit_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -69857,6 +70172,12 @@ func (ec *executionContext) _Service(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Service_usedBy(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Service_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -108,7 +108,7 @@ const (
 )
 
 // CreateService implements catalog.Store.
-func (c *Catalog) CreateService(ctx context.Context, s catalog.Service) (catalog.Service, error) {
+func (c *Catalog) CreateService(ctx context.Context, s catalog.Service, entry cmdb.HistoryEntry) (catalog.Service, error) {
 	stmt := createTechnicalService
 	if s.Kind == catalog.KindBusinessService {
 		stmt = createBusinessService
@@ -117,8 +117,10 @@ func (c *Catalog) CreateService(ctx context.Context, s catalog.Service) (catalog
 		if err := ensureGroup(ctx, tx, s.OwnerGroupID); err != nil {
 			return catalog.Service{}, err
 		}
-		_, err := collect(ctx, tx, stmt, map[string]any{"props": serviceToProps(s)})
-		return s, err
+		if _, err := collect(ctx, tx, stmt, map[string]any{"props": serviceToProps(s)}); err != nil {
+			return catalog.Service{}, err
+		}
+		return s, recordEntry(ctx, tx, entry, s.ID)
 	})
 }
 
@@ -132,7 +134,7 @@ RETURN properties(s) AS s`
 )
 
 // UpdateService implements catalog.Store.
-func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catalog.Service) (catalog.Service, bool, error)) (catalog.Service, error) {
+func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catalog.Service) (catalog.Service, *cmdb.HistoryEntry, error)) (catalog.Service, error) {
 	return write(ctx, c.s, func(tx driver.ManagedTransaction) (catalog.Service, error) {
 		recs, err := collect(ctx, tx, lockService, map[string]any{"id": id})
 		if err != nil {
@@ -142,8 +144,8 @@ func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catal
 			return catalog.Service{}, apperr.New(apperr.NotFound, "no service has id %q", id)
 		}
 		cur := serviceFromProps(props(recs[0], "s"))
-		next, changed, err := apply(cur)
-		if err != nil || !changed {
+		next, entry, err := apply(cur)
+		if err != nil || entry == nil {
 			return next, err
 		}
 		if next.OwnerGroupID != cur.OwnerGroupID {
@@ -152,6 +154,9 @@ func (c *Catalog) UpdateService(ctx context.Context, id string, apply func(catal
 			}
 		}
 		if _, err := collect(ctx, tx, replaceService, map[string]any{"id": id, "props": serviceToProps(next)}); err != nil {
+			return catalog.Service{}, err
+		}
+		if err := recordEntry(ctx, tx, *entry, id); err != nil {
 			return catalog.Service{}, err
 		}
 		if catalog.LeavesService(cur.Status, next.Status) {
@@ -232,23 +237,28 @@ const (
 )
 
 // CreateUnit implements catalog.Store.
-func (c *Catalog) CreateUnit(ctx context.Context, u catalog.Unit) (catalog.Unit, error) {
-	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		_, err := collect(ctx, tx, createUnit, map[string]any{"props": map[string]any{
-			"id": u.ID, "name": u.Name, "description": nullable(u.Description), "createdAt": u.CreatedAt}})
-		return struct{}{}, err
-	})
+func (c *Catalog) CreateUnit(ctx context.Context, u catalog.Unit, entry cmdb.HistoryEntry) (catalog.Unit, error) {
+	err := createWithEntry(ctx, c.s, createUnit, map[string]any{
+		"id": u.ID, "name": u.Name, "description": nullable(u.Description), "createdAt": u.CreatedAt}, entry)
 	return u, err
 }
 
 // CreateProcess implements catalog.Store.
-func (c *Catalog) CreateProcess(ctx context.Context, p catalog.Process) (catalog.Process, error) {
-	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
-		_, err := collect(ctx, tx, createProcess, map[string]any{"props": map[string]any{
-			"id": p.ID, "name": p.Name, "description": nullable(p.Description), "criticality": string(p.Criticality), "createdAt": p.CreatedAt}})
-		return struct{}{}, err
-	})
+func (c *Catalog) CreateProcess(ctx context.Context, p catalog.Process, entry cmdb.HistoryEntry) (catalog.Process, error) {
+	err := createWithEntry(ctx, c.s, createProcess, map[string]any{
+		"id": p.ID, "name": p.Name, "description": nullable(p.Description), "criticality": string(p.Criticality), "createdAt": p.CreatedAt}, entry)
 	return p, err
+}
+
+// createWithEntry creates a business unit or process with its CREATED entry.
+func createWithEntry(ctx context.Context, s *Store, stmt string, props map[string]any, entry cmdb.HistoryEntry) error {
+	_, err := write(ctx, s, func(tx driver.ManagedTransaction) (struct{}, error) {
+		if _, err := collect(ctx, tx, stmt, map[string]any{"props": props}); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, recordEntry(ctx, tx, entry, props["id"].(string))
+	})
+	return err
 }
 
 const lockItem = `
@@ -297,13 +307,14 @@ ON CREATE SET r.id = $id, r.createdAt = $createdAt, r.createdBy = $createdBy
 RETURN r.id = $id AS created, r.id AS relId`
 
 // Link implements catalog.Store.
-func (c *Catalog) Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt catalog.Ref) error) (bool, error) {
+func (c *Catalog) Link(ctx context.Context, sourceID, typ, targetID, relID string, at time.Time, actor string, check func(src, tgt catalog.Ref) (cmdb.HistoryEntry, error)) (bool, error) {
 	return write(ctx, c.s, func(tx driver.ManagedTransaction) (bool, error) {
 		refs, err := lockRefs(ctx, tx, sourceID, targetID)
 		if err != nil {
 			return false, err
 		}
-		if err := check(refs[sourceID], refs[targetID]); err != nil {
+		entry, err := check(refs[sourceID], refs[targetID])
+		if err != nil {
 			return false, err
 		}
 		recs, err := collect(ctx, tx, relStatement(mergeLink, typ), map[string]any{
@@ -314,7 +325,10 @@ func (c *Catalog) Link(ctx context.Context, sourceID, typ, targetID, relID strin
 		if created, _ := recs[0].Get("created"); created != true {
 			return false, nil
 		}
-		return true, addImpactEdges(ctx, tx, typ, relID, sourceID, targetID)
+		if err := addImpactEdges(ctx, tx, typ, relID, sourceID, targetID); err != nil {
+			return false, err
+		}
+		return true, recordEntry(ctx, tx, entry, sourceID, targetID)
 	})
 }
 
@@ -325,13 +339,14 @@ DELETE r
 RETURN id`
 
 // Unlink implements catalog.Store.
-func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt catalog.Ref) error) error {
+func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string, check func(src, tgt catalog.Ref) (cmdb.HistoryEntry, error)) error {
 	_, err := write(ctx, c.s, func(tx driver.ManagedTransaction) (struct{}, error) {
 		refs, err := lockRefs(ctx, tx, sourceID, targetID)
 		if err != nil {
 			return struct{}{}, err
 		}
-		if err := check(refs[sourceID], refs[targetID]); err != nil {
+		entry, err := check(refs[sourceID], refs[targetID])
+		if err != nil {
 			return struct{}{}, err
 		}
 		recs, err := collect(ctx, tx, relStatement(deleteLink, typ), map[string]any{"sourceId": sourceID, "targetId": targetID})
@@ -343,7 +358,10 @@ func (c *Catalog) Unlink(ctx context.Context, sourceID, typ, targetID string, ch
 		}
 		id, _ := recs[0].Get("id")
 		relID, _ := id.(string)
-		return struct{}{}, removeImpactEdgesOf(ctx, tx, relID, sourceID, targetID)
+		if err := removeImpactEdgesOf(ctx, tx, relID, sourceID, targetID); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, recordEntry(ctx, tx, entry, sourceID, targetID)
 	})
 	return err
 }

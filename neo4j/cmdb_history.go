@@ -64,7 +64,7 @@ const recordHistory = `
 CREATE (h:CIHistory)
 SET h = $entry
 WITH h
-MATCH (c:CI:Item) WHERE c.id IN $ciIds
+MATCH (c:Item) WHERE c.id IN $ciIds
 CREATE (c)-[:HAS_HISTORY]->(h)`
 
 // recordCreation writes the CREATED entry of CIs about to change (see
@@ -150,7 +150,7 @@ func historyOf(after bool) string {
 	}
 	return `
 UNWIND $ids AS id
-MATCH (c:CI:Item {id: id})
+MATCH (c:Item {id: id})
 CALL (c) {
   CALL (c) {
     MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)
@@ -165,7 +165,7 @@ CALL (c) {
 }
 RETURN id, entries,
   COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
-  EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
+  NOT c:CI OR EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
   properties(c) AS ci`
 }
 

@@ -40,11 +40,13 @@ func TestStoredDocumentsReadBack(t *testing.T) {
 	})
 
 	t.Run("SLA targets, schedule and review actions", func(t *testing.T) {
-		if _, err := store.Catalog().CreateUnit(ctx, catalog.Unit{ID: "bu_doc", Name: "Retail", CreatedAt: at}); err != nil {
+		if _, err := store.Catalog().CreateUnit(ctx, catalog.Unit{ID: "bu_doc", Name: "Retail", CreatedAt: at},
+			cmdb.HistoryEntry{ID: "cih_doc_bu", At: at, Actor: "doc", Action: cmdb.ActionCreated}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := store.Catalog().CreateService(ctx, catalog.Service{ID: "bsv_doc", Kind: catalog.KindBusinessService, Name: "Shop",
-			Status: catalog.StatusLive, Criticality: cmdb.CriticalityHigh, Version: 1, CreatedAt: at, UpdatedAt: at}); err != nil {
+			Status: catalog.StatusLive, Criticality: cmdb.CriticalityHigh, Version: 1, CreatedAt: at, UpdatedAt: at},
+			cmdb.HistoryEntry{ID: "cih_doc_bsv", At: at, Actor: "doc", Action: cmdb.ActionCreated}); err != nil {
 			t.Fatal(err)
 		}
 		a := docs.SLA

@@ -22,6 +22,10 @@ func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.Bu
 	return servicesOf(items, nil), nil
 }
 
+func (r *businessProcessResolver) History(ctx context.Context, obj *model.BusinessProcess, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, first, after)
+}
+
 func (r *businessUnitResolver) Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error) {
 	items, err := catalogLoadersFrom(ctx).linked.Load(ctx, linkKey{id: obj.ID, typ: catalog.Consumes})
 	if err != nil {
@@ -29,6 +33,10 @@ func (r *businessUnitResolver) Services(ctx context.Context, obj *model.Business
 	}
 	all := includeAll != nil && *includeAll
 	return servicesOf(items, func(s catalog.Service) bool { return all || s.Status == catalog.StatusLive }), nil
+}
+
+func (r *businessUnitResolver) History(ctx context.Context, obj *model.BusinessUnit, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, first, after)
 }
 
 func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
@@ -186,6 +194,10 @@ func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*mo
 		return nil, err
 	}
 	return servicesOf(items, nil), nil
+}
+
+func (r *serviceResolver) History(ctx context.Context, obj *model.Service, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, first, after)
 }
 
 func (r *Resolver) BusinessProcess() graph.BusinessProcessResolver {

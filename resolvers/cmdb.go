@@ -61,6 +61,26 @@ func relModel(r cmdb.Relationship) *model.Relationship {
 	}
 }
 
+// itemHistory is one page of the history of a CI or catalogue item, which
+// share one kind of entry and one loader.
+func itemHistory(ctx context.Context, id string, first *int, after *string) (*model.CIHistoryConnection, error) {
+	req, err := paging.Normalize(first, after, paging.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	page, err := cmdbLoadersFrom(ctx).history.Load(ctx, historyKey{ciID: id, first: req.First, after: req.After})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CIHistoryConnection{
+		Edges: edges(page, historyModel, func(c string, n *model.CIHistoryEntry) *model.CIHistoryEdge {
+			return &model.CIHistoryEdge{Cursor: c, Node: n}
+		}),
+		PageInfo:   pageInfo(page),
+		TotalCount: page.Total,
+	}, nil
+}
+
 func historyModel(e cmdb.HistoryEntry) *model.CIHistoryEntry {
 	m := &model.CIHistoryEntry{
 		ID:       e.ID,

@@ -59,21 +59,7 @@ func (r *configurationItemResolver) Relationships(ctx context.Context, obj *mode
 }
 
 func (r *configurationItemResolver) History(ctx context.Context, obj *model.ConfigurationItem, first *int, after *string) (*model.CIHistoryConnection, error) {
-	req, err := paging.Normalize(first, after, paging.MaxSize)
-	if err != nil {
-		return nil, err
-	}
-	page, err := cmdbLoadersFrom(ctx).history.Load(ctx, historyKey{ciID: obj.ID, first: req.First, after: req.After})
-	if err != nil {
-		return nil, err
-	}
-	return &model.CIHistoryConnection{
-		Edges: edges(page, historyModel, func(c string, n *model.CIHistoryEntry) *model.CIHistoryEdge {
-			return &model.CIHistoryEdge{Cursor: c, Node: n}
-		}),
-		PageInfo:   pageInfo(page),
-		TotalCount: page.Total,
-	}, nil
+	return itemHistory(ctx, obj.ID, first, after)
 }
 
 func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error) {

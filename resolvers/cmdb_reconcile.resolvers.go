@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/graph/model"
 )

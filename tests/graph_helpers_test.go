@@ -9,6 +9,9 @@ import (
 	"github.com/itsm-graph/itsm/auth"
 )
 
+// subjOwner is the subject of the world's SERVICE_OWNER.
+const subjOwner = "e2e-service-owner"
+
 // This file holds the helpers of the service catalogue and impact graph
 // tests: a small world builder that creates named CIs, services, units and
 // processes through the API and links them, and readers that turn graph
@@ -151,7 +154,7 @@ type world struct {
 func newWorld(t testing.TB, e *env) *world {
 	t.Helper()
 	return &world{
-		e: e, owner: e.mint(t, "e2e-service-owner", auth.ServiceOwner),
+		e: e, owner: e.mint(t, subjOwner, auth.ServiceOwner),
 		ids: map[string]string{}, names: map[string]string{}, kinds: map[string]string{}, rels: map[string]string{},
 	}
 }
