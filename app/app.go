@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/itsm-graph/itsm/baseline"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
@@ -121,7 +122,7 @@ func New(d Deps, l Limits) (*App, error) {
 	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
 	tickets := sla.Several{inc, req}
 	root := &resolvers.Resolver{RequestMgmt: req, Tickets: tickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
-		CMDB: ci, Catalog: cat, ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
+		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}

@@ -30,6 +30,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Baseline() BaselineResolver
 	BusinessProcess() BusinessProcessResolver
 	BusinessUnit() BusinessUnitResolver
 	CIModification() CIModificationResolver
@@ -126,6 +127,73 @@ type ComplexityRoot struct {
 	Attribute struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	Baseline struct {
+		CreatedAt     func(childComplexity int) int
+		CreatedBy     func(childComplexity int) int
+		Depth         func(childComplexity int) int
+		Description   func(childComplexity int) int
+		Drift         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Items         func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Relationships func(childComplexity int) int
+		RootID        func(childComplexity int) int
+		RootName      func(childComplexity int) int
+		Scope         func(childComplexity int) int
+	}
+
+	BaselineConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	BaselineDrift struct {
+		Added                func(childComplexity int) int
+		Changed              func(childComplexity int) int
+		ComparedAt           func(childComplexity int) int
+		Drifted              func(childComplexity int) int
+		RelationshipsAdded   func(childComplexity int) int
+		RelationshipsRemoved func(childComplexity int) int
+		Removed              func(childComplexity int) int
+	}
+
+	BaselineEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	BaselineField struct {
+		Field func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	BaselineFieldDrift struct {
+		Baseline func(childComplexity int) int
+		Current  func(childComplexity int) int
+		Field    func(childComplexity int) int
+	}
+
+	BaselineItem struct {
+		Fields func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
+	BaselineItemDrift struct {
+		Changes func(childComplexity int) int
+		Item    func(childComplexity int) int
+	}
+
+	BaselineRelationship struct {
+		SourceID   func(childComplexity int) int
+		SourceName func(childComplexity int) int
+		TargetID   func(childComplexity int) int
+		TargetName func(childComplexity int) int
+		Type       func(childComplexity int) int
 	}
 
 	BusinessProcess struct {
@@ -421,6 +489,10 @@ type ComplexityRoot struct {
 	ConfigurationItemEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CreateBaselinePayload struct {
+		Baseline func(childComplexity int) int
 	}
 
 	CreateConfigurationItemPayload struct {
@@ -868,6 +940,7 @@ type ComplexityRoot struct {
 		AddIncidentCommunication   func(childComplexity int, input model.AddIncidentCommunicationInput) int
 		AddIncidentEntry           func(childComplexity int, input model.AddIncidentEntryInput) int
 		AddProblemNote             func(childComplexity int, input model.AddProblemNoteInput) int
+		CreateBaseline             func(childComplexity int, input model.CreateBaselineInput) int
 		CreateBusinessProcess      func(childComplexity int, input model.CreateBusinessProcessInput) int
 		CreateBusinessUnit         func(childComplexity int, input model.CreateBusinessUnitInput) int
 		CreateCatalogueItem        func(childComplexity int, input model.CatalogueItemInput) int
@@ -1116,6 +1189,8 @@ type ComplexityRoot struct {
 
 	Query struct {
 		ArticlesDueForReview func(childComplexity int, first *int) int
+		Baseline             func(childComplexity int, id string) int
+		Baselines            func(childComplexity int, rootID *string, first *int, after *string) int
 		BusinessCatalog      func(childComplexity int, businessUnitID *string) int
 		BusinessProcesses    func(childComplexity int, first *int, after *string) int
 		BusinessUnits        func(childComplexity int, first *int, after *string) int
@@ -1643,6 +1718,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BaselineResolver interface {
+	Drift(ctx context.Context, obj *model.Baseline) (*model.BaselineDrift, error)
+}
 type BusinessProcessResolver interface {
 	SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error)
 	History(ctx context.Context, obj *model.BusinessProcess, first *int, after *string) (*model.CIHistoryConnection, error)
@@ -1765,6 +1843,7 @@ type KnownErrorMatchResolver interface {
 }
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error)
+	CreateBaseline(ctx context.Context, input model.CreateBaselineInput) (*model.CreateBaselinePayload, error)
 	CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error)
 	UpdateService(ctx context.Context, input model.UpdateServiceInput) (*model.ServicePayload, error)
 	CreateBusinessUnit(ctx context.Context, input model.CreateBusinessUnitInput) (*model.BusinessUnitPayload, error)
@@ -1860,6 +1939,8 @@ type ProblemCandidateResolver interface {
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.Viewer, error)
 	Node(ctx context.Context, id string) (model.Node, error)
+	Baseline(ctx context.Context, id string) (*model.Baseline, error)
+	Baselines(ctx context.Context, rootID *string, first *int, after *string) (*model.BaselineConnection, error)
 	Service(ctx context.Context, id string) (*model.Service, error)
 	Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error)
 	TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error)
@@ -2168,6 +2249,255 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attribute.Value(childComplexity), true
+
+	case "Baseline.createdAt":
+		if e.ComplexityRoot.Baseline.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.CreatedAt(childComplexity), true
+	case "Baseline.createdBy":
+		if e.ComplexityRoot.Baseline.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.CreatedBy(childComplexity), true
+	case "Baseline.depth":
+		if e.ComplexityRoot.Baseline.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Depth(childComplexity), true
+	case "Baseline.description":
+		if e.ComplexityRoot.Baseline.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Description(childComplexity), true
+	case "Baseline.drift":
+		if e.ComplexityRoot.Baseline.Drift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Drift(childComplexity), true
+	case "Baseline.id":
+		if e.ComplexityRoot.Baseline.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.ID(childComplexity), true
+	case "Baseline.items":
+		if e.ComplexityRoot.Baseline.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Items(childComplexity), true
+	case "Baseline.name":
+		if e.ComplexityRoot.Baseline.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Name(childComplexity), true
+	case "Baseline.relationships":
+		if e.ComplexityRoot.Baseline.Relationships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Relationships(childComplexity), true
+	case "Baseline.rootId":
+		if e.ComplexityRoot.Baseline.RootID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.RootID(childComplexity), true
+	case "Baseline.rootName":
+		if e.ComplexityRoot.Baseline.RootName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.RootName(childComplexity), true
+	case "Baseline.scope":
+		if e.ComplexityRoot.Baseline.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Baseline.Scope(childComplexity), true
+
+	case "BaselineConnection.edges":
+		if e.ComplexityRoot.BaselineConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineConnection.Edges(childComplexity), true
+	case "BaselineConnection.pageInfo":
+		if e.ComplexityRoot.BaselineConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineConnection.PageInfo(childComplexity), true
+	case "BaselineConnection.totalCount":
+		if e.ComplexityRoot.BaselineConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineConnection.TotalCount(childComplexity), true
+
+	case "BaselineDrift.added":
+		if e.ComplexityRoot.BaselineDrift.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.Added(childComplexity), true
+	case "BaselineDrift.changed":
+		if e.ComplexityRoot.BaselineDrift.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.Changed(childComplexity), true
+	case "BaselineDrift.comparedAt":
+		if e.ComplexityRoot.BaselineDrift.ComparedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.ComparedAt(childComplexity), true
+	case "BaselineDrift.drifted":
+		if e.ComplexityRoot.BaselineDrift.Drifted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.Drifted(childComplexity), true
+	case "BaselineDrift.relationshipsAdded":
+		if e.ComplexityRoot.BaselineDrift.RelationshipsAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.RelationshipsAdded(childComplexity), true
+	case "BaselineDrift.relationshipsRemoved":
+		if e.ComplexityRoot.BaselineDrift.RelationshipsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.RelationshipsRemoved(childComplexity), true
+	case "BaselineDrift.removed":
+		if e.ComplexityRoot.BaselineDrift.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineDrift.Removed(childComplexity), true
+
+	case "BaselineEdge.cursor":
+		if e.ComplexityRoot.BaselineEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineEdge.Cursor(childComplexity), true
+	case "BaselineEdge.node":
+		if e.ComplexityRoot.BaselineEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineEdge.Node(childComplexity), true
+
+	case "BaselineField.field":
+		if e.ComplexityRoot.BaselineField.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineField.Field(childComplexity), true
+	case "BaselineField.value":
+		if e.ComplexityRoot.BaselineField.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineField.Value(childComplexity), true
+
+	case "BaselineFieldDrift.baseline":
+		if e.ComplexityRoot.BaselineFieldDrift.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineFieldDrift.Baseline(childComplexity), true
+	case "BaselineFieldDrift.current":
+		if e.ComplexityRoot.BaselineFieldDrift.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineFieldDrift.Current(childComplexity), true
+	case "BaselineFieldDrift.field":
+		if e.ComplexityRoot.BaselineFieldDrift.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineFieldDrift.Field(childComplexity), true
+
+	case "BaselineItem.fields":
+		if e.ComplexityRoot.BaselineItem.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItem.Fields(childComplexity), true
+	case "BaselineItem.id":
+		if e.ComplexityRoot.BaselineItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItem.ID(childComplexity), true
+	case "BaselineItem.kind":
+		if e.ComplexityRoot.BaselineItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItem.Kind(childComplexity), true
+	case "BaselineItem.name":
+		if e.ComplexityRoot.BaselineItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItem.Name(childComplexity), true
+
+	case "BaselineItemDrift.changes":
+		if e.ComplexityRoot.BaselineItemDrift.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItemDrift.Changes(childComplexity), true
+	case "BaselineItemDrift.item":
+		if e.ComplexityRoot.BaselineItemDrift.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineItemDrift.Item(childComplexity), true
+
+	case "BaselineRelationship.sourceId":
+		if e.ComplexityRoot.BaselineRelationship.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineRelationship.SourceID(childComplexity), true
+	case "BaselineRelationship.sourceName":
+		if e.ComplexityRoot.BaselineRelationship.SourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineRelationship.SourceName(childComplexity), true
+	case "BaselineRelationship.targetId":
+		if e.ComplexityRoot.BaselineRelationship.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineRelationship.TargetID(childComplexity), true
+	case "BaselineRelationship.targetName":
+		if e.ComplexityRoot.BaselineRelationship.TargetName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineRelationship.TargetName(childComplexity), true
+	case "BaselineRelationship.type":
+		if e.ComplexityRoot.BaselineRelationship.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BaselineRelationship.Type(childComplexity), true
 
 	case "BusinessProcess.createdAt":
 		if e.ComplexityRoot.BusinessProcess.CreatedAt == nil {
@@ -3390,6 +3720,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurationItemEdge.Node(childComplexity), true
+
+	case "CreateBaselinePayload.baseline":
+		if e.ComplexityRoot.CreateBaselinePayload.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateBaselinePayload.Baseline(childComplexity), true
 
 	case "CreateConfigurationItemPayload.configurationItem":
 		if e.ComplexityRoot.CreateConfigurationItemPayload.ConfigurationItem == nil {
@@ -5211,6 +5548,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProblemNote(childComplexity, args["input"].(model.AddProblemNoteInput)), true
+	case "Mutation.createBaseline":
+		if e.ComplexityRoot.Mutation.CreateBaseline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBaseline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBaseline(childComplexity, args["input"].(model.CreateBaselineInput)), true
 	case "Mutation.createBusinessProcess":
 		if e.ComplexityRoot.Mutation.CreateBusinessProcess == nil {
 			break
@@ -6613,6 +6961,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ArticlesDueForReview(childComplexity, args["first"].(*int)), true
+	case "Query.baseline":
+		if e.ComplexityRoot.Query.Baseline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_baseline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Baseline(childComplexity, args["id"].(string)), true
+	case "Query.baselines":
+		if e.ComplexityRoot.Query.Baselines == nil {
+			break
+		}
+
+		args, err := ec.field_Query_baselines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Baselines(childComplexity, args["rootId"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
 			break
@@ -9057,6 +9427,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChangeFilter", ec.unmarshalInputChangeFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemFilter", ec.unmarshalInputConfigurationItemFilter),
 			graphql.NewInputUnmarshaler("ConfigurationItemOrder", ec.unmarshalInputConfigurationItemOrder),
+			graphql.NewInputUnmarshaler("CreateBaselineInput", ec.unmarshalInputCreateBaselineInput),
 			graphql.NewInputUnmarshaler("CreateBusinessProcessInput", ec.unmarshalInputCreateBusinessProcessInput),
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("CreateChangeInput", ec.unmarshalInputCreateChangeInput),
@@ -9345,6 +9716,189 @@ type Mutation {
 Live updates over WebSocket (graphql-transport-ws).
 """
 type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/baseline.graphqls", Input: `# Configuration baselines: a named snapshot of a CI, or of everything that
+# supports a service or CI, compared with the current state on demand.
+
+"""
+What a baseline covers.
+"""
+enum BaselineScope {
+  "The item alone, with its relationships."
+  ITEM
+  "The item and every item that supports it (whose failure reaches it), to ` + "`" + `depth` + "`" + ` levels, each with its relationships."
+  SUPPORTING_TREE
+}
+
+"""
+A named snapshot of items' fields and relationships, to compare the current state with.
+"""
+type Baseline {
+  "Its id."
+  id: ID!
+  "Its name, for example 'Webshop before the Q3 migration'."
+  name: String!
+  "Why it was taken."
+  description: String
+  "The CI, service, business unit or process it was taken of."
+  rootId: ID!
+  "The root's name when it was taken."
+  rootName: String!
+  "What it covers."
+  scope: BaselineScope!
+  "How many levels of supporters it took (0 for ITEM)."
+  depth: Int!
+  "When it was taken."
+  createdAt: DateTime!
+  "Who took it."
+  createdBy: String!
+  "The items as they were, by id."
+  items: [BaselineItem!]!
+  "The relationships touching them as they were."
+  relationships: [BaselineRelationship!]!
+  "How the current state differs: for a tree, the tree as it is now, walked the same way."
+  drift: BaselineDrift!
+}
+
+"""
+An item's state in a baseline, or now.
+"""
+type BaselineItem {
+  "The item's id."
+  id: ID!
+  "What it is."
+  kind: ItemKind!
+  "Its name."
+  name: String!
+  "Its fields as history names them (name, status, location, attributes.<key>, …), by field."
+  fields: [BaselineField!]!
+}
+
+"""
+One field's value.
+"""
+type BaselineField {
+  "The field."
+  field: String!
+  "Its value."
+  value: String!
+}
+
+"""
+A relationship between two items, with the ends' names.
+"""
+type BaselineRelationship {
+  "The item it starts from."
+  sourceId: ID!
+  "Its name."
+  sourceName: String!
+  "The relationship type."
+  type: String!
+  "The item it points to."
+  targetId: ID!
+  "Its name."
+  targetName: String!
+}
+
+"""
+How the current state differs from a baseline.
+"""
+type BaselineDrift {
+  "Whether anything differs."
+  drifted: Boolean!
+  "When the comparison was made."
+  comparedAt: DateTime!
+  "Items covered now that the baseline did not cover (a new supporter of the tree)."
+  added: [BaselineItem!]!
+  "Items the baseline covered that are no longer covered (retired, or no longer supporting)."
+  removed: [BaselineItem!]!
+  "Items whose fields moved."
+  changed: [BaselineItemDrift!]!
+  "Relationships now that the baseline did not have."
+  relationshipsAdded: [BaselineRelationship!]!
+  "Relationships of the baseline that are gone."
+  relationshipsRemoved: [BaselineRelationship!]!
+}
+
+"""
+An item whose fields moved since the baseline.
+"""
+type BaselineItemDrift {
+  "The item as it is now."
+  item: BaselineItem!
+  "The fields that moved."
+  changes: [BaselineFieldDrift!]!
+}
+
+"""
+One field that moved; null is absent.
+"""
+type BaselineFieldDrift {
+  "The field."
+  field: String!
+  "Its value in the baseline."
+  baseline: String
+  "Its value now."
+  current: String
+}
+
+"""
+Input of ` + "`" + `createBaseline` + "`" + `.
+"""
+input CreateBaselineInput {
+  "A name (at most 200 characters)."
+  name: String!
+  "Why it is taken (at most 4000 characters)."
+  description: String
+  "The CI, service, business unit or process to take it of."
+  rootId: ID!
+  "What to cover."
+  scope: BaselineScope = ITEM
+  "Levels of supporters for SUPPORTING_TREE (1–20, default 10). A tree of more than 1000 items is refused."
+  depth: Int
+}
+
+"""
+Result of ` + "`" + `createBaseline` + "`" + `.
+"""
+type CreateBaselinePayload {
+  "The baseline taken."
+  baseline: Baseline!
+}
+
+"""
+A page of baselines.
+"""
+type BaselineConnection {
+  "Baselines of this page, newest first."
+  edges: [BaselineEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+  "Number of baselines across all pages."
+  totalCount: Int!
+}
+
+"""
+A baseline with its cursor.
+"""
+type BaselineEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The baseline."
+  node: Baseline!
+}
+
+extend type Query {
+  "One baseline. NOT_FOUND when absent."
+  baseline(id: ID!): Baseline! @auth(staff: true)
+  "Baselines, newest first; of one root when rootId is given."
+  baselines(rootId: ID, first: Int = 20, after: String): BaselineConnection! @auth(staff: true)
+}
+
+extend type Mutation {
+  "Takes a baseline. NOT_FOUND for an unknown root; BAD_USER_INPUT for a bad name, depth, or a tree too large."
+  createBaseline(input: CreateBaselineInput!): CreateBaselinePayload! @auth(roles: [CONFIG_MANAGER])
+}
 `, BuiltIn: false},
 	{Name: "../schema/catalog.graphqls", Input: `# Service catalogue: business and technical services, business units and processes (SPEC §2.1).
 
@@ -15256,6 +15810,140 @@ func (ec *executionContext) childFields_Attribute(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Attribute", field.Name)
 }
 
+func (ec *executionContext) childFields_Baseline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Baseline_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Baseline_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Baseline_description(ctx, field)
+	case "rootId":
+		return ec.fieldContext_Baseline_rootId(ctx, field)
+	case "rootName":
+		return ec.fieldContext_Baseline_rootName(ctx, field)
+	case "scope":
+		return ec.fieldContext_Baseline_scope(ctx, field)
+	case "depth":
+		return ec.fieldContext_Baseline_depth(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Baseline_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Baseline_createdBy(ctx, field)
+	case "items":
+		return ec.fieldContext_Baseline_items(ctx, field)
+	case "relationships":
+		return ec.fieldContext_Baseline_relationships(ctx, field)
+	case "drift":
+		return ec.fieldContext_Baseline_drift(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Baseline", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_BaselineConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_BaselineConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_BaselineConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineDrift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "drifted":
+		return ec.fieldContext_BaselineDrift_drifted(ctx, field)
+	case "comparedAt":
+		return ec.fieldContext_BaselineDrift_comparedAt(ctx, field)
+	case "added":
+		return ec.fieldContext_BaselineDrift_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_BaselineDrift_removed(ctx, field)
+	case "changed":
+		return ec.fieldContext_BaselineDrift_changed(ctx, field)
+	case "relationshipsAdded":
+		return ec.fieldContext_BaselineDrift_relationshipsAdded(ctx, field)
+	case "relationshipsRemoved":
+		return ec.fieldContext_BaselineDrift_relationshipsRemoved(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineDrift", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_BaselineEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_BaselineEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_BaselineField_field(ctx, field)
+	case "value":
+		return ec.fieldContext_BaselineField_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineField", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineFieldDrift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_BaselineFieldDrift_field(ctx, field)
+	case "baseline":
+		return ec.fieldContext_BaselineFieldDrift_baseline(ctx, field)
+	case "current":
+		return ec.fieldContext_BaselineFieldDrift_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineFieldDrift", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BaselineItem_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_BaselineItem_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_BaselineItem_name(ctx, field)
+	case "fields":
+		return ec.fieldContext_BaselineItem_fields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineItem", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineItemDrift(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_BaselineItemDrift_item(ctx, field)
+	case "changes":
+		return ec.fieldContext_BaselineItemDrift_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineItemDrift", field.Name)
+}
+
+func (ec *executionContext) childFields_BaselineRelationship(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sourceId":
+		return ec.fieldContext_BaselineRelationship_sourceId(ctx, field)
+	case "sourceName":
+		return ec.fieldContext_BaselineRelationship_sourceName(ctx, field)
+	case "type":
+		return ec.fieldContext_BaselineRelationship_type(ctx, field)
+	case "targetId":
+		return ec.fieldContext_BaselineRelationship_targetId(ctx, field)
+	case "targetName":
+		return ec.fieldContext_BaselineRelationship_targetName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BaselineRelationship", field.Name)
+}
+
 func (ec *executionContext) childFields_BusinessProcess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -15844,6 +16532,14 @@ func (ec *executionContext) childFields_ConfigurationItemEdge(ctx context.Contex
 		return ec.fieldContext_ConfigurationItemEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConfigurationItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateBaselinePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "baseline":
+		return ec.fieldContext_CreateBaselinePayload_baseline(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateBaselinePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateConfigurationItemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18408,6 +19104,20 @@ func (ec *executionContext) field_Mutation_addProblemNote_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createBaseline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateBaselineInput, error) {
+			return ec.unmarshalNCreateBaselineInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBaselineInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBusinessProcess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19305,6 +20015,50 @@ func (ec *executionContext) field_Query_articlesDueForReview_args(ctx context.Co
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_baseline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_baselines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rootId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rootId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -21479,6 +22233,1052 @@ func (ec *executionContext) _Attribute_value(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Attribute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attribute", field, false, false, "String")
+}
+
+func (ec *executionContext) _Baseline_id(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Baseline_name(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Baseline_description(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Baseline_rootId(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_rootId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_rootId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Baseline_rootName(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_rootName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_rootName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Baseline_scope(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BaselineScope) graphql.Marshaler {
+			return ec.marshalNBaselineScope2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "BaselineScope")
+}
+
+func (ec *executionContext) _Baseline_depth(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Baseline_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Baseline_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Baseline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Baseline_items(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineItem) graphql.Marshaler {
+			return ec.marshalNBaselineItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Baseline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Baseline_relationships(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_relationships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineRelationship) graphql.Marshaler {
+			return ec.marshalNBaselineRelationship2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_relationships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Baseline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineRelationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Baseline_drift(ctx context.Context, field graphql.CollectedField, obj *model.Baseline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Baseline_drift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Baseline().Drift(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BaselineDrift) graphql.Marshaler {
+			return ec.marshalNBaselineDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineDrift(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Baseline_drift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Baseline",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineDrift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.BaselineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineEdge) graphql.Marshaler {
+			return ec.marshalNBaselineEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.BaselineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.BaselineConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BaselineDrift_drifted(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_drifted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drifted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_drifted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineDrift", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BaselineDrift_comparedAt(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_comparedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ComparedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_comparedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineDrift", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _BaselineDrift_added(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineItem) graphql.Marshaler {
+			return ec.marshalNBaselineItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineDrift_removed(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineItem) graphql.Marshaler {
+			return ec.marshalNBaselineItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineDrift_changed(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineItemDrift) graphql.Marshaler {
+			return ec.marshalNBaselineItemDrift2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemDriftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineItemDrift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineDrift_relationshipsAdded(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_relationshipsAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineRelationship) graphql.Marshaler {
+			return ec.marshalNBaselineRelationship2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_relationshipsAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineRelationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineDrift_relationshipsRemoved(ctx context.Context, field graphql.CollectedField, obj *model.BaselineDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineDrift_relationshipsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineRelationship) graphql.Marshaler {
+			return ec.marshalNBaselineRelationship2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationshipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineDrift_relationshipsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineRelationship(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.BaselineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.BaselineEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Baseline) graphql.Marshaler {
+			return ec.marshalNBaseline2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaseline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Baseline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineField_field(ctx context.Context, field graphql.CollectedField, obj *model.BaselineField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineField_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineField_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineField", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineField_value(ctx context.Context, field graphql.CollectedField, obj *model.BaselineField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineField_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineField_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineField", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineFieldDrift_field(ctx context.Context, field graphql.CollectedField, obj *model.BaselineFieldDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineFieldDrift_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineFieldDrift_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineFieldDrift", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineFieldDrift_baseline(ctx context.Context, field graphql.CollectedField, obj *model.BaselineFieldDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineFieldDrift_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineFieldDrift_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineFieldDrift", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineFieldDrift_current(ctx context.Context, field graphql.CollectedField, obj *model.BaselineFieldDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineFieldDrift_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineFieldDrift_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineFieldDrift", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineItem_id(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BaselineItem_kind(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ItemKind) graphql.Marshaler {
+			return ec.marshalNItemKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐItemKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineItem", field, false, false, "ItemKind")
+}
+
+func (ec *executionContext) _BaselineItem_name(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineItem_fields(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItem_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineField) graphql.Marshaler {
+			return ec.marshalNBaselineField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItem_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineField(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineItemDrift_item(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItemDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItemDrift_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BaselineItem) graphql.Marshaler {
+			return ec.marshalNBaselineItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItemDrift_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineItemDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineItemDrift_changes(ctx context.Context, field graphql.CollectedField, obj *model.BaselineItemDrift) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineItemDrift_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BaselineFieldDrift) graphql.Marshaler {
+			return ec.marshalNBaselineFieldDrift2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldDriftᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineItemDrift_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BaselineItemDrift",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineFieldDrift(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BaselineRelationship_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.BaselineRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineRelationship_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineRelationship_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineRelationship", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BaselineRelationship_sourceName(ctx context.Context, field graphql.CollectedField, obj *model.BaselineRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineRelationship_sourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineRelationship_sourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineRelationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineRelationship_type(ctx context.Context, field graphql.CollectedField, obj *model.BaselineRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineRelationship_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineRelationship_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineRelationship", field, false, false, "String")
+}
+
+func (ec *executionContext) _BaselineRelationship_targetId(ctx context.Context, field graphql.CollectedField, obj *model.BaselineRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineRelationship_targetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineRelationship_targetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineRelationship", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BaselineRelationship_targetName(ctx context.Context, field graphql.CollectedField, obj *model.BaselineRelationship) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BaselineRelationship_targetName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BaselineRelationship_targetName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BaselineRelationship", field, false, false, "String")
 }
 
 func (ec *executionContext) _BusinessProcess_id(ctx context.Context, field graphql.CollectedField, obj *model.BusinessProcess) (ret graphql.Marshaler) {
@@ -26671,6 +28471,38 @@ func (ec *executionContext) fieldContext_ConfigurationItemEdge_node(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConfigurationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateBaselinePayload_baseline(ctx context.Context, field graphql.CollectedField, obj *model.CreateBaselinePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateBaselinePayload_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Baseline) graphql.Marshaler {
+			return ec.marshalNBaseline2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaseline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateBaselinePayload_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateBaselinePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Baseline(ctx, field)
 		},
 	}
 	return fc, nil
@@ -34123,6 +35955,73 @@ func (ec *executionContext) fieldContext_Mutation_login(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createBaseline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBaseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBaseline(ctx, fc.Args["input"].(model.CreateBaselineInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalORole2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐRoleᚄ(ctx, []any{"CONFIG_MANAGER"})
+				if err != nil {
+					var zeroVal *model.CreateBaselinePayload
+					return zeroVal, err
+				}
+				staff, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateBaselinePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.CreateBaselinePayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateBaselinePayload) graphql.Marshaler {
+			return ec.marshalNCreateBaselinePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBaselinePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBaseline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateBaselinePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBaseline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createService(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -41447,6 +43346,130 @@ func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_baseline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Baseline(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.Baseline
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Baseline
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Baseline) graphql.Marshaler {
+			return ec.marshalNBaseline2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaseline(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_baseline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Baseline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_baseline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_baselines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_baselines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Baselines(ctx, fc.Args["rootId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.BaselineConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BaselineConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BaselineConnection) graphql.Marshaler {
+			return ec.marshalNBaselineConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_baselines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BaselineConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_baselines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -54704,6 +56727,80 @@ func UnmarshalConfigurationItemOrder(ctx context.Context, raw any) (model.Config
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateBaselineInput(ctx context.Context, obj any) (model.CreateBaselineInput, error) {
+	var it model.CreateBaselineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["scope"]; !present {
+		asMap["scope"] = "ITEM"
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "rootId", "scope", "depth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "rootId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rootId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RootID = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOBaselineScope2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "depth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depth"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Depth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBaselineInput unmarshals raw into the CreateBaselineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBaselineInput(ctx context.Context, raw any) (model.CreateBaselineInput, error) {
+	var out model.CreateBaselineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBaselineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateBusinessProcessInput(ctx context.Context, obj any) (model.CreateBusinessProcessInput, error) {
 	var it model.CreateBusinessProcessInput
 	if obj == nil {
@@ -61174,6 +63271,459 @@ func (ec *executionContext) _Attribute(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var baselineImplementors = []string{"Baseline"}
+
+func (ec *executionContext) _Baseline(ctx context.Context, sel ast.SelectionSet, obj *model.Baseline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Baseline")
+		case "id":
+			out.Values[i] = ec._Baseline_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Baseline_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Baseline_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rootId":
+			out.Values[i] = ec._Baseline_rootId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rootName":
+			out.Values[i] = ec._Baseline_rootName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scope":
+			out.Values[i] = ec._Baseline_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depth":
+			out.Values[i] = ec._Baseline_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Baseline_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Baseline_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "items":
+			out.Values[i] = ec._Baseline_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationships":
+			out.Values[i] = ec._Baseline_relationships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "drift":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Baseline_drift(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineConnectionImplementors = []string{"BaselineConnection"}
+
+func (ec *executionContext) _BaselineConnection(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineConnection")
+		case "edges":
+			out.Values[i] = ec._BaselineConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._BaselineConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._BaselineConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineDriftImplementors = []string{"BaselineDrift"}
+
+func (ec *executionContext) _BaselineDrift(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineDrift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineDriftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineDrift")
+		case "drifted":
+			out.Values[i] = ec._BaselineDrift_drifted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comparedAt":
+			out.Values[i] = ec._BaselineDrift_comparedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._BaselineDrift_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._BaselineDrift_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._BaselineDrift_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsAdded":
+			out.Values[i] = ec._BaselineDrift_relationshipsAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsRemoved":
+			out.Values[i] = ec._BaselineDrift_relationshipsRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineEdgeImplementors = []string{"BaselineEdge"}
+
+func (ec *executionContext) _BaselineEdge(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineEdge")
+		case "cursor":
+			out.Values[i] = ec._BaselineEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._BaselineEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineFieldImplementors = []string{"BaselineField"}
+
+func (ec *executionContext) _BaselineField(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineField")
+		case "field":
+			out.Values[i] = ec._BaselineField_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._BaselineField_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineFieldDriftImplementors = []string{"BaselineFieldDrift"}
+
+func (ec *executionContext) _BaselineFieldDrift(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineFieldDrift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineFieldDriftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineFieldDrift")
+		case "field":
+			out.Values[i] = ec._BaselineFieldDrift_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._BaselineFieldDrift_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._BaselineFieldDrift_current(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineItemImplementors = []string{"BaselineItem"}
+
+func (ec *executionContext) _BaselineItem(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineItem")
+		case "id":
+			out.Values[i] = ec._BaselineItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._BaselineItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._BaselineItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._BaselineItem_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineItemDriftImplementors = []string{"BaselineItemDrift"}
+
+func (ec *executionContext) _BaselineItemDrift(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineItemDrift) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineItemDriftImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineItemDrift")
+		case "item":
+			out.Values[i] = ec._BaselineItemDrift_item(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._BaselineItemDrift_changes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var baselineRelationshipImplementors = []string{"BaselineRelationship"}
+
+func (ec *executionContext) _BaselineRelationship(ctx context.Context, sel ast.SelectionSet, obj *model.BaselineRelationship) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, baselineRelationshipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BaselineRelationship")
+		case "sourceId":
+			out.Values[i] = ec._BaselineRelationship_sourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceName":
+			out.Values[i] = ec._BaselineRelationship_sourceName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._BaselineRelationship_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetId":
+			out.Values[i] = ec._BaselineRelationship_targetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetName":
+			out.Values[i] = ec._BaselineRelationship_targetName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var businessProcessImplementors = []string{"BusinessProcess", "Node", "GraphItem"}
 
 func (ec *executionContext) _BusinessProcess(ctx context.Context, sel ast.SelectionSet, obj *model.BusinessProcess) graphql.Marshaler {
@@ -63098,6 +65648,39 @@ func (ec *executionContext) _ConfigurationItemEdge(ctx context.Context, sel ast.
 			}
 		case "node":
 			out.Values[i] = ec._ConfigurationItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createBaselinePayloadImplementors = []string{"CreateBaselinePayload"}
+
+func (ec *executionContext) _CreateBaselinePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateBaselinePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createBaselinePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateBaselinePayload")
+		case "baseline":
+			out.Values[i] = ec._CreateBaselinePayload_baseline(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -66060,6 +68643,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createBaseline":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBaseline(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createService":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createService(ctx, field)
@@ -67768,6 +70358,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
+				})
+		case "baseline":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_baseline(ctx, field)
+				})
+		case "baselines":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_baselines(ctx, field)
 				})
 		case "service":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -71802,6 +74404,184 @@ func (ec *executionContext) unmarshalNAttributeInput2ᚖgithubᚗcomᚋitsmᚑgr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBaseline2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaseline(ctx context.Context, sel ast.SelectionSet, v *model.Baseline) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Baseline!")
+		return graphql.Null
+	}
+	return ec._Baseline(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineConnection2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineConnection(ctx context.Context, sel ast.SelectionSet, v *model.BaselineConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineConnection!")
+		return graphql.Null
+	}
+	return ec._BaselineConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineDrift(ctx context.Context, sel ast.SelectionSet, v *model.BaselineDrift) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineDrift!")
+		return graphql.Null
+	}
+	return ec._BaselineDrift(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineEdge2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineEdge2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineEdge(ctx context.Context, sel ast.SelectionSet, v *model.BaselineEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineEdge!")
+		return graphql.Null
+	}
+	return ec._BaselineEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineField2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineField) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineField2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineField(ctx context.Context, sel ast.SelectionSet, v *model.BaselineField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineField!")
+		return graphql.Null
+	}
+	return ec._BaselineField(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineFieldDrift2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldDriftᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineFieldDrift) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineFieldDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldDrift(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineFieldDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineFieldDrift(ctx context.Context, sel ast.SelectionSet, v *model.BaselineFieldDrift) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineFieldDrift!")
+		return graphql.Null
+	}
+	return ec._BaselineFieldDrift(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineItem2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineItem2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItem(ctx context.Context, sel ast.SelectionSet, v *model.BaselineItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineItem!")
+		return graphql.Null
+	}
+	return ec._BaselineItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineItemDrift2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemDriftᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineItemDrift) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineItemDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemDrift(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineItemDrift2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineItemDrift(ctx context.Context, sel ast.SelectionSet, v *model.BaselineItemDrift) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineItemDrift!")
+		return graphql.Null
+	}
+	return ec._BaselineItemDrift(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBaselineRelationship2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationshipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BaselineRelationship) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBaselineRelationship2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationship(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBaselineRelationship2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineRelationship(ctx context.Context, sel ast.SelectionSet, v *model.BaselineRelationship) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BaselineRelationship!")
+		return graphql.Null
+	}
+	return ec._BaselineRelationship(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNBaselineScope2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx context.Context, v any) (model.BaselineScope, error) {
+	var res model.BaselineScope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBaselineScope2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx context.Context, sel ast.SelectionSet, v model.BaselineScope) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -72535,6 +75315,19 @@ func (ec *executionContext) marshalNConflictReason2ᚕgithubᚗcomᚋitsmᚑgrap
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNCreateBaselineInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBaselineInput(ctx context.Context, v any) (model.CreateBaselineInput, error) {
+	res, err := ec.unmarshalInputCreateBaselineInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateBaselinePayload2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBaselinePayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateBaselinePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateBaselinePayload!")
+		return graphql.Null
+	}
+	return ec._CreateBaselinePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateBusinessProcessInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCreateBusinessProcessInput(ctx context.Context, v any) (model.CreateBusinessProcessInput, error) {
@@ -76147,6 +78940,22 @@ func (ec *executionContext) unmarshalOAttributeInput2ᚖgithubᚗcomᚋitsmᚑgr
 	}
 	res, err := ec.unmarshalInputAttributeInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOBaselineScope2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx context.Context, v any) (*model.BaselineScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.BaselineScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBaselineScope2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐBaselineScope(ctx context.Context, sel ast.SelectionSet, v *model.BaselineScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 15
+const SchemaVersion = 16
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -26,6 +26,7 @@ var sliceMigrations = []func() []string{
 	problemMigrations,
 	knowledgeMigrations,
 	requestMigrations,
+	baselineMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/itsm-graph/itsm/baseline"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
@@ -29,6 +30,7 @@ import (
 type Resolver struct {
 	CMDB         *cmdb.Service
 	Catalog      *catalog.Catalog
+	BaselineMgmt *baseline.Service
 	ChangeMgmt   *change.Service
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service

@@ -120,6 +120,12 @@ func newWalkWorld(t *testing.T) *walkWorld {
 	}
 	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history { edges { node { id } } } } }`, map[string]any{"id": w.id(t, "orders-db")}, &hist)
 
+	var bl struct {
+		CreateBaseline struct{ Baseline named }
+	}
+	e.ok(t, e.cm, `mutation($r: ID!) { createBaseline(input: {name: "Shop", rootId: $r, scope: SUPPORTING_TREE}) { baseline { id name } } }`,
+		map[string]any{"r": w.id(t, "Shop")}, &bl)
+
 	from, to := t0.Add(-24*time.Hour).Format(time.RFC3339), t0.Add(30*24*time.Hour).Format(time.RFC3339)
 	one := func(args map[string]any) []map[string]any { return []map[string]any{args} }
 	ww := &walkWorld{e: e, agentCannot: ritas.ID, requesterOwn: ritas.ID, changeID: c.ID,
@@ -171,6 +177,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		"serviceRequest": one(map[string]any{"id": requestID}), "myRequests": one(nil), "myApprovals": one(nil),
 		"requestTaskQueue": {nil, {"groupId": network}}, "serviceRequests": one(nil),
 		"requestReport": one(map[string]any{"from": from, "to": to}),
+		"baseline":      one(map[string]any{"id": bl.CreateBaseline.Baseline.ID}), "baselines": one(nil),
 	}
 	return ww
 }

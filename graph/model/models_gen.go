@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/itsm-graph/itsm/baseline"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
@@ -189,6 +190,122 @@ type AttributeInput struct {
 	Key string `json:"key"`
 	// Attribute value; at most 1000 characters.
 	Value *string `json:"value,omitempty"`
+}
+
+// A named snapshot of items' fields and relationships, to compare the current state with.
+type Baseline struct {
+	// Its id.
+	ID string `json:"id"`
+	// Its name, for example 'Webshop before the Q3 migration'.
+	Name string `json:"name"`
+	// Why it was taken.
+	Description *string `json:"description,omitempty"`
+	// The CI, service, business unit or process it was taken of.
+	RootID string `json:"rootId"`
+	// The root's name when it was taken.
+	RootName string `json:"rootName"`
+	// What it covers.
+	Scope BaselineScope `json:"scope"`
+	// How many levels of supporters it took (0 for ITEM).
+	Depth int `json:"depth"`
+	// When it was taken.
+	CreatedAt time.Time `json:"createdAt"`
+	// Who took it.
+	CreatedBy string `json:"createdBy"`
+	// The items as they were, by id.
+	Items []*BaselineItem `json:"items"`
+	// The relationships touching them as they were.
+	Relationships []*BaselineRelationship `json:"relationships"`
+	// The baseline as the domain holds it.
+	Domain baseline.Baseline `json:"-"`
+}
+
+// A page of baselines.
+type BaselineConnection struct {
+	// Baselines of this page, newest first.
+	Edges []*BaselineEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// Number of baselines across all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// How the current state differs from a baseline.
+type BaselineDrift struct {
+	// Whether anything differs.
+	Drifted bool `json:"drifted"`
+	// When the comparison was made.
+	ComparedAt time.Time `json:"comparedAt"`
+	// Items covered now that the baseline did not cover (a new supporter of the tree).
+	Added []*BaselineItem `json:"added"`
+	// Items the baseline covered that are no longer covered (retired, or no longer supporting).
+	Removed []*BaselineItem `json:"removed"`
+	// Items whose fields moved.
+	Changed []*BaselineItemDrift `json:"changed"`
+	// Relationships now that the baseline did not have.
+	RelationshipsAdded []*BaselineRelationship `json:"relationshipsAdded"`
+	// Relationships of the baseline that are gone.
+	RelationshipsRemoved []*BaselineRelationship `json:"relationshipsRemoved"`
+}
+
+// A baseline with its cursor.
+type BaselineEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The baseline.
+	Node *Baseline `json:"node"`
+}
+
+// One field's value.
+type BaselineField struct {
+	// The field.
+	Field string `json:"field"`
+	// Its value.
+	Value string `json:"value"`
+}
+
+// One field that moved; null is absent.
+type BaselineFieldDrift struct {
+	// The field.
+	Field string `json:"field"`
+	// Its value in the baseline.
+	Baseline *string `json:"baseline,omitempty"`
+	// Its value now.
+	Current *string `json:"current,omitempty"`
+}
+
+// An item's state in a baseline, or now.
+type BaselineItem struct {
+	// The item's id.
+	ID string `json:"id"`
+	// What it is.
+	Kind ItemKind `json:"kind"`
+	// Its name.
+	Name string `json:"name"`
+	// Its fields as history names them (name, status, location, attributes.<key>, …), by field.
+	Fields []*BaselineField `json:"fields"`
+}
+
+// An item whose fields moved since the baseline.
+type BaselineItemDrift struct {
+	// The item as it is now.
+	Item *BaselineItem `json:"item"`
+	// The fields that moved.
+	Changes []*BaselineFieldDrift `json:"changes"`
+}
+
+// A relationship between two items, with the ends' names.
+type BaselineRelationship struct {
+	// The item it starts from.
+	SourceID string `json:"sourceId"`
+	// Its name.
+	SourceName string `json:"sourceName"`
+	// The relationship type.
+	Type string `json:"type"`
+	// The item it points to.
+	TargetID string `json:"targetId"`
+	// Its name.
+	TargetName string `json:"targetName"`
 }
 
 // A business process supported by business services.
@@ -820,6 +937,26 @@ type ConfigurationItemOrder struct {
 	Field ConfigurationItemOrderField `json:"field"`
 	// The direction.
 	Direction SortDirection `json:"direction"`
+}
+
+// Input of `createBaseline`.
+type CreateBaselineInput struct {
+	// A name (at most 200 characters).
+	Name string `json:"name"`
+	// Why it is taken (at most 4000 characters).
+	Description *string `json:"description,omitempty"`
+	// The CI, service, business unit or process to take it of.
+	RootID string `json:"rootId"`
+	// What to cover.
+	Scope *BaselineScope `json:"scope,omitempty"`
+	// Levels of supporters for SUPPORTING_TREE (1–20, default 10). A tree of more than 1000 items is refused.
+	Depth *int `json:"depth,omitempty"`
+}
+
+// Result of `createBaseline`.
+type CreateBaselinePayload struct {
+	// The baseline taken.
+	Baseline *Baseline `json:"baseline"`
 }
 
 // Input of `createBusinessProcess`.
@@ -4203,6 +4340,64 @@ func (e *ApproverKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ApproverKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a baseline covers.
+type BaselineScope string
+
+const (
+	// The item alone, with its relationships.
+	BaselineScopeItem BaselineScope = "ITEM"
+	// The item and every item that supports it (whose failure reaches it), to `depth` levels, each with its relationships.
+	BaselineScopeSupportingTree BaselineScope = "SUPPORTING_TREE"
+)
+
+var AllBaselineScope = []BaselineScope{
+	BaselineScopeItem,
+	BaselineScopeSupportingTree,
+}
+
+func (e BaselineScope) IsValid() bool {
+	switch e {
+	case BaselineScopeItem, BaselineScopeSupportingTree:
+		return true
+	}
+	return false
+}
+
+func (e BaselineScope) String() string {
+	return string(e)
+}
+
+func (e *BaselineScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BaselineScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BaselineScope", str)
+	}
+	return nil
+}
+
+func (e BaselineScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BaselineScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BaselineScope) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
