@@ -170,6 +170,10 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	} else if idOf, err = b.load(ctx, api, store, c, &sr, &ph); err != nil {
 		return sr, err
 	}
+	if b.o.importOnly {
+		sr.Phases = ph.list
+		return sr, nil
+	}
 
 	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
@@ -398,6 +402,9 @@ func (b *bench) load(ctx context.Context, api *app.App, store *neo4j.Store, c *g
 	}
 	sr.Import.RatioCIs = sr.Import.CIsPerSec / sr.Import.RawCIsPerSec
 	sr.Import.RatioRels = sr.Import.RelsPerSec / sr.Import.RawRelsPerSec
+	if b.o.importOnly {
+		return nil, nil
+	}
 
 	var idOf map[string]string
 	err := ph.time("catalogue (setup, untimed)", func() error {

@@ -47,6 +47,7 @@ type options struct {
 	profileStart        string
 	starts              []string
 	reuse               bool
+	importOnly          bool
 }
 
 func main() {
@@ -80,6 +81,7 @@ func run() error {
 	flag.StringVar(&o.profileStart, "profile-start", "hub", "start item whose requests -cpuprofile records: leaf, median or hub")
 	var starts string
 	flag.StringVar(&starts, "starts", "leaf,median,hub", "comma-separated start items to time: leaf, median, hub")
+	flag.BoolVar(&o.importOnly, "import-only", false, "time the imports and stop: no catalogue, no reads")
 	flag.BoolVar(&o.reuse, "reuse", false, "time impact analysis on the estate an earlier run of the same size and seed left in the database: no wipe, no import, no catalogue (use with one size)")
 	flag.BoolVar(&wipe, "wipe", false, "confirm that the database may be wiped")
 	flag.Parse()

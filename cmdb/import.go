@@ -256,7 +256,9 @@ type Importer interface {
 	// MissingGroups returns those of ids that no group has.
 	MissingGroups(ctx context.Context, ids []string) ([]string, error)
 	// FeedRelationships returns the relationships touching a CI of source
-	// that an import of source created, with both ends.
+	// that an import of source created, with only the ids of their ends: a
+	// full feed reads all of them, and needs the ends of the few it did not
+	// report.
 	FeedRelationships(ctx context.Context, source string) ([]Relationship, error)
 }
 
@@ -519,10 +521,6 @@ func (s *Service) importBatch(ctx context.Context, store Importer, actor, source
 				continue
 			}
 			if !ok {
-				want.FieldSources = map[string]string{}
-				for _, f := range it.givenFields() {
-					want.FieldSources[f] = source
-				}
 				plan.Creates = append(plan.Creates, want)
 				rep.Created++
 				continue
@@ -641,11 +639,27 @@ func (s *Service) reconcile(ctx context.Context, store Importer, actor, source s
 	if err != nil {
 		return err
 	}
+	var ends []string
 	for _, r := range owned {
-		if seen[relKey{r.Source.ID, r.Type, r.Target.ID}] {
-			continue
+		if !seen[relKey{r.Source.ID, r.Type, r.Target.ID}] {
+			rep.RelationshipsNotSeen = append(rep.RelationshipsNotSeen, r)
+			ends = append(ends, r.Source.ID, r.Target.ID)
 		}
-		rep.RelationshipsNotSeen = append(rep.RelationshipsNotSeen, r)
+	}
+	if len(ends) == 0 {
+		return nil
+	}
+	cis, err := s.store.GetCIs(ctx, ends)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]CI, len(cis))
+	for _, c := range cis {
+		byID[c.ID] = c
+	}
+	for i, r := range rep.RelationshipsNotSeen {
+		r.Source, r.Target = byID[r.Source.ID], byID[r.Target.ID]
+		rep.RelationshipsNotSeen[i] = r
 		if policy != MissingRemove {
 			continue
 		}

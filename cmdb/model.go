@@ -88,8 +88,9 @@ type CI struct {
 	// Identities are the other sources that report this CI, each with its
 	// external id there (see IdentifyingAttributes).
 	Identities []SourceKey
-	// FieldSources names, for each field a feed set, the source that set
-	// it last: the rules' precedence decides whether another may change it.
+	// FieldSources names the source that set a field last where that is
+	// not the CI's own Source ("" when a person did); see FieldOwner. The
+	// rules' precedence decides whether another source may change it.
 	FieldSources map[string]string
 	Version      int
 	CreatedAt    time.Time

@@ -154,16 +154,63 @@ func (r Rules) reconcileInto(cur, want CI, given []string, source string) (CI, [
 	}
 	var held []HeldField
 	for _, f := range given {
-		if owner := cur.FieldSources[f]; !r.mayWrite(f, owner, source) {
+		if owner := cur.FieldOwner(f); !r.mayWrite(f, owner, source) {
 			if fieldValue(cur, f) != fieldValue(want, f) {
 				held = append(held, HeldField{Field: f, HeldBy: owner})
 			}
 			continue
 		}
 		setField(&next, want, f)
-		next.FieldSources[f] = source
+		if _, explicit := cur.FieldSources[f]; explicit || source != cur.Source {
+			next.FieldSources[f] = source
+		}
 	}
 	return next, held
+}
+
+// FieldOwner is the source that set field last, "" when a person did or
+// no source has. A CI's own source owns what it reported unless recorded
+// otherwise: imports create CIs by the hundred thousand, and an entry per
+// field of each would cost a fifth of the import rate.
+func (c CI) FieldOwner(field string) string {
+	if owner, ok := c.FieldSources[field]; ok {
+		return owner
+	}
+	if !c.hasValue(field) {
+		return "" // nobody set it: anyone may
+	}
+	return c.Source
+}
+
+// hasValue says whether a governed field holds a value.
+func (c CI) hasValue(field string) bool {
+	switch v := fieldValue(c, field); v {
+	case "", "\x00":
+		return false
+	case "0":
+		return field != "redundancyMinimumUp"
+	}
+	return true
+}
+
+// FieldOwners lists, for each field the CI has a value for, the source
+// that set it, leaving out those a person set.
+func (c CI) FieldOwners() map[string]string {
+	out := map[string]string{}
+	add := func(field string) {
+		if owner := c.FieldOwner(field); owner != "" {
+			out[field] = owner
+		}
+	}
+	for _, f := range governedFields {
+		if c.hasValue(f) {
+			add(f)
+		}
+	}
+	for k := range c.Attributes {
+		add("attributes." + k)
+	}
+	return out
 }
 
 // fieldValue reads one governed field; an absent attribute reads "\x00".
@@ -254,19 +301,21 @@ func (it ImportItem) givenFields() []string {
 	return out
 }
 
-// forgetSources drops the feed ownership of the fields changes touch: a
+// forgetSources takes the fields changes touch out of the feeds' hands: a
 // person's edit is nobody's feed value, so the next feed of any source may
 // set the field again.
 func forgetSources(c *CI, changes []FieldChange) {
-	if len(c.FieldSources) == 0 {
+	if len(c.FieldSources) == 0 && c.Source == "" {
 		return
 	}
-	kept := make(map[string]string, len(c.FieldSources))
+	kept := make(map[string]string, len(c.FieldSources)+len(changes))
 	for k, v := range c.FieldSources {
 		kept[k] = v
 	}
 	for _, ch := range changes {
-		delete(kept, ch.Field)
+		if slices.Contains(governedFields, ch.Field) || strings.HasPrefix(ch.Field, "attributes.") {
+			kept[ch.Field] = ""
+		}
 	}
 	c.FieldSources = kept
 }

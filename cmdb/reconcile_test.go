@@ -49,3 +49,20 @@ func TestRulesValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldOwner(t *testing.T) {
+	c := CI{Source: "discovery", Name: "h", Location: "DC1", Attributes: map[string]string{"os": "linux"},
+		FieldSources: map[string]string{"location": "hardware", "attributes.os": ""}}
+	for field, want := range map[string]string{
+		"name":                "discovery", // its creator's, implicitly
+		"location":            "hardware",  // recorded
+		"attributes.os":       "",          // a person set it
+		"attributes.warranty": "",          // nobody has
+		"description":         "",
+		"redundancyMinimumUp": "",
+	} {
+		if got := c.FieldOwner(field); got != want {
+			t.Errorf("%s: owner %q, want %q", field, got, want)
+		}
+	}
+}

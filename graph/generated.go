@@ -10197,14 +10197,14 @@ input ImportItemInput {
   externalId: String!
   "Name, 1 to 200 characters."
   name: String!
-  "The CI class."
-  type: CIType!
-  "Status (not RETIRED)."
-  status: CIStatus
-  "Environment."
-  environment: Environment
-  "Criticality."
-  criticality: Criticality
+  "The CI class: a CIType name, as a string so that an unknown class refuses this row only (reported in errors) rather than the whole call."
+  type: String!
+  "Status (not RETIRED): a CIStatus name; an unknown one refuses the row."
+  status: String
+  "Environment: an Environment name; an unknown one refuses the row."
+  environment: String
+  "Criticality: a Criticality name; an unknown one refuses the row."
+  criticality: String
   "At most 4000 characters."
   description: String
   "At most 200 characters."
@@ -58792,28 +58792,28 @@ func (ec *executionContext) unmarshalInputImportItemInput(ctx context.Context, o
 			it.Name = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
-			data, err := ec.unmarshalNCIType2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIType(ctx, v)
+			data, err := ec.unmarshalNString2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Type = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOCIStatus2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCIStatus(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Status = data
 		case "environment":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("environment"))
-			data, err := ec.unmarshalOEnvironment2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEnvironment(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Environment = data
 		case "criticality":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criticality"))
-			data, err := ec.unmarshalOCriticality2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐCriticality(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -32,10 +32,13 @@ RETURN ext, properties(c) AS c`
 	readBySourceKeys = bySourceKey + `
 RETURN ext, properties(c) AS c`
 	// A CI $source already reports is no candidate: a second external id
-	// of the same source is the source's own business.
+	// of the same source is the source's own business. The hint keeps the
+	// planner on the identifier's index: by the statistics, the index on
+	// type can look as good, and reads every CI of the type per row.
 	lockCandidates = `
 UNWIND $rows AS row
 MATCH (c:CI {$$ATTR: row.value})
+USING INDEX c:CI($$ATTR)
 WHERE c.type = row.type AND c.status <> $retired
   AND coalesce(c.source, '') <> $source
   AND none(k IN coalesce(c.identities, []) WHERE k STARTS WITH $prefix)
@@ -87,7 +90,7 @@ func candidateStatement(attr string) string {
 	if !slices.Contains(cmdb.IdentifyingAttributes, attr) {
 		panic("neo4j: " + attr + " is not an identifying attribute")
 	}
-	return strings.Replace(lockCandidates, "$$ATTR", "`"+attrPrefix+attr+"`", 1)
+	return strings.ReplaceAll(lockCandidates, "$$ATTR", "`"+attrPrefix+attr+"`")
 }
 
 // findCandidates locks, for the keys not found, the CIs their identifiers
@@ -348,7 +351,7 @@ MATCH (c)-[r]-(:CI)
 WHERE type(r) IN $types
   AND coalesce(r.feed, CASE WHEN r.derivedEntry AND startNode(r).source = $source AND endNode(r).source = $source THEN $source END) = $source
 WITH DISTINCT r
-RETURN r.id AS id, type(r) AS type, r.feed AS feed, properties(startNode(r)) AS s, properties(endNode(r)) AS t`
+RETURN r.id AS id, type(r) AS type, startNode(r).id AS s, endNode(r).id AS t`
 
 // FeedRelationships implements cmdb.Importer.
 func (m *CMDB) FeedRelationships(ctx context.Context, source string) ([]cmdb.Relationship, error) {
@@ -361,7 +364,9 @@ func (m *CMDB) FeedRelationships(ctx context.Context, source string) ([]cmdb.Rel
 		for _, r := range recs {
 			id, _ := r.Get("id")
 			typ, _ := r.Get("type")
-			out = append(out, cmdb.Relationship{ID: id.(string), Type: typ.(string), Source: ciFromProps(props(r, "s")), Target: ciFromProps(props(r, "t")), Feed: source})
+			s, _ := r.Get("s")
+			t, _ := r.Get("t")
+			out = append(out, cmdb.Relationship{ID: id.(string), Type: typ.(string), Source: cmdb.CI{ID: s.(string)}, Target: cmdb.CI{ID: t.(string)}, Feed: source})
 		}
 		return out, nil
 	})

@@ -28,9 +28,10 @@ func reconcileFields(m *model.ConfigurationItem, c cmdb.CI) {
 	m.Identities = mapSlice(c.Identities, func(k cmdb.SourceKey) *model.SourceIdentity {
 		return &model.SourceIdentity{Source: k.Source, ExternalID: k.ExternalID}
 	})
-	m.FieldSources = make([]*model.FieldSource, 0, len(c.FieldSources))
-	for _, f := range slices.Sorted(maps.Keys(c.FieldSources)) {
-		m.FieldSources = append(m.FieldSources, &model.FieldSource{Field: f, Source: c.FieldSources[f]})
+	owners := c.FieldOwners()
+	m.FieldSources = make([]*model.FieldSource, 0, len(owners))
+	for _, f := range slices.Sorted(maps.Keys(owners)) {
+		m.FieldSources = append(m.FieldSources, &model.FieldSource{Field: f, Source: owners[f]})
 	}
 }
 

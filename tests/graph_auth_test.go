@@ -145,7 +145,7 @@ func TestGraphAuthorisation(t *testing.T) {
 			{"ANALYST creates a process", e.analyst, `mutation { createBusinessProcess(input: {name: "Analysing"}) { businessProcess { id } } }`, nil, "createBusinessProcess"},
 			{"AGENT links", e.agent, linkMutation, m{"in": m{"sourceId": ordering, "type": "SUPPORTS", "targetId": shop}}, "linkCatalogItems"},
 			{"ANALYST unlinks", e.analyst, unlinkMutation, m{"in": m{"sourceId": sales, "type": "CONSUMES", "targetId": shop}}, "unlinkCatalogItems"},
-			{"SERVICE_OWNER imports CIs", serviceOwner, `mutation { importConfigurationItems(input: {source: "x", items: [{externalId: "a", name: "a", type: SERVER}]}) { created } }`, nil, "importConfigurationItems"},
+			{"SERVICE_OWNER imports CIs", serviceOwner, `mutation { importConfigurationItems(input: {source: "x", items: [{externalId: "a", name: "a", type: "SERVER"}]}) { created } }`, nil, "importConfigurationItems"},
 			{"SERVICE_OWNER relates CIs", serviceOwner, relateMutation, m{"in": m{"sourceId": db, "type": "DEPENDS_ON", "targetId": appID}}, "relateConfigurationItems"},
 		}
 		for _, f := range forbidden {

@@ -1712,14 +1712,14 @@ type ImportItemInput struct {
 	ExternalID string `json:"externalId"`
 	// Name, 1 to 200 characters.
 	Name string `json:"name"`
-	// The CI class.
-	Type CIType `json:"type"`
-	// Status (not RETIRED).
-	Status *CIStatus `json:"status,omitempty"`
-	// Environment.
-	Environment *Environment `json:"environment,omitempty"`
-	// Criticality.
-	Criticality *Criticality `json:"criticality,omitempty"`
+	// The CI class: a CIType name, as a string so that an unknown class refuses this row only (reported in errors) rather than the whole call.
+	Type string `json:"type"`
+	// Status (not RETIRED): a CIStatus name; an unknown one refuses the row.
+	Status *string `json:"status,omitempty"`
+	// Environment: an Environment name; an unknown one refuses the row.
+	Environment *string `json:"environment,omitempty"`
+	// Criticality: a Criticality name; an unknown one refuses the row.
+	Criticality *string `json:"criticality,omitempty"`
 	// At most 4000 characters.
 	Description *string `json:"description,omitempty"`
 	// At most 200 characters.
