@@ -3,6 +3,7 @@ package cmdb
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -221,27 +222,7 @@ func fieldValue(c CI, field string) string {
 		}
 		return "\x00"
 	}
-	switch field {
-	case "name":
-		return c.Name
-	case "type":
-		return string(c.Type)
-	case "status":
-		return string(c.Status)
-	case "environment":
-		return string(c.Environment)
-	case "criticality":
-		return string(c.Criticality)
-	case "description":
-		return c.Description
-	case "location":
-		return c.Location
-	case "ownerGroupId":
-		return c.OwnerGroupID
-	case "redundancyMinimumUp":
-		return fmt.Sprint(c.MinimumUp)
-	}
-	panic("cmdb: ungoverned field " + field)
+	return fmt.Sprint(reflect.ValueOf(coreField(&c, field)).Elem().Interface())
 }
 
 // setField copies one governed field from src to dst.
@@ -254,28 +235,33 @@ func setField(dst *CI, src CI, field string) {
 		}
 		return
 	}
+	reflect.ValueOf(coreField(dst, field)).Elem().Set(reflect.ValueOf(coreField(&src, field)).Elem())
+}
+
+// coreField points at the CI field a governed field name (other than an
+// attribute) stands for.
+func coreField(c *CI, field string) any {
 	switch field {
 	case "name":
-		dst.Name = src.Name
+		return &c.Name
 	case "type":
-		dst.Type = src.Type
+		return &c.Type
 	case "status":
-		dst.Status = src.Status
+		return &c.Status
 	case "environment":
-		dst.Environment = src.Environment
+		return &c.Environment
 	case "criticality":
-		dst.Criticality = src.Criticality
+		return &c.Criticality
 	case "description":
-		dst.Description = src.Description
+		return &c.Description
 	case "location":
-		dst.Location = src.Location
+		return &c.Location
 	case "ownerGroupId":
-		dst.OwnerGroupID = src.OwnerGroupID
+		return &c.OwnerGroupID
 	case "redundancyMinimumUp":
-		dst.MinimumUp = src.MinimumUp
-	default:
-		panic("cmdb: ungoverned field " + field)
+		return &c.MinimumUp
 	}
+	panic("cmdb: ungoverned field " + field)
 }
 
 // givenFields lists the fields a feed row reports, as FieldChange names

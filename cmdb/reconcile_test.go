@@ -1,6 +1,9 @@
 package cmdb
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRulesMayWrite(t *testing.T) {
 	r := Rules{Precedence: []Precedence{
@@ -63,6 +66,20 @@ func TestFieldOwner(t *testing.T) {
 	} {
 		if got := c.FieldOwner(field); got != want {
 			t.Errorf("%s: owner %q, want %q", field, got, want)
+		}
+	}
+}
+
+// TestGovernedFieldsRoundTrip: every field the rules may name reads and
+// copies.
+func TestGovernedFieldsRoundTrip(t *testing.T) {
+	src := CI{Name: "n", Type: TypeServer, Status: StatusActive, Environment: EnvTest, Criticality: CriticalityHigh, Description: "d",
+		Location: "l", OwnerGroupID: "g", MinimumUp: 2, Attributes: map[string]string{"k": "v"}}
+	for _, f := range append(slices.Clone(governedFields), "attributes.k") {
+		dst := CI{Attributes: map[string]string{}}
+		setField(&dst, src, f)
+		if got, want := fieldValue(dst, f), fieldValue(src, f); got != want || got == "" {
+			t.Errorf("%s: copied %q, want %q", f, got, want)
 		}
 	}
 }
