@@ -204,6 +204,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 
 	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
 		CORSOrigins:   cfg.CORSOrigins,
+		CORSHeaders:   cfg.CORSHeaders,
 		Request:       cfg.Request,
 		Introspection: cfg.Introspection,
 		SplitMetrics:  cfg.MetricsAddr != "",

@@ -46,6 +46,9 @@ type Deps struct {
 // Limits are the HTTP settings of httpapi.Options that come from config.
 type Limits struct {
 	CORSOrigins []string
+	// CORSHeaders are the request headers allowed origins may send
+	// besides Authorization, Content-Type and Accept.
+	CORSHeaders []string
 	// Request bounds the work of one request; zero fields take
 	// limits.Default.
 	Request       limits.Request
@@ -133,6 +136,7 @@ func New(d Deps, l Limits) (*App, error) {
 		PerResponse:   root.WithLoaders,
 		AroundFields:  root.Guard,
 		CORSOrigins:   l.CORSOrigins,
+		CORSHeaders:   l.CORSHeaders,
 		Limits:        l.Request,
 		Introspection: l.Introspection,
 		Logger:        d.Logger,

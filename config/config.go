@@ -13,12 +13,16 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/itsm-graph/itsm/limits"
 )
+
+// headerName is an HTTP field name (RFC 9110 token).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 // Config is every setting of the server.
 type Config struct {
@@ -36,6 +40,7 @@ type Config struct {
 	JWTTTL        time.Duration
 	JWTLeeway     time.Duration
 	CORSOrigins   []string
+	CORSHeaders   []string
 	LogLevel      slog.Level
 	// Request bounds the work of one request.
 	Request         limits.Request
@@ -100,6 +105,7 @@ func Settings() []Setting {
 		{"JWT_MAX_AGE", "jwt-max-age", "24h", "tokens issued (iat) longer ago are refused whatever their exp, and tokens without iat too; 0 turns the check off"},
 		{"METRICS_ADDR", "metrics-addr", "", "host:port that serves /metrics without a token (keep it private); empty: /metrics is on ADDR and needs an ADMIN token"},
 		{"CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins allowed (empty: no cross-origin access)"},
+		{"CORS_HEADERS", "cors-headers", "traceparent,tracestate,X-Request-Id,apollographql-client-name,apollographql-client-version", "request headers allowed origins may send besides Authorization, Content-Type and Accept (comma-separated)"},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 		{"MAX_QUERY_DEPTH", "max-query-depth", "12", "deepest field nesting a query may have"},
 		{"MAX_QUERY_COMPLEXITY", "max-query-complexity", "500000", "highest cost a query may have: about the number of objects it could return, graph analyses and counts weighing what they cost"},
@@ -280,6 +286,17 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, strings.TrimSuffix(o, "/"))
+	}
+	for _, h := range strings.Split(get("CORS_HEADERS"), ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		if !headerName.MatchString(h) {
+			bad("CORS_HEADERS", "each entry must be a header name such as X-Request-Id, got %q", h)
+			continue
+		}
+		c.CORSHeaders = append(c.CORSHeaders, h)
 	}
 	for _, p := range strings.Split(get("TRUSTED_PROXIES"), ",") {
 		p = strings.TrimSpace(p)

@@ -21,7 +21,8 @@ func TestLoadDefaults(t *testing.T) {
 		c.ReopenWindow != 120*time.Hour || c.AutoCloseAfter != 120*time.Hour || c.AutoCloseInterval != 10*time.Minute || c.RequestConfirmWindow != 120*time.Hour ||
 		c.JWTMaxAge != 24*time.Hour || c.MetricsAddr != "" || c.LoginAccountBurst != 5 || c.LoginAccountInterval != 5*time.Minute ||
 		c.LoginClientBurst != 30 || c.LoginClientInterval != 10*time.Second || c.LoginConcurrency != 0 || c.LoginQueue != 32 ||
-		len(c.TrustedProxies) != 0 {
+		len(c.TrustedProxies) != 0 ||
+		strings.Join(c.CORSHeaders, ",") != "traceparent,tracestate,X-Request-Id,apollographql-client-name,apollographql-client-version" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -52,6 +53,7 @@ func TestLoadRejectsBadSettings(t *testing.T) {
 		{"bad uri", map[string]string{"JWT_SECRET": goodSecret, "NEO4J_URI": "localhost"}, "NEO4J_URI"},
 		{"wildcard origin", map[string]string{"JWT_SECRET": goodSecret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
 		{"origin with path", map[string]string{"JWT_SECRET": goodSecret, "CORS_ORIGINS": "https://a.example/app"}, "CORS_ORIGINS"},
+		{"bad header name", map[string]string{"JWT_SECRET": goodSecret, "CORS_HEADERS": "X-Ok, X Bad"}, "CORS_HEADERS"},
 		{"bad ttl", map[string]string{"JWT_SECRET": goodSecret, "JWT_TTL": "soon"}, "JWT_TTL"},
 		{"bad depth", map[string]string{"JWT_SECRET": goodSecret, "MAX_QUERY_DEPTH": "0"}, "MAX_QUERY_DEPTH"},
 		{"bad bool", map[string]string{"JWT_SECRET": goodSecret, "INTROSPECTION": "maybe"}, "INTROSPECTION"},

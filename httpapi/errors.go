@@ -45,7 +45,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				presented.Extensions["retryAfter"] = int(app.RetryAfter / time.Second)
 			}
 			if app.Code == apperr.Internal || app.Code == apperr.Unavailable {
-				log.Error("request failed", "code", app.Code, "err", err, "path", presented.Path.String())
+				log.Error("request failed", "request_id", requestID(ctx), "code", app.Code, "err", err, "path", presented.Path.String())
 			}
 		case errors.As(err, &gqlErr) && errors.Unwrap(gqlErr) == nil:
 			code := gqlErr.Extensions["code"]
@@ -58,7 +58,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				presented.Extensions["reason"] = code
 			}
 		default:
-			log.Error("unexpected error", "err", err, "path", presented.Path.String())
+			log.Error("unexpected error", "request_id", requestID(ctx), "err", err, "path", presented.Path.String())
 			presented.Message = "internal error"
 			presented.Extensions = map[string]any{"code": string(apperr.Internal)}
 		}
@@ -70,7 +70,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 // recoverPanic logs a resolver panic with its stack and answers INTERNAL.
 func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.Error("panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		log.Error("panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return apperr.New(apperr.Internal, "internal error")
 	}
 }

@@ -42,6 +42,9 @@ type Options struct {
 	// CORSOrigins lists the browser origins allowed to call the API and
 	// to open WebSockets; empty means no cross-origin access at all.
 	CORSOrigins []string
+	// CORSHeaders are the request headers allowed origins may send
+	// besides Authorization, Content-Type and Accept.
+	CORSHeaders []string
 	// Limits bound the work of one request; zero fields take
 	// limits.Default.
 	Limits limits.Request
@@ -94,10 +97,12 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	} else {
 		gql.Use(noIntrospection{})
 	}
+	gql.Use(signInFirst{})
 	gql.Use(strictEnums{schema: o.Schema.Schema()})
 	gql.Use(newDocumentLimits(o.Limits))
 	gql.Use(&costLimit{max: o.Limits.MaxComplexity})
 	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
+	gql.AroundOperations(describeOperation)
 	gql.AroundResponses(capErrors)
 	gql.AroundResponses(withBudget(o.Limits))
 	gql.AroundResponses(m.aroundResponses)
@@ -111,7 +116,7 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", codedErrors(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
+	mux.Handle("/graphql", answers(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
 	mux.Handle("GET /{$}", graphiQL("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -137,7 +142,8 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 		h = cors.New(cors.Options{
 			AllowedOrigins: o.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost},
-			AllowedHeaders: []string{"Authorization", "Content-Type"},
+			AllowedHeaders: append([]string{"Authorization", "Content-Type", "Accept"}, o.CORSHeaders...),
+			ExposedHeaders: []string{requestIDHeader},
 			MaxAge:         600,
 		}).Handler(h)
 	}

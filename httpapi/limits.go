@@ -95,7 +95,34 @@ func (d documentLimits) measure(doc *ast.QueryDocument) *gqlerror.Error {
 // of the set's own level, where validation compares fields pairwise.
 type shape struct {
 	fields, aliases, depth int
-	keys                   map[string]int
+	// lists is the most list fields of the introspection types on one
+	// path (only meaningful below __schema and __type).
+	lists int
+	keys  map[string]int
+}
+
+// Introspection answers do not count against the depth limit: the standard
+// introspection query of GraphiQL and code generators is 13 to 15 levels
+// deep, mostly the ofType chain of a type reference, which costs nothing.
+// What an introspection answer costs is its lists nested in one another
+// (types → fields → args): the standard query nests three, and each more
+// multiplies the answer by the size of the schema, so that is bounded
+// instead.
+var introspectionRoots = map[string]bool{"__schema": true, "__type": true}
+
+var introspectionLists = map[string]bool{
+	"types": true, "fields": true, "args": true, "inputFields": true, "interfaces": true,
+	"possibleTypes": true, "enumValues": true, "directives": true,
+}
+
+// maxIntrospectionLists is the nesting of the standard introspection query.
+const maxIntrospectionLists = 3
+
+func introspectionNesting(sub *shape) *gqlerror.Error {
+	if sub.lists > maxIntrospectionLists {
+		return badInput("the introspection query nests %d lists (types, fields, args…) in one another; the limit is %d, as in the standard introspection query", sub.lists, maxIntrospectionLists)
+	}
+	return nil
 }
 
 type measurer struct {
@@ -138,7 +165,19 @@ func (m *measurer) collect(sel ast.SelectionSet, s *shape, spread map[string]boo
 			if x.Alias != "" && x.Alias != x.Name {
 				s.aliases = add(s.aliases, 1)
 			}
-			s.depth = max(s.depth, 1+sub.depth)
+			if introspectionRoots[x.Name] {
+				if err := introspectionNesting(sub); err != nil {
+					return err
+				}
+				s.depth = max(s.depth, 1)
+			} else {
+				s.depth = max(s.depth, 1+sub.depth)
+			}
+			lists := sub.lists
+			if introspectionLists[x.Name] {
+				lists = add(lists, 1)
+			}
+			s.lists = max(s.lists, lists)
 			key := x.Alias
 			if key == "" {
 				key = x.Name
@@ -156,6 +195,7 @@ func (m *measurer) collect(sel ast.SelectionSet, s *shape, spread map[string]boo
 			s.fields = add(s.fields, f.fields)
 			s.aliases = add(s.aliases, f.aliases)
 			s.depth = max(s.depth, f.depth)
+			s.lists = max(s.lists, f.lists)
 			if !spread[x.Name] {
 				spread[x.Name] = true
 				for k, n := range f.keys {

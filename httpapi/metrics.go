@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +25,44 @@ type metrics struct {
 	latency    *prometheus.HistogramVec
 	operations *prometheus.CounterVec
 	opLatency  *prometheus.HistogramVec
+
+	// names are the operation names with series of their own.
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// maxOperationNames bounds the operation names /metrics labels series
+// with: clients choose the names, so past this many the rest share the
+// label "other" rather than growing the page without end.
+const maxOperationNames = 200
+
+// operationLabel is the label of an operation name in /metrics.
+func (m *metrics) operationLabel(name string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.names[name] {
+		if len(m.names) >= maxOperationNames {
+			return "other"
+		}
+		m.names[name] = true
+	}
+	return name
+}
+
+// plainOperationName is a name worth a log field or a label: what the
+// GraphQL grammar allows, and not too long.
+var plainOperationName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
+
+// operationName is the name an operation is logged and counted under: its
+// own, "anonymous" when it has none, "other" when it is unusually long.
+func operationName(op *graphql.OperationContext) string {
+	switch {
+	case op == nil || op.Operation == nil || op.Operation.Name == "":
+		return "anonymous"
+	case !plainOperationName.MatchString(op.Operation.Name):
+		return "other"
+	}
+	return op.Operation.Name
 }
 
 // StoreStats reports the work sent to the database, for /metrics.
@@ -39,12 +79,13 @@ func newMetrics(stats StoreStats) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route"}),
 		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "itsm_graphql_operations_total", Help: "GraphQL operations by type and outcome (ok or error).",
-		}, []string{"type", "outcome"}),
+			Name: "itsm_graphql_operations_total", Help: "GraphQL operations (subscription events each count) by operation name, type and outcome (ok or error).",
+		}, []string{"operation", "type", "outcome"}),
 		opLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "itsm_graphql_operation_duration_seconds", Help: "GraphQL operation latency by type.",
+			Name: "itsm_graphql_operation_duration_seconds", Help: "GraphQL operation latency by operation name and type.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}, []string{"type"}),
+		}, []string{"operation", "type"}),
+		names: map[string]bool{},
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.operations, m.opLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -78,16 +119,18 @@ func (m *metrics) aroundResponses(ctx context.Context, next graphql.ResponseHand
 	if resp == nil || !graphql.HasOperationContext(ctx) {
 		return resp
 	}
+	opCtx := graphql.GetOperationContext(ctx)
 	typ := "unknown"
-	if op := graphql.GetOperationContext(ctx).Operation; op != nil {
-		typ = string(op.Operation)
+	if opCtx.Operation != nil {
+		typ = string(opCtx.Operation.Operation)
 	}
 	outcome := "ok"
 	if len(resp.Errors) > 0 {
 		outcome = "error"
 	}
-	m.operations.WithLabelValues(typ, outcome).Inc()
-	m.opLatency.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+	name := m.operationLabel(operationName(opCtx))
+	m.operations.WithLabelValues(name, typ, outcome).Inc()
+	m.opLatency.WithLabelValues(name, typ).Observe(time.Since(start).Seconds())
 	return resp
 }
 

@@ -7,14 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
@@ -41,6 +40,7 @@ func authenticate(v Verifier, next http.Handler) http.Handler {
 		}
 		p, err := v.Verify(tok)
 		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			writeGraphQLError(w, http.StatusUnauthorized, string(apperr.Unauthenticated), publicMessage(err))
 			return
 		}
@@ -118,78 +118,145 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
-// codedErrors gives a code to the errors gqlgen's transports write on their
-// own (an unsupported method or content type, a mutation over GET), which
-// never reach the error presenter. Only error statuses are rewritten.
-func codedErrors(next http.Handler) http.Handler {
+// The two media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// responseType is the media type the client negotiated with Accept:
+// application/graphql-response+json when it lists that before
+// application/json, application/json otherwise (also when it sent no
+// Accept, as clients older than the GraphQL-over-HTTP specification do).
+func responseType(r *http.Request) string {
+	for part := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+		media, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch media {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		case mediaJSON:
+			return mediaJSON
+		}
+	}
+	return mediaJSON
+}
+
+// answers finishes every HTTP answer of /graphql the same way, whoever
+// wrote it (gqlgen's transports, the body limit, authentication), following
+// the GraphQL-over-HTTP specification: the content type the client
+// negotiated; a code on every error; and for a request error (refused
+// before execution: no data, no error path) the status it calls for, 401
+// when the code is UNAUTHENTICATED, and a 4xx under
+// application/graphql-response+json, where clients read the status. A
+// missing token (for anything but login) and an invalid or expired one
+// thus answer alike: 401, UNAUTHENTICATED, WWW-Authenticate: Bearer.
+// WebSocket upgrades pass through untouched.
+func answers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &errorRewriter{ResponseWriter: w}
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &answerWriter{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		rec.finish()
+		infoOf(r.Context()).addCodes(rec.finish(responseType(r)))
 	})
 }
 
-type errorRewriter struct {
+// answerWriter holds an answer until the handler is done with it. gqlgen
+// writes each answer in one piece, so nothing is delayed.
+type answerWriter struct {
 	http.ResponseWriter
 	status int
 	buf    bytes.Buffer
 }
 
-func (e *errorRewriter) WriteHeader(code int) {
-	e.status = code
-	if code < 400 {
-		e.ResponseWriter.WriteHeader(code)
+func (a *answerWriter) WriteHeader(code int) {
+	if a.status == 0 {
+		a.status = code
 	}
 }
 
-func (e *errorRewriter) Write(b []byte) (int, error) {
-	if e.status == 0 {
-		e.WriteHeader(http.StatusOK)
+func (a *answerWriter) Write(b []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
 	}
-	if e.status >= 400 {
-		return e.buf.Write(b)
-	}
-	return e.ResponseWriter.Write(b)
+	return a.buf.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (e *errorRewriter) Unwrap() http.ResponseWriter { return e.ResponseWriter }
+func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
-// Hijack hands the connection to the WebSocket transport.
-func (e *errorRewriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(e.ResponseWriter).Hijack()
+// finish writes the answer and returns the codes of its errors.
+func (a *answerWriter) finish(media string) (codes []string) {
+	status, body := a.status, a.buf.Bytes()
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status >= 400 || bytes.HasPrefix(body, []byte(`{"errors"`)) {
+		status, body, codes = settle(status, body, media)
+	}
+	h := a.Header()
+	if bytes.HasPrefix(body, []byte("{")) {
+		h.Set("Content-Type", media)
+	}
+	if status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", "Bearer")
+	}
+	h.Del("Content-Length")
+	a.ResponseWriter.WriteHeader(status)
+	_, _ = a.ResponseWriter.Write(body)
+	return codes
 }
 
-// Flush passes flushes through for streaming transports.
-func (e *errorRewriter) Flush() { _ = http.NewResponseController(e.ResponseWriter).Flush() }
-
-func (e *errorRewriter) finish() {
-	if e.status < 400 {
-		return
-	}
-	body := e.buf.Bytes()
+// settle gives every error of an answer with errors a code, and a request
+// error its status; it returns the codes too.
+func settle(status int, body []byte, media string) (int, []byte, []string) {
 	var resp struct {
 		Errors []map[string]any `json:"errors"`
+		Data   json.RawMessage  `json:"data"`
 	}
-	if json.Unmarshal(body, &resp) == nil && len(resp.Errors) > 0 {
-		for _, er := range resp.Errors {
+	if json.Unmarshal(body, &resp) != nil || len(resp.Errors) == 0 {
+		return status, body, nil
+	}
+	requestError := len(resp.Data) == 0 || string(resp.Data) == "null"
+	codes := make([]string, len(resp.Errors))
+	for i, er := range resp.Errors {
+		if _, ok := er["path"]; ok {
+			requestError = false
+		}
+		ext, _ := er["extensions"].(map[string]any)
+		codes[i], _ = ext["code"].(string)
+	}
+	switch {
+	case !requestError:
+		return status, body, codes
+	case codes[0] == string(apperr.Unauthenticated):
+		status = http.StatusUnauthorized
+	case status < 400 && media == mediaGraphQLResponse:
+		status = http.StatusBadRequest
+	}
+	if status < 400 {
+		return status, body, codes
+	}
+	for i, er := range resp.Errors {
+		if codes[i] == "" {
+			codes[i] = string(apperr.BadUserInput)
 			ext, _ := er["extensions"].(map[string]any)
 			if ext == nil {
 				ext = map[string]any{}
 				er["extensions"] = ext
 			}
-			if _, ok := ext["code"]; !ok {
-				ext["code"] = string(apperr.BadUserInput)
-			}
-		}
-		if b, err := json.Marshal(map[string]any{"errors": resp.Errors}); err == nil {
-			body = b
-			e.Header().Set("Content-Type", "application/json")
+			ext["code"] = codes[i]
 		}
 	}
-	e.Header().Del("Content-Length")
-	e.ResponseWriter.WriteHeader(e.status)
-	_, _ = e.ResponseWriter.Write(body)
+	if b, err := json.Marshal(map[string]any{"errors": resp.Errors}); err == nil {
+		body = b
+	}
+	return status, body, codes
 }
 
 type statusRecorder struct {
@@ -213,20 +280,3 @@ func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // Flush passes flushes through for streaming transports.
 func (s *statusRecorder) Flush() { _ = http.NewResponseController(s.ResponseWriter).Flush() }
-
-// accessLog logs and counts every request, labelled by the mux pattern it
-// matched (unmatched paths share one label).
-func accessLog(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		took := time.Since(start)
-		route := "unmatched"
-		if _, pattern := mux.Handler(r); pattern != "" {
-			route = pattern
-		}
-		m.observe(route, rec.status, took)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration_ms", took.Milliseconds())
-	})
-}

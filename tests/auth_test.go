@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -64,8 +65,9 @@ func sorted(s []string) []string {
 	return out
 }
 
-// TestProtectedOperationsNeedToken: without a bearer token every field but
-// login answers UNAUTHENTICATED, and mutations write nothing.
+// TestProtectedOperationsNeedToken: without a bearer token an operation
+// asking for any field but login is refused whole, as an invalid token is
+// (HTTP 401, UNAUTHENTICATED), and mutations write nothing.
 func TestProtectedOperationsNeedToken(t *testing.T) {
 	e := newEnv(t, app.Limits{})
 	cases := []struct {
@@ -90,11 +92,11 @@ func TestProtectedOperationsNeedToken(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.fail(t, "", tc.query, tc.vars, "UNAUTHENTICATED")
-			if !r.fieldIsNull(tc.field) {
-				t.Errorf("data = %s, want %s null", r.Data, tc.field)
+			if r.Status != http.StatusUnauthorized || r.Header.Get("WWW-Authenticate") != "Bearer" {
+				t.Errorf("HTTP %d, WWW-Authenticate %q; want 401 and Bearer", r.Status, r.Header.Get("WWW-Authenticate"))
 			}
-			if got := r.Errors[0].Path; len(got) != 1 || got[0] != tc.field {
-				t.Errorf("error path = %v, want [%s]", got, tc.field)
+			if !r.dataIsNull() || len(r.Errors[0].Path) != 0 {
+				t.Errorf("data = %s, error path %v; want the operation refused whole", r.Data, r.Errors[0].Path)
 			}
 		})
 	}

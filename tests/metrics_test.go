@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -52,14 +53,14 @@ func TestMetricsCountRequestsOperationsAndRoundTrips(t *testing.T) {
 	before := e.metrics(t)
 	stmts := metricValue(t, before, "itsm_neo4j_statements_total")
 
-	e.gql(t, e.analyst, `{ configurationItems { totalCount } }`, nil)
-	e.fail(t, e.requester, `{ configurationItems { totalCount } }`, nil, "FORBIDDEN")
+	e.gql(t, e.analyst, `query CountCIs { configurationItems { totalCount } }`, nil)
+	e.fail(t, e.requester, `query CountCIs { configurationItems { totalCount } }`, nil, "FORBIDDEN")
 
 	after := e.metrics(t)
-	if got := metricValue(t, after, `itsm_graphql_operations_total{outcome="ok",type="query"}`); got != 1 {
+	if got := metricValue(t, after, `itsm_graphql_operations_total{operation="CountCIs",outcome="ok",type="query"}`); got != 1 {
 		t.Errorf("ok queries: %v, want 1", got)
 	}
-	if got := metricValue(t, after, `itsm_graphql_operations_total{outcome="error",type="query"}`); got != 1 {
+	if got := metricValue(t, after, `itsm_graphql_operations_total{operation="CountCIs",outcome="error",type="query"}`); got != 1 {
 		t.Errorf("failed queries: %v, want 1", got)
 	}
 	if got := metricValue(t, after, `itsm_http_requests_total{code="200",route="/graphql"}`); got != 2 {
@@ -128,4 +129,29 @@ func TestMetricsAccess(t *testing.T) {
 			t.Errorf("/graphql on the metrics address = %d, want 404", resp.StatusCode)
 		}
 	})
+}
+
+// TestMetricsOperationNames: operations are counted under their names, an
+// unnamed one as "anonymous"; since clients choose the names, past 200 of
+// them the rest share "other", so /metrics cannot be grown without end.
+func TestMetricsOperationNames(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	e.ok(t, e.analyst, `{ __typename }`, nil, nil)
+	for i := range 205 {
+		e.ok(t, e.analyst, fmt.Sprintf("query Name%03d { __typename }", i), nil, nil)
+	}
+	page := e.metrics(t)
+	if got := metricValue(t, page, `itsm_graphql_operations_total{operation="anonymous",outcome="ok",type="query"}`); got != 1 {
+		t.Errorf("anonymous: %v, want 1", got)
+	}
+	if got := metricValue(t, page, `itsm_graphql_operations_total{operation="Name000",outcome="ok",type="query"}`); got != 1 {
+		t.Errorf("Name000: %v, want 1", got)
+	}
+	names := regexp.MustCompile(`(?m)^itsm_graphql_operations_total\{operation="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(names) > 201 {
+		t.Errorf("%d operation series, want at most 200 names and other", len(names))
+	}
+	if got := metricValue(t, page, `itsm_graphql_operations_total{operation="other",outcome="ok",type="query"}`); got != 6 {
+		t.Errorf("other: %v, want the 6 operations past the first 200 names", got)
+	}
 }
