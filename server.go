@@ -301,7 +301,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	if metricsSrv != nil {
 		_ = metricsSrv.Shutdown(shutdownCtx) // the API's shutdown below is the one that matters
 	}
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	var drained sync.WaitGroup
+	drained.Go(func() { api.DrainWebSockets(shutdownCtx) })
+	err = srv.Shutdown(shutdownCtx)
+	drained.Wait()
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

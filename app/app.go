@@ -90,6 +90,10 @@ type App struct {
 	// Metrics serves /metrics alone when Limits.SplitMetrics is set;
 	// nil otherwise.
 	Metrics http.Handler
+	// DrainWebSockets ends the WebSockets on shutdown, letting queries
+	// and mutations in flight finish; call it beside the HTTP server's
+	// Shutdown, with the same deadline.
+	DrainWebSockets func(ctx context.Context)
 
 	tickets   sla.Tickets
 	slaEvents *events.Topic[sla.Event]
@@ -129,7 +133,7 @@ func New(d Deps, l Limits) (*App, error) {
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
-	h, metrics := httpapi.NewWithMetrics(httpapi.Options{
+	h := httpapi.New(httpapi.Options{
 		Schema:        graph.NewExecutableSchema(root.Schema()),
 		Verifier:      d.Tokens,
 		Ready:         d.Store.Ready,
@@ -147,7 +151,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h, Metrics: metrics,
+	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
 		tickets: tickets, slaEvents: slaEvents, logger: d.Logger}, nil
 }
 

@@ -64,21 +64,34 @@ type Options struct {
 
 const wsInitTimeout = 10 * time.Second
 
-// NewWithMetrics returns the HTTP handler of the whole API and, when
-// o.SplitMetrics is set, the handler of /metrics alone (nil otherwise).
-func NewWithMetrics(o Options) (api, metrics http.Handler) {
+// Handlers are the HTTP surface of the API.
+type Handlers struct {
+	// API serves every path.
+	API http.Handler
+	// Metrics serves /metrics alone when Options.SplitMetrics is set; nil
+	// otherwise.
+	Metrics http.Handler
+	// DrainWebSockets ends the WebSockets on shutdown (the HTTP server's
+	// Shutdown does not see them): queries and mutations in flight finish,
+	// then every connection is closed with 1001, within ctx.
+	DrainWebSockets func(ctx context.Context)
+}
+
+// New returns the HTTP handlers of the whole API.
+func New(o Options) Handlers {
 	o.Limits = o.Limits.WithDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 
 	m := newMetrics(o.StoreStats)
+	drain := newWSDrain()
 	gql := handler.New(o.Schema)
 	gql.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: drain.implementation(transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			// Origins were checked against the allowlist before the upgrade.
 			InsecureSkipVerify: true,
-		}},
+		}}),
 		InitFunc:              wsInit(o.Verifier),
 		InitTimeout:           wsInitTimeout,
 		KeepAlivePingInterval: 15 * time.Second,
@@ -102,6 +115,7 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	gql.Use(newDocumentLimits(o.Limits))
 	gql.Use(&costLimit{max: o.Limits.MaxComplexity})
 	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
+	gql.Use(drain)
 	gql.AroundOperations(describeOperation)
 	gql.AroundResponses(capErrors)
 	gql.AroundResponses(withBudget(o.Limits))
@@ -116,11 +130,12 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", answers(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, gql)))))
+	mux.Handle("/graphql", answers(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, drain.serve(gql))))))
 	mux.Handle("GET /{$}", graphiQL("ITSM graph", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	var metrics http.Handler
 	if o.SplitMetrics {
 		metrics = m.metricsOnly()
 	} else {
@@ -147,7 +162,7 @@ func NewWithMetrics(o Options) (api, metrics http.Handler) {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return accessLog(o.Logger, m, mux, noStore(clientAddress(o.TrustedProxies, h))), metrics
+	return Handlers{API: accessLog(o.Logger, m, mux, noStore(clientAddress(o.TrustedProxies, h))), Metrics: metrics, DrainWebSockets: drain.Drain}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

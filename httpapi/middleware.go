@@ -79,7 +79,7 @@ func wsInit(v Verifier) transport.WebsocketInitFunc {
 func checkWSOrigin(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") && !slices.Contains(allowed, origin) {
+		if origin != "" && isWebSocket(r) && !slices.Contains(allowed, origin) {
 			u, err := url.Parse(origin)
 			if err != nil || !strings.EqualFold(u.Host, r.Host) {
 				http.Error(w, "origin not allowed", http.StatusForbidden)
@@ -156,7 +156,7 @@ func responseType(r *http.Request) string {
 // WebSocket upgrades pass through untouched.
 func answers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if isWebSocket(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -2,13 +2,21 @@ package tests
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	neo4jdriver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
 
 // standardIntrospection is the introspection query GraphiQL and GraphQL
@@ -268,4 +276,104 @@ func TestCORSHeaders(t *testing.T) {
 			t.Errorf("Access-Control-Expose-Headers = %q", r.Header.Values("Access-Control-Expose-Headers"))
 		}
 	})
+}
+
+// holdLock write-locks the CI in a transaction of its own until release,
+// so that a write to it is held in flight for as long as a test needs;
+// blocked reports whether a transaction waits on it.
+func holdLock(t *testing.T, ciID string) (blocked func() bool, release func()) {
+	t.Helper()
+	ctx := context.Background()
+	drv, err := neo4jdriver.NewDriverWithContext(neo4jtest.Config(t).URI, neo4jdriver.NoAuth())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := drv.NewSession(ctx, neo4jdriver.SessionConfig{})
+	tx, err := sess.BeginTransaction(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Run(ctx, "MATCH (c:CI {id: $id}) SET c.heldByTest = true", map[string]any{"id": ciID}); err != nil {
+		t.Fatal(err)
+	}
+	blocked = func() bool {
+		recs, err := neo4jdriver.ExecuteQuery(ctx, drv, "SHOW TRANSACTIONS YIELD status WHERE status STARTS WITH 'Blocked' RETURN count(*) AS n", nil, neo4jdriver.EagerResultTransformer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := recs.Records[0].Get("n")
+		return n.(int64) > 0
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			_ = tx.Rollback(ctx)
+			_ = sess.Close(ctx)
+			_ = drv.Close(ctx)
+		})
+	}
+	t.Cleanup(release)
+	return blocked, release
+}
+
+// TestWebSocketShutdown: on shutdown the server lets a mutation in flight
+// over a WebSocket finish and answer, then closes every connection with
+// 1001 (going away), which clients take as "reconnect", instead of
+// dropping them; new connections are refused meanwhile.
+func TestWebSocketShutdown(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	ci := e.createCI(t, map[string]any{"name": "drain-me", "type": "SERVER"})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := e.connectWS(t, ctx, "", map[string]any{"Authorization": "Bearer " + e.cm})
+	c.expectAck(t)
+	c.subscribe(t, "live", changedSubscription, map[string]any{"ids": []string{"ci_none"}})
+
+	blocked, release := holdLock(t, ci.ID)
+	c.subscribe(t, "m", updateCIMutation, map[string]any{"in": map[string]any{"id": ci.ID, "expectedVersion": 1, "name": "drained"}})
+	for deadline := time.Now().Add(20 * time.Second); !blocked(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the mutation never reached the database")
+		}
+	}
+
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		dctx, dcancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer dcancel()
+		e.api.DrainWebSockets(dctx)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-drained:
+		t.Fatal("shutdown did not wait for the mutation in flight")
+	case m := <-c.msgs:
+		t.Fatalf("got %s %s while the mutation was in flight", m.Type, m.Payload)
+	default:
+	}
+	if _, resp, err := e.dialWS(ctx, ""); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a new WebSocket during shutdown: %v; want HTTP 503", err)
+	}
+	release()
+
+	var got []string
+	for m := range c.msgs {
+		got = append(got, m.Type+":"+m.ID)
+		if m.Type == "next" && m.ID == "m" && !strings.Contains(string(m.Payload), `"drained"`) {
+			t.Errorf("mutation answer: %s", m.Payload)
+		}
+	}
+	err := <-c.done
+	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
+		t.Errorf("connection ended with %v (close status %d), want 1001 going away", err, code)
+	}
+	if !slices.Equal(got, []string{"next:m", "complete:m"}) {
+		t.Errorf("messages before the close: %v; want the mutation's answer and its complete", got)
+	}
+	select {
+	case <-drained:
+	case <-time.After(25 * time.Second):
+		t.Fatal("DrainWebSockets did not return")
+	}
 }
