@@ -203,15 +203,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
 
 	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: log}, app.Limits{
-		CORSOrigins:   cfg.CORSOrigins,
-		CORSHeaders:   cfg.CORSHeaders,
-		Request:       cfg.Request,
-		Introspection: cfg.Introspection,
-		SplitMetrics:  cfg.MetricsAddr != "",
-		Proxies:       cfg.TrustedProxies,
-		Impact:        impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
-		Incidents:     incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
-		Requests:      request.Policy{ConfirmWindow: cfg.RequestConfirmWindow},
+		CORSOrigins:      cfg.CORSOrigins,
+		CORSHeaders:      cfg.CORSHeaders,
+		Request:          cfg.Request,
+		Introspection:    cfg.Introspection,
+		TrustedDocuments: cfg.TrustedDocuments,
+		SplitMetrics:     cfg.MetricsAddr != "",
+		Proxies:          cfg.TrustedProxies,
+		Impact:           impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
+		Incidents:        incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
+		Requests:         request.Policy{ConfirmWindow: cfg.RequestConfirmWindow},
 		Login: people.LoginLimits{
 			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
 			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,

@@ -6,6 +6,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -53,6 +54,9 @@ type Limits struct {
 	// limits.Default.
 	Request       limits.Request
 	Introspection bool
+	// TrustedDocuments is a manifest of the only operations to run
+	// (httpapi.ParseTrustedDocuments); nil runs any.
+	TrustedDocuments []byte
 	// Impact bounds graph analyses.
 	Impact impact.Limits
 	// Login throttles logins; zero fields take people.DefaultLoginLimits.
@@ -133,17 +137,25 @@ func New(d Deps, l Limits) (*App, error) {
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
+	schema := graph.NewExecutableSchema(root.Schema())
+	var trusted httpapi.TrustedDocuments
+	if l.TrustedDocuments != nil {
+		if trusted, err = httpapi.ParseTrustedDocuments(l.TrustedDocuments, schema.Schema()); err != nil {
+			return nil, fmt.Errorf("TRUSTED_DOCUMENTS_FILE: %w", err)
+		}
+	}
 	h := httpapi.New(httpapi.Options{
-		Schema:        graph.NewExecutableSchema(root.Schema()),
-		Verifier:      d.Tokens,
-		Ready:         d.Store.Ready,
-		PerResponse:   root.WithLoaders,
-		AroundFields:  root.Guard,
-		CORSOrigins:   l.CORSOrigins,
-		CORSHeaders:   l.CORSHeaders,
-		Limits:        l.Request,
-		Introspection: l.Introspection,
-		Logger:        d.Logger,
+		Schema:           schema,
+		TrustedDocuments: trusted,
+		Verifier:         d.Tokens,
+		Ready:            d.Store.Ready,
+		PerResponse:      root.WithLoaders,
+		AroundFields:     root.Guard,
+		CORSOrigins:      l.CORSOrigins,
+		CORSHeaders:      l.CORSHeaders,
+		Limits:           l.Request,
+		Introspection:    l.Introspection,
+		Logger:           d.Logger,
 		StoreStats: func() (int64, int64) {
 			st := d.Store.Stats()
 			return st.Transactions, st.Statements

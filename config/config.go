@@ -41,7 +41,10 @@ type Config struct {
 	JWTLeeway     time.Duration
 	CORSOrigins   []string
 	CORSHeaders   []string
-	LogLevel      slog.Level
+	// TrustedDocuments is the manifest of TRUSTED_DOCUMENTS_FILE, nil
+	// when unset.
+	TrustedDocuments []byte
+	LogLevel         slog.Level
 	// Request bounds the work of one request.
 	Request         limits.Request
 	Introspection   bool
@@ -119,6 +122,7 @@ func Settings() []Setting {
 		{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "20", "most operations one WebSocket connection may have active at once"},
 		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
+		{"TRUSTED_DOCUMENTS_FILE", "trusted-documents-file", "", "JSON manifest of the only operations to run (GraphQL Code Generator persisted documents or Apollo persisted query manifest); empty: any operation, and automatic persisted queries"},
 		{"IMPACT_DEFAULT_DEPTH", "impact-default-depth", "10", "hops an impact or dependency analysis follows when the query gives no depth"},
 		{"IMPACT_MAX_DEPTH", "impact-max-depth", "20", "most hops a query may ask for (at most 20)"},
 		{"SLA_EVALUATION_INTERVAL", "sla-evaluation-interval", "1m", "how often SLA clocks are checked for warnings and breaches (published on slaEvents)"},
@@ -203,6 +207,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	}
 	c.JWTPublicKey = readFile("JWT_PUBLIC_KEY_FILE")
 	c.JWTPrivateKey = readFile("JWT_PRIVATE_KEY_FILE")
+	c.TrustedDocuments = readFile("TRUSTED_DOCUMENTS_FILE")
 	switch {
 	case !needTokens:
 	case c.JWTAlgorithm == "HS256":

@@ -50,7 +50,10 @@ type Options struct {
 	Limits limits.Request
 	// Introspection enables schema introspection (GraphiQL needs it).
 	Introspection bool
-	Logger        *slog.Logger
+	// TrustedDocuments, when set, are the only documents the API runs;
+	// otherwise clients may persist queries automatically.
+	TrustedDocuments TrustedDocuments
+	Logger           *slog.Logger
 	// StoreStats feeds the database counters of /metrics; optional.
 	StoreStats StoreStats
 	// SplitMetrics leaves /metrics off the API: NewWithMetrics returns
@@ -105,6 +108,13 @@ func New(o Options) Handlers {
 	gql.SetDisableSuggestion(true)
 	gql.SetErrorPresenter(presentError(o.Logger))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
+	// Persisted queries first: the limits below measure the document a
+	// hash stands for.
+	if o.TrustedDocuments != nil {
+		gql.Use(newTrustedOnly(o.TrustedDocuments))
+	} else {
+		gql.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
+	}
 	if o.Introspection {
 		gql.Use(extension.Introspection{})
 	} else {

@@ -3,8 +3,11 @@ package tests
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	neo4jdriver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 )
 
@@ -376,4 +380,111 @@ func TestWebSocketShutdown(t *testing.T) {
 	case <-time.After(25 * time.Second):
 		t.Fatal("DrainWebSockets did not return")
 	}
+}
+
+// postBodyJSON posts body as the JSON request of one operation.
+func (e *env) postBodyJSON(t *testing.T, token string, body map[string]any) *gqlResponse {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	r, err := e.send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkErrors(t, r)
+	return r
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func persisted(hash string) map[string]any {
+	return map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+}
+
+// TestPersistedQueries: Apollo's automatic persisted queries round trip
+// (a hash alone is unknown, hash and text register it, then the hash alone
+// runs it, over POST and GET); in trusted-documents mode only the
+// manifest's documents run and nothing can be registered.
+func TestPersistedQueries(t *testing.T) {
+	const doc = `query Me { me { subject } }`
+	hash := sha256Hex(doc)
+
+	t.Run("automatic", func(t *testing.T) {
+		e := newEnv(t, app.Limits{})
+		r := e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		if len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
+			t.Fatalf("unknown hash: errors %v %s, want PersistedQueryNotFound", r.codes(), truncate(r.Body))
+		}
+		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(sha256Hex("something else"))})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+			t.Errorf("mismatched hash: errors %v, want BAD_USER_INPUT", r.codes())
+		}
+		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(hash)})
+		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
+			t.Fatalf("registering: %s", truncate(r.Body))
+		}
+		r = e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
+			t.Errorf("by hash: %s", truncate(r.Body))
+		}
+		ext, _ := json.Marshal(persisted(hash))
+		req, _ := http.NewRequest(http.MethodGet, e.url+"/graphql?extensions="+url.QueryEscape(string(ext)), nil)
+		req.Header.Set("Authorization", "Bearer "+e.analyst)
+		g, err := e.send(req)
+		if err != nil || g.Status != http.StatusOK || len(g.Errors) != 0 || !strings.Contains(string(g.Data), subjAnalyst) {
+			t.Errorf("by hash over GET: %v %s", err, truncate(g.Body))
+		}
+	})
+
+	t.Run("trusted documents", func(t *testing.T) {
+		manifest, _ := json.Marshal(map[string]string{hash: doc})
+		e := newEnv(t, app.Limits{TrustedDocuments: manifest})
+		r := e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
+			t.Errorf("registered by hash: %s", truncate(r.Body))
+		}
+		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc})
+		if len(r.Errors) != 0 {
+			t.Errorf("registered text: %s", truncate(r.Body))
+		}
+		other := `query Other { configurationItems { totalCount } }`
+		for name, body := range map[string]map[string]any{
+			"unregistered text":               {"query": other},
+			"registering a document":          {"query": other, "extensions": persisted(sha256Hex(other))},
+			"registered hash, other text":     {"query": other, "extensions": persisted(hash)},
+			"introspection is not exempt":     {"query": `{ __schema { types { name } } }`},
+			"a variation of a registered one": {"query": doc + " "},
+		} {
+			t.Run(name, func(t *testing.T) {
+				r := e.postBodyJSON(t, e.analyst, body)
+				if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "FORBIDDEN" || !r.dataIsNull() {
+					t.Errorf("errors %v, data %s; want FORBIDDEN and nothing run", r.codes(), r.Data)
+				}
+			})
+		}
+		r = e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(sha256Hex(other))})
+		if len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
+			t.Errorf("after an attempt to register, the hash alone: %v %s; want PersistedQueryNotFound", r.codes(), truncate(r.Body))
+		}
+	})
+
+	t.Run("bad manifests are refused at start", func(t *testing.T) {
+		e := newEnv(t, app.Limits{})
+		for name, manifest := range map[string]string{
+			"not JSON":         `nope`,
+			"empty":            `{}`,
+			"wrong hash":       `{"` + sha256Hex("x") + `": "query Me { me { subject } }"}`,
+			"invalid document": `{"` + sha256Hex(`{ me { nope } }`) + `": "{ me { nope } }"}`,
+		} {
+			_, err := app.New(app.Deps{Store: e.store, Tokens: e.tokens, Now: time.Now, NewID: ids.New}, app.Limits{TrustedDocuments: []byte(manifest)})
+			if err == nil || !strings.Contains(err.Error(), "TRUSTED_DOCUMENTS_FILE") {
+				t.Errorf("%s: app.New error %v, want one naming TRUSTED_DOCUMENTS_FILE", name, err)
+			}
+		}
+	})
 }
