@@ -57,10 +57,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		cmd, args = args[0], args[1:]
 	}
 	if len(args) > 0 && (args[0] == "-help" || args[0] == "--help" || args[0] == "-h") {
-		fmt.Fprintln(out, "usage: itsm [serve|migrate|token] [flags]\n\nsettings (environment variable, flag, default):")
+		fmt.Fprintln(out, "usage: itsm [serve|migrate|token|import|generate] [flags]\n\n"+
+			"  serve      run the API (the default)\n"+
+			"  migrate    apply the schema migrations and exit\n"+
+			"  token      mint a bearer token\n"+
+			"  import     load a discovery feed (JSON Lines) into the CMDB\n"+
+			"  generate   write a synthetic CMDB as a feed\n\n"+
+			"settings (environment variable, flag, default):")
 		config.Usage(out)
 		fmt.Fprintln(out, "\ntoken flags: -subject S -roles R1,R2 [-ttl D]")
-		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-batch N] [-workers N] (see package feed for the format)")
+		fmt.Fprintln(out, "import flags: -source S -file F.jsonl [-report-not-seen] [-missing-relationships keep|report|remove] [-batch N] [-workers N] [-actor NAME] (see package feed for the format)")
 		fmt.Fprintln(out, "generate flags: -size N [-seed S] (writes the CIs and relationships of a synthetic CMDB as a feed)")
 		return nil
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/resolvers"
 	"github.com/itsm-graph/itsm/sla"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 // Deps are what the API is built from. Now and NewID are injected so that
@@ -131,9 +132,9 @@ func New(d Deps, l Limits) (*App, error) {
 	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
 	requestEvents, approvalEvents := events.NewTopic(request.EventKeys), events.NewTopic(request.ApprovalKeys)
 	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
-	tickets := sla.Several{inc, req}
-	root := &resolvers.Resolver{RequestMgmt: req, Tickets: tickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
-		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
+	slaTickets := sla.Several{inc, req}
+	root := &resolvers.Resolver{RequestMgmt: req, Tickets: slaTickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
+		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), Numbers: tickets.NewLookup(d.Store.Tickets()), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
@@ -164,7 +165,7 @@ func New(d Deps, l Limits) (*App, error) {
 		TrustedProxies: l.Proxies,
 	})
 	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
-		tickets: tickets, slaEvents: slaEvents, logger: d.Logger}, nil
+		tickets: slaTickets, slaEvents: slaEvents, logger: d.Logger}, nil
 }
 
 // Background holds the periods of the API's own periodic work.

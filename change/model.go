@@ -114,7 +114,10 @@ const (
 
 // Change is a request for change (RFC).
 type Change struct {
-	ID            string
+	ID string
+	// Number is its human-readable number (CHG0001234), given by the store
+	// when it is created.
+	Number        string
 	Title         string
 	Description   string
 	Justification string

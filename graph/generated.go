@@ -329,6 +329,7 @@ type ComplexityRoot struct {
 		Impact             func(childComplexity int, maxDepth *int) int
 		ImplementationPlan func(childComplexity int) int
 		Justification      func(childComplexity int) int
+		Number             func(childComplexity int) int
 		PlannedEnd         func(childComplexity int) int
 		PlannedStart       func(childComplexity int) int
 		Requester          func(childComplexity int) int
@@ -728,6 +729,7 @@ type ComplexityRoot struct {
 		Major                    func(childComplexity int) int
 		MajorManagerID           func(childComplexity int) int
 		MatchingKnownErrors      func(childComplexity int, maxDepth *int, first *int) int
+		Number                   func(childComplexity int) int
 		OlaClocks                func(childComplexity int) int
 		OpenedBy                 func(childComplexity int) int
 		OpeningGroupID           func(childComplexity int) int
@@ -1196,7 +1198,7 @@ type ComplexityRoot struct {
 		BusinessUnits        func(childComplexity int, first *int, after *string) int
 		CatalogueItem        func(childComplexity int, id string) int
 		CatalogueItems       func(childComplexity int) int
-		Change               func(childComplexity int, id string) int
+		Change               func(childComplexity int, id *string, number *string) int
 		ChangeCalendar       func(childComplexity int, from time.Time, to time.Time) int
 		ChangeConflicts      func(childComplexity int, changeID string) int
 		ChangeTemplates      func(childComplexity int) int
@@ -1209,9 +1211,9 @@ type ComplexityRoot struct {
 		Group                func(childComplexity int, id string) int
 		Groups               func(childComplexity int, first *int, after *string) int
 		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
-		Incident             func(childComplexity int, id string) int
+		Incident             func(childComplexity int, id *string, number *string) int
 		Incidents            func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
-		KnowledgeArticle     func(childComplexity int, id string) int
+		KnowledgeArticle     func(childComplexity int, id *string, number *string) int
 		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, first *int, after *string) int
 		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
 		Me                   func(childComplexity int) int
@@ -1224,7 +1226,7 @@ type ComplexityRoot struct {
 		Olas                 func(childComplexity int, groupID *string, first *int, after *string) int
 		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) int
 		PriorityMatrix       func(childComplexity int) int
-		Problem              func(childComplexity int, id string) int
+		Problem              func(childComplexity int, id *string, number *string) int
 		ProblemCandidates    func(childComplexity int, window *model.TimeWindowInput, minIncidents *int, maxDepth *int, first *int, incidentsPerCandidate *int) int
 		Problems             func(childComplexity int, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) int
 		ReconciliationRules  func(childComplexity int) int
@@ -1240,7 +1242,7 @@ type ComplexityRoot struct {
 		Service              func(childComplexity int, id string) int
 		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time, slaID *string) int
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
-		ServiceRequest       func(childComplexity int, id string) int
+		ServiceRequest       func(childComplexity int, id *string, number *string) int
 		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, first *int, after *string) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
 		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
@@ -1947,7 +1949,7 @@ type QueryResolver interface {
 	BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error)
 	BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error)
 	BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error)
-	Change(ctx context.Context, id string) (*model.Change, error)
+	Change(ctx context.Context, id *string, number *string) (*model.Change, error)
 	Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error)
 	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
 	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
@@ -1964,10 +1966,10 @@ type QueryResolver interface {
 	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
 	Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error)
 	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) (*model.PathsResult, error)
-	Incident(ctx context.Context, id string) (*model.Incident, error)
+	Incident(ctx context.Context, id *string, number *string) (*model.Incident, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
-	KnowledgeArticle(ctx context.Context, id string) (*model.KnowledgeArticle, error)
+	KnowledgeArticle(ctx context.Context, id *string, number *string) (*model.KnowledgeArticle, error)
 	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error)
 	SearchKnowledge(ctx context.Context, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeSearchConnection, error)
 	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
@@ -1976,7 +1978,7 @@ type QueryResolver interface {
 	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
 	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
-	Problem(ctx context.Context, id string) (*model.Problem, error)
+	Problem(ctx context.Context, id *string, number *string) (*model.Problem, error)
 	Problems(ctx context.Context, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) (*model.ProblemConnection, error)
 	KnownErrors(ctx context.Context, filter *model.KnownErrorFilter, first *int, after *string) (*model.ProblemConnection, error)
 	ChangesNear(ctx context.Context, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) ([]*model.NearbyChange, error)
@@ -1984,7 +1986,7 @@ type QueryResolver interface {
 	RequestCatalogue(ctx context.Context) ([]*model.CatalogueItem, error)
 	CatalogueItems(ctx context.Context) ([]*model.CatalogueItem, error)
 	CatalogueItem(ctx context.Context, id string) (*model.CatalogueItem, error)
-	ServiceRequest(ctx context.Context, id string) (*model.ServiceRequest, error)
+	ServiceRequest(ctx context.Context, id *string, number *string) (*model.ServiceRequest, error)
 	MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error)
 	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
 	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error)
@@ -3022,6 +3024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.Justification(childComplexity), true
+	case "Change.number":
+		if e.ComplexityRoot.Change.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Number(childComplexity), true
 	case "Change.plannedEnd":
 		if e.ComplexityRoot.Change.PlannedEnd == nil {
 			break
@@ -4620,6 +4628,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.MatchingKnownErrors(childComplexity, args["maxDepth"].(*int), args["first"].(*int)), true
+	case "Incident.number":
+		if e.ComplexityRoot.Incident.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Number(childComplexity), true
 	case "Incident.olaClocks":
 		if e.ComplexityRoot.Incident.OlaClocks == nil {
 			break
@@ -7043,7 +7057,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Change(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Change(childComplexity, args["id"].(*string), args["number"].(*string)), true
 	case "Query.changeCalendar":
 		if e.ComplexityRoot.Query.ChangeCalendar == nil {
 			break
@@ -7181,7 +7195,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Incident(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Incident(childComplexity, args["id"].(*string), args["number"].(*string)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -7204,7 +7218,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.KnowledgeArticle(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.KnowledgeArticle(childComplexity, args["id"].(*string), args["number"].(*string)), true
 	case "Query.knowledgeArticles":
 		if e.ComplexityRoot.Query.KnowledgeArticles == nil {
 			break
@@ -7337,7 +7351,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Problem(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.Problem(childComplexity, args["id"].(*string), args["number"].(*string)), true
 	case "Query.problemCandidates":
 		if e.ComplexityRoot.Query.ProblemCandidates == nil {
 			break
@@ -7498,7 +7512,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceRequest(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.Query.ServiceRequest(childComplexity, args["id"].(*string), args["number"].(*string)), true
 	case "Query.serviceRequests":
 		if e.ComplexityRoot.Query.ServiceRequests == nil {
 			break
@@ -10571,6 +10585,8 @@ A request for change (RFC).
 type Change implements Node {
   "The opaque global identifier."
   id: ID!
+  "Human reference, CHG0000001…: unique and sequential, given at creation."
+  number: String!
   "Short summary."
   title: String!
   "What will be done."
@@ -10970,8 +10986,8 @@ type DeleteFreezeWindowPayload {
 }
 
 extend type Query {
-  "One change. NOT_FOUND when absent."
-  change(id: ID!): Change! @auth(staff: true)
+  "One change. NOT_FOUND when absent. Read by id or by number (CHG0000001): give exactly one."
+  change(id: ID, number: String): Change! @auth(staff: true)
 
   "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
   changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(staff: true)
@@ -12305,6 +12321,8 @@ An unplanned interruption or reduction in quality of an IT service.
 type Incident implements Node {
   "The opaque global identifier."
   id: ID!
+  "Human reference, INC0000001…: unique and sequential, given at creation."
+  number: String!
   "One-line summary."
   shortDescription: String!
   "Details."
@@ -12691,8 +12709,8 @@ extend type Change {
 }
 
 extend type Query {
-  "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach."
-  incident(id: ID!): Incident! @auth(roles: [REQUESTER], staff: true)
+  "One incident the caller may read: requesters their own, agents their groups', the unassigned and major ones, theirs; the reading roles all. NOT_FOUND when absent or out of reach. Read by id or by number (INC0000001): give exactly one."
+  incident(id: ID, number: String): Incident! @auth(roles: [REQUESTER], staff: true)
 
   "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
   incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER], staff: true)
@@ -13204,8 +13222,8 @@ type CreateKnowledgeArticlePayload {
 }
 
 extend type Query {
-  "One article by id (requesters: PUBLISHED PUBLIC articles only; NOT_FOUND otherwise)."
-  knowledgeArticle(id: ID!): KnowledgeArticle! @auth(roles: [REQUESTER], staff: true)
+  "One article by id (requesters: PUBLISHED PUBLIC articles only; NOT_FOUND otherwise). Read by id or by number (KB0000001): give exactly one."
+  knowledgeArticle(id: ID, number: String): KnowledgeArticle! @auth(roles: [REQUESTER], staff: true)
   "Articles, most recently updated first; totalCount is counted only when selected."
   knowledgeArticles(filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeArticleConnection! @auth(roles: [REQUESTER], staff: true)
   "Full-text search over title, summary, body and keywords, best first. The query is plain words (at most 300 characters, 32 words), never index syntax."
@@ -13938,8 +13956,8 @@ extend type Incident {
 }
 
 extend type Query {
-  "One problem by id."
-  problem(id: ID!): Problem! @auth(staff: true)
+  "One problem by id. Read by id or by number (PRB0000001): give exactly one."
+  problem(id: ID, number: String): Problem! @auth(staff: true)
   "Problems, newest first unless ordered otherwise; totalCount is counted only when selected."
   problems(filter: ProblemFilter, orderBy: ProblemOrder, first: Int = 20, after: String): ProblemConnection! @auth(staff: true)
   "The known error database: problems in KNOWN_ERROR, and RESOLVED ones still carrying their workaround, newest first."
@@ -14905,8 +14923,8 @@ extend type Query {
   catalogueItems: [CatalogueItem!]! @auth(roles: [SERVICE_OWNER, ANALYST])
   "One item: NOT_FOUND when it is not offered to the caller (managers read all)."
   catalogueItem(id: ID!): CatalogueItem! @auth(roles: [REQUESTER], staff: true)
-  "One request: NOT_FOUND when out of the caller's reach."
-  serviceRequest(id: ID!): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
+  "One request: NOT_FOUND when out of the caller's reach. Read by id or by number (REQ0000001): give exactly one."
+  serviceRequest(id: ID, number: String): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
   "The requests the caller made or that were made for them, newest first."
   myRequests(first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
   "The approvals waiting for the caller, oldest first."
@@ -16184,6 +16202,8 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Change_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Change_number(ctx, field)
 	case "title":
 		return ec.fieldContext_Change_title(ctx, field)
 	case "description":
@@ -16952,6 +16972,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Incident_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Incident_number(ctx, field)
 	case "shortDescription":
 		return ec.fieldContext_Incident_shortDescription(ctx, field)
 	case "description":
@@ -20174,13 +20196,21 @@ func (ec *executionContext) field_Query_change_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
 	return args, nil
 }
 
@@ -20402,13 +20432,21 @@ func (ec *executionContext) field_Query_incident_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
 	return args, nil
 }
 
@@ -20446,13 +20484,21 @@ func (ec *executionContext) field_Query_knowledgeArticle_args(ctx context.Contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
 	return args, nil
 }
 
@@ -20790,13 +20836,21 @@ func (ec *executionContext) field_Query_problem_args(ctx context.Context, rawArg
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
 	return args, nil
 }
 
@@ -21000,13 +21054,21 @@ func (ec *executionContext) field_Query_serviceRequest_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg1
 	return args, nil
 }
 
@@ -25167,6 +25229,29 @@ func (ec *executionContext) _Change_id(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Change_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Change", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Change_number(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
 }
 
 func (ec *executionContext) _Change_title(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
@@ -31482,6 +31567,29 @@ func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Incident_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Incident_number(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
 func (ec *executionContext) _Incident_shortDescription(ctx context.Context, field graphql.CollectedField, obj *model.Incident) (ret graphql.Marshaler) {
@@ -43863,7 +43971,7 @@ func (ec *executionContext) _Query_change(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Change(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Change(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44886,7 +44994,7 @@ func (ec *executionContext) _Query_incident(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Incident(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Incident(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -45075,7 +45183,7 @@ func (ec *executionContext) _Query_knowledgeArticle(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().KnowledgeArticle(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().KnowledgeArticle(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -45648,7 +45756,7 @@ func (ec *executionContext) _Query_problem(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Problem(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Problem(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46140,7 +46248,7 @@ func (ec *executionContext) _Query_serviceRequest(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceRequest(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().ServiceRequest(ctx, fc.Args["id"].(*string), fc.Args["number"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -64558,6 +64666,11 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "number":
+			out.Values[i] = ec._Change_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "title":
 			out.Values[i] = ec._Change_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -67124,6 +67237,11 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			out.Values[i] = graphql.MarshalString("Incident")
 		case "id":
 			out.Values[i] = ec._Incident_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._Incident_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -102,7 +102,10 @@ func HoldReasons() []HoldReason { return []HoldReason{AwaitingCaller, AwaitingVe
 
 // Incident is an unplanned interruption or reduction in quality of a service.
 type Incident struct {
-	ID               string
+	ID string
+	// Number is its human-readable number (INC0001234), given by the store
+	// when it is created.
+	Number           string
 	ShortDescription string
 	Description      string
 	// CallerID is who reported it (a user id); requesters see the

@@ -11,6 +11,7 @@ import (
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 // Changes implements change.Store. A change is a :Change node with a
@@ -50,7 +51,7 @@ func nullTime(t time.Time) any {
 
 func changeToProps(c change.Change) (map[string]any, error) {
 	p := map[string]any{
-		"id": c.ID, "title": c.Title, "description": nullable(c.Description), "justification": nullable(c.Justification),
+		"id": c.ID, "number": nullable(c.Number), "title": c.Title, "description": nullable(c.Description), "justification": nullable(c.Justification),
 		"type": string(c.Type), "state": string(c.State), "targetIds": c.TargetIDs,
 		"plannedStart": nullTime(c.PlannedStart), "plannedEnd": nullTime(c.PlannedEnd),
 		"implementationPlan": nullable(c.ImplementationPlan), "backoutPlan": nullable(c.BackoutPlan), "testPlan": nullable(c.TestPlan),
@@ -92,7 +93,7 @@ func changeToProps(c change.Change) (map[string]any, error) {
 // cannot be read.
 func changeFromProps(p map[string]any) (change.Change, error) {
 	c := change.Change{
-		ID: str(p, "id"), Title: str(p, "title"), Description: str(p, "description"), Justification: str(p, "justification"),
+		ID: str(p, "id"), Number: str(p, "number"), Title: str(p, "title"), Description: str(p, "description"), Justification: str(p, "justification"),
 		Type: change.Type(str(p, "type")), State: change.State(str(p, "state")), TargetIDs: strs(p["targetIds"]),
 		PlannedStart: tm(p, "plannedStart"), PlannedEnd: tm(p, "plannedEnd"),
 		ImplementationPlan: str(p, "implementationPlan"), BackoutPlan: str(p, "backoutPlan"), TestPlan: str(p, "testPlan"),
@@ -195,10 +196,15 @@ func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first chan
 		if err := ensureAssignmentGroup(ctx, tx, c.AssignmentGroupID); err != nil {
 			return change.Change{}, err
 		}
+		number, err := nextNumber(ctx, tx, tickets.Change)
+		if err != nil {
+			return change.Change{}, err
+		}
+		c.Number, props["number"] = number, number
 		if _, err := collect(ctx, tx, createChange, map[string]any{"props": props, "targetIds": c.TargetIDs}); err != nil {
 			return change.Change{}, err
 		}
-		_, err := collect(ctx, tx, recordTransitions, map[string]any{"id": c.ID, "transitions": transitionParams([]change.Transition{first})})
+		_, err = collect(ctx, tx, recordTransitions, map[string]any{"id": c.ID, "transitions": transitionParams([]change.Transition{first})})
 		return c, err
 	})
 }

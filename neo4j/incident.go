@@ -13,6 +13,7 @@ import (
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 // Incidents implements incident.Store. An incident is an (:Incident) node
@@ -57,6 +58,7 @@ func optTime(t *time.Time) any {
 func incidentToProps(i incident.Incident) map[string]any {
 	return map[string]any{
 		"id":                         i.ID,
+		"number":                     nullable(i.Number),
 		"shortDescription":           i.ShortDescription,
 		"description":                nullable(i.Description),
 		"callerId":                   i.CallerID,
@@ -119,6 +121,7 @@ func idList(v any) []string {
 func incidentFromProps(p map[string]any) incident.Incident {
 	return incident.Incident{
 		ID:                         str(p, "id"),
+		Number:                     str(p, "number"),
 		ShortDescription:           str(p, "shortDescription"),
 		Description:                str(p, "description"),
 		CallerID:                   str(p, "callerId"),
@@ -247,7 +250,7 @@ func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, r
 				return result{inc: got}, err
 			}
 		}
-		if err := insertIncident(ctx, tx, inc, rec); err != nil {
+		if err := insertIncident(ctx, tx, &inc, rec); err != nil {
 			return result{}, err
 		}
 		return result{inc: inc, created: true}, nil
@@ -269,11 +272,16 @@ func keyedIncident(ctx context.Context, tx driver.ManagedTransaction, id, key st
 
 // insertIncident writes a new incident, its references checked, with its
 // trails.
-func insertIncident(ctx context.Context, tx driver.ManagedTransaction, inc incident.Incident, rec incident.Records) error {
-	if err := checkRefs(ctx, tx, incident.Incident{}, inc); err != nil {
+func insertIncident(ctx context.Context, tx driver.ManagedTransaction, inc *incident.Incident, rec incident.Records) error {
+	if err := checkRefs(ctx, tx, incident.Incident{}, *inc); err != nil {
 		return err
 	}
-	if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(inc), "itemIds": affected(inc)}); err != nil {
+	number, err := nextNumber(ctx, tx, tickets.Incident)
+	if err != nil {
+		return err
+	}
+	inc.Number = number
+	if _, err := collect(ctx, tx, createIncident, map[string]any{"props": incidentToProps(*inc), "itemIds": affected(*inc)}); err != nil {
 		return err
 	}
 	return appendTrails(ctx, tx, inc.ID, rec)
@@ -305,7 +313,7 @@ func (m *Incidents) SucceedIncident(ctx context.Context, prev string, inc incide
 			got, err := keyedIncident(ctx, tx, fmt.Sprint(was), key.Key)
 			return result{inc: got}, err
 		}
-		if err := insertIncident(ctx, tx, inc, rec); err != nil {
+		if err := insertIncident(ctx, tx, &inc, rec); err != nil {
 			return result{}, err
 		}
 		return result{inc: inc, created: true}, nil
@@ -452,7 +460,7 @@ func (m *Incidents) ImportIncidents(ctx context.Context, rows []incident.ImportR
 				continue
 			}
 			if err == nil {
-				err = insertIncident(ctx, tx, row.Incident, row.Records)
+				err = insertIncident(ctx, tx, &row.Incident, row.Records)
 			}
 			if err != nil {
 				return result{}, incident.InRow(i, err)

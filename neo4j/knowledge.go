@@ -52,7 +52,6 @@ func knowledgeMigrations() []string {
 		"CREATE INDEX article_version_review IF NOT EXISTS FOR (v:ArticleVersion) ON (v.state, v.reviewBy)",
 		"CREATE CONSTRAINT article_record_id IF NOT EXISTS FOR (r:ArticleHistory) REQUIRE r.id IS UNIQUE",
 		"CREATE CONSTRAINT article_rating_key IF NOT EXISTS FOR (r:ArticleRating) REQUIRE r.key IS UNIQUE",
-		"CREATE CONSTRAINT article_counter_name IF NOT EXISTS FOR (c:ArticleCounter) REQUIRE c.name IS UNIQUE",
 		// Versions written before links were mirrored as ABOUT
 		// relationships get them (see putVersions).
 		"MATCH (v:ArticleVersion) WHERE size(v.ciIds) + size(v.serviceIds) > 0 AND NOT EXISTS { (v)-[:ABOUT]->() } " +

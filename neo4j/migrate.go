@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 16
+const SchemaVersion = 17
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -27,6 +27,7 @@ var sliceMigrations = []func() []string{
 	knowledgeMigrations,
 	requestMigrations,
 	baselineMigrations,
+	ticketMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

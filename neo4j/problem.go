@@ -39,7 +39,6 @@ func problemMigrations() []string {
 		"CREATE INDEX problem_group IF NOT EXISTS FOR (p:Problem) ON (p.assignmentGroupId)",
 		"CREATE TEXT INDEX problem_search IF NOT EXISTS FOR (p:Problem) ON (p.searchText)",
 		"CREATE CONSTRAINT problem_record_id IF NOT EXISTS FOR (r:ProblemRecord) REQUIRE r.id IS UNIQUE",
-		"CREATE CONSTRAINT problem_counter_name IF NOT EXISTS FOR (c:ProblemCounter) REQUIRE c.name IS UNIQUE",
 	}
 }
 

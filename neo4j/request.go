@@ -51,7 +51,6 @@ func requestMigrations() []string {
 		// service is copied from the item the request was ordered from.
 		"CREATE INDEX service_request_service IF NOT EXISTS FOR (r:ServiceRequest) ON (r.serviceId, r.approvedAt)",
 		"MATCH (r:ServiceRequest) WHERE r.serviceId IS NULL MATCH (i:CatalogueItem {id: r.itemId}) SET r.serviceId = i.serviceId",
-		"CREATE CONSTRAINT request_counter_name IF NOT EXISTS FOR (c:RequestCounter) REQUIRE c.name IS UNIQUE",
 	}
 }
 

@@ -57,7 +57,7 @@ func readableChange(ctx context.Context, id string) (*model.Change, error) {
 
 func changeModel(c change.Change) *model.Change {
 	m := &model.Change{
-		ID: c.ID, Title: c.Title, Description: optional(c.Description), Justification: optional(c.Justification),
+		ID: c.ID, Number: c.Number, Title: c.Title, Description: optional(c.Description), Justification: optional(c.Justification),
 		Type: model.ChangeType(c.Type), State: model.ChangeState(c.State),
 		ImplementationPlan: optional(c.ImplementationPlan), BackoutPlan: optional(c.BackoutPlan), TestPlan: optional(c.TestPlan),
 		RequesterID: c.RequesterID, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,

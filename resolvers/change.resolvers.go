@@ -15,6 +15,7 @@ import (
 	"github.com/itsm-graph/itsm/graph"
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 func (r *cIModificationResolver) ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error) {
@@ -250,8 +251,8 @@ func (r *mutationResolver) DeleteFreezeWindow(ctx context.Context, input model.D
 	return &model.DeleteFreezeWindowPayload{DeletedID: input.ID}, nil
 }
 
-func (r *queryResolver) Change(ctx context.Context, id string) (*model.Change, error) {
-	c, err := r.ChangeMgmt.Get(ctx, id)
+func (r *queryResolver) Change(ctx context.Context, id *string, number *string) (*model.Change, error) {
+	c, err := tickets.Get(ctx, r.Numbers, tickets.Change, id, number, r.ChangeMgmt.Get)
 	if err != nil {
 		return nil, err
 	}

@@ -113,7 +113,7 @@ func shownPerson(ctx context.Context, id string) *string {
 
 func incidentModel(i incident.Incident) *model.Incident {
 	m := &model.Incident{
-		ID: i.ID, ShortDescription: i.ShortDescription, Description: optional(i.Description), CallerID: i.CallerID,
+		ID: i.ID, Number: i.Number, ShortDescription: i.ShortDescription, Description: optional(i.Description), CallerID: i.CallerID,
 		Channel: model.IncidentChannel(i.Channel), Category: optional(i.Category),
 		Impact: model.IncidentLevel(i.Impact), Urgency: model.IncidentLevel(i.Urgency), Priority: model.Priority(i.Priority),
 		State: model.IncidentState(i.State), ResolutionNotes: optional(i.ResolutionNotes),

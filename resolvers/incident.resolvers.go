@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 func (r *changeResolver) CausedIncidents(ctx context.Context, obj *model.Change) ([]*model.Incident, error) {
@@ -241,8 +242,8 @@ func (r *mutationResolver) SetPriorityMatrix(ctx context.Context, input model.Se
 	return &model.PriorityMatrixPayload{Cells: matrixModel(m)}, nil
 }
 
-func (r *queryResolver) Incident(ctx context.Context, id string) (*model.Incident, error) {
-	return r.incidentFor(ctx, id)
+func (r *queryResolver) Incident(ctx context.Context, id *string, number *string) (*model.Incident, error) {
+	return tickets.Get(ctx, r.Numbers, tickets.Incident, id, number, r.incidentFor)
 }
 
 func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 func (r *knowledgeArticleResolver) Versions(ctx context.Context, obj *model.KnowledgeArticle) ([]*model.KnowledgeArticleVersion, error) {
@@ -98,8 +99,8 @@ func (r *mutationResolver) RecordArticleView(ctx context.Context, id string) (*m
 	return articlePayload(ctx, a, err)
 }
 
-func (r *queryResolver) KnowledgeArticle(ctx context.Context, id string) (*model.KnowledgeArticle, error) {
-	return r.knowledgeFor(ctx, id)
+func (r *queryResolver) KnowledgeArticle(ctx context.Context, id *string, number *string) (*model.KnowledgeArticle, error) {
+	return tickets.Get(ctx, r.Numbers, tickets.Article, id, number, r.knowledgeFor)
 }
 
 func (r *queryResolver) KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error) {

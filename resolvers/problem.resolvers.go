@@ -15,6 +15,7 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 func (r *candidateIncidentResolver) Incident(ctx context.Context, obj *model.CandidateIncident) (*model.Incident, error) {
@@ -258,8 +259,8 @@ func (r *problemCandidateResolver) OpenProblems(ctx context.Context, obj *model.
 	return readableProblems(ctx, obj.OpenProblemIDs)
 }
 
-func (r *queryResolver) Problem(ctx context.Context, id string) (*model.Problem, error) {
-	return r.problemFor(ctx, id)
+func (r *queryResolver) Problem(ctx context.Context, id *string, number *string) (*model.Problem, error) {
+	return tickets.Get(ctx, r.Numbers, tickets.Problem, id, number, r.problemFor)
 }
 
 func (r *queryResolver) Problems(ctx context.Context, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) (*model.ProblemConnection, error) {

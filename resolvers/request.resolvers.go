@@ -14,6 +14,7 @@ import (
 	"github.com/itsm-graph/itsm/graph/model"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 func (r *mutationResolver) CreateCatalogueItem(ctx context.Context, input model.CatalogueItemInput) (*model.CatalogueItemPayload, error) {
@@ -115,8 +116,8 @@ func (r *queryResolver) CatalogueItem(ctx context.Context, id string) (*model.Ca
 	return r.catalogueItemFor(ctx, id)
 }
 
-func (r *queryResolver) ServiceRequest(ctx context.Context, id string) (*model.ServiceRequest, error) {
-	return r.requestFor(ctx, id)
+func (r *queryResolver) ServiceRequest(ctx context.Context, id *string, number *string) (*model.ServiceRequest, error) {
+	return tickets.Get(ctx, r.Numbers, tickets.Request, id, number, r.requestFor)
 }
 
 func (r *queryResolver) MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error) {

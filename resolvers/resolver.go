@@ -24,6 +24,7 @@ import (
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 // Resolver is the root resolver; it holds the domain services.
@@ -31,6 +32,8 @@ type Resolver struct {
 	CMDB         *cmdb.Service
 	Catalog      *catalog.Catalog
 	BaselineMgmt *baseline.Service
+	// Numbers reads tickets by their human-readable numbers.
+	Numbers      tickets.Lookup
 	ChangeMgmt   *change.Service
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service

@@ -11,7 +11,7 @@ import (
 // changeFields is what the change tests read of a change.
 const changeFields = `
 fragment C on Change {
-  id title type state version requesterId plannedStart plannedEnd
+  id number title type state version requesterId plannedStart plannedEnd
   implementationPlan backoutPlan
   targets { id name kind }
   template { id name }
@@ -32,6 +32,7 @@ fragment C on Change {
 
 type changeData struct {
 	ID                 string  `json:"id"`
+	Number             string  `json:"number"`
 	Title              string  `json:"title"`
 	Type               string  `json:"type"`
 	State              string  `json:"state"`

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -487,4 +488,19 @@ func TestPersistedQueries(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHelpListsEveryCommand: -help names every subcommand and its flags,
+// and every setting.
+func TestHelpListsEveryCommand(t *testing.T) {
+	out, err := exec.Command(buildServer(t), "-help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("-help: %v\n%s", err, out)
+	}
+	for _, want := range []string{"serve", "migrate", "token", "import", "generate", "import flags:", "generate flags:", "token flags:",
+		"-missing-relationships", "CORS_HEADERS", "TRUSTED_DOCUMENTS_FILE"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("-help lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -12,7 +12,7 @@ import (
 // incidentFields is what the incident tests read of an incident.
 const incidentFields = `
 fragment I on Incident {
-  id shortDescription callerId openedBy channel impact urgency priority state holdReason
+  id number shortDescription callerId openedBy channel impact urgency priority state holdReason
   resolutionCode resolutionNotes major alertCount version createdAt respondedAt resolvedAt
   assigneeId assignmentGroup { id name }
   configurationItems { id name }
@@ -28,6 +28,7 @@ fragment I on Incident {
 
 type incidentData struct {
 	ID                       string   `json:"id"`
+	Number                   string   `json:"number"`
 	ShortDescription         string   `json:"shortDescription"`
 	CallerID                 string   `json:"callerId"`
 	OpenedBy                 string   `json:"openedBy"`

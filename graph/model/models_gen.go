@@ -580,6 +580,8 @@ type CatalogueItemPayload struct {
 type Change struct {
 	// The opaque global identifier.
 	ID string `json:"id"`
+	// Human reference, CHG0000001…: unique and sequential, given at creation.
+	Number string `json:"number"`
 	// Short summary.
 	Title string `json:"title"`
 	// What will be done.
@@ -1766,6 +1768,8 @@ type ImportRowError struct {
 type Incident struct {
 	// The opaque global identifier.
 	ID string `json:"id"`
+	// Human reference, INC0000001…: unique and sequential, given at creation.
+	Number string `json:"number"`
 	// One-line summary.
 	ShortDescription string `json:"shortDescription"`
 	// Details.
