@@ -40,6 +40,7 @@ import (
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/telemetry"
 )
 
 func main() {
@@ -198,6 +199,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		return err
 	}
 	app.TuneGC(getenv)
+	stopTracing, err := telemetry.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopTracing(context.WithoutCancel(ctx)) }()
 	tokens, err := newTokens(cfg)
 	if err != nil {
 		return err

@@ -127,6 +127,8 @@ func New(o Options) Handlers {
 	gql.Use(operationLimits{maxPerConn: o.Limits.MaxSubscriptions})
 	gql.Use(drain)
 	gql.AroundOperations(describeOperation)
+	gql.AroundOperations(traceOperation)
+	gql.AroundRootFields(traceRootField)
 	gql.AroundResponses(capErrors)
 	gql.AroundResponses(withBudget(o.Limits))
 	gql.AroundResponses(m.aroundResponses)

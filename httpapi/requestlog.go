@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itsm-graph/itsm/auth"
 )
@@ -30,6 +33,7 @@ type requestInfo struct {
 	id string
 
 	mu        sync.Mutex
+	traceID   string
 	operation string
 	opType    string
 	subject   string
@@ -84,8 +88,12 @@ func accessLog(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handl
 			info.id = newRequestID()
 		}
 		w.Header().Set(requestIDHeader, info.id)
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+			info.traceID = sc.TraceID().String()
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(ctx, requestInfoKey{}, info)))
 		took := time.Since(start)
 		route := "unmatched"
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -104,6 +112,9 @@ func accessLog(log *slog.Logger, m *metrics, mux *http.ServeMux, next http.Handl
 			slog.Int("status", rec.status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 		}
 		info.mu.Lock()
+		if info.traceID != "" {
+			attrs = append(attrs, slog.String("trace_id", info.traceID))
+		}
 		if info.opType != "" {
 			attrs = append(attrs, slog.String("operation", info.operation), slog.String("operation_type", info.opType))
 		}

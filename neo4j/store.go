@@ -15,9 +15,12 @@ import (
 
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/limits"
+	"github.com/itsm-graph/itsm/telemetry"
 )
 
 // Config says where the database is.
@@ -148,13 +151,36 @@ func counted[T any](s *Store, work func(tx driver.ManagedTransaction) (T, error)
 	}
 }
 
-// collect runs one statement and returns all its records.
+// collect runs one statement and returns all its records, in a span of
+// its own that carries the statement (parameters stay out) and the rows.
 func collect(ctx context.Context, tx driver.ManagedTransaction, cypher string, params map[string]any) ([]*driver.Record, error) {
+	ctx, span := telemetry.Start(ctx, "neo4j", "neo4j "+statementVerb(cypher), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", "neo4j"), attribute.String("db.query.text", cypher)))
+	defer span.End()
 	res, err := tx.Run(ctx, cypher, params)
 	if err != nil {
+		telemetry.Fail(span, err)
 		return nil, err
 	}
-	return res.Collect(ctx)
+	recs, err := res.Collect(ctx)
+	if err != nil {
+		telemetry.Fail(span, err)
+	}
+	span.SetAttributes(attribute.Int("db.response.returned_rows", len(recs)))
+	return recs, err
+}
+
+// statementVerb is the first clause keyword of a statement (MATCH, MERGE,
+// UNWIND, …), which names its span.
+func statementVerb(cypher string) string {
+	verb := strings.TrimLeft(cypher, " \t\r\n")
+	if i := strings.IndexAny(verb, " \t\r\n("); i >= 0 {
+		verb = verb[:i]
+	}
+	if verb == "" {
+		return "statement"
+	}
+	return strings.ToUpper(verb)
 }
 
 // mapErr turns driver and server errors into application errors so that no
