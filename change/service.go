@@ -95,6 +95,9 @@ type Filter struct {
 	RiskLevels  []Level
 	RequesterID string
 	TargetID    string
+	// Sync bounds the creation and modification times and orders the
+	// list (newest created first by default).
+	paging.Sync
 }
 
 // CreateInput is a new change. A TemplateID makes it a STANDARD change
@@ -311,6 +314,9 @@ func (s *Service) GetMany(ctx context.Context, ids []string) (map[string]Change,
 
 // List returns a page of changes, newest first.
 func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Change], error) {
+	if err := f.Check(); err != nil {
+		return paging.Page[Change]{}, err
+	}
 	for _, st := range f.States {
 		if err := validate.Enum("filter.states", st, States()); err != nil {
 			return paging.Page[Change]{}, err

@@ -46,6 +46,8 @@ type Filter struct {
 	AttrKey       string
 	AttrValue     string
 	Source        string
+	// Created and Updated bound the creation and modification times.
+	Created, Updated paging.TimeRange
 }
 
 // OrderField is a sortable CI field.
@@ -66,6 +68,9 @@ type Order struct {
 
 // List returns one page of CIs matching f.
 func (s *Service) List(ctx context.Context, f Filter, o Order, p paging.Request) (paging.Page[CI], error) {
+	if err := (paging.Sync{Created: f.Created, Updated: f.Updated}).Check(); err != nil {
+		return paging.Page[CI]{}, err
+	}
 	for _, t := range f.Types {
 		if err := validate.Enum("filter.types", t, Types()); err != nil {
 			return paging.Page[CI]{}, err

@@ -1202,7 +1202,7 @@ type ComplexityRoot struct {
 		ChangeCalendar       func(childComplexity int, from time.Time, to time.Time) int
 		ChangeConflicts      func(childComplexity int, changeID string) int
 		ChangeTemplates      func(childComplexity int) int
-		Changes              func(childComplexity int, filter *model.ChangeFilter, first *int, after *string) int
+		Changes              func(childComplexity int, filter *model.ChangeFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		ChangesNear          func(childComplexity int, ciID string, window *model.TimeWindowInput, maxDepth *int, first *int) int
 		ConfigurationItem    func(childComplexity int, id string) int
 		ConfigurationItems   func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
@@ -1212,7 +1212,7 @@ type ComplexityRoot struct {
 		Groups               func(childComplexity int, first *int, after *string) int
 		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
 		Incident             func(childComplexity int, id *string, number *string) int
-		Incidents            func(childComplexity int, filter *model.IncidentFilter, first *int, after *string) int
+		Incidents            func(childComplexity int, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		KnowledgeArticle     func(childComplexity int, id *string, number *string) int
 		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, first *int, after *string) int
 		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
@@ -1243,7 +1243,7 @@ type ComplexityRoot struct {
 		ServiceAvailability  func(childComplexity int, serviceID string, from time.Time, to time.Time, slaID *string) int
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
 		ServiceRequest       func(childComplexity int, id *string, number *string) int
-		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, first *int, after *string) int
+		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
 		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
 		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
@@ -1950,7 +1950,7 @@ type QueryResolver interface {
 	BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error)
 	BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error)
 	Change(ctx context.Context, id *string, number *string) (*model.Change, error)
-	Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error)
+	Changes(ctx context.Context, filter *model.ChangeFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ChangeConnection, error)
 	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
 	ChangeConflicts(ctx context.Context, changeID string) ([]*model.ChangeConflict, error)
 	UnauthorizedChanges(ctx context.Context, since time.Time, first *int, after *string) (*model.CIModificationConnection, error)
@@ -1967,7 +1967,7 @@ type QueryResolver interface {
 	Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error)
 	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) (*model.PathsResult, error)
 	Incident(ctx context.Context, id *string, number *string) (*model.Incident, error)
-	Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error)
+	Incidents(ctx context.Context, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
 	KnowledgeArticle(ctx context.Context, id *string, number *string) (*model.KnowledgeArticle, error)
 	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error)
@@ -1990,7 +1990,7 @@ type QueryResolver interface {
 	MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error)
 	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
 	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error)
-	ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, first *int, after *string) (*model.ServiceRequestConnection, error)
+	ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceRequestConnection, error)
 	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
@@ -7096,7 +7096,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*model.ChangeFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["filter"].(*model.ChangeFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.changesNear":
 		if e.ComplexityRoot.Query.ChangesNear == nil {
 			break
@@ -7206,7 +7206,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Incidents(childComplexity, args["filter"].(*model.IncidentFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Incidents(childComplexity, args["filter"].(*model.IncidentFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.knowledgeArticle":
 		if e.ComplexityRoot.Query.KnowledgeArticle == nil {
@@ -7523,7 +7523,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["filter"].(*model.ServiceRequestFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ServiceRequests(childComplexity, args["filter"].(*model.ServiceRequestFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.services":
 		if e.ComplexityRoot.Query.Services == nil {
 			break
@@ -9504,6 +9504,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetPriorityMatrixInput", ec.unmarshalInputSetPriorityMatrixInput),
 			graphql.NewInputUnmarshaler("SetReconciliationRulesInput", ec.unmarshalInputSetReconciliationRulesInput),
 			graphql.NewInputUnmarshaler("SubmitRequestInput", ec.unmarshalInputSubmitRequestInput),
+			graphql.NewInputUnmarshaler("TimeOrder", ec.unmarshalInputTimeOrder),
+			graphql.NewInputUnmarshaler("TimeRange", ec.unmarshalInputTimeRange),
 			graphql.NewInputUnmarshaler("TimeWindowInput", ec.unmarshalInputTimeWindowInput),
 			graphql.NewInputUnmarshaler("TransitionChangeInput", ec.unmarshalInputTransitionChangeInput),
 			graphql.NewInputUnmarshaler("TransitionIncidentInput", ec.unmarshalInputTransitionIncidentInput),
@@ -9671,6 +9673,38 @@ enum SortDirection {
   ASC
   "Largest first."
   DESC
+}
+
+"""
+A range of times: from (inclusive) to before (exclusive); an end left out is open.
+"""
+input TimeRange {
+  "The earliest time included."
+  from: DateTime
+  "The first time excluded."
+  before: DateTime
+}
+
+"""
+The times a list of records can be ordered by.
+"""
+enum TimeOrderField {
+  "When the record was created."
+  CREATED_AT
+  "When it was last modified."
+  UPDATED_AT
+}
+
+"""
+Order of a list of records by a time, ties broken by id; without it, newest created first.
+To sync incrementally, list with {field: UPDATED_AT, direction: ASC} and filter
+updated: {from: <the last updatedAt seen>}, and page to the end.
+"""
+input TimeOrder {
+  "The time to order by."
+  field: TimeOrderField! = CREATED_AT
+  "The direction."
+  direction: SortDirection! = DESC
 }
 
 """
@@ -10683,6 +10717,10 @@ input ChangeFilter {
   requesterId: ID
   "Only changes targeting this CI or service."
   targetId: ID
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -10990,7 +11028,7 @@ extend type Query {
   change(id: ID, number: String): Change! @auth(staff: true)
 
   "Changes matching a filter, newest first, in pages of at most 100 (default 20)."
-  changes(filter: ChangeFilter, first: Int = 20, after: String): ChangeConnection! @auth(staff: true)
+  changes(filter: ChangeFilter, orderBy: TimeOrder, first: Int = 20, after: String): ChangeConnection! @auth(staff: true)
 
   "Changes planned, under way or done (neither drafts nor REJECTED or CANCELLED ones) and freeze windows overlapping [from, to), at most 400 days."
   changeCalendar(from: DateTime!, to: DateTime!): ChangeCalendar! @auth(staff: true)
@@ -11364,6 +11402,10 @@ input ConfigurationItemFilter {
   attribute: AttributeInput
   "Only CIs from this discovery source."
   source: String
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -12463,6 +12505,10 @@ input IncidentFilter {
   major: Boolean
   "Only incidents linked as caused by this change."
   causedByChangeId: ID
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -12713,7 +12759,7 @@ extend type Query {
   incident(id: ID, number: String): Incident! @auth(roles: [REQUESTER], staff: true)
 
   "Incidents the caller may read that match a filter, newest first, in pages of at most 100 (default 20)."
-  incidents(filter: IncidentFilter, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER], staff: true)
+  incidents(filter: IncidentFilter, orderBy: TimeOrder, first: Int = 20, after: String): IncidentConnection! @auth(roles: [REQUESTER], staff: true)
 
   "The priority matrix in force: impact × urgency → priority, all nine cells."
   priorityMatrix: [PriorityMatrixCell!]! @auth(roles: [REQUESTER], staff: true)
@@ -13738,6 +13784,10 @@ input ProblemFilter {
   configurationItemId: ID
   "Only problems affecting this service."
   serviceId: ID
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -14639,6 +14689,10 @@ input ServiceRequestFilter {
   states: [RequestState!]
   "Requests of this catalogue item."
   itemId: ID
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -14935,7 +14989,7 @@ extend type Query {
   """
   requestTaskQueue(groupId: ID, states: [RequestTaskState!], first: Int = 20, after: String): RequestTaskConnection! @auth(roles: [REQUESTER], staff: true)
   "Every request (service owners and analysts), newest first."
-  serviceRequests(filter: ServiceRequestFilter, first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [SERVICE_OWNER, ANALYST])
+  serviceRequests(filter: ServiceRequestFilter, orderBy: TimeOrder, first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [SERVICE_OWNER, ANALYST])
   "Satisfaction, approval and fulfilment time per item and group, of the requests fulfilled in [from, to) (at most 5,000)."
   requestReport(from: DateTime!, to: DateTime!): RequestReport! @auth(roles: [SERVICE_OWNER, ANALYST])
 }
@@ -20263,22 +20317,30 @@ func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -20461,22 +20523,30 @@ func (ec *executionContext) field_Query_incidents_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -21083,22 +21153,30 @@ func (ec *executionContext) field_Query_serviceRequests_args(ctx context.Context
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -44033,7 +44111,7 @@ func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*model.ChangeFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["filter"].(*model.ChangeFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -45061,7 +45139,7 @@ func (ec *executionContext) _Query_incidents(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Incidents(ctx, fc.Args["filter"].(*model.IncidentFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Incidents(ctx, fc.Args["filter"].(*model.IncidentFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46516,7 +46594,7 @@ func (ec *executionContext) _Query_serviceRequests(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceRequests(ctx, fc.Args["filter"].(*model.ServiceRequestFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ServiceRequests(ctx, fc.Args["filter"].(*model.ServiceRequestFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -56632,7 +56710,7 @@ func (ec *executionContext) unmarshalInputChangeFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "types", "riskLevels", "requesterId", "targetId"}
+	fieldsInOrder := [...]string{"states", "types", "riskLevels", "requesterId", "targetId", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -56674,6 +56752,20 @@ func (ec *executionContext) unmarshalInputChangeFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.TargetID = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -56702,7 +56794,7 @@ func (ec *executionContext) unmarshalInputConfigurationItemFilter(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"types", "statuses", "environments", "criticalities", "ownerGroupId", "nameContains", "attribute", "source"}
+	fieldsInOrder := [...]string{"types", "statuses", "environments", "criticalities", "ownerGroupId", "nameContains", "attribute", "source", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -56765,6 +56857,20 @@ func (ec *executionContext) unmarshalInputConfigurationItemFilter(ctx context.Co
 				return it, err
 			}
 			it.Source = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -59073,7 +59179,7 @@ func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "callerId", "configurationItemId", "serviceId", "major", "causedByChangeId"}
+	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "callerId", "configurationItemId", "serviceId", "major", "causedByChangeId", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -59143,6 +59249,20 @@ func (ec *executionContext) unmarshalInputIncidentFilter(ctx context.Context, ob
 				return it, err
 			}
 			it.CausedByChangeID = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -59686,7 +59806,7 @@ func (ec *executionContext) unmarshalInputProblemFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "configurationItemId", "serviceId"}
+	fieldsInOrder := [...]string{"states", "priorities", "assignmentGroupId", "assigneeId", "configurationItemId", "serviceId", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -59735,6 +59855,20 @@ func (ec *executionContext) unmarshalInputProblemFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.ServiceID = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -61045,7 +61179,7 @@ func (ec *executionContext) unmarshalInputServiceRequestFilter(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "itemId"}
+	fieldsInOrder := [...]string{"states", "itemId", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -61066,6 +61200,20 @@ func (ec *executionContext) unmarshalInputServiceRequestFilter(ctx context.Conte
 				return it, err
 			}
 			it.ItemID = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -61315,6 +61463,111 @@ func (ec *executionContext) unmarshalInputSubmitRequestInput(ctx context.Context
 func UnmarshalSubmitRequestInput(ctx context.Context, raw any) (model.SubmitRequestInput, error) {
 	var out model.SubmitRequestInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitRequestInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTimeOrder(ctx context.Context, obj any) (model.TimeOrder, error) {
+	var it model.TimeOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "CREATED_AT"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTimeOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeOrder unmarshals raw into the TimeOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeOrder(ctx context.Context, raw any) (model.TimeOrder, error) {
+	var out model.TimeOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTimeRange(ctx context.Context, obj any) (model.TimeRange, error) {
+	var it model.TimeRange
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "before"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "before":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+			data, err := ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Before = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeRange unmarshals raw into the TimeRange input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeRange(ctx context.Context, raw any) (model.TimeRange, error) {
+	var out model.TimeRange
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeRange", raw, &out)
 	return out, err
 }
 
@@ -78594,6 +78847,16 @@ func (ec *executionContext) marshalNTimeInterval2ᚖgithubᚗcomᚋitsmᚑgraph�
 	return ec._TimeInterval(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTimeOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrderField(ctx context.Context, v any) (model.TimeOrderField, error) {
+	var res model.TimeOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeOrderField2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrderField(ctx context.Context, sel ast.SelectionSet, v model.TimeOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTransitionChangeInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTransitionChangeInput(ctx context.Context, v any) (model.TransitionChangeInput, error) {
 	res, err := ec.unmarshalInputTransitionChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -80790,6 +81053,22 @@ func (ec *executionContext) marshalOTextVisibility2ᚖgithubᚗcomᚋitsmᚑgrap
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx context.Context, v any) (*model.TimeOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx context.Context, v any) (*model.TimeRange, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeRange(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTimeWindowInput2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeWindowInput(ctx context.Context, v any) (*model.TimeWindowInput, error) {

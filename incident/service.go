@@ -458,11 +458,17 @@ type Filter struct {
 	Major             *bool
 	// CausedByChangeID selects the incidents linked as caused by a change.
 	CausedByChangeID string
+	// Sync bounds the creation and modification times and orders the
+	// list (newest created first by default).
+	paging.Sync
 }
 
 // List returns one page of the incidents the viewer may read that match f,
-// newest first.
+// in f's order.
 func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request) (paging.Page[Incident], error) {
+	if err := f.Check(); err != nil {
+		return paging.Page[Incident]{}, err
+	}
 	for _, st := range f.States {
 		if err := validate.Enum("filter.states", st, States()); err != nil {
 			return paging.Page[Incident]{}, err

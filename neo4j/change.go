@@ -32,6 +32,7 @@ func changeMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT change_id IF NOT EXISTS FOR (c:Change) REQUIRE c.id IS UNIQUE",
 		"CREATE INDEX change_created_at IF NOT EXISTS FOR (c:Change) ON (c.createdAt)",
+		"CREATE INDEX change_updated_at IF NOT EXISTS FOR (c:Change) ON (c.updatedAt)",
 		"CREATE INDEX change_planned_start IF NOT EXISTS FOR (c:Change) ON (c.plannedStart)",
 		// unauthorizedChanges reads the few changes started outside their window.
 		"CREATE INDEX change_window_exception IF NOT EXISTS FOR (c:Change) ON (c.windowExceptionAt)",
@@ -296,12 +297,12 @@ func (cs *Changes) Changes(ctx context.Context, ids []string) (map[string]change
 	})
 }
 
-// ListChanges implements change.Store: newest first.
+// ListChanges implements change.Store, in f's order.
 func (cs *Changes) ListChanges(ctx context.Context, f change.Filter, p paging.Request) (paging.Page[change.Change], error) {
-	return listBy(ctx, cs.s, changeList(f), p, changeFromProps, func(c change.Change) (any, string) { return c.CreatedAt, c.ID })
+	return listBy(ctx, cs.s, changeList(f), p, changeFromProps, func(c change.Change) (any, string) { return timeKey(f.Order, c.CreatedAt, c.UpdatedAt), c.ID })
 }
 
-// changeList is the list of changes f selects, newest first.
+// changeList is the list of changes f selects, in f's order.
 func changeList(f change.Filter) listSpec {
 	where := newConditions()
 	in(where, "c", "state", "states", f.States)
@@ -311,7 +312,7 @@ func changeList(f change.Filter) listSpec {
 	if f.TargetID != "" {
 		where.add("$targetId IN c.targetIds", "targetId", f.TargetID)
 	}
-	return listSpec{match: "MATCH (c:Change)", v: "c", where: where, order: "createdAt", desc: true, sortName: "createdAt:desc" + timeSortSuffix}
+	return synced(listSpec{match: "MATCH (c:Change)", v: "c", where: where}, "changes", f.Sync)
 }
 
 const changesIn = `

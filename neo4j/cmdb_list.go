@@ -121,6 +121,8 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	if f.AttrKey != "" {
 		where.add("c[$attrKey] = $attrValue", "attrKey", attrPrefix+f.AttrKey, "attrValue", f.AttrValue)
 	}
+	where.between("c", "createdAt", "created", f.Created)
+	where.between("c", "updatedAt", "updated", f.Updated)
 	l := listSpec{match: "MATCH (c:CI)", v: "c", where: where, order: ord.property, desc: o.Desc, sortName: sortName}
 	if len(f.Statuses) > 0 && len(where.terms) == 1 {
 		l.countStatement = statusCount(where, f.Statuses)

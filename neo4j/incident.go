@@ -34,6 +34,7 @@ func incidentMigrations() []string {
 		"CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (i:Incident) REQUIRE i.id IS UNIQUE",
 		"CREATE INDEX incident_state IF NOT EXISTS FOR (i:Incident) ON (i.state)",
 		"CREATE INDEX incident_created_at IF NOT EXISTS FOR (i:Incident) ON (i.createdAt)",
+		"CREATE INDEX incident_updated_at IF NOT EXISTS FOR (i:Incident) ON (i.updatedAt)",
 		"CREATE INDEX incident_group IF NOT EXISTS FOR (i:Incident) ON (i.assignmentGroupId)",
 		"CREATE INDEX incident_caller IF NOT EXISTS FOR (i:Incident) ON (i.callerId)",
 		"CREATE INDEX incident_caused_by IF NOT EXISTS FOR (i:Incident) ON (i.causedByChangeId, i.createdAt)",

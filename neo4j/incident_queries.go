@@ -13,12 +13,12 @@ import (
 
 // ListIncidents implements incident.Store.
 func (m *Incidents) ListIncidents(ctx context.Context, scope incident.Scope, f incident.Filter, p paging.Request) (paging.Page[incident.Incident], error) {
-	key := func(i incident.Incident) (any, string) { return i.CreatedAt, i.ID }
+	key := func(i incident.Incident) (any, string) { return timeKey(f.Order, i.CreatedAt, i.UpdatedAt), i.ID }
 	return listBy(ctx, m.s, incidentList(scope, f), p, infallible(incidentFromProps), key)
 }
 
-// incidentList is the list of the incidents in scope that f selects, newest
-// first.
+// incidentList is the list of the incidents in scope that f selects, in
+// f's order.
 func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 	where := newConditions()
 	inScope(where, scope)
@@ -37,8 +37,7 @@ func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 		where.add("i.major = $major", "major", *f.Major)
 	}
 	where.equal("i", "causedByChangeId", "causedByChangeId", f.CausedByChangeID)
-	return listSpec{match: "MATCH (i:Incident)", v: "i", where: where, order: "createdAt", desc: true,
-		sortName: "incidents:createdAt:desc" + timeSortSuffix}
+	return synced(listSpec{match: "MATCH (i:Incident)", v: "i", where: where}, "incidents", f.Sync)
 }
 
 // inScope adds the condition that keeps the incidents of scope. Only the

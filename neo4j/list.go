@@ -118,6 +118,47 @@ func (c *conditions) add(term string, nameValues ...any) {
 }
 
 // where is the WHERE clause of the terms and extra ones ("" without any).
+// between adds the bounds of r on v.prop, as $<name>From and $<name>Before.
+func (c *conditions) between(v, prop, name string, r paging.TimeRange) {
+	if !r.From.IsZero() {
+		c.add(v+"."+prop+" >= $"+name+"From", name+"From", r.From)
+	}
+	if !r.Before.IsZero() {
+		c.add(v+"."+prop+" < $"+name+"Before", name+"Before", r.Before)
+	}
+}
+
+// synced adds the creation and modification ranges of s to the list's
+// filters and orders it by s.Order (list names the list in cursors).
+func synced(l listSpec, list string, s paging.Sync) listSpec {
+	l.where.between(l.v, "createdAt", "created", s.Created)
+	l.where.between(l.v, "updatedAt", "updated", s.Updated)
+	return orderedByTime(l, list, s.Order)
+}
+
+// orderedByTime orders a list of records by o: the property, the
+// direction, and the sort name its cursors carry (list names the list).
+func orderedByTime(l listSpec, list string, o paging.TimeOrder) listSpec {
+	l.order, l.desc = "createdAt", !o.Asc
+	if o.Updated() {
+		l.order = "updatedAt"
+	}
+	l.sortName = list + ":" + l.order
+	if l.desc {
+		l.sortName += ":desc"
+	}
+	l.sortName += timeSortSuffix
+	return l
+}
+
+// timeKey is the sort value of a record listed in order o.
+func timeKey(o paging.TimeOrder, created, updated time.Time) time.Time {
+	if o.Updated() {
+		return updated
+	}
+	return created
+}
+
 func (c *conditions) where(extra ...string) string {
 	return whereOf(append(slices.Clone(c.terms), extra...))
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
@@ -14,6 +15,9 @@ import (
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
+	"github.com/itsm-graph/itsm/paging"
+	"github.com/itsm-graph/itsm/problem"
+	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -233,4 +237,37 @@ func TestImportLookupsUseIndexes(t *testing.T) {
 			t.Errorf("%s: no seek of the %s index in %v", name, want[name], ops)
 		}
 	}
+}
+
+// TestSyncListsUseIndexes: the incremental-sync shape of every list of
+// records (modified since a time, oldest modification first) and the
+// creation ranges are served by an index, as is the default order.
+func TestSyncListsUseIndexes(t *testing.T) {
+	s := neo4jtest.Open(t)
+	since := paging.TimeRange{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	window := paging.TimeRange{From: since.From, Before: since.From.AddDate(0, 1, 0)}
+	syncs := map[string]paging.Sync{
+		"updated since, oldest first":   {Updated: since, Order: paging.TimeOrder{Field: paging.ByUpdated, Asc: true}},
+		"updated since, newest first":   {Updated: since, Order: paging.TimeOrder{Field: paging.ByUpdated}},
+		"created in a month":            {Created: window},
+		"created in a month, by update": {Created: window, Order: paging.TimeOrder{Field: paging.ByUpdated, Asc: true}},
+	}
+	lists := map[string]neo4j.Statements{}
+	for name, sy := range syncs {
+		lists["incidents, "+name] = neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{Sync: sy})
+		lists["incidents by state, "+name] = neo4j.IncidentListStatements(incident.Scope{All: true}, incident.Filter{States: []incident.State{incident.New}, Sync: sy})
+		lists["changes, "+name] = neo4j.ChangeListStatements(change.Filter{Sync: sy})
+		lists["serviceRequests, "+name] = neo4j.RequestListStatements(request.Filter{Sync: sy})
+		lists["serviceRequests by state, "+name] = neo4j.RequestListStatements(request.Filter{States: []request.State{request.Closed}, Sync: sy})
+		lists["problems, "+name] = neo4j.ProblemListStatements(problem.Filter{Created: sy.Created, Updated: sy.Updated},
+			problem.Order{Field: problem.OrderField(sy.Order.Field), Desc: !sy.Order.Asc})
+	}
+	for name, st := range lists {
+		checkPlans(t, s, name, st, false)
+	}
+	st, err := neo4j.CIListStatements(cmdb.Filter{Updated: since, Statuses: []cmdb.Status{cmdb.StatusActive}}, cmdb.Order{Field: cmdb.OrderByUpdatedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlans(t, s, "CIs updated since, oldest first", st, false)
 }

@@ -33,6 +33,8 @@ func problemList(f problem.Filter, o problem.Order) listSpec {
 	if f.ServiceID != "" {
 		where.add("$serviceId IN p.serviceIds", "serviceId", f.ServiceID)
 	}
+	where.between("p", "createdAt", "created", f.Created)
+	where.between("p", "updatedAt", "updated", f.Updated)
 	order, name := "createdAt", "problems:createdAt"
 	if o.Field == problem.OrderByUpdatedAt {
 		order, name = "updatedAt", "problems:updatedAt"

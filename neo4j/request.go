@@ -46,6 +46,7 @@ func requestMigrations() []string {
 		"CREATE INDEX service_request_state_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.state, r.createdAt)",
 		"CREATE INDEX service_request_item IF NOT EXISTS FOR (r:ServiceRequest) ON (r.itemId, r.createdAt)",
 		"CREATE INDEX service_request_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.createdAt)",
+		"CREATE INDEX service_request_updated IF NOT EXISTS FOR (r:ServiceRequest) ON (r.updatedAt)",
 		"CREATE INDEX request_history_request IF NOT EXISTS FOR (h:RequestHistory) ON (h.requestId)",
 		// The SLA report reads a service's requests by approval time; the
 		// service is copied from the item the request was ordered from.

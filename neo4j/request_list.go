@@ -91,17 +91,17 @@ func (m *Requests) TaskQueue(ctx context.Context, groups []string, states []requ
 	})
 }
 
-// requestList lists every request the filter lets through, newest first:
-// per state from the (state, createdAt) index, or from the (itemId,
-// createdAt) or (createdAt) one.
+// requestList lists every request the filter lets through, in its order:
+// by creation time per state from the (state, createdAt) index, or from the
+// (itemId, createdAt) or (createdAt) one; by modification time from the
+// (updatedAt) one.
 func requestList(f request.Filter) listSpec {
 	where := newConditions()
 	in(where, "r", "state", "states", f.States)
 	where.equal("r", "itemId", "itemId", f.ItemID)
-	l := listSpec{match: "MATCH (r:ServiceRequest)", v: "r", where: where, order: "createdAt", desc: true,
-		sortName: "serviceRequests:createdAt:desc" + timeSortSuffix, project: withChildren,
-		countStatement: "MATCH (r:ServiceRequest)" + where.where("r.createdAt IS NOT NULL") + "\nRETURN count(r) AS total"}
-	if len(f.States) > 0 && f.ItemID == "" {
+	l := synced(listSpec{match: "MATCH (r:ServiceRequest)", v: "r", where: where, project: withChildren}, "serviceRequests", f.Sync)
+	l.countStatement = "MATCH (r:ServiceRequest)" + where.where("r."+l.order+" IS NOT NULL") + "\nRETURN count(r) AS total"
+	if len(f.States) > 0 && f.ItemID == "" && !f.Order.Updated() {
 		l.perValue = &inFilter{prop: "state", param: "states", n: len(f.States)}
 	}
 	return l
@@ -109,5 +109,7 @@ func requestList(f request.Filter) listSpec {
 
 // ListRequests implements request.Store.
 func (m *Requests) ListRequests(ctx context.Context, f request.Filter, p paging.Request) (paging.Page[request.Record], error) {
-	return listBy(ctx, m.s, requestList(f), p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
+	return listBy(ctx, m.s, requestList(f), p, recordFromProps, func(r request.Record) (any, string) {
+		return timeKey(f.Order, r.Request.CreatedAt, r.Request.UpdatedAt), r.Request.ID
+	})
 }

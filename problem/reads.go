@@ -20,6 +20,8 @@ type Filter struct {
 	AssigneeID        string
 	CIID              string
 	ServiceID         string
+	// Created and Updated bound the creation and modification times.
+	Created, Updated paging.TimeRange
 }
 
 // OrderField is what a list of problems is ordered by.
@@ -41,6 +43,9 @@ type Order struct {
 // a principal who may not read problems gets FORBIDDEN.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, o Order, pr paging.Request) (paging.Page[Problem], error) {
 	if err := forbidden(p, CanRead(p), "reading problems", "a staff"); err != nil {
+		return paging.Page[Problem]{}, err
+	}
+	if err := (paging.Sync{Created: f.Created, Updated: f.Updated}).Check(); err != nil {
 		return paging.Page[Problem]{}, err
 	}
 	for _, st := range f.States {

@@ -625,6 +625,9 @@ func (s *Service) TaskQueue(ctx context.Context, v Viewer, groupID string, state
 type Filter struct {
 	States []State
 	ItemID string
+	// Sync bounds the creation and modification times and orders the
+	// list (newest created first by default).
+	paging.Sync
 }
 
 // List pages every request f lets through, newest first: for those who
@@ -639,6 +642,9 @@ func (s *Service) List(ctx context.Context, v Viewer, f Filter, p paging.Request
 		}
 	}
 	if err := validate.Text("filter.itemId", f.ItemID, false, MaxIDLen); err != nil {
+		return paging.Page[Record]{}, err
+	}
+	if err := f.Check(); err != nil {
 		return paging.Page[Record]{}, err
 	}
 	return s.store.ListRequests(ctx, f, p)

@@ -177,7 +177,9 @@ func changeProcess() process {
 		},
 		costs: func(r *Resolver, c *graph.ComplexityRoot) {
 			q := &c.Query
-			q.Changes = func(child int, _ *model.ChangeFilter, first *int, _ *string) int { return connection(child, first) }
+			q.Changes = func(child int, _ *model.ChangeFilter, _ *model.TimeOrder, first *int, _ *string) int {
+				return connection(child, first)
+			}
 			q.UnauthorizedChanges = func(child int, _ time.Time, first *int, _ *string) int { return connection(child, first) }
 			q.ChangeConflicts = func(child int, _ string) int { return r.analysisCost(child, nil) }
 			// A list of changes asking for these runs one analysis per change:

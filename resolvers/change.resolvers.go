@@ -259,11 +259,12 @@ func (r *queryResolver) Change(ctx context.Context, id *string, number *string) 
 	return changeModel(c), nil
 }
 
-func (r *queryResolver) Changes(ctx context.Context, filter *model.ChangeFilter, first *int, after *string) (*model.ChangeConnection, error) {
-	var f change.Filter
+func (r *queryResolver) Changes(ctx context.Context, filter *model.ChangeFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ChangeConnection, error) {
+	f := change.Filter{Sync: syncOf(nil, nil, orderBy)}
 	if filter != nil {
 		f = change.Filter{States: enumList[change.State](filter.States), Types: enumList[change.Type](filter.Types),
-			RiskLevels: enumList[change.Level](filter.RiskLevels), RequesterID: deref(filter.RequesterID), TargetID: deref(filter.TargetID)}
+			RiskLevels: enumList[change.Level](filter.RiskLevels), RequesterID: deref(filter.RequesterID), TargetID: deref(filter.TargetID),
+			Sync: syncOf(filter.Created, filter.Updated, orderBy)}
 	}
 	list := func(ctx context.Context, p paging.Request) (paging.Page[change.Change], error) {
 		return r.ChangeMgmt.List(ctx, f, p)

@@ -198,6 +198,7 @@ func (r *queryResolver) ConfigurationItems(ctx context.Context, filter *model.Co
 		f.OwnerGroupID = deref(filter.OwnerGroupID)
 		f.NameContains = deref(filter.NameContains)
 		f.Source = deref(filter.Source)
+		f.Created, f.Updated = timeRange(filter.Created), timeRange(filter.Updated)
 		if filter.Attribute != nil {
 			f.AttrKey, f.AttrValue = filter.Attribute.Key, deref(filter.Attribute.Value)
 		}

@@ -152,3 +152,28 @@ func slicePtr(s []string) *[]string {
 	}
 	return &s
 }
+
+// timeRange maps a TimeRange argument (nil: unbounded).
+func timeRange(r *model.TimeRange) paging.TimeRange {
+	if r == nil {
+		return paging.TimeRange{}
+	}
+	var out paging.TimeRange
+	if r.From != nil {
+		out.From = *r.From
+	}
+	if r.Before != nil {
+		out.Before = *r.Before
+	}
+	return out
+}
+
+// syncOf maps what a list of records offers for incremental reads: its
+// filter's time ranges and its order (nil: newest created first).
+func syncOf(created, updated *model.TimeRange, o *model.TimeOrder) paging.Sync {
+	s := paging.Sync{Created: timeRange(created), Updated: timeRange(updated)}
+	if o != nil {
+		s.Order = paging.TimeOrder{Field: paging.TimeField(o.Field), Asc: o.Direction == model.SortDirectionAsc}
+	}
+	return s
+}

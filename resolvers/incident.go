@@ -157,13 +157,14 @@ func matrixModel(m incident.Matrix) []*model.PriorityMatrixCell {
 	})
 }
 
-func incidentFilter(f *model.IncidentFilter) incident.Filter {
+func incidentFilter(f *model.IncidentFilter, o *model.TimeOrder) incident.Filter {
 	if f == nil {
-		return incident.Filter{}
+		return incident.Filter{Sync: syncOf(nil, nil, o)}
 	}
 	return incident.Filter{States: enumList[incident.State](f.States), Priorities: enumList[incident.Priority](f.Priorities),
 		AssignmentGroupID: deref(f.AssignmentGroupID), AssigneeID: deref(f.AssigneeID), CallerID: deref(f.CallerID),
-		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), Major: f.Major, CausedByChangeID: deref(f.CausedByChangeID)}
+		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), Major: f.Major, CausedByChangeID: deref(f.CausedByChangeID),
+		Sync: syncOf(f.Created, f.Updated, o)}
 }
 
 // incidentPayload wraps the result of an incident write.
@@ -186,7 +187,9 @@ func incidentProcess() process {
 				}},
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
-			c.Query.Incidents = func(child int, _ *model.IncidentFilter, first *int, _ *string) int { return connection(child, first) }
+			c.Query.Incidents = func(child int, _ *model.IncidentFilter, _ *model.TimeOrder, first *int, _ *string) int {
+				return connection(child, first)
+			}
 		},
 	}
 }

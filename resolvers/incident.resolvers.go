@@ -246,13 +246,13 @@ func (r *queryResolver) Incident(ctx context.Context, id *string, number *string
 	return tickets.Get(ctx, r.Numbers, tickets.Incident, id, number, r.incidentFor)
 }
 
-func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, first *int, after *string) (*model.IncidentConnection, error) {
+func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.IncidentConnection, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	list := func(ctx context.Context, p paging.Request) (paging.Page[incident.Incident], error) {
-		return r.IncidentMgmt.List(ctx, v, incidentFilter(filter), p)
+		return r.IncidentMgmt.List(ctx, v, incidentFilter(filter, orderBy), p)
 	}
 	es, info, total, err := connect(ctx, first, after, list, incidentModel,
 		func(c string, n *model.Incident) *model.IncidentEdge { return &model.IncidentEdge{Cursor: c, Node: n} })

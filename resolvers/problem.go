@@ -80,7 +80,7 @@ func problemFilter(f *model.ProblemFilter) problem.Filter {
 	}
 	return problem.Filter{States: enumList[problem.State](f.States), Priorities: enumList[incident.Priority](f.Priorities),
 		AssignmentGroupID: deref(f.AssignmentGroupID), AssigneeID: deref(f.AssigneeID),
-		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID)}
+		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), Created: timeRange(f.Created), Updated: timeRange(f.Updated)}
 }
 
 func problemOrder(o *model.ProblemOrder) problem.Order {

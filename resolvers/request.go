@@ -256,7 +256,7 @@ func requestProcess() process {
 			c.Query.RequestTaskQueue = func(child int, _ *string, _ []model.RequestTaskState, first *int, _ *string) int {
 				return connection(child, first)
 			}
-			c.Query.ServiceRequests = func(child int, _ *model.ServiceRequestFilter, first *int, _ *string) int {
+			c.Query.ServiceRequests = func(child int, _ *model.ServiceRequestFilter, _ *model.TimeOrder, first *int, _ *string) int {
 				return connection(child, first)
 			}
 		},

@@ -154,14 +154,15 @@ func (r *queryResolver) RequestTaskQueue(ctx context.Context, groupID *string, s
 	return &model.RequestTaskConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
-func (r *queryResolver) ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, first *int, after *string) (*model.ServiceRequestConnection, error) {
+func (r *queryResolver) ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceRequestConnection, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var f request.Filter
+	f := request.Filter{Sync: syncOf(nil, nil, orderBy)}
 	if filter != nil {
-		f = request.Filter{States: mapSlice(filter.States, func(s model.RequestState) request.State { return request.State(s) }), ItemID: deref(filter.ItemID)}
+		f = request.Filter{States: mapSlice(filter.States, func(s model.RequestState) request.State { return request.State(s) }), ItemID: deref(filter.ItemID),
+			Sync: syncOf(filter.Created, filter.Updated, orderBy)}
 	}
 	return requestConnection(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
 		return r.RequestMgmt.List(ctx, v, f, p)

@@ -741,6 +741,10 @@ type ChangeFilter struct {
 	RequesterID *string `json:"requesterId,omitempty"`
 	// Only changes targeting this CI or service.
 	TargetID *string `json:"targetId,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // A business service a change would hit.
@@ -931,6 +935,10 @@ type ConfigurationItemFilter struct {
 	Attribute *AttributeInput `json:"attribute,omitempty"`
 	// Only CIs from this discovery source.
 	Source *string `json:"source,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // Sort order for `configurationItems`; ties are broken by id.
@@ -1931,6 +1939,10 @@ type IncidentFilter struct {
 	Major *bool `json:"major,omitempty"`
 	// Only incidents linked as caused by this change.
 	CausedByChangeID *string `json:"causedByChangeId,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // An immutable record of a state, priority or major-incident change.
@@ -2581,6 +2593,10 @@ type ProblemFilter struct {
 	ConfigurationItemID *string `json:"configurationItemId,omitempty"`
 	// Only problems affecting this service.
 	ServiceID *string `json:"serviceId,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // One change of a problem's field: who, when, from, to and why.
@@ -3546,6 +3562,10 @@ type ServiceRequestFilter struct {
 	States []RequestState `json:"states,omitempty"`
 	// Requests of this catalogue item.
 	ItemID *string `json:"itemId,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // Result of a request write.
@@ -3628,6 +3648,24 @@ type TimeInterval struct {
 	Start time.Time `json:"start"`
 	// End (exclusive).
 	End time.Time `json:"end"`
+}
+
+// Order of a list of records by a time, ties broken by id; without it, newest created first.
+// To sync incrementally, list with {field: UPDATED_AT, direction: ASC} and filter
+// updated: {from: <the last updatedAt seen>}, and page to the end.
+type TimeOrder struct {
+	// The time to order by.
+	Field TimeOrderField `json:"field"`
+	// The direction.
+	Direction SortDirection `json:"direction"`
+}
+
+// A range of times: from (inclusive) to before (exclusive); an end left out is open.
+type TimeRange struct {
+	// The earliest time included.
+	From *time.Time `json:"from,omitempty"`
+	// The first time excluded.
+	Before *time.Time `json:"before,omitempty"`
 }
 
 // A time window, both ends included.
@@ -7847,6 +7885,64 @@ func (e *TextVisibility) UnmarshalJSON(b []byte) error {
 }
 
 func (e TextVisibility) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The times a list of records can be ordered by.
+type TimeOrderField string
+
+const (
+	// When the record was created.
+	TimeOrderFieldCreatedAt TimeOrderField = "CREATED_AT"
+	// When it was last modified.
+	TimeOrderFieldUpdatedAt TimeOrderField = "UPDATED_AT"
+)
+
+var AllTimeOrderField = []TimeOrderField{
+	TimeOrderFieldCreatedAt,
+	TimeOrderFieldUpdatedAt,
+}
+
+func (e TimeOrderField) IsValid() bool {
+	switch e {
+	case TimeOrderFieldCreatedAt, TimeOrderFieldUpdatedAt:
+		return true
+	}
+	return false
+}
+
+func (e TimeOrderField) String() string {
+	return string(e)
+}
+
+func (e *TimeOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimeOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimeOrderField", str)
+	}
+	return nil
+}
+
+func (e TimeOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimeOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimeOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
