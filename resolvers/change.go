@@ -159,7 +159,9 @@ func changeProcess() process {
 		kinds: []kind{
 			staffKind(change.Prefix, "Change", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(changeModel)(r.ChangeMgmt.Get(ctx, id))
-			}),
+			}).batched(batchOf(func(r *Resolver, ctx context.Context, ids []string) (map[string]change.Change, error) {
+				return r.ChangeMgmt.GetMany(ctx, ids)
+			}, changeModel)),
 			staffKind(change.TemplatePrefix, "ChangeTemplate", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				ts, err := r.ChangeMgmt.Templates(ctx, []string{id})
 				return oneOf(ts, err, id, "standard change template", templateModel)

@@ -190,7 +190,9 @@ func cmdbProcess() process {
 		kinds: []kind{
 			staffKind(cmdb.CIPrefix, "ConfigurationItem", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(ciModel)(r.CMDB.Get(ctx, id))
-			}),
+			}).batched(batchOf(func(r *Resolver, ctx context.Context, ids []string) (map[string]cmdb.CI, error) {
+				return r.CMDB.GetMany(ctx, ids)
+			}, ciModel)),
 			staffKind(cmdb.RelationshipPrefix, "Relationship", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(relModel)(r.CMDB.Relationship(ctx, id))
 			}),

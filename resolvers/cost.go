@@ -40,6 +40,7 @@ func (r *Resolver) setCosts(c *graph.ComplexityRoot) {
 			p.costs(r, c)
 		}
 	}
+	c.Query.Nodes = func(child int, ids []string) int { return len(ids) * child }
 }
 
 // connection is the cost of a root list: the count it runs and its page.

@@ -184,7 +184,10 @@ func incidentProcess() process {
 			{prefix: incident.IncidentPrefix, typ: "Incident", readers: everyone(), own: incidentScope,
 				fetch: func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 					return r.incidentFor(ctx, id)
-				}},
+				},
+				fetchMany: batchOf(func(r *Resolver, ctx context.Context, ids []string) (map[string]incident.Incident, error) {
+					return r.scopedIncidents(ctx, ids)
+				}, incidentModel)},
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			c.Query.Incidents = func(child int, _ *model.IncidentFilter, _ *model.TimeOrder, first *int, _ *string) int {

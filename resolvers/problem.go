@@ -114,7 +114,9 @@ func problemProcess() process {
 		kinds: []kind{
 			staffKind(problem.Prefix, "Problem", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return r.problemFor(ctx, id)
-			}),
+			}).batched(batchOf(func(r *Resolver, ctx context.Context, ids []string) (map[string]problem.Problem, error) {
+				return r.ProblemMgmt.GetMany(ctx, *principal(ctx), ids)
+			}, problemModel)),
 		},
 		snapshots: []snapshot{nearbyShows(), matchShows()},
 		costs: func(r *Resolver, c *graph.ComplexityRoot) {

@@ -30,6 +30,10 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	return r.node(ctx, id)
 }
 
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	return r.nodes(ctx, ids)
+}
+
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.User, error) {
 	u, err := r.People.User(ctx, obj.Subject)
 	if err != nil {

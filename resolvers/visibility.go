@@ -61,6 +61,9 @@ type kind struct {
 	own ownRule
 	// fetch reads one record for node(id:); the rules apply to its answer.
 	fetch func(r *Resolver, ctx context.Context, id string) (model.Node, error)
+	// fetchMany, when set, reads many records at once for nodes(ids:),
+	// leaving out those that do not exist.
+	fetchMany func(r *Resolver, ctx context.Context, ids []string) (map[string]model.Node, error)
 	// With own recordRule: all says who sees every record of the kind,
 	// and row decides, for anyone else, on the object itself (a request
 	// by its parties, approvers and task groups; an item by whom it is
@@ -85,6 +88,12 @@ const (
 	// at all.
 	recordRule
 )
+
+// batched gives the kind a batch read for nodes(ids:).
+func (k kind) batched(fetchMany func(r *Resolver, ctx context.Context, ids []string) (map[string]model.Node, error)) kind {
+	k.fetchMany = fetchMany
+	return k
+}
 
 // staffKind is a kind every staff role reads and nobody else.
 func staffKind(prefix, typ string, fetch func(r *Resolver, ctx context.Context, id string) (model.Node, error)) kind {

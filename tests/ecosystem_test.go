@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -503,4 +504,64 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("-help lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestNodes: nodes(ids:) answers each id's record in order, null where
+// node(id:) would refuse (unknown, or out of the reader's reach), reads
+// each kind at once rather than a statement per id, and takes at most 100
+// ids.
+func TestNodes(t *testing.T) {
+	e, w, team, _ := newChangeEnv(t, app.Limits{})
+	iteam := newIncidentTeam(t, e)
+	start, end := nowWindow()
+	own, _ := e.createIncident(t, iteam.caller, map[string]any{"shortDescription": "mine", "impact": "LOW", "urgency": "LOW"})
+	other, _ := e.createIncident(t, iteam.agent, map[string]any{"shortDescription": "theirs", "callerId": subjOther, "impact": "LOW", "urgency": "LOW"})
+	chg := e.createChange(t, team.requester, normalChange("nodes", w.idsOf(t, "cache"), start, end))
+	ci := w.id(t, "cache")
+
+	const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }`
+	type out struct {
+		Nodes []*struct{ ID string } `json:"nodes"`
+	}
+	ids := func(o out) []string {
+		var s []string
+		for _, n := range o.Nodes {
+			if n == nil {
+				s = append(s, "null")
+			} else {
+				s = append(s, n.ID)
+			}
+		}
+		return s
+	}
+	var a out
+	e.ok(t, e.analyst, q, map[string]any{"ids": []string{ci, own.ID, "ci_00000000000000000000000000000000", chg.ID, "bogus", ci}}, &a)
+	if want := []string{ci, own.ID, "null", chg.ID, "null", ci}; !slices.Equal(ids(a), want) {
+		t.Errorf("analyst: %v, want %v", ids(a), want)
+	}
+	var rq out
+	e.ok(t, iteam.caller, q, map[string]any{"ids": []string{other.ID, own.ID, ci, chg.ID}}, &rq)
+	if want := []string{"null", own.ID, "null", "null"}; !slices.Equal(ids(rq), want) {
+		t.Errorf("requester: %v, want %v", ids(rq), want)
+	}
+
+	var many []string
+	for i := range 20 {
+		many = append(many, e.createCI(t, map[string]any{"name": fmt.Sprintf("nodes-%d", i), "type": "SERVER"}).ID)
+	}
+	before := metricValue(t, e.metrics(t), "itsm_neo4j_statements_total")
+	var m out
+	e.ok(t, e.analyst, q, map[string]any{"ids": many}, &m)
+	if n := metricValue(t, e.metrics(t), "itsm_neo4j_statements_total") - before; n > 2 {
+		t.Errorf("nodes of 20 CIs ran %v statements, want them read at once", n)
+	}
+	if !slices.Equal(ids(m), many) {
+		t.Errorf("20 CIs: %v", ids(m))
+	}
+
+	tooMany := make([]string, 101)
+	for i := range tooMany {
+		tooMany[i] = ci
+	}
+	e.fail(t, e.analyst, q, map[string]any{"ids": tooMany}, "BAD_USER_INPUT")
 }
