@@ -31,6 +31,7 @@ import (
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/resolvers"
+	"github.com/itsm-graph/itsm/search"
 	"github.com/itsm-graph/itsm/sla"
 	"github.com/itsm-graph/itsm/tickets"
 )
@@ -134,7 +135,7 @@ func New(d Deps, l Limits) (*App, error) {
 	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
 	slaTickets := sla.Several{inc, req}
 	root := &resolvers.Resolver{RequestMgmt: req, Tickets: slaTickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
-		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), Numbers: tickets.NewLookup(d.Store.Tickets()), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
+		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), Numbers: tickets.NewLookup(d.Store.Tickets()), SearchBox: search.New(d.Store.Searches()), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
 		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}

@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 17
+const SchemaVersion = 18
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -28,6 +28,7 @@ var sliceMigrations = []func() []string{
 	requestMigrations,
 	baselineMigrations,
 	ticketMigrations,
+	searchMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

@@ -23,6 +23,7 @@ import (
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/search"
 	"github.com/itsm-graph/itsm/sla"
 	"github.com/itsm-graph/itsm/tickets"
 )
@@ -33,7 +34,9 @@ type Resolver struct {
 	Catalog      *catalog.Catalog
 	BaselineMgmt *baseline.Service
 	// Numbers reads tickets by their human-readable numbers.
-	Numbers      tickets.Lookup
+	Numbers tickets.Lookup
+	// SearchBox answers search(text:).
+	SearchBox    *search.Searcher
 	ChangeMgmt   *change.Service
 	IncidentMgmt *incident.Service
 	ProblemMgmt  *problem.Service
@@ -82,7 +85,7 @@ type process struct {
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
 		changeProcess(), incidentProcess(), slaProcess(), problemProcess(), knowledgeProcess(),
-		requestProcess()}
+		requestProcess(), searchProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

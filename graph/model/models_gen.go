@@ -3380,6 +3380,34 @@ type SLATermsInput struct {
 	RaisePriorityOnBreach *bool `json:"raisePriorityOnBreach,omitempty"`
 }
 
+// A page of search hits, best first.
+type SearchConnection struct {
+	// The hits of this page.
+	Edges []*SearchEdge `json:"edges"`
+	// Paging information.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many records match, among those the caller may read.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a search.
+type SearchEdge struct {
+	// Cursor of this hit; pass it as `after`.
+	Cursor string `json:"cursor"`
+	// The hit.
+	Node *SearchHit `json:"node"`
+}
+
+// One record found, with its relevance.
+type SearchHit struct {
+	// The kind of record.
+	Kind SearchKind `json:"kind"`
+	// Relevance: higher is better; comparable within one search only.
+	Score float64 `json:"score"`
+	// The record.
+	Item Node `json:"item"`
+}
+
 // A business or technical service.
 type Service struct {
 	// The opaque global identifier.
@@ -7586,6 +7614,76 @@ func (e *ScheduleKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ScheduleKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of records the search box finds.
+type SearchKind string
+
+const (
+	// Configuration items.
+	SearchKindConfigurationItem SearchKind = "CONFIGURATION_ITEM"
+	// Business and technical services.
+	SearchKindService SearchKind = "SERVICE"
+	// Incidents.
+	SearchKindIncident SearchKind = "INCIDENT"
+	// Changes.
+	SearchKindChange SearchKind = "CHANGE"
+	// Problems.
+	SearchKindProblem SearchKind = "PROBLEM"
+	// Service requests.
+	SearchKindServiceRequest SearchKind = "SERVICE_REQUEST"
+)
+
+var AllSearchKind = []SearchKind{
+	SearchKindConfigurationItem,
+	SearchKindService,
+	SearchKindIncident,
+	SearchKindChange,
+	SearchKindProblem,
+	SearchKindServiceRequest,
+}
+
+func (e SearchKind) IsValid() bool {
+	switch e {
+	case SearchKindConfigurationItem, SearchKindService, SearchKindIncident, SearchKindChange, SearchKindProblem, SearchKindServiceRequest:
+		return true
+	}
+	return false
+}
+
+func (e SearchKind) String() string {
+	return string(e)
+}
+
+func (e *SearchKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchKind", str)
+	}
+	return nil
+}
+
+func (e SearchKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
