@@ -179,6 +179,8 @@ type Filter struct {
 	Kinds        []Kind
 	Statuses     []Status
 	NameContains string
+	// Created and Updated bound the creation and modification times.
+	Created, Updated paging.TimeRange
 }
 
 // Store persists the catalogue. Each method is one transaction.

@@ -50,6 +50,9 @@ func (c *Catalog) Services(ctx context.Context, f Filter, p paging.Request) (pag
 	if err := validate.Text("filter.nameContains", f.NameContains, false, MaxNameLen); err != nil {
 		return paging.Page[Service]{}, err
 	}
+	if err := (paging.Sync{Created: f.Created, Updated: f.Updated}).Check(); err != nil {
+		return paging.Page[Service]{}, err
+	}
 	return c.store.ListServices(ctx, f, p)
 }
 

@@ -10224,6 +10224,10 @@ input ServiceFilter {
   statuses: [ServiceStatus!]
   "Case-insensitive substring of the name."
   nameContains: String
+  "Only those created in this range."
+  created: TimeRange
+  "Only those last modified in this range (incremental sync)."
+  updated: TimeRange
 }
 
 """
@@ -13190,6 +13194,8 @@ input KnowledgeArticleFilter {
   serviceId: ID
   "Linked to this problem (publishKnownError links the known error's article to its problem)."
   problemId: ID
+  "Only versions last modified in this range (incremental sync; lists are newest modified first)."
+  updated: TimeRange
 }
 
 """
@@ -59884,7 +59890,7 @@ func (ec *executionContext) unmarshalInputKnowledgeArticleFilter(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"states", "types", "audiences", "category", "configurationItemId", "serviceId", "problemId"}
+	fieldsInOrder := [...]string{"states", "types", "audiences", "category", "configurationItemId", "serviceId", "problemId", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -59940,6 +59946,13 @@ func (ec *executionContext) unmarshalInputKnowledgeArticleFilter(ctx context.Con
 				return it, err
 			}
 			it.ProblemID = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil
@@ -61716,7 +61729,7 @@ func (ec *executionContext) unmarshalInputServiceFilter(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kinds", "statuses", "nameContains"}
+	fieldsInOrder := [...]string{"kinds", "statuses", "nameContains", "created", "updated"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -61744,6 +61757,20 @@ func (ec *executionContext) unmarshalInputServiceFilter(ctx context.Context, obj
 				return it, err
 			}
 			it.NameContains = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "updated":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updated"))
+			data, err := ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Updated = data
 		}
 	}
 	return it, nil

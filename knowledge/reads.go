@@ -24,9 +24,14 @@ type Filter struct {
 	// ProblemID selects the articles linked to a problem: its published
 	// known error among them.
 	ProblemID string
+	// Updated bounds when the version listed or found was last modified.
+	Updated paging.TimeRange
 }
 
 func (f Filter) check() error {
+	if err := f.Updated.Check("filter.updated"); err != nil {
+		return err
+	}
 	for _, st := range f.States {
 		if err := validate.Enum("filter.states", st, States()); err != nil {
 			return err

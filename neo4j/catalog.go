@@ -209,6 +209,8 @@ func serviceList(f catalog.Filter) listSpec {
 	if f.NameContains != "" {
 		where.add("s.nameLower CONTAINS $nameContains", "nameContains", strings.ToLower(f.NameContains))
 	}
+	where.between("s", "createdAt", "created", f.Created)
+	where.between("s", "updatedAt", "updated", f.Updated)
 	return listSpec{match: "MATCH (s:Service)", v: "s", where: where, order: "name", sortName: "services"}
 }
 

@@ -28,6 +28,7 @@ func versionConditions(f knowledge.Filter) *conditions {
 	if f.ProblemID != "" {
 		where.add("$problemId IN v.problemIds", "problemId", f.ProblemID)
 	}
+	where.between("v", "updatedAt", "updated", f.Updated)
 	return where
 }
 

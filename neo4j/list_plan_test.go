@@ -270,4 +270,5 @@ func TestSyncListsUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlans(t, s, "CIs updated since, oldest first", st, false)
+	checkPlans(t, s, "services updated since", neo4j.ServiceListStatements(catalog.Filter{Updated: since}), false)
 }

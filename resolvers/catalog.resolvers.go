@@ -110,6 +110,7 @@ func (r *queryResolver) Services(ctx context.Context, filter *model.ServiceFilte
 		}
 		f.Statuses = enumList[catalog.Status](filter.Statuses)
 		f.NameContains = deref(filter.NameContains)
+		f.Created, f.Updated = timeRange(filter.Created), timeRange(filter.Updated)
 	}
 	return r.serviceConnection(ctx, f, first, after)
 }

@@ -84,7 +84,7 @@ func knowledgeFilter(f *model.KnowledgeArticleFilter) knowledge.Filter {
 	}
 	return knowledge.Filter{States: enumList[knowledge.State](f.States), Types: enumList[knowledge.Type](f.Types),
 		Audiences: enumList[knowledge.Audience](f.Audiences), Category: deref(f.Category),
-		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), ProblemID: deref(f.ProblemID)}
+		CIID: deref(f.ConfigurationItemID), ServiceID: deref(f.ServiceID), ProblemID: deref(f.ProblemID), Updated: timeRange(f.Updated)}
 }
 
 func articlePayload(ctx context.Context, a knowledge.Article, err error) (*model.KnowledgeArticlePayload, error) {

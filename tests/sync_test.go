@@ -96,7 +96,18 @@ func TestIncrementalSync(t *testing.T) {
 		t.Errorf("changes modified since %s: %d, want 0", since, none.Changes.TotalCount)
 	}
 
+	var svc struct {
+		Before, After struct{ TotalCount int }
+	}
+	e.ok(t, e.analyst, `query($r: TimeRange, $s: TimeRange) { before: services(filter: {created: $r}) { totalCount } after: services(filter: {updated: $s}) { totalCount } }`,
+		map[string]any{"r": map[string]any{"before": since}, "s": map[string]any{"from": since}}, &svc)
+	if svc.Before.TotalCount == 0 || svc.After.TotalCount != 0 {
+		t.Errorf("services created before %s: %d, modified since: %d; want the world's services, then none", since, svc.Before.TotalCount, svc.After.TotalCount)
+	}
+
 	for name, query := range map[string]string{
+		"services":           `{ services(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
+		"knowledgeArticles":  `{ knowledgeArticles(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
 		"incidents":          `{ incidents(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
 		"configurationItems": `{ configurationItems(filter: {created: {from: "2026-01-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
 		"problems":           `{ problems(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,

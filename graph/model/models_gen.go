@@ -2041,6 +2041,8 @@ type KnowledgeArticleFilter struct {
 	ServiceID *string `json:"serviceId,omitempty"`
 	// Linked to this problem (publishKnownError links the known error's article to its problem).
 	ProblemID *string `json:"problemId,omitempty"`
+	// Only versions last modified in this range (incremental sync; lists are newest modified first).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // Result of an article write.
@@ -3501,6 +3503,10 @@ type ServiceFilter struct {
 	Statuses []ServiceStatus `json:"statuses,omitempty"`
 	// Case-insensitive substring of the name.
 	NameContains *string `json:"nameContains,omitempty"`
+	// Only those created in this range.
+	Created *TimeRange `json:"created,omitempty"`
+	// Only those last modified in this range (incremental sync).
+	Updated *TimeRange `json:"updated,omitempty"`
 }
 
 // Result of `createService` and `updateService`.
