@@ -106,21 +106,24 @@ fragment B on __Type { fields { type { interfaces { possibleTypes { name } } } }
 	}
 }
 
-// postAccept sends one operation with the given Accept header (none when
-// empty).
-func (e *env) postAccept(t *testing.T, token, accept, query string) *gqlResponse {
+// postWith sends one GraphQL request body with the token (none when
+// empty) and the headers given (those with empty values left out), and
+// checks its errors.
+func (e *env) postWith(t *testing.T, token string, body map[string]any, headers map[string]string) *gqlResponse {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, err := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
 	}
 	r, err := e.send(req)
 	if err != nil {
@@ -162,7 +165,7 @@ func TestContentNegotiation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.postAccept(t, tc.token, tc.accept, tc.query)
+			r := e.postWith(t, tc.token, map[string]any{"query": tc.query}, map[string]string{"Accept": tc.accept})
 			if r.Status != tc.status {
 				t.Errorf("HTTP %d, want %d (body %s)", r.Status, tc.status, truncate(r.Body))
 			}
@@ -190,18 +193,7 @@ func TestRequestLog(t *testing.T) {
 	e := newEnv(t, app.Limits{})
 	send := func(id, token, query string) *gqlResponse {
 		t.Helper()
-		body, _ := json.Marshal(map[string]any{"query": query})
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		if id != "" {
-			req.Header.Set("X-Request-Id", id)
-		}
-		r, err := e.send(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return e.postWith(t, token, map[string]any{"query": query}, map[string]string{"X-Request-Id": id})
 	}
 	line := func(id string) string {
 		t.Helper()
@@ -269,15 +261,7 @@ func TestCORSHeaders(t *testing.T) {
 		})
 	}
 	t.Run("X-Request-Id is exposed", func(t *testing.T) {
-		body, _ := json.Marshal(map[string]any{"query": "{ me { subject } }"})
-		req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", okOrigin)
-		req.Header.Set("Authorization", "Bearer "+e.analyst)
-		r, err := e.send(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := e.postWith(t, e.analyst, map[string]any{"query": "{ me { subject } }"}, map[string]string{"Origin": okOrigin})
 		if !headerHas(r.Header, "Access-Control-Expose-Headers", "X-Request-Id") {
 			t.Errorf("Access-Control-Expose-Headers = %q", r.Header.Values("Access-Control-Expose-Headers"))
 		}
@@ -384,21 +368,6 @@ func TestWebSocketShutdown(t *testing.T) {
 	}
 }
 
-// postBodyJSON posts body as the JSON request of one operation.
-func (e *env) postBodyJSON(t *testing.T, token string, body map[string]any) *gqlResponse {
-	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	r, err := e.send(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkErrors(t, r)
-	return r
-}
-
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -418,19 +387,19 @@ func TestPersistedQueries(t *testing.T) {
 
 	t.Run("automatic", func(t *testing.T) {
 		e := newEnv(t, app.Limits{})
-		r := e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		r := e.postWith(t, e.analyst, map[string]any{"extensions": persisted(hash)}, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
 			t.Fatalf("unknown hash: errors %v %s, want PersistedQueryNotFound", r.codes(), truncate(r.Body))
 		}
-		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(sha256Hex("something else"))})
+		r = e.postWith(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(sha256Hex("something else"))}, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 			t.Errorf("mismatched hash: errors %v, want BAD_USER_INPUT", r.codes())
 		}
-		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(hash)})
+		r = e.postWith(t, e.analyst, map[string]any{"query": doc, "extensions": persisted(hash)}, nil)
 		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
 			t.Fatalf("registering: %s", truncate(r.Body))
 		}
-		r = e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		r = e.postWith(t, e.analyst, map[string]any{"extensions": persisted(hash)}, nil)
 		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
 			t.Errorf("by hash: %s", truncate(r.Body))
 		}
@@ -446,11 +415,11 @@ func TestPersistedQueries(t *testing.T) {
 	t.Run("trusted documents", func(t *testing.T) {
 		manifest, _ := json.Marshal(map[string]string{hash: doc})
 		e := newEnv(t, app.Limits{TrustedDocuments: manifest})
-		r := e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(hash)})
+		r := e.postWith(t, e.analyst, map[string]any{"extensions": persisted(hash)}, nil)
 		if len(r.Errors) != 0 || !strings.Contains(string(r.Data), subjAnalyst) {
 			t.Errorf("registered by hash: %s", truncate(r.Body))
 		}
-		r = e.postBodyJSON(t, e.analyst, map[string]any{"query": doc})
+		r = e.postWith(t, e.analyst, map[string]any{"query": doc}, nil)
 		if len(r.Errors) != 0 {
 			t.Errorf("registered text: %s", truncate(r.Body))
 		}
@@ -463,13 +432,13 @@ func TestPersistedQueries(t *testing.T) {
 			"a variation of a registered one": {"query": doc + " "},
 		} {
 			t.Run(name, func(t *testing.T) {
-				r := e.postBodyJSON(t, e.analyst, body)
+				r := e.postWith(t, e.analyst, body, nil)
 				if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "FORBIDDEN" || !r.dataIsNull() {
 					t.Errorf("errors %v, data %s; want FORBIDDEN and nothing run", r.codes(), r.Data)
 				}
 			})
 		}
-		r = e.postBodyJSON(t, e.analyst, map[string]any{"extensions": persisted(sha256Hex(other))})
+		r = e.postWith(t, e.analyst, map[string]any{"extensions": persisted(sha256Hex(other))}, nil)
 		if len(r.Errors) != 1 || r.Errors[0].Message != "PersistedQueryNotFound" {
 			t.Errorf("after an attempt to register, the hash alone: %v %s; want PersistedQueryNotFound", r.codes(), truncate(r.Body))
 		}

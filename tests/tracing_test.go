@@ -1,10 +1,8 @@
 package tests
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -83,14 +81,10 @@ func TestTracing(t *testing.T) {
 	e.createCI(t, map[string]any{"name": "traced-b", "type": "SERVER"})
 
 	const traceID, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	body, _ := json.Marshal(map[string]any{"query": `query Traced { me { subject } configurationItems(first: 5) { totalCount edges { node { name } } } }`})
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.analyst)
-	req.Header.Set("traceparent", "00-"+traceID+"-"+parent+"-01")
-	r, err := e.send(req)
-	if err != nil || len(r.Errors) > 0 {
-		t.Fatalf("query: %v %s", err, truncate(r.Body))
+	r := e.postWith(t, e.analyst, map[string]any{"query": `query Traced { me { subject } configurationItems(first: 5) { totalCount edges { node { name } } } }`},
+		map[string]string{"traceparent": "00-" + traceID + "-" + parent + "-01"})
+	if len(r.Errors) > 0 {
+		t.Fatalf("query: %s", truncate(r.Body))
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
