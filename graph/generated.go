@@ -1192,10 +1192,10 @@ type ComplexityRoot struct {
 	Query struct {
 		ArticlesDueForReview func(childComplexity int, first *int) int
 		Baseline             func(childComplexity int, id string) int
-		Baselines            func(childComplexity int, rootID *string, first *int, after *string) int
+		Baselines            func(childComplexity int, rootID *string, created *model.TimeRange, first *int, after *string) int
 		BusinessCatalog      func(childComplexity int, businessUnitID *string) int
-		BusinessProcesses    func(childComplexity int, first *int, after *string) int
-		BusinessUnits        func(childComplexity int, first *int, after *string) int
+		BusinessProcesses    func(childComplexity int, created *model.TimeRange, first *int, after *string) int
+		BusinessUnits        func(childComplexity int, created *model.TimeRange, first *int, after *string) int
 		CatalogueItem        func(childComplexity int, id string) int
 		CatalogueItems       func(childComplexity int) int
 		Change               func(childComplexity int, id *string, number *string) int
@@ -1209,7 +1209,7 @@ type ComplexityRoot struct {
 		Dependencies         func(childComplexity int, id string, depth *int) int
 		Dependents           func(childComplexity int, id string, depth *int) int
 		Group                func(childComplexity int, id string) int
-		Groups               func(childComplexity int, first *int, after *string) int
+		Groups               func(childComplexity int, created *model.TimeRange, first *int, after *string) int
 		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
 		Incident             func(childComplexity int, id *string, number *string) int
 		Incidents            func(childComplexity int, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) int
@@ -1224,7 +1224,7 @@ type ComplexityRoot struct {
 		Nodes                func(childComplexity int, ids []string) int
 		Ola                  func(childComplexity int, id string) int
 		OlaReport            func(childComplexity int, olaID string, from time.Time, to time.Time) int
-		Olas                 func(childComplexity int, groupID *string, first *int, after *string) int
+		Olas                 func(childComplexity int, groupID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) int
 		PriorityMatrix       func(childComplexity int) int
 		Problem              func(childComplexity int, id *string, number *string) int
@@ -1247,14 +1247,14 @@ type ComplexityRoot struct {
 		ServiceRequest       func(childComplexity int, id *string, number *string) int
 		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
-		Slas                 func(childComplexity int, customerID *string, first *int, after *string) int
+		Slas                 func(childComplexity int, customerID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
 		SupportingTree       func(childComplexity int, serviceID string, depth *int) int
 		TechnicalCatalog     func(childComplexity int, first *int, after *string) int
 		UnauthorizedChanges  func(childComplexity int, since time.Time, first *int, after *string) int
 		UpcomingReviews      func(childComplexity int, withinDays int) int
 		User                 func(childComplexity int, id string) int
-		Users                func(childComplexity int, first *int, after *string) int
+		Users                func(childComplexity int, created *model.TimeRange, first *int, after *string) int
 	}
 
 	Reach struct {
@@ -1962,13 +1962,13 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Baseline(ctx context.Context, id string) (*model.Baseline, error)
-	Baselines(ctx context.Context, rootID *string, first *int, after *string) (*model.BaselineConnection, error)
+	Baselines(ctx context.Context, rootID *string, created *model.TimeRange, first *int, after *string) (*model.BaselineConnection, error)
 	Service(ctx context.Context, id string) (*model.Service, error)
 	Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error)
 	TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error)
 	BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error)
-	BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error)
-	BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error)
+	BusinessUnits(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error)
+	BusinessProcesses(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error)
 	Change(ctx context.Context, id *string, number *string) (*model.Change, error)
 	Changes(ctx context.Context, filter *model.ChangeFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ChangeConnection, error)
 	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
@@ -1995,9 +1995,9 @@ type QueryResolver interface {
 	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
 	SuggestKnowledge(ctx context.Context, text string, configurationItemIds []string, serviceIds []string, first *int) ([]*model.KnowledgeSuggestion, error)
 	User(ctx context.Context, id string) (*model.User, error)
-	Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error)
+	Users(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
-	Groups(ctx context.Context, first *int, after *string) (*model.GroupConnection, error)
+	Groups(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.GroupConnection, error)
 	Problem(ctx context.Context, id *string, number *string) (*model.Problem, error)
 	Problems(ctx context.Context, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) (*model.ProblemConnection, error)
 	KnownErrors(ctx context.Context, filter *model.KnownErrorFilter, first *int, after *string) (*model.ProblemConnection, error)
@@ -2014,14 +2014,14 @@ type QueryResolver interface {
 	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	Search(ctx context.Context, text string, kinds []model.SearchKind, first *int, after *string) (*model.SearchConnection, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
-	Slas(ctx context.Context, customerID *string, first *int, after *string) (*model.SLAConnection, error)
+	Slas(ctx context.Context, customerID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
 	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error)
 	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time, slaID *string) (*model.ServiceAvailability, error)
 	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
 	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
 	Ola(ctx context.Context, id string) (*model.Ola, error)
-	Olas(ctx context.Context, groupID *string, first *int, after *string) (*model.OLAConnection, error)
+	Olas(ctx context.Context, groupID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.OLAConnection, error)
 	OlaReport(ctx context.Context, olaID string, from time.Time, to time.Time) (*model.OLAReport, error)
 }
 type RedundancyResolver interface {
@@ -7017,7 +7017,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Baselines(childComplexity, args["rootId"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Baselines(childComplexity, args["rootId"].(*string), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
 			break
@@ -7039,7 +7039,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BusinessProcesses(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.BusinessProcesses(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.businessUnits":
 		if e.ComplexityRoot.Query.BusinessUnits == nil {
 			break
@@ -7050,7 +7050,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.catalogueItem":
 		if e.ComplexityRoot.Query.CatalogueItem == nil {
 			break
@@ -7194,7 +7194,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Groups(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Groups(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.impactAnalysis":
 		if e.ComplexityRoot.Query.ImpactAnalysis == nil {
 			break
@@ -7355,7 +7355,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Olas(childComplexity, args["groupId"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Olas(childComplexity, args["groupId"].(*string), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.paths":
 		if e.ComplexityRoot.Query.Paths == nil {
 			break
@@ -7588,7 +7588,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.suggestKnowledge":
 		if e.ComplexityRoot.Query.SuggestKnowledge == nil {
 			break
@@ -7665,7 +7665,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Users(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Users(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 
 	case "Reach.graph":
 		if e.ComplexityRoot.Reach.Graph == nil {
@@ -10036,7 +10036,8 @@ extend type Query {
   "One baseline. NOT_FOUND when absent."
   baseline(id: ID!): Baseline! @auth(staff: true)
   "Baselines, newest first; of one root when rootId is given."
-  baselines(rootId: ID, first: Int = 20, after: String): BaselineConnection! @auth(staff: true)
+  baselines(rootId: ID, "Only those created in this range."
+  created: TimeRange, first: Int = 20, after: String): BaselineConnection! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -10379,10 +10380,12 @@ extend type Query {
   businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER], staff: true)
 
   "Business units by name."
-  businessUnits(first: Int = 20, after: String): BusinessUnitConnection! @auth(staff: true)
+  businessUnits("Only those created in this range."
+  created: TimeRange, first: Int = 20, after: String): BusinessUnitConnection! @auth(staff: true)
 
   "Business processes by name."
-  businessProcesses(first: Int = 20, after: String): BusinessProcessConnection! @auth(staff: true)
+  businessProcesses("Only those created in this range."
+  created: TimeRange, first: Int = 20, after: String): BusinessProcessConnection! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -13656,14 +13659,16 @@ extend type Query {
   user(id: ID!): User! @auth(staff: true)
 
   "Users sorted by username, in pages of at most 100 (default 20)."
-  users(first: Int = 20, after: String): UserConnection!
+  users("Only those created in this range."
+  created: TimeRange, first: Int = 20, after: String): UserConnection!
     @auth(staff: true)
 
   "One group. NOT_FOUND when absent."
   group(id: ID!): Group! @auth(staff: true)
 
   "Groups sorted by name, in pages of at most 100 (default 20)."
-  groups(first: Int = 20, after: String): GroupConnection!
+  groups("Only those created in this range."
+  created: TimeRange, first: Int = 20, after: String): GroupConnection!
     @auth(staff: true)
 }
 
@@ -15702,7 +15707,9 @@ extend type Query {
   sla(id: ID!): SLA! @auth(staff: true)
 
   "SLAs by name, optionally of one customer business unit, in pages of at most 100 (default 20)."
-  slas(customerId: ID, first: Int = 20, after: String): SLAConnection! @auth(staff: true)
+  slas(customerId: ID, "Only those created in this range."
+  created: TimeRange, "Only those last modified in this range (incremental sync)."
+  updated: TimeRange, first: Int = 20, after: String): SLAConnection! @auth(staff: true)
 
   "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times, and each service's availability within its service hours against its target. NOT_FOUND for an unknown SLA."
   slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
@@ -15919,7 +15926,9 @@ extend type Query {
   ola(id: ID!): OLA! @auth(staff: true)
 
   "OLAs and underpinning contracts by name, optionally of one group, in pages of at most 100 (default 20)."
-  olas(groupId: ID, first: Int = 20, after: String): OLAConnection! @auth(staff: true)
+  olas(groupId: ID, "Only those created in this range."
+  created: TimeRange, "Only those last modified in this range (incremental sync)."
+  updated: TimeRange, first: Int = 20, after: String): OLAConnection! @auth(staff: true)
 
   "How the group did against the OLA over the incidents opened in [from, to) on its services. NOT_FOUND for an unknown OLA."
   olaReport(olaId: ID!, from: DateTime!, to: DateTime!): OLAReport! @auth(staff: true)
@@ -20317,22 +20326,30 @@ func (ec *executionContext) field_Query_baselines_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["rootId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -20353,44 +20370,60 @@ func (ec *executionContext) field_Query_businessCatalog_args(ctx context.Context
 func (ec *executionContext) field_Query_businessProcesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg2
 	return args, nil
 }
 
 func (ec *executionContext) field_Query_businessUnits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -20655,22 +20688,30 @@ func (ec *executionContext) field_Query_group_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Query_groups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -20995,22 +21036,38 @@ func (ec *executionContext) field_Query_olas_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["groupId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updated"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -21573,22 +21630,38 @@ func (ec *executionContext) field_Query_slas_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["customerId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updated"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -21735,22 +21808,30 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -43922,7 +44003,7 @@ func (ec *executionContext) _Query_baselines(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Baselines(ctx, fc.Args["rootId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Baselines(ctx, fc.Args["rootId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44237,7 +44318,7 @@ func (ec *executionContext) _Query_businessUnits(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BusinessUnits(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().BusinessUnits(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44299,7 +44380,7 @@ func (ec *executionContext) _Query_businessProcesses(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BusinessProcesses(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().BusinessProcesses(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -45960,7 +46041,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Users(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46084,7 +46165,7 @@ func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Groups(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Groups(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47169,7 +47250,7 @@ func (ec *executionContext) _Query_slas(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Slas(ctx, fc.Args["customerId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Slas(ctx, fc.Args["customerId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47608,7 +47689,7 @@ func (ec *executionContext) _Query_olas(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Olas(ctx, fc.Args["groupId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Olas(ctx, fc.Args["groupId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -167,7 +167,9 @@ func answers(next http.Handler) http.Handler {
 }
 
 // answerWriter holds an answer until the handler is done with it. gqlgen
-// writes each answer in one piece, so nothing is delayed.
+// writes each answer in one piece, so nothing is delayed. It has no Unwrap
+// on purpose: nothing may flush the underlying writer before the status
+// is settled.
 type answerWriter struct {
 	http.ResponseWriter
 	status int
@@ -186,9 +188,6 @@ func (a *answerWriter) Write(b []byte) (int, error) {
 	}
 	return a.buf.Write(b)
 }
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }
 
 // finish writes the answer and returns the codes of its errors.
 func (a *answerWriter) finish(media string) (codes []string) {

@@ -110,13 +110,22 @@ func (d *wsDrain) InterceptOperation(ctx context.Context, next graphql.Operation
 	if ctx.Value(wsConnKey{}) == nil {
 		return next(ctx)
 	}
+	// Counted before the check, so that Drain, which sets closing before
+	// it reads the count, either waits for the operation or it is refused.
+	counted := false
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Subscription {
+		d.inFlight.Add(1)
+		counted = true
+	}
 	if d.closing.Load() {
+		if counted {
+			d.inFlight.Add(-1)
+		}
 		err := gqlerror.Errorf("the server is shutting down: connect again")
 		err.Extensions = map[string]any{"code": string(apperr.Unavailable)}
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
 	}
-	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Subscription {
-		d.inFlight.Add(1)
+	if counted {
 		context.AfterFunc(ctx, func() { d.inFlight.Add(-1) })
 	}
 	return next(ctx)

@@ -281,6 +281,8 @@ func keysetAfter(v, prop string, desc bool) string {
 // listBy runs the list l describes (see listPage).
 func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
 	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
+	l.where.between(l.v, "createdAt", "created", p.Created)
+	l.where.between(l.v, "updatedAt", "updated", p.Updated)
 	return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
 }
 

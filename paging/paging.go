@@ -23,6 +23,10 @@ type Request struct {
 	// SkipTotal spares the store counting every match when the caller
 	// does not show the total (Page.Total is then 0).
 	SkipTotal bool
+	// Created and Updated bound the creation and modification times of
+	// the records listed, for the lists whose filters do not (their
+	// records carry createdAt and, where they are modified, updatedAt).
+	Created, Updated TimeRange
 }
 
 // Page is one page of items with a cursor per item.

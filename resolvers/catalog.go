@@ -108,8 +108,8 @@ func catalogProcess() process {
 			q := &c.Query
 			q.Services = func(child int, _ *model.ServiceFilter, first *int, _ *string) int { return connection(child, first) }
 			q.TechnicalCatalog = func(child int, first *int, _ *string) int { return connection(child, first) }
-			q.BusinessUnits = func(child int, first *int, _ *string) int { return connection(child, first) }
-			q.BusinessProcesses = func(child int, first *int, _ *string) int { return connection(child, first) }
+			q.BusinessUnits = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
+			q.BusinessProcesses = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
 		},
 	}
 }

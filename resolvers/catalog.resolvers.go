@@ -127,8 +127,8 @@ func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *str
 	return mapSlice(services, serviceModel), nil
 }
 
-func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *string) (*model.BusinessUnitConnection, error) {
-	es, info, total, err := connect(ctx, first, after, r.Catalog.Units, unitModel,
+func (r *queryResolver) BusinessUnits(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(created, nil, r.Catalog.Units), unitModel,
 		func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge {
 			return &model.BusinessUnitEdge{Cursor: c, Node: n}
 		})
@@ -138,8 +138,8 @@ func (r *queryResolver) BusinessUnits(ctx context.Context, first *int, after *st
 	return &model.BusinessUnitConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
-func (r *queryResolver) BusinessProcesses(ctx context.Context, first *int, after *string) (*model.BusinessProcessConnection, error) {
-	es, info, total, err := connect(ctx, first, after, r.Catalog.Processes, processModel,
+func (r *queryResolver) BusinessProcesses(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(created, nil, r.Catalog.Processes), processModel,
 		func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge {
 			return &model.BusinessProcessEdge{Cursor: c, Node: n}
 		})

@@ -177,3 +177,15 @@ func syncOf(created, updated *model.TimeRange, o *model.TimeOrder) paging.Sync {
 	}
 	return s
 }
+
+// within bounds a list's pages by the creation and modification ranges of
+// its arguments, refusing an empty range.
+func within[T any](created, updated *model.TimeRange, list func(context.Context, paging.Request) (paging.Page[T], error)) func(context.Context, paging.Request) (paging.Page[T], error) {
+	return func(ctx context.Context, p paging.Request) (paging.Page[T], error) {
+		p.Created, p.Updated = timeRange(created), timeRange(updated)
+		if err := (paging.Sync{Created: p.Created, Updated: p.Updated}).Check(); err != nil {
+			return paging.Page[T]{}, err
+		}
+		return list(ctx, p)
+	}
+}

@@ -105,7 +105,24 @@ func TestIncrementalSync(t *testing.T) {
 		t.Errorf("services created before %s: %d, modified since: %d; want the world's services, then none", since, svc.Before.TotalCount, svc.After.TotalCount)
 	}
 
+	var ref struct {
+		UnitsBefore, UnitsAfter, UsersAfter, GroupsBefore, SLAsAfter, OLAsAfter, BaselinesAfter struct{ TotalCount int }
+	}
+	e.ok(t, e.admin, `query($b: TimeRange, $a: TimeRange) {
+  unitsBefore: businessUnits(created: $b) { totalCount } unitsAfter: businessUnits(created: $a) { totalCount }
+  usersAfter: users(created: $a) { totalCount } groupsBefore: groups(created: $b) { totalCount }
+  slasAfter: slas(updated: $a) { totalCount } olasAfter: olas(created: $a) { totalCount } baselinesAfter: baselines(created: $a) { totalCount } }`,
+		map[string]any{"b": map[string]any{"before": since}, "a": map[string]any{"from": since}}, &ref)
+	if ref.UnitsBefore.TotalCount == 0 || ref.GroupsBefore.TotalCount == 0 {
+		t.Errorf("units and groups created before %s: %+v, want the world's", since, ref)
+	}
+	if ref.UnitsAfter.TotalCount+ref.UsersAfter.TotalCount+ref.SLAsAfter.TotalCount+ref.OLAsAfter.TotalCount+ref.BaselinesAfter.TotalCount != 0 {
+		t.Errorf("reference records created or modified since %s: %+v, want none", since, ref)
+	}
+
 	for name, query := range map[string]string{
+		"groups":             `{ groups(created: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}) { totalCount } }`,
+		"slas":               `{ slas(updated: {from: "2026-02-01T00:00:00Z", before: "2026-02-01T00:00:00Z"}) { totalCount } }`,
 		"services":           `{ services(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
 		"knowledgeArticles":  `{ knowledgeArticles(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
 		"incidents":          `{ incidents(filter: {updated: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}}) { totalCount } }`,
