@@ -1192,10 +1192,10 @@ type ComplexityRoot struct {
 	Query struct {
 		ArticlesDueForReview func(childComplexity int, first *int) int
 		Baseline             func(childComplexity int, id string) int
-		Baselines            func(childComplexity int, rootID *string, created *model.TimeRange, first *int, after *string) int
+		Baselines            func(childComplexity int, rootID *string, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 		BusinessCatalog      func(childComplexity int, businessUnitID *string) int
-		BusinessProcesses    func(childComplexity int, created *model.TimeRange, first *int, after *string) int
-		BusinessUnits        func(childComplexity int, created *model.TimeRange, first *int, after *string) int
+		BusinessProcesses    func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
+		BusinessUnits        func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 		CatalogueItem        func(childComplexity int, id string) int
 		CatalogueItems       func(childComplexity int) int
 		Change               func(childComplexity int, id *string, number *string) int
@@ -1209,7 +1209,7 @@ type ComplexityRoot struct {
 		Dependencies         func(childComplexity int, id string, depth *int) int
 		Dependents           func(childComplexity int, id string, depth *int) int
 		Group                func(childComplexity int, id string) int
-		Groups               func(childComplexity int, created *model.TimeRange, first *int, after *string) int
+		Groups               func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
 		Incident             func(childComplexity int, id *string, number *string) int
 		Incidents            func(childComplexity int, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) int
@@ -1224,7 +1224,7 @@ type ComplexityRoot struct {
 		Nodes                func(childComplexity int, ids []string) int
 		Ola                  func(childComplexity int, id string) int
 		OlaReport            func(childComplexity int, olaID string, from time.Time, to time.Time) int
-		Olas                 func(childComplexity int, groupID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
+		Olas                 func(childComplexity int, groupID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		Paths                func(childComplexity int, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) int
 		PriorityMatrix       func(childComplexity int) int
 		Problem              func(childComplexity int, id *string, number *string) int
@@ -1246,15 +1246,15 @@ type ComplexityRoot struct {
 		ServiceImpact        func(childComplexity int, serviceID string, maxDepth *int) int
 		ServiceRequest       func(childComplexity int, id *string, number *string) int
 		ServiceRequests      func(childComplexity int, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) int
-		Services             func(childComplexity int, filter *model.ServiceFilter, first *int, after *string) int
-		Slas                 func(childComplexity int, customerID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
+		Services             func(childComplexity int, filter *model.ServiceFilter, orderBy *model.TimeOrder, first *int, after *string) int
+		Slas                 func(childComplexity int, customerID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		SuggestKnowledge     func(childComplexity int, text string, configurationItemIds []string, serviceIds []string, first *int) int
 		SupportingTree       func(childComplexity int, serviceID string, depth *int) int
 		TechnicalCatalog     func(childComplexity int, first *int, after *string) int
 		UnauthorizedChanges  func(childComplexity int, since time.Time, first *int, after *string) int
 		UpcomingReviews      func(childComplexity int, withinDays int) int
 		User                 func(childComplexity int, id string) int
-		Users                func(childComplexity int, created *model.TimeRange, first *int, after *string) int
+		Users                func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 	}
 
 	Reach struct {
@@ -1962,13 +1962,13 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Baseline(ctx context.Context, id string) (*model.Baseline, error)
-	Baselines(ctx context.Context, rootID *string, created *model.TimeRange, first *int, after *string) (*model.BaselineConnection, error)
+	Baselines(ctx context.Context, rootID *string, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BaselineConnection, error)
 	Service(ctx context.Context, id string) (*model.Service, error)
-	Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error)
+	Services(ctx context.Context, filter *model.ServiceFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceConnection, error)
 	TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error)
 	BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error)
-	BusinessUnits(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error)
-	BusinessProcesses(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error)
+	BusinessUnits(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error)
+	BusinessProcesses(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error)
 	Change(ctx context.Context, id *string, number *string) (*model.Change, error)
 	Changes(ctx context.Context, filter *model.ChangeFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ChangeConnection, error)
 	ChangeCalendar(ctx context.Context, from time.Time, to time.Time) (*model.ChangeCalendar, error)
@@ -1995,9 +1995,9 @@ type QueryResolver interface {
 	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
 	SuggestKnowledge(ctx context.Context, text string, configurationItemIds []string, serviceIds []string, first *int) ([]*model.KnowledgeSuggestion, error)
 	User(ctx context.Context, id string) (*model.User, error)
-	Users(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.UserConnection, error)
+	Users(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.UserConnection, error)
 	Group(ctx context.Context, id string) (*model.Group, error)
-	Groups(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.GroupConnection, error)
+	Groups(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.GroupConnection, error)
 	Problem(ctx context.Context, id *string, number *string) (*model.Problem, error)
 	Problems(ctx context.Context, filter *model.ProblemFilter, orderBy *model.ProblemOrder, first *int, after *string) (*model.ProblemConnection, error)
 	KnownErrors(ctx context.Context, filter *model.KnownErrorFilter, first *int, after *string) (*model.ProblemConnection, error)
@@ -2014,14 +2014,14 @@ type QueryResolver interface {
 	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	Search(ctx context.Context, text string, kinds []model.SearchKind, first *int, after *string) (*model.SearchConnection, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
-	Slas(ctx context.Context, customerID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error)
+	Slas(ctx context.Context, customerID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
 	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error)
 	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time, slaID *string) (*model.ServiceAvailability, error)
 	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
 	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
 	Ola(ctx context.Context, id string) (*model.Ola, error)
-	Olas(ctx context.Context, groupID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.OLAConnection, error)
+	Olas(ctx context.Context, groupID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.OLAConnection, error)
 	OlaReport(ctx context.Context, olaID string, from time.Time, to time.Time) (*model.OLAReport, error)
 }
 type RedundancyResolver interface {
@@ -7017,7 +7017,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Baselines(childComplexity, args["rootId"].(*string), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Baselines(childComplexity, args["rootId"].(*string), args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.businessCatalog":
 		if e.ComplexityRoot.Query.BusinessCatalog == nil {
 			break
@@ -7039,7 +7039,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BusinessProcesses(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.BusinessProcesses(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.businessUnits":
 		if e.ComplexityRoot.Query.BusinessUnits == nil {
 			break
@@ -7050,7 +7050,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.BusinessUnits(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.catalogueItem":
 		if e.ComplexityRoot.Query.CatalogueItem == nil {
 			break
@@ -7194,7 +7194,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Groups(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Groups(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.impactAnalysis":
 		if e.ComplexityRoot.Query.ImpactAnalysis == nil {
 			break
@@ -7355,7 +7355,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Olas(childComplexity, args["groupId"].(*string), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Olas(childComplexity, args["groupId"].(*string), args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.paths":
 		if e.ComplexityRoot.Query.Paths == nil {
 			break
@@ -7577,7 +7577,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Services(childComplexity, args["filter"].(*model.ServiceFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Services(childComplexity, args["filter"].(*model.ServiceFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.slas":
 		if e.ComplexityRoot.Query.Slas == nil {
 			break
@@ -7588,7 +7588,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Slas(childComplexity, args["customerId"].(*string), args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.suggestKnowledge":
 		if e.ComplexityRoot.Query.SuggestKnowledge == nil {
 			break
@@ -7665,7 +7665,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Users(childComplexity, args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Users(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 
 	case "Reach.graph":
 		if e.ComplexityRoot.Reach.Graph == nil {
@@ -10036,8 +10036,15 @@ extend type Query {
   "One baseline. NOT_FOUND when absent."
   baseline(id: ID!): Baseline! @auth(staff: true)
   "Baselines, newest first; of one root when rootId is given."
-  baselines(rootId: ID, "Only those created in this range."
-  created: TimeRange, first: Int = 20, after: String): BaselineConnection! @auth(staff: true)
+  baselines(
+    rootId: ID
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): BaselineConnection! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -10371,7 +10378,13 @@ extend type Query {
   service(id: ID!): Service! @auth(staff: true)
 
   "Services matching a filter, by name, in pages of at most 100 (default 20)."
-  services(filter: ServiceFilter, first: Int = 20, after: String): ServiceConnection! @auth(staff: true)
+  services(
+    filter: ServiceFilter
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): ServiceConnection! @auth(staff: true)
 
   "The technical catalogue: technical services by name (staff only)."
   technicalCatalog(first: Int = 20, after: String): ServiceConnection! @auth(staff: true)
@@ -10380,12 +10393,24 @@ extend type Query {
   businessCatalog(businessUnitId: ID): [Service!]! @auth(roles: [REQUESTER], staff: true)
 
   "Business units by name."
-  businessUnits("Only those created in this range."
-  created: TimeRange, first: Int = 20, after: String): BusinessUnitConnection! @auth(staff: true)
+  businessUnits(
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): BusinessUnitConnection! @auth(staff: true)
 
   "Business processes by name."
-  businessProcesses("Only those created in this range."
-  created: TimeRange, first: Int = 20, after: String): BusinessProcessConnection! @auth(staff: true)
+  businessProcesses(
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): BusinessProcessConnection! @auth(staff: true)
 }
 
 extend type Mutation {
@@ -13659,16 +13684,28 @@ extend type Query {
   user(id: ID!): User! @auth(staff: true)
 
   "Users sorted by username, in pages of at most 100 (default 20)."
-  users("Only those created in this range."
-  created: TimeRange, first: Int = 20, after: String): UserConnection!
+  users(
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): UserConnection!
     @auth(staff: true)
 
   "One group. NOT_FOUND when absent."
   group(id: ID!): Group! @auth(staff: true)
 
   "Groups sorted by name, in pages of at most 100 (default 20)."
-  groups("Only those created in this range."
-  created: TimeRange, first: Int = 20, after: String): GroupConnection!
+  groups(
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): GroupConnection!
     @auth(staff: true)
 }
 
@@ -15707,9 +15744,17 @@ extend type Query {
   sla(id: ID!): SLA! @auth(staff: true)
 
   "SLAs by name, optionally of one customer business unit, in pages of at most 100 (default 20)."
-  slas(customerId: ID, "Only those created in this range."
-  created: TimeRange, "Only those last modified in this range (incremental sync)."
-  updated: TimeRange, first: Int = 20, after: String): SLAConnection! @auth(staff: true)
+  slas(
+    customerId: ID
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    "Only those last modified in this range (incremental sync)."
+    updated: TimeRange
+    first: Int = 20
+    after: String
+  ): SLAConnection! @auth(staff: true)
 
   "How the tickets opened in [from, to) under an SLA did: tickets, met, breached, compliance, mean times, and each service's availability within its service hours against its target. NOT_FOUND for an unknown SLA."
   slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
@@ -15926,9 +15971,17 @@ extend type Query {
   ola(id: ID!): OLA! @auth(staff: true)
 
   "OLAs and underpinning contracts by name, optionally of one group, in pages of at most 100 (default 20)."
-  olas(groupId: ID, "Only those created in this range."
-  created: TimeRange, "Only those last modified in this range (incremental sync)."
-  updated: TimeRange, first: Int = 20, after: String): OLAConnection! @auth(staff: true)
+  olas(
+    groupId: ID
+    "Order by a time instead of the list's own order."
+    orderBy: TimeOrder
+    "Only those created in this range."
+    created: TimeRange
+    "Only those last modified in this range (incremental sync)."
+    updated: TimeRange
+    first: Int = 20
+    after: String
+  ): OLAConnection! @auth(staff: true)
 
   "How the group did against the OLA over the incidents opened in [from, to) on its services. NOT_FOUND for an unknown OLA."
   olaReport(olaId: ID!, from: DateTime!, to: DateTime!): OLAReport! @auth(staff: true)
@@ -20326,6 +20379,66 @@ func (ec *executionContext) field_Query_baselines_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["rootId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_businessCatalog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "businessUnitId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["businessUnitId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_businessProcesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
@@ -20353,77 +20466,41 @@ func (ec *executionContext) field_Query_baselines_args(ctx context.Context, rawA
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_businessCatalog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "businessUnitId",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOID2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["businessUnitId"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Query_businessProcesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
-		func(ctx context.Context, v any) (*model.TimeRange, error) {
-			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["created"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg2
-	return args, nil
-}
-
 func (ec *executionContext) field_Query_businessUnits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -20688,30 +20765,38 @@ func (ec *executionContext) field_Query_group_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Query_groups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -21036,38 +21121,46 @@ func (ec *executionContext) field_Query_olas_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["groupId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+	args["created"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["updated"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["updated"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -21512,22 +21605,30 @@ func (ec *executionContext) field_Query_services_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -21630,38 +21731,46 @@ func (ec *executionContext) field_Query_slas_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["customerId"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+	args["created"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["updated"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["updated"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -21808,30 +21917,38 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -44003,7 +44120,7 @@ func (ec *executionContext) _Query_baselines(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Baselines(ctx, fc.Args["rootId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Baselines(ctx, fc.Args["rootId"].(*string), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44127,7 +44244,7 @@ func (ec *executionContext) _Query_services(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Services(ctx, fc.Args["filter"].(*model.ServiceFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Services(ctx, fc.Args["filter"].(*model.ServiceFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44318,7 +44435,7 @@ func (ec *executionContext) _Query_businessUnits(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BusinessUnits(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().BusinessUnits(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -44380,7 +44497,7 @@ func (ec *executionContext) _Query_businessProcesses(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BusinessProcesses(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().BusinessProcesses(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46041,7 +46158,7 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Users(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Users(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46165,7 +46282,7 @@ func (ec *executionContext) _Query_groups(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Groups(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Groups(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47250,7 +47367,7 @@ func (ec *executionContext) _Query_slas(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Slas(ctx, fc.Args["customerId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Slas(ctx, fc.Args["customerId"].(*string), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47689,7 +47806,7 @@ func (ec *executionContext) _Query_olas(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Olas(ctx, fc.Args["groupId"].(*string), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Olas(ctx, fc.Args["groupId"].(*string), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -28,6 +28,11 @@ func catalogMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT service_id IF NOT EXISTS FOR (s:Service) REQUIRE s.id IS UNIQUE",
 		"CREATE INDEX service_name IF NOT EXISTS FOR (s:Service) ON (s.name)",
+		// Orders by time (orderBy) of the catalogue lists.
+		"CREATE INDEX service_created_at IF NOT EXISTS FOR (s:Service) ON (s.createdAt)",
+		"CREATE INDEX service_updated_at IF NOT EXISTS FOR (s:Service) ON (s.updatedAt)",
+		"CREATE INDEX unit_created_at IF NOT EXISTS FOR (u:BusinessUnit) ON (u.createdAt)",
+		"CREATE INDEX process_created_at IF NOT EXISTS FOR (p:BusinessProcess) ON (p.createdAt)",
 		"CREATE TEXT INDEX service_name_lower IF NOT EXISTS FOR (s:Service) ON (s.nameLower)",
 		"CREATE CONSTRAINT business_unit_id IF NOT EXISTS FOR (u:BusinessUnit) REQUIRE u.id IS UNIQUE",
 		"CREATE CONSTRAINT business_process_id IF NOT EXISTS FOR (p:BusinessProcess) REQUIRE p.id IS UNIQUE",

@@ -11,6 +11,7 @@ import (
 	"github.com/itsm-graph/itsm/cmdb"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
+	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/sla"
@@ -170,6 +171,18 @@ func ImportLookupStatements() map[string]Statements {
 	for _, attr := range cmdb.IdentifyingAttributes {
 		out["by "+attr] = Statements{First: unlocked(candidateStatement(attr)), Params: map[string]any{
 			"rows": []any{map[string]any{"ext": "x", "type": "SERVER", "value": "v"}}, "source": "s", "prefix": "s\x1f", "retired": "RETIRED"}}
+	}
+	return out
+}
+
+// ListsByTime are the statements of the lists that take an order by time
+// in place of their own (paging.Request.Order), ordered by o.
+func ListsByTime(o paging.TimeOrder) map[string]Statements {
+	lists := map[string]listSpec{"services": serviceList(catalog.Filter{}), "units": unitList(), "processes": processList(),
+		"users": userList(), "groups": groupList(), "slas": slaList(""), "olas": olaList(""), "baselines": baselineList("")}
+	out := map[string]Statements{}
+	for name, l := range lists {
+		out[name] = statementsOf(orderedByTime(l, name, o))
 	}
 	return out
 }

@@ -283,7 +283,30 @@ func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
 	decode func(map[string]any) (T, error), key func(T) (value any, id string)) (paging.Page[T], error) {
 	l.where.between(l.v, "createdAt", "created", p.Created)
 	l.where.between(l.v, "updatedAt", "updated", p.Updated)
-	return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
+	if p.Order == nil {
+		return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)
+	}
+	// Ordered by time: each item's sort value is read from its node, the
+	// list's own key still giving its id.
+	l = orderedByTime(l, strings.SplitN(l.sortName, ":", 2)[0], *p.Order)
+	type timed struct {
+		item T
+		at   time.Time
+	}
+	page, err := listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p,
+		func(n map[string]any) (timed, error) {
+			item, err := decode(n)
+			return timed{item: item, at: tm(n, l.order)}, err
+		},
+		func(x timed) (any, string) {
+			_, id := key(x.item)
+			return x.at, id
+		})
+	out := paging.Page[T]{Cursors: page.Cursors, HasNext: page.HasNext, HasPrevious: page.HasPrevious, Total: page.Total}
+	for _, x := range page.Items {
+		out.Items = append(out.Items, x.item)
+	}
+	return out, err
 }
 
 func keysetTime(k paging.Keyset) (time.Time, error) {

@@ -271,4 +271,12 @@ func TestSyncListsUseIndexes(t *testing.T) {
 	}
 	checkPlans(t, s, "CIs updated since, oldest first", st, false)
 	checkPlans(t, s, "services updated since", neo4j.ServiceListStatements(catalog.Filter{Updated: since}), false)
+	for _, o := range []paging.TimeOrder{{Field: paging.ByCreated, Asc: true}, {Field: paging.ByCreated}} {
+		for name, st := range neo4j.ListsByTime(o) {
+			checkPlans(t, s, name+" by "+string(o.Field), st, false)
+		}
+	}
+	for _, name := range []string{"services", "slas", "olas"} {
+		checkPlans(t, s, name+" by modification", neo4j.ListsByTime(paging.TimeOrder{Field: paging.ByUpdated, Asc: true})[name], false)
+	}
 }

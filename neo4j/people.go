@@ -25,6 +25,8 @@ func peopleMigrations() []string {
 		"CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
 		"CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE",
 		"CREATE CONSTRAINT group_id IF NOT EXISTS FOR (g:Group) REQUIRE g.id IS UNIQUE",
+		"CREATE INDEX user_created_at IF NOT EXISTS FOR (u:User) ON (u.createdAt)",
+		"CREATE INDEX group_created_at IF NOT EXISTS FOR (g:Group) ON (g.createdAt)",
 		"CREATE CONSTRAINT group_name IF NOT EXISTS FOR (g:Group) REQUIRE g.name IS UNIQUE",
 	}
 }

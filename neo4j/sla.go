@@ -28,6 +28,8 @@ func slaMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT sla_id IF NOT EXISTS FOR (s:SLA) REQUIRE s.id IS UNIQUE",
 		"CREATE INDEX sla_name IF NOT EXISTS FOR (s:SLA) ON (s.name)",
+		"CREATE INDEX sla_created_at IF NOT EXISTS FOR (s:SLA) ON (s.createdAt)",
+		"CREATE INDEX sla_updated_at IF NOT EXISTS FOR (s:SLA) ON (s.updatedAt)",
 		// The key makes each warning and breach exist once, whichever
 		// evaluator records it first.
 		"CREATE CONSTRAINT sla_event_key IF NOT EXISTS FOR (e:SLAEvent) REQUIRE e.key IS UNIQUE",

@@ -22,6 +22,8 @@ func olaMigrations() []string {
 	return []string{
 		"CREATE CONSTRAINT ola_id IF NOT EXISTS FOR (o:OLA) REQUIRE o.id IS UNIQUE",
 		"CREATE INDEX ola_name IF NOT EXISTS FOR (o:OLA) ON (o.name)",
+		"CREATE INDEX ola_created_at IF NOT EXISTS FOR (o:OLA) ON (o.createdAt)",
+		"CREATE INDEX ola_updated_at IF NOT EXISTS FOR (o:OLA) ON (o.updatedAt)",
 		"CREATE INDEX ola_group_name IF NOT EXISTS FOR (o:OLA) ON (o.groupId, o.name)",
 	}
 }

@@ -27,6 +27,9 @@ type Request struct {
 	// the records listed, for the lists whose filters do not (their
 	// records carry createdAt and, where they are modified, updatedAt).
 	Created, Updated TimeRange
+	// Order, when set, replaces the list's own order (by name, say) with
+	// an order by time, for those lists too.
+	Order *TimeOrder
 }
 
 // Page is one page of items with a cursor per item.

@@ -42,11 +42,11 @@ func (r *queryResolver) Baseline(ctx context.Context, id string) (*model.Baselin
 	return baselineModel(b), nil
 }
 
-func (r *queryResolver) Baselines(ctx context.Context, rootID *string, created *model.TimeRange, first *int, after *string) (*model.BaselineConnection, error) {
+func (r *queryResolver) Baselines(ctx context.Context, rootID *string, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BaselineConnection, error) {
 	list := func(ctx context.Context, p paging.Request) (paging.Page[baseline.Baseline], error) {
 		return r.BaselineMgmt.List(ctx, deref(rootID), p)
 	}
-	es, info, total, err := connect(ctx, first, after, within(created, nil, list), baselineModel, func(c string, n *model.Baseline) *model.BaselineEdge {
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, order: orderBy}, list), baselineModel, func(c string, n *model.Baseline) *model.BaselineEdge {
 		return &model.BaselineEdge{Cursor: c, Node: n}
 	})
 	if err != nil {

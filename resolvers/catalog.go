@@ -49,11 +49,11 @@ func serviceKind(k model.ServiceKind) catalog.Kind {
 	return catalog.KindTechnicalService
 }
 
-func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter, first *int, after *string) (*model.ServiceConnection, error) {
+func (r *queryResolver) serviceConnection(ctx context.Context, f catalog.Filter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceConnection, error) {
 	list := func(ctx context.Context, p paging.Request) (paging.Page[catalog.Service], error) {
 		return r.Catalog.Services(ctx, f, p)
 	}
-	es, info, total, err := connect(ctx, first, after, list, serviceModel,
+	es, info, total, err := connect(ctx, first, after, within(listWindow{order: orderBy, modified: true}, list), serviceModel,
 		func(c string, n *model.Service) *model.ServiceEdge { return &model.ServiceEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -106,10 +106,16 @@ func catalogProcess() process {
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			q := &c.Query
-			q.Services = func(child int, _ *model.ServiceFilter, first *int, _ *string) int { return connection(child, first) }
+			q.Services = func(child int, _ *model.ServiceFilter, _ *model.TimeOrder, first *int, _ *string) int {
+				return connection(child, first)
+			}
 			q.TechnicalCatalog = func(child int, first *int, _ *string) int { return connection(child, first) }
-			q.BusinessUnits = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
-			q.BusinessProcesses = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
+			q.BusinessUnits = func(child int, _ *model.TimeOrder, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
+			q.BusinessProcesses = func(child int, _ *model.TimeOrder, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
 		},
 	}
 }

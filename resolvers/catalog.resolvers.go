@@ -102,7 +102,7 @@ func (r *queryResolver) Service(ctx context.Context, id string) (*model.Service,
 	return serviceModel(s), nil
 }
 
-func (r *queryResolver) Services(ctx context.Context, filter *model.ServiceFilter, first *int, after *string) (*model.ServiceConnection, error) {
+func (r *queryResolver) Services(ctx context.Context, filter *model.ServiceFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceConnection, error) {
 	var f catalog.Filter
 	if filter != nil {
 		for _, k := range filter.Kinds {
@@ -112,11 +112,11 @@ func (r *queryResolver) Services(ctx context.Context, filter *model.ServiceFilte
 		f.NameContains = deref(filter.NameContains)
 		f.Created, f.Updated = timeRange(filter.Created), timeRange(filter.Updated)
 	}
-	return r.serviceConnection(ctx, f, first, after)
+	return r.serviceConnection(ctx, f, orderBy, first, after)
 }
 
 func (r *queryResolver) TechnicalCatalog(ctx context.Context, first *int, after *string) (*model.ServiceConnection, error) {
-	return r.serviceConnection(ctx, catalog.Filter{Kinds: []catalog.Kind{catalog.KindTechnicalService}}, first, after)
+	return r.serviceConnection(ctx, catalog.Filter{Kinds: []catalog.Kind{catalog.KindTechnicalService}}, nil, first, after)
 }
 
 func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *string) ([]*model.Service, error) {
@@ -127,8 +127,8 @@ func (r *queryResolver) BusinessCatalog(ctx context.Context, businessUnitID *str
 	return mapSlice(services, serviceModel), nil
 }
 
-func (r *queryResolver) BusinessUnits(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error) {
-	es, info, total, err := connect(ctx, first, after, within(created, nil, r.Catalog.Units), unitModel,
+func (r *queryResolver) BusinessUnits(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BusinessUnitConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, order: orderBy}, r.Catalog.Units), unitModel,
 		func(c string, n *model.BusinessUnit) *model.BusinessUnitEdge {
 			return &model.BusinessUnitEdge{Cursor: c, Node: n}
 		})
@@ -138,8 +138,8 @@ func (r *queryResolver) BusinessUnits(ctx context.Context, created *model.TimeRa
 	return &model.BusinessUnitConnection{Edges: es, PageInfo: info, TotalCount: total}, nil
 }
 
-func (r *queryResolver) BusinessProcesses(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error) {
-	es, info, total, err := connect(ctx, first, after, within(created, nil, r.Catalog.Processes), processModel,
+func (r *queryResolver) BusinessProcesses(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.BusinessProcessConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, order: orderBy}, r.Catalog.Processes), processModel,
 		func(c string, n *model.BusinessProcess) *model.BusinessProcessEdge {
 			return &model.BusinessProcessEdge{Cursor: c, Node: n}
 		})

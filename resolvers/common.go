@@ -178,13 +178,29 @@ func syncOf(created, updated *model.TimeRange, o *model.TimeOrder) paging.Sync {
 	return s
 }
 
-// within bounds a list's pages by the creation and modification ranges of
-// its arguments, refusing an empty range.
-func within[T any](created, updated *model.TimeRange, list func(context.Context, paging.Request) (paging.Page[T], error)) func(context.Context, paging.Request) (paging.Page[T], error) {
+// listWindow is what a list's arguments ask of its pages beside first and
+// after: creation and modification ranges and an order by time. Modified
+// says whether its records keep a modification time.
+type listWindow struct {
+	created, updated *model.TimeRange
+	order            *model.TimeOrder
+	modified         bool
+}
+
+// within bounds a list's pages as w asks, refusing an empty range and an
+// order by modification time of records that keep none.
+func within[T any](w listWindow, list func(context.Context, paging.Request) (paging.Page[T], error)) func(context.Context, paging.Request) (paging.Page[T], error) {
 	return func(ctx context.Context, p paging.Request) (paging.Page[T], error) {
-		p.Created, p.Updated = timeRange(created), timeRange(updated)
+		p.Created, p.Updated = timeRange(w.created), timeRange(w.updated)
 		if err := (paging.Sync{Created: p.Created, Updated: p.Updated}).Check(); err != nil {
 			return paging.Page[T]{}, err
+		}
+		if w.order != nil {
+			o := syncOf(nil, nil, w.order).Order
+			if o.Updated() && !w.modified {
+				return paging.Page[T]{}, apperr.Invalid("orderBy.field", "these records keep no modification time; order by CREATED_AT")
+			}
+			p.Order = &o
 		}
 		return list(ctx, p)
 	}

@@ -75,8 +75,12 @@ func peopleProcess() process {
 				}},
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
-			c.Query.Users = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
-			c.Query.Groups = func(child int, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
+			c.Query.Users = func(child int, _ *model.TimeOrder, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
+			c.Query.Groups = func(child int, _ *model.TimeOrder, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
 		},
 	}
 }

@@ -84,8 +84,8 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 	return userModel(u), nil
 }
 
-func (r *queryResolver) Users(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.UserConnection, error) {
-	es, info, total, err := connect(ctx, first, after, within(created, nil, r.People.ListUsers), userModel,
+func (r *queryResolver) Users(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.UserConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, order: orderBy}, r.People.ListUsers), userModel,
 		func(c string, n *model.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -101,8 +101,8 @@ func (r *queryResolver) Group(ctx context.Context, id string) (*model.Group, err
 	return groupModel(g), nil
 }
 
-func (r *queryResolver) Groups(ctx context.Context, created *model.TimeRange, first *int, after *string) (*model.GroupConnection, error) {
-	es, info, total, err := connect(ctx, first, after, within(created, nil, r.People.ListGroups), groupModel,
+func (r *queryResolver) Groups(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.GroupConnection, error) {
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, order: orderBy}, r.People.ListGroups), groupModel,
 		func(c string, n *model.Group) *model.GroupEdge { return &model.GroupEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err

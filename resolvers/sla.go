@@ -267,10 +267,10 @@ func slaProcess() process {
 			}),
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
-			c.Query.Slas = func(child int, _ *string, _, _ *model.TimeRange, first *int, _ *string) int {
+			c.Query.Slas = func(child int, _ *string, _ *model.TimeOrder, _, _ *model.TimeRange, first *int, _ *string) int {
 				return connection(child, first)
 			}
-			c.Query.Olas = func(child int, _ *string, _, _ *model.TimeRange, first *int, _ *string) int {
+			c.Query.Olas = func(child int, _ *string, _ *model.TimeOrder, _, _ *model.TimeRange, first *int, _ *string) int {
 				return connection(child, first)
 			}
 			c.Query.SLAEventLog = func(child int, _ *model.SLAEventFilter, first *int, _ *string) int { return connection(child, first) }

@@ -55,11 +55,11 @@ func (r *queryResolver) SLA(ctx context.Context, id string) (*model.SLA, error) 
 	return slaModel(a), nil
 }
 
-func (r *queryResolver) Slas(ctx context.Context, customerID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error) {
+func (r *queryResolver) Slas(ctx context.Context, customerID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error) {
 	list := func(ctx context.Context, p paging.Request) (paging.Page[sla.SLA], error) {
 		return r.SLAMgmt.List(ctx, deref(customerID), p)
 	}
-	es, info, total, err := connect(ctx, first, after, within(created, updated, list), slaModel,
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, updated: updated, order: orderBy, modified: true}, list), slaModel,
 		func(c string, n *model.SLA) *model.SLAEdge { return &model.SLAEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err

@@ -56,11 +56,11 @@ func (r *queryResolver) Ola(ctx context.Context, id string) (*model.Ola, error) 
 	return olaModel(o), nil
 }
 
-func (r *queryResolver) Olas(ctx context.Context, groupID *string, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.OLAConnection, error) {
+func (r *queryResolver) Olas(ctx context.Context, groupID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.OLAConnection, error) {
 	list := func(ctx context.Context, p paging.Request) (paging.Page[sla.OLA], error) {
 		return r.SLAMgmt.ListOLAs(ctx, deref(groupID), p)
 	}
-	es, info, total, err := connect(ctx, first, after, within(created, updated, list), olaModel,
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, updated: updated, order: orderBy, modified: true}, list), olaModel,
 		func(c string, n *model.Ola) *model.OLAEdge { return &model.OLAEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err

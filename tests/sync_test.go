@@ -120,6 +120,51 @@ func TestIncrementalSync(t *testing.T) {
 		t.Errorf("reference records created or modified since %s: %+v, want none", since, ref)
 	}
 
+	// Lists ordered by name otherwise take an order by time, paged by
+	// cursor: groups named against their order of creation.
+	var made []string
+	for _, name := range []string{"sync-c", "sync-b", "sync-a"} {
+		made = append(made, e.createGroup(t, name))
+		time.Sleep(2 * time.Millisecond)
+	}
+	groupsBy := func(dir string, after any) (ids []string, end string, more bool) {
+		var out struct {
+			Groups struct {
+				Edges    []struct{ Node struct{ ID string } }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+		e.ok(t, e.admin, `query($o: TimeOrder, $after: String) { groups(orderBy: $o, first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+			map[string]any{"o": map[string]any{"field": "CREATED_AT", "direction": dir}, "after": after}, &out)
+		for _, ed := range out.Groups.Edges {
+			ids = append(ids, ed.Node.ID)
+		}
+		return ids, out.Groups.PageInfo.EndCursor, out.Groups.PageInfo.HasNextPage
+	}
+	pageAll := func(dir string) []string {
+		var all []string
+		var after any
+		for range 20 {
+			ids, end, more := groupsBy(dir, after)
+			all = append(all, ids...)
+			if !more {
+				break
+			}
+			after = end
+		}
+		return all
+	}
+	asc, desc := pageAll("ASC"), pageAll("DESC")
+	slices.Reverse(desc)
+	if len(asc) < 4 || !slices.Equal(asc, desc) || !slices.Equal(asc[len(asc)-3:], made) {
+		t.Errorf("groups by creation, oldest first %v; newest first, reversed, %v", asc, desc)
+	}
+	e.fail(t, e.admin, `{ users(orderBy: {field: UPDATED_AT}) { totalCount } }`, nil, "BAD_USER_INPUT")
+	e.ok(t, e.admin, `{ slas(orderBy: {field: UPDATED_AT, direction: ASC}) { totalCount } olas(orderBy: {field: CREATED_AT}) { totalCount } }`, nil, nil)
+
 	for name, query := range map[string]string{
 		"groups":             `{ groups(created: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}) { totalCount } }`,
 		"slas":               `{ slas(updated: {from: "2026-02-01T00:00:00Z", before: "2026-02-01T00:00:00Z"}) { totalCount } }`,
