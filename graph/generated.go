@@ -1218,7 +1218,7 @@ type ComplexityRoot struct {
 		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
 		Me                   func(childComplexity int) int
 		MyApprovals          func(childComplexity int, first *int, after *string) int
-		MyRequests           func(childComplexity int, first *int, after *string) int
+		MyRequests           func(childComplexity int, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, types []string, includeRetired *bool) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -2007,7 +2007,7 @@ type QueryResolver interface {
 	CatalogueItems(ctx context.Context) ([]*model.CatalogueItem, error)
 	CatalogueItem(ctx context.Context, id string) (*model.CatalogueItem, error)
 	ServiceRequest(ctx context.Context, id *string, number *string) (*model.ServiceRequest, error)
-	MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error)
+	MyRequests(ctx context.Context, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error)
 	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
 	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error)
 	ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceRequestConnection, error)
@@ -7289,7 +7289,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MyRequests(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.MyRequests(childComplexity, args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -15124,7 +15124,14 @@ extend type Query {
   "One request: NOT_FOUND when out of the caller's reach. Read by id or by number (REQ0000001): give exactly one."
   serviceRequest(id: ID, number: String): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
   "The requests the caller made or that were made for them, newest first."
-  myRequests(first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
+  myRequests(
+    "Only those created in this range."
+    created: TimeRange
+    "Only those last modified in this range (incremental sync)."
+    updated: TimeRange
+    first: Int = 20
+    after: String
+  ): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
   "The approvals waiting for the caller, oldest first."
   myApprovals(first: Int = 20, after: String): RequestApprovalConnection! @auth(roles: [REQUESTER], staff: true)
   """
@@ -20981,22 +20988,38 @@ func (ec *executionContext) field_Query_myApprovals_args(ctx context.Context, ra
 func (ec *executionContext) field_Query_myRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updated"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -46903,7 +46926,7 @@ func (ec *executionContext) _Query_myRequests(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MyRequests(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().MyRequests(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

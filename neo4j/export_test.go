@@ -66,7 +66,7 @@ func OpenIncidentsOnStatements(scope incident.Scope) Statements {
 // MyRequestsStatements and MyApprovalsStatements are the statements of a
 // requester's request list and an approver's inbox.
 func MyRequestsStatements() Statements {
-	return Statements{First: myRequestsPage(false), Next: myRequestsPage(true), Count: countMyRequests,
+	return Statements{First: myRequestsPage(false, ""), Next: myRequestsPage(true, ""), Count: countMyRequests(""),
 		Params: map[string]any{"me": "usr_a", "afterValue": "x", "afterId": "x", "limit": int64(21)}}
 }
 func MyApprovalsStatements() Statements { return statementsOf(myApprovalsList("usr_a")) }

@@ -9,11 +9,11 @@ import (
 
 // myRequestsPage reads a page of the requests made by or for $me, newest
 // first: each side's page in order from its (person, createdAt) index,
-// the two merged.
-func myRequestsPage(after bool) string {
-	cond := ""
+// the two merged. window holds the time ranges' terms.
+func myRequestsPage(after bool, window string) string {
+	cond := window
 	if after {
-		cond = " AND " + keysetAfter("r", "createdAt", true)
+		cond += " AND " + keysetAfter("r", "createdAt", true)
 	}
 	branch := func(prop string) string {
 		return "MATCH (r:ServiceRequest) WHERE r." + prop + " = $me AND r.createdAt IS NOT NULL" + cond +
@@ -25,14 +25,24 @@ func myRequestsPage(after bool) string {
 
 // countMyRequests counts each side from its index, once each request
 // (every request has createdAt: saying so lets the composite index serve).
-const countMyRequests = `
-RETURN COUNT { MATCH (r:ServiceRequest) WHERE r.requesterId = $me AND r.createdAt IS NOT NULL } +
-       COUNT { MATCH (r:ServiceRequest) WHERE r.requestedForId = $me AND r.createdAt IS NOT NULL AND r.requesterId <> $me } AS total`
+func countMyRequests(window string) string {
+	return "RETURN COUNT { MATCH (r:ServiceRequest) WHERE r.requesterId = $me AND r.createdAt IS NOT NULL" + window + " } +\n" +
+		"       COUNT { MATCH (r:ServiceRequest) WHERE r.requestedForId = $me AND r.createdAt IS NOT NULL AND r.requesterId <> $me" + window + " } AS total"
+}
 
 // MyRequests implements request.Store.
 func (m *Requests) MyRequests(ctx context.Context, me string, p paging.Request) (paging.Page[request.Record], error) {
-	return listPage(ctx, m.s, myRequestsPage(p.After != ""), countMyRequests, "myRequests:createdAt:desc"+timeSortSuffix,
-		map[string]any{"me": me}, p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
+	window := newConditions()
+	window.between("r", "createdAt", "created", p.Created)
+	window.between("r", "updatedAt", "updated", p.Updated)
+	terms := ""
+	for _, t := range window.terms {
+		terms += " AND " + t
+	}
+	params := window.params
+	params["me"] = me
+	return listPage(ctx, m.s, myRequestsPage(p.After != "", terms), countMyRequests(terms), "myRequests:createdAt:desc"+timeSortSuffix,
+		params, p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
 }
 
 // myApprovalsList lists the approvals pending with $me, oldest first,

@@ -120,12 +120,12 @@ func (r *queryResolver) ServiceRequest(ctx context.Context, id *string, number *
 	return tickets.Get(ctx, r.Numbers, tickets.Request, id, number, r.requestFor)
 }
 
-func (r *queryResolver) MyRequests(ctx context.Context, first *int, after *string) (*model.ServiceRequestConnection, error) {
+func (r *queryResolver) MyRequests(ctx context.Context, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error) {
 	// The caller's own requests need no groups.
 	v := request.Viewer{Principal: *principal(ctx)}
-	return requestConnection(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
+	return requestConnection(ctx, first, after, within(listWindow{created: created, updated: updated, modified: true}, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
 		return r.RequestMgmt.MyRequests(ctx, v, p)
-	})
+	}))
 }
 
 func (r *queryResolver) MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error) {

@@ -62,4 +62,12 @@ func TestRequestDemoHasAMenuAndRequests(t *testing.T) {
 	if got := states("fiona"); !slices.Equal(got, []string{"CLOSED"}) {
 		t.Errorf("fiona's demo requests: %v", got)
 	}
+	var window struct {
+		Past, Future struct{ TotalCount int }
+	}
+	served.ok(t, e.mint(t, ids["rita"], auth.Requester), `{ past: myRequests(updated: {before: "2999-01-01T00:00:00Z"}) { totalCount }
+  future: myRequests(created: {from: "2999-01-01T00:00:00Z"}) { totalCount } }`, nil, &window)
+	if window.Past.TotalCount != 3 || window.Future.TotalCount != 0 {
+		t.Errorf("rita's requests modified before 2999: %d, created from 2999: %d; want 3 and 0", window.Past.TotalCount, window.Future.TotalCount)
+	}
 }
