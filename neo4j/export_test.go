@@ -14,6 +14,7 @@ import (
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/problem"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/search"
 	"github.com/itsm-graph/itsm/sla"
 )
 
@@ -185,4 +186,10 @@ func ListsByTime(o paging.TimeOrder) map[string]Statements {
 		out[name] = statementsOf(orderedByTime(l, name, o))
 	}
 	return out
+}
+
+// RecordSearchStatements are the page and count statements of the search
+// box for q.
+func RecordSearchStatements(q search.Query) (page, count string, params map[string]any) {
+	return recordSearchStatements(q)
 }

@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
+	"github.com/itsm-graph/itsm/search"
 )
 
 // knowledgeFilters are the filters the article list and search offer,
@@ -57,6 +59,41 @@ func TestSearchUsesTheFullTextIndex(t *testing.T) {
 				return strings.HasPrefix(op, "ProcedureCall") && strings.Contains(op, "db.index.fulltext.queryNodes")
 			}) {
 				t.Errorf("%s, %s: no full-text index call in %v", name, which, ops)
+			}
+			for _, op := range ops {
+				for _, scan := range scans {
+					if strings.HasPrefix(op, scan) {
+						t.Errorf("%s, %s: planned with %s\n%s", name, which, op, stmt)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSearchBoxUsesTheFullTextIndex: the search box, for staff and for a
+// customer or agent whose row rules are terms of the statement, starts
+// from its full-text index and scans no label.
+func TestSearchBoxUsesTheFullTextIndex(t *testing.T) {
+	s := neo4jtest.Open(t)
+	queries := map[string]search.Query{
+		"staff":    {Kinds: search.Kinds(), IncidentScope: incident.Scope{All: true}},
+		"agent":    {Kinds: search.Kinds(), IncidentScope: incident.Scope{AssigneeID: "usr_a", GroupIDs: []string{"grp_a"}, Unassigned: true, Major: true}},
+		"customer": {Kinds: []search.Kind{search.Service, search.Incident}, IncidentScope: incident.Scope{CallerID: "usr_r"}, BusinessServicesOnly: true},
+	}
+	for name, q := range queries {
+		q.Text = "disk"
+		page, count, params := neo4j.RecordSearchStatements(q)
+		params["afterValue"], params["afterId"], params["limit"] = 1.5, "ci_x", int64(21)
+		for which, stmt := range map[string]string{"page": page, "count": count} {
+			ops, err := s.PlanDetails(context.Background(), stmt, params)
+			if err != nil {
+				t.Fatalf("%s, %s: %v\n%s", name, which, err, stmt)
+			}
+			if !slices.ContainsFunc(ops, func(op string) bool {
+				return strings.HasPrefix(op, "ProcedureCall") && strings.Contains(op, "db.index.fulltext.queryNodes")
+			}) {
+				t.Errorf("%s, %s: no search index call in %v", name, which, ops)
 			}
 			for _, op := range ops {
 				for _, scan := range scans {

@@ -10,6 +10,7 @@ import (
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/request"
+	"github.com/itsm-graph/itsm/tickets"
 )
 
 // Requests implements request.Store. A catalogue item is a
@@ -286,13 +287,6 @@ func (m *Requests) GetRequests(ctx context.Context, ids []string) ([]request.Rec
 	})
 }
 
-// nextRequestNumber numbers a request from the counter, whose lock
-// serialises the numbering of concurrent submits.
-const nextRequestNumber = `
-MERGE (c:RequestCounter {name: 'request'})
-SET c.next = coalesce(c.next, 0) + 1
-RETURN 'REQ' + right('000000' + toString(c.next), 7) AS number`
-
 const createRequest = `CREATE (r:ServiceRequest) SET r = $props`
 
 // writeRequest writes a request's properties, upserts its approvals and
@@ -450,12 +444,9 @@ func (m *Requests) Submit(ctx context.Context, key *ids.IdempotencyKey, o reques
 		if err != nil {
 			return result{}, err
 		}
-		recs, err := collect(ctx, tx, nextRequestNumber, nil)
-		if err != nil {
+		if rec.Request.Number, err = nextNumber(ctx, tx, tickets.Request); err != nil {
 			return result{}, err
 		}
-		n, _ := recs[0].Get("number")
-		rec.Request.Number, _ = n.(string)
 		p, err := requestToProps(rec.Request)
 		if err != nil {
 			return result{}, err
