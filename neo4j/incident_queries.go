@@ -43,8 +43,16 @@ func incidentList(scope incident.Scope, f incident.Filter) listSpec {
 // inScope adds the condition that keeps the incidents of scope. Only the
 // parts of the scope that are set join its alternatives.
 func inScope(where *conditions, scope incident.Scope) {
+	if term, params, ok := scopeTerm(scope); ok {
+		where.add(term, params...)
+	}
+}
+
+// scopeTerm is the condition on i that keeps the incidents of scope, with
+// its parameters as name, value pairs; false when the scope keeps all.
+func scopeTerm(scope incident.Scope) (string, []any, bool) {
 	if scope.All {
-		return
+		return "", nil, false
 	}
 	var anyOf []string
 	params := []any{}
@@ -69,7 +77,7 @@ func inScope(where *conditions, scope incident.Scope) {
 	if len(anyOf) == 0 {
 		anyOf = []string{"false"} // a scope with no part reads nothing
 	}
-	where.add("("+strings.Join(anyOf, " OR ")+")", params...)
+	return "(" + strings.Join(anyOf, " OR ") + ")", params, true
 }
 
 const openIncidentsOn = `

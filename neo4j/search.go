@@ -47,10 +47,8 @@ func recordSearchStatements(q search.Query) (page, count string, params map[stri
 		labels[i] = searchLabels[k]
 	}
 	where.add("any(l IN labels(i) WHERE l IN $labels)", "labels", labels)
-	scope := newConditions()
-	inScope(scope, q.IncidentScope)
-	if len(scope.terms) > 0 {
-		where.add("(NOT i:Incident OR "+scope.terms[0]+")", flatten(scope.params)...)
+	if term, params, ok := scopeTerm(q.IncidentScope); ok {
+		where.add("(NOT i:Incident OR "+term+")", params...)
 	}
 	if q.BusinessServicesOnly {
 		where.add("(NOT i:Service OR i.kind = $businessKind)", "businessKind", string(catalog.KindBusinessService))
@@ -62,15 +60,6 @@ func recordSearchStatements(q search.Query) (page, count string, params map[stri
 		"\nRETURN {id: i.id, label: [l IN labels(i) WHERE l IN $labels][0], score: score} AS n"
 	count = call + where.where() + "\nRETURN count(i) AS total"
 	return page, count, where.params
-}
-
-// flatten turns parameters into the name, value pairs conditions.add takes.
-func flatten(params map[string]any) []any {
-	out := make([]any, 0, 2*len(params))
-	for k, v := range params {
-		out = append(out, k, v)
-	}
-	return out
 }
 
 // Search implements search.Store.

@@ -14,6 +14,9 @@ type TimeRange struct {
 	From, Before time.Time
 }
 
+// IsZero reports whether the range is open at both ends.
+func (r TimeRange) IsZero() bool { return r.From.IsZero() && r.Before.IsZero() }
+
 // Check refuses a range that cannot hold anything.
 func (r TimeRange) Check(field string) error {
 	if !r.From.IsZero() && !r.Before.IsZero() && !r.From.Before(r.Before) {

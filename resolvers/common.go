@@ -171,11 +171,15 @@ func timeRange(r *model.TimeRange) paging.TimeRange {
 // syncOf maps what a list of records offers for incremental reads: its
 // filter's time ranges and its order (nil: newest created first).
 func syncOf(created, updated *model.TimeRange, o *model.TimeOrder) paging.Sync {
-	s := paging.Sync{Created: timeRange(created), Updated: timeRange(updated)}
-	if o != nil {
-		s.Order = paging.TimeOrder{Field: paging.TimeField(o.Field), Asc: o.Direction == model.SortDirectionAsc}
+	return paging.Sync{Created: timeRange(created), Updated: timeRange(updated), Order: timeOrder(o)}
+}
+
+// timeOrder maps a TimeOrder argument (nil: newest created first).
+func timeOrder(o *model.TimeOrder) paging.TimeOrder {
+	if o == nil {
+		return paging.TimeOrder{}
 	}
-	return s
+	return paging.TimeOrder{Field: paging.TimeField(o.Field), Asc: o.Direction == model.SortDirectionAsc}
 }
 
 // listWindow is what a list's arguments ask of its pages beside first and
@@ -196,7 +200,7 @@ func within[T any](w listWindow, list func(context.Context, paging.Request) (pag
 			return paging.Page[T]{}, err
 		}
 		if w.order != nil {
-			o := syncOf(nil, nil, w.order).Order
+			o := timeOrder(w.order)
 			if o.Updated() && !w.modified {
 				return paging.Page[T]{}, apperr.Invalid("orderBy.field", "these records keep no modification time; order by CREATED_AT")
 			}
