@@ -51,22 +51,7 @@ func TestSearchUsesTheFullTextIndex(t *testing.T) {
 		page, count, params := neo4j.SearchStatements(f)
 		params["query"], params["afterValue"], params["afterId"], params["limit"] = "disk", 1.5, "kbv_x", int64(21)
 		for which, stmt := range map[string]string{"page": page, "count": count} {
-			ops, err := s.PlanDetails(context.Background(), stmt, params)
-			if err != nil {
-				t.Fatalf("%s, %s: %v\n%s", name, which, err, stmt)
-			}
-			if !slices.ContainsFunc(ops, func(op string) bool {
-				return strings.HasPrefix(op, "ProcedureCall") && strings.Contains(op, "db.index.fulltext.queryNodes")
-			}) {
-				t.Errorf("%s, %s: no full-text index call in %v", name, which, ops)
-			}
-			for _, op := range ops {
-				for _, scan := range scans {
-					if strings.HasPrefix(op, scan) {
-						t.Errorf("%s, %s: planned with %s\n%s", name, which, op, stmt)
-					}
-				}
-			}
+			checkFullTextPlan(t, s, name+", "+which, stmt, params)
 		}
 	}
 }
@@ -86,21 +71,28 @@ func TestSearchBoxUsesTheFullTextIndex(t *testing.T) {
 		page, count, params := neo4j.RecordSearchStatements(q)
 		params["afterValue"], params["afterId"], params["limit"] = 1.5, "ci_x", int64(21)
 		for which, stmt := range map[string]string{"page": page, "count": count} {
-			ops, err := s.PlanDetails(context.Background(), stmt, params)
-			if err != nil {
-				t.Fatalf("%s, %s: %v\n%s", name, which, err, stmt)
-			}
-			if !slices.ContainsFunc(ops, func(op string) bool {
-				return strings.HasPrefix(op, "ProcedureCall") && strings.Contains(op, "db.index.fulltext.queryNodes")
-			}) {
-				t.Errorf("%s, %s: no search index call in %v", name, which, ops)
-			}
-			for _, op := range ops {
-				for _, scan := range scans {
-					if strings.HasPrefix(op, scan) {
-						t.Errorf("%s, %s: planned with %s\n%s", name, which, op, stmt)
-					}
-				}
+			checkFullTextPlan(t, s, name+", "+which, stmt, params)
+		}
+	}
+}
+
+// checkFullTextPlan fails unless stmt starts from a full-text index and
+// scans no label.
+func checkFullTextPlan(t *testing.T, s *neo4j.Store, name, stmt string, params map[string]any) {
+	t.Helper()
+	ops, err := s.PlanDetails(context.Background(), stmt, params)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, stmt)
+	}
+	if !slices.ContainsFunc(ops, func(op string) bool {
+		return strings.HasPrefix(op, "ProcedureCall") && strings.Contains(op, "db.index.fulltext.queryNodes")
+	}) {
+		t.Errorf("%s: no full-text index call in %v", name, ops)
+	}
+	for _, op := range ops {
+		for _, scan := range scans {
+			if strings.HasPrefix(op, scan) {
+				t.Errorf("%s: planned with %s\n%s", name, op, stmt)
 			}
 		}
 	}
