@@ -200,7 +200,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		Criticality func(childComplexity int) int
 		Description func(childComplexity int) int
-		History     func(childComplexity int, first *int, after *string) int
+		History     func(childComplexity int, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -225,7 +225,7 @@ type ComplexityRoot struct {
 	BusinessUnit struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
-		History     func(childComplexity int, first *int, after *string) int
+		History     func(childComplexity int, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -463,7 +463,7 @@ type ComplexityRoot struct {
 		Environment    func(childComplexity int) int
 		ExternalID     func(childComplexity int) int
 		FieldSources   func(childComplexity int) int
-		History        func(childComplexity int, first *int, after *string) int
+		History        func(childComplexity int, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) int
 		ID             func(childComplexity int) int
 		Identities     func(childComplexity int) int
 		Kind           func(childComplexity int) int
@@ -1214,11 +1214,11 @@ type ComplexityRoot struct {
 		Incident             func(childComplexity int, id *string, number *string) int
 		Incidents            func(childComplexity int, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		KnowledgeArticle     func(childComplexity int, id *string, number *string) int
-		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, first *int, after *string) int
+		KnowledgeArticles    func(childComplexity int, filter *model.KnowledgeArticleFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		KnownErrors          func(childComplexity int, filter *model.KnownErrorFilter, first *int, after *string) int
 		Me                   func(childComplexity int) int
-		MyApprovals          func(childComplexity int, first *int, after *string) int
-		MyRequests           func(childComplexity int, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
+		MyApprovals          func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
+		MyRequests           func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		Neighbourhood        func(childComplexity int, id string, depth *int, types []string, includeRetired *bool) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -1234,9 +1234,9 @@ type ComplexityRoot struct {
 		RelationshipTypes    func(childComplexity int) int
 		RequestCatalogue     func(childComplexity int) int
 		RequestReport        func(childComplexity int, from time.Time, to time.Time) int
-		RequestTaskQueue     func(childComplexity int, groupID *string, states []model.RequestTaskState, first *int, after *string) int
+		RequestTaskQueue     func(childComplexity int, groupID *string, states []model.RequestTaskState, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
 		SLA                  func(childComplexity int, id string) int
-		SLAEventLog          func(childComplexity int, filter *model.SLAEventFilter, first *int, after *string) int
+		SLAEventLog          func(childComplexity int, filter *model.SLAEventFilter, orderBy *model.TimeOrder, first *int, after *string) int
 		SLAReport            func(childComplexity int, slaID string, from time.Time, to time.Time) int
 		SLAReviews           func(childComplexity int, slaID string) int
 		Search               func(childComplexity int, text string, kinds []model.SearchKind, first *int, after *string) int
@@ -1567,7 +1567,7 @@ type ComplexityRoot struct {
 		Criticality func(childComplexity int) int
 		DependsOn   func(childComplexity int) int
 		Description func(childComplexity int) int
-		History     func(childComplexity int, first *int, after *string) int
+		History     func(childComplexity int, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Name        func(childComplexity int) int
@@ -1744,11 +1744,11 @@ type BaselineResolver interface {
 }
 type BusinessProcessResolver interface {
 	SupportedBy(ctx context.Context, obj *model.BusinessProcess) ([]*model.Service, error)
-	History(ctx context.Context, obj *model.BusinessProcess, first *int, after *string) (*model.CIHistoryConnection, error)
+	History(ctx context.Context, obj *model.BusinessProcess, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type BusinessUnitResolver interface {
 	Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error)
-	History(ctx context.Context, obj *model.BusinessUnit, first *int, after *string) (*model.CIHistoryConnection, error)
+	History(ctx context.Context, obj *model.BusinessUnit, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type CIModificationResolver interface {
 	ConfigurationItems(ctx context.Context, obj *model.CIModification) ([]*model.ConfigurationItem, error)
@@ -1793,7 +1793,7 @@ type ConfigurationItemResolver interface {
 	Redundancy(ctx context.Context, obj *model.ConfigurationItem) (*model.Redundancy, error)
 
 	Relationships(ctx context.Context, obj *model.ConfigurationItem, direction *model.RelationshipDirection, types []string, first *int) ([]*model.Relationship, error)
-	History(ctx context.Context, obj *model.ConfigurationItem, first *int, after *string) (*model.CIHistoryConnection, error)
+	History(ctx context.Context, obj *model.ConfigurationItem, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type FreezeWindowResolver interface {
 	Services(ctx context.Context, obj *model.FreezeWindow) ([]*model.Service, error)
@@ -1990,7 +1990,7 @@ type QueryResolver interface {
 	Incidents(ctx context.Context, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.IncidentConnection, error)
 	PriorityMatrix(ctx context.Context) ([]*model.PriorityMatrixCell, error)
 	KnowledgeArticle(ctx context.Context, id *string, number *string) (*model.KnowledgeArticle, error)
-	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error)
+	KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.KnowledgeArticleConnection, error)
 	SearchKnowledge(ctx context.Context, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeSearchConnection, error)
 	ArticlesDueForReview(ctx context.Context, first *int) ([]*model.KnowledgeArticleDue, error)
 	SuggestKnowledge(ctx context.Context, text string, configurationItemIds []string, serviceIds []string, first *int) ([]*model.KnowledgeSuggestion, error)
@@ -2007,16 +2007,16 @@ type QueryResolver interface {
 	CatalogueItems(ctx context.Context) ([]*model.CatalogueItem, error)
 	CatalogueItem(ctx context.Context, id string) (*model.CatalogueItem, error)
 	ServiceRequest(ctx context.Context, id *string, number *string) (*model.ServiceRequest, error)
-	MyRequests(ctx context.Context, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error)
-	MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error)
-	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error)
+	MyRequests(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error)
+	MyApprovals(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.RequestApprovalConnection, error)
+	RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.RequestTaskConnection, error)
 	ServiceRequests(ctx context.Context, filter *model.ServiceRequestFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.ServiceRequestConnection, error)
 	RequestReport(ctx context.Context, from time.Time, to time.Time) (*model.RequestReport, error)
 	Search(ctx context.Context, text string, kinds []model.SearchKind, first *int, after *string) (*model.SearchConnection, error)
 	SLA(ctx context.Context, id string) (*model.SLA, error)
 	Slas(ctx context.Context, customerID *string, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.SLAConnection, error)
 	SLAReport(ctx context.Context, slaID string, from time.Time, to time.Time) (*model.SLAReport, error)
-	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error)
+	SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.SLAEventConnection, error)
 	ServiceAvailability(ctx context.Context, serviceID string, from time.Time, to time.Time, slaID *string) (*model.ServiceAvailability, error)
 	SLAReviews(ctx context.Context, slaID string) ([]*model.SLAReview, error)
 	UpcomingReviews(ctx context.Context, withinDays int) ([]*model.UpcomingReview, error)
@@ -2059,7 +2059,7 @@ type ServiceResolver interface {
 	Supports(ctx context.Context, obj *model.Service) ([]*model.BusinessProcess, error)
 	DependsOn(ctx context.Context, obj *model.Service) ([]model.GraphItem, error)
 	UsedBy(ctx context.Context, obj *model.Service) ([]*model.Service, error)
-	History(ctx context.Context, obj *model.Service, first *int, after *string) (*model.CIHistoryConnection, error)
+	History(ctx context.Context, obj *model.Service, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error)
 }
 type ServiceAvailabilityResolver interface {
 	Service(ctx context.Context, obj *model.ServiceAvailability) (*model.Service, error)
@@ -2550,7 +2550,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.BusinessProcess.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.BusinessProcess.History(childComplexity, args["created"].(*model.TimeRange), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "BusinessProcess.id":
 		if e.ComplexityRoot.BusinessProcess.ID == nil {
 			break
@@ -2637,7 +2637,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.BusinessUnit.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.BusinessUnit.History(childComplexity, args["created"].(*model.TimeRange), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "BusinessUnit.id":
 		if e.ComplexityRoot.BusinessUnit.ID == nil {
 			break
@@ -3621,7 +3621,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.ConfigurationItem.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.ConfigurationItem.History(childComplexity, args["created"].(*model.TimeRange), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "ConfigurationItem.id":
 		if e.ComplexityRoot.ConfigurationItem.ID == nil {
 			break
@@ -7250,7 +7250,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.KnowledgeArticles(childComplexity, args["filter"].(*model.KnowledgeArticleFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.KnowledgeArticles(childComplexity, args["filter"].(*model.KnowledgeArticleFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.knownErrors":
 		if e.ComplexityRoot.Query.KnownErrors == nil {
 			break
@@ -7278,7 +7278,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MyApprovals(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.MyApprovals(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.myRequests":
 		if e.ComplexityRoot.Query.MyRequests == nil {
 			break
@@ -7289,7 +7289,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MyRequests(childComplexity, args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.MyRequests(childComplexity, args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.neighbourhood":
 		if e.ComplexityRoot.Query.Neighbourhood == nil {
 			break
@@ -7445,7 +7445,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.RequestTaskQueue(childComplexity, args["groupId"].(*string), args["states"].([]model.RequestTaskState), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.RequestTaskQueue(childComplexity, args["groupId"].(*string), args["states"].([]model.RequestTaskState), args["orderBy"].(*model.TimeOrder), args["created"].(*model.TimeRange), args["updated"].(*model.TimeRange), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sla":
 		if e.ComplexityRoot.Query.SLA == nil {
 			break
@@ -7467,7 +7467,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SLAEventLog(childComplexity, args["filter"].(*model.SLAEventFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.SLAEventLog(childComplexity, args["filter"].(*model.SLAEventFilter), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Query.slaReport":
 		if e.ComplexityRoot.Query.SLAReport == nil {
 			break
@@ -8851,7 +8851,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Service.History(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Service.History(childComplexity, args["created"].(*model.TimeRange), args["orderBy"].(*model.TimeOrder), args["first"].(*int), args["after"].(*string)), true
 	case "Service.id":
 		if e.ComplexityRoot.Service.ID == nil {
 			break
@@ -10111,7 +10111,14 @@ type Service implements Node & GraphItem {
   "Services that depend on this one directly (staff only)."
   usedBy: [Service!]! @auth(staff: true)
   "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
-  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
+  history(
+    "Only entries recorded in this range."
+    created: TimeRange
+    "Oldest first with direction ASC; CREATED_AT is the time an entry was recorded (entries are never modified)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -10131,7 +10138,14 @@ type BusinessUnit implements Node & GraphItem {
   "Business services the unit consumes; only LIVE ones unless includeAll."
   services(includeAll: Boolean = false): [Service!]!
   "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
-  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
+  history(
+    "Only entries recorded in this range."
+    created: TimeRange
+    "Oldest first with direction ASC; CREATED_AT is the time an entry was recorded (entries are never modified)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -10153,7 +10167,14 @@ type BusinessProcess implements Node & GraphItem {
   "Business services supporting it."
   supportedBy: [Service!]!
   "Its modifications, newest first (staff only): creation, each change, and each link made or removed."
-  history(first: Int = 20, after: String): CIHistoryConnection! @auth(staff: true)
+  history(
+    "Only entries recorded in this range."
+    created: TimeRange
+    "Oldest first with direction ASC; CREATED_AT is the time an entry was recorded (entries are never modified)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): CIHistoryConnection! @auth(staff: true)
 }
 
 """
@@ -11399,7 +11420,14 @@ type ConfigurationItem implements Node & GraphItem {
   """
   The immutable modification trail of this CI, newest first.
   """
-  history(first: Int = 20, after: String): CIHistoryConnection!
+  history(
+    "Only entries recorded in this range."
+    created: TimeRange
+    "Oldest first with direction ASC; CREATED_AT is the time an entry was recorded (entries are never modified)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): CIHistoryConnection!
 }
 
 """
@@ -13401,7 +13429,13 @@ extend type Query {
   "One article by id (requesters: PUBLISHED PUBLIC articles only; NOT_FOUND otherwise). Read by id or by number (KB0000001): give exactly one."
   knowledgeArticle(id: ID, number: String): KnowledgeArticle! @auth(roles: [REQUESTER], staff: true)
   "Articles, most recently updated first; totalCount is counted only when selected."
-  knowledgeArticles(filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeArticleConnection! @auth(roles: [REQUESTER], staff: true)
+  knowledgeArticles(
+    filter: KnowledgeArticleFilter
+    "Articles are listed by modification time, newest first; {field: UPDATED_AT, direction: ASC} lists the oldest first (CREATED_AT is refused)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): KnowledgeArticleConnection! @auth(roles: [REQUESTER], staff: true)
   "Full-text search over title, summary, body and keywords, best first. The query is plain words (at most 300 characters, 32 words), never index syntax."
   searchKnowledge(query: String!, filter: KnowledgeArticleFilter, first: Int = 20, after: String): KnowledgeSearchConnection! @auth(roles: [REQUESTER], staff: true)
   "Published articles whose review date has passed or whose feedback is mostly unhelpful."
@@ -15125,6 +15159,8 @@ extend type Query {
   serviceRequest(id: ID, number: String): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
   "The requests the caller made or that were made for them, newest first."
   myRequests(
+    "Order by a time instead of newest created first."
+    orderBy: TimeOrder
     "Only those created in this range."
     created: TimeRange
     "Only those last modified in this range (incremental sync)."
@@ -15133,12 +15169,30 @@ extend type Query {
     after: String
   ): ServiceRequestConnection! @auth(roles: [REQUESTER], staff: true)
   "The approvals waiting for the caller, oldest first."
-  myApprovals(first: Int = 20, after: String): RequestApprovalConnection! @auth(roles: [REQUESTER], staff: true)
+  myApprovals(
+    "Order by when they were opened (CREATED_AT) newest first with direction DESC; approvals waiting keep no modification time."
+    orderBy: TimeOrder
+    "Only those opened in this range."
+    created: TimeRange
+    first: Int = 20
+    after: String
+  ): RequestApprovalConnection! @auth(roles: [REQUESTER], staff: true)
   """
   The fulfilment tasks of the caller's groups (or of one of them), oldest first: by default those
   OPEN or IN_PROGRESS. Service owners and analysts may name any group.
   """
-  requestTaskQueue(groupId: ID, states: [RequestTaskState!], first: Int = 20, after: String): RequestTaskConnection! @auth(roles: [REQUESTER], staff: true)
+  requestTaskQueue(
+    groupId: ID
+    states: [RequestTaskState!]
+    "Order by when they were opened (CREATED_AT) or last modified instead of oldest opened first."
+    orderBy: TimeOrder
+    "Only those opened in this range."
+    created: TimeRange
+    "Only those last modified in this range (incremental sync)."
+    updated: TimeRange
+    first: Int = 20
+    after: String
+  ): RequestTaskConnection! @auth(roles: [REQUESTER], staff: true)
   "Every request (service owners and analysts), newest first."
   serviceRequests(filter: ServiceRequestFilter, orderBy: TimeOrder, first: Int = 20, after: String): ServiceRequestConnection! @auth(roles: [SERVICE_OWNER, ANALYST])
   "Satisfaction, approval and fulfilment time per item and group, of the requests fulfilled in [from, to) (at most 5,000)."
@@ -15767,7 +15821,13 @@ extend type Query {
   slaReport(slaId: ID!, from: DateTime!, to: DateTime!): SLAReport! @auth(staff: true)
 
   "The warnings and breaches the evaluator recorded, newest first, in pages of at most 100 (default 20): what a subscriber of slaEvents heard, for those who were not listening. For the roles that read every incident and request."
-  slaEventLog(filter: SLAEventFilter, first: Int = 20, after: String): SLAEventConnection! @auth(roles: [ANALYST, SERVICE_OWNER])
+  slaEventLog(
+    filter: SLAEventFilter
+    "Oldest first with direction ASC; CREATED_AT is the time an event happened (events are never modified)."
+    orderBy: TimeOrder
+    first: Int = 20
+    after: String
+  ): SLAEventConnection! @auth(roles: [ANALYST, SERVICE_OWNER])
 
   "Availability of a service over [from, to) from the outages of incidents that took it DOWN (overlapping outages counted once): around the clock, or within the service hours of slaId and against its target. NOT_FOUND for an unknown SLA; BAD_USER_INPUT when it does not cover the service."
   serviceAvailability(serviceId: ID!, from: DateTime!, to: DateTime!, slaId: ID): ServiceAvailability! @auth(staff: true)
@@ -19174,44 +19234,76 @@ func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[strin
 func (ec *executionContext) field_BusinessProcess_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
 	return args, nil
 }
 
 func (ec *executionContext) field_BusinessUnit_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -19246,22 +19338,38 @@ func (ec *executionContext) field_Change_impact_args(ctx context.Context, rawArg
 func (ec *executionContext) field_ConfigurationItem_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -20914,22 +21022,30 @@ func (ec *executionContext) field_Query_knowledgeArticles_args(ctx context.Conte
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -20966,44 +21082,22 @@ func (ec *executionContext) field_Query_knownErrors_args(ctx context.Context, ra
 func (ec *executionContext) field_Query_myApprovals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg1
-	return args, nil
-}
-
-func (ec *executionContext) field_Query_myRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
 		func(ctx context.Context, v any) (*model.TimeRange, error) {
 			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["created"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
-		func(ctx context.Context, v any) (*model.TimeRange, error) {
-			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["updated"] = arg1
+	args["created"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21020,6 +21114,52 @@ func (ec *executionContext) field_Query_myRequests_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updated"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -21388,22 +21528,46 @@ func (ec *executionContext) field_Query_requestTaskQueue_args(ctx context.Contex
 		return nil, err
 	}
 	args["states"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "updated",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["updated"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg6
 	return args, nil
 }
 
@@ -21666,22 +21830,30 @@ func (ec *executionContext) field_Query_slaEventLog_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -21978,22 +22150,38 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Service_history_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "created",
+		func(ctx context.Context, v any) (*model.TimeRange, error) {
+			return ec.unmarshalOTimeRange2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeRange(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["created"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.TimeOrder, error) {
+			return ec.unmarshalOTimeOrder2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐTimeOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -24072,7 +24260,7 @@ func (ec *executionContext) _BusinessProcess_history(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.BusinessProcess().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.BusinessProcess().History(ctx, obj, fc.Args["created"].(*model.TimeRange), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -24467,7 +24655,7 @@ func (ec *executionContext) _BusinessUnit_history(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.BusinessUnit().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.BusinessUnit().History(ctx, obj, fc.Args["created"].(*model.TimeRange), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -28870,7 +29058,7 @@ func (ec *executionContext) _ConfigurationItem_history(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ConfigurationItem().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.ConfigurationItem().History(ctx, obj, fc.Args["created"].(*model.TimeRange), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CIHistoryConnection) graphql.Marshaler {
@@ -45861,7 +46049,7 @@ func (ec *executionContext) _Query_knowledgeArticles(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().KnowledgeArticles(ctx, fc.Args["filter"].(*model.KnowledgeArticleFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().KnowledgeArticles(ctx, fc.Args["filter"].(*model.KnowledgeArticleFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46926,7 +47114,7 @@ func (ec *executionContext) _Query_myRequests(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MyRequests(ctx, fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().MyRequests(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -46993,7 +47181,7 @@ func (ec *executionContext) _Query_myApprovals(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MyApprovals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().MyApprovals(ctx, fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47060,7 +47248,7 @@ func (ec *executionContext) _Query_requestTaskQueue(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().RequestTaskQueue(ctx, fc.Args["groupId"].(*string), fc.Args["states"].([]model.RequestTaskState), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().RequestTaskQueue(ctx, fc.Args["groupId"].(*string), fc.Args["states"].([]model.RequestTaskState), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["created"].(*model.TimeRange), fc.Args["updated"].(*model.TimeRange), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -47514,7 +47702,7 @@ func (ec *executionContext) _Query_slaEventLog(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SLAEventLog(ctx, fc.Args["filter"].(*model.SLAEventFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().SLAEventLog(ctx, fc.Args["filter"].(*model.SLAEventFilter), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -53182,7 +53370,7 @@ func (ec *executionContext) _Service_history(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Service().History(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Service().History(ctx, obj, fc.Args["created"].(*model.TimeRange), fc.Args["orderBy"].(*model.TimeOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -83,21 +83,29 @@ func within[T comparable](asked, bound []T) ([]T, bool) {
 	return out, len(out) > 0
 }
 
-const listSort = "knowledge:updatedAt:desc"
-
 // List returns one page of the articles p may read that f selects, most
-// recently updated first: staff filter on each article's latest version,
-// requesters see the published public ones.
+// recently updated first unless pr orders them oldest first: staff filter
+// on each article's latest version, requesters see the published public
+// ones. Articles are listed by modification time only: the version listed
+// does not carry when its article was created.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter, pr paging.Request) (paging.Page[Article], error) {
 	if err := f.check(); err != nil {
 		return paging.Page[Article]{}, err
+	}
+	listSort := "knowledge:updatedAt:desc"
+	oldest := pr.Order != nil && pr.Order.Asc
+	if pr.Order != nil && !pr.Order.Updated() {
+		return paging.Page[Article]{}, apperr.Invalid("orderBy.field", "articles are listed by when they were last modified; order by UPDATED_AT")
+	}
+	if oldest {
+		listSort = "knowledge:updatedAt"
 	}
 	f, ok := f.bounded(VisibilityOf(p))
 	page := paging.Page[Article]{HasPrevious: pr.After != ""}
 	if !ok {
 		return page, nil
 	}
-	sp := Page{Limit: pr.First + 1, Count: !pr.SkipTotal}
+	sp := Page{Limit: pr.First + 1, Count: !pr.SkipTotal, Oldest: oldest}
 	if pr.After != "" {
 		k, err := paging.Decode(pr.After, listSort)
 		if err != nil {

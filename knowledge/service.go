@@ -76,6 +76,8 @@ type Page struct {
 	Limit      int
 	// Count asks for the total of the list too.
 	Count bool
+	// Oldest lists the least recently updated first.
+	Oldest bool
 }
 
 // Notifier hears about every article written, after the commit.

@@ -141,12 +141,23 @@ func entryFromMap(p map[string]any) (cmdb.HistoryEntry, error) {
 
 // A CI's history is its recorded entries and the derived ADDED entries of
 // its feed relationships, merged in one order; its CREATED entry, while
-// derived, is added in Go (it needs the CI whole). A page after a cursor
-// starts after ($afterAt, $afterId).
-func historyOf(after bool) string {
-	from := ""
+// derived, is added in Go (it needs the CI whole). The entries are those
+// recorded in the range $createdFrom..$createdBefore when given, newest
+// first unless oldest; a page after a cursor starts after ($afterAt,
+// $afterId).
+func historyOf(after, oldest bool, created paging.TimeRange) string {
+	inRange := func(v, prop string) *conditions {
+		c := newConditions()
+		c.between(v, prop, "created", created)
+		return c
+	}
+	entries := inRange("entry", "at")
+	dir, past := "DESC", "<"
+	if oldest {
+		dir, past = "ASC", ">"
+	}
 	if after {
-		from = "\n  WHERE entry.at < $afterAt OR (entry.at = $afterAt AND entry.id < $afterId)"
+		entries.add("(entry.at " + past + " $afterAt OR (entry.at = $afterAt AND entry.id " + past + " $afterId))")
 	}
 	return `
 UNWIND $ids AS id
@@ -159,23 +170,34 @@ CALL (c) {
     MATCH (c)-[r]-(:CI) WHERE r.derivedEntry
     RETURN ` + derivedRelEntry + ` AS entry
   }
-  WITH entry` + from + `
-  ORDER BY entry.at DESC, entry.id DESC LIMIT $limit
+  WITH entry` + entries.where() + `
+  ORDER BY entry.at ` + dir + `, entry.id ` + dir + ` LIMIT $limit
   RETURN collect(entry) AS entries
 }
 RETURN id, entries,
-  COUNT { (c)-[:HAS_HISTORY]->(:CIHistory) } + COUNT { (c)-[r]-(:CI) WHERE r.derivedEntry } AS total,
+  COUNT { MATCH (c)-[:HAS_HISTORY]->(h:CIHistory)` + inRange("h", "at").where() + ` } +
+  COUNT { MATCH (c)-[r]-(:CI)` + inRange("r", "createdAt").where("r.derivedEntry") + ` } AS total,
   NOT c:CI OR EXISTS { (c)-[:HAS_HISTORY]->(:CIHistory {action: $created}) } AS recorded,
   properties(c) AS ci`
 }
 
-const historySort = "history"
+// historySort names the order of a history page in its cursors.
+func historySort(oldest bool) string {
+	if oldest {
+		return "history:asc"
+	}
+	return "history"
+}
 
-// History implements cmdb.Store.
+// History implements cmdb.Store: the entries recorded in p.Created (all
+// without it), newest first unless p orders them oldest first.
 func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1)})
+	oldest := p.Order != nil && p.Order.Asc
+	sort := historySort(oldest)
+	params := historyParams(map[string]any{"ids": ciIDs, "limit": int64(p.First + 1),
+		"createdFrom": p.Created.From, "createdBefore": p.Created.Before})
 	if p.After != "" {
-		k, err := paging.Decode(p.After, historySort)
+		k, err := paging.Decode(p.After, sort)
 		if err != nil {
 			return nil, err
 		}
@@ -185,8 +207,15 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 		}
 		params["afterAt"], params["afterId"] = at, k.ID
 	}
+	// order is negative when e comes before (at, id) in the page's order.
+	order := func(e cmdb.HistoryEntry, at time.Time, id string) int {
+		if oldest {
+			return -newerFirst(e, at, id)
+		}
+		return newerFirst(e, at, id)
+	}
 	return read(ctx, m.s, func(tx driver.ManagedTransaction) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-		recs, err := collect(ctx, tx, historyOf(p.After != ""), params)
+		recs, err := collect(ctx, tx, historyOf(p.After != "", oldest, p.Created), params)
 		if err != nil {
 			return nil, err
 		}
@@ -207,14 +236,13 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 				}
 				entries = append(entries, e)
 			}
-			if recorded != true {
+			if created := cmdb.CreationEntry(ciFromProps(props(r, "ci"))); recorded != true && p.Created.Contains(created.At) {
 				// The CI has not changed since it was created: its CREATED
 				// entry is derived from it (see cmdb.CreationEntry).
 				page.Total++
-				created := cmdb.CreationEntry(ciFromProps(props(r, "ci")))
-				if p.After == "" || newerFirst(created, params["afterAt"].(time.Time), params["afterId"].(string)) > 0 {
+				if p.After == "" || order(created, params["afterAt"].(time.Time), params["afterId"].(string)) > 0 {
 					entries = append(entries, created)
-					slices.SortFunc(entries, func(a, b cmdb.HistoryEntry) int { return newerFirst(a, b.At, b.ID) })
+					slices.SortFunc(entries, func(a, b cmdb.HistoryEntry) int { return order(a, b.At, b.ID) })
 				}
 			}
 			for _, e := range entries {
@@ -223,7 +251,7 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 					break
 				}
 				page.Items = append(page.Items, e)
-				page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: e.At.Format(time.RFC3339Nano), ID: e.ID, Sort: historySort}))
+				page.Cursors = append(page.Cursors, paging.Encode(paging.Keyset{Value: e.At.Format(time.RFC3339Nano), ID: e.ID, Sort: sort}))
 			}
 			out[id.(string)] = page
 		}
@@ -231,8 +259,8 @@ func (m *CMDB) History(ctx context.Context, ciIDs []string, p paging.Request) (m
 	})
 }
 
-// newerFirst orders history entries as History lists them: newest first,
-// then by id descending. It is negative when e comes before (at, id).
+// newerFirst orders history entries newest first, then by id descending.
+// It is negative when e comes before (at, id).
 func newerFirst(e cmdb.HistoryEntry, at time.Time, id string) int {
 	if c := at.Compare(e.At); c != 0 {
 		return c

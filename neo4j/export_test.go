@@ -67,7 +67,7 @@ func OpenIncidentsOnStatements(scope incident.Scope) Statements {
 // MyRequestsStatements and MyApprovalsStatements are the statements of a
 // requester's request list and an approver's inbox.
 func MyRequestsStatements() Statements {
-	return Statements{First: myRequestsPage(false, ""), Next: myRequestsPage(true, ""), Count: countMyRequests(""),
+	return Statements{First: myRequestsPage(false, "", "createdAt", true), Next: myRequestsPage(true, "", "createdAt", true), Count: countMyRequests(""),
 		Params: map[string]any{"me": "usr_a", "afterValue": "x", "afterId": "x", "limit": int64(21)}}
 }
 func MyApprovalsStatements() Statements { return statementsOf(myApprovalsList("usr_a")) }
@@ -140,7 +140,7 @@ func CandidateStatements(depth int) (upstream, edges, problems, knownErrors stri
 // ArticleListStatements are the statements ListVersions runs for f and
 // the reader's visibility.
 func ArticleListStatements(f knowledge.Filter, vis knowledge.Visibility) Statements {
-	return statementsOf(articleList(f, vis))
+	return statementsOf(articleList(f, vis, false))
 }
 
 // SearchStatements are the page (after a cursor) and count statements of

@@ -36,18 +36,18 @@ func versionConditions(f knowledge.Filter) *conditions {
 // visibility bound) the latest version of each article, from the (head,
 // updatedAt) index; for others the versions their bound lets through,
 // from the (state, audience, updatedAt) index.
-func articleList(f knowledge.Filter, vis knowledge.Visibility) listSpec {
+func articleList(f knowledge.Filter, vis knowledge.Visibility, oldest bool) listSpec {
 	where := versionConditions(f)
 	if len(vis.States) == 0 {
 		where.add("v.head = true")
 	}
-	return listSpec{match: "MATCH (v:ArticleVersion)", v: "v", where: where, order: "updatedAt", desc: true,
+	return listSpec{match: "MATCH (v:ArticleVersion)", v: "v", where: where, order: "updatedAt", desc: !oldest,
 		sortName: "knowledge:updatedAt:desc" + timeSortSuffix}
 }
 
 // ListVersions implements knowledge.Store.
 func (k *Knowledge) ListVersions(ctx context.Context, f knowledge.Filter, vis knowledge.Visibility, p knowledge.Page) ([]knowledge.Version, int, error) {
-	l := articleList(f, vis)
+	l := articleList(f, vis, p.Oldest)
 	params := keysetParams(l.where.params, p)
 	return pageOf(ctx, k.s, l.statement(p.AfterID != ""), l.count(), params, p.Count, func(r *driver.Record) knowledge.Version {
 		return versionFromProps(props(r, "n"))

@@ -131,7 +131,7 @@ func (c *conditions) between(v, prop, name string, r paging.TimeRange) {
 // synced adds the creation and modification ranges of s to the list's
 // filters and orders it by s.Order (list names the list in cursors).
 func synced(l listSpec, list string, s paging.Sync) listSpec {
-	l.where.between(l.v, "createdAt", "created", s.Created)
+	l.where.between(l.v, l.createdProp(), "created", s.Created)
 	l.where.between(l.v, "updatedAt", "updated", s.Updated)
 	return orderedByTime(l, list, s.Order)
 }
@@ -139,16 +139,23 @@ func synced(l listSpec, list string, s paging.Sync) listSpec {
 // orderedByTime orders a list of records by o: the property, the
 // direction, and the sort name its cursors carry (list names the list).
 func orderedByTime(l listSpec, list string, o paging.TimeOrder) listSpec {
-	l.order, l.desc = "createdAt", !o.Asc
-	if o.Updated() {
-		l.order = "updatedAt"
-	}
-	l.sortName = list + ":" + l.order
-	if l.desc {
-		l.sortName += ":desc"
-	}
-	l.sortName += timeSortSuffix
+	l.order, l.desc, l.sortName = timeSort(list, l.createdProp(), o)
 	return l
+}
+
+// timeSort is the property a list of records is ordered by in order o
+// (created names the one holding creation times), its direction, and the
+// sort name its cursors carry (list names the list).
+func timeSort(list, created string, o paging.TimeOrder) (prop string, desc bool, sortName string) {
+	prop, desc = created, !o.Asc
+	if o.Updated() {
+		prop = "updatedAt"
+	}
+	sortName = list + ":" + prop
+	if desc {
+		sortName += ":desc"
+	}
+	return prop, desc, sortName + timeSortSuffix
 }
 
 // timeKey is the sort value of a record listed in order o.
@@ -213,6 +220,19 @@ type listSpec struct {
 	// project, when set, is what each row returns (as n) in place of the
 	// node's properties.
 	project string
+	// created, when set, is the property that holds when a listed node
+	// came to be (openedAt, at), in place of createdAt.
+	created string
+	// countOrdered makes the count require the order's property as the
+	// list does, so that a composite index ending in it serves the count.
+	countOrdered bool
+}
+
+func (l listSpec) createdProp() string {
+	if l.created != "" {
+		return l.created
+	}
+	return "createdAt"
 }
 
 // inFilter is an IN filter on v.prop with n values in $param.
@@ -263,7 +283,11 @@ func (l listSpec) count() string {
 	if l.countIndex != "" {
 		hint = "\nUSING INDEX " + l.countIndex
 	}
-	return l.match + hint + l.where.where() + "\nRETURN count(" + l.v + ") AS total"
+	var extra []string
+	if l.countOrdered {
+		extra = append(extra, l.v+"."+l.order+" IS NOT NULL")
+	}
+	return l.match + hint + l.where.where(extra...) + "\nRETURN count(" + l.v + ") AS total"
 }
 
 // keysetAfter is the keyset condition of a page after ($afterValue,
@@ -287,7 +311,7 @@ func listBy[T any](ctx context.Context, s *Store, l listSpec, p paging.Request,
 		var zero paging.Page[T]
 		return zero, fmt.Errorf("list %s counts with a statement of its own and cannot take time ranges from the page request", l.sortName)
 	}
-	l.where.between(l.v, "createdAt", "created", p.Created)
+	l.where.between(l.v, l.createdProp(), "created", p.Created)
 	l.where.between(l.v, "updatedAt", "updated", p.Updated)
 	if p.Order == nil {
 		return listPage(ctx, s, l.statement(p.After != ""), l.count(), l.sortName, l.where.params, p, decode, key)

@@ -7,20 +7,25 @@ import (
 	"github.com/itsm-graph/itsm/request"
 )
 
-// myRequestsPage reads a page of the requests made by or for $me, newest
-// first: each side's page in order from its (person, createdAt) index,
-// the two merged. window holds the time ranges' terms.
-func myRequestsPage(after bool, window string) string {
+// myRequestsPage reads a page of the requests made by or for $me in the
+// order of prop (desc or not): each side's page in order (from its
+// (person, createdAt) index when by creation time), the two merged. window
+// holds the time ranges' terms.
+func myRequestsPage(after bool, window, prop string, desc bool) string {
 	cond := window
 	if after {
-		cond += " AND " + keysetAfter("r", "createdAt", true)
+		cond += " AND " + keysetAfter("r", prop, desc)
 	}
-	branch := func(prop string) string {
-		return "MATCH (r:ServiceRequest) WHERE r." + prop + " = $me AND r.createdAt IS NOT NULL" + cond +
-			"\nRETURN r ORDER BY r." + prop + " DESC, r.createdAt DESC, r.id DESC LIMIT $limit"
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	branch := func(person string) string {
+		return "MATCH (r:ServiceRequest) WHERE r." + person + " = $me AND r." + prop + " IS NOT NULL" + cond +
+			"\nRETURN r ORDER BY r." + person + dir + ", r." + prop + dir + ", r.id" + dir + " LIMIT $limit"
 	}
 	return "CALL () {\n" + branch("requesterId") + "\nUNION\n" + branch("requestedForId") + "\n}\nRETURN " + withChildren +
-		" AS n\nORDER BY r.createdAt DESC, r.id DESC\nLIMIT $limit"
+		" AS n\nORDER BY r." + prop + dir + ", r.id" + dir + "\nLIMIT $limit"
 }
 
 // countMyRequests counts each side from its index, once each request
@@ -30,7 +35,8 @@ func countMyRequests(window string) string {
 		"       COUNT { MATCH (r:ServiceRequest) WHERE r.requestedForId = $me AND r.createdAt IS NOT NULL AND r.requesterId <> $me" + window + " } AS total"
 }
 
-// MyRequests implements request.Store.
+// MyRequests implements request.Store: newest created first unless the
+// request orders otherwise.
 func (m *Requests) MyRequests(ctx context.Context, me string, p paging.Request) (paging.Page[request.Record], error) {
 	window := newConditions()
 	window.between("r", "createdAt", "created", p.Created)
@@ -41,8 +47,15 @@ func (m *Requests) MyRequests(ctx context.Context, me string, p paging.Request) 
 	}
 	params := window.params
 	params["me"] = me
-	return listPage(ctx, m.s, myRequestsPage(p.After != "", terms), countMyRequests(terms), "myRequests:createdAt:desc"+timeSortSuffix,
-		params, p, recordFromProps, func(r request.Record) (any, string) { return r.Request.CreatedAt, r.Request.ID })
+	var o paging.TimeOrder
+	if p.Order != nil {
+		o = *p.Order
+	}
+	prop, desc, sortName := timeSort("myRequests", "createdAt", o)
+	return listPage(ctx, m.s, myRequestsPage(p.After != "", terms, prop, desc), countMyRequests(terms), sortName,
+		params, p, recordFromProps, func(r request.Record) (any, string) {
+			return timeKey(o, r.Request.CreatedAt, r.Request.UpdatedAt), r.Request.ID
+		})
 }
 
 // myApprovalsList lists the approvals pending with $me, oldest first,
@@ -52,8 +65,8 @@ func myApprovalsList(me string) listSpec {
 	where.equal("a", "approverId", "me", me)
 	where.add("a.state = 'PENDING'")
 	return listSpec{match: "MATCH (a:RequestApproval)", v: "a", where: where, order: "openedAt", sortName: "myApprovals:openedAt" + timeSortSuffix,
-		countStatement: "MATCH (a:RequestApproval)" + where.where("a.openedAt IS NOT NULL") + "\nRETURN count(a) AS total",
-		project:        "a {.*, request: COLLECT { MATCH (r:ServiceRequest {id: a.requestId}) RETURN " + withChildren + " }}"}
+		created: "openedAt", countOrdered: true,
+		project: "a {.*, request: COLLECT { MATCH (r:ServiceRequest {id: a.requestId}) RETURN " + withChildren + " }}"}
 }
 
 func awaitingFromProps(p map[string]any) (request.Awaiting, error) {
@@ -87,8 +100,8 @@ func taskQueueList(groups []string, states []request.TaskState) listSpec {
 	in(where, "t", "groupId", "groups", groups)
 	in(where, "t", "state", "states", states)
 	return listSpec{match: "MATCH (t:RequestTask)", v: "t", where: where, order: "openedAt", sortName: "taskQueue:openedAt" + timeSortSuffix,
-		perValue:       &inFilter{prop: "groupId", param: "groups", n: len(groups)},
-		countStatement: "MATCH (t:RequestTask)" + where.where("t.openedAt IS NOT NULL") + "\nRETURN count(t) AS total"}
+		perValue: &inFilter{prop: "groupId", param: "groups", n: len(groups)},
+		created:  "openedAt", countOrdered: true}
 }
 
 // TaskQueue implements request.Store.
@@ -110,7 +123,7 @@ func requestList(f request.Filter) listSpec {
 	in(where, "r", "state", "states", f.States)
 	where.equal("r", "itemId", "itemId", f.ItemID)
 	l := synced(listSpec{match: "MATCH (r:ServiceRequest)", v: "r", where: where, project: withChildren}, "serviceRequests", f.Sync)
-	l.countStatement = "MATCH (r:ServiceRequest)" + where.where("r."+l.order+" IS NOT NULL") + "\nRETURN count(r) AS total"
+	l.countOrdered = true
 	if len(f.States) > 0 && f.ItemID == "" && !f.Order.Updated() {
 		l.perValue = &inFilter{prop: "state", param: "states", n: len(f.States)}
 	}

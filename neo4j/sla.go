@@ -284,7 +284,7 @@ func eventLog(f sla.EventFilter) listSpec {
 	if f.To != nil {
 		where.add("e.at < $to", "to", *f.To)
 	}
-	return listSpec{match: "MATCH (e:SLAEvent)", v: "e", where: where, order: "at", desc: true, sortName: "slaEvents:at:desc" + timeSortSuffix}
+	return listSpec{match: "MATCH (e:SLAEvent)", v: "e", where: where, order: "at", desc: true, sortName: "slaEvents:at:desc" + timeSortSuffix, created: "at"}
 }
 
 // EventLog implements sla.Store.

@@ -17,6 +17,11 @@ type TimeRange struct {
 // IsZero reports whether the range is open at both ends.
 func (r TimeRange) IsZero() bool { return r.From.IsZero() && r.Before.IsZero() }
 
+// Contains reports whether t is in the range.
+func (r TimeRange) Contains(t time.Time) bool {
+	return (r.From.IsZero() || !t.Before(r.From)) && (r.Before.IsZero() || t.Before(r.Before))
+}
+
 // Check refuses a range that cannot hold anything.
 func (r TimeRange) Check(field string) error {
 	if !r.From.IsZero() && !r.Before.IsZero() && !r.From.Before(r.Before) {

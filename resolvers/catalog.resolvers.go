@@ -22,8 +22,8 @@ func (r *businessProcessResolver) SupportedBy(ctx context.Context, obj *model.Bu
 	return servicesOf(items, nil), nil
 }
 
-func (r *businessProcessResolver) History(ctx context.Context, obj *model.BusinessProcess, first *int, after *string) (*model.CIHistoryConnection, error) {
-	return itemHistory(ctx, obj.ID, first, after)
+func (r *businessProcessResolver) History(ctx context.Context, obj *model.BusinessProcess, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, created, orderBy, first, after)
 }
 
 func (r *businessUnitResolver) Services(ctx context.Context, obj *model.BusinessUnit, includeAll *bool) ([]*model.Service, error) {
@@ -35,8 +35,8 @@ func (r *businessUnitResolver) Services(ctx context.Context, obj *model.Business
 	return servicesOf(items, func(s catalog.Service) bool { return all || s.Status == catalog.StatusLive }), nil
 }
 
-func (r *businessUnitResolver) History(ctx context.Context, obj *model.BusinessUnit, first *int, after *string) (*model.CIHistoryConnection, error) {
-	return itemHistory(ctx, obj.ID, first, after)
+func (r *businessUnitResolver) History(ctx context.Context, obj *model.BusinessUnit, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, created, orderBy, first, after)
 }
 
 func (r *mutationResolver) CreateService(ctx context.Context, input model.CreateServiceInput) (*model.ServicePayload, error) {
@@ -197,8 +197,8 @@ func (r *serviceResolver) UsedBy(ctx context.Context, obj *model.Service) ([]*mo
 	return servicesOf(items, nil), nil
 }
 
-func (r *serviceResolver) History(ctx context.Context, obj *model.Service, first *int, after *string) (*model.CIHistoryConnection, error) {
-	return itemHistory(ctx, obj.ID, first, after)
+func (r *serviceResolver) History(ctx context.Context, obj *model.Service, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, created, orderBy, first, after)
 }
 
 func (r *Resolver) BusinessProcess() graph.BusinessProcessResolver {

@@ -63,12 +63,15 @@ func relModel(r cmdb.Relationship) *model.Relationship {
 
 // itemHistory is one page of the history of a CI or catalogue item, which
 // share one kind of entry and one loader.
-func itemHistory(ctx context.Context, id string, first *int, after *string) (*model.CIHistoryConnection, error) {
+func itemHistory(ctx context.Context, id string, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error) {
 	req, err := paging.Normalize(first, after, paging.MaxSize)
 	if err != nil {
 		return nil, err
 	}
-	page, err := cmdbLoadersFrom(ctx).history.Load(ctx, historyKey{ciID: id, first: req.First, after: req.After})
+	load := func(ctx context.Context, p paging.Request) (paging.Page[cmdb.HistoryEntry], error) {
+		return cmdbLoadersFrom(ctx).history.Load(ctx, historyKey{ciID: id, first: p.First, after: p.After, created: p.Created, oldest: p.Order != nil && p.Order.Asc})
+	}
+	page, err := within(listWindow{created: created, order: orderBy}, load)(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +126,11 @@ type relKey struct {
 }
 
 type historyKey struct {
-	ciID  string
-	first int
-	after string
+	ciID    string
+	first   int
+	after   string
+	created paging.TimeRange
+	oldest  bool
 }
 
 func cmdbLoadersFrom(ctx context.Context) *cmdbLoaders {
@@ -147,10 +152,14 @@ func cmdbLoadersFrom(ctx context.Context) *cmdbLoaders {
 					})
 			}, wait),
 			history: dataloadgen.NewMappedLoader(func(ctx context.Context, keys []historyKey) (map[historyKey]paging.Page[cmdb.HistoryEntry], error) {
-				return batchByArgs(keys, func(k historyKey) historyKey { return historyKey{first: k.first, after: k.after} },
+				return batchByArgs(keys, func(k historyKey) historyKey { k.ciID = ""; return k },
 					func(k historyKey) string { return k.ciID },
 					func(args historyKey, ids []string) (map[string]paging.Page[cmdb.HistoryEntry], error) {
-						return r.CMDB.History(ctx, ids, paging.Request{First: args.first, After: args.after})
+						p := paging.Request{First: args.first, After: args.after, Created: args.created}
+						if args.oldest {
+							p.Order = &paging.TimeOrder{Asc: true}
+						}
+						return r.CMDB.History(ctx, ids, p)
 					})
 			}, wait),
 		}
@@ -207,7 +216,9 @@ func cmdbProcess() process {
 			c.ConfigurationItem.Relationships = func(child int, _ *model.RelationshipDirection, _ []string, first *int) int {
 				return 1 + page(first, relationsPage)*(1+child)
 			}
-			c.ConfigurationItem.History = func(child int, first *int, _ *string) int { return 1 + page(first, defaultPage)*child }
+			c.ConfigurationItem.History = func(child int, _ *model.TimeRange, _ *model.TimeOrder, first *int, _ *string) int {
+				return 1 + page(first, defaultPage)*child
+			}
 		},
 	}
 }

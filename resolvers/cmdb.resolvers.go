@@ -58,8 +58,8 @@ func (r *configurationItemResolver) Relationships(ctx context.Context, obj *mode
 	return out, nil
 }
 
-func (r *configurationItemResolver) History(ctx context.Context, obj *model.ConfigurationItem, first *int, after *string) (*model.CIHistoryConnection, error) {
-	return itemHistory(ctx, obj.ID, first, after)
+func (r *configurationItemResolver) History(ctx context.Context, obj *model.ConfigurationItem, created *model.TimeRange, orderBy *model.TimeOrder, first *int, after *string) (*model.CIHistoryConnection, error) {
+	return itemHistory(ctx, obj.ID, created, orderBy, first, after)
 }
 
 func (r *mutationResolver) CreateConfigurationItem(ctx context.Context, input model.CreateConfigurationItemInput) (*model.CreateConfigurationItemPayload, error) {

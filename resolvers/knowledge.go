@@ -131,7 +131,7 @@ func knowledgeProcess() process {
 		kinds: []kind{{prefix: knowledge.Prefix, typ: "KnowledgeArticle", readers: everyone(),
 			fetch: func(r *Resolver, ctx context.Context, id string) (model.Node, error) { return r.knowledgeFor(ctx, id) }}},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
-			c.Query.KnowledgeArticles = func(child int, _ *model.KnowledgeArticleFilter, first *int, _ *string) int {
+			c.Query.KnowledgeArticles = func(child int, _ *model.KnowledgeArticleFilter, _ *model.TimeOrder, first *int, _ *string) int {
 				return connection(child, first)
 			}
 			c.Query.SearchKnowledge = func(child int, _ string, _ *model.KnowledgeArticleFilter, first *int, _ *string) int {

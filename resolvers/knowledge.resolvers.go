@@ -103,10 +103,10 @@ func (r *queryResolver) KnowledgeArticle(ctx context.Context, id *string, number
 	return tickets.Get(ctx, r.Numbers, tickets.Article, id, number, r.knowledgeFor)
 }
 
-func (r *queryResolver) KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeArticleConnection, error) {
-	return articleConnection(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[knowledge.Article], error) {
+func (r *queryResolver) KnowledgeArticles(ctx context.Context, filter *model.KnowledgeArticleFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.KnowledgeArticleConnection, error) {
+	return articleConnection(ctx, first, after, within(listWindow{order: orderBy, modified: true}, func(ctx context.Context, p paging.Request) (paging.Page[knowledge.Article], error) {
 		return r.Knowledge.List(ctx, *principal(ctx), knowledgeFilter(filter), p)
-	})
+	}))
 }
 
 func (r *queryResolver) SearchKnowledge(ctx context.Context, query string, filter *model.KnowledgeArticleFilter, first *int, after *string) (*model.KnowledgeSearchConnection, error) {

@@ -251,9 +251,13 @@ func requestProcess() process {
 				fetch: func(r *Resolver, ctx context.Context, id string) (model.Node, error) { return r.requestFor(ctx, id) }},
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
-			c.Query.MyRequests = func(child int, _, _ *model.TimeRange, first *int, _ *string) int { return connection(child, first) }
-			c.Query.MyApprovals = func(child int, first *int, _ *string) int { return connection(child, first) }
-			c.Query.RequestTaskQueue = func(child int, _ *string, _ []model.RequestTaskState, first *int, _ *string) int {
+			c.Query.MyRequests = func(child int, _ *model.TimeOrder, _, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
+			c.Query.MyApprovals = func(child int, _ *model.TimeOrder, _ *model.TimeRange, first *int, _ *string) int {
+				return connection(child, first)
+			}
+			c.Query.RequestTaskQueue = func(child int, _ *string, _ []model.RequestTaskState, _ *model.TimeOrder, _, _ *model.TimeRange, first *int, _ *string) int {
 				return connection(child, first)
 			}
 			c.Query.ServiceRequests = func(child int, _ *model.ServiceRequestFilter, _ *model.TimeOrder, first *int, _ *string) int {

@@ -120,32 +120,33 @@ func (r *queryResolver) ServiceRequest(ctx context.Context, id *string, number *
 	return tickets.Get(ctx, r.Numbers, tickets.Request, id, number, r.requestFor)
 }
 
-func (r *queryResolver) MyRequests(ctx context.Context, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error) {
+func (r *queryResolver) MyRequests(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.ServiceRequestConnection, error) {
 	// The caller's own requests need no groups.
 	v := request.Viewer{Principal: *principal(ctx)}
-	return requestConnection(ctx, first, after, within(listWindow{created: created, updated: updated, modified: true}, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
+	return requestConnection(ctx, first, after, within(listWindow{created: created, updated: updated, order: orderBy, modified: true}, func(ctx context.Context, p paging.Request) (paging.Page[request.Record], error) {
 		return r.RequestMgmt.MyRequests(ctx, v, p)
 	}))
 }
 
-func (r *queryResolver) MyApprovals(ctx context.Context, first *int, after *string) (*model.RequestApprovalConnection, error) {
+func (r *queryResolver) MyApprovals(ctx context.Context, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) (*model.RequestApprovalConnection, error) {
 	// The approver's own approvals need no groups, nor do their requests
 	// (an approver sees what they are asked to decide).
 	v := request.Viewer{Principal: *principal(ctx)}
-	return approvalConnection(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Approval], error) {
+	return approvalConnection(ctx, first, after, within(listWindow{created: created, order: orderBy}, func(ctx context.Context, p paging.Request) (paging.Page[request.Approval], error) {
 		page, err := r.RequestMgmt.MyApprovals(ctx, v, p)
 		return primeRequests(ctx, page), err
-	})
+	}))
 }
 
-func (r *queryResolver) RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, first *int, after *string) (*model.RequestTaskConnection, error) {
+func (r *queryResolver) RequestTaskQueue(ctx context.Context, groupID *string, states []model.RequestTaskState, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) (*model.RequestTaskConnection, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	es, info, total, err := connect(ctx, first, after, func(ctx context.Context, p paging.Request) (paging.Page[request.Task], error) {
+	queue := func(ctx context.Context, p paging.Request) (paging.Page[request.Task], error) {
 		return r.RequestMgmt.TaskQueue(ctx, v, deref(groupID), mapSlice(states, func(s model.RequestTaskState) request.TaskState { return request.TaskState(s) }), p)
-	}, taskModel, func(c string, n *model.RequestTask) *model.RequestTaskEdge {
+	}
+	es, info, total, err := connect(ctx, first, after, within(listWindow{created: created, updated: updated, order: orderBy, modified: true}, queue), taskModel, func(c string, n *model.RequestTask) *model.RequestTaskEdge {
 		return &model.RequestTaskEdge{Cursor: c, Node: n}
 	})
 	if err != nil {

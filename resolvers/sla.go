@@ -273,7 +273,9 @@ func slaProcess() process {
 			c.Query.Olas = func(child int, _ *string, _ *model.TimeOrder, _, _ *model.TimeRange, first *int, _ *string) int {
 				return connection(child, first)
 			}
-			c.Query.SLAEventLog = func(child int, _ *model.SLAEventFilter, first *int, _ *string) int { return connection(child, first) }
+			c.Query.SLAEventLog = func(child int, _ *model.SLAEventFilter, _ *model.TimeOrder, first *int, _ *string) int {
+				return connection(child, first)
+			}
 		},
 	}
 }

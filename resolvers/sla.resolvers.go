@@ -83,7 +83,7 @@ func (r *queryResolver) SLAReport(ctx context.Context, slaID string, from time.T
 	return m, nil
 }
 
-func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, first *int, after *string) (*model.SLAEventConnection, error) {
+func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.SLAEventConnection, error) {
 	f := sla.EventFilter{}
 	if filter != nil {
 		f = sla.EventFilter{SLAID: deref(filter.SLAID), TicketID: deref(filter.TicketID), Kinds: enumList[sla.EventKind](filter.Kinds),
@@ -92,7 +92,7 @@ func (r *queryResolver) SLAEventLog(ctx context.Context, filter *model.SLAEventF
 	list := func(ctx context.Context, p paging.Request) (paging.Page[sla.Event], error) {
 		return r.SLAMgmt.EventLog(ctx, f, p)
 	}
-	es, info, total, err := connect(ctx, first, after, list, slaEventModel,
+	es, info, total, err := connect(ctx, first, after, within(listWindow{order: orderBy}, list), slaEventModel,
 		func(c string, n *model.SLAEvent) *model.SLAEventEdge { return &model.SLAEventEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err

@@ -197,14 +197,24 @@ func TestBackgroundSLAEvaluationAndAutoClose(t *testing.T) {
 		Later struct {
 			TotalCount int `json:"totalCount"`
 		} `json:"later"`
+		Oldest struct {
+			Edges []struct {
+				Node struct {
+					Kind string `json:"kind"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"oldest"`
 	}
 	e.ok(t, e.analyst, `query($sla: ID!, $after: DateTime!) { all: slaEventLog(filter: {slaId: $sla}) { totalCount edges { node { kind ticketId } } }
   breaches: slaEventLog(filter: {slaId: $sla, kinds: [BREACH], metrics: [RESPONSE]}) { totalCount }
-  later: slaEventLog(filter: {from: $after}) { totalCount } }`, map[string]any{"sla": gold, "after": t0.Add(3 * time.Hour)}, &logged)
+  later: slaEventLog(filter: {from: $after}) { totalCount }
+  oldest: slaEventLog(filter: {slaId: $sla}, orderBy: {field: CREATED_AT, direction: ASC}) { edges { node { kind } } } }`, map[string]any{"sla": gold, "after": t0.Add(3 * time.Hour)}, &logged)
 	if logged.All.TotalCount != 2 || logged.All.Edges[0].Node.Kind != "BREACH" || logged.All.Edges[0].Node.TicketID != inc.ID ||
-		logged.Breaches.TotalCount != 1 || logged.Later.TotalCount != 0 {
+		logged.Breaches.TotalCount != 1 || logged.Later.TotalCount != 0 ||
+		len(logged.Oldest.Edges) != 2 || logged.Oldest.Edges[0].Node.Kind != "WARNING" || logged.Oldest.Edges[1].Node.Kind != "BREACH" {
 		t.Fatalf("event log: %+v", logged)
 	}
+	e.fail(t, e.analyst, `{ slaEventLog(orderBy: {field: UPDATED_AT}) { totalCount } }`, nil, "BAD_USER_INPUT")
 	e.fail(t, team.agent, `{ slaEventLog { totalCount } }`, nil, "FORBIDDEN")
 	readEvents := func(token string) []string {
 		var out struct {

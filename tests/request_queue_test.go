@@ -2,7 +2,9 @@ package tests
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/itsm-graph/itsm/app"
 	"github.com/itsm-graph/itsm/limits"
@@ -174,5 +176,126 @@ func TestRequestInboxesReadOnce(t *testing.T) {
 	one.ok(t, rt.rita, `{ myRequests(first: 10) { totalCount edges { node { id number item { name } } } } }`, nil, &mine)
 	if mine.MyRequests.TotalCount != 3 || len(mine.MyRequests.Edges) != 3 || mine.MyRequests.Edges[0].Node.Item.Name != "Laptop" {
 		t.Fatalf("rita's requests: %+v", mine.MyRequests)
+	}
+}
+
+// TestRequestListsOrderAndRange: the requester's list, the approver's inbox
+// and the task queue take an order by time (either direction, paged by
+// cursor) and ranges on when their records were opened or modified, as
+// every list of records does.
+func TestRequestListsOrderAndRange(t *testing.T) {
+	rt := newRequestTeam(t)
+	e := rt.e
+	var laptops, vpns []requestData
+	var mid string
+	for i := range 3 {
+		if i == 1 {
+			time.Sleep(20 * time.Millisecond)
+			mid = time.Now().UTC().Format(time.RFC3339Nano)
+			time.Sleep(20 * time.Millisecond)
+		}
+		laptops = append(laptops, rt.submit(t, rt.rita, map[string]any{"itemId": rt.laptop, "answers": laptopAnswers()}))
+		vpns = append(vpns, rt.submit(t, rt.rita, map[string]any{"itemId": rt.vpn, "quantity": 1}))
+	}
+	numbers := func(rs []requestData) []string {
+		out := []string{}
+		for _, r := range rs {
+			out = append(out, r.Number)
+		}
+		return out
+	}
+	type edges struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage bool
+			EndCursor   string
+		}
+		Edges []struct {
+			Node struct {
+				Number  string
+				Request *struct{ Number string }
+			}
+		}
+	}
+	// read pages through one list with one item per page, as numbers.
+	read := func(t *testing.T, token, field, args string, vars map[string]any) (got []string, total int) {
+		t.Helper()
+		decl := "$after: String"
+		for v, typ := range map[string]string{"$o": "TimeOrder", "$c": "TimeRange", "$u": "TimeRange"} {
+			if strings.Contains(args, v) {
+				decl += ", " + v + ": " + typ
+			}
+		}
+		q := `query(` + decl + `) { list: ` + field + `(` + args + `, first: 1, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { node { ` + map[bool]string{true: "number", false: "request { number }"}[field == "myRequests"] + ` } } } }`
+		var after any
+		for range 10 {
+			var out struct{ List edges }
+			vars["after"] = after
+			e.ok(t, token, q, vars, &out)
+			for _, ed := range out.List.Edges {
+				if ed.Node.Request != nil {
+					got = append(got, ed.Node.Request.Number)
+				} else {
+					got = append(got, ed.Node.Number)
+				}
+			}
+			total = out.List.TotalCount
+			if !out.List.PageInfo.HasNextPage {
+				break
+			}
+			after = out.List.PageInfo.EndCursor
+		}
+		return got, total
+	}
+	asc := map[string]any{"field": "CREATED_AT", "direction": "ASC"}
+	desc := map[string]any{"field": "CREATED_AT", "direction": "DESC"}
+	all := []requestData{laptops[0], vpns[0], laptops[1], vpns[1], laptops[2], vpns[2]}
+	reversed := numbers(all)
+	slices.Reverse(reversed)
+	for _, c := range []struct {
+		name, token, field, args string
+		vars                     map[string]any
+		want                     []string
+	}{
+		{"my requests, oldest first", rt.rita, "myRequests", "orderBy: $o", map[string]any{"o": asc}, numbers(all)},
+		{"my requests, newest first", rt.rita, "myRequests", "orderBy: $o", map[string]any{"o": desc}, reversed},
+		{"my requests since mid", rt.rita, "myRequests", "orderBy: $o, created: $c", map[string]any{"o": asc, "c": map[string]any{"from": mid}}, numbers(all[2:])},
+		{"inbox, oldest first", rt.fred, "myApprovals", "orderBy: $o", map[string]any{"o": asc}, numbers(laptops)},
+		{"inbox, newest first", rt.fred, "myApprovals", "orderBy: $o", map[string]any{"o": desc}, []string{laptops[2].Number, laptops[1].Number, laptops[0].Number}},
+		{"inbox opened before mid", rt.fred, "myApprovals", "created: $c", map[string]any{"c": map[string]any{"before": mid}}, numbers(laptops[:1])},
+		{"queue, newest first", rt.dan, "requestTaskQueue", "orderBy: $o", map[string]any{"o": desc}, []string{vpns[2].Number, vpns[1].Number, vpns[0].Number}},
+		{"queue opened since mid", rt.dan, "requestTaskQueue", "created: $c", map[string]any{"c": map[string]any{"from": mid}}, numbers(vpns[1:])},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got, total := read(t, c.token, c.field, c.args, c.vars); !slices.Equal(got, c.want) || total != len(c.want) {
+				t.Errorf("%v (total %d), want %v", got, total, c.want)
+			}
+		})
+	}
+
+	// A task modified since a time comes back alone from the queue's
+	// modification range, and first in an order by modification time.
+	time.Sleep(20 * time.Millisecond)
+	since := time.Now().UTC().Format(time.RFC3339Nano)
+	time.Sleep(20 * time.Millisecond)
+	rt.write(t, rt.dan, updateTaskMutation, "updateRequestTask", map[string]any{"taskId": vpns[0].Tasks[0].ID, "expectedVersion": vpns[0].Version, "state": "IN_PROGRESS"})
+	if got, total := read(t, rt.dan, "requestTaskQueue", "updated: $u", map[string]any{"u": map[string]any{"from": since}}); !slices.Equal(got, numbers(vpns[:1])) || total != 1 {
+		t.Errorf("tasks modified since %s: %v (total %d)", since, got, total)
+	}
+	if got, _ := read(t, rt.dan, "requestTaskQueue", "orderBy: $o", map[string]any{"o": map[string]any{"field": "UPDATED_AT", "direction": "DESC"}}); len(got) != 3 || got[0] != vpns[0].Number {
+		t.Errorf("tasks, last modified first: %v", got)
+	}
+	if got, _ := read(t, rt.rita, "myRequests", "orderBy: $o", map[string]any{"o": map[string]any{"field": "UPDATED_AT", "direction": "DESC"}}); len(got) != 6 || got[0] != vpns[0].Number {
+		t.Errorf("my requests, last modified first: %v", got)
+	}
+
+	for name, q := range map[string]string{
+		"inbox by modification":   `{ myApprovals(orderBy: {field: UPDATED_AT}) { totalCount } }`,
+		"empty range on inbox":    `{ myApprovals(created: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}) { totalCount } }`,
+		"empty range on queue":    `{ requestTaskQueue(updated: {from: "2026-02-01T00:00:00Z", before: "2026-02-01T00:00:00Z"}) { totalCount } }`,
+		"cursor of another order": `{ myRequests(orderBy: {direction: ASC}, after: "eyJ2IjoiMjAyNi0wMS0wMVQwMDowMDowMFoiLCJpIjoieCIsInMiOiJteVJlcXVlc3RzOmNyZWF0ZWRBdDpkZXNjQHRpbWUifQ") { totalCount } }`,
+	} {
+		t.Run(name, func(t *testing.T) { e.fail(t, rt.dan, q, nil, "BAD_USER_INPUT") })
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/itsm-graph/itsm/app"
+	"github.com/itsm-graph/itsm/auth"
 )
 
 // TestIncrementalSync: lists of records filter on creation and
@@ -176,4 +177,148 @@ func TestIncrementalSync(t *testing.T) {
 	} {
 		t.Run("empty range on "+name, func(t *testing.T) { e.fail(t, e.analyst, query, nil, "BAD_USER_INPUT") })
 	}
+}
+
+// historyIDs pages through an item's history with one entry per page and
+// returns the entries' ids and the total the last page gave.
+func historyIDs(t *testing.T, e *env, token, id string, vars map[string]any) (ids []string, total int) {
+	t.Helper()
+	var after any
+	for range 20 {
+		var out struct {
+			Node struct {
+				History struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ ID string } }
+					PageInfo   struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+		}
+		vars["id"], vars["after"] = id, after
+		e.ok(t, token, `query($id: ID!, $r: TimeRange, $o: TimeOrder, $after: String) { node(id: $id) {
+  ... on ConfigurationItem { history(created: $r, orderBy: $o, first: 1, after: $after) { ...H } }
+  ... on Service { history(created: $r, orderBy: $o, first: 1, after: $after) { ...H } } } }
+fragment H on CIHistoryConnection { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } }`, vars, &out)
+		for _, ed := range out.Node.History.Edges {
+			ids = append(ids, ed.Node.ID)
+		}
+		total = out.Node.History.TotalCount
+		if !out.Node.History.PageInfo.HasNextPage {
+			break
+		}
+		after = out.Node.History.PageInfo.EndCursor
+	}
+	return ids, total
+}
+
+// TestHistoriesAndArticlesOrderAndRange: the history of a CI or catalogue
+// item takes a range on when entries were recorded and lists them oldest
+// first on request, its derived creation entry included, across pages;
+// knowledge articles list oldest modified first on request.
+func TestHistoriesAndArticlesOrderAndRange(t *testing.T) {
+	e := newEnv(t, app.Limits{})
+	w := newWorld(t, e)
+	before := time.Now().UTC().Format(time.RFC3339Nano)
+	time.Sleep(20 * time.Millisecond)
+	quiet := e.createCI(t, map[string]any{"name": "sync-quiet", "type": "SERVER"})
+	ci := e.createCI(t, map[string]any{"name": "sync-0", "type": "SERVER"})
+	var mid string
+	for i := 1; i <= 3; i++ {
+		if i == 2 {
+			time.Sleep(20 * time.Millisecond)
+			mid = time.Now().UTC().Format(time.RFC3339Nano)
+			time.Sleep(20 * time.Millisecond)
+		}
+		ci = e.updateCI(t, map[string]any{"id": ci.ID, "expectedVersion": ci.Version, "name": fmt.Sprintf("sync-%d", i)})
+	}
+	asc := map[string]any{"field": "CREATED_AT", "direction": "ASC"}
+	newest, total := historyIDs(t, e, e.analyst, ci.ID, map[string]any{})
+	if len(newest) != 4 || total != 4 {
+		t.Fatalf("history of %s: %v (total %d), want its creation and 3 updates", ci.ID, newest, total)
+	}
+	oldest, _ := historyIDs(t, e, e.analyst, ci.ID, map[string]any{"o": asc})
+	slices.Reverse(oldest)
+	if !slices.Equal(oldest, newest) {
+		t.Errorf("oldest first, reversed: %v; newest first: %v", oldest, newest)
+	}
+	if got, total := historyIDs(t, e, e.analyst, ci.ID, map[string]any{"r": map[string]any{"from": mid}, "o": asc}); !slices.Equal(got, []string{newest[1], newest[0]}) || total != 2 {
+		t.Errorf("recorded since %s, oldest first: %v (total %d), want %v", mid, got, total, []string{newest[1], newest[0]})
+	}
+
+	// A CI never modified has a derived creation entry: in range or not.
+	for _, c := range []struct {
+		name string
+		r    map[string]any
+		want int
+	}{
+		{"whole", nil, 1}, {"since before it", map[string]any{"from": before}, 1}, {"before it", map[string]any{"before": before}, 0}, {"since mid", map[string]any{"from": mid}, 0},
+	} {
+		if got, total := historyIDs(t, e, e.analyst, quiet.ID, map[string]any{"r": c.r, "o": asc}); len(got) != c.want || total != c.want {
+			t.Errorf("quiet CI's history %s: %v (total %d), want %d", c.name, got, total, c.want)
+		}
+	}
+
+	svc := w.createService(t, w.owner, map[string]any{"kind": "TECHNICAL", "name": "sync service"})
+	svc = w.updateService(t, map[string]any{"id": svc.ID, "expectedVersion": svc.Version, "status": "LIVE"})
+	w.updateService(t, map[string]any{"id": svc.ID, "expectedVersion": svc.Version, "name": "sync service 2"})
+	newest, _ = historyIDs(t, e, e.analyst, svc.ID, map[string]any{})
+	oldest, _ = historyIDs(t, e, e.analyst, svc.ID, map[string]any{"o": asc})
+	slices.Reverse(oldest)
+	if len(newest) != 3 || !slices.Equal(oldest, newest) {
+		t.Errorf("service history oldest first, reversed: %v; newest first: %v", oldest, newest)
+	}
+	e.fail(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history(orderBy: {field: UPDATED_AT}) { totalCount } } }`, map[string]any{"id": ci.ID}, "BAD_USER_INPUT")
+	e.fail(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history(created: {from: "2026-02-01T00:00:00Z", before: "2026-01-01T00:00:00Z"}) { totalCount } } }`, map[string]any{"id": ci.ID}, "BAD_USER_INPUT")
+	e.fail(t, e.analyst, `query($id: ID!, $after: String) { configurationItem(id: $id) { history(orderBy: {direction: ASC}, after: $after) { totalCount } } }`,
+		map[string]any{"id": ci.ID, "after": cursorOf(t, e, ci.ID)}, "BAD_USER_INPUT")
+
+	team := kbTeam{author: e.mint(t, subjKBAuthor, auth.Agent), manager: e.mint(t, subjKBManager, auth.KnowledgeManager)}
+	var arts []string
+	for i := range 3 {
+		a, _ := e.createArticle(t, team.author, map[string]any{"title": fmt.Sprintf("sync article %d", i)})
+		arts = append(arts, a.ID)
+		time.Sleep(5 * time.Millisecond)
+	}
+	articles := func(order any) []string {
+		var out struct {
+			KnowledgeArticles struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		e.ok(t, team.manager, `query($o: TimeOrder) { knowledgeArticles(orderBy: $o, first: 100) { edges { node { id } } } }`, map[string]any{"o": order}, &out)
+		var ids []string
+		for _, ed := range out.KnowledgeArticles.Edges {
+			if slices.Contains(arts, ed.Node.ID) {
+				ids = append(ids, ed.Node.ID)
+			}
+		}
+		return ids
+	}
+	reversed := slices.Clone(arts)
+	slices.Reverse(reversed)
+	if got := articles(nil); !slices.Equal(got, reversed) {
+		t.Errorf("articles, last modified first: %v, want %v", got, reversed)
+	}
+	if got := articles(map[string]any{"field": "UPDATED_AT", "direction": "ASC"}); !slices.Equal(got, arts) {
+		t.Errorf("articles, oldest modified first: %v, want %v", got, arts)
+	}
+	e.fail(t, team.manager, `{ knowledgeArticles(orderBy: {field: CREATED_AT}) { totalCount } }`, nil, "BAD_USER_INPUT")
+}
+
+// cursorOf is the cursor of the first entry of a CI's history, newest first.
+func cursorOf(t *testing.T, e *env, id string) string {
+	t.Helper()
+	var out struct {
+		ConfigurationItem struct {
+			History struct{ Edges []struct{ Cursor string } }
+		}
+	}
+	e.ok(t, e.analyst, `query($id: ID!) { configurationItem(id: $id) { history(first: 1) { edges { cursor } } } }`, map[string]any{"id": id}, &out)
+	if len(out.ConfigurationItem.History.Edges) == 0 {
+		t.Fatalf("no history for %s", id)
+	}
+	return out.ConfigurationItem.History.Edges[0].Cursor
 }
