@@ -225,6 +225,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		Impact:           impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
 		Incidents:        incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
 		Requests:         request.Policy{ConfirmWindow: cfg.RequestConfirmWindow},
+		Events:           app.EventLimits{Poll: cfg.EventPoll, Buffer: cfg.EventBuffer},
 		Login: people.LoginLimits{
 			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
 			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,
@@ -234,6 +235,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	if err != nil {
 		return fmt.Errorf("invalid settings: %w", err)
 	}
+	defer api.Close()
 	// The periodic work stops with the server: bgCtx is cancelled after
 	// the HTTP server has shut down, and serve waits for it to finish.
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -241,7 +243,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	background.Add(1)
 	go func() {
 		defer background.Done()
-		api.Run(bgCtx, app.Background{EvaluateSLAs: cfg.SLAEvaluationInterval, AutoClose: cfg.AutoCloseInterval})
+		api.Run(bgCtx, app.Background{EvaluateSLAs: cfg.SLAEvaluationInterval, AutoClose: cfg.AutoCloseInterval,
+			Lease: cfg.JobLease, Retention: cfg.EventRetention})
 	}()
 	defer func() {
 		stopBackground()
@@ -362,7 +365,7 @@ func importFeed(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer func() { _ = store.Close(context.WithoutCancel(ctx)) }()
-	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New, nil)
+	svc := cmdb.NewService(store.CMDB(), time.Now, ids.New)
 	start := time.Now()
 	rep, err := svc.Import(ctx, auth.Principal{Subject: *actorName}, cmdb.ImportInput{Source: *source, Items: fd.Items, Relationships: fd.Relationships, Options: cmdb.ImportOptions{
 		BatchSize: *batch, Workers: *workers, ReportNotSeen: *notSeen, MissingRelationships: cmdb.MissingPolicy(strings.ToUpper(*missing)),

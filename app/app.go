@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/itsm-graph/itsm/baseline"
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
@@ -24,6 +25,7 @@ import (
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/impact"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/jobs"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/limits"
 	"github.com/itsm-graph/itsm/neo4j"
@@ -79,7 +81,23 @@ type Limits struct {
 	// takes resolvers.DefaultLoaderWait. Tests shorten it to show that a
 	// request's transactions do not depend on how its fields interleave.
 	LoaderWait time.Duration
+	// Events says how this instance reads the event log.
+	Events EventLimits
 }
+
+// EventLimits say how an instance reads the event log.
+type EventLimits struct {
+	// Poll is how often the log is read for writes made through other
+	// instances (this instance's own are read as they commit); zero takes
+	// DefaultEventPoll.
+	Poll time.Duration
+	// Buffer is how many events a subscriber may fall behind by before
+	// it is told to resume; zero takes events.DefaultBuffer.
+	Buffer int
+}
+
+// DefaultEventPoll is how often an instance reads the log by default.
+const DefaultEventPoll = 250 * time.Millisecond
 
 // App is the assembled API.
 type App struct {
@@ -101,9 +119,14 @@ type App struct {
 	// Shutdown, with the same deadline.
 	DrainWebSockets func(ctx context.Context)
 
-	tickets   sla.Tickets
-	slaEvents *events.Topic[sla.Event]
-	logger    *slog.Logger
+	tickets  sla.Tickets
+	logger   *slog.Logger
+	leases   jobs.Leases
+	events   *neo4j.Events
+	instance string
+	// stop ends the reading of the event log; done closes when it has.
+	stop func()
+	done chan struct{}
 }
 
 // New assembles the API. Zero impact limits take impact.DefaultLimits.
@@ -115,29 +138,39 @@ func New(d Deps, l Limits) (*App, error) {
 	if l.Incidents == (incident.Policy{}) {
 		l.Incidents = incident.DefaultPolicy()
 	}
-	ciEvents, changeEvents := events.NewTopic(cmdb.EventKeys), events.NewTopic(change.EventKeys)
-	incidentEvents, slaEvents := events.NewTopic(incident.EventKeys), events.NewTopic(sla.EventKeys)
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	hub := events.NewHub(d.Store.Events(), cmp.Or(l.Events.Poll, DefaultEventPoll), l.Events.Buffer)
+	started, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hub.Start(started); err != nil {
+		return nil, fmt.Errorf("reading the event log: %w", err)
+	}
+	d.Store.OnAppend(hub.Wake)
+	ciEvents, changeEvents := events.NewTopic[cmdb.CI](hub, events.KindCI), events.NewTopic[change.Change](hub, events.KindChange)
+	incidentEvents, slaEvents := events.NewTopic[incident.Incident](hub, events.KindIncident), events.NewTopic[sla.Event](hub, events.KindSLAEvent)
 	an := impact.NewAnalyzer(d.Store.Impact(), l.Impact)
-	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID, changeEvents)
-	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID, ciEvents).WithChangeGate(chg)
+	chg := change.NewService(d.Store.Changes(), an, change.DefaultPolicy(), d.Now, d.NewID)
+	ci := cmdb.NewService(d.Store.CMDB(), d.Now, d.NewID).WithChangeGate(chg)
 	cat := catalog.New(d.Store.Catalog(), d.Now, d.NewID)
 	dir := people.NewDirectory(d.Store.People(), d.Tokens, credentials.Bcrypt{}, d.Now, d.NewID).WithLoginLimits(l.Login)
-	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID, incidentEvents)
+	inc, err := incident.NewService(d.Store.Incidents(), incident.GraphImpact{Analyzer: an}, l.Incidents, d.Now, d.NewID)
 	if err != nil {
 		return nil, err
 	}
 	slas := sla.NewService(d.Store.SLAs(), d.Now, d.NewID)
-	problemEvents := events.NewTopic(problem.EventKeys)
-	knowledgeEvents := events.NewTopic(knowledge.EventKeys)
-	kb := knowledge.NewService(d.Store.Knowledge(), d.Now, d.NewID, knowledgeEvents)
-	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID, problemEvents, incidentEvents)
-	requestEvents, approvalEvents := events.NewTopic(request.EventKeys), events.NewTopic(request.ApprovalKeys)
-	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID, requestEvents, approvalEvents).WithCIs(ci)
+	problemEvents := events.NewTopic[problem.Problem](hub, events.KindProblem)
+	knowledgeEvents := events.NewTopic[knowledge.Article](hub, events.KindArticle)
+	kb := knowledge.NewService(d.Store.Knowledge(), d.Now, d.NewID)
+	prb := problem.NewService(d.Store.Problems(), inc, d.Now, d.NewID)
+	requestEvents, approvalEvents := events.NewTopic[request.Record](hub, events.KindRequest), events.NewTopic[request.Approval](hub, events.KindApproval)
+	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID).WithCIs(ci)
 	slaTickets := sla.Several{inc, req}
 	root := &resolvers.Resolver{RequestMgmt: req, Tickets: slaTickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
 		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), Numbers: tickets.NewLookup(d.Store.Tickets()), SearchBox: search.New(d.Store.Searches()), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
-		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents,
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents, Events: d.Store.Events(),
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
 	schema := graph.NewExecutableSchema(root.Schema())
 	var trusted httpapi.TrustedDocuments
@@ -153,6 +186,7 @@ func New(d Deps, l Limits) (*App, error) {
 		Ready:            d.Store.Ready,
 		PerResponse:      root.WithLoaders,
 		AroundFields:     root.Guard,
+		Extensions:       []graphql.HandlerExtension{resolvers.Positions{}},
 		CORSOrigins:      l.CORSOrigins,
 		CORSHeaders:      l.CORSHeaders,
 		Limits:           l.Request,
@@ -165,8 +199,23 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	return &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
-		tickets: slaTickets, slaEvents: slaEvents, logger: d.Logger}, nil
+	a := &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
+		tickets: slaTickets, logger: d.Logger, done: make(chan struct{}),
+		leases: d.Store.Leases(), events: d.Store.Events(), instance: d.NewID("ins")}
+	tail, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	go func() {
+		defer close(a.done)
+		hub.Run(tail, func(err error) { a.logger.Error("reading the event log failed", "err", err) })
+	}()
+	return a, nil
+}
+
+// Close stops reading the event log (subscriptions hear nothing more) and
+// returns once it has stopped.
+func (a *App) Close() {
+	a.stop()
+	<-a.done
 }
 
 // Background holds the periods of the API's own periodic work.
@@ -178,58 +227,85 @@ type Background struct {
 	// period are closed, and fulfilled requests past theirs, with request
 	// approvals past their time-out decided.
 	AutoClose time.Duration
+	// Lease is how long an instance holds a job before another may take
+	// it over; zero takes DefaultLease.
+	Lease time.Duration
+	// Retention is how long events stay in the log; zero takes
+	// DefaultRetention.
+	Retention time.Duration
 }
 
+// Defaults of Background.
+const (
+	DefaultLease     = 15 * time.Second
+	DefaultRetention = 7 * 24 * time.Hour
+)
+
+// pruneEvery is how often events past their retention are deleted.
+const pruneEvery = time.Minute
+
 // Run does the periodic work until ctx ends and returns once it has
-// stopped: the SLA evaluator, which publishes the warnings and breaches it
-// records to slaEvents subscribers, and the automatic close of resolved
-// incidents. Both are safe on any number of instances (the store records
-// each SLA event once; a close re-checks the incident under its lock), and
-// a failed round is logged and retried at the next tick.
+// stopped: the SLA evaluator (its warnings and breaches reach subscribers
+// through the event log), the automatic closes of incidents and requests,
+// and the pruning of the event log. Each runs on one instance at a time,
+// the one holding its lease (see jobs); a failed round is logged and
+// retried at the next tick.
 func (a *App) Run(ctx context.Context, b Background) {
+	r := jobs.Runner{Leases: a.leases, Holder: a.instance, TTL: cmp.Or(b.Lease, DefaultLease), OnError: func(err error) {
+		a.logger.Error("taking a job lease failed", "err", err)
+	}}
+	retention := cmp.Or(b.Retention, DefaultRetention)
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		a.SLAs.Run(ctx, b.EvaluateSLAs, a.tickets, func(evs []sla.Event) {
-			a.escalate(ctx, evs)
-			a.slaEvents.PublishAll(evs)
-		}, func(err error) {
-			if ctx.Err() == nil {
-				a.logger.Error("SLA evaluation failed", "err", err)
-			}
-		})
-	}()
-	go func() {
-		defer wg.Done()
-		a.autoClose(ctx, b.AutoClose)
-	}()
+	for _, j := range []jobs.Job{
+		{Name: "sla-evaluation", Every: b.EvaluateSLAs, Round: a.evaluateSLAs},
+		{Name: "auto-close", Every: b.AutoClose, Round: a.autoClose},
+		{Name: "event-pruning", Every: pruneEvery, Round: func(ctx context.Context) { a.pruneEvents(ctx, retention) }},
+	} {
+		wg.Go(func() { r.Run(ctx, j) })
+	}
 	wg.Wait()
 }
 
-// autoClose closes due incidents every period until ctx ends.
-func (a *App) autoClose(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
+// evaluateSLAs records the warnings and breaches due, and escalates the
+// breaches.
+func (a *App) evaluateSLAs(ctx context.Context) {
+	evs, err := a.SLAs.Evaluate(ctx, a.tickets)
+	if err != nil && ctx.Err() == nil {
+		a.logger.Error("SLA evaluation failed", "err", err)
+	}
+	a.escalate(ctx, evs)
+}
+
+// autoClose closes due incidents and sweeps requests.
+func (a *App) autoClose(ctx context.Context) {
+	// A full batch means more may be due: go on without waiting.
 	for {
-		// A full batch means more may be due: go on without waiting.
-		for {
-			closed, err := a.Incidents.AutoClose(ctx)
-			if err != nil && ctx.Err() == nil {
-				a.logger.Error("closing resolved incidents failed", "err", err)
-			}
-			if len(closed) > 0 {
-				a.logger.Info("closed resolved incidents automatically", "count", len(closed))
-			}
-			if err != nil || len(closed) < incident.AutoCloseBatch {
-				break
-			}
+		closed, err := a.Incidents.AutoClose(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.logger.Error("closing resolved incidents failed", "err", err)
 		}
-		a.sweepRequests(ctx)
-		select {
-		case <-ctx.Done():
+		if len(closed) > 0 {
+			a.logger.Info("closed resolved incidents automatically", "count", len(closed))
+		}
+		if err != nil || len(closed) < incident.AutoCloseBatch {
+			break
+		}
+	}
+	a.sweepRequests(ctx)
+}
+
+// pruneBatch bounds the events one transaction deletes.
+const pruneBatch = 1000
+
+// pruneEvents deletes the events older than retention.
+func (a *App) pruneEvents(ctx context.Context, retention time.Duration) {
+	for {
+		n, err := a.events.Prune(ctx, time.Now().Add(-retention), pruneBatch)
+		if err != nil && ctx.Err() == nil {
+			a.logger.Error("pruning the event log failed", "err", err)
+		}
+		if err != nil || n < pruneBatch {
 			return
-		case <-tick.C:
 		}
 	}
 }

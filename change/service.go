@@ -65,12 +65,9 @@ type Analyzer interface {
 	Impact(ctx context.Context, ids []string, depth *int) (impact.Result, int, error)
 }
 
-// Notifier hears about every change whose state or content was written.
-type Notifier interface {
-	Publish(c Change)
-}
-
-// EventKeys are what subscribers follow a change by: its id.
+// EventKeys are what subscribers follow a change by: its id. Every write
+// of a change's state or content appends its event to the log in the same
+// transaction.
 func EventKeys(c Change) []string { return []string{c.ID} }
 
 // Service applies the change management rules.
@@ -80,12 +77,11 @@ type Service struct {
 	policy   Policy
 	now      func() time.Time
 	newID    func(prefix string) string
-	notify   Notifier
 }
 
-// NewService returns a Service; notify may be nil.
-func NewService(store Store, analyzer Analyzer, policy Policy, now func() time.Time, newID func(string) string, notify Notifier) *Service {
-	return &Service{store: store, analyzer: analyzer, policy: policy, now: now, newID: newID, notify: notify}
+// NewService returns a Service.
+func NewService(store Store, analyzer Analyzer, policy Policy, now func() time.Time, newID func(string) string) *Service {
+	return &Service{store: store, analyzer: analyzer, policy: policy, now: now, newID: newID}
 }
 
 // Filter selects changes; empty fields match everything.
@@ -178,7 +174,6 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	if err != nil {
 		return Change{}, err
 	}
-	s.changed(created)
 	return created, nil
 }
 
@@ -278,20 +273,9 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 	})
 }
 
-// update writes a change through the store and tells subscribers.
+// update writes a change through the store.
 func (s *Service) update(ctx context.Context, id string, apply func(Change) (Change, []Transition, error)) (Change, error) {
-	out, err := s.store.UpdateChange(ctx, id, apply)
-	if err != nil {
-		return Change{}, err
-	}
-	s.changed(out)
-	return out, nil
-}
-
-func (s *Service) changed(c Change) {
-	if s.notify != nil {
-		s.notify.Publish(c)
-	}
+	return s.store.UpdateChange(ctx, id, apply)
 }
 
 // Get returns one change; NOT_FOUND when absent.

@@ -49,10 +49,6 @@ func (s *Service) Relate(ctx context.Context, caller auth.Principal, in RelateIn
 	if err != nil {
 		return Relationship{}, false, err
 	}
-	if created {
-		s.changed(r.Source)
-		s.changed(r.Target)
-	}
 	return r, created, nil
 }
 
@@ -85,13 +81,6 @@ func (s *Service) Unrelate(ctx context.Context, caller auth.Principal, in Unrela
 	id, err := s.store.Unrelate(ctx, in.SourceID, rt.Name, in.TargetID, entry)
 	if err != nil {
 		return "", err
-	}
-	if s.notify != nil {
-		if cis, err := s.store.GetCIs(ctx, []string{in.SourceID, in.TargetID}); err == nil {
-			for _, c := range cis {
-				s.notify.Publish(c)
-			}
-		}
 	}
 	return id, nil
 }

@@ -63,27 +63,23 @@ type Store interface {
 	Unauthorized(ctx context.Context, since time.Time, p paging.Request) (paging.Page[Modification], error)
 }
 
-// Notifier hears about every CI that was written, after the commit.
-type Notifier interface {
-	Publish(ci CI)
-}
-
-// EventKeys are what subscribers follow a CI by: its id.
+// EventKeys are what subscribers follow a CI by: its id. Every write of
+// a CI (created, updated, retired, related or unrelated) appends its event
+// to the log in the same transaction.
 func EventKeys(ci CI) []string { return []string{ci.ID} }
 
 // Service applies the CMDB rules. Its clock and id source are injected so
 // that tests control them.
 type Service struct {
-	store  Store
-	now    func() time.Time
-	newID  func(prefix string) string
-	notify Notifier
-	gate   ChangeGate
+	store Store
+	now   func() time.Time
+	newID func(prefix string) string
+	gate  ChangeGate
 }
 
-// NewService returns a Service. notify may be nil.
-func NewService(store Store, now func() time.Time, newID func(prefix string) string, notify Notifier) *Service {
-	return &Service{store: store, now: now, newID: newID, notify: notify}
+// NewService returns a Service.
+func NewService(store Store, now func() time.Time, newID func(prefix string) string) *Service {
+	return &Service{store: store, now: now, newID: newID}
 }
 
 // ID prefixes, which let node(id:) tell kinds apart.
@@ -188,7 +184,6 @@ func (s *Service) Create(ctx context.Context, caller auth.Principal, in CreateIn
 	if err != nil {
 		return CI{}, err
 	}
-	s.changed(created)
 	return created, nil
 }
 
@@ -271,7 +266,6 @@ func (s *Service) Update(ctx context.Context, caller auth.Principal, in UpdateIn
 	if err != nil {
 		return CI{}, err
 	}
-	s.changed(ci)
 	return ci, nil
 }
 
@@ -321,14 +315,7 @@ func (s *Service) Retire(ctx context.Context, caller auth.Principal, in RetireIn
 	if err != nil {
 		return CI{}, err
 	}
-	s.changed(ci)
 	return ci, nil
-}
-
-func (s *Service) changed(ci CI) {
-	if s.notify != nil {
-		s.notify.Publish(ci)
-	}
 }
 
 func checkVersion(cur CI, expected int) error {

@@ -61,6 +61,15 @@ type Config struct {
 	AutoCloseAfter time.Duration
 	// AutoCloseInterval is how often due incidents are looked for.
 	AutoCloseInterval time.Duration
+	// EventPoll is how often the event log is read for writes made
+	// through other instances; EventBuffer how far a subscriber may fall
+	// behind; EventRetention how long events are kept.
+	EventPoll      time.Duration
+	EventBuffer    int
+	EventRetention time.Duration
+	// JobLease is how long an instance holds the lease of a background
+	// job before another may take it over.
+	JobLease time.Duration
 	// RequestConfirmWindow is how long a fulfilled request waits for its
 	// requester's confirmation before it closes by itself.
 	RequestConfirmWindow time.Duration
@@ -129,6 +138,10 @@ func Settings() []Setting {
 		{"INCIDENT_REOPEN_WINDOW", "incident-reopen-window", "120h", "how long after resolution the caller or an agent may reopen an incident"},
 		{"INCIDENT_AUTO_CLOSE_AFTER", "incident-auto-close-after", "120h", "how long a resolved incident waits for confirmation before it is closed automatically"},
 		{"INCIDENT_AUTO_CLOSE_INTERVAL", "incident-auto-close-interval", "10m", "how often resolved incidents past that period are closed"},
+		{"EVENTS_POLL_INTERVAL", "events-poll-interval", "250ms", "how often each instance reads the event log for writes made through other instances (its own are read as they commit)"},
+		{"EVENTS_BUFFER", "events-buffer", "256", "events a subscriber may fall behind by before it is told to resume (UNAVAILABLE, reason SUBSCRIBER_TOO_SLOW)"},
+		{"EVENTS_RETENTION", "events-retention", "168h", "how long events are kept in the log for subscribers and pollers to resume from"},
+		{"JOB_LEASE", "job-lease", "15s", "how long an instance holds a background job (SLA evaluation, automatic closes, pruning) before another instance may take it over if it stops renewing"},
 		{"REQUEST_CONFIRM_WINDOW", "request-confirm-window", "120h", "how long a fulfilled request waits for its requester to confirm (or say it is not done) before it closes by itself"},
 		{"LOGIN_ACCOUNT_BURST", "login-account-burst", "5", "failed logins a username may have at once before logins for it are refused (UNAVAILABLE with extensions.retryAfter)"},
 		{"LOGIN_ACCOUNT_INTERVAL", "login-account-interval", "5m", "after the burst, one more failed login per username per this interval"},
@@ -240,6 +253,9 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	duration("INCIDENT_AUTO_CLOSE_AFTER", &c.AutoCloseAfter, time.Minute)
 	duration("INCIDENT_AUTO_CLOSE_INTERVAL", &c.AutoCloseInterval, time.Second)
 	duration("REQUEST_CONFIRM_WINDOW", &c.RequestConfirmWindow, time.Minute)
+	duration("EVENTS_POLL_INTERVAL", &c.EventPoll, 10*time.Millisecond)
+	duration("EVENTS_RETENTION", &c.EventRetention, time.Minute)
+	duration("JOB_LEASE", &c.JobLease, time.Second)
 	duration("LOGIN_ACCOUNT_INTERVAL", &c.LoginAccountInterval, time.Second)
 	duration("LOGIN_CLIENT_INTERVAL", &c.LoginClientInterval, time.Millisecond)
 	integer := func(env string, min, max int) int {
@@ -262,6 +278,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 		MaxConcurrentTransactions: integer("MAX_REQUEST_CONCURRENCY", 1, 1000),
 		MaxSubscriptions:          integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000),
 	}
+	c.EventBuffer = integer("EVENTS_BUFFER", 16, 100_000)
 	c.LoginAccountBurst = integer("LOGIN_ACCOUNT_BURST", 1, 1000)
 	c.LoginClientBurst = integer("LOGIN_CLIENT_BURST", 1, 100_000)
 	c.LoginConcurrency = integer("LOGIN_CONCURRENCY", 0, 1024)

@@ -527,6 +527,12 @@ type ComplexityRoot struct {
 		DeletedID func(childComplexity int) int
 	}
 
+	EventLogPage struct {
+		EndPosition func(childComplexity int) int
+		Events      func(childComplexity int) int
+		HasMore     func(childComplexity int) int
+	}
+
 	FieldChange struct {
 		After  func(childComplexity int) int
 		Before func(childComplexity int) int
@@ -931,6 +937,14 @@ type ComplexityRoot struct {
 		Created func(childComplexity int) int
 	}
 
+	LoggedEvent struct {
+		At       func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Position func(childComplexity int) int
+		Record   func(childComplexity int) int
+		RecordID func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
@@ -1208,6 +1222,7 @@ type ComplexityRoot struct {
 		ConfigurationItems   func(childComplexity int, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) int
 		Dependencies         func(childComplexity int, id string, depth *int) int
 		Dependents           func(childComplexity int, id string, depth *int) int
+		EventLog             func(childComplexity int, after string, first *int, filter *model.EventFilter) int
 		Group                func(childComplexity int, id string) int
 		Groups               func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 		ImpactAnalysis       func(childComplexity int, input model.ImpactAnalysisInput) int
@@ -1670,14 +1685,14 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ApprovalRequested        func(childComplexity int) int
-		ChangeChanged            func(childComplexity int, ids []string) int
-		ConfigurationItemChanged func(childComplexity int, ids []string) int
-		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string) int
-		KnowledgeArticleChanged  func(childComplexity int, id *string) int
-		ProblemChanged           func(childComplexity int, id *string, assignmentGroupID *string) int
-		RequestChanged           func(childComplexity int, id *string) int
-		SLAEvents                func(childComplexity int, slaID *string) int
+		ApprovalRequested        func(childComplexity int, after *string) int
+		ChangeChanged            func(childComplexity int, ids []string, after *string) int
+		ConfigurationItemChanged func(childComplexity int, ids []string, after *string) int
+		IncidentChanged          func(childComplexity int, id *string, assignmentGroupID *string, after *string) int
+		KnowledgeArticleChanged  func(childComplexity int, id *string, after *string) int
+		ProblemChanged           func(childComplexity int, id *string, assignmentGroupID *string, after *string) int
+		RequestChanged           func(childComplexity int, id *string, after *string) int
+		SLAEvents                func(childComplexity int, slaID *string, after *string) int
 	}
 
 	TimeInterval struct {
@@ -1979,6 +1994,7 @@ type QueryResolver interface {
 	ConfigurationItems(ctx context.Context, filter *model.ConfigurationItemFilter, orderBy *model.ConfigurationItemOrder, first *int, after *string) (*model.ConfigurationItemConnection, error)
 	RelationshipTypes(ctx context.Context) ([]*model.RelationshipType, error)
 	ReconciliationRules(ctx context.Context) (*model.ReconciliationRules, error)
+	EventLog(ctx context.Context, after string, first *int, filter *model.EventFilter) (*model.EventLogPage, error)
 	ImpactAnalysis(ctx context.Context, input model.ImpactAnalysisInput) (*model.ImpactAnalysis, error)
 	ServiceImpact(ctx context.Context, serviceID string, maxDepth *int) (*model.ImpactAnalysis, error)
 	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
@@ -2074,14 +2090,14 @@ type ServiceRequestResolver interface {
 	SLAEvents(ctx context.Context, obj *model.ServiceRequest) ([]*model.SLAEvent, error)
 }
 type SubscriptionResolver interface {
-	ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error)
-	ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error)
-	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error)
-	KnowledgeArticleChanged(ctx context.Context, id *string) (<-chan *model.KnowledgeArticle, error)
-	ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Problem, error)
-	RequestChanged(ctx context.Context, id *string) (<-chan *model.ServiceRequest, error)
-	ApprovalRequested(ctx context.Context) (<-chan *model.RequestApproval, error)
-	SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error)
+	ChangeChanged(ctx context.Context, ids []string, after *string) (<-chan *model.Change, error)
+	ConfigurationItemChanged(ctx context.Context, ids []string, after *string) (<-chan *model.ConfigurationItem, error)
+	IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string, after *string) (<-chan *model.Incident, error)
+	KnowledgeArticleChanged(ctx context.Context, id *string, after *string) (<-chan *model.KnowledgeArticle, error)
+	ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string, after *string) (<-chan *model.Problem, error)
+	RequestChanged(ctx context.Context, id *string, after *string) (<-chan *model.ServiceRequest, error)
+	ApprovalRequested(ctx context.Context, after *string) (<-chan *model.RequestApproval, error)
+	SLAEvents(ctx context.Context, slaID *string, after *string) (<-chan *model.SLAEvent, error)
 }
 type UserResolver interface {
 	Groups(ctx context.Context, obj *model.User) ([]*model.Group, error)
@@ -3824,6 +3840,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteFreezeWindowPayload.DeletedID(childComplexity), true
 
+	case "EventLogPage.endPosition":
+		if e.ComplexityRoot.EventLogPage.EndPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLogPage.EndPosition(childComplexity), true
+	case "EventLogPage.events":
+		if e.ComplexityRoot.EventLogPage.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLogPage.Events(childComplexity), true
+	case "EventLogPage.hasMore":
+		if e.ComplexityRoot.EventLogPage.HasMore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventLogPage.HasMore(childComplexity), true
+
 	case "FieldChange.after":
 		if e.ComplexityRoot.FieldChange.After == nil {
 			break
@@ -5520,6 +5555,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkCatalogItemsPayload.Created(childComplexity), true
 
+	case "LoggedEvent.at":
+		if e.ComplexityRoot.LoggedEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoggedEvent.At(childComplexity), true
+	case "LoggedEvent.kind":
+		if e.ComplexityRoot.LoggedEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoggedEvent.Kind(childComplexity), true
+	case "LoggedEvent.position":
+		if e.ComplexityRoot.LoggedEvent.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoggedEvent.Position(childComplexity), true
+	case "LoggedEvent.record":
+		if e.ComplexityRoot.LoggedEvent.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoggedEvent.Record(childComplexity), true
+	case "LoggedEvent.recordId":
+		if e.ComplexityRoot.LoggedEvent.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LoggedEvent.RecordID(childComplexity), true
+
 	case "LoginPayload.expiresAt":
 		if e.ComplexityRoot.LoginPayload.ExpiresAt == nil {
 			break
@@ -7173,6 +7239,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Dependents(childComplexity, args["id"].(string), args["depth"].(*int)), true
+	case "Query.eventLog":
+		if e.ComplexityRoot.Query.EventLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_eventLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EventLog(childComplexity, args["after"].(string), args["first"].(*int), args["filter"].(*model.EventFilter)), true
 	case "Query.group":
 		if e.ComplexityRoot.Query.Group == nil {
 			break
@@ -9265,7 +9342,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Subscription.ApprovalRequested(childComplexity), true
+		args, err := ec.field_Subscription_approvalRequested_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ApprovalRequested(childComplexity, args["after"].(*string)), true
 	case "Subscription.changeChanged":
 		if e.ComplexityRoot.Subscription.ChangeChanged == nil {
 			break
@@ -9276,7 +9358,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.ChangeChanged(childComplexity, args["ids"].([]string)), true
+		return e.ComplexityRoot.Subscription.ChangeChanged(childComplexity, args["ids"].([]string), args["after"].(*string)), true
 	case "Subscription.configurationItemChanged":
 		if e.ComplexityRoot.Subscription.ConfigurationItemChanged == nil {
 			break
@@ -9287,7 +9369,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.ConfigurationItemChanged(childComplexity, args["ids"].([]string)), true
+		return e.ComplexityRoot.Subscription.ConfigurationItemChanged(childComplexity, args["ids"].([]string), args["after"].(*string)), true
 	case "Subscription.incidentChanged":
 		if e.ComplexityRoot.Subscription.IncidentChanged == nil {
 			break
@@ -9298,7 +9380,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string), args["after"].(*string)), true
 	case "Subscription.knowledgeArticleChanged":
 		if e.ComplexityRoot.Subscription.KnowledgeArticleChanged == nil {
 			break
@@ -9309,7 +9391,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.KnowledgeArticleChanged(childComplexity, args["id"].(*string)), true
+		return e.ComplexityRoot.Subscription.KnowledgeArticleChanged(childComplexity, args["id"].(*string), args["after"].(*string)), true
 	case "Subscription.problemChanged":
 		if e.ComplexityRoot.Subscription.ProblemChanged == nil {
 			break
@@ -9320,7 +9402,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string)), true
+		return e.ComplexityRoot.Subscription.ProblemChanged(childComplexity, args["id"].(*string), args["assignmentGroupId"].(*string), args["after"].(*string)), true
 	case "Subscription.requestChanged":
 		if e.ComplexityRoot.Subscription.RequestChanged == nil {
 			break
@@ -9331,7 +9413,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.RequestChanged(childComplexity, args["id"].(*string)), true
+		return e.ComplexityRoot.Subscription.RequestChanged(childComplexity, args["id"].(*string), args["after"].(*string)), true
 	case "Subscription.slaEvents":
 		if e.ComplexityRoot.Subscription.SLAEvents == nil {
 			break
@@ -9342,7 +9424,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.SLAEvents(childComplexity, args["slaId"].(*string)), true
+		return e.ComplexityRoot.Subscription.SLAEvents(childComplexity, args["slaId"].(*string), args["after"].(*string)), true
 
 	case "TimeInterval.end":
 		if e.ComplexityRoot.TimeInterval.End == nil {
@@ -9553,6 +9635,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DecideChangeInput", ec.unmarshalInputDecideChangeInput),
 			graphql.NewInputUnmarshaler("DeleteFreezeWindowInput", ec.unmarshalInputDeleteFreezeWindowInput),
+			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
 			graphql.NewInputUnmarshaler("FieldPrecedenceInput", ec.unmarshalInputFieldPrecedenceInput),
 			graphql.NewInputUnmarshaler("FormFieldInput", ec.unmarshalInputFormFieldInput),
 			graphql.NewInputUnmarshaler("GroupMemberInput", ec.unmarshalInputGroupMemberInput),
@@ -9857,7 +9940,13 @@ type Mutation {
 }
 
 """
-Live updates over WebSocket (graphql-transport-ws).
+Live updates over WebSocket (graphql-transport-ws), from the event log every API instance reads:
+a subscriber hears of writes made through any instance. Each message carries the position of its
+event in extensions.position; a subscriber that reconnects passes the last one it got as after
+and first receives every event it missed, once and in order (BAD_USER_INPUT for a position not
+given yet, or one whose successors were pruned, naming the earliest to resume from). A subscriber
+too slow to keep up is sent an error with code UNAVAILABLE, reason SUBSCRIBER_TOO_SLOW and
+extensions.position, the last position it got, and the subscription ends: resume from there.
 """
 type Subscription
 `, BuiltIn: false},
@@ -11223,7 +11312,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits a change each time it is written (state changes, votes, edits); filtered to the given ids when set."
-  changeChanged(ids: [ID!]): Change! @auth(staff: true)
+  changeChanged(ids: [ID!], after: String): Change! @auth(staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/cmdb.graphqls", Input: `# Configuration management: CIs, typed relationships, history and discovery imports (SPEC §2.4).
@@ -11885,7 +11974,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits a CI each time it is created, updated, retired or related; filtered to the given ids when set."
-  configurationItemChanged(ids: [ID!]): ConfigurationItem!
+  configurationItemChanged(ids: [ID!], after: String): ConfigurationItem!
     @auth(staff: true)
 }
 `, BuiltIn: false},
@@ -12004,6 +12093,73 @@ extend type Mutation {
   "Replaces the reconciliation rules. BAD_USER_INPUT for an unknown field, a field given twice, or an empty or repeated source."
   setReconciliationRules(input: SetReconciliationRulesInput!): SetReconciliationRulesPayload!
     @auth(roles: [CONFIG_MANAGER])
+}
+`, BuiltIn: false},
+	{Name: "../schema/events.graphqls", Input: `"""
+The kinds of records the event log carries.
+"""
+enum EventKind {
+  CONFIGURATION_ITEM
+  CHANGE
+  INCIDENT
+  PROBLEM
+  KNOWLEDGE_ARTICLE
+  SERVICE_REQUEST
+  REQUEST_APPROVAL
+  SLA_EVENT
+}
+
+"""
+A record as one write left it.
+"""
+union EventRecord = ConfigurationItem | Change | Incident | Problem | KnowledgeArticle | ServiceRequest | RequestApproval | SLAEvent
+
+"""
+One entry of the event log: what the subscriptions deliver, for clients that poll instead.
+"""
+type LoggedEvent {
+  "Its place in the log: pass it as after to read or subscribe from there."
+  position: String!
+  "The kind of record written."
+  kind: EventKind!
+  "When it was appended (at the write's commit)."
+  at: DateTime!
+  "The id of the record written."
+  recordId: ID!
+  "The record as the write left it."
+  record: EventRecord!
+}
+
+"""
+Narrows a read of the event log.
+"""
+input EventFilter {
+  "Only events of these kinds."
+  kinds: [EventKind!]
+  "Only events of these records."
+  recordIds: [ID!]
+}
+
+"""
+A stretch of the event log.
+"""
+type EventLogPage {
+  "The events read that the caller may see, oldest first."
+  events: [LoggedEvent!]!
+  "The position to read after next time: the last one read, including events hidden from the caller."
+  endPosition: String!
+  "Whether more events may follow endPosition already."
+  hasMore: Boolean!
+}
+
+extend type Query {
+  """
+  The event log after a position (0: from the oldest kept), up to first events (at most 500,
+  default 100) that the filter lets through, each record as the caller would see it through its
+  subscription: for automation that polls instead of subscribing. BAD_USER_INPUT for a position
+  not given yet, or one whose successors were pruned (naming the earliest to read from).
+  """
+  eventLog(after: String! = "0", first: Int = 100, filter: EventFilter): EventLogPage! @auth(staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/impact.graphqls", Input: `# The impact graph: impact analysis, reach, neighbourhoods and paths over CIs and the catalogue.
@@ -12952,7 +13108,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits an incident each time it is written (including new timeline entries), among those the caller may read; only the incident with this id, or only those assigned to this group, when given."
-  incidentChanged(id: ID, assignmentGroupId: ID): Incident! @auth(roles: [REQUESTER], staff: true)
+  incidentChanged(id: ID, assignmentGroupId: ID, after: String): Incident! @auth(roles: [REQUESTER], staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/incident_import.graphqls", Input: `"""
@@ -13457,7 +13613,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits an article each time it is written; filtered to one article when given (staff only)."
-  knowledgeArticleChanged(id: ID): KnowledgeArticle! @auth(staff: true)
+  knowledgeArticleChanged(id: ID, after: String): KnowledgeArticle! @auth(staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/knowledge_suggest.graphqls", Input: `# Knowledge suggestions: the articles likely to help with a ticket, by its text and by the graph.
@@ -14211,7 +14367,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits a problem each time it is written; filtered to one problem or one assignment group when given."
-  problemChanged(id: ID, assignmentGroupId: ID): Problem! @auth(staff: true)
+  problemChanged(id: ID, assignmentGroupId: ID, after: String): Problem! @auth(staff: true)
 }
 
 """
@@ -15223,9 +15379,9 @@ extend type Subscription {
   Requests the subscriber may see as they are written: one by id, or all of theirs (made by or for
   them, or with a task for one of their groups; every request for service owners and analysts).
   """
-  requestChanged(id: ID): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
+  requestChanged(id: ID, after: String): ServiceRequest! @auth(roles: [REQUESTER], staff: true)
   "Approvals as they open for the subscriber."
-  approvalRequested: RequestApproval! @auth(roles: [REQUESTER], staff: true)
+  approvalRequested(after: String): RequestApproval! @auth(roles: [REQUESTER], staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/search.graphqls", Input: `"""
@@ -15852,7 +16008,7 @@ extend type Mutation {
 
 extend type Subscription {
   "Emits each SLA warning and breach the evaluator records on incidents the caller may read; only those of this SLA when given."
-  slaEvents(slaId: ID): SLAEvent! @auth(staff: true)
+  slaEvents(slaId: ID, after: String): SLAEvent! @auth(staff: true)
 }
 `, BuiltIn: false},
 	{Name: "../schema/sla_ola.graphqls", Input: `"""
@@ -16971,6 +17127,18 @@ func (ec *executionContext) childFields_DeleteFreezeWindowPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type DeleteFreezeWindowPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EventLogPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "events":
+		return ec.fieldContext_EventLogPage_events(ctx, field)
+	case "endPosition":
+		return ec.fieldContext_EventLogPage_endPosition(ctx, field)
+	case "hasMore":
+		return ec.fieldContext_EventLogPage_hasMore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventLogPage", field.Name)
+}
+
 func (ec *executionContext) childFields_FieldChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -17777,6 +17945,22 @@ func (ec *executionContext) childFields_LinkCatalogItemsPayload(ctx context.Cont
 		return ec.fieldContext_LinkCatalogItemsPayload_created(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LinkCatalogItemsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LoggedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "position":
+		return ec.fieldContext_LoggedEvent_position(ctx, field)
+	case "kind":
+		return ec.fieldContext_LoggedEvent_kind(ctx, field)
+	case "at":
+		return ec.fieldContext_LoggedEvent_at(ctx, field)
+	case "recordId":
+		return ec.fieldContext_LoggedEvent_recordId(ctx, field)
+	case "record":
+		return ec.fieldContext_LoggedEvent_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LoggedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -20863,6 +21047,36 @@ func (ec *executionContext) field_Query_dependents_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_eventLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EventFilter, error) {
+			return ec.unmarshalOEventFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_group_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22185,6 +22399,20 @@ func (ec *executionContext) field_Service_history_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_approvalRequested_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_changeChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22196,6 +22424,14 @@ func (ec *executionContext) field_Subscription_changeChanged_args(ctx context.Co
 		return nil, err
 	}
 	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -22210,6 +22446,14 @@ func (ec *executionContext) field_Subscription_configurationItemChanged_args(ctx
 		return nil, err
 	}
 	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -22232,6 +22476,14 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 		return nil, err
 	}
 	args["assignmentGroupId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -22246,6 +22498,14 @@ func (ec *executionContext) field_Subscription_knowledgeArticleChanged_args(ctx 
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -22268,6 +22528,14 @@ func (ec *executionContext) field_Subscription_problemChanged_args(ctx context.C
 		return nil, err
 	}
 	args["assignmentGroupId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -22282,6 +22550,14 @@ func (ec *executionContext) field_Subscription_requestChanged_args(ctx context.C
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -22296,6 +22572,14 @@ func (ec *executionContext) field_Subscription_slaEvents_args(ctx context.Contex
 		return nil, err
 	}
 	args["slaId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -29614,6 +29898,84 @@ func (ec *executionContext) fieldContext_DeleteFreezeWindowPayload_deletedId(_ c
 	return graphql.NewScalarFieldContext("DeleteFreezeWindowPayload", field, false, false, "ID")
 }
 
+func (ec *executionContext) _EventLogPage_events(ctx context.Context, field graphql.CollectedField, obj *model.EventLogPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLogPage_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LoggedEvent) graphql.Marshaler {
+			return ec.marshalNLoggedEvent2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoggedEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventLogPage_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EventLogPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LoggedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EventLogPage_endPosition(ctx context.Context, field graphql.CollectedField, obj *model.EventLogPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLogPage_endPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventLogPage_endPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLogPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventLogPage_hasMore(ctx context.Context, field graphql.CollectedField, obj *model.EventLogPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventLogPage_hasMore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasMore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventLogPage_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventLogPage", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _FieldChange_field(ctx context.Context, field graphql.CollectedField, obj *model.FieldChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36663,6 +37025,121 @@ func (ec *executionContext) _LinkCatalogItemsPayload_created(ctx context.Context
 }
 func (ec *executionContext) fieldContext_LinkCatalogItemsPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LinkCatalogItemsPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LoggedEvent_position(ctx context.Context, field graphql.CollectedField, obj *model.LoggedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoggedEvent_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoggedEvent_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoggedEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LoggedEvent_kind(ctx context.Context, field graphql.CollectedField, obj *model.LoggedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoggedEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventKind) graphql.Marshaler {
+			return ec.marshalNEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoggedEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoggedEvent", field, false, false, "EventKind")
+}
+
+func (ec *executionContext) _LoggedEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.LoggedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoggedEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoggedEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoggedEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LoggedEvent_recordId(ctx context.Context, field graphql.CollectedField, obj *model.LoggedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoggedEvent_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoggedEvent_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoggedEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LoggedEvent_record(ctx context.Context, field graphql.CollectedField, obj *model.LoggedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LoggedEvent_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EventRecord) graphql.Marshaler {
+			return ec.marshalNEventRecord2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LoggedEvent_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LoggedEvent", field, false, false, "EventRecord")
 }
 
 func (ec *executionContext) _LoginPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -45345,6 +45822,68 @@ func (ec *executionContext) fieldContext_Query_reconciliationRules(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReconciliationRules(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_eventLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_eventLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EventLog(ctx, fc.Args["after"].(string), fc.Args["first"].(*int), fc.Args["filter"].(*model.EventFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				staff, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.EventLogPage
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EventLogPage
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, nil, staff)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EventLogPage) graphql.Marshaler {
+			return ec.marshalNEventLogPage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventLogPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_eventLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventLogPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_eventLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -54918,7 +55457,7 @@ func (ec *executionContext) _Subscription_changeChanged(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().ChangeChanged(ctx, fc.Args["ids"].([]string))
+			return ec.Resolvers.Subscription().ChangeChanged(ctx, fc.Args["ids"].([]string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -54980,7 +55519,7 @@ func (ec *executionContext) _Subscription_configurationItemChanged(ctx context.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().ConfigurationItemChanged(ctx, fc.Args["ids"].([]string))
+			return ec.Resolvers.Subscription().ConfigurationItemChanged(ctx, fc.Args["ids"].([]string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55042,7 +55581,7 @@ func (ec *executionContext) _Subscription_incidentChanged(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().IncidentChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string))
+			return ec.Resolvers.Subscription().IncidentChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55109,7 +55648,7 @@ func (ec *executionContext) _Subscription_knowledgeArticleChanged(ctx context.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().KnowledgeArticleChanged(ctx, fc.Args["id"].(*string))
+			return ec.Resolvers.Subscription().KnowledgeArticleChanged(ctx, fc.Args["id"].(*string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55171,7 +55710,7 @@ func (ec *executionContext) _Subscription_problemChanged(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().ProblemChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string))
+			return ec.Resolvers.Subscription().ProblemChanged(ctx, fc.Args["id"].(*string), fc.Args["assignmentGroupId"].(*string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55233,7 +55772,7 @@ func (ec *executionContext) _Subscription_requestChanged(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().RequestChanged(ctx, fc.Args["id"].(*string))
+			return ec.Resolvers.Subscription().RequestChanged(ctx, fc.Args["id"].(*string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55299,7 +55838,8 @@ func (ec *executionContext) _Subscription_approvalRequested(ctx context.Context,
 			return ec.fieldContext_Subscription_approvalRequested(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Subscription().ApprovalRequested(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ApprovalRequested(ctx, fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -55332,7 +55872,7 @@ func (ec *executionContext) _Subscription_approvalRequested(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Subscription_approvalRequested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Subscription_approvalRequested(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Subscription",
 		Field:      field,
@@ -55341,6 +55881,17 @@ func (ec *executionContext) fieldContext_Subscription_approvalRequested(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RequestApproval(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_approvalRequested_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -55355,7 +55906,7 @@ func (ec *executionContext) _Subscription_slaEvents(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().SLAEvents(ctx, fc.Args["slaId"].(*string))
+			return ec.Resolvers.Subscription().SLAEvents(ctx, fc.Args["slaId"].(*string), fc.Args["after"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -59392,6 +59943,55 @@ func (ec *executionContext) unmarshalInputDeleteFreezeWindowInput(ctx context.Co
 func UnmarshalDeleteFreezeWindowInput(ctx context.Context, raw any) (model.DeleteFreezeWindowInput, error) {
 	var out model.DeleteFreezeWindowInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFreezeWindowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEventFilter(ctx context.Context, obj any) (model.EventFilter, error) {
+	var it model.EventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "recordIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "recordIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEventFilter unmarshals raw into the EventFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEventFilter(ctx context.Context, raw any) (model.EventFilter, error) {
+	var out model.EventFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EventFilter", raw, &out)
 	return out, err
 }
 
@@ -64095,6 +64695,75 @@ func UnmarshalUpdateServiceInput(ctx context.Context, raw any) (model.UpdateServ
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _EventRecord(ctx context.Context, sel ast.SelectionSet, obj model.EventRecord) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.ConfigurationItem:
+		return ec._ConfigurationItem(ctx, sel, &obj)
+	case *model.ConfigurationItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurationItem(ctx, sel, obj)
+	case model.ServiceRequest:
+		return ec._ServiceRequest(ctx, sel, &obj)
+	case *model.ServiceRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ServiceRequest(ctx, sel, obj)
+	case model.Problem:
+		return ec._Problem(ctx, sel, &obj)
+	case *model.Problem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Problem(ctx, sel, obj)
+	case model.KnowledgeArticle:
+		return ec._KnowledgeArticle(ctx, sel, &obj)
+	case *model.KnowledgeArticle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KnowledgeArticle(ctx, sel, obj)
+	case model.Incident:
+		return ec._Incident(ctx, sel, &obj)
+	case *model.Incident:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Incident(ctx, sel, obj)
+	case model.Change:
+		return ec._Change(ctx, sel, &obj)
+	case *model.Change:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Change(ctx, sel, obj)
+	case model.SLAEvent:
+		return ec._SLAEvent(ctx, sel, &obj)
+	case *model.SLAEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SLAEvent(ctx, sel, obj)
+	case model.RequestApproval:
+		return ec._RequestApproval(ctx, sel, &obj)
+	case *model.RequestApproval:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RequestApproval(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of EventRecord must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _GraphItem(ctx context.Context, sel ast.SelectionSet, obj model.GraphItem) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -65932,7 +66601,7 @@ func (ec *executionContext) _CatalogueItemPayload(ctx context.Context, sel ast.S
 	return out
 }
 
-var changeImplementors = []string{"Change", "Node"}
+var changeImplementors = []string{"Change", "Node", "EventRecord"}
 
 func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *model.Change) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
@@ -66829,7 +67498,7 @@ func (ec *executionContext) _ChangeWindowException(ctx context.Context, sel ast.
 	return out
 }
 
-var configurationItemImplementors = []string{"ConfigurationItem", "Node", "GraphItem"}
+var configurationItemImplementors = []string{"ConfigurationItem", "Node", "GraphItem", "EventRecord"}
 
 func (ec *executionContext) _ConfigurationItem(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurationItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, configurationItemImplementors)
@@ -67322,6 +67991,49 @@ func (ec *executionContext) _DeleteFreezeWindowPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("DeleteFreezeWindowPayload")
 		case "deletedId":
 			out.Values[i] = ec._DeleteFreezeWindowPayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventLogPageImplementors = []string{"EventLogPage"}
+
+func (ec *executionContext) _EventLogPage(ctx context.Context, sel ast.SelectionSet, obj *model.EventLogPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventLogPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventLogPage")
+		case "events":
+			out.Values[i] = ec._EventLogPage_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endPosition":
+			out.Values[i] = ec._EventLogPage_endPosition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasMore":
+			out.Values[i] = ec._EventLogPage_hasMore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -68506,7 +69218,7 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var incidentImplementors = []string{"Incident", "Node"}
+var incidentImplementors = []string{"Incident", "EventRecord", "Node"}
 
 func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet, obj *model.Incident) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentImplementors)
@@ -69183,7 +69895,7 @@ func (ec *executionContext) _IncidentPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
-var knowledgeArticleImplementors = []string{"KnowledgeArticle", "Node"}
+var knowledgeArticleImplementors = []string{"KnowledgeArticle", "EventRecord", "Node"}
 
 func (ec *executionContext) _KnowledgeArticle(ctx context.Context, sel ast.SelectionSet, obj *model.KnowledgeArticle) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, knowledgeArticleImplementors)
@@ -69954,6 +70666,59 @@ func (ec *executionContext) _LinkCatalogItemsPayload(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("LinkCatalogItemsPayload")
 		case "created":
 			out.Values[i] = ec._LinkCatalogItemsPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var loggedEventImplementors = []string{"LoggedEvent"}
+
+func (ec *executionContext) _LoggedEvent(ctx context.Context, sel ast.SelectionSet, obj *model.LoggedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, loggedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LoggedEvent")
+		case "position":
+			out.Values[i] = ec._LoggedEvent_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._LoggedEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._LoggedEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordId":
+			out.Values[i] = ec._LoggedEvent_recordId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._LoggedEvent_record(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -71216,7 +71981,7 @@ func (ec *executionContext) _PriorityMatrixPayload(ctx context.Context, sel ast.
 	return out
 }
 
-var problemImplementors = []string{"Problem", "Node"}
+var problemImplementors = []string{"Problem", "EventRecord", "Node"}
 
 func (ec *executionContext) _Problem(ctx context.Context, sel ast.SelectionSet, obj *model.Problem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, problemImplementors)
@@ -71872,6 +72637,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_reconciliationRules(ctx, field)
+				})
+		case "eventLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_eventLog(ctx, field)
 				})
 		case "impactAnalysis":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -72535,7 +73306,7 @@ func (ec *executionContext) _RequestAnswer(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var requestApprovalImplementors = []string{"RequestApproval"}
+var requestApprovalImplementors = []string{"RequestApproval", "EventRecord"}
 
 func (ec *executionContext) _RequestApproval(ctx context.Context, sel ast.SelectionSet, obj *model.RequestApproval) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestApprovalImplementors)
@@ -73561,7 +74332,7 @@ func (ec *executionContext) _SLAEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var sLAEventImplementors = []string{"SLAEvent"}
+var sLAEventImplementors = []string{"SLAEvent", "EventRecord"}
 
 func (ec *executionContext) _SLAEvent(ctx context.Context, sel ast.SelectionSet, obj *model.SLAEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sLAEventImplementors)
@@ -74538,7 +75309,7 @@ func (ec *executionContext) _ServicePayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var serviceRequestImplementors = []string{"ServiceRequest", "Node"}
+var serviceRequestImplementors = []string{"ServiceRequest", "EventRecord", "Node"}
 
 func (ec *executionContext) _ServiceRequest(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceRequest) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, serviceRequestImplementors)
@@ -77041,6 +77812,32 @@ func (ec *executionContext) marshalNEnvironment2githubᚗcomᚋitsmᚑgraphᚋit
 	return v
 }
 
+func (ec *executionContext) unmarshalNEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKind(ctx context.Context, v any) (model.EventKind, error) {
+	var res model.EventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKind(ctx context.Context, sel ast.SelectionSet, v model.EventKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNEventLogPage2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventLogPage(ctx context.Context, sel ast.SelectionSet, v *model.EventLogPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventLogPage!")
+		return graphql.Null
+	}
+	return ec._EventLogPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEventRecord2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventRecord(ctx context.Context, sel ast.SelectionSet, v model.EventRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventRecord!")
+		return graphql.Null
+	}
+	return ec._EventRecord(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFieldChange2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FieldChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -78310,6 +79107,30 @@ func (ec *executionContext) marshalNLinkCatalogItemsPayload2ᚖgithubᚗcomᚋit
 func (ec *executionContext) unmarshalNLinkIncidentInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLinkIncidentInput(ctx context.Context, v any) (model.LinkIncidentInput, error) {
 	res, err := ec.unmarshalInputLinkIncidentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLoggedEvent2ᚕᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoggedEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LoggedEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLoggedEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoggedEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLoggedEvent2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoggedEvent(ctx context.Context, sel ast.SelectionSet, v *model.LoggedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LoggedEvent!")
+		return graphql.Null
+	}
+	return ec._LoggedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
@@ -81010,6 +81831,50 @@ func (ec *executionContext) marshalOEnvironment2ᚖgithubᚗcomᚋitsmᚑgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOEventFilter2ᚖgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventFilter(ctx context.Context, v any) (*model.EventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKindᚄ(ctx context.Context, v any) ([]model.EventKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EventKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEventKind2ᚕgithubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EventKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventKind2githubᚗcomᚋitsmᚑgraphᚋitsmᚋgraphᚋmodelᚐEventKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

@@ -39,6 +39,9 @@ type Options struct {
 	// AroundFields, when set, wraps the resolution of every field (the
 	// row-level visibility rules).
 	AroundFields graphql.FieldMiddleware
+	// Extensions are further handler extensions (the positions of
+	// subscription messages).
+	Extensions []graphql.HandlerExtension
 	// CORSOrigins lists the browser origins allowed to call the API and
 	// to open WebSockets; empty means no cross-origin access at all.
 	CORSOrigins []string
@@ -139,6 +142,9 @@ func New(o Options) Handlers {
 	}
 	if o.AroundFields != nil {
 		gql.AroundFields(o.AroundFields)
+	}
+	for _, x := range o.Extensions {
+		gql.Use(x)
 	}
 
 	mux := http.NewServeMux()

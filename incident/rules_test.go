@@ -201,7 +201,7 @@ func TestReopenWindowAndAutoClose(t *testing.T) {
 // moves Transition would accept from them now.
 func TestAllowedTransitions(t *testing.T) {
 	pol := Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}
-	svc, err := NewService(nil, nil, pol, func() time.Time { return now }, func(p string) string { return p + "_x" }, nil)
+	svc, err := NewService(nil, nil, pol, func() time.Time { return now }, func(p string) string { return p + "_x" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,15 +78,10 @@ type Store interface {
 	SavePriorityMatrix(ctx context.Context, m Matrix, actor string, at time.Time) error
 }
 
-// Notifier hears about every incident that was written (created, changed,
-// or given a timeline entry or communication), after the commit, so that
-// subscriptions can follow incidents.
-type Notifier interface {
-	Publish(inc Incident)
-}
-
 // EventKeys are what subscribers follow an incident by: its id and its
-// assignment group's id.
+// assignment group's id. Every write of an incident (created, changed, or
+// given a timeline entry or communication) appends its event to the log in
+// the same transaction.
 func EventKeys(inc Incident) []string { return []string{inc.ID, inc.AssignmentGroupID} }
 
 // Service applies the incident rules. Its clock and id source are injected
@@ -97,33 +92,21 @@ type Service struct {
 	policy Policy
 	now    func() time.Time
 	newID  func(prefix string) string
-	notify Notifier
 }
 
 // NewService returns a Service. impact may be nil: incidents then carry no
 // computed impact (and their CIs and services are only checked to exist).
-// notify may be nil. BAD_USER_INPUT for an invalid policy.
-func NewService(store Store, impact ImpactAnalyzer, policy Policy, now func() time.Time, newID func(prefix string) string, notify Notifier) (*Service, error) {
+// BAD_USER_INPUT for an invalid policy.
+func NewService(store Store, impact ImpactAnalyzer, policy Policy, now func() time.Time, newID func(prefix string) string) (*Service, error) {
 	if err := policy.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{store: store, impact: impact, policy: policy, now: now, newID: newID, notify: notify}, nil
+	return &Service{store: store, impact: impact, policy: policy, now: now, newID: newID}, nil
 }
 
-// update runs one UpdateIncident and tells the notifier about the result.
+// update runs one UpdateIncident.
 func (s *Service) update(ctx context.Context, id string, apply func(Incident) (Incident, *Records, error)) (Incident, error) {
-	inc, err := s.store.UpdateIncident(ctx, id, apply)
-	if err != nil {
-		return Incident{}, err
-	}
-	s.changed(inc)
-	return inc, nil
-}
-
-func (s *Service) changed(inc Incident) {
-	if s.notify != nil {
-		s.notify.Publish(inc)
-	}
+	return s.store.UpdateIncident(ctx, id, apply)
 }
 
 // AllowedTransitions lists the states p may move inc to now with
@@ -290,9 +273,6 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 			handOver(s.newID(HistoryPrefix), now, p.Subject, "", inc.AssignmentGroupID))
 	}
 	got, created, err := s.store.CreateIncident(ctx, inc, rec, key)
-	if err == nil && created {
-		s.changed(got)
-	}
 	if err != nil || created || inc.Channel != ChannelMonitoring {
 		return got, created, err
 	}
@@ -320,9 +300,6 @@ func (s *Service) repeatedAlert(ctx context.Context, p auth.Principal, prev, ale
 		Body: fmt.Sprintf("The alert of incident %s came back after it ended (%s): this incident follows it.", prev.ID, got.State)})
 	next, created, err := s.store.SucceedIncident(ctx, prev.ID, alert, rec, key)
 	if err != nil || created {
-		if created {
-			s.changed(next)
-		}
 		return next, created, err
 	}
 	// A concurrent repeat made the successor first: the alert joins it.

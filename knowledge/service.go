@@ -80,12 +80,9 @@ type Page struct {
 	Oldest bool
 }
 
-// Notifier hears about every article written, after the commit.
-type Notifier interface {
-	Publish(a Article)
-}
-
-// EventKeys are what subscribers follow an article by: its id.
+// EventKeys are what subscribers follow an article by: its id. Every
+// write of an article appends its event to the log in the same
+// transaction.
 func EventKeys(a Article) []string { return []string{a.ID} }
 
 // ID prefixes, which let node(id:) tell kinds apart.
@@ -97,21 +94,14 @@ const (
 
 // Service applies the knowledge rules.
 type Service struct {
-	store  Store
-	now    func() time.Time
-	newID  func(prefix string) string
-	notify Notifier
+	store Store
+	now   func() time.Time
+	newID func(prefix string) string
 }
 
-// NewService returns a Service; notify may be nil.
-func NewService(store Store, now func() time.Time, newID func(prefix string) string, notify Notifier) *Service {
-	return &Service{store: store, now: now, newID: newID, notify: notify}
-}
-
-func (s *Service) published(a Article) {
-	if s.notify != nil {
-		s.notify.Publish(a)
-	}
+// NewService returns a Service.
+func NewService(store Store, now func() time.Time, newID func(prefix string) string) *Service {
+	return &Service{store: store, now: now, newID: newID}
 }
 
 func notFound(id string) error {
@@ -179,11 +169,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 			Fingerprint: ids.Fingerprint(c)}
 	}
 	history := []HistoryEntry{{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, N: 1, Field: FieldState, To: string(Draft)}}
-	got, created, err := s.store.CreateArticle(ctx, a, history, key)
-	if err == nil && created {
-		s.published(got)
-	}
-	return got, created, err
+	return s.store.CreateArticle(ctx, a, history, key)
 }
 
 // Get returns one article p may read; NOT_FOUND when it does not exist or
@@ -333,7 +319,6 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, in UpdateInput) 
 	if err != nil {
 		return Article{}, err
 	}
-	s.published(got)
 	return got, nil
 }
 
@@ -407,7 +392,6 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, in Transitio
 	if err != nil {
 		return Article{}, err
 	}
-	s.published(got)
 	return got, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/tickets"
@@ -205,9 +206,20 @@ func (cs *Changes) CreateChange(ctx context.Context, c change.Change, first chan
 		if _, err := collect(ctx, tx, createChange, map[string]any{"props": props, "targetIds": c.TargetIDs}); err != nil {
 			return change.Change{}, err
 		}
-		_, err = collect(ctx, tx, recordTransitions, map[string]any{"id": c.ID, "transitions": transitionParams([]change.Transition{first})})
-		return c, err
+		if _, err = collect(ctx, tx, recordTransitions, map[string]any{"id": c.ID, "transitions": transitionParams([]change.Transition{first})}); err != nil {
+			return change.Change{}, err
+		}
+		return c, emitChange(ctx, tx, c)
 	})
+}
+
+// emitChange appends the event of a change written (see emit).
+func emitChange(ctx context.Context, tx driver.ManagedTransaction, c change.Change) error {
+	evs, err := eventsFor(events.KindChange, func(c change.Change) string { return c.ID }, change.EventKeys, c)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, evs...)
 }
 
 // ensureAssignmentGroup is ensureGroup with the error naming this field.
@@ -270,7 +282,7 @@ func (cs *Changes) UpdateChange(ctx context.Context, id string, apply func(chang
 				return change.Change{}, err
 			}
 		}
-		return next, nil
+		return next, emitChange(ctx, tx, next)
 	})
 }
 

@@ -26,7 +26,7 @@ func TestChangeAssessmentSeesIncidentsAndSLAs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chg := change.NewService(f.store.Changes(), f.an, change.DefaultPolicy(), f.clock.Now, ids.New, nil)
+	chg := change.NewService(f.store.Changes(), f.an, change.DefaultPolicy(), f.clock.Now, ids.New)
 	requester := auth.Principal{Subject: f.agent.Subject, Roles: []auth.Role{auth.Agent}}
 	start, end := f.clock.Now().Add(48*time.Hour), f.clock.Now().Add(50*time.Hour)
 	c, err := chg.Create(f.ctx, requester, change.CreateInput{Title: "db patch", TargetIDs: []string{f.ids["db"]},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 )
 
@@ -248,8 +249,18 @@ func (m *CMDB) CreateCI(ctx context.Context, ci cmdb.CI, key *ids.IdempotencyKey
 		if err != nil {
 			return cmdb.CI{}, err
 		}
-		return ciFromProps(props(recs[0], "c")), nil
+		created := ciFromProps(props(recs[0], "c"))
+		return created, emitCIs(ctx, tx, created)
 	})
+}
+
+// emitCIs appends the events of CIs written (see emit).
+func emitCIs(ctx context.Context, tx driver.ManagedTransaction, cis ...cmdb.CI) error {
+	evs, err := eventsFor(events.KindCI, func(c cmdb.CI) string { return c.ID }, cmdb.EventKeys, cis...)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, evs...)
 }
 
 const getCIsByID = `
@@ -336,7 +347,8 @@ func (m *CMDB) UpdateCI(ctx context.Context, id string, apply func(cmdb.CI) (cmd
 				return cmdb.CI{}, err
 			}
 		}
-		return ciFromProps(props(recs[0], "c")), nil
+		updated := ciFromProps(props(recs[0], "c"))
+		return updated, emitCIs(ctx, tx, updated)
 	})
 }
 

@@ -66,6 +66,9 @@ func (m *CMDB) Relate(ctx context.Context, rel cmdb.Relationship, check func(src
 			if err := recordEntry(ctx, tx, entry, rel.Source.ID, rel.Target.ID); err != nil {
 				return result{}, err
 			}
+			if err := emitCIs(ctx, tx, r.Source, r.Target); err != nil {
+				return result{}, err
+			}
 		}
 		return result{rel: r, created: created == true}, nil
 	})
@@ -114,10 +117,11 @@ func (m *CMDB) Unrelate(ctx context.Context, sourceID, relType, targetID string,
 				return "", err
 			}
 		}
-		if err := recordEntry(ctx, tx, entry(ciFromProps(props(recs[0], "s")), ciFromProps(props(recs[0], "t"))), sourceID, targetID); err != nil {
+		src, tgt := ciFromProps(props(recs[0], "s")), ciFromProps(props(recs[0], "t"))
+		if err := recordEntry(ctx, tx, entry(src, tgt), sourceID, targetID); err != nil {
 			return "", err
 		}
-		return relID, nil
+		return relID, emitCIs(ctx, tx, src, tgt)
 	})
 }
 

@@ -39,7 +39,7 @@ func setup(t *testing.T) fixture {
 	c := &clock{}
 	return fixture{
 		store: store,
-		svc:   cmdb.NewService(store.CMDB(), c.now, ids.New, nil),
+		svc:   cmdb.NewService(store.CMDB(), c.now, ids.New),
 		dir:   people.NewDirectory(store.People(), nil, credentials.Bcrypt{}, c.now, ids.New),
 		ctx:   context.Background(),
 	}

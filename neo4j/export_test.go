@@ -9,6 +9,7 @@ import (
 	"github.com/itsm-graph/itsm/catalog"
 	"github.com/itsm-graph/itsm/change"
 	"github.com/itsm-graph/itsm/cmdb"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/knowledge"
 	"github.com/itsm-graph/itsm/paging"
@@ -192,4 +193,12 @@ func ListsByTime(o paging.TimeOrder) map[string]Statements {
 // box for q.
 func RecordSearchStatements(q search.Query) (page, count string, params map[string]any) {
 	return recordSearchStatements(q)
+}
+
+// EventReadStatements are the statements reading the log with f, and
+// their parameters.
+func EventReadStatements(f events.Filter) (string, map[string]any) {
+	stmt, params := eventsAfter(f)
+	params["after"], params["limit"] = int64(0), int64(10)
+	return stmt, params
 }

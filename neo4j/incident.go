@@ -11,6 +11,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/tickets"
@@ -254,7 +255,7 @@ func (m *Incidents) CreateIncident(ctx context.Context, inc incident.Incident, r
 		if err := insertIncident(ctx, tx, &inc, rec); err != nil {
 			return result{}, err
 		}
-		return result{inc: inc, created: true}, nil
+		return result{inc: inc, created: true}, emitIncidents(ctx, tx, inc)
 	})
 	return res.inc, res.created, err
 }
@@ -317,7 +318,7 @@ func (m *Incidents) SucceedIncident(ctx context.Context, prev string, inc incide
 		if err := insertIncident(ctx, tx, &inc, rec); err != nil {
 			return result{}, err
 		}
-		return result{inc: inc, created: true}, nil
+		return result{inc: inc, created: true}, emitIncidents(ctx, tx, inc)
 	})
 	return res.inc, res.created, err
 }
@@ -438,8 +439,25 @@ func (m *Incidents) UpdateIncident(ctx context.Context, id string, apply func(in
 				return incident.Incident{}, err
 			}
 		}
-		return next, nil
+		if next.Version == cur.Version && rec == nil {
+			return next, nil
+		}
+		return next, emitIncidents(ctx, tx, next)
 	})
+}
+
+// incidentEvents are the events of incidents written.
+func incidentEvents(incs ...incident.Incident) ([]events.Event, error) {
+	return eventsFor(events.KindIncident, func(i incident.Incident) string { return i.ID }, incident.EventKeys, incs...)
+}
+
+// emitIncidents appends the events of incidents written (see emit).
+func emitIncidents(ctx context.Context, tx driver.ManagedTransaction, incs ...incident.Incident) error {
+	evs, err := incidentEvents(incs...)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, evs...)
 }
 
 // ImportIncidents implements incident.Store.

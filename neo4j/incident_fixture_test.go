@@ -1,38 +1,42 @@
 package neo4j_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/itsm-graph/itsm/auth"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
+	"github.com/itsm-graph/itsm/neo4j"
 	"github.com/itsm-graph/itsm/neo4j/neo4jtest"
 	"github.com/itsm-graph/itsm/people"
 )
 
-// heardIncidents records what the incident service notified, in order.
+// heardIncidents reads the incident events appended to the log since
+// the fixture was made.
 type heardIncidents struct {
-	mu   sync.Mutex
-	list []incident.Incident
+	log  *neo4j.Events
+	from int64
 }
 
-func (h *heardIncidents) Publish(inc incident.Incident) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.list = append(h.list, inc)
-}
-
-// versions renders what was heard as "id@version" steps.
-func (h *heardIncidents) versions() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]string, len(h.list))
-	for i, inc := range h.list {
+// versions renders what the log holds as "id@version" steps, in order.
+func (h *heardIncidents) versions(t *testing.T) []string {
+	t.Helper()
+	evs, err := h.log.After(context.Background(), h.from, 1000, events.Filter{Kinds: []events.Kind{events.KindIncident}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		inc, err := events.Decode[incident.Incident](e)
+		if err != nil || inc.ID != e.RecordID {
+			t.Fatalf("event %d: %+v %v", e.Position, inc, err)
+		}
 		out[i] = fmt.Sprintf("%s@%d", inc.ID, inc.Version)
 	}
 	return out
@@ -64,9 +68,13 @@ func newIncidents(t *testing.T) *incidentFixture {
 		"bs:Reports DEPENDS_ON ts:Warehouse",
 		"ts:Warehouse DEPENDS_ON db",
 	)
-	f := &incidentFixture{graphFixture: g, heard: &heardIncidents{}, clock: neo4jtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
+	_, head, err := g.store.Events().Bounds(g.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &incidentFixture{graphFixture: g, heard: &heardIncidents{log: g.store.Events(), from: head}, clock: neo4jtest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))}
 	svc, err := incident.NewService(g.store.Incidents(), incident.GraphImpact{Analyzer: g.an},
-		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.Now, ids.New, f.heard)
+		incident.Policy{ReopenWindow: 48 * time.Hour, AutoCloseAfter: 72 * time.Hour}, f.clock.Now, ids.New)
 	if err != nil {
 		t.Fatal(err)
 	}

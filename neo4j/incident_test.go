@@ -203,14 +203,15 @@ func TestIncidentRefusalsWriteNothing(t *testing.T) {
 	if err != nil || page.Total != 1 {
 		t.Fatalf("incidents: %d %v", page.Total, err)
 	}
-	// Only the creation was announced: refusals publish nothing.
-	if got := f.heard.versions(); !slices.Equal(got, []string{inc.ID + "@1"}) {
+	// Only the creation was logged: refusals append nothing.
+	if got := f.heard.versions(t); !slices.Equal(got, []string{inc.ID + "@1"}) {
 		t.Fatalf("heard %v", got)
 	}
 }
 
-// TestIncidentWritesAreHeard: every committed write reaches the notifier
-// once, with the incident as written; a deduplicated retry is not a write.
+// TestIncidentWritesAreHeard: every committed write appends one event to
+// the log, with the incident as written; a deduplicated retry is not a
+// write.
 func TestIncidentWritesAreHeard(t *testing.T) {
 	f := newIncidents(t)
 	inc, _ := f.alert(t, "a", "x")
@@ -231,7 +232,7 @@ func TestIncidentWritesAreHeard(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{inc.ID + "@1", inc.ID + "@2", inc.ID + "@2", inc.ID + "@3", first.ID + "@1"}
-	if got := f.heard.versions(); !slices.Equal(got, want) {
+	if got := f.heard.versions(t); !slices.Equal(got, want) {
 		t.Fatalf("heard %v, want %v", got, want)
 	}
 }

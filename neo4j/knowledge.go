@@ -9,6 +9,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/knowledge"
 )
@@ -212,9 +213,18 @@ func (k *Knowledge) CreateArticle(ctx context.Context, a knowledge.Article, hist
 		if err := appendArticleHistory(ctx, tx, a.ID, history); err != nil {
 			return result{}, err
 		}
-		return result{a: a, created: true}, nil
+		return result{a: a, created: true}, emitArticle(ctx, tx, a)
 	})
 	return res.a, res.created, err
+}
+
+// emitArticle appends the event of an article written (see emit).
+func emitArticle(ctx context.Context, tx driver.ManagedTransaction, a knowledge.Article) error {
+	evs, err := eventsFor(events.KindArticle, func(a knowledge.Article) string { return a.ID }, knowledge.EventKeys, a)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, evs...)
 }
 
 // articleColumns are the columns articleOf decodes: article a with its
@@ -296,7 +306,7 @@ func (k *Knowledge) UpdateArticle(ctx context.Context, id string, apply func(kno
 		if err := appendArticleHistory(ctx, tx, id, w.History); err != nil {
 			return knowledge.Article{}, err
 		}
-		return next, nil
+		return next, emitArticle(ctx, tx, next)
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 19
+const SchemaVersion = 20
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
@@ -29,6 +29,8 @@ var sliceMigrations = []func() []string{
 	baselineMigrations,
 	ticketMigrations,
 	searchMigrations,
+	eventMigrations,
+	jobMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

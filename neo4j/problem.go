@@ -9,6 +9,7 @@ import (
 
 	"github.com/itsm-graph/itsm/apperr"
 	"github.com/itsm-graph/itsm/change"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/incident"
 	"github.com/itsm-graph/itsm/problem"
@@ -184,7 +185,7 @@ func (m *Problems) CreateProblem(ctx context.Context, p problem.Problem, rec pro
 		if err := writeIncidents(ctx, tx, incs, writes); err != nil {
 			return result{}, err
 		}
-		return result{p: p, created: true}, nil
+		return result{p: p, created: true}, emitProblem(ctx, tx, p, writes)
 	})
 	return res.p, res.created, err
 }
@@ -304,8 +305,29 @@ func (m *Problems) UpdateProblem(ctx context.Context, id string, reads problem.R
 		if err := writeIncidents(ctx, tx, w.Incidents, wr.Incidents); err != nil {
 			return problem.Problem{}, err
 		}
-		return next, nil
+		if next.Version == cur.Version && wr.Records == nil && len(wr.Incidents) == 0 {
+			return next, nil
+		}
+		return next, emitProblem(ctx, tx, next, wr.Incidents)
 	})
+}
+
+// emitProblem appends the events of a problem written and of the
+// incidents written with it (see emit).
+func emitProblem(ctx context.Context, tx driver.ManagedTransaction, p problem.Problem, writes []problem.IncidentWrite) error {
+	evs, err := eventsFor(events.KindProblem, func(p problem.Problem) string { return p.ID }, problem.EventKeys, p)
+	if err != nil {
+		return err
+	}
+	incs := make([]incident.Incident, len(writes))
+	for i, w := range writes {
+		incs[i] = w.Incident
+	}
+	more, err := incidentEvents(incs...)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, append(evs, more...)...)
 }
 
 // relinkProblems makes an incident's LINKED_TO_PROBLEM relationships

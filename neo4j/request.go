@@ -8,6 +8,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/ids"
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/tickets"
@@ -457,7 +458,7 @@ func (m *Requests) Submit(ctx context.Context, key *ids.IdempotencyKey, o reques
 		if err := writeRecord(ctx, tx, rec, hist); err != nil {
 			return result{}, err
 		}
-		return result{rec: rec, created: true}, nil
+		return result{rec: rec, created: true}, emitRequest(ctx, tx, request.Record{}, rec)
 	})
 	return res.rec, res.created, err
 }
@@ -501,8 +502,25 @@ func (m *Requests) UpdateRequest(ctx context.Context, id string, apply func(requ
 		if err := checkTaskCIs(ctx, tx, cur, next); err != nil {
 			return request.Record{}, err
 		}
-		return next, writeRecord(ctx, tx, next, hist)
+		if err := writeRecord(ctx, tx, next, hist); err != nil {
+			return request.Record{}, err
+		}
+		return next, emitRequest(ctx, tx, cur, next)
 	})
+}
+
+// emitRequest appends the events of a request written from before, and
+// of the approvals the write opened (see emit).
+func emitRequest(ctx context.Context, tx driver.ManagedTransaction, before, rec request.Record) error {
+	evs, err := eventsFor(events.KindRequest, func(r request.Record) string { return r.Request.ID }, request.EventKeys, rec)
+	if err != nil {
+		return err
+	}
+	opened, err := eventsFor(events.KindApproval, func(a request.Approval) string { return a.ID }, request.ApprovalKeys, request.Opened(before, rec)...)
+	if err != nil {
+		return err
+	}
+	return emit(ctx, tx, append(evs, opened...)...)
 }
 
 const missingCIs = `RETURN [id IN $ids WHERE NOT EXISTS { MATCH (:CI:Item {id: id}) }] AS missing`

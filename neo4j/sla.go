@@ -7,6 +7,7 @@ import (
 	driver "github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/itsm-graph/itsm/apperr"
+	"github.com/itsm-graph/itsm/events"
 	"github.com/itsm-graph/itsm/paging"
 	"github.com/itsm-graph/itsm/sla"
 )
@@ -231,18 +232,18 @@ RETURN properties(e) AS e, fresh`
 
 // RecordEvents implements sla.Store. The unique key constraint makes a
 // concurrent MERGE of the same key wait and then match, so each event is
-// created, and reported, once.
-func (m *SLAs) RecordEvents(ctx context.Context, events []sla.Event) ([]sla.Event, error) {
-	if len(events) == 0 {
+// created, reported and appended to the log once.
+func (m *SLAs) RecordEvents(ctx context.Context, evs []sla.Event) ([]sla.Event, error) {
+	if len(evs) == 0 {
 		return nil, nil
 	}
-	rows := make([]map[string]any, len(events))
-	for n, e := range events {
+	rows := make([]map[string]any, len(evs))
+	for n, e := range evs {
 		rows[n] = map[string]any{"key": e.Key(), "id": e.ID, "slaId": e.SLAID, "ticketId": e.TicketID, "metric": string(e.Metric),
 			"kind": string(e.Kind), "priority": string(e.Priority), "at": e.At, "recordedAt": e.RecordedAt}
 	}
 	return write(ctx, m.s, func(tx driver.ManagedTransaction) ([]sla.Event, error) {
-		recs, err := collect(ctx, tx, recordEvents, map[string]any{"rows": rows, "marker": events[0].ID})
+		recs, err := collect(ctx, tx, recordEvents, map[string]any{"rows": rows, "marker": evs[0].ID})
 		if err != nil {
 			return nil, err
 		}
@@ -252,7 +253,11 @@ func (m *SLAs) RecordEvents(ctx context.Context, events []sla.Event) ([]sla.Even
 				out = append(out, eventFromProps(props(r, "e")))
 			}
 		}
-		return out, nil
+		logged, err := eventsFor(events.KindSLAEvent, func(e sla.Event) string { return e.ID }, sla.EventKeys, out...)
+		if err != nil {
+			return nil, err
+		}
+		return out, emit(ctx, tx, logged...)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,19 @@ type Store struct {
 	driver driver.DriverWithContext
 	db     string
 	stats  counters
+	// appended are called after a write that appended events commits,
+	// so that this instance's readers of the log need not wait for their
+	// next tick.
+	appendedMu sync.Mutex
+	appended   []func()
+}
+
+// OnAppend adds f to the functions called after each committed write
+// that appended events to the log.
+func (s *Store) OnAppend(f func()) {
+	s.appendedMu.Lock()
+	s.appended = append(s.appended, f)
+	s.appendedMu.Unlock()
 }
 
 // counters count work sent to the database, so that benchmarks and tests can
@@ -129,7 +143,20 @@ func write[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTran
 	defer release()
 	sess := s.session(ctx, driver.AccessModeWrite)
 	defer func() { _ = sess.Close(context.WithoutCancel(ctx)) }()
-	v, err := driver.ExecuteWrite(ctx, sess, counted(s, work))
+	var appended bool
+	v, err := driver.ExecuteWrite(ctx, sess, func(tx driver.ManagedTransaction) (T, error) {
+		appended = false
+		s.stats.transactions.Add(1)
+		return work(countingTx{ManagedTransaction: tx, s: s, appended: &appended})
+	})
+	if err == nil && appended {
+		s.appendedMu.Lock()
+		wake := s.appended
+		s.appendedMu.Unlock()
+		for _, f := range wake {
+			f()
+		}
+	}
 	return v, mapErr(err)
 }
 
@@ -137,6 +164,8 @@ func write[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTran
 type countingTx struct {
 	driver.ManagedTransaction
 	s *Store
+	// appended is set when the transaction appends events (see emit).
+	appended *bool
 }
 
 func (c countingTx) Run(ctx context.Context, cypher string, params map[string]any) (driver.ResultWithContext, error) {

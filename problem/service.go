@@ -92,14 +92,9 @@ type IncidentWrite struct {
 	Records  *incident.Records
 }
 
-// Notifier hears about every problem written, after the commit, so that
-// subscriptions can follow problems.
-type Notifier interface {
-	Publish(p Problem)
-}
-
 // EventKeys are what subscribers follow a problem by: its id and its
-// assignment group's id.
+// assignment group's id. Every write of a problem appends its event to the
+// log in the same transaction, with those of the incidents it wrote.
 func EventKeys(p Problem) []string { return []string{p.ID, p.AssignmentGroupID} }
 
 // ID prefixes, which let node(id:) tell kinds apart.
@@ -117,45 +112,16 @@ type Service struct {
 	incidents *incident.Service
 	now       func() time.Time
 	newID     func(prefix string) string
-	notify    Notifier
-	// incidentNotify hears about the incidents a problem write changed.
-	incidentNotify incident.Notifier
 }
 
-// NewService returns a Service; the notifiers may be nil.
-func NewService(store Store, incidents *incident.Service, now func() time.Time, newID func(prefix string) string,
-	notify Notifier, incidentNotify incident.Notifier) *Service {
-	return &Service{store: store, incidents: incidents, now: now, newID: newID, notify: notify, incidentNotify: incidentNotify}
+// NewService returns a Service.
+func NewService(store Store, incidents *incident.Service, now func() time.Time, newID func(prefix string) string) *Service {
+	return &Service{store: store, incidents: incidents, now: now, newID: newID}
 }
 
-func (s *Service) published(p Problem, incs []incident.Incident) {
-	if s.notify != nil {
-		s.notify.Publish(p)
-	}
-	if s.incidentNotify != nil {
-		for _, i := range incs {
-			s.incidentNotify.Publish(i)
-		}
-	}
-}
-
-// update runs one UpdateProblem and publishes the problem and the
-// incidents it wrote.
+// update runs one UpdateProblem.
 func (s *Service) update(ctx context.Context, id string, reads Reads, apply func(Problem, World) (Write, error)) (Problem, error) {
-	var wrote []incident.Incident
-	got, err := s.store.UpdateProblem(ctx, id, reads, func(cur Problem, w World) (Write, error) {
-		wr, err := apply(cur, w)
-		wrote = wrote[:0]
-		for _, iw := range wr.Incidents {
-			wrote = append(wrote, iw.Incident)
-		}
-		return wr, err
-	})
-	if err != nil {
-		return Problem{}, err
-	}
-	s.published(got, wrote)
-	return got, nil
+	return s.store.UpdateProblem(ctx, id, reads, apply)
 }
 
 // AllowedTransitions lists the states p may move prob to with
@@ -230,19 +196,9 @@ func (s *Service) Create(ctx context.Context, v incident.Viewer, in CreateInput)
 			}{fp, incidentIDs})}
 	}
 	rec := Records{History: []HistoryEntry{{ID: s.newID(HistoryPrefix), At: now, Actor: p.Subject, Field: FieldState, To: string(New)}}}
-	var wrote []incident.Incident
-	got, created, err := s.store.CreateProblem(ctx, prob, rec, key, incidentIDs, func(w World) ([]IncidentWrite, error) {
-		writes, err := linked(v, prob.ID, incidentIDs, w, now)
-		wrote = wrote[:0]
-		for _, iw := range writes {
-			wrote = append(wrote, iw.Incident)
-		}
-		return writes, err
+	return s.store.CreateProblem(ctx, prob, rec, key, incidentIDs, func(w World) ([]IncidentWrite, error) {
+		return linked(v, prob.ID, incidentIDs, w, now)
 	})
-	if err == nil && created {
-		s.published(got, wrote)
-	}
-	return got, created, err
 }
 
 // Get returns one problem p may read; NOT_FOUND when it does not exist or

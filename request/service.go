@@ -81,18 +81,10 @@ type Order struct {
 	At                             time.Time
 }
 
-// Notifier hears about every request written, after the commit.
-type Notifier interface {
-	Publish(rec Record)
-}
-
-// ApprovalNotifier hears about every approval that opened.
-type ApprovalNotifier interface {
-	Publish(a Approval)
-}
-
 // EventKeys are what subscribers follow a request by: its id, the people
-// it was made by and for, and the groups with a task open on it.
+// it was made by and for, and the groups with a task open on it. Every
+// write of a request appends its event to the log in the same transaction,
+// with those of the approvals it opened (see Opened).
 func EventKeys(rec Record) []string {
 	keys := []string{rec.Request.ID, rec.Request.RequesterID, rec.Request.RequestedForID}
 	for _, t := range rec.Tasks {
@@ -117,6 +109,20 @@ func groupKey(id string) string { return "group:" + id }
 
 // ApprovalKeys are what subscribers follow approvals by: the approver.
 func ApprovalKeys(a Approval) []string { return []string{a.ApproverID} }
+
+// Opened lists the approvals of rec that the write which made it from
+// before opened (before is empty for a new request): those its approver
+// is now asked to decide.
+func Opened(before, rec Record) []Approval {
+	var out []Approval
+	for _, a := range rec.Approvals {
+		was := slices.IndexFunc(before.Approvals, func(b Approval) bool { return b.ID == a.ID })
+		if a.State == Pending && (was < 0 || before.Approvals[was].State != Pending) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 // Policy holds the closure window.
 type Policy struct {
@@ -145,59 +151,28 @@ func (s *Service) WithCIs(cis CIs) *Service {
 
 // Service applies the request rules.
 type Service struct {
-	cis       CIs
-	store     Store
-	policy    Policy
-	now       func() time.Time
-	newID     func(prefix string) string
-	notify    Notifier
-	approvals ApprovalNotifier
+	cis    CIs
+	store  Store
+	policy Policy
+	now    func() time.Time
+	newID  func(prefix string) string
 }
 
-// NewService returns a Service; the notifiers may be nil and a zero
-// policy takes DefaultPolicy.
-func NewService(store Store, policy Policy, now func() time.Time, newID func(string) string, notify Notifier, approvals ApprovalNotifier) *Service {
+// NewService returns a Service; a zero policy takes DefaultPolicy.
+func NewService(store Store, policy Policy, now func() time.Time, newID func(string) string) *Service {
 	if policy.ConfirmWindow <= 0 {
 		policy = DefaultPolicy()
 	}
-	return &Service{store: store, policy: policy, now: now, newID: newID, notify: notify, approvals: approvals}
+	return &Service{store: store, policy: policy, now: now, newID: newID}
 }
 
 func (s *Service) clock(actor string) Clock {
 	return Clock{Now: s.now().UTC(), Actor: actor, NewID: s.newID}
 }
 
-// published tells subscribers about rec and the approvals that opened in
-// the write that made it from before.
-func (s *Service) published(before, rec Record) {
-	if s.notify != nil {
-		s.notify.Publish(rec)
-	}
-	if s.approvals == nil {
-		return
-	}
-	for _, a := range rec.Approvals {
-		was := slices.IndexFunc(before.Approvals, func(b Approval) bool { return b.ID == a.ID })
-		if a.State == Pending && (was < 0 || before.Approvals[was].State != Pending) {
-			s.approvals.Publish(a)
-		}
-	}
-}
-
-// update runs one UpdateRequest and publishes what it wrote.
+// update runs one UpdateRequest.
 func (s *Service) update(ctx context.Context, id string, apply func(Record) (Record, []HistoryEntry, error)) (Record, error) {
-	var before Record
-	got, err := s.store.UpdateRequest(ctx, id, func(cur Record) (Record, []HistoryEntry, error) {
-		before = cur
-		return apply(cur)
-	})
-	if err != nil {
-		return Record{}, err
-	}
-	if got.Request.Version != before.Request.Version {
-		s.published(before, got)
-	}
-	return got, nil
+	return s.store.UpdateRequest(ctx, id, apply)
 }
 
 // bumped returns rec as the next version of cur, written at now.
@@ -381,9 +356,6 @@ func (s *Service) Submit(ctx context.Context, v Viewer, in SubmitInput) (Record,
 		next.Stages = StagesFor(it, next.Cost)
 		return Plan(next, d, c)
 	})
-	if err == nil && created {
-		s.published(Record{}, got)
-	}
 	return got, created, err
 }
 

@@ -319,11 +319,11 @@ func (r *queryResolver) ChangeTemplates(ctx context.Context) ([]*model.ChangeTem
 	return mapSlice(ts, templateModel), nil
 }
 
-func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string) (<-chan *model.Change, error) {
+func (r *subscriptionResolver) ChangeChanged(ctx context.Context, ids []string, after *string) (<-chan *model.Change, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	return follow(ctx, r.Resolver, r.ChangeFeed, ids, nil, changeModel)
+	return follow(ctx, r.Resolver, r.ChangeFeed, ids, after, nil, changeModel)
 }
 
 func (r *Resolver) CIModification() graph.CIModificationResolver { return &cIModificationResolver{r} }

@@ -247,11 +247,11 @@ func (r *redundancyResolver) BelowMinimum(ctx context.Context, obj *model.Redund
 	return len(serving(members)) < obj.MinimumUp, err
 }
 
-func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids []string) (<-chan *model.ConfigurationItem, error) {
+func (r *subscriptionResolver) ConfigurationItemChanged(ctx context.Context, ids []string, after *string) (<-chan *model.ConfigurationItem, error) {
 	if len(ids) > 100 {
 		return nil, apperr.Invalid("ids", "at most 100 ids (got %d)", len(ids))
 	}
-	return follow(ctx, r.Resolver, r.CIFeed, ids, nil, ciModel)
+	return follow(ctx, r.Resolver, r.CIFeed, ids, after, nil, ciModel)
 }
 
 func (r *Resolver) ConfigurationItem() graph.ConfigurationItemResolver {

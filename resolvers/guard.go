@@ -144,34 +144,55 @@ func mayShowRecords(t reflect.Type) bool {
 }
 
 // follow subscribes the caller to feed's records under keys (all when
-// none), and forwards those keep accepts (all when nil) that the subscriber
-// may see, converted.
-func follow[E, M any](ctx context.Context, r *Resolver, feed *events.Topic[E], keys []string, keep func(E) bool, conv func(E) M) (<-chan M, error) {
+// none), from after when given, and forwards those keep accepts (all when
+// nil) that the subscriber may see, converted, each with its position.
+func follow[E, M any](ctx context.Context, r *Resolver, feed *events.Topic[E], keys []string, after *string, keep func(E) bool, conv func(E) M) (<-chan M, error) {
 	v, err := r.viewer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return stream(ctx, r.streamSeer(v), feed.Subscribe(ctx, keys), keep, conv), nil
+	var from *int64
+	if after != nil {
+		p, err := events.ParsePosition("after", *after)
+		if err != nil {
+			return nil, err
+		}
+		from = &p
+	}
+	in, err := feed.Subscribe(ctx, keys, from)
+	if err != nil {
+		return nil, err
+	}
+	return stream(ctx, r.streamSeer(v), positionsOf(ctx), in, keep, conv), nil
 }
 
-// stream forwards the events of in that the subscriber may see, converted,
-// until ctx ends.
-func stream[E any, M any](ctx context.Context, s *seer, in <-chan E, keep func(E) bool, conv func(E) M) <-chan M {
+// stream forwards the deliveries of in that the subscriber may see,
+// converted, until ctx ends, queueing each one's position for its message
+// (see Positions). A delivery marked lost goes out as a nil value, which
+// Positions turns into the SUBSCRIBER_TOO_SLOW error, and ends the stream.
+func stream[E any, M any](ctx context.Context, s *seer, q *positions, in <-chan events.Delivery[E], keep func(E) bool, conv func(E) M) <-chan M {
 	out := make(chan M)
 	go func() {
 		defer close(out)
-		for e := range in {
-			if keep != nil && !keep(e) {
-				continue
+		for d := range in {
+			var m M
+			if !d.Lost {
+				if keep != nil && !keep(d.Value) {
+					continue
+				}
+				m = conv(d.Value)
+				ok, err := s.visible(ctx, []any{m})
+				if err != nil || !ok[0] {
+					continue
+				}
 			}
-			m := conv(e)
-			ok, err := s.visible(ctx, []any{m})
-			if err != nil || !ok[0] {
-				continue
-			}
+			q.push(mark{position: d.Position, lost: d.Lost})
 			select {
 			case out <- m:
 			case <-ctx.Done():
+				return
+			}
+			if d.Lost {
 				return
 			}
 		}

@@ -270,7 +270,7 @@ func (r *queryResolver) PriorityMatrix(ctx context.Context) ([]*model.PriorityMa
 	return matrixModel(m), nil
 }
 
-func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Incident, error) {
+func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, assignmentGroupID *string, after *string) (<-chan *model.Incident, error) {
 	var keys []string
 	switch {
 	case id != nil:
@@ -278,7 +278,7 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, id *string, 
 	case assignmentGroupID != nil:
 		keys = []string{*assignmentGroupID}
 	}
-	return follow(ctx, r.Resolver, r.IncidentFeed, keys, func(inc incident.Incident) bool {
+	return follow(ctx, r.Resolver, r.IncidentFeed, keys, after, func(inc incident.Incident) bool {
 		return (id == nil || inc.ID == *id) && (assignmentGroupID == nil || inc.AssignmentGroupID == *assignmentGroupID)
 	}, incidentModel)
 }

@@ -132,13 +132,13 @@ func (r *queryResolver) ArticlesDueForReview(ctx context.Context, first *int) ([
 	return out, nil
 }
 
-func (r *subscriptionResolver) KnowledgeArticleChanged(ctx context.Context, id *string) (<-chan *model.KnowledgeArticle, error) {
+func (r *subscriptionResolver) KnowledgeArticleChanged(ctx context.Context, id *string, after *string) (<-chan *model.KnowledgeArticle, error) {
 	var keys []string
 	if id != nil {
 		keys = []string{*id}
 	}
 	p := *principal(ctx)
-	return follow(ctx, r.Resolver, r.KnowledgeFeed, keys, func(a knowledge.Article) bool {
+	return follow(ctx, r.Resolver, r.KnowledgeFeed, keys, after, func(a knowledge.Article) bool {
 		return id == nil || a.ID == *id
 	}, func(a knowledge.Article) *model.KnowledgeArticle { return articleModel(p, a) })
 }

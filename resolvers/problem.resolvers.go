@@ -296,7 +296,7 @@ func (r *queryResolver) ProblemCandidates(ctx context.Context, window *model.Tim
 	return mapSlice(found, candidateModel), nil
 }
 
-func (r *subscriptionResolver) ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string) (<-chan *model.Problem, error) {
+func (r *subscriptionResolver) ProblemChanged(ctx context.Context, id *string, assignmentGroupID *string, after *string) (<-chan *model.Problem, error) {
 	var keys []string
 	switch {
 	case id != nil:
@@ -304,7 +304,7 @@ func (r *subscriptionResolver) ProblemChanged(ctx context.Context, id *string, a
 	case assignmentGroupID != nil:
 		keys = []string{*assignmentGroupID}
 	}
-	return follow(ctx, r.Resolver, r.ProblemFeed, keys, func(p problem.Problem) bool {
+	return follow(ctx, r.Resolver, r.ProblemFeed, keys, after, func(p problem.Problem) bool {
 		return (id == nil || p.ID == *id) && (assignmentGroupID == nil || p.AssignmentGroupID == *assignmentGroupID)
 	}, problemModel)
 }

@@ -227,7 +227,7 @@ func (r *serviceRequestResolver) SLAEvents(ctx context.Context, obj *model.Servi
 	return ticketEvents(ctx, obj.ID)
 }
 
-func (r *subscriptionResolver) RequestChanged(ctx context.Context, id *string) (<-chan *model.ServiceRequest, error) {
+func (r *subscriptionResolver) RequestChanged(ctx context.Context, id *string, after *string) (<-chan *model.ServiceRequest, error) {
 	v, err := r.requestViewer(ctx)
 	if err != nil {
 		return nil, err
@@ -239,14 +239,14 @@ func (r *subscriptionResolver) RequestChanged(ctx context.Context, id *string) (
 	case !request.SeesAll(v.Principal):
 		keys = request.FollowerKeys(v)
 	}
-	return follow(ctx, r.Resolver, r.RequestFeed, keys, func(rec request.Record) bool {
+	return follow(ctx, r.Resolver, r.RequestFeed, keys, after, func(rec request.Record) bool {
 		return id == nil || rec.Request.ID == *id
 	}, requestModel)
 }
 
-func (r *subscriptionResolver) ApprovalRequested(ctx context.Context) (<-chan *model.RequestApproval, error) {
+func (r *subscriptionResolver) ApprovalRequested(ctx context.Context, after *string) (<-chan *model.RequestApproval, error) {
 	me := principal(ctx).Subject
-	return follow(ctx, r.Resolver, r.ApprovalFeed, []string{me}, func(a request.Approval) bool { return a.ApproverID == me }, approvalModel)
+	return follow(ctx, r.Resolver, r.ApprovalFeed, []string{me}, after, func(a request.Approval) bool { return a.ApproverID == me }, approvalModel)
 }
 
 func (r *Resolver) RequestApproval() graph.RequestApprovalResolver {

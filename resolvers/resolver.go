@@ -58,8 +58,10 @@ type Resolver struct {
 	ProblemFeed   *events.Topic[problem.Problem]
 	KnowledgeFeed *events.Topic[knowledge.Article]
 	SLAEventFeed  *events.Topic[sla.Event]
-	RequestFeed   *events.Topic[request.Record]
-	ApprovalFeed  *events.Topic[request.Approval]
+	// Events is the event log, for eventLog.
+	Events       events.Log
+	RequestFeed  *events.Topic[request.Record]
+	ApprovalFeed *events.Topic[request.Approval]
 	// LoaderWait is how long a loader collects keys before it queries.
 	LoaderWait time.Duration
 
@@ -85,7 +87,7 @@ type process struct {
 func processes() []process {
 	return []process{peopleProcess(), cmdbProcess(), catalogProcess(), impactProcess(),
 		changeProcess(), incidentProcess(), slaProcess(), problemProcess(), knowledgeProcess(),
-		requestProcess(), searchProcess()}
+		requestProcess(), searchProcess(), eventsProcess()}
 }
 
 // Schema returns the executable schema wired to r, with the directives.

@@ -187,13 +187,13 @@ func (r *serviceAvailabilityResolver) SLA(ctx context.Context, obj *model.Servic
 	return loadSLA(ctx, obj.SLAID)
 }
 
-func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string) (<-chan *model.SLAEvent, error) {
+func (r *subscriptionResolver) SLAEvents(ctx context.Context, slaID *string, after *string) (<-chan *model.SLAEvent, error) {
 	var keys []string
 	if slaID != nil {
 		keys = []string{*slaID}
 	}
 	// An event shows its incident: only those in the subscriber's scope.
-	return follow(ctx, r.Resolver, r.SLAEventFeed, keys, nil, slaEventModel)
+	return follow(ctx, r.Resolver, r.SLAEventFeed, keys, after, nil, slaEventModel)
 }
 
 func (r *Resolver) SLA() graph.SLAResolver { return &sLAResolver{r} }

@@ -276,29 +276,6 @@ func (s *Service) Evaluate(ctx context.Context, tickets Tickets) ([]Event, error
 	return s.store.RecordEvents(ctx, fresh)
 }
 
-// Run evaluates every interval until ctx ends, handing the events it
-// records to publish. Failed rounds are reported to onError and retried at
-// the next tick; nothing is lost because the next round sees the same
-// clocks.
-func (s *Service) Run(ctx context.Context, every time.Duration, tickets Tickets, publish func([]Event), onError func(error)) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		events, err := s.Evaluate(ctx, tickets)
-		if err != nil && onError != nil {
-			onError(err)
-		}
-		if len(events) > 0 && publish != nil {
-			publish(events)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
 // Events returns the recorded events of these tickets.
 func (s *Service) Events(ctx context.Context, ticketIDs []string) ([]Event, error) {
 	return s.store.Events(ctx, ticketIDs)

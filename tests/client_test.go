@@ -129,6 +129,12 @@ func (e *env) serve(t *testing.T, limits app.Limits) {
 	t.Helper()
 	e.logs = &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if limits.Events.Poll == 0 {
+		// An instance reads the log at once after its own writes; tests
+		// that count the statements a request costs must not see polls
+		// in between, and tests of several instances set the interval.
+		limits.Events.Poll = time.Hour
+	}
 	a, err := app.New(app.Deps{Store: e.store, Tokens: e.tokens, Now: e.now, NewID: ids.New, Logger: logger}, limits)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
@@ -139,6 +145,7 @@ func (e *env) serve(t *testing.T, limits app.Limits) {
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()
+		a.Close()
 		if t.Failed() && logs.Len() > 0 {
 			t.Logf("server log:\n%s", logs.String())
 		}

@@ -18,6 +18,11 @@ import (
 	"github.com/itsm-graph/itsm/request"
 )
 
+// A record as one write left it.
+type EventRecord interface {
+	IsEventRecord()
+}
+
 // Anything that impact can reach: CIs, services, business processes and units.
 type GraphItem interface {
 	IsGraphItem()
@@ -637,6 +642,8 @@ func (Change) IsNode() {}
 // The opaque global identifier.
 func (this Change) GetID() string { return this.ID }
 
+func (Change) IsEventRecord() {}
+
 // A recorded CAB vote.
 type ChangeApproval struct {
 	// Subject of the voter.
@@ -898,6 +905,8 @@ func (this ConfigurationItem) GetName() string { return this.Name }
 
 // What kind of item it is.
 func (this ConfigurationItem) GetKind() ItemKind { return this.Kind }
+
+func (ConfigurationItem) IsEventRecord() {}
 
 // A page of configuration items.
 type ConfigurationItemConnection struct {
@@ -1305,6 +1314,24 @@ type DeleteFreezeWindowInput struct {
 type DeleteFreezeWindowPayload struct {
 	// The id of the removed window.
 	DeletedID string `json:"deletedId"`
+}
+
+// Narrows a read of the event log.
+type EventFilter struct {
+	// Only events of these kinds.
+	Kinds []EventKind `json:"kinds,omitempty"`
+	// Only events of these records.
+	RecordIds []string `json:"recordIds,omitempty"`
+}
+
+// A stretch of the event log.
+type EventLogPage struct {
+	// The events read that the caller may see, oldest first.
+	Events []*LoggedEvent `json:"events"`
+	// The position to read after next time: the last one read, including events hidden from the caller.
+	EndPosition string `json:"endPosition"`
+	// Whether more events may follow endPosition already.
+	HasMore bool `json:"hasMore"`
 }
 
 // One field's value before and after a modification. Values are JSON text (null when absent).
@@ -1848,6 +1875,8 @@ type Incident struct {
 	ServiceIDs []string `json:"-"`
 }
 
+func (Incident) IsEventRecord() {}
+
 func (Incident) IsNode() {}
 
 // The opaque global identifier.
@@ -1993,6 +2022,8 @@ type KnowledgeArticle struct {
 	// The article as the domain holds it.
 	Domain knowledge.Article `json:"-"`
 }
+
+func (KnowledgeArticle) IsEventRecord() {}
 
 func (KnowledgeArticle) IsNode() {}
 
@@ -2232,6 +2263,20 @@ type LinkIncidentInput struct {
 	CausedByChangeID *string `json:"causedByChangeId,omitempty"`
 	// Knowledge articles used (at most 100).
 	KnowledgeArticleIds []string `json:"knowledgeArticleIds,omitempty"`
+}
+
+// One entry of the event log: what the subscriptions deliver, for clients that poll instead.
+type LoggedEvent struct {
+	// Its place in the log: pass it as after to read or subscribe from there.
+	Position string `json:"position"`
+	// The kind of record written.
+	Kind EventKind `json:"kind"`
+	// When it was appended (at the write's commit).
+	At time.Time `json:"at"`
+	// The id of the record written.
+	RecordID string `json:"recordId"`
+	// The record as the write left it.
+	Record EventRecord `json:"record"`
 }
 
 // Input of `login`.
@@ -2541,6 +2586,8 @@ type Problem struct {
 	Domain problem.Problem `json:"-"`
 }
 
+func (Problem) IsEventRecord() {}
+
 func (Problem) IsNode() {}
 
 // The opaque global identifier.
@@ -2839,6 +2886,8 @@ type RequestApproval struct {
 	// When decided.
 	DecidedAt *time.Time `json:"decidedAt,omitempty"`
 }
+
+func (RequestApproval) IsEventRecord() {}
 
 // A page of approvals.
 type RequestApprovalConnection struct {
@@ -3185,6 +3234,8 @@ type SLAEvent struct {
 	// Id of the SLA, resolved by a loader.
 	SLAID string `json:"-"`
 }
+
+func (SLAEvent) IsEventRecord() {}
 
 // A page of recorded SLA events.
 type SLAEventConnection struct {
@@ -3567,6 +3618,8 @@ type ServiceRequest struct {
 	Domain request.Record `json:"-"`
 }
 
+func (ServiceRequest) IsEventRecord() {}
+
 func (ServiceRequest) IsNode() {}
 
 // The opaque global identifier.
@@ -3672,7 +3725,13 @@ type SubmitRequestPayload struct {
 	Request *ServiceRequest `json:"request"`
 }
 
-// Live updates over WebSocket (graphql-transport-ws).
+// Live updates over WebSocket (graphql-transport-ws), from the event log every API instance reads:
+// a subscriber hears of writes made through any instance. Each message carries the position of its
+// event in extensions.position; a subscriber that reconnects passes the last one it got as after
+// and first receives every event it missed, once and in order (BAD_USER_INPUT for a position not
+// given yet, or one whose successors were pruned, naming the earliest to resume from). A subscriber
+// too slow to keep up is sent an error with code UNAVAILABLE, reason SUBSCRIBER_TOO_SLOW and
+// extensions.position, the last position it got, and the subscription ends: resume from there.
 type Subscription struct {
 }
 
@@ -5158,6 +5217,74 @@ func (e *Environment) UnmarshalJSON(b []byte) error {
 }
 
 func (e Environment) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The kinds of records the event log carries.
+type EventKind string
+
+const (
+	EventKindConfigurationItem EventKind = "CONFIGURATION_ITEM"
+	EventKindChange            EventKind = "CHANGE"
+	EventKindIncident          EventKind = "INCIDENT"
+	EventKindProblem           EventKind = "PROBLEM"
+	EventKindKnowledgeArticle  EventKind = "KNOWLEDGE_ARTICLE"
+	EventKindServiceRequest    EventKind = "SERVICE_REQUEST"
+	EventKindRequestApproval   EventKind = "REQUEST_APPROVAL"
+	EventKindSLAEvent          EventKind = "SLA_EVENT"
+)
+
+var AllEventKind = []EventKind{
+	EventKindConfigurationItem,
+	EventKindChange,
+	EventKindIncident,
+	EventKindProblem,
+	EventKindKnowledgeArticle,
+	EventKindServiceRequest,
+	EventKindRequestApproval,
+	EventKindSLAEvent,
+}
+
+func (e EventKind) IsValid() bool {
+	switch e {
+	case EventKindConfigurationItem, EventKindChange, EventKindIncident, EventKindProblem, EventKindKnowledgeArticle, EventKindServiceRequest, EventKindRequestApproval, EventKindSLAEvent:
+		return true
+	}
+	return false
+}
+
+func (e EventKind) String() string {
+	return string(e)
+}
+
+func (e *EventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EventKind", str)
+	}
+	return nil
+}
+
+func (e EventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EventKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
