@@ -287,6 +287,12 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}); err != nil {
 		return sr, err
 	}
+	if err := ph.time("event log", func() error {
+		sr.Events, err = b.measureEvents(ctx, api, ciIDsOf(idOf))
+		return err
+	}); err != nil {
+		return sr, err
+	}
 	for _, name := range b.o.starts {
 		ext := picks[name]
 		st := StartResult{Start: name, ExternalID: ext, ID: idOf[ext], Expected: c.ImpactSize(ext, b.o.depth)}

@@ -138,6 +138,7 @@ func run() error {
 		printReads(os.Stdout, "problem management", sr.Size, sr.Problems)
 		printReads(os.Stdout, "knowledge", sr.Size, sr.Knowledge)
 		printReads(os.Stdout, "request fulfilment", sr.Size, sr.Requests)
+		printEvents(os.Stdout, sr)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

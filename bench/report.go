@@ -43,7 +43,9 @@ type SizeResult struct {
 	Knowledge []ReadResult `json:"knowledge"`
 	// Requests are the request lists over serviceRequests requests.
 	Requests []ReadResult `json:"requests"`
-	Phases   []Phase      `json:"phases"`
+	// Events measures the event log.
+	Events EventResult `json:"events"`
+	Phases []Phase     `json:"phases"`
 }
 
 // ImportResult compares the product's import with the raw UNWIND baseline.
@@ -189,6 +191,19 @@ func printSize(w io.Writer, sr SizeResult) {
 				s.Start, s.ExternalID, s.Impacted, s.RawRows, s.Expected)
 		}
 	}
+}
+
+// printEvents reports the event log's measurements.
+func printEvents(w io.Writer, sr SizeResult) {
+	e := sr.Events
+	if e.Delivery.N == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n== event log, size %d\n", sr.Size)
+	fmt.Fprintf(w, "delivery across instances (poll every %s): p50 %s, p95 %s, max %s over %d writes\n",
+		e.PollInterval, fmtLatency(e.Delivery.P50), fmtLatency(e.Delivery.P95), fmtLatency(e.Delivery.Max), e.Delivery.N)
+	fmt.Fprintf(w, "CI update, raw Cypher: p50 %s; with its event appended: p50 %s (%.2fx); through the product: p50 %s, %.2fx the same write without the append\n",
+		fmtLatency(e.RawWrite.P50), fmtLatency(e.RawWriteWithEvent.P50), e.AppendRatioP50, fmtLatency(e.ProductWrite.P50), e.ProductRatioP50)
 }
 
 func printSummary(w io.Writer, res Results) {

@@ -49,7 +49,7 @@ func emit(ctx context.Context, tx driver.ManagedTransaction, evs ...events.Event
 	at := time.Now().UTC()
 	rows := make([]map[string]any, len(evs))
 	for i, e := range evs {
-		rows[i] = map[string]any{"kind": string(e.Kind), "recordId": e.RecordID, "keys": e.Keys, "at": at, "payload": string(e.Payload)}
+		rows[i] = eventRow(e, at)
 	}
 	if c, ok := tx.(countingTx); ok && c.appended != nil {
 		*c.appended = true
@@ -149,4 +149,16 @@ func (l *Events) Prune(ctx context.Context, before time.Time, limit int) (int, e
 		n, _ := recs[0].Get("pruned")
 		return int(n.(int64)), nil
 	})
+}
+
+// AppendStatement is the statement appending events (see emit), with the
+// row it takes for one event, for benchmarks that time it beside a raw
+// write of their own.
+func AppendStatement(e events.Event) (string, map[string]any) {
+	return appendEvents, map[string]any{"events": []map[string]any{eventRow(e, time.Now().UTC())}}
+}
+
+// eventRow is how an event is stored.
+func eventRow(e events.Event, at time.Time) map[string]any {
+	return map[string]any{"kind": string(e.Kind), "recordId": e.RecordID, "keys": e.Keys, "at": at, "payload": string(e.Payload)}
 }
