@@ -187,6 +187,7 @@ func New(d Deps, l Limits) (*App, error) {
 		PerResponse:      root.WithLoaders,
 		AroundFields:     root.Guard,
 		Extensions:       []graphql.HandlerExtension{resolvers.Positions{}},
+		Causality:        d.Store,
 		CORSOrigins:      l.CORSOrigins,
 		CORSHeaders:      l.CORSHeaders,
 		Limits:           l.Request,

@@ -42,6 +42,9 @@ type Options struct {
 	// Extensions are further handler extensions (the positions of
 	// subscription messages).
 	Extensions []graphql.HandlerExtension
+	// Causality, when set, carries bookmarks between answers and requests
+	// (see bookmarks).
+	Causality Causality
 	// CORSOrigins lists the browser origins allowed to call the API and
 	// to open WebSockets; empty means no cross-origin access at all.
 	CORSOrigins []string
@@ -145,6 +148,9 @@ func New(o Options) Handlers {
 	}
 	for _, x := range o.Extensions {
 		gql.Use(x)
+	}
+	if o.Causality != nil {
+		gql.Use(bookmarks{o.Causality})
 	}
 
 	mux := http.NewServeMux()

@@ -40,6 +40,8 @@ type Store struct {
 	driver driver.DriverWithContext
 	db     string
 	stats  counters
+	// bookmarks chains every session of this instance (see Within).
+	bookmarks driver.BookmarkManager
 	// appended are called after a write that appended events commits,
 	// so that this instance's readers of the log need not wait for their
 	// next tick.
@@ -95,7 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("NEO4J_URI %q: %w", cfg.URI, err)
 	}
-	s := &Store{driver: d, db: cfg.Database}
+	s := &Store{driver: d, db: cfg.Database, bookmarks: driver.NewBookmarkManager(driver.BookmarkManagerConfig{})}
 	if err := d.VerifyConnectivity(ctx); err != nil {
 		_ = d.Close(ctx)
 		return nil, fmt.Errorf("cannot reach Neo4j at %s (check NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD, and that the server runs): %w", cfg.URI, err)
@@ -115,7 +117,8 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 func (s *Store) session(ctx context.Context, mode driver.AccessMode) driver.SessionWithContext {
-	return s.driver.NewSession(ctx, driver.SessionConfig{DatabaseName: s.db, AccessMode: mode})
+	return s.driver.NewSession(ctx, driver.SessionConfig{DatabaseName: s.db, AccessMode: mode,
+		BookmarkManager: s.bookmarks, Bookmarks: sessionBookmarks(ctx)})
 }
 
 // read runs work in one managed read transaction.
@@ -149,6 +152,9 @@ func write[T any](ctx context.Context, s *Store, work func(tx driver.ManagedTran
 		s.stats.transactions.Add(1)
 		return work(countingTx{ManagedTransaction: tx, s: s, appended: &appended})
 	})
+	if err == nil {
+		wrote(ctx, sess.LastBookmarks())
+	}
 	if err == nil && appended {
 		s.appendedMu.Lock()
 		wake := s.appended
@@ -228,6 +234,8 @@ func mapErr(err error) error {
 	switch {
 	case errors.As(err, &neoErr) && neoErr.Code == "Neo.ClientError.Schema.ConstraintValidationFailed":
 		return apperr.Wrap(err, apperr.Conflict, "the write collides with an existing record (a unique value is taken); read the current data and retry")
+	case errors.As(err, &neoErr) && neoErr.Code == "Neo.ClientError.Transaction.InvalidBookmark":
+		return apperr.Wrap(err, apperr.BadUserInput, "bookmark: the database gave no such bookmark; pass back extensions.bookmark of an earlier answer, unchanged")
 	case errors.As(err, &neoErr) && strings.HasPrefix(neoErr.Code, "Neo.TransientError."):
 		return apperr.Wrap(err, apperr.Unavailable, "the database is busy; retry in a moment")
 	case errors.As(err, &neoErr) && strings.HasPrefix(neoErr.Code, "Neo.ClientError.Security."):

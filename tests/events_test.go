@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -303,5 +304,71 @@ func TestEventLogForPollers(t *testing.T) {
 		"too many":        {"after": "0", "first": 501},
 	} {
 		t.Run(name, func(t *testing.T) { e.fail(t, e.analyst, eventLogQuery, vars, "BAD_USER_INPUT") })
+	}
+}
+
+// bookmarkOf is the bookmark an answer carries in its extensions.
+func bookmarkOf(t *testing.T, r *gqlResponse) string {
+	t.Helper()
+	var p struct {
+		Extensions struct {
+			Bookmark string `json:"bookmark"`
+		} `json:"extensions"`
+	}
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		t.Fatalf("answer %s: %v", r.Body, err)
+	}
+	return p.Extensions.Bookmark
+}
+
+// TestBookmarksCarryWritesAcrossInstances: an answer to a write names it
+// with a bookmark; a read through another instance that sends it back
+// reads from a database that has the write (on a cluster it waits for the
+// member it is routed to to catch up). A bookmark the API did not give is
+// refused, by the API when malformed and by the database when it names no
+// transaction of its own: either way it reached the store.
+func TestBookmarksCarryWritesAcrossInstances(t *testing.T) {
+	a := newEnv(t, app.Limits{})
+	b := a.instance(t, app.Limits{})
+	wrote := b.postWith(t, a.cm, map[string]any{"query": createCIMutation, "variables": map[string]any{"in": map[string]any{"name": "bookmarked", "type": "SERVER"}}}, nil)
+	if len(wrote.Errors) > 0 {
+		t.Fatalf("create: %s", wrote.Body)
+	}
+	bm := bookmarkOf(t, wrote)
+	if bm == "" {
+		t.Fatalf("the answer to a write names no bookmark: %s", wrote.Body)
+	}
+	var made struct {
+		CreateConfigurationItem struct{ ConfigurationItem struct{ ID string } } `json:"createConfigurationItem"`
+	}
+	if err := json.Unmarshal(wrote.Data, &made); err != nil {
+		t.Fatal(err)
+	}
+	read := func(bookmark any) *gqlResponse {
+		t.Helper()
+		return a.postWith(t, a.analyst, map[string]any{"query": `query($id: ID!) { configurationItem(id: $id) { name } }`,
+			"variables": map[string]any{"id": made.CreateConfigurationItem.ConfigurationItem.ID}, "extensions": map[string]any{"bookmark": bookmark}}, nil)
+	}
+	got := read(bm)
+	if len(got.Errors) > 0 || !strings.Contains(string(got.Data), "bookmarked") {
+		t.Fatalf("read with the bookmark: %s", got.Body)
+	}
+	if bookmarkOf(t, got) != "" {
+		t.Errorf("a read names a bookmark: %s", got.Body)
+	}
+	for name, c := range map[string]struct {
+		bookmark any
+		want     string
+	}{
+		"not a string":     {42, "must be the string"},
+		"not ours":         {"hello", "is not a bookmark this API gave"},
+		"no such bookmark": {base64.RawURLEncoding.EncodeToString([]byte(`["not-a-neo4j-bookmark"]`)), "the database gave no such bookmark"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := read(c.bookmark)
+			if codes := r.codes(); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" || !strings.Contains(string(r.Body), c.want) {
+				t.Fatalf("%s", r.Body)
+			}
+		})
 	}
 }
