@@ -41,6 +41,7 @@ import (
 	"github.com/itsm-graph/itsm/people"
 	"github.com/itsm-graph/itsm/request"
 	"github.com/itsm-graph/itsm/telemetry"
+	"github.com/itsm-graph/itsm/webhooks"
 )
 
 func main() {
@@ -226,6 +227,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		Incidents:        incident.Policy{ReopenWindow: cfg.ReopenWindow, AutoCloseAfter: cfg.AutoCloseAfter},
 		Requests:         request.Policy{ConfirmWindow: cfg.RequestConfirmWindow},
 		Events:           app.EventLimits{Poll: cfg.EventPoll, Buffer: cfg.EventBuffer},
+		Webhooks:         webhooks.Policy{AllowPrivate: cfg.WebhookAllowPrivate},
 		Login: people.LoginLimits{
 			AccountBurst: cfg.LoginAccountBurst, AccountInterval: cfg.LoginAccountInterval,
 			ClientBurst: cfg.LoginClientBurst, ClientInterval: cfg.LoginClientInterval,
@@ -244,7 +246,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 	go func() {
 		defer background.Done()
 		api.Run(bgCtx, app.Background{EvaluateSLAs: cfg.SLAEvaluationInterval, AutoClose: cfg.AutoCloseInterval,
-			Lease: cfg.JobLease, Retention: cfg.EventRetention})
+			Lease: cfg.JobLease, Retention: cfg.EventRetention, Webhooks: cfg.WebhookInterval})
 	}()
 	defer func() {
 		stopBackground()

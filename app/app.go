@@ -36,6 +36,7 @@ import (
 	"github.com/itsm-graph/itsm/search"
 	"github.com/itsm-graph/itsm/sla"
 	"github.com/itsm-graph/itsm/tickets"
+	"github.com/itsm-graph/itsm/webhooks"
 )
 
 // Deps are what the API is built from. Now and NewID are injected so that
@@ -83,6 +84,9 @@ type Limits struct {
 	LoaderWait time.Duration
 	// Events says how this instance reads the event log.
 	Events EventLimits
+	// Webhooks bounds webhook deliveries; zero fields take
+	// webhooks.DefaultPolicy's.
+	Webhooks webhooks.Policy
 }
 
 // EventLimits say how an instance reads the event log.
@@ -109,6 +113,7 @@ type App struct {
 	Knowledge *knowledge.Service
 	SLAs      *sla.Service
 	Requests  *request.Service
+	Webhooks  *webhooks.Service
 	People    *people.Directory
 	Handler   http.Handler
 	// Metrics serves /metrics alone when Limits.SplitMetrics is set;
@@ -167,10 +172,11 @@ func New(d Deps, l Limits) (*App, error) {
 	requestEvents, approvalEvents := events.NewTopic[request.Record](hub, events.KindRequest), events.NewTopic[request.Approval](hub, events.KindApproval)
 	req := request.NewService(d.Store.Requests(), l.Requests, d.Now, d.NewID).WithCIs(ci)
 	slaTickets := sla.Several{inc, req}
+	hooks := webhooks.NewService(d.Store.Webhooks(), d.Store.Events(), l.Webhooks, d.Now, d.NewID)
 	root := &resolvers.Resolver{RequestMgmt: req, Tickets: slaTickets, RequestFeed: requestEvents, ApprovalFeed: approvalEvents,
 		CMDB: ci, Catalog: cat, BaselineMgmt: baseline.New(d.Store.Baselines(), d.Now, d.NewID), Numbers: tickets.NewLookup(d.Store.Tickets()), SearchBox: search.New(d.Store.Searches()), ChangeMgmt: chg, IncidentMgmt: inc, ProblemMgmt: prb, Knowledge: kb, Suggester: knowledge.NewSuggester(kb, an), SLAMgmt: slas, Analyzer: an, People: dir,
 		Hints: problem.NewHints(an, d.Store.Near(), d.Now), Candidates: problem.NewCandidates(d.Store.Near(), d.Now),
-		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents, Events: d.Store.Events(),
+		CIFeed: ciEvents, ChangeFeed: changeEvents, IncidentFeed: incidentEvents, ProblemFeed: problemEvents, KnowledgeFeed: knowledgeEvents, SLAEventFeed: slaEvents, Events: d.Store.Events(), Hooks: hooks,
 		LoaderWait: cmp.Or(l.LoaderWait, resolvers.DefaultLoaderWait)}
 	schema := graph.NewExecutableSchema(root.Schema())
 	var trusted httpapi.TrustedDocuments
@@ -200,7 +206,7 @@ func New(d Deps, l Limits) (*App, error) {
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
 	})
-	a := &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
+	a := &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, Webhooks: hooks, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
 		tickets: slaTickets, logger: d.Logger, done: make(chan struct{}),
 		leases: d.Store.Leases(), events: d.Store.Events(), instance: d.NewID("ins")}
 	tail, stop := context.WithCancel(context.Background())
@@ -234,12 +240,17 @@ type Background struct {
 	// Retention is how long events stay in the log; zero takes
 	// DefaultRetention.
 	Retention time.Duration
+	// Webhooks is how often due webhook deliveries are made; zero takes
+	// DefaultWebhookInterval.
+	Webhooks time.Duration
 }
 
 // Defaults of Background.
 const (
 	DefaultLease     = 15 * time.Second
 	DefaultRetention = 7 * 24 * time.Hour
+	// DefaultWebhookInterval is how often webhooks are sent what is due.
+	DefaultWebhookInterval = time.Second
 )
 
 // pruneEvery is how often events past their retention are deleted.
@@ -261,6 +272,7 @@ func (a *App) Run(ctx context.Context, b Background) {
 		{Name: "sla-evaluation", Every: b.EvaluateSLAs, Round: a.evaluateSLAs},
 		{Name: "auto-close", Every: b.AutoClose, Round: a.autoClose},
 		{Name: "event-pruning", Every: pruneEvery, Round: func(ctx context.Context) { a.pruneEvents(ctx, retention) }},
+		{Name: "webhook-delivery", Every: cmp.Or(b.Webhooks, DefaultWebhookInterval), Round: a.deliverWebhooks},
 	} {
 		wg.Go(func() { r.Run(ctx, j) })
 	}
@@ -293,6 +305,13 @@ func (a *App) autoClose(ctx context.Context) {
 		}
 	}
 	a.sweepRequests(ctx)
+}
+
+// deliverWebhooks sends the webhooks what is due.
+func (a *App) deliverWebhooks(ctx context.Context) {
+	if err := a.Webhooks.DeliverDue(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Error("delivering webhooks failed", "err", err)
+	}
 }
 
 // pruneBatch bounds the events one transaction deletes.

@@ -70,6 +70,10 @@ type Config struct {
 	// JobLease is how long an instance holds the lease of a background
 	// job before another may take it over.
 	JobLease time.Duration
+	// WebhookInterval is how often due webhook deliveries are made;
+	// WebhookAllowPrivate lets webhooks reach private addresses.
+	WebhookInterval     time.Duration
+	WebhookAllowPrivate bool
 	// RequestConfirmWindow is how long a fulfilled request waits for its
 	// requester's confirmation before it closes by itself.
 	RequestConfirmWindow time.Duration
@@ -142,6 +146,8 @@ func Settings() []Setting {
 		{"EVENTS_BUFFER", "events-buffer", "256", "events a subscriber may fall behind by before it is told to resume (UNAVAILABLE, reason SUBSCRIBER_TOO_SLOW)"},
 		{"EVENTS_RETENTION", "events-retention", "168h", "how long events are kept in the log for subscribers and pollers to resume from"},
 		{"JOB_LEASE", "job-lease", "15s", "how long an instance holds a background job (SLA evaluation, automatic closes, pruning) before another instance may take it over if it stops renewing"},
+		{"WEBHOOK_INTERVAL", "webhook-interval", "1s", "how often webhooks are sent the events due to them"},
+		{"WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "let webhooks target loopback, private and link-local addresses (refused by default, so that webhooks cannot reach internal services)"},
 		{"REQUEST_CONFIRM_WINDOW", "request-confirm-window", "120h", "how long a fulfilled request waits for its requester to confirm (or say it is not done) before it closes by itself"},
 		{"LOGIN_ACCOUNT_BURST", "login-account-burst", "5", "failed logins a username may have at once before logins for it are refused (UNAVAILABLE with extensions.retryAfter)"},
 		{"LOGIN_ACCOUNT_INTERVAL", "login-account-interval", "5m", "after the burst, one more failed login per username per this interval"},
@@ -256,6 +262,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	duration("EVENTS_POLL_INTERVAL", &c.EventPoll, 10*time.Millisecond)
 	duration("EVENTS_RETENTION", &c.EventRetention, time.Minute)
 	duration("JOB_LEASE", &c.JobLease, time.Second)
+	duration("WEBHOOK_INTERVAL", &c.WebhookInterval, 100*time.Millisecond)
 	duration("LOGIN_ACCOUNT_INTERVAL", &c.LoginAccountInterval, time.Second)
 	duration("LOGIN_CLIENT_INTERVAL", &c.LoginClientInterval, time.Millisecond)
 	integer := func(env string, min, max int) int {
@@ -297,6 +304,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 	}
 	c.Introspection = boolean("INTROSPECTION")
 	c.Demo = boolean("DEMO_DATA")
+	c.WebhookAllowPrivate = boolean("WEBHOOK_ALLOW_PRIVATE")
 	for _, o := range strings.Split(get("CORS_ORIGINS"), ",") {
 		o = strings.TrimSpace(o)
 		if o == "" {

@@ -31,6 +31,7 @@ var sliceMigrations = []func() []string{
 	searchMigrations,
 	eventMigrations,
 	jobMigrations,
+	webhookMigrations,
 }
 
 // migrations are idempotent (IF NOT EXISTS), so they run at every start:

@@ -26,6 +26,7 @@ import (
 	"github.com/itsm-graph/itsm/search"
 	"github.com/itsm-graph/itsm/sla"
 	"github.com/itsm-graph/itsm/tickets"
+	"github.com/itsm-graph/itsm/webhooks"
 )
 
 // Resolver is the root resolver; it holds the domain services.
@@ -59,7 +60,9 @@ type Resolver struct {
 	KnowledgeFeed *events.Topic[knowledge.Article]
 	SLAEventFeed  *events.Topic[sla.Event]
 	// Events is the event log, for eventLog.
-	Events       events.Log
+	Events events.Log
+	// Hooks registers webhooks.
+	Hooks        *webhooks.Service
 	RequestFeed  *events.Topic[request.Record]
 	ApprovalFeed *events.Topic[request.Approval]
 	// LoaderWait is how long a loader collects keys before it queries.

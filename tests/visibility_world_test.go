@@ -146,7 +146,7 @@ func newWalkWorld(t *testing.T) *walkWorld {
 		nodes = append(nodes, map[string]any{"id": id})
 	}
 	ww.samples = map[string][]map[string]any{
-		"me": one(nil), "node": nodes, "nodes": one(map[string]any{"ids": ww.nodeIDs}), "search": one(map[string]any{"text": "orders"}),
+		"me": one(nil), "node": nodes, "nodes": one(map[string]any{"ids": ww.nodeIDs}), "search": one(map[string]any{"text": "orders"}), "eventLog": one(nil), "webhooks": one(nil),
 		"configurationItem": one(map[string]any{"id": w.id(t, "orders-db")}), "configurationItems": one(nil), "relationshipTypes": one(nil), "reconciliationRules": one(nil),
 		"user": one(map[string]any{"id": team.agentID}), "users": one(nil), "group": one(map[string]any{"id": team.deskID}), "groups": one(nil),
 		"service": one(map[string]any{"id": w.id(t, "Shop")}), "services": one(nil), "technicalCatalog": one(nil),

@@ -1284,6 +1284,24 @@ type CreateUserPayload struct {
 	User *User `json:"user"`
 }
 
+// A webhook to register.
+type CreateWebhookInput struct {
+	// An absolute http or https URL without credentials; loopback, private and link-local addresses are refused unless the operator allows them (WEBHOOK_ALLOW_PRIVATE).
+	URL string `json:"url"`
+	// Only events of these kinds (all when empty).
+	Kinds []EventKind `json:"kinds,omitempty"`
+	// Only events of these records (at most 100; all when empty).
+	RecordIds []string `json:"recordIds,omitempty"`
+}
+
+// A webhook registered, with the secret that signs its deliveries.
+type CreateWebhookPayload struct {
+	// The webhook.
+	Webhook *Webhook `json:"webhook"`
+	// The signing secret: shown here once, never again.
+	Secret string `json:"secret"`
+}
+
 // Input of `decideApproval`.
 type DecideApprovalInput struct {
 	// The approval, from myApprovals.
@@ -4169,6 +4187,59 @@ type Viewer struct {
 	Roles []Role `json:"roles"`
 }
 
+// An HTTP endpoint that receives the event log: each event of its kinds (and records) as one POST,
+// in order, at least once. The body is JSON {position, kind, recordId, at, record} (record as the
+// API stores it); X-Itsm-Event-Position is the idempotency key, X-Itsm-Webhook-Id names the
+// webhook, and X-Itsm-Signature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the
+// secret>". Any 2xx answer is a success; anything else (or no answer within 10 s) is retried after
+// 1 s, 2 s, 4 s … up to 5 minutes, and 10 failures in a row disable the webhook until enabled again.
+type Webhook struct {
+	// Its id (whk…).
+	ID string `json:"id"`
+	// Where deliveries go.
+	URL string `json:"url"`
+	// Only events of these kinds (all when empty).
+	Kinds []EventKind `json:"kinds"`
+	// Only events of these records (all when empty).
+	RecordIds []string `json:"recordIds"`
+	// Whether deliveries are made.
+	Enabled bool `json:"enabled"`
+	// Why delivery stopped by itself, when it did.
+	DisabledReason *string `json:"disabledReason,omitempty"`
+	// Failed attempts since the last success.
+	Failures int `json:"failures"`
+	// The position of the last event delivered: the next delivery is of an event after it.
+	Position string `json:"position"`
+	// When the next attempt may run after a failure.
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// When it was registered.
+	CreatedAt time.Time `json:"createdAt"`
+	// Who registered it.
+	CreatedBy string `json:"createdBy"`
+}
+
+// One attempt to deliver one event.
+type WebhookDelivery struct {
+	// The event's position.
+	Position string `json:"position"`
+	// The event's kind.
+	Kind EventKind `json:"kind"`
+	// The record the event is about.
+	RecordID string `json:"recordId"`
+	// 1 for the first attempt of this event, 2 for its first retry, …
+	Attempt int `json:"attempt"`
+	// When the attempt started.
+	At time.Time `json:"at"`
+	// The endpoint's HTTP status, when it answered.
+	Status *int `json:"status,omitempty"`
+	// What went wrong, when it did.
+	Error *string `json:"error,omitempty"`
+	// How long the attempt took, in milliseconds.
+	DurationMs float64 `json:"durationMs"`
+	// Whether the endpoint answered 2xx.
+	Succeeded bool `json:"succeeded"`
+}
+
 // Whether an account belongs to a person or to an automated client.
 type AccountKind string
 
@@ -5226,14 +5297,22 @@ func (e Environment) MarshalJSON() ([]byte, error) {
 type EventKind string
 
 const (
+	// A CI created, updated, retired, related or unrelated.
 	EventKindConfigurationItem EventKind = "CONFIGURATION_ITEM"
-	EventKindChange            EventKind = "CHANGE"
-	EventKindIncident          EventKind = "INCIDENT"
-	EventKindProblem           EventKind = "PROBLEM"
-	EventKindKnowledgeArticle  EventKind = "KNOWLEDGE_ARTICLE"
-	EventKindServiceRequest    EventKind = "SERVICE_REQUEST"
-	EventKindRequestApproval   EventKind = "REQUEST_APPROVAL"
-	EventKindSLAEvent          EventKind = "SLA_EVENT"
+	// A change written (state changes, votes, edits).
+	EventKindChange EventKind = "CHANGE"
+	// An incident written (including new timeline entries).
+	EventKindIncident EventKind = "INCIDENT"
+	// A problem written.
+	EventKindProblem EventKind = "PROBLEM"
+	// A knowledge article written.
+	EventKindKnowledgeArticle EventKind = "KNOWLEDGE_ARTICLE"
+	// A service request written.
+	EventKindServiceRequest EventKind = "SERVICE_REQUEST"
+	// A request approval that opened for its approver.
+	EventKindRequestApproval EventKind = "REQUEST_APPROVAL"
+	// An SLA warning or breach recorded.
+	EventKindSLAEvent EventKind = "SLA_EVENT"
 )
 
 var AllEventKind = []EventKind{
