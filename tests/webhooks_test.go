@@ -72,10 +72,10 @@ func (r *receiver) await(t *testing.T, n int) []received {
 const createWebhookMutation = `mutation($in: CreateWebhookInput!) { createWebhook(input: $in) { secret webhook { id url kinds enabled position } } }`
 
 type webhookState struct {
-	ID, DisabledReason string
-	Enabled            bool
-	Failures           int
-	Deliveries         []struct {
+	ID, DisabledReason, Position string
+	Enabled                      bool
+	Failures                     int
+	Deliveries                   []struct {
 		Position  string
 		Attempt   int
 		Status    *int
@@ -86,7 +86,7 @@ type webhookState struct {
 func (e *env) webhook(t *testing.T, id string) webhookState {
 	t.Helper()
 	var out struct{ Webhooks []webhookState }
-	e.ok(t, e.admin, `{ webhooks { id enabled disabledReason failures deliveries(first: 100) { position attempt status succeeded } } }`, nil, &out)
+	e.ok(t, e.admin, `{ webhooks { id enabled disabledReason failures position deliveries(first: 100) { position attempt status succeeded } } }`, nil, &out)
 	for _, w := range out.Webhooks {
 		if w.ID == id {
 			return w
@@ -152,6 +152,17 @@ func TestWebhooksDeliverTheLogSigned(t *testing.T) {
 	}
 	if w := e.webhook(t, hook.Webhook.ID); len(w.Deliveries) != 2 || !w.Deliveries[0].Succeeded || w.Deliveries[0].Position != got[1].position {
 		t.Fatalf("delivery log %+v", w.Deliveries)
+	}
+	// Events of other kinds move the webhook on without a delivery.
+	e.createIncidentAsAgent(t)
+	var w webhookState
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if w = e.webhook(t, hook.Webhook.ID); w.Position != got[1].position {
+			break
+		}
+	}
+	if after, _ := strconv.ParseInt(w.Position, 10, 64); after <= prev || len(w.Deliveries) != 2 || len(rcv.await(t, 2)) != 2 {
+		t.Fatalf("after an event of another kind: position %s (was %s), %d deliveries", w.Position, got[1].position, len(w.Deliveries))
 	}
 }
 

@@ -135,8 +135,25 @@ func (s *Service) DeliverDue(ctx context.Context) error {
 }
 
 func (s *Service) deliver(ctx context.Context, w Webhook) error {
+	// Every position up to head is committed (positions follow commits),
+	// so when none after w's is for w, w is done up to head: moving it
+	// there spares the next rounds reading past the same events.
+	_, head, err := s.log.Bounds(ctx)
+	if err != nil {
+		return err
+	}
 	evs, err := s.log.After(ctx, w.Position, batch, w.Filter())
 	if err != nil {
+		return err
+	}
+	if len(evs) == 0 && head > w.Position {
+		_, err := s.store.UpdateWebhook(ctx, w.ID, func(cur Webhook) (Webhook, error) {
+			cur.Position = max(cur.Position, head)
+			return cur, nil
+		})
+		if apperr.Is(err, apperr.NotFound) {
+			return nil
+		}
 		return err
 	}
 	for _, e := range evs {
