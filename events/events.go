@@ -287,7 +287,8 @@ func (t *Topic[T]) deliver(e Event) {
 // Subscribe returns the deliveries of the records followed by one of keys
 // (every record when keys is empty) until ctx ends: with after, first
 // every such event after that position still in the log, then the live
-// ones, each once and in order. BAD_USER_INPUT when after cannot be
+// ones, each once and in order; without it, the events committed after
+// the subscription started. BAD_USER_INPUT when after cannot be
 // resumed from (see CheckResume). The last delivery is marked Lost when
 // the subscriber fell too far behind.
 func (t *Topic[T]) Subscribe(ctx context.Context, keys []string, after *int64) (<-chan Delivery[T], error) {
@@ -307,12 +308,23 @@ func (t *Topic[T]) Subscribe(ctx context.Context, keys []string, after *int64) (
 	t.subs[id] = live
 	t.mu.Unlock()
 	t.hub.mu.Unlock()
+	// The hub may not have read the last writes committed before now yet:
+	// they are not for this subscriber.
+	skip := from
+	if after == nil {
+		_, head, err := t.hub.log.Bounds(ctx)
+		if err != nil {
+			t.drop(id)
+			return nil, err
+		}
+		skip = max(from, head)
+	}
 
 	out := make(chan Delivery[T])
 	go func() {
 		defer close(out)
 		defer t.drop(id)
-		last := from
+		last := skip
 		send := func(d Delivery[T]) bool {
 			select {
 			case out <- d:
