@@ -228,11 +228,11 @@ func (a *App) Close() {
 // Background holds the periods of the API's own periodic work.
 type Background struct {
 	// EvaluateSLAs is how often the SLA evaluator looks for warnings and
-	// breaches.
+	// breaches; zero takes DefaultSLAEvaluation.
 	EvaluateSLAs time.Duration
 	// AutoClose is how often resolved incidents past their confirmation
 	// period are closed, and fulfilled requests past theirs, with request
-	// approvals past their time-out decided.
+	// approvals past their time-out decided; zero takes DefaultAutoClose.
 	AutoClose time.Duration
 	// Lease is how long an instance holds a job before another may take
 	// it over; zero takes DefaultLease.
@@ -247,8 +247,10 @@ type Background struct {
 
 // Defaults of Background.
 const (
-	DefaultLease     = 15 * time.Second
-	DefaultRetention = 7 * 24 * time.Hour
+	DefaultSLAEvaluation = time.Minute
+	DefaultAutoClose     = 10 * time.Minute
+	DefaultLease         = 15 * time.Second
+	DefaultRetention     = 7 * 24 * time.Hour
 	// DefaultWebhookInterval is how often webhooks are sent what is due.
 	DefaultWebhookInterval = time.Second
 )
@@ -269,8 +271,8 @@ func (a *App) Run(ctx context.Context, b Background) {
 	retention := cmp.Or(b.Retention, DefaultRetention)
 	var wg sync.WaitGroup
 	for _, j := range []jobs.Job{
-		{Name: "sla-evaluation", Every: b.EvaluateSLAs, Round: a.evaluateSLAs},
-		{Name: "auto-close", Every: b.AutoClose, Round: a.autoClose},
+		{Name: "sla-evaluation", Every: cmp.Or(b.EvaluateSLAs, DefaultSLAEvaluation), Round: a.evaluateSLAs},
+		{Name: "auto-close", Every: cmp.Or(b.AutoClose, DefaultAutoClose), Round: a.autoClose},
 		{Name: "event-pruning", Every: pruneEvery, Round: func(ctx context.Context) { a.pruneEvents(ctx, retention) }},
 		{Name: "webhook-delivery", Every: cmp.Or(b.Webhooks, DefaultWebhookInterval), Round: a.deliverWebhooks},
 	} {

@@ -265,6 +265,16 @@ func num(p map[string]any, key string) int {
 	return int(v)
 }
 
+func num64(p map[string]any, key string) int64 {
+	v, _ := p[key].(int64)
+	return v
+}
+
+func flt(p map[string]any, key string) float64 {
+	v, _ := p[key].(float64)
+	return v
+}
+
 func tm(p map[string]any, key string) time.Time {
 	v, _ := p[key].(time.Time)
 	return v.UTC()

@@ -53,11 +53,6 @@ func webhookFromProps(p map[string]any) webhooks.Webhook {
 	return w
 }
 
-func num64(p map[string]any, key string) int64 {
-	n, _ := p[key].(int64)
-	return n
-}
-
 // CreateWebhook implements webhooks.Store.
 func (h *Webhooks) CreateWebhook(ctx context.Context, w webhooks.Webhook) error {
 	_, err := write(ctx, h.s, func(tx driver.ManagedTransaction) (struct{}, error) {
@@ -176,9 +171,4 @@ func (h *Webhooks) Deliveries(ctx context.Context, ids []string, limit int) (map
 		}
 		return out, nil
 	})
-}
-
-func flt(p map[string]any, key string) float64 {
-	f, _ := p[key].(float64)
-	return f
 }
