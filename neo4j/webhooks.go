@@ -30,14 +30,7 @@ func webhookMigrations() []string {
 func webhookToProps(w webhooks.Webhook) map[string]any {
 	return map[string]any{"id": w.ID, "url": w.URL, "kinds": stringList(w.Kinds), "recordIds": list(w.RecordIDs), "secret": w.Secret,
 		"position": w.Position, "enabled": w.Enabled, "disabledReason": nullable(w.DisabledReason), "failures": int64(w.Failures),
-		"nextAttempt": optTime(timePtr(w.NextAttempt)), "createdAt": w.CreatedAt, "createdBy": w.CreatedBy}
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
+		"nextAttempt": nullTime(w.NextAttempt), "createdAt": w.CreatedAt, "createdBy": w.CreatedBy}
 }
 
 func webhookFromProps(p map[string]any) webhooks.Webhook {

@@ -123,25 +123,28 @@ func (s *Service) DeliverDue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	head := int64(-1) // read once a webhook is due
 	for _, w := range ws {
 		if !w.Enabled || s.now().Before(w.NextAttempt) {
 			continue
 		}
-		if err := s.deliver(ctx, w); err != nil {
+		if head < 0 {
+			if _, head, err = s.log.Bounds(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.deliver(ctx, w, head); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Service) deliver(ctx context.Context, w Webhook) error {
-	// Every position up to head is committed (positions follow commits),
-	// so when none after w's is for w, w is done up to head: moving it
-	// there spares the next rounds reading past the same events.
-	_, head, err := s.log.Bounds(ctx)
-	if err != nil {
-		return err
-	}
+// deliver sends w what is due. Every position up to head, read before,
+// is committed (positions follow commits), so when none after w's is for
+// w, w is done up to head: moving it there spares the next rounds reading
+// past the same events.
+func (s *Service) deliver(ctx context.Context, w Webhook, head int64) error {
 	evs, err := s.log.After(ctx, w.Position, batch, w.Filter())
 	if err != nil {
 		return err
