@@ -78,6 +78,23 @@ func TaskQueueStatements() Statements {
 	return statementsOf(taskQueueList([]string{"grp_a", "grp_b"}, []request.TaskState{request.TaskOpen, request.TaskInProgress}))
 }
 
+// OrderedStatements are the statements of the inbox, the task queue and a
+// requester's list ordered by o, as their orderBy argument orders them.
+func OrderedStatements(o paging.TimeOrder) map[string]Statements {
+	prop, desc, _ := timeSort("myRequests", "createdAt", o)
+	return map[string]Statements{
+		"myApprovals": statementsOf(orderedByTime(myApprovalsList("usr_a"), "myApprovals", o)),
+		"task queue":  statementsOf(orderedByTime(taskQueueList([]string{"grp_a", "grp_b"}, []request.TaskState{request.TaskOpen}), "taskQueue", o)),
+		"myRequests": {First: myRequestsPage(false, "", prop, desc), Next: myRequestsPage(true, "", prop, desc), Count: countMyRequests(""),
+			Params: map[string]any{"me": "usr_a", "afterValue": "x", "afterId": "x", "limit": int64(21)}},
+	}
+}
+
+// WebhookDeliveriesStatement is the read of webhooks' latest deliveries.
+func WebhookDeliveriesStatement() (string, map[string]any) {
+	return webhookDeliveries, map[string]any{"ids": []string{"whk_a", "whk_b"}, "limit": int64(20)}
+}
+
 // RequestListStatements are the statements of the staff list for f.
 func RequestListStatements(f request.Filter) Statements { return statementsOf(requestList(f)) }
 

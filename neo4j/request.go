@@ -37,6 +37,9 @@ func requestMigrations() []string {
 		"CREATE CONSTRAINT service_request_id IF NOT EXISTS FOR (r:ServiceRequest) REQUIRE r.id IS UNIQUE",
 		"CREATE INDEX service_request_requester IF NOT EXISTS FOR (r:ServiceRequest) ON (r.requesterId, r.createdAt)",
 		"CREATE INDEX service_request_for IF NOT EXISTS FOR (r:ServiceRequest) ON (r.requestedForId, r.createdAt)",
+		// … and ordered by modification time (orderBy: UPDATED_AT).
+		"CREATE INDEX service_request_requester_updated IF NOT EXISTS FOR (r:ServiceRequest) ON (r.requesterId, r.updatedAt)",
+		"CREATE INDEX service_request_for_updated IF NOT EXISTS FOR (r:ServiceRequest) ON (r.requestedForId, r.updatedAt)",
 		"CREATE INDEX service_request_state_fulfilled IF NOT EXISTS FOR (r:ServiceRequest) ON (r.state, r.fulfilledAt)",
 		"CREATE INDEX service_request_fulfilled IF NOT EXISTS FOR (r:ServiceRequest) ON (r.fulfilledAt)",
 		"CREATE CONSTRAINT request_approval_id IF NOT EXISTS FOR (a:RequestApproval) REQUIRE a.id IS UNIQUE",
@@ -45,6 +48,7 @@ func requestMigrations() []string {
 		"CREATE CONSTRAINT request_task_id IF NOT EXISTS FOR (t:RequestTask) REQUIRE t.id IS UNIQUE",
 		"DROP INDEX request_task_group IF EXISTS",
 		"CREATE INDEX request_task_queue IF NOT EXISTS FOR (t:RequestTask) ON (t.groupId, t.state, t.openedAt)",
+		"CREATE INDEX request_task_queue_updated IF NOT EXISTS FOR (t:RequestTask) ON (t.groupId, t.state, t.updatedAt)",
 		"CREATE INDEX service_request_state_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.state, r.createdAt)",
 		"CREATE INDEX service_request_item IF NOT EXISTS FOR (r:ServiceRequest) ON (r.itemId, r.createdAt)",
 		"CREATE INDEX service_request_created IF NOT EXISTS FOR (r:ServiceRequest) ON (r.createdAt)",

@@ -116,7 +116,9 @@ CREATE (d:WebhookDelivery)
 SET d = $delivery
 WITH w
 CALL (w) {
-  MATCH (old:WebhookDelivery {webhookId: w.id})
+  MATCH (old:WebhookDelivery)
+  USING INDEX old:WebhookDelivery(webhookId, at)
+  WHERE old.webhookId = w.id AND old.at IS NOT NULL
   WITH old ORDER BY old.at DESC SKIP $keep
   DELETE old
 }`
@@ -138,7 +140,9 @@ func (h *Webhooks) RecordDelivery(ctx context.Context, w webhooks.Webhook, d web
 const webhookDeliveries = `
 UNWIND $ids AS id
 CALL (id) {
-  MATCH (d:WebhookDelivery {webhookId: id})
+  MATCH (d:WebhookDelivery)
+  USING INDEX d:WebhookDelivery(webhookId, at)
+  WHERE d.webhookId = id AND d.at IS NOT NULL
   WITH d ORDER BY d.at DESC LIMIT $limit
   RETURN collect(properties(d)) AS ds
 }
