@@ -1243,7 +1243,7 @@ type ComplexityRoot struct {
 		Me                   func(childComplexity int) int
 		MyApprovals          func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, first *int, after *string) int
 		MyRequests           func(childComplexity int, orderBy *model.TimeOrder, created *model.TimeRange, updated *model.TimeRange, first *int, after *string) int
-		Neighbourhood        func(childComplexity int, id string, depth *int, types []string, includeRetired *bool) int
+		Neighbourhood        func(childComplexity int, id string, depth *int, types []string, includeRetired *bool, first *int) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
 		Ola                  func(childComplexity int, id string) int
@@ -1283,9 +1283,10 @@ type ComplexityRoot struct {
 	}
 
 	Reach struct {
-		Graph func(childComplexity int) int
-		Items func(childComplexity int) int
-		Root  func(childComplexity int) int
+		Graph        func(childComplexity int) int
+		Items        func(childComplexity int) int
+		ReachedCount func(childComplexity int) int
+		Root         func(childComplexity int) int
 	}
 
 	ReachedItem struct {
@@ -2040,7 +2041,7 @@ type QueryResolver interface {
 	Dependencies(ctx context.Context, id string, depth *int) (*model.Reach, error)
 	Dependents(ctx context.Context, id string, depth *int) (*model.Reach, error)
 	SupportingTree(ctx context.Context, serviceID string, depth *int) (*model.Reach, error)
-	Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error)
+	Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool, first *int) (*model.Reach, error)
 	Paths(ctx context.Context, fromID string, toID string, maxLength *int, limit *int, types []string, includeRetired *bool) (*model.PathsResult, error)
 	Incident(ctx context.Context, id *string, number *string) (*model.Incident, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, orderBy *model.TimeOrder, first *int, after *string) (*model.IncidentConnection, error)
@@ -7467,7 +7468,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]string), args["includeRetired"].(*bool)), true
+		return e.ComplexityRoot.Query.Neighbourhood(childComplexity, args["id"].(string), args["depth"].(*int), args["types"].([]string), args["includeRetired"].(*bool), args["first"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -7852,6 +7853,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reach.Items(childComplexity), true
+	case "Reach.reachedCount":
+		if e.ComplexityRoot.Reach.ReachedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reach.ReachedCount(childComplexity), true
 	case "Reach.root":
 		if e.ComplexityRoot.Reach.Root == nil {
 			break
@@ -12610,6 +12617,8 @@ type Reach {
   root: GraphItem!
   "Items reached, nearest first."
   items: [ReachedItem!]!
+  "How many items the walk reached, the start left out; more than items holds when neighbourhood's first cut them."
+  reachedCount: Int!
   "Root and reached items with their relationships, for drawing."
   graph: GraphView!
 }
@@ -12670,8 +12679,8 @@ extend type Query {
   "A service's whole supporting tree down to CIs (its dependencies); NOT_FOUND unless serviceId is a service."
   supportingTree(serviceId: ID!, depth: Int): Reach! @auth(staff: true)
 
-  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types. Retired CIs and services are left out and not walked through (the start itself is kept) unless includeRetired, as impact, dependents and dependencies always leave them out."
-  neighbourhood(id: ID!, depth: Int = 1, types: [String!], includeRetired: Boolean = false): Reach! @auth(staff: true)
+  "Items within depth relationships (1 to 5, default 1) of an item, in any direction, optionally only across some relationship types: the first (1 to 2000, default 500) nearest of them, all those at one distance before any further (then by kind and name), with reachedCount telling how many there are in all. The graph shows the kept items and the relationships between them. Retired CIs and services are left out, not walked through and not counted (the start itself is kept) unless includeRetired, as impact, dependents and dependencies always leave them out."
+  neighbourhood(id: ID!, depth: Int = 1, types: [String!], includeRetired: Boolean = false, first: Int = 500): Reach! @auth(staff: true)
 
   "Up to limit (default 3, at most 10) shortest paths between two items across relationships in any direction, at most maxLength (default 6, at most 10) long; each path visits an item at most once, and passes through no retired CI or service unless includeRetired (the two ends may be retired)."
   paths(fromId: ID!, toId: ID!, maxLength: Int = 6, limit: Int = 3, types: [String!], includeRetired: Boolean = false): PathsResult! @auth(staff: true)
@@ -15630,6 +15639,10 @@ enum SearchKind {
   CONFIGURATION_ITEM
   "Business and technical services."
   SERVICE
+  "Business units (staff only)."
+  BUSINESS_UNIT
+  "Business processes (staff only)."
+  BUSINESS_PROCESS
   "Incidents."
   INCIDENT
   "Changes."
@@ -15676,9 +15689,9 @@ type SearchConnection {
 
 extend type Query {
   """
-  One search box over CIs, services, incidents, changes, problems and service requests: by number
-  (INC0001234), name, title and description, best match first, among the records the caller may read
-  (customers: their incidents and the business services). The text is plain words (at most 300
+  One search box over CIs, services, business units and processes, incidents, changes, problems
+  and service requests: by number (INC0001234), name, title and description, best match first,
+  among the records the caller may read (customers: their incidents and the business services). The text is plain words (at most 300
   characters, 32 words), never index syntax. Knowledge articles: searchKnowledge.
   """
   search(text: String!, kinds: [SearchKind!], first: Int = 20, after: String): SearchConnection! @auth(roles: [REQUESTER], staff: true)
@@ -18694,6 +18707,8 @@ func (ec *executionContext) childFields_Reach(ctx context.Context, field graphql
 		return ec.fieldContext_Reach_root(ctx, field)
 	case "items":
 		return ec.fieldContext_Reach_items(ctx, field)
+	case "reachedCount":
+		return ec.fieldContext_Reach_reachedCount(ctx, field)
 	case "graph":
 		return ec.fieldContext_Reach_graph(ctx, field)
 	}
@@ -21851,6 +21866,14 @@ func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, 
 		return nil, err
 	}
 	args["includeRetired"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
 	return args, nil
 }
 
@@ -46917,7 +46940,7 @@ func (ec *executionContext) _Query_neighbourhood(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]string), fc.Args["includeRetired"].(*bool))
+			return ec.Resolvers.Query().Neighbourhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["types"].([]string), fc.Args["includeRetired"].(*bool), fc.Args["first"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -49572,6 +49595,29 @@ func (ec *executionContext) fieldContext_Reach_items(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Reach_reachedCount(ctx context.Context, field graphql.CollectedField, obj *model.Reach) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reach_reachedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReachedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reach_reachedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reach", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Reach_graph(ctx context.Context, field graphql.CollectedField, obj *model.Reach) (ret graphql.Marshaler) {
@@ -74346,6 +74392,11 @@ func (ec *executionContext) _Reach(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "items":
 			out.Values[i] = ec._Reach_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reachedCount":
+			out.Values[i] = ec._Reach_reachedCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

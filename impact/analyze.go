@@ -27,6 +27,7 @@ func Analyze(g Subgraph, starts []string, maxDepth int) Result {
 		}
 	}
 	sortItems(res.Impacted)
+	res.Reached = len(res.Impacted)
 	return res
 }
 

@@ -8,7 +8,6 @@ package impact
 
 import (
 	"context"
-	"maps"
 	"slices"
 
 	"github.com/itsm-graph/itsm/apperr"
@@ -86,6 +85,10 @@ type Result struct {
 	// Impacted are the other reached items, nearest first, then by kind
 	// from infrastructure to business, then by name.
 	Impacted []Impacted
+	// Reached is how many items the walk reached, the start items left
+	// out: len(Impacted), or more when a neighbourhood kept only the
+	// nearest.
+	Reached int
 
 	x *indexed
 }
@@ -146,9 +149,15 @@ type Store interface {
 	// upstream (towards what they depend on), with each node's steps and
 	// each item's record in the given detail.
 	Reach(ctx context.Context, ids []string, depth int, upstream bool, detail Detail) (Subgraph, error)
-	// Neighbourhood returns the items within depth relationships of id,
-	// in any direction, across the given relationship types.
-	Neighbourhood(ctx context.Context, id string, depth int, types []string) (Subgraph, error)
+	// Neighbourhood returns id and at most first of the items within
+	// depth relationships of it, in any direction, across the given
+	// relationship types, with the steps between those it returns; and
+	// how many items it reached in all, id left out. It keeps the nearest:
+	// every item of one distance before any further and, at one distance,
+	// by kind (as catalog.Kinds orders them), name and id, as Analyze
+	// orders them. An item whose status is one of retired, id excepted, is
+	// neither walked through nor counted.
+	Neighbourhood(ctx context.Context, id string, depth int, types []string, first int, retired []string) (Subgraph, int, error)
 	// Paths returns up to limit shortest paths between two items across
 	// the given relationship types, in any direction, of at most maxLen.
 	// Retired CIs and services are not passed through unless
@@ -320,10 +329,18 @@ func (a *Analyzer) walk(ctx context.Context, id string, depth *int, upstream boo
 // every direction.
 const MaxNeighbourhoodDepth = 5
 
-// Neighbourhood returns the items within depth relationships of id;
-// retired items other than id are left out, and so not walked through,
-// unless includeRetired.
-func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired bool) (Result, error) {
+// Bounds of the items a neighbourhood keeps: a hub's reaches tens of
+// thousands, more than anyone can look at or a drawing can lay out.
+const (
+	DefaultNeighbourhoodFirst = 500
+	MaxNeighbourhoodFirst     = 2000
+)
+
+// Neighbourhood returns the first (DefaultNeighbourhoodFirst when nil)
+// nearest items within depth relationships of id, and in Reached how many
+// there are in all; retired items other than id are left out, and so not
+// walked through nor counted, unless includeRetired.
+func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired bool, first *int) (Result, error) {
 	d := 1
 	if depth != nil {
 		d = *depth
@@ -331,26 +348,35 @@ func (a *Analyzer) Neighbourhood(ctx context.Context, id string, depth *int, typ
 	if d < 1 || d > MaxNeighbourhoodDepth {
 		return Result{}, apperr.Invalid("depth", "must be between 1 and %d (got %d)", MaxNeighbourhoodDepth, d)
 	}
+	k := DefaultNeighbourhoodFirst
+	if first != nil {
+		k = *first
+	}
+	if k < 1 || k > MaxNeighbourhoodFirst {
+		return Result{}, apperr.Invalid("first", "must be between 1 and %d (got %d)", MaxNeighbourhoodFirst, k)
+	}
 	types, err := checkTypes(types)
 	if err != nil {
 		return Result{}, err
 	}
-	g, err := a.store.Neighbourhood(ctx, id, d, types)
+	var retired []string
+	if !includeRetired {
+		retired = RetiredStatuses()
+	}
+	g, reached, err := a.store.Neighbourhood(ctx, id, d, types, k, retired)
 	if err != nil {
 		return Result{}, err
 	}
 	if err := missing(g, []string{id}); err != nil {
 		return Result{}, err
 	}
-	if !includeRetired {
-		// Without them the walk cannot pass through them either: steps
-		// to items outside the subgraph are ignored.
-		maps.DeleteFunc(g, func(nid string, n *Node) bool { return nid != id && Retired(n.Item) })
-	}
+	// The store kept every item nearer than the farthest it kept, so the
+	// walk over what it kept finds the same distances.
 	res := Analyze(g, []string{id}, d)
 	for i := range res.Impacted {
 		res.Impacted[i].Severity = none
 	}
+	res.Reached = reached
 	return res, nil
 }
 
@@ -383,6 +409,14 @@ func (a *Analyzer) Paths(ctx context.Context, fromID, toID string, maxLen, limit
 		return nil, err
 	}
 	return a.store.Paths(ctx, fromID, toID, l, k, types, includeRetired)
+}
+
+// RetiredStatuses are the statuses of Retired items, for stores that
+// leave them out themselves.
+func RetiredStatuses() []string {
+	out := []string{string(cmdb.StatusRetired), string(catalog.StatusRetired)}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Retired reports whether an item has left service: a retired CI or

@@ -2,6 +2,7 @@ package neo4j
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,17 +123,21 @@ func subgraph(ctx context.Context, s *Store, stmt string, params map[string]any)
 		if err != nil {
 			return nil, err
 		}
-		g := impact.Subgraph{}
-		for _, r := range recs {
-			v, _ := r.Get("nodes")
-			for _, x := range anyList(v) {
-				if n := nodeFromList(anyList(x)); n != nil {
-					g[n.ID] = n
-				}
+		return subgraphOf(recs), nil
+	})
+}
+
+func subgraphOf(recs []*driver.Record) impact.Subgraph {
+	g := impact.Subgraph{}
+	for _, r := range recs {
+		v, _ := r.Get("nodes")
+		for _, x := range anyList(v) {
+			if n := nodeFromList(anyList(x)); n != nil {
+				g[n.ID] = n
 			}
 		}
-		return g, nil
-	})
+	}
+	return g
 }
 
 func nodeFromList(f []any) *impact.Node {
@@ -214,29 +219,79 @@ func typeAlternation(types []string) string {
 	return strings.Join(types, "|")
 }
 
+// The neighbourhood statement walks breadth first from s, neither through
+// nor onto an item whose status is in $retired: the node condition on the
+// path and the distance as min(length(p)) over DISTINCT ends let Neo4j run
+// its pruning breadth-first expand, which visits each node once and yields
+// each with its distance (s too, when a cycle leads back to it). Only node
+// references of every reached item are kept, to count them and keep the
+// $first nearest ($$RANK: by kind, as impact.Analyze orders them); the
+// records and steps are read for the kept ones only, and only the steps
+// between kept items, so a hub's tens of thousands of neighbours are
+// neither read nor sent.
 const neighbourhood = `
 MATCH (s:Item {id: $id})
 OPTIONAL CALL (s) {
-  MATCH (s)-[:$$TYPES*1..$$DEPTH]-(x:Item)
-  RETURN collect(DISTINCT x) AS reached
+  MATCH p = (s)-[:$$TYPES*1..$$DEPTH]-(x:Item)
+  WHERE x <> s AND all(n IN nodes(p) WHERE n = s OR NOT coalesce(n.status, '') IN $retired)
+  WITH x, min(length(p)) AS distance
+  ORDER BY distance, $$RANK, x.name, x.id
+  WITH collect(x) AS near
+  RETURN size(near) AS reached, near[..$first] AS kept
 }
-UNWIND [s] + coalesce(reached, []) AS n
-WITH collect(DISTINCT n) AS items
+WITH reached, [s] + coalesce(kept, []) AS items
 UNWIND range(0, size(items) - 1, $chunk) AS from
 CALL (items, from) {
   UNWIND items[from..from + $chunk] AS n
   RETURN collect([n.id, labels(n), properties(n), 0,
-         [(n)-[r:$$TYPES]-(m:Item) | [m.id, type(r), r.id, startNode(r) = n]]]) AS nodes
+         [(n)-[r:$$TYPES]-(m:Item) WHERE m IN items | [m.id, type(r), r.id, startNode(r) = n]]]) AS nodes
 }
-RETURN nodes`
+RETURN coalesce(reached, 0) AS reached, nodes`
+
+// kindRank is a Cypher expression ranking item x by kind as
+// catalog.Kinds orders them.
+func kindRank() string {
+	label := map[catalog.Kind]string{
+		catalog.KindCI: "CI", catalog.KindTechnicalService: labelTechService, catalog.KindBusinessService: labelBusinessService,
+		catalog.KindBusinessProcess: labelBusinessProcess, catalog.KindBusinessUnit: labelBusinessUnit,
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i, k := range catalog.Kinds() {
+		l, ok := label[k]
+		if !ok {
+			panic("no label for item kind " + string(k))
+		}
+		fmt.Fprintf(&b, " WHEN x:%s THEN %d", l, i)
+	}
+	b.WriteString(" END")
+	return b.String()
+}
 
 // Neighbourhood implements impact.Store.
-func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string) (impact.Subgraph, error) {
+func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string, first int, retired []string) (impact.Subgraph, int, error) {
 	if depth < 1 || depth > impact.MaxNeighbourhoodDepth {
 		panic("neighbourhood depth outside the allowed range")
 	}
-	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth)).Replace(neighbourhood)
-	return subgraph(ctx, im.s, stmt, map[string]any{"id": id, "chunk": nodesPerRow})
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth), "$$RANK", kindRank()).Replace(neighbourhood)
+	if retired == nil {
+		retired = []string{} // as null, IN would keep nothing
+	}
+	params := map[string]any{"id": id, "chunk": nodesPerRow, "first": first, "retired": retired}
+	type answer struct {
+		g       impact.Subgraph
+		reached int
+	}
+	a, err := read(ctx, im.s, func(tx driver.ManagedTransaction) (answer, error) {
+		recs, err := collect(ctx, tx, stmt, params)
+		if err != nil || len(recs) == 0 {
+			return answer{g: impact.Subgraph{}}, err
+		}
+		reached, _ := recs[0].Get("reached")
+		n, _ := reached.(int64)
+		return answer{subgraphOf(recs), int(n)}, nil
+	})
+	return a.g, a.reached, err
 }
 
 // shortestPaths asks for the shortest simple paths: the condition on the

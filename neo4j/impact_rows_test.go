@@ -56,11 +56,16 @@ func TestReachAcrossSeveralRows(t *testing.T) {
 			t.Errorf("detail %d: upstream of app-0042 = %d items, want it and the host", detail, len(up))
 		}
 	}
-	around, err := im.Neighbourhood(f.ctx, idOf["host"], 1, []string{"RUNS_ON"})
+	// A neighbourhood keeps the nearest first, across rows too, with the
+	// steps between kept items only.
+	around, reached, err := im.Neighbourhood(f.ctx, idOf["host"], 1, []string{"RUNS_ON"}, impact.MaxNeighbourhoodFirst, impact.RetiredStatuses())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(around) != n {
-		t.Errorf("neighbourhood of the host has %d items, want %d", len(around), n)
+	if len(around) != impact.MaxNeighbourhoodFirst+1 || reached != n-1 {
+		t.Errorf("neighbourhood of the host has %d items of %d reached, want %d of %d", len(around), reached, impact.MaxNeighbourhoodFirst+1, n-1)
+	}
+	if host := around[idOf["host"]]; host == nil || len(host.Out) != impact.MaxNeighbourhoodFirst {
+		t.Errorf("the host's steps in its neighbourhood: %+v", host)
 	}
 }

@@ -222,11 +222,11 @@ func TestImpactThroughTheStore(t *testing.T) {
 	// Neighbourhood follows relationships in any direction, including
 	// non-propagating ones, filtered by type.
 	one := 1
-	nb, err := g.an.Neighbourhood(g.ctx, g.ids["db"], &one, nil, false)
+	nb, err := g.an.Neighbourhood(g.ctx, g.ids["db"], &one, nil, false, nil)
 	if err != nil || g.summary(nb) != "app:1: runbook:1:" {
 		t.Fatalf("neighbourhood: %s %v", g.summary(nb), err)
 	}
-	nb, err = g.an.Neighbourhood(g.ctx, g.ids["app"], &two, []string{"DEPENDS_ON"}, false)
+	nb, err = g.an.Neighbourhood(g.ctx, g.ids["app"], &two, []string{"DEPENDS_ON"}, false, nil)
 	if err != nil || g.summary(nb) != "Checkout:1: Webshop:2: db:1:" {
 		t.Fatalf("neighbourhood by type: %s %v", g.summary(nb), err)
 	}

@@ -10,14 +10,16 @@ import (
 )
 
 // searchIndex is the full-text index of the search box: the number, name
-// and text of every kind of record it finds.
-const searchIndex = "record_search"
+// and text of every kind of record it finds. An index's labels cannot
+// change, so a new kind means a new name (and dropping the old index).
+const searchIndex = "item_search"
 
 // searchLabels names the label of each kind's nodes (labels from this list
 // only).
 var searchLabels = map[search.Kind]string{
 	search.ConfigurationItem: "CI", search.Service: "Service", search.Incident: "Incident",
 	search.Change: "Change", search.Problem: "Problem", search.Request: "ServiceRequest",
+	search.BusinessUnit: labelBusinessUnit, search.BusinessProcess: labelBusinessProcess,
 }
 
 // Searches runs the search box.
@@ -33,8 +35,12 @@ func searchMigrations() []string {
 	for _, k := range search.Kinds() {
 		labels = append(labels, searchLabels[k])
 	}
-	return []string{"CREATE FULLTEXT INDEX " + searchIndex + " IF NOT EXISTS FOR (i:" + strings.Join(labels, "|") +
-		") ON EACH [i.number, i.name, i.title, i.shortDescription, i.description]"}
+	return []string{
+		// record_search left business units and processes out.
+		"DROP INDEX record_search IF EXISTS",
+		"CREATE FULLTEXT INDEX " + searchIndex + " IF NOT EXISTS FOR (i:" + strings.Join(labels, "|") +
+			") ON EACH [i.number, i.name, i.title, i.shortDescription, i.description]",
+	}
 }
 
 // recordSearchStatements are the page and count statements of q. The row rules

@@ -87,6 +87,21 @@ func catalogLoadersFrom(ctx context.Context) *catalogLoaders {
 	})
 }
 
+// catalogItems reads the catalogue items of type V among ids in one read.
+func catalogItems[V catalog.Item](r *Resolver, ctx context.Context, ids []string) (map[string]V, error) {
+	got, err := r.Catalog.Items(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]V, len(got))
+	for id, it := range got {
+		if v, ok := it.(V); ok {
+			out[id] = v
+		}
+	}
+	return out, nil
+}
+
 // catalogProcess registers the service catalogue.
 func catalogProcess() process {
 	service := func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
@@ -97,12 +112,13 @@ func catalogProcess() process {
 			staffKind(catalog.TechnicalServicePrefix, "Service", service),
 			// Business services are the customer's catalogue.
 			{prefix: catalog.BusinessServicePrefix, typ: "Service", readers: everyone(), fetch: service},
+			// A page of search hits may hold many units and processes: one read for all.
 			staffKind(catalog.BusinessUnitPrefix, "BusinessUnit", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(unitModel)(r.Catalog.Unit(ctx, id))
-			}),
+			}).batched(batchOf(catalogItems[catalog.Unit], unitModel)),
 			staffKind(catalog.BusinessProcessPrefix, "BusinessProcess", func(r *Resolver, ctx context.Context, id string) (model.Node, error) {
 				return asNode(processModel)(r.Catalog.Process(ctx, id))
-			}),
+			}).batched(batchOf(catalogItems[catalog.Process], processModel)),
 		},
 		costs: func(_ *Resolver, c *graph.ComplexityRoot) {
 			q := &c.Query

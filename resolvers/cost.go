@@ -13,7 +13,8 @@ import (
 //   - a graph analysis (impact, dependencies, neighbourhood, paths,
 //     conflicts) walks up to every node within its depth whatever it
 //     returns: analysisPerHop per hop it may follow, plus perStart for each
-//     extra start, plus its selection times analysisItems;
+//     extra start, plus its selection times analysisItems (a neighbourhood,
+//     which keeps at most first items, times first);
 //   - a root list (a connection) filters and counts every matching row,
 //     whether or not totalCount is asked for: listCost on top of its items.
 //     A totalCount alone cannot carry it, as gqlgen multiplies what a

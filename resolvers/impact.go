@@ -174,7 +174,7 @@ func impactedPage(res impact.Result, f *model.ImpactedItemFilter, req paging.Req
 }
 
 func reachModel(ctx context.Context, res impact.Result) *model.Reach {
-	m := &model.Reach{Items: make([]*model.ReachedItem, len(res.Impacted)), Graph: &model.GraphView{}}
+	m := &model.Reach{Items: make([]*model.ReachedItem, len(res.Impacted)), ReachedCount: res.Reached, Graph: &model.GraphView{}}
 	if wants(ctx, "graph") {
 		m.Graph = viewModel(res, false)
 	}
@@ -331,7 +331,12 @@ func impactProcess() process {
 			q.Dependencies = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
 			q.Dependents = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
 			q.SupportingTree = func(child int, _ string, depth *int) int { return r.analysisCost(child, depth) }
-			q.Neighbourhood = func(child int, _ string, depth *int, _ []string, _ *bool) int { return r.analysisCost(child, depth) }
+			// The walk still visits everything within depth, but the answer
+			// holds at most first items; a first beyond the bound costs the
+			// bound, so that the resolver refuses it naming first.
+			q.Neighbourhood = func(child int, _ string, depth *int, _ []string, _ *bool, first *int) int {
+				return r.analysisCost(0, depth) + min(page(first, impact.DefaultNeighbourhoodFirst), impact.MaxNeighbourhoodFirst)*child
+			}
 			q.Paths = func(child int, _, _ string, maxLength, _ *int, _ []string, _ *bool) int {
 				return r.analysisCost(child, maxLength)
 			}

@@ -103,8 +103,8 @@ func (r *queryResolver) SupportingTree(ctx context.Context, serviceID string, de
 	return reachModel(ctx, res), nil
 }
 
-func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool) (*model.Reach, error) {
-	res, err := r.analyzer(ctx).Neighbourhood(ctx, id, depth, types, includeRetired != nil && *includeRetired)
+func (r *queryResolver) Neighbourhood(ctx context.Context, id string, depth *int, types []string, includeRetired *bool, first *int) (*model.Reach, error) {
+	res, err := r.analyzer(ctx).Neighbourhood(ctx, id, depth, types, includeRetired != nil && *includeRetired, first)
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
 // Package search is the one search box over the records of every process:
-// CIs, services, incidents, changes, problems and service requests, found
+// CIs, services, business units and processes, incidents, changes,
+// problems and service requests, found
 // by number, name and text, best match first, within what the caller may
 // read. Knowledge articles have their own search (searchKnowledge), with
 // versions, audiences and snippets.
@@ -29,10 +30,14 @@ const (
 	Change            Kind = "CHANGE"
 	Problem           Kind = "PROBLEM"
 	Request           Kind = "SERVICE_REQUEST"
+	BusinessUnit      Kind = "BUSINESS_UNIT"
+	BusinessProcess   Kind = "BUSINESS_PROCESS"
 )
 
 // Kinds lists every kind.
-func Kinds() []Kind { return []Kind{ConfigurationItem, Service, Incident, Change, Problem, Request} }
+func Kinds() []Kind {
+	return []Kind{ConfigurationItem, Service, BusinessUnit, BusinessProcess, Incident, Change, Problem, Request}
+}
 
 // Query is a search as the store runs it: the index query, the kinds the
 // caller may read and asked for, and the row rules of those kinds.
@@ -65,14 +70,15 @@ type Searcher struct{ store Store }
 func New(store Store) *Searcher { return &Searcher{store: store} }
 
 // readable is what the viewer's roles read of each kind: staff read every
-// CI, service, change and problem and the incidents in their scope;
+// CI, service, business unit and process, change and problem and the
+// incidents in their scope;
 // customers (requesters) their incidents and the business services;
 // service requests are searched by those who list them all (service owners
 // and analysts), everyone else has myRequests.
 func readable(p auth.Principal) (kinds []Kind, businessOnly bool) {
 	staff := p.HasAny(auth.Staff)
 	if staff {
-		kinds = []Kind{ConfigurationItem, Service, Change, Problem}
+		kinds = []Kind{ConfigurationItem, Service, BusinessUnit, BusinessProcess, Change, Problem}
 	} else {
 		kinds, businessOnly = []Kind{Service}, true
 	}

@@ -50,7 +50,7 @@ func TestGraphBadInput(t *testing.T) {
 		depsQ       = `query($id: ID!, $d: Int) { dependencies(id: $id, depth: $d) { items { distance } } }`
 		dependentsQ = `query($id: ID!, $d: Int) { dependents(id: $id, depth: $d) { items { distance } } }`
 		treeQ       = `query($id: ID!, $d: Int) { supportingTree(serviceId: $id, depth: $d) { items { distance } } }`
-		nbQ         = `query($id: ID!, $d: Int, $types: [String!]) { neighbourhood(id: $id, depth: $d, types: $types) { items { distance } } }`
+		nbQ         = `query($id: ID!, $d: Int, $types: [String!], $first: Int) { neighbourhood(id: $id, depth: $d, types: $types, first: $first) { items { distance } } }`
 		pathsQ      = `query($a: ID!, $b: ID!, $len: Int, $limit: Int, $types: [String!]) { paths(fromId: $a, toId: $b, maxLength: $len, limit: $limit, types: $types) { paths { length } } }`
 		servicesQ   = `query($f: ServiceFilter, $first: Int) { services(filter: $f, first: $first) { totalCount } }`
 	)
@@ -114,6 +114,10 @@ func TestGraphBadInput(t *testing.T) {
 		{"neighbourhood: a lower-case type", e.analyst, nbQ, m{"id": db, "types": []string{"depends_on"}}, "BAD_USER_INPUT", "types", "neighbourhood"},
 		{"neighbourhood: an empty type", e.analyst, nbQ, m{"id": db, "types": []string{""}}, "BAD_USER_INPUT", "types", "neighbourhood"},
 		{"neighbourhood: a type with Cypher in it", e.analyst, nbQ, m{"id": db, "types": []string{"DEPENDS_ON]-() DETACH DELETE n //"}}, "BAD_USER_INPUT", "types", "neighbourhood"},
+		{"neighbourhood: first 0", e.analyst, nbQ, m{"id": db, "first": 0}, "BAD_USER_INPUT", "first", "neighbourhood"},
+		{"neighbourhood: first -1", e.analyst, nbQ, m{"id": db, "first": -1}, "BAD_USER_INPUT", "first", "neighbourhood"},
+		{"neighbourhood: first 2001", e.analyst, nbQ, m{"id": db, "first": 2001}, "BAD_USER_INPUT", "first", "neighbourhood"},
+		{"neighbourhood: first 2147483647", e.analyst, nbQ, m{"id": db, "first": 2147483647}, "BAD_USER_INPUT", "first", "neighbourhood"},
 
 		// paths
 		{"paths: limit 0", e.analyst, pathsQ, m{"a": db, "b": shop, "limit": 0}, "BAD_USER_INPUT", "limit", "paths"},
@@ -176,6 +180,8 @@ func TestGraphBadInput(t *testing.T) {
 		e.ok(t, e.analyst, impactQ, impact(many(100, sameDB), nil), nil)
 		e.ok(t, e.analyst, depsQ, m{"id": shop, "d": 20}, nil)
 		e.ok(t, e.analyst, nbQ, m{"id": db, "d": 5}, nil)
+		e.ok(t, e.analyst, nbQ, m{"id": db, "first": 1}, nil)
+		e.ok(t, e.analyst, nbQ, m{"id": db, "d": 5, "first": 2000}, nil)
 		e.ok(t, e.analyst, nbQ, m{"id": db, "types": []string{"DEPENDS_ON", "DEPENDS_ON"}}, nil)
 		e.ok(t, e.analyst, pathsQ, m{"a": db, "b": shop, "limit": 10, "len": 10}, nil)
 		e.ok(t, e.analyst, pathsQ, m{"a": db, "b": shop, "limit": 1, "len": 1}, nil)

@@ -41,6 +41,7 @@ const reachFields = `
 fragment RE on Reach {
   root { ...GI }
   items { item { ...GI } kind distance path { ...GE } }
+  reachedCount
   graph { ...GV }
 }` + graphFragments
 
@@ -50,7 +51,7 @@ const (
 	dependenciesQuery   = `query($id: ID!, $d: Int) { dependencies(id: $id, depth: $d) { ...RE } }` + reachFields
 	dependentsQuery     = `query($id: ID!, $d: Int) { dependents(id: $id, depth: $d) { ...RE } }` + reachFields
 	supportingTreeQuery = `query($id: ID!, $d: Int) { supportingTree(serviceId: $id, depth: $d) { ...RE } }` + reachFields
-	neighbourhoodQuery  = `query($id: ID!, $d: Int, $types: [String!], $retired: Boolean) { neighbourhood(id: $id, depth: $d, types: $types, includeRetired: $retired) { ...RE } }` + reachFields
+	neighbourhoodQuery  = `query($id: ID!, $d: Int, $types: [String!], $retired: Boolean, $first: Int) { neighbourhood(id: $id, depth: $d, types: $types, includeRetired: $retired, first: $first) { ...RE } }` + reachFields
 	pathsQuery          = `query($from: ID!, $to: ID!, $len: Int, $limit: Int, $types: [String!], $retired: Boolean) {
   paths(fromId: $from, toId: $to, maxLength: $len, limit: $limit, types: $types, includeRetired: $retired) {
     paths { items { ...GI } edges { ...GE } length }
@@ -124,9 +125,10 @@ type reachedItem struct {
 }
 
 type reachResult struct {
-	Root  gItem         `json:"root"`
-	Items []reachedItem `json:"items"`
-	Graph gView         `json:"graph"`
+	Root         gItem         `json:"root"`
+	Items        []reachedItem `json:"items"`
+	ReachedCount int           `json:"reachedCount"`
+	Graph        gView         `json:"graph"`
 }
 
 type gPath struct {

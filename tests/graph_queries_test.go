@@ -141,6 +141,9 @@ func TestGraphQueries(t *testing.T) {
 			}
 			w.checkReach(t, res, c.root, way)
 			equalStrings(t, "items", w.reached(res), c.want)
+			if res.ReachedCount != len(res.Items) {
+				t.Errorf("reachedCount %d, want the %d items", res.ReachedCount, len(res.Items))
+			}
 			if c.edges != nil {
 				equalStrings(t, "graph edges", w.viewEdges(res.Graph), sortedStrings(c.edges...))
 			}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -38,9 +39,10 @@ func (p searchBoxPage) ids() []string {
 	return out
 }
 
-// TestSearch: one search box finds CIs, services, incidents, changes and
-// problems by number, name and text, best match first, pages through them,
-// and shows each caller only what they may read, counts included.
+// TestSearch: one search box finds CIs, services, business units and
+// processes, incidents, changes and problems by number, name and text, best
+// match first, pages through them, and shows each caller only what they may
+// read, counts included.
 func TestSearch(t *testing.T) {
 	e, w, team, _ := newChangeEnv(t, app.Limits{})
 	iteam := newIncidentTeam(t, e)
@@ -129,6 +131,61 @@ func TestSearch(t *testing.T) {
 		}
 		if p := search(t, iteam.caller, "HR", nil, 20, ""); len(p.ids()) != 0 || p.Search.TotalCount != 0 {
 			t.Errorf("requester search HR: %v (total %d), want no technical service", p.ids(), p.Search.TotalCount)
+		}
+	})
+
+	t.Run("business units and processes", func(t *testing.T) {
+		unit := w.createUnit(t, w.owner, "Treasury office")
+		process := w.createProcess(t, w.owner, "Treasury reconciliation")
+		db := e.createCI(t, map[string]any{"name": "treasury-db", "type": "DATABASE"})
+		kindOf := func(p searchBoxPage) map[string]string {
+			out := map[string]string{}
+			for _, e := range p.Search.Edges {
+				out[e.Node.Item.ID] = e.Node.Kind
+			}
+			return out
+		}
+		cases := []struct {
+			name  string
+			kinds []string
+			want  map[string]string // id → kind
+		}{
+			{"every kind", nil, map[string]string{unit: "BUSINESS_UNIT", process: "BUSINESS_PROCESS", db.ID: "CONFIGURATION_ITEM"}},
+			{"units", []string{"BUSINESS_UNIT"}, map[string]string{unit: "BUSINESS_UNIT"}},
+			{"processes", []string{"BUSINESS_PROCESS"}, map[string]string{process: "BUSINESS_PROCESS"}},
+			{"units and processes", []string{"BUSINESS_UNIT", "BUSINESS_PROCESS"}, map[string]string{unit: "BUSINESS_UNIT", process: "BUSINESS_PROCESS"}},
+			{"CIs only", []string{"CONFIGURATION_ITEM"}, map[string]string{db.ID: "CONFIGURATION_ITEM"}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				p := search(t, e.analyst, "treasury", c.kinds, 20, "")
+				if got := kindOf(p); !maps.Equal(got, c.want) || p.Search.TotalCount != len(c.want) {
+					t.Errorf("found %v (total %d), want %v", got, p.Search.TotalCount, c.want)
+				}
+			})
+		}
+		// Staff read units and processes as nodes, customers neither.
+		var item struct {
+			Search struct {
+				Edges []struct {
+					Node struct {
+						Item struct {
+							Typename string `json:"__typename"`
+							Name     string
+						}
+					}
+				}
+			}
+		}
+		e.ok(t, e.analyst, `{ search(text: "reconciliation", kinds: [BUSINESS_PROCESS]) { edges { node { item { __typename ... on BusinessProcess { name } } } } } }`, nil, &item)
+		if got := item.Search.Edges; len(got) != 1 || got[0].Node.Item.Typename != "BusinessProcess" || got[0].Node.Item.Name != "Treasury reconciliation" {
+			t.Errorf("the process as a node: %+v", got)
+		}
+		for _, kinds := range [][]string{{"BUSINESS_UNIT"}, {"BUSINESS_PROCESS"}, {"BUSINESS_UNIT", "BUSINESS_PROCESS"}} {
+			e.fail(t, iteam.caller, searchBoxQuery, map[string]any{"text": "treasury", "kinds": kinds}, "FORBIDDEN")
+		}
+		if p := search(t, iteam.caller, "treasury", nil, 20, ""); len(p.ids()) != 0 || p.Search.TotalCount != 0 {
+			t.Errorf("requester search treasury: %v (total %d), want nothing", p.ids(), p.Search.TotalCount)
 		}
 	})
 

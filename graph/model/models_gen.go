@@ -2744,6 +2744,8 @@ type Reach struct {
 	Root GraphItem `json:"root"`
 	// Items reached, nearest first.
 	Items []*ReachedItem `json:"items"`
+	// How many items the walk reached, the start left out; more than items holds when neighbourhood's first cut them.
+	ReachedCount int `json:"reachedCount"`
 	// Root and reached items with their relationships, for drawing.
 	Graph *GraphView `json:"graph"`
 }
@@ -7839,6 +7841,10 @@ const (
 	SearchKindConfigurationItem SearchKind = "CONFIGURATION_ITEM"
 	// Business and technical services.
 	SearchKindService SearchKind = "SERVICE"
+	// Business units (staff only).
+	SearchKindBusinessUnit SearchKind = "BUSINESS_UNIT"
+	// Business processes (staff only).
+	SearchKindBusinessProcess SearchKind = "BUSINESS_PROCESS"
 	// Incidents.
 	SearchKindIncident SearchKind = "INCIDENT"
 	// Changes.
@@ -7852,6 +7858,8 @@ const (
 var AllSearchKind = []SearchKind{
 	SearchKindConfigurationItem,
 	SearchKindService,
+	SearchKindBusinessUnit,
+	SearchKindBusinessProcess,
 	SearchKindIncident,
 	SearchKindChange,
 	SearchKindProblem,
@@ -7860,7 +7868,7 @@ var AllSearchKind = []SearchKind{
 
 func (e SearchKind) IsValid() bool {
 	switch e {
-	case SearchKindConfigurationItem, SearchKindService, SearchKindIncident, SearchKindChange, SearchKindProblem, SearchKindServiceRequest:
+	case SearchKindConfigurationItem, SearchKindService, SearchKindBusinessUnit, SearchKindBusinessProcess, SearchKindIncident, SearchKindChange, SearchKindProblem, SearchKindServiceRequest:
 		return true
 	}
 	return false
