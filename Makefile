@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test bench generate check-generated vet neo4j-fetch
+.PHONY: run test bench web generate check-generated vet neo4j-fetch
 
 run: ## Start a local Neo4j (unless NEO4J_URI is set) and serve the API with demo data.
 	@scripts/run
@@ -9,6 +9,9 @@ test: ## Start a throwaway Neo4j, run every check and test against it, stop it.
 
 bench: ## Generate synthetic CMDBs in a throwaway Neo4j and print latency, round-trip and import-rate tables.
 	@scripts/bench
+
+web: ## Build the explorer and GraphiQL pages into web/dist (needs Node.js 18+; done by run and test when stale).
+	@scripts/web
 
 generate: ## Regenerate graph/ and resolver stubs from schema.graphqls and schema/*.graphqls.
 	go tool gqlgen generate

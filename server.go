@@ -221,6 +221,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		Request:          cfg.Request,
 		Introspection:    cfg.Introspection,
 		TrustedDocuments: cfg.TrustedDocuments,
+		WebDir:           cfg.WebDir,
 		SplitMetrics:     cfg.MetricsAddr != "",
 		Proxies:          cfg.TrustedProxies,
 		Impact:           impact.Limits{DefaultDepth: cfg.ImpactDepth, MaxDepth: cfg.ImpactMaxDepth, MaxStarts: 100},
@@ -267,7 +268,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, out i
 		return fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "GraphQL:  %s/graphql\nGraphiQL: %s/\n", base, base)
+	fmt.Fprintf(out, "GraphQL:  %s/graphql\nExplorer: %s/\nGraphiQL: %s/graphiql\n", base, base, base)
 
 	if cfg.Demo {
 		admin, password, loaded, err := demo.Load(ctx, api.CMDB, api.Catalog, api.Changes, api.People, store.People(), api.Incidents, api.Problems, api.Knowledge)

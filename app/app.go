@@ -62,6 +62,8 @@ type Limits struct {
 	// TrustedDocuments is a manifest of the only operations to run
 	// (httpapi.ParseTrustedDocuments); nil runs any.
 	TrustedDocuments []byte
+	// WebDir holds the built web pages (httpapi.Options.WebDir).
+	WebDir string
 	// Impact bounds graph analyses.
 	Impact impact.Limits
 	// Login throttles logins; zero fields take people.DefaultLoginLimits.
@@ -205,6 +207,7 @@ func New(d Deps, l Limits) (*App, error) {
 		},
 		SplitMetrics:   l.SplitMetrics,
 		TrustedProxies: l.Proxies,
+		WebDir:         l.WebDir,
 	})
 	a := &App{CMDB: ci, Catalog: cat, Changes: chg, Incidents: inc, Problems: prb, Knowledge: kb, SLAs: slas, Requests: req, Webhooks: hooks, People: dir, Handler: h.API, Metrics: h.Metrics, DrainWebSockets: h.DrainWebSockets,
 		tickets: slaTickets, logger: d.Logger, done: make(chan struct{}),

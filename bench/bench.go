@@ -153,7 +153,7 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	if err != nil {
 		return sr, err
 	}
-	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: slog.Default()}, app.Limits{})
+	api, err := app.New(app.Deps{Store: store, Tokens: tokens, Now: time.Now, NewID: ids.New, Logger: slog.Default()}, app.Limits{WebDir: webDir})
 	if err != nil {
 		return sr, err
 	}
@@ -289,6 +289,12 @@ func (b *bench) runSize(ctx context.Context, size int) (SizeResult, error) {
 	}
 	if err := ph.time("event log", func() error {
 		sr.Events, err = b.measureEvents(ctx, api, ciIDsOf(idOf))
+		return err
+	}); err != nil {
+		return sr, err
+	}
+	if err := ph.time("explorer", func() error {
+		sr.Explorer, err = b.measureExplorer(ctx, srv.URL, token, idOf[picks["hub"]])
 		return err
 	}); err != nil {
 		return sr, err

@@ -139,6 +139,7 @@ func run() error {
 		printReads(os.Stdout, "knowledge", sr.Size, sr.Knowledge)
 		printReads(os.Stdout, "request fulfilment", sr.Size, sr.Requests)
 		printEvents(os.Stdout, sr)
+		printExplorer(os.Stdout, sr)
 	}
 	res.Total = secs(time.Since(start))
 	printSummary(os.Stdout, res)

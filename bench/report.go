@@ -45,7 +45,9 @@ type SizeResult struct {
 	Requests []ReadResult `json:"requests"`
 	// Events measures the event log.
 	Events EventResult `json:"events"`
-	Phases []Phase     `json:"phases"`
+	// Explorer measures the explorer page's first render.
+	Explorer ExplorerResult `json:"explorer"`
+	Phases   []Phase        `json:"phases"`
 }
 
 // ImportResult compares the product's import with the raw UNWIND baseline.
@@ -204,6 +206,23 @@ func printEvents(w io.Writer, sr SizeResult) {
 		e.PollInterval, fmtLatency(e.Delivery.P50), fmtLatency(e.Delivery.P95), fmtLatency(e.Delivery.Max), e.Delivery.N)
 	fmt.Fprintf(w, "CI update, raw Cypher: p50 %s; with its event appended: p50 %s (%.2fx); through the product: p50 %s, %.2fx the same write without the append\n",
 		fmtLatency(e.RawWrite.P50), fmtLatency(e.RawWriteWithEvent.P50), e.AppendRatioP50, fmtLatency(e.ProductWrite.P50), e.ProductRatioP50)
+}
+
+// printExplorer reports the explorer page's renders.
+func printExplorer(w io.Writer, sr SizeResult) {
+	x := sr.Explorer
+	if x.Skipped == "" && x.Render.N == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n== explorer page (headless Chromium, loopback), size %d\n", sr.Size)
+	if x.Skipped != "" {
+		fmt.Fprintf(w, "skipped: %s\n", x.Skipped)
+		return
+	}
+	fmt.Fprintf(w, "first render of the hub's neighbourhood within 3 hops, %d items drawn (request, drawing, layout): p50 %s, p95 %s, max %s over %d renders\n",
+		x.Items, fmtLatency(x.Render.P50), fmtLatency(x.Render.P95), fmtLatency(x.Render.Max), x.Render.N)
+	fmt.Fprintf(w, "its GraphQL request as the browser timed it: p50 %s, p95 %s; render over request %.2fx\n",
+		fmtLatency(x.Request.P50), fmtLatency(x.Request.P95), x.RenderOverRequestP50)
 }
 
 func printSummary(w io.Writer, res Results) {

@@ -46,8 +46,10 @@ type Config struct {
 	TrustedDocuments []byte
 	LogLevel         slog.Level
 	// Request bounds the work of one request.
-	Request         limits.Request
-	Introspection   bool
+	Request       limits.Request
+	Introspection bool
+	// WebDir holds the built web pages.
+	WebDir          string
 	Demo            bool
 	ShutdownTimeout time.Duration
 	ImpactDepth     int
@@ -135,6 +137,7 @@ func Settings() []Setting {
 		{"MAX_SUBSCRIPTIONS_PER_CONNECTION", "max-subscriptions-per-connection", "20", "most operations one WebSocket connection may have active at once"},
 		{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 		{"INTROSPECTION", "introspection", "true", "allow schema introspection (GraphiQL needs it)"},
+		{"WEB_DIR", "web-dir", "web/dist", "directory of the built explorer and GraphiQL pages (make web builds it); without a build there, / says how to make one"},
 		{"TRUSTED_DOCUMENTS_FILE", "trusted-documents-file", "", "JSON manifest of the only operations to run (GraphQL Code Generator persisted documents or Apollo persisted query manifest); empty: any operation, and automatic persisted queries"},
 		{"IMPACT_DEFAULT_DEPTH", "impact-default-depth", "10", "hops an impact or dependency analysis follows when the query gives no depth"},
 		{"IMPACT_MAX_DEPTH", "impact-max-depth", "20", "most hops a query may ask for (at most 20)"},
@@ -303,6 +306,7 @@ func Load(args []string, getenv func(string) string, needTokens bool) (Config, [
 		return b
 	}
 	c.Introspection = boolean("INTROSPECTION")
+	c.WebDir = get("WEB_DIR")
 	c.Demo = boolean("DEMO_DATA")
 	c.WebhookAllowPrivate = boolean("WEBHOOK_ALLOW_PRIVATE")
 	for _, o := range strings.Split(get("CORS_ORIGINS"), ",") {

@@ -69,6 +69,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (for login throttling); empty trusts none.
 	TrustedProxies []netip.Prefix
+	// WebDir holds the built explorer and GraphiQL pages (make web);
+	// empty or unbuilt, / says how to build them.
+	WebDir string
 }
 
 const wsInitTimeout = 10 * time.Second
@@ -155,7 +158,7 @@ func New(o Options) Handlers {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", answers(limitBody(o.Limits.MaxBodyBytes, authenticate(o.Verifier, checkWSOrigin(o.CORSOrigins, drain.serve(gql))))))
-	mux.Handle("GET /{$}", graphiQL("ITSM graph", "/graphql"))
+	webPages(mux, o.WebDir)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
