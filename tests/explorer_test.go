@@ -19,6 +19,8 @@ const (
 	paintDegraded = "rgb(247,127,0)"
 	paintFailed   = "rgb(17,24,39)"
 	paintActive   = "rgb(76,159,112)"
+	// Only where no impact colour covers it.
+	paintMaintenance = "rgb(214,163,0)"
 )
 
 // explorerWorld is the estate the explorer tests walk: a payment chain up
@@ -92,6 +94,23 @@ func TestExplorerInABrowser(t *testing.T) {
 		if !stored {
 			t.Error("the token is not kept in sessionStorage only")
 		}
+	})
+
+	step("names are text, never markup", func(t *testing.T) {
+		b.t = t
+		evil := e.createCI(t, map[string]any{"name": `evil <img src=x onerror="window.pwned=1">`, "type": "SERVER", "status": "ACTIVE"})
+		b.run("typing", chromedp.SendKeys("#search", "evil", chromedp.ByQuery))
+		b.wait("hits", `document.querySelectorAll("#hits .hit").length > 0`)
+		b.act("picking it", chromedp.Click(fmt.Sprintf(`#hits .hit[data-id=%q]`, evil.ID), chromedp.ByQuery))
+		var injected bool
+		b.eval(`window.pwned !== undefined || document.querySelector("#panel img, #hits img") !== null`, &injected)
+		if injected {
+			t.Error("a CI's name was parsed as HTML")
+		}
+		if got := b.text("#panel-title"); got != evil.Name {
+			t.Errorf("the panel shows %q, want the name as typed", got)
+		}
+		b.run("clearing the search", chromedp.Evaluate(`document.querySelector("#search").value = ""`, nil))
 	})
 
 	step("search and focus", func(t *testing.T) {
@@ -238,6 +257,17 @@ func TestExplorerInABrowser(t *testing.T) {
 		b.act("selecting pay-vm", b.click(id(t, "pay-vm")))
 		if got := b.text(`[data-section="incidents"]`); !strings.Contains(got, inc.Number) {
 			t.Errorf("pay-vm's open incidents read %q, want %s", got, inc.Number)
+		}
+
+		// A drawn CI put into maintenance changes colour without a reload.
+		var sw struct {
+			CI ciData `json:"configurationItem"`
+		}
+		e.ok(t, e.cm, `query($id: ID!) { configurationItem(id: $id) { id version } }`, map[string]any{"id": id(t, "big-switch")}, &sw)
+		e.updateCI(t, map[string]any{"id": sw.CI.ID, "expectedVersion": sw.CI.Version, "status": "MAINTENANCE"})
+		b.wait("big-switch in maintenance", fmt.Sprintf(`window.itsmExplorer.cy.getElementById(%q).data("status") === "MAINTENANCE"`, sw.CI.ID))
+		if got := b.colour(sw.CI.ID); got != paintMaintenance {
+			t.Errorf("big-switch in maintenance is painted %s, want %s", got, paintMaintenance)
 		}
 		b.shot("live")
 	})
