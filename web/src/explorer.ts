@@ -212,6 +212,7 @@ async function expand(node: NodeSingular): Promise<void> {
     const kind = node.data("kind") as string;
     const d = await gql<{ neighbourhood: Reach } & PanelData>(q.expandQuery, { id, ...kindFlags(kind), types: route.types, first: pageSize });
     const added = merge(cy, d.neighbourhood.graph, node.data("distance") as number);
+    byId("explain").textContent = "";
     cy.elements().unselect();
     node.select();
     if (added.length) await layout(cy, true);
