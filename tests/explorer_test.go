@@ -146,6 +146,11 @@ func TestExplorerInABrowser(t *testing.T) {
 		if got := b.text("#panel-title"); got != "pay-vm" {
 			t.Errorf("panel shows %q after the click", got)
 		}
+		n = b.act("the panel's Focus", chromedp.Click("#act-focus", chromedp.ByQuery))
+		if n != 1 {
+			t.Errorf("focusing from the panel sent %d requests, want 1", n)
+		}
+		equalStrings(t, "drawn around pay-vm", b.drawn(), sortedStrings(w.idsOf(t, "pay-vm", "pay-app", "pay-host")...))
 		x, y := b.nodePoint(id(t, "pay-app"))
 		n = b.act("double-clicking pay-app", chromedp.MouseClickXY(x, y), chromedp.MouseClickXY(x, y))
 		if n != 1 {

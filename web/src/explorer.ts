@@ -143,7 +143,7 @@ function showPanel(d: PanelData): void {
   panelData = d;
   const id = d.node?.id ?? "";
   renderPanel(byId("panel"), d, liveIncidents.get(id) ?? [], {
-    focus: (x) => void focusOn(x, null),
+    focus: (x, kind) => void focusOn(x, kind),
     fail: (x, keep) => void failItems(keep ? [...new Set([...route.fail, x])] : [x]),
     pathFrom: (x) => {
       pathFromId = x;

@@ -30,7 +30,7 @@ export interface Item {
   ownerGroup?: { name: string } | null;
   attributes?: { key: string; value: string }[];
   redundancy?: { minimumUp: number; members: { id: string }[]; serving: { id: string }[]; belowMinimum: boolean } | null;
-  usedByServices?: { id: string; name: string }[];
+  usedByServices?: { id: string; name: string; kind: string }[];
   history?: Conn<HistoryEntry>;
 }
 
@@ -54,7 +54,7 @@ export interface PanelData {
 }
 
 export interface PanelActions {
-  focus(id: string): void;
+  focus(id: string, kind: string): void;
   fail(id: string, alsoKeep: boolean): void;
   pathFrom(id: string): void;
   pathTo(id: string): void;
@@ -126,14 +126,14 @@ export function renderPanel(el: HTMLElement, d: PanelData, live: Incident[], act
     h(
       "div",
       { class: "actions" },
-      h("button", { id: "act-focus", click: () => act.focus(item.id) }, "Focus"),
+      h("button", { id: "act-focus", click: () => act.focus(item.id, item.kind) }, "Focus"),
       canFail ? h("button", { id: "act-fail", click: () => act.fail(item.id, false) }, "What breaks if this fails") : null,
       canFail ? h("button", { id: "act-fail-too", click: () => act.fail(item.id, true) }, "Fail this too") : null,
       h("button", { id: "act-path-from", click: () => act.pathFrom(item.id) }, "Path from here"),
       act.pathFromId && act.pathFromId !== item.id ? h("button", { id: "act-path-to", click: () => act.pathTo(item.id) }, "Path to here") : null,
     ),
     fields(item),
-    item.usedByServices?.length ? section("Used by services", "services", item.usedByServices.map((s) => h("a", { href: "#", click: (e) => (e.preventDefault(), act.focus(s.id)) }, s.name)), "") : null,
+    item.usedByServices?.length ? section("Used by services", "services", item.usedByServices.map((s) => h("a", { href: "#", click: (e) => (e.preventDefault(), act.focus(s.id, s.kind)) }, s.name)), "") : null,
     section(
       `Open incidents${incidents.length ? ` (${Math.max(incidents.length, (d.ciIncidents ?? d.serviceIncidents)?.totalCount ?? 0)})` : ""}`,
       "incidents",

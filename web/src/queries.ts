@@ -23,7 +23,7 @@ const panelFields = `
       name kind type status environment criticality description location
       ownerGroup { name } attributes { key value }
       redundancy { minimumUp members { id } serving { id } belowMinimum }
-      usedByServices { id name }
+      usedByServices { id name kind }
       ${history}
     }
     ... on Service { name kind serviceKind serviceStatus: status criticality description ownerGroup { name } ${history} }
