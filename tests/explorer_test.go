@@ -264,6 +264,11 @@ func TestExplorerInABrowser(t *testing.T) {
 			t.Errorf("pay-vm's open incidents read %q, want %s", got, inc.Number)
 		}
 
+		// A change planned on a drawn item is heard too.
+		from, to := window(time.Now().UTC().Truncate(time.Hour), 2, 1, 2)
+		chg := e.createChange(t, newChangeTeam(t, e).requester, normalChange("Patch the payment VM", w.idsOf(t, "pay-vm"), from, to))
+		b.wait("the change on the page", fmt.Sprintf(`window.itsmExplorer.live.some(l => l.includes(%q) && l.includes("pay-vm"))`, chg.Number))
+
 		// A drawn CI put into maintenance changes colour without a reload.
 		var sw struct {
 			CI ciData `json:"configurationItem"`
