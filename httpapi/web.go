@@ -37,14 +37,13 @@ func webPages(mux *http.ServeMux, dir string) {
 			h.Set("X-Frame-Options", "DENY")
 			// The explorer's URL names items; it stays on this site.
 			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Content-Type", "text/html; charset=utf-8")
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			if dir == "" || err != nil {
-				h.Set("Content-Type", "text/html; charset=utf-8")
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_ = notBuilt.Execute(w, dir) // the client may have gone
 				return
 			}
-			h.Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = w.Write(b)
 		})
 	}

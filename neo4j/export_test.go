@@ -98,6 +98,11 @@ func WebhookDeliveriesStatement() (string, map[string]any) {
 // RequestListStatements are the statements of the staff list for f.
 func RequestListStatements(f request.Filter) Statements { return statementsOf(requestList(f)) }
 
+// NeighbourhoodStatement is the statement Impact.Neighbourhood runs.
+func NeighbourhoodStatement(id string, depth int, types []string, first int, retired []string) (string, map[string]any) {
+	return neighbourhoodStatement(id, depth, types, first, retired)
+}
+
 // Operators returns the operators of the plan Neo4j chooses for stmt.
 func (s *Store) Operators(ctx context.Context, stmt string, params map[string]any) ([]string, error) {
 	return s.plan(ctx, stmt, params, false)

@@ -268,16 +268,22 @@ func kindRank() string {
 	return b.String()
 }
 
+// neighbourhoodStatement is the neighbourhood statement for these bounds,
+// with its parameters.
+func neighbourhoodStatement(id string, depth int, types []string, first int, retired []string) (string, map[string]any) {
+	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth), "$$RANK", kindRank()).Replace(neighbourhood)
+	if retired == nil {
+		retired = []string{} // as null, IN would keep nothing
+	}
+	return stmt, map[string]any{"id": id, "chunk": nodesPerRow, "first": first, "retired": retired}
+}
+
 // Neighbourhood implements impact.Store.
 func (im *Impact) Neighbourhood(ctx context.Context, id string, depth int, types []string, first int, retired []string) (impact.Subgraph, int, error) {
 	if depth < 1 || depth > impact.MaxNeighbourhoodDepth {
 		panic("neighbourhood depth outside the allowed range")
 	}
-	stmt := strings.NewReplacer("$$TYPES", typeAlternation(types), "$$DEPTH", strconv.Itoa(depth), "$$RANK", kindRank()).Replace(neighbourhood)
-	if retired == nil {
-		retired = []string{} // as null, IN would keep nothing
-	}
-	params := map[string]any{"id": id, "chunk": nodesPerRow, "first": first, "retired": retired}
+	stmt, params := neighbourhoodStatement(id, depth, types, first, retired)
 	type answer struct {
 		g       impact.Subgraph
 		reached int

@@ -9,7 +9,7 @@ import type { Core, NodeSingular } from "cytoscape";
 import { APIError, gql, setToken, subscribe, token } from "./api";
 import { byId, fill, h, words } from "./dom";
 import { layout, merge, newCanvas, type View, type ViewEdge } from "./graph";
-import { renderPanel, type Incident, type PanelData } from "./panel";
+import { renderPanel, section, type Incident, type PanelData } from "./panel";
 import * as q from "./queries";
 
 /** What the URL names: the item, the view and the overlays. */
@@ -61,7 +61,6 @@ interface Probe {
   busy: number;
   lastRenderMs: number;
   live: string[];
-  impacted: Record<string, string>;
 }
 
 let cy: Core;
@@ -267,13 +266,12 @@ function applyImpact(): void {
     cy.getElementById(i.id).addClass(i.severity === "DOWN" ? "down" : "degraded");
     for (const e of i.path) cy.getElementById(e.id).addClass("impact");
   }
-  probe.impacted = Object.fromEntries([...impacted.values()].map((i) => [i.id, i.severity]));
 }
 
 function renderImpact(d: ImpactResult): void {
   const a = d.impactAnalysis;
   const c = a.counts;
-  const list = (title: string, id: string, items: (Node | string)[]) => (items.length ? h("div", { "data-list": id }, h("h4", {}, title), h("ul", {}, ...items.map((i) => h("li", {}, i)))) : null);
+  const list = (title: string, id: string, items: Node[]) => (items.length ? section(title, id, items, "") : null);
   const business = a.business.edges.map((e) => e.node);
   const hit = (kind: string) => business.filter((b) => b.kind === kind).map((b) => h("span", { class: b.severity.toLowerCase() }, `${b.item.name} (${words(b.severity)})`));
   fill(byId("impact"),
@@ -294,8 +292,8 @@ function renderImpact(d: ImpactResult): void {
     list("Business services hit", "business-services", hit("BUSINESS_SERVICE")),
     list("Business processes hit", "business-processes", hit("BUSINESS_PROCESS")),
     list("Business units hit", "business-units", hit("BUSINESS_UNIT")),
-    list("SLAs at risk", "slas", a.slasAtRisk.map((s) => s.name)),
-    list("Open incidents on these items", "impact-incidents", a.openIncidents.map((i) => `${i.number} ${words(i.priority)} · ${i.shortDescription}`)),
+    list("SLAs at risk", "slas", a.slasAtRisk.map((s) => h("span", {}, s.name))),
+    list("Open incidents on these items", "impact-incidents", a.openIncidents.map((i) => h("span", {}, `${i.number} ${words(i.priority)} · ${i.shortDescription}`))),
     h("p", { class: "muted small" }, "Hover an item to see the chain that carries the failure to it."),
   );
 }
@@ -535,7 +533,7 @@ function useToken(e: Event): void {
 
 function boot(): void {
   cy = newCanvas(byId("canvas"));
-  probe = { cy, route, done: 0, busy: 0, lastRenderMs: 0, live: [], impacted: {} };
+  probe = { cy, route, done: 0, busy: 0, lastRenderMs: 0, live: [] };
   (window as unknown as { itsmExplorer: Probe }).itsmExplorer = probe;
 
   // A double click must not also expand: a click waits briefly to see

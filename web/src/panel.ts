@@ -61,7 +61,8 @@ export interface PanelActions {
   pathFromId: string | null;
 }
 
-function section(title: string, testId: string, items: Node[], empty: string): HTMLElement {
+/** A titled list, or a word saying it is empty. */
+export function section(title: string, testId: string, items: Node[], empty: string): HTMLElement {
   return h("section", { "data-section": testId }, h("h3", {}, title), items.length ? h("ul", {}, ...items.map((i) => h("li", {}, i))) : h("p", { class: "muted" }, empty));
 }
 
