@@ -127,12 +127,21 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	if len(f.Statuses) > 0 && len(where.terms) == 1 {
 		l.countStatement = statusCount(where, f.Statuses)
 	}
+	if len(f.Types) > 0 && len(f.Statuses) > 0 {
+		l.countIndex = "c:CI(type, status)"
+	}
+	// A list of some types reads each type in order from ci_type_name,
+	// ci_type_created_at or ci_type_updated_at, a page per type at most. So
+	// does a list of every type by time: every type then lists every CI
+	// (each has one of cmdb.Types; every write checks), and indexes on
+	// createdAt and updatedAt alone would cost each CI write for lists
+	// these serve. By name, ci_name serves the default list in one read.
+	if len(f.Types) == 0 && ord.isTime {
+		in(where, "c", "type", "types", cmdb.Types())
+		l.perValue = &inFilter{prop: "type", param: "types", n: len(cmdb.Types())}
+	}
 	if len(f.Types) > 0 {
-		// ci_type_name, ci_type_created_at and ci_type_updated_at.
 		l.perValue = &inFilter{prop: "type", param: "types", n: len(f.Types)}
-		if len(f.Statuses) > 0 {
-			l.countIndex = "c:CI(type, status)"
-		}
 	}
 	return l, nil
 }

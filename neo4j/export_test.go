@@ -190,7 +190,10 @@ func (s *Store) Exec(ctx context.Context, stmt string, params map[string]any) er
 func ImportLookupStatements() map[string]Statements {
 	unlocked := func(stmt string) string { return strings.Replace(stmt, "SET c._lock = true\nREMOVE c._lock\n", "", 1) }
 	out := map[string]Statements{
-		"by source key": {First: unlocked(lockBySourceKeys), Params: map[string]any{"source": "s", "externalIds": []any{"x"}}},
+		"by source key":         {First: idsBySourceKey, Params: map[string]any{"source": "s", "externalIds": []any{"x"}}},
+		"by identity":           {First: idsByIdentity, Params: map[string]any{"source": "s", "externalIds": []any{"x"}}},
+		"source has identities": {First: sourceHasIdentities, Params: map[string]any{"source": "s"}},
+		"by id":                 {First: unlocked(lockByIDs), Params: map[string]any{"ids": []any{"x"}}},
 	}
 	for _, attr := range cmdb.IdentifyingAttributes {
 		out["by "+attr] = Statements{First: unlocked(candidateStatement(attr)), Params: map[string]any{

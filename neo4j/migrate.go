@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is bumped whenever migrations change; /readyz compares it with
 // the version recorded in the database.
-const SchemaVersion = 22
+const SchemaVersion = 23
 
 // sliceMigrations lists each process slice's migrations, once; each slice
 // keeps its list beside its store code.
