@@ -136,12 +136,13 @@ func ciList(f cmdb.Filter, o cmdb.Order) (listSpec, error) {
 	// (each has one of cmdb.Types; every write checks), and indexes on
 	// createdAt and updatedAt alone would cost each CI write for lists
 	// these serve. By name, ci_name serves the default list in one read.
-	if len(f.Types) == 0 && ord.isTime {
-		in(where, "c", "type", "types", cmdb.Types())
-		l.perValue = &inFilter{prop: "type", param: "types", n: len(cmdb.Types())}
+	types := f.Types
+	if len(types) == 0 && ord.isTime {
+		types = cmdb.Types()
+		in(where, "c", "type", "types", types)
 	}
-	if len(f.Types) > 0 {
-		l.perValue = &inFilter{prop: "type", param: "types", n: len(f.Types)}
+	if len(types) > 0 {
+		l.perValue = &inFilter{prop: "type", param: "types", n: len(types)}
 	}
 	return l, nil
 }
